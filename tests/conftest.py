@@ -1,0 +1,42 @@
+"""Shared fixtures: the repository's paths, a small trained model, and the shared data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import topicslib
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+DEV_REAL = SHARED_DATA / "dev_real" / "dev.jsonl"
+
+# A tiny corpus with its own label set: enough to train in well under a second.
+TINY = [
+    {"text": "Exports of coffee and flowers rose under the trade agreement.", "topics": ["econ"]},
+    {"text": "Tariffs on steel imports were lowered to boost commerce.", "topics": ["econ"]},
+    {"text": "Investment in ports and small businesses grew last year.", "topics": ["econ"]},
+    {"text": "The central bank reported strong economic growth and new jobs.", "topics": ["econ"]},
+    {"text": "A new loan will finance exporters and supply chains.", "topics": ["econ"]},
+    {"text": "Thousands of migrants crossed the border seeking asylum.", "topics": ["people"]},
+    {"text": "Refugees and displaced families arrived at the shelter.", "topics": ["people"]},
+    {"text": "The asylum office registered new migrants and refugees.", "topics": ["people"]},
+    {"text": "Border officials processed families of migrants at the crossing.", "topics": ["people"]},
+    {"text": "Displaced people asked for temporary protection and asylum.", "topics": ["people"]},
+    {"text": "Migrant workers send remittances that lift exports and growth.", "topics": ["econ", "people"]},
+    {"text": "Refugees found jobs with small businesses in the border town.", "topics": ["econ", "people"]},
+    {"text": "Share this page | Print", "topics": []},
+    {"text": "Photo credit: Embassy staff", "topics": []},
+    {"text": "Subscribe to our newsletter for updates.", "topics": []},
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> topicslib.TopicModel:
+    return topicslib.train(TINY, min_df=1, folds=3)
+
+
+@pytest.fixture(scope="session")
+def default_model() -> topicslib.TopicModel:
+    return topicslib.default_model()

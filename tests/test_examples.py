@@ -1,0 +1,117 @@
+"""Reading examples: formats, and every validation error names its file and line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from topicslib import ExampleError, Taxonomy, TrainingError, read_examples, train
+from topicslib.examples import check_trainable
+
+TAX = Taxonomy.from_ids(["trade", "migration"])
+
+
+def write(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_jsonl_reads_text_topics_and_ignores_other_keys(tmp_path):
+    f = write(tmp_path / "a.jsonl", [
+        json.dumps({"text": "Tariffs fell.", "topics": ["trade"], "genre": "news"}),
+        "",
+        json.dumps({"text": "Home | Contact", "topics": []}),
+    ])
+    ex = read_examples(f, taxonomy=TAX)
+    assert [(e.text, e.topics, e.line) for e in ex] == [("Tariffs fell.", ("trade",), 1), ("Home | Contact", (), 3)]
+
+
+def test_csv_reads_topics_in_several_spellings(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text('text,topics,other\n"Tariffs, again.",trade,x\nMigrants and tariffs,trade;migration,y\n'
+                 'Nothing here,,z\nBoth,"[""trade"", ""migration""]",w\n', encoding="utf-8")
+    ex = read_examples(f, taxonomy=TAX)
+    assert [e.topics for e in ex] == [("trade",), ("trade", "migration"), (), ("trade", "migration")]
+    assert ex[0].text == "Tariffs, again." and ex[1].line == 3
+
+
+def test_folder_reads_all_files_in_order(tmp_path):
+    write(tmp_path / "b.jsonl", [json.dumps({"text": "B", "topics": []})])
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub" / "a.jsonl", [json.dumps({"text": "A", "topics": []})])
+    write(tmp_path / "notes.txt", ["ignored"])
+    assert [e.text for e in read_examples(tmp_path)] == ["B", "A"]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"text": "ok", "topics": [}', "invalid JSON"),
+        ('["just", "a", "list"]', "expected an object"),
+        ('{"topics": ["trade"]}', "missing 'text'"),
+        ('{"text": "   ", "topics": ["trade"]}', "'text' is empty"),
+        ('{"text": 42, "topics": ["trade"]}', "'text' must be a string"),
+        ('{"text": "ok"}', "missing 'topics'"),
+        ('{"text": "ok", "topics": "trade"}', "must be a list"),
+        ('{"text": "ok", "topics": ["climate"]}', "unknown topic 'climate'"),
+    ],
+)
+def test_bad_lines_are_reported_with_file_and_line(tmp_path, line, message):
+    f = write(tmp_path / "bad.jsonl", [json.dumps({"text": "fine", "topics": ["trade"]}), line])
+    with pytest.raises(ExampleError, match=message) as err:
+        read_examples(f, taxonomy=TAX)
+    assert str(err.value).startswith(f"{f}:2: ")
+    assert err.value.line == 2 and err.value.path == str(f)
+
+
+def test_duplicate_paragraphs_name_both_places(tmp_path):
+    f = write(tmp_path / "d.jsonl", [json.dumps({"text": "Same  text.", "topics": []}),
+                                     json.dumps({"text": "x", "topics": []}),
+                                     json.dumps({"text": "same text.", "topics": ["trade"]})])
+    with pytest.raises(ExampleError, match=r"d.jsonl:3: duplicate paragraph \(first seen at .*d.jsonl:1\)"):
+        read_examples(f)
+    assert len(read_examples(f, unique=False)) == 3
+
+
+def test_non_utf8_empty_file_and_empty_folder(tmp_path):
+    f = tmp_path / "latin1.jsonl"
+    f.write_bytes(json.dumps({"text": "ok", "topics": []}).encode() + b"\n" + '{"text": "Bogotá", "topics": []}'.encode("latin-1"))
+    with pytest.raises(ExampleError, match=r"latin1.jsonl:2: not UTF-8"):
+        read_examples(f)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    with pytest.raises(ExampleError, match="empty.jsonl: file is empty"):
+        read_examples(empty)
+    (tmp_path / "none").mkdir()
+    with pytest.raises(ExampleError, match="no example files"):
+        read_examples(tmp_path / "none")
+    with pytest.raises(ExampleError, match="no such file"):
+        read_examples(tmp_path / "missing.jsonl")
+
+
+def test_csv_without_required_columns(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("body,labels\nx,y\n", encoding="utf-8")
+    with pytest.raises(ExampleError, match=r"a.csv:1: CSV header must name 'text' and 'topics'"):
+        read_examples(f)
+
+
+def test_records_are_numbered_when_they_have_no_file():
+    with pytest.raises(ExampleError, match=r"<records>:2: 'text' is empty"):
+        read_examples([{"text": "a", "topics": []}, {"text": "", "topics": []}])
+
+
+def test_topic_with_too_few_examples_is_named():
+    ex = read_examples([{"text": f"trade {i}", "topics": ["trade"]} for i in range(5)]
+                       + [{"text": "migrants", "topics": ["migration"]}, {"text": "nothing", "topics": []}])
+    with pytest.raises(TrainingError, match="topic 'migration' has 1 example; at least 2"):
+        check_trainable(ex, TAX, 2)
+    with pytest.raises(TrainingError, match="topic 'migration'"):
+        train([{"text": e.text, "topics": list(e.topics)} for e in ex])
+
+
+def test_taxonomy_topic_without_examples_is_named():
+    records = [{"text": f"tariffs {i}", "topics": ["trade"]} for i in range(4)] + [{"text": "x y", "topics": []}]
+    with pytest.raises(TrainingError, match="topic 'migration' has 0 examples"):
+        train(records, taxonomy=TAX)

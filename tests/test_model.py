@@ -1,0 +1,161 @@
+"""The public API on a small model: classify, classify_many, documents, explain, topics, evaluate, train."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import topicslib
+from topicslib import InputError, TopicScore, TopicslibError, TrainingError
+
+from .conftest import TINY
+
+
+def test_train_without_taxonomy_uses_the_labels_found(tiny_model):
+    assert tiny_model.classes_.tolist() == ["econ", "people"]
+    assert [t.id for t in topicslib.topics(tiny_model)] == ["econ", "people"]
+
+
+def test_classify_returns_sorted_topic_scores(tiny_model):
+    result = topicslib.classify("Migrants and refugees crossed the border to seek asylum.", model=tiny_model)
+    assert result and result[0].topic == "people"
+    assert all(isinstance(t, TopicScore) and 0.0 <= t.score <= 1.0 for t in result)
+    assert [t.score for t in result] == sorted((t.score for t in result), reverse=True)
+
+
+def test_classify_applies_each_topics_threshold(tiny_model):
+    proba = tiny_model.predict_proba(["Tariffs and exports rose with investment.", "Share this page | Print"])
+    for row, got in zip(proba, topicslib.classify_many(["Tariffs and exports rose with investment.", "Share this page | Print"],
+                                                       model=tiny_model)):
+        expected = {t for t, p, thr in zip(tiny_model.classes_, row, tiny_model.thresholds_) if p >= thr}
+        assert {t.topic for t in got} == expected
+
+
+def test_classify_many_agrees_with_classify(tiny_model):
+    texts = [e["text"] for e in TINY] + ["", "an unrelated sentence about cooking pasta"]
+    many = topicslib.classify_many(texts, model=tiny_model)
+    for text, batch in zip(texts, many):
+        single = topicslib.classify(text, model=tiny_model)
+        assert [t.topic for t in single] == [t.topic for t in batch]
+        assert np.allclose([t.score for t in single], [t.score for t in batch])
+
+
+def test_empty_and_navigation_text_get_no_topic(tiny_model):
+    assert topicslib.classify("", model=tiny_model) == []
+    assert topicslib.classify("   \n ", model=tiny_model) == []
+
+
+def test_predict_proba_shape_and_range(tiny_model):
+    p = tiny_model.predict_proba(["exports", "asylum", ""])
+    assert p.shape == (3, 2) and ((p >= 0) & (p <= 1)).all()
+    assert tiny_model.predict(["exports"]).tolist() in ([[1, 0]], [[0, 0]], [[1, 1]])
+
+
+def test_wrong_input_types_raise_input_error(tiny_model):
+    with pytest.raises(InputError, match="got bytes"):
+        topicslib.classify(b"bytes", model=tiny_model)
+    with pytest.raises(InputError, match="got NoneType"):
+        topicslib.classify(None, model=tiny_model)
+    with pytest.raises(InputError, match="single text"):
+        topicslib.classify_many("a string", model=tiny_model)
+    with pytest.raises(InputError, match="got int"):
+        topicslib.classify_many(["ok", 3], model=tiny_model)
+    with pytest.raises(TypeError):
+        topicslib.classify("x", model="not a model")
+
+
+def test_classify_document_splits_paragraphs_and_aggregates(tiny_model):
+    doc = topicslib.classify_document(
+        "# Border news\n\nMigrants and refugees crossed the border\nto seek asylum.\n\n"
+        "- Exports and investment grew.\n- Tariffs fell for small businesses.\nShare this page | Print",
+        model=tiny_model,
+    )
+    assert [p.text for p in doc.paragraphs] == [
+        "# Border news",
+        "Migrants and refugees crossed the border to seek asylum.",
+        "- Exports and investment grew.",
+        "- Tariffs fell for small businesses.",
+        "Share this page | Print",
+    ]
+    assert [p.index for p in doc.paragraphs] == [0, 1, 2, 3, 4]
+    assert doc.paragraphs[4].topics == []
+    counts = {d.topic: d.paragraphs for d in doc.topics}
+    for d in doc.topics:
+        tagged = [p for p in doc.paragraphs if d.topic in {t.topic for t in p.topics}]
+        assert d.paragraphs == len(tagged) and math.isclose(d.share, len(tagged) / 5)
+        assert d.score == max(s for p in tagged for t, s in p.topics if t == d.topic)
+    assert counts.get("people", 0) >= 1 and counts.get("econ", 0) >= 1
+
+
+def test_explain_contributions_add_up_to_the_log_odds(tiny_model):
+    text = "Migrants and refugees found jobs and asylum at the border."
+    logits = tiny_model.decision_function([text])[0]
+    for topic in tiny_model.classes_:
+        [ex] = topicslib.explain(text, topic=topic, model=tiny_model, top_n=1000)
+        j = tiny_model.classes_.tolist().index(topic)
+        assert math.isclose(ex.intercept + sum(c for _, c in ex.terms), logits[j], rel_tol=1e-6, abs_tol=1e-6)
+        assert math.isclose(ex.score, tiny_model.predict_proba([text])[0, j], rel_tol=1e-9)
+    top = topicslib.explain(text, topic="people", model=tiny_model, top_n=3)[0].terms
+    assert len(top) == 3 and all(t.term in text.lower() for t in top)
+    assert abs(top[0].contribution) >= abs(top[-1].contribution)
+
+
+def test_explain_defaults_to_predicted_topics_and_rejects_unknown(tiny_model):
+    text = "Thousands of migrants sought asylum."
+    assert [e.topic for e in topicslib.explain(text, model=tiny_model)] == [t.topic for t in topicslib.classify(text, model=tiny_model)]
+    with pytest.raises(TopicslibError, match="unknown topic 'nope'"):
+        topicslib.explain(text, topic="nope", model=tiny_model)
+
+
+def test_evaluate_reports_per_topic_and_averages(tiny_model):
+    ev = tiny_model.evaluate(TINY)
+    assert ev.n_examples == len(TINY)
+    assert ev["people"].support == 7 and ev["econ"].support == 7
+    f1s = [ev[t].f1 for t in ("econ", "people")]
+    assert math.isclose(ev.macro.f1, sum(f1s) / 2)
+    assert 0.8 <= ev.micro.f1 <= 1.0
+    assert "micro avg" in ev.table() and set(ev.to_dict()["topics"]) == {"econ", "people"}
+
+
+def test_training_is_deterministic(tmp_path, tiny_model):
+    a = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "a.npz")
+    b = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "b.npz")
+    assert a.read_bytes() == b.read_bytes()
+    assert (tmp_path / "a.card.json").read_text() == (tmp_path / "b.card.json").read_text()
+
+
+def test_save_and_load_give_identical_predictions(tmp_path, tiny_model):
+    path = tiny_model.save(tmp_path / "m.npz")
+    loaded = topicslib.load_model(path)
+    texts = [e["text"] for e in TINY]
+    assert np.array_equal(loaded.predict_proba(texts), tiny_model.predict_proba(texts))
+    assert loaded.get_params() == tiny_model.get_params()
+    assert loaded.card_["examples_sha256"] == tiny_model.card_["examples_sha256"]
+
+
+def test_single_label_examples_give_a_single_label_model():
+    records = [r for r in TINY if len(r["topics"]) == 1]
+    model = topicslib.train(records, min_df=1, folds=3)
+    assert not model.multi_label_
+    p = model.predict_proba(["exports rose", "asylum seekers"])
+    assert np.allclose(p.sum(1), 1.0)
+    assert all(len(r) == 1 for r in model.classify_many(["exports rose", "asylum seekers"]))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"loss": "hinge"}, "loss must be one of"),
+    ({"C": 0}, "C must be a positive number"),
+    ({"folds": 1}, "folds must be an integer >= 2"),
+    ({"char_ngrams": (5, 3)}, "char_ngrams must be a pair"),
+    ({"colour": "blue"}, "unknown training option"),
+])
+def test_bad_training_options_are_named(options, message):
+    with pytest.raises(TrainingError, match=message):
+        topicslib.train(TINY, **options)
+
+
+def test_untrained_model_says_so():
+    with pytest.raises(TopicslibError, match="not trained yet"):
+        topicslib.TopicModel().classify("x")

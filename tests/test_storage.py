@@ -1,0 +1,132 @@
+"""Model files: safe to open, refused clearly when bad, and saved atomically."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import topicslib
+from topicslib import ModelFileError
+from topicslib.storage import FORMAT_VERSION, card_path
+
+from .conftest import TINY
+
+
+class _Payload:
+    """Unpickling this creates a marker file: proof that code from the file ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _rewrite(src, dst, change):
+    """Copy a model file, letting ``change(arrays)`` alter its arrays."""
+    with np.load(src, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    with zipfile.ZipFile(dst, "w") as out:
+        for name, arr in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, arr, allow_pickle=True)
+            out.writestr(f"{name}.npy", buf.getvalue())
+    return dst
+
+
+def _meta(arrays):
+    return json.loads(arrays["meta"].tobytes().decode())
+
+
+def _set_meta(arrays, meta):
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+
+@pytest.fixture()
+def saved(tmp_path, tiny_model):
+    return tiny_model.save(tmp_path / "good.npz")
+
+
+def test_card_is_written_beside_the_model(saved, tiny_model):
+    card = json.loads(card_path(saved).read_text())
+    assert card["taxonomy"]["topics"][0]["id"] == "econ"
+    assert card["topic_counts"] == {"econ": 7, "people": 7}
+    assert card["options"]["C"] == tiny_model.C and "sklearn_version" in card
+    assert set(card["cross_validation"]["topics"]) == {"econ", "people"}
+
+
+def test_a_pickle_is_refused_and_never_run(tmp_path):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "evil.npz"
+    bad.write_bytes(pickle.dumps(_Payload(str(marker))))
+    with pytest.raises(ModelFileError, match="pickle"):
+        topicslib.load_model(bad)
+    assert not marker.exists()
+
+
+def test_an_npz_with_a_pickled_object_array_is_refused(tmp_path, saved):
+    marker = tmp_path / "pwned2"
+    bad = _rewrite(saved, tmp_path / "obj.npz", lambda a: a.__setitem__("coef", np.array([_Payload(str(marker))], dtype=object)))
+    with pytest.raises(ModelFileError, match="pickle"):
+        topicslib.load_model(bad)
+    assert not marker.exists()
+
+
+def test_truncated_file_is_refused(tmp_path, saved):
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    with pytest.raises(ModelFileError, match="truncated or corrupt"):
+        topicslib.load_model(cut)
+
+
+def test_future_format_version_gets_an_actionable_message(tmp_path, saved):
+    def bump(a):
+        m = _meta(a)
+        m["format_version"] = FORMAT_VERSION + 1
+        _set_meta(a, m)
+    with pytest.raises(ModelFileError, match="upgrade topicslib"):
+        topicslib.load_model(_rewrite(saved, tmp_path / "future.npz", bump))
+
+
+def test_card_that_disagrees_with_arrays_is_refused(tmp_path, saved):
+    def extra_topic(a):
+        m = _meta(a)
+        m["taxonomy"]["topics"].append({"id": "extra", "name": "Extra"})
+        _set_meta(a, m)
+    with pytest.raises(ModelFileError, match="disagrees with its arrays"):
+        topicslib.load_model(_rewrite(saved, tmp_path / "mismatch.npz", extra_topic))
+
+
+def test_not_a_model_and_missing_file(tmp_path):
+    txt = tmp_path / "notes.npz"
+    txt.write_text("hello")
+    with pytest.raises(ModelFileError, match="not a topicslib model file"):
+        topicslib.load_model(txt)
+    with pytest.raises(ModelFileError, match="cannot read model file"):
+        topicslib.load_model(tmp_path / "absent.npz")
+
+
+def test_failed_training_leaves_the_previous_model_untouched(tmp_path, saved):
+    before = saved.read_bytes()
+    with pytest.raises(topicslib.TopicslibError):
+        topicslib.train([{"text": "only one", "topics": ["x"]}, {"text": "two", "topics": []}]).save(saved)
+    assert saved.read_bytes() == before
+
+
+def test_a_failing_write_leaves_the_previous_model_and_no_temp_files(tmp_path, saved, tiny_model, monkeypatch):
+    before = saved.read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        tiny_model.save(saved)
+    assert saved.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

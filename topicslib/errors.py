@@ -1,0 +1,47 @@
+"""The library's exceptions: one small hierarchy a caller can catch as a whole.
+
+Every error topicslib raises on purpose derives from :class:`TopicslibError`,
+so ``except topicslib.TopicslibError`` catches them all; each also derives from
+the built-in it refines (``ValueError``, ``TypeError``), so generic handlers work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TopicslibError(Exception):
+    """Base class of every error topicslib raises on purpose."""
+
+
+class ExampleError(TopicslibError, ValueError):
+    """A training or evaluation example is malformed; names the file and line when known.
+
+    >>> str(ExampleError("text is empty", path="a.jsonl", line=3))
+    'a.jsonl:3: text is empty'
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.reason = message
+        where = self.path or "<records>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}" if (path is not None or line is not None) else message)
+
+
+class TaxonomyError(TopicslibError, ValueError):
+    """The taxonomy file is malformed or does not match the examples or the model."""
+
+
+class TrainingError(TopicslibError, ValueError):
+    """The examples cannot train a model (for instance a topic with too few examples)."""
+
+
+class ModelFileError(TopicslibError, ValueError):
+    """A model file is unreadable, corrupt, unsafe, or from an incompatible version."""
+
+
+class InputError(TopicslibError, TypeError):
+    """Text passed to classify/explain is not a string (or not an iterable of strings)."""

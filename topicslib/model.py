@@ -1,0 +1,309 @@
+"""TopicModel: features, calibrated linear weights and per-topic thresholds, with the
+classify / explain / evaluate surface built on them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
+from .errors import InputError, TopicslibError, TrainingError
+from .evaluation import Evaluation, score
+from .examples import Example, check_trainable, examples_digest, read_examples, topic_counts
+from .features import TextFeatures, tokenize
+from .taxonomy import Taxonomy, Topic
+from .training import LOSSES, fit_linear
+
+log = logging.getLogger("topicslib")
+
+
+class TermContribution(NamedTuple):
+    """A term of the text and how much it moved a topic's log-odds (tf-idf value x coefficient)."""
+
+    term: str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a topic got its score: the intercept plus each term's contribution give the log-odds.
+
+    ``terms`` holds the ``top_n`` largest contributions by size, positive ones
+    raised the score, negative ones lowered it.
+    """
+
+    topic: str
+    score: float
+    threshold: float
+    intercept: float
+    terms: list[TermContribution]
+
+
+def _check_text(text: object) -> str:
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        raise InputError("text must be str, got bytes; decode it first, e.g. data.decode('utf-8')")
+    raise InputError(f"text must be str, got {type(text).__name__}")
+
+
+def _check_texts(texts: object) -> list[str]:
+    if isinstance(texts, (str, bytes)):
+        raise InputError("classify_many takes a list of texts, got a single text; use classify(text)")
+    if not isinstance(texts, Iterable):
+        raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
+    return [_check_text(t) for t in texts]
+
+
+class TopicModel(BaseEstimator):
+    """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.
+
+    Parameters are the training options; learned attributes end in ``_``.
+
+    >>> model = TopicModel(min_df=1, folds=2).fit(
+    ...     ["tariffs and exports", "exports grew", "asylum seekers", "migrants crossed"],
+    ...     [["trade"], ["trade"], ["migration"], ["migration"]])
+    >>> model.classes_.tolist()
+    ['migration', 'trade']
+    """
+
+    def __init__(
+        self,
+        *,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] | None = (3, 5),
+        min_df: int = 2,
+        max_features: int | None = None,
+        loss: str = "svm",
+        C: float = 0.5,
+        class_weight: str | None = None,
+        folds: int = 5,
+        seed: int = 0,
+        min_examples: int = 2,
+        n_jobs: int | None = None,
+    ):
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.max_features = max_features
+        self.loss = loss
+        self.C = C
+        self.class_weight = class_weight
+        self.folds = folds
+        self.seed = seed
+        self.min_examples = min_examples
+        self.n_jobs = n_jobs
+
+    # -- training ------------------------------------------------------------
+    def _check_params(self) -> None:
+        if self.loss not in LOSSES:
+            raise TrainingError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if not (isinstance(self.C, (int, float)) and self.C > 0):
+            raise TrainingError(f"C must be a positive number, got {self.C!r}")
+        if not (isinstance(self.folds, int) and self.folds >= 2):
+            raise TrainingError(f"folds must be an integer >= 2, got {self.folds!r}")
+        if self.class_weight not in (None, "balanced"):
+            raise TrainingError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
+        for name in ("word_ngrams", "char_ngrams"):
+            v = getattr(self, name)
+            if v is None and name == "char_ngrams":
+                continue
+            if not (isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, int) for x in v) and 1 <= v[0] <= v[1]):
+                raise TrainingError(f"{name} must be a pair (low, high) with 1 <= low <= high, got {v!r}")
+
+    def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]], *, taxonomy: Taxonomy | None = None) -> "TopicModel":
+        """Learn from paragraphs and their topic lists; the taxonomy defaults to the labels found."""
+        examples = [Example(_check_text(t), tuple(ts)) for t, ts in zip(texts, topics, strict=True)]
+        return self._fit_examples(examples, taxonomy)
+
+    def _fit_examples(self, examples: list[Example], taxonomy: Taxonomy | None) -> "TopicModel":
+        self._check_params()
+        started = time.perf_counter()
+        if taxonomy is None:
+            taxonomy = Taxonomy.from_ids(sorted({t for e in examples for t in e.topics}))
+        check_trainable(examples, taxonomy, self.min_examples)
+        ids = taxonomy.ids
+        col = {t: i for i, t in enumerate(ids)}
+        Y = np.zeros((len(examples), len(ids)), dtype=np.int8)
+        for i, e in enumerate(examples):
+            for t in e.topics:
+                Y[i, col[t]] = 1
+        texts = [e.text for e in examples]
+        features = TextFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.max_features)
+        X = features.fit_transform(texts)
+        multi_label = bool((Y.sum(1) != 1).any())
+        fit = fit_linear(
+            X, Y, loss=self.loss, C=self.C, class_weight=self.class_weight, folds=self.folds,
+            seed=self.seed, multi_label=multi_label, n_jobs=self.n_jobs,
+        )
+        self.taxonomy_ = taxonomy
+        self.classes_ = np.array(ids)
+        self.features_ = features
+        self.coef_ = fit.coef.astype(np.float32)
+        self.intercept_ = fit.intercept
+        self.thresholds_ = fit.thresholds
+        self.multi_label_ = multi_label
+        cv = score(Y, self._decide(fit.oof_proba), ids, fit.thresholds)
+        counts = topic_counts(examples)
+        self.card_ = {
+            "n_examples": len(examples),
+            "n_without_topic": sum(1 for e in examples if not e.topics),
+            "examples_sha256": examples_digest(examples),
+            "taxonomy_sha256": taxonomy.sha256(),
+            "topic_counts": {t: counts.get(t, 0) for t in ids},
+            "n_features": int(X.shape[1]),
+            "multi_label": multi_label,
+            "cross_validation": {"folds": self.folds, "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
+        }
+        log.info("trained on %d examples, %d features, in %.1f s", len(examples), X.shape[1], time.perf_counter() - started)
+        return self
+
+    # -- prediction ----------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise TopicslibError("this TopicModel is not trained yet; call fit() or topicslib.train()")
+
+    def _proba(self, logits: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits, -35.0, 35.0)))
+        if not self.multi_label_:
+            p = p / p.sum(axis=-1, keepdims=True)
+        return p
+
+    def _decide(self, proba: np.ndarray) -> np.ndarray:
+        if self.multi_label_:
+            return ((proba >= self.thresholds_) & (proba > 0)).astype(np.int8)
+        out = np.zeros_like(proba, dtype=np.int8)
+        rows = np.flatnonzero(proba.max(1) > 0)
+        out[rows, proba[rows].argmax(1)] = 1
+        return out
+
+    def _scores(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-odds and whether each text has any known term at all."""
+        self._check_fitted()
+        X = self.features_.transform(_check_texts(texts))
+        return np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_, np.diff(X.indptr) > 0
+
+    def decision_function(self, texts: Iterable[str]) -> np.ndarray:
+        """Calibrated log-odds, shape (n_texts, n_topics)."""
+        return self._scores(texts)[0]
+
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Topic probabilities, shape (n_texts, n_topics), columns in ``classes_`` order.
+
+        A text without a single known term (empty, or all unseen words) has no
+        evidence for any topic and scores 0 everywhere.
+        """
+        logits, known = self._scores(texts)
+        proba = self._proba(logits)
+        proba[~known] = 0.0
+        return proba
+
+    def predict(self, texts: Iterable[str]) -> np.ndarray:
+        """0/1 topic indicators, shape (n_texts, n_topics), using each topic's threshold."""
+        return self._decide(self.predict_proba(texts))
+
+    def _topic_lists(self, proba: np.ndarray) -> list[list[TopicScore]]:
+        keep = self._decide(proba)
+        ids = self.taxonomy_.ids
+        out = []
+        for row, k in zip(proba, keep):
+            js = np.flatnonzero(k)
+            js = js[np.argsort(-row[js], kind="stable")]
+            out.append([TopicScore(ids[j], float(row[j])) for j in js])
+        return out
+
+    def classify(self, text: str) -> list[TopicScore]:
+        """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
+        self._check_fitted()
+        feat, val = self.features_.transform_one(_check_text(text))
+        if not len(feat):
+            return []
+        logits = val @ self.coef_[feat] + self.intercept_
+        return self._topic_lists(self._proba(logits[None, :]))[0]
+
+    def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
+        """``classify`` for many texts at once, in one sparse matrix product."""
+        return self._topic_lists(self.predict_proba(texts))
+
+    def classify_document(self, text: str) -> DocumentResult:
+        """Split a document into paragraphs, classify each, and aggregate the document's topics."""
+        paragraphs = split_paragraphs(_check_text(text))
+        results = self.classify_many(paragraphs) if paragraphs else []
+        paras = [Paragraph(i, p, ts) for i, (p, ts) in enumerate(zip(paragraphs, results))]
+        return DocumentResult(paras, aggregate(paras))
+
+    # -- explanation ---------------------------------------------------------
+    def _term_contributions(self, text: str, col: int) -> dict[str, float]:
+        """Each term's share of the topic's log-odds; char n-grams are credited to the words that hold them."""
+        f = self.features_
+        feat, val = f.transform_one(text)
+        contrib = val * self.coef_[feat, col]
+        by_feature = dict(zip(feat.tolist(), contrib.tolist()))
+        terms = f.terms_
+        out: dict[str, float] = {}
+        char_hits: list[tuple[str, list[int]]] = []
+        occurrences: dict[int, int] = {}
+        for w in tokenize(text):
+            grams = [j for j in f._word_indices(w) if j >= f.n_word_features_]
+            char_hits.append((w, grams))
+            for j in grams:
+                occurrences[j] = occurrences.get(j, 0) + 1
+        for j, c in by_feature.items():
+            if j < f.n_word_features_:
+                out[terms[j]] = out.get(terms[j], 0.0) + c
+        for w, grams in char_hits:
+            share = sum(by_feature[j] / occurrences[j] for j in grams)
+            if share:
+                out[w] = out.get(w, 0.0) + share
+        return out
+
+    def explain(self, text: str, *, topic: str | None = None, top_n: int = 10) -> list[Explanation]:
+        """For each predicted topic (or the named one), the terms that raised or lowered its score.
+
+        The intercept plus the sum of all terms' contributions equals the topic's log-odds.
+        """
+        self._check_fitted()
+        text = _check_text(text)
+        ids = list(self.taxonomy_.ids)
+        if topic is not None and topic not in ids:
+            raise TopicslibError(f"unknown topic {topic!r}; this model has {', '.join(ids)}")
+        feat, val = self.features_.transform_one(text)
+        proba = self._proba((val @ self.coef_[feat] + self.intercept_)[None, :])[0]
+        chosen = [topic] if topic is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
+        out = []
+        for t in chosen:
+            j = ids.index(t)
+            contrib = self._term_contributions(text, j)
+            top = sorted(contrib.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:top_n]
+            out.append(Explanation(t, float(proba[j]), float(self.thresholds_[j]), float(self.intercept_[j]),
+                                   [TermContribution(k, v) for k, v in top]))
+        return out
+
+    # -- the rest of the surface ----------------------------------------------
+    def topics(self) -> list[Topic]:
+        """The taxonomy this model was trained for."""
+        self._check_fitted()
+        return list(self.taxonomy_.topics)
+
+    def evaluate(self, examples: str | Path | Iterable[Mapping | Example]) -> Evaluation:
+        """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples."""
+        self._check_fitted()
+        examples = read_examples(examples, taxonomy=self.taxonomy_, unique=False)
+        ids = self.taxonomy_.ids
+        Y = np.array([[t in e.topics for t in ids] for e in examples], dtype=bool)
+        return score(Y, self.predict([e.text for e in examples]), ids, self.thresholds_)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
+        from .storage import save_model
+
+        self._check_fitted()
+        return save_model(self, path)
+

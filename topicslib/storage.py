@@ -1,0 +1,187 @@
+"""Model files: a zip of numpy arrays and JSON (an ``.npz``), written atomically and
+read without pickle, so opening someone else's model never runs their code.
+
+Layout: ``meta`` (UTF-8 JSON: format version, options, taxonomy, card),
+``coef``, ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
+newline-joined UTF-8 (``word_terms``, ``char_terms``). A ``<name>.card.json``
+beside the file repeats the card for people; loading reads only the model file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import sklearn
+
+from . import __version__
+from .errors import ModelFileError, TaxonomyError
+from .features import TextFeatures
+from .taxonomy import Taxonomy
+
+FORMAT = "topicslib-model"
+FORMAT_VERSION = 1
+_ARRAYS = ("coef", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
+_FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features")
+
+
+def card_path(path: str | Path) -> Path:
+    """Where the human-readable card of a model file lives: ``x.npz`` -> ``x.card.json``."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".npz") + ".card.json")
+
+
+def model_card(model) -> dict:
+    """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "topicslib_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+        "taxonomy": model.taxonomy_.to_dict(),
+        "thresholds": dict(zip(model.taxonomy_.ids, map(float, model.thresholds_))),
+        **model.card_,
+    }
+
+
+def _text_array(lines: list[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(lines).encode("utf-8"), dtype=np.uint8)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Write ``model`` to ``path`` (and its card beside it); the old file stays until the new one is whole."""
+    path = Path(path)
+    f = model.features_
+    card = model_card(model)
+    arrays = {
+        "coef": model.coef_.astype(np.float32),
+        "intercept": np.asarray(model.intercept_, np.float64),
+        "thresholds": np.asarray(model.thresholds_, np.float64),
+        "idf": np.asarray(f.idf_, np.float64),
+        "word_terms": _text_array(f.terms_[: f.n_word_features_]),
+        "char_terms": _text_array(f.terms_[f.n_word_features_ :]),
+        "meta": _text_array([json.dumps(card, ensure_ascii=False, sort_keys=True)]),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in _ARRAYS:
+            member = io.BytesIO()
+            np.lib.format.write_array(member, arrays[name], allow_pickle=False)
+            z.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_TIME), member.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+    _atomic_write(path, buf.getvalue())
+    _atomic_write(card_path(path), (json.dumps(card, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    return path
+
+
+def _refuse(path: Path, why: str) -> ModelFileError:
+    return ModelFileError(f"{path}: {why}")
+
+
+def load_model(path: str | Path):
+    """Load a model file safely: arrays and JSON only, never pickle.
+
+    Raises :class:`ModelFileError` for a missing, truncated, corrupt, pickled,
+    inconsistent or newer-format file.
+
+    >>> model = load_model("models/default.npz")  # doctest: +SKIP
+    """
+    from .model import TopicModel
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as e:
+        raise _refuse(path, f"cannot read model file: {e.strerror or e}") from None
+    if head[:1] == b"\x80" or head[:2] == b"(d" or head[:1] == b"c":
+        raise _refuse(path, "this looks like a pickle; topicslib never unpickles model files (they could run code). "
+                            "Retrain with topicslib.train() and save with TopicModel.save()")
+    if head != b"PK\x03\x04":
+        raise _refuse(path, "not a topicslib model file (expected a .npz zip archive)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [n for n in _ARRAYS if n not in z.files]
+            if missing:
+                raise _refuse(path, f"not a topicslib model file: missing {', '.join(missing)}")
+            arrays = {n: z[n] for n in _ARRAYS}
+    except ModelFileError:
+        raise
+    except ValueError as e:
+        raise _refuse(path, f"refused: the file holds objects that need pickle ({e})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as e:
+        raise _refuse(path, f"truncated or corrupt model file ({e})") from None
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _refuse(path, f"corrupt model metadata ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _refuse(path, "not a topicslib model file (wrong format marker)")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise _refuse(path, f"written by topicslib {meta.get('topicslib_version', '?')} in model format {version}; "
+                            f"this topicslib ({__version__}) reads format {FORMAT_VERSION} or older: upgrade topicslib "
+                            "(pip install -U topicslib) or retrain the model with this version")
+    try:
+        return _rebuild(TopicModel, meta, arrays)
+    except (KeyError, TypeError, ValueError, TaxonomyError) as e:
+        raise _refuse(path, f"the model card disagrees with its arrays or is incomplete: {e}") from None
+
+
+def _rebuild(cls, meta: dict, arrays: dict):
+    def terms(a: np.ndarray) -> list[str]:
+        s = a.tobytes().decode("utf-8")
+        return s.split("\n") if s else []
+
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["options"].items()}
+    model = cls(**options)
+    taxonomy = Taxonomy.from_dict(meta["taxonomy"], source="model card")
+    word, char = terms(arrays["word_terms"]), terms(arrays["char_terms"])
+    n_features, n_topics = len(word) + len(char), len(taxonomy)
+    coef = arrays["coef"]
+    shapes = {
+        "coef": (coef.shape, (n_features, n_topics)),
+        "intercept": (arrays["intercept"].shape, (n_topics,)),
+        "thresholds": (arrays["thresholds"].shape, (n_topics,)),
+        "idf": (arrays["idf"].shape, (n_features,)),
+    }
+    for name, (got, want) in shapes.items():
+        if got != want:
+            raise ValueError(f"{name} has shape {got}, expected {want} for {n_topics} topics and {n_features} features")
+    if meta.get("n_features", n_features) != n_features:
+        raise ValueError(f"card says {meta['n_features']} features, arrays hold {n_features}")
+    for name in ("coef", "intercept", "thresholds", "idf"):
+        if not np.all(np.isfinite(arrays[name])):
+            raise ValueError(f"{name} holds non-finite numbers")
+    model.taxonomy_ = taxonomy
+    model.classes_ = np.array(taxonomy.ids)
+    model.features_ = TextFeatures.from_arrays({k: options[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"])
+    model.coef_ = np.ascontiguousarray(coef, dtype=np.float32)
+    model.intercept_ = arrays["intercept"].astype(np.float64)
+    model.thresholds_ = arrays["thresholds"].astype(np.float64)
+    model.multi_label_ = bool(meta["multi_label"])
+    model.card_ = {k: v for k, v in meta.items() if k not in ("format", "format_version", "options", "taxonomy", "thresholds",
+                                                             "topicslib_version", "sklearn_version", "numpy_version")}
+    return model

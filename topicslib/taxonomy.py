@@ -1,0 +1,131 @@
+"""The topic taxonomy: ids, names, one-line descriptions and seed terms.
+
+A taxonomy file is TOML (``[[topic]]`` tables) or JSON (``{"topics": [...]}``)
+with ``id``, ``name``, ``description`` and ``seeds`` for each topic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import TaxonomyError
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic of a taxonomy.
+
+    >>> Topic("trade", "Trade and economy").id
+    'trade'
+    """
+
+    id: str
+    name: str = ""
+    description: str = ""
+    seeds: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["seeds"] = list(self.seeds)
+        return d
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """An ordered, duplicate-free set of topics.
+
+    >>> tax = Taxonomy.from_ids(["b", "a"])
+    >>> tax.ids
+    ('b', 'a')
+    """
+
+    topics: tuple[Topic, ...]
+
+    def __post_init__(self) -> None:
+        if not self.topics:
+            raise TaxonomyError("a taxonomy needs at least one topic")
+        seen: set[str] = set()
+        for t in self.topics:
+            if t.id in seen:
+                raise TaxonomyError(f"topic id {t.id!r} appears twice")
+            seen.add(t.id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.topics)
+
+    def __len__(self) -> int:
+        return len(self.topics)
+
+    def __iter__(self):
+        return iter(self.topics)
+
+    def __contains__(self, topic_id: object) -> bool:
+        return topic_id in self.ids
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[str]) -> "Taxonomy":
+        """A bare taxonomy (names equal ids) for labels found in the examples."""
+        return cls(tuple(Topic(i, name=i) for i in ids))
+
+    @classmethod
+    def from_dict(cls, data: Mapping, *, source: str = "taxonomy") -> "Taxonomy":
+        raw = data.get("topics", data.get("topic")) if isinstance(data, Mapping) else None
+        if not isinstance(raw, list) or not raw:
+            raise TaxonomyError(f"{source}: expected a non-empty list of topics under 'topic' (TOML) or 'topics' (JSON)")
+        topics = []
+        for n, item in enumerate(raw, 1):
+            if not isinstance(item, Mapping):
+                raise TaxonomyError(f"{source}: topic #{n} is not a table/object")
+            tid = item.get("id")
+            if not isinstance(tid, str) or not _ID.match(tid):
+                raise TaxonomyError(
+                    f"{source}: topic #{n} has id {tid!r}; ids are lower-case letters, digits and '_', starting with a letter"
+                )
+            seeds = item.get("seeds", [])
+            if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip() for s in seeds):
+                raise TaxonomyError(f"{source}: topic {tid!r}: 'seeds' must be a list of non-empty strings")
+            name, desc = item.get("name", tid), item.get("description", "")
+            if not isinstance(name, str) or not isinstance(desc, str):
+                raise TaxonomyError(f"{source}: topic {tid!r}: 'name' and 'description' must be strings")
+            topics.append(Topic(tid, name, desc, tuple(seeds)))
+        try:
+            return cls(tuple(topics))
+        except TaxonomyError as e:
+            raise TaxonomyError(f"{source}: {e}") from None
+
+    def to_dict(self) -> dict:
+        return {"topics": [t.to_dict() for t in self.topics]}
+
+    def sha256(self) -> str:
+        """A digest of the whole taxonomy, to tell when a model is stale."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read a taxonomy from a ``.toml`` or ``.json`` file.
+
+    >>> load_taxonomy("seeds/topics.toml").ids[:2]  # doctest: +SKIP
+    ('migration', 'climate')
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise TaxonomyError(f"{path}: not UTF-8 text") from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
+        raise TaxonomyError(f"{path}: cannot parse taxonomy: {e}") from None
+    return Taxonomy.from_dict(data, source=str(path))

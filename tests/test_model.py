@@ -159,3 +159,15 @@ def test_bad_training_options_are_named(options, message):
 def test_untrained_model_says_so():
     with pytest.raises(TopicslibError, match="not trained yet"):
         topicslib.TopicModel().classify("x")
+
+
+def test_cross_validate_scores_every_example_once():
+    ev = topicslib.cross_validate(TINY, folds=3, min_df=1)
+    assert ev.n_examples == len(TINY)
+    assert ev["econ"].support == 7 and ev["people"].support == 7
+    assert 0.0 <= ev.macro.f1 <= 1.0
+
+
+def test_cross_validate_names_a_topic_too_rare_for_the_folds():
+    with pytest.raises(TrainingError, match="topic 'econ' has 7 examples; at least 8"):
+        topicslib.cross_validate(TINY, folds=8, min_df=1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
 from .errors import ExampleError, InputError, ModelFileError, TaxonomyError, TopicslibError, TrainingError
+from .crossval import cross_validate
 from .evaluation import Evaluation, Scores
 from .examples import Example, read_examples
 from .model import Explanation, TermContribution, TopicModel
@@ -23,7 +24,8 @@ from .storage import load_model
 from .taxonomy import Taxonomy, Topic, load_taxonomy
 
 __all__ = [
-    "classify", "classify_many", "classify_document", "explain", "topics", "train", "load_model", "default_model",
+    "classify", "classify_many", "classify_document", "explain", "topics", "train", "cross_validate", "load_model",
+    "default_model",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
     "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy",
     "TopicslibError", "ExampleError", "InputError", "ModelFileError", "TaxonomyError", "TrainingError",

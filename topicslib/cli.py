@@ -1,143 +1,723 @@
-"""The ``topicslib`` command line: classify, train, evaluate, cross-validate, explain, topics.
+"""The ``topicslib`` command line: classify, report, explain, topics, train, evaluate, cross-validate.
 
 Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error.
+
+``classify`` is a pipeline of three parts, so another engine can replace the middle one:
+:func:`read_records` turns inputs into a stream of :class:`Record`, :func:`classify_records`
+tags them in batches, and a writer (:data:`WRITERS`) prints a table, JSON Lines or CSV.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import json
 import logging
+import os
+import shutil
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from . import __version__
+from .documents import Paragraph, TopicScore, aggregate, split_paragraphs
 from .errors import TopicslibError
 
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+INPUT_FORMATS = ("text", "jsonl", "csv")
+OUTPUT_FORMATS = ("table", "jsonl", "csv")
+BATCH_SIZE = 2048
+# A text file read with --document is split in chunks of about this many lines, cut at blank lines
+# (where paragraphs end anyway), so a huge file never sits in memory whole.
+_CHUNK_LINES = 5000
 
-def _load(args) -> "object":
+
+def _data_error(where: str, line: int | None, message: str) -> TopicslibError:
+    return TopicslibError(f"{where}:{line}: {message}" if line is not None else f"{where}: {message}")
+
+
+# -- progress ------------------------------------------------------------------------------------------
+def _size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""  # unreachable
+
+
+class Progress:
+    """A progress line on stderr: a bar when the total is known, a spinner and counter otherwise.
+
+    It draws only when ``enabled`` (stderr is a terminal and no ``--quiet``) and only once the
+    run has lasted ``delay`` seconds, so quick commands stay silent; ``close`` erases it.
+
+    >>> with Progress("reading", total=10, unit="B", enabled=False) as p:
+    ...     p.advance(4, note="2 records")
+    >>> p.done
+    4
+    """
+
+    def __init__(self, label: str, *, total: int | None = None, unit: str = "", enabled: bool = False,
+                 stream: IO[str] | None = None, delay: float = 0.5):
+        self.label, self.total, self.unit, self.enabled = label, total, unit, enabled
+        self.stream = stream if stream is not None else sys.stderr
+        self.delay = delay
+        self.done = 0
+        self.note = ""
+        self._start = time.monotonic()
+        self._last = 0.0
+        self._drawn = False
+        self._frame = 0
+        self._lock = threading.Lock()
+        self._stop: threading.Event | None = None
+        fancy = (getattr(self.stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        self._bar_chars = ("█", "░") if fancy else ("#", "-")
+        self._spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏" if fancy else "|/-\\"
+
+    def advance(self, n: int = 0, *, note: str | None = None, label: str | None = None) -> None:
+        """Add ``n`` to the work done; redraw at most ten times a second."""
+        self.done += n
+        if note is not None:
+            self.note = note
+        if label is not None:
+            self.label = label
+        now = time.monotonic()
+        if self.enabled and now - self._start >= self.delay and now - self._last >= 0.1:
+            self._draw(now)
+
+    def _line(self, now: float) -> str:
+        elapsed = f"{now - self._start:.1f} s"
+        count = _size(self.done) if self.unit == "B" else f"{self.done:,}{' ' + self.unit if self.unit else ''}"
+        if self.total:
+            frac = min(1.0, self.done / self.total)
+            full, empty = self._bar_chars
+            bar = full * round(frac * 24) + empty * (24 - round(frac * 24))
+            total = _size(self.total) if self.unit == "B" else f"{self.total:,}"
+            parts = [self.label, bar, f"{frac:4.0%}", f"{count}/{total}"]
+        else:
+            self._frame += 1
+            parts = [self.label, self._spinner[self._frame % len(self._spinner)]]
+            if self.done:
+                parts.append(count)
+        parts += [p for p in (self.note, elapsed) if p]
+        return "  ".join(parts)
+
+    def _draw(self, now: float) -> None:
+        with self._lock:
+            width = shutil.get_terminal_size((80, 24)).columns - 1
+            self.stream.write("\r" + self._line(now)[:width] + "\x1b[K")
+            self.stream.flush()
+            self._drawn, self._last = True, now
+
+    def spin(self) -> "Progress":
+        """Redraw from a background thread, for a step that reports nothing while it runs (training)."""
+        if self.enabled and self._stop is None:
+            self._stop = threading.Event()
+
+            def tick() -> None:
+                while not self._stop.wait(0.2):
+                    self.advance()
+
+            threading.Thread(target=tick, daemon=True).start()
+        return self
+
+    def close(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        with self._lock:
+            if self._drawn:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+                self._drawn = False
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _progress_enabled(args: argparse.Namespace, *, output_is_stdout: bool = False) -> bool:
+    """Bars go to stderr when it is a terminal, unless --quiet, or a table is being printed to the same terminal."""
+    if args.quiet or not sys.stderr.isatty():
+        return False
+    return not (output_is_stdout and sys.stdout.isatty())
+
+
+# -- reading inputs ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Record:
+    """One unit to classify: its text, the input's fields to write back, and where it came from.
+
+    ``text_field`` names the field that holds the text, so output can put a paragraph's text there;
+    ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``.
+    """
+
+    text: str
+    fields: dict
+    where: str
+    text_field: str = "text"
+    document: str = ""
+    paragraph: int | None = None
+
+
+@dataclass
+class Source:
+    """An input: a file path, or ``-`` for standard input, and the format it is read as."""
+
+    name: str
+    format: str
+    path: Path | None = None
+    size: int | None = None
+
+
+def _format_of(path: Path, forced: str | None) -> str | None:
+    if forced:
+        return forced
+    suffix = path.suffix.lower()
+    for fmt, suffixes in (("text", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES)):
+        if suffix in suffixes:
+            return fmt
+    return None
+
+
+def find_sources(inputs: Iterable[str], input_format: str | None = None) -> list[Source]:
+    """Expand files and folders (recursively, in name order) into sources; ``-`` is standard input.
+
+    >>> [s.format for s in find_sources(["-"])]
+    ['text']
+    """
+    known = TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES
+    sources = []
+    for name in inputs:
+        if name == "-":
+            sources.append(Source("<stdin>", input_format or "text"))
+            continue
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and (input_format or p.suffix.lower() in known))
+            if not files:
+                raise _data_error(name, None, f"no {', '.join(known)} files in this folder")
+            sources += [Source(str(p), _format_of(p, input_format), p, p.stat().st_size) for p in files]
+        elif path.is_file():
+            fmt = _format_of(path, input_format)
+            if fmt is None:
+                raise _data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl or .csv, "
+                                              "or say how to read it with --input-format")
+            sources.append(Source(name, fmt, path, path.stat().st_size))
+        else:
+            raise _data_error(name, None, "no such file or folder")
+    return sources
+
+
+def _lines(stream: BinaryIO, name: str, on_bytes: Callable[[int], None]) -> Iterator[tuple[int, str]]:
+    """Numbered, decoded lines (line endings kept); bytes that are not UTF-8 are an error naming the line."""
+    for n, raw in enumerate(stream, 1):
+        on_bytes(len(raw))
+        try:
+            yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as e:
+            raise _data_error(name, n, f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8") from None
+
+
+def _text_of(record: dict, column: str, name: str, line: int) -> str:
+    if column not in record:
+        raise _data_error(name, line, f"no {column!r} field (choose the text field with --column)")
+    text = record[column]
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise _data_error(name, line, f"{column!r} must be a string, got {type(text).__name__}")
+    return text
+
+
+def _jsonl_records(lines: Iterator[tuple[int, str]], name: str, column: str) -> Iterator[Record]:
+    for n, line in lines:
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise _data_error(name, n, f"invalid JSON: {e.msg} (column {e.colno})") from None
+        if not isinstance(obj, dict):
+            raise _data_error(name, n, f"expected a JSON object with a {column!r} field, got {type(obj).__name__}")
+        yield Record(_text_of(obj, column, name, n), obj, f"{name}:{n}", column, f"{name}:{n}")
+
+
+def _csv_records(lines: Iterator[tuple[int, str]], name: str, column: str) -> Iterator[Record]:
+    csv.field_size_limit(2**31 - 1)  # paragraphs can be long; the default 128 kB limit would reject them
+    reader = csv.DictReader(line for _, line in lines)
+    try:
+        header = reader.fieldnames
+        if not header:
+            raise _data_error(name, 1, "the CSV file is empty; expected a header row")
+        if column not in header:
+            raise _data_error(name, 1, f"no column {column!r} in the header (columns: {', '.join(header)}); "
+                                       "choose the text column with --column")
+        for row in reader:
+            n = reader.line_num
+            if None in row:
+                raise _data_error(name, n, "the row has more cells than the header")
+            yield Record(row[column] or "", row, f"{name}:{n}", column, f"{name}:{n}")
+    except csv.Error as e:
+        raise _data_error(name, reader.line_num, f"invalid CSV: {e}") from None
+
+
+def _paragraph_records(record: Record, texts: Iterable[str], start: int = 0) -> Iterator[Record]:
+    for i, text in enumerate(texts, start):
+        yield Record(text, record.fields, record.where, record.text_field, record.document, i)
+
+
+def _text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
+    whole = Record("", {"source": name, "text": ""}, name, "text", name)
+    if not document:
+        text = "".join(line for _, line in lines)
+        yield Record(text, {"source": name, "text": text}, name, "text", name)
+        return
+    chunk: list[str] = []
+    index = 0
+
+    def flush() -> Iterator[Record]:
+        nonlocal index
+        paragraphs = split_paragraphs("".join(chunk))
+        chunk.clear()
+        yield from _paragraph_records(whole, paragraphs, index)
+        index += len(paragraphs)
+
+    for _, line in lines:
+        chunk.append(line)
+        # A blank line ends every paragraph, so splitting there gives what splitting the whole text gives.
+        if len(chunk) >= _CHUNK_LINES and not line.strip():
+            yield from flush()
+    yield from flush()
+
+
+def read_records(
+    sources: Iterable[Source],
+    *,
+    texts: Iterable[str] = (),
+    document: bool = False,
+    column: str = "text",
+    on_bytes: Callable[[int], None] = lambda n: None,
+) -> Iterator[Record]:
+    """Stream the records to classify: each ``--text``, then each source in order.
+
+    Text files are one record each, JSON Lines and CSV one per line or row; with ``document``
+    every text is split into paragraphs, one record each. ``on_bytes`` hears how much was read.
+
+    >>> [r.text for r in read_records([], texts=["Trade rose.\\n\\nMigrants crossed."], document=True)]
+    ['Trade rose.', 'Migrants crossed.']
+    """
+    for i, text in enumerate(texts, 1):
+        record = Record(text, {"text": text}, "", "text", f"<text {i}>")
+        yield from _paragraph_records(record, split_paragraphs(text)) if document else (record,)
+    for source in sources:
+        with contextlib.ExitStack() as stack:
+            if source.path is None:
+                stream = sys.stdin.buffer
+            else:
+                try:
+                    stream = stack.enter_context(source.path.open("rb"))
+                except OSError as e:
+                    raise _data_error(source.name, None, f"cannot read: {e.strerror or e}") from None
+            lines = _lines(stream, source.name, on_bytes)
+            if source.format == "text":
+                yield from _text_records(lines, source.name, document)
+                continue
+            records = (_jsonl_records if source.format == "jsonl" else _csv_records)(lines, source.name, column)
+            for record in records:
+                yield from _paragraph_records(record, split_paragraphs(record.text)) if document else (record,)
+
+
+def classify_records(model, records: Iterable[Record], *, batch_size: int = BATCH_SIZE) -> Iterator[tuple[Record, list[TopicScore]]]:
+    """Tag records in batches of ``batch_size`` with one ``classify_many`` call each, keeping their order."""
+    records = iter(records)
+    while batch := list(islice(records, batch_size)):
+        yield from zip(batch, model.classify_many([r.text for r in batch]))
+
+
+# -- writing results -----------------------------------------------------------------------------------
+def output_record(record: Record, topics: list[TopicScore]) -> dict:
+    """The input's fields with the (paragraph) text in place, ``paragraph`` with --document, and ``topics``.
+
+    >>> output_record(Record("Tariffs fell.", {"id": 7, "text": "Tariffs fell."}, "a.jsonl:1"), [TopicScore("trade", 0.91234)])
+    {'id': 7, 'text': 'Tariffs fell.', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
+    """
+    out = {k: v for k, v in record.fields.items() if k not in ("topics", "paragraph")}
+    out[record.text_field] = record.text
+    if record.paragraph is not None:
+        out["paragraph"] = record.paragraph
+    out["topics"] = [{"topic": t, "score": round(s, 4)} for t, s in topics]
+    return out
+
+
+class JsonlWriter:
+    """One JSON object a line: :func:`output_record`."""
+
+    def __init__(self, out: IO[str]):
+        self.out = out
+
+    def write(self, record: Record, topics: list[TopicScore]) -> None:
+        self.out.write(json.dumps(output_record(record, topics), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+class CsvWriter:
+    """The input's columns (those of the first record), then ``paragraph``, ``topics`` and ``scores``.
+
+    ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
+    are not strings (JSON input) are written as JSON.
+    """
+
+    def __init__(self, out: IO[str]):
+        self.out = out
+        self.writer: csv.DictWriter | None = None
+        self.left_out: set[str] = set()
+
+    def write(self, record: Record, topics: list[TopicScore]) -> None:
+        row = output_record(record, topics)
+        row["scores"] = ";".join(f"{t['score']:.4f}" for t in row["topics"])
+        row["topics"] = ";".join(t["topic"] for t in row["topics"])
+        if self.writer is None:
+            self.writer = csv.DictWriter(self.out, fieldnames=list(row), extrasaction="ignore", lineterminator="\n")
+            self.writer.writeheader()
+        new = row.keys() - set(self.writer.fieldnames) - self.left_out
+        if new:  # the header is written already; say so rather than drop fields silently
+            self.left_out |= new
+            print(f"topicslib: note: {record.where}: field(s) {', '.join(sorted(new))} are not in the CSV header "
+                  "(the first record's fields) and are left out; use --format jsonl to keep every field", file=sys.stderr)
+        self.writer.writerow({k: v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
+                              for k, v in row.items()})
+
+    def close(self) -> None:
+        pass
+
+
+class TableWriter:
+    """Aligned text for a person: one row per record, or per paragraph with a summary per document."""
+
+    def __init__(self, out: IO[str]):
+        self.out = out
+        self.width = shutil.get_terminal_size((100, 24)).columns if out.isatty() else 100
+        self.document: str | None = None
+        self.paragraphs: list[Paragraph] = []
+
+    @staticmethod
+    def tags(topics: list[TopicScore]) -> str:
+        return ", ".join(f"{t} {s:.2f}" for t, s in topics) or "-"
+
+    def snippet(self, text: str, room: int) -> str:
+        text = " ".join(text.split())
+        room = max(20, room)
+        return text if len(text) <= room else text[: room - 1] + "…"
+
+    def write(self, record: Record, topics: list[TopicScore]) -> None:
+        if record.paragraph is None:
+            where = f"{record.where}  " if record.where else ""
+            row = f"{where}{self.tags(topics):<34}  "
+            self.out.write(row + self.snippet(record.text, self.width - len(row)) + "\n")
+            return
+        if record.document != self.document:
+            self._summary()
+            self.document = record.document
+            self.out.write(f"== {record.document}\n")
+        # The summary needs only each paragraph's topics, so the text is not kept.
+        self.paragraphs.append(Paragraph(record.paragraph, "", topics))
+        row = f"[{record.paragraph:>3}] {self.tags(topics):<34}  "
+        self.out.write(row + self.snippet(record.text, self.width - len(row)) + "\n")
+
+    def _summary(self) -> None:
+        if self.document is None:
+            return
+        tops = aggregate(self.paragraphs)
+        shares = ", ".join(f"{d.topic} {d.paragraphs} ({d.share:.0%})" for d in tops) or "no topic"
+        self.out.write(f"   {len(self.paragraphs)} paragraphs: {shares}\n\n")
+        self.paragraphs = []
+
+    def close(self) -> None:
+        self._summary()
+
+
+WRITERS: dict[str, Callable[[IO[str]], JsonlWriter | CsvWriter | TableWriter]] = {
+    "jsonl": JsonlWriter, "csv": CsvWriter, "table": TableWriter,
+}
+
+
+def output_format(requested: str | None, output: str | None) -> str:
+    """``--format``, else by the output file's suffix, else a table on a terminal and JSON Lines in a pipe."""
+    if requested:
+        return requested
+    if output:
+        return "csv" if output.lower().endswith(".csv") else "table" if output.lower().endswith(".txt") else "jsonl"
+    return "table" if sys.stdout.isatty() else "jsonl"
+
+
+@contextlib.contextmanager
+def open_output(path: str | None, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """Standard output, or a file written under a temporary name and renamed when complete,
+    so a run that stops on bad input leaves no half-written file (and keeps an old one)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise _data_error(path, None, f"cannot write: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+            yield out
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# -- commands --------------------------------------------------------------------------------------------
+def _load(args: argparse.Namespace):
     from . import default_model, load_model
 
     return load_model(args.model) if args.model else default_model()
 
 
-def _cmd_classify(args) -> int:
+def _cmd_classify(args: argparse.Namespace) -> int:
+    sources = find_sources(args.inputs, args.input_format)
+    if not sources and not args.text:
+        if sys.stdin.isatty():
+            args.parser.error("give a --text, files or folders, or pipe text to standard input")
+        sources = find_sources(["-"], args.input_format)
+    fmt = output_format(args.format, args.output)
     model = _load(args)
-    if args.text is not None:
-        sources = [("<text>", args.text)]
-    elif args.files:
-        sources = [(str(p), Path(p).read_text(encoding="utf-8")) for p in args.files]
-    else:
-        sources = [("<stdin>", sys.stdin.read())]
-    out = sys.stdout
-    for name, text in sources:
-        if args.document:
-            doc = model.classify_document(text)
-            if args.format == "jsonl":
-                for p in doc.paragraphs:
-                    out.write(json.dumps({"source": name, "paragraph": p.index, "text": p.text,
-                                          "topics": [{"topic": t, "score": round(s, 4)} for t, s in p.topics]},
-                                         ensure_ascii=False) + "\n")
-            else:
-                out.write(f"== {name}: {len(doc.paragraphs)} paragraphs\n")
-                for p in doc.paragraphs:
-                    tags = ", ".join(f"{t} {s:.2f}" for t, s in p.topics) or "-"
-                    snippet = p.text if len(p.text) <= 70 else p.text[:67] + "..."
-                    out.write(f"[{p.index:>3}] {tags:<40} {snippet}\n")
-                out.write("document: " + (", ".join(f"{d.topic} ({d.paragraphs} para, {d.share:.0%})" for d in doc.topics) or "-") + "\n")
-        else:
-            topics = model.classify(text)
-            if args.format == "jsonl":
-                out.write(json.dumps({"source": name, "text": text,
-                                      "topics": [{"topic": t, "score": round(s, 4)} for t, s in topics]}, ensure_ascii=False) + "\n")
-            else:
-                out.write((", ".join(f"{t} {s:.2f}" for t, s in topics) or "-") + "\n")
-    return 0
-
-
-def _cmd_train(args) -> int:
-    import time
-
-    from . import train
-
-    options = json.loads(args.options) if args.options else {}
+    total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
+    enabled = _progress_enabled(args, output_is_stdout=args.output in (None, "-"))
     started = time.perf_counter()
-    model = train(args.examples, taxonomy=args.taxonomy, **options)
-    path = model.save(args.output)
-    cv = model.card_["cross_validation"]
-    print(f"trained on {model.card_['n_examples']} examples in {time.perf_counter() - started:.1f} s; "
-          f"cross-validated micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}; saved {path}")
+    with Progress("classify", total=total or None, unit="B", enabled=enabled) as progress, \
+            open_output(args.output, newline="" if fmt == "csv" else None) as out:
+        records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
+                               on_bytes=lambda n: progress.advance(n))
+        writer = WRITERS[fmt](out)
+        n = 0
+        for n, (record, topics) in enumerate(classify_records(model, records), 1):
+            writer.write(record, topics)
+            if n % BATCH_SIZE == 0:
+                progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
+        writer.close()
+    if enabled:
+        dest = f" -> {args.output}" if args.output not in (None, "-") else ""
+        print(f"classified {n:,} {'paragraphs' if args.document else 'records'} in {time.perf_counter() - started:.1f} s{dest}",
+              file=sys.stderr)
     return 0
 
 
-def _cmd_evaluate(args) -> int:
-    ev = _load(args).evaluate(args.examples)
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    sources = find_sources(args.inputs, args.input_format)
+    model = _load(args)
+    total = sum(s.size for s in sources if s.size is not None) or None
+    with Progress("report", total=total, unit="B", enabled=_progress_enabled(args)) as progress:
+        records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
+        documents = [(_document_name(r), r.text) for r in records]  # the page holds them all anyway
+        progress.advance(label=f"report on {len(documents):,} documents")
+        path = write_report(args.output, documents, model=model, title=args.title, model_name=args.model or "default model")
+    if not args.quiet:
+        print(f"wrote {path} ({len(documents):,} document{'s' if len(documents) != 1 else ''})", file=sys.stderr)
+    return 0
+
+
+def _document_name(record: Record) -> str:
+    """A text file is named by its path; a JSONL/CSV record by its title field, else file:line (and its id)."""
+    fields = {k: v for k, v in record.fields.items() if k != record.text_field and isinstance(v, (str, int))}
+    for key in ("title", "name"):
+        if str(fields.get(key, "")).strip():
+            return str(fields[key])
+    return f"{record.where} (id {fields['id']})" if str(fields.get("id", "")).strip() else record.where
+
+
+def _training_options(args: argparse.Namespace) -> dict:
+    if not args.options:
+        return {}
+    try:
+        options = json.loads(args.options)
+    except json.JSONDecodeError as e:
+        args.parser.error(f"--options is not valid JSON: {e.msg}")
+    if not isinstance(options, dict):
+        args.parser.error('--options must be a JSON object, e.g. \'{"C": 1.0}\'')
+    return options
+
+
+def _read_labeled(args: argparse.Namespace, progress: Progress, taxonomy=None):
+    from . import read_examples
+
+    progress.advance(label=f"reading {args.examples}")
+    return read_examples(args.examples, taxonomy=taxonomy)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from . import load_taxonomy, train
+
+    options = _training_options(args)
+    started = time.perf_counter()
+    with Progress("train", enabled=_progress_enabled(args)).spin() as progress:
+        taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
+        examples = _read_labeled(args, progress, taxonomy)
+        progress.advance(label=f"training on {len(examples):,} examples")
+        model = train(examples, taxonomy=taxonomy, **options)
+        progress.advance(label=f"saving {args.output}")
+        path = model.save(args.output)
+    cv = model.card_["cross_validation"]
+    print(f"trained on {model.card_['n_examples']:,} examples ({len(model.classes_)} topics) in "
+          f"{time.perf_counter() - started:.1f} s; in-training cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
+          f"macro-F1 {cv['macro']['f1']:.3f}; saved {path}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    with Progress("evaluate", enabled=_progress_enabled(args)).spin() as progress:
+        model = _load(args)
+        progress.advance(label=f"evaluating on {args.examples}")
+        ev = model.evaluate(args.examples)
     print(json.dumps(ev.to_dict(), indent=2) if args.json else ev.table())
     return 0
 
 
-def _cmd_explain(args) -> int:
+def _cmd_cross_validate(args: argparse.Namespace) -> int:
+    from . import cross_validate
+
+    options = _training_options(args)
+    with Progress("cross-validate", enabled=_progress_enabled(args)).spin() as progress:
+        progress.advance(label=f"cross-validating on {args.examples} ({args.folds} folds)")
+        ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, **options)
+    if args.json:
+        print(json.dumps({"folds": args.folds, **ev.to_dict()}, indent=2))
+    else:
+        print(f"{args.folds}-fold cross-validation on {ev.n_examples:,} examples\n{ev.table()}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
     explanations = _load(args).explain(args.text, topic=args.topic, top_n=args.top)
+    if args.json:
+        print(json.dumps([{"topic": e.topic, "score": round(e.score, 4), "threshold": round(e.threshold, 4),
+                           "intercept": round(e.intercept, 4),
+                           "terms": [{"term": t, "contribution": round(c, 4)} for t, c in e.terms]}
+                          for e in explanations], ensure_ascii=False, indent=2))
+        return 0
     if not explanations:
         print("no topic applies")
     for e in explanations:
         print(f"{e.topic}  score {e.score:.3f} (threshold {e.threshold:.3f})")
+        biggest = max((abs(c) for _, c in e.terms), default=1.0) or 1.0
         for term, c in e.terms:
-            print(f"    {c:+.3f}  {term}")
+            bar = ("+" if c > 0 else "-") * max(1, round(12 * abs(c) / biggest))
+            print(f"    {c:+7.3f}  {bar:<12}  {term}")
     return 0
 
 
-def _cmd_topics(args) -> int:
+def _cmd_topics(args: argparse.Namespace) -> int:
     from . import load_taxonomy
 
     topics = load_taxonomy(args.taxonomy).topics if args.taxonomy else _load(args).topics()
+    if args.json:
+        print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(t.id) for t in topics) + 2
     for t in topics:
-        print(f"{t.id:<14} {t.name}\n{'':<14} {t.description}\n{'':<14} seeds: {', '.join(t.seeds)}")
+        print(f"{t.id:<{width}}{t.name}")
+        if t.description:
+            print(f"{'':<{width}}{t.description}")
+        if t.seeds:
+            print(f"{'':<{width}}seeds: {', '.join(t.seeds)}")
     return 0
 
 
+# -- the parser ------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="topicslib", description="Tag paragraphs of political text with policy topics.")
+    """The argument parser of the ``topicslib`` command."""
+    parser = argparse.ArgumentParser(prog="topicslib", description="Tag paragraphs of political text with policy topics.",
+                                     epilog="Exit codes: 0 success, 1 data error (names file and line), 2 usage error.")
     parser.add_argument("--version", action="version", version=f"topicslib {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def with_model(p):
-        p.add_argument("--model", metavar="PATH", help="model file (default: the shipped default model)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what the library does to stderr")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str, *, model: bool = True):
+        p = sub.add_parser(name, help=help, description=help, parents=[common])
+        if model:
+            p.add_argument("--model", metavar="PATH", help="model file (default: the shipped default model)")
+        p.set_defaults(func=func, parser=p)
         return p
 
-    p = with_model(sub.add_parser("classify", help="tag a text, files, or stdin"))
-    p.add_argument("files", nargs="*", metavar="FILE", help="text files to classify (default: stdin)")
-    p.add_argument("--text", help="classify this text instead of files")
-    p.add_argument("--document", action="store_true", help="split each input into paragraphs")
-    p.add_argument("--format", choices=("table", "jsonl"), default="table")
-    p.set_defaults(func=_cmd_classify)
+    def add_inputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--input-format", choices=INPUT_FORMATS,
+                       help="read every input as this (default: by suffix: .txt/.md text, .jsonl, .csv; stdin is text)")
+        p.add_argument("--column", default="text", metavar="NAME",
+                       help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
 
-    p = sub.add_parser("train", help="train a model from labeled examples")
+    p = add("classify", _cmd_classify, "tag texts, files, folders or standard input")
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="files or folders (.txt, .md, .jsonl, .csv); '-' or nothing reads standard input")
+    p.add_argument("--text", action="append", metavar="TEXT", help="classify this text (repeatable)")
+    p.add_argument("--document", action="store_true", help="split each text into paragraphs and tag each one")
+    add_inputs(p)
+    p.add_argument("--format", choices=OUTPUT_FORMATS,
+                   help="output format (default: by --output suffix; else a table on a terminal, jsonl in a pipe)")
+    p.add_argument("-o", "--output", metavar="PATH", help="write results here instead of standard output")
+
+    p = add("report", _cmd_report, "write an HTML report of documents: tagged paragraphs, evidence, topic shares")
+    p.add_argument("inputs", nargs="+", metavar="FILE",
+                   help="documents: .txt/.md files or folders of them; each JSONL record or CSV row is a document too")
+    add_inputs(p)
+    p.add_argument("-o", "--output", required=True, metavar="HTML", help="where to write the report")
+    p.add_argument("--title", default="Topic report", help="the report's title")
+
+    p = add("explain", _cmd_explain, "show the terms behind a text's topics")
+    p.add_argument("text")
+    p.add_argument("--topic", help="explain this topic even if it is not predicted")
+    p.add_argument("--top", type=int, default=10, help="terms per topic (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("topics", _cmd_topics, "list the topics of the model (or of a taxonomy file)")
+    p.add_argument("--taxonomy", metavar="FILE", help="show this taxonomy file instead of the model's")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("train", _cmd_train, "train a model from labeled examples", model=False)
     p.add_argument("examples", help="a .jsonl/.csv file or a folder of them")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help='training options as JSON, e.g. \'{"C": 1.0}\'')
-    p.set_defaults(func=_cmd_train)
 
-    p = with_model(sub.add_parser("evaluate", help="score a model on labeled examples"))
-    p.add_argument("examples")
+    p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
+    p.add_argument("examples", help="a .jsonl/.csv file or a folder of them")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(func=_cmd_evaluate)
 
-    p = with_model(sub.add_parser("explain", help="show the terms behind a text's topics"))
-    p.add_argument("text")
-    p.add_argument("--topic", help="explain this topic even if it is not predicted")
-    p.add_argument("--top", type=int, default=10, help="terms per topic (default 10)")
-    p.set_defaults(func=_cmd_explain)
-
-    p = with_model(sub.add_parser("topics", help="list the taxonomy"))
-    p.add_argument("--taxonomy", metavar="FILE", help="show this taxonomy file instead of the model's")
-    p.set_defaults(func=_cmd_topics)
+    p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)
+    p.add_argument("examples", help="a .jsonl/.csv file or a folder of them")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
+    p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
+    p.add_argument("--options", metavar="JSON", help="training options as JSON")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
@@ -145,6 +725,13 @@ def main(argv: list[str] | None = None) -> int:
     except TopicslibError as e:
         print(f"topicslib: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("topicslib: interrupted", file=sys.stderr)
+        return 130
     except OSError as e:
         print(f"topicslib: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 1

@@ -1,0 +1,392 @@
+"""An HTML report of classified documents: one self-contained page to read, share and print.
+
+Each document's paragraphs carry their topics as coloured tags, and the words that drove
+each tag (positive terms of :meth:`TopicModel.explain`) are highlighted in the topic's colour.
+A bar chart per document shows how many paragraphs carry each topic; with several documents an
+overview table links to each. The page loads nothing: CSS and SVG are inline, there is no
+script, and a Content-Security-Policy forbids any request, so it works offline and from email.
+
+>>> html = render_report([("note.md", "Coca crops grew in Cauca.")])  # doctest: +SKIP
+>>> write_report("report.html", [("note.md", "Coca crops grew in Cauca.")])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import colorsys
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from . import __version__
+from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate
+from .errors import TopicslibError
+from .features import tokenize
+from .model import TopicModel
+from .storage import _atomic_write
+from .taxonomy import Topic
+
+# Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
+_WORD = re.compile(r"[\w\u0300-\u036f]+")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_BULLET = re.compile(r"^[-*•▪‣◦·–]\s+")
+# Base colours of the first ten topics, chosen to stay apart from each other and readable as text.
+_PALETTE = ("#1f66b3", "#2e8b47", "#d06a0c", "#7b4fb8", "#c0392b", "#0f8b8d", "#b83280", "#4b5bb8", "#52606d", "#8b5e34")
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A stretch of a paragraph's text that raised the score of one of its topics.
+
+    ``topic`` is the topic it raised most; ``weights`` holds its contribution to each topic.
+    """
+
+    start: int
+    end: int
+    topic: str
+    weights: dict[str, float]
+
+
+def _mix(hex_colour: str, white: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in (r, g, b))
+
+
+def topic_colours(topic_ids: Iterable[str]) -> dict[str, str]:
+    """A base colour per topic: the palette for the first ten, evenly spread hues beyond.
+
+    >>> topic_colours(["a", "b"])["b"]
+    '#2e8b47'
+    """
+    out = {}
+    for i, t in enumerate(topic_ids):
+        if i < len(_PALETTE):
+            out[t] = _PALETTE[i]
+        else:
+            r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.38, 0.55)
+            out[t] = "#" + "".join(f"{round(c * 255):02x}" for c in (r, g, b))
+    return out
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """The model's tokens of ``text`` with where each sits in the original text."""
+    return [(m.start(), m.end(), tok) for m in _WORD.finditer(text) for tok in tokenize(m.group())]
+
+
+def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: int = 10,
+               min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
+    """The words of ``text`` that drove each of ``topics``.
+
+    Of a topic's ``top_n`` terms by size, those that raised its log-odds by at least
+    ``min_contribution`` and by at least ``min_share`` of the strongest term's contribution: the
+    evidence a reader should see, not every common word with a small positive weight. A term of
+    several words (a bigram) marks each of its words where they appear together; neighbouring
+    marked words of the same topic become one highlight.
+
+    >>> [text[h.start:h.end] for h in highlights(text, model, ["narcotics"])]  # doctest: +SKIP
+    ['coca cultivation', 'eradication']
+    """
+    tokens = _tokens(text)
+    words = [tok for _, _, tok in tokens]
+    weights: list[dict[str, float]] = [{} for _ in tokens]
+    for topic in topics:
+        for e in model.explain(text, topic=topic, top_n=top_n):
+            best = max((c for _, c in e.terms), default=0.0)
+            for term, contribution in e.terms:
+                if contribution < max(min_contribution, min_share * best):
+                    continue
+                parts = term.split(" ")
+                for i in range(len(words) - len(parts) + 1):
+                    if words[i : i + len(parts)] == parts:
+                        for w in weights[i : i + len(parts)]:
+                            w[topic] = w.get(topic, 0.0) + contribution
+    out: list[Highlight] = []
+    for (start, end, _), w in zip(tokens, weights):
+        if not w:
+            continue
+        top = max(w, key=lambda t: (w[t], t))
+        prev = out[-1] if out else None
+        if prev and prev.topic == top and prev.end <= start and not text[prev.end : start].strip(" -–"):
+            merged = {t: max(prev.weights.get(t, 0.0), w.get(t, 0.0)) for t in {*prev.weights, *w}}
+            out[-1] = Highlight(prev.start, end, top, merged)
+        elif prev and prev.end > start:  # one original word giving several tokens: keep the first mark
+            continue
+        else:
+            out.append(Highlight(start, end, top, dict(w)))
+    return out
+
+
+@dataclass(frozen=True)
+class _Document:
+    name: str
+    result: DocumentResult
+    highlights: list[list[Highlight]]
+
+
+class _Page:
+    """Renders the HTML; one instance per report, holding the taxonomy and its colours."""
+
+    def __init__(self, topics: list[Topic], title: str, model_name: str):
+        self.topics = {t.id: t for t in topics}
+        self.order = {t.id: i for i, t in enumerate(topics)}
+        self.colours = topic_colours(self.topics)
+        self.title = title
+        self.model_name = model_name
+
+    def name(self, topic: str) -> str:
+        t = self.topics.get(topic)
+        return t.name if t and t.name else topic.replace("_", " ").capitalize()
+
+    def css(self) -> str:
+        rules = []
+        for t, c in self.colours.items():
+            i = self.order[t]
+            rules.append(f".c{i}{{--c:{c};--t:{_mix(c, 0.88)};--m:{_mix(c, 0.72)}}}")
+        return _CSS + "\n".join(rules)
+
+    def tag(self, topic: str, score: float | None = None, *, note: str = "") -> str:
+        i = self.order.get(topic, 0)
+        desc = self.topics[topic].description if topic in self.topics else ""
+        value = f' <span class="score">{score:.2f}</span>' if score is not None else ""
+        value += f' <span class="score">{escape(note)}</span>' if note else ""
+        return (f'<span class="tag c{i}" data-topic="{escape(topic)}" title="{escape(desc)}">'
+                f"{escape(self.name(topic))}{value}</span>")
+
+    def chart(self, tops: list[DocumentTopic], n_paragraphs: int) -> str:
+        """Horizontal bars, one per topic: the share of paragraphs tagged with it (SVG, so it prints)."""
+        if not tops:
+            return '<p class="empty">No paragraph carries a topic.</p>'
+        label_w = 9 + 7.4 * max(len(self.name(d.topic)) for d in tops)
+        track_w, value_w, row_h = 300, 150, 26
+        width = label_w + track_w + value_w
+        rows = []
+        for k, d in enumerate(tops):
+            y = k * row_h
+            bar = max(2.0, d.share * track_w)
+            rows.append(
+                f'<g class="c{self.order.get(d.topic, 0)}" data-topic="{escape(d.topic)}">'
+                f'<title>{escape(self.name(d.topic))}: {d.paragraphs} of {n_paragraphs} paragraphs, best score {d.score:.2f}</title>'
+                f'<text x="{label_w - 10:.0f}" y="{y + 17}" text-anchor="end" class="bl">{escape(self.name(d.topic))}</text>'
+                f'<rect x="{label_w:.0f}" y="{y + 5}" width="{track_w}" height="16" rx="3" class="track"/>'
+                f'<rect x="{label_w:.0f}" y="{y + 5}" width="{bar:.1f}" height="16" rx="3" class="bar"/>'
+                f'<text x="{label_w + track_w + 10:.0f}" y="{y + 17}" class="bv">{d.paragraphs} '
+                f'paragraph{"s" if d.paragraphs != 1 else ""} · {d.share:.0%}</text></g>'
+            )
+        height = row_h * len(tops) + 4
+        return (f'<svg class="chart" role="img" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" height="{height}" '
+                f'aria-label="Share of paragraphs per topic">{"".join(rows)}</svg>')
+
+    def text(self, text: str, marks: list[Highlight]) -> str:
+        parts, pos = [], 0
+        for h in marks:
+            parts.append(escape(text[pos : h.start]))
+            why = ", ".join(f"{self.name(t)} +{w:.2f}" for t, w in sorted(h.weights.items(), key=lambda kv: -kv[1]))
+            parts.append(f'<mark class="c{self.order.get(h.topic, 0)}" data-topic="{escape(h.topic)}" title="{escape(why)}">'
+                         f"{escape(text[h.start : h.end])}</mark>")
+            pos = h.end
+        parts.append(escape(text[pos:]))
+        return "".join(parts)
+
+    def paragraph(self, doc_id: str, p: Paragraph, marks: list[Highlight]) -> str:
+        text, kind = p.text, "para"
+        heading = _HEADING.match(text)
+        bullet = _BULLET.match(text)
+        cut = heading.end() if heading else bullet.end() if bullet else 0
+        # The marker holds no word, so no highlight starts before the cut.
+        body = self.text(text[cut:], [Highlight(h.start - cut, h.end - cut, h.topic, h.weights) for h in marks])
+        if heading:
+            kind += " heading"
+        elif bullet:
+            body = f'<span class="bullet">•</span> {body}'
+        if not p.topics:
+            kind += " none"
+        tags = "".join(self.tag(t, s) for t, s in p.topics) or '<span class="notag">no topic</span>'
+        ids = " ".join(t for t, _ in p.topics)
+        return (f'<li class="{kind}" id="{doc_id}-p{p.index}" data-topics="{escape(ids)}">'
+                f'<span class="pnum">{p.index}</span><p class="ptext">{body}</p><div class="tags">{tags}</div></li>')
+
+    @staticmethod
+    def doc_title(doc: _Document) -> str:
+        """The document's first paragraph when it is a heading, else its name."""
+        first = doc.result.paragraphs[0].text if doc.result.paragraphs else ""
+        heading = _HEADING.match(first)
+        return first[heading.end() :] if heading else doc.name
+
+    def document(self, k: int, doc: _Document, many: bool) -> str:
+        paras = doc.result.paragraphs
+        title = self.doc_title(doc)
+        n_tagged = sum(1 for p in paras if p.topics)
+        back = '<a class="back" href="#overview">↑ overview</a>' if many else ""
+        items = "".join(self.paragraph(f"d{k}", p, m) for p, m in zip(paras, doc.highlights))
+        return (
+            f'<article class="doc" id="d{k}" data-name="{escape(doc.name)}">'
+            f'<header class="doc-head"><h2>{escape(title)}</h2>{back}'
+            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraphs, {n_tagged} with a topic</p></header>'
+            f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, len(paras))}</section>'
+            f'<ol class="paras">{items}</ol></article>'
+        )
+
+    def overview(self, docs: list[_Document]) -> str:
+        rows = []
+        for k, doc in enumerate(docs, 1):
+            paras = doc.result.paragraphs
+            tops = "".join(self.tag(d.topic, note=f"{d.share:.0%}") for d in doc.result.topics[:4]) or '<span class="notag">no topic</span>'
+            title = self.doc_title(doc)
+            src = f'<br><span class="src">{escape(doc.name)}</span>' if title != doc.name else ""
+            rows.append(f'<tr><td class="num">{k}</td><td><a href="#d{k}">{escape(title)}</a>{src}</td>'
+                        f'<td class="num">{len(paras)}</td><td class="num">{sum(1 for p in paras if p.topics)}</td>'
+                        f"<td>{tops}</td></tr>")
+        everything = [p for d in docs for p in d.result.paragraphs]
+        return (
+            '<section id="overview" class="overview"><h2>Overview</h2>'
+            f'<h3>All documents: share of paragraphs per topic</h3>{self.chart(aggregate(everything), len(everything))}'
+            '<table><thead><tr><th class="num">#</th><th>Document</th><th class="num">Paragraphs</th>'
+            f'<th class="num">With a topic</th><th>Main topics (share of paragraphs)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            "</section>"
+        )
+
+    def legend(self, used: set[str]) -> str:
+        """The topics that occur, as tags; their descriptions fold out below."""
+        shown = [t for t in self.topics if t in used]
+        if not shown:
+            return ""
+        tags = "".join(self.tag(t) for t in shown)
+        desc = "".join(f"<dt>{escape(self.name(t))}</dt><dd>{escape(self.topics[t].description)}</dd>"
+                       for t in shown if self.topics[t].description)
+        more = f"<details><summary>What the topics cover</summary><dl>{desc}</dl></details>" if desc else ""
+        return f'<section class="legend"><h3>Topics found</h3><div class="chips">{tags}</div>{more}</section>'
+
+    def page(self, docs: list[_Document]) -> str:
+        n_paras = sum(len(d.result.paragraphs) for d in docs)
+        n_tagged = sum(1 for d in docs for p in d.result.paragraphs if p.topics)
+        used = {t for d in docs for p in d.result.paragraphs for t, _ in p.topics}
+        many = len(docs) > 1
+        body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="generator" content="topicslib {__version__}">'
+            f"<title>{escape(self.title)}</title><style>{self.css()}</style></head><body><main>"
+            f'<header class="top"><h1>{escape(self.title)}</h1>'
+            f'<p class="meta">{len(docs)} document{"s" if many else ""} · {n_paras} paragraphs · {n_tagged} with a topic · '
+            f"model: {escape(self.model_name)} · topicslib {__version__}</p>"
+            '<p class="how">Each paragraph carries the topics whose calibrated score reached the topic\'s threshold. '
+            "Highlighted words raised the score of the tag in the same colour (hover for how much). "
+            "Bars count the paragraphs tagged with each topic.</p></header>"
+            f"{self.legend(used)}{self.overview(docs) if many else ''}{body}"
+            "</main></body></html>\n"
+        )
+
+
+def _analyse(name: str, text: str, model: TopicModel, top_n: int) -> _Document:
+    if not isinstance(text, str):
+        raise TopicslibError(f"{name}: the document's text must be a string, got {type(text).__name__}")
+    result = model.classify_document(text)
+    marks = [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else [] for p in result.paragraphs]
+    return _Document(name, result, marks)
+
+
+def render_report(
+    documents: Iterable[tuple[str, str]],
+    *,
+    model: TopicModel | None = None,
+    title: str = "Topic report",
+    model_name: str | None = None,
+    top_n: int = 10,
+) -> str:
+    """The HTML page for ``(name, text)`` documents, classified paragraph by paragraph.
+
+    ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only).
+
+    >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])  # doctest: +SKIP
+    >>> "<mark" in page  # doctest: +SKIP
+    True
+    """
+    if model is None:
+        from . import default_model
+
+        model = default_model()
+    docs = [_analyse(name, text, model, top_n) for name, text in documents]
+    if not docs:
+        raise TopicslibError("no documents to report on")
+    return _Page(model.topics(), title, model_name or "default model").page(docs)
+
+
+def write_report(path: str | Path, documents: Iterable[tuple[str, str]], **options) -> Path:
+    """Write :func:`render_report` to ``path`` (UTF-8) under a temporary name, then rename it into place.
+
+    >>> write_report("report.html", [("memo.md", "Tariffs on coffee exports fell.")])  # doctest: +SKIP
+    PosixPath('report.html')
+    """
+    html = render_report(documents, **options)
+    path = Path(path)
+    try:
+        _atomic_write(path, html.encode("utf-8"))
+    except OSError as e:
+        raise TopicslibError(f"{path}: cannot write the report: {e.strerror or e}") from None
+    return path
+
+
+_CSS = """
+:root{--ink:#1d2330;--soft:#5a6272;--line:#e3e6ec;--paper:#fff;--bg:#f5f6f8;color-scheme:light}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1080px;margin:0 auto;padding:28px 24px 48px}
+h1{font-size:26px;margin:0 0 4px;letter-spacing:-.01em}
+h2{font-size:20px;margin:0;line-height:1.3}
+h3{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--soft);margin:0 0 10px;font-weight:600}
+a{color:#1d64b0}
+.meta{color:var(--soft);font-size:13px;margin:2px 0 0}
+.how{font-size:13px;color:var(--soft);max-width:760px;margin:10px 0 0}
+.top{margin-bottom:18px}
+.overview h2{margin-bottom:14px}
+.legend,.overview,.doc{background:var(--paper);border:1px solid var(--line);border-radius:10px;padding:18px 22px;margin:0 0 18px}
+.legend details{margin-top:8px;font-size:13px;color:var(--soft)}
+.legend summary{cursor:pointer;color:#1d64b0;font-size:12.5px}
+.legend dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:10px 0 0}
+.legend dt{font-weight:600;color:var(--ink)}
+.legend dd{margin:0}
+.tag{display:inline-block;background:var(--t);color:var(--c);border:1px solid var(--m);border-left:4px solid var(--c);border-radius:4px;padding:0 7px;margin:2px 4px 2px 0;font-size:12px;font-weight:600;line-height:20px}
+.tag .score{font-weight:400;opacity:.85;font-variant-numeric:tabular-nums}
+.notag{font-size:12px;color:#9aa1ad;font-style:italic}
+mark{background:var(--m);color:inherit;border-radius:3px;padding:0 2px;box-shadow:inset 0 -2px 0 var(--c)}
+.doc-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 14px;border-bottom:1px solid var(--line);padding-bottom:10px;margin-bottom:14px}
+.doc-head .meta{flex-basis:100%}
+.back{font-size:12px;margin-left:auto;text-decoration:none}
+.src{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.summary{margin:0 0 14px}
+.chart{max-width:100%;height:auto;display:block}
+.chart .bl{font-size:13px;fill:var(--ink)}
+.chart .bv{font-size:12px;fill:var(--soft)}
+.chart .track{fill:#eef0f3}
+.chart .bar{fill:var(--c)}
+.empty{color:var(--soft);font-style:italic}
+.paras{list-style:none;margin:0;padding:0}
+.paras li{display:grid;grid-template-columns:34px 1fr 250px;gap:14px;padding:9px 0;border-top:1px solid #f0f1f4;align-items:start}
+.paras li:first-child{border-top:0}
+.pnum{color:#a0a6b1;font-size:12px;text-align:right;padding-top:3px;font-variant-numeric:tabular-nums}
+.ptext{margin:0}
+.heading .ptext{font-weight:650;font-size:16.5px}
+.none .ptext{color:#8a909b}
+.bullet{color:var(--soft)}
+.tags{padding-top:1px}
+table{border-collapse:collapse;width:100%;font-size:13.5px;margin-top:14px}
+th,td{text-align:left;padding:7px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:12px;color:var(--soft);font-weight:600}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+@media (max-width:760px){.paras li{grid-template-columns:26px 1fr}.paras .tags{grid-column:2}}
+@media print{
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ body{background:#fff;font-size:10.5pt}
+ main{max-width:none;padding:0}
+ .legend,.overview,.doc{border:0;border-radius:0;padding:0;margin:0 0 14pt}
+ .overview~.doc,.doc+.doc{break-before:page}
+ .paras li{break-inside:avoid}
+ .summary,.legend,tr{break-inside:avoid}
+ .back{display:none}
+ a{color:inherit;text-decoration:none}
+}
+@page{margin:15mm}
+"""

@@ -57,7 +57,11 @@ def _fit_all(X, Y, loss, C, class_weight, seed, n_jobs) -> tuple[np.ndarray, np.
 
 
 def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
-    """Fit ``p = sigmoid(a * score + b)`` by Newton's method with Platt's smoothed targets.
+    """Fit ``p = sigmoid(a * score + b)`` to Platt's smoothed targets.
+
+    Newton's method with a backtracking line search (Lin, Lin and Weng's
+    refinement of Platt's procedure): plain Newton steps overshoot when most
+    scores sit at the SVM margin, and the slope then explodes.
 
     >>> a, b = platt(np.array([-2.0, -1.0, 1.0, 2.0]), np.array([0, 0, 1, 1]))
     >>> a > 0
@@ -68,19 +72,33 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
     if n_pos < 2 or n_neg < 2:  # too few to fit a slope: keep the raw margin
         return 1.0, 0.0
     t = np.where(y > 0, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    a, b = 1.0, float(np.log((n_neg + 1.0) / (n_pos + 1.0)) * -1.0)
+
+    def loss(a: float, b: float) -> float:
+        z = a * scores + b
+        return float(np.sum((1.0 - t) * z + np.logaddexp(0.0, -z)))
+
+    a, b = 0.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))
+    current = loss(a, b)
     for _ in range(iterations):
-        z = np.clip(a * scores + b, -35, 35)
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = 1.0 / (1.0 + np.exp(-(a * scores + b)))
         g = p - t
-        w = p * (1 - p) + 1e-12
+        w = p * (1.0 - p)
         grad = np.array([g @ scores, g.sum()])
-        hess = np.array([[w @ (scores * scores), w @ scores], [w @ scores, w.sum()]]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        if np.abs(grad).max() < 1e-6:
             break
-    if not np.isfinite(a) or a <= 0:  # degenerate (e.g. separable with one positive): fall back to the raw margin
+        hess = np.array([[w @ (scores * scores), w @ scores], [w @ scores, w.sum()]]) + 1e-12 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        size = 1.0
+        while size >= 1e-10:
+            na, nb = a - size * step[0], b - size * step[1]
+            new = loss(na, nb)
+            if new < current + 1e-4 * size * (grad @ -step):
+                break
+            size /= 2
+        else:
+            break
+        a, b, current = na, nb, new
+    if not np.isfinite(a) or a <= 0:  # no usable slope: keep the raw margin
         return 1.0, 0.0
     return float(a), float(b)
 

@@ -1,0 +1,155 @@
+"""The benchmark harness runs end to end on small slices and writes the JSON that docs/benchmarks.md describes.
+
+The figures themselves are not asserted here (targets live in the benchmarks);
+these tests prove the tools measure what they say they measure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from .conftest import ROOT, SHARED_DATA
+
+pytestmark = pytest.mark.filterwarnings("ignore:The least populated class")
+needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not here")
+
+
+def run(script: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **(env or {})})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def accuracy_run(tmp_path_factory):
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not here")
+    out = tmp_path_factory.mktemp("bench") / "accuracy.json"
+    proc = run("accuracy.py", "--limit", "300", "--datasets", "reuters,20ng,dev_real",
+               "--peers", "sklearn-svc", "--out", str(out))
+    return proc.stdout, json.loads(out.read_text(encoding="utf-8"))
+
+
+@needs_data
+def test_accuracy_writes_every_cell_with_the_documented_keys(accuracy_run):
+    stdout, data = accuracy_run
+    assert data["benchmark"] == "accuracy" and data["config"]["limit"] == 300
+    assert {"cpu", "cores", "memory_gib", "python", "versions", "git_commit", "load_average"} <= set(data["machine"])
+    assert data["config"]["systems"] == ["topicslib", "sklearn-svc"]
+    assert data["config"]["topicslib_options"]["min_examples"] == 1
+    expected = {"reuters": ("micro_f1", "macro_f1"), "20ng": ("accuracy", "macro_f1"), "dev_real": ("micro_f1", "macro_f1")}
+    for name, metric_names in expected.items():
+        entry = data["datasets"][name]
+        assert entry["metrics"] == list(metric_names)
+        for system in ("topicslib", "sklearn-svc"):
+            cell = entry["results"][system]
+            assert all(0.0 <= cell[m] <= 1.0 for m in metric_names), (name, system, cell)
+            assert cell["fit_seconds"] >= 0 and cell["predict_seconds"] >= 0
+    assert data["datasets"]["reuters"]["multi_label"] and not data["datasets"]["20ng"]["multi_label"]
+    # A harness that misaligned columns or splits would score near zero, not like a working classifier.
+    assert data["datasets"]["reuters"]["results"]["topicslib"]["micro_f1"] > 0.4
+    assert data["datasets"]["dev_real"]["results"]["topicslib"]["micro_f1"] > 0.4
+    # Targets apply to full data sets only, so a limited run leaves them open.
+    assert [(t["dataset"], t["metric"], t["met"]) for t in data["targets"]] == [
+        ("reuters", "micro_f1", None), ("reuters", "macro_f1", None), ("20ng", "accuracy", None)]
+    assert len(data["topicslib_leads"]) == 6 and all(c["best_peer"] == "sklearn-svc" for c in data["topicslib_leads"])
+    assert "topicslib at least as good as every peer" in stdout and "20ng" in stdout
+
+
+@needs_data
+def test_accuracy_scores_agree_with_scikit_learn_on_the_same_split(accuracy_run):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MultiLabelBinarizer
+    from sklearn.svm import LinearSVC
+
+    from benchmarks import corpora
+
+    _, data = accuracy_run
+    reuters = corpora.load("reuters", limit=300)
+    (split,) = reuters.splits
+    mlb = MultiLabelBinarizer(classes=reuters.classes)
+    pipe = make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LinearSVC()))
+    pipe.fit(split.train_texts, mlb.fit_transform(split.train_labels))
+    y_true, y_pred = mlb.transform(split.test_labels), pipe.predict(split.test_texts)
+    cell = data["datasets"]["reuters"]["results"]["sklearn-svc"]
+    # LinearSVC shuffles with an unseeded generator, so a borderline document may flip between runs.
+    assert cell["micro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="micro", zero_division=0), abs=0.01)
+    assert cell["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0), abs=0.01)
+
+    news = corpora.load("20ng", limit=300)
+    (split,) = news.splits
+    pipe = make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LinearSVC()))
+    pred = pipe.fit(split.train_texts, [y[0] for y in split.train_labels]).predict(split.test_texts)
+    truth = [y[0] for y in split.test_labels]
+    cell = data["datasets"]["20ng"]["results"]["sklearn-svc"]
+    assert cell["accuracy"] == pytest.approx(accuracy_score(truth, pred), abs=0.01)
+    assert cell["macro_f1"] == pytest.approx(f1_score(truth, pred, average="macro", labels=news.classes, zero_division=0), abs=0.01)
+
+
+@needs_data
+def test_cross_validation_tests_every_document_once_with_stratified_folds():
+    from benchmarks import corpora
+
+    nyt = corpora.load("cap_nyt", limit=400)
+    tested = np.concatenate([s.test_index for s in nyt.splits])
+    assert len(nyt.splits) == 5 and sorted(tested.tolist()) == list(range(400))
+    biggest = max(nyt.classes, key=lambda c: sum(s.test_labels.count([c]) for s in nyt.splits))
+    per_fold = [s.test_labels.count([biggest]) for s in nyt.splits]
+    assert max(per_fold) - min(per_fold) <= 1  # stratified: each fold holds its share of every class
+    assert all(len(s.train_texts) + len(s.test_texts) == 400 for s in nyt.splits)
+
+
+@needs_data
+def test_a_peer_whose_package_is_missing_is_skipped_with_the_reason(monkeypatch, tmp_path):
+    from benchmarks import accuracy
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fasttext" else real(name, *a))
+    out = tmp_path / "acc.json"
+    assert accuracy.main(["--datasets", "cap_nyt", "--limit", "150", "--peers", "fasttext", "--out", str(out)]) == 0
+    cells = json.loads(out.read_text(encoding="utf-8"))["datasets"]["cap_nyt"]["results"]
+    assert "fasttext not installed" in cells["fasttext"]["skipped"]
+    assert 0.0 <= cells["topicslib"]["accuracy"] <= 1.0
+    assert json.loads(out.read_text(encoding="utf-8"))["datasets"]["cap_nyt"]["protocol"].startswith("5-fold")
+
+
+def test_accuracy_skips_every_data_set_cleanly_without_shared_data(tmp_path):
+    out = tmp_path / "acc.json"
+    proc = run("accuracy.py", "--peers", "sklearn-svc", "--out", str(out), env={"TOPICSLIB_BENCH_DATA": str(tmp_path / "none")})
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data["datasets"]) == {"reuters", "20ng", "cap_bills", "cap_nyt", "dev_real"}
+    assert all("not found" in entry["skipped"] for entry in data["datasets"].values())
+    assert all(t["value"] is None and t["met"] is None for t in data["targets"])
+    assert "skipped" in proc.stdout
+
+
+def test_speed_measures_topicslib_and_the_pipeline_baseline_in_fresh_processes(tmp_path):
+    out = tmp_path / "speed.json"
+    proc = run("speed.py", "--peers", "sklearn-pipeline", "--batch", "300", "--calls", "50", "--repeats", "1",
+               "--train-limit", "300", "--out", str(out))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["benchmark"] == "speed" and data["config"]["batch"] == 300
+    for name in ("topicslib", "sklearn-pipeline"):
+        r = data["results"][name]
+        assert r["batch_texts"] == 300 and r["calls"] == 50
+        assert r["throughput_per_s"] > 0 and 0 < r["latency_median_ms"] <= r["latency_p99_ms"]
+        assert r["model_mib"] > 0 and r["load_seconds"] >= 0
+        # Peak memory is the measuring process's own: at least what it held once the model was loaded.
+        assert r["peak_rss_mib"] >= r["rss_after_load_mib"] >= r["rss_after_import_mib"] > 0
+    ratio = data["ratios"]["sklearn-pipeline"]
+    base, mine = data["results"]["sklearn-pipeline"], data["results"]["topicslib"]
+    assert ratio["latency_median_ms"] == pytest.approx(base["latency_median_ms"] / mine["latency_median_ms"])
+    assert ratio["throughput_per_s"] == pytest.approx(mine["throughput_per_s"] / base["throughput_per_s"])
+    assert data["targets"][0]["value"] == ratio["latency_median_ms"] and data["targets"][0]["target"] == 10.0
+    assert "times better" in proc.stdout

@@ -1,0 +1,345 @@
+"""Classification on Dask: a real LocalCluster of two worker processes on loopback.
+
+The corpus is generated here by combining sentences (test input, not training data).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+dd = pytest.importorskip("dask.dataframe")
+db = pytest.importorskip("dask.bag")
+
+import topicslib  # noqa: E402
+from topicslib import InputError, TopicslibError  # noqa: E402
+from topicslib.dask import _plan, _records, classify_bag, classify_dataframe, classify_files  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+N = 100_000
+
+SENTENCES = [
+    "Thousands of Venezuelan families crossed into Cúcuta looking for work and shelter.",
+    "The temporary protection status lets migrants register, study and open bank accounts.",
+    "Border officers in Ipiales counted more arrivals than in any month last year.",
+    "Deforestation in the Amazon fell after rangers patrolled the Guaviare frontier.",
+    "The two governments pledged new funds for clean energy and forest conservation.",
+    "Coca cultivation grew in Putumayo while eradication crews waited for security.",
+    "Prosecutors seized four tonnes of cocaine bound for Pacific ports.",
+    "Farmers who pulled up coca received support to grow cacao and coffee instead.",
+    "Former combatants of the FARC received land titles under the 2016 peace accord.",
+    "The truth commission heard victims of the armed conflict in Chocó.",
+    "Social leaders in Cauca reported threats after denouncing land grabs.",
+    "Rights groups asked the police to investigate abuses during the protests.",
+    "A shipment of vaccines arrived to extend the COVID-19 campaign to rural clinics.",
+    "Health workers trained to detect dengue outbreaks earlier.",
+    "Avocado and flower exports rose after the tariff cut in the trade agreement.",
+    "Investors announced a new plant that will employ two thousand workers.",
+    "Observers said the regional elections were free, orderly and transparent.",
+    "Judges opened a corruption case against the former governor.",
+    "Army units and police dismantled a network that extorted shopkeepers.",
+    "A cyberattack on the tax agency was traced to a criminal group.",
+    "The foreign minister met the ambassador to prepare the presidents' meeting in Bogotá.",
+    "Both delegations signed a memorandum to deepen the bilateral partnership.",
+    "Share this page",
+    "Photo: embassy press office",
+    "Read more about our programs, in English or en español.",
+    "Subscribe for updates, alerts and the weekly digest.",
+]
+
+
+def paragraphs(n: int, seed: int = 6) -> list[str]:
+    """``n`` paragraphs of one to three sentences; few distinct ones, so the reference is cheap to compute."""
+    rng = random.Random(seed)
+    return [" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(n)]
+
+
+def as_pairs(topics, digits: int | None = None) -> list[tuple[str, float]]:
+    """Topics as (topic, score) pairs, from TopicScores, JSON dicts, or zipped lists; scores rounded to ``digits``."""
+    pairs = [(t["topic"], t["score"]) if isinstance(t, dict) else (t[0], t[1]) for t in topics]
+    return pairs if digits is None else [(t, round(s, digits)) for t, s in pairs]
+
+
+def as_written(results) -> list[list[tuple[str, float]]]:
+    """``classify_many`` results as the command line writes them in JSON Lines (scores to 4 decimals)."""
+    return [as_pairs(r, 4) for r in results]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[str]:
+    return paragraphs(N)
+
+
+@pytest.fixture(scope="module")
+def expected(corpus) -> dict[str, list[tuple[str, float]]]:
+    """``classify_many`` on the corpus's distinct texts, in one call: what every row must get."""
+    distinct = sorted(set(corpus))
+    return {t: as_pairs(r) for t, r in zip(distinct, topicslib.classify_many(distinct))}
+
+
+def start_cluster():
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address="127.0.0.1:0")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with start_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as c:
+        yield c
+
+
+def write_jsonl(path, texts) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for i, t in enumerate(texts):
+            f.write(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def leftovers(folder) -> list[str]:
+    return [p for p in os.listdir(folder) if ".parts-" in p or p.endswith(".tmp")]
+
+
+# -- dataframes and bags --------------------------------------------------------
+
+
+def count_unpickling(dask_worker=None):
+    """Run on each worker: count how often a TopicModel is unpickled in this process from now on."""
+    from topicslib.model import TopicModel
+
+    TopicModel.unpickled = 0
+    original = TopicModel.__setstate__
+
+    def counting(self, state):
+        TopicModel.unpickled += 1
+        return original(self, state)
+
+    TopicModel.__setstate__ = counting
+
+
+def unpickled(dask_worker=None) -> int:
+    from topicslib.model import TopicModel
+
+    return TopicModel.unpickled
+
+
+def test_dataframe_matches_classify_many_and_the_model_reaches_each_worker_once(client, corpus, expected, tmp_path):
+    client.run(count_unpickling)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    size = N // 25
+    for i in range(0, N, size):  # 25 Parquet files, 25 partitions
+        pq.write_table(pa.table({"id": list(range(i, i + size)), "text": corpus[i : i + size]}), folder / f"{i:06d}.parquet")
+    df = dd.read_parquet(folder)
+    assert df.npartitions == 25
+    out = classify_dataframe(df, client=client).compute(scheduler=client)
+    assert out["id"].tolist() == list(range(N))
+    assert [as_pairs(zip(t, s)) for t, s in zip(out["topics"], out["scores"])] == [expected[t] for t in corpus]
+    assert out.columns.tolist() == ["id", "text", "topics", "scores"]
+    # 25 partitions ran on 2 workers; the model travelled to each worker once, not with each partition.
+    assert sorted(client.run(unpickled).values()) == [1, 1]
+
+
+def test_dataframe_without_a_cluster_uses_a_delayed_model(tiny_model):
+    texts = paragraphs(500, seed=1) + ["Refugees crossed the border seeking asylum."]
+    df = dd.from_pandas(pd.DataFrame({"body": texts}), npartitions=3)
+    out = classify_dataframe(df, "body", model=tiny_model).compute(scheduler="threads")
+    assert [as_pairs(zip(t, s)) for t, s in zip(out["topics"], out["scores"])] == \
+        [as_pairs(r) for r in tiny_model.classify_many(texts)]
+    assert out["topics"].iloc[-1] == ["people"]
+
+
+def test_dataframe_missing_column_and_missing_texts(client):
+    df = dd.from_pandas(pd.DataFrame({"body": ["Tariffs on avocado exports fell.", None]}), npartitions=1)
+    with pytest.raises(InputError, match="no column 'text'; its columns are body"):
+        classify_dataframe(df, client=client)
+    out = classify_dataframe(df, "body", client=client).compute(scheduler=client)
+    assert "trade" in out["topics"].iloc[0] and out["topics"].iloc[1] == [] and out["scores"].iloc[1] == []
+
+
+def test_bag_of_texts_and_of_records(client):
+    texts = paragraphs(3_000, seed=2)
+    bag = db.from_sequence(texts, npartitions=5)
+    assert classify_bag(bag, client=client).compute(scheduler=client) == topicslib.classify_many(texts)
+    records = db.from_sequence([{"n": i, "text": t} for i, t in enumerate(texts)], npartitions=4)
+    got = classify_bag(records, column="text", client=client).compute(scheduler=client)
+    assert [r["n"] for r in got] == list(range(len(texts)))
+    assert [as_pairs(zip(r["topics"], r["scores"])) for r in got] == [as_pairs(r) for r in topicslib.classify_many(texts)]
+
+
+# -- files ----------------------------------------------------------------------
+
+
+@pytest.fixture()
+def mixed_inputs(tmp_path):
+    """A JSON Lines file, a CSV, a Parquet file of three row groups and a folder of text files."""
+    texts = paragraphs(1_200, seed=3)
+    jsonl, csv_path, parquet, folder = (tmp_path / "a.jsonl", tmp_path / "b.csv", tmp_path / "c.parquet",
+                                        tmp_path / "docs")
+    jsonl.write_text("\ufeff" + "".join(json.dumps({"id": i, "text": t, "meta": {"k": [i]}}, ensure_ascii=False) + "\n"
+                                        for i, t in enumerate(texts[:500])) + "\n", encoding="utf-8")
+    with open(csv_path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text"])
+        w.writerows([i, t] for i, t in enumerate(texts[500:900]))
+    pq.write_table(pa.table({"id": list(range(300)), "text": texts[900:]}), parquet, row_group_size=100)
+    folder.mkdir()
+    (folder / "b.md").write_text("# Coca in Putumayo\n\nCoca cultivation grew in Putumayo while\neradication "
+                                 "crews waited.\n\n- Farmers received support to grow cacao.\n", encoding="utf-8")
+    (folder / "a.txt").write_text("Exports of flowers rose.\n\nShare this page\n", encoding="utf-8")
+    return [jsonl, csv_path, parquet, folder], texts
+
+
+def test_every_line_is_read_once_whatever_the_block_size(tmp_path):
+    texts = ["Tariffs fell.", "", "Coca, cacao", "Ñandú — ü", "Share this page", "x" * 40, "Última línea, sin salto"]
+    jsonl = tmp_path / "x.jsonl"
+    lines = [json.dumps({"text": t}, ensure_ascii=False) for t in texts]
+    jsonl.write_text("\n".join(lines[:3] + [""] + lines[3:]), encoding="utf-8")  # a blank line, no final line break
+    csv_path = tmp_path / "x.csv"
+    csv_path.write_text("text,n\n" + "".join(f'"{t}",{i}\n' for i, t in enumerate(texts)), encoding="utf-8")
+    for blocksize in (1, 2, 3, 7, 64, 10**6):
+        for path in (jsonl, csv_path):
+            parts = _plan([path], blocksize)
+            assert [r.text for p in parts for r in _records(p, "text", False)] == texts, (path, blocksize)
+
+
+def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_path):
+    inputs, texts = mixed_inputs
+    out = tmp_path / "out.jsonl"
+    result = classify_files(inputs, out, client=client, blocksize=2_000, document=True)
+    rows = read_jsonl(out)
+    doc_texts = ["Exports of flowers rose.", "Share this page",  # a.txt, then b.md: a folder's files by name
+                 "# Coca in Putumayo", "Coca cultivation grew in Putumayo while eradication crews waited.",
+                 "- Farmers received support to grow cacao."]
+    assert [r["text"] for r in rows] == texts + doc_texts  # input order, over more than 10 partitions
+    assert result.records == len(rows) and result.parts > 10
+    assert [as_pairs(r["topics"]) for r in rows] == as_written(topicslib.classify_many(texts + doc_texts))
+    # Records keep their fields, as `topicslib classify --document` writes them.
+    assert rows[0] == {"id": 0, "text": texts[0], "meta": {"k": [0]}, "paragraph": 0, "topics": rows[0]["topics"]}
+    assert rows[500]["id"] == "0" and rows[900]["id"] == 0  # CSV fields are strings; Parquet keeps its types
+    assert rows[-1] == {"source": str(inputs[3] / "b.md"), "text": doc_texts[-1], "paragraph": 2,
+                        "topics": rows[-1]["topics"]}
+    assert result.topics["narcotics"] == sum("narcotics" in [t["topic"] for t in r["topics"]] for r in rows)
+
+    folder = tmp_path / "out.parquet"
+    classify_files(inputs[2:3], folder, client=client, blocksize=1)
+    assert sorted(os.listdir(folder)) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    table = pq.read_table(folder)
+    assert table.column_names == ["id", "text", "topics", "scores"]
+    assert table.column("id").to_pylist() == list(range(300))
+    got = zip(table.column("topics").to_pylist(), table.column("scores").to_pylist())
+    assert [as_pairs(zip(t, s)) for t, s in got] == [as_pairs(r) for r in topicslib.classify_many(texts[900:])]
+    assert leftovers(tmp_path) == [] and leftovers(folder) == []
+
+
+def test_a_bad_record_names_file_and_line_and_leaves_no_output(client, tmp_path):
+    texts = paragraphs(2_000, seed=5)
+    bad = tmp_path / "bad.jsonl"
+    write_jsonl(bad, texts)
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    lines[1499] = '{"id": 1499, "text": '
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(TopicslibError, match=rf"^{bad}:1500: invalid JSON"):
+        classify_files([bad], out, client=client, blocksize=10_000)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+    no_text = tmp_path / "h.csv"
+    no_text.write_text("id,body\n" + "".join(f"{i},Tariffs fell.\n" for i in range(500)), encoding="utf-8")
+    with pytest.raises(TopicslibError, match=rf"^{no_text}:1: no column 'text' in the header \(columns: id, body\)"):
+        classify_files([no_text], out, client=client, blocksize=1_000)
+    with pytest.raises(TopicslibError, match="unknown file type '.toml'"):
+        classify_files([bad, ROOT / "pyproject.toml"], out, client=client)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_worker_killed_mid_run_costs_nothing(tmp_path, corpus, expected):
+    """SIGKILL one of the two worker processes while partitions are running: Dask runs its partitions
+    again (the nanny restarts the worker) and the output is still complete, in order, without duplicates."""
+    inputs = tmp_path / "corpus.jsonl"
+    write_jsonl(inputs, corpus)
+    out = tmp_path / "tagged.jsonl"
+    blocksize = inputs.stat().st_size // 40 + 1
+    with start_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as watcher:
+        outcome: dict = {}
+
+        def run():
+            try:
+                outcome["result"] = classify_files([inputs], out, scheduler=cluster.scheduler_address, blocksize=blocksize)
+            except BaseException as e:  # handed to the test thread below
+                outcome["error"] = e
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        staging = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and thread.is_alive():
+            staging = staging or next((tmp_path / p for p in os.listdir(tmp_path) if ".parts-" in p), None)
+            done = [p for p in os.listdir(staging) if p.endswith(".jsonl")] if staging and staging.exists() else []
+            busy = {w: len(keys) for w, keys in watcher.processing().items() if keys}
+            if len(done) >= 3 and busy:
+                victim = max(busy, key=busy.get)
+                pid = watcher.run(os.getpid, workers=[victim])[victim]
+                os.kill(pid, signal.SIGKILL)
+                killed_after = len(done)
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the run ended (or stalled) before a worker could be killed mid-run")
+        thread.join(timeout=180)
+        assert not thread.is_alive() and "error" not in outcome, outcome.get("error")
+        assert 3 <= killed_after < outcome["result"].parts
+        assert pid not in watcher.run(os.getpid).values()
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == list(range(N))
+    assert [as_pairs(r["topics"]) for r in rows] == [[(t, round(s, 4)) for t, s in expected[x]] for x in corpus]
+    assert leftovers(tmp_path) == []
+
+
+# -- the command line -------------------------------------------------------------
+
+
+def cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "topicslib", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env=env)
+
+
+def test_command_line_engine_dask(mixed_inputs, tmp_path):
+    inputs, texts = mixed_inputs
+    out = tmp_path / "cli.jsonl"
+    r = cli("classify", "--engine", "dask", "--workers", "2", *inputs[:3], "--output", out)
+    assert r.returncode == 0, r.stderr
+    rows = read_jsonl(out)
+    assert [r["text"] for r in rows] == texts
+    assert [as_pairs(r["topics"]) for r in rows] == as_written(topicslib.classify_many(texts))
+    # The same records, fields and scores as the single-process engine writes.
+    local = tmp_path / "local.jsonl"
+    r = cli("classify", *inputs[:2], "--output", local)
+    assert r.returncode == 0, r.stderr
+    assert read_jsonl(local) == rows[:900]
+
+
+def test_command_line_usage_and_missing_extra(tmp_path):
+    r = cli("classify", "--engine", "dask", str(tmp_path / "x.jsonl"))
+    assert r.returncode == 2 and "--output" in r.stderr
+    no_dask = ("import sys; sys.modules['dask'] = None; from topicslib.cli import main; "
+               f"sys.exit(main(['classify', '--engine', 'dask', 'x.jsonl', '--output', {str(tmp_path / 'o.jsonl')!r}]))")
+    r = subprocess.run([sys.executable, "-c", no_dask], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 1 and "pip install 'topicslib[dask]'" in r.stderr and "Traceback" not in r.stderr

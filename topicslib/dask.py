@@ -1,0 +1,519 @@
+"""Classify corpora larger than one machine on Dask, with exactly the results of ``classify_many``.
+
+Three entry points: :func:`classify_dataframe` adds ``topics`` and ``scores`` columns to a
+``dask.dataframe``; :func:`classify_bag` classifies a ``dask.bag`` of texts (or of records);
+:func:`classify_files` reads JSON Lines, CSV, Parquet or text files in partitions on the
+cluster and writes the results part by part, so the corpus never passes through one process.
+
+How the model reaches the workers: it is pickled in memory and scattered to every worker
+once (``client.scatter(model, broadcast=True)``); each task receives the copy its worker
+already holds. A ``TopicModel`` is a plain scikit-learn estimator, so pickling it between
+our own processes is safe (the never-unpickle rule is about model *files*, which may come
+from anyone) and costs one 2-3 MB transfer per worker, against re-reading and re-parsing
+the ``.npz`` on every worker. A worker that joins or restarts later fetches the model from
+a peer the first time it needs it. Without a distributed client (the threaded scheduler)
+the model is one ``dask.delayed`` object in the graph instead.
+
+Needs the optional extra: ``pip install 'topicslib[dask]'``.
+
+>>> from distributed import Client                                  # doctest: +SKIP
+>>> import dask.dataframe as dd                                      # doctest: +SKIP
+>>> client = Client("tcp://10.0.0.5:8786")                           # doctest: +SKIP
+>>> df = classify_dataframe(dd.read_parquet("/shared/news/"), "body")  # doctest: +SKIP
+>>> df.to_parquet("/shared/news-tagged/")                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The file engine reads and writes records exactly as the single-process command line does.
+from .cli import (CSV_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Progress, Record, Source, _csv_records, _data_error,
+                  _jsonl_records, _lines, _paragraph_records, _text_of, _text_records, output_record, read_records)
+from .documents import TopicScore, split_paragraphs
+from .errors import InputError, TopicslibError
+from .model import TopicModel
+
+
+class DaskExtraMissing(TopicslibError, ImportError):
+    """The optional ``dask`` extra is not installed."""
+
+
+try:
+    import dask
+    import distributed
+except ImportError as e:
+    raise DaskExtraMissing(f"topicslib.dask needs the optional 'dask' extra ({e.name} is not installed): "
+                           "pip install 'topicslib[dask]'") from None
+
+__all__ = ["classify_dataframe", "classify_bag", "classify_files", "FilesResult", "BLOCKSIZE"]
+
+# classify_many slows down on very large batches (one sort over every term occurrence of the
+# batch), so partitions are classified 2,000 texts at a time; rows are independent, so the
+# results are the same as one call.
+_BATCH = 2_000
+BLOCKSIZE = 16 * 2**20
+"""Default bytes of input per partition: a few seconds of work for one worker."""
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _resolve(model: TopicModel | None) -> TopicModel:
+    from . import _model
+
+    return _model(model)
+
+
+def _classify(model: TopicModel, texts: list[str]) -> list[list[TopicScore]]:
+    out: list[list[TopicScore]] = []
+    for i in range(0, len(texts), _BATCH):
+        out += model.classify_many(texts[i : i + _BATCH])
+    return out
+
+
+def _ship(model: TopicModel, client: "distributed.Client | None"):
+    """The model as tasks should receive it: scattered to every worker once, or delayed without a cluster."""
+    if client is None:
+        try:
+            client = distributed.default_client()
+        except ValueError:
+            return dask.delayed(model, pure=True)
+    # Unpickling imports topicslib and scikit-learn, seconds on a fresh worker: do it on all workers
+    # at once rather than one after another as the broadcast reaches them.
+    client.run(importlib.import_module, "topicslib.model")
+    return client.scatter(model, broadcast=True, hash=False)
+
+
+def _columns(results: list[list[TopicScore]]) -> tuple[list[list[str]], list[list[float]]]:
+    """Topics and their scores as two parallel lists per text, the shape of the ``topics`` and ``scores`` columns."""
+    return [[t for t, _ in r] for r in results], [[s for _, s in r] for r in results]
+
+
+# -- dataframes and bags --------------------------------------------------------
+
+
+def _classify_frame(part, model: TopicModel, column: str):
+    import pandas as pd
+
+    texts = part[column].astype(object).where(part[column].notna(), "")  # no text, no topic: as the command line reads null
+    topics, scores = _columns(_classify(model, texts.tolist()))
+    return part.assign(topics=pd.Series(topics, index=part.index, dtype=object),
+                       scores=pd.Series(scores, index=part.index, dtype=object))
+
+
+def classify_dataframe(df, column: str = "text", *, model: TopicModel | None = None,
+                       client: "distributed.Client | None" = None):
+    """Add ``topics`` (topic ids, best first) and ``scores`` (their probabilities) columns to a dask DataFrame.
+
+    Row for row the same as ``classify_many(df[column])``; a missing text (null) gets no topic,
+    as in the command line. Lazy, like any dask operation:
+    nothing runs until ``compute``, ``to_parquet`` and the like. The model (the default
+    one when ``None``) is scattered once to every worker of ``client`` (default: the
+    current client).
+
+    >>> out = classify_dataframe(dd.from_pandas(pd.DataFrame({"text": texts}), npartitions=8))  # doctest: +SKIP
+    >>> out.explode(["topics", "scores"]).compute()  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    model = _resolve(model)
+    if column not in df.columns:
+        raise InputError(f"the dataframe has no column {column!r}; its columns are {', '.join(map(str, df.columns))}")
+    meta = df._meta.assign(topics=pd.Series(dtype=object), scores=pd.Series(dtype=object))
+    return df.map_partitions(_classify_frame, _ship(model, client), column, meta=meta)
+
+
+def _classify_items(items: Iterable, model: TopicModel, column: str | None) -> list:
+    items = list(items)
+    if column is None:
+        return _classify(model, items)
+    try:
+        texts = [r[column] for r in items]
+    except (KeyError, TypeError):
+        raise InputError(f"every item must be a mapping with a {column!r} text") from None
+    topics, scores = _columns(_classify(model, texts))
+    return [{**r, "topics": t, "scores": s} for r, t, s in zip(items, topics, scores)]
+
+
+def classify_bag(bag, *, column: str | None = None, model: TopicModel | None = None,
+                 client: "distributed.Client | None" = None):
+    """Classify a dask Bag: texts become ``list[TopicScore]`` as ``classify_many`` returns them.
+
+    With ``column``, the items are records (dicts) and each becomes a copy with ``topics``
+    and ``scores`` lists added, as :func:`classify_dataframe` adds them.
+
+    >>> classify_bag(db.read_text("/shared/paragraphs-*.txt").map(str.strip)).take(2)  # doctest: +SKIP
+    ([TopicScore(topic='trade', score=0.93)], [])
+    """
+    return bag.map_partitions(_classify_items, _ship(_resolve(model), client), column)
+
+
+# -- files ---
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A byte range (JSON Lines, CSV), a row-group range (Parquet) or the whole (text) of one input file."""
+
+    path: str  # absolute, as every worker opens it
+    source: str  # the name the user gave, for messages and the "source" field
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class _Part:
+    index: int
+    kind: str
+    pieces: tuple[_Piece, ...]
+
+
+@dataclass(frozen=True)
+class _Output:
+    kind: str  # "jsonl" or "parquet"
+    staging: str  # the folder tasks write their part files into
+
+    def part(self, index: int) -> str:
+        return os.path.join(self.staging, f"part-{index:05d}.{self.kind}")
+
+
+@dataclass
+class FilesResult:
+    """What :func:`classify_files` did: records written, partitions, seconds, and how often each topic was given."""
+
+    output: str
+    records: int
+    parts: int
+    seconds: float
+    topics: dict[str, int] = field(default_factory=dict)
+
+
+def _kind(path: Path, forced: str | None) -> str | None:
+    if forced:
+        return forced
+    suffix = path.suffix.lower()
+    for kind, suffixes in (("text", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES),
+                           ("parquet", PARQUET_SUFFIXES)):
+        if suffix in suffixes:
+            return kind
+    return None
+
+
+def _files(inputs: Sequence[str | Path], input_format: str | None) -> list[tuple[Path, str, str]]:
+    """(path, name, format) of every input file; folders are searched recursively, in name order."""
+    files = []
+    for name in map(str, inputs):
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p, input_format))
+            if not found:
+                raise _data_error(name, None, "no .txt, .md, .jsonl, .csv or .parquet files in this folder")
+            files += [(p, str(p), _kind(p, input_format)) for p in found]
+        elif path.is_file():
+            kind = _kind(path, input_format)
+            if kind is None:
+                raise _data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl, .csv or "
+                                              ".parquet, or say how to read it with --input-format")
+            files.append((path, name, kind))
+        else:
+            raise _data_error(name, None, "no such file or folder (the dask engine reads files, not standard input)")
+    if not files:
+        raise InputError("no input files")
+    return files
+
+
+def _plan(inputs: Sequence[str | Path], blocksize: int, input_format: str | None = None) -> list[_Part]:
+    """Cut the inputs into partitions of about ``blocksize`` bytes, in input order.
+
+    JSON Lines and CSV files are cut into byte ranges (each partition reads the lines that
+    start in its range), Parquet files into runs of row groups; text files stay whole, as
+    many consecutive ones to a partition as fit.
+    """
+    parts: list[_Part] = []
+    texts: list[_Piece] = []
+
+    def add(kind: str, pieces: Sequence[_Piece]) -> None:
+        parts.append(_Part(len(parts), kind, tuple(pieces)))
+
+    for path, name, kind in _files(inputs, input_format):
+        if texts and (kind != "text" or sum(p.stop for p in texts) >= blocksize):
+            add("text", texts)
+            texts = []
+        full, size = os.path.abspath(path), path.stat().st_size
+        if kind == "text":
+            texts.append(_Piece(full, name, 0, size))
+        elif kind in ("jsonl", "csv"):
+            parts += [_Part(len(parts) + i, kind, (_Piece(full, name, start, min(start + blocksize, size)),))
+                      for i, start in enumerate(range(0, size, blocksize))]
+        else:
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(full).metadata
+            first, size = 0, 0
+            for g in range(meta.num_row_groups):
+                size += meta.row_group(g).total_byte_size
+                if size >= blocksize or g == meta.num_row_groups - 1:
+                    add(kind, [_Piece(full, name, first, g + 1)])
+                    first, size = g + 1, 0
+    if texts:
+        add("text", texts)
+    return parts
+
+
+def _ignore(n: int) -> None:
+    """For readers that report bytes read: a partition has no progress bar of its own."""
+
+
+def _read_lines(piece: _Piece) -> tuple[int, bytes]:
+    """The whole lines that start in the piece's byte range, and the offset of the first.
+
+    A range starts after the first line break at or after ``start`` (at 0 for the first),
+    and ends where the next range starts, so consecutive ranges share no line and miss none.
+    """
+    with open(piece.path, "rb") as f:
+        f.seek(piece.start)
+        if piece.start:
+            f.readline()
+        begin = f.tell()
+        f.seek(piece.stop)
+        f.readline()
+        end = f.tell()
+        f.seek(begin)
+        return begin, f.read(end - begin)
+
+
+def _block_records(piece: _Piece, kind: str, column: str) -> list[Record]:
+    begin, data = _read_lines(piece)
+    if kind == "csv" and begin > 0:
+        with open(piece.path, "rb") as f:
+            data = f.readline() + data  # the header names the columns of every range
+    read = _jsonl_records if kind == "jsonl" else _csv_records
+    try:
+        return list(read(_lines(io.BytesIO(data), piece.source, _ignore), piece.source, column))
+    except TopicslibError:
+        if begin > 0:
+            # Lines were numbered from the range's start. Errors are rare: let the single-process
+            # reader go through the file, so the message names the line as `topicslib classify` does.
+            for _ in read_records([Source(piece.source, kind, Path(piece.path))], column=column):
+                pass
+        raise
+
+
+def _parquet_records(piece: _Piece, column: str) -> list[Record]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(piece.path)
+    first = sum(pf.metadata.row_group(g).num_rows for g in range(piece.start))
+    rows = pf.read_row_groups(range(piece.start, piece.stop)).to_pylist()
+    # A row's number (from 1) stands where a line number stands for the other formats.
+    return [Record(_text_of(row, column, piece.source, n), row, f"{piece.source}:{n}", column, f"{piece.source}:{n}")
+            for n, row in enumerate(rows, first + 1)]
+
+
+def _records(part: _Part, column: str, document: bool) -> list[Record]:
+    """A partition's records, as ``read_records`` of the command line gives them."""
+    if part.kind == "text":
+        records = []
+        for piece in part.pieces:
+            with open(piece.path, "rb") as f:
+                records += _text_records(_lines(f, piece.source, _ignore), piece.source, document)
+        return records
+    piece = part.pieces[0]
+    records = _parquet_records(piece, column) if part.kind == "parquet" else _block_records(piece, part.kind, column)
+    if not document:
+        return records
+    return [p for r in records for p in _paragraph_records(r, split_paragraphs(r.text))]
+
+
+def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: str) -> bytes:
+    """Records as a Parquet file: every field any record has is a column, then ``topics`` and ``scores``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    topics, scores = _columns(results)
+    names = list(dict.fromkeys(k for r in rows for k in r if k != "topics"))
+    try:
+        table = pa.table({**{k: [r.get(k) for r in rows] for k in names},
+                          "topics": pa.array(topics, pa.list_(pa.string())),
+                          "scores": pa.array(scores, pa.list_(pa.float64()))})
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise _data_error(source, None, f"a field holds values of different types ({e}); "
+                                        "write JSON Lines output instead") from None
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def _write_part(part: _Part, out: _Output, records: list[Record], results: list[list[TopicScore]]) -> None:
+    """Write a whole part file under a temporary name, then rename it: a task that dies leaves no
+    half file, and a task run again overwrites the same name, so each partition lands exactly once."""
+    rows = [output_record(r, t) for r, t in zip(records, results)]
+    if out.kind == "jsonl":
+        data = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows).encode("utf-8")
+    else:
+        data = _parquet_bytes(rows, results, part.pieces[0].source)
+    path = out.part(part.index)
+    tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output) -> tuple[int, Counter]:
+    """One task: read a partition, classify it, write its part file; only counts go back to the client."""
+    records = _records(part, column, document)
+    results = _classify(model, [r.text for r in records])
+    _write_part(part, out, records, results)
+    return len(records), Counter(t for r in results for t, _ in r)
+
+
+def _output(output: str, run: str) -> tuple[Path, _Output]:
+    """Parquet part files when ``output`` ends in .parquet or / or is a folder, else one JSON Lines file.
+
+    Tasks write into a staging folder beside the JSON Lines file (or hidden inside the Parquet
+    folder, where readers skip names starting with "."), which :func:`_finish` assembles.
+    """
+    path = Path(output).absolute()
+    parquet = output.endswith(("/", os.sep)) or path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
+    if parquet and path.is_file():
+        raise _data_error(output, None, "is a file, and Parquet output is a folder of part files: "
+                                        "remove it or choose another name")
+    staging = path / f".parts-{run}" if parquet else path.parent / f".{path.name}.parts-{run}"
+    try:
+        staging.mkdir(parents=True)
+    except OSError as e:
+        raise _data_error(output, None, f"cannot write: {e.strerror or e}") from None
+    return path, _Output("parquet" if parquet else "jsonl", str(staging))
+
+
+def _finish(path: Path, out: _Output, counts: dict[int, int]) -> None:
+    """Assemble the parts in input order: concatenate them into the JSON Lines file (streamed, so
+    memory stays flat), or move them into the Parquet folder in place of an earlier run's parts."""
+    if out.kind == "parquet":
+        for old in path.glob("part-*.parquet"):
+            old.unlink()
+        for i in sorted(counts):
+            os.replace(out.part(i), path / f"part-{i:05d}.parquet")
+    else:
+        tmp = os.path.join(out.staging, "all.jsonl")
+        with open(tmp, "wb") as dst:
+            for i in sorted(counts):
+                lines = 0
+                with open(out.part(i), "rb") as src:
+                    while chunk := src.read(2**20):
+                        lines += chunk.count(b"\n")
+                        dst.write(chunk)
+                if lines != counts[i]:  # a lost or doubled write must never pass silently
+                    raise TopicslibError(f"{out.part(i)} holds {lines} records where {counts[i]} were classified")
+        os.replace(tmp, path)
+    shutil.rmtree(out.staging)
+
+
+@contextmanager
+def _connect(scheduler: str | None, workers: int | None) -> Iterator["distributed.Client"]:
+    if scheduler:
+        with distributed.Client(scheduler) as client:
+            yield client
+        return
+    with distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+def classify_files(
+    inputs: Sequence[str | Path],
+    output: str | Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    client: "distributed.Client | None" = None,
+    column: str = "text",
+    document: bool = False,
+    input_format: str | None = None,
+    model: TopicModel | None = None,
+    blocksize: int = BLOCKSIZE,
+    progress: bool = False,
+) -> FilesResult:
+    """Classify JSON Lines, CSV, Parquet and text files on a Dask cluster and write the results.
+
+    Inputs are cut into partitions of about ``blocksize`` bytes (see :func:`_plan`); one task
+    reads, classifies and writes each partition, and the client sees only counts. Records are
+    read as ``topicslib classify`` reads them (``column``, ``document``, ``input_format``).
+    ``output`` ending in ``.parquet`` or ``/``, or an existing folder, receives
+    ``part-NNNNN.parquet`` files: the record's fields plus ``topics`` and ``scores`` lists.
+    Any other name becomes one JSON Lines file exactly as ``topicslib classify`` writes it.
+    Either way records keep input order.
+
+    The cluster: ``client``, else the scheduler at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``),
+    else a local cluster of ``workers`` processes (default: one per CPU core). Paths must
+    mean the same files on the client and on every worker (a shared filesystem). A worker
+    that dies costs only its running partitions, which Dask runs again elsewhere.
+
+    >>> classify_files(["news/2019.jsonl", "news/2020.jsonl"], "tagged.jsonl", workers=4)  # doctest: +SKIP
+    FilesResult(output='tagged.jsonl', records=1250000, parts=24, seconds=61.2, topics={'diplomacy': 402113, ...})
+    """
+    started = time.perf_counter()
+    model = _resolve(model)
+    if not isinstance(blocksize, int) or blocksize < 1:
+        raise InputError(f"blocksize must be a positive number of bytes, got {blocksize!r}")
+    parts = _plan(inputs, blocksize, input_format)
+    run = uuid.uuid4().hex[:8]
+    path, out = _output(str(output), run)
+    counts: dict[int, int] = {}
+    topics: Counter = Counter()
+    try:
+        with (nullcontext(client) if client else _connect(scheduler, workers)) as c, \
+                Progress("classify", total=len(parts), unit="parts", enabled=progress) as bar:
+            shipped = _ship(model, c)
+            futures = c.map(_run_part, parts, key=[f"topicslib-{run}-part-{p.index}" for p in parts],
+                            model=shipped, column=column, document=document, out=out)
+            index = {f.key: p.index for f, p in zip(futures, parts)}
+            try:
+                for future in distributed.as_completed(futures, loop=c.loop):
+                    n, found = future.result()
+                    counts[index[future.key]] = n
+                    topics.update(found)
+                    bar.advance(1, note=f"{sum(counts.values()):,} records")
+            finally:
+                c.cancel([*futures, shipped])
+        _finish(path, out, counts)
+    except BaseException:
+        shutil.rmtree(out.staging, ignore_errors=True)
+        raise
+    return FilesResult(str(output), sum(counts.values()), len(parts), time.perf_counter() - started,
+                       dict(topics.most_common()))
+
+
+def run_cli(args) -> int:
+    """``topicslib classify --engine dask``: check the command line's options, then :func:`classify_files`."""
+    from .cli import _load, _progress_enabled
+
+    if not args.output or args.output == "-":
+        args.parser.error("--engine dask writes files: give --output (a .jsonl file, or a .parquet folder)")
+    if args.text or not args.inputs:
+        args.parser.error("--engine dask classifies files and folders; give them as inputs (not --text or stdin)")
+    if args.format not in (None, "jsonl") or args.output.lower().endswith((".csv", ".txt")):
+        args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
+    if args.scheduler and args.workers:
+        args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
+    enabled = _progress_enabled(args)
+    result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
+                            column=args.column, document=args.document, input_format=args.input_format,
+                            model=_load(args), progress=enabled)
+    if enabled:
+        print(f"classified {result.records:,} {'paragraphs' if args.document else 'records'} in {result.parts} "
+              f"partitions in {result.seconds:.1f} s -> {args.output}", file=sys.stderr)
+    return 0

@@ -26,7 +26,7 @@ db = pytest.importorskip("dask.bag")
 
 import topicslib  # noqa: E402
 from topicslib import InputError, TopicslibError  # noqa: E402
-from topicslib.dask import _plan, _records, classify_bag, classify_dataframe, classify_files  # noqa: E402
+from topicslib.dask import _files, _plan, _records, classify_bag, classify_dataframe, classify_files  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 
@@ -216,7 +216,7 @@ def test_every_line_is_read_once_whatever_the_block_size(tmp_path):
     csv_path.write_text("text,n\n" + "".join(f'"{t}",{i}\n' for i, t in enumerate(texts)), encoding="utf-8")
     for blocksize in (1, 2, 3, 7, 64, 10**6):
         for path in (jsonl, csv_path):
-            parts = _plan([path], blocksize)
+            parts = _plan(_files([path], None), blocksize)
             assert [r.text for p in parts for r in _records(p, "text", False)] == texts, (path, blocksize)
 
 

@@ -58,14 +58,16 @@ except ImportError as e:
     raise DaskExtraMissing(f"topicslib.dask needs the optional 'dask' extra ({e.name} is not installed): "
                            "pip install 'topicslib[dask]'") from None
 
-__all__ = ["classify_dataframe", "classify_bag", "classify_files", "FilesResult", "BLOCKSIZE"]
+__all__ = ["classify_dataframe", "classify_bag", "classify_files", "FilesResult"]
 
 # classify_many slows down on very large batches (one sort over every term occurrence of the
 # batch), so partitions are classified 2,000 texts at a time; rows are independent, so the
 # results are the same as one call.
 _BATCH = 2_000
-BLOCKSIZE = 16 * 2**20
-"""Default bytes of input per partition: a few seconds of work for one worker."""
+# Bytes of input per partition, by default: about four partitions per worker, so that the end of
+# a run (or a lost worker) waits on little work, and within these bounds, which make a partition
+# a fraction of a second to a few seconds of work for one worker.
+_MIN_BLOCKSIZE, _MAX_BLOCKSIZE = 2**20, 16 * 2**20
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -234,8 +236,13 @@ def _files(inputs: Sequence[str | Path], input_format: str | None) -> list[tuple
     return files
 
 
-def _plan(inputs: Sequence[str | Path], blocksize: int, input_format: str | None = None) -> list[_Part]:
-    """Cut the inputs into partitions of about ``blocksize`` bytes, in input order.
+def _blocksize(files: list[tuple[Path, str, str]], workers: int) -> int:
+    total = sum(path.stat().st_size for path, _, _ in files)
+    return min(_MAX_BLOCKSIZE, max(_MIN_BLOCKSIZE, total // (4 * max(1, workers)) + 1))
+
+
+def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
+    """Cut the input files (from :func:`_files`) into partitions of about ``blocksize`` bytes, in input order.
 
     JSON Lines and CSV files are cut into byte ranges (each partition reads the lines that
     start in its range), Parquet files into runs of row groups; text files stay whole, as
@@ -247,7 +254,7 @@ def _plan(inputs: Sequence[str | Path], blocksize: int, input_format: str | None
     def add(kind: str, pieces: Sequence[_Piece]) -> None:
         parts.append(_Part(len(parts), kind, tuple(pieces)))
 
-    for path, name, kind in _files(inputs, input_format):
+    for path, name, kind in files:
         if texts and (kind != "text" or sum(p.stop for p in texts) >= blocksize):
             add("text", texts)
             texts = []
@@ -258,9 +265,13 @@ def _plan(inputs: Sequence[str | Path], blocksize: int, input_format: str | None
             parts += [_Part(len(parts) + i, kind, (_Piece(full, name, start, min(start + blocksize, size)),))
                       for i, start in enumerate(range(0, size, blocksize))]
         else:
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            meta = pq.ParquetFile(full).metadata
+            try:
+                meta = pq.ParquetFile(full).metadata
+            except (pa.ArrowException, OSError) as e:
+                raise _data_error(name, None, f"not a readable Parquet file ({e})") from None
             first, size = 0, 0
             for g in range(meta.num_row_groups):
                 size += meta.row_group(g).total_byte_size
@@ -444,14 +455,15 @@ def classify_files(
     document: bool = False,
     input_format: str | None = None,
     model: TopicModel | None = None,
-    blocksize: int = BLOCKSIZE,
+    blocksize: int | None = None,
     progress: bool = False,
 ) -> FilesResult:
     """Classify JSON Lines, CSV, Parquet and text files on a Dask cluster and write the results.
 
-    Inputs are cut into partitions of about ``blocksize`` bytes (see :func:`_plan`); one task
-    reads, classifies and writes each partition, and the client sees only counts. Records are
-    read as ``topicslib classify`` reads them (``column``, ``document``, ``input_format``).
+    Inputs are cut into partitions of about ``blocksize`` bytes (by default about four per
+    worker, between 1 and 16 MiB; see :func:`_plan`); one task reads, classifies and writes
+    each partition, and the client sees only counts. Records are read as ``topicslib classify``
+    reads them (``column``, ``document``, ``input_format``).
     ``output`` ending in ``.parquet`` or ``/``, or an existing folder, receives
     ``part-NNNNN.parquet`` files: the record's fields plus ``topics`` and ``scores`` lists.
     Any other name becomes one JSON Lines file exactly as ``topicslib classify`` writes it.
@@ -467,16 +479,17 @@ def classify_files(
     """
     started = time.perf_counter()
     model = _resolve(model)
-    if not isinstance(blocksize, int) or blocksize < 1:
+    if blocksize is not None and (not isinstance(blocksize, int) or blocksize < 1):
         raise InputError(f"blocksize must be a positive number of bytes, got {blocksize!r}")
-    parts = _plan(inputs, blocksize, input_format)
+    files = _files(inputs, input_format)  # bad names fail before a cluster starts
     run = uuid.uuid4().hex[:8]
     path, out = _output(str(output), run)
     counts: dict[int, int] = {}
     topics: Counter = Counter()
     try:
-        with (nullcontext(client) if client else _connect(scheduler, workers)) as c, \
-                Progress("classify", total=len(parts), unit="parts", enabled=progress) as bar:
+        with (nullcontext(client) if client else _connect(scheduler, workers)) as c:
+            parts = _plan(files, blocksize or _blocksize(files, len(c.scheduler_info()["workers"])))
+            bar = Progress("classify", total=len(parts), unit="parts", enabled=progress)
             shipped = _ship(model, c)
             futures = c.map(_run_part, parts, key=[f"topicslib-{run}-part-{p.index}" for p in parts],
                             model=shipped, column=column, document=document, out=out)
@@ -489,6 +502,7 @@ def classify_files(
                     bar.advance(1, note=f"{sum(counts.values()):,} records")
             finally:
                 c.cancel([*futures, shipped])
+                bar.close()
         _finish(path, out, counts)
     except BaseException:
         shutil.rmtree(out.staging, ignore_errors=True)

@@ -1,0 +1,169 @@
+"""Classification on Dask: throughput with 1 and 2 local workers against one process, and the
+client's memory as the corpus grows (it must stay flat).
+
+    python benchmarks/dask_scaling.py --out benchmarks/results/dask_scaling.json
+    python benchmarks/dask_scaling.py --quick --out /tmp/dask_scaling.json
+
+The corpus is JSON Lines of paragraphs drawn at random from the repository's examples/
+(real paragraph lengths and vocabulary; speed only, nothing is scored). Measured, on the
+same file: ``classify_many`` in this process; the single-process command line
+(``topicslib classify FILE -o OUT``); and ``classify_files`` on a LocalCluster of 1 and
+of 2 worker processes, the client running in a fresh process so its peak memory (ru_maxrss)
+is its own. Dask times are wall times of the whole client, model shipping and output
+assembly included; the cluster is started beforehand, as a real one would be. Then the
+client's peak memory for growing corpora on the 2-worker cluster. Needs ``topicslib[dask]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = {"throughput": 100_000, "memory": [100_000, 300_000, 1_000_000]}
+QUICK = {"throughput": 10_000, "memory": [10_000, 30_000, 100_000]}
+
+
+def write_corpus(path: Path, n: int, seed: int = 0) -> int:
+    """``n`` paragraphs drawn from examples/, one JSON object a line; returns the file size."""
+    import topicslib
+
+    pool = [e.text for e in topicslib.read_examples(ROOT / "examples")]
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": i, "text": rng.choice(pool)}, ensure_ascii=False) + "\n")
+    return path.stat().st_size
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. Read from /proc rather than getrusage, whose figure
+    for a child starts at its parent's size: Linux carries it across fork and exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def run_child(args: list[str]) -> tuple[dict, float]:
+    """Run this script in a child with ``args``; returns the JSON it prints and its wall seconds."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        code = subprocess.run([sys.executable, __file__, *args], stdout=out, stderr=err, cwd=ROOT).returncode
+        seconds = time.perf_counter() - started
+        out.seek(0), err.seek(0)
+        if code:
+            raise SystemExit(f"child {args} failed ({code}):\n{err.read()}")
+        return json.loads(out.read()), seconds
+
+
+def child_main(argv: list[str]) -> None:
+    """A measured child: ``--client SCHEDULER INPUT OUTPUT`` (classify_files), or ``--cli ARGS...``
+    (the single-process command line); prints its figures as JSON."""
+    if argv[0] == "--client":
+        from topicslib.dask import classify_files
+
+        r = classify_files([argv[2]], argv[3], scheduler=argv[1])
+        figures = {"records": r.records, "parts": r.parts}
+    else:
+        from topicslib.cli import main
+
+        if main(argv[1:]):
+            raise SystemExit("the command line failed")
+        figures = {}
+    print(json.dumps({**figures, "peak_rss_mib": peak_rss_mib()}))
+
+
+def in_process(path: Path) -> dict:
+    """``classify_many`` in this process on the corpus's texts: one call, and in batches of 2,000."""
+    import topicslib
+
+    texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
+    model = topicslib.default_model()
+    model.classify_many(texts[:2000])  # warm the word cache, as a long-running process would be
+    out = {}
+    for name, batch in (("one_call", len(texts)), ("batches_of_2000", 2000)):
+        started = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            model.classify_many(texts[i : i + batch])
+        out[name] = len(texts) / (time.perf_counter() - started)
+    return out
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("--client", "--cli"):
+        return child_main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10x smaller corpora, for a smoke run")
+    parser.add_argument("--out", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args()
+    import dask
+    import distributed
+
+    import topicslib
+
+    sizes = QUICK if args.quick else FULL
+    figures: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "dask": dask.__version__,
+                    "topicslib": topicslib.__version__, "load_average_before": os.getloadavg()[0]},
+        "throughput": {}, "client_memory": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="topicslib-dask-bench-") as tmp:
+        tmp = Path(tmp)
+        n = sizes["throughput"]
+        corpus = tmp / f"corpus-{n}.jsonl"
+        mib = write_corpus(corpus, n) / 2**20
+        print(f"throughput on {n:,} paragraphs ({mib:.0f} MiB of JSON Lines)")
+        rows = []
+        for name, rate in in_process(corpus).items():
+            rows.append((f"classify_many, {name.replace('_', ' ')}", rate, None, None))
+        got, seconds = run_child(["--cli", "classify", str(corpus), "-o", str(tmp / "local.jsonl"), "-q"])
+        rows.append(("topicslib classify (one process, file to file)", n / seconds, seconds, got["peak_rss_mib"]))
+        for workers in (1, 2):
+            with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                          dashboard_address="127.0.0.1:0") as cluster:
+                got, seconds = run_child(["--client", cluster.scheduler_address, str(corpus),
+                                          str(tmp / f"dask{workers}.jsonl")])
+                assert got["records"] == n
+                rows.append((f"dask, {workers} worker{'s' * (workers > 1)} (file to file)", n / seconds, seconds,
+                             got["peak_rss_mib"]))
+                if workers == 2:
+                    for m in sizes["memory"]:
+                        big = tmp / f"corpus-{m}.jsonl"
+                        size = write_corpus(big, m)
+                        got, seconds = run_child(["--client", cluster.scheduler_address, str(big),
+                                                  str(tmp / "big.jsonl")])
+                        assert got["records"] == m
+                        figures["client_memory"].append({"paragraphs": m, "input_mib": round(size / 2**20, 1),
+                                                         "parts": got["parts"], "seconds": round(seconds, 1),
+                                                         "per_s": round(m / seconds), "client_peak_rss_mib": round(got["peak_rss_mib"], 1)})
+                        big.unlink()
+        figures["throughput"] = {name: {"per_s": round(rate), "seconds": seconds and round(seconds, 1),
+                                        "peak_rss_mib": rss and round(rss, 1)} for name, rate, seconds, rss in rows}
+    figures["machine"]["load_average_after"] = os.getloadavg()[0]
+
+    print(f"\n{'':<48} {'paragraphs/s':>12} {'seconds':>8} {'peak RSS MiB':>13}")
+    for name, row in figures["throughput"].items():
+        print(f"{name:<48} {row['per_s']:>12,} {row['seconds'] or '':>8} {row['peak_rss_mib'] or '':>13}")
+    print(f"\n{'paragraphs':>10} {'input MiB':>10} {'parts':>6} {'seconds':>8} {'per s':>7} {'client peak RSS MiB':>20}")
+    for row in figures["client_memory"]:
+        print(f"{row['paragraphs']:>10,} {row['input_mib']:>10} {row['parts']:>6} {row['seconds']:>8} {row['per_s']:>7,} "
+              f"{row['client_peak_rss_mib']:>20}")
+    print(f"\nload average (1 min) before/after: {figures['machine']['load_average_before']:.1f} / "
+          f"{figures['machine']['load_average_after']:.1f} on {os.cpu_count()} CPUs")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,58 +1,358 @@
-"""The command line, driven as a user drives it: in a subprocess."""
+"""The command line, driven as a user drives it: in a subprocess, through pipes, files and a terminal."""
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
+import os
+import pty
+import select
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import topicslib
+from topicslib.cli import Progress
+from topicslib.documents import split_paragraphs
 
 from .conftest import ROOT, TINY
 
+SAMPLE = ROOT / "docs" / "sample-document.md"
+CMD = [sys.executable, "-m", "topicslib"]
+
 
 def run(*args, stdin=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "topicslib", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd or ROOT, timeout=300)
+    return subprocess.run([*CMD, *args], input=stdin, capture_output=True, text=True, cwd=cwd or ROOT, timeout=300)
 
 
-def test_classify_text_argument():
-    r = run("classify", "--text", "Colombia hosts nearly three million Venezuelan migrants.")
-    assert r.returncode == 0 and r.stdout.startswith("migration")
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
 
 
-def test_classify_document_jsonl_from_stdin():
-    r = run("classify", "--document", "--format", "jsonl", stdin="Tariffs on exports fell.\n\nRelated posts\n")
-    assert r.returncode == 0
-    rows = [json.loads(line) for line in r.stdout.splitlines()]
-    assert [row["paragraph"] for row in rows] == [0, 1]
-    assert rows[1]["topics"] == [] and "trade" in [t["topic"] for t in rows[0]["topics"]]
+def topic_ids(row: dict) -> list[str]:
+    return [t["topic"] for t in row["topics"]]
 
 
-def test_train_then_classify_with_the_new_model(tmp_path):
-    data = tmp_path / "ex.jsonl"
-    data.write_text("\n".join(json.dumps(r) for r in TINY), encoding="utf-8")
-    model = tmp_path / "m.npz"
-    r = run("train", str(data), "-o", str(model), "--options", '{"min_df": 1, "folds": 3}')
+def write_jsonl(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# -- classify: inputs and outputs ----------------------------------------------------------------------
+def test_classify_text_arguments_in_a_pipe_give_json_lines_and_a_table_on_request():
+    r = run("classify", "--text", "Colombia hosts nearly three million Venezuelan migrants.", "--text", "Share this page | Print")
     assert r.returncode == 0, r.stderr
-    assert model.exists() and (tmp_path / "m.card.json").exists()
-    r = run("classify", "--model", str(model), "--text", "refugees asked for asylum")
-    assert r.returncode == 0 and r.stdout.startswith("people")
+    rows = jsonl(r.stdout)
+    assert [row["text"] for row in rows] == ["Colombia hosts nearly three million Venezuelan migrants.", "Share this page | Print"]
+    assert topic_ids(rows[0])[0] == "migration" and rows[1]["topics"] == []
+    assert all(0 <= t["score"] <= 1 for t in rows[0]["topics"])
+    assert r.stderr == ""  # nothing but results when piped
+
+    r = run("classify", "--format", "table", "--text", "Coca crops and cocaine trafficking grew.")
+    assert r.returncode == 0 and r.stdout.startswith("narcotics 1.00") and "Coca crops" in r.stdout
 
 
-def test_data_error_exits_1_with_file_and_line(tmp_path):
+def test_classify_document_from_stdin_numbers_paragraphs():
+    r = run("classify", "--document", stdin="Tariffs on exports fell.\n\nRelated posts\n")
+    assert r.returncode == 0, r.stderr
+    rows = jsonl(r.stdout)
+    assert [row["paragraph"] for row in rows] == [0, 1]
+    assert rows[1]["topics"] == [] and "trade" in topic_ids(rows[0])
+    assert rows[0]["source"] == "<stdin>"
+
+
+def test_jsonl_input_keeps_fields_and_order_and_document_mode_splits_each_record(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "a", "text": "Tariffs on coffee exports fell.", "lang": "en", "topics": ["gold"]},
+        {"id": "b", "text": "Migrants crossed the Darién.\n\nCoca cultivation rose in Nariño.", "meta": {"page": 2}},
+    ])
+    r = run("classify", str(src))
+    assert r.returncode == 0, r.stderr
+    rows = jsonl(r.stdout)
+    assert list(rows[0]) == ["id", "text", "lang", "topics"]  # the input's fields, in order; topics replaced
+    assert rows[0]["id"] == "a" and topic_ids(rows[0]) == ["trade"]
+    assert rows[1]["meta"] == {"page": 2} and "Darién" in rows[1]["text"]
+
+    r = run("classify", "--document", str(src))
+    rows = jsonl(r.stdout)
+    assert [(row["id"], row["paragraph"]) for row in rows] == [("a", 0), ("b", 0), ("b", 1)]
+    assert rows[2]["text"] == "Coca cultivation rose in Nariño." and "narcotics" in topic_ids(rows[2])
+    assert "migration" in topic_ids(rows[1])
+
+
+def test_csv_input_with_a_chosen_column_and_csv_output(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text('doc,body\n1,"Tariffs on coffee exports fell."\n2,"Share this page"\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    r = run("classify", str(src), "--column", "body", "-o", str(out))  # the format follows the suffix
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["doc", "body", "topics", "scores"]
+    assert rows[0]["doc"] == "1" and rows[0]["topics"] == "trade" and 0.5 < float(rows[0]["scores"]) <= 1
+    assert rows[1]["topics"] == "" and rows[1]["scores"] == ""
+
+
+def test_folders_are_read_recursively_in_name_order(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "b.txt").write_text("Coca cultivation rose.", encoding="utf-8")
+    (tmp_path / "sub" / "c.md").write_text("Tariffs on exports fell.", encoding="utf-8")
+    write_jsonl(tmp_path / "a.jsonl", [{"text": "Migrants crossed the border."}])
+    (tmp_path / "notes.docx").write_bytes(b"\x00\x01")  # not an input type: skipped in a folder
+    r = run("classify", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    rows = jsonl(r.stdout)
+    assert [topic_ids(row)[0] for row in rows] == ["migration", "narcotics", "trade"]
+    assert rows[1]["source"] == str(tmp_path / "b.txt")
+
+
+def test_batches_and_streaming_give_the_same_results_as_classify_many(tmp_path):
+    base = [json.loads(line)["text"] for line in (ROOT / "examples" / "headlines.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [f"{base[i % len(base)]} ({i})" for i in range(5000)]  # more than two batches
+    src = write_jsonl(tmp_path / "many.jsonl", [{"n": i, "text": t} for i, t in enumerate(texts)])
+    r = run("classify", str(src), "-o", str(tmp_path / "out.jsonl"))
+    assert r.returncode == 0, r.stderr
+    rows = jsonl((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert [row["n"] for row in rows] == list(range(5000))
+    expected = topicslib.classify_many(texts)
+    assert [[(t["topic"], t["score"]) for t in row["topics"]] for row in rows] == \
+        [[(t, round(s, 4)) for t, s in ts] for ts in expected]
+
+
+def test_a_long_text_file_is_split_in_chunks_exactly_like_the_whole_text(tmp_path):
+    lines = []
+    for i in range(4000):  # ~12,000 lines: several chunks, with wrapped lines, bullets and headings
+        lines += [f"## Part {i}" if i % 7 == 0 else f"- item {i} on coca eradication and" if i % 5 == 0
+                  else f"Migrants crossed the border {i} and", "continued the journey.", ""]
+    text = "\n".join(lines)
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    r = run("classify", "--document", str(tmp_path / "long.txt"))
+    assert r.returncode == 0, r.stderr
+    rows = jsonl(r.stdout)
+    assert [row["text"] for row in rows] == split_paragraphs(text)
+    assert [row["paragraph"] for row in rows] == list(range(len(rows)))
+
+
+def test_output_streams_before_the_input_ends():
+    """Results of the first batches come out while standard input is still open: nothing waits for the whole input."""
+    p = subprocess.Popen([*CMD, "classify", "--input-format", "jsonl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, cwd=ROOT)
+    first_seen = threading.Event()
+
+    def feed() -> None:
+        line = json.dumps({"text": "Tariffs on coffee exports fell sharply this year."}) + "\n"
+        with contextlib.suppress(BrokenPipeError):
+            p.stdin.write(line.encode() * 3 * 2048)  # three batches
+            p.stdin.flush()
+            first_seen.wait(120)  # keep the input open until a result came out
+            p.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        ready, _, _ = select.select([p.stdout], [], [], 120)
+        assert ready, "no output while the input was still open"
+        assert not first_seen.is_set() and not p.stdin.closed
+        first = json.loads(p.stdout.readline())
+        assert topic_ids(first) == ["trade"]
+    finally:
+        first_seen.set()
+        rest = p.stdout.read()
+        writer.join(60)
+    assert p.wait(60) == 0 and len(rest.splitlines()) == 3 * 2048 - 1
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    src = write_jsonl(tmp_path / "many.jsonl", [{"text": f"Tariffs fell {i}."} for i in range(20000)])
+    p = subprocess.Popen([*CMD, "classify", str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    p.stdout.readline()
+    p.stdout.close()  # like `| head -1`
+    err = p.stderr.read().decode()
+    assert p.wait(120) == 0 and "Traceback" not in err
+
+
+# -- data errors: exit 1, file and line, no traceback, no half-written output ------------------------------
+@pytest.mark.parametrize("name, content, args, message", [
+    ("bad.jsonl", b'{"text": "ok"}\n{"text": \n', [], "bad.jsonl:2: invalid JSON"),
+    ("bad.jsonl", b'{"text": "ok"}\n["a list"]\n', [], "bad.jsonl:2: expected a JSON object"),
+    ("bad.jsonl", b'{"text": "ok"}\n{"body": "x"}\n', [], "bad.jsonl:2: no 'text' field"),
+    ("bad.jsonl", b'{"text": 42}\n', [], "bad.jsonl:1: 'text' must be a string, got int"),
+    ("bad.txt", b"fine line\ncaf\xe9 latin-1\n", [], "bad.txt:2: not UTF-8"),
+    ("bad.csv", b"id,body\n1,hello\n", [], "bad.csv:1: no column 'text' in the header (columns: id, body)"),
+    ("bad.csv", b"id,text\n1,hello\n2,hi,extra\n", [], "bad.csv:3: the row has more cells than the header"),
+    ("bad.csv", b"", [], "bad.csv:1: the CSV file is empty"),
+    ("bad.docx", b"x", [], "bad.docx: unknown file type '.docx'"),
+])
+def test_bad_input_exits_1_naming_file_and_line(tmp_path, name, content, args, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous results\n", encoding="utf-8")
+    r = run("classify", str(path), "-o", str(out), *args)
+    assert r.returncode == 1, r.stderr
+    assert message in r.stderr and str(tmp_path) in r.stderr
+    assert "Traceback" not in r.stderr
+    assert out.read_text(encoding="utf-8") == "previous results\n"  # written atomically: the old file stays
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_missing_inputs_and_empty_folders_are_data_errors(tmp_path):
+    r = run("classify", str(tmp_path / "nope.txt"))
+    assert r.returncode == 1 and "nope.txt: no such file or folder" in r.stderr
+    r = run("classify", str(tmp_path))
+    assert r.returncode == 1 and "no .txt, .md, .markdown, .text, .jsonl, .ndjson, .csv files in this folder" in r.stderr
+    r = run("report", str(tmp_path / "nope.md"), "-o", str(tmp_path / "r.html"))
+    assert r.returncode == 1 and "nope.md: no such file or folder" in r.stderr and not (tmp_path / "r.html").exists()
+
+
+def test_training_data_error_exits_1_with_file_and_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "a", "topics": []}\n{"text": \n', encoding="utf-8")
     r = run("train", str(bad), "-o", str(tmp_path / "m.npz"))
     assert r.returncode == 1 and f"{bad}:2: invalid JSON" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "m.npz").exists()
 
 
-def test_usage_error_exits_2():
-    r = run("classify", "--format", "xml")
-    assert r.returncode == 2 and "invalid choice" in r.stderr
+# -- usage errors: exit 2 -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args, message", [
+    (["classify", "--format", "xml"], "invalid choice"),
+    (["train", "examples/"], "the following arguments are required: -o/--output"),
+    (["report", "docs/sample-document.md"], "the following arguments are required: -o/--output"),
+    (["train", "examples/", "-o", "m.npz", "--options", "{C: 1}"], "--options is not valid JSON"),
+    (["cross-validate", "examples/", "--options", '{"folds": 3}'], "give the number of cross-validation folds with --folds"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_exit_2(args, message):
+    r = run(*args)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
 
 
-def test_evaluate_json_and_topics():
-    r = run("topics")
-    assert r.returncode == 0 and "peace_accord" in r.stdout
+def test_classify_without_input_on_a_terminal_is_a_usage_error():
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([*CMD, "classify"], stdin=slave, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == 2 and "give a --text, files or folders, or pipe text" in r.stderr
+
+
+# -- train, evaluate, cross-validate, explain, topics --------------------------------------------------------
+def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
+    data = write_jsonl(tmp_path / "ex.jsonl", TINY)
+    model = tmp_path / "m.npz"
+    r = run("train", str(data), "-o", str(model), "--options", '{"min_df": 1, "folds": 3}')
+    assert r.returncode == 0, r.stderr
+    assert model.exists() and (tmp_path / "m.card.json").exists() and "15 examples (2 topics)" in r.stdout
+    r = run("classify", "--model", str(model), "--text", "refugees asked for asylum")
+    assert r.returncode == 0 and topic_ids(jsonl(r.stdout)[0]) == ["people"]
+
+    r = run("evaluate", str(data), "--model", str(model), "--json")
+    assert r.returncode == 0, r.stderr
+    ev = json.loads(r.stdout)
+    assert ev["n_examples"] == 15 and set(ev["topics"]) == {"econ", "people"} and 0 <= ev["micro"]["f1"] <= 1
+
+    r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}', "--json")
+    assert r.returncode == 0, r.stderr
+    cv = json.loads(r.stdout)
+    assert cv["folds"] == 3 and cv["n_examples"] == 15 and set(cv["topics"]) == {"econ", "people"}
+    r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}')
+    assert r.returncode == 0 and r.stdout.startswith("3-fold cross-validation on 15 examples") and "macro avg" in r.stdout
+
+    r = run("cross-validate", str(data), "--folds", "9")  # more folds than examples of a topic
+    assert r.returncode == 1 and "at least 9 are needed" in r.stderr
+
+
+def test_explain_and_topics():
     r = run("explain", "Coca crops and cocaine trafficking grew.")
-    assert r.returncode == 0 and "narcotics" in r.stdout
+    assert r.returncode == 0 and r.stdout.startswith("narcotics  score") and "coca" in r.stdout
+    r = run("explain", "Coca crops and cocaine trafficking grew.", "--json", "--top", "3")
+    exp = json.loads(r.stdout)
+    assert exp[0]["topic"] == "narcotics" and len(exp[0]["terms"]) == 3
+    assert exp[0]["terms"][0]["contribution"] > 0
+    r = run("explain", "Share this page")
+    assert r.returncode == 0 and r.stdout.strip() == "no topic applies"
+
+    r = run("topics", "--json")
+    assert r.returncode == 0
+    assert [t["id"] for t in json.loads(r.stdout)] == [t.id for t in topicslib.topics()]
+    r = run("topics")
+    assert "peace_accord" in r.stdout and "seeds:" in r.stdout
+
+
+def test_console_script_and_version():
+    script = Path(sys.executable).with_name("topicslib")
+    if not script.exists():
+        pytest.skip("the topicslib console script is not installed next to this Python")
+    r = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == f"topicslib {topicslib.__version__}"
+
+
+def test_report_command_writes_one_page_for_text_and_jsonl_documents(tmp_path):
+    docs = write_jsonl(tmp_path / "notes.jsonl", [{"title": "Press note", "text": "Tariffs on avocado exports fell."}])
+    out = tmp_path / "report.html"
+    r = run("report", str(SAMPLE), str(docs), "-o", str(out), "--title", "Weekly <review>")
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "<title>Weekly &lt;review&gt;</title>" in page
+    assert 'href="#d1"' in page and 'href="#d2"' in page and "Press note" in page
+    assert page.count("<mark") > 10
+
+
+# -- progress ---------------------------------------------------------------------------------------------------
+def _run_on_a_terminal(args: list[str]) -> tuple[int, str]:
+    """Run with stderr on a pseudo-terminal, as in an interactive shell; returns the exit code and what it drew."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([*CMD, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return p.wait(120), seen.decode("utf-8", "replace")
+
+
+def test_progress_bar_on_a_terminal_and_quiet_when_asked(tmp_path):
+    src = write_jsonl(tmp_path / "many.jsonl", [{"text": f"Migrants and refugees crossed the border near Cúcuta, day {i}."}
+                                                for i in range(40000)])
+    code, drawn = _run_on_a_terminal(["classify", str(src), "-o", str(tmp_path / "out.jsonl")])
+    assert code == 0
+    assert "classify" in drawn and "%" in drawn and "MB" in drawn  # a bar over the bytes read
+    assert "classified 40,000 records" in drawn
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 40000
+
+    code, drawn = _run_on_a_terminal(["classify", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet"])
+    assert code == 0 and drawn == ""
+
+
+class _Terminal(io.StringIO):
+    encoding = "utf-8"
+
+
+def test_progress_draws_a_bar_a_spinner_and_erases_itself():
+    stream = _Terminal()
+    with Progress("read", total=200, unit="B", enabled=True, stream=stream, delay=0) as p:
+        p.advance(100, note="5 records")
+        assert "█" * 12 + "░" * 12 in stream.getvalue() and " 50%" in stream.getvalue() and "5 records" in stream.getvalue()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+    stream = _Terminal()
+    with Progress("train", enabled=True, stream=stream, delay=0).spin():
+        time.sleep(0.7)
+    assert stream.getvalue().count("train") >= 2  # redrawn from the background while the step runs
+
+    stream = _Terminal()
+    with Progress("read", total=10, enabled=False, stream=stream, delay=0) as p:
+        p.advance(10)
+    assert stream.getvalue() == ""

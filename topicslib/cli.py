@@ -15,7 +15,6 @@ import csv
 import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -52,6 +51,14 @@ def _size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return ""  # unreachable
+
+
+def _columns(stream: IO[str], default: int = 80) -> int:
+    """The width of the terminal ``stream`` writes to."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or default
+    except (OSError, ValueError, AttributeError):
+        return default
 
 
 class Progress:
@@ -113,7 +120,7 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         with self._lock:
-            width = shutil.get_terminal_size((80, 24)).columns - 1
+            width = _columns(self.stream) - 1
             self.stream.write("\r" + self._line(now)[:width] + "\x1b[K")
             self.stream.flush()
             self._drawn, self._last = True, now
@@ -409,7 +416,7 @@ class TableWriter:
 
     def __init__(self, out: IO[str]):
         self.out = out
-        self.width = shutil.get_terminal_size((100, 24)).columns if out.isatty() else 100
+        self.width = _columns(out, 100) if out.isatty() else 100
         self.document: str | None = None
         self.paragraphs: list[Paragraph] = []
 
@@ -495,10 +502,6 @@ def _load(args: argparse.Namespace):
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    if args.engine == "dask":
-        from .dask import run_cli
-
-        return run_cli(args)
     sources = find_sources(args.inputs, args.input_format)
     if not sources and not args.text:
         if sys.stdin.isatty():
@@ -603,6 +606,8 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
     from . import cross_validate
 
     options = _training_options(args)
+    if "folds" in options:  # cross_validate's own folds would shadow the training option of that name
+        args.parser.error("--options cannot set 'folds' here; give the number of cross-validation folds with --folds")
     with Progress("cross-validate", enabled=_progress_enabled(args)).spin() as progress:
         progress.advance(label=f"cross-validating on {args.examples} ({args.folds} folds)")
         ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, **options)
@@ -683,13 +688,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=OUTPUT_FORMATS,
                    help="output format (default: by --output suffix; else a table on a terminal, jsonl in a pipe)")
     p.add_argument("-o", "--output", metavar="PATH", help="write results here instead of standard output")
-    p.add_argument("--engine", choices=("local", "dask"), default="local",
-                   help="local: this process (default); dask: partitions on a Dask cluster, written to --output "
-                        "(.jsonl, or a .parquet folder); needs topicslib[dask], see docs/dask.md")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --engine dask: the cluster's scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="with --engine dask and no --scheduler: local worker processes (default: one per CPU core)")
 
     p = add("report", _cmd_report, "write an HTML report of documents: tagged paragraphs, evidence, topic shares")
     p.add_argument("inputs", nargs="+", metavar="FILE",

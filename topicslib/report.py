@@ -75,13 +75,14 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: int = 10,
-               min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
+               strong: float = 1.0, min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
     """The words of ``text`` that drove each of ``topics``.
 
-    Of a topic's ``top_n`` terms by size, those that raised its log-odds by at least
-    ``min_contribution`` and by at least ``min_share`` of the strongest term's contribution: the
-    evidence a reader should see, not every common word with a small positive weight. A term of
-    several words (a bigram) marks each of its words where they appear together; neighbouring
+    Of a topic's ``top_n`` terms by size, those that raised its log-odds by ``strong`` or more, or by
+    ``min_share`` of the strongest term's contribution, but never by less than ``min_contribution``:
+    the evidence a reader should see, not every common word with a small positive weight. A term of
+    several words (a bigram) marks its words where they appear together, less any word at its
+    edges that carries little weight of its own ("migration and" marks "migration"); neighbouring
     marked words of the same topic become one highlight.
 
     >>> [text[h.start:h.end] for h in highlights(text, model, ["narcotics"])]  # doctest: +SKIP
@@ -91,15 +92,22 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     words = [tok for _, _, tok in tokens]
     weights: list[dict[str, float]] = [{} for _ in tokens]
     for topic in topics:
-        for e in model.explain(text, topic=topic, top_n=top_n):
-            best = max((c for _, c in e.terms), default=0.0)
-            for term, contribution in e.terms:
-                if contribution < max(min_contribution, min_share * best):
+        for e in model.explain(text, topic=topic, top_n=len(words) * 4 + top_n):  # every term: words' own weights
+            own = dict(e.terms)
+            best = max((c for _, c in e.terms[:top_n]), default=0.0)
+            cut = max(min_contribution, min(strong, min_share * best))
+            for term, contribution in e.terms[:top_n]:
+                if contribution < cut:
                     continue
                 parts = term.split(" ")
+                lo, hi = 0, len(parts)
+                while hi - lo > 1 and own.get(parts[lo], 0.0) < 0.1 * contribution:
+                    lo += 1
+                while hi - lo > 1 and own.get(parts[hi - 1], 0.0) < 0.1 * contribution:
+                    hi -= 1
                 for i in range(len(words) - len(parts) + 1):
                     if words[i : i + len(parts)] == parts:
-                        for w in weights[i : i + len(parts)]:
+                        for w in weights[i + lo : i + hi]:
                             w[topic] = w.get(topic, 0.0) + contribution
     out: list[Highlight] = []
     for (start, end, _), w in zip(tokens, weights):
@@ -136,7 +144,7 @@ class _Page:
 
     def name(self, topic: str) -> str:
         t = self.topics.get(topic)
-        return t.name if t and t.name else topic.replace("_", " ").capitalize()
+        return t.name if t and t.name and t.name != topic else topic.replace("_", " ").capitalize()
 
     def css(self) -> str:
         rules = []
@@ -174,8 +182,8 @@ class _Page:
                 f'paragraph{"s" if d.paragraphs != 1 else ""} · {d.share:.0%}</text></g>'
             )
         height = row_h * len(tops) + 4
-        return (f'<svg class="chart" role="img" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" height="{height}" '
-                f'aria-label="Share of paragraphs per topic">{"".join(rows)}</svg>')
+        return (f'<div class="scroll"><svg class="chart" role="img" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" height="{height}" '
+                f'aria-label="Share of paragraphs per topic">{"".join(rows)}</svg></div>')
 
     def text(self, text: str, marks: list[Highlight]) -> str:
         parts, pos = [], 0
@@ -241,8 +249,8 @@ class _Page:
         return (
             '<section id="overview" class="overview"><h2>Overview</h2>'
             f'<h3>All documents: share of paragraphs per topic</h3>{self.chart(aggregate(everything), len(everything))}'
-            '<table><thead><tr><th class="num">#</th><th>Document</th><th class="num">Paragraphs</th>'
-            f'<th class="num">With a topic</th><th>Main topics (share of paragraphs)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            '<div class="scroll"><table><thead><tr><th class="num">#</th><th>Document</th><th class="num">Paragraphs</th>'
+            f'<th class="num">With a topic</th><th>Main topics (share of paragraphs)</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
             "</section>"
         )
 
@@ -349,7 +357,7 @@ a{color:#1d64b0}
 .legend dt{font-weight:600;color:var(--ink)}
 .legend dd{margin:0}
 .tag{display:inline-block;background:var(--t);color:var(--c);border:1px solid var(--m);border-left:4px solid var(--c);border-radius:4px;padding:0 7px;margin:2px 4px 2px 0;font-size:12px;font-weight:600;line-height:20px}
-.tag .score{font-weight:400;opacity:.85;font-variant-numeric:tabular-nums}
+.tag .score{white-space:nowrap;font-weight:400;opacity:.85;font-variant-numeric:tabular-nums}
 .notag{font-size:12px;color:#9aa1ad;font-style:italic}
 mark{background:var(--m);color:inherit;border-radius:3px;padding:0 2px;box-shadow:inset 0 -2px 0 var(--c)}
 .doc-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 14px;border-bottom:1px solid var(--line);padding-bottom:10px;margin-bottom:14px}
@@ -357,14 +365,15 @@ mark{background:var(--m);color:inherit;border-radius:3px;padding:0 2px;box-shado
 .back{font-size:12px;margin-left:auto;text-decoration:none}
 .src{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 .summary{margin:0 0 14px}
-.chart{max-width:100%;height:auto;display:block}
+.scroll{overflow-x:auto}
+.chart{height:auto;display:block}
 .chart .bl{font-size:13px;fill:var(--ink)}
 .chart .bv{font-size:12px;fill:var(--soft)}
 .chart .track{fill:#eef0f3}
 .chart .bar{fill:var(--c)}
 .empty{color:var(--soft);font-style:italic}
 .paras{list-style:none;margin:0;padding:0}
-.paras li{display:grid;grid-template-columns:34px 1fr 250px;gap:14px;padding:9px 0;border-top:1px solid #f0f1f4;align-items:start}
+.paras li{display:grid;grid-template-columns:34px 1fr 290px;gap:14px;padding:9px 0;border-top:1px solid #f0f1f4;align-items:start}
 .paras li:first-child{border-top:0}
 .pnum{color:#a0a6b1;font-size:12px;text-align:right;padding-top:3px;font-variant-numeric:tabular-nums}
 .ptext{margin:0}
@@ -386,6 +395,8 @@ th{font-size:12px;color:var(--soft);font-weight:600}
  .paras li{break-inside:avoid}
  .summary,.legend,tr{break-inside:avoid}
  .back{display:none}
+ .scroll{overflow:visible}
+ .chart{max-width:100%}
  a{color:inherit;text-decoration:none}
 }
 @page{margin:15mm}

@@ -1,0 +1,265 @@
+"""The HTML report: what it highlights, that it is safe and self-contained, and what a real browser renders."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import doctest
+import json
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import topicslib
+from topicslib import report
+from topicslib.errors import TopicslibError
+from topicslib.features import tokenize
+from topicslib.report import highlights, render_report, topic_colours, write_report
+
+from .conftest import ROOT
+
+SAMPLE = ROOT / "docs" / "sample-document.md"
+NARCOTICS = ("Officials discussed the latest estimates of coca cultivation and agreed to pair eradication with "
+             "voluntary crop substitution and rural development in the most affected municipalities.")
+SECOND = ("# Vaccines for the Amazon\n\nThe embassy delivered two million COVID-19 vaccine doses to Peru.\n\n"
+          "Related posts")
+
+
+def marked(text: str, marks) -> list[str]:
+    return [text[h.start : h.end] for h in marks]
+
+
+def test_highlights_mark_the_words_that_drove_the_tag(default_model):
+    marks = highlights(NARCOTICS, default_model, ["narcotics"])
+    words = marked(NARCOTICS, marks)
+    assert "coca" in " ".join(words) and "eradication" in words and "crop substitution" in words
+    assert {h.topic for h in marks} == {"narcotics"}
+    # every highlighted word raised the score, and common words with a small weight are not highlighted
+    [exp] = default_model.explain(NARCOTICS, topic="narcotics")
+    raised = {w for term, c in exp.terms if c > 0 for w in term.split()}
+    assert all(tok in raised for w in words for tok in tokenize(w))
+    assert not {"the", "of", "and", "in", "with"} & {tok for w in words for tok in tokenize(w)}
+
+
+def test_highlights_follow_each_topic_and_sit_on_word_boundaries(default_model):
+    text = "Colombia hosts two million Venezuelan migrants, and coca cultivation rose in Nariño."
+    marks = highlights(text, default_model, ["migration", "narcotics"])
+    by_topic = {h.topic for h in marks}
+    assert by_topic == {"migration", "narcotics"}
+    for h in marks:
+        assert text[h.start : h.end] == text[h.start : h.end].strip()
+        assert (h.start == 0 or not text[h.start - 1].isalnum()) and (h.end == len(text) or not text[h.end].isalnum())
+        assert h.weights[h.topic] == max(h.weights.values()) > 0
+
+
+def test_word_positions_agree_with_the_model_tokens():
+    text = "Bogotá y NARIÑO: coca—cultivos, COVID-19 e Ñuñoa; naïve café x"
+    assert [tok for _, _, tok in report._tokens(text)] == tokenize(text)
+
+
+def test_the_page_is_self_contained_and_escapes_what_it_shows(default_model):
+    hostile = '<script>alert("x")</script> Coca & cocaine trafficking grew in Cauca. <img src=x onerror=alert(1)>'
+    page = render_report([('"><b>name</b>.md', hostile), ("b.md", SECOND)], model=default_model, title="<i>T</i>")
+    assert "<script" not in page and "<img" not in page and "<b>name" not in page and "<i>T" not in page
+    assert "&lt;script&gt;" in page and "&amp;" in page and "&lt;img src=x" in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    for outside in ("http:", "https:", "//", "<link", "@import", "url("):
+        assert outside not in page.replace("http-equiv", ""), outside
+    assert not re.search(r"<[^>]*\ssrc=", page)
+    assert re.findall(r'href="([^"]*)"', page) == ["#d1", "#d2", "#overview", "#overview"]
+
+
+def test_documents_summaries_and_overview(default_model):
+    page = render_report([("a.md", SAMPLE.read_text(encoding="utf-8")), ("b.md", SECOND), ("c.md", "")],
+                         model=default_model, model_name="models/x.npz")
+    doc = default_model.classify_document(SAMPLE.read_text(encoding="utf-8"))
+    assert page.count('class="doc"') == 3 and 'id="overview"' in page
+    assert "model: models/x.npz" in page and "No paragraph carries a topic." in page  # the empty document
+    first = page[page.index('id="d1"') : page.index('id="d2"')]
+    for d in doc.topics:  # one bar per topic, with its count and share
+        assert f'data-topic="{d.topic}"' in first
+        assert f"{d.paragraphs} paragraph{'s' if d.paragraphs != 1 else ''} · {d.share:.0%}" in first
+    single = render_report([("a.md", SECOND)], model=default_model)
+    assert 'id="overview"' not in single and "1 document ·" in single
+
+
+def test_a_model_with_its_own_labels_and_many_topics(tiny_model, tmp_path):
+    path = write_report(tmp_path / "r.html", [("t.txt", "Refugees found jobs with small businesses.")], model=tiny_model)
+    page = path.read_text(encoding="utf-8")
+    assert ">Econ <span" in page and ">People <span" in page
+    colours = topic_colours([f"t{i}" for i in range(25)])
+    assert len(set(colours.values())) == 25 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours.values())
+
+
+def test_nothing_to_report_is_an_error(default_model):
+    with pytest.raises(TopicslibError, match="no documents"):
+        render_report([], model=default_model)
+    with pytest.raises(TopicslibError, match="must be a string"):
+        render_report([("a", b"bytes")], model=default_model)
+
+
+def test_docstring_examples():
+    assert doctest.testmod(report).failed == 0
+
+
+# -- in a real browser ------------------------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                                   reason="chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--hide-scrollbars"]
+
+
+class Browser:
+    """Headless Chromium driven through chromedriver's W3C WebDriver HTTP API, with the standard library only."""
+
+    def __init__(self, profile: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}"
+        self.driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if self._call("GET", "/status")["ready"]:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if time.monotonic() > deadline:
+                self.driver.kill()
+                raise RuntimeError("chromedriver did not start")
+            time.sleep(0.1)
+        options = {"binary": CHROMIUM, "args": [*BROWSER_FLAGS, f"--user-data-dir={profile}"]}
+        caps = {"browserName": "chrome", "goog:chromeOptions": options, "goog:loggingPrefs": {"browser": "ALL"}}
+        try:
+            self.session = "/session/" + self._call("POST", "/session", {"capabilities": {"alwaysMatch": caps}})["sessionId"]
+        except BaseException:
+            self.driver.kill()
+            raise
+
+    def _call(self, method: str, path: str, body: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return json.loads(r.read())["value"]
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"WebDriver {method} {path}: {e.read()[:500]!r}") from None
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        return self._call(method, self.session + path, body)
+
+    def open(self, url: str, width: int = 1100, height: int = 1400) -> None:
+        self.call("POST", "/window/rect", {"width": width, "height": height})
+        self.call("POST", "/url", {"url": url})
+
+    def run(self, script: str):
+        return self.call("POST", "/execute/sync", {"script": script, "args": []})
+
+    def console(self) -> list[dict]:
+        return self.call("POST", "/se/log", {"type": "browser"})
+
+    def screenshot(self, path: Path) -> bytes:
+        png = base64.b64decode(self.call("GET", "/screenshot"))
+        path.write_bytes(png)
+        return png
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._call("DELETE", self.session)
+        self.driver.terminate()
+        try:
+            self.driver.wait(10)
+        except subprocess.TimeoutExpired:
+            self.driver.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    b = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield b
+    b.close()
+
+
+# What the page shows, read from the rendered DOM.
+_RENDERED = """
+const paras = [...document.querySelectorAll('.paras > li')];
+const marks = [...document.querySelectorAll('mark')];
+return {
+  paragraphs: paras.map(li => ({
+    topics: li.dataset.topics ? li.dataset.topics.split(' ') : [],
+    tags: [...li.querySelectorAll('.tag')].map(t => t.dataset.topic),
+    marks: [...li.querySelectorAll('mark')].map(m => m.dataset.topic),
+    tagColour: [...li.querySelectorAll('.tag')].map(t => getComputedStyle(t).borderLeftColor),
+  })),
+  markBackgrounds: marks.map(m => getComputedStyle(m).backgroundColor),
+  bars: [...document.querySelectorAll('svg.chart .bar')].map(r => r.getBoundingClientRect().width),
+  overviewLinks: [...document.querySelectorAll('#overview a')].map(a => a.getAttribute('href')),
+  articles: [...document.querySelectorAll('article.doc')].map(a => a.id),
+  resources: performance.getEntriesByType('resource').length,
+  overflow: document.documentElement.scrollWidth - window.innerWidth,
+  title: document.title,
+};
+"""
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+@needs_browser
+def test_the_report_renders_in_a_real_browser(browser, default_model, tmp_path):
+    documents = [("docs/sample-document.md", SAMPLE.read_text(encoding="utf-8")), ("vaccines.md", SECOND)]
+    path = write_report(tmp_path / "report.html", documents, model=default_model)
+    expected = [default_model.classify_document(text) for _, text in documents]
+    expected_marks = sum(len(highlights(p.text, default_model, [t for t, _ in p.topics])) for d in expected
+                         for p in d.paragraphs if p.topics)
+
+    browser.open(path.as_uri())
+    seen = browser.run(_RENDERED)
+    paragraphs = seen["paragraphs"]
+    assert len(paragraphs) == sum(len(d.paragraphs) for d in expected)
+    # the tags are those classify_document gives, in its order, paragraph by paragraph
+    assert [p["tags"] for p in paragraphs] == [[t for t, _ in p.topics] for d in expected for p in d.paragraphs]
+    assert sum(len(p["tags"]) for p in paragraphs) >= 15
+    # every highlight is in the colour of one of its paragraph's tags
+    assert sum(len(p["marks"]) for p in paragraphs) == expected_marks > 20
+    assert all(set(p["marks"]) <= set(p["topics"]) for p in paragraphs)
+    assert all(bg not in ("rgba(0, 0, 0, 0)", "transparent") for bg in seen["markBackgrounds"])
+    colour = {t: c for p in paragraphs for t, c in zip(p["tags"], p["tagColour"])}
+    assert len(set(colour.values())) == len(colour)  # each topic its own colour
+    # one bar per topic of each document and of the overview, drawn with a width
+    assert len(seen["bars"]) == len({t for d in expected for t, *_ in d.topics}) + sum(len(d.topics) for d in expected)
+    assert all(w > 1 for w in seen["bars"])
+    assert seen["overviewLinks"] == ["#d1", "#d2"] and seen["articles"] == ["d1", "d2"]
+    assert seen["resources"] == 0 and seen["overflow"] <= 0 and seen["title"] == "Topic report"
+    assert [e for e in browser.console() if e["level"] == "SEVERE"] == []
+
+    png = browser.screenshot(tmp_path / "report.png")
+    assert _png_size(png) == tuple(browser.run("return [innerWidth, innerHeight]"))
+    assert len(png) > 20_000  # something was drawn, not a blank page
+    pdf = base64.b64decode(browser.call("POST", "/print", {"orientation": "portrait"}))
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 2  # prints, one document a page
+
+
+@needs_browser
+def test_the_console_check_catches_a_page_that_reaches_outside(browser, tmp_path):
+    """The 'no console errors' check can fail: a page that asks for an outside image under the report's policy logs one."""
+    page = render_report([("a.md", "Coca crops grew.")], model=topicslib.default_model())
+    bad = tmp_path / "bad.html"
+    bad.write_text(page.replace("</main>", '<img src="http://example.invalid/logo.png" alt=""></main>'), encoding="utf-8")
+    browser.console()  # drop earlier entries
+    browser.open(bad.as_uri())
+    assert any("Content Security Policy" in e["message"] for e in browser.console() if e["level"] == "SEVERE")

@@ -24,7 +24,7 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
+    return float(p), float(r), float(f)
 
 
 @dataclass(frozen=True)

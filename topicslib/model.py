@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -14,14 +15,16 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
-from .errors import InputError, TopicslibError, TrainingError
+from .errors import InputError, TaxonomyError, TopicslibError, TrainingError
 from .evaluation import Evaluation, score
-from .examples import Example, check_trainable, examples_digest, read_examples, topic_counts
-from .features import TextFeatures, tokenize
+from .examples import Example, _topics_of, check_trainable, examples_digest, read_examples, topic_counts
+from .features import TextFeatures, pieces, tokenize
 from .taxonomy import Taxonomy, Topic
 from .training import LOSSES, fit_linear
 
 log = logging.getLogger("topicslib")
+# Many texts are featurized this many characters at a time, so memory stays bounded however many there are.
+_BATCH_CHARS = 1_000_000
 
 
 class TermContribution(NamedTuple):
@@ -62,6 +65,18 @@ def _check_texts(texts: object) -> list[str]:
     return [_check_text(t) for t in texts]
 
 
+def _batches(texts: list[str]) -> Iterator[slice]:
+    """Consecutive slices of ``texts`` of about ``_BATCH_CHARS`` characters (at least one slice)."""
+    start = size = 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= _BATCH_CHARS:
+            yield slice(start, i + 1)
+            start, size = i + 1, 0
+    if start < len(texts) or not texts:
+        yield slice(start, len(texts))
+
+
 class TopicModel(BaseEstimator):
     """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.
 
@@ -84,6 +99,7 @@ class TopicModel(BaseEstimator):
         loss: str = "svm",
         C: float = 0.5,
         class_weight: str | None = None,
+        nb_weighting: bool = True,
         folds: int = 5,
         seed: int = 0,
         min_examples: int = 2,
@@ -96,6 +112,7 @@ class TopicModel(BaseEstimator):
         self.loss = loss
         self.C = C
         self.class_weight = class_weight
+        self.nb_weighting = nb_weighting
         self.folds = folds
         self.seed = seed
         self.min_examples = min_examples
@@ -120,7 +137,8 @@ class TopicModel(BaseEstimator):
 
     def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]], *, taxonomy: Taxonomy | None = None) -> "TopicModel":
         """Learn from paragraphs and their topic lists; the taxonomy defaults to the labels found."""
-        examples = [Example(_check_text(t), tuple(ts)) for t, ts in zip(texts, topics, strict=True)]
+        examples = [Example(_check_text(t), _topics_of(ts, path=None, line=n))
+                    for n, (t, ts) in enumerate(zip(texts, topics, strict=True), 1)]
         return self._fit_examples(examples, taxonomy)
 
     def _fit_examples(self, examples: list[Example], taxonomy: Taxonomy | None) -> "TopicModel":
@@ -141,7 +159,7 @@ class TopicModel(BaseEstimator):
         multi_label = bool((Y.sum(1) != 1).any())
         fit = fit_linear(
             X, Y, loss=self.loss, C=self.C, class_weight=self.class_weight, folds=self.folds,
-            seed=self.seed, multi_label=multi_label, n_jobs=self.n_jobs,
+            seed=self.seed, multi_label=multi_label, nb_weighting=self.nb_weighting, n_jobs=self.n_jobs,
         )
         self.taxonomy_ = taxonomy
         self.classes_ = np.array(ids)
@@ -187,8 +205,14 @@ class TopicModel(BaseEstimator):
     def _scores(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds and whether each text has any known term at all."""
         self._check_fitted()
-        X = self.features_.transform(_check_texts(texts))
-        return np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_, np.diff(X.indptr) > 0
+        texts = _check_texts(texts)
+        logits = np.empty((len(texts), len(self.intercept_)))
+        known = np.empty(len(texts), dtype=bool)
+        for batch in _batches(texts):
+            X = self.features_.transform(texts[batch])
+            logits[batch] = np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_
+            known[batch] = np.diff(X.indptr) > 0
+        return logits, known
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
         """Calibrated log-odds, shape (n_texts, n_topics)."""
@@ -229,8 +253,9 @@ class TopicModel(BaseEstimator):
         return self._topic_lists(self._proba(logits[None, :]))[0]
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
-        """``classify`` for many texts at once, in one sparse matrix product."""
-        return self._topic_lists(self.predict_proba(texts))
+        """``classify`` for many texts at once, in one sparse matrix product (per batch of texts)."""
+        texts = _check_texts(texts)
+        return [r for batch in _batches(texts) for r in self._topic_lists(self.predict_proba(texts[batch]))]
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
@@ -240,29 +265,33 @@ class TopicModel(BaseEstimator):
         return DocumentResult(paras, aggregate(paras))
 
     # -- explanation ---------------------------------------------------------
-    def _term_contributions(self, text: str, col: int) -> dict[str, float]:
-        """Each term's share of the topic's log-odds; char n-grams are credited to the words that hold them."""
+    def _term_contributions(self, text: str, feat: np.ndarray, val: np.ndarray, cols: list[int]) -> list[dict[str, float]]:
+        """Each term's share of each topic's log-odds; char n-grams are credited to the words that hold them.
+
+        ``feat`` and ``val`` are the text's TF-IDF row; one dict per topic column in ``cols``.
+        """
         f = self.features_
-        feat, val = f.transform_one(text)
-        contrib = val * self.coef_[feat, col]
-        by_feature = dict(zip(feat.tolist(), contrib.tolist()))
-        terms = f.terms_
-        out: dict[str, float] = {}
-        char_hits: list[tuple[str, list[int]]] = []
-        occurrences: dict[int, int] = {}
-        for w in tokenize(text):
-            grams = [j for j in f._word_indices(w) if j >= f.n_word_features_]
-            char_hits.append((w, grams))
+        # A word holds the same char n-grams wherever it occurs: count distinct words, not occurrences.
+        words = Counter(w for piece in pieces(text) for w in tokenize(piece))
+        char_hits = [(w, n, [j for j in f._word_indices(w) if j >= f.n_word_features_]) for w, n in words.items()]
+        occurrences: Counter = Counter()
+        for _, n, grams in char_hits:
             for j in grams:
-                occurrences[j] = occurrences.get(j, 0) + 1
-        for j, c in by_feature.items():
-            if j < f.n_word_features_:
-                out[terms[j]] = out.get(terms[j], 0.0) + c
-        for w, grams in char_hits:
-            share = sum(by_feature[j] / occurrences[j] for j in grams)
-            if share:
-                out[w] = out.get(w, 0.0) + share
-        return out
+                occurrences[j] += n
+        terms = f.terms_
+        result = []
+        for col in cols:
+            by_feature = dict(zip(feat.tolist(), (val * self.coef_[feat, col]).tolist()))
+            out: dict[str, float] = {}
+            for j, c in by_feature.items():
+                if j < f.n_word_features_:
+                    out[terms[j]] = out.get(terms[j], 0.0) + c
+            for w, n, grams in char_hits:
+                share = n * sum(by_feature[j] / occurrences[j] for j in grams)
+                if share:
+                    out[w] = out.get(w, 0.0) + share
+            result.append(out)
+        return result
 
     def explain(self, text: str, *, topic: str | None = None, top_n: int = 10) -> list[Explanation]:
         """For each predicted topic (or the named one), the terms that raised or lowered its score.
@@ -271,16 +300,19 @@ class TopicModel(BaseEstimator):
         """
         self._check_fitted()
         text = _check_text(text)
+        if not isinstance(top_n, int) or top_n < 0:
+            raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
         ids = list(self.taxonomy_.ids)
         if topic is not None and topic not in ids:
-            raise TopicslibError(f"unknown topic {topic!r}; this model has {', '.join(ids)}")
+            raise TaxonomyError(f"unknown topic {topic!r}; this model has {', '.join(ids)}")
         feat, val = self.features_.transform_one(text)
         proba = self._proba((val @ self.coef_[feat] + self.intercept_)[None, :])[0]
+        if not len(feat):  # no known term, no evidence: as in predict_proba and classify
+            proba[:] = 0.0
         chosen = [topic] if topic is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
+        cols = [ids.index(t) for t in chosen]
         out = []
-        for t in chosen:
-            j = ids.index(t)
-            contrib = self._term_contributions(text, j)
+        for t, j, contrib in zip(chosen, cols, self._term_contributions(text, feat, val, cols)):
             top = sorted(contrib.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:top_n]
             out.append(Explanation(t, float(proba[j]), float(self.thresholds_[j]), float(self.intercept_[j]),
                                    [TermContribution(k, v) for k, v in top]))

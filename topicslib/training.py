@@ -41,17 +41,41 @@ def _estimator(loss: str, C: float, class_weight: str | None, seed: int):
     return LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", random_state=seed, max_iter=1000)
 
 
-def _fit_binary(X, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int) -> tuple[np.ndarray, float]:
-    """Weights and bias of one topic; a topic absent from ``y`` gets a constant 'no'."""
-    if not y.any():
-        return np.zeros(X.shape[1]), -10.0
-    est = _estimator(loss, C, class_weight, seed).fit(X, y)
-    return np.asarray(est.coef_, dtype=np.float64).ravel(), float(est.intercept_[0])
+def nb_scale(X, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """How strongly each feature tells this topic apart: |log-count ratio| of presence (NBSVM).
+
+    Wang and Manning (2012) scale features by the naive-Bayes log-count ratio
+    before fitting a linear SVM; we keep the magnitude only, so the SVM still
+    learns each weight's sign. Topic-neutral terms shrink and telling ones grow.
+
+    >>> import scipy.sparse as sp
+    >>> nb_scale(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]), np.array([1, 0])).round(2).tolist()
+    [0.41, 0.29]
+    """
+    present = X.copy()
+    present.data = np.ones_like(present.data)
+    p = alpha + np.asarray(present[y == 1].sum(0)).ravel()
+    q = alpha + np.asarray(present[y == 0].sum(0)).ravel()
+    return np.abs(np.log((p / p.sum()) / (q / q.sum())))
 
 
-def _fit_all(X, Y, loss, C, class_weight, seed, n_jobs) -> tuple[np.ndarray, np.ndarray]:
+def _fit_binary(X, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int, nb: bool) -> tuple[np.ndarray, float]:
+    """Weights and bias of one topic; a topic absent from (or on all of) ``y`` gets a constant answer.
+
+    With ``nb`` the features are NB-scaled for the fit and the scale folds into
+    the returned weights, so the model stays linear in the plain TF-IDF features.
+    """
+    if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
+        return np.zeros(X.shape[1]), (10.0 if y.any() else -10.0)
+    scale = nb_scale(X, y) if nb else None
+    est = _estimator(loss, C, class_weight, seed).fit(X.multiply(scale).tocsr() if nb else X, y)
+    w = np.asarray(est.coef_, dtype=np.float64).ravel()
+    return (w * scale if nb else w), float(est.intercept_[0])
+
+
+def _fit_all(X, Y, loss, C, class_weight, seed, n_jobs, nb) -> tuple[np.ndarray, np.ndarray]:
     fits = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_binary)(X, Y[:, t], loss, C, class_weight, seed) for t in range(Y.shape[1])
+        delayed(_fit_binary)(X, Y[:, t], loss, C, class_weight, seed, nb) for t in range(Y.shape[1])
     )
     return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
 
@@ -111,7 +135,7 @@ def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:
     still accepted. Where no cut finds a positive, the calibrated 0.5 stands.
 
     >>> best_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 0, 0]))
-    0.5
+    0.56697
     """
     n_pos = y.sum()
     if n_pos == 0:
@@ -141,6 +165,7 @@ def fit_linear(
     folds: int = 5,
     seed: int = 0,
     multi_label: bool = True,
+    nb_weighting: bool = True,
     n_jobs: int | None = None,
 ) -> LinearFit:
     """Fit calibrated one-vs-rest linear models with per-topic thresholds.
@@ -151,9 +176,9 @@ def fit_linear(
     oof = np.zeros((n, T))
     k = max(2, min(folds, n))
     for train, test in KFold(k, shuffle=True, random_state=seed).split(np.arange(n)):
-        W, b = _fit_all(X[train], Y[train], loss, C, class_weight, seed, n_jobs)
+        W, b = _fit_all(X[train], Y[train], loss, C, class_weight, seed, n_jobs, nb_weighting)
         oof[test] = X[test] @ W + b
-    W, b = _fit_all(X, Y, loss, C, class_weight, seed, n_jobs)
+    W, b = _fit_all(X, Y, loss, C, class_weight, seed, n_jobs, nb_weighting)
     ab = np.array([platt(oof[:, t], Y[:, t]) for t in range(T)])
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import random
 import re
 import shutil
 import tempfile
@@ -244,7 +245,7 @@ class FastText(System):
 
     Multi-label sets use the one-vs-all loss and keep every label scoring >= 0.5;
     a paragraph with no label trains as a "none" label that is never reported.
-    Single-label sets use softmax and keep the top label.
+    Single-label sets use softmax and keep the top label. Training lines are shuffled (seeded).
     """
 
     name = "fasttext"
@@ -259,10 +260,14 @@ class FastText(System):
         import fasttext
 
         self.classes, self.multi_label = list(classes), multi_label
+        # fastText reads its file in order, epoch after epoch: data sorted by label (as 20 Newsgroups is)
+        # would leave it predicting the last labels it saw, so the lines are shuffled (seeded).
+        order = list(range(len(texts)))
+        random.Random(0).shuffle(order)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "train.txt"
             with path.open("w", encoding="utf-8") as f:
-                for text, labs in zip(texts, labels):
+                for text, labs in ((texts[i], labels[i]) for i in order):
                     tags = " ".join(f"__label__{lab}" for lab in labs) or self._NONE
                     f.write(f"{tags} {fasttext_line(text)}\n")
             self.model = fasttext.train_supervised(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import os
 import shutil
 import sys
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The file engine reads and writes records exactly as the single-process command line does.
+from . import __version__
 from .cli import (CSV_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Progress, Record, Source, _csv_records, _data_error,
                   _jsonl_records, _lines, _paragraph_records, _text_of, _text_records, output_record, read_records)
 from .documents import TopicScore, split_paragraphs
@@ -94,7 +96,11 @@ def _ship(model: TopicModel, client: "distributed.Client | None"):
             return dask.delayed(model, pure=True)
     # Unpickling imports topicslib and scikit-learn, seconds on a fresh worker: do it on all workers
     # at once rather than one after another as the broadcast reaches them.
-    client.run(importlib.import_module, "topicslib.model")
+    try:
+        client.run(importlib.import_module, "topicslib.model")
+    except ImportError as e:
+        raise TopicslibError(f"the Dask workers cannot import topicslib ({e}); install the client's version "
+                             f"(topicslib {__version__}) on every worker, see docs/dask.md") from None
     return client.scatter(model, broadcast=True, hash=False)
 
 
@@ -109,7 +115,8 @@ def _columns(results: list[list[TopicScore]]) -> tuple[list[list[str]], list[lis
 def _classify_frame(part, model: TopicModel, column: str):
     import pandas as pd
 
-    texts = part[column].astype(object).where(part[column].notna(), "")  # no text, no topic: as the command line reads null
+    # A missing text has no topic, as the command line reads a null text.
+    texts = part[column].astype(object).where(part[column].notna(), "")
     topics, scores = _columns(_classify(model, texts.tolist()))
     return part.assign(topics=pd.Series(topics, index=part.index, dtype=object),
                        scores=pd.Series(scores, index=part.index, dtype=object))
@@ -120,10 +127,9 @@ def classify_dataframe(df, column: str = "text", *, model: TopicModel | None = N
     """Add ``topics`` (topic ids, best first) and ``scores`` (their probabilities) columns to a dask DataFrame.
 
     Row for row the same as ``classify_many(df[column])``; a missing text (null) gets no topic,
-    as in the command line. Lazy, like any dask operation:
-    nothing runs until ``compute``, ``to_parquet`` and the like. The model (the default
-    one when ``None``) is scattered once to every worker of ``client`` (default: the
-    current client).
+    as in the command line. Lazy, like any dask operation: nothing runs until ``compute``,
+    ``to_parquet`` and the like. The model (the default one when ``None``) is scattered once
+    to every worker of ``client`` (default: the current client).
 
     >>> out = classify_dataframe(dd.from_pandas(pd.DataFrame({"text": texts}), npartitions=8))  # doctest: +SKIP
     >>> out.explode(["topics", "scores"]).compute()  # doctest: +SKIP
@@ -262,8 +268,8 @@ def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
         if kind == "text":
             texts.append(_Piece(full, name, 0, size))
         elif kind in ("jsonl", "csv"):
-            parts += [_Part(len(parts) + i, kind, (_Piece(full, name, start, min(start + blocksize, size)),))
-                      for i, start in enumerate(range(0, size, blocksize))]
+            for start in range(0, size, blocksize):
+                add(kind, [_Piece(full, name, start, min(start + blocksize, size))])
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -272,12 +278,12 @@ def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
                 meta = pq.ParquetFile(full).metadata
             except (pa.ArrowException, OSError) as e:
                 raise _data_error(name, None, f"not a readable Parquet file ({e})") from None
-            first, size = 0, 0
+            first, gathered = 0, 0
             for g in range(meta.num_row_groups):
-                size += meta.row_group(g).total_byte_size
-                if size >= blocksize or g == meta.num_row_groups - 1:
+                gathered += meta.row_group(g).total_byte_size
+                if gathered >= blocksize or g == meta.num_row_groups - 1:
                     add(kind, [_Piece(full, name, first, g + 1)])
-                    first, size = g + 1, 0
+                    first, gathered = g + 1, 0
     if texts:
         add("text", texts)
     return parts
@@ -435,12 +441,16 @@ def _finish(path: Path, out: _Output, counts: dict[int, int]) -> None:
 @contextmanager
 def _connect(scheduler: str | None, workers: int | None) -> Iterator["distributed.Client"]:
     if scheduler:
-        with distributed.Client(scheduler) as client:
+        try:
+            client = distributed.Client(scheduler, set_as_default=False)
+        except (OSError, ValueError, TypeError) as e:
+            raise TopicslibError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        with client:
             yield client
         return
     with distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
-            distributed.Client(cluster) as client:
+            distributed.Client(cluster, set_as_default=False) as client:
         yield client
 
 
@@ -523,6 +533,8 @@ def run_cli(args) -> int:
         args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
     if args.scheduler and args.workers:
         args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
+    if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     enabled = _progress_enabled(args)
     result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
                             column=args.column, document=args.document, input_format=args.input_format,

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -96,6 +97,23 @@ def test_csv_input_with_a_chosen_column_and_csv_output(tmp_path):
     assert list(rows[0]) == ["doc", "body", "topics", "scores"]
     assert rows[0]["doc"] == "1" and rows[0]["topics"] == "trade" and 0.5 < float(rows[0]["scores"]) <= 1
     assert rows[1]["topics"] == "" and rows[1]["scores"] == ""
+
+
+def test_awkward_text_round_trips(tmp_path):
+    """A lone surrogate escaped in JSON, control characters, right-to-left text and emoji come back as they went in."""
+    texts = ["coca \ud800 crops", "tab\there\x00nul", "مهاجرون على الحدود", "🌎 migrants crossed 🚶"]
+    src = tmp_path / "odd.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="ascii")  # \ud800 as an escape
+    r = run("classify", str(src))
+    assert r.returncode == 0, r.stderr
+    assert [row["text"] for row in jsonl(r.stdout)] == texts
+    r = run("classify", str(src), "--format", "table")
+    assert r.returncode == 0 and "\\ud800" in r.stdout
+    r = run("report", str(src), "-o", str(tmp_path / "r.html"))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert r.returncode == 0 and re.search("\ufffd (<mark[^>]*>)?crops", page) and "tab\there\ufffdnul" in page
+    assert "مهاجرون" in page
+    assert "\x00" not in page
 
 
 def test_folders_are_read_recursively_in_name_order(tmp_path):

@@ -484,7 +484,7 @@ def open_output(path: str | None, *, newline: str | None = None) -> Iterator[IO[
     except OSError as e:
         raise _data_error(path, None, f"cannot write: {e.strerror or e}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline=newline) as out:
             yield out
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
         os.replace(tmp, target)
@@ -728,6 +728,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
+        sys.stdout.reconfigure(errors="backslashreplace")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)

@@ -29,6 +29,8 @@ from .taxonomy import Topic
 
 # Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
 _WORD = re.compile(r"[\w\u0300-\u036f]+")
+# Control characters are not allowed in HTML and lone surrogates cannot be written as UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HEADING = re.compile(r"^#{1,6}\s+")
 _BULLET = re.compile(r"^[-*•▪‣◦·–]\s+")
 # Base colours of the first ten topics, chosen to stay apart from each other and readable as text.
@@ -319,7 +321,8 @@ def render_report(
     docs = [_analyse(name, text, model, top_n) for name, text in documents]
     if not docs:
         raise TopicslibError("no documents to report on")
-    return _Page(model.topics(), title, model_name or "default model").page(docs)
+    page = _Page(model.topics(), title, model_name or "default model").page(docs)
+    return _UNPRINTABLE.sub("\ufffd", page)
 
 
 def write_report(path: str | Path, documents: Iterable[tuple[str, str]], **options) -> Path:

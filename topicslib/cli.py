@@ -103,13 +103,14 @@ class Progress:
 
     def _line(self, now: float) -> str:
         elapsed = f"{now - self._start:.1f} s"
-        count = _size(self.done) if self.unit == "B" else f"{self.done:,}{' ' + self.unit if self.unit else ''}"
+        unit = f" {self.unit}" if self.unit else ""
+        count = _size(self.done) if self.unit == "B" else f"{self.done:,}{unit}"
         if self.total:
             frac = min(1.0, self.done / self.total)
             full, empty = self._bar_chars
             bar = full * round(frac * 24) + empty * (24 - round(frac * 24))
-            total = _size(self.total) if self.unit == "B" else f"{self.total:,}"
-            parts = [self.label, bar, f"{frac:4.0%}", f"{count}/{total}"]
+            of = f"{_size(self.done)}/{_size(self.total)}" if self.unit == "B" else f"{self.done:,}/{self.total:,}{unit}"
+            parts = [self.label, bar, f"{frac:4.0%}", of]
         else:
             self._frame += 1
             parts = [self.label, self._spinner[self._frame % len(self._spinner)]]
@@ -535,12 +536,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     sources = find_sources(args.inputs, args.input_format)
     model = _load(args)
+    enabled = _progress_enabled(args)
     total = sum(s.size for s in sources if s.size is not None) or None
-    with Progress("report", total=total, unit="B", enabled=_progress_enabled(args)) as progress:
+    with Progress("reading", total=total, unit="B", enabled=enabled) as progress:
         records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
         documents = [(_document_name(r), r.text) for r in records]  # the page holds them all anyway
-        progress.advance(label=f"report on {len(documents):,} documents")
-        path = write_report(args.output, documents, model=model, title=args.title, model_name=args.model or "default model")
+    with Progress("report", total=len(documents), unit="documents", enabled=enabled) as progress:
+        path = write_report(args.output, documents, model=model, title=args.title,
+                            model_name=args.model or "default model", on_document=lambda: progress.advance(1))
     if not args.quiet:
         print(f"wrote {path} ({len(documents):,} document{'s' if len(documents) != 1 else ''})", file=sys.stderr)
     return 0
@@ -567,21 +570,14 @@ def _training_options(args: argparse.Namespace) -> dict:
     return options
 
 
-def _read_labeled(args: argparse.Namespace, progress: Progress, taxonomy=None):
-    from . import read_examples
-
-    progress.advance(label=f"reading {args.examples}")
-    return read_examples(args.examples, taxonomy=taxonomy)
-
-
 def _cmd_train(args: argparse.Namespace) -> int:
-    from . import load_taxonomy, train
+    from . import load_taxonomy, read_examples, train
 
     options = _training_options(args)
     started = time.perf_counter()
-    with Progress("train", enabled=_progress_enabled(args)).spin() as progress:
+    with Progress(f"reading {args.examples}", enabled=_progress_enabled(args)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
-        examples = _read_labeled(args, progress, taxonomy)
+        examples = read_examples(args.examples, taxonomy=taxonomy)
         progress.advance(label=f"training on {len(examples):,} examples")
         model = train(examples, taxonomy=taxonomy, **options)
         progress.advance(label=f"saving {args.output}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import colorsys
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -305,10 +305,12 @@ def render_report(
     title: str = "Topic report",
     model_name: str | None = None,
     top_n: int = 10,
+    on_document: Callable[[], None] | None = None,
 ) -> str:
     """The HTML page for ``(name, text)`` documents, classified paragraph by paragraph.
 
-    ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only).
+    ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only);
+    ``on_document`` is called after each document is analysed (for a progress bar).
 
     >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])  # doctest: +SKIP
     >>> "<mark" in page  # doctest: +SKIP
@@ -318,7 +320,11 @@ def render_report(
         from . import default_model
 
         model = default_model()
-    docs = [_analyse(name, text, model, top_n) for name, text in documents]
+    docs = []
+    for name, text in documents:
+        docs.append(_analyse(name, text, model, top_n))
+        if on_document is not None:
+            on_document()
     if not docs:
         raise TopicslibError("no documents to report on")
     page = _Page(model.topics(), title, model_name or "default model").page(docs)

@@ -53,19 +53,22 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped paragraph.\\n\\n- a bullet")
     ['# Title', 'First line of a wrapped paragraph.', '- a bullet']
     """
-    paragraphs: list[str] = []
-    joinable = False
+    paragraphs: list[list[str]] = []  # the lines of each paragraph, joined at the end (joining as we go is quadratic)
+    joinable = marked = False
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             joinable = False
             continue
         if joinable and not _MARKER.match(line) and line[0].islower():
-            paragraphs[-1] += " " + line
+            paragraphs[-1].append(line)
+            if len(paragraphs[-1]) == 2:  # "-" or "12." alone is no marker, but is one once text follows
+                marked = bool(_MARKER.match(paragraphs[-1][0] + " " + line))
         else:
-            paragraphs.append(line)
-        joinable = not _SENTENCE_END.search(line) and not _MARKER.match(paragraphs[-1])
-    return paragraphs
+            paragraphs.append([line])
+            marked = bool(_MARKER.match(line))
+        joinable = not _SENTENCE_END.search(line) and not marked
+    return [" ".join(p) for p in paragraphs]
 
 
 def aggregate(paragraphs: list[Paragraph]) -> list[DocumentTopic]:

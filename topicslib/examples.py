@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExampleError, TrainingError
-from .taxonomy import Taxonomy
+from .taxonomy import Taxonomy, is_label
 
 EXAMPLE_SUFFIXES = (".jsonl", ".csv")
 
@@ -46,6 +46,9 @@ def _topics_of(value: object, *, path: str | None, line: int | None) -> tuple[st
     cleaned = [t.strip() for t in value]
     if any(not t for t in cleaned):
         raise ExampleError("'topics' holds an empty topic id", path=path, line=line)
+    for t in cleaned:
+        if not is_label(t):  # it would end up in the model file, which must load again
+            raise ExampleError(f"'topics' holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
     return tuple(dict.fromkeys(cleaned))  # drop repeats, keep order
 
 
@@ -91,6 +94,8 @@ def _read_jsonl(path: Path) -> list[Example]:
             record = json.loads(line)
         except json.JSONDecodeError as e:
             raise ExampleError(f"invalid JSON: {e.msg} (column {e.colno})", path=path, line=n) from None
+        except RecursionError:
+            raise ExampleError("invalid JSON: nested too deeply", path=path, line=n) from None
         out.append(_example(record, path=str(path), line=n))
     return out
 
@@ -102,6 +107,8 @@ def _split_topics_cell(cell: str, *, path: str, line: int) -> list[str]:
             value = json.loads(cell)
         except json.JSONDecodeError as e:
             raise ExampleError(f"invalid JSON list in 'topics': {e.msg}", path=path, line=line) from None
+        except RecursionError:
+            raise ExampleError("invalid JSON list in 'topics': nested too deeply", path=path, line=line) from None
         return value
     for sep in (";", "|", ","):
         if sep in cell:
@@ -199,9 +206,10 @@ def check_trainable(examples: list[Example], taxonomy: Taxonomy, min_examples: i
     for tid in taxonomy.ids:
         n = counts.get(tid, 0)
         if n < min_examples:
+            found = [e.where for e in examples if tid in e.topics]
             raise TrainingError(
                 f"topic {tid!r} has {n} example{'s' if n != 1 else ''}; at least {min_examples} are needed to train it "
-                "(add examples, or lower the min_examples option)"
+                "(add examples, or lower the min_examples option)" + (f"; found at {', '.join(found)}" if found else "")
             )
         if n == len(examples):
             raise TrainingError(f"topic {tid!r} is on every example; add examples without it")
@@ -211,6 +219,7 @@ def examples_digest(examples: Iterable[Example]) -> str:
     """sha256 of the texts and topics, independent of file names and order of keys."""
     h = hashlib.sha256()
     for e in examples:
-        h.update(json.dumps([e.text, list(e.topics)], ensure_ascii=False).encode("utf-8"))
+        # surrogatepass: a lone surrogate (from a JSON escape) is no reason to fail; the features drop it
+        h.update(json.dumps([e.text, list(e.topics)], ensure_ascii=False).encode("utf-8", "surrogatepass"))
         h.update(b"\n")
     return h.hexdigest()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +25,10 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Words longer than this are URLs, hashes or junk; their char n-grams would only cost memory.
 _MAX_CHAR_WORD = 30
 _CACHE_LIMIT = 200_000
+# A text longer than this many characters is read in pieces, so that its feature occurrences
+# never all sit in memory at once: memory stays proportional to the text, not to its n-grams.
+_PIECE = 100_000
+_SPACE = re.compile(r"[ \t\n\r\f\v]")
 
 
 def normalize(text: str) -> str:
@@ -41,6 +46,23 @@ def normalize(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Word tokens of a text, as the features see them."""
     return _TOKEN.findall(normalize(text))
+
+
+def pieces(text: str, size: int = _PIECE) -> Iterator[str]:
+    """``text`` in consecutive pieces of at least ``size`` characters, each cut just before ASCII whitespace.
+
+    Lower-casing, normalization and tokens never reach across such a cut, so the
+    tokens of the pieces, in order, are the tokens of the whole text.
+
+    >>> list(pieces("one two three", size=2))
+    ['one', ' two', ' three']
+    """
+    start = 0
+    while start < len(text):
+        cut = _SPACE.search(text, start + size) if start + size < len(text) else None
+        stop = cut.start() if cut else len(text)
+        yield text[start:stop]
+        start = stop
 
 
 def char_ngrams(word: str, lo: int, hi: int) -> list[str]:
@@ -144,57 +166,93 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             if self.char_ngrams:
                 cv = self.char_vocabulary_
                 got += [cv[g] for g in char_ngrams(word, *self.char_ngrams) if g in cv]
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[word] = got
+            if len(word) <= _MAX_CHAR_WORD:  # a longer word (URL, hash, junk) would only pin memory here
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[word] = got
         return got
+
+    def _occurrences(self, tokens: Sequence[str], start: int = 0) -> list[int]:
+        """Feature occurrences of the words ``tokens[start:]`` and of the word n-grams ending among them."""
+        out: list[int] = []
+        cached = self._cache.get  # the hot loop: one dict look-up per word once the cache is warm
+        for w in islice(tokens, start, None):
+            got = cached(w)
+            out += got if got is not None else self._word_indices(w)
+        lo, hi = self.word_ngrams
+        for n in range(max(lo, 2), hi + 1):
+            first = max(0, start - n + 1)
+            grams = map(" ".join, zip(*(islice(tokens, first + k, None) for k in range(n))))
+            out += [j for j in map(self.vocabulary_.get, grams) if j is not None]
+        return out
 
     def indices(self, text: str) -> list[int]:
         """Feature index of every feature occurrence in ``text`` (repeats count)."""
-        tokens = tokenize(text)
-        out: list[int] = []
-        for w in tokens:
-            out += self._word_indices(w)
-        lo, hi = self.word_ngrams
-        vocab = self.vocabulary_
-        for n in range(max(lo, 2), hi + 1):
-            for i in range(len(tokens) - n + 1):
-                j = vocab.get(" ".join(tokens[i : i + n]))
-                if j is not None:
-                    out.append(j)
-        return out
+        return self._occurrences(tokenize(text))
 
-    def weigh(self, doc: np.ndarray, idx: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Turn feature occurrences into TF-IDF rows.
+    def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct features of ``text`` (ascending) and how often each occurs.
 
-        ``doc`` and ``idx`` give the document and feature of each occurrence;
-        returns ``(doc, feature, value)`` of the non-zero entries, sorted by
-        document then feature, with each block of each row at unit L2 norm.
+        A long text is read piece by piece (see :func:`pieces`), so memory stays
+        proportional to the text.
+
+        >>> f = TextFeatures(min_df=1, char_ngrams=None).fit(["armed groups"])
+        >>> [c.tolist() for c in f.counts("armed armed groups")]
+        [[0, 1, 2], [2, 1, 1]]
         """
-        n_features = len(self.idf_)
-        keys, counts = np.unique(doc.astype(np.int64) * n_features + idx, return_counts=True)
-        doc, feat = np.divmod(keys, n_features)
+        if len(text) <= _PIECE:
+            return np.unique(np.asarray(self.indices(text), dtype=np.int64), return_counts=True)
+        total = np.zeros(len(self.idf_), dtype=np.int64)
+        keep = self.word_ngrams[1] - 1  # the words before a cut that n-grams across it need
+        context: list[str] = []
+        for piece in pieces(text, _PIECE):
+            tokens = context + tokenize(piece)
+            total += np.bincount(np.asarray(self._occurrences(tokens, len(context)), dtype=np.int64), minlength=len(total))
+            context = tokens[max(0, len(tokens) - keep) :]
+        feat = np.flatnonzero(total)
+        return feat, total[feat]
+
+    def weigh(self, doc: np.ndarray, feat: np.ndarray, counts: np.ndarray, n_docs: int) -> np.ndarray:
+        """TF-IDF values of feature counts.
+
+        ``doc``, ``feat`` and ``counts`` give each distinct (document, feature)
+        pair, grouped by document, and how often it occurs; returns their values,
+        with each block of each row at unit L2 norm.
+        """
         val = (1.0 + np.log(counts)) * self.idf_[feat]
         block = doc * 2 + (feat >= self.n_word_features_)
         norms = np.sqrt(np.bincount(block, weights=val * val, minlength=2 * n_docs))
-        val /= norms[block]
-        return doc, feat, val
+        return val / norms[block]
 
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The lean path for one text: ``(feature indices, values)`` of its TF-IDF row."""
-        idx = np.asarray(self.indices(text), dtype=np.int64)
-        _, feat, val = self.weigh(np.zeros(len(idx), dtype=np.int64), idx, 1)
-        return feat, val
+        feat, counts = self.counts(text)
+        return feat, self.weigh(np.zeros(len(feat), dtype=np.int64), feat, counts, 1)
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        per_doc = [self.indices(t) for t in texts]
-        lengths = np.fromiter((len(p) for p in per_doc), dtype=np.int64, count=len(per_doc))
-        idx = np.fromiter((j for p in per_doc for j in p), dtype=np.int64, count=int(lengths.sum()))
-        doc = np.repeat(np.arange(len(per_doc), dtype=np.int64), lengths)
-        doc, feat, val = self.weigh(doc, idx, len(per_doc))
-        indptr = np.zeros(len(per_doc) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(doc, minlength=len(per_doc)), out=indptr[1:])
-        return sp.csr_matrix((val, feat, indptr), shape=(len(per_doc), len(self.idf_)))
+        # One flat list of occurrences and a CSR matrix of counts: scipy merges repeats row by
+        # row in C++, far cheaper than sorting every (document, feature) pair of the batch at once.
+        occurrences: list[int] = []
+        counted: list[tuple[int, np.ndarray]] = []  # (offset, counts) of long texts' distinct features
+        indptr = [0]
+        for t in texts:
+            if len(t) > _PIECE:  # counted piece by piece, so memory stays proportional to the text
+                feat, counts = self.counts(t)
+                counted.append((len(occurrences), counts))
+                occurrences += feat.tolist()
+            else:
+                occurrences += self.indices(t)
+            indptr.append(len(occurrences))
+        n_docs, n_features = len(indptr) - 1, len(self.idf_)
+        data = np.ones(len(occurrences))
+        for offset, counts in counted:
+            data[offset : offset + len(counts)] = counts
+        X = sp.csr_matrix((data, np.asarray(occurrences, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+                          shape=(n_docs, n_features))
+        X.sum_duplicates()
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(X.indptr))
+        X.data = self.weigh(doc, X.indices.astype(np.int64), X.data, n_docs)
+        return X
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(self.terms_, dtype=object)

@@ -53,7 +53,7 @@ def _check_text(text: object) -> str:
     if isinstance(text, str):
         return text
     if isinstance(text, (bytes, bytearray)):
-        raise InputError("text must be str, got bytes; decode it first, e.g. data.decode('utf-8')")
+        raise InputError(f"text must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
     raise InputError(f"text must be str, got {type(text).__name__}")
 
 

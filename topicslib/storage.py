@@ -100,6 +100,12 @@ def _refuse(path: Path, why: str) -> ModelFileError:
     return ModelFileError(f"{path}: {why}")
 
 
+def _retrain(meta: dict) -> str:
+    """What to do about a model file this topicslib cannot use."""
+    return (f"it was written by topicslib {meta.get('topicslib_version', '?')} and this is topicslib {__version__}: "
+            "retrain it with this version (topicslib.train(...).save(path)) or load it with the version that wrote it")
+
+
 def load_model(path: str | Path):
     """Load a model file safely: arrays and JSON only, never pickle.
 
@@ -123,31 +129,38 @@ def load_model(path: str | Path):
         raise _refuse(path, "not a topicslib model file (expected a .npz zip archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
-            missing = [n for n in _ARRAYS if n not in z.files]
-            if missing:
-                raise _refuse(path, f"not a topicslib model file: missing {', '.join(missing)}")
-            arrays = {n: z[n] for n in _ARRAYS}
-    except ModelFileError:
-        raise
-    except ValueError as e:
-        raise _refuse(path, f"refused: the file holds objects that need pickle ({e})") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as e:
-        raise _refuse(path, f"truncated or corrupt model file ({e})") from None
+            arrays = {n: z[n] for n in _ARRAYS if n in z.files}
+    except Exception as e:  # zipfile, zlib, numpy's header parser or allocator: whatever fails here, the file is damaged
+        if isinstance(e, ValueError) and "allow_pickle" in str(e):
+            raise _refuse(path, f"refused: the file holds objects that need pickle ({e})") from None
+        raise _refuse(path, f"truncated or corrupt model file ({type(e).__name__}: {e})") from None
+    if "meta" not in arrays:
+        raise _refuse(path, "not a topicslib model file: it has no 'meta' array")
+    odd = [n for n, a in arrays.items() if not isinstance(a, np.ndarray)]  # np.load hands back other members as bytes
+    if odd:
+        raise _refuse(path, f"not a topicslib model file: {', '.join(odd)} not stored as numpy arrays")
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise _refuse(path, f"corrupt model metadata ({e})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _refuse(path, "not a topicslib model file (wrong format marker)")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int):
+        raise _refuse(path, f"the model card has no valid format_version ({version!r}); {_retrain(meta)}")
+    if version > FORMAT_VERSION:
         raise _refuse(path, f"written by topicslib {meta.get('topicslib_version', '?')} in model format {version}; "
                             f"this topicslib ({__version__}) reads format {FORMAT_VERSION} or older: upgrade topicslib "
                             "(pip install -U topicslib) or retrain the model with this version")
+    missing = [n for n in _ARRAYS if n not in arrays]
+    if missing:
+        raise _refuse(path, f"the model file lacks the arrays {', '.join(missing)}; {_retrain(meta)}")
     try:
         return _rebuild(TopicModel, meta, arrays)
-    except (KeyError, TypeError, ValueError, TaxonomyError) as e:
-        raise _refuse(path, f"the model card disagrees with its arrays or is incomplete: {e}") from None
+    except KeyError as e:
+        raise _refuse(path, f"the model card lacks the field {e}; {_retrain(meta)}") from None
+    except (AttributeError, TypeError, ValueError, TaxonomyError) as e:
+        raise _refuse(path, f"the model card disagrees with its arrays or is incomplete ({e}); {_retrain(meta)}") from None
 
 
 def _rebuild(cls, meta: dict, arrays: dict):
@@ -157,7 +170,8 @@ def _rebuild(cls, meta: dict, arrays: dict):
 
     options = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["options"].items()}
     model = cls(**options)
-    taxonomy = Taxonomy.from_dict(meta["taxonomy"], source="model card")
+    model._check_params()  # options that would fail later, at classify time, are refused now
+    taxonomy = Taxonomy.from_dict(meta["taxonomy"], source="model card", strict=False)  # any label training accepts
     word, char = terms(arrays["word_terms"]), terms(arrays["char_terms"])
     n_features, n_topics = len(word) + len(char), len(taxonomy)
     coef = arrays["coef"]

@@ -19,6 +19,18 @@ from .errors import TaxonomyError
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def is_label(value: object) -> bool:
+    """Whether ``value`` can be a topic id found in examples: a non-empty printable string, no outer spaces.
+
+    Taxonomy files use the stricter form (lower-case letters, digits and ``_``);
+    labels of other data sets (``"comp.graphics"``, ``"castor-oil"``, ``"12"``) train too.
+
+    >>> is_label("comp.graphics"), is_label("a\\nb"), is_label(" x")
+    (True, False, False)
+    """
+    return isinstance(value, str) and value != "" and value == value.strip() and value.isprintable()
+
+
 @dataclass(frozen=True)
 class Topic:
     """One topic of a taxonomy.
@@ -77,7 +89,8 @@ class Taxonomy:
         return cls(tuple(Topic(i, name=i) for i in ids))
 
     @classmethod
-    def from_dict(cls, data: Mapping, *, source: str = "taxonomy") -> "Taxonomy":
+    def from_dict(cls, data: Mapping, *, source: str = "taxonomy", strict: bool = True) -> "Taxonomy":
+        """A taxonomy from its TOML/JSON form; ``strict=False`` accepts any :func:`is_label` id (model cards)."""
         raw = data.get("topics", data.get("topic")) if isinstance(data, Mapping) else None
         if not isinstance(raw, list) or not raw:
             raise TaxonomyError(f"{source}: expected a non-empty list of topics under 'topic' (TOML) or 'topics' (JSON)")
@@ -86,10 +99,9 @@ class Taxonomy:
             if not isinstance(item, Mapping):
                 raise TaxonomyError(f"{source}: topic #{n} is not a table/object")
             tid = item.get("id")
-            if not isinstance(tid, str) or not _ID.match(tid):
-                raise TaxonomyError(
-                    f"{source}: topic #{n} has id {tid!r}; ids are lower-case letters, digits and '_', starting with a letter"
-                )
+            if not (isinstance(tid, str) and _ID.match(tid)) and (strict or not is_label(tid)):
+                rule = "lower-case letters, digits and '_', starting with a letter" if strict else "non-empty printable strings"
+                raise TaxonomyError(f"{source}: topic #{n} has id {tid!r}; ids are {rule}")
             seeds = item.get("seeds", [])
             if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip() for s in seeds):
                 raise TaxonomyError(f"{source}: topic {tid!r}: 'seeds' must be a list of non-empty strings")
@@ -128,4 +140,6 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         raise TaxonomyError(f"{path}: not UTF-8 text") from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
         raise TaxonomyError(f"{path}: cannot parse taxonomy: {e}") from None
+    except RecursionError:
+        raise TaxonomyError(f"{path}: cannot parse taxonomy: nested too deeply") from None
     return Taxonomy.from_dict(data, source=str(path))

@@ -1,0 +1,140 @@
+"""Threads: a model shared by 16 threads answers exactly as it does in one.
+
+The shared mutable state is TextFeatures' per-word cache (a dict that is
+cleared when it outgrows features._CACHE_LIMIT) and the lazily loaded default
+model; tests/test_default_model.py checks that default_model() loads once.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+
+import pytest
+
+import topicslib
+from topicslib import features
+from topicslib.documents import split_paragraphs
+
+from .conftest import ROOT, TINY
+
+THREADS = 16
+SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
+
+
+def _texts() -> list[str]:
+    """Paragraphs with many distinct words (so the cache fills and churns), plus odd ones."""
+    paragraphs = split_paragraphs(SAMPLE) + [r["text"] for r in TINY]
+    words = " ".join(paragraphs).split()
+    rng = random.Random(3)
+    mixed = [" ".join(rng.sample(words, 25)) for _ in range(50)]
+    odd = ["", "   ", "\ud800 coca \x00", "Migrantes 移民 😀 <b>coca</b>", "x" * 5000, "Coca cultivation fell in Putumayo."]
+    return paragraphs + mixed + odd
+
+
+TEXTS = _texts()
+
+
+def _answers(model: topicslib.TopicModel, order: list[int]) -> dict:
+    """classify, explain (per text, in the given order) and classify_many (all texts) on ``model``."""
+    out = {}
+    for i in order:
+        out[i] = (topicslib.classify(TEXTS[i], model=model), topicslib.explain(TEXTS[i], model=model, top_n=5))
+    out["many"] = topicslib.classify_many(TEXTS, model=model)
+    return out
+
+
+def _in_threads(work, n: int = THREADS) -> list:
+    """Run ``work(i)`` in ``n`` threads released together, with frequent switches between them."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+    errors: list = []
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except BaseException as e:  # noqa: BLE001 - reported below, with the thread's number
+            errors.append((i, e))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    return results
+
+
+def _fresh_model() -> topicslib.TopicModel:
+    return topicslib.load_model(topicslib.default_model_path())  # its own, empty word cache
+
+
+def _shuffled(seed: int) -> list[int]:
+    order = list(range(len(TEXTS)))
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def test_16_threads_on_one_model_answer_as_one_thread():
+    serial = _answers(_fresh_model(), list(range(len(TEXTS))))
+    shared = _fresh_model()
+    for result in _in_threads(lambda i: _answers(shared, _shuffled(i))):
+        assert result == serial
+
+
+class _CountingCache(dict):
+    """The word cache, counting how often it is cleared."""
+
+    clears = 0
+
+    def clear(self):
+        _CountingCache.clears += 1
+        super().clear()
+
+
+def test_the_word_cache_being_cleared_under_threads_changes_no_answer(monkeypatch):
+    serial = _answers(_fresh_model(), list(range(len(TEXTS))))
+    monkeypatch.setattr(features, "_CACHE_LIMIT", 7)  # cleared every few words, while others read it
+    shared = _fresh_model()
+    shared.features_._cache = _CountingCache()
+    _CountingCache.clears = 0
+    for result in _in_threads(lambda i: _answers(shared, _shuffled(100 + i))):
+        assert result == serial
+    assert _CountingCache.clears > 1000 and len(shared.features_._cache) <= 7
+
+
+def test_threads_loading_one_file_get_equal_models(tmp_path, tiny_model):
+    path = tiny_model.save(tmp_path / "m.npz")
+    expected = topicslib.classify_many(TEXTS, model=tiny_model)
+    results = _in_threads(lambda i: topicslib.classify_many(TEXTS, model=topicslib.load_model(path)))
+    assert all(r == expected for r in results)
+
+
+def test_first_use_of_the_default_model_from_16_threads(monkeypatch):
+    # Extends tests/test_default_model.py (default_model() loads once): the public functions,
+    # called from many threads before anything is loaded, load once and all answer correctly.
+    text = "Coca cultivation fell in Putumayo as migrants crossed the border."
+    expected = topicslib.classify(text, model=_fresh_model())
+    loads = []
+    real = topicslib.load_model
+    monkeypatch.setattr(topicslib, "load_model", lambda path: loads.append(path) or real(path))
+    monkeypatch.setattr(topicslib, "_default", None)
+    results = _in_threads(lambda i: (topicslib.classify(text), topicslib.classify_document(text).paragraphs[0].topics))
+    assert len(loads) == 1
+    assert all(a == expected and b == expected for a, b in results)
+
+
+@pytest.mark.parametrize("limit", [features._CACHE_LIMIT, 1])
+def test_cache_limit_bounds_the_cache(monkeypatch, limit):
+    monkeypatch.setattr(features, "_CACHE_LIMIT", limit)
+    model = _fresh_model()
+    topicslib.classify_many(TEXTS, model=model)
+    assert 0 < len(model.features_._cache) <= limit
+    # words too long for char n-grams are never kept (they would pin memory: URLs, hashes, a 50 MB token)
+    assert all(len(w) <= features._MAX_CHAR_WORD for w in model.features_._cache)

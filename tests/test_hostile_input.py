@@ -1,0 +1,381 @@
+"""Hostile input: whatever text (or non-text) arrives, topicslib answers or raises its own clear error.
+
+Covers the public text surface (classify, classify_many, classify_document,
+explain) on wrong types and on strange but valid strings, property-based tests
+over arbitrary text, memory on a 50 MB input, and the gaps tests/test_examples.py
+leaves in hostile training data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import topicslib
+from topicslib import ExampleError, InputError, TaxonomyError, TopicScore, TrainingError, features
+from topicslib.documents import split_paragraphs
+from topicslib.features import pieces, tokenize
+
+from .conftest import ROOT, TINY
+
+SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
+
+NOT_TEXT = [None, b"Migrants crossed the border.", bytearray(b"x"), 42, 3.5, True, ["a list"], ("a", "tuple"),
+            {"text": "a dict"}, object()]
+
+STRANGE_TEXT = {
+    "empty": "",
+    "spaces": "   ",
+    "whitespace": "\n\n\t\r\n  \x0b\x0c\x1c\x85\u2028\u2029\u00a0\u3000",
+    "control": "\x00\x01\x02 migrants \x1b[31mcrossed\x1b[0m the border\x7f\x08",
+    "nul_only": "\x00" * 1000,
+    "lone_surrogates": "\ud800 Venezuelan migrants \udfff crossed \udc80 the border\ud83d",
+    "arabic": "عبر المهاجرون الفنزويليون الحدود إلى كولومبيا",
+    "hebrew": "מהגרים חצו את הגבול",
+    "rtl_override": "\u202emigrants\u202c crossed \u200fthe\u200e border \u2067coca\u2069",
+    "mixed_scripts": "Migrantes venezolanos 移民 мигранты cruzaron la frontera; Ελλάδα ΟΔΟΣ",
+    "emoji": "🇨🇴🤝🇺🇸 Migrants 😀👨‍👩‍👧 crossed the border 🏳️‍🌈 coca 🌿",
+    "html": "<p>Migrants <b>crossed</b> the border</p><script>alert('x')</script><!-- c -->&amp;&#x27;&nbsp;",
+    "zalgo": "m̸̢̛i̴g̷r̶a̵n̷t̸s̴ " + "a" + "\u0301" * 5000,
+    "nfkd_expanding": "\ufdfa" * 2000 + " ﬃ ㍿ ①②",
+    "zero_width": "mi\u200bgrants cro\u200dssed\ufeff the bor\u2060der",
+    "long_token": "x" * 1_000_000,
+    "punctuation": "!?.,;:-—" * 20_000,
+    "many_lines": "migrants crossed\n" * 20_000,
+    "unicode_breaks": "Migrants crossed.\u2028Trade grew.\u2029Coca fell.\x1cTariffs rose.\x85Vaccines arrived.",
+    "long_document": SAMPLE * 60,  # over features._PIECE characters: read in pieces
+}
+
+
+def well_formed(result: list, model: topicslib.TopicModel) -> None:
+    """A classify result: TopicScores of known, distinct topics, scores in [0, 1], highest first."""
+    assert isinstance(result, list) and all(isinstance(t, TopicScore) for t in result)
+    topics = [t.topic for t in result]
+    assert len(set(topics)) == len(topics) and set(topics) <= set(model.classes_)
+    scores = [t.score for t in result]
+    assert all(isinstance(s, float) and math.isfinite(s) and 0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def same(a: list[TopicScore], b: list[TopicScore]) -> bool:
+    return [t.topic for t in a] == [t.topic for t in b] and np.allclose([t.score for t in a], [t.score for t in b])
+
+
+# -- wrong types ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", NOT_TEXT, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("call", [
+    lambda v, m: topicslib.classify(v, model=m),
+    lambda v, m: topicslib.classify_document(v, model=m),
+    lambda v, m: topicslib.explain(v, model=m),
+    lambda v, m: topicslib.classify_many([v], model=m),
+    lambda v, m: topicslib.classify_many(["fine", v], model=m),
+], ids=["classify", "classify_document", "explain", "classify_many", "classify_many_second"])
+def test_non_text_is_a_clear_type_error(default_model, call, value):
+    with pytest.raises(InputError, match=f"text must be str, got {type(value).__name__}") as err:
+        call(value, default_model)
+    assert isinstance(err.value, TypeError) and isinstance(err.value, topicslib.TopicslibError)
+    if isinstance(value, (bytes, bytearray)):
+        assert "decode it first" in str(err.value)
+
+
+@pytest.mark.parametrize("value, message", [
+    (None, "iterable of str, got NoneType"), (42, "iterable of str, got int"), (3.5, "iterable of str, got float"),
+    ("one text", "single text"), (b"one text", "single text"), (object(), "iterable of str, got object"),
+])
+def test_classify_many_needs_an_iterable_of_texts(default_model, value, message):
+    with pytest.raises(InputError, match=message):
+        topicslib.classify_many(value, model=default_model)
+
+
+def test_explain_arguments_are_checked(default_model):
+    text = "Coca cultivation fell in Putumayo."
+    for bad in ("3", 2.5, -1, None):
+        with pytest.raises(InputError, match="top_n must be a non-negative integer"):
+            topicslib.explain(text, model=default_model, top_n=bad)
+    with pytest.raises(TaxonomyError, match="unknown topic 'econ'; this model has migration, climate") as err:
+        topicslib.explain(text, topic="econ", model=default_model)
+    assert isinstance(err.value, ValueError)
+    assert topicslib.explain(text, topic="narcotics", model=default_model, top_n=0)[0].terms == []
+
+
+# -- strange but valid text ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(STRANGE_TEXT))
+def test_strange_text_gets_consistent_answers(default_model, name):
+    text = STRANGE_TEXT[name]
+    m = default_model
+    single = topicslib.classify(text, model=m)
+    well_formed(single, m)
+    many = topicslib.classify_many([text, "", text], model=m)
+    assert same(many[0], single) and same(many[2], single) and many[1] == []
+    explained = topicslib.explain(text, model=m, top_n=10**6)
+    assert [e.topic for e in explained] == [t.topic for t in single]
+    logits = m.decision_function([text])[0]
+    for e in explained:  # intercept + every term's contribution = the topic's log-odds
+        j = m.classes_.tolist().index(e.topic)
+        assert math.isclose(e.intercept + sum(c for _, c in e.terms), logits[j], rel_tol=1e-6, abs_tol=1e-6)
+    doc = topicslib.classify_document(text, model=m)
+    assert [p.text for p in doc.paragraphs] == split_paragraphs(text)
+    for p in doc.paragraphs[:50]:
+        assert same(p.topics, topicslib.classify(p.text, model=m))
+    assert {d.topic for d in doc.topics} == {t.topic for p in doc.paragraphs for t in p.topics}
+
+
+def test_text_without_known_terms_gets_no_topic_anywhere(tiny_model):
+    # A single-label model normalises its scores over topics; with no evidence at all
+    # explain must still agree with classify and predict_proba (it used to name a topic).
+    single_label = topicslib.train([r for r in TINY if len(r["topics"]) == 1], min_df=1, folds=3)
+    assert not single_label.multi_label_
+    for model in (tiny_model, single_label):
+        for text in ("", "zzzz qqqq", "\x00\ud800"):
+            assert topicslib.classify(text, model=model) == []
+            assert topicslib.explain(text, model=model) == []
+            assert topicslib.explain(text, topic=model.classes_[0], model=model)[0].score == 0.0
+
+
+def test_a_long_text_read_in_pieces_has_the_features_of_the_whole(default_model):
+    f = default_model.features_
+    text = "\n".join(e["text"] for e in TINY) * 2000
+    assert len(text) > features._PIECE
+    whole = np.unique(np.asarray(f.indices(text)), return_counts=True)  # every occurrence at once
+    for got, want in zip(f.counts(text), whole):
+        assert np.array_equal(got, want)
+
+
+# -- property-based --------------------------------------------------------------------------
+
+WORDS = ["migrants", "coca", "tariffs", "vaccines", "elections", "peace", "accord", "Amazon", "deforestation",
+         "asylum", "cocaine", "exports", "Colombia", "embajada", "migración", "Bogotá", "COVID-19", "police"]
+SEPARATORS = [" ", "  ", "\n", "\n\n", "\r\n", "\t", "- ", "# ", "1. ", ". ", ", ", "\u2028", "<br>"]
+any_char = st.one_of(st.characters(exclude_categories=[]), st.characters(categories=["Cs"]))
+ANY_TEXT = st.one_of(
+    st.text(any_char, max_size=300),
+    st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SEPARATORS), st.text(any_char, max_size=8)),
+             max_size=60).map("".join),
+)
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(texts=st.lists(ANY_TEXT, min_size=1, max_size=4))
+def test_any_text_classify_is_well_formed_and_agrees_with_classify_many(default_model, texts):
+    many = topicslib.classify_many(texts, model=default_model)
+    assert len(many) == len(texts)
+    for text, batch in zip(texts, many):
+        single = topicslib.classify(text, model=default_model)
+        well_formed(single, default_model)
+        assert same(single, batch)
+
+
+@PROPERTY
+@given(text=ANY_TEXT)
+def test_any_text_explain_agrees_with_classify(default_model, text):
+    single = topicslib.classify(text, model=default_model)
+    explained = topicslib.explain(text, model=default_model)
+    assert [e.topic for e in explained] == [t.topic for t in single]
+    assert [e.score for e in explained] == pytest.approx([t.score for t in single])
+    assert all(len(e.terms) <= 10 and 0.0 <= e.threshold <= 1.0 for e in explained)
+
+
+@PROPERTY
+@given(text=ANY_TEXT)
+def test_any_document_is_its_paragraphs_classified(default_model, text):
+    doc = topicslib.classify_document(text, model=default_model)
+    assert [p.text for p in doc.paragraphs] == split_paragraphs(text)
+    assert [p.index for p in doc.paragraphs] == list(range(len(doc.paragraphs)))
+    assert all(p.text and p.text == p.text.strip() for p in doc.paragraphs)
+    for p in doc.paragraphs:
+        well_formed(p.topics, default_model)
+    for d in doc.topics:
+        assert 0.0 <= d.score <= 1.0 and 1 <= d.paragraphs <= len(doc.paragraphs)
+
+
+@PROPERTY
+@given(text=ANY_TEXT, size=st.integers(1, 40))
+def test_any_text_in_pieces_gives_the_same_tokens_and_features(default_model, text, size):
+    parts = list(pieces(text, size))
+    assert "".join(parts) == text and all(parts)
+    assert [w for p in parts for w in tokenize(p)] == tokenize(text)
+    f = default_model.features_
+    whole = np.unique(np.asarray(f.indices(text), dtype=np.int64), return_counts=True)
+    with mock.patch.object(features, "_PIECE", size):  # force the piecewise path on short texts
+        got = f.counts(text)
+    assert all(np.array_equal(a, b) for a, b in zip(got, whole))
+
+
+# -- 50 MB -------------------------------------------------------------------------------------
+
+# One unit of each 50 MB text; the child process repeats it.
+UNITS = {
+    "prose": SAMPLE,
+    "hard_wrapped": "the migrants crossed the river\n",  # one paragraph of 1.6 million lines: joined in linear time
+    "scripts": "Bogotá migración 東京 مرحبا שלום 😀 \u202e<b>coca</b>\x00\ud800 ",
+    "one_token": "a",
+}
+_MEASURE = f"UNITS = {UNITS!r}\n" + textwrap.dedent("""
+    import json, resource, sys, time
+    import topicslib
+    call, kind = sys.argv[1], sys.argv[2]
+    topicslib.default_model()
+    text = UNITS[kind] * (50_000_000 // len(UNITS[kind]) + 1)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if call == "classify":
+        out = sorted(t.topic for t in topicslib.classify(text))
+    elif call == "classify_many":
+        out = [sorted(t.topic for t in r) for r in topicslib.classify_many([text, "coca"])]
+    elif call == "explain":
+        out = sorted(e.topic for e in topicslib.explain(text))
+    else:
+        doc = topicslib.classify_document(text)
+        out = [len(doc.paragraphs), sorted(d.topic for d in doc.topics)]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"chars": len(text), "extra_bytes": (peak - before) * 1024,
+                      "seconds": time.perf_counter() - started, "out": out}))
+""")
+HUGE = [("classify", "prose"), ("explain", "scripts"), ("classify_document", "hard_wrapped"), ("classify_many", "one_token")]
+
+
+@pytest.fixture(scope="module")
+def huge_runs():
+    """Each 50 MB case in its own process (peak memory is per process); all started at once."""
+    procs = {case: subprocess.Popen([sys.executable, "-c", _MEASURE, *case], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for case in HUGE}
+    results = {}
+    for case, proc in procs.items():
+        try:
+            out, err = proc.communicate(timeout=900)  # a hang fails here
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        results[case] = (proc.returncode, out, err)
+    return results
+
+
+@pytest.mark.parametrize("case", HUGE, ids=lambda c: "-".join(c))
+def test_a_50_mb_text_is_answered_in_memory_proportional_to_it(huge_runs, default_model, case):
+    code, out, err = huge_runs[case]
+    assert code == 0, err[-2000:]
+    r = json.loads(out)
+    assert r["chars"] >= 50_000_000
+    # Generous: the point is proportional, not lean (before texts were read in pieces it was 60-170x).
+    assert r["extra_bytes"] < 40 * r["chars"], f"peak grew by {r['extra_bytes'] / r['chars']:.1f}x the input"
+    call, kind = case
+    # The same text 5,000 times shorter has the same proportions of terms, hence (far from any threshold)
+    # the same topics; their order may differ, as several score 0.9999...
+    shorter = UNITS[kind] * (10_000 // len(UNITS[kind]) + 1)
+    topics = sorted(t.topic for t in topicslib.classify(shorter, model=default_model))
+    expected = {
+        "classify": topics,
+        "explain": topics,
+        "classify_document": [1, topics],
+        "classify_many": [[], [t.topic for t in topicslib.classify("coca", model=default_model)]],
+    }[call]
+    assert r["out"] == expected and (topics or kind == "one_token")
+
+
+# -- hostile training data (gaps left by tests/test_examples.py) --------------------------------
+
+def write(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD = json.dumps({"text": "fine", "topics": ["trade"]})
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+    ('{"text": "ok", "topics": [1]}', "'topics' must be a list of topic ids"),
+    ('{"text": "ok", "topics": [null]}', "'topics' must be a list of topic ids"),
+    ('{"text": "ok", "topics": [["trade"]]}', "'topics' must be a list of topic ids"),
+    ('{"text": "ok", "topics": {"trade": 1}}', "'topics' must be a list of topic ids"),
+    ('{"text": null, "topics": []}', "'text' must be a string, got NoneType"),
+    ('{"text": ["a"], "topics": []}', "'text' must be a string, got list"),
+    ('{"text": "\\n\\t\\u3000", "topics": []}', "'text' is empty"),
+    ('"just a string"', "expected an object with 'text' and 'topics', got str"),
+    ('{"text": "ok", "topics": ["trade\\nmigration"]}', "malformed topic id 'trade\\\\nmigration'"),
+    ('{"text": "ok", "topics": ["tr\\u200bade"]}', "malformed topic id"),
+    ('{"text": "ok", "topics": ["\\ud800"]}', "malformed topic id"),
+    ('{"text": "ok", "topics": ["trade\\u0000"]}', "malformed topic id"),
+])
+def test_bad_training_lines_name_file_and_line(tmp_path, line, message):
+    f = write(tmp_path / "bad.jsonl", [GOOD, line])
+    with pytest.raises(ExampleError, match=message) as err:
+        topicslib.train(f)
+    assert str(err.value).startswith(f"{f}:2: ") and err.value.line == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'text,topics\nfine,trade\n"Bogot\xe1",trade\n', r"bad.csv:3: not UTF-8"),
+    (b'text,topics\nfine,trade\nok,"' + b"[" * 100_000 + b'"\n', r"bad.csv:3: invalid JSON list in 'topics': nested too deeply"),
+    (b'text,topics\nfine,trade\n   ,trade\n', r"bad.csv:3: 'text' is empty"),
+    (b'text,topics\nfine,trade\nok,trade,extra\n', r"bad.csv:3: row has more cells than the header"),
+    (b'text,topics\nfine,trade\nok,"[1, 2]"\n', r"bad.csv:3: 'topics' must be a list of topic ids"),
+])
+def test_bad_csv_rows_name_file_and_line(tmp_path, content, message):
+    f = tmp_path / "bad.csv"
+    f.write_bytes(content)
+    with pytest.raises(ExampleError, match=message):
+        topicslib.read_examples(f)
+
+
+def test_an_empty_file_among_good_ones_is_named(tmp_path):
+    write(tmp_path / "a.jsonl", [GOOD])
+    (tmp_path / "b.jsonl").write_bytes(b"")
+    (tmp_path / "c.jsonl").write_bytes(b"\n \n\t\n")
+    with pytest.raises(ExampleError, match=r"b.jsonl: file is empty"):
+        topicslib.read_examples(tmp_path)
+    (tmp_path / "b.jsonl").unlink()
+    with pytest.raises(ExampleError, match=r"c.jsonl: file is empty"):
+        topicslib.train(tmp_path)
+
+
+def test_examples_that_are_not_a_source_are_refused():
+    for value in (b'{"text": "x", "topics": []}', {"text": "x", "topics": []}, 42, None):
+        with pytest.raises(ExampleError, match="examples must be a path or an iterable of records"):
+            topicslib.train(value)
+
+
+def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
+    lines = [json.dumps(r) for r in TINY if "people" not in r["topics"]]
+    lines.insert(2, json.dumps({"text": "Migrants crossed the border.", "topics": ["people"]}))
+    f = write(tmp_path / "one.jsonl", lines)
+    with pytest.raises(TrainingError, match=r"topic 'people' has 1 example; .*found at .*one\.jsonl:3$"):
+        topicslib.train(f, min_df=1, folds=3)
+
+
+def test_fit_checks_labels_as_strictly_as_example_files():
+    texts = [r["text"] for r in TINY]
+    labels = [r["topics"] for r in TINY]
+    with pytest.raises(ExampleError, match=r"<records>:1: 'topics' must be a list of topic ids, got 'econ'"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, ["econ"] + labels[1:])  # a string is not a list of ids
+    with pytest.raises(ExampleError, match=r"<records>:2: 'topics' must be a list"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
+    with pytest.raises(ValueError):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:-1])  # lengths differ
+
+
+def test_lone_surrogates_in_training_text_do_not_break_training(tmp_path):
+    records = [dict(r) for r in TINY]
+    records[0] = {"text": "Exports of coffee \ud800 and flowers rose\udfff.", "topics": ["econ"]}
+    model = topicslib.train(records, min_df=1, folds=3)
+    loaded = topicslib.load_model(model.save(tmp_path / "m.npz"))
+    assert "econ" in [t.topic for t in topicslib.classify(records[0]["text"], model=loaded)]
+
+
+def test_a_taxonomy_nested_too_deeply_is_a_taxonomy_error(tmp_path):
+    f = tmp_path / "deep.toml"
+    f.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="deep.toml: cannot parse taxonomy"):
+        topicslib.train(TINY, taxonomy=f)

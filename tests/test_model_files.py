@@ -1,0 +1,328 @@
+"""Model files from elsewhere and saves that go wrong: refused clearly, never run, never lost.
+
+tests/test_storage.py covers the basics (a pickle, an npz holding an object
+array, a file cut in half, a newer format, a card naming an extra topic, a
+failing rename); these tests extend them: damage anywhere in the file, pickles
+of every kind, files from incompatible versions, other taxonomies and label
+sets, and saves killed part-way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+
+import topicslib
+from topicslib import ExampleError, ModelFileError, TaxonomyError
+from topicslib.storage import FORMAT_VERSION, card_path
+
+from .conftest import TINY
+from .test_storage import _meta, _Payload, _rewrite, _set_meta
+
+TEXTS = [r["text"] for r in TINY] + ["Migrants found jobs at the border.", "", "coca"]
+
+
+@pytest.fixture()
+def saved(tmp_path, tiny_model):
+    return tiny_model.save(tmp_path / "good.npz")
+
+
+def _same_model(a: topicslib.TopicModel, b: topicslib.TopicModel) -> bool:
+    return (a.taxonomy_ == b.taxonomy_ and a.get_params() == b.get_params()
+            and np.array_equal(a.predict_proba(TEXTS), b.predict_proba(TEXTS)))
+
+
+def _npy(header: str, payload: bytes) -> bytes:
+    """An .npy member with a hand-written header (numpy's format 1.0)."""
+    h = header.encode("latin1")
+    h += b" " * (64 - (10 + len(h) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(h).to_bytes(2, "little") + h + payload
+
+
+def _with_member(src, dst, name: str, raw: bytes):
+    """Copy a model file, replacing the raw bytes of one member."""
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w") as out:
+        for info in z.infolist():
+            out.writestr(info.filename, raw if info.filename == f"{name}.npy" else z.read(info))
+    return dst
+
+
+# -- damage ----------------------------------------------------------------------------------
+
+def test_a_file_cut_anywhere_is_refused(tmp_path, saved):
+    data = saved.read_bytes()
+    cut_file = tmp_path / "cut.npz"
+    cuts = {0, 1, 3, 4, 5, 30, len(data) - 22, len(data) - 1, *range(0, len(data), len(data) // 40)}
+    for cut in sorted(cuts):
+        cut_file.write_bytes(data[:cut])
+        with pytest.raises(ModelFileError, match="truncated or corrupt|not a topicslib model file"):
+            topicslib.load_model(cut_file)
+
+
+def test_a_damaged_byte_is_refused_or_changes_nothing(tmp_path, saved, tiny_model):
+    # The zip's CRC-32 guards every array; damage elsewhere (a time stamp) may load, but never as another model.
+    data = saved.read_bytes()
+    bad_file = tmp_path / "bad.npz"
+    refused = loaded = 0
+    for i in range(0, len(data), max(1, len(data) // 300)):
+        bad = bytearray(data)
+        bad[i] ^= 0xFF
+        bad_file.write_bytes(bytes(bad))
+        try:
+            model = topicslib.load_model(bad_file)
+        except ModelFileError:
+            refused += 1
+            continue
+        loaded += 1
+        assert _same_model(model, tiny_model), f"byte {i} changed the model silently"
+    assert refused > 5 * loaded
+
+
+@pytest.mark.parametrize("header, why", [
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), ", "TokenError"),
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), '''}", "TokenError"),
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }", "MemoryError"),
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (500,), }", "EOF"),
+    ("{'descr': 'zz', 'fortran_order': False, 'shape': (2,), }", "descr"),
+    ("__import__('os').system('touch {marker}')", "malformed"),
+])
+def test_a_damaged_array_header_is_refused_and_never_evaluated(tmp_path, saved, header, why):
+    marker = tmp_path / "pwned"
+    bad = _with_member(saved, tmp_path / "bad.npz", "intercept", _npy(header.replace("{marker}", str(marker)), np.zeros(2).tobytes()))
+    with pytest.raises(ModelFileError, match=f"truncated or corrupt model file .*{why}"):
+        topicslib.load_model(bad)
+    assert not marker.exists()
+
+
+def test_non_finite_weights_are_refused(tmp_path, saved):
+    bad = _rewrite(saved, tmp_path / "nan.npz", lambda a: a.__setitem__("intercept", np.array([np.nan, 1.0])))
+    with pytest.raises(ModelFileError, match="intercept holds non-finite numbers"):
+        topicslib.load_model(bad)
+
+
+# -- pickles of every kind ------------------------------------------------------------------------
+
+def _pickle_protocol(protocol):
+    def write(path, payload):
+        path.write_bytes(pickle.dumps(payload, protocol=protocol))
+    return write
+
+
+def _joblib(compress):
+    def write(path, payload):
+        joblib.dump(payload, path, compress=compress)
+    return write
+
+
+def _zip_of_pickles(path, payload):
+    with zipfile.ZipFile(path, "w") as z:
+        for name in ("coef", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta"):
+            z.writestr(f"{name}.npy", pickle.dumps(payload))
+
+
+def _npy_of_objects(path, payload):
+    buf = io.BytesIO()
+    np.save(buf, np.array([payload], dtype=object), allow_pickle=True)
+    path.write_bytes(buf.getvalue())
+
+
+CRAFTED = {
+    **{f"pickle-protocol-{p}": _pickle_protocol(p) for p in range(pickle.HIGHEST_PROTOCOL + 1) if p != pickle.DEFAULT_PROTOCOL},
+    "joblib": _joblib(0),
+    "joblib-zlib": _joblib(3),
+    "zip-of-pickles": _zip_of_pickles,
+    "npy-of-objects": _npy_of_objects,
+}
+
+
+def test_the_payload_would_run_if_unpickled(tmp_path):
+    marker = tmp_path / "ran"
+    pickle.loads(pickle.dumps(_Payload(str(marker)))).close()
+    assert marker.exists()  # so a marker that stays absent below means no code ran
+
+
+@pytest.mark.parametrize("name", list(CRAFTED))
+def test_a_crafted_pickle_named_like_a_model_is_refused_and_never_run(tmp_path, name):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "model.npz"
+    CRAFTED[name](bad, _Payload(str(marker)))
+    with pytest.raises(ModelFileError) as err:
+        topicslib.load_model(bad)
+    assert "pickle" in str(err.value) or "not a topicslib model file" in str(err.value) or "corrupt" in str(err.value)
+    assert not marker.exists()
+
+
+def test_a_pickle_in_place_of_the_metadata_is_refused_and_never_run(tmp_path, saved):
+    marker = tmp_path / "pwned"
+    payload = np.frombuffer(pickle.dumps(_Payload(str(marker))), dtype=np.uint8)
+    bad = _rewrite(saved, tmp_path / "meta.npz", lambda a: a.__setitem__("meta", payload))
+    with pytest.raises(ModelFileError, match="corrupt model metadata"):
+        topicslib.load_model(bad)
+    assert not marker.exists()
+
+
+# -- other versions ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.pop("format_version"), "no valid format_version"),
+    (lambda m: m.update(format_version="1"), "no valid format_version"),
+    (lambda m: m.pop("options"), "lacks the field 'options'"),
+    (lambda m: m.pop("taxonomy"), "lacks the field 'taxonomy'"),
+    (lambda m: m.pop("multi_label"), "lacks the field 'multi_label'"),
+    (lambda m: m["options"].update(attention_heads=8), "unexpected keyword argument 'attention_heads'"),
+    (lambda m: m.update(options=[["C", 0.5]]), "disagrees with its arrays"),
+    (lambda m: m["options"].update(word_ngrams="ab"), "word_ngrams must be a pair"),
+    (lambda m: m["options"].update(loss="transformer"), "loss must be one of"),
+    (lambda m: m.update(taxonomy=["econ", "people"]), "expected a non-empty list of topics"),
+])
+def test_a_model_from_an_incompatible_version_says_what_to_do(tmp_path, saved, change, message):
+    def edit(arrays):
+        meta = _meta(arrays)
+        meta["topicslib_version"] = "0.0.9"
+        change(meta)
+        _set_meta(arrays, meta)
+    with pytest.raises(ModelFileError, match=message) as err:
+        topicslib.load_model(_rewrite(saved, tmp_path / "old.npz", edit))
+    assert f"written by topicslib 0.0.9 and this is topicslib {topicslib.__version__}" in str(err.value)
+    assert "retrain it with this version (topicslib.train(...).save(path))" in str(err.value)
+
+
+def test_a_missing_array_is_named_and_a_newer_format_says_upgrade(tmp_path, saved):
+    with pytest.raises(ModelFileError, match="lacks the arrays idf; it was written by topicslib"):
+        topicslib.load_model(_rewrite(saved, tmp_path / "no_idf.npz", lambda a: a.pop("idf")))
+
+    def newer(arrays):  # a future layout: a renamed array and a new format number
+        meta = _meta(arrays)
+        meta.update(format_version=FORMAT_VERSION + 1, topicslib_version="9.0.0")
+        _set_meta(arrays, meta)
+        arrays["weights"] = arrays.pop("coef")
+    with pytest.raises(ModelFileError, match=f"written by topicslib 9.0.0 in model format {FORMAT_VERSION + 1}; "
+                                             f"this topicslib .* reads format {FORMAT_VERSION} or older: upgrade topicslib"):
+        topicslib.load_model(_rewrite(saved, tmp_path / "newer.npz", newer))
+
+
+# -- other taxonomies and label sets ---------------------------------------------------------------
+
+def test_a_model_of_another_taxonomy_answers_in_its_own_topics(tmp_path, saved):
+    other = topicslib.load_model(saved)
+    assert [t.id for t in topicslib.topics(other)] == ["econ", "people"]
+    doc = topicslib.classify_document("Coca cultivation rose.\n\nMigrants sought asylum at the border.", model=other)
+    assert {t.topic for p in doc.paragraphs for t in p.topics} <= {"econ", "people"}
+    assert [t.topic for t in topicslib.classify("Migrants sought asylum at the border.", model=other)] == ["people"]
+    # Its card tells it apart from the default taxonomy ...
+    default = topicslib.load_taxonomy(topicslib.default_taxonomy_path())
+    assert other.card_["taxonomy_sha256"] == other.taxonomy_.sha256() != default.sha256()
+    # ... and using it where a default topic is expected names the topics it does have.
+    with pytest.raises(TaxonomyError, match="unknown topic 'migration'; this model has econ, people"):
+        topicslib.explain("Migrants crossed.", topic="migration", model=other)
+    labeled = tmp_path / "labeled.jsonl"
+    labeled.write_text(json.dumps({"text": "Migrants crossed.", "topics": ["migration"]}) + "\n", encoding="utf-8")
+    with pytest.raises(ExampleError, match=r"labeled.jsonl:1: unknown topic 'migration'; the taxonomy has econ, people"):
+        other.evaluate(labeled)
+
+
+def test_labels_of_other_data_sets_survive_save_and_load(tmp_path):
+    # Labels found in examples need not follow the taxonomy-file id form; a model trained on them
+    # must load again (it used to save and then be refused: a lost model).
+    names = {"econ": "12", "people": "comp.graphics"}
+    records = [{"text": r["text"], "topics": [names[t] for t in r["topics"]] + (["Human Rights"] if len(r["topics"]) == 2 else [])}
+               for r in TINY]
+    model = topicslib.train(records, min_df=1, folds=3)
+    loaded = topicslib.load_model(model.save(tmp_path / "labels.npz"))
+    assert loaded.classes_.tolist() == ["12", "Human Rights", "comp.graphics"]
+    assert _same_model(loaded, model)
+    assert "comp.graphics" in [t.topic for t in topicslib.classify("Refugees sought asylum at the border.", model=loaded)]
+
+
+# -- saves that go wrong ----------------------------------------------------------------------------
+
+_SAVE_THEN_HANG = textwrap.dedent("""
+    import os, sys, time
+    import topicslib
+    src, dst, ready = sys.argv[1:4]
+    model = topicslib.load_model(src)
+
+    def hang(fd):  # the new model is written to the temporary file, not yet renamed: stop here
+        open(ready, "w").close()
+        time.sleep(600)
+    os.fsync = hang
+    model.save(dst)
+""")
+
+
+def _wait_for(path, proc, timeout=300.0):
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the child never reached the write"
+        time.sleep(0.05)
+
+
+def test_a_save_killed_inside_the_write_leaves_the_previous_model(tmp_path, tiny_model):
+    path = tiny_model.save(tmp_path / "model.npz")
+    before, card_before = path.read_bytes(), card_path(path).read_bytes()
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c", _SAVE_THEN_HANG, str(topicslib.default_model_path()), str(path), str(ready)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(ready, proc)
+        [temp] = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        assert temp.stat().st_size > len(before)  # the (larger) default model went there, not over the old file
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert path.read_bytes() == before and card_path(path).read_bytes() == card_before
+    assert _same_model(topicslib.load_model(path), tiny_model)
+    # The stray temporary file is hidden and does not look like a model file.
+    assert temp.exists() and temp.name.startswith(".model.npz.")
+    assert sorted(tmp_path.glob("*.npz")) == [path]
+
+
+_SAVE_FOREVER = textwrap.dedent("""
+    import sys
+    import topicslib
+    a, b = topicslib.load_model(sys.argv[1]), topicslib.load_model(sys.argv[2])
+    print("saving", flush=True)
+    while True:
+        a.save(sys.argv[3])
+        b.save(sys.argv[3])
+""")
+
+
+def test_a_save_killed_at_any_moment_leaves_one_whole_model(tmp_path, default_model):
+    # Two large models saved in turn over one path; whenever the process dies, the path holds one of them, whole.
+    a_path = default_model.save(tmp_path / "a.npz")
+    b_model = topicslib.load_model(a_path)
+    b_model.thresholds_ = np.clip(b_model.thresholds_ + 0.01, 0.0, 1.0)
+    b_path = b_model.save(tmp_path / "b.npz")
+    wholes = {a_path.read_bytes(), b_path.read_bytes()}
+    target = tmp_path / "target.npz"
+    target.write_bytes(a_path.read_bytes())
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", _SAVE_FOREVER, str(a_path), str(b_path), str(target)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline() == "saving\n", proc.stderr.read()
+            time.sleep(rng.uniform(0.2, 2.0))
+            assert proc.poll() is None, proc.stderr.read()
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert target.read_bytes() in wholes
+        topicslib.load_model(target)
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["a.npz", "b.npz", "target.npz"]

@@ -62,9 +62,8 @@ except ImportError as e:
 
 __all__ = ["classify_dataframe", "classify_bag", "classify_files", "FilesResult"]
 
-# classify_many slows down on very large batches (one sort over every term occurrence of the
-# batch), so partitions are classified 2,000 texts at a time; rows are independent, so the
-# results are the same as one call.
+# Partitions are classified 2,000 texts per classify_many call, so a call's feature matrix stays
+# small whatever the partition's size; rows are independent, so the results are those of one call.
 _BATCH = 2_000
 # Bytes of input per partition, by default: about four partitions per worker, so that the end of
 # a run (or a lost worker) waits on little work, and within these bounds, which make a partition

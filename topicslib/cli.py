@@ -503,6 +503,10 @@ def _load(args: argparse.Namespace):
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from .dask import run_cli
+
+        return run_cli(args)
     sources = find_sources(args.inputs, args.input_format)
     if not sources and not args.text:
         if sys.stdin.isatty():
@@ -684,6 +688,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=OUTPUT_FORMATS,
                    help="output format (default: by --output suffix; else a table on a terminal, jsonl in a pipe)")
     p.add_argument("-o", "--output", metavar="PATH", help="write results here instead of standard output")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: this process (default); dask: partitions on a Dask cluster, written to --output "
+                        "(.jsonl, or a .parquet folder); needs topicslib[dask], see docs/dask.md")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the cluster's scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="with --engine dask and no --scheduler: local worker processes (default: one per CPU core)")
 
     p = add("report", _cmd_report, "write an HTML report of documents: tagged paragraphs, evidence, topic shares")
     p.add_argument("inputs", nargs="+", metavar="FILE",

@@ -249,6 +249,23 @@ def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_pa
     assert leftovers(tmp_path) == [] and leftovers(folder) == []
 
 
+def test_parquet_parts_share_one_schema(client, tmp_path):
+    """A field absent or null in a whole partition and present in another still reads back as one table."""
+    records = [{"text": t} for t in paragraphs(300, seed=7)] + [{"text": "Tariffs fell.", "title": "Trade", "n": 1.5}]
+    records[0]["title"] = None
+    records[1]["n"] = 2
+    source = tmp_path / "uneven.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    folder = tmp_path / "uneven.parquet"
+    result = classify_files([source], folder, client=client, blocksize=5_000)
+    assert result.parts > 3
+    table = pq.read_table(folder)
+    assert table.column_names == ["text", "title", "n", "topics", "scores"]
+    assert table.column("title").to_pylist() == [None] * 300 + ["Trade"]
+    assert table.column("n").to_pylist() == [None, 2.0] + [None] * 298 + [1.5]
+    assert table.column("topics").to_pylist()[-1] == ["trade"]
+
+
 def test_a_bad_record_names_file_and_line_and_leaves_no_output(client, tmp_path):
     texts = paragraphs(2_000, seed=5)
     bad = tmp_path / "bad.jsonl"

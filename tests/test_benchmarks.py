@@ -153,3 +153,13 @@ def test_speed_measures_topicslib_and_the_pipeline_baseline_in_fresh_processes(t
     assert ratio["throughput_per_s"] == pytest.approx(mine["throughput_per_s"] / base["throughput_per_s"])
     assert data["targets"][0]["value"] == ratio["latency_median_ms"] and data["targets"][0]["target"] == 10.0
     assert "times better" in proc.stdout
+
+
+@needs_data
+def test_markdown_tables_show_every_system_and_metric(accuracy_run):
+    from benchmarks import tables
+
+    _, data = accuracy_run
+    md = tables.accuracy(data)
+    assert md.splitlines()[0] == "| data set | metric | topicslib | sklearn-svc |"
+    assert len(md.splitlines()) == 2 + 6 and "20 Newsgroups bydate (600 docs) | accuracy" in md

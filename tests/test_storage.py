@@ -15,7 +15,6 @@ import topicslib
 from topicslib import ModelFileError
 from topicslib.storage import FORMAT_VERSION, card_path
 
-from .conftest import TINY
 
 
 class _Payload:

@@ -25,7 +25,7 @@ from .taxonomy import Taxonomy, Topic, load_taxonomy
 
 __all__ = [
     "classify", "classify_many", "classify_document", "explain", "topics", "train", "cross_validate", "load_model",
-    "default_model",
+    "default_model", "default_model_path", "default_taxonomy_path",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
     "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy",
     "TopicslibError", "ExampleError", "InputError", "ModelFileError", "TaxonomyError", "TrainingError",

@@ -21,7 +21,7 @@ from .examples import Example, read_examples
 from .model import Explanation, TermContribution, TopicModel
 from .resources import default_model_path, default_taxonomy_path
 from .storage import load_model
-from .taxonomy import Taxonomy, Topic, load_taxonomy
+from .taxonomy import Taxonomy, Topic, as_taxonomy, load_taxonomy
 
 __all__ = [
     "classify", "classify_many", "classify_document", "explain", "topics", "train", "cross_validate", "load_model",
@@ -118,12 +118,6 @@ def train(
     >>> model = train("examples/", taxonomy="seeds/topics.toml")  # doctest: +SKIP
     >>> model.save("models/mine.npz")  # doctest: +SKIP
     """
-    if isinstance(taxonomy, (str, Path)):
-        taxonomy = load_taxonomy(taxonomy)
-    elif taxonomy is not None and not isinstance(taxonomy, Taxonomy):
-        raise TaxonomyError(f"taxonomy must be a path or a Taxonomy, got {type(taxonomy).__name__}")
-    try:
-        model = TopicModel(**options)
-    except TypeError as e:
-        raise TrainingError(f"unknown training option: {e}") from None
+    taxonomy = as_taxonomy(taxonomy)
+    model = TopicModel.from_options(**options)
     return model._fit_examples(read_examples(examples, taxonomy=taxonomy), taxonomy)

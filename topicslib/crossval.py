@@ -10,9 +10,9 @@ from sklearn.model_selection import KFold
 
 from .errors import TrainingError
 from .evaluation import Evaluation, score
-from .examples import Example, check_trainable, read_examples
+from .examples import Example, check_trainable, indicator, labels_taxonomy, read_examples
 from .model import TopicModel
-from .taxonomy import Taxonomy, load_taxonomy
+from .taxonomy import Taxonomy, as_taxonomy
 
 
 def cross_validate(
@@ -32,21 +32,16 @@ def cross_validate(
     >>> round(ev.micro.f1, 2)  # doctest: +SKIP
     0.86
     """
-    if isinstance(taxonomy, (str, Path)):
-        taxonomy = load_taxonomy(taxonomy)
+    taxonomy = as_taxonomy(taxonomy)
     if not (isinstance(folds, int) and folds >= 2):
         raise TrainingError(f"folds must be an integer >= 2, got {folds!r}")
     examples = read_examples(examples, taxonomy=taxonomy)
     if taxonomy is None:
-        taxonomy = Taxonomy.from_ids(sorted({t for e in examples for t in e.topics}))
-    try:
-        TopicModel(**options)
-    except TypeError as e:
-        raise TrainingError(f"unknown training option: {e}") from None
-    min_examples = options.get("min_examples", TopicModel().min_examples)
+        taxonomy = labels_taxonomy(examples)
+    min_examples = TopicModel.from_options(**options).min_examples
     check_trainable(examples, taxonomy, max(min_examples, folds))
     ids = taxonomy.ids
-    Y = np.array([[t in e.topics for t in ids] for e in examples], dtype=bool)
+    Y = indicator(examples, ids)
     pred = np.zeros_like(Y)
     for train, test in KFold(folds, shuffle=True, random_state=options.get("seed", 0)).split(examples):
         model = TopicModel(**{**options, "min_examples": 1})._fit_examples([examples[i] for i in train], taxonomy)

@@ -12,9 +12,11 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .errors import ExampleError, TrainingError
 from .taxonomy import Taxonomy, is_label
@@ -193,6 +195,20 @@ def _check_duplicates(examples: list[Example]) -> None:
         if key in first:
             raise ExampleError(f"duplicate paragraph (first seen at {first[key].where})", path=e.path, line=e.line)
         first[key] = e
+
+
+def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarray:
+    """0/1 matrix of examples (rows) by topics (columns in ``topic_ids`` order).
+
+    >>> indicator([Example("x", ("b",))], ["a", "b"]).tolist()
+    [[False, True]]
+    """
+    return np.array([[t in e.topics for t in topic_ids] for e in examples], dtype=bool).reshape(-1, len(topic_ids))
+
+
+def labels_taxonomy(examples: Iterable[Example]) -> Taxonomy:
+    """A bare taxonomy of the labels the examples carry, in sorted order."""
+    return Taxonomy.from_ids(sorted({t for e in examples for t in e.topics}))
 
 
 def topic_counts(examples: Iterable[Example]) -> Counter:

@@ -96,12 +96,15 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.max_features = max_features
 
     # -- fitting -------------------------------------------------------------
-    def _word_terms(self, tokens: Sequence[str]) -> list[str]:
+    def _ngrams(self, tokens: Sequence[str], start: int = 0) -> Iterator[str]:
+        """The word n-grams (n >= 2) that end among ``tokens[start:]``, each joined by spaces."""
         lo, hi = self.word_ngrams
-        terms = list(tokens) if lo == 1 else []
         for n in range(max(lo, 2), hi + 1):
-            terms += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-        return terms
+            first = max(0, start - n + 1)
+            yield from map(" ".join, zip(*(islice(tokens, first + k, None) for k in range(n))))
+
+    def _word_terms(self, tokens: Sequence[str]) -> list[str]:
+        return (list(tokens) if self.word_ngrams[0] == 1 else []) + list(self._ngrams(tokens))
 
     def fit(self, texts: Iterable[str], y=None) -> "TextFeatures":
         word_df: Counter = Counter()
@@ -179,11 +182,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         for w in islice(tokens, start, None):
             got = cached(w)
             out += got if got is not None else self._word_indices(w)
-        lo, hi = self.word_ngrams
-        for n in range(max(lo, 2), hi + 1):
-            first = max(0, start - n + 1)
-            grams = map(" ".join, zip(*(islice(tokens, first + k, None) for k in range(n))))
-            out += [j for j in map(self.vocabulary_.get, grams) if j is not None]
+        out += [j for j in map(self.vocabulary_.get, self._ngrams(tokens, start)) if j is not None]
         return out
 
     def indices(self, text: str) -> list[int]:

@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
 from .errors import InputError, TaxonomyError, TopicslibError, TrainingError
 from .evaluation import Evaluation, score
-from .examples import Example, _topics_of, check_trainable, examples_digest, read_examples, topic_counts
+from .examples import (Example, _topics_of, check_trainable, examples_digest, indicator, labels_taxonomy, read_examples,
+                       topic_counts)
 from .features import TextFeatures, pieces, tokenize
 from .taxonomy import Taxonomy, Topic
 from .training import LOSSES, fit_linear
@@ -119,6 +120,14 @@ class TopicModel(BaseEstimator):
         self.n_jobs = n_jobs
 
     # -- training ------------------------------------------------------------
+    @classmethod
+    def from_options(cls, **options) -> "TopicModel":
+        """A model with these training options; an unknown option is a :class:`TrainingError`."""
+        try:
+            return cls(**options)
+        except TypeError as e:
+            raise TrainingError(f"unknown training option: {e}") from None
+
     def _check_params(self) -> None:
         if self.loss not in LOSSES:
             raise TrainingError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
@@ -145,14 +154,10 @@ class TopicModel(BaseEstimator):
         self._check_params()
         started = time.perf_counter()
         if taxonomy is None:
-            taxonomy = Taxonomy.from_ids(sorted({t for e in examples for t in e.topics}))
+            taxonomy = labels_taxonomy(examples)
         check_trainable(examples, taxonomy, self.min_examples)
         ids = taxonomy.ids
-        col = {t: i for i, t in enumerate(ids)}
-        Y = np.zeros((len(examples), len(ids)), dtype=np.int8)
-        for i, e in enumerate(examples):
-            for t in e.topics:
-                Y[i, col[t]] = 1
+        Y = indicator(examples, ids).astype(np.int8)
         texts = [e.text for e in examples]
         features = TextFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.max_features)
         X = features.fit_transform(texts)
@@ -243,19 +248,24 @@ class TopicModel(BaseEstimator):
             out.append([TopicScore(ids[j], float(row[j])) for j in js])
         return out
 
-    def classify(self, text: str) -> list[TopicScore]:
-        """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
+    def _score_one(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The lean path for one text: its TF-IDF row ``(feat, val)`` and topic probabilities.
+
+        As in ``predict_proba``, a text without a known term scores 0 everywhere.
+        """
         self._check_fitted()
         feat, val = self.features_.transform_one(_check_text(text))
         if not len(feat):
-            return []
-        logits = val @ self.coef_[feat] + self.intercept_
-        return self._topic_lists(self._proba(logits[None, :]))[0]
+            return feat, val, np.zeros(len(self.intercept_))
+        return feat, val, self._proba((val @ self.coef_[feat] + self.intercept_)[None, :])[0]
+
+    def classify(self, text: str) -> list[TopicScore]:
+        """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
+        return self._topic_lists(self._score_one(text)[2][None, :])[0]
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for many texts at once, in one sparse matrix product (per batch of texts)."""
-        texts = _check_texts(texts)
-        return [r for batch in _batches(texts) for r in self._topic_lists(self.predict_proba(texts[batch]))]
+        return self._topic_lists(self.predict_proba(texts))
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
@@ -305,10 +315,7 @@ class TopicModel(BaseEstimator):
         ids = list(self.taxonomy_.ids)
         if topic is not None and topic not in ids:
             raise TaxonomyError(f"unknown topic {topic!r}; this model has {', '.join(ids)}")
-        feat, val = self.features_.transform_one(text)
-        proba = self._proba((val @ self.coef_[feat] + self.intercept_)[None, :])[0]
-        if not len(feat):  # no known term, no evidence: as in predict_proba and classify
-            proba[:] = 0.0
+        feat, val, proba = self._score_one(text)
         chosen = [topic] if topic is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
         cols = [ids.index(t) for t in chosen]
         out = []
@@ -329,8 +336,7 @@ class TopicModel(BaseEstimator):
         self._check_fitted()
         examples = read_examples(examples, taxonomy=self.taxonomy_, unique=False)
         ids = self.taxonomy_.ids
-        Y = np.array([[t in e.topics for t in ids] for e in examples], dtype=bool)
-        return score(Y, self.predict([e.text for e in examples]), ids, self.thresholds_)
+        return score(indicator(examples, ids), self.predict([e.text for e in examples]), ids, self.thresholds_)
 
     def save(self, path: str | Path) -> Path:
         """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""

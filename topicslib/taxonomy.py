@@ -143,3 +143,16 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     except RecursionError:
         raise TaxonomyError(f"{path}: cannot parse taxonomy: nested too deeply") from None
     return Taxonomy.from_dict(data, source=str(path))
+
+
+def as_taxonomy(value: "str | Path | Taxonomy | None") -> "Taxonomy | None":
+    """A taxonomy given as a file path, a :class:`Taxonomy`, or ``None`` (the labels found decide).
+
+    >>> as_taxonomy(None) is None
+    True
+    """
+    if isinstance(value, (str, Path)):
+        return load_taxonomy(value)
+    if value is not None and not isinstance(value, Taxonomy):
+        raise TaxonomyError(f"taxonomy must be a path or a Taxonomy, got {type(value).__name__}")
+    return value

@@ -1,8 +1,9 @@
 """Threads: a model shared by 16 threads answers exactly as it does in one.
 
-The shared mutable state is TextFeatures' per-word cache (a dict that is
-cleared when it outgrows features._CACHE_LIMIT) and the lazily loaded default
-model; tests/test_default_model.py checks that default_model() loads once.
+The shared mutable state is the model's per-word subword scores (a table for
+the vocabulary's words, filled as words are first seen, and a dict for other
+words, cleared when it outgrows model._CACHE_LIMIT) and the lazily loaded
+default model; tests/test_default_model.py checks that default_model() loads once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 import topicslib
 from topicslib import features
+from topicslib import model as model_module
 from topicslib.documents import split_paragraphs
 
 from .conftest import ROOT, TINY
@@ -100,13 +102,13 @@ class _CountingCache(dict):
 
 def test_the_word_cache_being_cleared_under_threads_changes_no_answer(monkeypatch):
     serial = _answers(_fresh_model(), list(range(len(TEXTS))))
-    monkeypatch.setattr(features, "_CACHE_LIMIT", 7)  # cleared every few words, while others read it
+    monkeypatch.setattr(model_module, "_CACHE_LIMIT", 7)  # cleared every few words, while others read it
     shared = _fresh_model()
-    shared.features_._cache = _CountingCache()
+    shared._unknown_words = _CountingCache()
     _CountingCache.clears = 0
     for result in _in_threads(lambda i: _answers(shared, _shuffled(100 + i))):
         assert result == serial
-    assert _CountingCache.clears > 1000 and len(shared.features_._cache) <= 7
+    assert _CountingCache.clears > 10 and len(shared._unknown_words) <= 7
 
 
 def test_threads_loading_one_file_get_equal_models(tmp_path, tiny_model):
@@ -130,11 +132,11 @@ def test_first_use_of_the_default_model_from_16_threads(monkeypatch):
     assert all(a == expected and b == expected for a, b in results)
 
 
-@pytest.mark.parametrize("limit", [features._CACHE_LIMIT, 1])
+@pytest.mark.parametrize("limit", [model_module._CACHE_LIMIT, 1])
 def test_cache_limit_bounds_the_cache(monkeypatch, limit):
-    monkeypatch.setattr(features, "_CACHE_LIMIT", limit)
+    monkeypatch.setattr(model_module, "_CACHE_LIMIT", limit)
     model = _fresh_model()
     topicslib.classify_many(TEXTS, model=model)
-    assert 0 < len(model.features_._cache) <= limit
+    assert 0 < len(model._unknown_words) <= limit
     # words too long for char n-grams are never kept (they would pin memory: URLs, hashes, a 50 MB token)
-    assert all(len(w) <= features._MAX_CHAR_WORD for w in model.features_._cache)
+    assert all(len(w) <= features._MAX_CHAR_WORD for w in model._unknown_words)

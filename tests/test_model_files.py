@@ -209,8 +209,19 @@ def test_a_missing_array_is_named_and_a_newer_format_says_upgrade(tmp_path, save
         _set_meta(arrays, meta)
         arrays["weights"] = arrays.pop("coef")
     with pytest.raises(ModelFileError, match=f"written by topicslib 9.0.0 in model format {FORMAT_VERSION + 1}; "
-                                             f"this topicslib .* reads format {FORMAT_VERSION} or older: upgrade topicslib"):
+                                             f"this topicslib .* reads format {FORMAT_VERSION}: upgrade topicslib"):
         topicslib.load_model(_rewrite(saved, tmp_path / "newer.npz", newer))
+
+
+def test_an_older_format_is_refused_with_retrain_advice(tmp_path, saved):
+    # Format 1 weighted character n-grams over the whole text; its weights would score format 2's features wrongly.
+    def older(arrays):
+        meta = _meta(arrays)
+        meta.update(format_version=FORMAT_VERSION - 1, topicslib_version="0.0.1")
+        _set_meta(arrays, meta)
+    with pytest.raises(ModelFileError, match=f"model format {FORMAT_VERSION - 1} predates this topicslib's format "
+                                             f"{FORMAT_VERSION}; it was written by topicslib 0.0.1 .* retrain it"):
+        topicslib.load_model(_rewrite(saved, tmp_path / "older.npz", older))
 
 
 # -- other taxonomies and label sets ---------------------------------------------------------------

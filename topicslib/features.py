@@ -1,10 +1,17 @@
-"""TF-IDF features: word n-grams plus character n-grams within words.
+"""TF-IDF features: word n-grams, plus the character n-grams of each word.
 
-Character n-grams make the model robust to inflection and spelling
-("migrant", "migrants", "migratory"); they are computed per distinct word and
-cached, so a text costs one regex pass and a dictionary look-up per word. The
-vocabulary and idf weights are plain arrays, which is what lets a model be
-saved without pickle.
+Two blocks, each L2-normalised per text:
+
+* words: sublinear TF-IDF of word 1-2-grams;
+* subwords: every distinct word of the text brings a fixed unit vector over its
+  character n-grams ("migrant", "migrants", "migratory" share most of theirs),
+  weighted by the word's sublinear count and idf.
+
+Because a word's subword vector does not depend on the text around it, a
+linear model's share of it is one number per topic and word, worked out once
+and reused: scoring a text costs a dictionary look-up per word, not one per
+character n-gram. The vocabulary and idf weights are plain arrays, which is
+what lets a model be saved without pickle.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from dataclasses import dataclass
+from itertools import chain, islice
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,11 +30,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 _TOKEN = re.compile(r"\b\w\w+\b")
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# Words longer than this are URLs, hashes or junk; their char n-grams would only cost memory.
+# Words longer than this are URLs, hashes or junk: no character n-grams.
 _MAX_CHAR_WORD = 30
-_CACHE_LIMIT = 200_000
-# A text longer than this many characters is read in pieces, so that its feature occurrences
-# never all sit in memory at once: memory stays proportional to the text, not to its n-grams.
+# A text longer than this many characters is read in pieces, so that its tokens never all
+# sit in memory at once: memory stays proportional to its distinct words and n-grams.
 _PIECE = 100_000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
 
@@ -73,10 +80,66 @@ def char_ngrams(word: str, lo: int, hi: int) -> list[str]:
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
 
 
-class TextFeatures(TransformerMixin, BaseEstimator):
-    """Sublinear TF-IDF over word n-grams and in-word character n-grams.
+def row_sums(doc: np.ndarray, values: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sum the rows of ``values`` that belong to each document; ``doc`` is sorted.
 
-    The two blocks are L2-normalised separately and stacked, words first.
+    Each document's rows are added in their order, so a text's sum does not
+    depend on which other texts share its batch.
+
+    >>> row_sums(np.array([0, 0, 2]), np.array([[1.0], [2.0], [5.0]]), 3).ravel().tolist()
+    [3.0, 0.0, 5.0]
+    """
+    out = np.zeros((n_docs, values.shape[1]))
+    if len(doc):
+        starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
+        out[doc[starts]] = np.add.reduceat(values, starts, axis=0)
+    return out
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """One feature block of a batch of texts: ``(doc, column, value)`` entries, sorted by document."""
+
+    n_docs: int
+    doc: np.ndarray
+    col: np.ndarray
+    val: np.ndarray
+
+    def matrix(self, n_cols: int) -> sp.csr_matrix:
+        indptr = np.r_[0, np.cumsum(np.bincount(self.doc, minlength=self.n_docs))]
+        return sp.csr_matrix((self.val, self.col, indptr), shape=(self.n_docs, n_cols))
+
+    def dot(self, rows: np.ndarray) -> np.ndarray:
+        """``matrix() @ rows`` for a dense ``rows``, without building the sparse matrix."""
+        if self.n_docs == 1:  # the single-text path: one product, no grouping
+            return (self.val @ rows[self.col])[None, :]
+        return row_sums(self.doc, self.val[:, None] * rows[self.col], self.n_docs)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A batch of texts, weighed: the word block and each text's distinct words with their weights."""
+
+    words: list[str]  # the distinct words of the batch; ``subwords.col`` indexes this list
+    unigram: np.ndarray  # each word's word-block column, -1 for a word that is no feature
+    word_block: Weighted  # columns: word features
+    subwords: Weighted  # columns: ``words``
+
+
+def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sublinear TF-IDF values, each document's at unit L2 norm."""
+    val = (1.0 + np.log(counts)) * idf
+    if n_docs == 1:
+        return val / np.sqrt(val @ val) if len(val) else val
+    norms = np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs))
+    return val / norms[doc]
+
+
+class TextFeatures(TransformerMixin, BaseEstimator):
+    """Sublinear TF-IDF over word n-grams, and each word's character n-grams.
+
+    ``transform`` stacks the two blocks, words first; the subword block of a text
+    is the weighted sum of its words' unit vectors over character n-grams.
 
     >>> f = TextFeatures(min_df=1).fit(["armed groups", "migrants arrived"])
     >>> f.transform(["armed migrants"]).shape[0]
@@ -99,12 +162,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def _ngrams(self, tokens: Sequence[str], start: int = 0) -> Iterator[str]:
         """The word n-grams (n >= 2) that end among ``tokens[start:]``, each joined by spaces."""
         lo, hi = self.word_ngrams
-        for n in range(max(lo, 2), hi + 1):
-            first = max(0, start - n + 1)
-            yield from map(" ".join, zip(*(islice(tokens, first + k, None) for k in range(n))))
-
-    def _word_terms(self, tokens: Sequence[str]) -> list[str]:
-        return (list(tokens) if self.word_ngrams[0] == 1 else []) + list(self._ngrams(tokens))
+        return chain.from_iterable(
+            map(" ".join, zip(*(islice(tokens, max(0, start - n + 1) + k, None) for k in range(n))))
+            for n in range(max(lo, 2), hi + 1))
 
     def fit(self, texts: Iterable[str], y=None) -> "TextFeatures":
         word_df: Counter = Counter()
@@ -114,14 +174,15 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         for text in texts:
             n_docs += 1
             tokens = tokenize(text)
-            word_df.update(set(self._word_terms(tokens)))
+            distinct = set(tokens)
+            word_df.update(distinct if self.word_ngrams[0] == 1 else ())
+            word_df.update(set(self._ngrams(tokens)))
             if self.char_ngrams:
-                lo, hi = self.char_ngrams
                 doc: set[str] = set()
-                for w in set(tokens):
+                for w in distinct:
                     g = grams.get(w)
                     if g is None:
-                        g = grams[w] = char_ngrams(w, lo, hi)
+                        g = grams[w] = char_ngrams(w, *self.char_ngrams)
                     doc.update(g)
                 char_df.update(doc)
         word_terms = self._select(word_df)
@@ -146,114 +207,124 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.terms_ = word_terms + char_terms
         self.vocabulary_ = {t: i for i, t in enumerate(word_terms)}
         self.char_vocabulary_ = {t: i + len(word_terms) for i, t in enumerate(char_terms)}
-        self.idf_ = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-        self._cache: dict[str, list[int]] = {}
+        self._set_idf(np.log((1.0 + n_docs) / (1.0 + df)) + 1.0)
+
+    def _set_idf(self, idf: np.ndarray) -> None:
+        self.idf_ = np.asarray(idf, dtype=np.float64)
+        # A word that is no feature weighs in the subword block as the rarest word feature does.
+        self.unknown_idf_ = float(self.idf_[: self.n_word_features_].max(initial=1.0))
 
     @classmethod
     def from_arrays(cls, params: dict, word_terms: list[str], char_terms: list[str], idf: np.ndarray) -> "TextFeatures":
         """Rebuild a fitted extractor from its parameters, vocabulary and idf weights (no pickle)."""
         f = cls(**params)
         f._set_vocabulary(word_terms, char_terms, np.zeros(len(word_terms) + len(char_terms)), 0)
-        f.idf_ = np.asarray(idf, dtype=np.float64)
+        f._set_idf(idf)
         return f
 
-    # -- transforming --------------------------------------------------------
-    def _word_indices(self, word: str) -> list[int]:
-        """Feature indices a single word contributes (unigram and its char n-grams), cached."""
-        got = self._cache.get(word)
-        if got is None:
-            got = []
-            j = self.vocabulary_.get(word) if self.word_ngrams[0] == 1 else None
-            if j is not None:
-                got.append(j)
-            if self.char_ngrams:
-                cv = self.char_vocabulary_
-                got += [cv[g] for g in char_ngrams(word, *self.char_ngrams) if g in cv]
-            if len(word) <= _MAX_CHAR_WORD:  # a longer word (URL, hash, junk) would only pin memory here
-                if len(self._cache) >= _CACHE_LIMIT:
-                    self._cache.clear()
-                self._cache[word] = got
-        return got
+    # -- analysing -----------------------------------------------------------
+    def _segments(self, text: str) -> Iterator[tuple[list[str], int]]:
+        """``(tokens, start)``: the text's words from ``start`` on, and the words before that its n-grams need.
 
-    def _occurrences(self, tokens: Sequence[str], start: int = 0) -> list[int]:
-        """Feature occurrences of the words ``tokens[start:]`` and of the word n-grams ending among them."""
-        out: list[int] = []
-        cached = self._cache.get  # the hot loop: one dict look-up per word once the cache is warm
-        for w in islice(tokens, start, None):
-            got = cached(w)
-            out += got if got is not None else self._word_indices(w)
-        out += [j for j in map(self.vocabulary_.get, self._ngrams(tokens, start)) if j is not None]
-        return out
-
-    def indices(self, text: str) -> list[int]:
-        """Feature index of every feature occurrence in ``text`` (repeats count)."""
-        return self._occurrences(tokenize(text))
-
-    def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct features of ``text`` (ascending) and how often each occurs.
-
-        A long text is read piece by piece (see :func:`pieces`), so memory stays
-        proportional to the text.
-
-        >>> f = TextFeatures(min_df=1, char_ngrams=None).fit(["armed groups"])
-        >>> [c.tolist() for c in f.counts("armed armed groups")]
-        [[0, 1, 2], [2, 1, 1]]
+        A long text comes in pieces (see :func:`pieces`), each with the last words
+        of the piece before, so n-grams across a cut are counted once.
         """
         if len(text) <= _PIECE:
-            return np.unique(np.asarray(self.indices(text), dtype=np.int64), return_counts=True)
-        total = np.zeros(len(self.idf_), dtype=np.int64)
-        keep = self.word_ngrams[1] - 1  # the words before a cut that n-grams across it need
+            yield tokenize(text), 0
+            return
+        keep = self.word_ngrams[1] - 1
         context: list[str] = []
         for piece in pieces(text, _PIECE):
             tokens = context + tokenize(piece)
-            total += np.bincount(np.asarray(self._occurrences(tokens, len(context)), dtype=np.int64), minlength=len(total))
+            yield tokens, len(context)
             context = tokens[max(0, len(tokens) - keep) :]
-        feat = np.flatnonzero(total)
-        return feat, total[feat]
 
-    def weigh(self, doc: np.ndarray, feat: np.ndarray, counts: np.ndarray, n_docs: int) -> np.ndarray:
-        """TF-IDF values of feature counts.
+    def analyse(self, texts: Sequence[str]) -> Analysis:
+        """Count and weigh the words and word n-grams of a batch of texts.
 
-        ``doc``, ``feat`` and ``counts`` give each distinct (document, feature)
-        pair, grouped by document, and how often it occurs; returns their values,
-        with each block of each row at unit L2 norm.
+        >>> f = TextFeatures(min_df=1, char_ngrams=None).fit(["armed groups"])
+        >>> a = f.analyse(["armed armed groups"])
+        >>> a.words, [f.terms_[j] for j in a.word_block.col]
+        (['armed', 'groups'], ['armed', 'groups', 'armed groups'])
         """
-        val = (1.0 + np.log(counts)) * self.idf_[feat]
-        block = doc * 2 + (feat >= self.n_word_features_)
-        norms = np.sqrt(np.bincount(block, weights=val * val, minlength=2 * n_docs))
-        return val / norms[block]
+        index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
+        add = index.setdefault
+        known = self.vocabulary_.get
+        # Each text's distinct words and n-gram features, in order of first appearance, and how often each occurs.
+        word_ids: list[int] = []
+        word_counts: list[int] = []
+        term_ids: list[int] = []
+        term_counts: list[int] = []
+        word_runs: list[int] = []
+        term_runs: list[int] = []
+        for text in texts:
+            words: Counter = Counter()
+            terms: Counter = Counter()
+            for tokens, start in self._segments(text):
+                words.update(islice(tokens, start, None))
+                terms.update(map(known, self._ngrams(tokens, start)))
+            terms.pop(None, None)  # the n-grams that are no feature
+            word_ids += [add(w, len(index)) for w in words]
+            word_counts += words.values()
+            word_runs.append(len(words))
+            term_ids += terms
+            term_counts += terms.values()
+            term_runs.append(len(terms))
+        n_docs = len(texts)
+        docs = np.arange(n_docs)
+        wd, wi, wc = np.repeat(docs, word_runs), np.asarray(word_ids, dtype=np.int64), np.asarray(word_counts, dtype=np.float64)
+        td, ti, tc = np.repeat(docs, term_runs), np.asarray(term_ids, dtype=np.int64), np.asarray(term_counts, dtype=np.float64)
+        names = list(index)
+        unigram = np.array([known(w, -1) for w in names], dtype=np.int64)
+        # The word block: the words that are features, then the n-grams, regrouped by document.
+        is_feature = unigram[wi] >= 0
+        doc = np.concatenate([wd[is_feature], td])
+        col = np.concatenate([unigram[wi[is_feature]], ti])
+        counts = np.concatenate([wc[is_feature], tc])
+        if n_docs > 1:
+            order = np.argsort(doc, kind="stable")
+            doc, col, counts = doc[order], col[order], counts[order]
+        word_block = Weighted(n_docs, doc, col, _sublinear(counts, self.idf_[col], doc, n_docs))
+        if self.char_ngrams:
+            idf = np.full(len(names), self.unknown_idf_)
+            idf[unigram >= 0] = self.idf_[unigram[unigram >= 0]]
+            subwords = Weighted(n_docs, wd, wi, _sublinear(wc, idf[wi], wd, n_docs))
+        else:
+            subwords = Weighted(n_docs, wd[:0], wi[:0], np.zeros(0))
+        return Analysis(names, unigram, word_block, subwords)
 
-    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The lean path for one text: ``(feature indices, values)`` of its TF-IDF row."""
-        feat, counts = self.counts(text)
-        return feat, self.weigh(np.zeros(len(feat), dtype=np.int64), feat, counts, 1)
+    def subword_vectors(self, words: Sequence[str]) -> sp.csr_matrix:
+        """Each word's unit vector over the character n-gram features (rows), in the full feature space.
+
+        A word without a known character n-gram gets a row of zeros.
+
+        >>> f = TextFeatures(min_df=1).fit(["armed groups"])
+        >>> v = f.subword_vectors(["armed", "qqq"])
+        >>> np.diff(v.indptr).tolist(), round(float(v[0].multiply(v[0]).sum()), 6)
+        ([12, 0], 1.0)
+        """
+        cols: list[int] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        vocab = self.char_vocabulary_.get
+        for w in words:
+            grams = Counter(j for j in map(vocab, char_ngrams(w, *self.char_ngrams)) if j is not None) if self.char_ngrams else {}
+            cols += grams
+            counts += grams.values()
+            lengths.append(len(grams))
+        col = np.asarray(cols, dtype=np.int64)
+        row = np.repeat(np.arange(len(words)), lengths)
+        val = np.asarray(counts, dtype=np.float64) * self.idf_[col]
+        val /= np.sqrt(np.bincount(row, weights=val * val, minlength=len(words)))[row]
+        indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+        return sp.csr_matrix((val, col, indptr), shape=(len(words), len(self.idf_)))
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        # One flat list of occurrences and a CSR matrix of counts: scipy merges repeats row by
-        # row in C++, far cheaper than sorting every (document, feature) pair of the batch at once.
-        occurrences: list[int] = []
-        counted: list[tuple[int, np.ndarray]] = []  # (offset, counts) of long texts' distinct features
-        indptr = [0]
-        for t in texts:
-            if len(t) > _PIECE:  # counted piece by piece, so memory stays proportional to the text
-                feat, counts = self.counts(t)
-                counted.append((len(occurrences), counts))
-                occurrences += feat.tolist()
-            else:
-                occurrences += self.indices(t)
-            indptr.append(len(occurrences))
-        n_docs, n_features = len(indptr) - 1, len(self.idf_)
-        data = np.ones(len(occurrences))
-        for offset, counts in counted:
-            data[offset : offset + len(counts)] = counts
-        X = sp.csr_matrix((data, np.asarray(occurrences, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-                          shape=(n_docs, n_features))
-        X.sum_duplicates()
-        doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(X.indptr))
-        X.data = self.weigh(doc, X.indices.astype(np.int64), X.data, n_docs)
-        return X
+        a = self.analyse(list(texts))
+        X = a.word_block.matrix(len(self.idf_))
+        if self.char_ngrams:
+            X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words)
+        return X.tocsr()
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(self.terms_, dtype=object)
-
-

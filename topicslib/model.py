@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
@@ -19,13 +19,15 @@ from .errors import InputError, TaxonomyError, TopicslibError, TrainingError
 from .evaluation import Evaluation, score
 from .examples import (Example, _topics_of, check_trainable, examples_digest, indicator, labels_taxonomy, read_examples,
                        topic_counts)
-from .features import TextFeatures, pieces, tokenize
+from .features import Analysis, TextFeatures, _MAX_CHAR_WORD
 from .taxonomy import Taxonomy, Topic
 from .training import LOSSES, fit_linear
 
 log = logging.getLogger("topicslib")
 # Many texts are featurized this many characters at a time, so memory stays bounded however many there are.
 _BATCH_CHARS = 1_000_000
+# How many words outside the vocabulary keep their subword scores cached; then the cache starts afresh.
+_CACHE_LIMIT = 200_000
 
 
 class TermContribution(NamedTuple):
@@ -173,6 +175,7 @@ class TopicModel(BaseEstimator):
         self.intercept_ = fit.intercept
         self.thresholds_ = fit.thresholds
         self.multi_label_ = multi_label
+        self._reset_cache()
         cv = score(Y, self._decide(fit.oof_proba), ids, fit.thresholds)
         counts = topic_counts(examples)
         self.card_ = {
@@ -194,7 +197,7 @@ class TopicModel(BaseEstimator):
             raise TopicslibError("this TopicModel is not trained yet; call fit() or topicslib.train()")
 
     def _proba(self, logits: np.ndarray) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-np.clip(logits, -35.0, 35.0)))
+        p = expit(logits)
         if not self.multi_label_:
             p = p / p.sum(axis=-1, keepdims=True)
         return p
@@ -207,6 +210,64 @@ class TopicModel(BaseEstimator):
         out[rows, proba[rows].argmax(1)] = 1
         return out
 
+    def _reset_cache(self) -> None:
+        """Forget the per-word subword scores (after fitting or loading new weights)."""
+        n, k = self.features_.n_word_features_, len(self.intercept_)
+        # Row j: word feature j's subword share of each topic's log-odds, then 1 if it has a known char n-gram.
+        self._word_scores = np.zeros((n, k + 1))
+        self._word_scored = np.zeros(n, dtype=bool)  # set only after its row is written: safe under threads
+        self._unknown_words: dict[str, np.ndarray] = {}  # the same rows for words that are no feature
+
+    def _score_words(self, words: list[str]) -> np.ndarray:
+        """Rows of ``_word_scores`` for these words: subword vector times weights, and 1 if not all zero."""
+        U = self.features_.subword_vectors(words)
+        return np.column_stack([U @ self.coef_, np.diff(U.indptr) > 0])
+
+    def _subword_scores(self, a: Analysis) -> np.ndarray:
+        """Each word of ``a``: its subword share of every topic's log-odds, then 1 if it has a known char n-gram.
+
+        Worked out the first time a word is seen and kept: words that are
+        features in a table, others in a bounded cache.
+        """
+        scores = np.empty((len(a.words), len(self.intercept_) + 1))
+        feature = a.unigram >= 0
+        rows = a.unigram[feature]
+        new = rows[~self._word_scored[rows]]
+        if len(new):
+            new = np.unique(new)
+            self._word_scores[new] = self._score_words([self.features_.terms_[j] for j in new])
+            self._word_scored[new] = True
+        scores[feature] = self._word_scores[rows]
+        others = np.flatnonzero(~feature)
+        if len(others):
+            words = [a.words[i] for i in others]
+            cache = self._unknown_words
+            got = list(map(cache.get, words))
+            missing = [k for k, g in enumerate(got) if g is None]
+            if missing:
+                if len(cache) + len(missing) > _CACHE_LIMIT:
+                    cache.clear()
+                for k, row in zip(missing, self._score_words([words[k] for k in missing])):
+                    got[k] = row
+                    # a longer word (URL, hash, junk) would only pin memory
+                    if len(words[k]) <= _MAX_CHAR_WORD and len(cache) < _CACHE_LIMIT:
+                        cache[words[k]] = row
+            scores[others] = got
+        return scores
+
+    def _analyse(self, texts: Sequence[str]) -> tuple[Analysis, np.ndarray, np.ndarray, np.ndarray]:
+        """Analysis of a batch of texts, its words' subword scores, the log-odds and whether each text has a known term."""
+        a = self.features_.analyse(texts)
+        logits = a.word_block.dot(self.coef_)
+        known = np.bincount(a.word_block.doc, minlength=len(texts)) > 0
+        scores = np.zeros((len(a.words), len(self.intercept_) + 1))
+        if self.features_.char_ngrams:
+            scores = self._subword_scores(a)
+            sub = a.subwords.dot(scores)
+            logits += sub[:, :-1]
+            known |= sub[:, -1] > 0
+        return a, scores, logits + self.intercept_, known
+
     def _scores(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds and whether each text has any known term at all."""
         self._check_fitted()
@@ -214,9 +275,7 @@ class TopicModel(BaseEstimator):
         logits = np.empty((len(texts), len(self.intercept_)))
         known = np.empty(len(texts), dtype=bool)
         for batch in _batches(texts):
-            X = self.features_.transform(texts[batch])
-            logits[batch] = np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_
-            known[batch] = np.diff(X.indptr) > 0
+            _, _, logits[batch], known[batch] = self._analyse(texts[batch])
         return logits, known
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
@@ -239,25 +298,22 @@ class TopicModel(BaseEstimator):
         return self._decide(self.predict_proba(texts))
 
     def _topic_lists(self, proba: np.ndarray) -> list[list[TopicScore]]:
-        keep = self._decide(proba)
         ids = self.taxonomy_.ids
         out = []
-        for row, k in zip(proba, keep):
-            js = np.flatnonzero(k)
-            js = js[np.argsort(-row[js], kind="stable")]
-            out.append([TopicScore(ids[j], float(row[j])) for j in js])
+        for row, keep in zip(proba.tolist(), self._decide(proba).tolist()):
+            hits = sorted((-p, j) for j, (p, k) in enumerate(zip(row, keep)) if k)  # highest first, ties in topic order
+            out.append([TopicScore(ids[j], -p) for p, j in hits])
         return out
 
-    def _score_one(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The lean path for one text: its TF-IDF row ``(feat, val)`` and topic probabilities.
+    def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:
+        """The lean path for one text: its analysis, its words' subword scores and its topic probabilities.
 
         As in ``predict_proba``, a text without a known term scores 0 everywhere.
         """
         self._check_fitted()
-        feat, val = self.features_.transform_one(_check_text(text))
-        if not len(feat):
-            return feat, val, np.zeros(len(self.intercept_))
-        return feat, val, self._proba((val @ self.coef_[feat] + self.intercept_)[None, :])[0]
+        a, scores, logits, known = self._analyse([_check_text(text)])
+        proba = self._proba(logits)[0] if known[0] else np.zeros(len(self.intercept_))
+        return a, scores, proba
 
     def classify(self, text: str) -> list[TopicScore]:
         """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
@@ -275,31 +331,21 @@ class TopicModel(BaseEstimator):
         return DocumentResult(paras, aggregate(paras))
 
     # -- explanation ---------------------------------------------------------
-    def _term_contributions(self, text: str, feat: np.ndarray, val: np.ndarray, cols: list[int]) -> list[dict[str, float]]:
-        """Each term's share of each topic's log-odds; char n-grams are credited to the words that hold them.
+    def _term_contributions(self, a: Analysis, scores: np.ndarray, cols: list[int]) -> list[dict[str, float]]:
+        """Each term's share of each topic's log-odds, one dict per topic column in ``cols``.
 
-        ``feat`` and ``val`` are the text's TF-IDF row; one dict per topic column in ``cols``.
+        A word's share is its own weight (if it is a feature) plus its subword share.
         """
-        f = self.features_
-        # A word holds the same char n-grams wherever it occurs: count distinct words, not occurrences.
-        words = Counter(w for piece in pieces(text) for w in tokenize(piece))
-        char_hits = [(w, n, [j for j in f._word_indices(w) if j >= f.n_word_features_]) for w, n in words.items()]
-        occurrences: Counter = Counter()
-        for _, n, grams in char_hits:
-            for j in grams:
-                occurrences[j] += n
-        terms = f.terms_
+        terms = self.features_.terms_
+        names = [terms[j] for j in a.word_block.col.tolist()] + [a.words[i] for i in a.subwords.col.tolist()]
+        shares = np.concatenate([a.word_block.val[:, None] * self.coef_[a.word_block.col][:, cols],
+                                 a.subwords.val[:, None] * scores[a.subwords.col][:, cols]])
         result = []
-        for col in cols:
-            by_feature = dict(zip(feat.tolist(), (val * self.coef_[feat, col]).tolist()))
+        for k in range(len(cols)):
             out: dict[str, float] = {}
-            for j, c in by_feature.items():
-                if j < f.n_word_features_:
-                    out[terms[j]] = out.get(terms[j], 0.0) + c
-            for w, n, grams in char_hits:
-                share = n * sum(by_feature[j] / occurrences[j] for j in grams)
-                if share:
-                    out[w] = out.get(w, 0.0) + share
+            for name, c in zip(names, shares[:, k].tolist()):
+                if c:
+                    out[name] = out.get(name, 0.0) + c
             result.append(out)
         return result
 
@@ -315,11 +361,11 @@ class TopicModel(BaseEstimator):
         ids = list(self.taxonomy_.ids)
         if topic is not None and topic not in ids:
             raise TaxonomyError(f"unknown topic {topic!r}; this model has {', '.join(ids)}")
-        feat, val, proba = self._score_one(text)
+        a, scores, proba = self._score_one(text)
         chosen = [topic] if topic is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
         cols = [ids.index(t) for t in chosen]
         out = []
-        for t, j, contrib in zip(chosen, cols, self._term_contributions(text, feat, val, cols)):
+        for t, j, contrib in zip(chosen, cols, self._term_contributions(a, scores, cols)):
             top = sorted(contrib.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:top_n]
             out.append(Explanation(t, float(proba[j]), float(self.thresholds_[j]), float(self.intercept_[j]),
                                    [TermContribution(k, v) for k, v in top]))

@@ -25,7 +25,7 @@ from .features import TextFeatures
 from .taxonomy import Taxonomy
 
 FORMAT = "topicslib-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the subword block sums per-word vectors (1 counted char n-grams over the text)
 _ARRAYS = ("coef", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features")
@@ -150,8 +150,10 @@ def load_model(path: str | Path):
         raise _refuse(path, f"the model card has no valid format_version ({version!r}); {_retrain(meta)}")
     if version > FORMAT_VERSION:
         raise _refuse(path, f"written by topicslib {meta.get('topicslib_version', '?')} in model format {version}; "
-                            f"this topicslib ({__version__}) reads format {FORMAT_VERSION} or older: upgrade topicslib "
+                            f"this topicslib ({__version__}) reads format {FORMAT_VERSION}: upgrade topicslib "
                             "(pip install -U topicslib) or retrain the model with this version")
+    if version < FORMAT_VERSION:  # its weights were learned on other features: scoring with them would be wrong
+        raise _refuse(path, f"model format {version} predates this topicslib's format {FORMAT_VERSION}; {_retrain(meta)}")
     missing = [n for n in _ARRAYS if n not in arrays]
     if missing:
         raise _refuse(path, f"the model file lacks the arrays {', '.join(missing)}; {_retrain(meta)}")
@@ -196,6 +198,7 @@ def _rebuild(cls, meta: dict, arrays: dict):
     model.intercept_ = arrays["intercept"].astype(np.float64)
     model.thresholds_ = arrays["thresholds"].astype(np.float64)
     model.multi_label_ = bool(meta["multi_label"])
+    model._reset_cache()
     model.card_ = {k: v for k, v in meta.items() if k not in ("format", "format_version", "options", "taxonomy", "thresholds",
                                                              "topicslib_version", "sklearn_version", "numpy_version")}
     return model

@@ -27,13 +27,16 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-_TOKEN = re.compile(r"\b\w\w+\b")
+# Words of two or more word characters; the same tokens as scikit-learn's r"\b\w\w+\b" (a greedy run
+# of word characters starts and ends at a word boundary anyway), found twice as fast.
+_TOKEN = re.compile(r"\w\w+")
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Words longer than this are URLs, hashes or junk: no character n-grams.
 _MAX_CHAR_WORD = 30
-# A text longer than this many characters is read in pieces, so that its tokens never all
-# sit in memory at once: memory stays proportional to its distinct words and n-grams.
+# A text longer than this many characters is read in pieces, and a batch's tokens are counted
+# every _FLUSH tokens: memory stays proportional to the distinct words and n-grams, not the text.
+_FLUSH = 1 << 20
 _PIECE = 100_000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
 
@@ -80,6 +83,77 @@ def char_ngrams(word: str, lo: int, hi: int) -> list[str]:
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
 
 
+def _tally(doc: np.ndarray, item: np.ndarray, first: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Distinct ``(doc, item)`` pairs with how often each occurs and where it first does.
+
+    ``first`` holds each occurrence's position (``counts``: how many times it
+    stands for). Pairs come in order of first position, then item: the order
+    within a document depends on that document alone, not on its batch.
+
+    >>> [a.tolist() for a in _tally(np.array([0, 0, 0]), np.array([7, 5, 7]), np.arange(3))]
+    [[0, 0], [7, 5], [2, 1], [0, 1]]
+    """
+    width = int(item.max()) + 1 if len(item) else 1
+    key = doc * width + item
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.zeros(0, np.int64)
+    n = np.diff(np.append(starts, len(key))) if counts is None else np.add.reduceat(counts[order], starts) if len(key) else counts
+    first = np.minimum.reduceat(first[order], starts) if len(key) else first
+    key = key[starts]
+    by = np.lexsort((key % width, first))
+    return key[by] // width, key[by] % width, n[by], first[by]
+
+
+class NgramIndex:
+    """The word n-gram features (n >= 2) as integer keys, so that a batch's n-grams are found in numpy.
+
+    A level-n key is (id of the n-gram's first n-1 words at level n-1) x
+    (number of words) + (id of its last word); each level's keys are sorted.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], lo: int, hi: int):
+        grams = [t.split(" ") for t in vocabulary if " " in t]
+        self.word_id = {w: i for i, w in enumerate(sorted({w for g in grams for w in g}))}
+        self.lo = max(lo, 2)
+        self.levels: list[tuple[np.ndarray, np.ndarray]] = []  # per n = 2, 3, ...: (sorted keys, feature or -1)
+        width = len(self.word_id)
+        prev = {(w,): i for w, i in self.word_id.items()}
+        for n in range(2, hi + 1):
+            keyed = sorted((prev[p[:-1]] * width + self.word_id[p[-1]], p) for p in {tuple(g[:n]) for g in grams if len(g) >= n})
+            self.levels.append((np.array([k for k, _ in keyed], dtype=np.int64),
+                                np.array([vocabulary.get(" ".join(p), -1) for _, p in keyed], dtype=np.int64)))
+            prev = {p: i for i, (_, p) in enumerate(keyed)}
+
+    def find(self, word: np.ndarray, doc: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """The n-gram features in a token sequence: ``(position of the last word, feature)`` per occurrence.
+
+        ``word`` holds each token's id in ``word_id`` (-1 for none), ``doc`` its
+        document; only n-grams inside one document that end at ``start`` or
+        later count (the tokens before are context).
+        """
+        ends, feats = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        width, prefix = len(self.word_id), word
+        for n, (keys, feature) in enumerate(self.levels, start=2):
+            k = len(word) - n + 1
+            if k <= 0 or not len(keys):
+                break
+            last = word[n - 1 :]
+            key = prefix[:k] * width + last
+            at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            hit = (prefix[:k] >= 0) & (last >= 0) & (doc[:k] == doc[n - 1 :]) & (keys[at] == key)
+            prefix = np.where(hit, at, -1)
+            if n >= self.lo:
+                i = np.flatnonzero(hit & (feature[at] >= 0))
+                i = i[i + n - 1 >= start]
+                ends.append(i + n - 1)
+                feats.append(feature[at[i]])
+        return np.concatenate(ends), np.concatenate(feats)
+
+
+_FIRST = np.zeros(1, dtype=np.intp)
+
+
 def row_sums(doc: np.ndarray, values: np.ndarray, n_docs: int) -> np.ndarray:
     """Sum the rows of ``values`` that belong to each document; ``doc`` is sorted.
 
@@ -89,6 +163,8 @@ def row_sums(doc: np.ndarray, values: np.ndarray, n_docs: int) -> np.ndarray:
     >>> row_sums(np.array([0, 0, 2]), np.array([[1.0], [2.0], [5.0]]), 3).ravel().tolist()
     [3.0, 0.0, 5.0]
     """
+    if n_docs == 1 and len(doc):  # the latency of one text: one segment, no grouping
+        return np.add.reduceat(values, _FIRST, axis=0)
     out = np.zeros((n_docs, values.shape[1]))
     if len(doc):
         starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
@@ -111,8 +187,6 @@ class Weighted:
 
     def dot(self, rows: np.ndarray) -> np.ndarray:
         """``matrix() @ rows`` for a dense ``rows``, without building the sparse matrix."""
-        if self.n_docs == 1:  # the single-text path: one product, no grouping
-            return (self.val @ rows[self.col])[None, :]
         return row_sums(self.doc, self.val[:, None] * rows[self.col], self.n_docs)
 
 
@@ -129,8 +203,6 @@ class Analysis:
 def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
     """Sublinear TF-IDF values, each document's at unit L2 norm."""
     val = (1.0 + np.log(counts)) * idf
-    if n_docs == 1:
-        return val / np.sqrt(val @ val) if len(val) else val
     norms = np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs))
     return val / norms[doc]
 
@@ -223,21 +295,11 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return f
 
     # -- analysing -----------------------------------------------------------
-    def _segments(self, text: str) -> Iterator[tuple[list[str], int]]:
-        """``(tokens, start)``: the text's words from ``start`` on, and the words before that its n-grams need.
-
-        A long text comes in pieces (see :func:`pieces`), each with the last words
-        of the piece before, so n-grams across a cut are counted once.
-        """
-        if len(text) <= _PIECE:
-            yield tokenize(text), 0
-            return
-        keep = self.word_ngrams[1] - 1
-        context: list[str] = []
-        for piece in pieces(text, _PIECE):
-            tokens = context + tokenize(piece)
-            yield tokens, len(context)
-            context = tokens[max(0, len(tokens) - keep) :]
+    def _ngram_index(self) -> NgramIndex:
+        index = getattr(self, "_ngram_index_", None)
+        if index is None:  # built on first use, so loading a model stays quick; two threads may both build it
+            index = self._ngram_index_ = NgramIndex(self.vocabulary_, *self.word_ngrams)
+        return index
 
     def analyse(self, texts: Sequence[str]) -> Analysis:
         """Count and weigh the words and word n-grams of a batch of texts.
@@ -245,45 +307,23 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         >>> f = TextFeatures(min_df=1, char_ngrams=None).fit(["armed groups"])
         >>> a = f.analyse(["armed armed groups"])
         >>> a.words, [f.terms_[j] for j in a.word_block.col]
-        (['armed', 'groups'], ['armed', 'groups', 'armed groups'])
+        (['armed', 'groups'], ['armed', 'armed groups', 'groups'])
         """
-        index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
-        add = index.setdefault
-        known = self.vocabulary_.get
-        # Each text's distinct words and n-gram features, in order of first appearance, and how often each occurs.
-        word_ids: list[int] = []
-        word_counts: list[int] = []
-        term_ids: list[int] = []
-        term_counts: list[int] = []
-        word_runs: list[int] = []
-        term_runs: list[int] = []
-        for text in texts:
-            words: Counter = Counter()
-            terms: Counter = Counter()
-            for tokens, start in self._segments(text):
-                words.update(islice(tokens, start, None))
-                terms.update(map(known, self._ngrams(tokens, start)))
-            terms.pop(None, None)  # the n-grams that are no feature
-            word_ids += [add(w, len(index)) for w in words]
-            word_counts += words.values()
-            word_runs.append(len(words))
-            term_ids += terms
-            term_counts += terms.values()
-            term_runs.append(len(terms))
+        if len(texts) == 1 and len(texts[0]) <= _PIECE:
+            names, counts = self._count_one(texts[0])
+        else:
+            names, counts = self._count_many(texts)
+        wd, wi, wc, td, ti, tc = counts
         n_docs = len(texts)
-        docs = np.arange(n_docs)
-        wd, wi, wc = np.repeat(docs, word_runs), np.asarray(word_ids, dtype=np.int64), np.asarray(word_counts, dtype=np.float64)
-        td, ti, tc = np.repeat(docs, term_runs), np.asarray(term_ids, dtype=np.int64), np.asarray(term_counts, dtype=np.float64)
-        names = list(index)
+        known = self.vocabulary_.get
         unigram = np.array([known(w, -1) for w in names], dtype=np.int64)
-        # The word block: the words that are features, then the n-grams, regrouped by document.
+        # The word block: the words that are features and the n-grams.
         is_feature = unigram[wi] >= 0
         doc = np.concatenate([wd[is_feature], td])
         col = np.concatenate([unigram[wi[is_feature]], ti])
         counts = np.concatenate([wc[is_feature], tc])
-        if n_docs > 1:
-            order = np.argsort(doc, kind="stable")
-            doc, col, counts = doc[order], col[order], counts[order]
+        order = np.lexsort((col, doc))  # by feature within a text: its sum is the same on any path, in any batch
+        doc, col, counts = doc[order], col[order], counts[order]
         word_block = Weighted(n_docs, doc, col, _sublinear(counts, self.idf_[col], doc, n_docs))
         if self.char_ngrams:
             idf = np.full(len(names), self.unknown_idf_)
@@ -292,6 +332,64 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         else:
             subwords = Weighted(n_docs, wd[:0], wi[:0], np.zeros(0))
         return Analysis(names, unigram, word_block, subwords)
+
+    def _count_one(self, text: str) -> tuple[list[str], tuple[np.ndarray, ...]]:
+        """``_count_many`` for one text of one piece, in a few dictionary passes: the latency of ``classify``."""
+        tokens = tokenize(text)
+        words = Counter(tokens)
+        terms = Counter(map(self.vocabulary_.get, self._ngrams(tokens)))
+        terms.pop(None, None)  # the n-grams that are no feature
+        n, m = len(words), len(terms)
+        return list(words), (np.zeros(n, np.int64), np.arange(n), np.fromiter(words.values(), np.int64, n),
+                             np.zeros(m, np.int64), np.fromiter(terms, np.int64, m), np.fromiter(terms.values(), np.int64, m))
+
+    def _count_many(self, texts: Sequence[str]) -> tuple[list[str], tuple[np.ndarray, ...]]:
+        """The batch's distinct words, and ``(doc, word, count)`` and ``(doc, n-gram feature, count)`` triples.
+
+        Each text's words come in order of first appearance; tokens are looked up
+        once and the n-grams found in numpy (see :class:`NgramIndex`).
+        """
+        ngrams = self._ngram_index()
+        index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
+        in_ngrams: list[int] = []  # each of them: its id among the words of n-gram features, or -1
+        tokens: list[str] = []
+        runs: list[tuple[int, int]] = []  # (document, number of tokens) of each text or piece in ``tokens``
+        counted: list[tuple[np.ndarray, ...]] = []
+        context = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # (document, word) of the last tokens counted
+        offset = 0
+
+        def count() -> None:
+            nonlocal context, offset
+            new = [w for w in dict.fromkeys(tokens) if w not in index]
+            index.update(zip(new, range(len(index), len(index) + len(new))))
+            in_ngrams.extend(ngrams.word_id.get(w, -1) for w in new)
+            word = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            doc = np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)
+            position = np.arange(offset, offset + len(tokens))
+            doc_all = np.concatenate([context[0], doc])
+            word_all = np.concatenate([context[1], np.asarray(in_ngrams, dtype=np.int64)[word]])
+            end, feature = ngrams.find(word_all, doc_all, len(context[0]))
+            counted.append((*_tally(doc, word, position), *_tally(doc_all[end], feature, end - len(context[0]) + offset)))
+            keep = max(0, len(doc_all) - self.word_ngrams[1] + 1)
+            context = (doc_all[keep:], word_all[keep:])
+            offset += len(tokens)
+            tokens.clear()
+            runs.clear()
+
+        for d, text in enumerate(texts):
+            for piece in pieces(text) if len(text) > _PIECE else (text,):
+                got = tokenize(piece)
+                tokens += got
+                runs.append((d, len(got)))
+                if len(tokens) >= _FLUSH:
+                    count()
+        count()
+        if len(counted) == 1:
+            wd, wi, wc, _, td, ti, tc, _ = counted[0]
+        else:  # a long text, or a large batch: pairs seen in several rounds are added up
+            wd, wi, wc, _ = _tally(*(np.concatenate([c[k] for c in counted]) for k in (0, 1, 3, 2)))
+            td, ti, tc, _ = _tally(*(np.concatenate([c[k] for c in counted]) for k in (4, 5, 7, 6)))
+        return list(index), (wd, wi, wc, td, ti, tc)
 
     def subword_vectors(self, words: Sequence[str]) -> sp.csr_matrix:
         """Each word's unit vector over the character n-gram features (rows), in the full feature space.

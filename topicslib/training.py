@@ -21,8 +21,10 @@ from sklearn.svm import LinearSVC
 
 LOSSES = ("svm", "logistic")
 # SCut.FBR (Yang, 2001): a cut whose out-of-fold F1 is this poor comes from too few
-# positives to trust; such a topic keeps the calibrated 0.5 instead.
+# positives to trust; such a topic falls back to a rank cut (see fallback_threshold).
 _MIN_TRUSTED_F1 = 0.3
+# The fallback cut lets through this many out-of-fold negatives per positive of the topic.
+_FALLBACK_NEGATIVES_PER_POSITIVE = 3
 
 
 @dataclass(frozen=True)
@@ -127,12 +129,39 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
     return float(a), float(b)
 
 
+def _logit(q: float, eps: float) -> float:
+    """log(q / (1 - q)), with q kept ``eps`` away from 0 and 1."""
+    q = min(max(q, eps), 1 - eps)
+    return float(np.log(q / (1 - q)))
+
+
+def fallback_threshold(proba: np.ndarray, y: np.ndarray) -> float:
+    """A rank cut for a topic whose F1 cut is not trusted: accept what outscores all but a few negatives.
+
+    With few positives a linear model scores every paragraph low and close
+    together, so no fixed probability (such as 0.5) separates anything; the
+    topic's new positives still rank near the top. The cut lets through
+    ``_FALLBACK_NEGATIVES_PER_POSITIVE`` out-of-fold negatives per positive,
+    placed half-way (in log-odds) between the last negative let through and the next.
+
+    >>> round(fallback_threshold(np.array([0.9, 0.5, 0.4, 0.3, 0.2, 0.1]), np.array([0, 0, 0, 1, 0, 0])), 4)
+    0.2899
+    """
+    neg = np.sort(proba[y == 0])[::-1]
+    j = int(_FALLBACK_NEGATIVES_PER_POSITIVE * max(int(y.sum()), 1))
+    if len(neg) <= j:
+        return 0.5
+    # No rounding here: on a large set the cut can be as small as 1e-4.
+    return float(1.0 / (1.0 + np.exp(-(_logit(neg[j - 1], 1e-12) + _logit(neg[j], 1e-12)) / 2)))
+
+
 def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:
     """The probability threshold that maximises F1 on ``(proba, y)``.
 
     Placed half-way (in log-odds) between the best cut and the next lower
     score, so a new paragraph scoring like the weakest accepted positive is
-    still accepted. Where no cut finds a positive, the calibrated 0.5 stands.
+    still accepted. Where the best cut's F1 is below ``_MIN_TRUSTED_F1`` (too
+    few positives to trust it), :func:`fallback_threshold` decides.
 
     >>> best_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 0, 0]))
     0.56697
@@ -147,11 +176,9 @@ def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:
     f1 = np.where(last, f1, -1.0)
     i = int(np.argmax(f1))
     if f1[i] < _MIN_TRUSTED_F1:
-        return 0.5
-    lo, hi = 1e-6, 1 - 1e-6
-    z = lambda q: np.log(np.clip(q, lo, hi) / (1 - np.clip(q, lo, hi)))  # noqa: E731
-    below = p[i + 1] if i + 1 < len(p) else lo
-    mid = (z(p[i]) + z(below)) / 2
+        return fallback_threshold(proba, y)
+    below = p[i + 1] if i + 1 < len(p) else 0.0
+    mid = (_logit(p[i], 1e-6) + _logit(below, 1e-6)) / 2
     return float(round(1.0 / (1.0 + np.exp(-mid)), 6))
 
 

@@ -377,7 +377,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             runs.clear()
 
         for d, text in enumerate(texts):
-            for piece in pieces(text) if len(text) > _PIECE else (text,):
+            for piece in pieces(text, _PIECE) if len(text) > _PIECE else (text,):
                 got = tokenize(piece)
                 tokens += got
                 runs.append((d, len(got)))

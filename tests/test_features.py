@@ -1,0 +1,83 @@
+"""The feature extractor: tokens, word n-grams found by integer keys, the two counting paths, subwords."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import topicslib
+from topicslib import features
+from topicslib.features import TextFeatures, tokenize
+
+WORDS = ["armed", "groups", "crossed", "the", "border", "coca", "crops", "fell", "in", "putumayo", "a", "b2", "migrants"]
+TRAIN = [
+    "armed groups crossed the border", "the armed groups crossed the river", "coca crops fell in putumayo",
+    "coca crops fell again", "migrants crossed the border", "the border armed groups", "armed groups crossed",
+]
+TEXTS = st.lists(st.sampled_from(WORDS + [" ", ", ", "\n", "é", "Ünïcode"]), max_size=40).map(" ".join)
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _string_counts(f: TextFeatures, text: str) -> Counter:
+    """Word-block feature counts the plain way: join each n-gram and look it up."""
+    tokens = tokenize(text)
+    grams = list(tokens) if f.word_ngrams[0] == 1 else []
+    return Counter(j for j in map(f.vocabulary_.get, grams + list(f._ngrams(tokens))) if j is not None)
+
+
+def _entries(a, doc: int) -> tuple[list, list, list, list]:
+    wb, sw = a.word_block, a.subwords
+    return (wb.col[wb.doc == doc].tolist(), wb.val[wb.doc == doc].tolist(),
+            [a.words[i] for i in sw.col[sw.doc == doc]], sw.val[sw.doc == doc].tolist())
+
+
+@pytest.mark.parametrize("ngrams", [(1, 2), (1, 3), (2, 3)])
+@SETTINGS
+@given(texts=st.lists(TEXTS, min_size=1, max_size=5))
+def test_ngrams_found_by_keys_are_the_joined_ngrams(ngrams, texts):
+    f = TextFeatures(word_ngrams=ngrams, min_df=1).fit(TRAIN)
+    a = f.analyse(texts)
+    for d, text in enumerate(texts):
+        want = _string_counts(f, text)
+        assert sorted(a.word_block.col[a.word_block.doc == d].tolist()) == sorted(want)
+        # one text alone (the Counter path) and inside a batch (the numpy path): the same entries, the same bits
+        assert _entries(f.analyse([text]), 0) == _entries(a, d)
+
+
+def test_ngrams_across_pieces_and_counting_rounds_are_counted_once(monkeypatch):
+    f = TextFeatures(word_ngrams=(1, 3), min_df=1).fit(TRAIN)
+    text = "armed groups crossed the border, " * 40
+    whole = _entries(f.analyse([text]), 0)
+    monkeypatch.setattr(features, "_PIECE", 12)  # a piece of about two words ...
+    monkeypatch.setattr(features, "_FLUSH", 3)  # ... counted on its own: trigrams straddle the rounds
+    assert _entries(f.analyse([text]), 0) == whole
+    assert _entries(f.analyse(["coca crops", text]), 1) == whole
+
+
+@SETTINGS
+@given(text=st.text(st.characters(exclude_categories=["Cs"]), max_size=200))
+def test_tokens_are_scikit_learns(text):
+    assert tokenize(text) == re.findall(r"\b\w\w+\b", features.normalize(text))
+
+
+def test_subword_vectors_are_unit_and_carry_unseen_words():
+    f = TextFeatures(min_df=1).fit(TRAIN)
+    U = f.subword_vectors(["migrants", "migrantes", "zzzz"])
+    norms = np.sqrt(np.asarray(U.multiply(U).sum(1)).ravel())
+    assert norms[:2] == pytest.approx([1.0, 1.0]) and norms[2] == 0.0
+    assert U.indices.min() >= f.n_word_features_  # subword columns only
+    # an unseen inflection shares most of its n-grams with the word it comes from
+    assert (U[0] @ U[1].T).toarray()[0, 0] > 0.5
+
+
+def test_an_unseen_inflection_still_scores_through_its_subwords():
+    model = topicslib.train([{"text": t, "topics": ["security"] if "armed" in t else []} for t in TRAIN],
+                            min_df=1, folds=2, min_examples=1)
+    assert "armedd" not in model.features_.vocabulary_
+    logit = model.decision_function(["armedd"])[0, 0]
+    assert logit > model.decision_function(["zzzzzz"])[0, 0]

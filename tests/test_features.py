@@ -67,7 +67,7 @@ def test_tokens_are_scikit_learns(text):
 
 def test_subword_vectors_are_unit_and_carry_unseen_words():
     f = TextFeatures(min_df=1).fit(TRAIN)
-    U = f.subword_vectors(["migrants", "migrantes", "zzzz"])
+    U = f.subword_vectors(["migrants", "migrantes", "zzzz"]).matrix(len(f.idf_))
     norms = np.sqrt(np.asarray(U.multiply(U).sum(1)).ravel())
     assert norms[:2] == pytest.approx([1.0, 1.0]) and norms[2] == 0.0
     assert U.indices.min() >= f.n_word_features_  # subword columns only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -129,3 +130,23 @@ def test_a_failing_write_leaves_the_previous_model_and_no_temp_files(tmp_path, s
         tiny_model.save(saved)
     assert saved.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_weights_are_kept_in_half_precision_and_reload_exactly(saved, tiny_model):
+    with np.load(saved, allow_pickle=False) as z:
+        assert z["coef"].dtype == np.float16  # training rounds them, so nothing is lost
+    again = topicslib.load_model(saved)
+    assert np.array_equal(again.coef_, tiny_model.coef_)
+    texts = ["Coca cultivation fell.", "Migrants crossed the border.", ""]
+    assert np.array_equal(again.predict_proba(texts), tiny_model.predict_proba(texts))
+
+
+def test_weights_beyond_half_precision_keep_single_precision(tmp_path, tiny_model):
+    from topicslib.model import _stored_precision
+
+    big = tiny_model.coef_.astype(np.float64) * 0 + 1e6 + 0.5
+    assert _stored_precision(big).dtype == np.float32 and np.array_equal(_stored_precision(big), big.astype(np.float32))
+    model = copy.deepcopy(tiny_model)  # the fixture is shared
+    model.coef_ = _stored_precision(big)
+    with np.load(model.save(tmp_path / "big.npz"), allow_pickle=False) as z:
+        assert z["coef"].dtype == np.float32

@@ -200,11 +200,14 @@ class Analysis:
     subwords: Weighted  # columns: ``words``
 
 
+def _unit(val: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """``val`` scaled so that each document's values have unit L2 norm."""
+    return val / np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs))[doc]
+
+
 def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
     """Sublinear TF-IDF values, each document's at unit L2 norm."""
-    val = (1.0 + np.log(counts)) * idf
-    norms = np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs))
-    return val / norms[doc]
+    return _unit((1.0 + np.log(counts)) * idf, doc, n_docs)
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
@@ -309,42 +312,48 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         >>> a.words, [f.terms_[j] for j in a.word_block.col]
         (['armed', 'groups'], ['armed', 'armed groups', 'groups'])
         """
-        if len(texts) == 1 and len(texts[0]) <= _PIECE:
-            names, counts = self._count_one(texts[0])
-        else:
-            names, counts = self._count_many(texts)
-        wd, wi, wc, td, ti, tc = counts
+        one = len(texts) == 1 and len(texts[0]) <= _PIECE
+        names, unigram, (bd, bc, bn), (wd, wi, wn) = self._count_one(texts[0]) if one else self._count_many(texts)
         n_docs = len(texts)
-        known = self.vocabulary_.get
-        unigram = np.array([known(w, -1) for w in names], dtype=np.int64)
-        # The word block: the words that are features and the n-grams.
-        is_feature = unigram[wi] >= 0
-        doc = np.concatenate([wd[is_feature], td])
-        col = np.concatenate([unigram[wi[is_feature]], ti])
-        counts = np.concatenate([wc[is_feature], tc])
-        order = np.lexsort((col, doc))  # by feature within a text: its sum is the same on any path, in any batch
-        doc, col, counts = doc[order], col[order], counts[order]
-        word_block = Weighted(n_docs, doc, col, _sublinear(counts, self.idf_[col], doc, n_docs))
+        word_block = Weighted(n_docs, bd, bc, _sublinear(bn, self.idf_[bc], bd, n_docs))
         if self.char_ngrams:
             idf = np.full(len(names), self.unknown_idf_)
             idf[unigram >= 0] = self.idf_[unigram[unigram >= 0]]
-            subwords = Weighted(n_docs, wd, wi, _sublinear(wc, idf[wi], wd, n_docs))
+            subwords = Weighted(n_docs, wd, wi, _sublinear(wn, idf[wi], wd, n_docs))
         else:
             subwords = Weighted(n_docs, wd[:0], wi[:0], np.zeros(0))
         return Analysis(names, unigram, word_block, subwords)
 
-    def _count_one(self, text: str) -> tuple[list[str], tuple[np.ndarray, ...]]:
+    def _word_block(self, unigram: np.ndarray, words: tuple[np.ndarray, ...], terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """``(doc, column, count)`` of the word block: the words that are features, and the n-gram features.
+
+        Ordered by feature within each text, so a text's sums come out the same on
+        either counting path and in any batch.
+        """
+        wd, wi, wn = words
+        feature = unigram[wi] >= 0
+        doc = np.concatenate([wd[feature], terms[0]])
+        col = np.concatenate([unigram[wi[feature]], terms[1]])
+        order = np.lexsort((col, doc))
+        return doc[order], col[order], np.concatenate([wn[feature], terms[2]])[order]
+
+    def _count_one(self, text: str) -> tuple:
         """``_count_many`` for one text of one piece, in a few dictionary passes: the latency of ``classify``."""
         tokens = tokenize(text)
         words = Counter(tokens)
         terms = Counter(map(self.vocabulary_.get, self._ngrams(tokens)))
         terms.pop(None, None)  # the n-grams that are no feature
+        known = self.vocabulary_.get
+        names = list(words)
         n, m = len(words), len(terms)
-        return list(words), (np.zeros(n, np.int64), np.arange(n), np.fromiter(words.values(), np.int64, n),
-                             np.zeros(m, np.int64), np.fromiter(terms, np.int64, m), np.fromiter(terms.values(), np.int64, m))
+        unigram = np.array([known(w, -1) for w in names], dtype=np.int64)
+        counted = (np.zeros(n, np.int64), np.arange(n), np.fromiter(words.values(), np.int64, n))
+        grams = (np.zeros(m, np.int64), np.fromiter(terms, np.int64, m), np.fromiter(terms.values(), np.int64, m))
+        return names, unigram, self._word_block(unigram, counted, grams), counted
 
-    def _count_many(self, texts: Sequence[str]) -> tuple[list[str], tuple[np.ndarray, ...]]:
-        """The batch's distinct words, and ``(doc, word, count)`` and ``(doc, n-gram feature, count)`` triples.
+    def _count_many(self, texts: Sequence[str]) -> tuple:
+        """The batch's distinct words, their word-block columns (-1: none), the word block's
+        ``(doc, column, count)`` and each text's ``(doc, word, count)``.
 
         Each text's words come in order of first appearance; tokens are looked up
         once and the n-grams found in numpy (see :class:`NgramIndex`).
@@ -389,15 +398,17 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         else:  # a long text, or a large batch: pairs seen in several rounds are added up
             wd, wi, wc, _ = _tally(*(np.concatenate([c[k] for c in counted]) for k in (0, 1, 3, 2)))
             td, ti, tc, _ = _tally(*(np.concatenate([c[k] for c in counted]) for k in (4, 5, 7, 6)))
-        return list(index), (wd, wi, wc, td, ti, tc)
+        known = self.vocabulary_.get
+        unigram = np.array([known(w, -1) for w in index], dtype=np.int64)
+        return list(index), unigram, self._word_block(unigram, (wd, wi, wc), (td, ti, tc)), (wd, wi, wc)
 
-    def subword_vectors(self, words: Sequence[str]) -> sp.csr_matrix:
-        """Each word's unit vector over the character n-gram features (rows), in the full feature space.
+    def subword_vectors(self, words: Sequence[str]) -> Weighted:
+        """Each word's unit vector over the character n-gram features (one row per word, full feature space).
 
         A word without a known character n-gram gets a row of zeros.
 
         >>> f = TextFeatures(min_df=1).fit(["armed groups"])
-        >>> v = f.subword_vectors(["armed", "qqq"])
+        >>> v = f.subword_vectors(["armed", "qqq"]).matrix(len(f.idf_))
         >>> np.diff(v.indptr).tolist(), round(float(v[0].multiply(v[0]).sum()), 6)
         ([12, 0], 1.0)
         """
@@ -406,22 +417,20 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         lengths: list[int] = []
         vocab = self.char_vocabulary_.get
         for w in words:
-            grams = Counter(j for j in map(vocab, char_ngrams(w, *self.char_ngrams)) if j is not None) if self.char_ngrams else {}
+            grams = Counter(map(vocab, char_ngrams(w, *self.char_ngrams))) if self.char_ngrams else Counter()
+            grams.pop(None, None)  # n-grams that are no feature
             cols += grams
             counts += grams.values()
             lengths.append(len(grams))
         col = np.asarray(cols, dtype=np.int64)
         row = np.repeat(np.arange(len(words)), lengths)
-        val = np.asarray(counts, dtype=np.float64) * self.idf_[col]
-        val /= np.sqrt(np.bincount(row, weights=val * val, minlength=len(words)))[row]
-        indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
-        return sp.csr_matrix((val, col, indptr), shape=(len(words), len(self.idf_)))
+        return Weighted(len(words), row, col, _unit(np.asarray(counts, dtype=np.float64) * self.idf_[col], row, len(words)))
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         a = self.analyse(list(texts))
         X = a.word_block.matrix(len(self.idf_))
         if self.char_ngrams:
-            X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words)
+            X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words).matrix(len(self.idf_))
         return X.tocsr()
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

@@ -2,7 +2,7 @@
 read without pickle, so opening someone else's model never runs their code.
 
 Layout: ``meta`` (UTF-8 JSON: format version, options, taxonomy, card),
-``coef``, ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
+``coef`` (float16 when exact, else float32), ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
 newline-joined UTF-8 (``word_terms``, ``char_terms``). A ``<name>.card.json``
 beside the file repeats the card for people; loading reads only the model file.
 """
@@ -52,6 +52,14 @@ def model_card(model) -> dict:
     }
 
 
+def _smallest_exact(a: np.ndarray) -> np.ndarray:
+    """``a`` as float16 when that loses nothing (training rounds the weights so), else as float32."""
+    if np.abs(a).max(initial=0.0) > np.finfo(np.float16).max:
+        return a.astype(np.float32)
+    half = a.astype(np.float16)
+    return half if np.array_equal(half.astype(a.dtype), a) else a.astype(np.float32)
+
+
 def _text_array(lines: list[str]) -> np.ndarray:
     return np.frombuffer("\n".join(lines).encode("utf-8"), dtype=np.uint8)
 
@@ -77,7 +85,7 @@ def save_model(model, path: str | Path) -> Path:
     f = model.features_
     card = model_card(model)
     arrays = {
-        "coef": model.coef_.astype(np.float32),
+        "coef": _smallest_exact(model.coef_),
         "intercept": np.asarray(model.intercept_, np.float64),
         "thresholds": np.asarray(model.thresholds_, np.float64),
         "idf": np.asarray(f.idf_, np.float64),

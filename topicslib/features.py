@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, count, filterfalse, islice, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,28 +81,6 @@ def char_ngrams(word: str, lo: int, hi: int) -> list[str]:
         return []
     w = f" {word} "
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
-
-
-def _tally(doc: np.ndarray, item: np.ndarray, first: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Distinct ``(doc, item)`` pairs with how often each occurs and where it first does.
-
-    ``first`` holds each occurrence's position (``counts``: how many times it
-    stands for). Pairs come in order of first position, then item: the order
-    within a document depends on that document alone, not on its batch.
-
-    >>> [a.tolist() for a in _tally(np.array([0, 0, 0]), np.array([7, 5, 7]), np.arange(3))]
-    [[0, 0], [7, 5], [2, 1], [0, 1]]
-    """
-    width = int(item.max()) + 1 if len(item) else 1
-    key = doc * width + item
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.zeros(0, np.int64)
-    n = np.diff(np.append(starts, len(key))) if counts is None else np.add.reduceat(counts[order], starts) if len(key) else counts
-    first = np.minimum.reduceat(first[order], starts) if len(key) else first
-    key = key[starts]
-    by = np.lexsort((key % width, first))
-    return key[by] // width, key[by] % width, n[by], first[by]
 
 
 class NgramIndex:
@@ -324,19 +302,6 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             subwords = Weighted(n_docs, wd[:0], wi[:0], np.zeros(0))
         return Analysis(names, unigram, word_block, subwords)
 
-    def _word_block(self, unigram: np.ndarray, words: tuple[np.ndarray, ...], terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-        """``(doc, column, count)`` of the word block: the words that are features, and the n-gram features.
-
-        Ordered by feature within each text, so a text's sums come out the same on
-        either counting path and in any batch.
-        """
-        wd, wi, wn = words
-        feature = unigram[wi] >= 0
-        doc = np.concatenate([wd[feature], terms[0]])
-        col = np.concatenate([unigram[wi[feature]], terms[1]])
-        order = np.lexsort((col, doc))
-        return doc[order], col[order], np.concatenate([wn[feature], terms[2]])[order]
-
     def _count_one(self, text: str) -> tuple:
         """``_count_many`` for one text of one piece, in a few dictionary passes: the latency of ``classify``."""
         tokens = tokenize(text)
@@ -345,62 +310,69 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         terms.pop(None, None)  # the n-grams that are no feature
         known = self.vocabulary_.get
         names = list(words)
-        n, m = len(words), len(terms)
+        n = len(names)
         unigram = np.array([known(w, -1) for w in names], dtype=np.int64)
-        counted = (np.zeros(n, np.int64), np.arange(n), np.fromiter(words.values(), np.int64, n))
-        grams = (np.zeros(m, np.int64), np.fromiter(terms, np.int64, m), np.fromiter(terms.values(), np.int64, m))
-        return names, unigram, self._word_block(unigram, counted, grams), counted
+        counts = np.fromiter(words.values(), np.int64, n)
+        feature = unigram >= 0
+        col = np.concatenate([unigram[feature], np.fromiter(terms, np.int64, len(terms))])
+        block = np.concatenate([counts[feature], np.fromiter(terms.values(), np.int64, len(terms))])
+        order = np.argsort(col)
+        return names, unigram, (np.zeros(len(col), np.int64), col[order], block[order]), (np.zeros(n, np.int64), np.arange(n), counts)
 
     def _count_many(self, texts: Sequence[str]) -> tuple:
         """The batch's distinct words, their word-block columns (-1: none), the word block's
-        ``(doc, column, count)`` and each text's ``(doc, word, count)``.
+        ``(doc, column, count)`` by column within each text, and each text's ``(doc, word, count)``
+        with its words in order of first appearance.
 
-        Each text's words come in order of first appearance; tokens are looked up
-        once and the n-grams found in numpy (see :class:`NgramIndex`).
+        Words are counted per text; the n-grams of the whole batch are found in
+        numpy (see :class:`NgramIndex`), every ``_FLUSH`` tokens.
         """
         ngrams = self._ngram_index()
+        shape = (len(texts), len(self.idf_))
         index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
-        in_ngrams: list[int] = []  # each of them: its id among the words of n-gram features, or -1
+        word_ids: list[int] = []
+        word_counts: list[int] = []
+        word_runs: list[int] = []
         tokens: list[str] = []
         runs: list[tuple[int, int]] = []  # (document, number of tokens) of each text or piece in ``tokens``
-        counted: list[tuple[np.ndarray, ...]] = []
-        context = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # (document, word) of the last tokens counted
-        offset = 0
+        block = sp.csr_matrix(shape)  # counts of the n-gram features found so far
+        context = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # (document, word) of the last tokens read
 
-        def count() -> None:
-            nonlocal context, offset
-            new = [w for w in dict.fromkeys(tokens) if w not in index]
-            index.update(zip(new, range(len(index), len(index) + len(new))))
-            in_ngrams.extend(ngrams.word_id.get(w, -1) for w in new)
-            word = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-            doc = np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)
-            position = np.arange(offset, offset + len(tokens))
-            doc_all = np.concatenate([context[0], doc])
-            word_all = np.concatenate([context[1], np.asarray(in_ngrams, dtype=np.int64)[word]])
-            end, feature = ngrams.find(word_all, doc_all, len(context[0]))
-            counted.append((*_tally(doc, word, position), *_tally(doc_all[end], feature, end - len(context[0]) + offset)))
-            keep = max(0, len(doc_all) - self.word_ngrams[1] + 1)
-            context = (doc_all[keep:], word_all[keep:])
-            offset += len(tokens)
+        def find_ngrams() -> None:
+            nonlocal block, context
+            word = np.fromiter(map(ngrams.word_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+            doc = np.concatenate([context[0], np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)])
+            word = np.concatenate([context[1], word])
+            end, feature = ngrams.find(word, doc, len(context[0]))
+            block = block + sp.csr_matrix((np.ones(len(end)), (doc[end], feature)), shape=shape)
+            keep = max(0, len(doc) - self.word_ngrams[1] + 1)
+            context = (doc[keep:], word[keep:])
             tokens.clear()
             runs.clear()
 
         for d, text in enumerate(texts):
+            words: Counter = Counter()
             for piece in pieces(text, _PIECE) if len(text) > _PIECE else (text,):
                 got = tokenize(piece)
+                words.update(got)
                 tokens += got
                 runs.append((d, len(got)))
                 if len(tokens) >= _FLUSH:
-                    count()
-        count()
-        if len(counted) == 1:
-            wd, wi, wc, _, td, ti, tc, _ = counted[0]
-        else:  # a long text, or a large batch: pairs seen in several rounds are added up
-            wd, wi, wc, _ = _tally(*(np.concatenate([c[k] for c in counted]) for k in (0, 1, 3, 2)))
-            td, ti, tc, _ = _tally(*(np.concatenate([c[k] for c in counted]) for k in (4, 5, 7, 6)))
+                    find_ngrams()
+            index.update(zip(filterfalse(index.__contains__, words), count(len(index))))  # new words, numbered in C
+            word_ids += map(index.__getitem__, words)
+            word_counts += words.values()
+            word_runs.append(len(words))
+        find_ngrams()
         known = self.vocabulary_.get
         unigram = np.array([known(w, -1) for w in index], dtype=np.int64)
-        return list(index), unigram, self._word_block(unigram, (wd, wi, wc), (td, ti, tc)), (wd, wi, wc)
+        wd = np.repeat(np.arange(len(texts)), word_runs)
+        wi, wn = np.asarray(word_ids, dtype=np.int64), np.asarray(word_counts, dtype=np.int64)
+        feature = unigram[wi] >= 0
+        block = block + sp.csr_matrix((wn[feature].astype(np.float64), (wd[feature], unigram[wi[feature]])), shape=shape)
+        block.sum_duplicates()  # and sorts each row by column
+        bd = np.repeat(np.arange(len(texts)), np.diff(block.indptr))
+        return list(index), unigram, (bd, block.indices.astype(np.int64), block.data), (wd, wi, wn)
 
     def subword_vectors(self, words: Sequence[str]) -> Weighted:
         """Each word's unit vector over the character n-gram features (one row per word, full feature space).

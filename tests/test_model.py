@@ -171,3 +171,18 @@ def test_cross_validate_scores_every_example_once():
 def test_cross_validate_names_a_topic_too_rare_for_the_folds():
     with pytest.raises(TrainingError, match="topic 'econ' has 7 examples; at least 8"):
         topicslib.cross_validate(TINY, folds=8, min_df=1)
+
+
+def test_a_pickled_model_leaves_its_word_caches_behind():
+    # Dask ships models to workers by pickling; the caches grow with use and are rebuilt on demand.
+    import pickle
+
+    model = topicslib.load_model(topicslib.default_model_path())
+    fresh = len(pickle.dumps(model))
+    texts = [f"Word{i} migrants crossed the border near Cucuta{i}" for i in range(3000)]
+    expected = model.predict_proba(texts)
+    assert len(model._unknown_words) > 3000 and model._word_scored.any()
+    copy = pickle.loads(pickle.dumps(model))
+    assert len(pickle.dumps(model)) == fresh
+    assert not copy._unknown_words and not copy._word_scored.any()
+    assert np.array_equal(copy.predict_proba(texts), expected)

@@ -275,6 +275,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         f._set_idf(idf)
         return f
 
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k != "_ngram_index_"}  # rebuilt on first use
+
     # -- analysing -----------------------------------------------------------
     def _ngram_index(self) -> NgramIndex:
         index = getattr(self, "_ngram_index_", None)

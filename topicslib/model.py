@@ -222,6 +222,19 @@ class TopicModel(BaseEstimator):
         out[rows, proba[rows].argmax(1)] = 1
         return out
 
+    # Pickling (Dask ships models to its workers so) leaves the per-word caches behind: they are
+    # rebuilt on use, and a busy model's could be far larger than the model itself.
+    _CACHES = ("_word_scores", "_word_scored", "_unknown_words")
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k not in self._CACHES}
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if hasattr(self, "coef_"):
+            self._reset_cache()
+
     def _reset_cache(self) -> None:
         """Forget the per-word subword scores (after fitting or loading new weights)."""
         n, k = self.features_.n_word_features_, len(self.intercept_)

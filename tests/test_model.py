@@ -186,3 +186,13 @@ def test_a_pickled_model_leaves_its_word_caches_behind():
     assert len(pickle.dumps(model)) == fresh
     assert not copy._unknown_words and not copy._word_scored.any()
     assert np.array_equal(copy.predict_proba(texts), expected)
+
+
+def test_explain_several_topics_in_one_call_matches_one_by_one(tiny_model):
+    text = "Migrants crossed the border as coca cultivation rose."
+    ids = list(tiny_model.classes_)
+    together = topicslib.explain(text, topic=ids, model=tiny_model, top_n=5)
+    alone = [topicslib.explain(text, topic=t, model=tiny_model, top_n=5)[0] for t in ids]
+    assert [e.topic for e in together] == ids and together == alone
+    with pytest.raises(topicslib.TaxonomyError, match="unknown topic 'nope'"):
+        topicslib.explain(text, topic=[ids[0], "nope"], model=tiny_model)

@@ -10,7 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
@@ -85,8 +85,9 @@ def classify_document(text: str, *, model: TopicModel | None = None) -> Document
     return _model(model).classify_document(text)
 
 
-def explain(text: str, *, topic: str | None = None, model: TopicModel | None = None, top_n: int = 10) -> list[Explanation]:
-    """For each predicted topic (or ``topic``), the terms of ``text`` that raised or lowered its score.
+def explain(text: str, *, topic: str | Sequence[str] | None = None, model: TopicModel | None = None,
+            top_n: int = 10) -> list[Explanation]:
+    """For each predicted topic (or ``topic``, one id or several), the terms of ``text`` that raised or lowered its score.
 
     >>> explain("Coca eradication fell in Colombia.")[0].terms[0]  # doctest: +SKIP
     TermContribution(term='coca', contribution=1.9)

@@ -374,20 +374,23 @@ class TopicModel(BaseEstimator):
             result.append(out)
         return result
 
-    def explain(self, text: str, *, topic: str | None = None, top_n: int = 10) -> list[Explanation]:
-        """For each predicted topic (or the named one), the terms that raised or lowered its score.
+    def explain(self, text: str, *, topic: str | Sequence[str] | None = None, top_n: int = 10) -> list[Explanation]:
+        """For each predicted topic (or the named one, or each of several), the terms that raised or lowered its score.
 
         The intercept plus the sum of all terms' contributions equals the topic's log-odds.
+        Several topics are explained from one reading of the text.
         """
         self._check_fitted()
         text = _check_text(text)
         if not isinstance(top_n, int) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
         ids = list(self.taxonomy_.ids)
-        if topic is not None and topic not in ids:
-            raise TaxonomyError(f"unknown topic {topic!r}; this model has {', '.join(ids)}")
+        named = [topic] if isinstance(topic, str) else None if topic is None else list(topic)
+        for t in named or ():
+            if t not in ids:
+                raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
         a, scores, proba = self._score_one(text)
-        chosen = [topic] if topic is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
+        chosen = named if named is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
         cols = [ids.index(t) for t in chosen]
         out = []
         for t, j, contrib in zip(chosen, cols, self._term_contributions(a, scores, cols)):

@@ -93,8 +93,9 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     tokens = _tokens(text)
     words = [tok for _, _, tok in tokens]
     weights: list[dict[str, float]] = [{} for _ in tokens]
-    for topic in topics:
-        for e in model.explain(text, topic=topic, top_n=len(words) * 4 + top_n):  # every term: words' own weights
+    topics = list(topics)
+    if topics:
+        for e in model.explain(text, topic=topics, top_n=len(words) * 4 + top_n):  # every term: words' own weights
             own = dict(e.terms)
             best = max((c for _, c in e.terms[:top_n]), default=0.0)
             cut = max(min_contribution, min(strong, min_share * best))
@@ -110,7 +111,7 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
                 for i in range(len(words) - len(parts) + 1):
                     if words[i : i + len(parts)] == parts:
                         for w in weights[i + lo : i + hi]:
-                            w[topic] = w.get(topic, 0.0) + contribution
+                            w[e.topic] = w.get(e.topic, 0.0) + contribution
     out: list[Highlight] = []
     for (start, end, _), w in zip(tokens, weights):
         if not w:

@@ -25,7 +25,7 @@ from .training import LOSSES, fit_linear
 
 log = logging.getLogger("topicslib")
 # Many texts are featurized this many characters at a time, so memory stays bounded however many there are.
-_BATCH_CHARS = 1_000_000
+_BATCH_CHARS = 250_000
 # How many words outside the vocabulary keep their subword scores cached; then the cache starts afresh.
 _CACHE_LIMIT = 200_000
 

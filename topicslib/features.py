@@ -36,7 +36,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MAX_CHAR_WORD = 30
 # A text longer than this many characters is read in pieces, and a batch's tokens are counted
 # every _FLUSH tokens: memory stays proportional to the distinct words and n-grams, not the text.
-_FLUSH = 1 << 20
+_FLUSH = 1 << 18
 _PIECE = 100_000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
 

@@ -360,3 +360,36 @@ def test_command_line_usage_and_missing_extra(tmp_path):
                f"sys.exit(main(['classify', '--engine', 'dask', 'x.jsonl', '--output', {str(tmp_path / 'o.jsonl')!r}]))")
     r = subprocess.run([sys.executable, "-c", no_dask], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 1 and "pip install 'topicslib[dask]'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_failed_runs_staging_folder_goes_even_while_cancelled_tasks_still_write(tmp_path):
+    # Cancelling a run does not stop tasks already running; they may add part files while the
+    # folder is being removed. Workers never create the folder, so once it is gone it stays gone.
+    import threading
+    import time
+
+    from topicslib.dask import _remove_staging
+
+    staging = tmp_path / ".out.jsonl.parts-x"
+    staging.mkdir()
+    stop = time.monotonic() + 0.5
+    writes = []
+
+    def task():
+        i = 0
+        while time.monotonic() < stop:
+            try:
+                (staging / f"part-{i:05d}.jsonl").write_bytes(b"{}\n" * 1000)
+                writes.append(i)
+            except FileNotFoundError:  # the folder is gone: a real task fails the same way
+                pass
+            i += 1
+
+    writers = [threading.Thread(target=task) for _ in range(4)]
+    for w in writers:
+        w.start()
+    time.sleep(0.05)
+    _remove_staging(str(staging))
+    for w in writers:
+        w.join()
+    assert writes and not staging.exists()

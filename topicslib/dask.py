@@ -423,6 +423,21 @@ def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int
                              key=[f"topicslib-{run}-conform-{i}" for i in stale]))
 
 
+def _remove_staging(staging: str, attempts: int = 100) -> None:
+    """Remove a failed run's staging folder, retrying while cancelled tasks finish writing into it.
+
+    Cancelling does not stop a task that is already running: it may create a part file while the
+    folder is being removed, so the removal fails. Workers never create the folder, so once it is
+    gone it stays gone.
+    """
+    for _ in range(attempts):
+        shutil.rmtree(staging, ignore_errors=True)
+        if not os.path.exists(staging):
+            return
+        time.sleep(0.1)
+    logging.getLogger("topicslib").warning("could not remove %s: tasks kept writing into it", staging)
+
+
 def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output) -> tuple[int, Counter]:
     """One task: read a partition, classify it, write its part file; only counts go back to the client."""
     records = _records(part, column, document)
@@ -552,7 +567,7 @@ def classify_files(
                 _conform_parts(c, out, sorted(counts), run)
         _finish(path, out, counts)
     except BaseException:
-        shutil.rmtree(out.staging, ignore_errors=True)
+        _remove_staging(out.staging)
         raise
     return FilesResult(str(output), sum(counts.values()), len(parts), time.perf_counter() - started,
                        dict(topics.most_common()))

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import KFold
 
 from .errors import TrainingError
 from .evaluation import Evaluation, score
@@ -32,6 +31,8 @@ def cross_validate(
     >>> round(ev.micro.f1, 2)  # doctest: +SKIP
     0.86
     """
+    from sklearn.model_selection import KFold  # here, not at the top: classifying never needs it
+
     taxonomy = as_taxonomy(taxonomy)
     if not (isinstance(folds, int) and folds >= 2):
         raise TrainingError(f"folds must be an integer >= 2, got {folds!r}")

@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, count, filterfalse, islice, repeat
+from itertools import chain, count, islice, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,6 +37,8 @@ _MAX_CHAR_WORD = 30
 # A text longer than this many characters is read in pieces, and a batch's tokens are counted
 # every _FLUSH tokens: memory stays proportional to the distinct words and n-grams, not the text.
 _FLUSH = 1 << 18
+# Marks a word first met in the current round of counting (see TextFeatures._count_many).
+_NEW = 1 << 62
 _PIECE = 100_000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
 
@@ -328,25 +330,42 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         ``(doc, column, count)`` by column within each text, and each text's ``(doc, word, count)``
         with its words in order of first appearance.
 
-        Words are counted per text; the n-grams of the whole batch are found in
-        numpy (see :class:`NgramIndex`), every ``_FLUSH`` tokens.
+        Every ``_FLUSH`` tokens, the tokens read so far are numbered in one
+        dictionary pass and the rest is numpy: each text's word counts, and the
+        batch's n-grams (see :class:`NgramIndex`).
         """
         ngrams = self._ngram_index()
         shape = (len(texts), len(self.idf_))
         index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
-        word_ids: list[int] = []
-        word_counts: list[int] = []
-        word_runs: list[int] = []
+        names: list[str] = []
+        ngram_word = [np.zeros(0, np.int64)]  # each word's id in ``ngrams.word_id``, -1 for none
         tokens: list[str] = []
         runs: list[tuple[int, int]] = []  # (document, number of tokens) of each text or piece in ``tokens``
+        counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, word, count) of each round
         block = sp.csr_matrix(shape)  # counts of the n-gram features found so far
         context = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # (document, word) of the last tokens read
 
-        def find_ngrams() -> None:
+        def flush() -> None:
             nonlocal block, context
-            word = np.fromiter(map(ngrams.word_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
-            doc = np.concatenate([context[0], np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)])
-            word = np.concatenate([context[1], word])
+            n = len(tokens)
+            # A known word gives its number; a new one is stored as _NEW + its first position, which
+            # tells where each new word first occurs (only there does the value equal _NEW + position).
+            raw = np.fromiter(map(index.setdefault, tokens, count(_NEW)), np.int64, n)
+            first = np.flatnonzero(raw == _NEW + np.arange(n))
+            number = np.zeros(n, np.int64)
+            number[first] = np.arange(len(names), len(names) + len(first))
+            ids = np.where(raw >= _NEW, number[np.maximum(raw - _NEW, 0)], raw)
+            new = [tokens[i] for i in first.tolist()]
+            index.update(zip(new, count(len(names))))
+            names.extend(new)
+            ngram_word.append(np.fromiter(map(ngrams.word_id.get, new, repeat(-1)), np.int64, len(new)))
+            doc = np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)
+            # each text's distinct words with their counts, in order of first appearance
+            pair, at, times = np.unique(doc * len(names) + ids, return_index=True, return_counts=True)
+            order = np.argsort(at, kind="stable")
+            counted.append((doc[at[order]], ids[at[order]], times[order]))
+            word = np.concatenate([context[1], np.concatenate(ngram_word)[ids]])
+            doc = np.concatenate([context[0], doc])
             end, feature = ngrams.find(word, doc, len(context[0]))
             block = block + sp.csr_matrix((np.ones(len(end)), (doc[end], feature)), shape=shape)
             keep = max(0, len(doc) - self.word_ngrams[1] + 1)
@@ -355,28 +374,25 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             runs.clear()
 
         for d, text in enumerate(texts):
-            words: Counter = Counter()
             for piece in pieces(text, _PIECE) if len(text) > _PIECE else (text,):
                 got = tokenize(piece)
-                words.update(got)
                 tokens += got
                 runs.append((d, len(got)))
                 if len(tokens) >= _FLUSH:
-                    find_ngrams()
-            index.update(zip(filterfalse(index.__contains__, words), count(len(index))))  # new words, numbered in C
-            word_ids += map(index.__getitem__, words)
-            word_counts += words.values()
-            word_runs.append(len(words))
-        find_ngrams()
-        known = self.vocabulary_.get
-        unigram = np.array([known(w, -1) for w in index], dtype=np.int64)
-        wd = np.repeat(np.arange(len(texts)), word_runs)
-        wi, wn = np.asarray(word_ids, dtype=np.int64), np.asarray(word_counts, dtype=np.int64)
+                    flush()
+        flush()
+        wd, wi, wn = (np.concatenate(a) for a in zip(*counted))
+        if len(counted) > 1:  # a long text's words were counted in several rounds: add them up
+            pair, at, inverse = np.unique(wd * len(names) + wi, return_index=True, return_inverse=True)
+            order = np.argsort(at, kind="stable")
+            wn = np.bincount(inverse, weights=wn, minlength=len(pair)).astype(np.int64)[order]
+            wd, wi = wd[at[order]], wi[at[order]]
+        unigram = np.fromiter(map(self.vocabulary_.get, names, repeat(-1)), np.int64, len(names))
         feature = unigram[wi] >= 0
         block = block + sp.csr_matrix((wn[feature].astype(np.float64), (wd[feature], unigram[wi[feature]])), shape=shape)
         block.sum_duplicates()  # and sorts each row by column
         bd = np.repeat(np.arange(len(texts)), np.diff(block.indptr))
-        return list(index), unigram, (bd, block.indices.astype(np.int64), block.data), (wd, wi, wn)
+        return names, unigram, (bd, block.indices.astype(np.int64), block.data), (wd, wi, wn)
 
     def subword_vectors(self, words: Sequence[str]) -> Weighted:
         """Each word's unit vector over the character n-gram features (one row per word, full feature space).

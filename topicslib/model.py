@@ -21,13 +21,14 @@ from .examples import (Example, _topics_of, check_trainable, examples_digest, in
                        topic_counts)
 from .features import Analysis, TextFeatures, _MAX_CHAR_WORD
 from .taxonomy import Taxonomy, Topic
-from .training import LOSSES, fit_linear
 
 log = logging.getLogger("topicslib")
 # Many texts are featurized this many characters at a time, so memory stays bounded however many there are.
 _BATCH_CHARS = 250_000
 # How many words outside the vocabulary keep their subword scores cached; then the cache starts afresh.
 _CACHE_LIMIT = 200_000
+# The values of TopicModel(loss=...): hinge loss (LinearSVC) or logistic regression.
+LOSSES = ("svm", "logistic")
 
 
 class TermContribution(NamedTuple):
@@ -184,6 +185,9 @@ class TopicModel(BaseEstimator):
         features = TextFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.max_features)
         X = features.fit_transform(texts)
         multi_label = bool((Y.sum(1) != 1).any())
+        # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
+        from .training import fit_linear
+
         fit = fit_linear(
             X, Y, loss=self.loss, C=self.C, class_weight=self.class_weight, folds=self.folds,
             seed=self.seed, multi_label=multi_label, nb_weighting=self.nb_weighting, n_jobs=self.n_jobs,

@@ -19,7 +19,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.svm import LinearSVC
 
-LOSSES = ("svm", "logistic")
 # SCut.FBR (Yang, 2001): a cut whose out-of-fold F1 is this poor comes from too few
 # positives to trust; such a topic falls back to a rank cut (see fallback_threshold).
 _MIN_TRUSTED_F1 = 0.3

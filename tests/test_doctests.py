@@ -6,10 +6,11 @@ import doctest
 
 import pytest
 
-from topicslib import documents, errors, evaluation, examples, features, model, taxonomy, training
+from topicslib import documents, errors, evaluation, examples, features, model, records, taxonomy, training
 
 
-@pytest.mark.parametrize("module", [documents, errors, evaluation, examples, features, model, taxonomy, training],
+@pytest.mark.parametrize("module", [documents, errors, evaluation, examples, features, model, records, taxonomy,
+                                    training],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

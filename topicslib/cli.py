@@ -3,7 +3,7 @@
 Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error.
 
 ``classify`` is a pipeline of three parts, so another engine can replace the middle one:
-:func:`read_records` turns inputs into a stream of :class:`Record`, :func:`classify_records`
+:func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_records`
 tags them in batches, and a writer (:data:`WRITERS`) prints a table, JSON Lines or CSV.
 """
 
@@ -20,28 +20,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 from . import __version__
-from .documents import Paragraph, TopicScore, aggregate, split_paragraphs
+from .documents import Paragraph, TopicScore, aggregate
 from .errors import TopicslibError
+from .records import INPUT_FORMATS, Record, data_error, find_sources, output_record, read_records
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-CSV_SUFFIXES = (".csv",)
-INPUT_FORMATS = ("text", "jsonl", "csv")
 OUTPUT_FORMATS = ("table", "jsonl", "csv")
 BATCH_SIZE = 2048
-# A text file read with --document is split in chunks of about this many lines, cut at blank lines
-# (where paragraphs end anyway), so a huge file never sits in memory whole.
-_CHUNK_LINES = 5000
-
-
-def _data_error(where: str, line: int | None, message: str) -> TopicslibError:
-    return TopicslibError(f"{where}:{line}: {message}" if line is not None else f"{where}: {message}")
 
 
 # -- progress ------------------------------------------------------------------------------------------
@@ -154,196 +143,11 @@ class Progress:
         self.close()
 
 
-def _progress_enabled(args: argparse.Namespace, *, output_is_stdout: bool = False) -> bool:
+def progress_enabled(args: argparse.Namespace, *, output_is_stdout: bool = False) -> bool:
     """Bars go to stderr when it is a terminal, unless --quiet, or a table is being printed to the same terminal."""
     if args.quiet or not sys.stderr.isatty():
         return False
     return not (output_is_stdout and sys.stdout.isatty())
-
-
-# -- reading inputs ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Record:
-    """One unit to classify: its text, the input's fields to write back, and where it came from.
-
-    ``text_field`` names the field that holds the text, so output can put a paragraph's text there;
-    ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``.
-    """
-
-    text: str
-    fields: dict
-    where: str
-    text_field: str = "text"
-    document: str = ""
-    paragraph: int | None = None
-
-
-@dataclass
-class Source:
-    """An input: a file path, or ``-`` for standard input, and the format it is read as."""
-
-    name: str
-    format: str
-    path: Path | None = None
-    size: int | None = None
-
-
-def _format_of(path: Path, forced: str | None) -> str | None:
-    if forced:
-        return forced
-    suffix = path.suffix.lower()
-    for fmt, suffixes in (("text", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES)):
-        if suffix in suffixes:
-            return fmt
-    return None
-
-
-def find_sources(inputs: Iterable[str], input_format: str | None = None) -> list[Source]:
-    """Expand files and folders (recursively, in name order) into sources; ``-`` is standard input.
-
-    >>> [s.format for s in find_sources(["-"])]
-    ['text']
-    """
-    known = TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES
-    sources = []
-    for name in inputs:
-        if name == "-":
-            sources.append(Source("<stdin>", input_format or "text"))
-            continue
-        path = Path(name)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and (input_format or p.suffix.lower() in known))
-            if not files:
-                raise _data_error(name, None, f"no {', '.join(known)} files in this folder")
-            sources += [Source(str(p), _format_of(p, input_format), p, p.stat().st_size) for p in files]
-        elif path.is_file():
-            fmt = _format_of(path, input_format)
-            if fmt is None:
-                raise _data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl or .csv, "
-                                              "or say how to read it with --input-format")
-            sources.append(Source(name, fmt, path, path.stat().st_size))
-        else:
-            raise _data_error(name, None, "no such file or folder")
-    return sources
-
-
-def _lines(stream: BinaryIO, name: str, on_bytes: Callable[[int], None]) -> Iterator[tuple[int, str]]:
-    """Numbered, decoded lines (line endings kept); bytes that are not UTF-8 are an error naming the line."""
-    for n, raw in enumerate(stream, 1):
-        on_bytes(len(raw))
-        try:
-            yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
-        except UnicodeDecodeError as e:
-            raise _data_error(name, n, f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8") from None
-
-
-def _text_of(record: dict, column: str, name: str, line: int) -> str:
-    if column not in record:
-        raise _data_error(name, line, f"no {column!r} field (choose the text field with --column)")
-    text = record[column]
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        raise _data_error(name, line, f"{column!r} must be a string, got {type(text).__name__}")
-    return text
-
-
-def _jsonl_records(lines: Iterator[tuple[int, str]], name: str, column: str) -> Iterator[Record]:
-    for n, line in lines:
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise _data_error(name, n, f"invalid JSON: {e.msg} (column {e.colno})") from None
-        if not isinstance(obj, dict):
-            raise _data_error(name, n, f"expected a JSON object with a {column!r} field, got {type(obj).__name__}")
-        yield Record(_text_of(obj, column, name, n), obj, f"{name}:{n}", column, f"{name}:{n}")
-
-
-def _csv_records(lines: Iterator[tuple[int, str]], name: str, column: str) -> Iterator[Record]:
-    csv.field_size_limit(2**31 - 1)  # paragraphs can be long; the default 128 kB limit would reject them
-    reader = csv.DictReader(line for _, line in lines)
-    try:
-        header = reader.fieldnames
-        if not header:
-            raise _data_error(name, 1, "the CSV file is empty; expected a header row")
-        if column not in header:
-            raise _data_error(name, 1, f"no column {column!r} in the header (columns: {', '.join(header)}); "
-                                       "choose the text column with --column")
-        for row in reader:
-            n = reader.line_num
-            if None in row:
-                raise _data_error(name, n, "the row has more cells than the header")
-            yield Record(row[column] or "", row, f"{name}:{n}", column, f"{name}:{n}")
-    except csv.Error as e:
-        raise _data_error(name, reader.line_num, f"invalid CSV: {e}") from None
-
-
-def _paragraph_records(record: Record, texts: Iterable[str], start: int = 0) -> Iterator[Record]:
-    for i, text in enumerate(texts, start):
-        yield Record(text, record.fields, record.where, record.text_field, record.document, i)
-
-
-def _text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
-    whole = Record("", {"source": name, "text": ""}, name, "text", name)
-    if not document:
-        text = "".join(line for _, line in lines)
-        yield Record(text, {"source": name, "text": text}, name, "text", name)
-        return
-    chunk: list[str] = []
-    index = 0
-
-    def flush() -> Iterator[Record]:
-        nonlocal index
-        paragraphs = split_paragraphs("".join(chunk))
-        chunk.clear()
-        yield from _paragraph_records(whole, paragraphs, index)
-        index += len(paragraphs)
-
-    for _, line in lines:
-        chunk.append(line)
-        # A blank line ends every paragraph, so splitting there gives what splitting the whole text gives.
-        if len(chunk) >= _CHUNK_LINES and not line.strip():
-            yield from flush()
-    yield from flush()
-
-
-def read_records(
-    sources: Iterable[Source],
-    *,
-    texts: Iterable[str] = (),
-    document: bool = False,
-    column: str = "text",
-    on_bytes: Callable[[int], None] = lambda n: None,
-) -> Iterator[Record]:
-    """Stream the records to classify: each ``--text``, then each source in order.
-
-    Text files are one record each, JSON Lines and CSV one per line or row; with ``document``
-    every text is split into paragraphs, one record each. ``on_bytes`` hears how much was read.
-
-    >>> [r.text for r in read_records([], texts=["Trade rose.\\n\\nMigrants crossed."], document=True)]
-    ['Trade rose.', 'Migrants crossed.']
-    """
-    for i, text in enumerate(texts, 1):
-        record = Record(text, {"text": text}, "", "text", f"<text {i}>")
-        yield from _paragraph_records(record, split_paragraphs(text)) if document else (record,)
-    for source in sources:
-        with contextlib.ExitStack() as stack:
-            if source.path is None:
-                stream = sys.stdin.buffer
-            else:
-                try:
-                    stream = stack.enter_context(source.path.open("rb"))
-                except OSError as e:
-                    raise _data_error(source.name, None, f"cannot read: {e.strerror or e}") from None
-            lines = _lines(stream, source.name, on_bytes)
-            if source.format == "text":
-                yield from _text_records(lines, source.name, document)
-                continue
-            records = (_jsonl_records if source.format == "jsonl" else _csv_records)(lines, source.name, column)
-            for record in records:
-                yield from _paragraph_records(record, split_paragraphs(record.text)) if document else (record,)
 
 
 def classify_records(model, records: Iterable[Record], *, batch_size: int = BATCH_SIZE) -> Iterator[tuple[Record, list[TopicScore]]]:
@@ -354,20 +158,6 @@ def classify_records(model, records: Iterable[Record], *, batch_size: int = BATC
 
 
 # -- writing results -----------------------------------------------------------------------------------
-def output_record(record: Record, topics: list[TopicScore]) -> dict:
-    """The input's fields with the (paragraph) text in place, ``paragraph`` with --document, and ``topics``.
-
-    >>> output_record(Record("Tariffs fell.", {"id": 7, "text": "Tariffs fell."}, "a.jsonl:1"), [TopicScore("trade", 0.91234)])
-    {'id': 7, 'text': 'Tariffs fell.', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
-    """
-    out = {k: v for k, v in record.fields.items() if k not in ("topics", "paragraph")}
-    out[record.text_field] = record.text
-    if record.paragraph is not None:
-        out["paragraph"] = record.paragraph
-    out["topics"] = [{"topic": t, "score": round(s, 4)} for t, s in topics]
-    return out
-
-
 class JsonlWriter:
     """One JSON object a line: :func:`output_record`."""
 
@@ -483,7 +273,7 @@ def open_output(path: str | None, *, newline: str | None = None) -> Iterator[IO[
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as e:
-        raise _data_error(path, None, f"cannot write: {e.strerror or e}") from None
+        raise data_error(path, None, f"cannot write: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline=newline) as out:
             yield out
@@ -496,7 +286,7 @@ def open_output(path: str | None, *, newline: str | None = None) -> Iterator[IO[
 
 
 # -- commands --------------------------------------------------------------------------------------------
-def _load(args: argparse.Namespace):
+def load_model_option(args: argparse.Namespace):
     from . import default_model, load_model
 
     return load_model(args.model) if args.model else default_model()
@@ -513,9 +303,9 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             args.parser.error("give a --text, files or folders, or pipe text to standard input")
         sources = find_sources(["-"], args.input_format)
     fmt = output_format(args.format, args.output)
-    model = _load(args)
+    model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
-    enabled = _progress_enabled(args, output_is_stdout=args.output in (None, "-"))
+    enabled = progress_enabled(args, output_is_stdout=args.output in (None, "-"))
     started = time.perf_counter()
     with Progress("classify", total=total or None, unit="B", enabled=enabled) as progress, \
             open_output(args.output, newline="" if fmt == "csv" else None) as out:
@@ -539,8 +329,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     sources = find_sources(args.inputs, args.input_format)
-    model = _load(args)
-    enabled = _progress_enabled(args)
+    model = load_model_option(args)
+    enabled = progress_enabled(args)
     total = sum(s.size for s in sources if s.size is not None) or None
     with Progress("reading", total=total, unit="B", enabled=enabled) as progress:
         records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
@@ -579,7 +369,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     options = _training_options(args)
     started = time.perf_counter()
-    with Progress(f"reading {args.examples}", enabled=_progress_enabled(args)).spin() as progress:
+    with Progress(f"reading {args.examples}", enabled=progress_enabled(args)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
         examples = read_examples(args.examples, taxonomy=taxonomy)
         progress.advance(label=f"training on {len(examples):,} examples")
@@ -594,8 +384,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    with Progress("evaluate", enabled=_progress_enabled(args)).spin() as progress:
-        model = _load(args)
+    with Progress("evaluate", enabled=progress_enabled(args)).spin() as progress:
+        model = load_model_option(args)
         progress.advance(label=f"evaluating on {args.examples}")
         ev = model.evaluate(args.examples)
     print(json.dumps(ev.to_dict(), indent=2) if args.json else ev.table())
@@ -608,7 +398,7 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
     options = _training_options(args)
     if "folds" in options:  # cross_validate's own folds would shadow the training option of that name
         args.parser.error("--options cannot set 'folds' here; give the number of cross-validation folds with --folds")
-    with Progress("cross-validate", enabled=_progress_enabled(args)).spin() as progress:
+    with Progress("cross-validate", enabled=progress_enabled(args)).spin() as progress:
         progress.advance(label=f"cross-validating on {args.examples} ({args.folds} folds)")
         ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, **options)
     if args.json:
@@ -619,7 +409,7 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    explanations = _load(args).explain(args.text, topic=args.topic, top_n=args.top)
+    explanations = load_model_option(args).explain(args.text, topic=args.topic, top_n=args.top)
     if args.json:
         print(json.dumps([{"topic": e.topic, "score": round(e.score, 4), "threshold": round(e.threshold, 4),
                            "intercept": round(e.intercept, 4),
@@ -640,7 +430,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_topics(args: argparse.Namespace) -> int:
     from . import load_taxonomy
 
-    topics = load_taxonomy(args.taxonomy).topics if args.taxonomy else _load(args).topics()
+    topics = load_taxonomy(args.taxonomy).topics if args.taxonomy else load_model_option(args).topics()
     if args.json:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))
         return 0

@@ -42,8 +42,9 @@ from pathlib import Path
 
 # The file engine reads and writes records exactly as the single-process command line does.
 from . import __version__
-from .cli import (CSV_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Progress, Record, Source, _csv_records, _data_error,
-                  _jsonl_records, _lines, _paragraph_records, _text_of, _text_records, output_record, read_records)
+from .cli import Progress
+from .records import (CSV_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Record, Source, csv_records, data_error, jsonl_records,
+                      numbered_lines, output_record, paragraph_records, read_records, text_of, text_records)
 from .documents import TopicScore, split_paragraphs
 from .errors import InputError, TopicslibError
 from .model import TopicModel
@@ -226,16 +227,16 @@ def _files(inputs: Sequence[str | Path], input_format: str | None) -> list[tuple
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p, input_format))
             if not found:
-                raise _data_error(name, None, "no .txt, .md, .jsonl, .csv or .parquet files in this folder")
+                raise data_error(name, None, "no .txt, .md, .jsonl, .csv or .parquet files in this folder")
             files += [(p, str(p), _kind(p, input_format)) for p in found]
         elif path.is_file():
             kind = _kind(path, input_format)
             if kind is None:
-                raise _data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl, .csv or "
+                raise data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl, .csv or "
                                               ".parquet, or say how to read it with --input-format")
             files.append((path, name, kind))
         else:
-            raise _data_error(name, None, "no such file or folder (the dask engine reads files, not standard input)")
+            raise data_error(name, None, "no such file or folder (the dask engine reads files, not standard input)")
     if not files:
         raise InputError("no input files")
     return files
@@ -276,7 +277,7 @@ def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
             try:
                 meta = pq.ParquetFile(full).metadata
             except (pa.ArrowException, OSError) as e:
-                raise _data_error(name, None, f"not a readable Parquet file ({e})") from None
+                raise data_error(name, None, f"not a readable Parquet file ({e})") from None
             first, gathered = 0, 0
             for g in range(meta.num_row_groups):
                 gathered += meta.row_group(g).total_byte_size
@@ -315,9 +316,9 @@ def _block_records(piece: _Piece, kind: str, column: str) -> list[Record]:
     if kind == "csv" and begin > 0:
         with open(piece.path, "rb") as f:
             data = f.readline() + data  # the header names the columns of every range
-    read = _jsonl_records if kind == "jsonl" else _csv_records
+    read = jsonl_records if kind == "jsonl" else csv_records
     try:
-        return list(read(_lines(io.BytesIO(data), piece.source, _ignore), piece.source, column))
+        return list(read(numbered_lines(io.BytesIO(data), piece.source, _ignore), piece.source, column))
     except TopicslibError:
         if begin > 0:
             # Lines were numbered from the range's start. Errors are rare: let the single-process
@@ -334,7 +335,7 @@ def _parquet_records(piece: _Piece, column: str) -> list[Record]:
     first = sum(pf.metadata.row_group(g).num_rows for g in range(piece.start))
     rows = pf.read_row_groups(range(piece.start, piece.stop)).to_pylist()
     # A row's number (from 1) stands where a line number stands for the other formats.
-    return [Record(_text_of(row, column, piece.source, n), row, f"{piece.source}:{n}", column, f"{piece.source}:{n}")
+    return [Record(text_of(row, column, piece.source, n), row, f"{piece.source}:{n}", column, f"{piece.source}:{n}")
             for n, row in enumerate(rows, first + 1)]
 
 
@@ -344,13 +345,13 @@ def _records(part: _Part, column: str, document: bool) -> list[Record]:
         records = []
         for piece in part.pieces:
             with open(piece.path, "rb") as f:
-                records += _text_records(_lines(f, piece.source, _ignore), piece.source, document)
+                records += text_records(numbered_lines(f, piece.source, _ignore), piece.source, document)
         return records
     piece = part.pieces[0]
     records = _parquet_records(piece, column) if part.kind == "parquet" else _block_records(piece, part.kind, column)
     if not document:
         return records
-    return [p for r in records for p in _paragraph_records(r, split_paragraphs(r.text))]
+    return [p for r in records for p in paragraph_records(r, split_paragraphs(r.text))]
 
 
 def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: str) -> bytes:
@@ -365,7 +366,7 @@ def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: st
                           "topics": pa.array(topics, pa.list_(pa.string())),
                           "scores": pa.array(scores, pa.list_(pa.float64()))})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise _data_error(source, None, f"a field holds values of different types ({e}); "
+        raise data_error(source, None, f"a field holds values of different types ({e}); "
                                         "write JSON Lines output instead") from None
     buf = io.BytesIO()
     pq.write_table(table, buf)
@@ -455,13 +456,13 @@ def _output(output: str, run: str) -> tuple[Path, _Output]:
     path = Path(output).absolute()
     parquet = output.endswith(("/", os.sep)) or path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
     if parquet and path.is_file():
-        raise _data_error(output, None, "is a file, and Parquet output is a folder of part files: "
+        raise data_error(output, None, "is a file, and Parquet output is a folder of part files: "
                                         "remove it or choose another name")
     staging = path / f".parts-{run}" if parquet else path.parent / f".{path.name}.parts-{run}"
     try:
         staging.mkdir(parents=True)
     except OSError as e:
-        raise _data_error(output, None, f"cannot write: {e.strerror or e}") from None
+        raise data_error(output, None, f"cannot write: {e.strerror or e}") from None
     return path, _Output("parquet" if parquet else "jsonl", str(staging))
 
 
@@ -575,7 +576,7 @@ def classify_files(
 
 def run_cli(args) -> int:
     """``topicslib classify --engine dask``: check the command line's options, then :func:`classify_files`."""
-    from .cli import _load, _progress_enabled
+    from .cli import load_model_option, progress_enabled
 
     if not args.output or args.output == "-":
         args.parser.error("--engine dask writes files: give --output (a .jsonl file, or a .parquet folder)")
@@ -587,10 +588,10 @@ def run_cli(args) -> int:
         args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
     if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    enabled = _progress_enabled(args)
+    enabled = progress_enabled(args)
     result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
                             column=args.column, document=args.document, input_format=args.input_format,
-                            model=_load(args), progress=enabled)
+                            model=load_model_option(args), progress=enabled)
     if enabled:
         print(f"classified {result.records:,} {'paragraphs' if args.document else 'records'} in {result.parts} "
               f"partitions in {result.seconds:.1f} s -> {args.output}", file=sys.stderr)

@@ -112,6 +112,35 @@ def test_non_finite_weights_are_refused(tmp_path, saved):
         topicslib.load_model(bad)
 
 
+def test_a_zip_bomb_posing_as_a_model_is_refused_unread(tmp_path, saved):
+    """1 GiB of zeros packed into about 1 MiB in place of the weights: refused before a byte is unpacked."""
+    bomb = tmp_path / "bomb.npz"
+    n = 2**27  # float64 values: 1 GiB
+    with zipfile.ZipFile(saved) as z, zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            if info.filename != "coef.npy":
+                out.writestr(info.filename, z.read(info))
+                continue
+            with out.open("coef.npy", "w", force_zip64=True) as member:
+                member.write(_npy(f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({n},), }}", b""))
+                chunk = bytes(2**24)
+                for _ in range(n * 8 // len(chunk)):
+                    member.write(chunk)
+    assert bomb.stat().st_size < 8 * 2**20
+    script = textwrap.dedent(f"""
+        import resource, topicslib
+        try:
+            topicslib.load_model({str(bomb)!r})
+        except topicslib.ModelFileError as e:
+            print(e)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    message, peak_mib = out.stdout.rsplit("\n", 2)[:2]
+    assert "would unpack to 1,024 MiB" in message and "zip bomb" in message, out.stdout + out.stderr
+    assert int(peak_mib) < 600  # unpacking would have taken 1 GiB
+
+
 # -- pickles of every kind ------------------------------------------------------------------------
 
 def _pickle_protocol(protocol):

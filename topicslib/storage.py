@@ -29,6 +29,11 @@ FORMAT_VERSION = 2  # 2: the subword block sums per-word vectors (1 counted char
 _ARRAYS = ("coef", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features")
+# A model's arrays unpack to a few times the file's size (weights in half precision, terms as text).
+# Members declaring more than this many times the whole file, beyond a small allowance, are refused
+# unread: a zip bomb posing as a model would otherwise be unpacked until memory ran out.
+_MAX_UNPACK_RATIO = 100
+_UNPACK_ALLOWANCE = 64 * 2**20
 
 
 def card_path(path: str | Path) -> Path:
@@ -114,6 +119,18 @@ def _retrain(meta: dict) -> str:
             "retrain it with this version (topicslib.train(...).save(path)) or load it with the version that wrote it")
 
 
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a file whose arrays declare far more bytes than a model of its size holds."""
+    with zipfile.ZipFile(path) as z:
+        names = {f"{n}.npy" for n in _ARRAYS}
+        declared = sum(i.file_size for i in z.infolist() if i.filename in names)
+    size = path.stat().st_size
+    if declared > _MAX_UNPACK_RATIO * size + _UNPACK_ALLOWANCE:
+        raise _refuse(path, f"its arrays would unpack to {declared / 2**20:,.0f} MiB from a {size / 2**20:,.1f} MiB file, "
+                            f"more than {_MAX_UNPACK_RATIO} times its size, which no saved model does; "
+                            "refused unread (a zip bomb?)")
+
+
 def load_model(path: str | Path):
     """Load a model file safely: arrays and JSON only, never pickle.
 
@@ -136,8 +153,11 @@ def load_model(path: str | Path):
     if head != b"PK\x03\x04":
         raise _refuse(path, "not a topicslib model file (expected a .npz zip archive)")
     try:
+        _check_unpacked_size(path)
         with np.load(path, allow_pickle=False) as z:
             arrays = {n: z[n] for n in _ARRAYS if n in z.files}
+    except ModelFileError:
+        raise
     except Exception as e:  # zipfile, zlib, numpy's header parser or allocator: whatever fails here, the file is damaged
         if isinstance(e, ValueError) and "allow_pickle" in str(e):
             raise _refuse(path, f"refused: the file holds objects that need pickle ({e})") from None

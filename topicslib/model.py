@@ -266,29 +266,28 @@ class TopicModel(BaseEstimator):
         Worked out the first time a word is seen and kept: words that are
         features in a table, others in a bounded cache.
         """
-        scores = np.empty((len(a.words), len(self.intercept_) + 1))
         feature = a.unigram >= 0
         rows = a.unigram[feature]
-        new = rows[~self._word_scored[rows]]
-        if len(new):
-            new = np.unique(new)
-            self._word_scores[new] = self._score_words([self.features_.terms_[j] for j in new])
-            self._word_scored[new] = True
-        scores[feature] = self._word_scores[rows]
+        new = np.unique(rows[~self._word_scored[rows]])
         others = np.flatnonzero(~feature)
-        if len(others):
-            words = [a.words[i] for i in others]
-            cache = self._unknown_words
-            got = list(map(cache.get, words))
-            missing = [k for k, g in enumerate(got) if g is None]
-            if missing:
-                if len(cache) + len(missing) > _CACHE_LIMIT:
-                    cache.clear()
-                for k, row in zip(missing, self._score_words([words[k] for k in missing])):
-                    got[k] = row
-                    # a longer word (URL, hash, junk) would only pin memory
-                    if len(words[k]) <= _MAX_CHAR_WORD and len(cache) < _CACHE_LIMIT:
-                        cache[words[k]] = row
+        words = [a.words[i] for i in others]
+        cache = self._unknown_words
+        got = list(map(cache.get, words))
+        missing = [k for k, g in enumerate(got) if g is None]
+        if len(new) or missing:  # all first-seen words in one go: numpy's fixed costs are paid once
+            fresh = self._score_words([self.features_.terms_[j] for j in new] + [words[k] for k in missing])
+            self._word_scores[new] = fresh[: len(new)]
+            self._word_scored[new] = True
+            if len(cache) + len(missing) > _CACHE_LIMIT:
+                cache.clear()
+            for k, row in zip(missing, fresh[len(new) :]):
+                got[k] = row
+                # a longer word (URL, hash, junk) would only pin memory
+                if len(words[k]) <= _MAX_CHAR_WORD and len(cache) < _CACHE_LIMIT:
+                    cache[words[k]] = row
+        scores = np.empty((len(a.words), len(self.intercept_) + 1))
+        scores[feature] = self._word_scores[rows]
+        if got:
             scores[others] = got
         return scores
 

@@ -60,6 +60,22 @@ def nb_scale(X, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.abs(np.log((p / p.sum()) / (q / q.sum())))
 
 
+def _scale_columns(X: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
+    """``X`` with each column times its ``scale``, each row's values in column order.
+
+    One pass over the stored values; ``X.multiply(scale)`` goes through a COO
+    matrix and is several times slower. The column order matters: the solver
+    sums in stored order, and models must come out the same bit for bit.
+
+    >>> _scale_columns(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([10.0, 0.5])).toarray().tolist()
+    [[10.0, 1.0], [0.0, 1.5]]
+    """
+    out = sp.csr_matrix(X, copy=True)
+    out.data *= scale[out.indices]
+    out.sort_indices()
+    return out
+
+
 def _fit_binary(X, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int, nb: bool) -> tuple[np.ndarray, float]:
     """Weights and bias of one topic; a topic absent from (or on all of) ``y`` gets a constant answer.
 
@@ -69,7 +85,7 @@ def _fit_binary(X, y: np.ndarray, loss: str, C: float, class_weight: str | None,
     if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
         return np.zeros(X.shape[1]), (10.0 if y.any() else -10.0)
     scale = nb_scale(X, y) if nb else None
-    est = _estimator(loss, C, class_weight, seed).fit(X.multiply(scale).tocsr() if nb else X, y)
+    est = _estimator(loss, C, class_weight, seed).fit(_scale_columns(X, scale) if nb else X, y)
     w = np.asarray(est.coef_, dtype=np.float64).ravel()
     return (w * scale if nb else w), float(est.intercept_[0])
 

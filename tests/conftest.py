@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,17 @@ def tiny_model() -> topicslib.TopicModel:
 @pytest.fixture(scope="session")
 def default_model() -> topicslib.TopicModel:
     return topicslib.default_model()
+
+
+# The two ways a model scores texts: the compiled scorer (topicslib/_scorer.c) and numpy.
+ENGINES = ("compiled", "numpy")
+
+
+def on_engine(model: topicslib.TopicModel, engine: str) -> topicslib.TopicModel:
+    """A copy of ``model`` (with its own, empty caches) that scores through ``engine``."""
+    copy = pickle.loads(pickle.dumps(model))
+    if engine == "numpy":
+        copy._native = None
+    elif copy._native is None:
+        pytest.skip("topicslib was built without its compiled scorer")
+    return copy

@@ -1,9 +1,10 @@
-"""Threads: a model shared by 16 threads answers exactly as it does in one.
+"""Threads: a model shared by 16 threads answers exactly as it does in one, on either engine.
 
 The shared mutable state is the model's per-word subword scores (a table for
-the vocabulary's words, filled as words are first seen, and a dict for other
-words, cleared when it outgrows model._CACHE_LIMIT) and the lazily loaded
-default model; tests/test_default_model.py checks that default_model() loads once.
+the vocabulary's words, filled as words are first seen, and a cache of other
+words, emptied when it outgrows model._CACHE_LIMIT: a dict on the numpy path,
+a table inside the compiled scorer) and the lazily loaded default model;
+tests/test_default_model.py checks that default_model() loads once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from topicslib import features
 from topicslib import model as model_module
 from topicslib.documents import split_paragraphs
 
-from .conftest import ROOT, TINY
+from .conftest import ENGINES, ROOT, TINY, on_engine
 
 THREADS = 16
 SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
@@ -73,8 +74,12 @@ def _in_threads(work, n: int = THREADS) -> list:
     return results
 
 
-def _fresh_model() -> topicslib.TopicModel:
-    return topicslib.load_model(topicslib.default_model_path())  # its own, empty word cache
+def _fresh_model(engine: str = "compiled") -> topicslib.TopicModel:
+    """The default model with its own, empty word caches, scoring through ``engine`` where it is built."""
+    model = topicslib.load_model(topicslib.default_model_path())
+    if engine == "numpy" or model._native is None:
+        model = on_engine(model, engine)
+    return model
 
 
 def _shuffled(seed: int) -> list[int]:
@@ -83,9 +88,10 @@ def _shuffled(seed: int) -> list[int]:
     return order
 
 
-def test_16_threads_on_one_model_answer_as_one_thread():
-    serial = _answers(_fresh_model(), list(range(len(TEXTS))))
-    shared = _fresh_model()
+@pytest.mark.parametrize("engine", ENGINES)
+def test_16_threads_on_one_model_answer_as_one_thread(engine):
+    serial = _answers(_fresh_model(engine), list(range(len(TEXTS))))
+    shared = _fresh_model(engine)
     for result in _in_threads(lambda i: _answers(shared, _shuffled(i))):
         assert result == serial
 
@@ -101,14 +107,25 @@ class _CountingCache(dict):
 
 
 def test_the_word_cache_being_cleared_under_threads_changes_no_answer(monkeypatch):
-    serial = _answers(_fresh_model(), list(range(len(TEXTS))))
+    serial = _answers(_fresh_model("numpy"), list(range(len(TEXTS))))
     monkeypatch.setattr(model_module, "_CACHE_LIMIT", 7)  # cleared every few words, while others read it
-    shared = _fresh_model()
+    shared = _fresh_model("numpy")
     shared._unknown_words = _CountingCache()
     _CountingCache.clears = 0
     for result in _in_threads(lambda i: _answers(shared, _shuffled(100 + i))):
         assert result == serial
     assert _CountingCache.clears > 10 and len(shared._unknown_words) <= 7
+
+
+def test_the_compiled_scorers_cache_emptied_under_threads_changes_no_answer(monkeypatch):
+    serial = _answers(_fresh_model(), list(range(len(TEXTS))))
+    monkeypatch.setattr(model_module, "_CACHE_LIMIT", 7)  # emptied before most texts, while other threads score
+    shared = _fresh_model()
+    if shared._native is None:
+        pytest.skip("topicslib was built without its compiled scorer")
+    for result in _in_threads(lambda i: _answers(shared, _shuffled(100 + i))):
+        assert result == serial
+    assert shared._native.cached() <= 7 + max(len(set(features.tokenize(t))) for t in TEXTS)
 
 
 def test_threads_loading_one_file_get_equal_models(tmp_path, tiny_model):
@@ -133,10 +150,15 @@ def test_first_use_of_the_default_model_from_16_threads(monkeypatch):
 
 
 @pytest.mark.parametrize("limit", [model_module._CACHE_LIMIT, 1])
-def test_cache_limit_bounds_the_cache(monkeypatch, limit):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cache_limit_bounds_the_cache(monkeypatch, limit, engine):
     monkeypatch.setattr(model_module, "_CACHE_LIMIT", limit)
-    model = _fresh_model()
+    model = _fresh_model(engine)
     topicslib.classify_many(TEXTS, model=model)
-    assert 0 < len(model._unknown_words) <= limit
-    # words too long for char n-grams are never kept (they would pin memory: URLs, hashes, a 50 MB token)
-    assert all(len(w) <= features._MAX_CHAR_WORD for w in model._unknown_words)
+    if engine == "numpy":
+        assert 0 < len(model._unknown_words) <= limit
+        # words too long for char n-grams are never kept (they would pin memory: URLs, hashes, a 50 MB token)
+        assert all(len(w) <= features._MAX_CHAR_WORD for w in model._unknown_words)
+    elif model._native is not None:
+        # emptied before a text while over the limit: at most the limit plus one text's words remain
+        assert 0 < model._native.cached() <= limit + max(len(set(features.tokenize(t))) for t in TEXTS)

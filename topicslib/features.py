@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from itertools import chain, count, islice, repeat
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+
+from . import scoring
+from .estimator import Estimator
 
 # Words of two or more word characters; the same tokens as scikit-learn's r"\b\w\w+\b" (a greedy run
 # of word characters starts and ends at a word boundary anyway), found twice as fast.
@@ -55,9 +56,18 @@ def normalize(text: str) -> str:
     return text
 
 
-def tokenize(text: str) -> list[str]:
-    """Word tokens of a text, as the features see them."""
+def python_tokenize(text: str) -> list[str]:
+    """Word tokens of a text, as the features see them: runs of two or more word characters of ``normalize(text)``.
+
+    >>> python_tokenize("Bogotá's MIGRANTS, 2024")
+    ['bogota', 'migrants', '2024']
+    """
     return _TOKEN.findall(normalize(text))
+
+
+# The compiled scorer's tokenizer gives the same tokens (tests/test_scorer.py checks every code point)
+# several times as fast, so training and the numpy path use it too when it is built.
+tokenize = scoring.tokenizer() or python_tokenize
 
 
 def pieces(text: str, size: int = _PIECE) -> Iterator[str]:
@@ -161,7 +171,10 @@ class Weighted:
     col: np.ndarray
     val: np.ndarray
 
-    def matrix(self, n_cols: int) -> sp.csr_matrix:
+    def matrix(self, n_cols: int):
+        """The entries as a ``scipy.sparse.csr_matrix`` of ``n_cols`` columns."""
+        import scipy.sparse as sp  # only training and explanations need matrices: scipy costs a classifying process memory
+
         indptr = np.r_[0, np.cumsum(np.bincount(self.doc, minlength=self.n_docs))]
         return sp.csr_matrix((self.val, self.col, indptr), shape=(self.n_docs, n_cols))
 
@@ -190,7 +203,7 @@ def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int
     return _unit((1.0 + np.log(counts)) * idf, doc, n_docs)
 
 
-class TextFeatures(TransformerMixin, BaseEstimator):
+class TextFeatures(Estimator):
     """Sublinear TF-IDF over word n-grams, and each word's character n-grams.
 
     ``transform`` stacks the two blocks, words first; the subword block of a text
@@ -278,8 +291,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return f
 
     def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        return {k: v for k, v in state.items() if k != "_ngram_index_"}  # rebuilt on first use
+        return {k: v for k, v in self.__dict__.items() if k != "_ngram_index_"}  # rebuilt on first use
 
     # -- analysing -----------------------------------------------------------
     def _ngram_index(self) -> NgramIndex:
@@ -334,6 +346,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         dictionary pass and the rest is numpy: each text's word counts, and the
         batch's n-grams (see :class:`NgramIndex`).
         """
+        import scipy.sparse as sp
+
         ngrams = self._ngram_index()
         shape = (len(texts), len(self.idf_))
         index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
@@ -418,12 +432,17 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         row = np.repeat(np.arange(len(words)), lengths)
         return Weighted(len(words), row, col, _unit(np.asarray(counts, dtype=np.float64) * self.idf_[col], row, len(words)))
 
-    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+    def transform(self, texts: Iterable[str]):
+        """The feature matrix of ``texts``: a ``scipy.sparse.csr_matrix``, word block then subword block."""
         a = self.analyse(list(texts))
         X = a.word_block.matrix(len(self.idf_))
         if self.char_ngrams:
             X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words).matrix(len(self.idf_))
         return X.tocsr()
+
+    def fit_transform(self, texts: Iterable[str], y=None):
+        texts = list(texts)
+        return self.fit(texts).transform(texts)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(self.terms_, dtype=object)

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit
-from sklearn.base import BaseEstimator
 
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
 from .errors import InputError, TaxonomyError, TopicslibError, TrainingError
+from .estimator import Estimator
 from .evaluation import Evaluation, score
 from .examples import (Example, _topics_of, check_trainable, examples_digest, indicator, labels_taxonomy, read_examples,
                        topic_counts)
-from .features import Analysis, TextFeatures, _MAX_CHAR_WORD
+from . import scoring
+from .features import _MAX_CHAR_WORD, _PIECE, Analysis, TextFeatures
 from .taxonomy import Taxonomy, Topic
 
 log = logging.getLogger("topicslib")
@@ -101,7 +101,7 @@ def _batches(texts: list[str]) -> Iterator[slice]:
         yield slice(start, len(texts))
 
 
-class TopicModel(BaseEstimator):
+class TopicModel(Estimator):
     """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.
 
     Parameters are the training options; learned attributes end in ``_``.
@@ -221,12 +221,14 @@ class TopicModel(BaseEstimator):
             raise TopicslibError("this TopicModel is not trained yet; call fit() or topicslib.train()")
 
     def _proba(self, logits: np.ndarray) -> np.ndarray:
-        p = expit(logits)
+        with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z < -709: the probability is then 0
+            p = 1.0 / (1.0 + np.exp(-logits))  # the compiled scorer's formula
         if not self.multi_label_:
             p = p / p.sum(axis=-1, keepdims=True)
         return p
 
     def _decide(self, proba: np.ndarray) -> np.ndarray:
+        """0/1 topic indicators of a matrix of probabilities: the rule of ``_chosen``, in numpy."""
         if self.multi_label_:
             return ((proba >= self.thresholds_) & (proba > 0)).astype(np.int8)
         out = np.zeros_like(proba, dtype=np.int8)
@@ -234,13 +236,12 @@ class TopicModel(BaseEstimator):
         out[rows, proba[rows].argmax(1)] = 1
         return out
 
-    # Pickling (Dask ships models to its workers so) leaves the per-word caches behind: they are
-    # rebuilt on use, and a busy model's could be far larger than the model itself.
-    _CACHES = ("_word_scores", "_word_scored", "_unknown_words")
+    # Pickling (Dask ships models to its workers so) leaves the per-word caches and the compiled
+    # scorer behind: they are rebuilt, and a busy model's caches could be far larger than the model.
+    _CACHES = ("_word_scores", "_word_scored", "_unknown_words", "_native")
 
     def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        return {k: v for k, v in state.items() if k not in self._CACHES}
+        return {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
@@ -254,6 +255,11 @@ class TopicModel(BaseEstimator):
         self._word_scores = np.zeros((n, k + 1))
         self._word_scored = np.zeros(n, dtype=bool)  # set only after its row is written: safe under threads
         self._unknown_words: dict[str, np.ndarray] = {}  # the same rows for words that are no feature
+        # The compiled scorer (None without the extension): it reads these very weights, so it is
+        # rebuilt here, whenever they change.
+        self._native = scoring.build(self.features_, np.ascontiguousarray(self.coef_, dtype=np.float32),
+                                     np.ascontiguousarray(self.intercept_, dtype=np.float64), self.multi_label_,
+                                     cache_limit=_CACHE_LIMIT, max_char_word=_MAX_CHAR_WORD, piece=_PIECE)
 
     def _score_words(self, words: list[str]) -> np.ndarray:
         """Rows of ``_word_scores`` for these words: subword vector times weights, and 1 if not all zero."""
@@ -304,19 +310,33 @@ class TopicModel(BaseEstimator):
             known |= sub[:, -1] > 0
         return a, scores, logits + self.intercept_, known
 
-    def _scores(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Log-odds and whether each text has any known term at all."""
+    def _predict(self, texts: Iterable[str], proba: bool) -> np.ndarray:
+        """Log-odds, or probabilities (0 everywhere for a text without a known term), shape (n_texts, n_topics)."""
         self._check_fitted()
+        native = self._native
+        if native is not None and type(texts) is list:  # the lean path: the scorer checks each text itself
+            out = np.empty((len(texts), len(self.intercept_)))
+            try:
+                native.score(texts, out, proba)
+            except TypeError:
+                _check_texts(texts)  # names the text that is no str, in the library's own error
+                raise
+            return out
         texts = _check_texts(texts)
-        logits = np.empty((len(texts), len(self.intercept_)))
+        if native is not None:
+            return self._predict(texts, proba)
+        out = np.empty((len(texts), len(self.intercept_)))
         known = np.empty(len(texts), dtype=bool)
         for batch in _batches(texts):
-            _, _, logits[batch], known[batch] = self._analyse(texts[batch])
-        return logits, known
+            _, _, out[batch], known[batch] = self._analyse(texts[batch])
+        if proba:
+            out = self._proba(out)
+            out[~known] = 0.0
+        return out
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
         """Calibrated log-odds, shape (n_texts, n_topics)."""
-        return self._scores(texts)[0]
+        return self._predict(texts, proba=False)
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """Topic probabilities, shape (n_texts, n_topics), columns in ``classes_`` order.
@@ -324,40 +344,53 @@ class TopicModel(BaseEstimator):
         A text without a single known term (empty, or all unseen words) has no
         evidence for any topic and scores 0 everywhere.
         """
-        logits, known = self._scores(texts)
-        proba = self._proba(logits)
-        proba[~known] = 0.0
-        return proba
+        return self._predict(texts, proba=True)
 
     def predict(self, texts: Iterable[str]) -> np.ndarray:
         """0/1 topic indicators, shape (n_texts, n_topics), using each topic's threshold."""
         return self._decide(self.predict_proba(texts))
 
-    def _topic_lists(self, proba: np.ndarray) -> list[list[TopicScore]]:
+    def _chosen(self, row: list[float]) -> list[tuple[float, int]]:
+        """The topics one text's probabilities decide for, as ``(-probability, column)``, highest first, ties
+        in topic order. Multi-label: each topic at or over its threshold; single-label: the most probable.
+        A probability of 0 (no evidence) is never chosen. In plain Python: for one text, numpy's fixed
+        costs would be most of the time."""
+        if self.multi_label_:
+            return sorted((-p, j) for j, (p, t) in enumerate(zip(row, self.thresholds_.tolist())) if p >= t and p > 0)
+        best = max(row, default=0.0)
+        return [(-best, row.index(best))] if best > 0 else []
+
+    def _topic_lists(self, rows: list[list[float]]) -> list[list[TopicScore]]:
         ids = self.taxonomy_.ids
-        out = []
-        for row, keep in zip(proba.tolist(), self._decide(proba).tolist()):
-            hits = sorted((-p, j) for j, (p, k) in enumerate(zip(row, keep)) if k)  # highest first, ties in topic order
-            out.append([TopicScore(ids[j], -p) for p, j in hits])
-        return out
+        return [[TopicScore(ids[j], -p) for p, j in self._chosen(row)] for row in rows]
 
     def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:
-        """The lean path for one text: its analysis, its words' subword scores and its topic probabilities.
-
-        As in ``predict_proba``, a text without a known term scores 0 everywhere.
-        """
+        """One text's analysis, its words' subword scores and its topic probabilities (as ``predict_proba``
+        gives them, so that explanations name the topics ``classify`` names)."""
         self._check_fitted()
-        a, scores, logits, known = self._analyse([_check_text(text)])
-        proba = self._proba(logits)[0] if known[0] else np.zeros(len(self.intercept_))
+        text = _check_text(text)
+        a, scores, logits, known = self._analyse([text])
+        if self._native is not None:
+            proba = np.array(self._native.proba(text))
+        else:
+            proba = self._proba(logits)[0] if known[0] else np.zeros(len(self.intercept_))
         return a, scores, proba
 
     def classify(self, text: str) -> list[TopicScore]:
         """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
-        return self._topic_lists(self._score_one(text)[2][None, :])[0]
+        native = getattr(self, "_native", None)
+        if native is None:
+            return self._topic_lists([self._score_one(text)[2].tolist()])[0]
+        try:  # the lean path: no checks but the scorer's own
+            proba = native.proba(text)
+        except TypeError:
+            _check_text(text)  # the library's own error, naming what was passed
+            raise
+        return self._topic_lists([proba])[0]
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for many texts at once, in one sparse matrix product (per batch of texts)."""
-        return self._topic_lists(self.predict_proba(texts))
+        return self._topic_lists(self.predict_proba(texts).tolist())
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
@@ -401,7 +434,7 @@ class TopicModel(BaseEstimator):
             if t not in ids:
                 raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
         a, scores, proba = self._score_one(text)
-        chosen = named if named is not None else [t.topic for t in self._topic_lists(proba[None, :])[0]]
+        chosen = named if named is not None else [ids[j] for _, j in self._chosen(proba.tolist())]
         cols = [ids.index(t) for t in chosen]
         out = []
         for t, j, contrib in zip(chosen, cols, self._term_contributions(a, scores, cols)):

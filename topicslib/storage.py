@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import sklearn
 
 from . import __version__
 from .errors import ModelFileError, TaxonomyError
@@ -44,6 +43,8 @@ def card_path(path: str | Path) -> Path:
 
 def model_card(model) -> dict:
     """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
+    import sklearn  # here, not at the top: a process that only loads and classifies never imports scikit-learn
+
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

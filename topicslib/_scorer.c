@@ -1,0 +1,1213 @@
+/* The compiled scoring path of topicslib: tokens, feature counts and topic scores of texts.
+ *
+ * It computes what topicslib/features.py and TopicModel._analyse compute in numpy (see there for
+ * the features themselves), one text at a time, in C: normalization through str.lower and
+ * unicodedata's NFKD exactly as features.normalize does, the same tokens as the regex \w\w+, word
+ * n-grams by walking a trie of the vocabulary's n-grams, and each distinct word's subword share of
+ * every topic worked out the first time the word is seen.
+ *
+ * Thread safety: every stretch of code that touches the shared tables makes no call into Python,
+ * so the GIL makes it atomic. Python calls (lower, NFKD, building results) touch only the calling
+ * thread's own scratch space. Words outside the vocabulary are kept in a bounded table that is
+ * emptied only while no other call is in progress, so an entry's number stays valid for as long
+ * as any call may hold it.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef uint32_t cp_t;
+
+static PyObject *nfkd_normalize; /* unicodedata.normalize */
+static PyObject *combining;      /* unicodedata.combining */
+static PyObject *str_NFKD;
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static inline uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t hash_cps(const cp_t *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return mix64(h ^ n);
+}
+
+/* Grow *buf (of *cap items of size item) to hold at least need items. */
+static int reserve(void **buf, size_t *cap, size_t need, size_t item)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *p = PyMem_Realloc(*buf, n * item);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+#define RESERVE(buf, cap, need) reserve((void **)&(buf), &(cap), (need), sizeof(*(buf)))
+
+/* Word characters as the regex module's \w sees them in a str pattern. */
+static inline int is_word(Py_UCS4 c)
+{
+    if (c < 128)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+/* Combining diacritics, which features.normalize deletes after NFKD: no part of a word, no break in one. */
+static inline int is_dropped(Py_UCS4 c) { return c >= 0x300 && c <= 0x36F; }
+
+/* ---- keyed tables: open addressing ----------------------------------------------------------
+ * A slot holds the top 32 bits of its key's hash (a tag) and the entry number + 1 (0: empty), so a
+ * probe reads an entry only when the tags agree. */
+
+typedef struct {
+    uint64_t hash;
+    uint32_t off; /* key: len code points at off in the table's pool */
+    uint32_t len;
+} Key;
+
+typedef struct {
+    uint64_t *slots;
+    size_t mask;
+    size_t used;
+} Table;
+
+#define TAG(h) ((h) >> 32)
+
+static inline int32_t slot_entry(uint64_t v) { return (int32_t)(uint32_t)v - 1; }
+
+static int table_init(Table *t, size_t want)
+{
+    size_t n = 16;
+    while (n < 2 * want)
+        n *= 2;
+    t->slots = PyMem_Calloc(n, sizeof(uint64_t));
+    if (!t->slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->mask = n - 1;
+    t->used = 0;
+    return 0;
+}
+
+static inline const Key *key_of(const Key *keys, size_t stride, int32_t e)
+{
+    return (const Key *)((const char *)keys + (size_t)e * stride);
+}
+
+/* The slot of key (hash, s, n) in t: an entry whose key matches, or the empty slot where it goes. */
+static inline size_t table_slot(const Table *t, const Key *keys, size_t stride, const cp_t *pool, uint64_t hash,
+                                const cp_t *s, size_t n)
+{
+    size_t i = (size_t)hash & t->mask;
+    for (;;) {
+        uint64_t v = t->slots[i];
+        if (!v)
+            return i;
+        if (TAG(v) == TAG(hash)) {
+            const Key *k = key_of(keys, stride, slot_entry(v));
+            if (k->hash == hash && k->len == n && memcmp(pool + k->off, s, n * sizeof(cp_t)) == 0)
+                return i;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* Put entry e (whose key is keys[e]) in t, growing t to stay at most half full. */
+static int table_add(Table *t, const Key *keys, size_t stride, int32_t e)
+{
+    if (2 * (t->used + 1) > t->mask + 1) {
+        Table bigger;
+        if (table_init(&bigger, t->mask + 1) < 0)
+            return -1;
+        for (size_t i = 0; i <= t->mask; i++) {
+            uint64_t v = t->slots[i];
+            if (!v)
+                continue;
+            size_t j = (size_t)key_of(keys, stride, slot_entry(v))->hash & bigger.mask;
+            while (bigger.slots[j])
+                j = (j + 1) & bigger.mask;
+            bigger.slots[j] = v;
+        }
+        bigger.used = t->used;
+        PyMem_Free(t->slots);
+        *t = bigger;
+    }
+    uint64_t hash = key_of(keys, stride, e)->hash;
+    size_t i = (size_t)hash & t->mask;
+    while (t->slots[i])
+        i = (i + 1) & t->mask;
+    t->slots[i] = (TAG(hash) << 32) | (uint32_t)(e + 1);
+    t->used++;
+    return 0;
+}
+
+/* ---- the scorer ---------------------------------------------------------------------------- */
+
+typedef struct {
+    Key key;
+    double idf;      /* its weight in the subword block: its word feature's idf, or unknown_idf */
+    int32_t unigram; /* word-feature column, -1: the word is no feature */
+    int32_t gid;     /* trie node of the word alone, -1: the word starts no n-gram feature's path */
+    int8_t scored;   /* its subword scores are worked out */
+    int8_t has;      /* it has a known character n-gram */
+} Word;
+
+typedef struct {
+    Key key;
+    int32_t col;
+} Gram;
+
+typedef struct {
+    uint64_t key; /* TRIE_EMPTY: free */
+    int32_t node, col;
+} TrieSlot;
+
+/* One call's working space: counts of the current text, kept zero between texts. */
+typedef struct Scratch {
+    struct Scratch *next;
+    int32_t *wcount; /* per word entry */
+    size_t wcap;
+    int32_t *fcount; /* per word feature */
+    int32_t *words;  /* distinct words of the text, in order of first appearance */
+    size_t nwords, words_cap;
+    int32_t *feats; /* distinct word features of the text, in order of first appearance */
+    size_t nfeats, feats_cap;
+    double *vals;
+    size_t vals_cap;
+    cp_t *tok; /* the token being read */
+    size_t tok_len, tok_cap;
+    int32_t *act; /* act[n]: trie node of the n words up to the last token, -1 none */
+    double *acc;  /* 2 * k */
+    cp_t *pad;    /* a word padded with spaces, and its character n-gram features with their counts */
+    size_t pad_cap;
+    int32_t *gcols, *gcounts;
+    size_t gcols_cap, gcounts_cap;
+} Scratch;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t k, n_word, n_feat;
+    Py_buffer idf_buf, coef_buf, intercept_buf;
+    const double *idf;       /* n_feat */
+    const float *coef;       /* n_feat x k */
+    const double *intercept; /* k */
+    double unknown_idf;
+    int word_lo, word_hi, char_lo, char_hi; /* char_lo == 0: no subword block */
+    int multi_label;
+    Py_ssize_t max_char_word, cache_limit, pool_limit, piece;
+    /* words: entries [0, n_perm) are the vocabulary's, the rest a bounded cache of other words */
+    Word *words;
+    size_t n_words, words_cap, n_perm;
+    double *scores; /* words_cap x k: each word's subword share of each topic's log-odds */
+    cp_t *wpool;
+    size_t wpool_len, wpool_cap, wpool_perm;
+    Table perm, temp;
+    /* character n-gram features */
+    Gram *grams;
+    size_t n_grams, grams_cap;
+    cp_t *gpool;
+    size_t gpool_len, gpool_cap;
+    Table gtab;
+    /* word n-gram trie: (parent node, word gid) -> (node, feature column or -1) */
+    TrieSlot *trie;
+    size_t tmask, tused;
+    int32_t n_nodes;
+    Scratch *spare;
+    int busy; /* calls in progress */
+} Scorer;
+
+#define TRIE_EMPTY UINT64_MAX
+
+static int trie_init(Scorer *s, size_t want)
+{
+    size_t n = 16;
+    while (n < 2 * want)
+        n *= 2;
+    s->trie = PyMem_Malloc(n * sizeof(TrieSlot));
+    if (!s->trie) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        s->trie[i].key = TRIE_EMPTY;
+    s->tmask = n - 1;
+    s->tused = 0;
+    return 0;
+}
+
+static inline const TrieSlot *trie_find(const Scorer *s, uint64_t key)
+{
+    size_t i = (size_t)mix64(key) & s->tmask;
+    while (s->trie[i].key != key && s->trie[i].key != TRIE_EMPTY)
+        i = (i + 1) & s->tmask;
+    return &s->trie[i];
+}
+
+static inline uint64_t trie_key(int32_t parent, int32_t gid) { return ((uint64_t)(uint32_t)parent << 32) | (uint32_t)gid; }
+
+/* The child of node parent by word gid, made when absent. The trie is sized for all at init. */
+static TrieSlot *trie_child(Scorer *s, int32_t parent, int32_t gid)
+{
+    uint64_t key = trie_key(parent, gid);
+    TrieSlot *t = (TrieSlot *)trie_find(s, key);
+    if (t->key == TRIE_EMPTY) {
+        t->key = key;
+        t->node = s->n_nodes++;
+        t->col = -1;
+        s->tused++;
+    }
+    return t;
+}
+
+/* The entry number of word (s, n), or -1. */
+static inline int32_t word_find(const Scorer *sc, const Table *t, uint64_t h, const cp_t *s, size_t n)
+{
+    size_t i = table_slot(t, &sc->words[0].key, sizeof(Word), sc->wpool, h, s, n);
+    return slot_entry(t->slots[i]);
+}
+
+/* A new word entry for (s, n), in the vocabulary's table (perm) or the cache's. */
+static int32_t word_add(Scorer *sc, Table *t, uint64_t h, const cp_t *s, size_t n)
+{
+    if (sc->n_words >= INT32_MAX - 1 || sc->wpool_len + n >= UINT32_MAX) {
+        PyErr_SetString(PyExc_MemoryError, "too many distinct words");
+        return -1;
+    }
+    size_t old_cap = sc->words_cap;
+    if (RESERVE(sc->words, sc->words_cap, sc->n_words + 1) < 0 ||
+        RESERVE(sc->wpool, sc->wpool_cap, sc->wpool_len + n) < 0)
+        return -1;
+    if (sc->words_cap != old_cap) {
+        double *p = PyMem_Realloc(sc->scores, sc->words_cap * (size_t)sc->k * sizeof(double));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        sc->scores = p;
+    }
+    int32_t e = (int32_t)sc->n_words;
+    Word *w = &sc->words[e];
+    w->key.hash = h;
+    w->key.off = (uint32_t)sc->wpool_len;
+    w->key.len = (uint32_t)n;
+    w->idf = sc->unknown_idf;
+    w->unigram = -1;
+    w->gid = -1;
+    w->scored = 0;
+    w->has = 0;
+    memcpy(sc->wpool + sc->wpool_len, s, n * sizeof(cp_t));
+    if (table_add(t, &sc->words[0].key, sizeof(Word), e) < 0)
+        return -1;
+    sc->wpool_len += n;
+    sc->n_words++;
+    return e;
+}
+
+static void clear_cache(Scorer *s)
+{
+    if (s->n_words == s->n_perm)
+        return;
+    s->n_words = s->n_perm;
+    s->wpool_len = s->wpool_perm;
+    /* a huge text's words would otherwise keep their memory: give back what is far beyond the limits */
+    if (s->wpool_cap > s->wpool_perm + 2 * (size_t)s->pool_limit) {
+        cp_t *p = PyMem_Realloc(s->wpool, (s->wpool_perm + 1024) * sizeof(cp_t));
+        if (p) {
+            s->wpool = p;
+            s->wpool_cap = s->wpool_perm + 1024;
+        }
+    }
+    if (s->words_cap > 2 * (s->n_perm + (size_t)s->cache_limit) + 1024) {
+        size_t cap = s->n_perm + 1024;
+        Word *w = PyMem_Realloc(s->words, cap * sizeof(Word));
+        if (w)
+            s->words = w;
+        double *sc = w ? PyMem_Realloc(s->scores, cap * (size_t)s->k * sizeof(double)) : NULL;
+        if (sc) {
+            s->scores = sc;
+            s->words_cap = cap;
+        }
+    }
+    Table fresh;
+    if (table_init(&fresh, 1024) == 0) {
+        PyMem_Free(s->temp.slots);
+        s->temp = fresh;
+    } else { /* keep the old, larger table, emptied */
+        PyErr_Clear();
+        memset(s->temp.slots, 0, (s->temp.mask + 1) * sizeof(uint64_t));
+        s->temp.used = 0;
+    }
+}
+
+/* ---- scratch space -------------------------------------------------------------------------- */
+
+static void scratch_free(Scratch *sc)
+{
+    if (!sc)
+        return;
+    PyMem_Free(sc->wcount);
+    PyMem_Free(sc->fcount);
+    PyMem_Free(sc->words);
+    PyMem_Free(sc->feats);
+    PyMem_Free(sc->vals);
+    PyMem_Free(sc->tok);
+    PyMem_Free(sc->act);
+    PyMem_Free(sc->acc);
+    PyMem_Free(sc->pad);
+    PyMem_Free(sc->gcols);
+    PyMem_Free(sc->gcounts);
+    PyMem_Free(sc);
+}
+
+static Scratch *scratch_take(Scorer *s)
+{
+    Scratch *sc = s->spare;
+    if (sc) {
+        s->spare = sc->next;
+        return sc;
+    }
+    sc = PyMem_Calloc(1, sizeof(Scratch));
+    if (!sc)
+        return (Scratch *)PyErr_NoMemory();
+    sc->fcount = PyMem_Calloc(s->n_word ? s->n_word : 1, sizeof(int32_t));
+    sc->act = PyMem_Malloc((s->word_hi + 1) * sizeof(int32_t));
+    sc->acc = PyMem_Malloc(2 * s->k * sizeof(double));
+    if (!sc->fcount || !sc->act || !sc->acc) {
+        scratch_free(sc);
+        return (Scratch *)PyErr_NoMemory();
+    }
+    return sc;
+}
+
+/* Zero the counts of the text being read (after it is scored, or when reading it failed). */
+static void scratch_clear(Scratch *sc)
+{
+    for (size_t i = 0; i < sc->nwords; i++)
+        sc->wcount[sc->words[i]] = 0;
+    for (size_t i = 0; i < sc->nfeats; i++)
+        sc->fcount[sc->feats[i]] = 0;
+    sc->nwords = sc->nfeats = sc->tok_len = 0;
+}
+
+/* Buffers grown past this many items by one huge text are given back, not kept for the next. */
+#define KEEP_ITEMS (1 << 16)
+#define TRIM(buf, cap, keep)           \
+    if ((cap) > (keep)) {              \
+        PyMem_Free(buf);               \
+        (buf) = NULL;                  \
+        (cap) = 0;                     \
+    }
+
+static void scratch_give(Scorer *s, Scratch *sc)
+{
+    scratch_clear(sc);
+    TRIM(sc->wcount, sc->wcap, s->words_cap + KEEP_ITEMS);
+    TRIM(sc->words, sc->words_cap, KEEP_ITEMS);
+    TRIM(sc->feats, sc->feats_cap, KEEP_ITEMS);
+    TRIM(sc->vals, sc->vals_cap, KEEP_ITEMS);
+    TRIM(sc->tok, sc->tok_cap, KEEP_ITEMS);
+    sc->next = s->spare;
+    s->spare = sc;
+}
+
+static inline int count_feature(Scratch *sc, int32_t col)
+{
+    if (sc->fcount[col]++ == 0) {
+        if (RESERVE(sc->feats, sc->feats_cap, sc->nfeats + 1) < 0) {
+            sc->fcount[col]--;
+            return -1;
+        }
+        sc->feats[sc->nfeats++] = col;
+    }
+    return 0;
+}
+
+/* ---- reading a text ---------------------------------------------------------------------- */
+
+static void start_text(Scorer *s, Scratch *sc)
+{
+    for (int n = 0; n <= s->word_hi; n++)
+        sc->act[n] = -1;
+}
+
+/* One token (sc->tok): count the word, its word feature and the n-gram features it ends. */
+static int add_token(Scorer *s, Scratch *sc)
+{
+    const cp_t *t = sc->tok;
+    size_t n = sc->tok_len;
+    uint64_t h = hash_cps(t, n);
+    int32_t e = word_find(s, &s->perm, h, t, n);
+    if (e < 0) {
+        e = word_find(s, &s->temp, h, t, n);
+        if (e < 0 && (e = word_add(s, &s->temp, h, t, n)) < 0)
+            return -1;
+    }
+    if ((size_t)e >= sc->wcap) {
+        size_t old = sc->wcap;
+        if (RESERVE(sc->wcount, sc->wcap, (size_t)e + 1) < 0)
+            return -1;
+        memset(sc->wcount + old, 0, (sc->wcap - old) * sizeof(int32_t));
+    }
+    if (sc->wcount[e] == 0) {
+        if (RESERVE(sc->words, sc->words_cap, sc->nwords + 1) < 0)
+            return -1;
+        sc->words[sc->nwords++] = e;
+    }
+    sc->wcount[e]++;
+    const Word *w = &s->words[e];
+    if (s->word_lo == 1 && w->unigram >= 0 && count_feature(sc, w->unigram) < 0)
+        return -1;
+    int32_t g = w->gid;
+    for (int len = s->word_hi; len >= 2; len--) {
+        int32_t parent = sc->act[len - 1], node = -1;
+        if (parent >= 0 && g >= 0) {
+            const TrieSlot *t = trie_find(s, trie_key(parent, g));
+            if (t->key != TRIE_EMPTY) {
+                node = t->node;
+                if (t->col >= 0 && len >= s->word_lo && count_feature(sc, t->col) < 0)
+                    return -1;
+            }
+        }
+        sc->act[len] = node;
+    }
+    sc->act[1] = g;
+    return 0;
+}
+
+/* The tokens of a normalized string; lower: lower-case ASCII letters on the way (an ASCII text is
+ * not passed through str.lower). */
+static int read_tokens(Scorer *s, Scratch *sc, PyObject *str, int lower)
+{
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(str);
+    sc->tok_len = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_word(c)) {
+            if (lower && c >= 'A' && c <= 'Z')
+                c += 'a' - 'A';
+            if (sc->tok_len == sc->tok_cap && RESERVE(sc->tok, sc->tok_cap, sc->tok_len + 1) < 0)
+                return -1;
+            sc->tok[sc->tok_len++] = c;
+            continue;
+        }
+        if (is_dropped(c))
+            continue;
+        if (sc->tok_len >= 2 && add_token(s, sc) < 0)
+            return -1;
+        sc->tok_len = 0;
+    }
+    if (sc->tok_len >= 2 && add_token(s, sc) < 0)
+        return -1;
+    sc->tok_len = 0;
+    return 0;
+}
+
+/* Characters of the Basic Multilingual Plane that normalization leaves alone: lower-case or caseless,
+ * without a compatibility decomposition, and no combining mark. A text of such characters and ASCII
+ * normalizes to itself with its ASCII letters lower-cased, so it skips str.lower and NFKD. Learned
+ * per character on first sight, through the same Python functions normalization calls. */
+static uint8_t plain_seen[0x10000 / 8], plain_bits[0x10000 / 8];
+
+static int is_plain(Py_UCS4 c)
+{
+    if (c >= 0x10000 || (c >= 0xD800 && c <= 0xDFFF) || is_dropped(c))
+        return 0;
+    if (plain_seen[c >> 3] & (1 << (c & 7)))
+        return (plain_bits[c >> 3] >> (c & 7)) & 1;
+    PyObject *ch = PyUnicode_FromOrdinal((int)c), *low = NULL, *nf = NULL, *cc = NULL;
+    int plain = -1;
+    if (ch && (low = PyObject_CallMethod(ch, "lower", NULL)) &&
+        (nf = PyObject_CallFunctionObjArgs(nfkd_normalize, str_NFKD, ch, NULL)) &&
+        (cc = PyObject_CallFunctionObjArgs(combining, ch, NULL))) {
+        int same_low = PyUnicode_Check(low) ? PyUnicode_Compare(low, ch) == 0 : 0;
+        int same_nf = PyUnicode_Check(nf) ? PyUnicode_Compare(nf, ch) == 0 : 0;
+        long ccc = PyLong_AsLong(cc);
+        if (!PyErr_Occurred()) {
+            plain = same_low && same_nf && ccc == 0;
+            plain_bits[c >> 3] |= (uint8_t)(plain << (c & 7));
+            plain_seen[c >> 3] |= (uint8_t)(1 << (c & 7));
+        }
+    }
+    Py_XDECREF(ch);
+    Py_XDECREF(low);
+    Py_XDECREF(nf);
+    Py_XDECREF(cc);
+    return plain;
+}
+
+/* The string features.normalize would give, minus the deletion of combining diacritics (the
+ * tokenizer skips them); *lower tells whether ASCII letters still need lower-casing. New reference. */
+static PyObject *normalized(PyObject *text, int *lower)
+{
+    if (PyUnicode_IS_ASCII(text)) {
+        *lower = 1;
+        Py_INCREF(text);
+        return text;
+    }
+    {
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
+        for (; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c < 128)
+                continue;
+            int plain = is_plain(c);
+            if (plain < 0)
+                return NULL;
+            if (!plain)
+                break;
+        }
+        if (i == n) {
+            *lower = 1;
+            Py_INCREF(text);
+            return text;
+        }
+    }
+    *lower = 0;
+    PyObject *low = PyObject_CallMethod(text, "lower", NULL);
+    if (!low || PyUnicode_IS_ASCII(low))
+        return low;
+    /* NFKD leaves a string with lone surrogates as it is: they become spaces first, as in normalize */
+    int kind = PyUnicode_KIND(low);
+    if (kind != PyUnicode_1BYTE_KIND) {
+        const void *data = PyUnicode_DATA(low);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(low), first = -1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c >= 0xD800 && c <= 0xDFFF) {
+                first = i;
+                break;
+            }
+        }
+        if (first >= 0) {
+            PyObject *fixed = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(low));
+            if (!fixed) {
+                Py_DECREF(low);
+                return NULL;
+            }
+            int fk = PyUnicode_KIND(fixed);
+            void *fd = PyUnicode_DATA(fixed);
+            for (Py_ssize_t i = 0; i < n; i++) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                PyUnicode_WRITE(fk, fd, i, (c >= 0xD800 && c <= 0xDFFF) ? ' ' : c);
+            }
+            Py_DECREF(low);
+            low = fixed;
+        }
+    }
+    PyObject *out = PyObject_CallFunctionObjArgs(nfkd_normalize, str_NFKD, low, NULL);
+    Py_DECREF(low);
+    if (out && !PyUnicode_Check(out)) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_TypeError, "unicodedata.normalize returned no str");
+        return NULL;
+    }
+    return out;
+}
+
+static int read_piece(Scorer *s, Scratch *sc, PyObject *piece)
+{
+    int lower;
+    PyObject *norm = normalized(piece, &lower);
+    if (!norm)
+        return -1;
+    int r = read_tokens(s, sc, norm, lower);
+    Py_DECREF(norm);
+    return r;
+}
+
+static inline int is_space(Py_UCS4 c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+/* All tokens of a text, read in pieces of at least s->piece characters cut just before ASCII
+ * whitespace (features.pieces), so a long text never has more than a piece normalized at once. */
+static int read_text(Scorer *s, Scratch *sc, PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    start_text(s, sc);
+    if (n <= s->piece)
+        return read_piece(s, sc, text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t start = 0;
+    while (start < n) {
+        Py_ssize_t stop = n;
+        if (start + s->piece < n) {
+            for (Py_ssize_t i = start + s->piece; i < n; i++)
+                if (is_space(PyUnicode_READ(kind, data, i))) {
+                    stop = i;
+                    break;
+                }
+        }
+        PyObject *piece = PyUnicode_Substring(text, start, stop);
+        if (!piece)
+            return -1;
+        int r = read_piece(s, sc, piece);
+        Py_DECREF(piece);
+        if (r < 0)
+            return -1;
+        start = stop;
+    }
+    return 0;
+}
+
+/* Word e's unit vector over its character n-gram features (counts x idf), times the weights: its
+ * subword share of each topic's log-odds, as TopicModel._score_words works it out. */
+static int score_word(Scorer *s, Scratch *sc, int32_t e)
+{
+    double *out = s->scores + (size_t)e * s->k;
+    memset(out, 0, s->k * sizeof(double));
+    size_t len = s->words[e].key.len;
+    if (!s->char_lo || len > (size_t)s->max_char_word) {
+        s->words[e].has = 0;
+        s->words[e].scored = 1;
+        return 0;
+    }
+    size_t plen = len + 2, most = (size_t)(s->char_hi - s->char_lo + 1) * plen;
+    if (RESERVE(sc->pad, sc->pad_cap, plen) < 0 || RESERVE(sc->gcols, sc->gcols_cap, most) < 0 ||
+        RESERVE(sc->gcounts, sc->gcounts_cap, most) < 0 || RESERVE(sc->vals, sc->vals_cap, most) < 0)
+        return -1;
+    sc->pad[0] = ' ';
+    memcpy(sc->pad + 1, s->wpool + s->words[e].key.off, len * sizeof(cp_t));
+    sc->pad[len + 1] = ' ';
+    size_t n = 0; /* distinct features, in order of first appearance */
+    for (size_t g = (size_t)s->char_lo; g <= (size_t)s->char_hi && g <= plen; g++) {
+        for (size_t i = 0; i + g <= plen; i++) {
+            const cp_t *gram = sc->pad + i;
+            size_t slot = table_slot(&s->gtab, &s->grams[0].key, sizeof(Gram), s->gpool, hash_cps(gram, g), gram, g);
+            int32_t x = slot_entry(s->gtab.slots[slot]);
+            if (x < 0)
+                continue;
+            int32_t col = s->grams[x].col;
+            size_t j = 0;
+            while (j < n && sc->gcols[j] != col)
+                j++;
+            if (j == n) {
+                sc->gcols[n] = col;
+                sc->gcounts[n++] = 0;
+            }
+            sc->gcounts[j]++;
+        }
+    }
+    double sumsq = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        sc->vals[j] = sc->gcounts[j] * s->idf[sc->gcols[j]];
+        sumsq += sc->vals[j] * sc->vals[j];
+    }
+    double norm = sqrt(sumsq);
+    for (size_t j = 0; j < n; j++) {
+        double v = sc->vals[j] / norm;
+        const float *row = s->coef + (size_t)sc->gcols[j] * s->k;
+        for (Py_ssize_t t = 0; t < s->k; t++)
+            out[t] += v * (double)row[t];
+    }
+    s->words[e].has = n > 0;
+    s->words[e].scored = 1;
+    return 0;
+}
+
+/* The scores of the text just read, into out[0..k): log-odds, or probabilities when proba. */
+static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
+{
+    Py_ssize_t k = s->k;
+    double *word_acc = sc->acc, *sub_acc = sc->acc + k;
+    memset(sc->acc, 0, 2 * k * sizeof(double));
+    size_t need = sc->nfeats > sc->nwords ? sc->nfeats : sc->nwords;
+    if (RESERVE(sc->vals, sc->vals_cap, need + 1) < 0)
+        return -1;
+    int known = sc->nfeats > 0;
+    /* word block: sublinear tf x idf, unit norm */
+    double sumsq = 0.0;
+    for (size_t i = 0; i < sc->nfeats; i++) {
+        int32_t col = sc->feats[i];
+        double v = (1.0 + log((double)sc->fcount[col])) * s->idf[col];
+        sc->vals[i] = v;
+        sumsq += v * v;
+    }
+    double norm = sqrt(sumsq);
+    for (size_t i = 0; i < sc->nfeats; i++) {
+        double v = sc->vals[i] / norm;
+        const float *row = s->coef + (size_t)sc->feats[i] * k;
+        for (Py_ssize_t t = 0; t < k; t++)
+            word_acc[t] += v * (double)row[t];
+    }
+    /* subword block: each distinct word's sublinear count x idf, unit norm, times its scores */
+    if (s->char_lo && sc->nwords) {
+        for (size_t i = 0; i < sc->nwords; i++)
+            if (!s->words[sc->words[i]].scored && score_word(s, sc, sc->words[i]) < 0)
+                return -1;
+        if (RESERVE(sc->vals, sc->vals_cap, sc->nwords) < 0)
+            return -1;
+        sumsq = 0.0;
+        for (size_t i = 0; i < sc->nwords; i++) {
+            int32_t e = sc->words[i];
+            double v = (1.0 + log((double)sc->wcount[e])) * s->words[e].idf;
+            sc->vals[i] = v;
+            sumsq += v * v;
+        }
+        norm = sqrt(sumsq);
+        for (size_t i = 0; i < sc->nwords; i++) {
+            int32_t e = sc->words[i];
+            if (!s->words[e].has)
+                continue;
+            known = 1;
+            double v = sc->vals[i] / norm;
+            const double *row = s->scores + (size_t)e * k;
+            for (Py_ssize_t t = 0; t < k; t++)
+                sub_acc[t] += v * row[t];
+        }
+    }
+    for (Py_ssize_t t = 0; t < k; t++)
+        out[t] = (word_acc[t] + sub_acc[t]) + s->intercept[t];
+    scratch_clear(sc);
+    if (!proba)
+        return 0;
+    if (!known) {
+        memset(out, 0, k * sizeof(double));
+        return 0;
+    }
+    double total = 0.0;
+    for (Py_ssize_t t = 0; t < k; t++) {
+        out[t] = 1.0 / (1.0 + exp(-out[t]));
+        total += out[t];
+    }
+    if (!s->multi_label && total > 0.0)
+        for (Py_ssize_t t = 0; t < k; t++)
+            out[t] /= total;
+    return 0;
+}
+
+/* Score one text into out; the cache of other words is emptied first when it is over its limit and
+ * no other call holds entries of it. */
+static int score_one(Scorer *s, Scratch *sc, PyObject *text, double *out, int proba)
+{
+    if (s->busy == 1 && (s->n_words - s->n_perm > (size_t)s->cache_limit ||
+                         s->wpool_len - s->wpool_perm > (size_t)s->pool_limit))
+        clear_cache(s);
+    if (read_text(s, sc, text) < 0) {
+        scratch_clear(sc);
+        return -1;
+    }
+    if (finish_text(s, sc, out, proba) < 0) {
+        scratch_clear(sc);
+        return -1;
+    }
+    return 0;
+}
+
+static Scratch *enter(Scorer *s)
+{
+    Scratch *sc = scratch_take(s);
+    if (sc)
+        s->busy++;
+    return sc;
+}
+
+static void leave(Scorer *s, Scratch *sc)
+{
+    s->busy--;
+    scratch_give(s, sc);
+}
+
+/* ---- building --------------------------------------------------------------------------- */
+
+/* The code points of str into *buf (grown as needed); their number, or -1. */
+static Py_ssize_t code_points(PyObject *str, cp_t **buf, size_t *cap)
+{
+    if (!PyUnicode_Check(str)) {
+        PyErr_SetString(PyExc_TypeError, "terms must be str");
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(str);
+    if (RESERVE(*buf, *cap, (size_t)n + 1) < 0)
+        return -1;
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    for (Py_ssize_t i = 0; i < n; i++)
+        (*buf)[i] = PyUnicode_READ(kind, data, i);
+    return n;
+}
+
+/* The vocabulary word (s, n), made when absent. */
+static int32_t vocab_word(Scorer *sc, const cp_t *s, size_t n)
+{
+    uint64_t h = hash_cps(s, n);
+    int32_t e = word_find(sc, &sc->perm, h, s, n);
+    return e >= 0 ? e : word_add(sc, &sc->perm, h, s, n);
+}
+
+static int build_words(Scorer *s, PyObject *terms)
+{
+    Py_ssize_t n = PyList_GET_SIZE(terms);
+    cp_t *buf = NULL;
+    size_t cap = 0;
+    int32_t *gram_words = NULL; /* the words of one n-gram */
+    size_t gw_cap = 0;
+    size_t edges = 0; /* of the trie: an n-gram of m words makes at most m - 1 */
+    int ok = -1;
+    if (table_init(&s->perm, (size_t)n) < 0 || table_init(&s->temp, 1024) < 0)
+        goto done;
+    /* first the words (unigram features and n-grams' words), then the n-grams' trie paths */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && trie_init(s, edges + 1) < 0)
+            goto done;
+        for (Py_ssize_t col = 0; col < n; col++) {
+            Py_ssize_t len = code_points(PyList_GET_ITEM(terms, col), &buf, &cap);
+            if (len < 0)
+                goto done;
+            size_t parts = 0, start = 0;
+            for (size_t i = 0; i <= (size_t)len; i++) {
+                if (i < (size_t)len && buf[i] != ' ')
+                    continue;
+                if (i > start) {
+                    int32_t e = vocab_word(s, buf + start, i - start);
+                    if (e < 0 || RESERVE(gram_words, gw_cap, parts + 1) < 0)
+                        goto done;
+                    gram_words[parts++] = e;
+                }
+                start = i + 1;
+            }
+            if (parts == 1 && pass == 0) {
+                s->words[gram_words[0]].unigram = (int32_t)col;
+                s->words[gram_words[0]].idf = s->idf[col];
+            } else if (parts > 1 && pass == 0) {
+                edges += parts - 1;
+                for (size_t j = 0; j < parts; j++) /* every word of an n-gram gets a trie id */
+                    if (s->words[gram_words[j]].gid < 0)
+                        s->words[gram_words[j]].gid = s->n_nodes++;
+            } else if (parts > 1) {
+                if ((int)parts > s->word_hi) {
+                    PyErr_Format(PyExc_ValueError, "term %zd has %zu words, more than word_ngrams allows", col, parts);
+                    goto done;
+                }
+                int32_t node = s->words[gram_words[0]].gid;
+                TrieSlot *t = NULL;
+                for (size_t j = 1; j < parts; j++) {
+                    t = trie_child(s, node, s->words[gram_words[j]].gid);
+                    node = t->node;
+                }
+                t->col = (int32_t)col;
+            }
+        }
+    }
+    s->n_perm = s->n_words;
+    s->wpool_perm = s->wpool_len;
+    ok = 0;
+done:
+    PyMem_Free(buf);
+    PyMem_Free(gram_words);
+    return ok;
+}
+
+static int build_grams(Scorer *s, PyObject *terms)
+{
+    Py_ssize_t n = PyList_GET_SIZE(terms);
+    cp_t *buf = NULL;
+    size_t cap = 0;
+    int ok = -1;
+    if (table_init(&s->gtab, (size_t)n) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t len = code_points(PyList_GET_ITEM(terms, i), &buf, &cap);
+        if (len < 0 || RESERVE(s->grams, s->grams_cap, s->n_grams + 1) < 0 ||
+            RESERVE(s->gpool, s->gpool_cap, s->gpool_len + (size_t)len) < 0)
+            goto done;
+        uint64_t h = hash_cps(buf, (size_t)len);
+        size_t slot = table_slot(&s->gtab, &s->grams[0].key, sizeof(Gram), s->gpool, h, buf, (size_t)len);
+        if (s->gtab.slots[slot]) {
+            PyErr_Format(PyExc_ValueError, "character term %zd is repeated", i);
+            goto done;
+        }
+        Gram *g = &s->grams[s->n_grams];
+        g->key.hash = h;
+        g->key.off = (uint32_t)s->gpool_len;
+        g->key.len = (uint32_t)len;
+        g->col = (int32_t)(s->n_word + i);
+        memcpy(s->gpool + s->gpool_len, buf, (size_t)len * sizeof(cp_t));
+        s->gpool_len += (size_t)len;
+        if (table_add(&s->gtab, &s->grams[0].key, sizeof(Gram), (int32_t)s->n_grams) < 0)
+            goto done;
+        s->n_grams++;
+    }
+    ok = 0;
+done:
+    PyMem_Free(buf);
+    return ok;
+}
+
+static int get_array(PyObject *obj, Py_buffer *view, const char *format, Py_ssize_t items, const char *name)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (strcmp(view->format, format) != 0 || (items >= 0 && view->len != items * view->itemsize)) {
+        PyErr_Format(PyExc_ValueError, "%s must be a contiguous array of %zd items of format '%s'", name, items, format);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void Scorer_dealloc(Scorer *s)
+{
+    if (s->idf_buf.obj)
+        PyBuffer_Release(&s->idf_buf);
+    if (s->coef_buf.obj)
+        PyBuffer_Release(&s->coef_buf);
+    if (s->intercept_buf.obj)
+        PyBuffer_Release(&s->intercept_buf);
+    PyMem_Free(s->words);
+    PyMem_Free(s->scores);
+    PyMem_Free(s->wpool);
+    PyMem_Free(s->perm.slots);
+    PyMem_Free(s->temp.slots);
+    PyMem_Free(s->grams);
+    PyMem_Free(s->gpool);
+    PyMem_Free(s->gtab.slots);
+    PyMem_Free(s->trie);
+    while (s->spare) {
+        Scratch *next = s->spare->next;
+        scratch_free(s->spare);
+        s->spare = next;
+    }
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+static int Scorer_init(Scorer *s, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"word_terms", "char_terms", "idf", "coef", "intercept", "unknown_idf", "word_ngrams",
+                             "char_ngrams", "max_char_word", "multi_label", "cache_limit", "pool_limit", "piece", NULL};
+    PyObject *word_terms, *char_terms, *idf, *coef, *intercept;
+    int multi_label;
+    if (s->words) {
+        PyErr_SetString(PyExc_RuntimeError, "a Scorer is built once");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!OOOd(ii)(ii)npnnn", kwlist, &PyList_Type, &word_terms,
+                                     &PyList_Type, &char_terms, &idf, &coef, &intercept, &s->unknown_idf, &s->word_lo,
+                                     &s->word_hi, &s->char_lo, &s->char_hi, &s->max_char_word, &multi_label,
+                                     &s->cache_limit, &s->pool_limit, &s->piece))
+        return -1;
+    s->multi_label = multi_label;
+    if (s->word_lo < 1 || s->word_hi < s->word_lo || s->word_hi > 64 || s->char_lo < 0 ||
+        (s->char_lo && s->char_hi < s->char_lo) || s->max_char_word < 0 || s->piece < 1) {
+        PyErr_SetString(PyExc_ValueError, "n-gram ranges, max_char_word or piece out of range");
+        return -1;
+    }
+    s->n_word = PyList_GET_SIZE(word_terms);
+    s->n_feat = s->n_word + PyList_GET_SIZE(char_terms);
+    if (get_array(intercept, &s->intercept_buf, "d", -1, "intercept") < 0)
+        return -1;
+    s->k = s->intercept_buf.len / (Py_ssize_t)sizeof(double);
+    if (s->k < 1) {
+        PyErr_SetString(PyExc_ValueError, "no topics");
+        return -1;
+    }
+    if (get_array(idf, &s->idf_buf, "d", s->n_feat, "idf") < 0 ||
+        get_array(coef, &s->coef_buf, "f", s->n_feat * s->k, "coef") < 0)
+        return -1;
+    s->idf = s->idf_buf.buf;
+    s->coef = s->coef_buf.buf;
+    s->intercept = s->intercept_buf.buf;
+    if (build_words(s, word_terms) < 0 || build_grams(s, char_terms) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- methods ----------------------------------------------------------------------------- */
+
+static PyObject *Scorer_score(Scorer *s, PyObject *args)
+{
+    PyObject *texts, *outobj;
+    int proba;
+    if (!PyArg_ParseTuple(args, "O!Op", &PyList_Type, &texts, &outobj, &proba))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i)))
+            return PyErr_Format(PyExc_TypeError, "text %zd is %s, not str", i, Py_TYPE(PyList_GET_ITEM(texts, i))->tp_name);
+    Py_buffer out;
+    if (PyObject_GetBuffer(outobj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
+        return NULL;
+    if (strcmp(out.format, "d") != 0 || out.len != n * s->k * (Py_ssize_t)sizeof(double)) {
+        PyBuffer_Release(&out);
+        PyErr_SetString(PyExc_ValueError, "out must be a writable float64 array of len(texts) x topics");
+        return NULL;
+    }
+    Scratch *sc = enter(s);
+    int r = sc ? 0 : -1;
+    /* the list may change while lower() or NFKD run; hold each text */
+    for (Py_ssize_t i = 0; r == 0 && i < n && i < PyList_GET_SIZE(texts); i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "text %zd is %s, not str", i, Py_TYPE(text)->tp_name);
+            r = -1;
+            break;
+        }
+        Py_INCREF(text);
+        r = score_one(s, sc, text, (double *)out.buf + i * s->k, proba);
+        Py_DECREF(text);
+    }
+    if (sc)
+        leave(s, sc);
+    PyBuffer_Release(&out);
+    if (r < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Scorer_proba(Scorer *s, PyObject *text)
+{
+    if (!PyUnicode_Check(text))
+        return PyErr_Format(PyExc_TypeError, "text is %s, not str", Py_TYPE(text)->tp_name);
+    double small[64];
+    double *out = s->k <= 64 ? small : PyMem_Malloc(s->k * sizeof(double));
+    if (!out)
+        return PyErr_NoMemory();
+    Scratch *sc = enter(s);
+    int r = sc ? score_one(s, sc, text, out, 1) : -1;
+    if (sc)
+        leave(s, sc);
+    PyObject *list = NULL;
+    if (r == 0 && (list = PyList_New(s->k))) {
+        for (Py_ssize_t t = 0; t < s->k; t++) {
+            PyObject *f = PyFloat_FromDouble(out[t]);
+            if (!f) {
+                Py_CLEAR(list);
+                break;
+            }
+            PyList_SET_ITEM(list, t, f);
+        }
+    }
+    if (out != small)
+        PyMem_Free(out);
+    return list;
+}
+
+static PyObject *Scorer_cached(Scorer *s, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromSize_t(s->n_words - s->n_perm);
+}
+
+static PyMethodDef Scorer_methods[] = {
+    {"score", (PyCFunction)Scorer_score, METH_VARARGS,
+     "score(texts, out, proba): each text's log-odds (proba false) or probabilities into out, a float64 array of "
+     "len(texts) x topics; a text without a known term gets probability 0 everywhere."},
+    {"proba", (PyCFunction)Scorer_proba, METH_O, "proba(text): one text's topic probabilities, as a list."},
+    {"cached", (PyCFunction)Scorer_cached, METH_NOARGS, "cached(): how many words outside the vocabulary are cached."},
+    {NULL},
+};
+
+static PyTypeObject ScorerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "topicslib._scorer.Scorer",
+    .tp_doc = "A model's weights and vocabulary, ready to score texts (see topicslib/_scorer.c).",
+    .tp_basicsize = sizeof(Scorer),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scorer_init,
+    .tp_dealloc = (destructor)Scorer_dealloc,
+    .tp_methods = Scorer_methods,
+};
+
+/* tokenize(text): the tokens of features.tokenize, found in C. */
+static PyObject *tokenize(PyObject *Py_UNUSED(module), PyObject *text)
+{
+    if (!PyUnicode_Check(text))
+        return PyErr_Format(PyExc_TypeError, "text is %s, not str", Py_TYPE(text)->tp_name);
+    int lower;
+    PyObject *norm = normalized(text, &lower);
+    if (!norm)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    int kind = PyUnicode_KIND(norm);
+    const void *data = PyUnicode_DATA(norm);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(norm);
+    cp_t *tok = NULL;
+    size_t len = 0, cap = 0;
+    for (Py_ssize_t i = 0; out && i <= n; i++) {
+        Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : ' ';
+        if (i < n && is_word(c)) {
+            if (lower && c >= 'A' && c <= 'Z')
+                c += 'a' - 'A';
+            if (RESERVE(tok, cap, len + 1) < 0) {
+                Py_CLEAR(out);
+                break;
+            }
+            tok[len++] = c;
+            continue;
+        }
+        if (i < n && is_dropped(c))
+            continue;
+        if (len >= 2) {
+            PyObject *word = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, tok, (Py_ssize_t)len);
+            if (!word || PyList_Append(out, word) < 0)
+                Py_CLEAR(out);
+            Py_XDECREF(word);
+        }
+        len = 0;
+    }
+    PyMem_Free(tok);
+    Py_DECREF(norm);
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"tokenize", (PyCFunction)tokenize, METH_O, "tokenize(text): the word tokens of features.tokenize."},
+    {NULL},
+};
+
+static struct PyModuleDef scorer_module = {
+    PyModuleDef_HEAD_INIT, .m_name = "topicslib._scorer", .m_doc = "Compiled scoring for topicslib.", .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC PyInit__scorer(void)
+{
+    if (PyType_Ready(&ScorerType) < 0)
+        return NULL;
+    PyObject *unicodedata = PyImport_ImportModule("unicodedata");
+    if (!unicodedata)
+        return NULL;
+    nfkd_normalize = PyObject_GetAttrString(unicodedata, "normalize");
+    combining = PyObject_GetAttrString(unicodedata, "combining");
+    Py_DECREF(unicodedata);
+    str_NFKD = PyUnicode_InternFromString("NFKD");
+    if (!nfkd_normalize || !combining || !str_NFKD)
+        return NULL;
+    PyObject *m = PyModule_Create(&scorer_module);
+    if (!m)
+        return NULL;
+    Py_INCREF(&ScorerType);
+    if (PyModule_AddObject(m, "Scorer", (PyObject *)&ScorerType) < 0) {
+        Py_DECREF(&ScorerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -186,6 +186,17 @@ typedef struct {
     int32_t node, col;
 } TrieSlot;
 
+/* A growing run of code points. */
+typedef struct {
+    cp_t *buf;
+    size_t len, cap;
+} Cps;
+
+typedef struct {
+    uint32_t off, len; /* code points in Scratch.tok */
+    uint64_t hash;
+} Tok;
+
 /* One call's working space: counts of the current text, kept zero between texts. */
 typedef struct Scratch {
     struct Scratch *next;
@@ -198,8 +209,9 @@ typedef struct Scratch {
     size_t nfeats, feats_cap;
     double *vals;
     size_t vals_cap;
-    cp_t *tok; /* the token being read */
-    size_t tok_len, tok_cap;
+    Cps tok;   /* the code points of the tokens being read */
+    Tok *toks; /* those tokens, to be counted */
+    size_t ntoks, toks_cap;
     int32_t *act; /* act[n]: trie node of the n words up to the last token, -1 none */
     double *acc;  /* 2 * k */
     cp_t *pad;    /* a word padded with spaces, and its character n-gram features with their counts */
@@ -374,7 +386,8 @@ static void scratch_free(Scratch *sc)
     PyMem_Free(sc->words);
     PyMem_Free(sc->feats);
     PyMem_Free(sc->vals);
-    PyMem_Free(sc->tok);
+    PyMem_Free(sc->tok.buf);
+    PyMem_Free(sc->toks);
     PyMem_Free(sc->act);
     PyMem_Free(sc->acc);
     PyMem_Free(sc->pad);
@@ -410,7 +423,7 @@ static void scratch_clear(Scratch *sc)
         sc->wcount[sc->words[i]] = 0;
     for (size_t i = 0; i < sc->nfeats; i++)
         sc->fcount[sc->feats[i]] = 0;
-    sc->nwords = sc->nfeats = sc->tok_len = 0;
+    sc->nwords = sc->nfeats = sc->tok.len = sc->ntoks = 0;
 }
 
 /* Buffers grown past this many items by one huge text are given back, not kept for the next. */
@@ -429,7 +442,7 @@ static void scratch_give(Scorer *s, Scratch *sc)
     TRIM(sc->words, sc->words_cap, KEEP_ITEMS);
     TRIM(sc->feats, sc->feats_cap, KEEP_ITEMS);
     TRIM(sc->vals, sc->vals_cap, KEEP_ITEMS);
-    TRIM(sc->tok, sc->tok_cap, KEEP_ITEMS);
+    TRIM(sc->tok.buf, sc->tok.cap, KEEP_ITEMS);
     sc->next = s->spare;
     s->spare = sc;
 }
@@ -454,12 +467,9 @@ static void start_text(Scorer *s, Scratch *sc)
         sc->act[n] = -1;
 }
 
-/* One token (sc->tok): count the word, its word feature and the n-gram features it ends. */
-static int add_token(Scorer *s, Scratch *sc)
+/* One token (code points t[0..n), hash h): count the word, its word feature and the n-gram features it ends. */
+static int add_token(Scorer *s, Scratch *sc, const cp_t *t, size_t n, uint64_t h)
 {
-    const cp_t *t = sc->tok;
-    size_t n = sc->tok_len;
-    uint64_t h = hash_cps(t, n);
     int32_t e = word_find(s, &s->perm, h, t, n);
     if (e < 0) {
         e = word_find(s, &s->temp, h, t, n);
@@ -498,34 +508,83 @@ static int add_token(Scorer *s, Scratch *sc)
     return 0;
 }
 
-/* The tokens of a normalized string; lower: lower-case ASCII letters on the way (an ASCII text is
- * not passed through str.lower). */
-static int read_tokens(Scorer *s, Scratch *sc, PyObject *str, int lower)
+/* The tokens read so far are counted in runs of this many: reading a run first lets the memory
+ * holding each token's table slot be fetched while the others are read. */
+#define TOKEN_RUN 128
+
+static int count_tokens(Scorer *s, Scratch *sc)
+{
+    for (size_t i = 0; i < sc->ntoks; i++) {
+        const Tok *t = &sc->toks[i];
+        if (add_token(s, sc, sc->tok.buf + t->off, t->len, t->hash) < 0)
+            return -1;
+    }
+    sc->ntoks = sc->tok.len = 0;
+    return 0;
+}
+
+/* Called where a run of word characters ends, the run being cps->buf[start..cps->len); it may
+ * shorten cps->len (to drop the run, or after using up every run read so far). */
+typedef int (*RunEnd)(void *ctx, Cps *cps, size_t start);
+
+/* The runs of word characters of a normalized string, appended to cps: the tokenizer of both
+ * tokenize() and the scorer. lower: lower-case ASCII letters on the way (an ASCII text is not
+ * passed through str.lower). */
+static int scan_words(PyObject *str, int lower, Cps *cps, RunEnd end, void *ctx)
 {
     int kind = PyUnicode_KIND(str);
     const void *data = PyUnicode_DATA(str);
     Py_ssize_t n = PyUnicode_GET_LENGTH(str);
-    sc->tok_len = 0;
+    size_t start = cps->len;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (is_word(c)) {
             if (lower && c >= 'A' && c <= 'Z')
                 c += 'a' - 'A';
-            if (sc->tok_len == sc->tok_cap && RESERVE(sc->tok, sc->tok_cap, sc->tok_len + 1) < 0)
+            if (cps->len == cps->cap && RESERVE(cps->buf, cps->cap, cps->len + 1) < 0)
                 return -1;
-            sc->tok[sc->tok_len++] = c;
+            cps->buf[cps->len++] = c;
             continue;
         }
-        if (is_dropped(c))
+        if (is_dropped(c) || cps->len == start)
             continue;
-        if (sc->tok_len >= 2 && add_token(s, sc) < 0)
+        if (end(ctx, cps, start) < 0)
             return -1;
-        sc->tok_len = 0;
+        start = cps->len;
     }
-    if (sc->tok_len >= 2 && add_token(s, sc) < 0)
+    return cps->len > start ? end(ctx, cps, start) : 0;
+}
+
+typedef struct {
+    Scorer *s;
+    Scratch *sc;
+} Reading;
+
+/* A run ends: a token if it has two or more characters, its table slot fetched while others are read. */
+static int end_token(void *ctx, Cps *cps, size_t start)
+{
+    Scorer *s = ((Reading *)ctx)->s;
+    Scratch *sc = ((Reading *)ctx)->sc;
+    size_t len = cps->len - start;
+    if (len < 2) {
+        cps->len = start;
+        return 0;
+    }
+    if (RESERVE(sc->toks, sc->toks_cap, sc->ntoks + 1) < 0)
         return -1;
-    sc->tok_len = 0;
-    return 0;
+    uint64_t h = hash_cps(cps->buf + start, len);
+    __builtin_prefetch(&s->perm.slots[h & s->perm.mask]);
+    sc->toks[sc->ntoks++] = (Tok){(uint32_t)start, (uint32_t)len, h};
+    return sc->ntoks == TOKEN_RUN ? count_tokens(s, sc) : 0;
+}
+
+static int read_tokens(Scorer *s, Scratch *sc, PyObject *str, int lower)
+{
+    Reading ctx = {s, sc};
+    sc->tok.len = 0;
+    if (scan_words(str, lower, &sc->tok, end_token, &ctx) < 0)
+        return -1;
+    return count_tokens(s, sc);
 }
 
 /* Characters of the Basic Multilingual Plane that normalization leaves alone: lower-case or caseless,
@@ -1135,6 +1194,19 @@ static PyTypeObject ScorerType = {
     .tp_methods = Scorer_methods,
 };
 
+/* A run ends: a token, appended to the list ctx, if it has two or more characters. */
+static int append_token(void *ctx, Cps *cps, size_t start)
+{
+    size_t len = cps->len - start;
+    cps->len = start;
+    if (len < 2)
+        return 0;
+    PyObject *word = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, cps->buf + start, (Py_ssize_t)len);
+    int r = word ? PyList_Append((PyObject *)ctx, word) : -1;
+    Py_XDECREF(word);
+    return r;
+}
+
 /* tokenize(text): the tokens of features.tokenize, found in C. */
 static PyObject *tokenize(PyObject *Py_UNUSED(module), PyObject *text)
 {
@@ -1145,34 +1217,10 @@ static PyObject *tokenize(PyObject *Py_UNUSED(module), PyObject *text)
     if (!norm)
         return NULL;
     PyObject *out = PyList_New(0);
-    int kind = PyUnicode_KIND(norm);
-    const void *data = PyUnicode_DATA(norm);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(norm);
-    cp_t *tok = NULL;
-    size_t len = 0, cap = 0;
-    for (Py_ssize_t i = 0; out && i <= n; i++) {
-        Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : ' ';
-        if (i < n && is_word(c)) {
-            if (lower && c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
-            if (RESERVE(tok, cap, len + 1) < 0) {
-                Py_CLEAR(out);
-                break;
-            }
-            tok[len++] = c;
-            continue;
-        }
-        if (i < n && is_dropped(c))
-            continue;
-        if (len >= 2) {
-            PyObject *word = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, tok, (Py_ssize_t)len);
-            if (!word || PyList_Append(out, word) < 0)
-                Py_CLEAR(out);
-            Py_XDECREF(word);
-        }
-        len = 0;
-    }
-    PyMem_Free(tok);
+    Cps cps = {NULL, 0, 0};
+    if (out && scan_words(norm, lower, &cps, append_token, out) < 0)
+        Py_CLEAR(out);
+    PyMem_Free(cps.buf);
     Py_DECREF(norm);
     return out;
 }

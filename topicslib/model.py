@@ -350,19 +350,19 @@ class TopicModel(Estimator):
         """0/1 topic indicators, shape (n_texts, n_topics), using each topic's threshold."""
         return self._decide(self.predict_proba(texts))
 
-    def _chosen(self, row: list[float]) -> list[tuple[float, int]]:
+    def _chosen(self, row: list[float], thresholds: list[float]) -> list[tuple[float, int]]:
         """The topics one text's probabilities decide for, as ``(-probability, column)``, highest first, ties
         in topic order. Multi-label: each topic at or over its threshold; single-label: the most probable.
         A probability of 0 (no evidence) is never chosen. In plain Python: for one text, numpy's fixed
         costs would be most of the time."""
         if self.multi_label_:
-            return sorted((-p, j) for j, (p, t) in enumerate(zip(row, self.thresholds_.tolist())) if p >= t and p > 0)
+            return sorted((-p, j) for j, (p, t) in enumerate(zip(row, thresholds)) if p >= t and p > 0)
         best = max(row, default=0.0)
         return [(-best, row.index(best))] if best > 0 else []
 
     def _topic_lists(self, rows: list[list[float]]) -> list[list[TopicScore]]:
-        ids = self.taxonomy_.ids
-        return [[TopicScore(ids[j], -p) for p, j in self._chosen(row)] for row in rows]
+        ids, thresholds = self.taxonomy_.ids, self.thresholds_.tolist()
+        return [[TopicScore(ids[j], -p) for p, j in self._chosen(row, thresholds)] for row in rows]
 
     def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:
         """One text's analysis, its words' subword scores and its topic probabilities (as ``predict_proba``
@@ -434,7 +434,7 @@ class TopicModel(Estimator):
             if t not in ids:
                 raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
         a, scores, proba = self._score_one(text)
-        chosen = named if named is not None else [ids[j] for _, j in self._chosen(proba.tolist())]
+        chosen = named if named is not None else [ids[j] for _, j in self._chosen(proba.tolist(), self.thresholds_.tolist())]
         cols = [ids.index(t) for t in chosen]
         out = []
         for t, j, contrib in zip(chosen, cols, self._term_contributions(a, scores, cols)):

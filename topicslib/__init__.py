@@ -67,7 +67,7 @@ def classify(text: str, *, model: TopicModel | None = None) -> list[TopicScore]:
 
 
 def classify_many(texts: Iterable[str], *, model: TopicModel | None = None) -> list[list[TopicScore]]:
-    """``classify`` for many paragraphs at once (one matrix product).
+    """``classify`` for many paragraphs at once (one call into the scorer).
 
     >>> [len(r) >= 0 for r in classify_many(["Tariffs fell.", "Home | Contact"])]  # doctest: +SKIP
     [True, True]

@@ -12,6 +12,10 @@ linear model's share of it is one number per topic and word, worked out once
 and reused: scoring a text costs a dictionary look-up per word, not one per
 character n-gram. The vocabulary and idf weights are plain arrays, which is
 what lets a model be saved without pickle.
+
+The compiled scorer (``topicslib/_scorer.c``, see ``scoring.py``) computes the
+same features and scores in C when classifying; this module is what training,
+explanations and a topicslib built without a C compiler use.
 """
 
 from __future__ import annotations

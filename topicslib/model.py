@@ -389,7 +389,7 @@ class TopicModel(Estimator):
         return self._topic_lists([proba])[0]
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
-        """``classify`` for many texts at once, in one sparse matrix product (per batch of texts)."""
+        """``classify`` for each of many texts, from one call into the scorer (the same results as one by one)."""
         return self._topic_lists(self.predict_proba(texts).tolist())
 
     def classify_document(self, text: str) -> DocumentResult:

@@ -191,3 +191,19 @@ def test_classifying_imports_neither_scikit_learn_nor_scipy(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+@needs_scorer
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads resident memory from /proc")
+def test_the_memory_a_huge_token_took_is_given_back(tmp_path):
+    # A 20-million-character token holds 160 MB in the scorer while it is counted; the next text gets it back.
+    code = ("import resource, topicslib\n"
+            "def rss(): return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) // 1024\n"
+            "m = topicslib.default_model(); m.classify('coca'); before = rss()\n"
+            "m.classify('a' * 20_000_000); m.classify('coca crops')\n"
+            "print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, rss())")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    before, peak, after = map(int, r.stdout.split())
+    assert peak - before > 100  # MiB: the token was really held
+    assert after - before < 30, (before, peak, after)

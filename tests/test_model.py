@@ -42,9 +42,11 @@ def test_classify_many_agrees_with_classify(tiny_model):
         assert np.allclose([t.score for t in single], [t.score for t in batch])
 
 
-def test_empty_and_navigation_text_get_no_topic(tiny_model):
+def test_empty_and_navigation_text_get_no_topic(tiny_model, default_model):
     assert topicslib.classify("", model=tiny_model) == []
     assert topicslib.classify("   \n ", model=tiny_model) == []
+    for text in ("Share this page | Print", "Home | Contact us | Subscribe", "Photo credit: Embassy staff"):
+        assert topicslib.classify(text, model=default_model) == [], text
 
 
 def test_predict_proba_shape_and_range(tiny_model):
@@ -80,7 +82,7 @@ def test_classify_document_splits_paragraphs_and_aggregates(tiny_model):
         "Share this page | Print",
     ]
     assert [p.index for p in doc.paragraphs] == [0, 1, 2, 3, 4]
-    assert doc.paragraphs[4].topics == []
+    assert [p.topics for p in doc.paragraphs] == topicslib.classify_many([p.text for p in doc.paragraphs], model=tiny_model)
     counts = {d.topic: d.paragraphs for d in doc.topics}
     for d in doc.topics:
         tagged = [p for p in doc.paragraphs if d.topic in {t.topic for t in p.topics}]

@@ -121,7 +121,7 @@ class TopicModel(Estimator):
         min_df: int = 2,
         max_features: int | None = None,
         loss: str = "svm",
-        C: float = 0.5,
+        C: float = 0.25,
         class_weight: str | None = None,
         nb_weighting: bool = True,
         folds: int = 5,

@@ -17,7 +17,6 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -55,9 +54,11 @@ FIGURES = [("throughput_per_s", True), ("latency_median_ms", False), ("latency_p
 TARGET_FIGURES = [f for f, _ in FIGURES if f != "import_seconds"]
 
 
-def _rss_mib() -> float:
+def _status_mib(field: str = "VmRSS") -> float:
+    """Resident memory now (VmRSS) or at its peak (VmHWM), from /proc. Not getrusage's ru_maxrss, which
+    Linux carries across fork and exec: a worker's figure would start at the orchestrator's size."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -81,11 +82,11 @@ def worker_measure(name: str, folder: Path, stream: list[str], calls: int, repea
     for module in IMPORTS[name]:
         importlib.import_module(module)
     t1 = time.perf_counter()
-    rss_imported = _rss_mib()
+    rss_imported = _status_mib()
     system = SPEED_SYSTEMS[name]()
     system.load(folder)
     t2 = time.perf_counter()
-    rss_loaded = _rss_mib()
+    rss_loaded = _status_mib()
     for text in stream[:WARMUP]:  # first calls pay one-off costs (lazy imports, caches)
         system.classify(text)
     latencies = []
@@ -112,7 +113,7 @@ def worker_measure(name: str, folder: Path, stream: list[str], calls: int, repea
         "model_mib": sum(folder_size(p) for p in system.model_files(folder)) / 2**20,
         "rss_after_import_mib": round(rss_imported, 1),
         "rss_after_load_mib": round(rss_loaded, 1),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
+        "peak_rss_mib": _status_mib("VmHWM"),
     }
 
 

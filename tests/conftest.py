@@ -55,3 +55,9 @@ def on_engine(model: topicslib.TopicModel, engine: str) -> topicslib.TopicModel:
     elif copy._native is None:
         pytest.skip("topicslib was built without its compiled scorer")
     return copy
+
+
+# Python source for a child process's own peak resident memory in KiB. getrusage's ru_maxrss would not do:
+# Linux carries it across fork and exec, so a child of a large pytest process starts at the parent's size.
+PEAK_KIB = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1])"
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak memory from /proc (Linux)")

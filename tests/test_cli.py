@@ -344,13 +344,15 @@ def _run_on_a_terminal(args: list[str]) -> tuple[int, str]:
 
 
 def test_progress_bar_on_a_terminal_and_quiet_when_asked(tmp_path):
+    # Enough records to outlast the bar's half-second delay with the compiled scorer (about 1.5 s here).
+    n = 150_000
     src = write_jsonl(tmp_path / "many.jsonl", [{"text": f"Migrants and refugees crossed the border near Cúcuta, day {i}."}
-                                                for i in range(40000)])
+                                                for i in range(n)])
     code, drawn = _run_on_a_terminal(["classify", str(src), "-o", str(tmp_path / "out.jsonl")])
     assert code == 0
     assert "classify" in drawn and "%" in drawn and "MB" in drawn  # a bar over the bytes read
-    assert "classified 40,000 records" in drawn
-    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 40000
+    assert f"classified {n:,} records" in drawn
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == n
 
     code, drawn = _run_on_a_terminal(["classify", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet"])
     assert code == 0 and drawn == ""

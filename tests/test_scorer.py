@@ -23,7 +23,7 @@ import topicslib
 from topicslib import InputError, features, scoring
 from topicslib.features import normalize, python_tokenize
 
-from .conftest import DEV_REAL, ROOT, TINY, on_engine
+from .conftest import DEV_REAL, PEAK_KIB, ROOT, TINY, needs_proc, on_engine
 from .test_hostile_input import ANY_TEXT
 
 needs_scorer = pytest.mark.skipif(not scoring.AVAILABLE, reason="topicslib was built without its compiled scorer")
@@ -194,14 +194,14 @@ def test_classifying_imports_neither_scikit_learn_nor_scipy(tmp_path):
 
 
 @needs_scorer
-@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads resident memory from /proc")
+@needs_proc
 def test_the_memory_a_huge_token_took_is_given_back(tmp_path):
     # A 20-million-character token holds 160 MB in the scorer while it is counted; the next text gets it back.
-    code = ("import resource, topicslib\n"
+    code = ("import topicslib\n"
             "def rss(): return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) // 1024\n"
             "m = topicslib.default_model(); m.classify('coca'); before = rss()\n"
             "m.classify('a' * 20_000_000); m.classify('coca crops')\n"
-            "print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, rss())")
+            f"print(before, {PEAK_KIB} // 1024, rss())")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
     before, peak, after = map(int, r.stdout.split())

@@ -28,6 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: import the benchmarks package from the repository root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from benchmarks import report
+
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"throughput": 100_000, "memory": [100_000, 300_000, 1_000_000]}
 QUICK = {"throughput": 10_000, "memory": [10_000, 30_000, 100_000]}
@@ -43,15 +48,6 @@ def write_corpus(path: Path, n: int, seed: int = 0) -> int:
         for i in range(n):
             f.write(json.dumps({"id": i, "text": rng.choice(pool)}, ensure_ascii=False) + "\n")
     return path.stat().st_size
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident memory. Read from /proc rather than getrusage, whose figure
-    for a child starts at its parent's size: Linux carries it across fork and exec."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def cpu_seconds() -> float:
@@ -87,7 +83,7 @@ def child_main(argv: list[str]) -> None:
         if main(argv[1:]):
             raise SystemExit("the command line failed")
         figures = {}
-    print(json.dumps({**figures, "peak_rss_mib": peak_rss_mib()}))
+    print(json.dumps({**figures, "peak_rss_mib": report.process_memory_mib("VmHWM")}))
 
 
 def in_process(path: Path) -> list[dict]:

@@ -35,6 +35,18 @@ def _memory_gib() -> float | None:
     return None
 
 
+def process_memory_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory now (``VmRSS``) or at its peak (``VmHWM``), from /proc.
+
+    Not getrusage's ru_maxrss: Linux carries it across fork and exec, so a measuring child's
+    figure would start at the size of the process that spawned it.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def _git(*args: str) -> str | None:
     try:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True).stdout.strip()

@@ -54,15 +54,6 @@ FIGURES = [("throughput_per_s", True), ("latency_median_ms", False), ("latency_p
 TARGET_FIGURES = [f for f, _ in FIGURES if f != "import_seconds"]
 
 
-def _status_mib(field: str = "VmRSS") -> float:
-    """Resident memory now (VmRSS) or at its peak (VmHWM), from /proc. Not getrusage's ru_maxrss, which
-    Linux carries across fork and exec: a worker's figure would start at the orchestrator's size."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def worker_train(name: str, folder: Path, limit: int | None = None) -> dict:
     """Train a peer on examples/ (the first ``limit`` of them) and save it; topicslib copies its shipped model."""
     from topicslib import default_taxonomy_path, load_taxonomy, read_examples
@@ -82,11 +73,11 @@ def worker_measure(name: str, folder: Path, stream: list[str], calls: int, repea
     for module in IMPORTS[name]:
         importlib.import_module(module)
     t1 = time.perf_counter()
-    rss_imported = _status_mib()
+    rss_imported = report.process_memory_mib()
     system = SPEED_SYSTEMS[name]()
     system.load(folder)
     t2 = time.perf_counter()
-    rss_loaded = _status_mib()
+    rss_loaded = report.process_memory_mib()
     for text in stream[:WARMUP]:  # first calls pay one-off costs (lazy imports, caches)
         system.classify(text)
     latencies = []
@@ -113,7 +104,7 @@ def worker_measure(name: str, folder: Path, stream: list[str], calls: int, repea
         "model_mib": sum(folder_size(p) for p in system.model_files(folder)) / 2**20,
         "rss_after_import_mib": round(rss_imported, 1),
         "rss_after_load_mib": round(rss_loaded, 1),
-        "peak_rss_mib": _status_mib("VmHWM"),
+        "peak_rss_mib": report.process_memory_mib("VmHWM"),
     }
 
 

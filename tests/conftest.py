@@ -57,7 +57,12 @@ def on_engine(model: topicslib.TopicModel, engine: str) -> topicslib.TopicModel:
     return copy
 
 
-# Python source for a child process's own peak resident memory in KiB. getrusage's ru_maxrss would not do:
-# Linux carries it across fork and exec, so a child of a large pytest process starts at the parent's size.
-PEAK_KIB = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1])"
+def status_kib(field: str) -> str:
+    """Python source, for a child process's script, of a /proc/self/status figure in KiB (VmRSS, VmHWM)."""
+    return f"int(next(l for l in open('/proc/self/status') if l.startswith('{field}:')).split()[1])"
+
+
+# A child's own peak resident memory. getrusage's ru_maxrss would not do: Linux carries it across fork
+# and exec, so a child of a large pytest process starts at the parent's size.
+PEAK_KIB = status_kib("VmHWM")
 needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak memory from /proc (Linux)")

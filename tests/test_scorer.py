@@ -23,7 +23,7 @@ import topicslib
 from topicslib import InputError, features, scoring
 from topicslib.features import normalize, python_tokenize
 
-from .conftest import DEV_REAL, PEAK_KIB, ROOT, TINY, needs_proc, on_engine
+from .conftest import DEV_REAL, PEAK_KIB, ROOT, TINY, needs_proc, on_engine, status_kib
 from .test_hostile_input import ANY_TEXT
 
 needs_scorer = pytest.mark.skipif(not scoring.AVAILABLE, reason="topicslib was built without its compiled scorer")
@@ -198,7 +198,7 @@ def test_classifying_imports_neither_scikit_learn_nor_scipy(tmp_path):
 def test_the_memory_a_huge_token_took_is_given_back(tmp_path):
     # A 20-million-character token holds 160 MB in the scorer while it is counted; the next text gets it back.
     code = ("import topicslib\n"
-            "def rss(): return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) // 1024\n"
+            f"def rss(): return {status_kib('VmRSS')} // 1024\n"
             "m = topicslib.default_model(); m.classify('coca'); before = rss()\n"
             "m.classify('a' * 20_000_000); m.classify('coca crops')\n"
             f"print(before, {PEAK_KIB} // 1024, rss())")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import topicslib
+from topicslib import scoring
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -51,10 +52,16 @@ def on_engine(model: topicslib.TopicModel, engine: str) -> topicslib.TopicModel:
     """A copy of ``model`` (with its own, empty caches) that scores through ``engine``."""
     copy = pickle.loads(pickle.dumps(model))
     if engine == "numpy":
-        copy._native = None
-    elif copy._native is None:
+        copy._scorer = copy._numpy = scoring.build(copy.features_, copy.coef_, copy.intercept_, copy.multi_label_,
+                                                   compiled=False)
+    elif is_numpy(copy):
         pytest.skip("topicslib was built without its compiled scorer")
     return copy
+
+
+def is_numpy(model: topicslib.TopicModel) -> bool:
+    """Whether ``model`` scores through numpy (not the compiled scorer)."""
+    return isinstance(model._scorer, scoring.NumpyScorer)
 
 
 def status_kib(field: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import topicslib
-from topicslib.cli import Progress
+from topicslib.progress import Progress
 from topicslib.documents import split_paragraphs
 
 from .conftest import ROOT, TINY
@@ -378,3 +378,17 @@ def test_progress_draws_a_bar_a_spinner_and_erases_itself():
     with Progress("read", total=10, enabled=False, stream=stream, delay=0) as p:
         p.advance(10)
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+    ('{"text": "ok", "n": ' + "9" * 5_000 + "}", "invalid JSON: Exceeds the limit"),
+    ('["a list"]', "expected a JSON object, got list"),
+])
+def test_classify_and_train_read_a_bad_jsonl_line_through_the_same_parser(tmp_path, line, message):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"text": "Tariffs fell.", "topics": ["trade"]}\n' + line + "\n", encoding="utf-8")
+    for args in (["classify", str(path)], ["train", str(path), "-o", str(tmp_path / "m.npz")]):
+        r = run(*args)
+        assert r.returncode == 1, r.stderr
+        assert f"{path}:2: {message}" in r.stderr and "Traceback" not in r.stderr

@@ -2,7 +2,7 @@
 
 The shared mutable state is the model's per-word subword scores (a table for
 the vocabulary's words, filled as words are first seen, and a cache of other
-words, emptied when it outgrows model._CACHE_LIMIT: a dict on the numpy path,
+words, emptied when it outgrows scoring.CACHE_LIMIT: a dict on the numpy path,
 a table inside the compiled scorer) and the lazily loaded default model;
 tests/test_default_model.py checks that default_model() loads once.
 """
@@ -17,10 +17,10 @@ import pytest
 
 import topicslib
 from topicslib import features
-from topicslib import model as model_module
+from topicslib import defaults, scoring
 from topicslib.documents import split_paragraphs
 
-from .conftest import ENGINES, ROOT, TINY, on_engine
+from .conftest import ENGINES, ROOT, TINY, is_numpy, on_engine
 
 THREADS = 16
 SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
@@ -77,7 +77,7 @@ def _in_threads(work, n: int = THREADS) -> list:
 def _fresh_model(engine: str = "compiled") -> topicslib.TopicModel:
     """The default model with its own, empty word caches, scoring through ``engine`` where it is built."""
     model = topicslib.load_model(topicslib.default_model_path())
-    if engine == "numpy" or model._native is None:
+    if engine == "numpy" or is_numpy(model):
         model = on_engine(model, engine)
     return model
 
@@ -108,24 +108,24 @@ class _CountingCache(dict):
 
 def test_the_word_cache_being_cleared_under_threads_changes_no_answer(monkeypatch):
     serial = _answers(_fresh_model("numpy"), list(range(len(TEXTS))))
-    monkeypatch.setattr(model_module, "_CACHE_LIMIT", 7)  # cleared every few words, while others read it
+    monkeypatch.setattr(scoring, "CACHE_LIMIT", 7)  # cleared every few words, while others read it
     shared = _fresh_model("numpy")
-    shared._unknown_words = _CountingCache()
+    shared._scorer.unknown_words = _CountingCache()
     _CountingCache.clears = 0
     for result in _in_threads(lambda i: _answers(shared, _shuffled(100 + i))):
         assert result == serial
-    assert _CountingCache.clears > 10 and len(shared._unknown_words) <= 7
+    assert _CountingCache.clears > 10 and len(shared._scorer.unknown_words) <= 7
 
 
 def test_the_compiled_scorers_cache_emptied_under_threads_changes_no_answer(monkeypatch):
     serial = _answers(_fresh_model(), list(range(len(TEXTS))))
-    monkeypatch.setattr(model_module, "_CACHE_LIMIT", 7)  # emptied before most texts, while other threads score
+    monkeypatch.setattr(scoring, "CACHE_LIMIT", 7)  # emptied before most texts, while other threads score
     shared = _fresh_model()
-    if shared._native is None:
+    if is_numpy(shared):
         pytest.skip("topicslib was built without its compiled scorer")
     for result in _in_threads(lambda i: _answers(shared, _shuffled(100 + i))):
         assert result == serial
-    assert shared._native.cached() <= 7 + max(len(set(features.tokenize(t))) for t in TEXTS)
+    assert shared._scorer.cached() <= 7 + max(len(set(features.tokenize(t))) for t in TEXTS)
 
 
 def test_threads_loading_one_file_get_equal_models(tmp_path, tiny_model):
@@ -141,24 +141,24 @@ def test_first_use_of_the_default_model_from_16_threads(monkeypatch):
     text = "Coca cultivation fell in Putumayo as migrants crossed the border."
     expected = topicslib.classify(text, model=_fresh_model())
     loads = []
-    real = topicslib.load_model
-    monkeypatch.setattr(topicslib, "load_model", lambda path: loads.append(path) or real(path))
-    monkeypatch.setattr(topicslib, "_default", None)
+    real = defaults.load_model
+    monkeypatch.setattr(defaults, "load_model", lambda path: loads.append(path) or real(path))
+    monkeypatch.setattr(defaults, "_default", None)
     results = _in_threads(lambda i: (topicslib.classify(text), topicslib.classify_document(text).paragraphs[0].topics))
     assert len(loads) == 1
     assert all(a == expected and b == expected for a, b in results)
 
 
-@pytest.mark.parametrize("limit", [model_module._CACHE_LIMIT, 1])
+@pytest.mark.parametrize("limit", [scoring.CACHE_LIMIT, 1])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_cache_limit_bounds_the_cache(monkeypatch, limit, engine):
-    monkeypatch.setattr(model_module, "_CACHE_LIMIT", limit)
+    monkeypatch.setattr(scoring, "CACHE_LIMIT", limit)
     model = _fresh_model(engine)
     topicslib.classify_many(TEXTS, model=model)
     if engine == "numpy":
-        assert 0 < len(model._unknown_words) <= limit
+        assert 0 < len(model._scorer.unknown_words) <= limit
         # words too long for char n-grams are never kept (they would pin memory: URLs, hashes, a 50 MB token)
-        assert all(len(w) <= features._MAX_CHAR_WORD for w in model._unknown_words)
-    elif model._native is not None:
+        assert all(len(w) <= features.MAX_CHAR_WORD for w in model._scorer.unknown_words)
+    elif not is_numpy(model):
         # emptied before a text while over the limit: at most the limit plus one text's words remain
-        assert 0 < model._native.cached() <= limit + max(len(set(features.tokenize(t))) for t in TEXTS)
+        assert 0 < model._scorer.cached() <= limit + max(len(set(features.tokenize(t))) for t in TEXTS)

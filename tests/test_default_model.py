@@ -8,6 +8,7 @@ import threading
 import pytest
 
 import topicslib
+from topicslib import defaults
 from topicslib.examples import examples_digest
 from topicslib.storage import card_path
 
@@ -64,13 +65,13 @@ def test_sample_document_is_classified():
 
 def test_default_model_loads_once_under_concurrent_first_use(monkeypatch):
     calls = []
-    real = topicslib.load_model
+    real = defaults.load_model
 
     def counting(path):
         calls.append(path)
         return real(path)
-    monkeypatch.setattr(topicslib, "load_model", counting)
-    monkeypatch.setattr(topicslib, "_default", None)
+    monkeypatch.setattr(defaults, "load_model", counting)
+    monkeypatch.setattr(defaults, "_default", None)
     barrier = threading.Barrier(8)
     models = []
 

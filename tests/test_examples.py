@@ -48,7 +48,7 @@ def test_folder_reads_all_files_in_order(tmp_path):
     "line, message",
     [
         ('{"text": "ok", "topics": [}', "invalid JSON"),
-        ('["just", "a", "list"]', "expected an object"),
+        ('["just", "a", "list"]', "expected a JSON object, got list"),
         ('{"topics": ["trade"]}', "missing 'text'"),
         ('{"text": "   ", "topics": ["trade"]}', "'text' is empty"),
         ('{"text": 42, "topics": ["trade"]}', "'text' must be a string"),
@@ -93,7 +93,7 @@ def test_non_utf8_empty_file_and_empty_folder(tmp_path):
 def test_csv_without_required_columns(tmp_path):
     f = tmp_path / "a.csv"
     f.write_text("body,labels\nx,y\n", encoding="utf-8")
-    with pytest.raises(ExampleError, match=r"a.csv:1: CSV header must name 'text' and 'topics'"):
+    with pytest.raises(ExampleError, match=r"a.csv:1: no column 'text' in the header \(columns: body, labels\)"):
         read_examples(f)
 
 

@@ -53,7 +53,7 @@ def test_ngrams_across_pieces_and_counting_rounds_are_counted_once(monkeypatch):
     f = TextFeatures(word_ngrams=(1, 3), min_df=1).fit(TRAIN)
     text = "armed groups crossed the border, " * 40
     whole = _entries(f.analyse([text]), 0)
-    monkeypatch.setattr(features, "_PIECE", 12)  # a piece of about two words ...
+    monkeypatch.setattr(features, "PIECE", 12)  # a piece of about two words ...
     monkeypatch.setattr(features, "_FLUSH", 3)  # ... counted on its own: trigrams straddle the rounds
     assert _entries(f.analyse([text]), 0) == whole
     assert _entries(f.analyse(["coca crops", text]), 1) == whole

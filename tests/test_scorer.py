@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import topicslib
-from topicslib import InputError, features, scoring
+from topicslib import InputError, features, native, scoring
 from topicslib.features import normalize, python_tokenize
 
 from .conftest import DEV_REAL, PEAK_KIB, ROOT, TINY, needs_proc, on_engine, status_kib
 from .test_hostile_input import ANY_TEXT
 
-needs_scorer = pytest.mark.skipif(not scoring.AVAILABLE, reason="topicslib was built without its compiled scorer")
+needs_scorer = pytest.mark.skipif(not native.AVAILABLE, reason="topicslib was built without its compiled scorer")
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOLERANCE = 1e-12  # summing in another order moves a probability by a few units of 1e-16
 
@@ -40,12 +40,12 @@ def test_the_scorer_is_built_wherever_a_c_compiler_is():
     # CI has gcc: this keeps the compiled path from silently falling back to numpy there.
     if _compiler() is None:
         pytest.skip("no C compiler here: topicslib scores through numpy")
-    assert scoring.AVAILABLE, "a C compiler is here, yet topicslib._scorer was not built (see pip's build output)"
+    assert native.AVAILABLE, "a C compiler is here, yet topicslib._scorer was not built (see pip's build output)"
 
 
 @needs_scorer
 def test_tokens_are_the_regex_tokens_for_every_code_point():
-    tokenize = scoring.tokenizer()
+    tokenize = native.tokenizer()
     assert tokenize is features.tokenize
     chars = [chr(c) for c in range(0x110000)]
     # each code point inside a word, doubled on its own, and after a space: where it joins, splits or vanishes
@@ -75,7 +75,7 @@ def assert_same_scores(model: topicslib.TopicModel, texts: list[str]) -> None:
         assert np.allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE), float(np.abs(a - b).max())
     a, b = compiled.predict_proba(texts), numpy_only.predict_proba(texts)
     near = np.abs(a - model.thresholds_).min(axis=1) < 1e-9 if model.multi_label_ else np.zeros(len(texts), bool)
-    assert (compiled._decide(a)[~near] == numpy_only._decide(b)[~near]).all()
+    assert (compiled.predict(texts)[~near] == numpy_only.predict(texts)[~near]).all()
     assert (a == 0).all(axis=1).tolist() == (b == 0).all(axis=1).tolist()  # the same texts without evidence
 
 
@@ -132,7 +132,7 @@ def test_a_single_label_model_scores_alike():
 def test_a_long_text_read_in_pieces_scores_as_if_whole(default_model, monkeypatch):
     text = " ".join(r["text"] for r in TINY) * 50 + " migración Bogotá ＭＩＧＲＡＮＴＳ"
     whole = on_engine(default_model, "compiled").predict_proba([text])
-    monkeypatch.setattr(topicslib.model, "_PIECE", 7)  # a piece of about one word: n-grams straddle every cut
+    monkeypatch.setattr(scoring, "PIECE", 7)  # a piece of about one word: n-grams straddle every cut
     pieces = on_engine(default_model, "compiled")
     assert np.array_equal(pieces.predict_proba([text]), whole)
 
@@ -167,14 +167,14 @@ def test_a_scorer_keeps_the_weights_it_was_built_with_until_the_cache_is_reset(t
     before = model.predict_proba([text])
     model.coef_ = model.coef_ * 0  # replaced, not changed in place: the scorer holds the old array
     assert np.array_equal(model.predict_proba([text]), before)
-    model._reset_cache()
+    model._set_scorer()
     assert not np.array_equal(model.predict_proba([text]), before)
 
 
 def test_the_environment_switch_turns_the_extension_off(tmp_path):
-    code = ("import topicslib; from topicslib import scoring, features;"
+    code = ("import topicslib; from topicslib import native, scoring, features;"
             "m = topicslib.default_model();"
-            "print(scoring.AVAILABLE, m._native is None, features.tokenize is features.python_tokenize,"
+            "print(native.AVAILABLE, isinstance(m._scorer, scoring.NumpyScorer), features.tokenize is features.python_tokenize,"
             " topicslib.classify('Coca cultivation fell in Putumayo.')[0].topic)")
     env = {**os.environ, "TOPICSLIB_NO_EXTENSION": "1"}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)

@@ -145,11 +145,11 @@ def test_weights_are_kept_in_half_precision_and_reload_exactly(saved, tiny_model
 
 
 def test_weights_beyond_half_precision_keep_single_precision(tmp_path, tiny_model):
-    from topicslib.model import _stored_precision
+    from topicslib.weights import round_weights
 
     big = tiny_model.coef_.astype(np.float64) * 0 + 1e6 + 0.5
-    assert _stored_precision(big).dtype == np.float32 and np.array_equal(_stored_precision(big), big.astype(np.float32))
+    assert round_weights(big).dtype == np.float32 and np.array_equal(round_weights(big), big.astype(np.float32))
     model = copy.deepcopy(tiny_model)  # the fixture is shared
-    model.coef_ = _stored_precision(big)
+    model.coef_ = round_weights(big)
     with np.load(model.save(tmp_path / "big.npz"), allow_pickle=False) as z:
         assert z["coef"].dtype == np.float32

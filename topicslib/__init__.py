@@ -7,54 +7,28 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from collections.abc import Iterable, Sequence
 
-import threading
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-
-from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
-from .errors import ExampleError, InputError, ModelFileError, TaxonomyError, TopicslibError, TrainingError
 from .crossval import cross_validate
+from .defaults import default_model, resolve
+from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
+from .errors import (DataError, ExampleError, InputError, ModelFileError, NotFittedError, OptionError, TaxonomyError,
+                     TopicslibError, TrainingError)
 from .evaluation import Evaluation, Scores
 from .examples import Example, read_examples
-from .model import Explanation, TermContribution, TopicModel
+from .model import Explanation, TermContribution, TopicModel, load_model, train
 from .resources import default_model_path, default_taxonomy_path
-from .storage import load_model
-from .taxonomy import Taxonomy, Topic, as_taxonomy, load_taxonomy
+from .taxonomy import Taxonomy, Topic, load_taxonomy
+from .version import __version__
 
 __all__ = [
     "classify", "classify_many", "classify_document", "explain", "topics", "train", "cross_validate", "load_model",
     "default_model", "default_model_path", "default_taxonomy_path",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
     "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy",
-    "TopicslibError", "ExampleError", "InputError", "ModelFileError", "TaxonomyError", "TrainingError",
+    "TopicslibError", "DataError", "ExampleError", "InputError", "ModelFileError", "NotFittedError", "OptionError",
+    "TaxonomyError", "TrainingError", "__version__",
 ]
-
-_default: TopicModel | None = None
-_default_lock = threading.Lock()
-
-
-def default_model() -> TopicModel:
-    """The shipped default model, loaded once and shared (thread-safe).
-
-    >>> default_model().classes_[:2].tolist()  # doctest: +SKIP
-    ['migration', 'climate']
-    """
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = load_model(default_model_path())
-    return _default
-
-
-def _model(model: TopicModel | None) -> TopicModel:
-    if model is None:
-        return default_model()
-    if not isinstance(model, TopicModel):
-        raise InputError(f"model must be a TopicModel (see load_model), got {type(model).__name__}")
-    return model
 
 
 def classify(text: str, *, model: TopicModel | None = None) -> list[TopicScore]:
@@ -63,7 +37,7 @@ def classify(text: str, *, model: TopicModel | None = None) -> list[TopicScore]:
     >>> classify("Colombia hosts nearly three million Venezuelan migrants.")[0].topic  # doctest: +SKIP
     'migration'
     """
-    return _model(model).classify(text)
+    return resolve(model).classify(text)
 
 
 def classify_many(texts: Iterable[str], *, model: TopicModel | None = None) -> list[list[TopicScore]]:
@@ -72,7 +46,7 @@ def classify_many(texts: Iterable[str], *, model: TopicModel | None = None) -> l
     >>> [len(r) >= 0 for r in classify_many(["Tariffs fell.", "Home | Contact"])]  # doctest: +SKIP
     [True, True]
     """
-    return _model(model).classify_many(texts)
+    return resolve(model).classify_many(texts)
 
 
 def classify_document(text: str, *, model: TopicModel | None = None) -> DocumentResult:
@@ -82,7 +56,7 @@ def classify_document(text: str, *, model: TopicModel | None = None) -> Document
     >>> [p.index for p in doc.paragraphs]  # doctest: +SKIP
     [0, 1]
     """
-    return _model(model).classify_document(text)
+    return resolve(model).classify_document(text)
 
 
 def explain(text: str, *, topic: str | Sequence[str] | None = None, model: TopicModel | None = None,
@@ -92,7 +66,7 @@ def explain(text: str, *, topic: str | Sequence[str] | None = None, model: Topic
     >>> explain("Coca eradication fell in Colombia.")[0].terms[0]  # doctest: +SKIP
     TermContribution(term='coca', contribution=1.9)
     """
-    return _model(model).explain(text, topic=topic, top_n=top_n)
+    return resolve(model).explain(text, topic=topic, top_n=top_n)
 
 
 def topics(model: TopicModel | None = None) -> list[Topic]:
@@ -101,24 +75,4 @@ def topics(model: TopicModel | None = None) -> list[Topic]:
     >>> [t.id for t in topics()][:3]  # doctest: +SKIP
     ['migration', 'climate', 'narcotics']
     """
-    return _model(model).topics()
-
-
-def train(
-    examples: str | Path | Iterable[Mapping | Example],
-    *,
-    taxonomy: str | Path | Taxonomy | None = None,
-    **options,
-) -> TopicModel:
-    """Train a model from examples (a file, a folder, or records).
-
-    With ``taxonomy=None`` the topics are the labels found in the examples;
-    with a taxonomy (file or object) every label is checked against it.
-    ``options`` are :class:`TopicModel` parameters (``C``, ``loss``, ``char_ngrams``, ...).
-
-    >>> model = train("examples/", taxonomy="seeds/topics.toml")  # doctest: +SKIP
-    >>> model.save("models/mine.npz")  # doctest: +SKIP
-    """
-    taxonomy = as_taxonomy(taxonomy)
-    model = TopicModel.from_options(**options)
-    return model._fit_examples(read_examples(examples, taxonomy=taxonomy), taxonomy)
+    return resolve(model).topics()

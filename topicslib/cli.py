@@ -1,153 +1,42 @@
-"""The ``topicslib`` command line: classify, report, explain, topics, train, evaluate, cross-validate.
+"""The ``topicslib`` command line: the parser and its commands (classify, report, explain, topics, train,
+evaluate, cross-validate), each a thin layer over the library.
 
 Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error.
 
 ``classify`` is a pipeline of three parts, so another engine can replace the middle one:
 :func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_records`
-tags them in batches, and a writer (:data:`WRITERS`) prints a table, JSON Lines or CSV.
+tags them in batches (or ``dask.classify_files`` on a cluster), and a writer (``writers.py``) prints a
+table, JSON Lines or CSV.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import logging
 import os
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from pathlib import Path
-from typing import IO
 
-from . import __version__
-from .documents import Paragraph, TopicScore, aggregate
-from .errors import TopicslibError
-from .records import INPUT_FORMATS, Record, data_error, find_sources, output_record, read_records
+from .crossval import cross_validate
+from .defaults import default_model
+from .documents import TopicScore
+from .errors import OptionError, TopicslibError
+from .examples import read_examples
+from .files import atomic_output
+from .model import TopicModel, load_model
+from .options import check_options
+from .progress import Progress, progress_enabled
+from .records import INPUT_FORMATS, Record, find_sources, read_records
+from .taxonomy import load_taxonomy
+from .version import __version__
+from .writers import WRITERS, output_format
 
-OUTPUT_FORMATS = ("table", "jsonl", "csv")
+OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
-
-
-# -- progress ------------------------------------------------------------------------------------------
-def _size(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return ""  # unreachable
-
-
-def _columns(stream: IO[str], default: int = 80) -> int:
-    """The width of the terminal ``stream`` writes to."""
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or default
-    except (OSError, ValueError, AttributeError):
-        return default
-
-
-class Progress:
-    """A progress line on stderr: a bar when the total is known, a spinner and counter otherwise.
-
-    It draws only when ``enabled`` (stderr is a terminal and no ``--quiet``) and only once the
-    run has lasted ``delay`` seconds, so quick commands stay silent; ``close`` erases it.
-
-    >>> with Progress("reading", total=10, unit="B", enabled=False) as p:
-    ...     p.advance(4, note="2 records")
-    >>> p.done
-    4
-    """
-
-    def __init__(self, label: str, *, total: int | None = None, unit: str = "", enabled: bool = False,
-                 stream: IO[str] | None = None, delay: float = 0.5):
-        self.label, self.total, self.unit, self.enabled = label, total, unit, enabled
-        self.stream = stream if stream is not None else sys.stderr
-        self.delay = delay
-        self.done = 0
-        self.note = ""
-        self._start = time.monotonic()
-        self._last = 0.0
-        self._drawn = False
-        self._frame = 0
-        self._lock = threading.Lock()
-        self._stop: threading.Event | None = None
-        fancy = (getattr(self.stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
-        self._bar_chars = ("█", "░") if fancy else ("#", "-")
-        self._spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏" if fancy else "|/-\\"
-
-    def advance(self, n: int = 0, *, note: str | None = None, label: str | None = None) -> None:
-        """Add ``n`` to the work done; redraw at most ten times a second."""
-        self.done += n
-        if note is not None:
-            self.note = note
-        if label is not None:
-            self.label = label
-        now = time.monotonic()
-        if self.enabled and now - self._start >= self.delay and now - self._last >= 0.1:
-            self._draw(now)
-
-    def _line(self, now: float) -> str:
-        elapsed = f"{now - self._start:.1f} s"
-        unit = f" {self.unit}" if self.unit else ""
-        count = _size(self.done) if self.unit == "B" else f"{self.done:,}{unit}"
-        if self.total:
-            frac = min(1.0, self.done / self.total)
-            full, empty = self._bar_chars
-            bar = full * round(frac * 24) + empty * (24 - round(frac * 24))
-            of = f"{_size(self.done)}/{_size(self.total)}" if self.unit == "B" else f"{self.done:,}/{self.total:,}{unit}"
-            parts = [self.label, bar, f"{frac:4.0%}", of]
-        else:
-            self._frame += 1
-            parts = [self.label, self._spinner[self._frame % len(self._spinner)]]
-            if self.done:
-                parts.append(count)
-        parts += [p for p in (self.note, elapsed) if p]
-        return "  ".join(parts)
-
-    def _draw(self, now: float) -> None:
-        with self._lock:
-            width = _columns(self.stream) - 1
-            self.stream.write("\r" + self._line(now)[:width] + "\x1b[K")
-            self.stream.flush()
-            self._drawn, self._last = True, now
-
-    def spin(self) -> "Progress":
-        """Redraw from a background thread, for a step that reports nothing while it runs (training)."""
-        if self.enabled and self._stop is None:
-            self._stop = threading.Event()
-
-            def tick() -> None:
-                while not self._stop.wait(0.2):
-                    self.advance()
-
-            threading.Thread(target=tick, daemon=True).start()
-        return self
-
-    def close(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-        with self._lock:
-            if self._drawn:
-                self.stream.write("\r\x1b[K")
-                self.stream.flush()
-                self._drawn = False
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def progress_enabled(args: argparse.Namespace, *, output_is_stdout: bool = False) -> bool:
-    """Bars go to stderr when it is a terminal, unless --quiet, or a table is being printed to the same terminal."""
-    if args.quiet or not sys.stderr.isatty():
-        return False
-    return not (output_is_stdout and sys.stdout.isatty())
 
 
 def classify_records(model, records: Iterable[Record], *, batch_size: int = BATCH_SIZE) -> Iterator[tuple[Record, list[TopicScore]]]:
@@ -157,146 +46,15 @@ def classify_records(model, records: Iterable[Record], *, batch_size: int = BATC
         yield from zip(batch, model.classify_many([r.text for r in batch]))
 
 
-# -- writing results -----------------------------------------------------------------------------------
-class JsonlWriter:
-    """One JSON object a line: :func:`output_record`."""
-
-    def __init__(self, out: IO[str]):
-        self.out = out
-
-    def write(self, record: Record, topics: list[TopicScore]) -> None:
-        self.out.write(json.dumps(output_record(record, topics), ensure_ascii=False) + "\n")
-
-    def close(self) -> None:
-        pass
-
-
-class CsvWriter:
-    """The input's columns (those of the first record), then ``paragraph``, ``topics`` and ``scores``.
-
-    ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
-    are not strings (JSON input) are written as JSON.
-    """
-
-    def __init__(self, out: IO[str]):
-        self.out = out
-        self.writer: csv.DictWriter | None = None
-        self.left_out: set[str] = set()
-
-    def write(self, record: Record, topics: list[TopicScore]) -> None:
-        row = output_record(record, topics)
-        row["scores"] = ";".join(f"{t['score']:.4f}" for t in row["topics"])
-        row["topics"] = ";".join(t["topic"] for t in row["topics"])
-        if self.writer is None:
-            self.writer = csv.DictWriter(self.out, fieldnames=list(row), extrasaction="ignore", lineterminator="\n")
-            self.writer.writeheader()
-        new = row.keys() - set(self.writer.fieldnames) - self.left_out
-        if new:  # the header is written already; say so rather than drop fields silently
-            self.left_out |= new
-            print(f"topicslib: note: {record.where}: field(s) {', '.join(sorted(new))} are not in the CSV header "
-                  "(the first record's fields) and are left out; use --format jsonl to keep every field", file=sys.stderr)
-        self.writer.writerow({k: v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
-                              for k, v in row.items()})
-
-    def close(self) -> None:
-        pass
-
-
-class TableWriter:
-    """Aligned text for a person: one row per record, or per paragraph with a summary per document."""
-
-    def __init__(self, out: IO[str]):
-        self.out = out
-        self.width = _columns(out, 100) if out.isatty() else 100
-        self.document: str | None = None
-        self.paragraphs: list[Paragraph] = []
-
-    @staticmethod
-    def tags(topics: list[TopicScore]) -> str:
-        return ", ".join(f"{t} {s:.2f}" for t, s in topics) or "-"
-
-    def snippet(self, text: str, room: int) -> str:
-        text = " ".join(text.split())
-        room = max(20, room)
-        return text if len(text) <= room else text[: room - 1] + "…"
-
-    def write(self, record: Record, topics: list[TopicScore]) -> None:
-        if record.paragraph is None:
-            where = f"{record.where}  " if record.where else ""
-            row = f"{where}{self.tags(topics):<34}  "
-            self.out.write(row + self.snippet(record.text, self.width - len(row)) + "\n")
-            return
-        if record.document != self.document:
-            self._summary()
-            self.document = record.document
-            self.out.write(f"== {record.document}\n")
-        # The summary needs only each paragraph's topics, so the text is not kept.
-        self.paragraphs.append(Paragraph(record.paragraph, "", topics))
-        row = f"[{record.paragraph:>3}] {self.tags(topics):<34}  "
-        self.out.write(row + self.snippet(record.text, self.width - len(row)) + "\n")
-
-    def _summary(self) -> None:
-        if self.document is None:
-            return
-        tops = aggregate(self.paragraphs)
-        shares = ", ".join(f"{d.topic} {d.paragraphs} ({d.share:.0%})" for d in tops) or "no topic"
-        self.out.write(f"   {len(self.paragraphs)} paragraphs: {shares}\n\n")
-        self.paragraphs = []
-
-    def close(self) -> None:
-        self._summary()
-
-
-WRITERS: dict[str, Callable[[IO[str]], JsonlWriter | CsvWriter | TableWriter]] = {
-    "jsonl": JsonlWriter, "csv": CsvWriter, "table": TableWriter,
-}
-
-
-def output_format(requested: str | None, output: str | None) -> str:
-    """``--format``, else by the output file's suffix, else a table on a terminal and JSON Lines in a pipe."""
-    if requested:
-        return requested
-    if output:
-        return "csv" if output.lower().endswith(".csv") else "table" if output.lower().endswith(".txt") else "jsonl"
-    return "table" if sys.stdout.isatty() else "jsonl"
-
-
-@contextlib.contextmanager
-def open_output(path: str | None, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """Standard output, or a file written under a temporary name and renamed when complete,
-    so a run that stops on bad input leaves no half-written file (and keeps an old one)."""
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as e:
-        raise data_error(path, None, f"cannot write: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline=newline) as out:
-            yield out
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # -- commands --------------------------------------------------------------------------------------------
-def load_model_option(args: argparse.Namespace):
-    from . import default_model, load_model
-
+def load_model_option(args: argparse.Namespace) -> TopicModel:
+    """The model of ``--model``, or the default model."""
     return load_model(args.model) if args.model else default_model()
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     if args.engine == "dask":
-        from .dask import run_cli
-
-        return run_cli(args)
+        return _classify_on_dask(args)
     sources = find_sources(args.inputs, args.input_format)
     if not sources and not args.text:
         if sys.stdin.isatty():
@@ -305,10 +63,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     fmt = output_format(args.format, args.output)
     model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
-    enabled = progress_enabled(args, output_is_stdout=args.output in (None, "-"))
+    enabled = progress_enabled(args.quiet, output_is_stdout=args.output in (None, "-"))
     started = time.perf_counter()
     with Progress("classify", total=total or None, unit="B", enabled=enabled) as progress, \
-            open_output(args.output, newline="" if fmt == "csv" else None) as out:
+            _output(args.output, newline="" if fmt == "csv" else None) as out:
         records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
                                on_bytes=lambda n: progress.advance(n))
         writer = WRITERS[fmt](out)
@@ -325,12 +83,49 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output(path: str | None, *, newline: str | None = None):
+    """Standard output (flushed at the end), or the file ``path`` written atomically (``files.atomic_output``)."""
+    if path is None or path == "-":
+        return _stdout()
+    return atomic_output(path, newline=newline)
+
+
+@contextlib.contextmanager
+def _stdout() -> Iterator:
+    yield sys.stdout
+    sys.stdout.flush()
+
+
+def _classify_on_dask(args: argparse.Namespace) -> int:
+    """``classify --engine dask``: check the command line's options, then ``dask.classify_files``."""
+    if not args.output or args.output == "-":
+        args.parser.error("--engine dask writes files: give --output (a .jsonl file, or a .parquet folder)")
+    if args.text or not args.inputs:
+        args.parser.error("--engine dask classifies files and folders; give them as inputs (not --text or stdin)")
+    if args.format not in (None, "jsonl") or args.output.lower().endswith((".csv", ".txt")):
+        args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
+    if args.scheduler and args.workers:
+        args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
+    from .dask import classify_files  # needs the optional dask extra
+
+    if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    enabled = progress_enabled(args.quiet)
+    result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
+                            column=args.column, document=args.document, input_format=args.input_format,
+                            model=load_model_option(args), progress=enabled)
+    if enabled:
+        print(f"classified {result.records:,} {'paragraphs' if args.document else 'records'} in {result.parts} "
+              f"partitions in {result.seconds:.1f} s -> {args.output}", file=sys.stderr)
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     sources = find_sources(args.inputs, args.input_format)
     model = load_model_option(args)
-    enabled = progress_enabled(args)
+    enabled = progress_enabled(args.quiet)
     total = sum(s.size for s in sources if s.size is not None) or None
     with Progress("reading", total=total, unit="B", enabled=enabled) as progress:
         records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
@@ -361,19 +156,20 @@ def _training_options(args: argparse.Namespace) -> dict:
         args.parser.error(f"--options is not valid JSON: {e.msg}")
     if not isinstance(options, dict):
         args.parser.error('--options must be a JSON object, e.g. \'{"C": 1.0}\'')
-    return options
+    try:
+        return check_options(options)
+    except OptionError as e:
+        args.parser.error(f"--options: {e}")
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from . import load_taxonomy, read_examples, train
-
     options = _training_options(args)
     started = time.perf_counter()
-    with Progress(f"reading {args.examples}", enabled=progress_enabled(args)).spin() as progress:
+    with Progress(f"reading {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
         examples = read_examples(args.examples, taxonomy=taxonomy)
         progress.advance(label=f"training on {len(examples):,} examples")
-        model = train(examples, taxonomy=taxonomy, **options)
+        model = TopicModel.from_options(**options).fit_examples(examples, taxonomy)
         progress.advance(label=f"saving {args.output}")
         path = model.save(args.output)
     cv = model.card_["cross_validation"]
@@ -384,7 +180,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    with Progress("evaluate", enabled=progress_enabled(args)).spin() as progress:
+    with Progress("evaluate", enabled=progress_enabled(args.quiet)).spin() as progress:
         model = load_model_option(args)
         progress.advance(label=f"evaluating on {args.examples}")
         ev = model.evaluate(args.examples)
@@ -393,12 +189,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_cross_validate(args: argparse.Namespace) -> int:
-    from . import cross_validate
-
     options = _training_options(args)
     if "folds" in options:  # cross_validate's own folds would shadow the training option of that name
         args.parser.error("--options cannot set 'folds' here; give the number of cross-validation folds with --folds")
-    with Progress("cross-validate", enabled=progress_enabled(args)).spin() as progress:
+    with Progress("cross-validate", enabled=progress_enabled(args.quiet)).spin() as progress:
         progress.advance(label=f"cross-validating on {args.examples} ({args.folds} folds)")
         ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, **options)
     if args.json:
@@ -428,8 +222,6 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_topics(args: argparse.Namespace) -> int:
-    from . import load_taxonomy
-
     topics = load_taxonomy(args.taxonomy).topics if args.taxonomy else load_model_option(args).topics()
     if args.json:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))

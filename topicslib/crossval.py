@@ -33,18 +33,18 @@ def cross_validate(
     """
     from sklearn.model_selection import KFold  # here, not at the top: classifying never needs it
 
-    taxonomy = as_taxonomy(taxonomy)
     if not (isinstance(folds, int) and folds >= 2):
         raise TrainingError(f"folds must be an integer >= 2, got {folds!r}")
+    min_examples = TopicModel.from_options(**options).min_examples  # bad options fail before any reading
+    taxonomy = as_taxonomy(taxonomy)
     examples = read_examples(examples, taxonomy=taxonomy)
     if taxonomy is None:
         taxonomy = labels_taxonomy(examples)
-    min_examples = TopicModel.from_options(**options).min_examples
     check_trainable(examples, taxonomy, max(min_examples, folds))
     ids = taxonomy.ids
     Y = indicator(examples, ids)
     pred = np.zeros_like(Y)
     for train, test in KFold(folds, shuffle=True, random_state=options.get("seed", 0)).split(examples):
-        model = TopicModel(**{**options, "min_examples": 1})._fit_examples([examples[i] for i in train], taxonomy)
+        model = TopicModel.from_options(**{**options, "min_examples": 1}).fit_examples([examples[i] for i in train], taxonomy)
         pred[test] = model.predict([examples[i].text for i in test]).astype(bool)
     return score(Y, pred, ids)

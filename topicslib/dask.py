@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections import Counter
@@ -41,13 +40,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The file engine reads and writes records exactly as the single-process command line does.
-from . import __version__
-from .cli import Progress
-from .records import (CSV_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Record, Source, csv_records, data_error, jsonl_records,
-                      numbered_lines, output_record, paragraph_records, read_records, text_of, text_records)
+from .defaults import resolve
 from .documents import TopicScore, split_paragraphs
-from .errors import InputError, TopicslibError
+from .errors import DataError, InputError, TopicslibError
+from .files import atomic_write
 from .model import TopicModel
+from .progress import Progress
+from .records import (FORMATS, Record, Source, find_sources, numbered_lines, output_record, paragraph_records, read_records,
+                      structured_records, text_of, text_records)
+from .version import __version__
 
 
 class DaskExtraMissing(TopicslibError, ImportError):
@@ -72,12 +73,8 @@ _BATCH = 2_000
 _MIN_BLOCKSIZE, _MAX_BLOCKSIZE = 2**20, 16 * 2**20
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-def _resolve(model: TopicModel | None) -> TopicModel:
-    from . import _model
-
-    return _model(model)
+# What the file engine reads: what the command line reads, and Parquet.
+_FORMATS = {**FORMATS, "parquet": PARQUET_SUFFIXES}
 
 
 def _classify(model: TopicModel, texts: list[str]) -> list[list[TopicScore]]:
@@ -136,7 +133,7 @@ def classify_dataframe(df, column: str = "text", *, model: TopicModel | None = N
     """
     import pandas as pd
 
-    model = _resolve(model)
+    model = resolve(model)
     if column not in df.columns:
         raise InputError(f"the dataframe has no column {column!r}; its columns are {', '.join(map(str, df.columns))}")
     meta = df._meta.assign(topics=pd.Series(dtype=object), scores=pd.Series(dtype=object))
@@ -165,7 +162,7 @@ def classify_bag(bag, *, column: str | None = None, model: TopicModel | None = N
     >>> classify_bag(db.read_text("/shared/paragraphs-*.txt").map(str.strip)).take(2)  # doctest: +SKIP
     ([TopicScore(topic='trade', score=0.93)], [])
     """
-    return bag.map_partitions(_classify_items, _ship(_resolve(model), client), column)
+    return bag.map_partitions(_classify_items, _ship(resolve(model), client), column)
 
 
 # -- files ---
@@ -208,46 +205,23 @@ class FilesResult:
     topics: dict[str, int] = field(default_factory=dict)
 
 
-def _kind(path: Path, forced: str | None) -> str | None:
-    if forced:
-        return forced
-    suffix = path.suffix.lower()
-    for kind, suffixes in (("text", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES),
-                           ("parquet", PARQUET_SUFFIXES)):
-        if suffix in suffixes:
-            return kind
-    return None
-
-
-def _files(inputs: Sequence[str | Path], input_format: str | None) -> list[tuple[Path, str, str]]:
-    """(path, name, format) of every input file; folders are searched recursively, in name order."""
-    files = []
-    for name in map(str, inputs):
-        path = Path(name)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p, input_format))
-            if not found:
-                raise data_error(name, None, "no .txt, .md, .jsonl, .csv or .parquet files in this folder")
-            files += [(p, str(p), _kind(p, input_format)) for p in found]
-        elif path.is_file():
-            kind = _kind(path, input_format)
-            if kind is None:
-                raise data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl, .csv or "
-                                              ".parquet, or say how to read it with --input-format")
-            files.append((path, name, kind))
-        else:
-            raise data_error(name, None, "no such file or folder (the dask engine reads files, not standard input)")
+def _files(inputs: Sequence[str | Path], input_format: str | None) -> list[Source]:
+    """Every input file, as the command line finds them (folders searched recursively, in name order)."""
+    names = list(map(str, inputs))
+    if "-" in names:
+        raise DataError("the dask engine reads files, not standard input", path="-")
+    files = find_sources(names, input_format, _FORMATS)
     if not files:
         raise InputError("no input files")
     return files
 
 
-def _blocksize(files: list[tuple[Path, str, str]], workers: int) -> int:
-    total = sum(path.stat().st_size for path, _, _ in files)
+def _blocksize(files: list[Source], workers: int) -> int:
+    total = sum(f.size for f in files)
     return min(_MAX_BLOCKSIZE, max(_MIN_BLOCKSIZE, total // (4 * max(1, workers)) + 1))
 
 
-def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
+def _plan(files: list[Source], blocksize: int) -> list[_Part]:
     """Cut the input files (from :func:`_files`) into partitions of about ``blocksize`` bytes, in input order.
 
     JSON Lines and CSV files are cut into byte ranges (each partition reads the lines that
@@ -260,11 +234,12 @@ def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
     def add(kind: str, pieces: Sequence[_Piece]) -> None:
         parts.append(_Part(len(parts), kind, tuple(pieces)))
 
-    for path, name, kind in files:
+    for source in files:
+        name, kind, size = source.name, source.format, source.size
         if texts and (kind != "text" or sum(p.stop for p in texts) >= blocksize):
             add("text", texts)
             texts = []
-        full, size = os.path.abspath(path), path.stat().st_size
+        full = os.path.abspath(source.path)
         if kind == "text":
             texts.append(_Piece(full, name, 0, size))
         elif kind in ("jsonl", "csv"):
@@ -277,7 +252,7 @@ def _plan(files: list[tuple[Path, str, str]], blocksize: int) -> list[_Part]:
             try:
                 meta = pq.ParquetFile(full).metadata
             except (pa.ArrowException, OSError) as e:
-                raise data_error(name, None, f"not a readable Parquet file ({e})") from None
+                raise DataError(f"not a readable Parquet file ({e})", path=name) from None
             first, gathered = 0, 0
             for g in range(meta.num_row_groups):
                 gathered += meta.row_group(g).total_byte_size
@@ -316,9 +291,8 @@ def _block_records(piece: _Piece, kind: str, column: str) -> list[Record]:
     if kind == "csv" and begin > 0:
         with open(piece.path, "rb") as f:
             data = f.readline() + data  # the header names the columns of every range
-    read = jsonl_records if kind == "jsonl" else csv_records
     try:
-        return list(read(numbered_lines(io.BytesIO(data), piece.source, _ignore), piece.source, column))
+        return list(structured_records(numbered_lines(io.BytesIO(data), piece.source, _ignore), piece.source, kind, column))
     except TopicslibError:
         if begin > 0:
             # Lines were numbered from the range's start. Errors are rare: let the single-process
@@ -366,8 +340,8 @@ def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: st
                           "topics": pa.array(topics, pa.list_(pa.string())),
                           "scores": pa.array(scores, pa.list_(pa.float64()))})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise data_error(source, None, f"a field holds values of different types ({e}); "
-                                        "write JSON Lines output instead") from None
+        raise DataError(f"a field holds values of different types ({e}); write JSON Lines output instead",
+                        path=source) from None
     buf = io.BytesIO()
     pq.write_table(table, buf)
     return buf.getvalue()
@@ -381,14 +355,7 @@ def _write_part(part: _Part, out: _Output, records: list[Record], results: list[
         data = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows).encode("utf-8")
     else:
         data = _parquet_bytes(rows, results, part.pieces[0].source)
-    _write_atomic(out.part(part.index), data)
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    atomic_write(out.part(part.index), data)
 
 
 def _conform(path: str, *, schema) -> None:
@@ -402,7 +369,7 @@ def _conform(path: str, *, schema) -> None:
                for f in schema]
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_arrays(columns, schema=schema), buf)
-    _write_atomic(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
 
 
 def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int], run: str) -> None:
@@ -456,13 +423,13 @@ def _output(output: str, run: str) -> tuple[Path, _Output]:
     path = Path(output).absolute()
     parquet = output.endswith(("/", os.sep)) or path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
     if parquet and path.is_file():
-        raise data_error(output, None, "is a file, and Parquet output is a folder of part files: "
-                                        "remove it or choose another name")
+        raise DataError("is a file, and Parquet output is a folder of part files: remove it or choose another name",
+                        path=output)
     staging = path / f".parts-{run}" if parquet else path.parent / f".{path.name}.parts-{run}"
     try:
         staging.mkdir(parents=True)
     except OSError as e:
-        raise data_error(output, None, f"cannot write: {e.strerror or e}") from None
+        raise DataError(f"cannot write: {e.strerror or e}", path=output) from None
     return path, _Output("parquet" if parquet else "jsonl", str(staging))
 
 
@@ -539,7 +506,7 @@ def classify_files(
     FilesResult(output='tagged.jsonl', records=1250000, parts=24, seconds=61.2, topics={'diplomacy': 402113, ...})
     """
     started = time.perf_counter()
-    model = _resolve(model)
+    model = resolve(model)
     if blocksize is not None and (not isinstance(blocksize, int) or blocksize < 1):
         raise InputError(f"blocksize must be a positive number of bytes, got {blocksize!r}")
     files = _files(inputs, input_format)  # bad names fail before a cluster starts
@@ -572,27 +539,3 @@ def classify_files(
         raise
     return FilesResult(str(output), sum(counts.values()), len(parts), time.perf_counter() - started,
                        dict(topics.most_common()))
-
-
-def run_cli(args) -> int:
-    """``topicslib classify --engine dask``: check the command line's options, then :func:`classify_files`."""
-    from .cli import load_model_option, progress_enabled
-
-    if not args.output or args.output == "-":
-        args.parser.error("--engine dask writes files: give --output (a .jsonl file, or a .parquet folder)")
-    if args.text or not args.inputs:
-        args.parser.error("--engine dask classifies files and folders; give them as inputs (not --text or stdin)")
-    if args.format not in (None, "jsonl") or args.output.lower().endswith((".csv", ".txt")):
-        args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
-    if args.scheduler and args.workers:
-        args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
-    if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
-        logging.getLogger("distributed").setLevel(logging.WARNING)
-    enabled = progress_enabled(args)
-    result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
-                            column=args.column, document=args.document, input_format=args.input_format,
-                            model=load_model_option(args), progress=enabled)
-    if enabled:
-        print(f"classified {result.records:,} {'paragraphs' if args.document else 'records'} in {result.parts} "
-              f"partitions in {result.seconds:.1f} s -> {args.output}", file=sys.stderr)
-    return 0

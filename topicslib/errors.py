@@ -3,6 +3,7 @@
 Every error topicslib raises on purpose derives from :class:`TopicslibError`,
 so ``except topicslib.TopicslibError`` catches them all; each also derives from
 the built-in it refines (``ValueError``, ``TypeError``), so generic handlers work.
+This module imports nothing of topicslib's: every other module may raise these.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ class TopicslibError(Exception):
     """Base class of every error topicslib raises on purpose."""
 
 
-class ExampleError(TopicslibError, ValueError):
-    """A training or evaluation example is malformed; names the file and line when known.
+class DataError(TopicslibError, ValueError):
+    """Input data is unreadable or malformed; names the file and line when known.
 
-    >>> str(ExampleError("text is empty", path="a.jsonl", line=3))
-    'a.jsonl:3: text is empty'
+    >>> str(DataError("invalid JSON", path="a.jsonl", line=3))
+    'a.jsonl:3: invalid JSON'
+    >>> str(DataError("no such file or folder", path="missing.txt"))
+    'missing.txt: no such file or folder'
     """
 
     def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
@@ -31,12 +34,38 @@ class ExampleError(TopicslibError, ValueError):
         super().__init__(f"{where}: {message}" if (path is not None or line is not None) else message)
 
 
+class ExampleError(DataError):
+    """A training or evaluation example is malformed; names the file and line when known.
+
+    >>> str(ExampleError("text is empty", path="a.jsonl", line=3))
+    'a.jsonl:3: text is empty'
+    """
+
+
 class TaxonomyError(TopicslibError, ValueError):
     """The taxonomy file is malformed or does not match the examples or the model."""
 
 
 class TrainingError(TopicslibError, ValueError):
     """The examples cannot train a model (for instance a topic with too few examples)."""
+
+
+class OptionError(TrainingError):
+    """An option of :class:`TopicModel` (``--options``) is unknown or has a value it cannot take.
+
+    ``name`` is the option; the message says what was given and what is allowed.
+
+    >>> str(OptionError("C", "got -1; it must be a positive finite number"))
+    "option 'C': got -1; it must be a positive finite number"
+    """
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(f"option {name!r}: {message}")
+
+
+class NotFittedError(TopicslibError, ValueError, AttributeError):
+    """A model was used before it was trained (as scikit-learn's ``NotFittedError``)."""
 
 
 class ModelFileError(TopicslibError, ValueError):

@@ -1,15 +1,15 @@
-"""Reading labeled examples: JSON Lines or CSV files, folders of them, or records in memory.
+"""Labeled examples: reading them (JSON Lines or CSV files, folders of them, or records in memory)
+and the label matrices, counts and checks that training and evaluation take from them.
 
 Each example is a paragraph and its topics: ``{"text": "...", "topics": ["trade"]}``
-(other keys are ignored). Every problem is reported with the file and line it
-comes from, so a user can fix the file without guessing.
+(other keys are ignored). Files are parsed by ``records.py``, the reader every command
+shares; every problem is reported with the file and line it comes from, so a user can
+fix the file without guessing.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,10 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ExampleError, TrainingError
+from .errors import DataError, ExampleError, TrainingError
+from .files import find_files
+from .records import Source, format_of, parse_json, source_rows
 from .taxonomy import Taxonomy, is_label
 
+# What a folder of examples is searched for; a file named on its own may also end in .json or .ndjson.
 EXAMPLE_SUFFIXES = (".jsonl", ".csv")
+_FORMATS = {"jsonl": (".jsonl", ".json", ".ndjson"), "csv": (".csv",)}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,12 @@ class Example:
         return f"{self.path or '<records>'}:{self.line}" if self.line is not None else (self.path or "<records>")
 
 
-def _topics_of(value: object, *, path: str | None, line: int | None) -> tuple[str, ...]:
+def topics_of(value: object, *, path: str | None = None, line: int | None = None) -> tuple[str, ...]:
+    """A record's ``topics`` value as a tuple of topic ids, checked, repeats dropped.
+
+    >>> topics_of([" trade", "climate", "trade"])
+    ('trade', 'climate')
+    """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         raise ExampleError(f"'topics' must be a list of topic ids, got {value!r}", path=path, line=line)
     cleaned = [t.strip() for t in value]
@@ -68,81 +77,33 @@ def _example(record: object, *, path: str | None, line: int | None) -> Example:
         raise ExampleError("'text' is empty", path=path, line=line)
     if "topics" not in record:
         raise ExampleError("missing 'topics' (use [] for a paragraph with no topic)", path=path, line=line)
-    return Example(text, _topics_of(record["topics"], path=path, line=line), path, line)
+    return Example(text, topics_of(record["topics"], path=path, line=line), path, line)
 
 
-def _decoded_lines(path: Path) -> list[tuple[int, str]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ExampleError(f"cannot read file: {e.strerror or e}", path=path) from None
-    if not raw.strip():
-        raise ExampleError("file is empty", path=path)
-    lines = []
-    for n, chunk in enumerate(raw.splitlines(), 1):
-        try:
-            lines.append((n, chunk.decode("utf-8-sig" if n == 1 else "utf-8")))
-        except UnicodeDecodeError as e:
-            raise ExampleError(f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8", path=path, line=n) from None
-    return lines
-
-
-def _read_jsonl(path: Path) -> list[Example]:
-    out = []
-    for n, line in _decoded_lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ExampleError(f"invalid JSON: {e.msg} (column {e.colno})", path=path, line=n) from None
-        except RecursionError:
-            raise ExampleError("invalid JSON: nested too deeply", path=path, line=n) from None
-        out.append(_example(record, path=str(path), line=n))
-    return out
-
-
-def _split_topics_cell(cell: str, *, path: str, line: int) -> list[str]:
+def _split_topics_cell(cell: str, *, path: str, line: int) -> list | str:
+    """A CSV ``topics`` cell: a JSON list, or ids separated by ``;``, ``|`` or ``,``."""
     cell = cell.strip()
     if cell.startswith("["):
-        try:
-            value = json.loads(cell)
-        except json.JSONDecodeError as e:
-            raise ExampleError(f"invalid JSON list in 'topics': {e.msg}", path=path, line=line) from None
-        except RecursionError:
-            raise ExampleError("invalid JSON list in 'topics': nested too deeply", path=path, line=line) from None
-        return value
+        return parse_json(cell, "JSON list in 'topics'", path=path, line=line, error=ExampleError)
     for sep in (";", "|", ","):
         if sep in cell:
             return [t for t in (p.strip() for p in cell.split(sep)) if t]
     return [cell] if cell else []
 
 
-def _read_csv(path: Path) -> list[Example]:
-    text = "\n".join(line for _, line in _decoded_lines(path))
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "text" not in reader.fieldnames or "topics" not in reader.fieldnames:
-        raise ExampleError(f"CSV header must name 'text' and 'topics' columns, found {reader.fieldnames}", path=path, line=1)
-    out = []
-    try:
-        for row in reader:
-            n = reader.line_num
-            if row.get(None):
-                raise ExampleError("row has more cells than the header", path=path, line=n)
-            topics = _split_topics_cell(row["topics"] or "", path=str(path), line=n)
-            out.append(_example({"text": row["text"] or "", "topics": topics}, path=str(path), line=n))
-    except csv.Error as e:
-        raise ExampleError(f"invalid CSV: {e}", path=path, line=reader.line_num) from None
-    return out
-
-
 def _read_file(path: Path) -> list[Example]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(path)
-    if suffix in (".jsonl", ".json", ".ndjson"):
-        return _read_jsonl(path)
-    raise ExampleError(f"unknown example file type {suffix!r}; use .jsonl or .csv", path=path)
+    fmt = format_of(path, formats=_FORMATS)
+    if fmt is None:
+        raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv", path=path)
+    name = str(path)
+    out = []
+    for n, fields in source_rows(Source(name, fmt, path), required=("text", "topics"), error=ExampleError):
+        if fmt == "csv":
+            fields = {"text": fields["text"] or "", "topics": _split_topics_cell(fields["topics"] or "", path=name, line=n)}
+        out.append(_example(fields, path=name, line=n))
+    if not out:
+        raise ExampleError("file is empty: no examples in it", path=path)
+    return out
 
 
 def read_examples(
@@ -161,16 +122,11 @@ def read_examples(
     [('trade',)]
     """
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXAMPLE_SUFFIXES)
-            if not files:
-                raise ExampleError(f"no example files ({', '.join(EXAMPLE_SUFFIXES)}) in this folder", path=path)
-            examples = [e for f in files for e in _read_file(f)]
-        elif path.is_file():
-            examples = _read_file(path)
-        else:
-            raise ExampleError("no such file or folder", path=path)
+        try:
+            files = find_files(source, lambda p: p.suffix.lower() in EXAMPLE_SUFFIXES, f"example files ({', '.join(EXAMPLE_SUFFIXES)})")
+        except DataError as e:
+            raise ExampleError(e.reason, path=e.path) from None
+        examples = [e for f in files for e in _read_file(f)]
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:

@@ -13,7 +13,7 @@ and reused: scoring a text costs a dictionary look-up per word, not one per
 character n-gram. The vocabulary and idf weights are plain arrays, which is
 what lets a model be saved without pickle.
 
-The compiled scorer (``topicslib/_scorer.c``, see ``scoring.py``) computes the
+The compiled scorer (``topicslib/_scorer.c``, see ``native.py``) computes the
 same features and scores in C when classifying; this module is what training,
 explanations and a topicslib built without a C compiler use.
 """
@@ -29,7 +29,7 @@ from itertools import chain, count, islice, repeat
 
 import numpy as np
 
-from . import scoring
+from . import native
 from .estimator import Estimator
 
 # Words of two or more word characters; the same tokens as scikit-learn's r"\b\w\w+\b" (a greedy run
@@ -38,13 +38,13 @@ _TOKEN = re.compile(r"\w\w+")
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Words longer than this are URLs, hashes or junk: no character n-grams.
-_MAX_CHAR_WORD = 30
+MAX_CHAR_WORD = 30
 # A text longer than this many characters is read in pieces, and a batch's tokens are counted
 # every _FLUSH tokens: memory stays proportional to the distinct words and n-grams, not the text.
 _FLUSH = 1 << 18
 # Marks a word first met in the current round of counting (see TextFeatures._count_many).
 _NEW = 1 << 62
-_PIECE = 100_000
+PIECE = 100_000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
 
 
@@ -71,10 +71,10 @@ def python_tokenize(text: str) -> list[str]:
 
 # The compiled scorer's tokenizer gives the same tokens (tests/test_scorer.py checks every code point)
 # several times as fast, so training and the numpy path use it too when it is built.
-tokenize = scoring.tokenizer() or python_tokenize
+tokenize = native.tokenizer() or python_tokenize
 
 
-def pieces(text: str, size: int = _PIECE) -> Iterator[str]:
+def pieces(text: str, size: int = PIECE) -> Iterator[str]:
     """``text`` in consecutive pieces of at least ``size`` characters, each cut just before ASCII whitespace.
 
     Lower-casing, normalization and tokens never reach across such a cut, so the
@@ -93,7 +93,7 @@ def pieces(text: str, size: int = _PIECE) -> Iterator[str]:
 
 def char_ngrams(word: str, lo: int, hi: int) -> list[str]:
     """Character n-grams of one word padded with spaces, as scikit-learn's ``char_wb`` makes them."""
-    if len(word) > _MAX_CHAR_WORD:
+    if len(word) > MAX_CHAR_WORD:
         return []
     w = f" {word} "
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
@@ -312,7 +312,7 @@ class TextFeatures(Estimator):
         >>> a.words, [f.terms_[j] for j in a.word_block.col]
         (['armed', 'groups'], ['armed', 'armed groups', 'groups'])
         """
-        one = len(texts) == 1 and len(texts[0]) <= _PIECE
+        one = len(texts) == 1 and len(texts[0]) <= PIECE
         names, unigram, (bd, bc, bn), (wd, wi, wn) = self._count_one(texts[0]) if one else self._count_many(texts)
         n_docs = len(texts)
         word_block = Weighted(n_docs, bd, bc, _sublinear(bn, self.idf_[bc], bd, n_docs))
@@ -392,7 +392,7 @@ class TextFeatures(Estimator):
             runs.clear()
 
         for d, text in enumerate(texts):
-            for piece in pieces(text, _PIECE) if len(text) > _PIECE else (text,):
+            for piece in pieces(text, PIECE) if len(text) > PIECE else (text,):
                 got = tokenize(piece)
                 tokens += got
                 runs.append((d, len(got)))

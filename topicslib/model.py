@@ -1,34 +1,42 @@
-"""TopicModel: features, calibrated linear weights and per-topic thresholds, with the
-classify / explain / evaluate surface built on them."""
+"""TopicModel, the estimator: training, prediction, explanations, evaluation, and its arrays for a model file.
+
+A model is TF-IDF features (``features.py``), calibrated one-vs-rest linear weights
+(``training.py``) and per-topic thresholds. Scoring runs in an engine of ``scoring.py``;
+which topics a text gets is the rule of ``decision.py``; the file container is ``storage.py``,
+which knows nothing of models: :meth:`TopicModel.to_arrays` and :meth:`TopicModel.from_arrays`
+are the whole exchange between them.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from . import scoring, storage
+from .decision import chosen, indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
-from .errors import InputError, TaxonomyError, TopicslibError, TrainingError
+from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
 from .evaluation import Evaluation, score
-from .examples import (Example, _topics_of, check_trainable, examples_digest, indicator, labels_taxonomy, read_examples,
-                       topic_counts)
-from . import scoring
-from .features import _MAX_CHAR_WORD, _PIECE, Analysis, TextFeatures
-from .taxonomy import Taxonomy, Topic
+from .examples import (Example, check_trainable, examples_digest, indicator, labels_taxonomy, read_examples, topic_counts,
+                       topics_of)
+from .features import Analysis, TextFeatures
+from .options import check_options
+from .taxonomy import Taxonomy, Topic, as_taxonomy
+from .version import __version__
+from .weights import round_weights, stored
 
 log = logging.getLogger("topicslib")
-# Many texts are featurized this many characters at a time, so memory stays bounded however many there are.
-_BATCH_CHARS = 250_000
-# How many words outside the vocabulary keep their subword scores cached; then the cache starts afresh.
-_CACHE_LIMIT = 200_000
-# The values of TopicModel(loss=...): hinge loss (LinearSVC) or logistic regression.
-LOSSES = ("svm", "logistic")
+_FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features")
+# Card fields that a model file's metadata holds beside the training card itself.
+_FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "topicslib_version", "sklearn_version",
+                "numpy_version")
 
 
 class TermContribution(NamedTuple):
@@ -53,64 +61,21 @@ class Explanation:
     terms: list[TermContribution]
 
 
-# A weight this small moves a topic's log-odds by less than this much per feature (every feature value
-# is at most 1: each block has unit norm), so it is dropped; a third of the default model's are.
-_NEGLIGIBLE = 1e-3
-
-
-def _stored_precision(coef: np.ndarray) -> np.ndarray:
-    """The weights as the model file keeps them: negligible ones zero, half precision where they fit.
-
-    Both shrink the file (a zero compresses to almost nothing; half precision
-    halves the rest). Rounding here, at training time, makes a trained model
-    and its saved copy score alike. Weights stay well inside float16's range
-    in practice (the default model's largest is about 57); larger ones keep
-    single precision.
-    """
-    coef = np.where(np.abs(coef) < _NEGLIGIBLE, 0.0, coef)
-    if np.abs(coef).max(initial=0.0) < np.finfo(np.float16).max / 2:
-        coef = coef.astype(np.float16)
-    return coef.astype(np.float32)
-
-
-def _check_text(text: object) -> str:
-    if isinstance(text, str):
-        return text
-    if isinstance(text, (bytes, bytearray)):
-        raise InputError(f"text must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
-    raise InputError(f"text must be str, got {type(text).__name__}")
-
-
-def _check_texts(texts: object) -> list[str]:
-    if isinstance(texts, (str, bytes)):
-        raise InputError("classify_many takes a list of texts, got a single text; use classify(text)")
-    if not isinstance(texts, Iterable):
-        raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
-    return [_check_text(t) for t in texts]
-
-
-def _batches(texts: list[str]) -> Iterator[slice]:
-    """Consecutive slices of ``texts`` of about ``_BATCH_CHARS`` characters (at least one slice)."""
-    start = size = 0
-    for i, t in enumerate(texts):
-        size += len(t)
-        if size >= _BATCH_CHARS:
-            yield slice(start, i + 1)
-            start, size = i + 1, 0
-    if start < len(texts) or not texts:
-        yield slice(start, len(texts))
-
-
 class TopicModel(Estimator):
     """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.
 
-    Parameters are the training options; learned attributes end in ``_``.
+    Parameters are the training options, declared and checked in ``options.py``; learned
+    attributes end in ``_``.
 
     >>> model = TopicModel(min_df=1, folds=2).fit(
     ...     ["tariffs and exports", "exports grew", "asylum seekers", "migrants crossed"],
     ...     [["trade"], ["trade"], ["migration"], ["migration"]])
     >>> model.classes_.tolist()
     ['migration', 'trade']
+    >>> TopicModel(C=-1).fit(["a b"], [["x"]])
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.OptionError: option 'C': got -1; it must be a positive finite number
     """
 
     def __init__(
@@ -145,62 +110,49 @@ class TopicModel(Estimator):
     # -- training ------------------------------------------------------------
     @classmethod
     def from_options(cls, **options) -> "TopicModel":
-        """A model with these training options; an unknown option is a :class:`TrainingError`."""
-        try:
-            return cls(**options)
-        except TypeError as e:
-            raise TrainingError(f"unknown training option: {e}") from None
+        """A model with these training options; an unknown option or a bad value is an :class:`OptionError`.
 
-    def _check_params(self) -> None:
-        if self.loss not in LOSSES:
-            raise TrainingError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        if not (isinstance(self.C, (int, float)) and self.C > 0):
-            raise TrainingError(f"C must be a positive number, got {self.C!r}")
-        if not (isinstance(self.folds, int) and self.folds >= 2):
-            raise TrainingError(f"folds must be an integer >= 2, got {self.folds!r}")
-        if self.class_weight not in (None, "balanced"):
-            raise TrainingError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
-        for name in ("word_ngrams", "char_ngrams"):
-            v = getattr(self, name)
-            if v is None and name == "char_ngrams":
-                continue
-            if not (isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, int) for x in v) and 1 <= v[0] <= v[1]):
-                raise TrainingError(f"{name} must be a pair (low, high) with 1 <= low <= high, got {v!r}")
+        >>> TopicModel.from_options(bogus=1)
+        Traceback (most recent call last):
+        ...
+        topicslib.errors.OptionError: option 'bogus': no such option; the options are word_ngrams, char_ngrams, min_df, max_features, loss, C, class_weight, nb_weighting, folds, seed, min_examples, n_jobs
+        """
+        return cls(**check_options(options))
 
     def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]], *, taxonomy: Taxonomy | None = None) -> "TopicModel":
         """Learn from paragraphs and their topic lists; the taxonomy defaults to the labels found."""
-        examples = [Example(_check_text(t), _topics_of(ts, path=None, line=n))
+        examples = [Example(scoring.check_text(t), topics_of(ts, line=n))
                     for n, (t, ts) in enumerate(zip(texts, topics, strict=True), 1)]
-        return self._fit_examples(examples, taxonomy)
+        return self.fit_examples(examples, taxonomy)
 
-    def _fit_examples(self, examples: list[Example], taxonomy: Taxonomy | None) -> "TopicModel":
-        self._check_params()
+    def fit_examples(self, examples: list[Example], taxonomy: Taxonomy | None = None) -> "TopicModel":
+        """Learn from examples as :func:`read_examples` gives them; the taxonomy defaults to the labels found."""
+        params = check_options(self.get_params())
         started = time.perf_counter()
         if taxonomy is None:
             taxonomy = labels_taxonomy(examples)
-        check_trainable(examples, taxonomy, self.min_examples)
+        check_trainable(examples, taxonomy, params["min_examples"])
         ids = taxonomy.ids
         Y = indicator(examples, ids).astype(np.int8)
-        texts = [e.text for e in examples]
-        features = TextFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.max_features)
-        X = features.fit_transform(texts)
+        features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
+        X = features.fit_transform([e.text for e in examples])
         multi_label = bool((Y.sum(1) != 1).any())
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
         from .training import fit_linear
 
         fit = fit_linear(
-            X, Y, loss=self.loss, C=self.C, class_weight=self.class_weight, folds=self.folds,
-            seed=self.seed, multi_label=multi_label, nb_weighting=self.nb_weighting, n_jobs=self.n_jobs,
+            X, Y, loss=params["loss"], C=params["C"], class_weight=params["class_weight"], folds=params["folds"],
+            seed=params["seed"], multi_label=multi_label, nb_weighting=params["nb_weighting"], n_jobs=params["n_jobs"],
         )
         self.taxonomy_ = taxonomy
         self.classes_ = np.array(ids)
         self.features_ = features
-        self.coef_ = _stored_precision(fit.coef)
+        self.coef_ = round_weights(fit.coef)
         self.intercept_ = fit.intercept
         self.thresholds_ = fit.thresholds
         self.multi_label_ = multi_label
-        self._reset_cache()
-        cv = score(Y, self._decide(fit.oof_proba), ids, fit.thresholds)
+        self._set_scorer()
+        cv = score(Y, indicators(fit.oof_proba, fit.thresholds, multi_label), ids, fit.thresholds)
         counts = topic_counts(examples)
         self.card_ = {
             "n_examples": len(examples),
@@ -210,128 +162,52 @@ class TopicModel(Estimator):
             "topic_counts": {t: counts.get(t, 0) for t in ids},
             "n_features": int(X.shape[1]),
             "multi_label": multi_label,
-            "cross_validation": {"folds": self.folds, "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
+            "cross_validation": {"folds": params["folds"], "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
         }
         log.info("trained on %d examples, %d features, in %.1f s", len(examples), X.shape[1], time.perf_counter() - started)
         return self
 
-    # -- prediction ----------------------------------------------------------
+    # -- the scoring engine ----------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise TopicslibError("this TopicModel is not trained yet; call fit() or topicslib.train()")
+            raise NotFittedError("this TopicModel is not trained yet; call fit() or topicslib.train(), or load one with "
+                                 "topicslib.load_model()")
 
-    def _proba(self, logits: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z < -709: the probability is then 0
-            p = 1.0 / (1.0 + np.exp(-logits))  # the compiled scorer's formula
-        if not self.multi_label_:
-            p = p / p.sum(axis=-1, keepdims=True)
-        return p
+    def _set_scorer(self) -> None:
+        """Build the scoring engine for the current weights (after fitting or loading): it reads them in place."""
+        self._scorer = scoring.build(self.features_, self.coef_, self.intercept_, self.multi_label_)
+        self._numpy = self._scorer if isinstance(self._scorer, scoring.NumpyScorer) else None
 
-    def _decide(self, proba: np.ndarray) -> np.ndarray:
-        """0/1 topic indicators of a matrix of probabilities: the rule of ``_chosen``, in numpy."""
-        if self.multi_label_:
-            return ((proba >= self.thresholds_) & (proba > 0)).astype(np.int8)
-        out = np.zeros_like(proba, dtype=np.int8)
-        rows = np.flatnonzero(proba.max(1) > 0)
-        out[rows, proba[rows].argmax(1)] = 1
-        return out
+    def _numpy_scorer(self) -> scoring.NumpyScorer:
+        """The numpy engine, which explanations need (built on first use when the compiled one scores)."""
+        if self._numpy is None:  # two threads may both build one: each is complete, one is kept
+            self._numpy = scoring.NumpyScorer(self.features_, self.coef_, self.intercept_, self.multi_label_)
+        return self._numpy
 
-    # Pickling (Dask ships models to its workers so) leaves the per-word caches and the compiled
-    # scorer behind: they are rebuilt, and a busy model's caches could be far larger than the model.
-    _CACHES = ("_word_scores", "_word_scored", "_unknown_words", "_native")
+    # Pickling (Dask ships models to its workers so) leaves the engines and their per-word caches
+    # behind: they are rebuilt, and a busy model's caches could be far larger than the model.
+    _ENGINES = ("_scorer", "_numpy")
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
+        return {k: v for k, v in self.__dict__.items() if k not in self._ENGINES}
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         if hasattr(self, "coef_"):
-            self._reset_cache()
+            self._set_scorer()
 
-    def _reset_cache(self) -> None:
-        """Forget the per-word subword scores (after fitting or loading new weights)."""
-        n, k = self.features_.n_word_features_, len(self.intercept_)
-        # Row j: word feature j's subword share of each topic's log-odds, then 1 if it has a known char n-gram.
-        self._word_scores = np.zeros((n, k + 1))
-        self._word_scored = np.zeros(n, dtype=bool)  # set only after its row is written: safe under threads
-        self._unknown_words: dict[str, np.ndarray] = {}  # the same rows for words that are no feature
-        # The compiled scorer (None without the extension): it reads these very weights, so it is
-        # rebuilt here, whenever they change.
-        self._native = scoring.build(self.features_, np.ascontiguousarray(self.coef_, dtype=np.float32),
-                                     np.ascontiguousarray(self.intercept_, dtype=np.float64), self.multi_label_,
-                                     cache_limit=_CACHE_LIMIT, max_char_word=_MAX_CHAR_WORD, piece=_PIECE)
-
-    def _score_words(self, words: list[str]) -> np.ndarray:
-        """Rows of ``_word_scores`` for these words: subword vector times weights, and 1 if not all zero."""
-        v = self.features_.subword_vectors(words)
-        return np.column_stack([v.dot(self.coef_), np.bincount(v.doc, minlength=len(words)) > 0])
-
-    def _subword_scores(self, a: Analysis) -> np.ndarray:
-        """Each word of ``a``: its subword share of every topic's log-odds, then 1 if it has a known char n-gram.
-
-        Worked out the first time a word is seen and kept: words that are
-        features in a table, others in a bounded cache.
-        """
-        feature = a.unigram >= 0
-        rows = a.unigram[feature]
-        new = np.unique(rows[~self._word_scored[rows]])
-        others = np.flatnonzero(~feature)
-        words = [a.words[i] for i in others]
-        cache = self._unknown_words
-        got = list(map(cache.get, words))
-        missing = [k for k, g in enumerate(got) if g is None]
-        if len(new) or missing:  # all first-seen words in one go: numpy's fixed costs are paid once
-            fresh = self._score_words([self.features_.terms_[j] for j in new] + [words[k] for k in missing])
-            self._word_scores[new] = fresh[: len(new)]
-            self._word_scored[new] = True
-            if len(cache) + len(missing) > _CACHE_LIMIT:
-                cache.clear()
-            for k, row in zip(missing, fresh[len(new) :]):
-                got[k] = row
-                # a longer word (URL, hash, junk) would only pin memory
-                if len(words[k]) <= _MAX_CHAR_WORD and len(cache) < _CACHE_LIMIT:
-                    cache[words[k]] = row
-        scores = np.empty((len(a.words), len(self.intercept_) + 1))
-        scores[feature] = self._word_scores[rows]
-        if got:
-            scores[others] = got
-        return scores
-
-    def _analyse(self, texts: Sequence[str]) -> tuple[Analysis, np.ndarray, np.ndarray, np.ndarray]:
-        """Analysis of a batch of texts, its words' subword scores, the log-odds and whether each text has a known term."""
-        a = self.features_.analyse(texts)
-        logits = a.word_block.dot(self.coef_)
-        known = np.bincount(a.word_block.doc, minlength=len(texts)) > 0
-        scores = np.zeros((len(a.words), len(self.intercept_) + 1))
-        if self.features_.char_ngrams:
-            scores = self._subword_scores(a)
-            sub = a.subwords.dot(scores)
-            logits += sub[:, :-1]
-            known |= sub[:, -1] > 0
-        return a, scores, logits + self.intercept_, known
-
+    # -- prediction ----------------------------------------------------------
     def _predict(self, texts: Iterable[str], proba: bool) -> np.ndarray:
         """Log-odds, or probabilities (0 everywhere for a text without a known term), shape (n_texts, n_topics)."""
         self._check_fitted()
-        native = self._native
-        if native is not None and type(texts) is list:  # the lean path: the scorer checks each text itself
-            out = np.empty((len(texts), len(self.intercept_)))
-            try:
-                native.score(texts, out, proba)
-            except TypeError:
-                _check_texts(texts)  # names the text that is no str, in the library's own error
-                raise
-            return out
-        texts = _check_texts(texts)
-        if native is not None:
-            return self._predict(texts, proba)
+        if type(texts) is not list:  # a list goes straight to the engine, which checks each text itself
+            texts = scoring.check_texts(texts)
         out = np.empty((len(texts), len(self.intercept_)))
-        known = np.empty(len(texts), dtype=bool)
-        for batch in _batches(texts):
-            _, _, out[batch], known[batch] = self._analyse(texts[batch])
-        if proba:
-            out = self._proba(out)
-            out[~known] = 0.0
+        try:
+            self._scorer.score(texts, out, proba)
+        except TypeError:
+            scoring.check_texts(texts)  # names the text that is no str, in the library's own error
+            raise
         return out
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
@@ -347,44 +223,20 @@ class TopicModel(Estimator):
         return self._predict(texts, proba=True)
 
     def predict(self, texts: Iterable[str]) -> np.ndarray:
-        """0/1 topic indicators, shape (n_texts, n_topics), using each topic's threshold."""
-        return self._decide(self.predict_proba(texts))
-
-    def _chosen(self, row: list[float], thresholds: list[float]) -> list[tuple[float, int]]:
-        """The topics one text's probabilities decide for, as ``(-probability, column)``, highest first, ties
-        in topic order. Multi-label: each topic at or over its threshold; single-label: the most probable.
-        A probability of 0 (no evidence) is never chosen. In plain Python: for one text, numpy's fixed
-        costs would be most of the time."""
-        if self.multi_label_:
-            return sorted((-p, j) for j, (p, t) in enumerate(zip(row, thresholds)) if p >= t and p > 0)
-        best = max(row, default=0.0)
-        return [(-best, row.index(best))] if best > 0 else []
+        """0/1 topic indicators, shape (n_texts, n_topics), by each topic's threshold (``decision.py``)."""
+        return indicators(self.predict_proba(texts), self.thresholds_, self.multi_label_)
 
     def _topic_lists(self, rows: list[list[float]]) -> list[list[TopicScore]]:
         ids, thresholds = self.taxonomy_.ids, self.thresholds_.tolist()
-        return [[TopicScore(ids[j], -p) for p, j in self._chosen(row, thresholds)] for row in rows]
-
-    def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:
-        """One text's analysis, its words' subword scores and its topic probabilities (as ``predict_proba``
-        gives them, so that explanations name the topics ``classify`` names)."""
-        self._check_fitted()
-        text = _check_text(text)
-        a, scores, logits, known = self._analyse([text])
-        if self._native is not None:
-            proba = np.array(self._native.proba(text))
-        else:
-            proba = self._proba(logits)[0] if known[0] else np.zeros(len(self.intercept_))
-        return a, scores, proba
+        return [[TopicScore(ids[j], -p) for p, j in chosen(row, thresholds, self.multi_label_)] for row in rows]
 
     def classify(self, text: str) -> list[TopicScore]:
         """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
-        native = getattr(self, "_native", None)
-        if native is None:
-            return self._topic_lists([self._score_one(text)[2].tolist()])[0]
-        try:  # the lean path: no checks but the scorer's own
-            proba = native.proba(text)
+        self._check_fitted()
+        try:  # the lean path: no checks but the engine's own
+            proba = self._scorer.proba(text)
         except TypeError:
-            _check_text(text)  # the library's own error, naming what was passed
+            scoring.check_text(text)  # the library's own error, naming what was passed
             raise
         return self._topic_lists([proba])[0]
 
@@ -394,12 +246,25 @@ class TopicModel(Estimator):
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
-        paragraphs = split_paragraphs(_check_text(text))
+        paragraphs = split_paragraphs(scoring.check_text(text))
         results = self.classify_many(paragraphs) if paragraphs else []
         paras = [Paragraph(i, p, ts) for i, (p, ts) in enumerate(zip(paragraphs, results))]
         return DocumentResult(paras, aggregate(paras))
 
     # -- explanation ---------------------------------------------------------
+    def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:
+        """One text's analysis, its words' subword scores and its topic probabilities (as ``predict_proba``
+        gives them, so that explanations name the topics ``classify`` names)."""
+        self._check_fitted()
+        text = scoring.check_text(text)
+        engine = self._numpy_scorer()
+        a, scores, logits, known = engine.analyse([text])
+        if engine is self._scorer:
+            proba = scoring.probabilities(logits, self.multi_label_)[0] if known[0] else np.zeros(len(self.intercept_))
+        else:
+            proba = np.array(self._scorer.proba(text))
+        return a, scores, proba
+
     def _term_contributions(self, a: Analysis, scores: np.ndarray, cols: list[int]) -> list[dict[str, float]]:
         """Each term's share of each topic's log-odds, one dict per topic column in ``cols``.
 
@@ -425,7 +290,7 @@ class TopicModel(Estimator):
         Several topics are explained from one reading of the text.
         """
         self._check_fitted()
-        text = _check_text(text)
+        text = scoring.check_text(text)
         if not isinstance(top_n, int) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
         ids = list(self.taxonomy_.ids)
@@ -434,10 +299,11 @@ class TopicModel(Estimator):
             if t not in ids:
                 raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
         a, scores, proba = self._score_one(text)
-        chosen = named if named is not None else [ids[j] for _, j in self._chosen(proba.tolist(), self.thresholds_.tolist())]
-        cols = [ids.index(t) for t in chosen]
+        picked = named if named is not None else [ids[j] for _, j in chosen(proba.tolist(), self.thresholds_.tolist(),
+                                                                              self.multi_label_)]
+        cols = [ids.index(t) for t in picked]
         out = []
-        for t, j, contrib in zip(chosen, cols, self._term_contributions(a, scores, cols)):
+        for t, j, contrib in zip(picked, cols, self._term_contributions(a, scores, cols)):
             top = sorted(contrib.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:top_n]
             out.append(Explanation(t, float(proba[j]), float(self.thresholds_[j]), float(self.intercept_[j]),
                                    [TermContribution(k, v) for k, v in top]))
@@ -456,10 +322,110 @@ class TopicModel(Estimator):
         ids = self.taxonomy_.ids
         return score(indicator(examples, ids), self.predict([e.text for e in examples]), ids, self.thresholds_)
 
-    def save(self, path: str | Path) -> Path:
-        """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
-        from .storage import save_model
+    # -- model files -----------------------------------------------------------
+    def card(self) -> dict:
+        """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
+        import sklearn  # here, not at the top: a process that only loads and classifies never imports scikit-learn
 
         self._check_fitted()
-        return save_model(self, path)
+        return {
+            "format": storage.FORMAT,
+            "format_version": storage.FORMAT_VERSION,
+            "topicslib_version": __version__,
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()},
+            "taxonomy": self.taxonomy_.to_dict(),
+            "thresholds": dict(zip(self.taxonomy_.ids, map(float, self.thresholds_))),
+            **self.card_,
+        }
 
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        """The model as named numpy arrays and its card (JSON-ready): everything a model file holds."""
+        self._check_fitted()
+        f = self.features_
+        arrays = {
+            "coef": stored(self.coef_),
+            "intercept": np.asarray(self.intercept_, np.float64),
+            "thresholds": np.asarray(self.thresholds_, np.float64),
+            "idf": np.asarray(f.idf_, np.float64),
+            "word_terms": storage.text_array(f.terms_[: f.n_word_features_]),
+            "char_terms": storage.text_array(f.terms_[f.n_word_features_ :]),
+        }
+        return arrays, self.card()
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], card: Mapping) -> "TopicModel":
+        """A fitted model from :meth:`to_arrays`' output; anything missing or inconsistent is a
+        ``KeyError`` (a missing card field) or a ``ValueError``/``TypeError`` saying what disagrees."""
+        model = cls.from_options(**card["options"])  # options that would fail later, at classify time, fail now
+        if not isinstance(card["multi_label"], bool):
+            raise TypeError(f"multi_label must be true or false, got {card['multi_label']!r}")
+        taxonomy = Taxonomy.from_dict(card["taxonomy"], source="model card", strict=False)  # any label training accepts
+        word, char = storage.text_lines(arrays["word_terms"]), storage.text_lines(arrays["char_terms"])
+        n_features, n_topics = len(word) + len(char), len(taxonomy)
+        shapes = {"coef": (n_features, n_topics), "intercept": (n_topics,), "thresholds": (n_topics,), "idf": (n_features,)}
+        for name, want in shapes.items():
+            a = arrays[name]
+            if a.dtype.kind != "f":
+                raise TypeError(f"{name} holds {a.dtype} values, not floating-point numbers")
+            if a.shape != want:
+                raise ValueError(f"{name} has shape {a.shape}, expected {want} for {n_topics} topics and {n_features} features")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} holds non-finite numbers")
+        if card.get("n_features", n_features) != n_features:
+            raise ValueError(f"card says {card['n_features']} features, arrays hold {n_features}")
+        params = model.get_params()
+        model.taxonomy_ = taxonomy
+        model.classes_ = np.array(taxonomy.ids)
+        model.features_ = TextFeatures.from_arrays({k: params[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"])
+        model.coef_ = np.ascontiguousarray(arrays["coef"], dtype=np.float32)
+        model.intercept_ = arrays["intercept"].astype(np.float64)
+        model.thresholds_ = arrays["thresholds"].astype(np.float64)
+        model.multi_label_ = card["multi_label"]
+        model._set_scorer()
+        model.card_ = {k: v for k, v in card.items() if k not in _FILE_FIELDS}
+        return model
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
+        return storage.write_model_file(path, *self.to_arrays())
+
+
+def load_model(path: str | Path) -> TopicModel:
+    """Load a model file safely: arrays and JSON only, never pickle.
+
+    Raises :class:`ModelFileError` for a missing, truncated, corrupt, pickled,
+    inconsistent or newer-format file.
+
+    >>> load_model("models/default.npz").classes_[:2].tolist()  # doctest: +SKIP
+    ['migration', 'climate']
+    """
+    arrays, card = storage.read_model_file(path)
+    try:
+        return TopicModel.from_arrays(arrays, card)
+    except KeyError as e:
+        raise ModelFileError(f"{path}: the model card lacks the field {e}; {storage.retrain_advice(card)}") from None
+    except (AttributeError, TypeError, ValueError, TaxonomyError) as e:
+        raise ModelFileError(f"{path}: the model card disagrees with its arrays or is incomplete ({e}); "
+                             f"{storage.retrain_advice(card)}") from None
+
+
+def train(
+    examples: str | Path | Iterable[Mapping | Example],
+    *,
+    taxonomy: str | Path | Taxonomy | None = None,
+    **options,
+) -> TopicModel:
+    """Train a model from examples (a file, a folder, or records).
+
+    With ``taxonomy=None`` the topics are the labels found in the examples;
+    with a taxonomy (file or object) every label is checked against it.
+    ``options`` are :class:`TopicModel` parameters (``C``, ``loss``, ``char_ngrams``, ...).
+
+    >>> model = train("examples/", taxonomy="seeds/topics.toml")  # doctest: +SKIP
+    >>> model.save("models/mine.npz")  # doctest: +SKIP
+    """
+    model = TopicModel.from_options(**options)  # a bad option fails before the examples are read
+    taxonomy = as_taxonomy(taxonomy)
+    return model.fit_examples(read_examples(examples, taxonomy=taxonomy), taxonomy)

@@ -1,8 +1,10 @@
-"""Input records and output records: what ``topicslib classify`` reads and writes, with any engine.
+"""Records: the one reader of JSON Lines, CSV and text input, and the output record.
 
-Text files are one record each (or one per paragraph with ``document``), JSON Lines and CSV one per
-line or row; every error names the file and line. The single-process command line and the Dask
-engine both read and write records through this module.
+Everything topicslib reads from files goes through here: ``topicslib classify`` and the report
+(:func:`read_records`), training and evaluation (``examples.py``, through :func:`source_rows`)
+and the Dask engine (:func:`structured_records` on byte ranges). So a malformed line gets the
+same message, naming the file and line, whichever command reads it. Text files are one record
+each (or one per paragraph with ``document``), JSON Lines and CSV one per line or row.
 """
 
 from __future__ import annotations
@@ -11,25 +13,26 @@ import contextlib
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from .documents import TopicScore, split_paragraphs
-from .errors import TopicslibError
+from .errors import DataError
+from .files import find_files
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
-INPUT_FORMATS = ("text", "jsonl", "csv")
+# Input formats by file suffix; the first format whose suffixes match wins.
+FORMATS: dict[str, tuple[str, ...]] = {"text": TEXT_SUFFIXES, "jsonl": JSONL_SUFFIXES, "csv": CSV_SUFFIXES}
+INPUT_FORMATS = tuple(FORMATS)
 # A text file read with --document is split in chunks of about this many lines, cut at blank lines
 # (where paragraphs end anyway), so a huge file never sits in memory whole.
 _CHUNK_LINES = 5000
-
-
-def data_error(where: str, line: int | None, message: str) -> TopicslibError:
-    return TopicslibError(f"{where}:{line}: {message}" if line is not None else f"{where}: {message}")
+# Paragraphs can be long; the csv module's default limit (128 kB a field) would reject them.
+csv.field_size_limit(2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -58,104 +61,163 @@ class Source:
     size: int | None = None
 
 
-def _format_of(path: Path, forced: str | None) -> str | None:
+def format_of(path: Path, forced: str | None = None, formats: Mapping[str, tuple[str, ...]] = FORMATS) -> str | None:
+    """The format ``path`` is read as: ``forced``, else by its suffix in ``formats``, else None.
+
+    >>> format_of(Path("news/2024.JSONL"))
+    'jsonl'
+    """
     if forced:
         return forced
     suffix = path.suffix.lower()
-    for fmt, suffixes in (("text", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES)):
-        if suffix in suffixes:
-            return fmt
-    return None
+    return next((fmt for fmt, suffixes in formats.items() if suffix in suffixes), None)
 
 
-def find_sources(inputs: Iterable[str], input_format: str | None = None) -> list[Source]:
+def find_sources(inputs: Iterable[str], input_format: str | None = None,
+                 formats: Mapping[str, tuple[str, ...]] = FORMATS) -> list[Source]:
     """Expand files and folders (recursively, in name order) into sources; ``-`` is standard input.
 
     >>> [s.format for s in find_sources(["-"])]
     ['text']
     """
-    known = TEXT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES
+    known = ", ".join(s for suffixes in formats.values() for s in suffixes)
     sources = []
     for name in inputs:
         if name == "-":
             sources.append(Source("<stdin>", input_format or "text"))
             continue
-        path = Path(name)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and (input_format or p.suffix.lower() in known))
-            if not files:
-                raise data_error(name, None, f"no {', '.join(known)} files in this folder")
-            sources += [Source(str(p), _format_of(p, input_format), p, p.stat().st_size) for p in files]
-        elif path.is_file():
-            fmt = _format_of(path, input_format)
-            if fmt is None:
-                raise data_error(name, None, f"unknown file type {path.suffix!r}; use .txt/.md, .jsonl or .csv, "
-                                              "or say how to read it with --input-format")
-            sources.append(Source(name, fmt, path, path.stat().st_size))
-        else:
-            raise data_error(name, None, "no such file or folder")
+        for path in find_files(name, lambda p: format_of(p, input_format, formats) is not None,
+                               f"{known} files"):
+            fmt = format_of(path, input_format, formats)
+            if fmt is None:  # only a file named on its own can be of an unknown type
+                raise DataError(f"unknown file type {path.suffix!r}; use {known}, "
+                                "or say how to read it with --input-format", path=name)
+            sources.append(Source(name if path == Path(name) else str(path), fmt, path, path.stat().st_size))
     return sources
 
 
-def numbered_lines(stream: BinaryIO, name: str, on_bytes: Callable[[int], None]) -> Iterator[tuple[int, str]]:
-    """Numbered, decoded lines (line endings kept); bytes that are not UTF-8 are an error naming the line."""
-    for n, raw in enumerate(stream, 1):
+@contextlib.contextmanager
+def open_source(source: Source) -> Iterator[BinaryIO]:
+    """The source's bytes: its file, or standard input for a source without a path."""
+    if source.path is None:
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = source.path.open("rb")
+    except OSError as e:
+        raise DataError(f"cannot read: {e.strerror or e}", path=source.name) from None
+    with stream:
+        yield stream
+
+
+def numbered_lines(stream: Iterable[bytes], name: str, on_bytes: Callable[[int], None] = lambda n: None,
+                   *, error: type[DataError] = DataError) -> Iterator[tuple[int, str]]:
+    """Numbered, decoded lines (line endings kept); a lone ``\\r`` ends a line too. Bytes that are not
+    UTF-8 are an ``error`` naming the line.
+
+    >>> list(numbered_lines([b"a\\r\\n", b"b\\rc\\n"], "x.txt"))
+    [(1, 'a\\r\\n'), (2, 'b\\r'), (3, 'c\\n')]
+    """
+    n = 0
+    for raw in stream:
         on_bytes(len(raw))
-        try:
-            yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
-        except UnicodeDecodeError as e:
-            raise data_error(name, n, f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8") from None
+        # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike.
+        for piece in raw.splitlines(keepends=True) if b"\r" in raw.rstrip(b"\r\n") else (raw,):
+            n += 1
+            try:
+                yield n, piece.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raise error(f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8",
+                            path=name, line=n) from None
 
 
-def text_of(record: dict, column: str, name: str, line: int) -> str:
-    if column not in record:
-        raise data_error(name, line, f"no {column!r} field (choose the text field with --column)")
-    text = record[column]
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        raise data_error(name, line, f"{column!r} must be a string, got {type(text).__name__}")
-    return text
+def parse_json(text: str, what: str, *, path: str | None, line: int | None, error: type[DataError] = DataError):
+    """``text`` parsed as JSON; any failure (syntax, nesting, a huge number) is an ``error`` naming the place.
+
+    >>> parse_json("[" * 100_000, "JSON", path="a.jsonl", line=2)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: a.jsonl:2: invalid JSON: nested too deeply
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise error(f"invalid {what}: {e.msg} (column {e.colno})", path=path, line=line) from None
+    except RecursionError:
+        raise error(f"invalid {what}: nested too deeply", path=path, line=line) from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise error(f"invalid {what}: {e}", path=path, line=line) from None
 
 
-def jsonl_records(lines: Iterator[tuple[int, str]], name: str, column: str) -> Iterator[Record]:
-    for n, line in lines:
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise data_error(name, n, f"invalid JSON: {e.msg} (column {e.colno})") from None
-        if not isinstance(obj, dict):
-            raise data_error(name, n, f"expected a JSON object with a {column!r} field, got {type(obj).__name__}")
-        yield Record(text_of(obj, column, name, n), obj, f"{name}:{n}", column, f"{name}:{n}")
+def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, required: tuple[str, ...] = (),
+               hint: str = "", error: type[DataError] = DataError) -> Iterator[tuple[int, dict]]:
+    """The JSON Lines objects or CSV rows of numbered lines, each with its line number.
 
+    CSV rows must have every ``required`` column; ``hint`` says how to choose another.
 
-def csv_records(lines: Iterator[tuple[int, str]], name: str, column: str) -> Iterator[Record]:
-    csv.field_size_limit(2**31 - 1)  # paragraphs can be long; the default 128 kB limit would reject them
+    >>> list(parse_rows(iter([(1, 'id,text\\n'), (2, '7,"Tariffs fell."\\n')]), "a.csv", "csv"))
+    [(2, {'id': '7', 'text': 'Tariffs fell.'})]
+    """
+    if fmt == "jsonl":
+        for n, line in lines:
+            if not line.strip():
+                continue
+            obj = parse_json(line, "JSON", path=name, line=n, error=error)
+            if not isinstance(obj, dict):
+                raise error(f"expected a JSON object, got {type(obj).__name__}", path=name, line=n)
+            yield n, obj
+        return
     reader = csv.DictReader(line for _, line in lines)
     try:
         header = reader.fieldnames
         if not header:
-            raise data_error(name, 1, "the CSV file is empty; expected a header row")
-        if column not in header:
-            raise data_error(name, 1, f"no column {column!r} in the header (columns: {', '.join(header)}); "
-                                       "choose the text column with --column")
+            raise error("the CSV file is empty; expected a header row", path=name, line=1)
+        for column in required:
+            if column not in header:
+                raise error(f"no column {column!r} in the header (columns: {', '.join(header)}){hint}", path=name, line=1)
         for row in reader:
-            n = reader.line_num
             if None in row:
-                raise data_error(name, n, "the row has more cells than the header")
-            yield Record(row[column] or "", row, f"{name}:{n}", column, f"{name}:{n}")
+                raise error("the row has more cells than the header", path=name, line=reader.line_num)
+            yield reader.line_num, row
     except csv.Error as e:
-        raise data_error(name, reader.line_num, f"invalid CSV: {e}") from None
+        raise error(f"invalid CSV: {e}", path=name, line=reader.line_num) from None
+
+
+def source_rows(source: Source, *, required: tuple[str, ...] = (), hint: str = "",
+                error: type[DataError] = DataError) -> Iterator[tuple[int, dict]]:
+    """The rows of a JSON Lines or CSV source (see :func:`parse_rows`), the file closed when done."""
+    with open_source(source) as stream:
+        yield from parse_rows(numbered_lines(stream, source.name, error=error), source.name, source.format,
+                              required=required, hint=hint, error=error)
+
+
+def text_of(fields: Mapping, column: str, name: str, line: int) -> str:
+    """The text of a record's ``column`` field: a string, or ``""`` for null."""
+    if column not in fields:
+        raise DataError(f"no {column!r} field (choose the text field with --column)", path=name, line=line)
+    text = fields[column]
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise DataError(f"{column!r} must be a string, got {type(text).__name__}", path=name, line=line)
+    return text
+
+
+def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, column: str) -> Iterator[Record]:
+    """A record for each JSON Lines object or CSV row, its text in ``column``."""
+    rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column")
+    for n, fields in rows:
+        yield Record(text_of(fields, column, name, n), fields, f"{name}:{n}", column, f"{name}:{n}")
 
 
 def paragraph_records(record: Record, texts: Iterable[str], start: int = 0) -> Iterator[Record]:
+    """A record for each paragraph of ``record``, numbered from ``start``."""
     for i, text in enumerate(texts, start):
         yield Record(text, record.fields, record.where, record.text_field, record.document, i)
 
 
 def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
+    """A text file as one record, or with ``document`` as one record per paragraph (read in chunks)."""
     whole = Record("", {"source": name, "text": ""}, name, "text", name)
     if not document:
         text = "".join(line for _, line in lines)
@@ -199,20 +261,12 @@ def read_records(
         record = Record(text, {"text": text}, "", "text", f"<text {i}>")
         yield from paragraph_records(record, split_paragraphs(text)) if document else (record,)
     for source in sources:
-        with contextlib.ExitStack() as stack:
-            if source.path is None:
-                stream = sys.stdin.buffer
-            else:
-                try:
-                    stream = stack.enter_context(source.path.open("rb"))
-                except OSError as e:
-                    raise data_error(source.name, None, f"cannot read: {e.strerror or e}") from None
+        with open_source(source) as stream:
             lines = numbered_lines(stream, source.name, on_bytes)
             if source.format == "text":
                 yield from text_records(lines, source.name, document)
                 continue
-            records = (jsonl_records if source.format == "jsonl" else csv_records)(lines, source.name, column)
-            for record in records:
+            for record in structured_records(lines, source.name, source.format, column):
                 yield from paragraph_records(record, split_paragraphs(record.text)) if document else (record,)
 
 

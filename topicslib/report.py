@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from . import __version__
+from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate
-from .errors import TopicslibError
+from .errors import DataError, TopicslibError
 from .features import tokenize
+from .files import atomic_write
 from .model import TopicModel
-from .storage import _atomic_write
 from .taxonomy import Topic
+from .version import __version__
 
 # Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
 _WORD = re.compile(r"[\w\u0300-\u036f]+")
@@ -317,10 +318,7 @@ def render_report(
     >>> "<mark" in page  # doctest: +SKIP
     True
     """
-    if model is None:
-        from . import default_model
-
-        model = default_model()
+    model = resolve(model)
     docs = []
     for name, text in documents:
         docs.append(_analyse(name, text, model, top_n))
@@ -341,9 +339,9 @@ def write_report(path: str | Path, documents: Iterable[tuple[str, str]], **optio
     html = render_report(documents, **options)
     path = Path(path)
     try:
-        _atomic_write(path, html.encode("utf-8"))
+        atomic_write(path, html.encode("utf-8"))
     except OSError as e:
-        raise TopicslibError(f"{path}: cannot write the report: {e.strerror or e}") from None
+        raise DataError(f"cannot write the report: {e.strerror or e}", path=path) from None
     return path
 
 

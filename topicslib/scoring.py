@@ -1,45 +1,161 @@
-"""The compiled scorer (``topicslib/_scorer.c``), when topicslib was built with it.
+"""The scoring engines: from texts to topic log-odds and probabilities, with fitted features and weights.
 
-It scores texts as :meth:`TopicModel.predict_proba` does through numpy, in C, one
-text at a time: the same tokens, features and weights, the same probabilities up to
-the last bits of a float. Without a C compiler at install time the extension is
-missing and every model scores through numpy. Setting ``TOPICSLIB_NO_EXTENSION=1``
-before import makes topicslib ignore a built extension (to compare the two, or to
-rule the extension out when something looks wrong).
+Two engines give the same results: the compiled scorer (``native.py``, C) and :class:`NumpyScorer`
+(numpy), which serves a topicslib built without a C compiler, ``TOPICSLIB_NO_EXTENSION=1``, and
+explanations (which need each term's share, not only the sum). :func:`build` picks the compiled
+one where it is built. Both have ``score(texts, out, proba)``, ``proba(text)`` and ``cached()``.
+
+A word's subword share of each topic's log-odds does not depend on the text around it, so both
+engines work it out the first time they meet the word and keep it: in a table for words that are
+features, in a bounded cache for others.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Iterator, Sequence
 
-if os.environ.get("TOPICSLIB_NO_EXTENSION", "") not in ("", "0"):
-    _scorer = None
-else:
-    try:
-        from . import _scorer
-    except ImportError:  # built without a C compiler
-        _scorer = None
+import numpy as np
 
-AVAILABLE = _scorer is not None
-# Characters of words outside the vocabulary kept in a scorer's cache, beyond its word limit
-# (a few long junk tokens must not pin memory): 8 Mi code points, 32 MiB.
-_POOL_LIMIT = 1 << 23
+from . import native
+from .errors import InputError
+from .features import MAX_CHAR_WORD, PIECE, Analysis, TextFeatures
+
+# Many texts are featurized this many characters at a time, so memory stays bounded however many there are.
+_BATCH_CHARS = 250_000
+# How many words outside the vocabulary keep their subword scores cached; then the cache starts afresh.
+CACHE_LIMIT = 200_000
 
 
-def tokenizer():
-    """The compiled tokenizer (the same tokens as ``features.tokenize``), or None."""
-    return _scorer.tokenize if _scorer is not None else None
+def check_text(text: object) -> str:
+    """``text`` if it is a string; else an :class:`InputError` naming what it is.
 
-
-def build(features, coef, intercept, multi_label: bool, *, cache_limit: int, max_char_word: int, piece: int):
-    """A compiled scorer for these fitted features and weights, or None without the extension.
-
-    ``coef`` must stay alive and unchanged while the scorer is used: it reads it in place.
+    >>> check_text(b"x")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: text must be str, got bytes; decode it first, e.g. data.decode('utf-8')
     """
-    if _scorer is None:
-        return None
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        raise InputError(f"text must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
+    raise InputError(f"text must be str, got {type(text).__name__}")
+
+
+def check_texts(texts: object) -> list[str]:
+    """``texts`` as a list of strings; else an :class:`InputError` naming the problem."""
+    if isinstance(texts, (str, bytes)):
+        raise InputError("classify_many takes a list of texts, got a single text; use classify(text)")
+    if not isinstance(texts, Iterable):
+        raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
+    return [check_text(t) for t in texts]
+
+
+def batches(texts: list[str]) -> Iterator[slice]:
+    """Consecutive slices of ``texts`` of about ``_BATCH_CHARS`` characters (at least one slice).
+
+    >>> list(batches(["a", "b"]))
+    [slice(0, 2, None)]
+    """
+    start = size = 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= _BATCH_CHARS:
+            yield slice(start, i + 1)
+            start, size = i + 1, 0
+    if start < len(texts) or not texts:
+        yield slice(start, len(texts))
+
+
+def probabilities(logits: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Topic probabilities of log-odds: a sigmoid each, normalised to sum to 1 for a single-label model."""
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z < -709: the probability is then 0
+        p = 1.0 / (1.0 + np.exp(-logits))  # the compiled scorer's formula
+    if not multi_label:
+        p = p / p.sum(axis=-1, keepdims=True)
+    return p
+
+
+class NumpyScorer:
+    """Scores texts with numpy; keeps each word's subword scores once worked out (safe under threads)."""
+
+    def __init__(self, features: TextFeatures, coef: np.ndarray, intercept: np.ndarray, multi_label: bool):
+        self.features, self.coef, self.intercept, self.multi_label = features, coef, intercept, multi_label
+        n, k = features.n_word_features_, len(intercept)
+        # Row j: word feature j's subword share of each topic's log-odds, then 1 if it has a known char n-gram.
+        self.word_scores = np.zeros((n, k + 1))
+        self.word_scored = np.zeros(n, dtype=bool)  # set only after its row is written: safe under threads
+        self.unknown_words: dict[str, np.ndarray] = {}  # the same rows for words that are no feature
+
+    def cached(self) -> int:
+        """How many words outside the vocabulary have their scores cached."""
+        return len(self.unknown_words)
+
+    def _score_words(self, words: list[str]) -> np.ndarray:
+        """Rows of ``word_scores`` for these words: subword vector times weights, and 1 if not all zero."""
+        v = self.features.subword_vectors(words)
+        return np.column_stack([v.dot(self.coef), np.bincount(v.doc, minlength=len(words)) > 0])
+
+    def subword_scores(self, a: Analysis) -> np.ndarray:
+        """Each word of ``a``: its subword share of every topic's log-odds, then 1 if it has a known char n-gram."""
+        feature = a.unigram >= 0
+        rows = a.unigram[feature]
+        new = np.unique(rows[~self.word_scored[rows]])
+        others = np.flatnonzero(~feature)
+        words = [a.words[i] for i in others]
+        cache = self.unknown_words
+        got = list(map(cache.get, words))
+        missing = [k for k, g in enumerate(got) if g is None]
+        if len(new) or missing:  # all first-seen words in one go: numpy's fixed costs are paid once
+            fresh = self._score_words([self.features.terms_[j] for j in new] + [words[k] for k in missing])
+            self.word_scores[new] = fresh[: len(new)]
+            self.word_scored[new] = True
+            if len(cache) + len(missing) > CACHE_LIMIT:
+                cache.clear()
+            for k, row in zip(missing, fresh[len(new) :]):
+                got[k] = row
+                # a longer word (URL, hash, junk) would only pin memory
+                if len(words[k]) <= MAX_CHAR_WORD and len(cache) < CACHE_LIMIT:
+                    cache[words[k]] = row
+        scores = np.empty((len(a.words), len(self.intercept) + 1))
+        scores[feature] = self.word_scores[rows]
+        if got:
+            scores[others] = got
+        return scores
+
+    def analyse(self, texts: Sequence[str]) -> tuple[Analysis, np.ndarray, np.ndarray, np.ndarray]:
+        """Analysis of a batch of texts, its words' subword scores, the log-odds and whether each text has a known term."""
+        a = self.features.analyse(texts)
+        logits = a.word_block.dot(self.coef)
+        known = np.bincount(a.word_block.doc, minlength=len(texts)) > 0
+        scores = np.zeros((len(a.words), len(self.intercept) + 1))
+        if self.features.char_ngrams:
+            scores = self.subword_scores(a)
+            sub = a.subwords.dot(scores)
+            logits += sub[:, :-1]
+            known |= sub[:, -1] > 0
+        return a, scores, logits + self.intercept, known
+
+    def score(self, texts: list[str], out: np.ndarray, proba: bool) -> None:
+        """Write the log-odds, or probabilities (0 everywhere for a text without a known term), into ``out``."""
+        texts = check_texts(texts)
+        known = np.empty(len(texts), dtype=bool)
+        for batch in batches(texts):
+            _, _, out[batch], known[batch] = self.analyse(texts[batch])
+        if proba:
+            out[:] = probabilities(out, self.multi_label)
+            out[~known] = 0.0
+
+    def proba(self, text: str) -> list[float]:
+        """One text's topic probabilities."""
+        _, _, logits, known = self.analyse([check_text(text)])
+        return (probabilities(logits, self.multi_label)[0] if known[0] else np.zeros(len(self.intercept))).tolist()
+
+
+def build(features: TextFeatures, coef: np.ndarray, intercept: np.ndarray, multi_label: bool, *, compiled: bool = True):
+    """The compiled scorer for these features and weights where it is built (and ``compiled``), else a :class:`NumpyScorer`."""
     n = features.n_word_features_
-    return _scorer.Scorer(
-        features.terms_[:n], features.terms_[n:], features.idf_, coef, intercept, features.unknown_idf_,
-        tuple(features.word_ngrams), tuple(features.char_ngrams or (0, 0)), max_char_word, multi_label,
-        cache_limit, _POOL_LIMIT, piece)
+    scorer = native.build(features.terms_[:n], features.terms_[n:], features.idf_,
+                          np.ascontiguousarray(coef, dtype=np.float32), np.ascontiguousarray(intercept, dtype=np.float64),
+                          features.unknown_idf_, features.word_ngrams, features.char_ngrams, multi_label,
+                          cache_limit=CACHE_LIMIT, max_char_word=MAX_CHAR_WORD, piece=PIECE) if compiled else None
+    return scorer if scorer is not None else NumpyScorer(features, coef, intercept, multi_label)

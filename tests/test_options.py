@@ -1,0 +1,87 @@
+"""Every training option is checked in one place (topicslib/options.py), whichever way it comes in:
+TopicModel(...).fit, topicslib.train(**options), --options on the command line, and a model file's card.
+A bad value or an unknown name is refused before any work, with an error naming the option."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import topicslib
+from topicslib import OptionError, TopicModel
+from topicslib.options import OPTIONS
+
+from .conftest import TINY
+from .test_cli import run
+
+# At least one bad value for every option: wrong types, out of range, non-finite, or inconsistent.
+BAD = {
+    "word_ngrams": [(0, 2), (2, 1), (1, 65), [1, "2"], "12", (1, 2, 3), (1.0, 2.0)],
+    "char_ngrams": [(0, 3), (5, 3), (3, 100), "35", [3]],
+    "min_df": ["2", -1, 0, 1.5, True],
+    "max_features": [0, -5, "100", 2.5],
+    "loss": ["hinge", None, 1],
+    "C": [0, -1, math.inf, math.nan, "1", True, None],
+    "class_weight": ["auto", {"a": 1}, 1],
+    "nb_weighting": ["yes", 1, None],
+    "folds": [1, 0, "5", 2.0],
+    "seed": [-1, 2**32, "0", 0.5],
+    "min_examples": [0, "2", 1.5],
+    "n_jobs": [0, "2", 1.5],
+}
+CASES = [(name, value) for name, values in BAD.items() for value in values]
+
+
+def test_every_option_is_declared_once_with_the_models_defaults():
+    signature = inspect.signature(TopicModel.__init__).parameters
+    declared = {name: p.default for name, p in signature.items() if name != "self"}
+    assert declared == {name: option.default for name, option in OPTIONS.items()}
+    assert set(BAD) == set(OPTIONS)  # every option has bad values tested below
+
+
+@pytest.mark.parametrize("name, value", CASES, ids=[f"{n}={v!r}" for n, v in CASES])
+def test_a_bad_value_is_refused_naming_the_option(name, value):
+    with pytest.raises(OptionError, match=f"option '{name}': got ") as err:
+        topicslib.train(TINY, **{name: value})
+    assert err.value.name == name
+    with pytest.raises(OptionError, match=f"option '{name}'"):
+        TopicModel(**{name: value}).fit([r["text"] for r in TINY], [r["topics"] for r in TINY])
+
+
+def test_an_unknown_option_is_refused_with_the_list_of_options():
+    with pytest.raises(OptionError, match="option 'bogus': no such option; the options are word_ngrams, char_ngrams"):
+        topicslib.train(TINY, bogus=1)
+    with pytest.raises(OptionError, match="option 'colour'"):
+        topicslib.cross_validate(TINY, colour="blue")
+
+
+def test_numpy_numbers_and_json_lists_are_good_values():
+    model = topicslib.train(TINY, min_df=np.int64(1), folds=np.int32(3), C=np.float64(0.5), word_ngrams=[1, 2])
+    assert model.word_ngrams == (1, 2) and model.classes_.tolist() == ["econ", "people"]  # a JSON list becomes a pair
+
+
+def test_a_model_not_trained_says_so_in_the_librarys_error():
+    with pytest.raises(topicslib.NotFittedError, match="not trained yet"):
+        TopicModel().classify("coca")
+    with pytest.raises(AttributeError):  # scikit-learn's convention: NotFittedError is an AttributeError too
+        TopicModel().predict(["coca"])
+
+
+@pytest.mark.parametrize("options, message", [
+    ('{"min_df": "x"}', "option 'min_df': got 'x'"),
+    ('{"n_jobs": 0}', "option 'n_jobs': got 0"),
+    ('{"seed": -1}', "option 'seed': got -1"),
+    ('{"C": Infinity}', "option 'C': got inf"),
+    ('{"word_ngrams": [1, 65]}', "option 'word_ngrams': got [1, 65]"),
+    ('{"bogus": 1}', "option 'bogus': no such option"),
+])
+def test_bad_options_on_the_command_line_are_usage_errors_before_training(tmp_path, options, message):
+    out = tmp_path / "m.npz"
+    r = run("train", "examples/", "-o", str(out), "--options", options)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+    r = run("cross-validate", "examples/", "--options", options)
+    assert r.returncode == 2 and message in r.stderr, r.stderr

@@ -1,0 +1,81 @@
+"""Files on disk: finding input files, and writing output so that a failed run loses nothing.
+
+Every file topicslib writes (models, cards, results, reports, Dask parts) goes through
+:func:`atomic_output`: the data is written under a temporary name beside the target,
+flushed to disk, and renamed over the target only when complete, so a run that fails or
+is killed leaves the previous file whole and no half-written one. Every input file and
+folder is found by :func:`find_files`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+from .errors import DataError
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = None) -> Iterator[IO]:
+    """A file opened for writing that replaces ``path`` only once the block ends without error.
+
+    The missing folders of ``path`` are created. Text is UTF-8; a lone surrogate is written as
+    its backslash escape rather than failing the run. The file is readable by all (0644).
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "new" / "out.txt"
+    >>> with atomic_output(target) as out:
+    ...     _ = out.write("done\\n")
+    >>> target.read_text()
+    'done\\n'
+    """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
+    try:
+        mode = "w" if text else "wb"
+        encoding = dict(encoding="utf-8", errors="backslashreplace", newline=newline) if text else {}
+        with os.fdopen(fd, mode, **encoding) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; models and results are meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_output`."""
+    with atomic_output(path, text=False) as out:
+        out.write(data)
+
+
+def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> list[Path]:
+    """The file ``name``, or every file under the folder ``name`` that ``accept`` takes (recursively, in
+    name order). A missing name, or a folder with nothing to take, is a :class:`DataError` naming it;
+    ``kinds`` says what was looked for ("example files").
+
+    >>> find_files("no/such/place", lambda p: True, ".txt files")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: no/such/place: no such file or folder
+    """
+    path = Path(name)
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.is_file() and accept(p))
+        if not found:
+            raise DataError(f"no {kinds} in this folder", path=name)
+        return found
+    if path.is_file():
+        return [path]
+    raise DataError("no such file or folder", path=name)

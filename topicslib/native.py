@@ -1,0 +1,45 @@
+"""The compiled scorer (``topicslib/_scorer.c``), when topicslib was built with it.
+
+This is the only module that imports the extension. It scores texts as the numpy
+engine of ``scoring.py`` does, in C, one text at a time: the same tokens, features and weights, the same probabilities up to
+the last bits of a float. Without a C compiler at install time the extension is
+missing and every model scores through numpy. Setting ``TOPICSLIB_NO_EXTENSION=1``
+before import makes topicslib ignore a built extension (to compare the two, or to
+rule the extension out when something looks wrong).
+"""
+
+from __future__ import annotations
+
+import os
+
+if os.environ.get("TOPICSLIB_NO_EXTENSION", "") not in ("", "0"):
+    _scorer = None
+else:
+    try:
+        from . import _scorer
+    except ImportError:  # built without a C compiler
+        _scorer = None
+
+AVAILABLE = _scorer is not None
+# Characters of words outside the vocabulary kept in a scorer's cache, beyond its word limit
+# (a few long junk tokens must not pin memory): 8 Mi code points, 32 MiB.
+_POOL_LIMIT = 1 << 23
+
+
+def tokenizer():
+    """The compiled tokenizer (the same tokens as ``features.tokenize``), or None."""
+    return _scorer.tokenize if _scorer is not None else None
+
+
+def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, unknown_idf: float,
+          word_ngrams: tuple[int, int], char_ngrams: tuple[int, int] | None, multi_label: bool, *,
+          cache_limit: int, max_char_word: int, piece: int):
+    """A compiled scorer for these fitted features and weights, or None without the extension.
+
+    ``coef`` (float32) and ``intercept`` (float64) must be contiguous and stay alive and unchanged
+    while the scorer is used: it reads them in place.
+    """
+    if _scorer is None:
+        return None
+    return _scorer.Scorer(word_terms, char_terms, idf, coef, intercept, unknown_idf, tuple(word_ngrams),
+                          tuple(char_ngrams or (0, 0)), max_char_word, multi_label, cache_limit, _POOL_LIMIT, piece)

@@ -379,7 +379,7 @@ class TextFeatures(Estimator):
             ngram_word.append(np.fromiter(map(ngrams.word_id.get, new, repeat(-1)), np.int64, len(new)))
             doc = np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)
             # each text's distinct words with their counts, in order of first appearance
-            pair, at, times = np.unique(doc * len(names) + ids, return_index=True, return_counts=True)
+            _, at, times = np.unique(doc * len(names) + ids, return_index=True, return_counts=True)
             order = np.argsort(at, kind="stable")
             counted.append((doc[at[order]], ids[at[order]], times[order]))
             word = np.concatenate([context[1], np.concatenate(ngram_word)[ids]])

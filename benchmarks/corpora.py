@@ -152,7 +152,7 @@ def paragraph_stream(n: int, *, min_words: int = 15, max_words: int = 200) -> tu
     except Missing:
         from topicslib import read_examples
 
-        texts = [e.text for e in read_examples(EXAMPLES, unique=False)]
+        texts = [e.text for e in read_examples(EXAMPLES)]
         source = "examples/ paragraphs (../shared/data absent)"
     return list(_cycle(texts, n)), source
 

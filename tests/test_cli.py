@@ -284,8 +284,10 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}')
     assert r.returncode == 0 and r.stdout.startswith("3-fold cross-validation on 15 examples") and "macro avg" in r.stdout
 
-    r = run("cross-validate", str(data), "--folds", "9")  # more folds than examples of a topic
-    assert r.returncode == 1 and "at least 9 are needed" in r.stderr
+    r = run("cross-validate", str(data), "--folds", "9", "--options", '{"rare_topics": "error"}')
+    assert r.returncode == 1 and "at least 9 are needed" in r.stderr  # more folds than examples of a topic
+    r = run("cross-validate", str(data), "--folds", "8")  # by default rare topics are left out: here all are
+    assert r.returncode == 1 and "no topic has the 8 examples needed to train it" in r.stderr, r.stderr
 
 
 def test_explain_and_topics():

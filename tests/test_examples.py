@@ -7,7 +7,9 @@ import json
 import pytest
 
 from topicslib import ExampleError, Taxonomy, TrainingError, read_examples, train
-from topicslib.examples import check_trainable
+from topicslib.examples import merge_duplicates, trainable_topics
+
+from .conftest import TINY
 
 TAX = Taxonomy.from_ids(["trade", "migration"])
 
@@ -69,9 +71,32 @@ def test_duplicate_paragraphs_name_both_places(tmp_path):
     f = write(tmp_path / "d.jsonl", [json.dumps({"text": "Same  text.", "topics": []}),
                                      json.dumps({"text": "x", "topics": []}),
                                      json.dumps({"text": "same text.", "topics": ["trade"]})])
+    examples = read_examples(f)
+    assert len(examples) == 3  # read as they are; training decides what a repeat means
     with pytest.raises(ExampleError, match=r"d.jsonl:3: duplicate paragraph \(first seen at .*d.jsonl:1\)"):
-        read_examples(f)
-    assert len(read_examples(f, unique=False)) == 3
+        merge_duplicates(examples, "error")
+    kept, counts = merge_duplicates(examples)
+    assert [e.text for e in kept] == ["Same  text.", "x"] and kept[0].topics == ("trade",)
+    assert counts == {"repeats": 1, "conflicting": 1}
+
+
+def test_every_duplicate_is_reported_at_once(tmp_path):
+    f = write(tmp_path / "d.jsonl", [json.dumps({"text": t, "topics": []}) for t in ["a", "b", "A", "c", "B", "a "]])
+    with pytest.raises(ExampleError, match=r"d.jsonl:3: duplicate paragraph \(first seen at .*d.jsonl:1\); 2 more: "
+                                           r".*d.jsonl:5 \(first seen at .*d.jsonl:2\); .*d.jsonl:6 \(first seen at .*d.jsonl:1\)"):
+        merge_duplicates(read_examples(f), "error")
+
+
+def test_repeats_never_stop_training_and_the_card_counts_them(caplog):
+    records = [{"text": r["text"].upper() if i % 2 else r["text"], "topics": r["topics"]} for i, r in enumerate(TINY * 2)]
+    records.append({"text": TINY[0]["text"], "topics": ["people"]})  # the same words, another topic: merged
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = train(records, min_df=1, folds=3)
+    assert model.card_["n_examples"] == len(TINY)
+    assert model.card_["duplicates"] == {"repeats": len(TINY) + 1, "conflicting": 1}
+    assert f"{len(TINY) + 1} repeated paragraphs counted once" in caplog.text
+    with pytest.raises(ExampleError, match="duplicate paragraph"):
+        train(records, min_df=1, folds=3, on_duplicate="error")
 
 
 def test_non_utf8_empty_file_and_empty_folder(tmp_path):
@@ -106,12 +131,22 @@ def test_topic_with_too_few_examples_is_named():
     ex = read_examples([{"text": f"trade {i}", "topics": ["trade"]} for i in range(5)]
                        + [{"text": "migrants", "topics": ["migration"]}, {"text": "nothing", "topics": []}])
     with pytest.raises(TrainingError, match="topic 'migration' has 1 example; at least 2"):
-        check_trainable(ex, TAX, 2)
+        trainable_topics(ex, TAX, 2, "error")
     with pytest.raises(TrainingError, match="topic 'migration'"):
-        train([{"text": e.text, "topics": list(e.topics)} for e in ex])
+        train([{"text": e.text, "topics": list(e.topics)} for e in ex], rare_topics="error")
+
+
+def test_a_rare_topic_is_left_out_with_a_warning_and_recorded(caplog):
+    records = [{"text": f"tariffs and trade {i}", "topics": ["trade"]} for i in range(5)] + [
+        {"text": "migrants crossed", "topics": ["migration"]}, {"text": "nothing here", "topics": []}]
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = train(records, taxonomy=TAX, min_df=1, folds=2)
+    assert model.classes_.tolist() == ["trade"] and [t.id for t in model.topics()] == ["trade"]
+    assert model.card_["left_out"] == {"migration": 1}
+    assert "left out 1 topic with fewer than 2 examples (the min_examples option): migration (1)" in caplog.text
 
 
 def test_taxonomy_topic_without_examples_is_named():
     records = [{"text": f"tariffs {i}", "topics": ["trade"]} for i in range(4)] + [{"text": "x y", "topics": []}]
     with pytest.raises(TrainingError, match="topic 'migration' has 0 examples"):
-        train(records, taxonomy=TAX)
+        train(records, taxonomy=TAX, rare_topics="error")

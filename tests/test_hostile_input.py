@@ -359,7 +359,7 @@ def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
     lines.insert(2, json.dumps({"text": "Migrants crossed the border.", "topics": ["people"]}))
     f = write(tmp_path / "one.jsonl", lines)
     with pytest.raises(TrainingError, match=r"topic 'people' has 1 example; .*found at .*one\.jsonl:3$"):
-        topicslib.train(f, min_df=1, folds=3)
+        topicslib.train(f, min_df=1, folds=3, rare_topics="error")
 
 
 def test_fit_checks_labels_as_strictly_as_example_files():

@@ -160,7 +160,7 @@ def test_cross_validate_scores_every_example_once():
 
 def test_cross_validate_names_a_topic_too_rare_for_the_folds():
     with pytest.raises(TrainingError, match="topic 'econ' has 7 examples; at least 8"):
-        topicslib.cross_validate(TINY, folds=8, min_df=1)
+        topicslib.cross_validate(TINY, folds=8, min_df=1, rare_topics="error")
 
 
 def _cached_words(model) -> int:

@@ -30,6 +30,8 @@ BAD = {
     "folds": [1, 0, "5", 2.0],
     "seed": [-1, 2**32, "0", 0.5],
     "min_examples": [0, "2", 1.5],
+    "rare_topics": ["skip", None, True],
+    "on_duplicate": ["keep", None, 0],
     "n_jobs": [0, "2", 1.5],
 }
 CASES = [(name, value) for name, values in BAD.items() for value in values]

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import TrainingError
 from .evaluation import Evaluation, score
-from .examples import Example, check_trainable, indicator, labels_taxonomy, read_examples
+from .examples import Example, indicator, labels_taxonomy, prepare_examples, read_examples, trainable_topics
 from .model import TopicModel
 from .taxonomy import Taxonomy, as_taxonomy
 
@@ -35,16 +35,19 @@ def cross_validate(
 
     if not (isinstance(folds, int) and folds >= 2):
         raise TrainingError(f"folds must be an integer >= 2, got {folds!r}")
-    min_examples = TopicModel.from_options(**options).min_examples  # bad options fail before any reading
+    params = TopicModel.from_options(**options).get_params()  # bad options fail before any reading
     taxonomy = as_taxonomy(taxonomy)
-    examples = read_examples(examples, taxonomy=taxonomy)
+    # Repeats counted once before the split, so no paragraph is both trained on and tested.
+    examples, _ = prepare_examples(read_examples(examples, taxonomy=taxonomy), params["on_duplicate"])
     if taxonomy is None:
         taxonomy = labels_taxonomy(examples)
-    check_trainable(examples, taxonomy, max(min_examples, folds))
+    # Each fold must hold a topic's example, so a topic needs at least as many examples as folds.
+    taxonomy, _ = trainable_topics(examples, taxonomy, max(params["min_examples"], folds), params["rare_topics"])
     ids = taxonomy.ids
     Y = indicator(examples, ids)
     pred = np.zeros_like(Y)
     for train, test in KFold(folds, shuffle=True, random_state=options.get("seed", 0)).split(examples):
-        model = TopicModel.from_options(**{**options, "min_examples": 1}).fit_examples([examples[i] for i in train], taxonomy)
+        model = TopicModel.from_options(**{**options, "min_examples": 1, "rare_topics": "error"}).fit_examples(
+            [examples[i] for i in train], taxonomy)
         pred[test] = model.predict([examples[i].text for i in test]).astype(bool)
     return score(Y, pred, ids)

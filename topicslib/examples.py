@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -110,13 +111,12 @@ def read_examples(
     source: str | Path | Iterable[Mapping | Example],
     *,
     taxonomy: Taxonomy | None = None,
-    unique: bool = True,
 ) -> list[Example]:
-    """Read and validate examples from a file, a folder of files, or records.
+    """Read and validate examples from a file, a folder of files, or records, all of them as read
+    (training counts duplicates once: see :func:`merge_duplicates`).
 
     Raises :class:`ExampleError` naming file and line for bad JSON, missing or
-    empty text, malformed or unknown topics (when ``taxonomy`` is given) and,
-    with ``unique`` (for training), duplicate paragraphs.
+    empty text, and malformed or unknown topics (when ``taxonomy`` is given).
 
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
@@ -133,8 +133,6 @@ def read_examples(
         examples = [_example(r, path=None, line=n) for n, r in enumerate(source, 1)]
     if not examples:
         raise ExampleError("no examples found")
-    if unique:
-        _check_duplicates(examples)
     if taxonomy is not None:
         known = set(taxonomy.ids)
         for e in examples:
@@ -144,13 +142,46 @@ def read_examples(
     return examples
 
 
-def _check_duplicates(examples: list[Example]) -> None:
-    first: dict[str, Example] = {}
+def _duplicate_key(text: str) -> str:
+    """What makes two paragraphs the same: their words, ignoring case and spacing."""
+    return " ".join(text.split()).casefold()
+
+
+def merge_duplicates(examples: list[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
+    """Examples with each paragraph once, and how many repeats were merged.
+
+    Two paragraphs are the same when their words are, ignoring case and spacing. With
+    ``"merge"`` a repeat counts once, at its first place, with every topic any copy carries
+    (copies that disagree are counted as ``conflicting``); with ``"error"`` any repeat is an
+    :class:`ExampleError` listing every repeat at once.
+
+    >>> ex = [Example("Tariffs rose.", ("trade",)), Example("tariffs  rose.", ("trade", "diplomacy"))]
+    >>> kept, counts = merge_duplicates(ex)
+    >>> kept[0].topics, counts
+    (('trade', 'diplomacy'), {'repeats': 1, 'conflicting': 1})
+    """
+    first: dict[str, int] = {}
+    kept: list[Example] = []
+    repeats: list[tuple[Example, Example]] = []
+    conflicting = 0
     for e in examples:
-        key = " ".join(e.text.split()).casefold()
-        if key in first:
-            raise ExampleError(f"duplicate paragraph (first seen at {first[key].where})", path=e.path, line=e.line)
-        first[key] = e
+        key = _duplicate_key(e.text)
+        i = first.get(key)
+        if i is None:
+            first[key] = len(kept)
+            kept.append(e)
+            continue
+        repeats.append((e, kept[i]))
+        if set(e.topics) != set(kept[i].topics):
+            conflicting += 1
+            kept[i] = Example(kept[i].text, tuple(dict.fromkeys(kept[i].topics + e.topics)), kept[i].path, kept[i].line)
+    if repeats and on_duplicate == "error":
+        e, f = repeats[0]
+        more = "; ".join(f"{r.where} (first seen at {o.where})" for r, o in repeats[1:11])
+        rest = f"; {len(repeats) - 11} more" if len(repeats) > 11 else ""
+        raise ExampleError(f"duplicate paragraph (first seen at {f.where})"
+                           + (f"; {len(repeats) - 1} more: {more}{rest}" if len(repeats) > 1 else ""), path=e.path, line=e.line)
+    return kept, {"repeats": len(repeats), "conflicting": conflicting}
 
 
 def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarray:
@@ -172,19 +203,47 @@ def topic_counts(examples: Iterable[Example]) -> Counter:
     return Counter(t for e in examples for t in e.topics)
 
 
-def check_trainable(examples: list[Example], taxonomy: Taxonomy, min_examples: int) -> None:
-    """Fail, naming the topic, when a topic has fewer than ``min_examples`` positives or no negatives."""
+def prepare_examples(examples: list[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
+    """:func:`merge_duplicates`, saying on the ``topicslib`` logger how many repeats were counted once."""
+    kept, counts = merge_duplicates(examples, on_duplicate)
+    if counts["repeats"]:
+        logging.getLogger("topicslib").warning(
+            "%d repeated paragraph%s counted once (same words, ignoring case and spacing); %d of them carried other "
+            "topics than their first copy and were merged, keeping every topic", counts["repeats"],
+            "s" if counts["repeats"] != 1 else "", counts["conflicting"])
+    return kept, counts
+
+
+def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: int,
+                     rare_topics: str = "leave_out") -> tuple[Taxonomy, dict[str, int]]:
+    """The topics that can be trained, and those left out for having fewer than ``min_examples`` examples.
+
+    With ``rare_topics="error"`` a rare topic is a :class:`TrainingError` naming it and where its
+    examples are; a topic on every example is always one (a model cannot learn it).
+
+    >>> ex = [Example("a b", ("x",)), Example("c d", ("x",)), Example("e f", ("y",)), Example("g h", ())]
+    >>> tax, left_out = trainable_topics(ex, Taxonomy.from_ids(["x", "y"]), 2)
+    >>> tax.ids, left_out
+    (('x',), {'y': 1})
+    """
     counts = topic_counts(examples)
+    left_out = {}
     for tid in taxonomy.ids:
         n = counts.get(tid, 0)
         if n < min_examples:
-            found = [e.where for e in examples if tid in e.topics]
-            raise TrainingError(
-                f"topic {tid!r} has {n} example{'s' if n != 1 else ''}; at least {min_examples} are needed to train it "
-                "(add examples, or lower the min_examples option)" + (f"; found at {', '.join(found)}" if found else "")
-            )
-        if n == len(examples):
+            if rare_topics == "error":
+                found = [e.where for e in examples if tid in e.topics]
+                raise TrainingError(
+                    f"topic {tid!r} has {n} example{'s' if n != 1 else ''}; at least {min_examples} are needed to train it "
+                    "(add examples, or lower the min_examples option)" + (f"; found at {', '.join(found)}" if found else ""))
+            left_out[tid] = n
+        elif n == len(examples):
             raise TrainingError(f"topic {tid!r} is on every example; add examples without it")
+    kept = [t for t in taxonomy.topics if t.id not in left_out]
+    if not kept:
+        raise TrainingError(f"no topic has the {min_examples} examples needed to train it (the min_examples option); "
+                            f"the most has {max(counts.values(), default=0)}")
+    return Taxonomy(tuple(kept)), left_out
 
 
 def examples_digest(examples: Iterable[Example]) -> str:

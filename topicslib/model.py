@@ -24,8 +24,8 @@ from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_p
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
 from .evaluation import Evaluation, score
-from .examples import (Example, check_trainable, examples_digest, indicator, labels_taxonomy, read_examples, topic_counts,
-                       topics_of)
+from .examples import (Example, examples_digest, indicator, labels_taxonomy, prepare_examples, read_examples, topic_counts,
+                       topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
 from .options import check_options
 from .taxonomy import Taxonomy, Topic, as_taxonomy
@@ -92,6 +92,8 @@ class TopicModel(Estimator):
         folds: int = 5,
         seed: int = 0,
         min_examples: int = 2,
+        rare_topics: str = "leave_out",
+        on_duplicate: str = "merge",
         n_jobs: int | None = None,
     ):
         self.word_ngrams = word_ngrams
@@ -105,6 +107,8 @@ class TopicModel(Estimator):
         self.folds = folds
         self.seed = seed
         self.min_examples = min_examples
+        self.rare_topics = rare_topics
+        self.on_duplicate = on_duplicate
         self.n_jobs = n_jobs
 
     # -- training ------------------------------------------------------------
@@ -115,7 +119,7 @@ class TopicModel(Estimator):
         >>> TopicModel.from_options(bogus=1)
         Traceback (most recent call last):
         ...
-        topicslib.errors.OptionError: option 'bogus': no such option; the options are word_ngrams, char_ngrams, min_df, max_features, loss, C, class_weight, nb_weighting, folds, seed, min_examples, n_jobs
+        topicslib.errors.OptionError: option 'bogus': no such option; the options are word_ngrams, char_ngrams, min_df, max_features, loss, C, class_weight, nb_weighting, folds, seed, min_examples, rare_topics, on_duplicate, n_jobs
         """
         return cls(**check_options(options))
 
@@ -126,12 +130,21 @@ class TopicModel(Estimator):
         return self.fit_examples(examples, taxonomy)
 
     def fit_examples(self, examples: list[Example], taxonomy: Taxonomy | None = None) -> "TopicModel":
-        """Learn from examples as :func:`read_examples` gives them; the taxonomy defaults to the labels found."""
+        """Learn from examples as :func:`read_examples` gives them; the taxonomy defaults to the labels found.
+
+        A repeated paragraph counts once (``on_duplicate``); a topic with fewer than ``min_examples``
+        examples is left out with a warning (``rare_topics``). The card records both.
+        """
         params = check_options(self.get_params())
         started = time.perf_counter()
+        examples, duplicates = prepare_examples(examples, params["on_duplicate"])
         if taxonomy is None:
             taxonomy = labels_taxonomy(examples)
-        check_trainable(examples, taxonomy, params["min_examples"])
+        taxonomy, left_out = trainable_topics(examples, taxonomy, params["min_examples"], params["rare_topics"])
+        if left_out:
+            log.warning("left out %d topic%s with fewer than %d examples (the min_examples option): %s", len(left_out),
+                        "s" if len(left_out) != 1 else "", params["min_examples"],
+                        ", ".join(f"{t} ({n})" for t, n in left_out.items()))
         ids = taxonomy.ids
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
@@ -161,6 +174,8 @@ class TopicModel(Estimator):
             "taxonomy_sha256": taxonomy.sha256(),
             "topic_counts": {t: counts.get(t, 0) for t in ids},
             "n_features": int(X.shape[1]),
+            "duplicates": duplicates,
+            "left_out": left_out,
             "multi_label": multi_label,
             "cross_validation": {"folds": params["folds"], "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
         }
@@ -318,7 +333,7 @@ class TopicModel(Estimator):
     def evaluate(self, examples: str | Path | Iterable[Mapping | Example]) -> Evaluation:
         """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples."""
         self._check_fitted()
-        examples = read_examples(examples, taxonomy=self.taxonomy_, unique=False)
+        examples = read_examples(examples, taxonomy=self.taxonomy_)
         ids = self.taxonomy_.ids
         return score(indicator(examples, ids), self.predict([e.text for e in examples]), ids, self.thresholds_)
 

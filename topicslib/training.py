@@ -42,41 +42,44 @@ def _estimator(loss: str, C: float, class_weight: str | None, seed: int):
     return LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", random_state=seed, max_iter=1000)
 
 
-def nb_scale(X, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+def presence(X: sp.csr_matrix) -> sp.csr_matrix:
+    """1 where ``X`` stores a value: ``X``'s own index arrays with a data array of ones (no other copy)."""
+    return sp.csr_matrix((np.ones_like(X.data), X.indices, X.indptr), shape=X.shape, copy=False)
+
+
+def nb_scale(present: sp.csr_matrix, y: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """How strongly each feature tells this topic apart: |log-count ratio| of presence (NBSVM).
 
     Wang and Manning (2012) scale features by the naive-Bayes log-count ratio
     before fitting a linear SVM; we keep the magnitude only, so the SVM still
     learns each weight's sign. Topic-neutral terms shrink and telling ones grow.
+    ``present`` is :func:`presence` of the features and ``total`` its column sums:
+    the topic's counts come from one sparse product, with no copy of the matrix.
 
-    >>> import scipy.sparse as sp
-    >>> nb_scale(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]), np.array([1, 0])).round(2).tolist()
+    >>> B = presence(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]))
+    >>> nb_scale(B, np.array([1, 0]), np.asarray(B.sum(0)).ravel()).round(2).tolist()
     [0.41, 0.29]
     """
-    present = X.copy()
-    present.data = np.ones_like(present.data)
-    p = alpha + np.asarray(present[y == 1].sum(0)).ravel()
-    q = alpha + np.asarray(present[y == 0].sum(0)).ravel()
+    positive = present.T @ y.astype(np.float64)  # sums of ones: exact, as summing the topic's rows is
+    p = alpha + positive
+    q = alpha + (total - positive)
     return np.abs(np.log((p / p.sum()) / (q / q.sum())))
 
 
-def _scale_columns(X: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
-    """``X`` with each column times its ``scale``, each row's values in column order.
+def scale_columns(X: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
+    """``X`` with each column times its ``scale``: a new data array over ``X``'s own index arrays.
 
-    One pass over the stored values; ``X.multiply(scale)`` goes through a COO
-    matrix and is several times slower. The column order matters: the solver
+    ``X``'s rows must be sorted by column (:func:`fit_linear` sorts them once): the solver
     sums in stored order, and models must come out the same bit for bit.
 
-    >>> _scale_columns(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([10.0, 0.5])).toarray().tolist()
+    >>> scale_columns(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([10.0, 0.5])).toarray().tolist()
     [[10.0, 1.0], [0.0, 1.5]]
     """
-    out = sp.csr_matrix(X, copy=True)
-    out.data *= scale[out.indices]
-    out.sort_indices()
-    return out
+    return sp.csr_matrix((X.data * scale[X.indices], X.indices, X.indptr), shape=X.shape, copy=False)
 
 
-def _fit_binary(X, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int, nb: bool) -> tuple[np.ndarray, float]:
+def _fit_binary(X, present, total, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int,
+                nb: bool) -> tuple[np.ndarray, float]:
     """Weights and bias of one topic; a topic absent from (or on all of) ``y`` gets a constant answer.
 
     With ``nb`` the features are NB-scaled for the fit and the scale folds into
@@ -84,15 +87,19 @@ def _fit_binary(X, y: np.ndarray, loss: str, C: float, class_weight: str | None,
     """
     if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
         return np.zeros(X.shape[1]), (10.0 if y.any() else -10.0)
-    scale = nb_scale(X, y) if nb else None
-    est = _estimator(loss, C, class_weight, seed).fit(_scale_columns(X, scale) if nb else X, y)
+    scale = nb_scale(present, y, total) if nb else None
+    est = _estimator(loss, C, class_weight, seed).fit(scale_columns(X, scale) if nb else X, y)
     w = np.asarray(est.coef_, dtype=np.float64).ravel()
     return (w * scale if nb else w), float(est.intercept_[0])
 
 
 def _fit_all(X, Y, loss, C, class_weight, seed, n_jobs, nb) -> tuple[np.ndarray, np.ndarray]:
-    fits = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_binary)(X, Y[:, t], loss, C, class_weight, seed, nb) for t in range(Y.shape[1])
+    """One linear model per topic. The solver releases the GIL, so ``n_jobs`` threads share one
+    copy of ``X`` and fit topics side by side; each holds only its topic's scaled values."""
+    present = presence(X)
+    total = np.asarray(present.sum(0)).ravel()
+    fits = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_fit_binary)(X, present, total, Y[:, t], loss, C, class_weight, seed, nb) for t in range(Y.shape[1])
     )
     return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
 
@@ -215,6 +222,8 @@ def fit_linear(
     ``Y`` is a 0/1 matrix (n_examples, n_topics).
     """
     n, T = Y.shape
+    X = sp.csr_matrix(X)
+    X.sort_indices()  # once: every fold and topic then reads rows in column order without a copy
     oof = np.zeros((n, T))
     k = max(2, min(folds, n))
     for train, test in KFold(k, shuffle=True, random_state=seed).split(np.arange(n)):

@@ -94,7 +94,7 @@ def test_csv_input_with_a_chosen_column_and_csv_output(tmp_path):
     r = run("classify", str(src), "--column", "body", "-o", str(out))  # the format follows the suffix
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["doc", "body", "topics", "scores"]
+    assert list(rows[0]) == ["doc", "body", "lang", "topics", "scores"]
     assert rows[0]["doc"] == "1" and rows[0]["topics"].split(";")[0] == "trade"
     assert len(rows[0]["topics"].split(";")) == len(rows[0]["scores"].split(";"))
     assert 0.5 < float(rows[0]["scores"].split(";")[0]) <= 1

@@ -232,17 +232,17 @@ def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_pa
     assert result.records == len(rows) and result.parts > 10
     assert [as_pairs(r["topics"]) for r in rows] == as_written(topicslib.classify_many(texts + doc_texts))
     # Records keep their fields, as `topicslib classify --document` writes them.
-    assert rows[0] == {"id": 0, "text": texts[0], "meta": {"k": [0]}, "paragraph": 0, "topics": rows[0]["topics"]}
+    assert rows[0] == {"id": 0, "text": texts[0], "meta": {"k": [0]}, "paragraph": 0, "lang": "en", "topics": rows[0]["topics"]}
     assert rows[500]["id"] == "0" and rows[900]["id"] == 0  # CSV fields are strings; Parquet keeps its types
     assert rows[-1] == {"source": str(inputs[3] / "b.md"), "text": doc_texts[-1], "paragraph": 2,
-                        "topics": rows[-1]["topics"]}
+                        "lang": "en", "topics": rows[-1]["topics"]}
     assert result.topics["narcotics"] == sum("narcotics" in [t["topic"] for t in r["topics"]] for r in rows)
 
     folder = tmp_path / "out.parquet"
     classify_files(inputs[2:3], folder, client=client, blocksize=1)
     assert sorted(os.listdir(folder)) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     table = pq.read_table(folder)
-    assert table.column_names == ["id", "text", "topics", "scores"]
+    assert table.column_names == ["id", "text", "lang", "topics", "scores"]
     assert table.column("id").to_pylist() == list(range(300))
     got = zip(table.column("topics").to_pylist(), table.column("scores").to_pylist())
     assert [as_pairs(zip(t, s)) for t, s in got] == [as_pairs(r) for r in topicslib.classify_many(texts[900:])]
@@ -260,7 +260,8 @@ def test_parquet_parts_share_one_schema(client, tmp_path):
     result = classify_files([source], folder, client=client, blocksize=5_000)
     assert result.parts > 3
     table = pq.read_table(folder)
-    assert table.column_names == ["text", "title", "n", "topics", "scores"]
+    assert [c for c in table.column_names if c != "lang"] == ["text", "title", "n", "topics", "scores"]
+    assert "lang" in table.column_names
     assert table.column("title").to_pylist() == [None] * 300 + ["Trade"]
     assert table.column("n").to_pylist() == [None, 2.0] + [None] * 298 + [1.5]
     assert table.column("topics").to_pylist()[-1] == ["trade"]

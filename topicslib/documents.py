@@ -29,11 +29,12 @@ class DocumentTopic(NamedTuple):
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One paragraph of a document with its topics."""
+    """One paragraph of a document with its topics and its language (``"en"``, ``"es"`` or ``"und"``)."""
 
     index: int
     text: str
     topics: list[TopicScore]
+    lang: str = "und"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .evaluation import Evaluation, score
 from .examples import (Example, examples_digest, indicator, labels_taxonomy, prepare_examples, read_examples, topic_counts,
                        topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
+from .language import detect
 from .options import check_options
 from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
@@ -263,7 +264,7 @@ class TopicModel(Estimator):
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
         paragraphs = split_paragraphs(scoring.check_text(text))
         results = self.classify_many(paragraphs) if paragraphs else []
-        paras = [Paragraph(i, p, ts) for i, (p, ts) in enumerate(zip(paragraphs, results))]
+        paras = [Paragraph(i, p, ts, detect(p)) for i, (p, ts) in enumerate(zip(paragraphs, results))]
         return DocumentResult(paras, aggregate(paras))
 
     # -- explanation ---------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from .documents import TopicScore, split_paragraphs
 from .errors import DataError
 from .files import find_files
+from .language import detect
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -271,14 +272,16 @@ def read_records(
 
 
 def output_record(record: Record, topics: list[TopicScore]) -> dict:
-    """The input's fields with the (paragraph) text in place, ``paragraph`` with --document, and ``topics``.
+    """The input's fields with the (paragraph) text in place, ``paragraph`` with --document, the text's
+    ``lang`` (``language.detect``) and ``topics``.
 
-    >>> output_record(Record("Tariffs fell.", {"id": 7, "text": "Tariffs fell."}, "a.jsonl:1"), [TopicScore("trade", 0.91234)])
-    {'id': 7, 'text': 'Tariffs fell.', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
+    >>> output_record(Record("Tariffs fell in May.", {"id": 7, "text": "x"}, "a.jsonl:1"), [TopicScore("trade", 0.91234)])
+    {'id': 7, 'text': 'Tariffs fell in May.', 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
     """
-    out = {k: v for k, v in record.fields.items() if k not in ("topics", "paragraph")}
+    out = {k: v for k, v in record.fields.items() if k not in ("topics", "paragraph", "lang")}
     out[record.text_field] = record.text
     if record.paragraph is not None:
         out["paragraph"] = record.paragraph
+    out["lang"] = detect(record.text)
     out["topics"] = [{"topic": t, "score": round(s, 4)} for t, s in topics]
     return out

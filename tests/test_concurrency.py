@@ -32,8 +32,10 @@ def _texts() -> list[str]:
     words = " ".join(paragraphs).split()
     rng = random.Random(3)
     mixed = [" ".join(rng.sample(words, 25)) for _ in range(50)]
+    # Words no model knows (last, too), so the cache of other words fills and churns whatever the model.
+    unknown = [" ".join(f"{rng.choice(words)}qz{rng.randrange(10**6)}" for _ in range(20)) for _ in range(10)]
     odd = ["", "   ", "\ud800 coca \x00", "Migrantes 移民 😀 <b>coca</b>", "x" * 5000, "Coca cultivation fell in Putumayo."]
-    return paragraphs + mixed + odd
+    return paragraphs + mixed + odd + unknown
 
 
 TEXTS = _texts()

@@ -69,10 +69,10 @@ def explain(text: str, *, topic: str | Sequence[str] | None = None, model: Topic
     return resolve(model).explain(text, topic=topic, top_n=top_n)
 
 
-def topics(model: TopicModel | None = None) -> list[Topic]:
-    """The taxonomy of a model (the default model when none is given).
+def topics(model: TopicModel | None = None, *, lang: str | None = None) -> list[Topic]:
+    """The taxonomy of a model (the default model when none is given), named in ``lang`` where it can be.
 
-    >>> [t.id for t in topics()][:3]  # doctest: +SKIP
-    ['migration', 'climate', 'narcotics']
+    >>> [t.name for t in topics(lang="es")][:3]
+    ['Migración', 'Clima y medio ambiente', 'Narcotráfico']
     """
-    return resolve(model).topics()
+    return resolve(model).topics(lang)

@@ -131,7 +131,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
         documents = [(_document_name(r), r.text) for r in records]  # the page holds them all anyway
     with Progress("report", total=len(documents), unit="documents", enabled=enabled) as progress:
-        path = write_report(args.output, documents, model=model, title=args.title,
+        path = write_report(args.output, documents, model=model, title=args.title, lang=args.lang,
                             model_name=args.model or "default model", on_document=lambda: progress.advance(1))
     if not args.quiet:
         print(f"wrote {path} ({len(documents):,} document{'s' if len(documents) != 1 else ''})", file=sys.stderr)
@@ -222,7 +222,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_topics(args: argparse.Namespace) -> int:
-    topics = load_taxonomy(args.taxonomy).topics if args.taxonomy else load_model_option(args).topics()
+    taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else load_model_option(args).taxonomy_
+    topics = taxonomy.localized(args.lang).topics
     if args.json:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))
         return 0
@@ -284,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_inputs(p)
     p.add_argument("-o", "--output", required=True, metavar="HTML", help="where to write the report")
     p.add_argument("--title", default="Topic report", help="the report's title")
+    p.add_argument("--lang", metavar="CODE", help="name the topics in this language (e.g. es; default: the language "
+                                                  "most paragraphs are in)")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text")
@@ -293,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("topics", _cmd_topics, "list the topics of the model (or of a taxonomy file)")
     p.add_argument("--taxonomy", metavar="FILE", help="show this taxonomy file instead of the model's")
+    p.add_argument("--lang", metavar="CODE", help="names, descriptions and seeds in this language (e.g. es) where "
+                                                  "the taxonomy has it")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("train", _cmd_train, "train a model from labeled examples", model=False)

@@ -326,10 +326,10 @@ class TopicModel(Estimator):
         return out
 
     # -- the rest of the surface ----------------------------------------------
-    def topics(self) -> list[Topic]:
-        """The taxonomy this model was trained for."""
+    def topics(self, lang: str | None = None) -> list[Topic]:
+        """The taxonomy this model was trained for, named in ``lang`` (e.g. ``"es"``) where it has that language."""
         self._check_fitted()
-        return list(self.taxonomy_.topics)
+        return list(self.taxonomy_.localized(lang).topics)
 
     def evaluate(self, examples: str | Path | Iterable[Mapping | Example]) -> Evaluation:
         """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples."""

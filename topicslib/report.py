@@ -23,6 +23,7 @@ from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate
 from .errors import DataError, TopicslibError
 from .features import tokenize
+from .language import majority
 from .files import atomic_write
 from .model import TopicModel
 from .taxonomy import Topic
@@ -139,7 +140,8 @@ class _Document:
 class _Page:
     """Renders the HTML; one instance per report, holding the taxonomy and its colours."""
 
-    def __init__(self, topics: list[Topic], title: str, model_name: str):
+    def __init__(self, topics: list[Topic], title: str, model_name: str, lang: str = "en"):
+        self.lang = lang
         self.topics = {t.id: t for t in topics}
         self.order = {t.id: i for i, t in enumerate(topics)}
         self.colours = topic_colours(self.topics)
@@ -276,7 +278,7 @@ class _Page:
         many = len(docs) > 1
         body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<!DOCTYPE html>\n<html lang="{escape(self.lang)}"><head><meta charset="utf-8">'
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<meta name="generator" content="topicslib {__version__}">'
@@ -307,12 +309,15 @@ def render_report(
     title: str = "Topic report",
     model_name: str | None = None,
     top_n: int = 10,
+    lang: str | None = None,
     on_document: Callable[[], None] | None = None,
 ) -> str:
     """The HTML page for ``(name, text)`` documents, classified paragraph by paragraph.
 
     ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only);
-    ``on_document`` is called after each document is analysed (for a progress bar).
+    topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs are in,
+    where the model's taxonomy has that language; ``on_document`` is called after each document is
+    analysed (for a progress bar).
 
     >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])  # doctest: +SKIP
     >>> "<mark" in page  # doctest: +SKIP
@@ -326,7 +331,9 @@ def render_report(
             on_document()
     if not docs:
         raise TopicslibError("no documents to report on")
-    page = _Page(model.topics(), title, model_name or "default model").page(docs)
+    if lang is None:
+        lang = majority([p.lang for d in docs for p in d.result.paragraphs])
+    page = _Page(model.topics(lang), title, model_name or "default model", lang).page(docs)
     return _UNPRINTABLE.sub("\ufffd", page)
 
 

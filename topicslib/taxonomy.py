@@ -1,7 +1,9 @@
-"""The topic taxonomy: ids, names, one-line descriptions and seed terms.
+"""The topic taxonomy: ids, names, one-line descriptions and seed terms, in one or more languages.
 
 A taxonomy file is TOML (``[[topic]]`` tables) or JSON (``{"topics": [...]}``)
-with ``id``, ``name``, ``description`` and ``seeds`` for each topic.
+with ``id``, ``name``, ``description`` and ``seeds`` for each topic, and optionally the
+same three in other languages under a two-letter language code (``[topic.es]`` in TOML,
+``"es": {...}`` in JSON). :meth:`Taxonomy.localized` gives the taxonomy in one language.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TaxonomyError
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_LANG = re.compile(r"^[a-z]{2}$")
 
 
 def is_label(value: object) -> bool:
@@ -43,10 +46,26 @@ class Topic:
     name: str = ""
     description: str = ""
     seeds: tuple[str, ...] = field(default_factory=tuple)
+    # (language code, topic in that language), e.g. (("es", Topic("trade", "Comercio y economía")),)
+    translations: tuple[tuple[str, "Topic"], ...] = ()
+
+    def localized(self, lang: str | None) -> "Topic":
+        """This topic's name, description and seeds in ``lang`` where the taxonomy has them, else as they are.
+
+        >>> t = Topic("trade", "Trade", translations=(("es", Topic("trade", "Comercio")),))
+        >>> t.localized("es").name, t.localized("fr").name
+        ('Comercio', 'Trade')
+        """
+        other = dict(self.translations).get(lang)
+        if other is None:
+            return self
+        return Topic(self.id, other.name or self.name, other.description or self.description, other.seeds or self.seeds,
+                     self.translations)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["seeds"] = list(self.seeds)
+        d = {"id": self.id, "name": self.name, "description": self.description, "seeds": list(self.seeds)}
+        for lang, t in self.translations:
+            d[lang] = {"name": t.name, "description": t.description, "seeds": list(t.seeds)}
         return d
 
 
@@ -83,6 +102,15 @@ class Taxonomy:
     def __contains__(self, topic_id: object) -> bool:
         return topic_id in self.ids
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the taxonomy names its topics in besides its own (e.g. ``("es",)``)."""
+        return tuple(dict.fromkeys(lang for t in self.topics for lang, _ in t.translations))
+
+    def localized(self, lang: str | None) -> "Taxonomy":
+        """The taxonomy with names, descriptions and seeds in ``lang`` where it has them."""
+        return Taxonomy(tuple(t.localized(lang) for t in self.topics))
+
     @classmethod
     def from_ids(cls, ids: Iterable[str]) -> "Taxonomy":
         """A bare taxonomy (names equal ids) for labels found in the examples."""
@@ -102,13 +130,14 @@ class Taxonomy:
             if not (isinstance(tid, str) and _ID.match(tid)) and (strict or not is_label(tid)):
                 rule = "lower-case letters, digits and '_', starting with a letter" if strict else "non-empty printable strings"
                 raise TaxonomyError(f"{source}: topic #{n} has id {tid!r}; ids are {rule}")
-            seeds = item.get("seeds", [])
-            if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip() for s in seeds):
-                raise TaxonomyError(f"{source}: topic {tid!r}: 'seeds' must be a list of non-empty strings")
-            name, desc = item.get("name", tid), item.get("description", "")
-            if not isinstance(name, str) or not isinstance(desc, str):
-                raise TaxonomyError(f"{source}: topic {tid!r}: 'name' and 'description' must be strings")
-            topics.append(Topic(tid, name, desc, tuple(seeds)))
+            name, desc, seeds = _texts(item, tid, tid, f"{source}: topic {tid!r}")
+            translations = []
+            for lang, value in item.items():
+                if lang != "id" and _LANG.match(str(lang)):
+                    if not isinstance(value, Mapping):
+                        raise TaxonomyError(f"{source}: topic {tid!r}: {lang!r} must be a table of name, description and seeds")
+                    translations.append((lang, Topic(tid, *_texts(value, "", tid, f"{source}: topic {tid!r} ({lang})"))))
+            topics.append(Topic(tid, name, desc, seeds, tuple(translations)))
         try:
             return cls(tuple(topics))
         except TaxonomyError as e:
@@ -120,6 +149,17 @@ class Taxonomy:
     def sha256(self) -> str:
         """A digest of the whole taxonomy, to tell when a model is stale."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _texts(item: Mapping, default_name: str, tid: str, where: str) -> tuple[str, str, tuple[str, ...]]:
+    """A topic's name, description and seeds from its table, checked."""
+    seeds = item.get("seeds", [])
+    if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip() for s in seeds):
+        raise TaxonomyError(f"{where}: 'seeds' must be a list of non-empty strings")
+    name, desc = item.get("name", default_name), item.get("description", "")
+    if not isinstance(name, str) or not isinstance(desc, str):
+        raise TaxonomyError(f"{where}: 'name' and 'description' must be strings")
+    return name, desc, tuple(seeds)
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:

@@ -355,7 +355,8 @@ def _write_part(part: _Part, out: _Output, records: list[Record], results: list[
         data = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows).encode("utf-8")
     else:
         data = _parquet_bytes(rows, results, part.pieces[0].source)
-    atomic_write(out.part(part.index), data)
+    # Never recreate the staging folder: a failed run removes it while cancelled tasks may still write.
+    atomic_write(out.part(part.index), data, make_folders=False)
 
 
 def _conform(path: str, *, schema) -> None:
@@ -369,7 +370,7 @@ def _conform(path: str, *, schema) -> None:
                for f in schema]
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_arrays(columns, schema=schema), buf)
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue(), make_folders=False)
 
 
 def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int], run: str) -> None:

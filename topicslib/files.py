@@ -20,10 +20,12 @@ from .errors import DataError
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = None) -> Iterator[IO]:
+def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = None,
+                  make_folders: bool = True) -> Iterator[IO]:
     """A file opened for writing that replaces ``path`` only once the block ends without error.
 
-    The missing folders of ``path`` are created. Text is UTF-8; a lone surrogate is written as
+    The missing folders of ``path`` are created, unless ``make_folders`` is false (a writer that must
+    not bring back a folder someone removed). Text is UTF-8; a lone surrogate is written as
     its backslash escape rather than failing the run. The file is readable by all (0644).
 
     >>> import tempfile, pathlib
@@ -35,7 +37,8 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
     """
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if make_folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as e:
         raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
@@ -54,9 +57,9 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
         raise
 
 
-def atomic_write(path: str | Path, data: bytes) -> None:
+def atomic_write(path: str | Path, data: bytes, *, make_folders: bool = True) -> None:
     """Write ``data`` to ``path`` through :func:`atomic_output`."""
-    with atomic_output(path, text=False) as out:
+    with atomic_output(path, text=False, make_folders=make_folders) as out:
         out.write(data)
 
 

@@ -1,4 +1,5 @@
-"""Scoring predictions against gold labels: per-topic and averaged precision, recall, F1."""
+"""Scoring predictions against gold labels: per-topic and averaged precision, recall, F1, and how far
+the probabilities can be trusted (expected calibration error, precision of confident tags by length)."""
 
 from __future__ import annotations
 
@@ -27,19 +28,73 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
+# Text lengths (whitespace words) the precision of confident tags is reported for, and what "confident" is.
+LENGTHS = (("under 12 words", 0, 12), ("12-40 words", 12, 41), ("over 40 words", 41, 10**9))
+CONFIDENT = 0.9
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How far the probabilities can be trusted.
+
+    ``ece``: expected calibration error over every (paragraph, topic) probability, 10 equal bins;
+    ``confident``: for each text length, how many tags had probability >= 0.9 and the share of them
+    that were right.
+    """
+
+    ece: float
+    confident: dict[str, dict[str, float | int | None]]
+
+    def table(self) -> str:
+        lines = [f"expected calibration error (10 bins): {self.ece:.3f}",
+                 f"tags with probability >= {CONFIDENT}: how many were right, by text length"]
+        for name, c in self.confident.items():
+            right = "-" if c["precision"] is None else f"{c['precision']:.3f}"
+            lines.append(f"  {name:<15} {right:>6} of {c['tags']} tags")
+        return "\n".join(lines)
+
+
+def calibration(Y_true: np.ndarray, proba: np.ndarray, lengths: Sequence[int]) -> Calibration:
+    """:class:`Calibration` of probabilities against 0/1 gold topics; ``lengths`` are the texts' word counts.
+
+    >>> c = calibration(np.array([[1, 0], [0, 0]]), np.array([[0.95, 0.1], [0.92, 0.0]]), [3, 50])
+    >>> round(c.ece, 3), c.confident["under 12 words"], c.confident["over 40 words"]["precision"]
+    (0.243, {'tags': 1, 'precision': 1.0}, 0.0)
+    """
+    Y_true, proba = np.asarray(Y_true, bool), np.asarray(proba, float)
+    p, y = proba.ravel(), Y_true.ravel()
+    bins = np.minimum((p * 10).astype(int), 9)
+    ece = sum(abs(p[bins == b].mean() - y[bins == b].mean()) * (bins == b).sum() for b in range(10) if (bins == b).any())
+    n = np.asarray(lengths)
+    confident = {}
+    for name, lo, hi in LENGTHS:
+        tags = (proba >= CONFIDENT) & ((n >= lo) & (n < hi))[:, None]
+        confident[name] = {"tags": int(tags.sum()), "precision": float(Y_true[tags].mean()) if tags.any() else None}
+    return Calibration(float(ece / max(len(p), 1)), confident)
+
+
 @dataclass(frozen=True)
 class Evaluation:
-    """Per-topic scores with micro and macro averages (macro is the plain mean over topics).
+    """Per-topic scores with micro and macro averages.
+
+    Macro is the plain mean over the topics the gold labels hold; ``absent`` lists the topics
+    they never hold (scored per topic, counted in micro, left out of macro, where their F1 of 0
+    would say nothing about the model). ``calibration`` is set when probabilities were given.
 
     >>> ev = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
     >>> round(ev.micro.f1, 3), round(ev.macro.f1, 3)
     (0.8, 0.833)
+    >>> ev = score(np.array([[1, 0], [1, 0]]), np.array([[1, 1], [1, 0]]), ["a", "b"])
+    >>> round(ev.macro.f1, 3), ev.absent
+    (1.0, ('b',))
     """
 
     topics: tuple[Scores, ...]
     micro: Scores
     macro: Scores
     n_examples: int
+    absent: tuple[str, ...] = ()
+    calibration: Calibration | None = None
 
     def __getitem__(self, topic: str) -> Scores:
         for s in self.topics:
@@ -48,12 +103,17 @@ class Evaluation:
         raise KeyError(topic)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "n_examples": self.n_examples,
             "topics": {s.name: {k: v for k, v in asdict(s).items() if k != "name"} for s in self.topics},
             "micro": {k: v for k, v in asdict(self.micro).items() if k not in ("name", "threshold")},
             "macro": {k: v for k, v in asdict(self.macro).items() if k not in ("name", "threshold")},
         }
+        if self.absent:
+            out["absent_from_gold"] = list(self.absent)
+        if self.calibration is not None:
+            out["calibration"] = asdict(self.calibration)
+        return out
 
     def table(self) -> str:
         """A plain-text table for people."""
@@ -69,11 +129,17 @@ class Evaluation:
             if has_thr and s.threshold is not None:
                 row += f"  {s.threshold:9.3f}"
             lines.append(row)
+        if self.absent:
+            lines.append(f"not in the gold labels (left out of the macro average): {', '.join(self.absent)}")
+        if self.calibration is not None:
+            lines += ["", self.calibration.table()]
         return "\n".join(lines)
 
 
-def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thresholds: Sequence[float] | None = None) -> Evaluation:
-    """Compare 0/1 matrices of gold and predicted topics (rows are examples, columns topics)."""
+def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thresholds: Sequence[float] | None = None,
+          *, proba: np.ndarray | None = None, lengths: Sequence[int] | None = None) -> Evaluation:
+    """Compare 0/1 matrices of gold and predicted topics (rows are examples, columns topics); with the
+    probabilities and the texts' word counts, say how well calibrated they are too."""
     Y_true, Y_pred = np.asarray(Y_true, bool), np.asarray(Y_pred, bool)
     tp = (Y_true & Y_pred).sum(0).astype(float)
     fp = (~Y_true & Y_pred).sum(0).astype(float)
@@ -83,11 +149,14 @@ def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thre
         for i, t in enumerate(topic_ids)
     )
     micro = Scores("micro avg", *_prf(tp.sum(), fp.sum(), fn.sum()), int((tp + fn).sum()))
+    present = [s for s in per if s.support] or list(per)
     macro = Scores(
         "macro avg",
-        float(np.mean([s.precision for s in per])),
-        float(np.mean([s.recall for s in per])),
-        float(np.mean([s.f1 for s in per])),
+        float(np.mean([s.precision for s in present])),
+        float(np.mean([s.recall for s in present])),
+        float(np.mean([s.f1 for s in present])),
         micro.support,
     )
-    return Evaluation(per, micro, macro, int(Y_true.shape[0]))
+    absent = tuple(s.name for s in per if not s.support) if any(s.support for s in per) else ()
+    cal = calibration(Y_true, proba, lengths) if proba is not None and lengths is not None else None
+    return Evaluation(per, micro, macro, int(Y_true.shape[0]), absent, cal)

@@ -336,7 +336,10 @@ class TopicModel(Estimator):
         self._check_fitted()
         examples = read_examples(examples, taxonomy=self.taxonomy_)
         ids = self.taxonomy_.ids
-        return score(indicator(examples, ids), self.predict([e.text for e in examples]), ids, self.thresholds_)
+        texts = [e.text for e in examples]
+        proba = self.predict_proba(texts)
+        return score(indicator(examples, ids), indicators(proba, self.thresholds_, self.multi_label_), ids, self.thresholds_,
+                     proba=proba, lengths=[len(t.split()) for t in texts])
 
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:

@@ -76,7 +76,7 @@ def test_jsonl_input_keeps_fields_and_order_and_document_mode_splits_each_record
     r = run("classify", str(src))
     assert r.returncode == 0, r.stderr
     rows = jsonl(r.stdout)
-    assert list(rows[0]) == ["id", "text", "lang", "topics"]  # the input's fields, in order; topics replaced
+    assert list(rows[0]) == ["id", "text", "source", "line", "lang", "topics"]  # the input's fields, in order; topics replaced
     assert rows[0]["id"] == "a" and topic_ids(rows[0])[0] == "trade"
     assert rows[1]["meta"] == {"page": 2} and "Darién" in rows[1]["text"]
 
@@ -94,7 +94,7 @@ def test_csv_input_with_a_chosen_column_and_csv_output(tmp_path):
     r = run("classify", str(src), "--column", "body", "-o", str(out))  # the format follows the suffix
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["doc", "body", "lang", "topics", "scores"]
+    assert list(rows[0]) == ["doc", "body", "source", "line", "lang", "topics", "scores"]
     assert rows[0]["doc"] == "1" and rows[0]["topics"].split(";")[0] == "trade"
     assert len(rows[0]["topics"].split(";")) == len(rows[0]["scores"].split(";"))
     assert 0.5 < float(rows[0]["scores"].split(";")[0]) <= 1
@@ -225,7 +225,7 @@ def test_missing_inputs_and_empty_folders_are_data_errors(tmp_path):
     r = run("classify", str(tmp_path / "nope.txt"))
     assert r.returncode == 1 and "nope.txt: no such file or folder" in r.stderr
     r = run("classify", str(tmp_path))
-    assert r.returncode == 1 and "no .txt, .md, .markdown, .text, .jsonl, .ndjson, .csv files in this folder" in r.stderr
+    assert r.returncode == 1 and "no .txt, .md, .markdown, .text, .jsonl, .ndjson, .csv (or gzip, bz2, xz compressed) files in this folder" in r.stderr
     r = run("report", str(tmp_path / "nope.md"), "-o", str(tmp_path / "r.html"))
     assert r.returncode == 1 and "nope.md: no such file or folder" in r.stderr and not (tmp_path / "r.html").exists()
 

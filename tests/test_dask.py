@@ -232,7 +232,8 @@ def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_pa
     assert result.records == len(rows) and result.parts > 10
     assert [as_pairs(r["topics"]) for r in rows] == as_written(topicslib.classify_many(texts + doc_texts))
     # Records keep their fields, as `topicslib classify --document` writes them.
-    assert rows[0] == {"id": 0, "text": texts[0], "meta": {"k": [0]}, "paragraph": 0, "lang": "en", "topics": rows[0]["topics"]}
+    assert rows[0] == {"id": 0, "text": texts[0], "meta": {"k": [0]}, "source": str(inputs[0]), "line": 1, "paragraph": 0,
+                       "lang": "en", "topics": rows[0]["topics"]}
     assert rows[500]["id"] == "0" and rows[900]["id"] == 0  # CSV fields are strings; Parquet keeps its types
     assert rows[-1] == {"source": str(inputs[3] / "b.md"), "text": doc_texts[-1], "paragraph": 2,
                         "lang": "en", "topics": rows[-1]["topics"]}
@@ -242,7 +243,7 @@ def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_pa
     classify_files(inputs[2:3], folder, client=client, blocksize=1)
     assert sorted(os.listdir(folder)) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     table = pq.read_table(folder)
-    assert table.column_names == ["id", "text", "lang", "topics", "scores"]
+    assert table.column_names == ["id", "text", "source", "line", "lang", "topics", "scores"]
     assert table.column("id").to_pylist() == list(range(300))
     got = zip(table.column("topics").to_pylist(), table.column("scores").to_pylist())
     assert [as_pairs(zip(t, s)) for t, s in got] == [as_pairs(r) for r in topicslib.classify_many(texts[900:])]
@@ -260,8 +261,8 @@ def test_parquet_parts_share_one_schema(client, tmp_path):
     result = classify_files([source], folder, client=client, blocksize=5_000)
     assert result.parts > 3
     table = pq.read_table(folder)
-    assert [c for c in table.column_names if c != "lang"] == ["text", "title", "n", "topics", "scores"]
-    assert "lang" in table.column_names
+    assert [c for c in table.column_names if c not in ("lang", "source", "line")] == ["text", "title", "n", "topics", "scores"]
+    assert {"lang", "source", "line"} <= set(table.column_names)
     assert table.column("title").to_pylist() == [None] * 300 + ["Trade"]
     assert table.column("n").to_pylist() == [None, 2.0] + [None] * 298 + [1.5]
     assert table.column("topics").to_pylist()[-1] == ["trade"]

@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument("--input-format", choices=INPUT_FORMATS,
-                       help="read every input as this (default: by suffix: .txt/.md text, .jsonl, .csv; stdin is text)")
+                       help="read every input as this (default: by suffix: .txt/.md text, .jsonl, .csv, each also .gz, .bz2 or .xz; "
+                            "standard input is JSON Lines when it starts with {, else text)")
         p.add_argument("--column", default="text", metavar="NAME",
                        help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
 
@@ -301,17 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("train", _cmd_train, "train a model from labeled examples", model=False)
-    p.add_argument("examples", help="a .jsonl/.csv file or a folder of them")
+    p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help='training options as JSON, e.g. \'{"C": 1.0}\'')
 
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
-    p.add_argument("examples", help="a .jsonl/.csv file or a folder of them")
+    p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)
-    p.add_argument("examples", help="a .jsonl/.csv file or a folder of them")
+    p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
     p.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")

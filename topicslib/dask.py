@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 # The file engine reads and writes records exactly as the single-process command line does.
@@ -46,8 +47,8 @@ from .errors import DataError, InputError, TopicslibError
 from .files import atomic_write
 from .model import TopicModel
 from .progress import Progress
-from .records import (FORMATS, Record, Source, find_sources, numbered_lines, output_record, paragraph_records, read_records,
-                      structured_records, text_of, text_records)
+from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_record,
+                      paragraph_records, read_records, structured_records, text_of)
 from .version import __version__
 
 
@@ -176,6 +177,7 @@ class _Piece:
     source: str  # the name the user gave, for messages and the "source" field
     start: int
     stop: int
+    first_line: int = 1  # the number of the range's first line in its file (JSON Lines, CSV)
 
 
 @dataclass(frozen=True)
@@ -242,9 +244,12 @@ def _plan(files: list[Source], blocksize: int) -> list[_Part]:
         full = os.path.abspath(source.path)
         if kind == "text":
             texts.append(_Piece(full, name, 0, size))
+        elif kind in ("jsonl", "csv") and Path(full).suffix.lower() in COMPRESSED:  # no byte ranges in a stream
+            add(kind, [_Piece(full, name, 0, size)])
         elif kind in ("jsonl", "csv"):
-            for start in range(0, size, blocksize):
-                add(kind, [_Piece(full, name, start, min(start + blocksize, size))])
+            starts = list(range(0, size, blocksize))
+            for start, first in zip(starts, _first_lines(full, starts)):
+                add(kind, [_Piece(full, name, start, min(start + blocksize, size), first)])
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -268,6 +273,32 @@ def _ignore(n: int) -> None:
     """For readers that report bytes read: a partition has no progress bar of its own."""
 
 
+def _begin(f, start: int) -> int:
+    """Where the range starting at ``start`` begins: after the first line break at or after it (0 at 0)."""
+    f.seek(start)
+    if start:
+        f.readline()
+    return f.tell()
+
+
+def _first_lines(path: str, starts: list[int]) -> list[int]:
+    """The line number each range's first line has in the file, as ``numbered_lines`` numbers them: one
+    pass over the file counting line ends (at gigabytes a second), so output and messages name the
+    same lines as ``topicslib classify``."""
+    out, lines, pos, last = [], 0, 0, b""
+    with open(path, "rb") as f:
+        for start in starts:
+            begin = _begin(f, start)
+            f.seek(pos)
+            while pos < begin:
+                chunk = f.read(min(1 << 20, begin - pos))
+                pos += len(chunk)
+                lines += count_lines(chunk) - (last == b"\r" and chunk[:1] == b"\n")  # a CR LF cut in two
+                last = chunk[-1:]
+            out.append(lines + 1)
+    return out
+
+
 def _read_lines(piece: _Piece) -> tuple[int, bytes]:
     """The whole lines that start in the piece's byte range, and the offset of the first.
 
@@ -275,10 +306,7 @@ def _read_lines(piece: _Piece) -> tuple[int, bytes]:
     and ends where the next range starts, so consecutive ranges share no line and miss none.
     """
     with open(piece.path, "rb") as f:
-        f.seek(piece.start)
-        if piece.start:
-            f.readline()
-        begin = f.tell()
+        begin = _begin(f, piece.start)
         f.seek(piece.stop)
         f.readline()
         end = f.tell()
@@ -287,19 +315,14 @@ def _read_lines(piece: _Piece) -> tuple[int, bytes]:
 
 
 def _block_records(piece: _Piece, kind: str, column: str) -> list[Record]:
+    if piece.first_line == 1 and Path(piece.path).suffix.lower() in COMPRESSED:  # a whole compressed file
+        return list(read_records([Source(piece.source, kind, Path(piece.path))], column=column))
     begin, data = _read_lines(piece)
+    lines = numbered_lines(io.BytesIO(data), piece.source, _ignore, first=piece.first_line)
     if kind == "csv" and begin > 0:
-        with open(piece.path, "rb") as f:
-            data = f.readline() + data  # the header names the columns of every range
-    try:
-        return list(structured_records(numbered_lines(io.BytesIO(data), piece.source, _ignore), piece.source, kind, column))
-    except TopicslibError:
-        if begin > 0:
-            # Lines were numbered from the range's start. Errors are rare: let the single-process
-            # reader go through the file, so the message names the line as `topicslib classify` does.
-            for _ in read_records([Source(piece.source, kind, Path(piece.path))], column=column):
-                pass
-        raise
+        with open(piece.path, "rb") as f:  # the header names the columns of every range
+            lines = chain(numbered_lines(io.BytesIO(f.readline()), piece.source, _ignore), lines)
+    return list(structured_records(lines, piece.source, kind, column))
 
 
 def _parquet_records(piece: _Piece, column: str) -> list[Record]:
@@ -309,18 +332,14 @@ def _parquet_records(piece: _Piece, column: str) -> list[Record]:
     first = sum(pf.metadata.row_group(g).num_rows for g in range(piece.start))
     rows = pf.read_row_groups(range(piece.start, piece.stop)).to_pylist()
     # A row's number (from 1) stands where a line number stands for the other formats.
-    return [Record(text_of(row, column, piece.source, n), row, f"{piece.source}:{n}", column, f"{piece.source}:{n}")
-            for n, row in enumerate(rows, first + 1)]
+    return [Record(text_of(row, column, piece.source, n), row, f"{piece.source}:{n}", column, f"{piece.source}:{n}",
+                   source=piece.source, line=n) for n, row in enumerate(rows, first + 1)]
 
 
 def _records(part: _Part, column: str, document: bool) -> list[Record]:
     """A partition's records, as ``read_records`` of the command line gives them."""
     if part.kind == "text":
-        records = []
-        for piece in part.pieces:
-            with open(piece.path, "rb") as f:
-                records += text_records(numbered_lines(f, piece.source, _ignore), piece.source, document)
-        return records
+        return list(read_records([Source(p.source, "text", Path(p.path)) for p in part.pieces], document=document))
     piece = part.pieces[0]
     records = _parquet_records(piece, column) if part.kind == "parquet" else _block_records(piece, part.kind, column)
     if not document:

@@ -21,11 +21,13 @@ import numpy as np
 
 from .errors import DataError, ExampleError, TrainingError
 from .files import find_files
-from .records import Source, format_of, parse_json, source_rows
+from .records import Source, format_of, parse_json, source_rows, stdin_format
 from .taxonomy import Taxonomy, is_label
 
-# What a folder of examples is searched for; a file named on its own may also end in .json or .ndjson.
+# What a folder of examples is searched for (also gzip, bz2 or xz compressed); a file named on its own may
+# also end in .json or .ndjson.
 EXAMPLE_SUFFIXES = (".jsonl", ".csv")
+_FOLDER_FORMATS = {"jsonl": (".jsonl",), "csv": (".csv",)}
 _FORMATS = {"jsonl": (".jsonl", ".json", ".ndjson"), "csv": (".csv",)}
 
 
@@ -92,19 +94,24 @@ def _split_topics_cell(cell: str, *, path: str, line: int) -> list | str:
     return [cell] if cell else []
 
 
-def _read_file(path: Path) -> list[Example]:
-    fmt = format_of(path, formats=_FORMATS)
-    if fmt is None:
-        raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv", path=path)
-    name = str(path)
+def _read_source(source: Source) -> list[Example]:
+    name = source.name
     out = []
-    for n, fields in source_rows(Source(name, fmt, path), required=("text", "topics"), error=ExampleError):
-        if fmt == "csv":
+    for n, fields in source_rows(source, required=("text", "topics"), error=ExampleError):
+        if source.format == "csv":
             fields = {"text": fields["text"] or "", "topics": _split_topics_cell(fields["topics"] or "", path=name, line=n)}
         out.append(_example(fields, path=name, line=n))
     if not out:
-        raise ExampleError("file is empty: no examples in it", path=path)
+        raise ExampleError("file is empty: no examples in it", path=name)
     return out
+
+
+def _read_file(path: Path) -> list[Example]:
+    fmt = format_of(path, formats=_FORMATS)
+    if fmt is None:
+        raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv (or gzip, bz2, xz "
+                           "compressed)", path=path)
+    return _read_source(Source(str(path), fmt, path))
 
 
 def read_examples(
@@ -112,8 +119,9 @@ def read_examples(
     *,
     taxonomy: Taxonomy | None = None,
 ) -> list[Example]:
-    """Read and validate examples from a file, a folder of files, or records, all of them as read
-    (training counts duplicates once: see :func:`merge_duplicates`).
+    """Read and validate examples from a file, a folder of files, ``"-"`` for standard input (JSON Lines,
+    or CSV when it does not start with ``{``), or records, all of them as read (training counts
+    duplicates once: see :func:`merge_duplicates`).
 
     Raises :class:`ExampleError` naming file and line for bad JSON, missing or
     empty text, and malformed or unknown topics (when ``taxonomy`` is given).
@@ -121,9 +129,12 @@ def read_examples(
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
     """
-    if isinstance(source, (str, Path)):
+    if source == "-":
+        examples = _read_source(Source("<stdin>", "jsonl" if stdin_format() == "jsonl" else "csv"))
+    elif isinstance(source, (str, Path)):
         try:
-            files = find_files(source, lambda p: p.suffix.lower() in EXAMPLE_SUFFIXES, f"example files ({', '.join(EXAMPLE_SUFFIXES)})")
+            files = find_files(source, lambda p: format_of(p, formats=_FOLDER_FORMATS) is not None,
+                               f"example files ({', '.join(EXAMPLE_SUFFIXES)})")
         except DataError as e:
             raise ExampleError(e.reason, path=e.path) from None
         examples = [e for f in files for e in _read_file(f)]

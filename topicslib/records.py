@@ -9,10 +9,14 @@ each (or one per paragraph with ``document``), JSON Lines and CSV one per line o
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import csv
+import gzip
 import json
+import lzma
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +33,8 @@ CSV_SUFFIXES = (".csv",)
 # Input formats by file suffix; the first format whose suffixes match wins.
 FORMATS: dict[str, tuple[str, ...]] = {"text": TEXT_SUFFIXES, "jsonl": JSONL_SUFFIXES, "csv": CSV_SUFFIXES}
 INPUT_FORMATS = tuple(FORMATS)
+# Compressed files are read through these, by suffix (``news.jsonl.gz`` is JSON Lines, gzipped).
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 # A text file read with --document is split in chunks of about this many lines, cut at blank lines
 # (where paragraphs end anyway), so a huge file never sits in memory whole.
 _CHUNK_LINES = 5000
@@ -41,7 +47,8 @@ class Record:
     """One unit to classify: its text, the input's fields to write back, and where it came from.
 
     ``text_field`` names the field that holds the text, so output can put a paragraph's text there;
-    ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``.
+    ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``;
+    ``source`` and ``line`` say which file and line (or CSV row, or Parquet row) the record was read from.
     """
 
     text: str
@@ -50,6 +57,8 @@ class Record:
     text_field: str = "text"
     document: str = ""
     paragraph: int | None = None
+    source: str = ""
+    line: int | None = None
 
 
 @dataclass
@@ -65,12 +74,14 @@ class Source:
 def format_of(path: Path, forced: str | None = None, formats: Mapping[str, tuple[str, ...]] = FORMATS) -> str | None:
     """The format ``path`` is read as: ``forced``, else by its suffix in ``formats``, else None.
 
-    >>> format_of(Path("news/2024.JSONL"))
-    'jsonl'
+    >>> format_of(Path("news/2024.JSONL")), format_of(Path("bills.csv.gz"))
+    ('jsonl', 'csv')
     """
     if forced:
         return forced
     suffix = path.suffix.lower()
+    if suffix in COMPRESSED:
+        suffix = Path(path.stem).suffix.lower()
     return next((fmt for fmt, suffixes in formats.items() if suffix in suffixes), None)
 
 
@@ -81,11 +92,11 @@ def find_sources(inputs: Iterable[str], input_format: str | None = None,
     >>> [s.format for s in find_sources(["-"])]
     ['text']
     """
-    known = ", ".join(s for suffixes in formats.values() for s in suffixes)
+    known = ", ".join(s for suffixes in formats.values() for s in suffixes) + " (or gzip, bz2, xz compressed)"
     sources = []
     for name in inputs:
         if name == "-":
-            sources.append(Source("<stdin>", input_format or "text"))
+            sources.append(Source("<stdin>", input_format or stdin_format()))
             continue
         for path in find_files(name, lambda p: format_of(p, input_format, formats) is not None,
                                f"{known} files"):
@@ -97,33 +108,57 @@ def find_sources(inputs: Iterable[str], input_format: str | None = None,
     return sources
 
 
+def stdin_format() -> str:
+    """How to read standard input when not told: JSON Lines when its first character is ``{``, else text."""
+    stream = sys.stdin.buffer
+    try:
+        head = stream.peek(64) if hasattr(stream, "peek") else b""
+    except (OSError, ValueError):  # closed or unreadable: reading will say so
+        return "text"
+    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "text"
+
+
 @contextlib.contextmanager
 def open_source(source: Source) -> Iterator[BinaryIO]:
-    """The source's bytes: its file, or standard input for a source without a path."""
+    """The source's bytes: its file (decompressed by suffix), or standard input for a source without a path."""
     if source.path is None:
         yield sys.stdin.buffer
         return
+    opener = COMPRESSED.get(source.path.suffix.lower(), open)
     try:
-        stream = source.path.open("rb")
+        stream = opener(source.path, "rb")
     except OSError as e:
         raise DataError(f"cannot read: {e.strerror or e}", path=source.name) from None
-    with stream:
-        yield stream
+    try:
+        with stream:
+            yield stream
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:  # a damaged or truncated compressed file
+        raise DataError(f"cannot read: {e}", path=source.name) from None
+
+
+def count_lines(data: bytes) -> int:
+    """How many line ends ``data`` holds as :func:`numbered_lines` counts them: ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+
+    >>> count_lines(b"a\\r\\nb\\rc\\n\\r\\r\\n")
+    5
+    """
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def numbered_lines(stream: Iterable[bytes], name: str, on_bytes: Callable[[int], None] = lambda n: None,
-                   *, error: type[DataError] = DataError) -> Iterator[tuple[int, str]]:
-    """Numbered, decoded lines (line endings kept); a lone ``\\r`` ends a line too. Bytes that are not
-    UTF-8 are an ``error`` naming the line.
+                   *, error: type[DataError] = DataError, first: int = 1) -> Iterator[tuple[int, str]]:
+    """Decoded lines (line endings kept), numbered from ``first``; a lone ``\\r`` ends a line too. Bytes
+    that are not UTF-8 are an ``error`` naming the line.
 
     >>> list(numbered_lines([b"a\\r\\n", b"b\\rc\\n"], "x.txt"))
     [(1, 'a\\r\\n'), (2, 'b\\r'), (3, 'c\\n')]
     """
-    n = 0
+    n = first - 1
     for raw in stream:
         on_bytes(len(raw))
         # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike.
-        for piece in raw.splitlines(keepends=True) if b"\r" in raw.rstrip(b"\r\n") else (raw,):
+        lone_cr = b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")
+        for piece in raw.splitlines(keepends=True) if lone_cr else (raw,):
             n += 1
             try:
                 yield n, piece.decode("utf-8-sig" if n == 1 else "utf-8")
@@ -168,7 +203,14 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
                 raise error(f"expected a JSON object, got {type(obj).__name__}", path=name, line=n)
             yield n, obj
         return
-    reader = csv.DictReader(line for _, line in lines)
+    last = [1]  # the number of the last line the CSV reader took: where its current row ends
+
+    def feed() -> Iterator[str]:
+        for n, line in lines:
+            last[0] = n
+            yield line
+
+    reader = csv.DictReader(feed())
     try:
         header = reader.fieldnames
         if not header:
@@ -178,10 +220,10 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
                 raise error(f"no column {column!r} in the header (columns: {', '.join(header)}){hint}", path=name, line=1)
         for row in reader:
             if None in row:
-                raise error("the row has more cells than the header", path=name, line=reader.line_num)
-            yield reader.line_num, row
+                raise error("the row has more cells than the header", path=name, line=last[0])
+            yield last[0], row
     except csv.Error as e:
-        raise error(f"invalid CSV: {e}", path=name, line=reader.line_num) from None
+        raise error(f"invalid CSV: {e}", path=name, line=last[0]) from None
 
 
 def source_rows(source: Source, *, required: tuple[str, ...] = (), hint: str = "",
@@ -208,21 +250,21 @@ def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, co
     """A record for each JSON Lines object or CSV row, its text in ``column``."""
     rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column")
     for n, fields in rows:
-        yield Record(text_of(fields, column, name, n), fields, f"{name}:{n}", column, f"{name}:{n}")
+        yield Record(text_of(fields, column, name, n), fields, f"{name}:{n}", column, f"{name}:{n}", source=name, line=n)
 
 
 def paragraph_records(record: Record, texts: Iterable[str], start: int = 0) -> Iterator[Record]:
     """A record for each paragraph of ``record``, numbered from ``start``."""
     for i, text in enumerate(texts, start):
-        yield Record(text, record.fields, record.where, record.text_field, record.document, i)
+        yield Record(text, record.fields, record.where, record.text_field, record.document, i, record.source, record.line)
 
 
 def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
     """A text file as one record, or with ``document`` as one record per paragraph (read in chunks)."""
-    whole = Record("", {"source": name, "text": ""}, name, "text", name)
+    whole = Record("", {"text": ""}, name, "text", name, source=name)
     if not document:
         text = "".join(line for _, line in lines)
-        yield Record(text, {"source": name, "text": text}, name, "text", name)
+        yield Record(text, {"text": text}, name, "text", name, source=name)
         return
     chunk: list[str] = []
     index = 0
@@ -272,14 +314,20 @@ def read_records(
 
 
 def output_record(record: Record, topics: list[TopicScore]) -> dict:
-    """The input's fields with the (paragraph) text in place, ``paragraph`` with --document, the text's
+    """The input's fields with the (paragraph) text in place; where it was read from (``source`` file and
+    ``line``, unless the input has fields of those names); ``paragraph`` with --document; the text's
     ``lang`` (``language.detect``) and ``topics``.
 
-    >>> output_record(Record("Tariffs fell in May.", {"id": 7, "text": "x"}, "a.jsonl:1"), [TopicScore("trade", 0.91234)])
-    {'id': 7, 'text': 'Tariffs fell in May.', 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
+    >>> record = Record("Tariffs fell in May.", {"id": 7, "text": "x"}, "a.jsonl:1", source="a.jsonl", line=1)
+    >>> output_record(record, [TopicScore("trade", 0.91234)])
+    {'id': 7, 'text': 'Tariffs fell in May.', 'source': 'a.jsonl', 'line': 1, 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
     """
     out = {k: v for k, v in record.fields.items() if k not in ("topics", "paragraph", "lang")}
     out[record.text_field] = record.text
+    if record.source and "source" not in out:
+        out["source"] = record.source
+    if record.line is not None and "line" not in out:
+        out["line"] = record.line
     if record.paragraph is not None:
         out["paragraph"] = record.paragraph
     out["lang"] = detect(record.text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import IO
 
@@ -31,34 +32,34 @@ class JsonlWriter:
 
 
 class CsvWriter:
-    """The input's columns (those of the first record), then ``paragraph``, ``topics`` and ``scores``.
+    """Every field any record has, in order of first appearance, with ``topics`` and ``scores`` last.
 
     ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
-    are not strings (JSON input) are written as JSON.
+    are not strings (JSON input) are written as JSON. Rows wait in a temporary file (not in memory)
+    until the last record has shown every field, then the header and the rows are written.
     """
 
     def __init__(self, out: IO[str]):
         self.out = out
-        self.writer: csv.DictWriter | None = None
-        self.left_out: set[str] = set()
+        self.fields: dict[str, None] = {}
+        self.rows = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         row = output_record(record, topics)
         row["scores"] = ";".join(f"{t['score']:.4f}" for t in row["topics"])
         row["topics"] = ";".join(t["topic"] for t in row["topics"])
-        if self.writer is None:
-            self.writer = csv.DictWriter(self.out, fieldnames=list(row), extrasaction="ignore", lineterminator="\n")
-            self.writer.writeheader()
-        new = row.keys() - set(self.writer.fieldnames) - self.left_out
-        if new:  # the header is written already; say so rather than drop fields silently
-            self.left_out |= new
-            print(f"topicslib: note: {record.where}: field(s) {', '.join(sorted(new))} are not in the CSV header "
-                  "(the first record's fields) and are left out; use --format jsonl to keep every field", file=sys.stderr)
-        self.writer.writerow({k: v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
-                              for k, v in row.items()})
+        self.fields.update(dict.fromkeys(row))
+        self.rows.write(json.dumps({k: v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
+                                    for k, v in row.items()}, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
-        pass
+        names = [k for k in self.fields if k not in ("topics", "scores")] + ["topics", "scores"]
+        writer = csv.DictWriter(self.out, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        self.rows.seek(0)
+        for line in self.rows:
+            writer.writerow(json.loads(line))
+        self.rows.close()
 
 
 class TableWriter:

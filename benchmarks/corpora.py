@@ -6,7 +6,7 @@ elsewhere). A data set whose file is missing is reported as skipped, not as an
 error, so the harness runs from any checkout.
 
 >>> sorted(DATASETS)
-['20ng', 'cap_bills', 'cap_nyt', 'dev_real', 'reuters']
+['20ng', 'cap_bills', 'cap_nyt', 'dev_news_en', 'dev_news_es', 'dev_real', 'dev_real_es', 'reuters']
 """
 
 from __future__ import annotations
@@ -102,19 +102,19 @@ def _cross_validated(name: str, title: str, path: Path, limit: int | None) -> Da
     return Dataset(name, title, False, classes, splits, f"{CV_FOLDS}-fold stratified cross-validation", len(rows))
 
 
-def _dev_real(limit: int | None) -> Dataset:
+def _dev_set(name: str, title: str, path: str, limit: int | None) -> Dataset:
     """Peers train on the repository's examples/; topicslib uses its shipped default model."""
     from topicslib import default_taxonomy_path, load_taxonomy, read_examples
 
-    rows = _sample(_read_jsonl_gz(SHARED_DATA / "dev_real" / "dev.jsonl"), limit)
+    rows = _sample(_read_jsonl_gz(SHARED_DATA / path), limit)
     taxonomy = load_taxonomy(default_taxonomy_path())
     examples = read_examples(EXAMPLES, taxonomy=taxonomy)
     split = Split(
         [e.text for e in examples], [list(e.topics) for e in examples],
         [r["text"] for r in rows], [list(r["topics"]) for r in rows],
     )
-    return Dataset("dev_real", "dev_real (default topics)", True, list(taxonomy.ids), [split],
-                   "peers: train on examples/, test on dev_real; topicslib: the shipped default model", len(rows))
+    return Dataset(name, title, True, list(taxonomy.ids), [split],
+                   f"peers: train on examples/, test on {name}; topicslib: the shipped default model", len(rows))
 
 
 DATASETS = {
@@ -126,7 +126,10 @@ DATASETS = {
         "cap_bills", "Policy Agendas: US bills", SHARED_DATA / "cap_policy_agendas_us" / "us_congress_bills_107.jsonl.gz", limit),
     "cap_nyt": lambda limit: _cross_validated(
         "cap_nyt", "Policy Agendas: NYT headlines", SHARED_DATA / "cap_policy_agendas_us" / "nyt_front_page_headlines.jsonl.gz", limit),
-    "dev_real": _dev_real,
+    "dev_real": lambda limit: _dev_set("dev_real", "dev_real (default topics)", "dev_real/dev.jsonl", limit),
+    "dev_real_es": lambda limit: _dev_set("dev_real_es", "dev_real_es (Spanish)", "dev_real_es/dev.jsonl", limit),
+    "dev_news_en": lambda limit: _dev_set("dev_news_en", "dev_news English", "dev_news/en.jsonl", limit),
+    "dev_news_es": lambda limit: _dev_set("dev_news_es", "dev_news Spanish", "dev_news/es.jsonl", limit),
 }
 
 

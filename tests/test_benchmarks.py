@@ -33,7 +33,7 @@ def accuracy_run(tmp_path_factory):
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not here")
     out = tmp_path_factory.mktemp("bench") / "accuracy.json"
-    proc = run("accuracy.py", "--limit", "300", "--datasets", "reuters,20ng,dev_real",
+    proc = run("accuracy.py", "--limit", "300", "--datasets", "reuters,20ng,dev_real,dev_real_es",
                "--peers", "sklearn-svc", "--out", str(out))
     return proc.stdout, json.loads(out.read_text(encoding="utf-8"))
 
@@ -57,10 +57,11 @@ def test_accuracy_writes_every_cell_with_the_documented_keys(accuracy_run):
     # A harness that misaligned columns or splits would score near zero, not like a working classifier.
     assert data["datasets"]["reuters"]["results"]["topicslib"]["micro_f1"] > 0.4
     assert data["datasets"]["dev_real"]["results"]["topicslib"]["micro_f1"] > 0.4
+    assert data["datasets"]["dev_real_es"]["results"]["topicslib"]["micro_f1"] > 0.4  # Spanish, the shipped model
     # Targets apply to full data sets only, so a limited run leaves them open.
     assert [(t["dataset"], t["metric"], t["met"]) for t in data["targets"]] == [
         ("reuters", "micro_f1", None), ("reuters", "macro_f1", None), ("20ng", "accuracy", None)]
-    assert len(data["topicslib_leads"]) == 6 and all(c["best_peer"] == "sklearn-svc" for c in data["topicslib_leads"])
+    assert len(data["topicslib_leads"]) == 8 and all(c["best_peer"] == "sklearn-svc" for c in data["topicslib_leads"])
     assert "topicslib at least as good as every peer" in stdout and "20ng" in stdout
 
 
@@ -130,7 +131,8 @@ def test_accuracy_skips_every_data_set_cleanly_without_shared_data(tmp_path):
     out = tmp_path / "acc.json"
     proc = run("accuracy.py", "--peers", "sklearn-svc", "--out", str(out), env={"TOPICSLIB_BENCH_DATA": str(tmp_path / "none")})
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data["datasets"]) == {"reuters", "20ng", "cap_bills", "cap_nyt", "dev_real"}
+    assert set(data["datasets"]) == {"reuters", "20ng", "cap_bills", "cap_nyt", "dev_real", "dev_real_es", "dev_news_en",
+                                     "dev_news_es"}
     assert all("not found" in entry["skipped"] for entry in data["datasets"].values())
     assert all(t["value"] is None and t["met"] is None for t in data["targets"])
     assert "skipped" in proc.stdout
@@ -164,4 +166,4 @@ def test_markdown_tables_show_every_system_and_metric(accuracy_run):
     _, data = accuracy_run
     md = tables.accuracy(data)
     assert md.splitlines()[0] == "| data set | metric | topicslib | sklearn-svc |"
-    assert len(md.splitlines()) == 2 + 6 and "20 Newsgroups bydate (600 docs) | accuracy" in md
+    assert len(md.splitlines()) == 2 + 8 and "20 Newsgroups bydate (600 docs) | accuracy" in md

@@ -20,17 +20,19 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 
 from .crossval import cross_validate
 from .defaults import default_model
 from .documents import TopicScore
 from .errors import OptionError, TopicslibError
 from .examples import read_examples
-from .files import atomic_output
+from .files import atomic_output, output_target
 from .model import TopicModel, load_model
 from .options import check_options
 from .progress import Progress, progress_enabled
-from .records import INPUT_FORMATS, Record, find_sources, read_records
+from .records import INPUT_FORMATS, Record, Source, find_sources, read_records
+from .storage import card_path
 from .taxonomy import load_taxonomy
 from .version import __version__
 from .writers import WRITERS, output_format
@@ -55,11 +57,12 @@ def load_model_option(args: argparse.Namespace) -> TopicModel:
 def _cmd_classify(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         return _classify_on_dask(args)
-    sources = find_sources(args.inputs, args.input_format)
+    sources = _apart_from_output(find_sources(args.inputs, args.input_format), args)
     if not sources and not args.text:
         if sys.stdin.isatty():
             args.parser.error("give a --text, files or folders, or pipe text to standard input")
         sources = find_sources(["-"], args.input_format)
+    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
     fmt = output_format(args.format, args.output)
     model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
@@ -81,6 +84,26 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         print(f"classified {n:,} {'paragraphs' if args.document else 'records'} in {time.perf_counter() - started:.1f} s{dest}",
               file=sys.stderr)
     return 0
+
+
+def _check_output(output: str | None, inputs: list) -> None:
+    """Refuse, before any work, an output that is one of the inputs or the model, or no regular file."""
+    if output not in (None, "-"):
+        output_target(output, inputs)
+
+
+def _apart_from_output(sources: list[Source], args: argparse.Namespace) -> list[Source]:
+    """The sources without the output file when a folder search found it (an earlier run's results must
+    not be read as input); one named on the command line is refused by :func:`_check_output` instead."""
+    if args.output in (None, "-") or not Path(args.output).exists():
+        return sources
+    kept = []
+    for s in sources:
+        if s.path is not None and s.name not in args.inputs and os.path.samefile(s.path, args.output):
+            print(f"topicslib: note: {s.name} is the output file; not read as input", file=sys.stderr)
+            continue
+        kept.append(s)
+    return kept
 
 
 def _output(path: str | None, *, newline: str | None = None):
@@ -124,6 +147,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     sources = find_sources(args.inputs, args.input_format)
+    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
     model = load_model_option(args)
     enabled = progress_enabled(args.quiet)
     total = sum(s.size for s in sources if s.size is not None) or None
@@ -164,6 +188,8 @@ def _training_options(args: argparse.Namespace) -> dict:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     options = _training_options(args)
+    _check_output(args.output, [args.examples] if args.examples != "-" else [])
+    _check_output(str(card_path(args.output)), [args.examples] if args.examples != "-" else [])
     started = time.perf_counter()
     with Progress(f"reading {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None

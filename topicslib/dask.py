@@ -44,7 +44,7 @@ from pathlib import Path
 from .defaults import resolve
 from .documents import TopicScore, split_paragraphs
 from .errors import DataError, InputError, TopicslibError
-from .files import atomic_write
+from .files import atomic_write, output_target
 from .model import TopicModel
 from .progress import Progress
 from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_record,
@@ -434,14 +434,17 @@ def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, ou
     return len(records), Counter(t for r in results for t, _ in r)
 
 
-def _output(output: str, run: str) -> tuple[Path, _Output]:
-    """Parquet part files when ``output`` ends in .parquet or / or is a folder, else one JSON Lines file.
+def _output(output: str, run: str, inputs: list[Source]) -> tuple[Path, _Output]:
+    """Parquet part files when ``output`` ends in .parquet or / or is a folder, else one JSON Lines file
+    (through a symbolic link; never one of the inputs, see ``files.output_target``).
 
     Tasks write into a staging folder beside the JSON Lines file (or hidden inside the Parquet
     folder, where readers skip names starting with "."), which :func:`_finish` assembles.
     """
     path = Path(output).absolute()
     parquet = output.endswith(("/", os.sep)) or path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
+    if not parquet:
+        path = output_target(output, [f.path for f in inputs]).absolute()
     if parquet and path.is_file():
         raise DataError("is a file, and Parquet output is a folder of part files: remove it or choose another name",
                         path=output)
@@ -531,7 +534,7 @@ def classify_files(
         raise InputError(f"blocksize must be a positive number of bytes, got {blocksize!r}")
     files = _files(inputs, input_format)  # bad names fail before a cluster starts
     run = uuid.uuid4().hex[:8]
-    path, out = _output(str(output), run)
+    path, out = _output(str(output), run, files)
     counts: dict[int, int] = {}
     topics: Counter = Counter()
     try:

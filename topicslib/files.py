@@ -11,12 +11,42 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
 from .errors import DataError
+
+
+def output_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Where writing ``path`` lands: the file itself, or the file its symbolic link leads to (written
+    through, as a link's user expects). Refuses, naming ``path``, a target that exists and is not a
+    regular file (a device, a pipe, a folder) and one that is the same file as any of ``inputs``:
+    writing either would lose data.
+
+    >>> output_target("/dev/null")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: /dev/null: is not a regular file (a device, pipe or folder); write to a file, or leave out -o to write to standard output
+    """
+    target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()
+    try:
+        mode = target.stat().st_mode
+    except OSError:  # not there yet (or not reachable: writing will say why)
+        return target
+    if not stat.S_ISREG(mode):
+        raise DataError("is not a regular file (a device, pipe or folder); write to a file, or leave out -o to write "
+                        "to standard output", path=path)
+    for other in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(target, other):
+                raise DataError(f"is also an input ({other}): writing it would destroy what is being read; "
+                                "choose another output", path=path)
+    return target
 
 
 @contextlib.contextmanager
@@ -25,7 +55,8 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
     """A file opened for writing that replaces ``path`` only once the block ends without error.
 
     The missing folders of ``path`` are created, unless ``make_folders`` is false (a writer that must
-    not bring back a folder someone removed). Text is UTF-8; a lone surrogate is written as
+    not bring back a folder someone removed). A symbolic link is written through; a target that is not
+    a regular file is refused (:func:`output_target`). Text is UTF-8; a lone surrogate is written as
     its backslash escape rather than failing the run. The file is readable by all (0644).
 
     >>> import tempfile, pathlib
@@ -35,7 +66,7 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
     >>> target.read_text()
     'done\\n'
     """
-    target = Path(path)
+    target = output_target(path)
     try:
         if make_folders:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -65,8 +96,8 @@ def atomic_write(path: str | Path, data: bytes, *, make_folders: bool = True) ->
 
 def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> list[Path]:
     """The file ``name``, or every file under the folder ``name`` that ``accept`` takes (recursively, in
-    name order). A missing name, or a folder with nothing to take, is a :class:`DataError` naming it;
-    ``kinds`` says what was looked for ("example files").
+    name order). A missing name, a folder with nothing to take, or a subfolder that cannot be read is a
+    :class:`DataError` naming it (never a silent gap); ``kinds`` says what was looked for ("example files").
 
     >>> find_files("no/such/place", lambda p: True, ".txt files")
     Traceback (most recent call last):
@@ -75,10 +106,22 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
     """
     path = Path(name)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if p.is_file() and accept(p))
+        found = sorted(p for p in _walk(path) if accept(p))
         if not found:
             raise DataError(f"no {kinds} in this folder", path=name)
         return found
     if path.is_file():
         return [path]
     raise DataError("no such file or folder", path=name)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every file under ``folder``; a subfolder that cannot be read is an error, not a silent gap."""
+    def refuse(e: OSError) -> None:
+        raise DataError(f"cannot read this folder: {e.strerror or e}", path=e.filename or folder)
+
+    for root, _, names in os.walk(folder, onerror=refuse):
+        for n in names:
+            p = Path(root, n)
+            if p.is_file():
+                yield p

@@ -1,0 +1,92 @@
+"""One output-path rule for every command and engine: never write over an input or the model, write
+through symbolic links, refuse targets that are not regular files, never read an earlier run's output
+found in an input folder, and never skip an unreadable folder in silence."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import topicslib
+from topicslib import DataError
+from topicslib.files import find_files
+
+from .conftest import TINY
+from .test_cli import run
+
+RECORDS = "".join(json.dumps({"text": t}) + "\n" for t in ["Tariffs fell.", "Migrants crossed.", "Coca grew."])
+
+
+@pytest.fixture
+def gold(tmp_path):
+    path = tmp_path / "g.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in TINY), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["classify", "train", "report"])
+def test_an_output_that_is_an_input_is_refused_and_left_as_it_was(gold, command):
+    before = gold.read_bytes()
+    extra = ["--options", '{"min_df": 1, "folds": 2}'] if command == "train" else []
+    args = [command, str(gold), "-o", str(gold), *extra]
+    r = run(*args)
+    assert r.returncode == 1 and f"{gold}: is also an input" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert gold.read_bytes() == before
+
+
+def test_the_model_is_never_an_output(tmp_path, tiny_model):
+    model = tiny_model.save(tmp_path / "m.npz")
+    before = model.read_bytes()
+    r = run("classify", "--model", str(model), "--text", "Tariffs fell.", "-o", str(model))
+    assert r.returncode == 1 and "is also an input" in r.stderr
+    assert model.read_bytes() == before
+
+
+def test_an_earlier_output_inside_an_input_folder_is_not_read_again(tmp_path):
+    (tmp_path / "in.jsonl").write_text(RECORDS, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    for _ in range(2):
+        r = run("classify", str(tmp_path), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+    assert "out.jsonl is the output file; not read as input" in r.stderr
+
+
+def test_a_symbolic_link_is_written_through(tmp_path):
+    (tmp_path / "in.jsonl").write_text(RECORDS, encoding="utf-8")
+    real = tmp_path / "v3.jsonl"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "current.jsonl"
+    link.symlink_to(real)
+    r = run("classify", str(tmp_path / "in.jsonl"), "-o", str(link))
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and len(real.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_a_target_that_is_no_regular_file_is_refused(tmp_path):
+    r = run("classify", "--text", "Tariffs fell.", "-o", os.devnull)
+    assert r.returncode == 1 and "is not a regular file" in r.stderr
+    assert Path(os.devnull).is_char_device()
+    (tmp_path / "folder").mkdir()
+    r = run("classify", "--text", "Tariffs fell.", "-o", str(tmp_path / "folder"))
+    assert r.returncode == 1 and "is not a regular file" in r.stderr
+
+
+def test_an_unreadable_subfolder_is_an_error_not_a_gap(tmp_path, monkeypatch):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.jsonl").write_text(RECORDS, encoding="utf-8")
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # root reads any folder, so the refusal is simulated where os.walk meets it
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(DataError, match="locked: cannot read this folder: Permission denied"):
+        find_files(tmp_path, lambda p: True, "files")
+    with pytest.raises(DataError, match="locked: cannot read this folder"):
+        topicslib.read_examples(tmp_path)

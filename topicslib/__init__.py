@@ -19,13 +19,14 @@ from .examples import Example, read_examples
 from .model import Explanation, TermContribution, TopicModel, load_model, train
 from .resources import default_model_path, default_taxonomy_path
 from .taxonomy import Taxonomy, Topic, load_taxonomy
+from .trends import TrendRow, trends
 from .version import __version__
 
 __all__ = [
     "classify", "classify_many", "classify_document", "explain", "topics", "train", "cross_validate", "load_model",
     "default_model", "default_model_path", "default_taxonomy_path",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
-    "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy",
+    "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy", "trends", "TrendRow",
     "TopicslibError", "DataError", "ExampleError", "InputError", "ModelFileError", "NotFittedError", "OptionError",
     "TaxonomyError", "TrainingError", "__version__",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from .progress import Progress, progress_enabled
 from .records import INPUT_FORMATS, Record, Source, find_sources, read_records
 from .storage import card_path
 from .taxonomy import load_taxonomy
+from .trends import PERIODS, trends
 from .version import __version__
 from .writers import WRITERS, output_format
 
@@ -159,6 +161,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
                             model_name=args.model or "default model", on_document=lambda: progress.advance(1))
     if not args.quiet:
         print(f"wrote {path} ({len(documents):,} document{'s' if len(documents) != 1 else ''})", file=sys.stderr)
+    return 0
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    sources = find_sources(args.inputs, args.input_format)
+    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
+    model = load_model_option(args)
+    records = ({**r.fields, r.text_field: r.text} for r in read_records(sources, column=args.column))
+    rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
+                  text=args.column)
+    dicts = [r.to_dict(args.by) for r in rows]
+    fmt = args.format or ("jsonl" if (args.output or "").endswith(".jsonl") else "table"
+                          if args.output in (None, "-") and sys.stdout.isatty() else "csv")
+    with _output(args.output, newline="" if fmt == "csv" else None) as out:
+        if fmt == "jsonl":
+            out.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts)
+        elif fmt == "csv":
+            writer = csv.DictWriter(out, fieldnames=list(dicts[0]) if dicts else ["period", "topic", "paragraphs", "share"],
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows({k: round(v, 6) if isinstance(v, float) else v for k, v in d.items()} for d in dicts)
+        else:
+            for d in dicts:
+                out.write("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in d.values()) + "\n")
     return 0
 
 
@@ -314,6 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default="Topic report", help="the report's title")
     p.add_argument("--lang", metavar="CODE", help="name the topics in this language (e.g. es; default: the language "
                                                   "most paragraphs are in)")
+
+    p = add("trends", _cmd_trends, "count the paragraphs of each topic per period (and per source, country, ...)")
+    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="JSONL or CSV files or folders (also compressed)")
+    add_inputs(p)
+    p.add_argument("--date", required=True, metavar="FIELD", help="the field holding each record's date")
+    p.add_argument("--period", choices=PERIODS, default="month", help="count per day, week, month, quarter or year")
+    p.add_argument("--by", metavar="FIELD", help="count separately for each value of this field (source, country)")
+    p.add_argument("--group", metavar="FIELD", help="records sharing this field's value are one document (url, title)")
+    p.add_argument("--format", choices=("csv", "jsonl", "table"),
+                   help="default: by --output suffix, else a table on a terminal and CSV in a pipe")
+    p.add_argument("-o", "--output", metavar="PATH", help="write here instead of standard output")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text")

@@ -1,0 +1,97 @@
+"""Corpus trends: per period (and per field value) counts of the paragraphs tagged with each topic and
+their share, equal to counting classify's own output."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections import Counter
+
+import pytest
+
+import topicslib
+from topicslib.trends import parse_date, period_of
+
+from .conftest import SHARED_DATA
+from .test_cli import run
+
+WHITE_HOUSE = SHARED_DATA / "us_white_house_latam_statements" / "wh_latam_migration_narcotics_paragraphs.jsonl.gz"
+
+RECORDS = [
+    {"text": "Tariffs fell.", "date": "2024-01-05", "source": "A", "url": "u1", "topics": ["trade"]},
+    {"text": "Migrants and tariffs.", "date": "2024-01-20T10:00:00Z", "source": "A", "url": "u1", "topics": ["trade", "migration"]},
+    {"text": "Migrants crossed.", "date": "2024-02", "source": "B", "url": "u2", "topics": [{"topic": "migration", "score": 0.9}]},
+    {"text": "Share this page", "date": None, "source": "B", "url": "u3", "topics": []},
+]
+
+
+def test_tagged_records_are_counted_per_period_and_field(caplog):
+    with caplog.at_level("WARNING", logger="topicslib"):
+        rows = topicslib.trends(RECORDS, date="date", by="source", group="url")
+    got = {(r.by, r.period, r.topic): (r.paragraphs, r.share, r.documents, r.document_share) for r in rows}
+    assert got[("A", "2024-01", "trade")] == (2, 1.0, 1, 1.0)
+    assert got[("A", "2024-01", "migration")] == (1, 0.5, 1, 1.0)
+    assert got[("B", "2024-02", "migration")] == (1, 1.0, 1, 1.0)
+    assert got[("B", "undated", "trade")] == (0, 0.0, 0, 0.0)  # every topic in every cell, zeros too
+    assert [(r.by, r.period) for r in rows][::2] == [("A", "2024-01"), ("B", "2024-02"), ("B", "undated")]
+    assert caplog.text.count("had no readable date") == 1 and "1 record had no readable date in the 'date' field" in caplog.text
+
+
+def test_untagged_records_are_classified_as_classify_many_tags_them(default_model):
+    texts = ["Coca cultivation fell in Putumayo.", "Los migrantes cruzaron la frontera.", "Tariffs on steel rose.", "Home"]
+    records = [{"text": t, "d": "2023-05-0" + str(i + 1)} for i, t in enumerate(texts)]
+    rows = topicslib.trends(records, date="d", period="year")
+    expected = Counter(t for r in default_model.classify_many(texts) for t, _ in r)
+    assert {r.topic: r.paragraphs for r in rows} == {t: expected.get(t, 0) for t in default_model.classes_}
+    assert {r.period for r in rows} == {"2023"} and [r.topic for r in rows] == list(default_model.classes_)
+
+
+@pytest.mark.parametrize("value, day", [("2021-07-04", (2021, 7, 4)), ("2021/07/04 12:00", (2021, 7, 4)),
+                                        ("2021-07", (2021, 7, 1)), ("2021", (2021, 1, 1)), (2021, (2021, 1, 1))])
+def test_dates_are_read_leniently(value, day):
+    assert parse_date(value).timetuple()[:3] == day
+
+
+@pytest.mark.parametrize("value", ["", "next week", "2021-13-01", None, 3.5, "21-07-04"])
+def test_unreadable_dates_are_none(value):
+    assert parse_date(value) is None
+
+
+def test_weeks_are_iso_weeks():
+    import datetime as dt
+    assert period_of(dt.date(2021, 1, 3), "week") == "2020-W53" and period_of(dt.date(2021, 1, 4), "week") == "2021-W01"
+
+
+def test_the_command_writes_csv_with_the_by_field_first(tmp_path):
+    src = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r) + "\n" for r in RECORDS)
+    out = tmp_path / "trends.csv"
+    r = run("trends", str(src), "--date", "date", "--by", "source", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["source", "period", "topic", "paragraphs", "share"]
+    assert {"source": "A", "period": "2024-01", "topic": "trade", "paragraphs": "2", "share": "1.0"} in rows
+    assert "1 record had no readable date" in r.stderr
+
+
+def test_a_dataframe_when_asked():
+    frame = topicslib.trends(RECORDS, date="date", period="year", as_frame=True)
+    assert list(frame.columns) == ["by", "period", "topic", "paragraphs", "share"] and len(frame) > 0
+
+
+@pytest.mark.skipif(not WHITE_HOUSE.exists(), reason="../shared/data/us_white_house_latam_statements is not here")
+def test_white_house_monthly_counts_equal_those_of_classify_output(tmp_path):
+    out = tmp_path / "tagged.jsonl"
+    assert run("classify", str(WHITE_HOUSE), "-o", str(out)).returncode == 0
+    expected = Counter()
+    for line in out.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for t in record["topics"]:
+            expected[record["date"][:7], t["topic"]] += 1
+    r = run("trends", str(WHITE_HOUSE), "--date", "date", "--period", "month", "--format", "jsonl")
+    got = {(row["period"], row["topic"]): row["paragraphs"] for row in map(json.loads, r.stdout.splitlines())}
+    assert {k: v for k, v in got.items() if v} == dict(expected)
+    assert sum(got.values()) == sum(expected.values()) > 5000

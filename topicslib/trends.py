@@ -1,0 +1,178 @@
+"""Corpus trends: how many paragraphs talk about each topic, per period (and per source, country or any
+field), with their share of all paragraphs in that cell, counted as records stream by.
+
+Records are classified in batches, or read as already tagged when they carry ``topics`` (as
+``topicslib classify`` writes them, or a list of topic ids). Dates are read leniently; a record
+without a readable date is counted under ``undated``. Memory holds the counts, not the records.
+
+>>> rows = trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": ["trade"]},
+...                {"text": "Share this page", "date": "2024-03-20", "topics": []}], date="date")
+>>> [(r.period, r.topic, r.paragraphs, r.share) for r in rows if r.topic == "trade"]
+[('2024-03', 'trade', 1, 0.5)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from itertools import islice
+
+from .defaults import resolve
+from .errors import InputError
+from .model import TopicModel
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+UNDATED = "undated"
+_BATCH = 2048
+_DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?\s*$")
+log = logging.getLogger("topicslib")
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from an ISO date or datetime, ``YYYY-MM``, ``YYYY``, a year number or a ``datetime``; else None.
+
+    >>> parse_date("2024-03-05T10:00:00Z"), parse_date("2024-03"), parse_date(2021), parse_date("soon")
+    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 1), datetime.date(2021, 1, 1), None)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999:
+        return dt.date(value, 1, 1)
+    if not isinstance(value, str):
+        return None
+    m = _DATE.match(value)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError:
+        return None
+
+
+def period_of(day: dt.date, period: str) -> str:
+    """The label of the period ``day`` falls in.
+
+    >>> [period_of(dt.date(2024, 3, 5), p) for p in PERIODS]
+    ['2024-03-05', '2024-W10', '2024-03', '2024-Q1', '2024']
+    """
+    if period == "day":
+        return day.isoformat()
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{day.year}-{day.month:02d}"
+    if period == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One topic in one cell (period, and the value of ``by`` when given): paragraphs tagged with it and
+    their share of the cell's paragraphs; with ``group``, the documents with such a paragraph and their share."""
+
+    by: str | None
+    period: str
+    topic: str
+    paragraphs: int
+    share: float
+    documents: int | None = None
+    document_share: float | None = None
+
+    def to_dict(self, by_name: str | None = None) -> dict:
+        d = asdict(self)
+        by = d.pop("by")
+        if self.documents is None:
+            d.pop("documents"), d.pop("document_share")
+        return {by_name: by, **d} if by_name else d
+
+
+def _tagged(value: object) -> list[str] | None:
+    """A record's own topics: ids, or ``{"topic": ...}`` objects as ``classify`` writes them."""
+    if not isinstance(value, list):
+        return None
+    out = [t.get("topic") if isinstance(t, Mapping) else t for t in value]
+    return out if all(isinstance(t, str) for t in out) else None
+
+
+def _topics(records: Iterable[Mapping], models: list, text: str) -> Iterator[tuple[Mapping, list[str]]]:
+    """Each record with its topics: its own when it carries them, else classified in batches by
+    ``models[0]`` (the default model, loaded into the list the first time one is needed)."""
+    records = iter(records)
+    while batch := list(islice(records, _BATCH)):
+        todo = [r for r in batch if _tagged(r.get("topics")) is None]
+        if todo and models[0] is None:
+            models[0] = resolve(None)
+        tagged = iter(models[0].classify_many([_text(r, text) for r in todo]) if todo else [])
+        for r in batch:
+            own = _tagged(r.get("topics"))
+            yield r, own if own is not None else [t for t, _ in next(tagged)]
+
+
+def _text(record: Mapping, field: str) -> str:
+    value = record.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"the {field!r} field must be text, got {type(value).__name__}")
+    return value
+
+
+def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: str | None = None,
+           group: str | None = None, model: TopicModel | None = None, text: str = "text",
+           topics: Iterable[str] | None = None, as_frame: bool = False):
+    """Count, per period (and per value of the ``by`` field), the paragraphs tagged with each topic and
+    their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``), records sharing a value
+    are one document and documents are counted too. Records without topics are classified with
+    ``model`` (the default model when None). Rows come sorted by ``by`` value, period and topic (in the
+    model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
+    pandas DataFrame (pandas must be installed).
+    """
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    cells: Counter = Counter()
+    counts: Counter = Counter()
+    docs: defaultdict = defaultdict(set)
+    cell_docs: defaultdict = defaultdict(set)
+    seen_topics: dict[str, None] = {}
+    undated = 0
+    models = [model]
+    for record, tags in _topics(records, models, text):
+        day = parse_date(record.get(date))
+        if day is None:
+            undated += 1
+        cell = (None if by is None else str(record.get(by, "")), UNDATED if day is None else period_of(day, period))
+        cells[cell] += 1
+        doc = record.get(group) if group else None
+        if group:
+            cell_docs[cell].add(doc)
+        for t in dict.fromkeys(tags):
+            counts[cell, t] += 1
+            seen_topics.setdefault(t)
+            if group:
+                docs[cell, t].add(doc)
+    if undated:
+        log.warning("%d record%s had no readable date in the %r field; counted under %r", undated,
+                    "s" if undated != 1 else "", date, UNDATED)
+    model = models[0]
+    order = list(topics) if topics is not None else list(model.classes_) if model is not None else sorted(seen_topics)
+    order += [t for t in sorted(seen_topics) if t not in order]
+    rows = []
+    for cell in sorted(cells, key=lambda c: (c[0] or "", c[1] == UNDATED, c[1])):
+        n = cells[cell]
+        for t in order:
+            k = counts[cell, t]
+            d = (len(docs[cell, t]), len(docs[cell, t]) / len(cell_docs[cell])) if group else (None, None)
+            rows.append(TrendRow(cell[0], cell[1], t, k, k / n, *d))
+    if as_frame:
+        import pandas as pd
+
+        return pd.DataFrame([r.to_dict(by or "by") for r in rows])
+    return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .audit import Suspect, audit
 from .crossval import cross_validate
 from .defaults import default_model, resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
@@ -19,6 +20,7 @@ from .examples import Example, read_examples
 from .model import Explanation, TermContribution, TopicModel, load_model, train
 from .resources import default_model_path, default_taxonomy_path
 from .taxonomy import Taxonomy, Topic, load_taxonomy
+from .suggest import suggest
 from .trends import TrendRow, trends
 from .version import __version__
 
@@ -27,6 +29,7 @@ __all__ = [
     "default_model", "default_model_path", "default_taxonomy_path",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
     "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy", "trends", "TrendRow",
+    "audit", "Suspect", "suggest",
     "TopicslibError", "DataError", "ExampleError", "InputError", "ModelFileError", "NotFittedError", "OptionError",
     "TaxonomyError", "TrainingError", "__version__",
 ]

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
+from .audit import audit
 from .crossval import cross_validate
 from .defaults import default_model
 from .documents import TopicScore
@@ -34,6 +35,7 @@ from .options import check_options
 from .progress import Progress, progress_enabled
 from .records import INPUT_FORMATS, Record, Source, find_sources, read_records
 from .storage import card_path
+from .suggest import suggest
 from .taxonomy import load_taxonomy
 from .trends import PERIODS, trends
 from .version import __version__
@@ -185,6 +187,36 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         else:
             for d in dicts:
                 out.write("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in d.values()) + "\n")
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    options = _training_options(args)
+    with Progress(f"auditing {args.examples}", enabled=progress_enabled(args.quiet)).spin():
+        suspects = audit(args.examples, taxonomy=args.taxonomy, **options)
+    shown = suspects[: args.top] if args.top else suspects
+    if args.json:
+        print(json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=2))
+        return 0
+    for s in shown:
+        given, suggested = ", ".join(s.given) or "-", ", ".join(s.suggested) or "-"
+        print(f"{s.score:6.3f}  {s.where}  given: {given}  suggested: {suggested}\n        {' '.join(s.text.split())[:160]}")
+    print(f"{len(suspects):,} suspect examples" + (f"; the {len(shown)} most suspicious shown" if len(shown) < len(suspects) else ""),
+          file=sys.stderr)
+    return 0
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    sources = find_sources(args.inputs, args.input_format)
+    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
+    model = load_model_option(args)
+    records = list(read_records(sources, column=args.column))
+    picked = suggest(model, [r.text for r in records], n=args.n)
+    results = model.classify_many([records[i].text for i in picked])
+    with _output(args.output) as out:
+        writer = WRITERS["jsonl"](out)
+        for i, topics in zip(picked, results):
+            writer.write(records[i], topics)
     return 0
 
 
@@ -351,6 +383,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "jsonl", "table"),
                    help="default: by --output suffix, else a table on a terminal and CSV in a pipe")
     p.add_argument("-o", "--output", metavar="PATH", help="write here instead of standard output")
+
+    p = add("audit", _cmd_audit, "rank likely label errors in labeled examples, most suspicious first", model=False)
+    p.add_argument("examples", help="a .jsonl/.csv file (also compressed), a folder of them, or - for standard input")
+    p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
+    p.add_argument("--options", metavar="JSON", help="training options as JSON")
+    p.add_argument("--top", type=int, metavar="N", help="show only the N most suspicious")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("suggest", _cmd_suggest, "pick the paragraphs most worth labeling next (active learning)")
+    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")
+    add_inputs(p)
+    p.add_argument("-n", type=int, default=50, help="how many to pick (default 50)")
+    p.add_argument("-o", "--output", metavar="PATH", help="write the picked records (JSON Lines, with the model's "
+                                                          "topics) here instead of standard output")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text")

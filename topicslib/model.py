@@ -165,6 +165,9 @@ class TopicModel(Estimator):
         self.intercept_ = fit.intercept
         self.thresholds_ = fit.thresholds
         self.multi_label_ = multi_label
+        # Each training example's probabilities from models that did not see it (rows: the examples once
+        # repeats are merged, in order). Kept for label audits; not saved in model files.
+        self.oof_proba_ = fit.oof_proba
         self._set_scorer()
         cv = score(Y, indicators(fit.oof_proba, fit.thresholds, multi_label), ids, fit.thresholds)
         counts = topic_counts(examples)

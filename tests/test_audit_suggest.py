@@ -1,0 +1,71 @@
+"""Finding wrong labels (audit) and choosing what to label next (suggest)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import topicslib
+from topicslib import InputError
+
+from .conftest import TINY
+from .test_cli import run
+
+TRADE = [f"Exports of coffee and flowers rose under the trade deal, report {i}." for i in range(10)]
+PEOPLE = [f"Migrants and refugees crossed the border seeking asylum, report {i}." for i in range(10)]
+WRONG = "Refugees and migrants crossed the border to seek asylum at dawn."
+
+
+def _records() -> list[dict]:
+    return ([{"text": t, "topics": ["econ"]} for t in TRADE] + [{"text": WRONG, "topics": ["econ"]}]
+            + [{"text": t, "topics": ["people"]} for t in PEOPLE])
+
+
+def test_audit_puts_a_wrong_label_first_with_where_it_is(tmp_path):
+    path = tmp_path / "ex.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
+    suspects = topicslib.audit(path, min_df=1, folds=3)
+    top = suspects[0]
+    assert (top.index, top.where, top.text, top.given, top.suggested) == (10, f"{path}:11", WRONG, ("econ",), ("people",))
+    assert top.score > 0 and all(a.score >= b.score for a, b in zip(suspects, suspects[1:]))
+
+
+def test_audit_indices_point_at_the_examples_as_read_when_repeats_are_merged():
+    records = [{"text": TRADE[0], "topics": ["econ"]}] + _records()  # a repeat first: positions shift by one
+    assert topicslib.audit(records, min_df=1, folds=3)[0].index == 11
+
+
+def test_audit_on_the_command_line(tmp_path):
+    path = tmp_path / "ex.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
+    r = run("audit", str(path), "--options", '{"min_df": 1, "folds": 3}', "--json", "--top", "1")
+    assert r.returncode == 0, r.stderr
+    (top,) = json.loads(r.stdout)
+    assert top["where"] == f"{path}:11" and top["suggested"] == ["people"]
+
+
+def test_suggest_picks_the_unsure_first_and_no_near_copies(tiny_model):
+    texts = ["Exports of coffee rose under the trade agreement.", "Migrants sought asylum at the border.",
+             "Migrant workers send remittances that lift exports.", "Migrant workers send remittances that lift exports!",
+             "zzzz qqqq", "Refugees found jobs with small businesses."]
+    picked = topicslib.suggest(tiny_model, texts, n=4)
+    assert len(picked) == len(set(picked)) <= 4
+    assert not {2, 3} <= set(picked)  # a near copy is not picked twice
+    assert 4 not in picked  # no known term: nothing to learn from the model's view
+    proba = tiny_model.predict_proba(texts)
+    sure = max(range(2), key=lambda i: abs(proba[i] - tiny_model.thresholds_).min())
+    assert picked[0] != sure
+    assert topicslib.suggest(tiny_model, texts, n=0) == []
+    with pytest.raises(InputError, match="n must be a non-negative integer"):
+        topicslib.suggest(tiny_model, texts, n=-1)
+
+
+def test_suggest_on_the_command_line_writes_the_picked_records(tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": r["text"]}) + "\n" for i, r in enumerate(TINY)), encoding="utf-8")
+    out = tmp_path / "to_label.jsonl"
+    r = run("suggest", str(src), "-n", "5", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 5 and len({row["id"] for row in rows}) == 5 and all("topics" in row for row in rows)

@@ -1,0 +1,80 @@
+"""Finding wrong labels: examples whose given topics the examples themselves argue against.
+
+Confident learning (Northcutt et al., 2021) in its multi-label form: each example's probabilities
+come from models that never saw it (the out-of-fold probabilities training computes anyway). A topic
+an example carries is suspect when its probability falls below what the topic's examples usually get;
+a topic it lacks is suspect when its probability reaches what they usually get. Each suspect example
+is scored by how far its labels are from those probabilities, most suspicious first.
+
+>>> records = [{"text": f"tariffs and exports {i}", "topics": ["trade"]} for i in range(12)]
+>>> records += [{"text": f"migrants and asylum {i}", "topics": ["migration"]} for i in range(11)]
+>>> records += [{"text": "migrants and asylum seekers crossed", "topics": ["trade"]}]
+>>> audit(records, min_df=1, folds=3)[0].suggested
+('migration',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .decision import chosen
+from .examples import Example, merge_duplicates, read_examples
+from .model import TopicModel
+from .taxonomy import Taxonomy, as_taxonomy
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """An example whose labels look wrong: where it is, what it says, the topics it was given, the topics
+    its out-of-fold probabilities suggest, and how suspicious it is (higher: more)."""
+
+    index: int
+    where: str
+    text: str
+    given: tuple[str, ...]
+    suggested: tuple[str, ...]
+    score: float
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "where": self.where, "text": self.text, "given": list(self.given),
+                "suggested": list(self.suggested), "score": round(self.score, 4)}
+
+
+def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Path | Taxonomy | None = None,
+          **options) -> list[Suspect]:
+    """Likely label errors among ``examples`` (a file, a folder or records), most suspicious first.
+
+    ``options`` are training options; repeated paragraphs are judged once, at their first place.
+    """
+    taxonomy = as_taxonomy(taxonomy)
+    read = read_examples(examples, taxonomy=taxonomy)
+    kept, _ = merge_duplicates(read)
+    first = {}
+    for i, e in enumerate(read):
+        first.setdefault(" ".join(e.text.split()).casefold(), i)
+    model = TopicModel.from_options(**options).fit_examples(kept, taxonomy)
+    ids = model.classes_.tolist()
+    proba = model.oof_proba_
+    Y = np.array([[t in e.topics for t in ids] for e in kept], dtype=bool)
+    # Per topic, the probability its own examples usually get: below it a given label is doubtful,
+    # at or above it a missing label is likely.
+    usual = np.array([proba[Y[:, j], j].mean() if Y[:, j].any() else 1.0 for j in range(len(ids))])
+    thresholds = model.thresholds_.tolist()
+    suspects = []
+    for i, e in enumerate(kept):
+        p, y = proba[i], Y[i]
+        decided = np.zeros(len(ids), dtype=bool)
+        decided[[j for _, j in chosen(p.tolist(), thresholds, model.multi_label_)]] = True
+        doubtful = y & ~decided & (p < usual)  # given, yet the model would not give it, nor do its peers score so low
+        missing = ~y & decided & (p >= usual)  # not given, yet scored like the topic's own examples
+        if not (doubtful.any() or missing.any()):
+            continue
+        score = float((usual - p)[doubtful].sum() + (p - usual)[missing].sum() + np.abs(y - p)[doubtful | missing].sum())
+        suggested = tuple(ids[j] for j in np.flatnonzero(decided))
+        suspects.append(Suspect(first[" ".join(e.text.split()).casefold()], e.where, e.text,
+                                tuple(t for t in ids if t in e.topics), suggested, score))
+    return sorted(suspects, key=lambda s: (-s.score, s.index))

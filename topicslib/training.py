@@ -42,25 +42,30 @@ def _estimator(loss: str, C: float, class_weight: str | None, seed: int):
     return LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", random_state=seed, max_iter=1000)
 
 
-def presence(X: sp.csr_matrix) -> sp.csr_matrix:
-    """1 where ``X`` stores a value: ``X``'s own index arrays with a data array of ones (no other copy)."""
-    return sp.csr_matrix((np.ones_like(X.data), X.indices, X.indptr), shape=X.shape, copy=False)
+def presence_counts(X: sp.csr_matrix, rows: np.ndarray | None = None) -> np.ndarray:
+    """In how many rows (of ``rows``, a 0/1 mask; all by default) each column of ``X`` holds a value,
+    counted from ``X``'s index array alone: no copy of the matrix.
+
+    >>> presence_counts(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([0, 1])).tolist()
+    [0.0, 1.0]
+    """
+    indices = X.indices if rows is None else X.indices[np.repeat(rows.astype(bool), np.diff(X.indptr))]
+    return np.bincount(indices, minlength=X.shape[1]).astype(np.float64)
 
 
-def nb_scale(present: sp.csr_matrix, y: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+def nb_scale(X: sp.csr_matrix, y: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """How strongly each feature tells this topic apart: |log-count ratio| of presence (NBSVM).
 
     Wang and Manning (2012) scale features by the naive-Bayes log-count ratio
     before fitting a linear SVM; we keep the magnitude only, so the SVM still
     learns each weight's sign. Topic-neutral terms shrink and telling ones grow.
-    ``present`` is :func:`presence` of the features and ``total`` its column sums:
-    the topic's counts come from one sparse product, with no copy of the matrix.
+    ``total`` is :func:`presence_counts` over all rows.
 
-    >>> B = presence(sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]]))
-    >>> nb_scale(B, np.array([1, 0]), np.asarray(B.sum(0)).ravel()).round(2).tolist()
+    >>> X = sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]])
+    >>> nb_scale(X, np.array([1, 0]), presence_counts(X)).round(2).tolist()
     [0.41, 0.29]
     """
-    positive = present.T @ y.astype(np.float64)  # sums of ones: exact, as summing the topic's rows is
+    positive = presence_counts(X, y)  # whole counts: exact, as summing the topic's rows is
     p = alpha + positive
     q = alpha + (total - positive)
     return np.abs(np.log((p / p.sum()) / (q / q.sum())))
@@ -78,7 +83,7 @@ def scale_columns(X: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((X.data * scale[X.indices], X.indices, X.indptr), shape=X.shape, copy=False)
 
 
-def _fit_binary(X, present, total, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int,
+def _fit_binary(X, total, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int,
                 nb: bool) -> tuple[np.ndarray, float]:
     """Weights and bias of one topic; a topic absent from (or on all of) ``y`` gets a constant answer.
 
@@ -87,7 +92,7 @@ def _fit_binary(X, present, total, y: np.ndarray, loss: str, C: float, class_wei
     """
     if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
         return np.zeros(X.shape[1]), (10.0 if y.any() else -10.0)
-    scale = nb_scale(present, y, total) if nb else None
+    scale = nb_scale(X, y, total) if nb else None
     est = _estimator(loss, C, class_weight, seed).fit(scale_columns(X, scale) if nb else X, y)
     w = np.asarray(est.coef_, dtype=np.float64).ravel()
     return (w * scale if nb else w), float(est.intercept_[0])
@@ -96,10 +101,9 @@ def _fit_binary(X, present, total, y: np.ndarray, loss: str, C: float, class_wei
 def _fit_all(X, Y, loss, C, class_weight, seed, n_jobs, nb) -> tuple[np.ndarray, np.ndarray]:
     """One linear model per topic. The solver releases the GIL, so ``n_jobs`` threads share one
     copy of ``X`` and fit topics side by side; each holds only its topic's scaled values."""
-    present = presence(X)
-    total = np.asarray(present.sum(0)).ravel()
+    total = presence_counts(X)
     fits = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fit_binary)(X, present, total, Y[:, t], loss, C, class_weight, seed, nb) for t in range(Y.shape[1])
+        delayed(_fit_binary)(X, total, Y[:, t], loss, C, class_weight, seed, nb) for t in range(Y.shape[1])
     )
     return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
 

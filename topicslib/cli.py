@@ -33,7 +33,7 @@ from .files import atomic_output, output_target
 from .model import TopicModel, load_model
 from .options import check_options
 from .progress import Progress, progress_enabled
-from .records import INPUT_FORMATS, Record, Source, find_sources, read_records
+from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_text
 from .storage import card_path
 from .suggest import suggest
 from .taxonomy import load_taxonomy
@@ -49,7 +49,7 @@ def classify_records(model, records: Iterable[Record], *, batch_size: int = BATC
     """Tag records in batches of ``batch_size`` with one ``classify_many`` call each, keeping their order."""
     records = iter(records)
     while batch := list(islice(records, batch_size)):
-        yield from zip(batch, model.classify_many([r.text for r in batch]))
+        yield from zip(batch, model.classify_many([scoring_text(r) for r in batch]))
 
 
 # -- commands --------------------------------------------------------------------------------------------

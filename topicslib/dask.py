@@ -48,7 +48,7 @@ from .files import atomic_write, output_target
 from .model import TopicModel
 from .progress import Progress
 from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_record,
-                      paragraph_records, read_records, structured_records, text_of)
+                      paragraph_records, read_records, scoring_text, structured_records, text_of)
 from .version import __version__
 
 
@@ -429,7 +429,7 @@ def _remove_staging(staging: str, attempts: int = 100) -> None:
 def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output) -> tuple[int, Counter]:
     """One task: read a partition, classify it, write its part file; only counts go back to the client."""
     records = _records(part, column, document)
-    results = _classify(model, [r.text for r in records])
+    results = _classify(model, [scoring_text(r) for r in records])
     _write_part(part, out, records, results)
     return len(records), Counter(t for r in results for t, _ in r)
 

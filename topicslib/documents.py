@@ -8,6 +8,15 @@ from typing import NamedTuple
 
 # A bullet, a numbered item or a Markdown heading starts its own paragraph.
 _MARKER = re.compile(r"^\s*(?:[-*•▪‣◦·–]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)")
+# Lines that carry no text of their own: Markdown table rules, code fences and horizontal rules.
+_RULE = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?|`{3,}.*|~{3,}.*|(?:[-*_]\s*){3,})\s*$")
+# A word broken at the end of a line, as PDF text has them ("pun-" then "ish").
+_BROKEN = re.compile(r"[^\W\d_]-$")
+# Markdown markup, dropped for scoring: images and links keep their text, emphasis and code marks go.
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+_LEAD = re.compile(r"^\s*(?:#{1,6}|>+)\s+")
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
 
 
@@ -49,19 +58,23 @@ def split_paragraphs(text: str) -> list[str]:
     """Split a document on blank lines and line breaks; bullets and headings are paragraphs too.
 
     A line that continues a sentence (the previous line does not end one and
-    this one starts in lower case) is joined to it, so hard-wrapped text stays whole.
+    this one starts in lower case) is joined to it, so hard-wrapped text stays whole; a word broken
+    by a hyphen at the end of a line (PDF text) is joined back. Markdown table rules, code fences and
+    horizontal rules are dropped: they are no paragraphs.
 
-    >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped paragraph.\\n\\n- a bullet")
-    ['# Title', 'First line of a wrapped paragraph.', '- a bullet']
+    >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped para-\\ngraph.\\n\\n| a | b |\\n|---|---|\\n- a bullet")
+    ['# Title', 'First line of a wrapped paragraph.', '| a | b |', '- a bullet']
     """
     paragraphs: list[list[str]] = []  # the lines of each paragraph, joined at the end (joining as we go is quadratic)
     joinable = marked = False
     for raw in text.splitlines():
         line = raw.strip()
-        if not line:
+        if not line or _RULE.match(line):
             joinable = False
             continue
-        if joinable and not _MARKER.match(line) and line[0].islower():
+        if joinable and not _MARKER.match(line) and line[0].islower() and _BROKEN.search(paragraphs[-1][-1]):
+            paragraphs[-1][-1] = paragraphs[-1][-1][:-1] + line
+        elif joinable and not _MARKER.match(line) and line[0].islower():
             paragraphs[-1].append(line)
             if len(paragraphs[-1]) == 2:  # "-" or "12." alone is no marker, but is one once text follows
                 marked = bool(_MARKER.match(paragraphs[-1][0] + " " + line))
@@ -70,6 +83,20 @@ def split_paragraphs(text: str) -> list[str]:
             marked = bool(_MARKER.match(line))
         joinable = not _SENTENCE_END.search(line) and not marked
     return [" ".join(p) for p in paragraphs]
+
+
+def plain_text(paragraph: str) -> str:
+    """A paragraph as the model should read it: Markdown links and images reduced to their text,
+    emphasis and code marks, heading and quote markers and table pipes dropped. Outputs keep the original.
+
+    >>> plain_text("## **Summary.** See [the report](https://x.org/r.pdf) and `code` | cell |")
+    'Summary. See the report and code   cell'
+    """
+    text = _LEAD.sub("", paragraph)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    return text.replace("|", " ").strip()
 
 
 def aggregate(paragraphs: list[Paragraph]) -> list[DocumentTopic]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import scoring, storage
 from .decision import chosen, indicators
-from .documents import DocumentResult, Paragraph, TopicScore, aggregate, split_paragraphs
+from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
 from .evaluation import Evaluation, score
@@ -266,7 +266,7 @@ class TopicModel(Estimator):
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
         paragraphs = split_paragraphs(scoring.check_text(text))
-        results = self.classify_many(paragraphs) if paragraphs else []
+        results = self.classify_many([plain_text(p) for p in paragraphs]) if paragraphs else []
         paras = [Paragraph(i, p, ts, detect(p)) for i, (p, ts) in enumerate(zip(paragraphs, results))]
         return DocumentResult(paras, aggregate(paras))
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .documents import TopicScore, split_paragraphs
+from .documents import TopicScore, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
 from .language import detect
@@ -251,6 +251,12 @@ def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, co
     rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column")
     for n, fields in rows:
         yield Record(text_of(fields, column, name, n), fields, f"{name}:{n}", column, f"{name}:{n}", source=name, line=n)
+
+
+def scoring_text(record: Record) -> str:
+    """What the model reads of a record: a document's paragraph without its Markdown markup
+    (``documents.plain_text``), any other record's text as it is. Outputs keep the original."""
+    return plain_text(record.text) if record.paragraph is not None else record.text
 
 
 def paragraph_records(record: Record, texts: Iterable[str], start: int = 0) -> Iterator[Record]:

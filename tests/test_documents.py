@@ -1,0 +1,55 @@
+"""Documents as they come: Markdown markup is not read as words, table rules and fences are no paragraphs,
+and words a PDF broke at line ends are whole again."""
+
+from __future__ import annotations
+
+import json
+
+import topicslib
+from topicslib.documents import plain_text, split_paragraphs
+
+from .test_cli import run
+
+MARKDOWN = """# **Migration** summary
+
+Thousands of [migrants](https://example.org/m) crossed the **border** seeking asylum.
+
+| topic | paragraphs |
+|---|---:|
+| migration | 3 |
+
+```
+code sample
+```
+
+---
+
+The coca crops in Putu-
+mayo grew again.
+"""
+
+
+def test_rules_and_fences_are_no_paragraphs_and_broken_words_are_joined():
+    paragraphs = split_paragraphs(MARKDOWN)
+    assert not any(set(p) <= set("|-: ") or p.startswith("```") for p in paragraphs)
+    assert "The coca crops in Putumayo grew again." in paragraphs
+    assert "| topic | paragraphs |" in paragraphs and "code sample" in paragraphs  # content lines stay
+
+
+def test_markup_is_not_scored_but_kept_in_the_output(default_model):
+    doc = topicslib.classify_document(MARKDOWN)
+    marked = next(p for p in doc.paragraphs if "[migrants]" in p.text)
+    assert "**border**" in marked.text  # the original text is what the output shows
+    assert marked.topics == default_model.classify(plain_text(marked.text))
+    assert marked.topics == default_model.classify("Thousands of migrants crossed the border seeking asylum.")
+
+
+def test_classify_document_on_the_command_line_reads_markdown_the_same_way(tmp_path, default_model):
+    src = tmp_path / "note.md"
+    src.write_text(MARKDOWN, encoding="utf-8")
+    r = run("classify", "--document", str(src), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    expected = topicslib.classify_document(MARKDOWN)
+    assert [row["text"] for row in rows] == [p.text for p in expected.paragraphs]
+    assert [[t["topic"] for t in row["topics"]] for row in rows] == [[t for t, _ in p.topics] for p in expected.paragraphs]

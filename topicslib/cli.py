@@ -17,7 +17,10 @@ import csv
 import json
 import logging
 import os
+import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -133,6 +136,8 @@ def _classify_on_dask(args: argparse.Namespace) -> int:
         args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
     if args.scheduler and args.workers:
         args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
+    if args.scheduler and not re.match(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:]+\]|[^/\s:\[\]]+):\d{1,5}/?$", args.scheduler):
+        args.parser.error(f"--scheduler {args.scheduler!r} is not a scheduler address; give one like tcp://10.0.0.5:8786")
     from .dask import classify_files  # needs the optional dask extra
 
     if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
@@ -361,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(.jsonl, or a .parquet folder); needs topicslib[dask], see docs/dask.md")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --engine dask: the cluster's scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=_count(1), metavar="N",
                    help="with --engine dask and no --scheduler: local worker processes (default: one per CPU core)")
 
     p = add("report", _cmd_report, "write an HTML report of documents: tagged paragraphs, evidence, topic shares")
@@ -388,20 +393,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("examples", help="a .jsonl/.csv file (also compressed), a folder of them, or - for standard input")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
-    p.add_argument("--top", type=int, metavar="N", help="show only the N most suspicious")
+    p.add_argument("--top", type=_count(1), metavar="N", help="show only the N most suspicious")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("suggest", _cmd_suggest, "pick the paragraphs most worth labeling next (active learning)")
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")
     add_inputs(p)
-    p.add_argument("-n", type=int, default=50, help="how many to pick (default 50)")
+    p.add_argument("-n", type=_count(0), default=50, help="how many to pick (default 50)")
     p.add_argument("-o", "--output", metavar="PATH", help="write the picked records (JSON Lines, with the model's "
                                                           "topics) here instead of standard output")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text")
     p.add_argument("--topic", help="explain this topic even if it is not predicted")
-    p.add_argument("--top", type=int, default=10, help="terms per topic (default 10)")
+    p.add_argument("--top", type=_count(0), default=10, help="terms per topic (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("topics", _cmd_topics, "list the topics of the model (or of a taxonomy file)")
@@ -422,16 +427,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
-    p.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
+    p.add_argument("--folds", type=_count(2), default=5, metavar="K", help="number of folds (default 5)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum`` (else a usage error naming the value)."""
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the least allowed, {minimum}")
+        return n
+    return parse
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    if sys.stdout is None or sys.stderr is None:  # started with a closed standard stream (`>&-`)
+        os.write(2, b"topicslib: error: standard output or error is closed; nothing could be written\n")
+        return 1
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if hasattr(sys.stdout, "reconfigure"):
         # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
         sys.stdout.reconfigure(errors="backslashreplace")

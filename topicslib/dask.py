@@ -74,6 +74,8 @@ _BATCH = 2_000
 _MIN_BLOCKSIZE, _MAX_BLOCKSIZE = 2**20, 16 * 2**20
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# How long to wait for a scheduler before saying it cannot be reached.
+_CONNECT_TIMEOUT = "10s"
 # What the file engine reads: what the command line reads, and Parquet.
 _FORMATS = {**FORMATS, "parquet": PARQUET_SUFFIXES}
 
@@ -483,9 +485,10 @@ def _finish(path: Path, out: _Output, counts: dict[int, int]) -> None:
 def _connect(scheduler: str | None, workers: int | None) -> Iterator["distributed.Client"]:
     if scheduler:
         try:
-            client = distributed.Client(scheduler, set_as_default=False)
-        except (OSError, ValueError, TypeError) as e:
-            raise TopicslibError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+            client = distributed.Client(scheduler, set_as_default=False, timeout=_CONNECT_TIMEOUT)
+        except Exception as e:  # refused, unresolvable, malformed or silent: distributed raises many kinds
+            raise TopicslibError(f"cannot reach the Dask scheduler at {scheduler} within {_CONNECT_TIMEOUT}: "
+                                 f"{type(e).__name__}: {e} (give an address like tcp://10.0.0.5:8786)") from None
         with client:
             yield client
         return

@@ -10,6 +10,7 @@ folder is found by :func:`find_files`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -82,6 +83,12 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
             os.fsync(out.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; models and results are meant to be shared
         os.replace(tmp, target)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # name the user's file, not the temporary one
+            raise DataError(f"cannot write: {e.strerror}; the earlier file, if any, is as it was", path=path) from None
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

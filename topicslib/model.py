@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,6 +36,8 @@ from .weights import round_weights, stored
 
 log = logging.getLogger("topicslib")
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features")
+# Past this many topics a training run says it will take long (one linear model per topic and fold).
+_MANY_TOPICS = 500
 # Card fields that a model file's metadata holds beside the training card itself.
 _FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "topicslib_version", "sklearn_version",
                 "numpy_version")
@@ -147,6 +150,9 @@ class TopicModel(Estimator):
                         "s" if len(left_out) != 1 else "", params["min_examples"],
                         ", ".join(f"{t} ({n})" for t, n in left_out.items()))
         ids = taxonomy.ids
+        if len(ids) > _MANY_TOPICS:
+            log.warning("training %d topics: each is its own model in every fold, so this takes about %d times as long "
+                        "as 10 topics would", len(ids), len(ids) // 10)
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
         X = features.fit_transform([e.text for e in examples])
@@ -310,10 +316,18 @@ class TopicModel(Estimator):
         """
         self._check_fitted()
         text = scoring.check_text(text)
-        if not isinstance(top_n, int) or top_n < 0:
+        if not isinstance(top_n, Integral) or isinstance(top_n, bool) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
+        top_n = int(top_n)
         ids = list(self.taxonomy_.ids)
-        named = [topic] if isinstance(topic, str) else None if topic is None else list(topic)
+        if isinstance(topic, str) or topic is None:
+            named = None if topic is None else [topic]
+        elif isinstance(topic, Iterable) and not isinstance(topic, (bytes, bytearray, Mapping)):
+            named = list(topic)
+        else:
+            raise InputError(f"topic must be a topic id or a list of them, got {type(topic).__name__}")
+        if named is not None and not all(isinstance(t, str) for t in named):
+            raise InputError(f"topic must be a topic id or a list of them, got {named!r}")
         for t in named or ():
             if t not in ids:
                 raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
@@ -395,6 +409,8 @@ class TopicModel(Estimator):
                 raise ValueError(f"{name} has shape {a.shape}, expected {want} for {n_topics} topics and {n_features} features")
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"{name} holds non-finite numbers")
+        if not np.all(arrays["idf"] > 0):
+            raise ValueError("idf holds weights that are not positive (no trained model has them)")
         if card.get("n_features", n_features) != n_features:
             raise ValueError(f"card says {card['n_features']} features, arrays hold {n_features}")
         params = model.get_params()

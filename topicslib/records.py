@@ -110,7 +110,7 @@ def find_sources(inputs: Iterable[str], input_format: str | None = None,
 
 def stdin_format() -> str:
     """How to read standard input when not told: JSON Lines when its first character is ``{``, else text."""
-    stream = sys.stdin.buffer
+    stream = getattr(sys.stdin, "buffer", None)
     try:
         head = stream.peek(64) if hasattr(stream, "peek") else b""
     except (OSError, ValueError):  # closed or unreadable: reading will say so
@@ -122,6 +122,8 @@ def stdin_format() -> str:
 def open_source(source: Source) -> Iterator[BinaryIO]:
     """The source's bytes: its file (decompressed by suffix), or standard input for a source without a path."""
     if source.path is None:
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise DataError("standard input is closed; give files, or pipe text in", path="<stdin>")
         yield sys.stdin.buffer
         return
     opener = COMPRESSED.get(source.path.suffix.lower(), open)
@@ -215,6 +217,10 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
         header = reader.fieldnames
         if not header:
             raise error("the CSV file is empty; expected a header row", path=name, line=1)
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise error(f"the header names the column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} twice",
+                        path=name, line=1)
         for column in required:
             if column not in header:
                 raise error(f"no column {column!r} in the header (columns: {', '.join(header)}){hint}", path=name, line=1)

@@ -33,6 +33,8 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so
 # unread: a zip bomb posing as a model would otherwise be unpacked until memory ran out.
 _MAX_UNPACK_RATIO = 100
 _UNPACK_ALLOWANCE = 64 * 2**20
+# A model file holds its seven arrays; a zip of thousands of members is no model (and slow to list).
+_MAX_MEMBERS = 64
 
 
 def card_path(path: str | Path) -> Path:
@@ -84,8 +86,11 @@ def retrain_advice(meta: dict) -> str:
 def _check_unpacked_size(path: Path) -> None:
     """Refuse a file whose arrays declare far more bytes than a model of its size holds."""
     with zipfile.ZipFile(path) as z:
+        members = z.infolist()
+        if len(members) > _MAX_MEMBERS:
+            raise _refuse(path, f"it holds {len(members):,} members where a model has {len(ARRAYS)}; refused unread")
         names = {f"{n}.npy" for n in ARRAYS}
-        declared = sum(i.file_size for i in z.infolist() if i.filename in names)
+        declared = sum(i.file_size for i in members if i.filename in names)
     size = path.stat().st_size
     if declared > _MAX_UNPACK_RATIO * size + _UNPACK_ALLOWANCE:
         raise _refuse(path, f"its arrays would unpack to {declared / 2**20:,.0f} MiB from a {size / 2**20:,.1f} MiB file, "
@@ -100,6 +105,8 @@ def read_model_file(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     older- or newer-format file, or one that lacks an array.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # a FIFO would block the open forever; a folder is no model
+        raise _refuse(path, "not a regular file (a folder, pipe or device); give a model file (.npz)")
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)

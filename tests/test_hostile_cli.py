@@ -1,0 +1,136 @@
+"""The cases an adversarial run found (issue 17): each gives a clear error, the right exit code and no
+traceback, within seconds, and changes no file it was not asked to write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import topicslib
+from topicslib import InputError, ModelFileError
+
+from .conftest import ROOT
+from .test_cli import CMD, run
+from .test_storage import _rewrite
+
+
+@pytest.mark.parametrize("args, message", [
+    (["explain", "coca", "--top", "-1"], "argument --top: -1 is below the least allowed, 0"),
+    (["cross-validate", "examples/", "--folds", "1"], "argument --folds: 1 is below the least allowed, 2"),
+    (["classify", "--engine", "dask", "--workers", "-1", "x.jsonl", "-o", "o.jsonl"], "--workers: -1 is below"),
+    (["classify", "--engine", "dask", "--scheduler", "notaurl", "x.jsonl", "-o", "o.jsonl"], "is not a scheduler address"),
+    (["suggest", "x.jsonl", "-n", "many"], "argument -n: 'many' is not a whole number"),
+])
+def test_bad_numbers_and_addresses_are_usage_errors(args, message):
+    started = time.monotonic()
+    r = run(*args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_closed_standard_streams_are_clear_errors():
+    r = subprocess.run([*CMD, "classify", "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=ROOT,
+                       timeout=120, preexec_fn=lambda: os.close(0))
+    assert r.returncode == 1 and "standard input is closed" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([*CMD, "classify", "--text", "x"], capture_output=False, stderr=subprocess.PIPE, text=True,
+                       cwd=ROOT, timeout=120, preexec_fn=lambda: os.close(1))
+    assert r.returncode == 1 and "standard output or error is closed" in r.stderr
+
+
+@pytest.mark.parametrize("topic, top_n, message", [
+    (5, 3, "topic must be a topic id or a list of them, got int"),
+    (b"econ", 3, "topic must be a topic id or a list of them, got bytes"),
+    ([1], 3, "topic must be a topic id or a list of them, got \\[1\\]"),
+    ("econ", True, "top_n must be a non-negative integer"),
+])
+def test_explain_checks_its_arguments(tiny_model, topic, top_n, message):
+    with pytest.raises(InputError, match=message):
+        tiny_model.explain("Tariffs fell.", topic=topic, top_n=top_n)
+
+
+def test_explain_takes_a_numpy_count(tiny_model):
+    assert len(tiny_model.explain("Tariffs and exports fell.", topic="econ", top_n=np.int64(2))[0].terms) <= 2
+
+
+def test_a_fifo_as_the_model_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "m.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        topicslib.load_model(fifo)
+
+
+def test_hostile_model_files_that_used_to_load_are_refused(tmp_path, tiny_model):
+    saved = tiny_model.save(tmp_path / "good.npz")
+    zero_idf = _rewrite(saved, tmp_path / "idf.npz", lambda a: a.__setitem__("idf", np.zeros_like(a["idf"])))
+    with pytest.raises(ModelFileError, match="idf holds weights that are not positive"):
+        topicslib.load_model(zero_idf)
+    ints = _rewrite(saved, tmp_path / "int.npz", lambda a: a.__setitem__("coef", a["coef"].astype(np.int64)))
+    with pytest.raises(ModelFileError, match="coef holds int64 values"):
+        topicslib.load_model(ints)
+    junk = tmp_path / "junk.npz"
+    import zipfile
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(junk, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        for i in range(1000):
+            dst.writestr(f"junk{i}.txt", b"")
+    with pytest.raises(ModelFileError, match="holds 1,007 members"):
+        topicslib.load_model(junk)
+
+
+def test_a_csv_header_naming_a_column_twice_is_named(tmp_path):
+    path = tmp_path / "ex.csv"
+    path.write_text("text,topics,text\nTariffs fell.,trade,again\n", encoding="utf-8")
+    with pytest.raises(topicslib.ExampleError, match="ex.csv:1: the header names the column 'text' twice"):
+        topicslib.read_examples(path)
+
+
+def test_disk_full_names_the_users_file_and_keeps_the_old_one(tmp_path, tiny_model, monkeypatch):
+    import errno
+
+    from topicslib import DataError
+    saved = tiny_model.save(tmp_path / "m.npz")
+    before = saved.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(DataError, match=f"{saved}: cannot write: No space left on device"):
+        tiny_model.save(saved)
+    assert saved.read_bytes() == before and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_sigterm_leaves_no_temporary_file_and_the_old_output(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(f'{{"text": "Tariffs on coffee exports fell by {i} percent."}}\n' for i in range(300_000)),
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    p = subprocess.Popen([*CMD, "classify", str(src), "-o", str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not [f for f in tmp_path.iterdir() if f.name.endswith(".tmp")] and time.monotonic() < deadline:
+        time.sleep(0.05)  # until it is writing
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(60) == 130 and "interrupted" in p.stderr.read()
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+    assert not [f for f in tmp_path.iterdir() if f.name.endswith(".tmp")]
+
+
+def test_training_many_topics_says_it_will_take_long_before_the_long_part(caplog, monkeypatch):
+    import topicslib.training
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+    monkeypatch.setattr(topicslib.training, "fit_linear", stop)
+    records = [{"text": f"report {i} on item {i}", "topics": [f"t{i % 501}"]} for i in range(1002)]
+    with caplog.at_level("WARNING", logger="topicslib"), pytest.raises(Stop):
+        topicslib.train(records, min_df=1)
+    assert "training 501 topics: each is its own model in every fold, so this takes about 50 times as long" in caplog.text

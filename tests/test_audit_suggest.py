@@ -69,3 +69,45 @@ def test_suggest_on_the_command_line_writes_the_picked_records(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 5 and len({row["id"] for row in rows}) == 5 and all("topics" in row for row in rows)
+
+
+SEEDED = """
+[[topic]]
+id = "econ"
+seeds = ["exports", "tariffs", "trade deal"]
+
+[[topic]]
+id = "people"
+seeds = ["migrants", "asylum", "refugees"]
+"""
+
+
+def test_bootstrap_learns_from_seed_terms_beyond_them(tmp_path):
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    corpus = ([f"Exports of coffee and flowers rose, report {i}." for i in range(8)]
+              + [f"Migrants crossed the border at the river crossing, report {i}." for i in range(8)]
+              + [f"Coffee and flowers shipments to ports grew, report {i}." for i in range(4)])
+    model = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2)
+    assert model.classes_.tolist() == ["econ", "people"]
+    # "coffee" and "river crossing" are no seeds: the model learned them from the paragraphs the seeds found
+    assert [t for t, _ in model.classify("Coffee and flowers left the ports.")] == ["econ"]
+    assert [t for t, _ in model.classify("They waited at the river crossing.")] == ["people"]
+
+
+def test_bootstrap_needs_seeds_the_corpus_uses(tmp_path):
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    with pytest.raises(topicslib.TrainingError, match="no paragraph of the corpus holds a seed term"):
+        topicslib.bootstrap(["Nothing to see here.", "Still nothing."], taxonomy=tax)
+
+
+def test_bootstrap_on_the_command_line_saves_a_model(tmp_path):
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": r["text"]}) + "\n" for r in TINY * 2), encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), "--options",
+            '{"min_df": 1, "folds": 2}')
+    assert r.returncode == 0 and "bootstrapped 2 topics" in r.stdout, r.stderr
+    assert topicslib.load_model(tmp_path / "m.npz").classes_.tolist() == ["econ", "people"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from .audit import Suspect, audit
+from .bootstrap import bootstrap
 from .crossval import cross_validate
 from .defaults import default_model, resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
@@ -29,7 +30,7 @@ __all__ = [
     "default_model", "default_model_path", "default_taxonomy_path",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
     "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy", "trends", "TrendRow",
-    "audit", "Suspect", "suggest",
+    "audit", "Suspect", "suggest", "bootstrap",
     "TopicslibError", "DataError", "ExampleError", "InputError", "ModelFileError", "NotFittedError", "OptionError",
     "TaxonomyError", "TrainingError", "__version__",
 ]

@@ -27,6 +27,7 @@ from itertools import islice
 from pathlib import Path
 
 from .audit import audit
+from .bootstrap import bootstrap
 from .crossval import cross_validate
 from .defaults import default_model
 from .documents import TopicScore
@@ -225,6 +226,22 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bootstrap(args: argparse.Namespace) -> int:
+    options = _training_options(args)
+    sources = find_sources(args.inputs, args.input_format)
+    _check_output(args.output, [s.path for s in sources if s.path] + [args.taxonomy])
+    taxonomy = load_taxonomy(args.taxonomy)
+    started = time.perf_counter()
+    with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin():
+        texts = [r.text for r in read_records(sources, column=args.column)]
+        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, **options)
+        path = model.save(args.output)
+    print(f"bootstrapped {len(model.classes_)} topics from seed terms and {len(texts):,} paragraphs "
+          f"({model.card_['n_examples']:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; "
+          f"saved {path}")
+    return 0
+
+
 def _document_name(record: Record) -> str:
     """A text file is named by its path; a JSONL/CSV record by its title field, else file:line (and its id)."""
     fields = {k: v for k, v in record.fields.items() if k != record.text_field and isinstance(v, (str, int))}
@@ -395,6 +412,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
     p.add_argument("--top", type=_count(1), metavar="N", help="show only the N most suspicious")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("bootstrap", _cmd_bootstrap, "a first model from a taxonomy's seed terms and unlabeled paragraphs",
+            model=False)
+    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of unlabeled paragraphs")
+    add_inputs(p)
+    p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics and their seed terms (.toml or .json)")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
+    p.add_argument("--rounds", type=_count(0), default=3, help="self-training rounds after the seed round (default 3)")
+    p.add_argument("--options", metavar="JSON", help="training options as JSON")
 
     p = add("suggest", _cmd_suggest, "pick the paragraphs most worth labeling next (active learning)")
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")

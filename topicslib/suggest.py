@@ -33,8 +33,10 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def suggest(model: TopicModel, texts: Sequence[str], n: int = 50) -> list[int]:
     """Indices into ``texts`` of the ``n`` paragraphs most worth labeling next, most useful first, distinct.
 
-    Usefulness is, over topics, the largest of: closeness (in log-odds) of the paragraph's probability
-    to the topic's threshold, weighted by how rare the topic is among the model's training examples.
+    Usefulness, for a multi-label model, is over topics the largest of: closeness (in log-odds) of the
+    paragraph's probability to the topic's threshold, weighted by how rare the topic is among the
+    model's training examples; for a single-label model, how close its two most probable topics are
+    (margin sampling).
     Paragraphs without any known term are never suggested.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
@@ -44,9 +46,13 @@ def suggest(model: TopicModel, texts: Sequence[str], n: int = 50) -> list[int]:
     total = max(1, model.card_.get("n_examples", 1)) if hasattr(model, "card_") else 1
     # Rarer topics weigh more: 1 for a topic on half the examples, up to about 2.5 for one on 1%.
     weight = np.array([1 + math.log2(max(1.0, total / (2 * max(1, counts.get(t, 1))))) / 2.5 for t in model.classes_])
-    cut = model.thresholds_ if model.multi_label_ else np.full(len(model.classes_), 0.5)
-    closeness = 1.0 / (1.0 + np.abs(_logit(proba) - _logit(cut)))
-    usefulness = (closeness * weight).max(axis=1)
+    if model.multi_label_:  # each topic decided on its own: how close its probability is to its threshold
+        closeness = 1.0 / (1.0 + np.abs(_logit(proba) - _logit(model.thresholds_)))
+        usefulness = (closeness * weight).max(axis=1)
+    else:  # one topic per text: how close the two most probable are (margin sampling). Weighting it by
+        # rarity lost on the CAP bills (0.657 against 0.688 accuracy at 500 labels, benchmarks/active_learning.py).
+        top = np.sort(proba, axis=1)
+        usefulness = 1.0 - (top[:, -1] - top[:, -2]) if proba.shape[1] > 1 else 1.0 - top[:, -1]
     usefulness[(proba == 0).all(axis=1)] = -1.0
     chosen: list[int] = []
     words: list[set[str]] = []

@@ -134,3 +134,13 @@ def test_training_many_topics_says_it_will_take_long_before_the_long_part(caplog
     with caplog.at_level("WARNING", logger="topicslib"), pytest.raises(Stop):
         topicslib.train(records, min_df=1)
     assert "training 501 topics: each is its own model in every fold, so this takes about 50 times as long" in caplog.text
+
+
+def test_a_csv_file_uses_one_topic_separator(tmp_path):
+    path = tmp_path / "ex.csv"
+    path.write_text('text,topics\nTariffs fell.,"trade; migration"\nMigrants crossed.,"migration, inc"\n', encoding="utf-8")
+    with pytest.raises(topicslib.ExampleError, match=r"ex.csv:3: topics separated by ',' here but by ';' from line 2 on"):
+        topicslib.read_examples(path)
+    path.write_text('text,topics\nTariffs fell.,trade\nMigrants crossed.,"migration; trade"\nCoca.,narcotics\n',
+                    encoding="utf-8")
+    assert [e.topics for e in topicslib.read_examples(path)] == [("trade",), ("migration", "trade"), ("narcotics",)]

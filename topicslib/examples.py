@@ -83,23 +83,45 @@ def _example(record: object, *, path: str | None, line: int | None) -> Example:
     return Example(text, topics_of(record["topics"], path=path, line=line), path, line)
 
 
-def _split_topics_cell(cell: str, *, path: str, line: int) -> list | str:
-    """A CSV ``topics`` cell: a JSON list, or ids separated by ``;``, ``|`` or ``,``."""
+_SEPARATORS = (";", "|", ",")
+
+
+def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: str,
+                       line: int) -> tuple[list | str, tuple[str, int] | None]:
+    """A CSV ``topics`` cell (a JSON list, or ids separated by ``;``, ``|`` or ``,``) and the file's separator.
+
+    A file uses one separator: the first one its cells show (with the line it was first seen), so
+    ``migration, inc`` means the same in every row; a cell holding only another one is an error.
+
+    >>> _split_topics_cell("trade; migration", None, path="a.csv", line=2)
+    (['trade', 'migration'], (';', 2))
+    >>> _split_topics_cell("trade, migration", (";", 2), path="a.csv", line=3)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.ExampleError: a.csv:3: topics separated by ',' here but by ';' from line 2 on; use one separator in a file
+    """
     cell = cell.strip()
     if cell.startswith("["):
-        return parse_json(cell, "JSON list in 'topics'", path=path, line=line, error=ExampleError)
-    for sep in (";", "|", ","):
-        if sep in cell:
-            return [t for t in (p.strip() for p in cell.split(sep)) if t]
-    return [cell] if cell else []
+        return parse_json(cell, "JSON list in 'topics'", path=path, line=line, error=ExampleError), separator
+    seen = [s for s in _SEPARATORS if s in cell]
+    if not seen:
+        return ([cell] if cell else []), separator
+    if separator is None:
+        separator = (seen[0], line)
+    elif separator[0] not in seen:
+        raise ExampleError(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from line {separator[1]} on; "
+                           "use one separator in a file", path=path, line=line)
+    return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
 def _read_source(source: Source) -> list[Example]:
     name = source.name
     out = []
+    separator = None  # of the topics cells of a CSV file: the first one seen
     for n, fields in source_rows(source, required=("text", "topics"), error=ExampleError):
         if source.format == "csv":
-            fields = {"text": fields["text"] or "", "topics": _split_topics_cell(fields["topics"] or "", path=name, line=n)}
+            topics, separator = _split_topics_cell(fields["topics"] or "", separator, path=name, line=n)
+            fields = {"text": fields["text"] or "", "topics": topics}
         out.append(_example(fields, path=name, line=n))
     if not out:
         raise ExampleError("file is empty: no examples in it", path=name)

@@ -25,6 +25,7 @@ from topicslib.features import tokenize
 from topicslib.report import highlights, render_report, topic_colours, write_report
 
 from .conftest import ROOT
+from .test_cli import run as run_cli
 
 SAMPLE = ROOT / "docs" / "sample-document.md"
 NARCOTICS = ("Officials discussed the latest estimates of coca cultivation and agreed to pair eradication with "
@@ -263,3 +264,70 @@ def test_the_console_check_catches_a_page_that_reaches_outside(browser, tmp_path
     browser.console()  # drop earlier entries
     browser.open(bad.as_uri())
     assert any("Content Security Policy" in e["message"] for e in browser.console() if e["level"] == "SEVERE")
+
+
+# -- the corpus dashboard ------------------------------------------------------------------------------------
+DATED = [("a", "Migrants crossed the border seeking asylum.\n\nTariffs on coffee exports fell.", "2024-01-10", "State"),
+         ("b", "Coca cultivation grew in Putumayo.", "2024-02-03", "State"),
+         ("c", "Migrants and refugees arrived at the shelter.", "2024-02-20", "White House"),
+         ("d", "Share this page", None, "White House")]
+
+
+def _dashboard(default_model, **options):
+    return render_report([(n, t) for n, t, _, _ in DATED], model=default_model, dates=[d for _, _, d, _ in DATED],
+                         by=[b for _, _, _, b in DATED], by_name="source", **options)
+
+
+def test_the_dashboard_charts_each_topic_with_its_figures_and_evidence(default_model):
+    page = _dashboard(default_model)
+    tagged = {t for _, text, _, _ in DATED for p in default_model.classify_document(text).paragraphs for t, _ in p.topics}
+    charts = re.findall(r'<svg class="trend".*?</svg>', page, re.S)
+    assert len(charts) == 1 + 2  # all paragraphs, then one small multiple per source
+    assert sorted(re.findall(r'data-topic="([a-z_]+)"><title>', charts[0])) == sorted(tagged)
+    assert "2024-01" in charts[0] and "2024-02" in charts[0]
+    assert "1 paragraph had no readable date (counted under undated)" in page
+    figures = re.search(r'<table class="figures">.*?</table>', page, re.S).group(0)
+    assert "<td>2024-01</td>" in figures and "<td>undated</td>" in figures
+    # evidence links to the paragraph it quotes
+    for anchor in re.findall(r'<ul class="evidence">.*?</ul>', page, re.S):
+        for target in re.findall(r'href="#(d\d+-p\d+)"', anchor):
+            assert f'id="{target}"' in page
+
+
+def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
+    page = _dashboard(default_model, max_documents=2)
+    assert page.count('<article class="doc"') == 2
+    assert "2 more documents, not shown in full" in page and "<li>c</li>" in page and "<li>d</li>" in page
+    full = _dashboard(default_model)
+    trend = lambda p: re.search(r'<table class="figures">.*?</table>', p, re.S).group(0)
+    assert trend(page) == trend(full)  # every document counts in the figures
+
+
+def test_report_groups_records_into_documents_on_the_command_line(tmp_path):
+    src = tmp_path / "statements.jsonl"
+    rows = [{"text": t, "url": u, "date": d, "source": s} for t, u, d, s in [
+        ("Migrants crossed the border.", "u1", "2024-01-05", "A"), ("Tariffs fell.", "u1", "2024-01-05", "A"),
+        ("Coca crops grew.", "u2", "2024-03-01", "B")]]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("report", str(src), "-o", str(out), "--date", "date", "--by", "source", "--group", "url")
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<article class="doc"') == 2 and 'data-name="u1"' in page and 'id="trends"' in page
+    assert re.search(r'id="d1-p1"', page)  # u1's second record is its second paragraph
+
+
+@needs_browser
+def test_the_dashboard_renders_in_a_real_browser(browser, default_model, tmp_path):
+    path = tmp_path / "dash.html"
+    path.write_text(_dashboard(default_model), encoding="utf-8")
+    browser.console()
+    browser.open(path.as_uri())
+    seen = browser.run("""
+        return {lines: [...document.querySelector('svg.trend').querySelectorAll('polyline')].map(l => l.getTotalLength()),
+                strokes: [...document.querySelectorAll('svg.trend polyline')].map(l => getComputedStyle(l).stroke),
+                resources: performance.getEntriesByType('resource').length};""")
+    assert len(seen["lines"]) >= 3 and all(n > 10 for n in seen["lines"])  # the chart of all paragraphs
+    assert all(s not in ("none", "rgb(0, 0, 0)") for s in seen["strokes"])  # drawn in the topics' colours
+    assert seen["resources"] == 0
+    assert [e for e in browser.console() if e["level"] == "SEVERE"] == []

@@ -163,10 +163,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     total = sum(s.size for s in sources if s.size is not None) or None
     with Progress("reading", total=total, unit="B", enabled=enabled) as progress:
         records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
-        documents = [(_document_name(r), r.text) for r in records]  # the page holds them all anyway
+        documents, dates, by = _documents(records, args)
     with Progress("report", total=len(documents), unit="documents", enabled=enabled) as progress:
         path = write_report(args.output, documents, model=model, title=args.title, lang=args.lang,
-                            model_name=args.model or "default model", on_document=lambda: progress.advance(1))
+                            model_name=args.model or "default model", dates=dates, by=by, by_name=args.by,
+                            period=args.period, max_documents=args.max_documents,
+                            on_document=lambda: progress.advance(1))
     if not args.quiet:
         print(f"wrote {path} ({len(documents):,} document{'s' if len(documents) != 1 else ''})", file=sys.stderr)
     return 0
@@ -240,6 +242,25 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
           f"({model.card_['n_examples']:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; "
           f"saved {path}")
     return 0
+
+
+def _documents(records: Iterable[Record], args: argparse.Namespace) -> tuple[list, list | None, list | None]:
+    """The report's documents (name, text), and with --date each one's date and --by value. With --group,
+    records sharing the field's value form one document (their texts as its paragraphs, its date and
+    --by value those of its first record)."""
+    docs: dict = {}
+    for r in records:
+        value = r.fields.get(args.group) if args.group else None
+        key = value if value not in (None, "") else ("record", len(docs))  # no group value: a document of its own
+        if key in docs:
+            docs[key][1].append(r.text)
+            continue
+        docs[key] = (str(value) if value not in (None, "") else _document_name(r), [r.text],
+                     r.fields.get(args.date) if args.date else None, r.fields.get(args.by) if args.by else None)
+    documents = [(name, "\n\n".join(texts)) for name, texts, _, _ in docs.values()]
+    dates = [d for _, _, d, _ in docs.values()] if args.date else None
+    by = [b for _, _, _, b in docs.values()] if args.by else None
+    return documents, dates, by
 
 
 def _document_name(record: Record) -> str:
@@ -394,6 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default="Topic report", help="the report's title")
     p.add_argument("--lang", metavar="CODE", help="name the topics in this language (e.g. es; default: the language "
                                                   "most paragraphs are in)")
+    p.add_argument("--date", metavar="FIELD", help="open with the corpus dashboard: topics over time, by this date field")
+    p.add_argument("--period", choices=PERIODS, default="month", help="the dashboard's period (default month)")
+    p.add_argument("--by", metavar="FIELD", help="small multiples of the dashboard per value of this field")
+    p.add_argument("--group", metavar="FIELD", help="records sharing this field's value form one document (url, title)")
+    p.add_argument("--max-documents", type=_count(1), default=300, metavar="N",
+                   help="show at most N documents in full (the rest count in every figure and are listed)")
 
     p = add("trends", _cmd_trends, "count the paragraphs of each topic per period (and per source, country, ...)")
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="JSONL or CSV files or folders (also compressed)")

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import colorsys
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from .dashboard import Evidence, dashboard
 from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate
 from .errors import DataError, TopicslibError
@@ -27,6 +28,7 @@ from .language import majority
 from .files import atomic_write
 from .model import TopicModel
 from .taxonomy import Topic
+from .trends import UNDATED, parse_date, period_of, trends
 from .version import __version__
 
 # Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
@@ -37,6 +39,12 @@ _HEADING = re.compile(r"^#{1,6}\s+")
 _BULLET = re.compile(r"^[-*•▪‣◦·–]\s+")
 # Base colours of the first ten topics, chosen to stay apart from each other and readable as text.
 _PALETTE = ("#1f66b3", "#2e8b47", "#d06a0c", "#7b4fb8", "#c0392b", "#0f8b8d", "#b83280", "#4b5bb8", "#52606d", "#8b5e34")
+
+
+# Documents shown in full on one page, by default, and names listed of the rest: the page stays readable
+# and bounded however large the corpus (the dashboard counts every document).
+MAX_DOCUMENTS = 300
+_LISTED = 1000
 
 
 @dataclass(frozen=True)
@@ -271,12 +279,20 @@ class _Page:
         more = f"<details><summary>What the topics cover</summary><dl>{desc}</dl></details>" if desc else ""
         return f'<section class="legend"><h3>Topics found</h3><div class="chips">{tags}</div>{more}</section>'
 
-    def page(self, docs: list[_Document]) -> str:
+    def page(self, docs: list[_Document], corpus: str = "", hidden: Sequence[str] = ()) -> str:
+        """The page: ``corpus`` (the dashboard) first, then the documents; ``hidden`` names the documents
+        counted in the dashboard but not shown in full."""
         n_paras = sum(len(d.result.paragraphs) for d in docs)
         n_tagged = sum(1 for d in docs for p in d.result.paragraphs if p.topics)
         used = {t for d in docs for p in d.result.paragraphs for t, _ in p.topics}
         many = len(docs) > 1
         body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
+        if hidden:
+            listed = "".join(f"<li>{escape(n)}</li>" for n in hidden[:_LISTED])
+            more = f"<p>… and {len(hidden) - _LISTED:,} more.</p>" if len(hidden) > _LISTED else ""
+            body += (f'<section class="overview" id="hidden"><h2>{len(hidden):,} more documents, not shown in full</h2>'
+                     f'<p class="meta">They count in every figure above; the page shows {len(docs):,} documents in full '
+                     f"to stay readable.</p><ul>{listed}</ul>{more}</section>")
         return (
             f'<!DOCTYPE html>\n<html lang="{escape(self.lang)}"><head><meta charset="utf-8">'
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
@@ -289,17 +305,43 @@ class _Page:
             '<p class="how">Each paragraph carries the topics whose calibrated score reached the topic\'s threshold. '
             "Highlighted words raised the score of the tag in the same colour (hover for how much). "
             "Bars count the paragraphs tagged with each topic.</p></header>"
-            f"{self.legend(used)}{self.overview(docs) if many else ''}{body}"
+            f"{corpus}{self.legend(used)}{self.overview(docs) if many else ''}{body}"
             "</main></body></html>\n"
         )
 
 
-def _analyse(name: str, text: str, model: TopicModel, top_n: int) -> _Document:
+def _analyse(name: str, text: str, model: TopicModel, top_n: int, shown: bool) -> _Document:
+    """A document classified; its highlights only when it is ``shown`` in full (explaining is the costly part)."""
     if not isinstance(text, str):
         raise TopicslibError(f"{name}: the document's text must be a string, got {type(text).__name__}")
     result = model.classify_document(text)
-    marks = [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else [] for p in result.paragraphs]
+    marks = [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics and shown else []
+             for p in result.paragraphs]
     return _Document(name, result, marks)
+
+
+def _corpus(docs: list[_Document], dates: Sequence, by: Sequence | None, by_name: str | None, period: str,
+            shown: int, names: dict[str, str], order: dict[str, int]) -> str:
+    """The dashboard of the documents' paragraphs, each dated (and grouped) as its document."""
+    records = [{"date": dates[k], "by": None if by is None else str(by[k]), "topics": [t for t, _ in p.topics]}
+               for k, d in enumerate(docs) for p in d.result.paragraphs]
+    overall = trends(records, date="date", period=period, topics=list(order))
+    by_rows = trends(records, date="date", period=period, by="by", topics=list(order)) if by is not None else []
+    best: dict[tuple[str, str], list[Evidence]] = {}
+    for k, d in enumerate(docs):
+        day = parse_date(dates[k])
+        when = UNDATED if day is None else period_of(day, period)
+        for p in d.result.paragraphs:
+            for t, s in p.topics:
+                text = " ".join(p.text.split())
+                kept = best.setdefault((t, when), [])
+                kept.append(Evidence(t, when, s, text if len(text) <= 140 else text[:139] + "…",
+                                     f"d{k + 1}-p{p.index}" if k < shown else None))
+                kept.sort(key=lambda e: -e.score)
+                del kept[2:]
+    undated = sum(len(d.result.paragraphs) for k, d in enumerate(docs) if parse_date(dates[k]) is None)
+    return dashboard(overall, by_rows, [e for es in best.values() for e in es], names=names, order=order,
+                     by_name=by_name, period=period, n_paragraphs=len(records), n_undated=undated)
 
 
 def render_report(
@@ -310,6 +352,11 @@ def render_report(
     model_name: str | None = None,
     top_n: int = 10,
     lang: str | None = None,
+    dates: Sequence | None = None,
+    by: Sequence | None = None,
+    by_name: str | None = None,
+    period: str = "month",
+    max_documents: int = MAX_DOCUMENTS,
     on_document: Callable[[], None] | None = None,
 ) -> str:
     """The HTML page for ``(name, text)`` documents, classified paragraph by paragraph.
@@ -317,7 +364,11 @@ def render_report(
     ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only);
     topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs are in,
     where the model's taxonomy has that language; ``on_document`` is called after each document is
-    analysed (for a progress bar).
+    analysed (for a progress bar). With ``dates`` (one per document, read as ``trends`` reads them)
+    the page opens with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small
+    multiples per value of ``by`` (one per document, the field named ``by_name``), the figures and the
+    highest-scoring paragraphs. Only the first ``max_documents`` documents are shown in full; the
+    others count in every figure and are listed by name.
 
     >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])  # doctest: +SKIP
     >>> "<mark" in page  # doctest: +SKIP
@@ -326,15 +377,17 @@ def render_report(
     model = resolve(model)
     docs = []
     for name, text in documents:
-        docs.append(_analyse(name, text, model, top_n))
+        docs.append(_analyse(name, text, model, top_n, shown=len(docs) < max_documents))
         if on_document is not None:
             on_document()
     if not docs:
         raise TopicslibError("no documents to report on")
     if lang is None:
         lang = majority([p.lang for d in docs for p in d.result.paragraphs])
-    page = _Page(model.topics(lang), title, model_name or "default model", lang).page(docs)
-    return _UNPRINTABLE.sub("\ufffd", page)
+    page = _Page(model.topics(lang), title, model_name or "default model", lang)
+    corpus = (_corpus(docs, list(dates), None if by is None else list(by), by_name, period, max_documents,
+                      {t: page.name(t) for t in page.topics}, page.order) if dates is not None else "")
+    return _UNPRINTABLE.sub("\ufffd", page.page(docs[:max_documents], corpus, [d.name for d in docs[max_documents:]]))
 
 
 def write_report(path: str | Path, documents: Iterable[tuple[str, str]], **options) -> Path:
@@ -400,6 +453,18 @@ table{border-collapse:collapse;width:100%;font-size:13.5px;margin-top:14px}
 th,td{text-align:left;padding:7px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;color:var(--soft);font-weight:600}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.trend{height:auto;display:block;max-width:100%}
+.trend .grid{stroke:#e3e6ec}
+.trend .axis{font-size:11px;fill:var(--soft)}
+.trend .line{fill:none;stroke:var(--c);stroke-width:2.2;stroke-linejoin:round}
+.trend .lbl{font-size:12px;fill:var(--c);font-weight:600}
+.figures td:first-child{white-space:nowrap}
+.multiples{display:flex;flex-wrap:wrap;gap:10px 18px}
+.multiples figure{margin:0}
+.multiples figcaption{font-size:12.5px;font-weight:600;margin:6px 0 2px}
+.evidence{font-size:13px;margin:6px 0 10px;padding-left:18px}
+.evidence li{margin:3px 0}
+details summary{cursor:pointer}
 @media (max-width:760px){.paras li{grid-template-columns:26px 1fr}.paras .tags{grid-column:2}}
 @media print{
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}

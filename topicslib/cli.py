@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from itertools import islice, tee
 from pathlib import Path
 
 from .audit import audit
@@ -161,16 +161,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     model = load_model_option(args)
     enabled = progress_enabled(args.quiet)
     total = sum(s.size for s in sources if s.size is not None) or None
-    with Progress("reading", total=total, unit="B", enabled=enabled) as progress:
+    counted = [0]
+
+    def one_more() -> None:
+        counted[0] += 1
+        progress.advance(note=f"{counted[0]:,} documents")
+
+    with Progress("report", total=total, unit="B", enabled=enabled) as progress:
         records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
         documents, dates, by = _documents(records, args)
-    with Progress("report", total=len(documents), unit="documents", enabled=enabled) as progress:
         path = write_report(args.output, documents, model=model, title=args.title, lang=args.lang,
                             model_name=args.model or "default model", dates=dates, by=by, by_name=args.by,
-                            period=args.period, max_documents=args.max_documents,
-                            on_document=lambda: progress.advance(1))
+                            period=args.period, max_documents=args.max_documents, on_document=one_more)
     if not args.quiet:
-        print(f"wrote {path} ({len(documents):,} document{'s' if len(documents) != 1 else ''})", file=sys.stderr)
+        print(f"wrote {path} ({counted[0]:,} document{'s' if counted[0] != 1 else ''})", file=sys.stderr)
     return 0
 
 
@@ -244,13 +248,17 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
-def _documents(records: Iterable[Record], args: argparse.Namespace) -> tuple[list, list | None, list | None]:
-    """The report's documents (name, text), and with --date each one's date and --by value. With --group,
-    records sharing the field's value form one document (their texts as its paragraphs, its date and
-    --by value those of its first record)."""
+def _documents(records: Iterator[Record], args: argparse.Namespace) -> tuple[Iterable, Iterable | None, Iterable | None]:
+    """The report's documents (name, text), and with --date each one's date and --by value, all streamed
+    in step. With --group, records sharing the field's value form one document (their texts as its
+    paragraphs, its date and --by value those of its first record), so the records are gathered first."""
+    if not args.group:
+        a, b, c = tee(records, 3)  # consumed in step by the report: the buffers hold a record or two
+        return (((_document_name(r), r.text) for r in a), (r.fields.get(args.date) for r in b) if args.date else None,
+                (r.fields.get(args.by) for r in c) if args.by else None)
     docs: dict = {}
     for r in records:
-        value = r.fields.get(args.group) if args.group else None
+        value = r.fields.get(args.group)
         key = value if value not in (None, "") else ("record", len(docs))  # no group value: a document of its own
         if key in docs:
             docs[key][1].append(r.text)

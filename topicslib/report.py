@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import colorsys
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -28,7 +29,7 @@ from .language import majority
 from .files import atomic_write
 from .model import TopicModel
 from .taxonomy import Topic
-from .trends import UNDATED, parse_date, period_of, trends
+from .trends import TrendCounter
 from .version import __version__
 
 # Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
@@ -279,18 +280,18 @@ class _Page:
         more = f"<details><summary>What the topics cover</summary><dl>{desc}</dl></details>" if desc else ""
         return f'<section class="legend"><h3>Topics found</h3><div class="chips">{tags}</div>{more}</section>'
 
-    def page(self, docs: list[_Document], corpus: str = "", hidden: Sequence[str] = ()) -> str:
-        """The page: ``corpus`` (the dashboard) first, then the documents; ``hidden`` names the documents
-        counted in the dashboard but not shown in full."""
+    def page(self, docs: list[_Document], corpus: str = "", hidden: Sequence[str] = (), n_hidden: int = 0) -> str:
+        """The page: ``corpus`` (the dashboard) first, then the documents; ``hidden`` names (some of) the
+        ``n_hidden`` documents counted in the dashboard but not shown in full."""
         n_paras = sum(len(d.result.paragraphs) for d in docs)
         n_tagged = sum(1 for d in docs for p in d.result.paragraphs if p.topics)
         used = {t for d in docs for p in d.result.paragraphs for t, _ in p.topics}
         many = len(docs) > 1
         body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
-        if hidden:
-            listed = "".join(f"<li>{escape(n)}</li>" for n in hidden[:_LISTED])
-            more = f"<p>… and {len(hidden) - _LISTED:,} more.</p>" if len(hidden) > _LISTED else ""
-            body += (f'<section class="overview" id="hidden"><h2>{len(hidden):,} more documents, not shown in full</h2>'
+        if n_hidden:
+            listed = "".join(f"<li>{escape(n)}</li>" for n in hidden)
+            more = f"<p>… and {n_hidden - len(hidden):,} more.</p>" if n_hidden > len(hidden) else ""
+            body += (f'<section class="overview" id="hidden"><h2>{n_hidden:,} more documents, not shown in full</h2>'
                      f'<p class="meta">They count in every figure above; the page shows {len(docs):,} documents in full '
                      f"to stay readable.</p><ul>{listed}</ul>{more}</section>")
         return (
@@ -320,28 +321,39 @@ def _analyse(name: str, text: str, model: TopicModel, top_n: int, shown: bool) -
     return _Document(name, result, marks)
 
 
-def _corpus(docs: list[_Document], dates: Sequence, by: Sequence | None, by_name: str | None, period: str,
-            shown: int, names: dict[str, str], order: dict[str, int]) -> str:
-    """The dashboard of the documents' paragraphs, each dated (and grouped) as its document."""
-    records = [{"date": dates[k], "by": None if by is None else str(by[k]), "topics": [t for t, _ in p.topics]}
-               for k, d in enumerate(docs) for p in d.result.paragraphs]
-    overall = trends(records, date="date", period=period, topics=list(order))
-    by_rows = trends(records, date="date", period=period, by="by", topics=list(order)) if by is not None else []
-    best: dict[tuple[str, str], list[Evidence]] = {}
-    for k, d in enumerate(docs):
-        day = parse_date(dates[k])
-        when = UNDATED if day is None else period_of(day, period)
-        for p in d.result.paragraphs:
-            for t, s in p.topics:
+class _Corpus:
+    """The dashboard's counts, gathered document by document: memory holds the cells and the best
+    paragraphs of each topic and period, not the corpus."""
+
+    def __init__(self, period: str, by_name: str | None):
+        self.period, self.by_name = period, by_name
+        self.overall = TrendCounter(period=period)
+        self.by = TrendCounter(period=period) if by_name else None
+        self.best: dict[tuple[str, str], list[Evidence]] = {}
+        self.paragraphs = 0
+
+    def add(self, k: int, doc: _Document, date: object, by: object, shown: bool) -> None:
+        for p in doc.result.paragraphs:
+            tags = [t for t, _ in p.topics]
+            when = self.overall.add(date, tags)
+            if self.by is not None:
+                self.by.add(date, tags, str(by))
+            self.paragraphs += 1
+            for t, score in p.topics:
+                kept = self.best.setdefault((t, when), [])
+                if len(kept) == 2 and score <= kept[-1].score:
+                    continue
                 text = " ".join(p.text.split())
-                kept = best.setdefault((t, when), [])
-                kept.append(Evidence(t, when, s, text if len(text) <= 140 else text[:139] + "…",
-                                     f"d{k + 1}-p{p.index}" if k < shown else None))
+                kept.append(Evidence(t, when, score, text if len(text) <= 140 else text[:139] + "…",
+                                     f"d{k + 1}-p{p.index}" if shown else None))
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
-    undated = sum(len(d.result.paragraphs) for k, d in enumerate(docs) if parse_date(dates[k]) is None)
-    return dashboard(overall, by_rows, [e for es in best.values() for e in es], names=names, order=order,
-                     by_name=by_name, period=period, n_paragraphs=len(records), n_undated=undated)
+
+    def html(self, names: dict[str, str], order: dict[str, int]) -> str:
+        by_rows = self.by.rows(list(order)) if self.by is not None else []
+        return dashboard(self.overall.rows(list(order)), by_rows, [e for es in self.best.values() for e in es],
+                         names=names, order=order, by_name=self.by_name, period=self.period,
+                         n_paragraphs=self.paragraphs, n_undated=self.overall.undated)
 
 
 def render_report(
@@ -364,7 +376,8 @@ def render_report(
     ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only);
     topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs are in,
     where the model's taxonomy has that language; ``on_document`` is called after each document is
-    analysed (for a progress bar). With ``dates`` (one per document, read as ``trends`` reads them)
+    analysed (for a progress bar). With ``dates`` (one per document, read as ``trends`` reads them;
+    ``dates`` and ``by`` may be iterators consumed in step with ``documents``, so nothing is held whole)
     the page opens with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small
     multiples per value of ``by`` (one per document, the field named ``by_name``), the figures and the
     highest-scoring paragraphs. Only the first ``max_documents`` documents are shown in full; the
@@ -375,19 +388,33 @@ def render_report(
     True
     """
     model = resolve(model)
-    docs = []
-    for name, text in documents:
-        docs.append(_analyse(name, text, model, top_n, shown=len(docs) < max_documents))
+    shown: list[_Document] = []
+    hidden: list[str] = []  # the names listed of the documents not shown in full
+    n_hidden = 0
+    langs: Counter = Counter()
+    corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
+    dates = iter(dates) if dates is not None else None
+    by = iter(by) if by is not None else None
+    for k, (name, text) in enumerate(documents):
+        doc = _analyse(name, text, model, top_n, shown=k < max_documents)
+        langs.update(p.lang for p in doc.result.paragraphs)
+        if corpus is not None:
+            corpus.add(k, doc, next(dates), next(by) if by is not None else None, k < max_documents)
+        if k < max_documents:
+            shown.append(doc)
+        else:
+            n_hidden += 1
+            if len(hidden) < _LISTED:
+                hidden.append(name)
         if on_document is not None:
             on_document()
-    if not docs:
+    if not shown:
         raise TopicslibError("no documents to report on")
     if lang is None:
-        lang = majority([p.lang for d in docs for p in d.result.paragraphs])
+        lang = majority(list(langs.elements()))
     page = _Page(model.topics(lang), title, model_name or "default model", lang)
-    corpus = (_corpus(docs, list(dates), None if by is None else list(by), by_name, period, max_documents,
-                      {t: page.name(t) for t in page.topics}, page.order) if dates is not None else "")
-    return _UNPRINTABLE.sub("\ufffd", page.page(docs[:max_documents], corpus, [d.name for d in docs[max_documents:]]))
+    dashboard_html = corpus.html({t: page.name(t) for t in page.topics}, page.order) if corpus is not None else ""
+    return _UNPRINTABLE.sub("\ufffd", page.page(shown, dashboard_html, hidden, n_hidden))
 
 
 def write_report(path: str | Path, documents: Iterable[tuple[str, str]], **options) -> Path:

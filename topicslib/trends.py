@@ -125,6 +125,58 @@ def _text(record: Mapping, field: str) -> str:
     return value
 
 
+class TrendCounter:
+    """The counts behind :func:`trends`, kept as paragraphs go by (memory: the cells, not the paragraphs).
+
+    >>> c = TrendCounter(period="year")
+    >>> c.add("2024-05-01", ["trade"]), c.add("2024-06-01", [])
+    ('2024', '2024')
+    >>> [(r.period, r.topic, r.paragraphs, r.share) for r in c.rows(["trade"])]
+    [('2024', 'trade', 1, 0.5)]
+    """
+
+    def __init__(self, *, period: str = "month", grouped: bool = False):
+        if period not in PERIODS:
+            raise InputError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+        self.period, self.grouped = period, grouped
+        self.cells: Counter = Counter()
+        self.counts: Counter = Counter()
+        self.docs: defaultdict = defaultdict(set)
+        self.cell_docs: defaultdict = defaultdict(set)
+        self.topics: dict[str, None] = {}
+        self.undated = 0
+
+    def add(self, date: object, tags: Iterable[str], by: str | None = None, doc: object = None) -> str:
+        """Count one paragraph: its date (read leniently), topics, ``by`` value and document; returns its period."""
+        day = parse_date(date)
+        if day is None:
+            self.undated += 1
+        cell = (by, UNDATED if day is None else period_of(day, self.period))
+        self.cells[cell] += 1
+        if self.grouped:
+            self.cell_docs[cell].add(doc)
+        for t in dict.fromkeys(tags):
+            self.counts[cell, t] += 1
+            self.topics.setdefault(t)
+            if self.grouped:
+                self.docs[cell, t].add(doc)
+        return cell[1]
+
+    def rows(self, order: Iterable[str] | None = None) -> list[TrendRow]:
+        """Every topic (``order`` first, then any other seen, by name) in every cell, sorted by ``by`` and period."""
+        order = list(order or [])
+        order += [t for t in sorted(self.topics) if t not in order]
+        rows = []
+        for cell in sorted(self.cells, key=lambda c: (c[0] or "", c[1] == UNDATED, c[1])):
+            n = self.cells[cell]
+            for t in order:
+                k = self.counts[cell, t]
+                docs = len(self.docs[cell, t])
+                d = (docs, docs / len(self.cell_docs[cell])) if self.grouped else (None, None)
+                rows.append(TrendRow(cell[0], cell[1], t, k, k / n, *d))
+        return rows
+
+
 def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
            topics: Iterable[str] | None = None, as_frame: bool = False):
@@ -135,42 +187,16 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
     pandas DataFrame (pandas must be installed).
     """
-    if period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
-    cells: Counter = Counter()
-    counts: Counter = Counter()
-    docs: defaultdict = defaultdict(set)
-    cell_docs: defaultdict = defaultdict(set)
-    seen_topics: dict[str, None] = {}
-    undated = 0
+    counter = TrendCounter(period=period, grouped=group is not None)
     models = [model]
     for record, tags in _topics(records, models, text):
-        day = parse_date(record.get(date))
-        if day is None:
-            undated += 1
-        cell = (None if by is None else str(record.get(by, "")), UNDATED if day is None else period_of(day, period))
-        cells[cell] += 1
-        doc = record.get(group) if group else None
-        if group:
-            cell_docs[cell].add(doc)
-        for t in dict.fromkeys(tags):
-            counts[cell, t] += 1
-            seen_topics.setdefault(t)
-            if group:
-                docs[cell, t].add(doc)
-    if undated:
-        log.warning("%d record%s had no readable date in the %r field; counted under %r", undated,
-                    "s" if undated != 1 else "", date, UNDATED)
+        counter.add(record.get(date), tags, None if by is None else str(record.get(by, "")),
+                    record.get(group) if group else None)
+    if counter.undated:
+        log.warning("%d record%s had no readable date in the %r field; counted under %r", counter.undated,
+                    "s" if counter.undated != 1 else "", date, UNDATED)
     model = models[0]
-    order = list(topics) if topics is not None else list(model.classes_) if model is not None else sorted(seen_topics)
-    order += [t for t in sorted(seen_topics) if t not in order]
-    rows = []
-    for cell in sorted(cells, key=lambda c: (c[0] or "", c[1] == UNDATED, c[1])):
-        n = cells[cell]
-        for t in order:
-            k = counts[cell, t]
-            d = (len(docs[cell, t]), len(docs[cell, t]) / len(cell_docs[cell])) if group else (None, None)
-            rows.append(TrendRow(cell[0], cell[1], t, k, k / n, *d))
+    rows = counter.rows(topics if topics is not None else model.classes_.tolist() if model is not None else None)
     if as_frame:
         import pandas as pd
 

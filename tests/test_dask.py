@@ -395,3 +395,17 @@ def test_a_failed_runs_staging_folder_goes_even_while_cancelled_tasks_still_writ
     for w in writers:
         w.join()
     assert writes and not staging.exists()
+
+
+def test_trends_on_the_dask_engine_gives_the_local_figures(tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    texts = paragraphs(200, seed=11)
+    src.write_text("".join(json.dumps({"text": t, "date": f"2024-0{1 + i % 6}-01", "source": f"s{i % 3}"}) + "\n"
+                           for i, t in enumerate(texts)), encoding="utf-8")
+    common = ["trends", str(src), "--date", "date", "--by", "source", "--format", "jsonl"]
+    local = subprocess.run([sys.executable, "-m", "topicslib", *common], capture_output=True, text=True, cwd=ROOT,
+                           timeout=300)
+    dask_run = subprocess.run([sys.executable, "-m", "topicslib", *common, "--engine", "dask", "--workers", "1"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert local.returncode == 0 and dask_run.returncode == 0, dask_run.stderr
+    assert dask_run.stdout == local.stdout and len(local.stdout.splitlines()) == 6 * 10  # 6 (source, month) cells

@@ -20,6 +20,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -127,6 +128,12 @@ def _stdout() -> Iterator:
     sys.stdout.flush()
 
 
+def _check_scheduler(args: argparse.Namespace) -> None:
+    """A usage error for a --scheduler that is no address (it would hang, then fail deep inside Dask)."""
+    if args.scheduler and not re.match(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:]+\]|[^/\s:\[\]]+):\d{1,5}/?$", args.scheduler):
+        args.parser.error(f"--scheduler {args.scheduler!r} is not a scheduler address; give one like tcp://10.0.0.5:8786")
+
+
 def _classify_on_dask(args: argparse.Namespace) -> int:
     """``classify --engine dask``: check the command line's options, then ``dask.classify_files``."""
     if not args.output or args.output == "-":
@@ -137,8 +144,7 @@ def _classify_on_dask(args: argparse.Namespace) -> int:
         args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
     if args.scheduler and args.workers:
         args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
-    if args.scheduler and not re.match(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:]+\]|[^/\s:\[\]]+):\d{1,5}/?$", args.scheduler):
-        args.parser.error(f"--scheduler {args.scheduler!r} is not a scheduler address; give one like tcp://10.0.0.5:8786")
+    _check_scheduler(args)
     from .dask import classify_files  # needs the optional dask extra
 
     if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
@@ -182,9 +188,20 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
     model = load_model_option(args)
-    records = ({**r.fields, r.text_field: r.text} for r in read_records(sources, column=args.column))
-    rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
-                  text=args.column)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
+            _check_scheduler(args)
+            from .dask import classify_files  # needs the optional dask extra
+
+            if not args.verbose:
+                logging.getLogger("distributed").setLevel(logging.WARNING)
+            tagged = str(Path(tmp) / "tagged.jsonl")
+            classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
+                           input_format=args.input_format, model=model)
+            sources = find_sources([tagged])
+        records = ({**r.fields, r.text_field: r.text} for r in read_records(sources, column=args.column))
+        rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
+                      text=args.column)
     dicts = [r.to_dict(args.by) for r in rows]
     fmt = args.format or ("jsonl" if (args.output or "").endswith(".jsonl") else "table"
                           if args.output in (None, "-") and sys.stdout.isatty() else "csv")
@@ -439,6 +456,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", metavar="FIELD", help="records sharing this field's value are one document (url, title)")
     p.add_argument("--format", choices=("csv", "jsonl", "table"),
                    help="default: by --output suffix, else a table on a terminal and CSV in a pipe")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="dask: classify on a Dask cluster (see classify), then count here; the same figures")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: the cluster's scheduler")
+    p.add_argument("--workers", type=_count(1), metavar="N", help="with --engine dask: local worker processes")
     p.add_argument("-o", "--output", metavar="PATH", help="write here instead of standard output")
 
     p = add("audit", _cmd_audit, "rank likely label errors in labeled examples, most suspicious first", model=False)

@@ -30,6 +30,7 @@ from pathlib import Path
 from .audit import audit
 from .bootstrap import bootstrap
 from .crossval import cross_validate
+from .labeling import label
 from .defaults import default_model
 from .documents import TopicScore
 from .errors import OptionError, TopicslibError
@@ -288,6 +289,17 @@ def _documents(records: Iterator[Record], args: argparse.Namespace) -> tuple[Ite
     return documents, dates, by
 
 
+def _cmd_label(args: argparse.Namespace) -> int:
+    sources = find_sources(args.inputs, args.input_format)
+    _check_output(args.examples, [s.path for s in sources if s.path])
+    taxonomy = load_taxonomy(args.taxonomy)
+    model = load_model(args.model) if args.model else None
+    texts = [r.text for r in read_records(sources, column=args.column)]
+    label(texts, taxonomy=taxonomy, examples=args.examples, model=model, retrain_every=args.retrain_every,
+          **_training_options(args))
+    return 0
+
+
 def _document_name(record: Record) -> str:
     """A text file is named by its path; a JSONL/CSV record by its title field, else file:line (and its id)."""
     fields = {k: v for k, v in record.fields.items() if k != record.text_field and isinstance(v, (str, int))}
@@ -477,6 +489,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--rounds", type=_count(0), default=3, help="self-training rounds after the seed round (default 3)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
+
+    p = add("label", _cmd_label, "label paragraphs in the terminal, one at a time; answers saved at once", model=False)
+    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to label")
+    add_inputs(p)
+    p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics to label with (.toml or .json)")
+    p.add_argument("--examples", required=True, metavar="FILE", help="the JSON Lines file answers are appended to")
+    p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained)")
+    p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N", help="retrain after every N answers")
+    p.add_argument("--options", metavar="JSON", help="training options for the retraining, as JSON")
 
     p = add("suggest", _cmd_suggest, "pick the paragraphs most worth labeling next (active learning)")
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")

@@ -1,0 +1,68 @@
+"""Labeling in a real terminal (tmux): single keys accept, toggle, skip, undo and quit; every answer is on
+disk at once, so a killed session loses nothing and a restarted one asks only what is left."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import ROOT
+
+needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
+TEXTS = ["Coca crops grew in Putumayo.", "Migrants crossed the border at dawn.", "Tariffs on coffee fell.",
+         "Share this page"]
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+
+
+def _wait_for(session: str, needle: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = _tmux("capture-pane", "-p", "-t", session)
+        if needle in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{needle!r} never appeared; the screen:\n{screen}")
+
+
+@needs_tmux
+def test_label_in_a_real_terminal(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in TEXTS), encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy seeds/topics.toml --examples {answers} "
+               f"--model models/default.npz")
+    session = f"topicslib-label-{tmp_path.name}"
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    try:
+        first = _wait_for(session, "to go")
+        shown = next(t for t in TEXTS if t in first)
+        _tmux("send-keys", "-t", session, "Enter")  # accept the model's topics
+        _wait_for(session, "1 labeled")
+        saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+        assert saved[0]["text"] == shown  # on disk at once
+        second = _wait_for(session, "to go")
+        _tmux("send-keys", "-t", session, "0")  # toggle the tenth topic (diplomacy) on
+        _wait_for(session, "0 [x] diplomacy")
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "2 labeled")
+        assert "diplomacy" in json.loads(answers.read_text(encoding="utf-8").splitlines()[1])["topics"]
+        _tmux("send-keys", "-t", session, "u")  # take it back: asked again
+        _wait_for(session, "1 labeled")
+        assert len(answers.read_text(encoding="utf-8").splitlines()) == 1
+        assert second.split("to go")[1].splitlines()[2] in _tmux("capture-pane", "-p", "-t", session)
+    finally:
+        _tmux("kill-session", "-t", session)  # killed mid-session: what was answered stays
+    assert len(answers.read_text(encoding="utf-8").splitlines()) == 1
+    # a restarted session asks only what is left, never the answered paragraph again
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                        "--examples", str(answers)], input="s\ns\ns\nq\n", capture_output=True, text=True, cwd=ROOT,
+                       timeout=120)
+    assert r.returncode == 0 and shown not in r.stdout and "3 to go" in r.stdout

@@ -1,0 +1,126 @@
+"""Labeling in the terminal: one paragraph at a time, the model's suggested topics pre-selected, single
+keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
+flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled. The
+model retrains in the background every few answers, and the next paragraphs are picked by it
+(``suggest``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from .errors import DataError
+from .examples import read_examples
+from .model import TopicModel
+from .suggest import suggest
+from .taxonomy import Taxonomy
+
+_KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q are commands)
+
+
+def _key_reader(stream: IO[str]) -> Callable[[], str]:
+    """One key at a time: raw mode on a terminal; else a line at a time, its first character."""
+    if stream.isatty():
+        import termios
+        import tty
+
+        def read() -> str:
+            fd = stream.fileno()
+            saved = termios.tcgetattr(fd)
+            try:
+                tty.setraw(fd)
+                return stream.read(1)
+            finally:
+                termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        return read
+    return lambda: (stream.readline() or "q")[:1] or "\n"
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
+          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
+    """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
+    of answers given in this session. ``options`` are training options for the background retraining."""
+    keys, screen = keys or sys.stdin, screen or sys.stdout
+    path = Path(examples)
+    done = {_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
+    todo = [i for i, t in enumerate(texts) if _key(t) not in done and t.strip()]
+    ids = list(taxonomy.ids)
+    if len(ids) > len(_KEYS):
+        raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
+    state = {"model": model, "training": None}
+    read_key = _key_reader(keys)
+    history: list[int] = []  # file sizes before each answer, for undo
+    answers = 0
+
+    def retrain() -> None:
+        try:
+            state["model"] = TopicModel.from_options(**{"min_examples": 1, "folds": 3, **options}).fit_examples(
+                read_examples(path), taxonomy)
+        except Exception:  # too few examples yet: keep the current model  # noqa: BLE001
+            pass
+
+    def order(pending: list[int]) -> list[int]:
+        m = state["model"]
+        if m is None or not pending:
+            return pending
+        picked = suggest(m, [texts[i] for i in pending], n=len(pending))
+        rest = [i for k, i in enumerate(pending) if k not in set(picked)]
+        return [pending[k] for k in picked] + rest
+
+    queue = order(todo)
+    ordered_by = state["model"]
+    toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
+    while queue:
+        if state["model"] is not ordered_by:  # a retrained model picks what comes next
+            queue, ordered_by = order(queue), state["model"]
+        i = queue.pop(0)
+        m = state["model"]
+        scores = dict(m.classify(texts[i])) if m is not None else {}
+        chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
+        screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
+        screen.write(f"{len(done) + answers} labeled · {len(queue) + 1} to go\n\n{texts[i]}\n\n")
+        for k, t in zip(_KEYS, ids):
+            screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "") + "\n")
+        screen.write("\nEnter accept · key toggle · s skip · u undo · q quit\n")
+        screen.flush()
+        key = read_key()
+        if key in ("\r", "\n"):
+            history.append((path.stat().st_size if path.exists() else 0, i))
+            with path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"text": texts[i], "topics": [t for t in ids if t in chosen]}, ensure_ascii=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            answers += 1
+            if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
+                state["training"] = threading.Thread(target=retrain, daemon=True)
+                state["training"].start()
+        elif key == "u" and history:  # take the last answer back and ask it again
+            size, previous = history.pop()
+            with path.open("r+b") as f:
+                f.truncate(size)
+                f.flush()
+                os.fsync(f.fileno())
+            answers -= 1
+            queue[:0] = [previous, i]
+        elif key == "q":
+            screen.write(f"\n{answers} answers saved to {path}\n")
+            screen.flush()
+            return answers
+        elif key in _KEYS[: len(ids)]:
+            queue.insert(0, i)  # shown again with the topic toggled
+            toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
+        elif key != "s":
+            queue.insert(0, i)  # an unknown key: ask again
+    screen.write(f"\nnothing left to label; {answers} answers saved to {path}\n")
+    screen.flush()
+    return answers

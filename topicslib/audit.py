@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .decision import chosen
-from .examples import Example, merge_duplicates, read_examples
+from .examples import Example, duplicate_key, merge_duplicates, read_examples
 from .model import TopicModel
 from .taxonomy import Taxonomy, as_taxonomy
 
@@ -55,7 +55,7 @@ def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Pa
     kept, _ = merge_duplicates(read)
     first = {}
     for i, e in enumerate(read):
-        first.setdefault(" ".join(e.text.split()).casefold(), i)
+        first.setdefault(duplicate_key(e.text), i)
     model = TopicModel.from_options(**options).fit_examples(kept, taxonomy)
     ids = model.classes_.tolist()
     proba = model.oof_proba_
@@ -75,6 +75,6 @@ def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Pa
             continue
         score = float((usual - p)[doubtful].sum() + (p - usual)[missing].sum() + np.abs(y - p)[doubtful | missing].sum())
         suggested = tuple(ids[j] for j in np.flatnonzero(decided))
-        suspects.append(Suspect(first[" ".join(e.text.split()).casefold()], e.where, e.text,
+        suspects.append(Suspect(first[duplicate_key(e.text)], e.where, e.text,
                                 tuple(t for t in ids if t in e.topics), suggested, score))
     return sorted(suspects, key=lambda s: (-s.score, s.index))

@@ -94,25 +94,24 @@ def dashboard(overall: Sequence[TrendRow], by_rows: Sequence[TrendRow], evidence
     multiples per ``by`` value (``by_rows``, the same counted per value), the figures behind them, and
     the evidence."""
     topics = [t for t in sorted(order, key=order.get) if any(r.topic == t and r.paragraphs for r in overall)]
-    merged, rows = overall, by_rows
     undated = (f" {n_undated:,} paragraph{'s' if n_undated != 1 else ''} had no readable date (counted under {UNDATED})."
                if n_undated else "")
     parts = ['<section id="trends" class="overview"><h2>Topics over time</h2>'
              f'<p class="meta">{n_paragraphs:,} paragraphs, share tagged with each topic per {escape(period)}.{undated}</p>',
-             _chart(merged, topics, names, order, width=980, height=340, labels=True,
+             _chart(overall, topics, names, order, width=980, height=340, labels=True,
                     title=f"Share of paragraphs per topic and {period}")]
     if by_name:
-        values = sorted({r.by for r in rows if r.by is not None})
+        values = sorted({r.by for r in by_rows if r.by is not None})
         smalls = "".join(
             f'<figure class="small"><figcaption>{escape(v or "(none)")}</figcaption>'
-            f'{_chart([r for r in rows if r.by == v], topics, names, order, width=300, height=170, labels=False, title=v or "(none)")}'
+            f'{_chart([r for r in by_rows if r.by == v], topics, names, order, width=300, height=170, labels=False, title=v or "(none)")}'
             "</figure>" for v in values)
         parts.append(f'<h3>By {escape(by_name)}</h3><div class="multiples">{smalls}</div>')
-    parts.append(f"<h3>The figures</h3>{_table(merged, topics, names)}")
+    parts.append(f"<h3>The figures</h3>{_table(overall, topics, names)}")
     if by_name:
-        for v in sorted({r.by for r in rows if r.by is not None}):
+        for v in values:
             parts.append(f"<details><summary>{escape(by_name)}: {escape(v or '(none)')}</summary>"
-                         f"{_table([r for r in rows if r.by == v], topics, names)}</details>")
+                         f"{_table([r for r in by_rows if r.by == v], topics, names)}</details>")
     if evidence:
         recent = sorted({e.period for e in evidence}, reverse=True)[:MAX_EVIDENCE_PERIODS]
         note = (f" The {MAX_EVIDENCE_PERIODS} most recent periods are listed." if len({e.period for e in evidence})

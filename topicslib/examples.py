@@ -175,7 +175,7 @@ def read_examples(
     return examples
 
 
-def _duplicate_key(text: str) -> str:
+def duplicate_key(text: str) -> str:
     """What makes two paragraphs the same: their words, ignoring case and spacing."""
     return " ".join(text.split()).casefold()
 
@@ -198,7 +198,7 @@ def merge_duplicates(examples: list[Example], on_duplicate: str = "merge") -> tu
     repeats: list[tuple[Example, Example]] = []
     conflicting = 0
     for e in examples:
-        key = _duplicate_key(e.text)
+        key = duplicate_key(e.text)
         i = first.get(key)
         if i is None:
             first[key] = len(kept)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import DataError
-from .examples import read_examples
+from .examples import duplicate_key, read_examples
 from .model import TopicModel
 from .suggest import suggest
 from .taxonomy import Taxonomy
@@ -42,18 +42,14 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
     return lambda: (stream.readline() or "q")[:1] or "\n"
 
 
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``options`` are training options for the background retraining."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = Path(examples)
-    done = {_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
-    todo = [i for i, t in enumerate(texts) if _key(t) not in done and t.strip()]
+    done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
+    todo = [i for i, t in enumerate(texts) if duplicate_key(t) not in done and t.strip()]
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")

@@ -42,11 +42,11 @@ def suggest(model: TopicModel, texts: Sequence[str], n: int = 50) -> list[int]:
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise InputError(f"n must be a non-negative integer, got {n!r}")
     proba = model.predict_proba(texts)
-    counts = model.card_.get("topic_counts", {}) if hasattr(model, "card_") else {}
-    total = max(1, model.card_.get("n_examples", 1)) if hasattr(model, "card_") else 1
-    # Rarer topics weigh more: 1 for a topic on half the examples, up to about 2.5 for one on 1%.
-    weight = np.array([1 + math.log2(max(1.0, total / (2 * max(1, counts.get(t, 1))))) / 2.5 for t in model.classes_])
     if model.multi_label_:  # each topic decided on its own: how close its probability is to its threshold
+        counts = model.card_.get("topic_counts", {})
+        total = max(1, model.card_.get("n_examples", 1))
+        # Rarer topics weigh more: 1 for a topic on half the examples, up to about 2.5 for one on 1%.
+        weight = np.array([1 + math.log2(max(1.0, total / (2 * max(1, counts.get(t, 1))))) / 2.5 for t in model.classes_])
         closeness = 1.0 / (1.0 + np.abs(_logit(proba) - _logit(model.thresholds_)))
         usefulness = (closeness * weight).max(axis=1)
     else:  # one topic per text: how close the two most probable are (margin sampling). Weighting it by

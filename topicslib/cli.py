@@ -72,7 +72,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             args.parser.error("give a --text, files or folders, or pipe text to standard input")
         sources = find_sources(["-"], args.input_format)
-    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
+    _check_output(args.output, sources, args.model)
     fmt = output_format(args.format, args.output)
     model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
@@ -96,10 +96,11 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output(output: str | None, inputs: list) -> None:
-    """Refuse, before any work, an output that is one of the inputs or the model, or no regular file."""
+def _check_output(output: str | None, sources: Iterable[Source] = (), *others: str | None) -> None:
+    """Refuse, before any work, an output that is no regular file or one of the inputs: the ``sources``'
+    files and ``others`` (the model, the taxonomy, the examples; None and ``-`` are no files)."""
     if output not in (None, "-"):
-        output_target(output, inputs)
+        output_target(output, [s.path for s in sources if s.path] + [o for o in others if o not in (None, "-")])
 
 
 def _apart_from_output(sources: list[Source], args: argparse.Namespace) -> list[Source]:
@@ -129,10 +130,14 @@ def _stdout() -> Iterator:
     sys.stdout.flush()
 
 
-def _check_scheduler(args: argparse.Namespace) -> None:
-    """A usage error for a --scheduler that is no address (it would hang, then fail deep inside Dask)."""
+def _dask_setup(args: argparse.Namespace) -> None:
+    """Before a command runs on Dask: a usage error for a --scheduler that is no address (it would hang,
+    then fail deep inside Dask), and Dask's own chatter (every connection and task cancellation) kept to
+    its warnings unless --verbose."""
     if args.scheduler and not re.match(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:]+\]|[^/\s:\[\]]+):\d{1,5}/?$", args.scheduler):
         args.parser.error(f"--scheduler {args.scheduler!r} is not a scheduler address; give one like tcp://10.0.0.5:8786")
+    if not args.verbose:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 def _classify_on_dask(args: argparse.Namespace) -> int:
@@ -145,11 +150,9 @@ def _classify_on_dask(args: argparse.Namespace) -> int:
         args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
     if args.scheduler and args.workers:
         args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
-    _check_scheduler(args)
+    _dask_setup(args)
     from .dask import classify_files  # needs the optional dask extra
 
-    if not args.verbose:  # Dask reports every connection and task cancellation; keep its warnings only
-        logging.getLogger("distributed").setLevel(logging.WARNING)
     enabled = progress_enabled(args.quiet)
     result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
                             column=args.column, document=args.document, input_format=args.input_format,
@@ -164,7 +167,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
+    _check_output(args.output, sources, args.model)
     model = load_model_option(args)
     enabled = progress_enabled(args.quiet)
     total = sum(s.size for s in sources if s.size is not None) or None
@@ -187,15 +190,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_trends(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
+    _check_output(args.output, sources, args.model)
     model = load_model_option(args)
     with tempfile.TemporaryDirectory() as tmp:
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
-            _check_scheduler(args)
+            _dask_setup(args)
             from .dask import classify_files  # needs the optional dask extra
 
-            if not args.verbose:
-                logging.getLogger("distributed").setLevel(logging.WARNING)
             tagged = str(Path(tmp) / "tagged.jsonl")
             classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
                            input_format=args.input_format, model=model)
@@ -238,7 +239,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, [s.path for s in sources if s.path] + ([args.model] if args.model else []))
+    _check_output(args.output, sources, args.model)
     model = load_model_option(args)
     records = list(read_records(sources, column=args.column))
     picked = suggest(model, [r.text for r in records], n=args.n)
@@ -253,7 +254,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 def _cmd_bootstrap(args: argparse.Namespace) -> int:
     options = _training_options(args)
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, [s.path for s in sources if s.path] + [args.taxonomy])
+    _check_output(args.output, sources, args.taxonomy)
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin():
@@ -291,7 +292,7 @@ def _documents(records: Iterator[Record], args: argparse.Namespace) -> tuple[Ite
 
 def _cmd_label(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.examples, [s.path for s in sources if s.path])
+    _check_output(args.examples, sources)
     taxonomy = load_taxonomy(args.taxonomy)
     model = load_model(args.model) if args.model else None
     texts = [r.text for r in read_records(sources, column=args.column)]
@@ -326,8 +327,8 @@ def _training_options(args: argparse.Namespace) -> dict:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     options = _training_options(args)
-    _check_output(args.output, [args.examples] if args.examples != "-" else [])
-    _check_output(str(card_path(args.output)), [args.examples] if args.examples != "-" else [])
+    _check_output(args.output, (), args.examples)
+    _check_output(str(card_path(args.output)), (), args.examples)
     started = time.perf_counter()
     with Progress(f"reading {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None

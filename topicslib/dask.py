@@ -317,7 +317,7 @@ def _read_lines(piece: _Piece) -> tuple[int, bytes]:
 
 
 def _block_records(piece: _Piece, kind: str, column: str) -> list[Record]:
-    if piece.first_line == 1 and Path(piece.path).suffix.lower() in COMPRESSED:  # a whole compressed file
+    if Path(piece.path).suffix.lower() in COMPRESSED:  # a whole compressed file (see _plan)
         return list(read_records([Source(piece.source, kind, Path(piece.path))], column=column))
     begin, data = _read_lines(piece)
     lines = numbered_lines(io.BytesIO(data), piece.source, _ignore, first=piece.first_line)

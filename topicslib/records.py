@@ -15,6 +15,7 @@ import csv
 import gzip
 import json
 import lzma
+import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,8 +39,14 @@ COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 # A text file read with --document is split in chunks of about this many lines, cut at blank lines
 # (where paragraphs end anyway), so a huge file never sits in memory whole.
 _CHUNK_LINES = 5000
-# Paragraphs can be long; the csv module's default limit (128 kB a field) would reject them.
-csv.field_size_limit(2**31 - 1)
+# The most characters a CSV field may hold. Paragraphs and documents can be long (the csv module's own limit,
+# 128 kB, would refuse some), but a field of millions of lines is a quote left open swallowing the rows after it:
+# it is refused here before the rest of the file is read into it.
+CSV_FIELD_LIMIT = 16 * 2**20
+csv.field_size_limit(CSV_FIELD_LIMIT)
+# In a CSV line, a quote that opens a quoted field (one at the start of a field), and a run of quotes.
+_OPENING_QUOTE = re.compile(r'(?:^|,)"')
+_QUOTES = re.compile(r'"+')
 
 
 @dataclass(frozen=True)
@@ -205,14 +212,15 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
                 raise error(f"expected a JSON object, got {type(obj).__name__}", path=name, line=n)
             yield n, obj
         return
-    last = [1]  # the number of the last line the CSV reader took: where its current row ends
+    pending: list[tuple[int, str]] = []  # the lines of the row the CSV reader is in (bounded by CSV_FIELD_LIMIT)
 
     def feed() -> Iterator[str]:
         for n, line in lines:
-            last[0] = n
+            pending.append((n, line))
             yield line
 
-    reader = csv.DictReader(feed())
+    # strict: text after a closing quote is an error, so a quote left open cannot silently swallow rows
+    reader = csv.DictReader(feed(), strict=True)
     try:
         header = reader.fieldnames
         if not header:
@@ -224,12 +232,65 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
         for column in required:
             if column not in header:
                 raise error(f"no column {column!r} in the header (columns: {', '.join(header)}){hint}", path=name, line=1)
+        pending.clear()
         for row in reader:
+            n = pending[-1][0]  # where the row ends
+            pending.clear()
             if None in row:
-                raise error("the row has more cells than the header", path=name, line=last[0])
-            yield last[0], row
+                raise error("the row has more cells than the header", path=name, line=n)
+            yield n, row
     except csv.Error as e:
-        raise error(f"invalid CSV: {e}", path=name, line=last[0]) from None
+        raise csv_error(str(e), pending, name, error) from None
+
+
+def csv_error(problem: str, row: list[tuple[int, str]], name: str, error: type[DataError] = DataError) -> DataError:
+    """The error for the csv module's ``problem`` with a row whose numbered lines (so far) are ``row``. A
+    problem with quoting is placed on the line where the quoted field opened, not where the reader gave up.
+
+    >>> print(csv_error("unexpected end of data", [(4, 'x,"Tariffs fell,trade\\n'), (5, "y,Migrants crossed.\\n")], "a.csv"))
+    a.csv:4: a quoted field opens here and is never closed: the file ends inside it (rows up to line 5 would be ...
+    """
+    opened, still_open = _last_quoted_field(row)
+    last = row[-1][0] if row else 1
+    if problem.startswith("unexpected end of data") and still_open:
+        runs = f" (rows up to line {last} would be read as part of it)" if last > opened else ""
+        return error(f"a quoted field opens here and is never closed: the file ends inside it{runs}; close the quote, "
+                     'and write a quote inside a field as two ("")', path=name, line=opened)
+    if problem.endswith("expected after '\"'") and opened is not None:
+        if last > opened:
+            return error(f"the quoted field that opens here runs on to line {last}, where text follows a quote: is a "
+                         'closing quote missing here? (write a quote inside a field as two (""))', path=name, line=opened)
+        return error('text follows the quote that closes a quoted field; write a quote inside a field as two ("")',
+                     path=name, line=opened)
+    if problem.startswith("field larger than field limit"):
+        return error(f"a field of over {CSV_FIELD_LIMIT:,} characters starts here: is a closing quote missing? "
+                     "(longer texts go in a text file, one per file)", path=name, line=opened if still_open else last)
+    return error(f"invalid CSV: {problem}", path=name, line=last)
+
+
+def _last_quoted_field(row: list[tuple[int, str]]) -> tuple[int | None, bool]:
+    """The line where the last quoted field of a CSV row opened (None if it has none), and whether it is still
+    open at the end of ``row`` or where text follows its closing quote (where the strict csv reader stops).
+    The csv module's rules: a quote opens a field only at the field's start; inside, two quotes are a quote
+    and one closes the field.
+
+    >>> _last_quoted_field([(2, 'a,"b ""c"" d",e\\n')]), _last_quoted_field([(2, 'a,"b\\n'), (3, 'c\\n')])
+    ((2, False), (2, True))
+    >>> _last_quoted_field([(2, 'a,"b\\n'), (3, 'c,"d",e\\n')])  # the quote before d closes b's field
+    (2, False)
+    """
+    opened, still_open = None, False
+    for n, line in row:
+        pos = 0
+        while m := (_QUOTES if still_open else _OPENING_QUOTE).search(line, pos):
+            pos = m.end()
+            if not still_open:
+                opened, still_open = n, True
+                continue
+            still_open = len(m.group()) % 2 == 0
+            if not still_open and line[pos:pos + 1] not in (",", "\r", "\n", ""):
+                return opened, False
+    return opened, still_open
 
 
 def source_rows(source: Source, *, required: tuple[str, ...] = (), hint: str = "",

@@ -1,0 +1,75 @@
+"""The one record reader (``records.py``) on files a careless hand wrote: every command that reads them
+(classify, train, evaluate, trends, report) gets the same clear error, naming the file and the line to fix."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import topicslib
+from topicslib.records import CSV_FIELD_LIMIT, find_sources, read_records
+
+from .test_cli import run
+
+ROWS = [f'"Tariffs on coffee exports fell by {i} percent.",trade,2024-0{1 + i % 9}-01' for i in range(10)]
+
+
+def _csv(tmp_path, rows, name="ex.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join(["text,topics,date", *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", [
+    ["classify"], ["train", "-o", "{}/m.npz"], ["evaluate"], ["trends", "--date", "date"], ["report", "-o", "{}/r.html"],
+])
+def test_a_quote_left_open_is_an_error_at_the_line_it_opened(tmp_path, command):
+    # Line 5 opens a quote and never closes it: the quote that opens line 6 closes it. The csv module used to
+    # read lines 5 and 6 as one row, so ten examples trained as nine.
+    rows = list(ROWS)
+    rows[3] = '"Migrants crossed the border at night,migration,2024-04-01'
+    path = _csv(tmp_path, rows)
+    r = run(command[0], str(path), *(a.format(tmp_path) for a in command[1:]))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"{path}:5: the quoted field that opens here runs on to line 6, where text follows a quote" in r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["ex.csv"]
+
+
+def test_a_quote_left_open_near_the_end_is_an_error_not_merged_rows(tmp_path):
+    rows = [r.replace('"', "") for r in ROWS]
+    rows[7] = '"Migrants crossed the border at night,migration,2024-04-01'
+    path = _csv(tmp_path, rows)
+    message = re.escape(f"{path}:9: a quoted field opens here and is never closed: the file ends inside it (rows up to line 11")
+    with pytest.raises(topicslib.ExampleError, match=message):
+        topicslib.read_examples(path)
+    with pytest.raises(topicslib.DataError, match=message):
+        list(read_records(find_sources([str(path)])))
+
+
+def test_a_field_over_the_limit_is_refused_where_it_opened(tmp_path):
+    rows = [r.replace('"', "") for r in ROWS[:3]] + ['"Migrants crossed,migration,2024-04-01']
+    rows += ["Tariffs on coffee exports fell again, and " * 1000] * (CSV_FIELD_LIMIT // 42_000 + 1)
+    path = _csv(tmp_path, rows + ROWS)
+    with pytest.raises(topicslib.ExampleError, match=f"{path}:5: a field of over 16,777,216 characters starts here: "
+                                                     "is a closing quote missing"):
+        topicslib.read_examples(path)
+
+
+def test_quoted_fields_that_are_well_formed_are_read_as_before(tmp_path):
+    path = _csv(tmp_path, [
+        '"A statement\nover two lines, with ""quotes"".",diplomacy,2024-01-01',
+        'Tariffs on 5" pipes fell,trade,2024-01-02',
+        '"",trade,2024-01-03',
+        '"Coca, and ""more""",narcotics,2024-01-04',
+    ])
+    records = list(read_records(find_sources([str(path)])))
+    assert [(r.text, r.line) for r in records] == [
+        ('A statement\nover two lines, with "quotes".', 3), ('Tariffs on 5" pipes fell', 4), ("", 5),
+        ('Coca, and "more"', 6)]
+
+
+def test_text_after_a_closing_quote_is_an_error_on_its_line(tmp_path):
+    path = _csv(tmp_path, ['"Tariffs" fell,trade,2024-01-01'])
+    with pytest.raises(topicslib.ExampleError, match=f"{path}:2: text follows the quote that closes a quoted field"):
+        topicslib.read_examples(path)

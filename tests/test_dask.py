@@ -27,6 +27,7 @@ db = pytest.importorskip("dask.bag")
 import topicslib  # noqa: E402
 from topicslib import InputError, TopicslibError  # noqa: E402
 from topicslib.dask import _files, _plan, _records, classify_bag, classify_dataframe, classify_files  # noqa: E402
+from topicslib.files import is_temporary  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 
@@ -114,7 +115,7 @@ def read_jsonl(path) -> list[dict]:
 
 
 def leftovers(folder) -> list[str]:
-    return [p for p in os.listdir(folder) if ".parts-" in p or p.endswith(".tmp")]
+    return [p for p in os.listdir(folder) if is_temporary(p)]
 
 
 # -- dataframes and bags --------------------------------------------------------
@@ -310,7 +311,7 @@ def test_a_worker_killed_mid_run_costs_nothing(tmp_path, corpus, expected):
         staging = None
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and thread.is_alive():
-            staging = staging or next((tmp_path / p for p in os.listdir(tmp_path) if ".parts-" in p), None)
+            staging = staging or next((tmp_path / p for p in os.listdir(tmp_path) if is_temporary(p)), None)
             done = [p for p in os.listdir(staging) if p.endswith(".jsonl")] if staging and staging.exists() else []
             busy = {w: len(keys) for w, keys in watcher.processing().items() if keys}
             if len(done) >= 3 and busy:
@@ -395,6 +396,19 @@ def test_a_failed_runs_staging_folder_goes_even_while_cancelled_tasks_still_writ
     for w in writers:
         w.join()
     assert writes and not staging.exists()
+
+
+def test_a_killed_runs_staging_folder_is_never_read_as_input(tmp_path):
+    # A client killed with SIGKILL cannot remove its staging folder; the next run over the folder must
+    # not read the part files in it (JSON Lines or Parquet, by their names) as input.
+    from topicslib.dask import _output
+
+    write_jsonl(tmp_path / "in.jsonl", ["Tariffs fell."])
+    for out in ("out.jsonl", "out.parquet/"):
+        _, staging = _output(str(tmp_path / out), "1a2b3c4d", [])
+        with open(staging.part(0), "w", encoding="utf-8") as f:
+            f.write('{"text": "left by a killed run"}\n')
+    assert [s.name for s in _files([tmp_path], None)] == [str(tmp_path / "in.jsonl")]
 
 
 def test_trends_on_the_dask_engine_gives_the_local_figures(tmp_path):

@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import topicslib
 from topicslib import DataError
-from topicslib.files import find_files
+from topicslib.files import find_files, is_temporary
 
-from .conftest import TINY
+from .conftest import ROOT, TINY
 from .test_cli import run
 
 RECORDS = "".join(json.dumps({"text": t}) + "\n" for t in ["Tariffs fell.", "Migrants crossed.", "Coca grew."])
+# The command line with every fsync taking 60 s: a run stays where its output's temporary file is
+# written in full but not yet renamed, until the test signals it there.
+SLOW_WRITES = ("import os, sys, time; fsync = os.fsync; os.fsync = lambda fd: (time.sleep(60), fsync(fd)); "
+               "from topicslib.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 @pytest.fixture
@@ -90,3 +98,37 @@ def test_an_unreadable_subfolder_is_an_error_not_a_gap(tmp_path, monkeypatch):
         find_files(tmp_path, lambda p: True, "files")
     with pytest.raises(DataError, match="locked: cannot read this folder"):
         topicslib.read_examples(tmp_path)
+
+
+def _stopped_while_writing(folder: Path, *args: str, sig: int = signal.SIGTERM) -> subprocess.Popen:
+    """A command-line run given ``sig`` while its output's temporary file (in ``folder``) is being written."""
+    p = subprocess.Popen([sys.executable, "-c", SLOW_WRITES, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not [f for f in os.listdir(folder) if is_temporary(f)]:
+        assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
+        time.sleep(0.02)
+    p.send_signal(sig)
+    p.wait(60)
+    return p
+
+
+@pytest.mark.parametrize("command", [["classify", "{gold}"], ["train", "{gold}", "--options", '{{"min_df": 1, "folds": 2}}'],
+                                     ["report", "{gold}"]])
+def test_sigterm_while_the_output_is_written_leaves_no_temporary_file_and_the_old_output(gold, command):
+    out = gold.parent / "out" / "result"
+    out.parent.mkdir()
+    out.write_bytes(b"earlier output\n")
+    p = _stopped_while_writing(out.parent, *(a.format(gold=gold) for a in command), "-o", str(out))
+    assert p.returncode == 130 and "interrupted" in p.stderr.read()
+    assert os.listdir(out.parent) == ["result"] and out.read_bytes() == b"earlier output\n"
+
+
+def test_a_killed_runs_temporary_file_is_never_read_as_data(gold):
+    folder = gold.parent
+    p = _stopped_while_writing(folder, "classify", str(folder), "-o", str(folder / "out.jsonl"), sig=signal.SIGKILL)
+    assert p.returncode == -signal.SIGKILL
+    [left] = [f for f in os.listdir(folder) if f != "g.jsonl"]  # written in full: records a reader could take
+    assert left.startswith(".out.jsonl.topicslib-") and left.endswith(".tmp")
+    r = run("classify", str(folder), "--input-format", "jsonl")  # every file read as JSON Lines, whatever its name
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == len(TINY), r.stderr
+    assert f"{folder / left}: skipped: a temporary file of a topicslib run" in r.stderr

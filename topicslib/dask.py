@@ -44,7 +44,7 @@ from pathlib import Path
 from .defaults import resolve
 from .documents import TopicScore, split_paragraphs
 from .errors import DataError, InputError, TopicslibError
-from .files import atomic_write, output_target
+from .files import atomic_write, output_target, temporary_name
 from .model import TopicModel
 from .progress import Progress
 from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_record,
@@ -441,7 +441,8 @@ def _output(output: str, run: str, inputs: list[Source]) -> tuple[Path, _Output]
     (through a symbolic link; never one of the inputs, see ``files.output_target``).
 
     Tasks write into a staging folder beside the JSON Lines file (or hidden inside the Parquet
-    folder, where readers skip names starting with "."), which :func:`_finish` assembles.
+    folder, where readers skip names starting with "."), which :func:`_finish` assembles. It is named
+    by ``files.temporary_name``, so no folder search reads it as data if a killed run leaves it behind.
     """
     path = Path(output).absolute()
     parquet = output.endswith(("/", os.sep)) or path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
@@ -450,7 +451,7 @@ def _output(output: str, run: str, inputs: list[Source]) -> tuple[Path, _Output]
     if parquet and path.is_file():
         raise DataError("is a file, and Parquet output is a folder of part files: remove it or choose another name",
                         path=output)
-    staging = path / f".parts-{run}" if parquet else path.parent / f".{path.name}.parts-{run}"
+    staging = (path if parquet else path.parent) / temporary_name(path.name, f"parts-{run}")
     try:
         staging.mkdir(parents=True)
     except OSError as e:

@@ -4,13 +4,15 @@ Every file topicslib writes (models, cards, results, reports, Dask parts) goes t
 :func:`atomic_output`: the data is written under a temporary name beside the target,
 flushed to disk, and renamed over the target only when complete, so a run that fails or
 is killed leaves the previous file whole and no half-written one. Every input file and
-folder is found by :func:`find_files`.
+folder is found by :func:`find_files`, which never takes a temporary file or folder
+(:func:`temporary_name`) that a killed run left behind for data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import stat
 import tempfile
@@ -19,6 +21,29 @@ from pathlib import Path
 from typing import IO
 
 from .errors import DataError
+
+# What marks the name of a temporary file or folder as topicslib's: see temporary_name.
+_TEMPORARY = ".topicslib-"
+
+
+def temporary_name(output: str, what: str = "") -> str:
+    """The name of a temporary file or folder for the output file named ``output``: hidden, and marked as
+    topicslib's, so that :func:`find_files` can tell one that a killed run left behind (SIGKILL gives no
+    chance to remove it) from data.
+
+    >>> temporary_name("tagged.jsonl", "parts-1a2b3c4d")
+    '.tagged.jsonl.topicslib-parts-1a2b3c4d'
+    """
+    return f".{output}{_TEMPORARY}{what}"
+
+
+def is_temporary(name: str) -> bool:
+    """Whether ``name`` (a file or folder name) is one that :func:`temporary_name` gives.
+
+    >>> is_temporary(".tagged.jsonl.topicslib-k2x9a1.tmp"), is_temporary("tagged.jsonl"), is_temporary(".hidden.jsonl")
+    (True, False, False)
+    """
+    return name.startswith(".") and _TEMPORARY in name
 
 
 def output_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
@@ -71,7 +96,7 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
     try:
         if make_folders:
             target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temporary_name(target.name), suffix=".tmp", dir=target.parent)
     except OSError as e:
         raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
     try:
@@ -105,6 +130,7 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
     """The file ``name``, or every file under the folder ``name`` that ``accept`` takes (recursively, in
     name order). A missing name, a folder with nothing to take, or a subfolder that cannot be read is a
     :class:`DataError` naming it (never a silent gap); ``kinds`` says what was looked for ("example files").
+    Temporary files and folders of topicslib's, left by a killed run, are skipped with a warning.
 
     >>> find_files("no/such/place", lambda p: True, ".txt files")
     Traceback (most recent call last):
@@ -123,12 +149,17 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    """Every file under ``folder``; a subfolder that cannot be read is an error, not a silent gap."""
+    """Every file under ``folder`` but topicslib's temporary ones; a subfolder that cannot be read is an
+    error, not a silent gap."""
     def refuse(e: OSError) -> None:
         raise DataError(f"cannot read this folder: {e.strerror or e}", path=e.filename or folder)
 
-    for root, _, names in os.walk(folder, onerror=refuse):
+    for root, folders, names in os.walk(folder, onerror=refuse):
+        for n in filter(is_temporary, folders + names):
+            logging.getLogger("topicslib").warning("%s: skipped: a temporary file of a topicslib run (one still "
+                                                   "writing, or one that was killed: then delete it)", Path(root, n))
+        folders[:] = [f for f in folders if not is_temporary(f)]
         for n in names:
             p = Path(root, n)
-            if p.is_file():
+            if p.is_file() and not is_temporary(n):
                 yield p

@@ -9,8 +9,8 @@ from pathlib import Path
 import topicslib
 
 PACKAGE = Path(topicslib.__file__).parent
-# The compiled extension is private to the one module that loads it.
-ALLOWED_PRIVATE = {("native", "_scorer")}
+# The compiled extensions are private to the one module that loads them.
+ALLOWED_PRIVATE = {("native", "_scorer"), ("native", "_solver")}
 
 
 def _imports() -> dict[str, set[tuple[str, str]]]:

@@ -1,11 +1,13 @@
-"""The compiled scorer (``topicslib/_scorer.c``), when topicslib was built with it.
+"""The compiled scorer (``topicslib/_scorer.c``) and training solver (``topicslib/_solver.c``), when
+topicslib was built with them.
 
-This is the only module that imports the extension. It scores texts as the numpy
+This is the only module that imports the extensions. The scorer scores texts as the numpy
 engine of ``scoring.py`` does, in C, one text at a time: the same tokens, features and weights, the same probabilities up to
-the last bits of a float. Without a C compiler at install time the extension is
-missing and every model scores through numpy. Setting ``TOPICSLIB_NO_EXTENSION=1``
-before import makes topicslib ignore a built extension (to compare the two, or to
-rule the extension out when something looks wrong).
+the last bits of a float. The solver fits one topic's linear SVM over a shared feature matrix
+(``training.py``). Without a C compiler at install time the extensions are missing: every model
+scores through numpy, and training fits with scikit-learn's LIBLINEAR. Setting ``TOPICSLIB_NO_EXTENSION=1``
+before import makes topicslib ignore built extensions (to compare, or to
+rule them out when something looks wrong).
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ from __future__ import annotations
 import os
 
 if os.environ.get("TOPICSLIB_NO_EXTENSION", "") not in ("", "0"):
-    _scorer = None
+    _scorer = _solver = None
 else:
     try:
         from . import _scorer
     except ImportError:  # built without a C compiler
         _scorer = None
+    try:
+        from . import _solver
+    except ImportError:
+        _solver = None
 
 AVAILABLE = _scorer is not None
+SOLVER = _solver is not None
 # Characters of words outside the vocabulary kept in a scorer's cache, beyond its word limit
 # (a few long junk tokens must not pin memory): 8 Mi code points, 32 MiB.
 _POOL_LIMIT = 1 << 23
@@ -43,3 +50,14 @@ def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, un
         return None
     return _scorer.Scorer(word_terms, char_terms, idf, coef, intercept, unknown_idf, tuple(word_ngrams),
                           tuple(char_ngrams or (0, 0)), max_char_word, multi_label, cache_limit, _POOL_LIMIT, piece)
+
+
+def fit_svm(data, indices, indptr, rows, y, scale2, c_pos: float, c_neg: float, eps: float, max_iter: int, seed: int,
+            alpha, u) -> int:
+    """Fit one topic's L2-loss SVM on ``rows`` of a CSR matrix in place (see ``_solver.c``); the passes it took.
+
+    ``alpha`` holds the starting dual variables and receives the solution, ``u`` the weights (intercept last).
+    """
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    return _solver.fit_svm(data, indices, indptr, rows, y, scale2, c_pos, c_neg, eps, max_iter, seed, alpha, u)

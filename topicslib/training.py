@@ -6,10 +6,17 @@ those margins turns margins into probabilities, and the threshold that
 maximises the topic's out-of-fold F1 becomes its decision threshold. Because a
 sigmoid of a linear function is a logistic model, the calibration folds into
 the weights: the saved model is just ``coef``, ``intercept`` and thresholds.
+
+The SVMs are fitted by the compiled solver (``_solver.c``, through ``native.py``) when topicslib was
+built with it: the full model first, then each fold's model starting from its solution, all over one
+copy of the feature matrix. Otherwise, and for the logistic loss, scikit-learn's LIBLINEAR fits each.
+The two solvers reach the same optimum to within their tolerances, so models trained with and without
+the extension differ in their last digits (each is reproducible byte for byte).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,11 +26,22 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.svm import LinearSVC
 
+from . import native
+
+log = logging.getLogger("topicslib")
+
 # SCut.FBR (Yang, 2001): a cut whose out-of-fold F1 is this poor comes from too few
 # positives to trust; such a topic falls back to a rank cut (see fallback_threshold).
 _MIN_TRUSTED_F1 = 0.3
 # The fallback cut lets through this many out-of-fold negatives per positive of the topic.
 _FALLBACK_NEGATIVES_PER_POSITIVE = 3
+# The compiled solver stops when the spread of its projected gradient falls below this: _EPS for the model
+# itself, _FOLD_EPS for the fold models, which only give calibration margins and start close to their
+# solution. (LIBLINEAR's own default is 0.1, scikit-learn's LinearSVC asks 1e-4.) Measured on the default
+# model: both give the dev-set F1 of scikit-learn's solver at 1e-4 to within +-0.01 (docs/benchmarks.md).
+_EPS = 1e-2
+_FOLD_EPS = 0.3
+_MAX_PASSES = 1000
 
 
 @dataclass(frozen=True)
@@ -98,14 +116,75 @@ def _fit_binary(X, total, y: np.ndarray, loss: str, C: float, class_weight: str 
     return (w * scale if nb else w), float(est.intercept_[0])
 
 
-def _fit_all(X, Y, loss, C, class_weight, seed, n_jobs, nb) -> tuple[np.ndarray, np.ndarray]:
-    """One linear model per topic. The solver releases the GIL, so ``n_jobs`` threads share one
-    copy of ``X`` and fit topics side by side; each holds only its topic's scaled values."""
-    total = presence_counts(X)
-    fits = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fit_binary)(X, total, Y[:, t], loss, C, class_weight, seed, nb) for t in range(Y.shape[1])
-    )
-    return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
+class _SklearnFits:
+    """Fits with scikit-learn's solvers (logistic loss, or a topicslib built without its solver): a fold's rows
+    are copied out and every fit starts from scratch. The solvers release the GIL, so ``n_jobs`` threads
+    share one copy of the rows and fit topics side by side; each holds only its topic's scaled values."""
+
+    def __init__(self, X, Y, loss, C, class_weight, seed, n_jobs, nb):
+        self.X, self.Y, self.n_jobs, self.args = X, Y, n_jobs, (loss, C, class_weight, seed, nb)
+
+    def fit(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        X, Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
+        total = presence_counts(X)
+        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_fit_binary)(X, total, Y[:, t], *self.args) for t in range(Y.shape[1]))
+        return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
+
+
+class _NativeFits:
+    """Fits with the compiled solver (``_solver.c``) over one shared copy of ``X``: no copies of the matrix,
+    NB scaling applied inside the solver, and each fold's fit starting from the full fit's dual variables."""
+
+    def __init__(self, X, Y, C, class_weight, seed, n_jobs, nb):
+        self.data = np.ascontiguousarray(X.data, dtype=np.float64)
+        self.indices = np.ascontiguousarray(X.indices, dtype=np.int32)
+        self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+        self.X, self.Y, self.C, self.class_weight, self.seed, self.n_jobs, self.nb = X, Y, C, class_weight, seed, n_jobs, nb
+        self.alpha = None  # (n_examples, n_topics): the full fit's dual variables, where folds start
+
+    def fit(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        n, T = self.Y.shape
+        full = rows is None
+        rows = np.arange(n, dtype=np.int32) if full else np.asarray(rows, dtype=np.int32)
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        total = presence_counts(self.X, mask) if self.nb else None
+        if full:
+            self.alpha = np.zeros((n, T))
+        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._fit_topic)(t, rows, mask, total, full) for t in range(T))
+        return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
+
+    def _fit_topic(self, t: int, rows: np.ndarray, mask: np.ndarray, total, full: bool) -> tuple[np.ndarray, float]:
+        y = self.Y[rows, t].astype(np.int8)
+        F = self.X.shape[1]
+        if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
+            return np.zeros(F), (10.0 if y.any() else -10.0)
+        scale = nb_scale(self.X, mask & (self.Y[:, t] > 0), total) if self.nb else np.ones(F)
+        c_pos, c_neg = _class_costs(y, self.C, self.class_weight)
+        alpha = np.zeros(len(rows)) if full else self.alpha[rows, t]
+        u = np.empty(F + 1)
+        passes = native.fit_svm(self.data, self.indices, self.indptr, rows, y, scale * scale, c_pos, c_neg,
+                                _EPS if full else _FOLD_EPS, _MAX_PASSES, self.seed * 65599 + t, alpha, u)
+        if passes >= _MAX_PASSES:
+            log.warning("topic %s: the solver stopped after %d passes before converging", t, passes)
+        if full:
+            self.alpha[:, t] = alpha
+        return u[:-1], float(u[-1])
+
+
+def _class_costs(y: np.ndarray, C: float, class_weight: str | None) -> tuple[float, float]:
+    """The cost of errors on positives and on negatives: ``C``, each class weighted as scikit-learn's
+    ``class_weight="balanced"`` weighs it (n / (2 * its count)) when asked.
+
+    >>> _class_costs(np.array([1, 0, 0, 0]), 1.0, "balanced")
+    (2.0, 0.6666666666666666)
+    """
+    if class_weight != "balanced":
+        return C, C
+    n, pos = len(y), int(y.sum())
+    return C * n / (2 * pos), C * n / (2 * (n - pos))
 
 
 def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
@@ -228,12 +307,16 @@ def fit_linear(
     n, T = Y.shape
     X = sp.csr_matrix(X)
     X.sort_indices()  # once: every fold and topic then reads rows in column order without a copy
+    if loss == "svm" and native.SOLVER:
+        fits = _NativeFits(X, Y, C, class_weight, seed, n_jobs, nb_weighting)
+    else:
+        fits = _SklearnFits(X, Y, loss, C, class_weight, seed, n_jobs, nb_weighting)
+    W, b = fits.fit(None)  # first: the compiled solver's folds start from this fit
     oof = np.zeros((n, T))
     k = max(2, min(folds, n))
     for train, test in KFold(k, shuffle=True, random_state=seed).split(np.arange(n)):
-        W, b = _fit_all(X[train], Y[train], loss, C, class_weight, seed, n_jobs, nb_weighting)
-        oof[test] = X[test] @ W + b
-    W, b = _fit_all(X, Y, loss, C, class_weight, seed, n_jobs, nb_weighting)
+        Wf, bf = fits.fit(train)
+        oof[test] = X[test] @ Wf + bf
     ab = np.array([platt(oof[:, t], Y[:, t]) for t in range(T)])
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))

@@ -1,0 +1,116 @@
+"""The compiled training solver (topicslib/_solver.c): LIBLINEAR's optimum, warm starts, no copies, no crashes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.svm import LinearSVC
+
+from topicslib import native, training
+
+from .test_scorer import _compiler
+
+needs_solver = pytest.mark.skipif(not native.SOLVER, reason="topicslib was built without its training solver")
+
+
+def test_the_solver_is_built_wherever_a_c_compiler_is():
+    if _compiler() is None:
+        pytest.skip("no C compiler here: topicslib trains with scikit-learn's LIBLINEAR")
+    assert native.SOLVER, "a C compiler is here, yet topicslib._solver was not built (see pip's build output)"
+
+
+def _problem(n: int = 400, F: int = 300, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, F, density=0.05, format="csr", random_state=seed, dtype=np.float64)
+    X.sort_indices()
+    w = rng.normal(size=F)
+    y = (X @ w + rng.normal(scale=0.3, size=n) > 0.1).astype(np.int8)
+    return X, y
+
+
+def _fit(X, y, rows, scale, c_pos, c_neg, eps=1e-6, alpha=None):
+    rows = np.asarray(rows, dtype=np.int32)
+    alpha = np.zeros(len(rows)) if alpha is None else alpha
+    u = np.empty(X.shape[1] + 1)
+    passes = native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows,
+                            np.ascontiguousarray(y[rows]), scale * scale, c_pos, c_neg, eps, 1000, 0, alpha, u)
+    return u, alpha, passes
+
+
+@needs_solver
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_the_solver_reaches_liblinears_optimum_on_scaled_columns_of_a_row_subset(class_weight):
+    X, y = _problem()
+    rows = np.arange(0, 400, 3)  # a fold: every third row, read in place
+    scale = np.random.default_rng(1).uniform(0.2, 2.0, X.shape[1])
+    c_pos, c_neg = training._class_costs(y[rows], 0.5, class_weight)
+    u, _, _ = _fit(X, y, rows, scale, c_pos, c_neg)
+    ref = LinearSVC(C=0.5, class_weight=class_weight, tol=1e-8, max_iter=100_000, dual=True).fit(
+        training.scale_columns(X[rows], scale), y[rows])
+    assert np.allclose(u[:-1], ref.coef_.ravel() * scale, atol=1e-5)
+    assert u[-1] == pytest.approx(ref.intercept_[0], abs=1e-5)
+
+
+@needs_solver
+def test_a_warm_start_at_the_solution_converges_at_once_to_the_same_weights():
+    X, y = _problem()
+    rows = np.arange(400)
+    u, alpha, passes = _fit(X, y, rows, np.ones(X.shape[1]), 0.5, 0.5)
+    again, _, warm_passes = _fit(X, y, rows, np.ones(X.shape[1]), 0.5, 0.5, alpha=alpha.copy())
+    assert passes > 2 and warm_passes <= 2
+    assert np.allclose(again, u, atol=1e-9)
+
+
+@needs_solver
+def test_the_same_call_gives_the_same_weights_bit_for_bit():
+    X, y = _problem()
+    first, _, _ = _fit(X, y, np.arange(400), np.ones(X.shape[1]), 0.5, 0.5, eps=0.1)
+    second, _, _ = _fit(X, y, np.arange(400), np.ones(X.shape[1]), 0.5, 0.5, eps=0.1)
+    assert first.tobytes() == second.tobytes()
+
+
+@needs_solver
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.__setitem__("indices", np.full_like(a["indices"], 10**6)), "column index is out of range"),
+    (lambda a: a.__setitem__("rows", np.array([0, 10**6], np.int32)), "row number is out of range"),
+    (lambda a: a.__setitem__("indptr", a["indptr"][::-1].copy()), "indptr"),
+    (lambda a: a.__setitem__("u", np.empty(3)), "sizes do not agree"),
+    (lambda a: a.__setitem__("rows", np.array([0, 1], np.int64)), "4-byte signed integers"),
+    (lambda a: a.__setitem__("data", a["data"].astype(np.float32)), "8-byte floats"),
+])
+def test_bad_arrays_are_a_value_error_not_a_crash(change, message):
+    X, y = _problem(20, 10)
+    a = {"data": X.data, "indices": X.indices.astype(np.int32), "indptr": X.indptr.astype(np.int64),
+         "rows": np.array([0, 1], np.int32), "u": np.empty(11)}
+    change(a)
+    with pytest.raises(ValueError, match=message):
+        native.fit_svm(a["data"], a["indices"], a["indptr"], a["rows"], y[:2].copy(), np.ones(10), 1.0, 1.0, 0.1, 10, 0,
+                       np.zeros(2), a["u"])
+
+
+def _labels(n: int, seed: int = 0):
+    X, y = _problem(n, 200, seed)
+    Y = np.stack([y, (X[:, :40].sum(axis=1).A.ravel() > 0.2).astype(np.int8)], axis=1)
+    return X, Y
+
+
+@needs_solver
+def test_training_with_the_solver_matches_training_with_liblinear(monkeypatch):
+    X, Y = _labels(600)
+    ours = training.fit_linear(X, Y, C=0.5, folds=3)
+    monkeypatch.setattr(native, "SOLVER", False)
+    theirs = training.fit_linear(X, Y, C=0.5, folds=3)
+    # The same optimum to within the solvers' tolerances: the same decisions on almost every training row.
+    agree = ((ours.oof_proba >= ours.thresholds) == (theirs.oof_proba >= theirs.thresholds)).mean()
+    assert agree > 0.97
+    assert np.corrcoef(ours.coef.ravel(), theirs.coef.ravel())[0, 1] > 0.99
+
+
+@needs_solver
+def test_threads_give_the_serial_model_bit_for_bit():
+    X, Y = _labels(500, seed=2)
+    serial = training.fit_linear(X, Y, C=0.5, folds=3, n_jobs=1)
+    threads = training.fit_linear(X, Y, C=0.5, folds=3, n_jobs=2)
+    assert serial.coef.tobytes() == threads.coef.tobytes()
+    assert serial.oof_proba.tobytes() == threads.oof_proba.tobytes()

@@ -8,7 +8,8 @@ import re
 import pytest
 
 import topicslib
-from topicslib.records import CSV_FIELD_LIMIT, find_sources, read_records
+from topicslib.documents import LONGEST_PARAGRAPH, split_paragraphs
+from topicslib.records import CSV_FIELD_LIMIT, find_sources, read_records, text_records
 
 from .test_cli import run
 
@@ -73,3 +74,31 @@ def test_text_after_a_closing_quote_is_an_error_on_its_line(tmp_path):
     path = _csv(tmp_path, ['"Tariffs" fell,trade,2024-01-01'])
     with pytest.raises(topicslib.ExampleError, match=f"{path}:2: text follows the quote that closes a quoted field"):
         topicslib.read_examples(path)
+
+
+@pytest.mark.parametrize("line, most", [
+    ("- Tariffs on coffee exports fell by {} percent.\n", 2),  # a bulleted list: each bullet a paragraph
+    ("the migrants crossed the river\n", LONGEST_PARAGRAPH // 31 + 2),  # a paragraph that never ends
+])
+def test_a_document_without_blank_lines_is_read_paragraph_by_paragraph(line, most):
+    # --document used to gather a file's lines until a blank line: a 56 MB list without one was held whole
+    # (344 MB peak; 110 MB now), a 56 MB hard-wrapped paragraph too (709 MB; 126 MB now).
+    read = []
+
+    def lines():
+        for n in range(1, 1_000_001):
+            read.append(n)
+            yield n, line.format(n)
+        raise AssertionError("read every line before giving a paragraph")
+
+    records = text_records(lines(), "big.md", document=True)
+    first, second = next(records), next(records)
+    assert len(read) <= 2 * most and first.paragraph == 0 and second.paragraph == 1
+    assert len(first.text) < LONGEST_PARAGRAPH and first.text.startswith(line.format(1).strip())
+
+
+def test_a_line_of_megabytes_is_cut_into_paragraphs_at_spaces():
+    text = "Coca cultivation rose in Nariño despite eradication, officials said; " * 30_000  # 2 MB, one line
+    paragraphs = split_paragraphs(text)
+    assert len(paragraphs) == len(text) // LONGEST_PARAGRAPH + 1 and " ".join(paragraphs) == text.strip()
+    assert all(LONGEST_PARAGRAPH <= len(p) < LONGEST_PARAGRAPH + 20 for p in paragraphs[:-1])

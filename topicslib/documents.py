@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from .features import pieces
 
 # A bullet, a numbered item or a Markdown heading starts its own paragraph.
 _MARKER = re.compile(r"^\s*(?:[-*•▪‣◦·–]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)")
@@ -18,6 +21,10 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _LEAD = re.compile(r"^\s*(?:#{1,6}|>+)\s+")
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
+# A line joins a paragraph only while the paragraph stays under this many characters, and a longer line is
+# cut before a space into pieces of about this size: text with no line break for pages on end (a PDF page,
+# a web page on one line) still comes in bounded paragraphs.
+LONGEST_PARAGRAPH = 100_000
 
 
 class TopicScore(NamedTuple):
@@ -60,29 +67,50 @@ def split_paragraphs(text: str) -> list[str]:
     A line that continues a sentence (the previous line does not end one and
     this one starts in lower case) is joined to it, so hard-wrapped text stays whole; a word broken
     by a hyphen at the end of a line (PDF text) is joined back. Markdown table rules, code fences and
-    horizontal rules are dropped: they are no paragraphs.
+    horizontal rules are dropped: they are no paragraphs. A paragraph holds about ``LONGEST_PARAGRAPH``
+    characters at most: no line joins it past that, and a longer line is cut before a space into pieces of
+    about that size (a word is never cut).
 
     >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped para-\\ngraph.\\n\\n| a | b |\\n|---|---|\\n- a bullet")
     ['# Title', 'First line of a wrapped paragraph.', '| a | b |', '- a bullet']
     """
-    paragraphs: list[list[str]] = []  # the lines of each paragraph, joined at the end (joining as we go is quadratic)
+    return list(iter_paragraphs(text.splitlines()))
+
+
+def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
+    """The paragraphs of a document's lines, as :func:`split_paragraphs` finds them, each given as soon as
+    it ends: a file read line by line holds only the paragraph it is in, however long the file.
+
+    >>> list(iter_paragraphs(["First line of a", "wrapped paragraph.", "- a bullet"]))
+    ['First line of a wrapped paragraph.', '- a bullet']
+    """
+    paragraph: list[str] = []  # its lines, joined when it ends (joining as we go is quadratic)
+    size = 0  # its characters
     joinable = marked = False
-    for raw in text.splitlines():
-        line = raw.strip()
+    for line in (piece.strip() for raw in lines for piece in pieces(raw, LONGEST_PARAGRAPH)):
         if not line or _RULE.match(line):
+            if paragraph:
+                yield " ".join(paragraph)
+                paragraph = []
             joinable = False
             continue
-        if joinable and not _MARKER.match(line) and line[0].islower() and _BROKEN.search(paragraphs[-1][-1]):
-            paragraphs[-1][-1] = paragraphs[-1][-1][:-1] + line
-        elif joinable and not _MARKER.match(line) and line[0].islower():
-            paragraphs[-1].append(line)
-            if len(paragraphs[-1]) == 2:  # "-" or "12." alone is no marker, but is one once text follows
-                marked = bool(_MARKER.match(paragraphs[-1][0] + " " + line))
+        joins = joinable and size + len(line) < LONGEST_PARAGRAPH and not _MARKER.match(line) and line[0].islower()
+        if joins and _BROKEN.search(paragraph[-1]):
+            paragraph[-1] = paragraph[-1][:-1] + line
+            size += len(line) - 1
+        elif joins:
+            paragraph.append(line)
+            size += len(line) + 1
+            if len(paragraph) == 2:  # "-" or "12." alone is no marker, but is one once text follows
+                marked = bool(_MARKER.match(paragraph[0] + " " + line))
         else:
-            paragraphs.append([line])
+            if paragraph:
+                yield " ".join(paragraph)
+            paragraph, size = [line], len(line)
             marked = bool(_MARKER.match(line))
         joinable = not _SENTENCE_END.search(line) and not marked
-    return [" ".join(p) for p in paragraphs]
+    if paragraph:
+        yield " ".join(paragraph)
 
 
 def plain_text(paragraph: str) -> str:

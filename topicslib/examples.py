@@ -9,11 +9,12 @@ fix the file without guessing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ _FOLDER_FORMATS = {"jsonl": (".jsonl",), "csv": (".csv",)}
 _FORMATS = {"jsonl": (".jsonl", ".json", ".ndjson"), "csv": (".csv",)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a file of millions of examples holds millions of these
 class Example:
     """One labeled paragraph and where it came from.
 
@@ -63,7 +64,14 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     for t in cleaned:
         if not is_label(t):  # it would end up in the model file, which must load again
             raise ExampleError(f"'topics' holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
-    return tuple(dict.fromkeys(cleaned))  # drop repeats, keep order
+    return _shared(tuple(dict.fromkeys(cleaned)))  # drop repeats, keep order
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared(topics: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple object for equal topic lists: the millions of examples of a large file share a few
+    hundred label sets, and need not hold a tuple and its ids each."""
+    return topics
 
 
 def _example(record: object, *, path: str | None, line: int | None) -> Example:
@@ -114,26 +122,66 @@ def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: st
     return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
-def _read_source(source: Source) -> list[Example]:
+def _source_examples(source: Source) -> Iterator[Example]:
+    """The examples of a JSON Lines or CSV source, each checked as it is read."""
     name = source.name
-    out = []
     separator = None  # of the topics cells of a CSV file: the first one seen
+    n = None
     for n, fields in source_rows(source, required=("text", "topics"), error=ExampleError):
         if source.format == "csv":
             topics, separator = _split_topics_cell(fields["topics"] or "", separator, path=name, line=n)
             fields = {"text": fields["text"] or "", "topics": topics}
-        out.append(_example(fields, path=name, line=n))
-    if not out:
+        yield _example(fields, path=name, line=n)
+    if n is None:
         raise ExampleError("file is empty: no examples in it", path=name)
-    return out
 
 
-def _read_file(path: Path) -> list[Example]:
-    fmt = format_of(path, formats=_FORMATS)
-    if fmt is None:
-        raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv (or gzip, bz2, xz "
-                           "compressed)", path=path)
-    return _read_source(Source(str(path), fmt, path))
+def _sources(source: str | Path) -> list[Source]:
+    """What a path of examples names: standard input for ``"-"`` (JSON Lines, or CSV when it does not start
+    with ``{``), else the file, or the example files of the folder."""
+    if source == "-":
+        return [Source("<stdin>", "jsonl" if stdin_format() == "jsonl" else "csv")]
+    try:
+        files = find_files(source, lambda p: format_of(p, formats=_FOLDER_FORMATS) is not None,
+                           f"example files ({', '.join(EXAMPLE_SUFFIXES)})")
+    except DataError as e:
+        raise ExampleError(e.reason, path=e.path) from None
+    sources = []
+    for path in files:
+        fmt = format_of(path, formats=_FORMATS)
+        if fmt is None:
+            raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv (or gzip, bz2, xz "
+                               "compressed)", path=path)
+        sources.append(Source(str(path), fmt, path))
+    return sources
+
+
+def _read_sources(sources: list[Source], check: Callable[[Example], Example]) -> list[Example]:
+    """Every example of ``sources``, each checked (and given to ``check``). Files are read twice: first every
+    line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
+    one line, not of all the others; standard input, which cannot be read again, is read once."""
+    def examples() -> Iterator[Example]:
+        for source in sources:
+            yield from map(check, _source_examples(source))
+
+    if all(s.path is not None for s in sources):
+        deque(examples(), maxlen=0)
+    return list(examples())
+
+
+def _topic_check(taxonomy: Taxonomy | None) -> Callable[[Example], Example]:
+    """A function giving back an example once every topic it carries is in ``taxonomy`` (any topic is, without one)."""
+    if taxonomy is None:
+        return lambda example: example
+    known = set(taxonomy.ids)
+
+    def check(example: Example) -> Example:
+        for t in example.topics:
+            if t not in known:
+                raise ExampleError(f"unknown topic {t!r}; the taxonomy has {', '.join(taxonomy.ids)}",
+                                   path=example.path, line=example.line)
+        return example
+    return check
 
 
 def read_examples(
@@ -151,27 +199,15 @@ def read_examples(
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
     """
-    if source == "-":
-        examples = _read_source(Source("<stdin>", "jsonl" if stdin_format() == "jsonl" else "csv"))
-    elif isinstance(source, (str, Path)):
-        try:
-            files = find_files(source, lambda p: format_of(p, formats=_FOLDER_FORMATS) is not None,
-                               f"example files ({', '.join(EXAMPLE_SUFFIXES)})")
-        except DataError as e:
-            raise ExampleError(e.reason, path=e.path) from None
-        examples = [e for f in files for e in _read_file(f)]
+    check = _topic_check(taxonomy)
+    if isinstance(source, (str, Path)):
+        examples = _read_sources(_sources(source), check)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
-        examples = [_example(r, path=None, line=n) for n, r in enumerate(source, 1)]
+        examples = [check(_example(r, path=None, line=n)) for n, r in enumerate(source, 1)]
     if not examples:
         raise ExampleError("no examples found")
-    if taxonomy is not None:
-        known = set(taxonomy.ids)
-        for e in examples:
-            for t in e.topics:
-                if t not in known:
-                    raise ExampleError(f"unknown topic {t!r}; the taxonomy has {', '.join(taxonomy.ids)}", path=e.path, line=e.line)
     return examples
 
 
@@ -193,12 +229,12 @@ def merge_duplicates(examples: list[Example], on_duplicate: str = "merge") -> tu
     >>> kept[0].topics, counts
     (('trade', 'diplomacy'), {'repeats': 1, 'conflicting': 1})
     """
-    first: dict[str, int] = {}
+    first: dict[bytes, int] = {}  # by a digest of the key, not a normalized copy of every text
     kept: list[Example] = []
     repeats: list[tuple[Example, Example]] = []
     conflicting = 0
     for e in examples:
-        key = duplicate_key(e.text)
+        key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         i = first.get(key)
         if i is None:
             first[key] = len(kept)

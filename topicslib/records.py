@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .documents import TopicScore, plain_text, split_paragraphs
+from .documents import TopicScore, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
 from .language import detect
@@ -36,9 +36,6 @@ FORMATS: dict[str, tuple[str, ...]] = {"text": TEXT_SUFFIXES, "jsonl": JSONL_SUF
 INPUT_FORMATS = tuple(FORMATS)
 # Compressed files are read through these, by suffix (``news.jsonl.gz`` is JSON Lines, gzipped).
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-# A text file read with --document is split in chunks of about this many lines, cut at blank lines
-# (where paragraphs end anyway), so a huge file never sits in memory whole.
-_CHUNK_LINES = 5000
 # The most characters a CSV field may hold. Paragraphs and documents can be long (the csv module's own limit,
 # 128 kB, would refuse some), but a field of millions of lines is a quote left open swallowing the rows after it:
 # it is refused here before the rest of the file is read into it.
@@ -326,35 +323,21 @@ def scoring_text(record: Record) -> str:
     return plain_text(record.text) if record.paragraph is not None else record.text
 
 
-def paragraph_records(record: Record, texts: Iterable[str], start: int = 0) -> Iterator[Record]:
-    """A record for each paragraph of ``record``, numbered from ``start``."""
-    for i, text in enumerate(texts, start):
+def paragraph_records(record: Record, texts: Iterable[str]) -> Iterator[Record]:
+    """A record for each paragraph of ``record``, numbered from 0."""
+    for i, text in enumerate(texts):
         yield Record(text, record.fields, record.where, record.text_field, record.document, i, record.source, record.line)
 
 
 def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
-    """A text file as one record, or with ``document`` as one record per paragraph (read in chunks)."""
-    whole = Record("", {"text": ""}, name, "text", name, source=name)
-    if not document:
-        text = "".join(line for _, line in lines)
-        yield Record(text, {"text": text}, name, "text", name, source=name)
+    """A text file as one record, or with ``document`` as one record per paragraph, read line by line (so
+    a huge file, with or without blank lines, is never in memory whole: only the paragraph being read)."""
+    if document:
+        paragraphs = iter_paragraphs(piece for _, line in lines for piece in line.splitlines())
+        yield from paragraph_records(Record("", {"text": ""}, name, "text", name, source=name), paragraphs)
         return
-    chunk: list[str] = []
-    index = 0
-
-    def flush() -> Iterator[Record]:
-        nonlocal index
-        paragraphs = split_paragraphs("".join(chunk))
-        chunk.clear()
-        yield from paragraph_records(whole, paragraphs, index)
-        index += len(paragraphs)
-
-    for _, line in lines:
-        chunk.append(line)
-        # A blank line ends every paragraph, so splitting there gives what splitting the whole text gives.
-        if len(chunk) >= _CHUNK_LINES and not line.strip():
-            yield from flush()
-    yield from flush()
+    text = "".join(line for _, line in lines)
+    yield Record(text, {"text": text}, name, "text", name, source=name)
 
 
 def read_records(

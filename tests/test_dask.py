@@ -356,6 +356,22 @@ def test_command_line_engine_dask(mixed_inputs, tmp_path):
     assert read_jsonl(local) == rows[:900]
 
 
+@pytest.mark.parametrize("option, message", [
+    ({"workers": -1}, "workers must be a positive number of worker processes, got -1"),
+    ({"workers": 0}, "workers must be a positive number of worker processes, got 0"),
+    ({"scheduler": "notaurl"}, "'notaurl' is not a scheduler address; give one like tcp://10.0.0.5:8786"),
+])
+def test_bad_cluster_options_are_refused_at_once(tmp_path, option, message):
+    # workers=-1 used to wait 30 s for workers that never came; "notaurl" was tried for 10 s, then the
+    # client hung 20 s more at exit; workers=0 silently meant one per core.
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, ["Tariffs fell."])
+    started = time.monotonic()
+    with pytest.raises(InputError, match=message):
+        classify_files([src], tmp_path / "out.jsonl", **option)
+    assert time.monotonic() - started < 5 and leftovers(tmp_path) == []
+
+
 def test_command_line_usage_and_missing_extra(tmp_path):
     r = cli("classify", "--engine", "dask", str(tmp_path / "x.jsonl"))
     assert r.returncode == 2 and "--output" in r.stderr

@@ -24,6 +24,10 @@ from .test_storage import _rewrite
     (["cross-validate", "examples/", "--folds", "1"], "argument --folds: 1 is below the least allowed, 2"),
     (["classify", "--engine", "dask", "--workers", "-1", "x.jsonl", "-o", "o.jsonl"], "--workers: -1 is below"),
     (["classify", "--engine", "dask", "--scheduler", "notaurl", "x.jsonl", "-o", "o.jsonl"], "is not a scheduler address"),
+    (["classify", "--engine", "dask", "--workers", "0", "x.jsonl", "-o", "o.jsonl"], "--workers: 0 is below"),
+    (["trends", "--engine", "dask", "--workers", "-1", "x.jsonl", "--date", "d"], "--workers: -1 is below"),
+    (["trends", "--engine", "dask", "--scheduler", "notaurl", "docs/sample-document.md", "--date", "d"],
+     "is not a scheduler address"),
     (["suggest", "x.jsonl", "-n", "many"], "argument -n: 'many' is not a whole number"),
 ])
 def test_bad_numbers_and_addresses_are_usage_errors(args, message):

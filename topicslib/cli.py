@@ -17,7 +17,6 @@ import csv
 import json
 import logging
 import os
-import re
 import signal
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from .crossval import cross_validate
 from .labeling import label
 from .defaults import default_model
 from .documents import TopicScore
-from .errors import OptionError, TopicslibError
+from .errors import InputError, OptionError, TopicslibError
 from .examples import read_examples
 from .files import atomic_output, output_target
 from .model import TopicModel, load_model
@@ -131,11 +130,15 @@ def _stdout() -> Iterator:
 
 
 def _dask_setup(args: argparse.Namespace) -> None:
-    """Before a command runs on Dask: a usage error for a --scheduler that is no address (it would hang,
-    then fail deep inside Dask), and Dask's own chatter (every connection and task cancellation) kept to
-    its warnings unless --verbose."""
-    if args.scheduler and not re.match(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:]+\]|[^/\s:\[\]]+):\d{1,5}/?$", args.scheduler):
-        args.parser.error(f"--scheduler {args.scheduler!r} is not a scheduler address; give one like tcp://10.0.0.5:8786")
+    """Before a command runs on Dask: a usage error for a --scheduler that is no address (``dask.check_cluster``:
+    it would hang, then fail deep inside Dask), and Dask's own chatter (every connection and task cancellation)
+    kept to its warnings unless --verbose."""
+    from .dask import check_cluster  # needs the optional dask extra
+
+    try:
+        check_cluster(args.scheduler)
+    except InputError as e:
+        args.parser.error(f"--scheduler {e}")
     if not args.verbose:
         logging.getLogger("distributed").setLevel(logging.WARNING)
 

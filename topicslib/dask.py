@@ -30,6 +30,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -76,8 +77,30 @@ _MIN_BLOCKSIZE, _MAX_BLOCKSIZE = 2**20, 16 * 2**20
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # How long to wait for a scheduler before saying it cannot be reached.
 _CONNECT_TIMEOUT = "10s"
+# A scheduler's address: an optional protocol, a host (an IPv6 address in brackets) and a port.
+_ADDRESS = re.compile(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:]+\]|[^/\s:\[\]]+):\d{1,5}/?$")
 # What the file engine reads: what the command line reads, and Parquet.
 _FORMATS = {**FORMATS, "parquet": PARQUET_SUFFIXES}
+
+
+def check_cluster(scheduler: str | None = None, workers: int | None = None) -> None:
+    """Refuse at once, with :class:`InputError`, a ``scheduler`` that is no address (Dask would try it for 10 s,
+    then hang 20 s more at exit) and a number of ``workers`` below 1 (Dask waits 30 s for workers that never come).
+
+    >>> check_cluster("notaurl")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: 'notaurl' is not a scheduler address; give one like tcp://10.0.0.5:8786
+    """
+    if scheduler is not None and not (isinstance(scheduler, str) and _ADDRESS.match(scheduler)):
+        raise InputError(f"{scheduler!r} is not a scheduler address; give one like tcp://10.0.0.5:8786")
+    _positive(workers, "workers", "worker processes")
+
+
+def _positive(value: object, name: str, unit: str) -> None:
+    """An :class:`InputError` unless ``value`` is None or a whole number of at least 1 (of ``unit``)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InputError(f"{name} must be a positive number of {unit}, got {value!r}")
 
 
 def _classify(model: TopicModel, texts: list[str]) -> list[list[TopicScore]]:
@@ -534,8 +557,8 @@ def classify_files(
     """
     started = time.perf_counter()
     model = resolve(model)
-    if blocksize is not None and (not isinstance(blocksize, int) or blocksize < 1):
-        raise InputError(f"blocksize must be a positive number of bytes, got {blocksize!r}")
+    _positive(blocksize, "blocksize", "bytes")
+    check_cluster(scheduler, workers)
     files = _files(inputs, input_format)  # bad names fail before a cluster starts
     run = uuid.uuid4().hex[:8]
     path, out = _output(str(output), run, files)

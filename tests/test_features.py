@@ -81,3 +81,22 @@ def test_an_unseen_inflection_still_scores_through_its_subwords():
     assert "armedd" not in model.features_.vocabulary_
     logit = model.decision_function(["armedd"])[0, 0]
     assert logit > model.decision_function(["zzzzzz"])[0, 0]
+
+
+def test_norm_offset_shrinks_short_texts_and_leaves_long_ones_near_unit_norm():
+    texts = ["migrants crossed the border into the town " * k for k in (1, 2, 4)] + ["tariffs and exports grew"] * 3
+    plain = TextFeatures(min_df=1, norm_offset=0.0).fit(texts)
+    shrunk = TextFeatures(min_df=1, norm_offset=0.5).fit(texts)
+    # learned from the training texts: half the median squared norm of their word block
+    assert shrunk.norm_offset_ > 0 and plain.norm_offset_ == 0.0
+    short, long_ = ["border"], ["the migrants crossed the border into the town and the border town grew " * 3]
+    ratio = lambda t: np.linalg.norm(shrunk.transform(t).toarray()) / np.linalg.norm(plain.transform(t).toarray())
+    assert ratio(short) < 0.6 < 0.9 < ratio(long_) < 1.0
+
+
+def test_norm_offset_is_relative_to_the_corpus_so_a_corpus_of_headlines_is_not_flattened():
+    headlines = ["tariffs rise", "migrants arrive", "exports fall", "asylum claims", "trade deal signed", "border closed"]
+    f = TextFeatures(min_df=1, norm_offset=0.35).fit(headlines)
+    X = f.transform(headlines).toarray()
+    # each text's two blocks keep well over half their norm: the offset is 0.35 of a typical headline's
+    assert (np.linalg.norm(X, axis=1) > 1.1).all()

@@ -218,6 +218,8 @@ def test_a_pickle_in_place_of_the_metadata_is_refused_and_never_run(tmp_path, sa
     (lambda m: m.update(multi_label="false"), "multi_label must be true or false, got 'false'"),
     (lambda m: m["options"].update(loss="transformer"), "option 'loss': got 'transformer'; it must be one of"),
     (lambda m: m.update(taxonomy=["econ", "people"]), "expected a non-empty list of topics"),
+    (lambda m: m.update(norm_offset=-1.0), "norm_offset must be a finite number >= 0, got -1.0"),
+    (lambda m: m.update(norm_offset="900"), "norm_offset must be a finite number >= 0, got '900'"),
 ])
 def test_a_model_from_an_incompatible_version_says_what_to_do(tmp_path, saved, change, message):
     def edit(arrays):
@@ -254,6 +256,21 @@ def test_an_older_format_is_refused_with_retrain_advice(tmp_path, saved):
     with pytest.raises(ModelFileError, match=f"model format {FORMAT_VERSION - 1} predates this topicslib's format "
                                              f"{FORMAT_VERSION}; it was written by topicslib 0.0.1 .* retrain it"):
         topicslib.load_model(_rewrite(saved, tmp_path / "older.npz", older))
+
+
+def test_a_model_from_before_norm_offset_scores_as_it_was_trained(tmp_path):
+    # Such a file has neither the option nor the learned offset: it was trained with plain L2 norms.
+    plain = topicslib.train(TINY, min_df=1, folds=3, norm_offset=0.0)
+    path = plain.save(tmp_path / "plain.npz")
+
+    def before(arrays):
+        meta = _meta(arrays)
+        del meta["norm_offset"], meta["options"]["norm_offset"]
+        _set_meta(arrays, meta)
+    loaded = topicslib.load_model(_rewrite(path, tmp_path / "before.npz", before))
+    texts = TEXTS + ["tariffs", "a migrant"]
+    assert loaded.features_.norm_offset_ == 0.0 and loaded.get_params()["norm_offset"] == 0.0
+    assert np.array_equal(loaded.predict_proba(texts), plain.predict_proba(texts))
 
 
 # -- other taxonomies and label sets ---------------------------------------------------------------

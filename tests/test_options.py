@@ -23,6 +23,7 @@ BAD = {
     "char_ngrams": [(0, 3), (5, 3), (3, 100), "35", [3]],
     "min_df": ["2", -1, 0, 1.5, True],
     "max_features": [0, -5, "100", 2.5],
+    "norm_offset": [-0.1, math.inf, math.nan, "0.3", True, None],
     "loss": ["hinge", None, 1],
     "C": [0, -1, math.inf, math.nan, "1", True, None],
     "class_weight": ["auto", {"a": 1}, 1],

@@ -228,6 +228,7 @@ typedef struct {
     const float *coef;       /* n_feat x k */
     const double *intercept; /* k */
     double unknown_idf;
+    double norm_offset; /* added to each block's squared norm (features.py: TextFeatures.norm_offset) */
     int word_lo, word_hi, char_lo, char_hi; /* char_lo == 0: no subword block */
     int multi_label;
     Py_ssize_t max_char_word, cache_limit, pool_limit, piece;
@@ -801,7 +802,7 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
     if (RESERVE(sc->vals, sc->vals_cap, need + 1) < 0)
         return -1;
     int known = sc->nfeats > 0;
-    /* word block: sublinear tf x idf, unit norm */
+    /* word block: sublinear tf x idf over the square root of (the sum of their squares + norm_offset) */
     double sumsq = 0.0;
     for (size_t i = 0; i < sc->nfeats; i++) {
         int32_t col = sc->feats[i];
@@ -809,14 +810,14 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
         sc->vals[i] = v;
         sumsq += v * v;
     }
-    double norm = sqrt(sumsq);
+    double norm = sqrt(sumsq + s->norm_offset);
     for (size_t i = 0; i < sc->nfeats; i++) {
         double v = sc->vals[i] / norm;
         const float *row = s->coef + (size_t)sc->feats[i] * k;
         for (Py_ssize_t t = 0; t < k; t++)
             word_acc[t] += v * (double)row[t];
     }
-    /* subword block: each distinct word's sublinear count x idf, unit norm, times its scores */
+    /* subword block: each distinct word's sublinear count x idf, normed as the word block, times its scores */
     if (s->char_lo && sc->nwords) {
         for (size_t i = 0; i < sc->nwords; i++)
             if (!s->words[sc->words[i]].scored && score_word(s, sc, sc->words[i]) < 0)
@@ -830,7 +831,7 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
             sc->vals[i] = v;
             sumsq += v * v;
         }
-        norm = sqrt(sumsq);
+        norm = sqrt(sumsq + s->norm_offset);
         for (size_t i = 0; i < sc->nwords; i++) {
             int32_t e = sc->words[i];
             if (!s->words[e].has)
@@ -1060,20 +1061,26 @@ static void Scorer_dealloc(Scorer *s)
 
 static int Scorer_init(Scorer *s, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"word_terms", "char_terms", "idf", "coef", "intercept", "unknown_idf", "word_ngrams",
-                             "char_ngrams", "max_char_word", "multi_label", "cache_limit", "pool_limit", "piece", NULL};
+    static char *kwlist[] = {"word_terms", "char_terms", "idf", "coef", "intercept", "unknown_idf", "norm_offset",
+                             "word_ngrams", "char_ngrams", "max_char_word", "multi_label", "cache_limit", "pool_limit",
+                             "piece", NULL};
     PyObject *word_terms, *char_terms, *idf, *coef, *intercept;
     int multi_label;
     if (s->words) {
         PyErr_SetString(PyExc_RuntimeError, "a Scorer is built once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!OOOd(ii)(ii)npnnn", kwlist, &PyList_Type, &word_terms,
-                                     &PyList_Type, &char_terms, &idf, &coef, &intercept, &s->unknown_idf, &s->word_lo,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!OOOdd(ii)(ii)npnnn", kwlist, &PyList_Type, &word_terms,
+                                     &PyList_Type, &char_terms, &idf, &coef, &intercept, &s->unknown_idf,
+                                     &s->norm_offset, &s->word_lo,
                                      &s->word_hi, &s->char_lo, &s->char_hi, &s->max_char_word, &multi_label,
                                      &s->cache_limit, &s->pool_limit, &s->piece))
         return -1;
     s->multi_label = multi_label;
+    if (!(s->norm_offset >= 0.0) || !isfinite(s->norm_offset)) {
+        PyErr_SetString(PyExc_ValueError, "norm_offset must be a finite number >= 0");
+        return -1;
+    }
     if (s->word_lo < 1 || s->word_hi < s->word_lo || s->word_hi > 64 || s->char_lo < 0 ||
         (s->char_lo && s->char_hi < s->char_lo) || s->max_char_word < 0 || s->piece < 1) {
         PyErr_SetString(PyExc_ValueError, "n-gram ranges, max_char_word or piece out of range");

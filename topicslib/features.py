@@ -1,6 +1,7 @@
 """TF-IDF features: word n-grams, plus the character n-grams of each word.
 
-Two blocks, each L2-normalised per text:
+Two blocks, each L2-normalised per text, with an offset added to the squared norm (so that
+short texts are shrunk toward no evidence; see ``_sublinear``):
 
 * words: sublinear TF-IDF of word 1-2-grams;
 * subwords: every distinct word of the text brings a fixed unit vector over its
@@ -45,6 +46,10 @@ _FLUSH = 1 << 18
 # Marks a word first met in the current round of counting (see TextFeatures._count_many).
 _NEW = 1 << 62
 PIECE = 100_000
+# TextFeatures.transform weighs texts this many characters at a time.
+_CHUNK = 1 << 20
+# TextFeatures.fit measures the typical text's squared norm on at most this many texts, spread evenly.
+_NORM_SAMPLE = 2000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
 
 
@@ -202,9 +207,15 @@ def _unit(val: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
     return val / np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs))[doc]
 
 
-def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """Sublinear TF-IDF values, each document's at unit L2 norm."""
-    return _unit((1.0 + np.log(counts)) * idf, doc, n_docs)
+def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int, offset: float) -> np.ndarray:
+    """Sublinear TF-IDF values, each document's divided by sqrt(the sum of their squares + ``offset``).
+
+    With ``offset`` 0 that is the unit L2 norm. A positive offset leaves a long text's values
+    almost at unit norm and shrinks a short text's toward 0, so that a few words cannot carry it
+    to a confident score on their own: the model's scores for it stay nearer its prior.
+    """
+    val = (1.0 + np.log(counts)) * idf
+    return val / np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs) + offset)[doc]
 
 
 class TextFeatures(Estimator):
@@ -224,11 +235,13 @@ class TextFeatures(Estimator):
         char_ngrams: tuple[int, int] | None = (3, 5),
         min_df: int = 2,
         max_features: int | None = None,
+        norm_offset: float = 0.0,
     ):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.max_features = max_features
+        self.norm_offset = norm_offset
 
     # -- fitting -------------------------------------------------------------
     def _ngrams(self, tokens: Sequence[str], start: int = 0) -> Iterator[str]:
@@ -239,6 +252,7 @@ class TextFeatures(Estimator):
             for n in range(max(lo, 2), hi + 1))
 
     def fit(self, texts: Iterable[str], y=None) -> "TextFeatures":
+        texts = list(texts)
         word_df: Counter = Counter()
         char_df: Counter = Counter()
         grams: dict[str, list[str]] = {}
@@ -265,7 +279,20 @@ class TextFeatures(Estimator):
             np.array([word_df[t] for t in word_terms] + [char_df[t] for t in char_terms], dtype=np.float64),
             n_docs,
         )
+        self.norm_offset_ = self._offset(texts[:: max(1, len(texts) // _NORM_SAMPLE)])
         return self
+
+    def _offset(self, sample: list[str]) -> float:
+        """``norm_offset`` times the median squared norm of the word block over ``sample``, before normalising.
+
+        Relative to the training texts, so that the offset shrinks what is short for this corpus:
+        a corpus of headlines is not flattened, and a longer text keeps nearly unit norm.
+        """
+        if not self.norm_offset or not sample:
+            return 0.0
+        _, _, (doc, col, n), _ = self._count_many(sample)
+        val = (1.0 + np.log(n)) * self.idf_[col]
+        return float(self.norm_offset * np.median(np.bincount(doc, weights=val * val, minlength=len(sample))))
 
     def _select(self, df: Counter) -> list[str]:
         kept = [t for t, c in df.items() if c >= self.min_df]
@@ -287,11 +314,13 @@ class TextFeatures(Estimator):
         self.unknown_idf_ = float(self.idf_[: self.n_word_features_].max(initial=1.0))
 
     @classmethod
-    def from_arrays(cls, params: dict, word_terms: list[str], char_terms: list[str], idf: np.ndarray) -> "TextFeatures":
-        """Rebuild a fitted extractor from its parameters, vocabulary and idf weights (no pickle)."""
+    def from_arrays(cls, params: dict, word_terms: list[str], char_terms: list[str], idf: np.ndarray,
+                    norm_offset: float) -> "TextFeatures":
+        """Rebuild a fitted extractor from its parameters, vocabulary, idf weights and learned offset (no pickle)."""
         f = cls(**params)
         f._set_vocabulary(word_terms, char_terms, np.zeros(len(word_terms) + len(char_terms)), 0)
         f._set_idf(idf)
+        f.norm_offset_ = norm_offset
         return f
 
     def __getstate__(self) -> dict:
@@ -315,11 +344,11 @@ class TextFeatures(Estimator):
         one = len(texts) == 1 and len(texts[0]) <= PIECE
         names, unigram, (bd, bc, bn), (wd, wi, wn) = self._count_one(texts[0]) if one else self._count_many(texts)
         n_docs = len(texts)
-        word_block = Weighted(n_docs, bd, bc, _sublinear(bn, self.idf_[bc], bd, n_docs))
+        word_block = Weighted(n_docs, bd, bc, _sublinear(bn, self.idf_[bc], bd, n_docs, self.norm_offset_))
         if self.char_ngrams:
             idf = np.full(len(names), self.unknown_idf_)
             idf[unigram >= 0] = self.idf_[unigram[unigram >= 0]]
-            subwords = Weighted(n_docs, wd, wi, _sublinear(wn, idf[wi], wd, n_docs))
+            subwords = Weighted(n_docs, wd, wi, _sublinear(wn, idf[wi], wd, n_docs, self.norm_offset_))
         else:
             subwords = Weighted(n_docs, wd[:0], wi[:0], np.zeros(0))
         return Analysis(names, unigram, word_block, subwords)
@@ -437,12 +466,32 @@ class TextFeatures(Estimator):
         return Weighted(len(words), row, col, _unit(np.asarray(counts, dtype=np.float64) * self.idf_[col], row, len(words)))
 
     def transform(self, texts: Iterable[str]):
-        """The feature matrix of ``texts``: a ``scipy.sparse.csr_matrix``, word block then subword block."""
-        a = self.analyse(list(texts))
+        """The feature matrix of ``texts``: a ``scipy.sparse.csr_matrix``, word block then subword block.
+
+        Texts are weighed ``_CHUNK`` characters at a time, so the intermediate arrays stay small beside
+        the matrix itself: memory is about twice the matrix, whatever the number of texts.
+        """
+        import scipy.sparse as sp
+
+        texts = list(texts)
+        parts, start, size = [], 0, 0
+        for end, text in enumerate(texts, 1):
+            size += len(text)
+            if size >= _CHUNK or end == len(texts):
+                parts.append(self._matrix(texts[start:end]))
+                start, size = end, 0
+        if not parts:
+            return sp.csr_matrix((0, len(self.idf_)))
+        return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+    def _matrix(self, texts: list[str]):
+        a = self.analyse(texts)
         X = a.word_block.matrix(len(self.idf_))
         if self.char_ngrams:
             X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words).matrix(len(self.idf_))
-        return X.tocsr()
+        X = X.tocsr()
+        X.sort_indices()
+        return X
 
     def fit_transform(self, texts: Iterable[str], y=None):
         texts = list(texts)

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,12 +35,15 @@ from .version import __version__
 from .weights import round_weights, stored
 
 log = logging.getLogger("topicslib")
-_FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features")
+_FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features", "norm_offset")
+# What a model file written before norm_offset existed lacks: the option, and the offset it was trained with.
+_OLDER_OPTIONS = {"norm_offset": 0.0}
+_OLDER_NORM_OFFSET = 0.0
 # Past this many topics a training run says it will take long (one linear model per topic and fold).
 _MANY_TOPICS = 500
 # Card fields that a model file's metadata holds beside the training card itself.
-_FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "topicslib_version", "sklearn_version",
-                "numpy_version")
+_FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "norm_offset", "topicslib_version",
+                "sklearn_version", "numpy_version")
 
 
 class TermContribution(NamedTuple):
@@ -89,6 +92,7 @@ class TopicModel(Estimator):
         char_ngrams: tuple[int, int] | None = (3, 5),
         min_df: int = 2,
         max_features: int | None = None,
+        norm_offset: float = 0.35,
         loss: str = "svm",
         C: float = 0.25,
         class_weight: str | None = None,
@@ -104,6 +108,7 @@ class TopicModel(Estimator):
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.max_features = max_features
+        self.norm_offset = norm_offset
         self.loss = loss
         self.C = C
         self.class_weight = class_weight
@@ -123,7 +128,7 @@ class TopicModel(Estimator):
         >>> TopicModel.from_options(bogus=1)
         Traceback (most recent call last):
         ...
-        topicslib.errors.OptionError: option 'bogus': no such option; the options are word_ngrams, char_ngrams, min_df, max_features, loss, C, class_weight, nb_weighting, folds, seed, min_examples, rare_topics, on_duplicate, n_jobs
+        topicslib.errors.OptionError: option 'bogus': no such option; the options are word_ngrams, char_ngrams, min_df, max_features, norm_offset, loss, C, class_weight, nb_weighting, folds, seed, min_examples, rare_topics, on_duplicate, n_jobs
         """
         return cls(**check_options(options))
 
@@ -373,6 +378,7 @@ class TopicModel(Estimator):
             "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()},
             "taxonomy": self.taxonomy_.to_dict(),
             "thresholds": dict(zip(self.taxonomy_.ids, map(float, self.thresholds_))),
+            "norm_offset": self.features_.norm_offset_,
             **self.card_,
         }
 
@@ -394,7 +400,8 @@ class TopicModel(Estimator):
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], card: Mapping) -> "TopicModel":
         """A fitted model from :meth:`to_arrays`' output; anything missing or inconsistent is a
         ``KeyError`` (a missing card field) or a ``ValueError``/``TypeError`` saying what disagrees."""
-        model = cls.from_options(**card["options"])  # options that would fail later, at classify time, fail now
+        # options that would fail later, at classify time, fail now
+        model = cls.from_options(**{**_OLDER_OPTIONS, **card["options"]})
         if not isinstance(card["multi_label"], bool):
             raise TypeError(f"multi_label must be true or false, got {card['multi_label']!r}")
         taxonomy = Taxonomy.from_dict(card["taxonomy"], source="model card", strict=False)  # any label training accepts
@@ -413,10 +420,14 @@ class TopicModel(Estimator):
             raise ValueError("idf holds weights that are not positive (no trained model has them)")
         if card.get("n_features", n_features) != n_features:
             raise ValueError(f"card says {card['n_features']} features, arrays hold {n_features}")
+        offset = card.get("norm_offset", _OLDER_NORM_OFFSET)
+        if not isinstance(offset, Real) or isinstance(offset, bool) or not (np.isfinite(offset) and offset >= 0):
+            raise ValueError(f"norm_offset must be a finite number >= 0, got {offset!r}")
         params = model.get_params()
         model.taxonomy_ = taxonomy
         model.classes_ = np.array(taxonomy.ids)
-        model.features_ = TextFeatures.from_arrays({k: params[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"])
+        model.features_ = TextFeatures.from_arrays({k: params[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"],
+                                                   float(offset))
         model.coef_ = np.ascontiguousarray(arrays["coef"], dtype=np.float32)
         model.intercept_ = arrays["intercept"].astype(np.float64)
         model.thresholds_ = arrays["thresholds"].astype(np.float64)

@@ -38,7 +38,7 @@ def tokenizer():
     return _scorer.tokenize if _scorer is not None else None
 
 
-def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, unknown_idf: float,
+def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, unknown_idf: float, norm_offset: float,
           word_ngrams: tuple[int, int], char_ngrams: tuple[int, int] | None, multi_label: bool, *,
           cache_limit: int, max_char_word: int, piece: int):
     """A compiled scorer for these fitted features and weights, or None without the extension.
@@ -48,7 +48,7 @@ def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, un
     """
     if _scorer is None:
         return None
-    return _scorer.Scorer(word_terms, char_terms, idf, coef, intercept, unknown_idf, tuple(word_ngrams),
+    return _scorer.Scorer(word_terms, char_terms, idf, coef, intercept, unknown_idf, norm_offset, tuple(word_ngrams),
                           tuple(char_ngrams or (0, 0)), max_char_word, multi_label, cache_limit, _POOL_LIMIT, piece)
 
 

@@ -52,6 +52,10 @@ OPTIONS: dict[str, Option] = {
     "min_df": Option(2, lambda v: _integer(v, 1), "an integer >= 1", "keep terms found in at least this many examples"),
     "max_features": Option(None, lambda v: v is None or _integer(v, 1), "null or an integer >= 1",
                            "keep at most this many terms, the most frequent"),
+    "norm_offset": Option(0.35, lambda v: isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
+                          "a finite number >= 0",
+                          "added to each text's squared TF-IDF norm, as a share of the median training text's: "
+                          "short texts score nearer the prior (0: plain L2)"),
     "loss": Option("svm", lambda v: v in LOSSES, f"one of {', '.join(map(repr, LOSSES))}",
                    "svm (hinge loss, LinearSVC) or logistic regression"),
     "C": Option(0.25, lambda v: isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and v > 0,

@@ -156,6 +156,6 @@ def build(features: TextFeatures, coef: np.ndarray, intercept: np.ndarray, multi
     n = features.n_word_features_
     scorer = native.build(features.terms_[:n], features.terms_[n:], features.idf_,
                           np.ascontiguousarray(coef, dtype=np.float32), np.ascontiguousarray(intercept, dtype=np.float64),
-                          features.unknown_idf_, features.word_ngrams, features.char_ngrams, multi_label,
+                          features.unknown_idf_, features.norm_offset_, features.word_ngrams, features.char_ngrams, multi_label,
                           cache_limit=CACHE_LIMIT, max_char_word=MAX_CHAR_WORD, piece=PIECE) if compiled else None
     return scorer if scorer is not None else NumpyScorer(features, coef, intercept, multi_label)

@@ -47,7 +47,7 @@ _FLUSH = 1 << 18
 _NEW = 1 << 62
 PIECE = 100_000
 # TextFeatures.transform weighs texts this many characters at a time.
-_CHUNK = 1 << 20
+_CHUNK = 1 << 22
 # TextFeatures.fit measures the typical text's squared norm on at most this many texts, spread evenly.
 _NORM_SAMPLE = 2000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
@@ -254,8 +254,9 @@ class TextFeatures(Estimator):
     def fit(self, texts: Iterable[str], y=None) -> "TextFeatures":
         texts = list(texts)
         word_df: Counter = Counter()
-        char_df: Counter = Counter()
-        grams: dict[str, list[str]] = {}
+        char_df: Counter = Counter()  # by n-gram number: each distinct n-gram is stored once, in ``gram_id``
+        gram_id: dict[str, int] = {}
+        grams: dict[str, tuple[int, ...]] = {}  # each distinct word's n-gram numbers
         n_docs = 0
         for text in texts:
             n_docs += 1
@@ -264,14 +265,16 @@ class TextFeatures(Estimator):
             word_df.update(distinct if self.word_ngrams[0] == 1 else ())
             word_df.update(set(self._ngrams(tokens)))
             if self.char_ngrams:
-                doc: set[str] = set()
+                doc: set[int] = set()
                 for w in distinct:
                     g = grams.get(w)
                     if g is None:
-                        g = grams[w] = char_ngrams(w, *self.char_ngrams)
+                        g = grams[w] = tuple([gram_id.setdefault(c, len(gram_id)) for c in char_ngrams(w, *self.char_ngrams)])
                     doc.update(g)
                 char_df.update(doc)
+        del grams
         word_terms = self._select(word_df)
+        char_df = Counter({gram: char_df[i] for gram, i in gram_id.items()})
         char_terms = self._select(char_df) if self.char_ngrams else []
         self._set_vocabulary(
             word_terms,
@@ -466,7 +469,7 @@ class TextFeatures(Estimator):
         return Weighted(len(words), row, col, _unit(np.asarray(counts, dtype=np.float64) * self.idf_[col], row, len(words)))
 
     def transform(self, texts: Iterable[str]):
-        """The feature matrix of ``texts``: a ``scipy.sparse.csr_matrix``, word block then subword block.
+        """The feature matrix of ``texts``: a float32 ``scipy.sparse.csr_matrix``, word block then subword block.
 
         Texts are weighed ``_CHUNK`` characters at a time, so the intermediate arrays stay small beside
         the matrix itself: memory is about twice the matrix, whatever the number of texts.
@@ -481,7 +484,7 @@ class TextFeatures(Estimator):
                 parts.append(self._matrix(texts[start:end]))
                 start, size = end, 0
         if not parts:
-            return sp.csr_matrix((0, len(self.idf_)))
+            return sp.csr_matrix((0, len(self.idf_)), dtype=np.float32)
         return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
     def _matrix(self, texts: list[str]):
@@ -489,7 +492,7 @@ class TextFeatures(Estimator):
         X = a.word_block.matrix(len(self.idf_))
         if self.char_ngrams:
             X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words).matrix(len(self.idf_))
-        X = X.tocsr()
+        X = X.tocsr().astype(np.float32)  # single precision: the matrix is training's largest array
         X.sort_indices()
         return X
 

@@ -169,6 +169,8 @@ class TopicModel(Estimator):
             X, Y, loss=params["loss"], C=params["C"], class_weight=params["class_weight"], folds=params["folds"],
             seed=params["seed"], multi_label=multi_label, nb_weighting=params["nb_weighting"], n_jobs=params["n_jobs"],
         )
+        n_features = X.shape[1]
+        del X  # the features are done with: free them before the weights are rounded and the scorer built
         self.taxonomy_ = taxonomy
         self.classes_ = np.array(ids)
         self.features_ = features
@@ -188,13 +190,13 @@ class TopicModel(Estimator):
             "examples_sha256": examples_digest(examples),
             "taxonomy_sha256": taxonomy.sha256(),
             "topic_counts": {t: counts.get(t, 0) for t in ids},
-            "n_features": int(X.shape[1]),
+            "n_features": int(n_features),
             "duplicates": duplicates,
             "left_out": left_out,
             "multi_label": multi_label,
             "cross_validation": {"folds": params["folds"], "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
         }
-        log.info("trained on %d examples, %d features, in %.1f s", len(examples), X.shape[1], time.perf_counter() - started)
+        log.info("trained on %d examples, %d features, in %.1f s", len(examples), n_features, time.perf_counter() - started)
         return self
 
     # -- the scoring engine ----------------------------------------------------

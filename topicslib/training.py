@@ -62,12 +62,21 @@ def _estimator(loss: str, C: float, class_weight: str | None, seed: int):
 
 def presence_counts(X: sp.csr_matrix, rows: np.ndarray | None = None) -> np.ndarray:
     """In how many rows (of ``rows``, a 0/1 mask; all by default) each column of ``X`` holds a value,
-    counted from ``X``'s index array alone: no copy of the matrix.
+    counted from the selected rows' stretch of ``X``'s index array alone: no copy of the matrix, and
+    work in proportion to the rows selected.
 
     >>> presence_counts(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([0, 1])).tolist()
     [0.0, 1.0]
     """
-    indices = X.indices if rows is None else X.indices[np.repeat(rows.astype(bool), np.diff(X.indptr))]
+    if rows is None:
+        indices = X.indices
+    else:
+        picked = np.flatnonzero(rows)
+        starts = X.indptr[picked]
+        lengths = X.indptr[picked + 1] - starts
+        # entry p of the selection, in row j, sits at starts[j] + (p - the entries selected before row j)
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        indices = X.indices[shift + np.arange(len(shift))]
     return np.bincount(indices, minlength=X.shape[1]).astype(np.float64)
 
 
@@ -118,50 +127,49 @@ def _fit_binary(X, total, y: np.ndarray, loss: str, C: float, class_weight: str 
 
 class _SklearnFits:
     """Fits with scikit-learn's solvers (logistic loss, or a topicslib built without its solver): a fold's rows
-    are copied out and every fit starts from scratch. The solvers release the GIL, so ``n_jobs`` threads
-    share one copy of the rows and fit topics side by side; each holds only its topic's scaled values."""
+    are copied out once for all topics and every fit starts from scratch."""
 
-    def __init__(self, X, Y, loss, C, class_weight, seed, n_jobs, nb):
-        self.X, self.Y, self.n_jobs, self.args = X, Y, n_jobs, (loss, C, class_weight, seed, nb)
+    def __init__(self, X, Y, loss, C, class_weight, seed, nb):
+        self.X, self.Y, self.args = X, Y, (loss, C, class_weight, seed, nb)
 
-    def fit(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        X, Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
-        total = presence_counts(X)
-        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fit_binary)(X, total, Y[:, t], *self.args) for t in range(Y.shape[1]))
-        return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
+    def prepare(self, rows: np.ndarray | None) -> None:
+        """Fit the following topics on ``rows`` (None: all)."""
+        self.rows_X, self.rows_Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
+        self.total = presence_counts(self.rows_X)
+
+    def fit_topic(self, t: int) -> tuple[np.ndarray, float]:
+        return _fit_binary(self.rows_X, self.total, self.rows_Y[:, t], *self.args)
 
 
 class _NativeFits:
     """Fits with the compiled solver (``_solver.c``) over one shared copy of ``X``: no copies of the matrix,
     NB scaling applied inside the solver, and each fold's fit starting from the full fit's dual variables."""
 
-    def __init__(self, X, Y, C, class_weight, seed, n_jobs, nb):
-        self.data = np.ascontiguousarray(X.data, dtype=np.float64)
+    def __init__(self, X, Y, C, class_weight, seed, nb):
+        self.data = np.ascontiguousarray(X.data, dtype=np.float32)  # no copy: training's features are float32
         self.indices = np.ascontiguousarray(X.indices, dtype=np.int32)
         self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
-        self.X, self.Y, self.C, self.class_weight, self.seed, self.n_jobs, self.nb = X, Y, C, class_weight, seed, n_jobs, nb
-        self.alpha = None  # (n_examples, n_topics): the full fit's dual variables, where folds start
+        self.X, self.Y, self.C, self.class_weight, self.seed, self.nb = X, Y, C, class_weight, seed, nb
+        self.alpha = np.zeros(Y.shape)  # the full fit's dual variables, where the folds start
+        self.total_all = presence_counts(X) if nb else None
 
-    def fit(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        n, T = self.Y.shape
-        full = rows is None
-        rows = np.arange(n, dtype=np.int32) if full else np.asarray(rows, dtype=np.int32)
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        total = presence_counts(self.X, mask) if self.nb else None
-        if full:
-            self.alpha = np.zeros((n, T))
-        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._fit_topic)(t, rows, mask, total, full) for t in range(T))
-        return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
+    def prepare(self, rows: np.ndarray | None) -> None:
+        """Fit the following topics on ``rows`` (None: all, which must come first)."""
+        n = self.Y.shape[0]
+        self.full = rows is None
+        self.rows = np.arange(n, dtype=np.int32) if self.full else np.asarray(rows, dtype=np.int32)
+        self.mask = np.zeros(n, dtype=bool)
+        self.mask[self.rows] = True
+        # a fold's counts are all rows' minus those of the rows it leaves out (the fewer)
+        self.total = (self.total_all - presence_counts(self.X, ~self.mask)) if self.nb else None
 
-    def _fit_topic(self, t: int, rows: np.ndarray, mask: np.ndarray, total, full: bool) -> tuple[np.ndarray, float]:
+    def fit_topic(self, t: int) -> tuple[np.ndarray, float]:
+        rows, full = self.rows, self.full
         y = self.Y[rows, t].astype(np.int8)
         F = self.X.shape[1]
         if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
             return np.zeros(F), (10.0 if y.any() else -10.0)
-        scale = nb_scale(self.X, mask & (self.Y[:, t] > 0), total) if self.nb else np.ones(F)
+        scale = nb_scale(self.X, self.mask & (self.Y[:, t] > 0), self.total) if self.nb else np.ones(F)
         c_pos, c_neg = _class_costs(y, self.C, self.class_weight)
         alpha = np.zeros(len(rows)) if full else self.alpha[rows, t]
         u = np.empty(F + 1)
@@ -172,6 +180,23 @@ class _NativeFits:
         if full:
             self.alpha[:, t] = alpha
         return u[:-1], float(u[-1])
+
+
+def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_test=None):
+    """Every topic's model on ``rows``: the weights ``(W, b)``, or with ``X_test`` only their margins on it.
+
+    Topics are fitted in ``n_jobs`` threads (the solvers release the GIL), each writing its own column,
+    so memory holds one weight matrix at most and a fold's models never all at once.
+    """
+    fits.prepare(rows)
+    out = np.zeros((fits.X.shape[1], T)) if X_test is None else np.zeros((X_test.shape[0], T))
+    b = np.zeros(T)
+
+    def one(t: int) -> None:
+        w, b[t] = fits.fit_topic(t)
+        out[:, t] = w if X_test is None else X_test @ w + b[t]
+    Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(t) for t in range(T))
+    return (out, b) if X_test is None else out
 
 
 def _class_costs(y: np.ndarray, C: float, class_weight: str | None) -> tuple[float, float]:
@@ -308,15 +333,14 @@ def fit_linear(
     X = sp.csr_matrix(X)
     X.sort_indices()  # once: every fold and topic then reads rows in column order without a copy
     if loss == "svm" and native.SOLVER:
-        fits = _NativeFits(X, Y, C, class_weight, seed, n_jobs, nb_weighting)
+        fits = _NativeFits(X, Y, C, class_weight, seed, nb_weighting)
     else:
-        fits = _SklearnFits(X, Y, loss, C, class_weight, seed, n_jobs, nb_weighting)
-    W, b = fits.fit(None)  # first: the compiled solver's folds start from this fit
+        fits = _SklearnFits(X, Y, loss, C, class_weight, seed, nb_weighting)
+    W, b = _fit_topics(fits, T, n_jobs, None)  # first: the compiled solver's folds start from this fit
     oof = np.zeros((n, T))
     k = max(2, min(folds, n))
     for train, test in KFold(k, shuffle=True, random_state=seed).split(np.arange(n)):
-        Wf, bf = fits.fit(train)
-        oof[test] = X[test] @ Wf + bf
+        oof[test] = _fit_topics(fits, T, n_jobs, train, X[test])
     ab = np.array([platt(oof[:, t], Y[:, t]) for t in range(T)])
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))
@@ -325,4 +349,5 @@ def fit_linear(
     else:
         proba = proba / proba.sum(axis=1, keepdims=True)
         thresholds = np.zeros(T)
-    return LinearFit(coef=W * a, intercept=b * a + c, thresholds=thresholds, oof_proba=proba)
+    W *= a  # in place: the weight matrix is the largest array training makes
+    return LinearFit(coef=W, intercept=b * a + c, thresholds=thresholds, oof_proba=proba)

@@ -23,10 +23,12 @@ def round_weights(coef: np.ndarray) -> np.ndarray:
     >>> round_weights(np.array([0.0004, 0.1, -2.0])).tolist()
     [0.0, 0.0999755859375, -2.0]
     """
-    coef = np.where(np.abs(coef) < NEGLIGIBLE, 0.0, coef)
-    if np.abs(coef).max(initial=0.0) < _HALF_MAX / 2:
-        coef = coef.astype(np.float16)
-    return coef.astype(np.float32)
+    # Comparisons rather than np.abs: no temporary copy of the (largest) weight matrix.
+    negligible = (coef > -NEGLIGIBLE) & (coef < NEGLIGIBLE)
+    largest = max(float(coef.max(initial=0.0)), -float(coef.min(initial=0.0)))
+    out = (coef.astype(np.float16) if largest < _HALF_MAX / 2 else coef).astype(np.float32)
+    out[negligible] = 0.0
+    return out
 
 
 def stored(a: np.ndarray) -> np.ndarray:

@@ -121,6 +121,18 @@ def test_evaluate_reports_per_topic_and_averages(tiny_model):
     assert "micro avg" in ev.table() and set(ev.to_dict()["topics"]) == {"econ", "people"}
 
 
+def test_a_gold_topic_the_model_lacks_counts_as_missed_not_as_an_error(tiny_model):
+    # Reuters' test split holds topics its train split has too few examples of: the model leaves them out.
+    gold = [*TINY, {"text": "Rye harvests fell in the north.", "topics": ["rye"]},
+            {"text": "Rye and coffee exports rose.", "topics": ["econ", "rye"]}]
+    ev, known = tiny_model.evaluate(gold), tiny_model.evaluate(TINY)
+    assert ev.unknown == ("rye",) and ev["rye"].support == 2 and ev["rye"].f1 == 0.0
+    assert ev.micro.support == known.micro.support + 3
+    assert ev.macro.f1 == pytest.approx((ev["econ"].f1 + ev["people"].f1 + 0.0) / 3)
+    assert "not in the model (each of their labels is a miss): rye" in ev.table()
+    assert ev.to_dict()["not_in_model"] == ["rye"]
+
+
 def test_training_is_deterministic(tmp_path, tiny_model):
     a = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "a.npz")
     b = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "b.npz")

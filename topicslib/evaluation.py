@@ -79,7 +79,9 @@ class Evaluation:
 
     Macro is the plain mean over the topics the gold labels hold; ``absent`` lists the topics
     they never hold (scored per topic, counted in micro, left out of macro, where their F1 of 0
-    would say nothing about the model). ``calibration`` is set when probabilities were given.
+    would say nothing about the model). ``unknown`` lists gold topics the model does not have
+    (left out of training, or of another label set): each of their labels is a miss, in micro and
+    macro alike. ``calibration`` is set when probabilities were given.
 
     >>> ev = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
     >>> round(ev.micro.f1, 3), round(ev.macro.f1, 3)
@@ -95,6 +97,7 @@ class Evaluation:
     n_examples: int
     absent: tuple[str, ...] = ()
     calibration: Calibration | None = None
+    unknown: tuple[str, ...] = ()
 
     def __getitem__(self, topic: str) -> Scores:
         for s in self.topics:
@@ -111,6 +114,8 @@ class Evaluation:
         }
         if self.absent:
             out["absent_from_gold"] = list(self.absent)
+        if self.unknown:
+            out["not_in_model"] = list(self.unknown)
         if self.calibration is not None:
             out["calibration"] = asdict(self.calibration)
         return out
@@ -131,6 +136,8 @@ class Evaluation:
             lines.append(row)
         if self.absent:
             lines.append(f"not in the gold labels (left out of the macro average): {', '.join(self.absent)}")
+        if self.unknown:
+            lines.append(f"not in the model (each of their labels is a miss): {', '.join(self.unknown)}")
         if self.calibration is not None:
             lines += ["", self.calibration.table()]
         return "\n".join(lines)
@@ -145,7 +152,8 @@ def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thre
     fp = (~Y_true & Y_pred).sum(0).astype(float)
     fn = (Y_true & ~Y_pred).sum(0).astype(float)
     per = tuple(
-        Scores(t, *_prf(tp[i], fp[i], fn[i]), int(tp[i] + fn[i]), None if thresholds is None else float(thresholds[i]))
+        Scores(t, *_prf(tp[i], fp[i], fn[i]), int(tp[i] + fn[i]),
+               None if thresholds is None or thresholds[i] is None else float(thresholds[i]))
         for i, t in enumerate(topic_ids)
     )
     micro = Scores("micro avg", *_prf(tp.sum(), fp.sum(), fn.sum()), int((tp + fn).sum()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 from pathlib import Path
 from typing import NamedTuple
@@ -24,7 +24,7 @@ from .decision import chosen, indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
-from .evaluation import Evaluation, score
+from .evaluation import Evaluation, calibration, score
 from .examples import (Example, examples_digest, indicator, labels_taxonomy, prepare_examples, read_examples, topic_counts,
                        topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
@@ -356,14 +356,23 @@ class TopicModel(Estimator):
         return list(self.taxonomy_.localized(lang).topics)
 
     def evaluate(self, examples: str | Path | Iterable[Mapping | Example]) -> Evaluation:
-        """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples."""
+        """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples.
+
+        A gold topic the model does not have (such as one left out of training for having too few
+        examples) is scored as never predicted and listed in ``unknown``.
+        """
         self._check_fitted()
-        examples = read_examples(examples, taxonomy=self.taxonomy_)
-        ids = self.taxonomy_.ids
+        examples = read_examples(examples)
+        ids = list(self.taxonomy_.ids)
+        unknown = sorted({t for e in examples for t in e.topics} - set(ids))
         texts = [e.text for e in examples]
         proba = self.predict_proba(texts)
-        return score(indicator(examples, ids), indicators(proba, self.thresholds_, self.multi_label_), ids, self.thresholds_,
-                     proba=proba, lengths=[len(t.split()) for t in texts])
+        predicted = indicators(proba, self.thresholds_, self.multi_label_)
+        gold = indicator(examples, ids + unknown)
+        ev = score(gold, np.hstack([predicted, np.zeros((len(texts), len(unknown)), dtype=predicted.dtype)]),
+                   ids + unknown, [*self.thresholds_, *[None] * len(unknown)])
+        return replace(ev, unknown=tuple(unknown),
+                       calibration=calibration(gold[:, : len(ids)], proba, [len(t.split()) for t in texts]))
 
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:

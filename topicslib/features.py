@@ -47,7 +47,7 @@ _FLUSH = 1 << 18
 _NEW = 1 << 62
 PIECE = 100_000
 # TextFeatures.transform weighs texts this many characters at a time.
-_CHUNK = 1 << 22
+_CHUNK = 1 << 21
 # TextFeatures.fit measures the typical text's squared norm on at most this many texts, spread evenly.
 _NORM_SAMPLE = 2000
 _SPACE = re.compile(r"[ \t\n\r\f\v]")
@@ -102,6 +102,142 @@ def char_ngrams(word: str, lo: int, hi: int) -> list[str]:
         return []
     w = f" {word} "
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
+
+
+def number_tokens(tokens: list[str], index: dict[str, int], names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each token's number in ``index`` (words numbered as first met, ``names`` in that order), adding
+    the new words to both; returns the numbers and the new words, in one dictionary pass.
+
+    >>> index, names = {"a": 0}, ["a"]
+    >>> ids, new = number_tokens(["b", "a", "b", "c"], index, names)
+    >>> ids.tolist(), new, names
+    ([1, 0, 1, 2], ['b', 'c'], ['a', 'b', 'c'])
+    """
+    n = len(tokens)
+    # A known word gives its number; a new one is stored as _NEW + its first position, which
+    # tells where each new word first occurs (only there does the value equal _NEW + position).
+    raw = np.fromiter(map(index.setdefault, tokens, count(_NEW)), np.int64, n)
+    first = np.flatnonzero(raw == _NEW + np.arange(n))
+    number = np.zeros(n, np.int64)
+    number[first] = np.arange(len(names), len(names) + len(first))
+    ids = np.where(raw >= _NEW, number[np.maximum(raw - _NEW, 0)], raw)
+    new = [tokens[i] for i in first.tolist()]
+    index.update(zip(new, count(len(names))))
+    names.extend(new)
+    return ids, new
+
+
+def stretches(indptr: np.ndarray, picked: np.ndarray) -> np.ndarray:
+    """Positions of the entries of rows ``picked`` of a CSR structure, row after row.
+
+    >>> stretches(np.array([0, 2, 2, 5]), np.array([2, 0])).tolist()
+    [2, 3, 4, 0, 1]
+    """
+    starts = indptr[picked]
+    lengths = indptr[picked + 1] - starts
+    # entry p of the selection, in row j, sits at starts[j] + (p - the entries selected before row j)
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return shift + np.arange(len(shift))
+
+
+def _distinct_rows(rows: np.ndarray, inverse: bool = False):
+    """The distinct rows of an integer matrix in sorted order (and where each row went), by one lexsort."""
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    first = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    if not inverse:
+        return ordered[first]
+    where = np.empty(len(rows), np.int64)
+    where[order] = np.cumsum(first) - 1
+    return ordered[first], where
+
+
+def _grow(counts: np.ndarray, size: int) -> np.ndarray:
+    return counts if len(counts) >= size else np.concatenate([counts, np.zeros(size - len(counts), counts.dtype)])
+
+
+class DocumentFrequencies:
+    """In how many texts each word, word n-gram and character n-gram occurs, counted in numpy rounds.
+
+    Words are numbered once (a dictionary of the distinct words); a word n-gram is a row of word
+    numbers and a character n-gram a number, so memory holds arrays, not a string per n-gram.
+    """
+
+    def __init__(self, word_ngrams: tuple[int, int], char_ngrams: tuple[int, int] | None):
+        self.word_ngrams, self.char_ngrams = word_ngrams, char_ngrams
+        self.index: dict[str, int] = {}
+        self.words: list[str] = []
+        self.word_df = np.zeros(0, np.int64)
+        self.ngram_df: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # n: (distinct rows of n words, counts)
+        self.gram_index: dict[str, int] = {}
+        self.gram_ptr = np.zeros(1, np.int64)  # each word's character n-gram numbers: a CSR structure
+        self.gram_numbers = np.zeros(0, np.int64)
+        self.char_df = np.zeros(0, np.int64)
+        self.tokens: list[str] = []
+        self.lengths: list[int] = []
+        self.n_docs = 0
+
+    def add(self, text: str) -> None:
+        tokens = tokenize(text)
+        self.tokens += tokens
+        self.lengths.append(len(tokens))
+        if len(self.tokens) >= _FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        import scipy.sparse as sp
+
+        if not self.tokens:
+            self.n_docs += len(self.lengths)
+            self.lengths = []
+            return
+        ids, new = number_tokens(self.tokens, self.index, self.words)
+        n_texts = len(self.lengths)
+        doc = np.repeat(np.arange(n_texts), self.lengths)
+        self.n_docs += n_texts
+        self.tokens, self.lengths = [], []
+        W = len(self.words)
+        # texts x words, one entry per distinct word of a text (scipy sums the repeats)
+        present = sp.csr_matrix((np.ones(len(ids), np.float32), (doc, ids)), shape=(n_texts, W))
+        present.sum_duplicates()
+        if self.word_ngrams[0] == 1:
+            self.word_df = _grow(self.word_df, W) + np.bincount(present.indices, minlength=W)
+        for n in range(max(self.word_ngrams[0], 2), self.word_ngrams[1] + 1):
+            start = np.flatnonzero(doc[: len(doc) - n + 1] == doc[n - 1 :]) if len(doc) >= n else np.zeros(0, np.int64)
+            if not len(start):
+                continue
+            # int32: word numbers stay far below 2**31, and these rows are the counter's largest arrays
+            rows = _distinct_rows(np.column_stack([doc[start], *(ids[start + k] for k in range(n))]).astype(np.int32))[:, 1:]
+            if n in self.ngram_df:
+                old_rows, old_counts = self.ngram_df[n]
+                rows = np.vstack([old_rows, rows])
+                weights = np.concatenate([old_counts, np.ones(len(rows) - len(old_rows), np.int64)])
+            else:
+                weights = np.ones(len(rows), np.int64)
+            seen, where = _distinct_rows(rows, inverse=True)
+            self.ngram_df[n] = (seen, np.bincount(where, weights=weights).astype(np.int64))
+        if self.char_ngrams:
+            numbers = [np.array([self.gram_index.setdefault(g, len(self.gram_index)) for g in char_ngrams(w, *self.char_ngrams)],
+                                np.int64) for w in new]
+            self.gram_ptr = np.concatenate([self.gram_ptr, self.gram_ptr[-1] + np.cumsum([len(g) for g in numbers], dtype=np.int64)])
+            self.gram_numbers = np.concatenate([self.gram_numbers, *numbers])
+            G = len(self.gram_index)
+            grams = sp.csr_matrix((np.ones(len(self.gram_numbers), np.float32), self.gram_numbers, self.gram_ptr), shape=(W, G))
+            # texts x character n-grams: one stored value per n-gram any word of the text holds
+            self.char_df = _grow(self.char_df, G) + np.bincount((present @ grams).indices, minlength=G)
+
+    def word_counts(self, min_df: int) -> dict[str, int]:
+        """The words and word n-grams in at least ``min_df`` texts, with their counts."""
+        out = {w: int(c) for w, c in zip(self.words, self.word_df) if c >= min_df} if self.word_ngrams[0] == 1 else {}
+        for rows, counts in self.ngram_df.values():
+            keep = counts >= min_df
+            out.update((" ".join(self.words[i] for i in row), int(c)) for row, c in zip(rows[keep].tolist(), counts[keep]))
+        return out
+
+    def char_counts(self, min_df: int) -> dict[str, int]:
+        """The character n-grams in at least ``min_df`` texts, with their counts."""
+        grams = list(self.gram_index)
+        return {grams[i]: int(self.char_df[i]) for i in np.flatnonzero(self.char_df >= min_df).tolist()}
 
 
 class NgramIndex:
@@ -253,34 +389,20 @@ class TextFeatures(Estimator):
 
     def fit(self, texts: Iterable[str], y=None) -> "TextFeatures":
         texts = list(texts)
-        word_df: Counter = Counter()
-        char_df: Counter = Counter()  # by n-gram number: each distinct n-gram is stored once, in ``gram_id``
-        gram_id: dict[str, int] = {}
-        grams: dict[str, tuple[int, ...]] = {}  # each distinct word's n-gram numbers
-        n_docs = 0
+        counter = DocumentFrequencies(self.word_ngrams, self.char_ngrams)
         for text in texts:
-            n_docs += 1
-            tokens = tokenize(text)
-            distinct = set(tokens)
-            word_df.update(distinct if self.word_ngrams[0] == 1 else ())
-            word_df.update(set(self._ngrams(tokens)))
-            if self.char_ngrams:
-                doc: set[int] = set()
-                for w in distinct:
-                    g = grams.get(w)
-                    if g is None:
-                        g = grams[w] = tuple([gram_id.setdefault(c, len(gram_id)) for c in char_ngrams(w, *self.char_ngrams)])
-                    doc.update(g)
-                char_df.update(doc)
-        del grams
+            counter.add(text)
+        counter.flush()
+        word_df = counter.word_counts(self.min_df)
+        char_df = counter.char_counts(self.min_df) if self.char_ngrams else {}
+        del counter
         word_terms = self._select(word_df)
-        char_df = Counter({gram: char_df[i] for gram, i in gram_id.items()})
-        char_terms = self._select(char_df) if self.char_ngrams else []
+        char_terms = self._select(char_df)
         self._set_vocabulary(
             word_terms,
             char_terms,
             np.array([word_df[t] for t in word_terms] + [char_df[t] for t in char_terms], dtype=np.float64),
-            n_docs,
+            len(texts),
         )
         self.norm_offset_ = self._offset(texts[:: max(1, len(texts) // _NORM_SAMPLE)])
         return self
@@ -297,7 +419,7 @@ class TextFeatures(Estimator):
         val = (1.0 + np.log(n)) * self.idf_[col]
         return float(self.norm_offset * np.median(np.bincount(doc, weights=val * val, minlength=len(sample))))
 
-    def _select(self, df: Counter) -> list[str]:
+    def _select(self, df: dict[str, int]) -> list[str]:
         kept = [t for t, c in df.items() if c >= self.min_df]
         if self.max_features is not None and len(kept) > self.max_features:
             kept.sort(key=lambda t: (-df[t], t))  # most frequent first, ties by term: deterministic
@@ -397,17 +519,7 @@ class TextFeatures(Estimator):
 
         def flush() -> None:
             nonlocal block, context
-            n = len(tokens)
-            # A known word gives its number; a new one is stored as _NEW + its first position, which
-            # tells where each new word first occurs (only there does the value equal _NEW + position).
-            raw = np.fromiter(map(index.setdefault, tokens, count(_NEW)), np.int64, n)
-            first = np.flatnonzero(raw == _NEW + np.arange(n))
-            number = np.zeros(n, np.int64)
-            number[first] = np.arange(len(names), len(names) + len(first))
-            ids = np.where(raw >= _NEW, number[np.maximum(raw - _NEW, 0)], raw)
-            new = [tokens[i] for i in first.tolist()]
-            index.update(zip(new, count(len(names))))
-            names.extend(new)
+            ids, new = number_tokens(tokens, index, names)
             ngram_word.append(np.fromiter(map(ngrams.word_id.get, new, repeat(-1)), np.int64, len(new)))
             doc = np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)
             # each text's distinct words with their counts, in order of first appearance
@@ -454,25 +566,23 @@ class TextFeatures(Estimator):
         >>> np.diff(v.indptr).tolist(), round(float(v[0].multiply(v[0]).sum()), 6)
         ([12, 0], 1.0)
         """
-        cols: list[int] = []
-        counts: list[int] = []
-        lengths: list[int] = []
-        vocab = self.char_vocabulary_.get
-        for w in words:
-            grams = Counter(map(vocab, char_ngrams(w, *self.char_ngrams))) if self.char_ngrams else Counter()
-            grams.pop(None, None)  # n-grams that are no feature
-            cols += grams
-            counts += grams.values()
-            lengths.append(len(grams))
-        col = np.asarray(cols, dtype=np.int64)
-        row = np.repeat(np.arange(len(words)), lengths)
-        return Weighted(len(words), row, col, _unit(np.asarray(counts, dtype=np.float64) * self.idf_[col], row, len(words)))
+        grams = [char_ngrams(w, *self.char_ngrams) for w in words] if self.char_ngrams else [[] for _ in words]
+        lengths = np.fromiter(map(len, grams), np.int64, len(words))
+        col = np.fromiter(map(self.char_vocabulary_.get, chain.from_iterable(grams), repeat(-1)), np.int64, int(lengths.sum()))
+        known = col >= 0  # n-grams that are no feature drop out
+        # each (word, column) once with its count: sorted by word, then column
+        key = np.sort(np.repeat(np.arange(len(words)), lengths)[known] * len(self.idf_) + col[known])
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+        counts = np.diff(np.r_[first, len(key)]).astype(np.float64)
+        row, col = np.divmod(key[first], len(self.idf_))
+        return Weighted(len(words), row, col, _unit(counts * self.idf_[col], row, len(words)))
 
     def transform(self, texts: Iterable[str]):
         """The feature matrix of ``texts``: a float32 ``scipy.sparse.csr_matrix``, word block then subword block.
 
         Texts are weighed ``_CHUNK`` characters at a time, so the intermediate arrays stay small beside
-        the matrix itself: memory is about twice the matrix, whatever the number of texts.
+        the matrix itself, and the pieces are moved into the matrix one by one: memory peaks at about
+        the matrix plus one piece, whatever the number of texts.
         """
         import scipy.sparse as sp
 
@@ -483,9 +593,19 @@ class TextFeatures(Estimator):
             if size >= _CHUNK or end == len(texts):
                 parts.append(self._matrix(texts[start:end]))
                 start, size = end, 0
-        if not parts:
-            return sp.csr_matrix((0, len(self.idf_)), dtype=np.float32)
-        return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+        nnz = sum(p.nnz for p in parts)
+        # np.empty commits no memory until written: each piece freed as it is copied keeps the peak low
+        data, indices = np.empty(nnz, np.float32), np.empty(nnz, np.int32)
+        indptr = [np.zeros(1, np.int64)]
+        at = 0
+        parts.reverse()
+        while parts:
+            p = parts.pop()
+            data[at : at + p.nnz], indices[at : at + p.nnz] = p.data, p.indices
+            indptr.append(p.indptr[1:] + at)
+            at += p.nnz
+            del p
+        return sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=(len(texts), len(self.idf_)))
 
     def _matrix(self, texts: list[str]):
         a = self.analyse(texts)

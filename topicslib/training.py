@@ -27,6 +27,7 @@ from sklearn.model_selection import KFold
 from sklearn.svm import LinearSVC
 
 from . import native
+from .features import stretches
 
 log = logging.getLogger("topicslib")
 
@@ -48,7 +49,7 @@ _MAX_PASSES = 1000
 class LinearFit:
     """What training learns: calibrated weights, thresholds and out-of-fold probabilities."""
 
-    coef: np.ndarray  # (n_features, n_topics)
+    coef: np.ndarray  # (n_features, n_topics), float32
     intercept: np.ndarray  # (n_topics,)
     thresholds: np.ndarray  # (n_topics,)
     oof_proba: np.ndarray  # (n_examples, n_topics), out-of-fold calibrated probabilities
@@ -71,12 +72,7 @@ def presence_counts(X: sp.csr_matrix, rows: np.ndarray | None = None) -> np.ndar
     if rows is None:
         indices = X.indices
     else:
-        picked = np.flatnonzero(rows)
-        starts = X.indptr[picked]
-        lengths = X.indptr[picked + 1] - starts
-        # entry p of the selection, in row j, sits at starts[j] + (p - the entries selected before row j)
-        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        indices = X.indices[shift + np.arange(len(shift))]
+        indices = X.indices[stretches(X.indptr, np.flatnonzero(rows))]
     return np.bincount(indices, minlength=X.shape[1]).astype(np.float64)
 
 
@@ -189,7 +185,9 @@ def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_tes
     so memory holds one weight matrix at most and a fold's models never all at once.
     """
     fits.prepare(rows)
-    out = np.zeros((fits.X.shape[1], T)) if X_test is None else np.zeros((X_test.shape[0], T))
+    # Weights in single precision (the model keeps them in half precision at most): the weight matrix
+    # is the largest array training holds beside the features.
+    out = np.zeros((fits.X.shape[1], T), np.float32) if X_test is None else np.zeros((X_test.shape[0], T))
     b = np.zeros(T)
 
     def one(t: int) -> None:

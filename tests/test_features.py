@@ -100,3 +100,32 @@ def test_norm_offset_is_relative_to_the_corpus_so_a_corpus_of_headlines_is_not_f
     X = f.transform(headlines).toarray()
     # each text's two blocks keep well over half their norm: the offset is 0.35 of a typical headline's
     assert (np.linalg.norm(X, axis=1) > 1.1).all()
+
+
+def _naive_document_frequencies(texts, word_ngrams, char_ngram_range):
+    df = Counter()
+    for text in texts:
+        tokens = tokenize(text)
+        terms = set(tokens) if word_ngrams[0] == 1 else set()
+        for n in range(max(word_ngrams[0], 2), word_ngrams[1] + 1):
+            terms |= {" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+        grams = set()
+        for w in set(tokens):
+            grams.update(features.char_ngrams(w, *char_ngram_range))
+        df.update(terms | {("char", g) for g in grams})
+    return df
+
+
+@pytest.mark.parametrize("word_ngrams, char_range, min_df", [((1, 2), (3, 5), 2), ((1, 3), (2, 4), 1), ((2, 3), (3, 3), 2)])
+def test_document_frequencies_counted_in_rounds_equal_a_plain_count(monkeypatch, word_ngrams, char_range, min_df):
+    # Small rounds: n-grams and words met again in later rounds must add up across them.
+    monkeypatch.setattr(features, "_FLUSH", 7)
+    texts = ["Migrants crossed the border; the border closed.", "", "The border town grew. Migrants grew crops.",
+             "Tariffs on steel", "the border the border the border", "Exports of steel grew", "x", "Crossed the border"]
+    f = TextFeatures(word_ngrams=word_ngrams, char_ngrams=char_range, min_df=min_df).fit(texts)
+    df = _naive_document_frequencies(texts, word_ngrams, char_range)
+    words = sorted(t for t, c in df.items() if isinstance(t, str) and c >= min_df)
+    grams = sorted(t[1] for t, c in df.items() if isinstance(t, tuple) and c >= min_df)
+    assert f.terms_ == words + grams
+    want = np.array([df[t] for t in words] + [df[("char", g)] for g in grams], dtype=float)
+    assert np.array_equal(f.idf_, np.log((1 + len(texts)) / (1 + want)) + 1)

@@ -10,6 +10,7 @@ such evidence either way (a name, a number, a two-word label) is ``"und"`` (unde
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 LANGUAGES = ("en", "es")
 UNDETERMINED = "und"
@@ -29,7 +30,9 @@ _FUNCTION_WORDS = {
         september october november december monday tuesday wednesday thursday friday saturday sunday""".split()),
 }
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
-_SPANISH_MARKS = re.compile(r"[ñáéíóúü¿¡]")
+_SPANISH_MARKS = "ñáéíóúü¿¡"
+# One look-up a word: +1 for each list a word is a Spanish function word of, -1 for English (none is both).
+_LEANING = {w: 1 for w in _FUNCTION_WORDS["es"]} | {w: -1 for w in _FUNCTION_WORDS["en"]}
 
 
 def detect(text: str) -> str:
@@ -46,12 +49,11 @@ def detect(text: str) -> str:
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)  # a link's words are no evidence of the paragraph's language
     # Split at spaces, not a word pattern (twice as fast): function words rarely carry punctuation.
-    words = text.split()
-    score = {lang: sum(map(_FUNCTION_WORDS[lang].__contains__, words)) for lang in LANGUAGES}
-    score["es"] += len(_SPANISH_MARKS.findall(text))
-    if score["en"] == score["es"]:
-        return UNDETERMINED
-    return max(LANGUAGES, key=score.__getitem__)
+    # Spanish evidence minus English evidence; Spanish letters and marks count for Spanish.
+    lean = sum(map(_LEANING.get, text.split(), repeat(0)))
+    if not text.isascii():
+        lean += sum(map(text.count, _SPANISH_MARKS))
+    return UNDETERMINED if lean == 0 else ("es" if lean > 0 else "en")
 
 
 def majority(langs: list[str], default: str = "en") -> str:

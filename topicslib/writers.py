@@ -24,8 +24,11 @@ class JsonlWriter:
     def __init__(self, out: IO[str]):
         self.out = out
 
+    # One encoder for every record: json.dumps with options builds a new one per call.
+    _encode = json.JSONEncoder(ensure_ascii=False).encode
+
     def write(self, record: Record, topics: list[TopicScore]) -> None:
-        self.out.write(json.dumps(output_record(record, topics), ensure_ascii=False) + "\n")
+        self.out.write(self._encode(output_record(record, topics)) + "\n")
 
     def close(self) -> None:
         pass

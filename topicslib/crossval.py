@@ -31,7 +31,7 @@ def cross_validate(
     >>> round(ev.micro.f1, 2)  # doctest: +SKIP
     0.86
     """
-    from sklearn.model_selection import KFold  # here, not at the top: classifying never needs it
+    from .training import kfold  # here, not at the top: training's solvers cost a classifying process memory
 
     if not (isinstance(folds, int) and folds >= 2):
         raise TrainingError(f"folds must be an integer >= 2, got {folds!r}")
@@ -46,7 +46,7 @@ def cross_validate(
     ids = taxonomy.ids
     Y = indicator(examples, ids)
     pred = np.zeros_like(Y)
-    for train, test in KFold(folds, shuffle=True, random_state=options.get("seed", 0)).split(examples):
+    for train, test in kfold(len(examples), folds, options.get("seed", 0)):
         model = TopicModel.from_options(**{**options, "min_examples": 1, "rare_topics": "error"}).fit_examples(
             [examples[i] for i in train], taxonomy)
         pred[test] = model.predict([examples[i].text for i in test]).astype(bool)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from importlib import metadata
 from numbers import Integral, Real
 from pathlib import Path
 from typing import NamedTuple
@@ -377,14 +378,13 @@ class TopicModel(Estimator):
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:
         """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
-        import sklearn  # here, not at the top: a process that only loads and classifies never imports scikit-learn
 
         self._check_fitted()
         return {
             "format": storage.FORMAT,
             "format_version": storage.FORMAT_VERSION,
             "topicslib_version": __version__,
-            "sklearn_version": sklearn.__version__,
+            "sklearn_version": metadata.version("scikit-learn"),  # without importing it (a second of start-up)
             "numpy_version": np.__version__,
             "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()},
             "taxonomy": self.taxonomy_.to_dict(),

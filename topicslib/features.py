@@ -338,9 +338,9 @@ class Analysis:
     subwords: Weighted  # columns: ``words``
 
 
-def _unit(val: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """``val`` scaled so that each document's values have unit L2 norm."""
-    return val / np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs))[doc]
+def _unit(val: np.ndarray, doc: np.ndarray, n_docs: int, offset: float = 0.0) -> np.ndarray:
+    """``val`` divided by each document's sqrt(sum of squares + ``offset``): unit L2 norm with ``offset`` 0."""
+    return val / np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs) + offset)[doc]
 
 
 def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int, offset: float) -> np.ndarray:
@@ -350,8 +350,7 @@ def _sublinear(counts: np.ndarray, idf: np.ndarray, doc: np.ndarray, n_docs: int
     almost at unit norm and shrinks a short text's toward 0, so that a few words cannot carry it
     to a confident score on their own: the model's scores for it stay nearer its prior.
     """
-    val = (1.0 + np.log(counts)) * idf
-    return val / np.sqrt(np.bincount(doc, weights=val * val, minlength=n_docs) + offset)[doc]
+    return _unit((1.0 + np.log(counts)) * idf, doc, n_docs, offset)
 
 
 class TextFeatures(Estimator):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
-from numbers import Integral, Real
+from numbers import Integral
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,16 +30,15 @@ from .examples import (Example, examples_digest, indicator, labels_taxonomy, pre
                        topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
 from .language import detect
-from .options import check_options
+from .options import OPTIONS, check_options
 from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
 from .weights import round_weights, stored
 
 log = logging.getLogger("topicslib")
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features", "norm_offset")
-# What a model file written before norm_offset existed lacks: the option, and the offset it was trained with.
+# What a model file written before norm_offset existed lacks: the option, and so the learned offset (0).
 _OLDER_OPTIONS = {"norm_offset": 0.0}
-_OLDER_NORM_OFFSET = 0.0
 # Past this many topics a training run says it will take long (one linear model per topic and fold).
 _MANY_TOPICS = 500
 # Card fields that a model file's metadata holds beside the training card itself.
@@ -378,7 +377,6 @@ class TopicModel(Estimator):
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:
         """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
-
         self._check_fitted()
         return {
             "format": storage.FORMAT,
@@ -431,9 +429,9 @@ class TopicModel(Estimator):
             raise ValueError("idf holds weights that are not positive (no trained model has them)")
         if card.get("n_features", n_features) != n_features:
             raise ValueError(f"card says {card['n_features']} features, arrays hold {n_features}")
-        offset = card.get("norm_offset", _OLDER_NORM_OFFSET)
-        if not isinstance(offset, Real) or isinstance(offset, bool) or not (np.isfinite(offset) and offset >= 0):
-            raise ValueError(f"norm_offset must be a finite number >= 0, got {offset!r}")
+        offset = card.get("norm_offset", _OLDER_OPTIONS["norm_offset"])
+        if not OPTIONS["norm_offset"].valid(offset):  # the learned offset takes the option's values
+            raise ValueError(f"norm_offset must be {OPTIONS['norm_offset'].allowed}, got {offset!r}")
         params = model.get_params()
         model.taxonomy_ = taxonomy
         model.classes_ = np.array(taxonomy.ids)

@@ -126,6 +126,14 @@ def scale_columns(X: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((X.data * scale[X.indices], X.indices, X.indptr), shape=X.shape, copy=False)
 
 
+def _constant_answer(y: np.ndarray, n_features: int) -> tuple[np.ndarray, float] | None:
+    """Zero weights and a bias far to one side for a topic absent from (or on all of) ``y``, else None:
+    possible inside a cross-validation fold of a small set, where no solver has two classes to tell apart."""
+    if y.any() and not y.all():
+        return None
+    return np.zeros(n_features), (10.0 if y.any() else -10.0)
+
+
 def _fit_binary(X, total, y: np.ndarray, loss: str, C: float, class_weight: str | None, seed: int,
                 nb: bool) -> tuple[np.ndarray, float]:
     """Weights and bias of one topic; a topic absent from (or on all of) ``y`` gets a constant answer.
@@ -133,8 +141,9 @@ def _fit_binary(X, total, y: np.ndarray, loss: str, C: float, class_weight: str 
     With ``nb`` the features are NB-scaled for the fit and the scale folds into
     the returned weights, so the model stays linear in the plain TF-IDF features.
     """
-    if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
-        return np.zeros(X.shape[1]), (10.0 if y.any() else -10.0)
+    constant = _constant_answer(y, X.shape[1])
+    if constant is not None:
+        return constant
     scale = nb_scale(X, y, total) if nb else None
     est = _estimator(loss, C, class_weight, seed).fit(scale_columns(X, scale) if nb else X, y)
     w = np.asarray(est.coef_, dtype=np.float64).ravel()
@@ -183,8 +192,9 @@ class _NativeFits:
         rows, full = self.rows, self.full
         y = self.Y[rows, t].astype(np.int8)
         F = self.X.shape[1]
-        if not y.any() or y.all():  # possible inside a cross-validation fold of a small set
-            return np.zeros(F), (10.0 if y.any() else -10.0)
+        constant = _constant_answer(y, F)
+        if constant is not None:
+            return constant
         scale = nb_scale(self.X, self.mask & (self.Y[:, t] > 0), self.total) if self.nb else np.ones(F)
         c_pos, c_neg = _class_costs(y, self.C, self.class_weight)
         alpha = np.zeros(len(rows)) if full else self.alpha[rows, t]

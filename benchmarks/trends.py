@@ -3,7 +3,8 @@
 a fresh process.
 
 The corpus is State Department press-release paragraphs (cycled to N; the repository's examples
-without ../shared/data), each given a date (spread over 2021-2026) and one of five sources.
+without ../shared/data), each given a date (spread over 2021-2026), one of five sources and a document ``url`` (ten
+paragraphs a document, so ``--group url`` makes N/10 documents).
 
     python benchmarks/trends.py [--n 1000000] [--dashboard]
 """
@@ -54,13 +55,14 @@ def main(argv: list[str] | None = None) -> int:
             for i, t in enumerate(texts):
                 day = 1 + i * 2000 // args.n  # days since the start, spread over ~5.5 years
                 f.write(json.dumps({"text": t, "date": f"{2021 + day // 365}-{1 + day % 365 // 31:02d}-01",
-                                    "source": f"s{i % 5}"}) + "\n")
+                                    "source": f"s{i % 5}", "url": f"doc{i // 10}"}) + "\n")
         del texts
         runs = {"classify": ["classify", str(corpus), "-o", str(Path(tmp) / "out.jsonl"), "-q"],
                 "trends": ["trends", str(corpus), "--date", "date", "--by", "source", "-o", str(Path(tmp) / "t.csv")]}
         if args.dashboard:
             runs["report --date"] = ["report", str(corpus), "-o", str(Path(tmp) / "r.html"), "--date", "date",
                                      "--by", "source", "-q"]
+            runs["report --group"] = [*runs["report --date"][:-1], "--group", "url", "-q"]
         print(f"{args.n:,} paragraphs ({source})")
         for name, command in runs.items():
             cpu, peak = measure(command)

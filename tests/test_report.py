@@ -20,6 +20,7 @@ import pytest
 
 import topicslib
 from topicslib import report
+from topicslib.documents import Paragraph, printed
 from topicslib.errors import TopicslibError
 from topicslib.features import tokenize
 from topicslib.report import highlights, render_report, topic_colours, write_report
@@ -315,6 +316,37 @@ def test_report_groups_records_into_documents_on_the_command_line(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.count('<article class="doc"') == 2 and 'data-name="u1"' in page and 'id="trends"' in page
     assert re.search(r'id="d1-p1"', page)  # u1's second record is its second paragraph
+
+
+PIECES = [("x1", "Migrants crossed the border seeking asylum.", "2024-01-05", "A", "u1"),
+          ("x2", "Coca cultivation grew in Putumayo.", "2024-03-01", "B", "u2"),
+          ("x3", "Tariffs on coffee exports fell.\n\nRefugees arrived at the shelter.", "2024-05-01", "C", "u1"),
+          ("x4", "Share this page", None, "C", None),
+          ("x5", "Protesters marched in Bogotá against the reform.", "2024-02-01", "A", "")]
+
+
+@pytest.mark.parametrize("max_documents", [300, 2])
+def test_grouped_pieces_stream_into_the_page_of_their_joined_documents(default_model, max_documents):
+    """Pieces of one document may come apart (u1, u2, u1): streamed one at a time, they make the page the
+    whole documents make; a piece without a group value is a document of its own."""
+    grouped = render_report(((n, t) for n, t, *_ in PIECES), dates=(d for _, _, d, _, _ in PIECES),
+                            by=(b for *_, b, _ in PIECES), groups=(g for *_, g in PIECES), by_name="source",
+                            model=default_model, max_documents=max_documents)
+    joined = render_report([("x1", f"{PIECES[0][1]}\n\n{PIECES[2][1]}"), ("x2", PIECES[1][1]), ("x4", PIECES[3][1]),
+                            ("x5", PIECES[4][1])], dates=["2024-01-05", "2024-03-01", None, "2024-02-01"],
+                           by=["A", "B", "C", "A"], by_name="source", model=default_model, max_documents=max_documents)
+    assert grouped == joined
+    assert 'id="d1-p2"' in grouped  # u1's third paragraph, from its second piece
+    assert grouped.count('<article class="doc"') == min(4, max_documents)
+    assert ("<li>x4</li><li>x5</li>" in grouped) == (max_documents == 2)  # listed, not shown
+
+
+def test_a_report_from_classified_paragraphs_is_the_report_of_the_texts(default_model):
+    """The Dask engine's path: documents given as their tagged paragraphs, with scores as outputs print them."""
+    texts = [(n, t) for n, t, *_ in PIECES]
+    tagged = [(n, [Paragraph(p.index, p.text, printed(p.topics), p.lang)
+                   for p in default_model.classify_document(t).paragraphs]) for n, t in texts]
+    assert render_report(tagged, model=default_model) == render_report(texts, model=default_model)
 
 
 @needs_browser

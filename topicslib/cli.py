@@ -31,7 +31,7 @@ from .bootstrap import bootstrap
 from .crossval import cross_validate
 from .labeling import label
 from .defaults import default_model
-from .documents import TopicScore
+from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
 from .examples import read_examples
 from .files import atomic_output, output_target
@@ -173,19 +173,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _check_output(args.output, sources, args.model)
     model = load_model_option(args)
     enabled = progress_enabled(args.quiet)
-    total = sum(s.size for s in sources if s.size is not None) or None
     counted = [0]
 
     def one_more() -> None:
         counted[0] += 1
         progress.advance(note=f"{counted[0]:,} documents")
 
-    with Progress("report", total=total, unit="B", enabled=enabled) as progress:
-        records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
-        documents, dates, by = _documents(records, args)
-        path = write_report(args.output, documents, model=model, title=args.title, lang=args.lang,
-                            model_name=args.model or "default model", dates=dates, by=by, by_name=args.by,
-                            period=args.period, max_documents=args.max_documents, on_document=one_more)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.engine == "dask":  # the cluster classifies the paragraphs; the page is drawn here from its records
+            _dask_setup(args)
+            from .dask import classify_files  # needs the optional dask extra
+
+            tagged = str(Path(tmp) / "tagged.jsonl")
+            classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
+                           document=True, input_format=args.input_format, model=model, progress=enabled)
+            sources = find_sources([tagged])
+        total = sum(s.size for s in sources if s.size is not None) or None
+        with Progress("report", total=total, unit="B", enabled=enabled) as progress:
+            records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
+            pieces = _tagged_pieces(records) if args.engine == "dask" else ((r, r.text) for r in records)
+            path = write_report(args.output, model=model, title=args.title, lang=args.lang,
+                                model_name=args.model or "default model", by_name=args.by, period=args.period,
+                                max_documents=args.max_documents, on_document=one_more, **_documents(pieces, args))
     if not args.quiet:
         print(f"wrote {path} ({counted[0]:,} document{'s' if counted[0] != 1 else ''})", file=sys.stderr)
     return 0
@@ -270,27 +279,46 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
-def _documents(records: Iterator[Record], args: argparse.Namespace) -> tuple[Iterable, Iterable | None, Iterable | None]:
-    """The report's documents (name, text), and with --date each one's date and --by value, all streamed
-    in step. With --group, records sharing the field's value form one document (their texts as its
-    paragraphs, its date and --by value those of its first record), so the records are gathered first."""
-    if not args.group:
-        a, b, c = tee(records, 3)  # consumed in step by the report: the buffers hold a record or two
-        return (((_document_name(r), r.text) for r in a), (r.fields.get(args.date) for r in b) if args.date else None,
-                (r.fields.get(args.by) for r in c) if args.by else None)
-    docs: dict = {}
+def _documents(pieces: Iterator[tuple[Record, str | list[Paragraph]]], args: argparse.Namespace) -> dict:
+    """``render_report``'s streams, consumed in step (the buffers hold a record or two): each record's
+    name and text (or tagged paragraphs), and its --date, --by and --group values. Records sharing a
+    --group value form one document, named by that value (a record without one is a document of its own)."""
+    named, dated, placed, grouped = tee(pieces, 4)
+    group = args.group
+    return {
+        "documents": ((str(r.fields[group]) if group and r.fields.get(group) not in (None, "") else _document_name(r),
+                       content) for r, content in named),
+        "dates": (r.fields.get(args.date) for r, _ in dated) if args.date else None,
+        "by": (r.fields.get(args.by) for r, _ in placed) if args.by else None,
+        "groups": (_group_key(r.fields.get(group)) for r, _ in grouped) if group else None,
+    }
+
+
+def _group_key(value: object) -> object:
+    """A --group value as a key: JSON lists and objects (unhashable) by their JSON text."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
+
+
+def _tagged_pieces(records: Iterator[Record]) -> Iterator[tuple[Record, list[Paragraph]]]:
+    """The Dask engine's tagged paragraph records (``classify --document`` output, in input order) back as
+    one piece per input record: the record as read (its fields, named by its own file and line) and its
+    classified paragraphs. A record's paragraphs are numbered from 0, so a 0 starts the next record."""
+    first: Record | None = None
+    paragraphs: list[Paragraph] = []
     for r in records:
-        value = r.fields.get(args.group)
-        key = value if value not in (None, "") else ("record", len(docs))  # no group value: a document of its own
-        if key in docs:
-            docs[key][1].append(r.text)
-            continue
-        docs[key] = (str(value) if value not in (None, "") else _document_name(r), [r.text],
-                     r.fields.get(args.date) if args.date else None, r.fields.get(args.by) if args.by else None)
-    documents = [(name, "\n\n".join(texts)) for name, texts, _, _ in docs.values()]
-    dates = [d for _, _, d, _ in docs.values()] if args.date else None
-    by = [b for _, _, _, b in docs.values()] if args.by else None
-    return documents, dates, by
+        f = r.fields
+        if f.get("paragraph") == 0 and first is not None:
+            yield first, paragraphs
+            first, paragraphs = None, []
+        if first is None:
+            source, line = f.get("source"), f.get("line")
+            first = Record(r.text, f, source if line is None else f"{source}:{line}", r.text_field, source=source,
+                           line=line)
+        paragraphs.append(Paragraph(f.get("paragraph", 0), r.text,
+                                    [TopicScore(t["topic"], t["score"]) for t in f.get("topics", ())],
+                                    f.get("lang", "und")))
+    if first is not None:
+        yield first, paragraphs
 
 
 def _cmd_label(args: argparse.Namespace) -> int:
@@ -462,6 +490,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", metavar="FIELD", help="records sharing this field's value form one document (url, title)")
     p.add_argument("--max-documents", type=_count(1), default=300, metavar="N",
                    help="show at most N documents in full (the rest count in every figure and are listed)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="dask: classify the paragraphs on a Dask cluster (see classify), then draw the page here; "
+                        "the same page")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: the cluster's scheduler")
+    p.add_argument("--workers", type=_count(1), metavar="N", help="with --engine dask: local worker processes")
 
     p = add("trends", _cmd_trends, "count the paragraphs of each topic per period (and per source, country, ...)")
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="JSONL or CSV files or folders (also compressed)")

@@ -25,6 +25,8 @@ _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
 # cut before a space into pieces of about this size: text with no line break for pages on end (a PDF page,
 # a web page on one line) still comes in bounded paragraphs.
 LONGEST_PARAGRAPH = 100_000
+# Decimals of a score where outputs print it (JSON Lines, CSV, the report).
+SCORE_DIGITS = 4
 
 
 class TopicScore(NamedTuple):
@@ -32,6 +34,15 @@ class TopicScore(NamedTuple):
 
     topic: str
     score: float
+
+
+def printed(topics: list[TopicScore]) -> list[TopicScore]:
+    """Scores as outputs print them (``SCORE_DIGITS`` decimals).
+
+    >>> printed([TopicScore("trade", 0.912345)])
+    [TopicScore(topic='trade', score=0.9123)]
+    """
+    return [TopicScore(t, round(s, SCORE_DIGITS)) for t, s in topics]
 
 
 class DocumentTopic(NamedTuple):

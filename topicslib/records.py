@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .documents import TopicScore, iter_paragraphs, plain_text, split_paragraphs
+from .documents import SCORE_DIGITS, TopicScore, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
 from .language import detect
@@ -387,5 +387,5 @@ def output_record(record: Record, topics: list[TopicScore]) -> dict:
     if record.paragraph is not None:
         out["paragraph"] = record.paragraph
     out["lang"] = detect(record.text)
-    out["topics"] = [{"topic": t, "score": round(s, 4)} for t, s in topics]
+    out["topics"] = [{"topic": t, "score": round(s, SCORE_DIGITS)} for t, s in topics]
     return out

@@ -16,13 +16,13 @@ import colorsys
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 
 from .dashboard import Evidence, dashboard
 from .defaults import resolve
-from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate
+from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate, printed
 from .errors import DataError, TopicslibError
 from .features import tokenize
 from .language import majority
@@ -311,18 +311,33 @@ class _Page:
         )
 
 
-def _analyse(name: str, text: str, model: TopicModel, top_n: int, shown: bool) -> _Document:
-    """A document classified; its highlights only when it is ``shown`` in full (explaining is the costly part)."""
-    if not isinstance(text, str):
-        raise TopicslibError(f"{name}: the document's text must be a string, got {type(text).__name__}")
-    result = model.classify_document(text)
-    marks = [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics and shown else []
-             for p in result.paragraphs]
-    return _Document(name, result, marks)
+def _classified(content: str | list[Paragraph], name: str, model: TopicModel) -> list[Paragraph]:
+    """A document's (or a piece of a document's) paragraphs, classified here unless they came classified."""
+    if isinstance(content, list):
+        return content
+    if not isinstance(content, str):
+        raise TopicslibError(f"{name}: the document's text must be a string, got {type(content).__name__}")
+    # Scores as output records print them, so a report from the Dask engine's tagged records is the same page.
+    return [replace(p, topics=printed(p.topics)) for p in model.classify_document(content).paragraphs]
+
+
+class _Slot:
+    """A document while the report reads its pieces: its number, date and --by value (those of its first
+    piece), how many paragraphs it has so far, and its paragraphs and highlights if it is shown in full."""
+
+    __slots__ = ("k", "name", "date", "by", "n", "shown", "paragraphs", "marks")
+
+    def __init__(self, k: int, name: str, date: object, by: object, shown: bool):
+        self.k, self.name, self.date, self.by, self.n, self.shown = k, name, date, by, 0, shown
+        self.paragraphs: list[Paragraph] = []
+        self.marks: list[list[Highlight]] = []
+
+    def document(self) -> _Document:
+        return _Document(self.name, DocumentResult(self.paragraphs, aggregate(self.paragraphs)), self.marks)
 
 
 class _Corpus:
-    """The dashboard's counts, gathered document by document: memory holds the cells and the best
+    """The dashboard's counts, gathered piece by piece: memory holds the cells and the best
     paragraphs of each topic and period, not the corpus."""
 
     def __init__(self, period: str, by_name: str | None):
@@ -332,12 +347,12 @@ class _Corpus:
         self.best: dict[tuple[str, str], list[Evidence]] = {}
         self.paragraphs = 0
 
-    def add(self, k: int, doc: _Document, date: object, by: object, shown: bool) -> None:
-        for p in doc.result.paragraphs:
+    def add(self, slot: _Slot, paragraphs: list[Paragraph]) -> None:
+        for p in paragraphs:
             tags = [t for t, _ in p.topics]
-            when = self.overall.add(date, tags)
+            when = self.overall.add(slot.date, tags)
             if self.by is not None:
-                self.by.add(date, tags, str(by))
+                self.by.add(slot.date, tags, str(slot.by))
             self.paragraphs += 1
             for t, score in p.topics:
                 kept = self.best.setdefault((t, when), [])
@@ -345,7 +360,7 @@ class _Corpus:
                     continue
                 text = " ".join(p.text.split())
                 kept.append(Evidence(t, when, score, text if len(text) <= 140 else text[:139] + "…",
-                                     f"d{k + 1}-p{p.index}" if shown else None))
+                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None))
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
 
@@ -357,64 +372,81 @@ class _Corpus:
 
 
 def render_report(
-    documents: Iterable[tuple[str, str]],
+    documents: Iterable[tuple[str, str | list[Paragraph]]],
     *,
     model: TopicModel | None = None,
     title: str = "Topic report",
     model_name: str | None = None,
     top_n: int = 10,
     lang: str | None = None,
-    dates: Sequence | None = None,
-    by: Sequence | None = None,
+    dates: Iterable | None = None,
+    by: Iterable | None = None,
     by_name: str | None = None,
+    groups: Iterable | None = None,
     period: str = "month",
     max_documents: int = MAX_DOCUMENTS,
     on_document: Callable[[], None] | None = None,
 ) -> str:
     """The HTML page for ``(name, text)`` documents, classified paragraph by paragraph.
 
-    ``top_n`` is how many of each tag's strongest terms may be highlighted (positive ones only);
-    topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs are in,
-    where the model's taxonomy has that language; ``on_document`` is called after each document is
-    analysed (for a progress bar). With ``dates`` (one per document, read as ``trends`` reads them;
-    ``dates`` and ``by`` may be iterators consumed in step with ``documents``, so nothing is held whole)
-    the page opens with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small
-    multiples per value of ``by`` (one per document, the field named ``by_name``), the figures and the
-    highest-scoring paragraphs. Only the first ``max_documents`` documents are shown in full; the
-    others count in every figure and are listed by name.
+    A document's text may come already classified, as its list of :class:`Paragraph` (the Dask engine's
+    tagged records). ``top_n`` is how many of each tag's strongest terms may be highlighted (positive
+    ones only); topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs
+    are in, where the model's taxonomy has that language; ``on_document`` is called after each new
+    document (for a progress bar). ``dates``, ``by`` and ``groups`` give one value per item and may be
+    iterators consumed in step with ``documents``, so nothing is held whole. With ``groups``, items
+    sharing a value other than ``None`` or ``""`` are pieces of one document, in the order read (named,
+    dated and placed by its first piece). With ``dates`` (read as ``trends`` reads them) the page opens
+    with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small multiples per value
+    of ``by`` (the field named ``by_name``), the figures and the highest-scoring paragraphs. Only the first
+    ``max_documents`` documents are shown in full (and only their texts held); the others count in every
+    figure and are listed by name.
 
     >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])  # doctest: +SKIP
     >>> "<mark" in page  # doctest: +SKIP
     True
     """
     model = resolve(model)
-    shown: list[_Document] = []
+    shown: list[_Slot] = []
+    grouped: dict[object, _Slot] = {}  # by group value: a few numbers per document, texts only for the shown
     hidden: list[str] = []  # the names listed of the documents not shown in full
-    n_hidden = 0
+    n_documents = 0
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
-    dates = iter(dates) if dates is not None else None
-    by = iter(by) if by is not None else None
-    for k, (name, text) in enumerate(documents):
-        doc = _analyse(name, text, model, top_n, shown=k < max_documents)
-        langs.update(p.lang for p in doc.result.paragraphs)
-        if corpus is not None:
-            corpus.add(k, doc, next(dates), next(by) if by is not None else None, k < max_documents)
-        if k < max_documents:
-            shown.append(doc)
-        else:
-            n_hidden += 1
-            if len(hidden) < _LISTED:
+    dates, by, groups = (iter(x) if x is not None else None for x in (dates, by, groups))
+    for name, content in documents:
+        date = next(dates) if dates is not None else None
+        where = next(by) if by is not None else None
+        key = next(groups) if groups is not None else None
+        slot = grouped.get(key) if key not in (None, "") else None
+        if slot is None:
+            slot = _Slot(n_documents, name, date, where, shown=n_documents < max_documents)
+            n_documents += 1
+            if key not in (None, ""):
+                grouped[key] = slot
+            if slot.shown:
+                shown.append(slot)
+            elif len(hidden) < _LISTED:
                 hidden.append(name)
-        if on_document is not None:
-            on_document()
+            if on_document is not None:
+                on_document()
+        paragraphs = [replace(p, index=slot.n + p.index) for p in _classified(content, name, model)]
+        slot.n += len(paragraphs)
+        langs.update(p.lang for p in paragraphs)
+        if corpus is not None:
+            corpus.add(slot, paragraphs)
+        if slot.shown:  # explaining is the costly part: only for what the page shows
+            slot.paragraphs += paragraphs
+            slot.marks += [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else []
+                           for p in paragraphs]
     if not shown:
         raise TopicslibError("no documents to report on")
     if lang is None:
         lang = majority(list(langs.elements()))
     page = _Page(model.topics(lang), title, model_name or "default model", lang)
     dashboard_html = corpus.html({t: page.name(t) for t in page.topics}, page.order) if corpus is not None else ""
-    return _UNPRINTABLE.sub("\ufffd", page.page(shown, dashboard_html, hidden, n_hidden))
+    html = page.page([s.document() for s in shown], dashboard_html, hidden, n_documents - len(shown))
+    return _UNPRINTABLE.sub("\ufffd", html)
 
 
 def write_report(path: str | Path, documents: Iterable[tuple[str, str]], **options) -> Path:

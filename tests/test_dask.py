@@ -356,6 +356,19 @@ def test_command_line_engine_dask(mixed_inputs, tmp_path):
     assert read_jsonl(local) == rows[:900]
 
 
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_a_failed_task_is_one_clear_error_without_the_workers_log(tmp_path, quiet):
+    """The worker that fails logs the task's traceback; the command reports the error itself, so that log is
+    shown only with --verbose, and --quiet leaves nothing but the error."""
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "Tariffs fell."}\n{"text": 5}\n', encoding="utf-8")
+    r = cli("classify", "--engine", "dask", "--workers", "1", src, "--output", tmp_path / "out.jsonl", *quiet)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"topicslib: error: {src}:2: 'text' must be a string, got int"]
+    r = cli("classify", "--engine", "dask", "--workers", "1", src, "--output", tmp_path / "out.jsonl", "--verbose")
+    assert r.returncode == 1 and "Compute Failed" in r.stderr
+
+
 @pytest.mark.parametrize("option, message", [
     ({"workers": -1}, "workers must be a positive number of worker processes, got -1"),
     ({"workers": 0}, "workers must be a positive number of worker processes, got 0"),

@@ -132,7 +132,7 @@ def _stdout() -> Iterator:
 def _dask_setup(args: argparse.Namespace) -> None:
     """Before a command runs on Dask: a usage error for a --scheduler that is no address (``dask.check_cluster``:
     it would hang, then fail deep inside Dask), and Dask's own chatter (every connection and task cancellation)
-    kept to its warnings unless --verbose."""
+    kept to its warnings unless --verbose, and to nothing with --quiet."""
     from .dask import check_cluster  # needs the optional dask extra
 
     try:
@@ -140,7 +140,10 @@ def _dask_setup(args: argparse.Namespace) -> None:
     except InputError as e:
         args.parser.error(f"--scheduler {e}")
     if not args.verbose:
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL if args.quiet else logging.WARNING)
+    # The worker processes' own log (a failed task's traceback, which this command reports as a clear error):
+    # with --verbose only. ``dask._connect`` gives a local cluster's workers this logger's level.
+    logging.getLogger("distributed.worker").setLevel(logging.INFO if args.verbose else logging.CRITICAL)
 
 
 def _classify_on_dask(args: argparse.Namespace) -> int:

@@ -516,8 +516,10 @@ def _connect(scheduler: str | None, workers: int | None) -> Iterator["distribute
         with client:
             yield client
         return
+    # Worker processes log at the level this process sets for their logger (the command line: only with --verbose).
     with distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                  silence_logs=logging.getLogger("distributed.worker").getEffectiveLevel()) as cluster, \
             distributed.Client(cluster, set_as_default=False) as client:
         yield client
 

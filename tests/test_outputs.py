@@ -123,6 +123,27 @@ def test_sigterm_while_the_output_is_written_leaves_no_temporary_file_and_the_ol
     assert os.listdir(out.parent) == ["result"] and out.read_bytes() == b"earlier output\n"
 
 
+def test_a_second_signal_during_clean_up_does_not_cut_it_short(gold):
+    """SIGHUP (a closed terminal) stops a run as SIGTERM does, and more signals while the temporary file is
+    being removed (sent by the removal itself here) are ignored: the removal finishes."""
+    out = gold.parent / "out" / "result"
+    out.parent.mkdir()
+    out.write_bytes(b"earlier output\n")
+    signalled_cleanup = ("import os, signal; unlink = os.unlink; os.unlink = lambda p: "
+                         "(os.kill(os.getpid(), signal.SIGTERM), os.kill(os.getpid(), signal.SIGINT), unlink(p)); "
+                         + SLOW_WRITES)
+    p = subprocess.Popen([sys.executable, "-c", signalled_cleanup, "classify", str(gold), "-o", str(out)],
+                         cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not [f for f in os.listdir(out.parent) if is_temporary(f)]:
+        assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
+        time.sleep(0.02)
+    p.send_signal(signal.SIGHUP)
+    p.wait(60)
+    assert p.returncode == 130 and "interrupted" in p.stderr.read()
+    assert os.listdir(out.parent) == ["result"] and out.read_bytes() == b"earlier output\n"
+
+
 def test_a_killed_runs_temporary_file_is_never_read_as_data(gold):
     folder = gold.parent
     p = _stopped_while_writing(folder, "classify", str(folder), "-o", str(folder / "out.jsonl"), sig=signal.SIGKILL)

@@ -590,8 +590,14 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def _stop_on_sigterm(signum, frame) -> None:
-    """SIGTERM unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept."""
+# Signals that stop a run: each unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept.
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop(signum, frame) -> None:
+    """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short."""
+    for sig in _STOPS:
+        signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -602,7 +608,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        for sig in _STOPS:
+            signal.signal(sig, _stop)
     if hasattr(sys.stdout, "reconfigure"):
         # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
         sys.stdout.reconfigure(errors="backslashreplace")

@@ -39,8 +39,8 @@ log = logging.getLogger("topicslib")
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features", "norm_offset")
 # What a model file written before norm_offset existed lacks: the option, and so the learned offset (0).
 _OLDER_OPTIONS = {"norm_offset": 0.0}
-# Past this many topics a training run says it will take long (one linear model per topic and fold).
-_MANY_TOPICS = 500
+# A training run whose estimate (training.training_cost) passes either of these says so before it starts.
+_LONG_RUN = (600.0, 2 * 2**30)  # CPU seconds, bytes
 # Card fields that a model file's metadata holds beside the training card itself.
 _FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "norm_offset", "topicslib_version",
                 "sklearn_version", "numpy_version")
@@ -155,16 +155,19 @@ class TopicModel(Estimator):
                         "s" if len(left_out) != 1 else "", params["min_examples"],
                         ", ".join(f"{t} ({n})" for t, n in left_out.items()))
         ids = taxonomy.ids
-        if len(ids) > _MANY_TOPICS:
-            log.warning("training %d topics: each is its own model in every fold, so this takes about %d times as long "
-                        "as 10 topics would", len(ids), len(ids) // 10)
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
         X = features.fit_transform([e.text for e in examples])
         multi_label = bool((Y.sum(1) != 1).any())
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
-        from .training import fit_linear
+        from .training import fit_linear, training_cost
 
+        seconds, memory = training_cost(X, len(ids), params["folds"])
+        if seconds > _LONG_RUN[0] or memory > _LONG_RUN[1]:
+            log.warning("training %d topics on %d examples of %d features will take about %.0f minutes of CPU and "
+                        "%.1f GB of memory beyond the features (it grows with topics x features and topics x examples); "
+                        "fewer topics (min_examples) or features (min_df, max_features) cut it",
+                        len(ids), X.shape[0], X.shape[1], seconds / 60, memory / 1e9)
         fit = fit_linear(
             X, Y, loss=params["loss"], C=params["C"], class_weight=params["class_weight"], folds=params["folds"],
             seed=params["seed"], multi_label=multi_label, nb_weighting=params["nb_weighting"], n_jobs=params["n_jobs"],

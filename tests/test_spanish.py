@@ -4,14 +4,18 @@ reported; the taxonomy names its topics in both languages."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import topicslib
 from topicslib.features import tokenize
-from topicslib.language import detect, majority
+from topicslib import language
+from topicslib.language import detect, detect_many, majority
 
-from .conftest import ENGINES, SHARED_DATA, on_engine
+from .conftest import ENGINES, ROOT, SHARED_DATA, on_engine
 from .test_cli import run
 
 DEV_REAL_ES = SHARED_DATA / "dev_real_es" / "dev.jsonl"
@@ -54,6 +58,30 @@ def test_a_document_mixing_english_and_spanish_gets_both_languages():
 ])
 def test_the_language_of_a_paragraph(text, lang):
     assert detect(text) == lang
+
+
+# Letters whose lower case is special in str.lower (dotted I, final sigma, Kelvin sign, Roman numerals, title
+# case), marks in both cases, whitespace of every kind, links, and function words in every case.
+_TRICKY = list("abcdeñáéíóúü¿¡ÑÁÉÍÓÚÜ \t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u2028\u3000İΣσςKWw.:/\u212a\u2160ǅßẞ\ud800") + [
+    "the ", "de ", "la ", "The ", "DE ", "Más ", "MÁS ", "miércoles ", "MIÉRCOLES ", "www.", "://", "WWW.", "İN ", "IN ",
+    "Ünd ", "ΣΑΣ "]
+
+
+@pytest.mark.skipif(language._COMPILED is None, reason="topicslib was built without its compiled scorer")
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_TRICKY), max_size=30).map("".join) | st.text(max_size=60), max_size=20))
+def test_compiled_language_detection_answers_as_detect_does(texts):
+    assert detect_many(texts) == [detect(t) for t in texts]
+
+
+def test_language_detection_agrees_on_every_code_point_and_on_real_paragraphs(monkeypatch):
+    points = [chr(i) for i in range(sys.maxunicode + 1)]
+    texts = ([c + "he la" for c in points[::3]] + ["t" + c + "e de" for c in points[1::3]] + points[2::3]
+             + [e.text for e in topicslib.read_examples(ROOT / "examples")])
+    expected = [detect(t) for t in texts]
+    assert detect_many(texts) == expected
+    monkeypatch.setattr(language, "_COMPILED", None)  # the pure Python path, as without the extension
+    assert detect_many(texts) == expected
 
 
 def test_majority_language_defaults_to_english_on_a_tie():

@@ -1201,6 +1201,252 @@ static PyTypeObject ScorerType = {
     .tp_methods = Scorer_methods,
 };
 
+/* ---- language evidence: what language.detect counts, in C ------------------------------------
+ * A Leaning holds language.py's function words (each with +1 for Spanish or -1 for English) and its
+ * Spanish marks. For a text it does what detect does in Python: lower-case it (str.lower, so every
+ * special case is Python's own), split it at whitespace as str.split() does, add up the words'
+ * leanings and, when the lowered text is not ASCII, count the marks. A text holding "://" or "www."
+ * is left to Python (its links are cut out by a regular expression first): its answer is None. */
+
+#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points */
+
+typedef struct {
+    uint64_t hash; /* hash_cps of the word */
+    cp_t cps[LEAN_WORD];
+    uint32_t len; /* 0: an empty slot */
+    int32_t value;
+} LeanWord;
+
+typedef struct {
+    PyObject_HEAD
+    LeanWord *words; /* open addressing on hash_cps */
+    size_t mask;
+    size_t longest;
+    cp_t marks[32];
+    int n_marks;
+    cp_t least_mark; /* the smallest of the marks: code points below it are none */
+    PyObject *en, *es, *und;
+} Leaning;
+
+static void Leaning_dealloc(Leaning *d)
+{
+    PyMem_Free(d->words);
+    Py_XDECREF(d->en);
+    Py_XDECREF(d->es);
+    Py_XDECREF(d->und);
+    Py_TYPE(d)->tp_free((PyObject *)d);
+}
+
+static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"words", "marks", "en", "es", "und", NULL};
+    PyObject *words, *marks, *en, *es, *und;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!UUUU", kwlist, &PyDict_Type, &words, &marks, &en, &es, &und))
+        return -1;
+    Py_ssize_t n_marks = PyUnicode_GET_LENGTH(marks);
+    if (n_marks > 32) {
+        PyErr_SetString(PyExc_ValueError, "more than 32 marks");
+        return -1;
+    }
+    d->least_mark = 0xFFFFFFFF;
+    for (Py_ssize_t i = 0; i < n_marks; i++) {
+        d->marks[i] = PyUnicode_READ_CHAR(marks, i);
+        if (d->marks[i] < d->least_mark)
+            d->least_mark = d->marks[i];
+    }
+    d->n_marks = (int)n_marks;
+    size_t n = 64;
+    while (n < 4 * (size_t)PyDict_GET_SIZE(words))
+        n *= 2;
+    PyMem_Free(d->words);
+    d->words = PyMem_Calloc(n, sizeof(LeanWord));
+    if (!d->words) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    d->mask = n - 1;
+    d->longest = 0;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(words, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key) || PyUnicode_GET_LENGTH(key) < 1 || PyUnicode_GET_LENGTH(key) > LEAN_WORD) {
+            PyErr_Format(PyExc_ValueError, "a function word must be a str of 1 to %d characters", LEAN_WORD);
+            return -1;
+        }
+        long v = PyLong_AsLong(value);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        if (v < -1000 || v > 1000) {
+            PyErr_SetString(PyExc_ValueError, "a leaning must be a small integer");
+            return -1;
+        }
+        cp_t cps[LEAN_WORD];
+        size_t len = (size_t)PyUnicode_GET_LENGTH(key);
+        for (size_t i = 0; i < len; i++)
+            cps[i] = PyUnicode_READ_CHAR(key, (Py_ssize_t)i);
+        uint64_t h = hash_cps(cps, len);
+        size_t i = (size_t)h & d->mask;
+        while (d->words[i].len && !(d->words[i].len == len && memcmp(d->words[i].cps, cps, len * sizeof(cp_t)) == 0))
+            i = (i + 1) & d->mask;
+        d->words[i].hash = h;
+        memcpy(d->words[i].cps, cps, len * sizeof(cp_t));
+        d->words[i].len = (uint32_t)len;
+        d->words[i].value = (int32_t)v;
+        if (len > d->longest)
+            d->longest = len;
+    }
+    Py_INCREF(en);
+    Py_XSETREF(d->en, en);
+    Py_INCREF(es);
+    Py_XSETREF(d->es, es);
+    Py_INCREF(und);
+    Py_XSETREF(d->und, und);
+    return 0;
+}
+
+/* The leaning of the word s of n code points whose hash_cps is h (0 for no function word). */
+static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, size_t n)
+{
+    size_t i = (size_t)h & d->mask;
+    for (;;) {
+        const LeanWord *w = &d->words[i];
+        if (!w->len)
+            return 0;
+        if (w->hash == h && w->len == n && memcmp(w->cps, s, n * sizeof(cp_t)) == 0)
+            return w->value;
+        i = (i + 1) & d->mask;
+    }
+}
+
+/* One pass over a text's code points (of type TYPE): the sum of its words' leanings, plus its marks when
+ * it is not all ASCII, into *lean. ASCII letters are lowered on the way. With check_case, a code point
+ * beyond ASCII that has a lower case stops the pass (returns 2: the caller lowers the whole text with
+ * str.lower and scans that); other code points beyond ASCII are their own lower case, in str.lower as
+ * here. Returns 1, or 0 for a text holding "://" or "www." (after lowering). */
+#define DEFINE_LEAN_SCAN(NAME, TYPE)                                                                       \
+    static int NAME(const Leaning *d, const TYPE *s, Py_ssize_t n, int check_case, long *lean)             \
+    {                                                                                                      \
+        long sum = 0, marks = 0;                                                                           \
+        int beyond_ascii = 0;                                                                              \
+        cp_t word[LEAN_WORD], p1 = 0, p2 = 0, p3 = 0;                                                      \
+        size_t len = 0;                                                                                    \
+        uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
+        for (Py_ssize_t i = 0; i <= n; i++) {                                                              \
+            cp_t c = i < n ? (cp_t)s[i] : ' ';                                                             \
+            if (c < 128) {                                                                                 \
+                c = (cp_t)Py_TOLOWER(c);                                                                   \
+            } else {                                                                                       \
+                beyond_ascii = 1;                                                                          \
+                if (check_case && (cp_t)Py_UNICODE_TOLOWER(c) != c)                                        \
+                    return 2;                                                                              \
+            }                                                                                              \
+            if (c >= d->least_mark)                                                                        \
+                for (int m = 0; m < d->n_marks; m++)                                                       \
+                    marks += c == d->marks[m];                                                             \
+            if ((c == '/' && p1 == '/' && p2 == ':') || (c == '.' && p1 == 'w' && p2 == 'w' && p3 == 'w')) \
+                return 0;                                                                                  \
+            p3 = p2;                                                                                       \
+            p2 = p1;                                                                                       \
+            p1 = c;                                                                                        \
+            if (Py_UNICODE_ISSPACE(c)) {                                                                   \
+                if (len && len <= d->longest)                                                              \
+                    sum += lean_word(d, mix64(h ^ len), word, len);                                        \
+                len = 0;                                                                                   \
+                h = 1469598103934665603ULL;                                                                \
+                continue;                                                                                  \
+            }                                                                                              \
+            if (len < LEAN_WORD)                                                                           \
+                word[len] = c;                                                                             \
+            h = (h ^ c) * 1099511628211ULL;                                                                \
+            len++;                                                                                         \
+        }                                                                                                  \
+        *lean = sum + (beyond_ascii ? marks : 0);                                                          \
+        return 1;                                                                                          \
+    }
+
+DEFINE_LEAN_SCAN(lean_scan1, Py_UCS1)
+DEFINE_LEAN_SCAN(lean_scan2, Py_UCS2)
+DEFINE_LEAN_SCAN(lean_scan4, Py_UCS4)
+
+static int lean_scan(const Leaning *d, PyObject *str, int check_case, long *lean)
+{
+    const void *data = PyUnicode_DATA(str);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(str);
+    switch (PyUnicode_KIND(str)) {
+    case PyUnicode_1BYTE_KIND:
+        return lean_scan1(d, data, n, check_case, lean);
+    case PyUnicode_2BYTE_KIND:
+        return lean_scan2(d, data, n, check_case, lean);
+    default:
+        return lean_scan4(d, data, n, check_case, lean);
+    }
+}
+
+/* The leaning of str text into *lean: 1, or 0 when the text holds a link (Python decides), -1 on error.
+ * A text with a letter beyond ASCII that has a lower case is lowered by str.lower first, as detect does. */
+static int lean_of(const Leaning *d, PyObject *text, long *lean)
+{
+    int r = lean_scan(d, text, 1, lean);
+    if (r != 2)
+        return r;
+    PyObject *low = PyObject_CallMethod(text, "lower", NULL);
+    if (!low)
+        return -1;
+    if (!PyUnicode_Check(low)) {
+        Py_DECREF(low);
+        PyErr_SetString(PyExc_TypeError, "lower() gave no str");
+        return -1;
+    }
+    r = lean_scan(d, low, 0, lean);
+    Py_DECREF(low);
+    return r;
+}
+
+/* languages(texts): for each str of the list, "en", "es" or "und" as language.detect answers, or None
+ * for a text holding a link. */
+static PyObject *Leaning_languages(Leaning *d, PyObject *texts)
+{
+    if (!PyList_Check(texts))
+        return PyErr_Format(PyExc_TypeError, "texts is %s, not list", Py_TYPE(texts)->tp_name);
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    PyObject *out = PyList_New(n);
+    if (!out)
+        return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *text = PyList_GET_ITEM(texts, k);
+        if (!PyUnicode_Check(text)) {
+            Py_DECREF(out);
+            return PyErr_Format(PyExc_TypeError, "text is %s, not str", Py_TYPE(text)->tp_name);
+        }
+        long lean = 0;
+        int r = lean_of(d, text, &lean);
+        if (r < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyObject *lang = r == 0 ? Py_None : lean == 0 ? d->und : lean > 0 ? d->es : d->en;
+        PyList_SET_ITEM(out, k, Py_NewRef(lang));
+    }
+    return out;
+}
+
+static PyMethodDef Leaning_methods[] = {
+    {"languages", (PyCFunction)Leaning_languages, METH_O,
+     "languages(texts): each text's language as language.detect gives it, or None for a text holding a link."},
+    {NULL},
+};
+
+static PyTypeObject LeaningType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "topicslib._scorer.Leaning",
+    .tp_doc = "Leaning(words, marks, en, es, und): language.detect's counting of function words and marks.",
+    .tp_basicsize = sizeof(Leaning),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Leaning_init,
+    .tp_dealloc = (destructor)Leaning_dealloc,
+    .tp_methods = Leaning_methods,
+};
+
 /* A run ends: a token, appended to the list ctx, if it has two or more characters. */
 static int append_token(void *ctx, Cps *cps, size_t start)
 {
@@ -1244,7 +1490,7 @@ static struct PyModuleDef scorer_module = {
 
 PyMODINIT_FUNC PyInit__scorer(void)
 {
-    if (PyType_Ready(&ScorerType) < 0)
+    if (PyType_Ready(&ScorerType) < 0 || PyType_Ready(&LeaningType) < 0)
         return NULL;
     PyObject *unicodedata = PyImport_ImportModule("unicodedata");
     if (!unicodedata)
@@ -1261,6 +1507,12 @@ PyMODINIT_FUNC PyInit__scorer(void)
     Py_INCREF(&ScorerType);
     if (PyModule_AddObject(m, "Scorer", (PyObject *)&ScorerType) < 0) {
         Py_DECREF(&ScorerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&LeaningType);
+    if (PyModule_AddObject(m, "Leaning", (PyObject *)&LeaningType) < 0) {
+        Py_DECREF(&LeaningType);
         Py_DECREF(m);
         return NULL;
     }

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from itertools import repeat
 
+from . import native
+
 LANGUAGES = ("en", "es")
 UNDETERMINED = "und"
 
@@ -54,6 +56,26 @@ def detect(text: str) -> str:
     if not text.isascii():
         lean += sum(map(text.count, _SPANISH_MARKS))
     return UNDETERMINED if lean == 0 else ("es" if lean > 0 else "en")
+
+
+# The same counting in compiled code, for many texts at once (None without the extension).
+_COMPILED = native.leaning(_LEANING, _SPANISH_MARKS, "en", "es", UNDETERMINED)
+
+
+def detect_many(texts: list[str]) -> list[str]:
+    """:func:`detect` of each text, in one call into the compiled scorer where it is built (the same answers;
+    a text holding a link, whose link is cut out first, and every text without the extension, go to
+    :func:`detect`).
+
+    >>> detect_many(["Los aranceles bajaron.", "The tariffs fell.", "2024", "Read it at https://example.org/de-la-paz"])
+    ['es', 'en', 'und', 'en']
+    """
+    if _COMPILED is None:
+        return list(map(detect, texts))
+    langs = _COMPILED.languages(texts)
+    if None in langs:
+        return [lang or detect(text) for lang, text in zip(langs, texts)]
+    return langs
 
 
 def majority(langs: list[str], default: str = "en") -> str:

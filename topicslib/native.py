@@ -38,6 +38,11 @@ def tokenizer():
     return _scorer.tokenize if _scorer is not None else None
 
 
+def leaning(words: dict[str, int], marks: str, en: str, es: str, und: str):
+    """The compiled counter of ``language.detect``'s evidence (``_scorer.Leaning``), or None without the extension."""
+    return _scorer.Leaning(words, marks, en, es, und) if _scorer is not None else None
+
+
 def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, unknown_idf: float, norm_offset: float,
           word_ngrams: tuple[int, int], char_ngrams: tuple[int, int] | None, multi_label: bool, *,
           cache_limit: int, max_char_word: int, piece: int):

@@ -70,6 +70,24 @@ def test_quoted_fields_that_are_well_formed_are_read_as_before(tmp_path):
         ('Coca, and "more"', 6)]
 
 
+def test_a_quote_left_open_that_a_later_quote_closes_is_read_but_warned_of(tmp_path, caplog):
+    """Well-formed CSV, so it is read (rows 4-5 become the field's text), but not silently: a line inside the
+    field reads as a row of its own. A field over lines that read as no row (prose) is not warned of."""
+    path = _csv(tmp_path, ['"Coca crops grew in Cauca,narcotics,2024-01-01', "Tariffs fell,trade,2024-01-02",
+                           "Migrants crossed,migration,2024-01-03", 'The new pipes measure 5",trade,2024-01-04',
+                           "Floods hit Lima,climate,2024-01-05"])
+    with caplog.at_level("WARNING", logger="topicslib"):
+        examples = topicslib.read_examples(path)
+    assert len(examples) == 2  # what the CSV says: the open quote's field runs to the quote after 5 (inches)
+    assert (f"{path}:2: the quoted field that opens here runs on to line 5, and line 3 inside it reads as a row of "
+            "its own") in caplog.text
+    caplog.clear()
+    path = _csv(tmp_path, ['"A statement\nover two lines\nand three",diplomacy,2024-01-01'])
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert len(topicslib.read_examples(path)) == 1
+    assert "reads as a row" not in caplog.text
+
+
 def test_text_after_a_closing_quote_is_an_error_on_its_line(tmp_path):
     path = _csv(tmp_path, ['"Tariffs" fell,trade,2024-01-01'])
     with pytest.raises(topicslib.ExampleError, match=f"{path}:2: text follows the quote that closes a quoted field"):

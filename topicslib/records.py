@@ -14,6 +14,7 @@ import contextlib
 import csv
 import gzip
 import json
+import logging
 import lzma
 import re
 import sys
@@ -230,8 +231,11 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
             if column not in header:
                 raise error(f"no column {column!r} in the header (columns: {', '.join(header)}){hint}", path=name, line=1)
         pending.clear()
+        warned = False
         for row in reader:
             n = pending[-1][0]  # where the row ends
+            if len(pending) > 1 and not warned:
+                warned = _runaway_quote(pending, len(header), name)
             pending.clear()
             if None in row:
                 raise error("the row has more cells than the header", path=name, line=n)
@@ -263,6 +267,28 @@ def csv_error(problem: str, row: list[tuple[int, str]], name: str, error: type[D
         return error(f"a field of over {CSV_FIELD_LIMIT:,} characters starts here: is a closing quote missing? "
                      "(longer texts go in a text file, one per file)", path=name, line=opened if still_open else last)
     return error(f"invalid CSV: {problem}", path=name, line=last)
+
+
+def _runaway_quote(row: list[tuple[int, str]], width: int, name: str) -> bool:
+    """Warn (and say so) when a quoted field of a row read over several lines holds, strictly inside it, a line
+    that reads as a whole row of ``width`` cells: a quote left open whose field a later quote happens to close just before
+    a comma is well-formed CSV, so those rows were read as its text, not as rows. Warned once per file.
+
+    >>> _runaway_quote([(3, '"Coca crops grew,narcotics\\n'), (4, 'Tariffs fell,trade\\n'), (5, 'Pipes of 5",trade\\n')], 2, "a.csv")
+    True
+    >>> _runaway_quote([(3, '"A statement\\n'), (4, 'over lines\\n'), (5, 'and more",diplomacy\\n')], 2, "a.csv")
+    False
+    """
+    opened, _ = _last_quoted_field(row)
+    # The lines strictly inside: the last one holds the field's end and the row's other cells.
+    inside = [n for n, line in row[:-1] if opened is not None and n > opened and len(next(csv.reader([line]), [])) == width]
+    if width < 2 or not inside:
+        return False
+    logging.getLogger("topicslib").warning(
+        "%s:%d: the quoted field that opens here runs on to line %d, and line %d inside it reads as a row of its own: "
+        "if a closing quote is missing, the rows in between were read as this field's text (later such fields in "
+        "this file are not reported)", name, opened, row[-1][0], inside[0])
+    return True
 
 
 def _last_quoted_field(row: list[tuple[int, str]]) -> tuple[int | None, bool]:

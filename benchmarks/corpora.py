@@ -64,6 +64,11 @@ def _read_jsonl_gz(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The records of a JSON Lines file (gzip-compressed when its name ends in .gz); :class:`Missing` when absent."""
+    return _read_jsonl_gz(path)
+
+
 def _sample(rows: list, limit: int | None) -> list:
     """The first ``limit`` rows of a seeded shuffle (files are often sorted by label), in file order."""
     if limit is None or len(rows) <= limit:

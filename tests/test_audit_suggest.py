@@ -95,6 +95,21 @@ def test_bootstrap_learns_from_seed_terms_beyond_them(tmp_path):
     assert [t for t, _ in model.classify("They waited at the river crossing.")] == ["people"]
 
 
+def test_bootstrap_single_label_gives_each_paragraph_one_topic(tmp_path):
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    corpus = ([f"Exports of coffee and flowers rose, report {i}." for i in range(8)]
+              + [f"Migrants crossed the border at the river crossing, report {i}." for i in range(8)]
+              + [f"Migrants sent money home and exports of coffee grew, report {i}." for i in range(4)])
+    both = "Migrants sent money home and exports of coffee grew."
+    multi = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2)
+    single = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2, multi_label=False)
+    assert multi.multi_label_ and not single.multi_label_
+    assert len(single.classify(both)) == 1 and single.predict(corpus).sum(axis=1).tolist() == [1] * len(corpus)
+    with pytest.raises(InputError, match="rounds must be a non-negative integer"):
+        topicslib.bootstrap(corpus, taxonomy=tax, rounds=-1)
+
+
 def test_bootstrap_needs_seeds_the_corpus_uses(tmp_path):
     tax = tmp_path / "t.toml"
     tax.write_text(SEEDED, encoding="utf-8")
@@ -107,7 +122,8 @@ def test_bootstrap_on_the_command_line_saves_a_model(tmp_path):
     tax.write_text(SEEDED, encoding="utf-8")
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps({"text": r["text"]}) + "\n" for r in TINY * 2), encoding="utf-8")
-    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), "--options",
-            '{"min_df": 1, "folds": 2}')
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), "--single-label",
+            "--options", '{"min_df": 1, "folds": 2}')
     assert r.returncode == 0 and "bootstrapped 2 topics" in r.stdout, r.stderr
-    assert topicslib.load_model(tmp_path / "m.npz").classes_.tolist() == ["econ", "people"]
+    model = topicslib.load_model(tmp_path / "m.npz")
+    assert model.classes_.tolist() == ["econ", "people"] and not model.multi_label_

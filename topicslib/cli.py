@@ -274,7 +274,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin():
         texts = [r.text for r in read_records(sources, column=args.column)]
-        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, **options)
+        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label, **options)
         path = model.save(args.output)
     print(f"bootstrapped {len(model.classes_)} topics from seed terms and {len(texts):,} paragraphs "
           f"({model.card_['n_examples']:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; "
@@ -528,6 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics and their seed terms (.toml or .json)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--rounds", type=_count(0), default=3, help="self-training rounds after the seed round (default 3)")
+    p.add_argument("--single-label", action="store_true", help="each paragraph has exactly one of the topics (a "
+                                                               "codebook of exclusive codes)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
 
     p = add("label", _cmd_label, "label paragraphs in the terminal, one at a time; answers saved at once", model=False)

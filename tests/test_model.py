@@ -68,6 +68,18 @@ def test_wrong_input_types_raise_input_error(tiny_model):
         topicslib.classify("x", model="not a model")
 
 
+def test_classify_documents_scores_many_documents_in_one_call_as_one_by_one(tiny_model):
+    texts = ["Migrants crossed the border.\n\nTariffs fell.", "", "Share this page", "Refugees found jobs.\n\n\n"]
+    docs = tiny_model.classify_documents(iter(texts))
+    assert [[p.text for p in d.paragraphs] for d in docs] == [["Migrants crossed the border.", "Tariffs fell."], [],
+                                                               ["Share this page"], ["Refugees found jobs."]]
+    assert [p.topics for d in docs for p in d.paragraphs] == tiny_model.classify_many(
+        [p.text for d in docs for p in d.paragraphs])
+    assert docs == [tiny_model.classify_document(t) for t in texts]
+    with pytest.raises(topicslib.InputError):
+        tiny_model.classify_documents(["fine", 5])
+
+
 def test_classify_document_splits_paragraphs_and_aggregates(tiny_model):
     doc = topicslib.classify_document(
         "# Border news\n\nMigrants and refugees crossed the border\nto seek asylum.\n\n"

@@ -281,10 +281,19 @@ class TopicModel(Estimator):
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
-        paragraphs = split_paragraphs(scoring.check_text(text))
-        results = self.classify_many([plain_text(p) for p in paragraphs]) if paragraphs else []
-        paras = [Paragraph(i, p, ts, detect(p)) for i, (p, ts) in enumerate(zip(paragraphs, results))]
-        return DocumentResult(paras, aggregate(paras))
+        return self.classify_documents([text])[0]
+
+    def classify_documents(self, texts: Iterable[str]) -> list[DocumentResult]:
+        """``classify_document`` for each of many documents, their paragraphs scored in one call into the
+        scorer (the same results as one by one)."""
+        split = [split_paragraphs(scoring.check_text(text)) for text in texts]
+        flat = [plain_text(p) for paragraphs in split for p in paragraphs]
+        results = iter(self.classify_many(flat) if flat else ())
+        out = []
+        for paragraphs in split:
+            paras = [Paragraph(i, p, next(results), detect(p)) for i, p in enumerate(paragraphs)]
+            out.append(DocumentResult(paras, aggregate(paras)))
+        return out
 
     # -- explanation ---------------------------------------------------------
     def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:

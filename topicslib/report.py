@@ -15,9 +15,10 @@ from __future__ import annotations
 import colorsys
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from html import escape
+from itertools import islice, repeat
 from pathlib import Path
 
 from .dashboard import Evidence, dashboard
@@ -46,6 +47,8 @@ _PALETTE = ("#1f66b3", "#2e8b47", "#d06a0c", "#7b4fb8", "#c0392b", "#0f8b8d", "#
 # and bounded however large the corpus (the dashboard counts every document).
 MAX_DOCUMENTS = 300
 _LISTED = 1000
+# Documents classified in one call into the scorer.
+_BATCH = 512
 
 
 @dataclass(frozen=True)
@@ -311,14 +314,17 @@ class _Page:
         )
 
 
-def _classified(content: str | list[Paragraph], name: str, model: TopicModel) -> list[Paragraph]:
-    """A document's (or a piece of a document's) paragraphs, classified here unless they came classified."""
-    if isinstance(content, list):
-        return content
-    if not isinstance(content, str):
-        raise TopicslibError(f"{name}: the document's text must be a string, got {type(content).__name__}")
-    # Scores as output records print them, so a report from the Dask engine's tagged records is the same page.
-    return [replace(p, topics=printed(p.topics)) for p in model.classify_document(content).paragraphs]
+def _classified(batch: list[tuple[str, str | list[Paragraph]]], model: TopicModel) -> Iterator[list[Paragraph]]:
+    """Each document's (or piece of a document's) paragraphs, classified here in one call for the batch unless
+    they came classified, with scores as output records print them (so a report drawn from the Dask engine's
+    tagged records is the same page)."""
+    for name, content in batch:
+        if not isinstance(content, (str, list)):
+            raise TopicslibError(f"{name}: the document's text must be a string, got {type(content).__name__}")
+    results = iter(model.classify_documents([c for _, c in batch if isinstance(c, str)]))
+    for _, content in batch:
+        paragraphs = content if isinstance(content, list) else next(results).paragraphs
+        yield [Paragraph(p.index, p.text, printed(p.topics), p.lang) for p in paragraphs]
 
 
 class _Slot:
@@ -348,12 +354,12 @@ class _Corpus:
         self.paragraphs = 0
 
     def add(self, slot: _Slot, paragraphs: list[Paragraph]) -> None:
+        tags = [[t for t, _ in p.topics] for p in paragraphs]
+        when = self.overall.add_all(slot.date, tags)
+        if self.by is not None:
+            self.by.add_all(slot.date, tags, str(slot.by))
+        self.paragraphs += len(paragraphs)
         for p in paragraphs:
-            tags = [t for t, _ in p.topics]
-            when = self.overall.add(slot.date, tags)
-            if self.by is not None:
-                self.by.add(slot.date, tags, str(slot.by))
-            self.paragraphs += 1
             for t, score in p.topics:
                 kept = self.best.setdefault((t, when), [])
                 if len(kept) == 2 and score <= kept[-1].score:
@@ -413,32 +419,32 @@ def render_report(
     n_documents = 0
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
-    dates, by, groups = (iter(x) if x is not None else None for x in (dates, by, groups))
-    for name, content in documents:
-        date = next(dates) if dates is not None else None
-        where = next(by) if by is not None else None
-        key = next(groups) if groups is not None else None
-        slot = grouped.get(key) if key not in (None, "") else None
-        if slot is None:
-            slot = _Slot(n_documents, name, date, where, shown=n_documents < max_documents)
-            n_documents += 1
-            if key not in (None, ""):
-                grouped[key] = slot
-            if slot.shown:
-                shown.append(slot)
-            elif len(hidden) < _LISTED:
-                hidden.append(name)
-            if on_document is not None:
-                on_document()
-        paragraphs = [replace(p, index=slot.n + p.index) for p in _classified(content, name, model)]
-        slot.n += len(paragraphs)
-        langs.update(p.lang for p in paragraphs)
-        if corpus is not None:
-            corpus.add(slot, paragraphs)
-        if slot.shown:  # explaining is the costly part: only for what the page shows
-            slot.paragraphs += paragraphs
-            slot.marks += [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else []
-                           for p in paragraphs]
+    # dates, by and groups are consumed in step with documents; documents are classified a batch at a time.
+    items = zip(documents, *(repeat(None) if x is None else x for x in (dates, by, groups)))
+    for batch in iter(lambda: list(islice(items, _BATCH)), []):
+        for ((name, _), date, where, key), paragraphs in zip(batch, _classified([b[0] for b in batch], model)):
+            slot = grouped.get(key) if key not in (None, "") else None
+            if slot is None:
+                slot = _Slot(n_documents, name, date, where, shown=n_documents < max_documents)
+                n_documents += 1
+                if key not in (None, ""):
+                    grouped[key] = slot
+                if slot.shown:
+                    shown.append(slot)
+                elif len(hidden) < _LISTED:
+                    hidden.append(name)
+                if on_document is not None:
+                    on_document()
+            if slot.n:  # a later piece of its document: its paragraphs follow the earlier ones
+                paragraphs = [Paragraph(slot.n + p.index, p.text, p.topics, p.lang) for p in paragraphs]
+            slot.n += len(paragraphs)
+            langs.update(p.lang for p in paragraphs)
+            if corpus is not None:
+                corpus.add(slot, paragraphs)
+            if slot.shown:  # explaining is the costly part: only for what the page shows
+                slot.paragraphs += paragraphs
+                slot.marks += [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else []
+                               for p in paragraphs]
     if not shown:
         raise TopicslibError("no documents to report on")
     if lang is None:

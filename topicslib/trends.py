@@ -148,18 +148,23 @@ class TrendCounter:
 
     def add(self, date: object, tags: Iterable[str], by: str | None = None, doc: object = None) -> str:
         """Count one paragraph: its date (read leniently), topics, ``by`` value and document; returns its period."""
+        return self.add_all(date, [tags], by, doc)
+
+    def add_all(self, date: object, tag_lists: list[Iterable[str]], by: str | None = None, doc: object = None) -> str:
+        """Count paragraphs of one date, ``by`` value and document, one list of topics each; returns their period."""
         day = parse_date(date)
         if day is None:
-            self.undated += 1
+            self.undated += len(tag_lists)
         cell = (by, UNDATED if day is None else period_of(day, self.period))
-        self.cells[cell] += 1
-        if self.grouped:
+        self.cells[cell] += len(tag_lists)
+        if self.grouped and tag_lists:
             self.cell_docs[cell].add(doc)
-        for t in dict.fromkeys(tags):
-            self.counts[cell, t] += 1
-            self.topics.setdefault(t)
-            if self.grouped:
-                self.docs[cell, t].add(doc)
+        for tags in tag_lists:
+            for t in dict.fromkeys(tags):
+                self.counts[cell, t] += 1
+                self.topics.setdefault(t)
+                if self.grouped:
+                    self.docs[cell, t].add(doc)
         return cell[1]
 
     def rows(self, order: Iterable[str] | None = None) -> list[TrendRow]:

@@ -29,7 +29,7 @@ from .evaluation import Evaluation, calibration, score
 from .examples import (Example, examples_digest, indicator, labels_taxonomy, prepare_examples, read_examples, topic_counts,
                        topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
-from .language import detect
+from .language import detect_many
 from .options import OPTIONS, check_options
 from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
@@ -287,11 +287,12 @@ class TopicModel(Estimator):
         """``classify_document`` for each of many documents, their paragraphs scored in one call into the
         scorer (the same results as one by one)."""
         split = [split_paragraphs(scoring.check_text(text)) for text in texts]
-        flat = [plain_text(p) for paragraphs in split for p in paragraphs]
-        results = iter(self.classify_many(flat) if flat else ())
+        flat = [p for paragraphs in split for p in paragraphs]
+        results = iter(self.classify_many([plain_text(p) for p in flat]) if flat else ())
+        langs = iter(detect_many(flat))
         out = []
         for paragraphs in split:
-            paras = [Paragraph(i, p, next(results), detect(p)) for i, p in enumerate(paragraphs)]
+            paras = [Paragraph(i, p, next(results), next(langs)) for i, p in enumerate(paragraphs)]
             out.append(DocumentResult(paras, aggregate(paras)))
         return out
 

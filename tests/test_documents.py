@@ -53,3 +53,32 @@ def test_classify_document_on_the_command_line_reads_markdown_the_same_way(tmp_p
     expected = topicslib.classify_document(MARKDOWN)
     assert [row["text"] for row in rows] == [p.text for p in expected.paragraphs]
     assert [[t["topic"] for t in row["topics"]] for row in rows] == [[t for t, _ in p.topics] for p in expected.paragraphs]
+
+
+# -- running heads and feet of printed pages --------------------------------------------------------------
+def _pdf_text(page_break: str) -> str:
+    """PDF text as pdftotext gives it: a running head and a page number on every page, and a sentence
+    that a page break cuts in two."""
+    bodies = ["Colombia's Congress approved the rural reform after months of debate, and the government",
+              "said that land titles would reach former combatants first.\n\nCoca cultivation fell in Nariño.",
+              "Migrants crossed the Darién in record numbers.", "Tariffs on flowers were cut."]
+    return "".join(f"Country Reports on Human Rights Practices 2023\n{body}\n{k}\n{page_break}"
+                   for k, body in enumerate(bodies, 1))
+
+
+def test_running_heads_and_page_numbers_are_no_paragraphs_and_a_cut_sentence_joins(tmp_path):
+    expected = ["Colombia's Congress approved the rural reform after months of debate, and the government said that "
+                "land titles would reach former combatants first.", "Coca cultivation fell in Nariño.",
+                "Migrants crossed the Darién in record numbers.", "Tariffs on flowers were cut."]
+    assert split_paragraphs(_pdf_text("\f")) == expected  # pages marked by form feeds
+    assert split_paragraphs(_pdf_text("")) == expected  # no page breaks: the head sits inside a sentence
+    path = tmp_path / "report.txt"  # read line by line, as classify --document reads a file
+    path.write_text(_pdf_text("\f"), encoding="utf-8")
+    r = run("classify", "--document", str(path), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["text"] for line in r.stdout.splitlines()] == expected
+
+
+def test_a_repeated_line_that_cuts_no_sentence_is_kept():
+    text = "Tariffs fell.\nRead more\nMigrants crossed the border.\nRead more\nCoca crops grew.\nRead more\n"
+    assert split_paragraphs(text).count("Read more") == 3

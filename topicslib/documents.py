@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 from .features import pieces
@@ -25,6 +27,16 @@ _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
 # cut before a space into pieces of about this size: text with no line break for pages on end (a PDF page,
 # a web page on one line) still comes in bounded paragraphs.
 LONGEST_PARAGRAPH = 100_000
+# Running heads and feet of printed pages (a report's title, "Page 3 of 40"): a line of at most this many
+# characters, seen on at least this many pages, among the first or last lines (this many) of a page.
+_HEAD_LENGTH, _HEAD_PAGES, _HEAD_EDGE = 120, 3, 3
+# Lines (and characters) read ahead to find them before the first paragraph is given: a bounded window
+# of a streamed file.
+HEAD_WINDOW, _HEAD_CHARS = 5000, 1 << 20
+# A page break, as a line of its own: PDF text (pdftotext) ends each page with a form feed.
+PAGE_BREAK = "\f"
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^[\W_]*(?:(?:page|p\.|pág\.|pag\.|página|pagina)\s*)?#(?:\s*(?:of|de|/)\s*#)?[\W_]*$")
 # Decimals of a score where outputs print it (JSON Lines, CSV, the report).
 SCORE_DIGITS = 4
 
@@ -85,20 +97,107 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped para-\\ngraph.\\n\\n| a | b |\\n|---|---|\\n- a bullet")
     ['# Title', 'First line of a wrapped paragraph.', '| a | b |', '- a bullet']
     """
-    return list(iter_paragraphs(text.splitlines()))
+    return list(iter_paragraphs(document_lines([text])))
+
+
+def document_lines(texts: Iterable[str]) -> Iterator[str]:
+    """The lines of a document given in pieces (a whole text, or a file's lines as read), with each page
+    break (form feed) as a line of its own, ``PAGE_BREAK``.
+
+    >>> list(document_lines(["Intro\\nend of page 1\\fHeader\\n", "more\\n"]))
+    ['Intro', 'end of page 1', '\\x0c', 'Header', 'more']
+    """
+    for text in texts:
+        for k, page in enumerate(text.split(PAGE_BREAK)):
+            if k:
+                yield PAGE_BREAK
+            yield from page.splitlines()
+
+
+def _head_key(line: str) -> str:
+    """A line as running heads repeat it: spacing, case and numbers (page, date) aside."""
+    return _DIGITS.sub("#", " ".join(line.split()).casefold())
+
+
+def running_heads(lines: list[str]) -> set[str]:
+    """Keys (``_head_key``) of the lines that are a printed document's running heads and feet, and of its page
+    numbers. With page breaks (``PAGE_BREAK`` lines): short lines near a page's top or bottom found so on at
+    least three pages and half of them. Without: short lines found three times or more, one of them where a
+    page break cuts a sentence (the text around it joins: no sentence ends before it, lower case follows),
+    and page numbers found three times or more.
+
+    >>> bodies = ["The court failed", "to act in time.", "Elections were held.", "Turnout was high."]
+    >>> lines = [line for k, body in enumerate(bodies, 1) for line in ("Country Report 2023", body, f"Page {k}", "\\f")]
+    >>> sorted(running_heads(lines))
+    ['country report #', 'page #']
+    >>> sorted(running_heads([line for line in lines if line != "\\f"]))  # no page breaks: found inside a sentence
+    ['country report #', 'page #']
+    """
+    if len(lines) < 2 * _HEAD_PAGES:  # too short to repeat anything three times between text
+        return set()
+    pages: list[list[str]] = [[]]
+    for line in lines:
+        if line == PAGE_BREAK:
+            pages.append([])
+        elif line.strip():
+            pages[-1].append(line.strip())
+    short = lambda line: len(line) <= _HEAD_LENGTH and not _RULE.match(line)
+    if len(pages) >= _HEAD_PAGES:
+        seen: Counter = Counter()
+        for page in pages:
+            seen.update({_head_key(line) for line in page[:_HEAD_EDGE] + page[-_HEAD_EDGE:] if short(line)})
+        return {key for key, n in seen.items() if n >= max(_HEAD_PAGES, len(pages) / 2)}
+    text = [line for page in pages for line in page]
+    keys = [_head_key(line) if short(line) and not _MARKER.match(line) else None for line in text]
+    repeated = {key for key, n in Counter(keys).items() if key is not None and n >= _HEAD_PAGES}
+    heads = {key for key in repeated if _PAGE_NUMBER.match(key)}
+    i = 0
+    while i < len(text):
+        if keys[i] not in repeated:
+            i += 1
+            continue
+        j = i
+        while j < len(text) and keys[j] in repeated:
+            j += 1
+        if 0 < i and j < len(text) and not _SENTENCE_END.search(text[i - 1]) and text[j][0].islower():
+            heads.update(keys[i:j])  # a run of repeated lines inside a sentence: a page break's heads and feet
+        i = j
+    return heads
+
+
+def _text_lines(lines: Iterable[str], heads: set[str]) -> Iterator[str]:
+    """Lines stripped and cut to size, without page breaks (the text around one reads on) and ``heads``."""
+    for raw in lines:
+        if raw == PAGE_BREAK:
+            continue
+        for piece in pieces(raw, LONGEST_PARAGRAPH):
+            line = piece.strip()
+            if not (heads and len(line) <= _HEAD_LENGTH and _head_key(line) in heads):
+                yield line
 
 
 def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
     """The paragraphs of a document's lines, as :func:`split_paragraphs` finds them, each given as soon as
-    it ends: a file read line by line holds only the paragraph it is in, however long the file.
+    it ends: a file read line by line holds only the paragraph it is in (and a window of lines read ahead to
+    find running heads), however long the file. Running heads and feet and page numbers of printed pages
+    (:func:`running_heads`, found in the first ``HEAD_WINDOW`` lines or megabyte) are no paragraphs, and text a page
+    break cuts joins back.
 
     >>> list(iter_paragraphs(["First line of a", "wrapped paragraph.", "- a bullet"]))
     ['First line of a wrapped paragraph.', '- a bullet']
     """
+    lines = iter(lines)
+    window, chars = [], 0
+    for line in lines:
+        window.append(line)
+        chars += len(line)
+        if len(window) >= HEAD_WINDOW or chars >= _HEAD_CHARS:
+            break
+    heads = running_heads(window)
     paragraph: list[str] = []  # its lines, joined when it ends (joining as we go is quadratic)
     size = 0  # its characters
     joinable = marked = False
-    for line in (piece.strip() for raw in lines for piece in pieces(raw, LONGEST_PARAGRAPH)):
+    for line in _text_lines(chain(window, lines), heads):
         if not line or _RULE.match(line):
             if paragraph:
                 yield " ".join(paragraph)

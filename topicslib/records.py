@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .documents import SCORE_DIGITS, TopicScore, iter_paragraphs, plain_text, split_paragraphs
+from .documents import SCORE_DIGITS, TopicScore, document_lines, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
 from .language import detect
@@ -359,7 +359,7 @@ def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) ->
     """A text file as one record, or with ``document`` as one record per paragraph, read line by line (so
     a huge file, with or without blank lines, is never in memory whole: only the paragraph being read)."""
     if document:
-        paragraphs = iter_paragraphs(piece for _, line in lines for piece in line.splitlines())
+        paragraphs = iter_paragraphs(document_lines(line for _, line in lines))
         yield from paragraph_records(Record("", {"text": ""}, name, "text", name, source=name), paragraphs)
         return
     text = "".join(line for _, line in lines)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from topicslib import ExampleError, Taxonomy, TrainingError, read_examples, train
-from topicslib.examples import merge_duplicates, trainable_topics
+from topicslib.examples import iter_examples, merge_duplicates, trainable_topics
 
 from .conftest import TINY
 
@@ -199,3 +199,27 @@ def test_examples_are_held_compactly_and_merged_without_copies_of_their_texts(tm
     assert len(kept) == 40_000 and counts == {"repeats": 0, "conflicting": 0}
     assert held < 1.6 * texts and merging < 0.7 * texts, (held / texts, merging / texts)
     assert examples[1].topics is examples[3].topics
+
+
+def test_examples_stream_into_training_each_paragraph_held_once(tmp_path):
+    """Training reads examples as a stream and keeps each paragraph once: a file repeating a few paragraphs
+    millions of times costs the memory of the few (docs/reliability.md). Records are read lazily, and an
+    error for repeats lists the first eleven and counts the rest."""
+    read = []
+
+    def records(n):
+        for i in range(n):
+            read.append(i)
+            yield {"text": f"Tariffs on coffee fell in round {i % 3}.", "topics": ["trade"] if i % 3 else ["diplomacy"]}
+
+    first = next(iter_examples(records(3000)))
+    assert first.topics == ("diplomacy",) and len(read) == 1
+    kept, counts = merge_duplicates(iter_examples(records(3000)))
+    assert [e.text for e in kept] == [f"Tariffs on coffee fell in round {i}." for i in range(3)]
+    assert counts == {"repeats": 2997, "conflicting": 0}
+    with pytest.raises(ExampleError, match=r"<records>:4: duplicate paragraph \(first seen at <records>:1\); 2996 more: (.*?; ){9}<records>:14 .*?; 2986 more$"):
+        merge_duplicates(iter_examples(records(3000)), "error")
+    path = tmp_path / "ex.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records(300)), encoding="utf-8")
+    model = train(path, min_df=1, folds=2)
+    assert model.card_["n_examples"] == 3 and model.card_["duplicates"]["repeats"] == 297

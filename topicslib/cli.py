@@ -33,7 +33,7 @@ from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
-from .examples import read_examples
+from .examples import iter_examples
 from .files import atomic_output, output_target
 from .model import TopicModel, load_model
 from .options import check_options
@@ -364,11 +364,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _check_output(args.output, (), args.examples)
     _check_output(str(card_path(args.output)), (), args.examples)
     started = time.perf_counter()
-    with Progress(f"reading {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
+    with Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
-        examples = read_examples(args.examples, taxonomy=taxonomy)
-        progress.advance(label=f"training on {len(examples):,} examples")
-        model = TopicModel.from_options(**options).fit_examples(examples, taxonomy)
+        # streamed: a paragraph repeated throughout the file is held once
+        model = TopicModel.from_options(**options).fit_examples(iter_examples(args.examples, taxonomy=taxonomy), taxonomy)
         progress.advance(label=f"saving {args.output}")
         path = model.save(args.output)
     cv = model.card_["cross_validation"]

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import TrainingError
 from .evaluation import Evaluation, score
-from .examples import Example, indicator, labels_taxonomy, prepare_examples, read_examples, trainable_topics
+from .examples import Example, indicator, iter_examples, labels_taxonomy, prepare_examples, trainable_topics
 from .model import TopicModel
 from .taxonomy import Taxonomy, as_taxonomy
 
@@ -38,7 +38,7 @@ def cross_validate(
     params = TopicModel.from_options(**options).get_params()  # bad options fail before any reading
     taxonomy = as_taxonomy(taxonomy)
     # Repeats counted once before the split, so no paragraph is both trained on and tested.
-    examples, _ = prepare_examples(read_examples(examples, taxonomy=taxonomy), params["on_duplicate"])
+    examples, _ = prepare_examples(iter_examples(examples, taxonomy=taxonomy), params["on_duplicate"])
     if taxonomy is None:
         taxonomy = labels_taxonomy(examples)
     # Each fold must hold a topic's example, so a topic needs at least as many examples as folds.

@@ -156,7 +156,7 @@ def _sources(source: str | Path) -> list[Source]:
     return sources
 
 
-def _read_sources(sources: list[Source], check: Callable[[Example], Example]) -> list[Example]:
+def _read_sources(sources: list[Source], check: Callable[[Example], Example]) -> Iterator[Example]:
     """Every example of ``sources``, each checked (and given to ``check``). Files are read twice: first every
     line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
     one line, not of all the others; standard input, which cannot be read again, is read once."""
@@ -166,7 +166,7 @@ def _read_sources(sources: list[Source], check: Callable[[Example], Example]) ->
 
     if all(s.path is not None for s in sources):
         deque(examples(), maxlen=0)
-    return list(examples())
+    return examples()
 
 
 def _topic_check(taxonomy: Taxonomy | None) -> Callable[[Example], Example]:
@@ -199,16 +199,30 @@ def read_examples(
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
     """
+    return list(iter_examples(source, taxonomy=taxonomy))
+
+
+def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
+                  taxonomy: Taxonomy | None = None) -> Iterator[Example]:
+    """:func:`read_examples` one example at a time (files are still checked whole first), so that training
+    holds each paragraph once however often a file repeats it (see :func:`merge_duplicates`).
+
+    >>> next(iter_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])).topics
+    ('trade',)
+    """
     check = _topic_check(taxonomy)
     if isinstance(source, (str, Path)):
         examples = _read_sources(_sources(source), check)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
-        examples = [check(_example(r, path=None, line=n)) for n, r in enumerate(source, 1)]
-    if not examples:
+        examples = (check(_example(r, path=None, line=n)) for n, r in enumerate(source, 1))
+    empty = True
+    for example in examples:
+        empty = False
+        yield example
+    if empty:
         raise ExampleError("no examples found")
-    return examples
 
 
 def duplicate_key(text: str) -> str:
@@ -216,8 +230,8 @@ def duplicate_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def merge_duplicates(examples: list[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
-    """Examples with each paragraph once, and how many repeats were merged.
+def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
+    """Examples with each paragraph once, and how many repeats were merged (memory: the paragraphs kept).
 
     Two paragraphs are the same when their words are, ignoring case and spacing. With
     ``"merge"`` a repeat counts once, at its first place, with every topic any copy carries
@@ -231,8 +245,8 @@ def merge_duplicates(examples: list[Example], on_duplicate: str = "merge") -> tu
     """
     first: dict[bytes, int] = {}  # by a digest of the key, not a normalized copy of every text
     kept: list[Example] = []
-    repeats: list[tuple[Example, Example]] = []
-    conflicting = 0
+    repeats: list[tuple[Example, str]] = []  # the first few repeats and where their first copies are, for the error
+    n_repeats = conflicting = 0
     for e in examples:
         key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         i = first.get(key)
@@ -240,17 +254,19 @@ def merge_duplicates(examples: list[Example], on_duplicate: str = "merge") -> tu
             first[key] = len(kept)
             kept.append(e)
             continue
-        repeats.append((e, kept[i]))
+        n_repeats += 1
+        if len(repeats) < 11:
+            repeats.append((e, kept[i].where))
         if set(e.topics) != set(kept[i].topics):
             conflicting += 1
             kept[i] = Example(kept[i].text, tuple(dict.fromkeys(kept[i].topics + e.topics)), kept[i].path, kept[i].line)
     if repeats and on_duplicate == "error":
-        e, f = repeats[0]
-        more = "; ".join(f"{r.where} (first seen at {o.where})" for r, o in repeats[1:11])
-        rest = f"; {len(repeats) - 11} more" if len(repeats) > 11 else ""
-        raise ExampleError(f"duplicate paragraph (first seen at {f.where})"
-                           + (f"; {len(repeats) - 1} more: {more}{rest}" if len(repeats) > 1 else ""), path=e.path, line=e.line)
-    return kept, {"repeats": len(repeats), "conflicting": conflicting}
+        e, first_where = repeats[0]
+        more = "; ".join(f"{r.where} (first seen at {o})" for r, o in repeats[1:])
+        rest = f"; {n_repeats - 11} more" if n_repeats > 11 else ""
+        raise ExampleError(f"duplicate paragraph (first seen at {first_where})"
+                           + (f"; {n_repeats - 1} more: {more}{rest}" if n_repeats > 1 else ""), path=e.path, line=e.line)
+    return kept, {"repeats": n_repeats, "conflicting": conflicting}
 
 
 def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarray:
@@ -272,7 +288,7 @@ def topic_counts(examples: Iterable[Example]) -> Counter:
     return Counter(t for e in examples for t in e.topics)
 
 
-def prepare_examples(examples: list[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
+def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
     """:func:`merge_duplicates`, saying on the ``topicslib`` logger how many repeats were counted once."""
     kept, counts = merge_duplicates(examples, on_duplicate)
     if counts["repeats"]:

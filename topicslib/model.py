@@ -26,8 +26,8 @@ from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_t
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, score
-from .examples import (Example, examples_digest, indicator, labels_taxonomy, prepare_examples, read_examples, topic_counts,
-                       topics_of, trainable_topics)
+from .examples import (Example, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
+                       topic_counts, topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
 from .language import detect_many
 from .options import OPTIONS, check_options
@@ -138,8 +138,9 @@ class TopicModel(Estimator):
                     for n, (t, ts) in enumerate(zip(texts, topics, strict=True), 1)]
         return self.fit_examples(examples, taxonomy)
 
-    def fit_examples(self, examples: list[Example], taxonomy: Taxonomy | None = None) -> "TopicModel":
-        """Learn from examples as :func:`read_examples` gives them; the taxonomy defaults to the labels found.
+    def fit_examples(self, examples: Iterable[Example], taxonomy: Taxonomy | None = None) -> "TopicModel":
+        """Learn from examples as :func:`read_examples` (or ``iter_examples``) gives them; the taxonomy defaults
+        to the labels found.
 
         A repeated paragraph counts once (``on_duplicate``); a topic with fewer than ``min_examples``
         examples is left out with a warning (``rare_topics``). The card records both.
@@ -499,4 +500,4 @@ def train(
     """
     model = TopicModel.from_options(**options)  # a bad option fails before the examples are read
     taxonomy = as_taxonomy(taxonomy)
-    return model.fit_examples(read_examples(examples, taxonomy=taxonomy), taxonomy)
+    return model.fit_examples(iter_examples(examples, taxonomy=taxonomy), taxonomy)

@@ -219,3 +219,15 @@ def test_explain_several_topics_in_one_call_matches_one_by_one(tiny_model):
     assert [e.topic for e in together] == ids and together == alone
     with pytest.raises(topicslib.TaxonomyError, match="unknown topic 'nope'"):
         topicslib.explain(text, topic=[ids[0], "nope"], model=tiny_model)
+
+
+def test_navigation_lines_score_nothing_on_every_path(default_model):
+    """A link to another story gets no topic whatever headline it carries (the guide's "Links to other
+    articles"); the same line without its lead-in is the headline, scored as such."""
+    link, headline = "READ: Colombia asks for more aid to fight cocaine smuggling", "Colombia asks for more aid to fight cocaine smuggling"
+    spanish = "(Lea también: Petro anuncia nuevos aranceles al café)"
+    assert "narcotics" in [t for t, _ in default_model.classify(headline)]
+    assert default_model.classify(link) == [] and default_model.classify_many([headline, link, spanish])[1:] == [[], []]
+    proba = default_model.predict_proba([headline, link, spanish])
+    assert proba[0].max() > 0.5 and not proba[1:].any() and not default_model.predict([link]).any()
+    assert default_model.explain(link) == [] and default_model.classify_document(f"{headline}\n\n{link}").topics[0].paragraphs == 1

@@ -30,6 +30,7 @@ from .examples import (Example, examples_digest, indicator, iter_examples, label
                        topic_counts, topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
 from .language import detect_many
+from .navigation import is_navigation, navigation_rows
 from .options import OPTIONS, check_options
 from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
@@ -244,6 +245,8 @@ class TopicModel(Estimator):
         except TypeError:
             scoring.check_texts(texts)  # names the text that is no str, in the library's own error
             raise
+        if proba:
+            out[navigation_rows(texts)] = 0.0  # links to other stories carry no topic (navigation.py)
         return out
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
@@ -254,7 +257,8 @@ class TopicModel(Estimator):
         """Topic probabilities, shape (n_texts, n_topics), columns in ``classes_`` order.
 
         A text without a single known term (empty, or all unseen words) has no
-        evidence for any topic and scores 0 everywhere.
+        evidence for any topic and scores 0 everywhere; so does a navigation line, a link to another
+        story ("Read more: …", "Lea también: …"; ``navigation.py``), whatever story it names.
         """
         return self._predict(texts, proba=True)
 
@@ -274,7 +278,7 @@ class TopicModel(Estimator):
         except TypeError:
             scoring.check_text(text)  # the library's own error, naming what was passed
             raise
-        return self._topic_lists([proba])[0]
+        return [] if is_navigation(text) else self._topic_lists([proba])[0]
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for each of many texts, from one call into the scorer (the same results as one by one)."""
@@ -309,6 +313,8 @@ class TopicModel(Estimator):
             proba = scoring.probabilities(logits, self.multi_label_)[0] if known[0] else np.zeros(len(self.intercept_))
         else:
             proba = np.array(self._scorer.proba(text))
+        if is_navigation(text):
+            proba = np.zeros(len(self.intercept_))
         return a, scores, proba
 
     def _term_contributions(self, a: Analysis, scores: np.ndarray, cols: list[int]) -> list[dict[str, float]]:

@@ -45,6 +45,18 @@ def test_audit_on_the_command_line(tmp_path):
     assert top["where"] == f"{path}:11" and top["suggested"] == ["people"]
 
 
+def test_a_topic_with_one_example_does_not_take_over_a_single_label_model():
+    # Active learning starts small: a topic found once must score about as rarely as it was seen, not
+    # near 0.5 from its uncalibrated margin, which made it every title's most probable topic.
+    texts = TRADE + PEOPLE + [f"Tariffs on coffee exports were cut, note {i}." for i in range(10)] + [
+        "The dam on the river was opened to make power."]
+    topics = [["econ"]] * 10 + [["people"]] * 10 + [["econ"]] * 10 + [["energy"]]
+    model = topicslib.TopicModel(min_examples=1, min_df=1, folds=5).fit(texts, topics)
+    proba = model.predict_proba(["Migrants waited for asylum at the border.", "Coffee exports rose again."])
+    energy = model.classes_.tolist().index("energy")
+    assert (proba[:, energy] < 0.2).all() and (proba.argmax(axis=1) != energy).all()
+
+
 def test_suggest_picks_the_unsure_first_and_no_near_copies(tiny_model):
     texts = ["Exports of coffee rose under the trade agreement.", "Migrants sought asylum at the border.",
              "Migrant workers send remittances that lift exports.", "Migrant workers send remittances that lift exports!",

@@ -253,9 +253,9 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
     """
     n_pos = float(y.sum())
     n_neg = len(y) - n_pos
-    if n_pos < 2 or n_neg < 2:  # too few to fit a slope: keep the raw margin
-        return 1.0, 0.0
     t = np.where(y > 0, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    if n_pos < 2 or n_neg < 2:  # too few to fit a slope: the raw margin, shifted to the smoothed targets
+        return 1.0, platt_offset(scores, t)
 
     def loss(a: float, b: float) -> float:
         z = a * scores + b
@@ -285,6 +285,28 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
     if not np.isfinite(a) or a <= 0:  # no usable slope: keep the raw margin
         return 1.0, 0.0
     return float(a), float(b)
+
+
+def platt_offset(scores: np.ndarray, targets: np.ndarray, iterations: int = 100) -> float:
+    """The ``b`` of ``p = sigmoid(score + b)`` closest to ``targets`` (log loss), by Newton's method.
+
+    For a topic with a single example (or a single example without it): its raw margin is on no
+    probability scale (an SVM trained on one positive scores many paragraphs near 0, probability
+    0.5, and a single-label model would then give that topic to most texts), while its one example
+    cannot fix a slope. Its shift can be fitted: on the smoothed targets it brings the probabilities
+    down to about the topic's share of the examples.
+
+    >>> round(platt_offset(np.zeros(98), np.full(98, 0.01)), 2)  # sigmoid(b) = 0.01
+    -4.6
+    """
+    b = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(scores + b, -35, 35)))
+        grad, hess = float((p - targets).sum()), float((p * (1.0 - p)).sum()) + 1e-12
+        b -= float(np.clip(grad / hess, -5.0, 5.0))  # steps kept bounded: the loss is flat far from the answer
+        if abs(grad) < 1e-6:
+            break
+    return b
 
 
 def _logit(q: float, eps: float) -> float:

@@ -282,18 +282,18 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
         else:
             break
         a, b, current = na, nb, new
-    if not np.isfinite(a) or a <= 0:  # no usable slope: keep the raw margin
-        return 1.0, 0.0
+    if not np.isfinite(a) or a <= 0:  # no usable slope (the folds' margins do not rank the topic's examples
+        return 1.0, platt_offset(scores, t)  # higher): the raw margin, shifted to the smoothed targets
     return float(a), float(b)
 
 
 def platt_offset(scores: np.ndarray, targets: np.ndarray, iterations: int = 100) -> float:
     """The ``b`` of ``p = sigmoid(score + b)`` closest to ``targets`` (log loss), by Newton's method.
 
-    For a topic with a single example (or a single example without it): its raw margin is on no
-    probability scale (an SVM trained on one positive scores many paragraphs near 0, probability
-    0.5, and a single-label model would then give that topic to most texts), while its one example
-    cannot fix a slope. Its shift can be fitted: on the smoothed targets it brings the probabilities
+    For a topic whose slope cannot be fitted (a single example, or a few that the folds' models do not
+    rank above the rest): its raw margin is on no probability scale (an SVM trained on a few positives
+    scores most paragraphs near -1, probability 0.27, and a single-label model would then give that
+    topic to most texts). Its shift can be fitted: on the smoothed targets it brings the probabilities
     down to about the topic's share of the examples.
 
     >>> round(platt_offset(np.zeros(98), np.full(98, 0.01)), 2)  # sigmoid(b) = 0.01

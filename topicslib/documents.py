@@ -23,6 +23,9 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _LEAD = re.compile(r"^\s*(?:#{1,6}|>+)\s+")
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
+# A character some Markdown markup above needs, and a character str.splitlines breaks a line at.
+_MARKUP = re.compile(r"[#>\[*_`|]")
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # A line joins a paragraph only while the paragraph stays under this many characters, and a longer line is
 # cut before a space into pieces of about this size: text with no line break for pages on end (a PDF page,
 # a web page on one line) still comes in bounded paragraphs.
@@ -97,6 +100,9 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped para-\\ngraph.\\n\\n| a | b |\\n|---|---|\\n- a bullet")
     ['# Title', 'First line of a wrapped paragraph.', '| a | b |', '- a bullet']
     """
+    if len(text) <= LONGEST_PARAGRAPH and not _LINE_BREAK.search(text):  # one line, the common case: the same answer
+        line = text.strip()
+        return [line] if line and not _RULE.match(line) else []
     return list(iter_paragraphs(document_lines([text])))
 
 
@@ -230,6 +236,8 @@ def plain_text(paragraph: str) -> str:
     >>> plain_text("## **Summary.** See [the report](https://x.org/r.pdf) and `code` | cell |")
     'Summary. See the report and code   cell'
     """
+    if not _MARKUP.search(paragraph):  # no character any of the patterns below needs
+        return paragraph.strip()
     text = _LEAD.sub("", paragraph)
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)

@@ -28,6 +28,8 @@ from .model import TopicModel
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
 _BATCH = 2048
+# Date strings whose period a counter remembers.
+_REMEMBERED = 100_000
 _DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?\s*$")
 log = logging.getLogger("topicslib")
 
@@ -145,6 +147,7 @@ class TrendCounter:
         self.cell_docs: defaultdict = defaultdict(set)
         self.topics: dict[str, None] = {}
         self.undated = 0
+        self._periods: dict[str, str] = {}  # period by date string: a corpus repeats its dates
 
     def add(self, date: object, tags: Iterable[str], by: str | None = None, doc: object = None) -> str:
         """Count one paragraph: its date (read leniently), topics, ``by`` value and document; returns its period."""
@@ -152,10 +155,15 @@ class TrendCounter:
 
     def add_all(self, date: object, tag_lists: list[Iterable[str]], by: str | None = None, doc: object = None) -> str:
         """Count paragraphs of one date, ``by`` value and document, one list of topics each; returns their period."""
-        day = parse_date(date)
-        if day is None:
+        when = self._periods.get(date) if type(date) is str else None
+        if when is None:
+            day = parse_date(date)
+            when = UNDATED if day is None else period_of(day, self.period)
+            if type(date) is str and len(self._periods) < _REMEMBERED:
+                self._periods[date] = when
+        if when == UNDATED:
             self.undated += len(tag_lists)
-        cell = (by, UNDATED if day is None else period_of(day, self.period))
+        cell = (by, when)
         self.cells[cell] += len(tag_lists)
         if self.grouped and tag_lists:
             self.cell_docs[cell].add(doc)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import topicslib
-from topicslib.documents import plain_text, split_paragraphs
+from topicslib.documents import document_lines, iter_paragraphs, plain_text, split_paragraphs
 
+from .conftest import ROOT
 from .test_cli import run
 
 MARKDOWN = """# **Migration** summary
@@ -82,3 +83,10 @@ def test_running_heads_and_page_numbers_are_no_paragraphs_and_a_cut_sentence_joi
 def test_a_repeated_line_that_cuts_no_sentence_is_kept():
     text = "Tariffs fell.\nRead more\nMigrants crossed the border.\nRead more\nCoca crops grew.\nRead more\n"
     assert split_paragraphs(text).count("Read more") == 3
+
+
+def test_a_one_line_text_is_split_as_the_line_machinery_splits_it():
+    """split_paragraphs answers a one-line text directly; the answer is iter_paragraphs' on every example."""
+    texts = [e.text for e in topicslib.read_examples(ROOT / "examples")]
+    texts += ["", "   ", "---", "| a | b |", "# Title", "tab\there", "x\u2028y", "a\x85b", "end\r", "Page 3"]
+    assert all(split_paragraphs(t) == list(iter_paragraphs(document_lines([t]))) for t in texts)

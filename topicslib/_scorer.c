@@ -1328,6 +1328,8 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
         int beyond_ascii = 0;                                                                              \
+        const cp_t least_mark = d->least_mark;                                                             \
+        const size_t longest = d->longest;                                                                 \
         cp_t word[LEAN_WORD], p1 = 0, p2 = 0, p3 = 0;                                                      \
         size_t len = 0;                                                                                    \
         uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
@@ -1340,7 +1342,7 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
                 if (check_case && (cp_t)Py_UNICODE_TOLOWER(c) != c)                                        \
                     return 2;                                                                              \
             }                                                                                              \
-            if (c >= d->least_mark)                                                                        \
+            if (c >= least_mark)                                                                           \
                 for (int m = 0; m < d->n_marks; m++)                                                       \
                     marks += c == d->marks[m];                                                             \
             if ((c == '/' && p1 == '/' && p2 == ':') || (c == '.' && p1 == 'w' && p2 == 'w' && p3 == 'w')) \
@@ -1348,8 +1350,8 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
             p3 = p2;                                                                                       \
             p2 = p1;                                                                                       \
             p1 = c;                                                                                        \
-            if (Py_UNICODE_ISSPACE(c)) {                                                                   \
-                if (len && len <= d->longest)                                                              \
+            if (c < 128 ? (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) : Py_UNICODE_ISSPACE(c)) { \
+                if (len && len <= longest)                                                                 \
                     sum += lean_word(d, mix64(h ^ len), word, len);                                        \
                 len = 0;                                                                                   \
                 h = 1469598103934665603ULL;                                                                \

@@ -4,7 +4,7 @@ evaluate, cross-validate), each a thin layer over the library.
 Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error.
 
 ``classify`` is a pipeline of three parts, so another engine can replace the middle one:
-:func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_records`
+:func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_batches`
 tags them in batches (or ``dask.classify_files`` on a cluster), and a writer (``writers.py``) prints a
 table, JSON Lines or CSV.
 """
@@ -50,11 +50,12 @@ OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
 
 
-def classify_records(model, records: Iterable[Record], *, batch_size: int = BATCH_SIZE) -> Iterator[tuple[Record, list[TopicScore]]]:
-    """Tag records in batches of ``batch_size`` with one ``classify_many`` call each, keeping their order."""
+def classify_batches(model, records: Iterable[Record], *,
+                     batch_size: int = BATCH_SIZE) -> Iterator[tuple[list[Record], list[list[TopicScore]]]]:
+    """Records in batches of ``batch_size``, each with its topic lists from one ``classify_many`` call, in order."""
     records = iter(records)
     while batch := list(islice(records, batch_size)):
-        yield from zip(batch, model.classify_many([scoring_text(r) for r in batch]))
+        yield batch, model.classify_many([scoring_text(r) for r in batch])
 
 
 # -- commands --------------------------------------------------------------------------------------------
@@ -83,10 +84,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                                on_bytes=lambda n: progress.advance(n))
         writer = WRITERS[fmt](out)
         n = 0
-        for n, (record, topics) in enumerate(classify_records(model, records), 1):
-            writer.write(record, topics)
-            if n % BATCH_SIZE == 0:
-                progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
+        for batch, results in classify_batches(model, records):
+            writer.write_many(batch, results)
+            n += len(batch)
+            progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
         writer.close()
     if enabled:
         dest = f" -> {args.output}" if args.output not in (None, "-") else ""

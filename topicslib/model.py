@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
+from itertools import islice
 from numbers import Integral
 from pathlib import Path
 from typing import NamedTuple
@@ -21,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import scoring, storage
-from .decision import chosen, indicators
+from .decision import chosen, chosen_rows, indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
@@ -282,7 +283,10 @@ class TopicModel(Estimator):
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for each of many texts, from one call into the scorer (the same results as one by one)."""
-        return self._topic_lists(self.predict_proba(texts).tolist())
+        cols, probs, counts = chosen_rows(self.predict_proba(texts), self.thresholds_, self.multi_label_)
+        ids = self.taxonomy_.ids
+        scores = iter(list(map(TopicScore, [ids[j] for j in cols], probs)))
+        return [list(islice(scores, c)) if c else [] for c in counts]
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""

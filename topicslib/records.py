@@ -27,7 +27,8 @@ from typing import BinaryIO
 from .documents import SCORE_DIGITS, TopicScore, document_lines, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
-from .language import detect
+from .jsonio import NOT_TAKEN, fast_loads
+from .language import detect, detect_many
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -47,9 +48,10 @@ _OPENING_QUOTE = re.compile(r'(?:^|,)"')
 _QUOTES = re.compile(r'"+')
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One unit to classify: its text, the input's fields to write back, and where it came from.
+    (Not frozen, as a frozen dataclass takes three times as long to build, once a record; nothing changes one.)
 
     ``text_field`` names the field that holds the text, so output can put a paragraph's text there;
     ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``;
@@ -152,6 +154,45 @@ def count_lines(data: bytes) -> int:
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
+# Bytes read at a time: lines come in blocks, so the progress callback hears of a block, not of every line.
+READ_BLOCK = 1 << 16
+
+
+def raw_lines(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda n: None, *,
+              first: int = 1) -> Iterator[tuple[int, bytes]]:
+    """The lines of a byte stream as read (line endings kept), numbered from ``first``; a lone ``\\r`` ends a
+    line too. A stream with ``readlines`` is read a block of lines at a time.
+
+    >>> list(raw_lines([b"a\\r\\n", b"b\\rc\\n"]))
+    [(1, b'a\\r\\n'), (2, b'b\\r'), (3, b'c\\n')]
+    """
+    n = first - 1
+    if hasattr(stream, "readlines"):
+        blocks = iter(lambda: stream.readlines(READ_BLOCK), [])
+    else:
+        blocks = ([raw] for raw in stream)
+    for block in blocks:
+        on_bytes(sum(map(len, block)))
+        for raw in block:
+            # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike.
+            if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+                for piece in raw.splitlines(keepends=True):
+                    n += 1
+                    yield n, piece
+            else:
+                n += 1
+                yield n, raw
+
+
+def decoded(raw: bytes, n: int, name: str, error: type[DataError] = DataError) -> str:
+    """Line ``n`` of ``name`` as text (the first without a byte order mark); bytes that are not UTF-8 are an
+    ``error`` naming the line."""
+    try:
+        return raw.decode("utf-8-sig" if n == 1 else "utf-8")
+    except UnicodeDecodeError as e:
+        raise error(f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8", path=name, line=n) from None
+
+
 def numbered_lines(stream: Iterable[bytes], name: str, on_bytes: Callable[[int], None] = lambda n: None,
                    *, error: type[DataError] = DataError, first: int = 1) -> Iterator[tuple[int, str]]:
     """Decoded lines (line endings kept), numbered from ``first``; a lone ``\\r`` ends a line too. Bytes
@@ -160,18 +201,8 @@ def numbered_lines(stream: Iterable[bytes], name: str, on_bytes: Callable[[int],
     >>> list(numbered_lines([b"a\\r\\n", b"b\\rc\\n"], "x.txt"))
     [(1, 'a\\r\\n'), (2, 'b\\r'), (3, 'c\\n')]
     """
-    n = first - 1
-    for raw in stream:
-        on_bytes(len(raw))
-        # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike.
-        lone_cr = b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")
-        for piece in raw.splitlines(keepends=True) if lone_cr else (raw,):
-            n += 1
-            try:
-                yield n, piece.decode("utf-8-sig" if n == 1 else "utf-8")
-            except UnicodeDecodeError as e:
-                raise error(f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8",
-                            path=name, line=n) from None
+    for n, raw in raw_lines(stream, on_bytes, first=first):
+        yield n, decoded(raw, n, name, error)
 
 
 def parse_json(text: str, what: str, *, path: str | None, line: int | None, error: type[DataError] = DataError):
@@ -192,9 +223,30 @@ def parse_json(text: str, what: str, *, path: str | None, line: int | None, erro
         raise error(f"invalid {what}: {e}", path=path, line=line) from None
 
 
+def json_row(line: bytes | str, n: int, name: str, error: type[DataError] = DataError) -> dict | None:
+    """Line ``n`` of JSON Lines (as read, or decoded) as its object, None for a blank line: the one reading
+    of a JSON line. orjson reads it where its value is the json module's (``jsonio.fast_loads``); anything
+    else is decoded (:func:`decoded`) and read by :func:`parse_json`, so errors are the same either way.
+
+    >>> json_row(b'{"text": "Tariffs fell."}\\n', 4, "a.jsonl"), json_row(" \\n", 5, "a.jsonl")
+    ({'text': 'Tariffs fell.'}, None)
+    """
+    obj = fast_loads(line)
+    if obj is NOT_TAKEN:
+        if type(line) is not str:
+            line = decoded(line, n, name, error)
+        if not line.strip():
+            return None
+        obj = parse_json(line, "JSON", path=name, line=n, error=error)
+    if type(obj) is not dict:
+        raise error(f"expected a JSON object, got {type(obj).__name__}", path=name, line=n)
+    return obj
+
+
 def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, required: tuple[str, ...] = (),
                hint: str = "", error: type[DataError] = DataError) -> Iterator[tuple[int, dict]]:
-    """The JSON Lines objects or CSV rows of numbered lines, each with its line number.
+    """The JSON Lines objects or CSV rows of numbered lines, each with its line number. JSON Lines may
+    come as read (bytes, see :func:`raw_lines`) or decoded; CSV comes decoded.
 
     CSV rows must have every ``required`` column; ``hint`` says how to choose another.
 
@@ -203,12 +255,9 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
     """
     if fmt == "jsonl":
         for n, line in lines:
-            if not line.strip():
-                continue
-            obj = parse_json(line, "JSON", path=name, line=n, error=error)
-            if not isinstance(obj, dict):
-                raise error(f"expected a JSON object, got {type(obj).__name__}", path=name, line=n)
-            yield n, obj
+            obj = json_row(line, n, name, error)
+            if obj is not None:
+                yield n, obj
         return
     pending: list[tuple[int, str]] = []  # the lines of the row the CSV reader is in (bounded by CSV_FIELD_LIMIT)
 
@@ -340,7 +389,11 @@ def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, co
     """A record for each JSON Lines object or CSV row, its text in ``column``."""
     rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column")
     for n, fields in rows:
-        yield Record(text_of(fields, column, name, n), fields, f"{name}:{n}", column, f"{name}:{n}", source=name, line=n)
+        text = fields.get(column)
+        if type(text) is not str:
+            text = text_of(fields, column, name, n)
+        where = f"{name}:{n}"
+        yield Record(text, fields, where, column, where, None, name, n)
 
 
 def scoring_text(record: Record) -> str:
@@ -387,24 +440,34 @@ def read_records(
         yield from paragraph_records(record, split_paragraphs(text)) if document else (record,)
     for source in sources:
         with open_source(source) as stream:
-            lines = numbered_lines(stream, source.name, on_bytes)
+            lines = raw_lines(stream, on_bytes)
+            if source.format != "jsonl":  # JSON Lines are decoded by json_row, only where orjson does not read them
+                lines = ((n, decoded(raw, n, source.name)) for n, raw in lines)
             if source.format == "text":
                 yield from text_records(lines, source.name, document)
                 continue
-            for record in structured_records(lines, source.name, source.format, column):
-                yield from paragraph_records(record, split_paragraphs(record.text)) if document else (record,)
+            records = structured_records(lines, source.name, source.format, column)
+            if not document:
+                yield from records
+                continue
+            for record in records:
+                yield from paragraph_records(record, split_paragraphs(record.text))
 
 
-def output_record(record: Record, topics: list[TopicScore]) -> dict:
+def output_record(record: Record, topics: list[TopicScore], lang: str | None = None) -> dict:
     """The input's fields with the (paragraph) text in place; where it was read from (``source`` file and
     ``line``, unless the input has fields of those names); ``paragraph`` with --document; the text's
-    ``lang`` (``language.detect``) and ``topics``.
+    ``lang`` (``language.detect``, unless given) and ``topics``.
 
     >>> record = Record("Tariffs fell in May.", {"id": 7, "text": "x"}, "a.jsonl:1", source="a.jsonl", line=1)
     >>> output_record(record, [TopicScore("trade", 0.91234)])
     {'id': 7, 'text': 'Tariffs fell in May.', 'source': 'a.jsonl', 'line': 1, 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
     """
-    out = {k: v for k, v in record.fields.items() if k not in ("topics", "paragraph", "lang")}
+    fields = record.fields
+    if "topics" in fields or "paragraph" in fields or "lang" in fields:
+        out = {k: v for k, v in fields.items() if k not in ("topics", "paragraph", "lang")}
+    else:
+        out = fields.copy()
     out[record.text_field] = record.text
     if record.source and "source" not in out:
         out["source"] = record.source
@@ -412,6 +475,11 @@ def output_record(record: Record, topics: list[TopicScore]) -> dict:
         out["line"] = record.line
     if record.paragraph is not None:
         out["paragraph"] = record.paragraph
-    out["lang"] = detect(record.text)
-    out["topics"] = [{"topic": t, "score": round(s, SCORE_DIGITS)} for t, s in topics]
+    out["lang"] = detect(record.text) if lang is None else lang
+    out["topics"] = [{"topic": t, "score": round(s, 4)} for t, s in topics]
     return out
+
+
+def output_records(records: list[Record], topic_lists: list[list[TopicScore]]) -> list[dict]:
+    """:func:`output_record` of each record, their languages found in one call (``language.detect_many``)."""
+    return list(map(output_record, records, topic_lists, detect_many([r.text for r in records])))

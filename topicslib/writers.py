@@ -1,7 +1,8 @@
 """Writers of classified records: JSON Lines, CSV, or an aligned table for a person.
 
-Each writer takes ``(record, topics)`` pairs one at a time, so results stream to their output
-whatever the size of the input; :func:`output_format` picks one from the command line.
+Each writer takes ``(record, topics)`` pairs one at a time (``write``) or a batch at a time
+(``write_many``), so results stream to their output whatever the size of the input;
+:func:`output_format` picks one from the command line.
 """
 
 from __future__ import annotations
@@ -15,20 +16,24 @@ from typing import IO
 
 from .documents import Paragraph, TopicScore, aggregate
 from .progress import terminal_width
-from .records import Record, output_record
+from .jsonio import NOT_TAKEN, encode, encode_lines, fast_loads, written_alike
+from .records import Record, output_records
 
 
 class JsonlWriter:
-    """One JSON object a line: :func:`output_record`."""
+    """One JSON object a line: :func:`output_record`, compact JSON (``jsonio.encode``)."""
 
     def __init__(self, out: IO[str]):
         self.out = out
 
-    # One encoder for every record: json.dumps with options builds a new one per call.
-    _encode = json.JSONEncoder(ensure_ascii=False).encode
-
     def write(self, record: Record, topics: list[TopicScore]) -> None:
-        self.out.write(self._encode(output_record(record, topics)) + "\n")
+        self.write_many([record], [topics])
+
+    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
+        """Records and their topics, in one write. An output record holds its input's values and ones that
+        orjson writes as the json module does, so only the input's are looked through (``jsonio.written_alike``)."""
+        alike = [written_alike(r.fields) for r in records]
+        self.out.write(encode_lines(output_records(records, topic_lists), alike))
 
     def close(self) -> None:
         pass
@@ -38,8 +43,9 @@ class CsvWriter:
     """Every field any record has, in order of first appearance, with ``topics`` and ``scores`` last.
 
     ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
-    are not strings (JSON input) are written as JSON. Rows wait in a temporary file (not in memory)
-    until the last record has shown every field, then the header and the rows are written.
+    are not strings (JSON input) are written as JSON (``jsonio.encode``). Rows wait in a temporary file
+    (not in memory), a JSON line each, until the last record has shown every field, then the header and
+    the rows are written.
     """
 
     def __init__(self, out: IO[str]):
@@ -48,12 +54,18 @@ class CsvWriter:
         self.rows = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
-        row = output_record(record, topics)
-        row["scores"] = ";".join(f"{t['score']:.4f}" for t in row["topics"])
-        row["topics"] = ";".join(t["topic"] for t in row["topics"])
-        self.fields.update(dict.fromkeys(row))
-        self.rows.write(json.dumps({k: v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
-                                    for k, v in row.items()}, ensure_ascii=False) + "\n")
+        self.write_many([record], [topics])
+
+    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
+        rows = output_records(records, topic_lists)
+        for row in rows:
+            row["scores"] = ";".join(f"{t['score']:.4f}" for t in row["topics"])
+            row["topics"] = ";".join(t["topic"] for t in row["topics"])
+            self.fields.update(dict.fromkeys(row))
+            for k, v in row.items():
+                if not (isinstance(v, str) or v is None):
+                    row[k] = encode(v)
+        self.rows.write(encode_lines(rows, [True] * len(rows)))  # strings and None only
 
     def close(self) -> None:
         names = [k for k in self.fields if k not in ("topics", "scores")] + ["topics", "scores"]
@@ -61,7 +73,8 @@ class CsvWriter:
         writer.writeheader()
         self.rows.seek(0)
         for line in self.rows:
-            writer.writerow(json.loads(line))
+            row = fast_loads(line)
+            writer.writerow(json.loads(line) if row is NOT_TAKEN else row)
         self.rows.close()
 
 
@@ -82,6 +95,10 @@ class TableWriter:
         text = " ".join(text.split())
         room = max(20, room)
         return text if len(text) <= room else text[: room - 1] + "…"
+
+    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
+        for record, topics in zip(records, topic_lists):
+            self.write(record, topics)
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         if record.paragraph is None:

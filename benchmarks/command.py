@@ -1,0 +1,103 @@
+"""The ``topicslib classify`` command against the library: records a CPU-second on the same texts.
+
+One JSON Lines file of N paragraph records (State Department press-release paragraphs cycled to N, or
+the repository's examples without ../shared/data), each with an id, a date and an outlet beside its
+text. Each measurement runs in a fresh process and counts that process's CPU seconds (user + system):
+
+- ``classify_many``: the library on the file's texts, already in memory (loading the model not counted);
+- ``classify -o out.jsonl``: the whole command, start-up, reading, parsing, scoring, language detection,
+  encoding and the atomic write included; once as installed (orjson when present) and once with
+  ``TOPICSLIB_NO_ORJSON=1`` (the standard json module);
+- ``classify --format csv`` with orjson, for the CSV writer.
+
+The figure of issue 16: the command within 1.5x of the library's records per CPU-second.
+
+    python benchmarks/command.py [--n 100000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import corpora  # noqa: E402
+
+_COMMAND = """
+import resource, sys
+from topicslib.cli import main
+code = main(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(f"MEASURE {usage.ru_utime + usage.ru_stime:.3f}", file=sys.stderr)
+sys.exit(code)
+"""
+
+_LIBRARY = """
+import json, sys, time
+import topicslib
+texts = [json.loads(line)["text"] for line in open(sys.argv[1], encoding="utf-8")]
+model = topicslib.default_model()
+model.classify_many(texts[:1000])  # first calls pay one-off costs
+start = time.process_time()
+model.classify_many(texts)
+print(f"MEASURE {time.process_time() - start:.3f}", file=sys.stderr)
+"""
+
+
+def measure(code: str, args: list[str], env: dict | None = None) -> float:
+    """CPU seconds the fresh process reports for itself."""
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, **(env or {})})
+    if r.returncode:
+        raise SystemExit(r.stderr)
+    return float(next(line for line in r.stderr.splitlines() if line.startswith("MEASURE")).split()[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python benchmarks/command.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="records in the file (default 100,000)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each; the least CPU counts (default 3)")
+    args = parser.parse_args(argv)
+    texts, source = corpora.paragraph_stream(args.n)
+    try:
+        import orjson  # noqa: F401
+        have_orjson = True
+    except ImportError:
+        have_orjson = False
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        with corpus.open("w", encoding="utf-8") as f:
+            for i, t in enumerate(texts):
+                f.write(json.dumps({"id": i, "text": t, "date": f"{2021 + i % 5}-{1 + i % 12:02d}-01",
+                                    "outlet": f"s{i % 5}"}, ensure_ascii=False) + "\n")
+        del texts
+        out = str(Path(tmp) / "out.jsonl")
+        runs = {"classify_many (library)": (_LIBRARY, [str(corpus)], None)}
+        command = ["classify", str(corpus), "-o", out, "-q"]
+        if have_orjson:
+            runs["classify -o out.jsonl (orjson)"] = (_COMMAND, command, None)
+        runs["classify -o out.jsonl (json module)"] = (_COMMAND, command, {"TOPICSLIB_NO_ORJSON": "1"})
+        runs["classify -o out.csv"] = (_COMMAND, ["classify", str(corpus), "-o", str(Path(tmp) / "out.csv"), "-q"], None)
+        print(f"{args.n:,} records ({source}); {corpus.stat().st_size / 2**20:.1f} MiB of JSON Lines; "
+              f"least CPU of {args.repeats} fresh processes each")
+        library = None
+        for name, (code, command_args, env) in runs.items():
+            cpu = min(measure(code, command_args, env) for _ in range(args.repeats))
+            rate = args.n / cpu
+            library = library or rate
+            ratio = "" if rate == library else f"  library {library / rate:.2f}x the command"
+            print(f"  {name:<36} {rate:>9,.0f} records per CPU-second  {cpu:6.2f} CPU s{ratio}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    sys.exit(main())

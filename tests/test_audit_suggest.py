@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import topicslib
@@ -55,6 +56,18 @@ def test_a_topic_with_one_example_does_not_take_over_a_single_label_model():
     proba = model.predict_proba(["Migrants waited for asylum at the border.", "Coffee exports rose again."])
     energy = model.classes_.tolist().index("energy")
     assert (proba[:, energy] < 0.2).all() and (proba.argmax(axis=1) != energy).all()
+
+
+def test_a_topic_whose_slope_cannot_be_fitted_is_shifted_to_its_share_not_left_at_its_raw_margin():
+    from topicslib.training import platt
+
+    rng = np.random.default_rng(0)
+    scores = rng.normal(-1.0, 0.1, 300)  # the margins of a topic that the folds' models could not learn
+    y = np.zeros(300, dtype=int)
+    y[np.argsort(scores)[:5]] = 1  # its 5 examples scored lowest: no positive slope fits
+    a, b = platt(scores, y)
+    proba = 1 / (1 + np.exp(-(a * scores + b)))
+    assert a == 1.0 and abs(proba.mean() - 6 / 300) < 0.01  # about its smoothed share, not sigmoid(-1) = 0.27
 
 
 def test_suggest_picks_the_unsure_first_and_no_near_copies(tiny_model):

@@ -109,19 +109,21 @@ TRICKY = [
 ]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "stdout"])
 def test_the_command_writes_the_same_bytes_with_and_without_orjson(tmp_path, fmt):
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(TRICKY * 3) + "\n", encoding="utf-8")
     outputs = []
     for no_orjson in ("0", "1"):
         out = tmp_path / f"out{no_orjson}.{fmt}"
-        r = subprocess.run([sys.executable, "-m", "topicslib", "classify", str(src), "-o", str(out), "-q"],
+        where = ["--format", "jsonl"] if fmt == "stdout" else ["-o", str(out)]
+        r = subprocess.run([sys.executable, "-m", "topicslib", "classify", str(src), *where, "-q"],
                            capture_output=True, cwd=ROOT, timeout=300, env={**os.environ, "TOPICSLIB_NO_ORJSON": no_orjson})
         assert r.returncode == 0, r.stderr
-        outputs.append(out.read_bytes())
+        outputs.append(r.stdout if fmt == "stdout" else out.read_bytes())
     assert outputs[0] == outputs[1]
-    if fmt == "jsonl":
+    assert b"Coca crops \\ud800 grew" in outputs[0]  # a lone surrogate written as its escape, as before
+    if fmt != "csv":
         rows = [json.loads(line) for line in outputs[0].decode("utf-8").splitlines()]
         assert len(rows) == 3 * len(TRICKY)
         assert rows[0]["w"] == 1e-07 and rows[1]["id"] == 123456789012345678901234 and math.isnan(rows[1]["r"])

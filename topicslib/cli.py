@@ -12,6 +12,7 @@ table, JSON Lines or CSV.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import csv
 import json
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, tee
 from pathlib import Path
+from typing import IO
 
 from .audit import audit
 from .bootstrap import bootstrap
@@ -82,7 +84,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             _output(args.output, newline="" if fmt == "csv" else None) as out:
         records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
                                on_bytes=lambda n: progress.advance(n))
-        writer = WRITERS[fmt](out)
+        writer = WRITERS[fmt](out, binary=_bytes_under(out)) if fmt == "jsonl" else WRITERS[fmt](out)
         n = 0
         for batch, results in classify_batches(model, records):
             writer.write_many(batch, results)
@@ -94,6 +96,18 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         print(f"classified {n:,} {'paragraphs' if args.document else 'records'} in {time.perf_counter() - started:.1f} s{dest}",
               file=sys.stderr)
     return 0
+
+
+def _bytes_under(out) -> IO[bytes] | None:
+    """The byte stream under a text stream this command opened (standard output, or the ``-o`` file opened
+    without newline translation), when writing UTF-8 there writes what the text stream would: it encodes
+    UTF-8, and this system's line end is ``\\n``. Else None."""
+    buffer = getattr(out, "buffer", None)
+    try:
+        utf8 = codecs.lookup(out.encoding or "").name == "utf-8"
+    except (LookupError, AttributeError):
+        utf8 = False
+    return buffer if utf8 and os.linesep == "\n" else None
 
 
 def _check_output(output: str | None, sources: Iterable[Source] = (), *others: str | None) -> None:

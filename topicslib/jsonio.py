@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+from itertools import repeat
 
 if os.environ.get("TOPICSLIB_NO_ORJSON", "") not in ("", "0"):
     orjson = None
@@ -104,14 +105,15 @@ def written_alike(value) -> bool:
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _line(obj, alike: bool) -> bytes:
-    """``obj`` as a line of compact JSON in UTF-8 (a lone surrogate kept as ``surrogatepass`` encodes it)."""
+def _line(obj, alike: bool, errors: str = "surrogatepass") -> bytes:
+    """``obj`` as a line of compact JSON in UTF-8; a lone surrogate (only the json module writes one) is
+    encoded with ``errors``."""
     if alike or written_alike(obj):
         try:
             return orjson.dumps(obj)
         except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a lone surrogate, a key no str
             pass
-    return _json_encode(obj).encode("utf-8", "surrogatepass")
+    return _json_encode(obj).encode("utf-8", errors)
 
 
 def encode(obj) -> str:
@@ -132,6 +134,14 @@ def encode_lines(objs: list, alike: list[bool] | None = None) -> str:
     under 1e-4 in size but 0, none infinite or NaN, no type beyond JSON's), so it is not looked through."""
     if orjson is None:
         return "".join([_json_encode(o) + "\n" for o in objs])
-    lines = list(map(_line, objs, alike or [False] * len(objs)))
+    return encode_lines_utf8(objs, alike, "surrogatepass").decode("utf-8", "surrogatepass")
+
+
+def encode_lines_utf8(objs: list, alike: list[bool] | None = None, errors: str = "strict") -> bytes:
+    """:func:`encode_lines` encoded in UTF-8, a lone surrogate with ``errors`` (as a text stream with that
+    error handler writes it), without the text in between when orjson is there."""
+    if orjson is None:
+        return encode_lines(objs).encode("utf-8", errors)
+    lines = list(map(_line, objs, alike or [False] * len(objs), repeat(errors)))
     lines.append(b"")
-    return b"\n".join(lines).decode("utf-8", "surrogatepass")
+    return b"\n".join(lines)

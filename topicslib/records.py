@@ -255,9 +255,12 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
     """
     if fmt == "jsonl":
         for n, line in lines:
-            obj = json_row(line, n, name, error)
-            if obj is not None:
-                yield n, obj
+            obj = fast_loads(line)
+            if type(obj) is not dict:  # left to the json module, or no object: json_row reads it or says why
+                obj = json_row(line, n, name, error)
+                if obj is None:
+                    continue
+            yield n, obj
         return
     pending: list[tuple[int, str]] = []  # the lines of the row the CSV reader is in (bounded by CSV_FIELD_LIMIT)
 

@@ -16,15 +16,20 @@ from typing import IO
 
 from .documents import Paragraph, TopicScore, aggregate
 from .progress import terminal_width
-from .jsonio import NOT_TAKEN, encode, encode_lines, fast_loads, written_alike
+from .jsonio import NOT_TAKEN, encode, encode_lines, encode_lines_utf8, fast_loads, written_alike
 from .records import Record, output_records
 
 
 class JsonlWriter:
-    """One JSON object a line: :func:`output_record`, compact JSON (``jsonio.encode``)."""
+    """One JSON object a line: :func:`output_record`, compact JSON (``jsonio.encode``).
 
-    def __init__(self, out: IO[str]):
-        self.out = out
+    ``binary``, if given, is the byte stream under ``out``, to which UTF-8 lines may go straight (saving a
+    decode and an encode a line) because that writes what ``out`` would: ``out`` encodes UTF-8 and
+    translates no line ends. Lone surrogates are encoded with ``out``'s error handler either way.
+    """
+
+    def __init__(self, out: IO[str], *, binary: IO[bytes] | None = None):
+        self.out, self.binary = out, binary
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         self.write_many([record], [topics])
@@ -33,7 +38,12 @@ class JsonlWriter:
         """Records and their topics, in one write. An output record holds its input's values and ones that
         orjson writes as the json module does, so only the input's are looked through (``jsonio.written_alike``)."""
         alike = [written_alike(r.fields) for r in records]
-        self.out.write(encode_lines(output_records(records, topic_lists), alike))
+        rows = output_records(records, topic_lists)
+        if self.binary is None:
+            self.out.write(encode_lines(rows, alike))
+            return
+        self.out.flush()  # anything written as text goes first
+        self.binary.write(encode_lines_utf8(rows, alike, self.out.errors or "strict"))
 
     def close(self) -> None:
         pass

@@ -167,3 +167,37 @@ def test_markdown_tables_show_every_system_and_metric(accuracy_run):
     md = tables.accuracy(data)
     assert md.splitlines()[0] == "| data set | metric | topicslib | sklearn-svc |"
     assert len(md.splitlines()) == 2 + 8 and "20 Newsgroups bydate (600 docs) | accuracy" in md
+
+
+def test_learning_curves_are_drawn_as_svg_with_every_point_inside_its_panel():
+    import xml.etree.ElementTree as ET
+
+    from benchmarks.svg import HEIGHT, WIDTH, Panel, Series, line_charts
+
+    curves = [Panel("CAP bills", "labels", "accuracy", [Series("random", [(100, 0.39), (500, 0.62), (1000, 0.71)]),
+                                                        Series("suggest", [(100, 0.39), (300, 0.55), (500, 0.67)])]),
+              Panel("Reuters", "labels", "micro-F1", [Series("random", [(100, 0.62), (1000, 0.83)]),
+                                                      Series("goal", [(0, 0.83), (1000, 0.83)], dashed=True)])]
+    root = ET.fromstring(line_charts(curves))
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = root.findall(f"{ns}polyline")
+    assert [len(p.get("points").split()) for p in lines] == [3, 3, 2, 2]
+    assert lines[3].get("stroke-dasharray") and not lines[0].get("stroke-dasharray")
+    for k, line in enumerate(lines):  # each line lies inside its own panel
+        panel = k // 2
+        for xy in line.get("points").split():
+            x, y = map(float, xy.split(","))
+            assert panel * WIDTH < x <= (panel + 1) * WIDTH and 0 < y < HEIGHT
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert {"CAP bills", "Reuters", "random", "suggest", "goal"} <= set(texts)
+
+
+def test_active_learning_table_says_whether_500_suggested_labels_reach_1000_random():
+    from benchmarks.active_learning import table
+
+    def result(suggested: float) -> dict:
+        return {"set": "s", "metric": "accuracy", "random": [(500, 0.6), (1000, 0.7)], "suggested": [(500, suggested)],
+                "runs": [{"suggested": [(500, suggested)]}]}
+
+    assert table([result(0.71)]).splitlines()[-1].endswith("| yes |")
+    assert table([result(0.69)]).splitlines()[-1].endswith("| no |")

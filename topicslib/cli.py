@@ -15,6 +15,7 @@ import argparse
 import codecs
 import contextlib
 import csv
+import gc
 import json
 import logging
 import os
@@ -80,17 +81,21 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
     enabled = progress_enabled(args.quiet, output_is_stdout=args.output in (None, "-"))
     started = time.perf_counter()
-    with Progress("classify", total=total or None, unit="B", enabled=enabled) as progress, \
-            _output(args.output, newline="" if fmt == "csv" else None) as out:
-        records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
-                               on_bytes=lambda n: progress.advance(n))
-        writer = WRITERS[fmt](out, binary=_bytes_under(out)) if fmt == "jsonl" else WRITERS[fmt](out)
-        n = 0
-        for batch, results in classify_batches(model, records):
-            writer.write_many(batch, results)
-            n += len(batch)
-            progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
-        writer.close()
+    gc.freeze()  # what exists now (the model) lives on: the collector need not go through it again and again
+    try:
+        with Progress("classify", total=total or None, unit="B", enabled=enabled) as progress, \
+                _output(args.output, newline="" if fmt == "csv" else None) as out:
+            records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
+                                   on_bytes=lambda n: progress.advance(n))
+            writer = WRITERS[fmt](out, binary=_bytes_under(out)) if fmt == "jsonl" else WRITERS[fmt](out)
+            n = 0
+            for batch, results in classify_batches(model, records):
+                writer.write_many(batch, results)
+                n += len(batch)
+                progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
+            writer.close()
+    finally:
+        gc.unfreeze()
     if enabled:
         dest = f" -> {args.output}" if args.output not in (None, "-") else ""
         print(f"classified {n:,} {'paragraphs' if args.document else 'records'} in {time.perf_counter() - started:.1f} s{dest}",

@@ -51,11 +51,12 @@ def fast_loads(line: bytes | str):
     """
     if orjson is None:
         return NOT_TAKEN
-    if type(line) is str:
-        if line.count("[") + line.count("{") >= _BRACKETS:
+    if len(line) >= 2 * _BRACKETS:  # a shorter line cannot hold that many brackets and their closing ones
+        if type(line) is str:
+            if line.count("[") + line.count("{") >= _BRACKETS:
+                return NOT_TAKEN
+        elif line.count(b"[") + line.count(b"{") >= _BRACKETS:
             return NOT_TAKEN
-    elif line.count(b"[") + line.count(b"{") >= _BRACKETS:
-        return NOT_TAKEN
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError:

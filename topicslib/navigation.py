@@ -31,7 +31,8 @@ _LEAD_IN = (
 # A pointer to the original of a translated page ("To view the original text, go to: https://…").
 _ORIGINAL = (r"to\s+(?:see|view|read)\s+the\s+original(?:\s+(?:text|statement|document|version))?|"
              r"para\s+(?:ver|leer|consultar)\s+(?:el|la)\s+(?:texto|documento|comunicado|versión|version)\s+original")
-_NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL})", re.IGNORECASE)
+_NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL})",
+                         re.IGNORECASE)
 
 
 def is_navigation(text: str) -> bool:
@@ -42,8 +43,8 @@ def is_navigation(text: str) -> bool:
 def navigation_rows(texts: list[str]) -> list[int]:
     """The positions of the navigation lines among ``texts``.
 
-    >>> navigation_rows(["Tariffs fell.", "See also: Tariffs fell.", "RELACIONADO: Aranceles"])
-    [1, 2]
+    >>> navigation_rows(["Tariffs fell.", "See also: Tariffs fell.", "RELACIONADO: Aranceles", "También le puede interesar: X"])
+    [1, 2, 3]
     """
     match = _NAVIGATION.match
     return [i for i, text in enumerate(texts) if match(text)]

@@ -4,8 +4,10 @@ standard json module, with the same values read and the same bytes written eithe
 :func:`fast_loads` is the quick half of the one JSON Lines parser (``records.json_row``): it answers only
 where orjson's value is the json module's (not for a line holding a float and a run of 19 digits: orjson
 reads an integer beyond 64 bits as a float; nor for one of many brackets, which may be nested deeper than
-the json module reads) and otherwise leaves the line to ``records.parse_json``. :func:`encode` writes an output object as compact
-JSON (no spaces after ``,`` and ``:``), non-ASCII characters as they are: through orjson unless its bytes
+the json module reads) and otherwise leaves the line to ``records.parse_json``.
+
+:func:`encode` writes an output object as compact JSON (no spaces after ``,`` and ``:``), non-ASCII
+characters as they are: through orjson unless its bytes
 could differ from the json module's (a float under 1e-4 in size, which orjson spells otherwise: 1e-7 for
 1e-07, 0.00001 for 1e-05; an infinite or NaN float, which orjson writes as ``null``; an integer beyond
 64 bits; a lone surrogate; a type beyond JSON's): those objects go through the json module.

@@ -354,6 +354,7 @@ def test_command_line_engine_dask(mixed_inputs, tmp_path):
     r = cli("classify", *inputs[:2], "--output", local)
     assert r.returncode == 0, r.stderr
     assert read_jsonl(local) == rows[:900]
+    assert out.read_bytes().startswith(local.read_bytes())  # byte for byte, compact JSON as classify writes it
 
 
 @pytest.mark.parametrize("quiet", [[], ["-q"]])

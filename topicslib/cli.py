@@ -37,7 +37,7 @@ from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
 from .examples import iter_examples
-from .files import atomic_output, output_target
+from .files import LONE_SURROGATES, atomic_output, output_target
 from .model import TopicModel, load_model
 from .options import check_options
 from .progress import Progress, progress_enabled
@@ -633,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(sig, _stop)
     if hasattr(sys.stdout, "reconfigure"):
         # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
-        sys.stdout.reconfigure(errors="backslashreplace")
+        sys.stdout.reconfigure(errors=LONE_SURROGATES)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import json
 import logging
 import os
 import re
@@ -45,7 +44,8 @@ from pathlib import Path
 from .defaults import resolve
 from .documents import TopicScore, split_paragraphs
 from .errors import DataError, InputError, TopicslibError
-from .files import atomic_write, output_target, temporary_name
+from .files import LONE_SURROGATES, atomic_write, output_target, temporary_name
+from .jsonio import encode_lines_utf8
 from .model import TopicModel
 from .progress import Progress
 from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_record,
@@ -396,7 +396,7 @@ def _write_part(part: _Part, out: _Output, records: list[Record], results: list[
     half file, and a task run again overwrites the same name, so each partition lands exactly once."""
     rows = [output_record(r, t) for r, t in zip(records, results)]
     if out.kind == "jsonl":
-        data = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows).encode("utf-8")
+        data = encode_lines_utf8(rows, errors=LONE_SURROGATES)  # the bytes of `topicslib classify -o FILE.jsonl`
     else:
         data = _parquet_bytes(rows, results, part.pieces[0].source)
     # Never recreate the staging folder: a failed run removes it while cancelled tasks may still write.

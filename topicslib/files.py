@@ -25,6 +25,10 @@ from .errors import DataError
 # What marks the name of a temporary file or folder as topicslib's: see temporary_name.
 _TEMPORARY = ".topicslib-"
 
+# How a text output writes a lone surrogate (JSON input may hold "\ud800"): as that escape, which JSON
+# reads back as it was, not an error.
+LONE_SURROGATES = "backslashreplace"
+
 
 def temporary_name(output: str, what: str = "") -> str:
     """The name of a temporary file or folder for the output file named ``output``: hidden, and marked as
@@ -101,7 +105,7 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
         raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
     try:
         mode = "w" if text else "wb"
-        encoding = dict(encoding="utf-8", errors="backslashreplace", newline=newline) if text else {}
+        encoding = dict(encoding="utf-8", errors=LONE_SURROGATES, newline=newline) if text else {}
         with os.fdopen(fd, mode, **encoding) as out:
             yield out
             out.flush()

@@ -41,7 +41,8 @@ _LONG_DIGITS = {bytes: re.compile(rb"\d{19}").search, str: re.compile(r"\d{19}")
 NOT_TAKEN = object()
 """What :func:`fast_loads` answers for a line it leaves to the json module."""
 
-_json_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# A value JSON has no type for (a date or decimal read from a Parquet file) is written as its str.
+_json_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def fast_loads(line: bytes | str):

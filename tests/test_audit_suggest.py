@@ -107,12 +107,17 @@ seeds = ["migrants", "asylum", "refugees"]
 """
 
 
-def test_bootstrap_learns_from_seed_terms_beyond_them(tmp_path):
+def _seeded(tmp_path, third: str) -> tuple:
+    """The SEEDED taxonomy as a file, and a corpus: 8 paragraphs for each seed group, then 4 of ``third``."""
     tax = tmp_path / "t.toml"
     tax.write_text(SEEDED, encoding="utf-8")
-    corpus = ([f"Exports of coffee and flowers rose, report {i}." for i in range(8)]
-              + [f"Migrants crossed the border at the river crossing, report {i}." for i in range(8)]
-              + [f"Coffee and flowers shipments to ports grew, report {i}." for i in range(4)])
+    return tax, ([f"Exports of coffee and flowers rose, report {i}." for i in range(8)]
+                 + [f"Migrants crossed the border at the river crossing, report {i}." for i in range(8)]
+                 + [f"{third}, report {i}." for i in range(4)])
+
+
+def test_bootstrap_learns_from_seed_terms_beyond_them(tmp_path):
+    tax, corpus = _seeded(tmp_path, "Coffee and flowers shipments to ports grew")
     model = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2)
     assert model.classes_.tolist() == ["econ", "people"]
     # "coffee" and "river crossing" are no seeds: the model learned them from the paragraphs the seeds found
@@ -121,11 +126,7 @@ def test_bootstrap_learns_from_seed_terms_beyond_them(tmp_path):
 
 
 def test_bootstrap_single_label_gives_each_paragraph_one_topic(tmp_path):
-    tax = tmp_path / "t.toml"
-    tax.write_text(SEEDED, encoding="utf-8")
-    corpus = ([f"Exports of coffee and flowers rose, report {i}." for i in range(8)]
-              + [f"Migrants crossed the border at the river crossing, report {i}." for i in range(8)]
-              + [f"Migrants sent money home and exports of coffee grew, report {i}." for i in range(4)])
+    tax, corpus = _seeded(tmp_path, "Migrants sent money home and exports of coffee grew")
     both = "Migrants sent money home and exports of coffee grew."
     multi = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2)
     single = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2, multi_label=False)

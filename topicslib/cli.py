@@ -166,6 +166,20 @@ def _dask_setup(args: argparse.Namespace) -> None:
     logging.getLogger("distributed.worker").setLevel(logging.INFO if args.verbose else logging.CRITICAL)
 
 
+def _tagged_on_dask(args: argparse.Namespace, model: TopicModel, folder: str, *, document: bool,
+                    progress: bool = False) -> list[Source]:
+    """``--engine dask`` for a command that counts or draws here (trends, report): the cluster classifies the
+    inputs (paragraph by paragraph with ``document``) into a JSON Lines file in ``folder``, whose tagged
+    records become the command's inputs."""
+    _dask_setup(args)
+    from .dask import classify_files  # needs the optional dask extra
+
+    tagged = str(Path(folder) / "tagged.jsonl")
+    classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
+                   document=document, input_format=args.input_format, model=model, progress=progress)
+    return find_sources([tagged])
+
+
 def _classify_on_dask(args: argparse.Namespace) -> int:
     """``classify --engine dask``: check the command line's options, then ``dask.classify_files``."""
     if not args.output or args.output == "-":
@@ -204,13 +218,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.engine == "dask":  # the cluster classifies the paragraphs; the page is drawn here from its records
-            _dask_setup(args)
-            from .dask import classify_files  # needs the optional dask extra
-
-            tagged = str(Path(tmp) / "tagged.jsonl")
-            classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
-                           document=True, input_format=args.input_format, model=model, progress=enabled)
-            sources = find_sources([tagged])
+            sources = _tagged_on_dask(args, model, tmp, document=True, progress=enabled)
         total = sum(s.size for s in sources if s.size is not None) or None
         with Progress("report", total=total, unit="B", enabled=enabled) as progress:
             records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
@@ -229,13 +237,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     model = load_model_option(args)
     with tempfile.TemporaryDirectory() as tmp:
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
-            _dask_setup(args)
-            from .dask import classify_files  # needs the optional dask extra
-
-            tagged = str(Path(tmp) / "tagged.jsonl")
-            classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
-                           input_format=args.input_format, model=model)
-            sources = find_sources([tagged])
+            sources = _tagged_on_dask(args, model, tmp, document=False)
         records = ({**r.fields, r.text_field: r.text} for r in read_records(sources, column=args.column))
         rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
                       text=args.column)

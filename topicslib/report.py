@@ -316,15 +316,13 @@ class _Page:
 
 def _classified(batch: list[tuple[str, str | list[Paragraph]]], model: TopicModel) -> Iterator[list[Paragraph]]:
     """Each document's (or piece of a document's) paragraphs, classified here in one call for the batch unless
-    they came classified, with scores as output records print them (so a report drawn from the Dask engine's
-    tagged records is the same page)."""
+    they came classified."""
     for name, content in batch:
         if not isinstance(content, (str, list)):
             raise TopicslibError(f"{name}: the document's text must be a string, got {type(content).__name__}")
     results = iter(model.classify_documents([c for _, c in batch if isinstance(c, str)]))
     for _, content in batch:
-        paragraphs = content if isinstance(content, list) else next(results).paragraphs
-        yield [Paragraph(p.index, p.text, printed(p.topics), p.lang) for p in paragraphs]
+        yield content if isinstance(content, list) else next(results).paragraphs
 
 
 class _Slot:
@@ -435,8 +433,9 @@ def render_report(
                     hidden.append(name)
                 if on_document is not None:
                     on_document()
-            if slot.n:  # a later piece of its document: its paragraphs follow the earlier ones
-                paragraphs = [Paragraph(slot.n + p.index, p.text, p.topics, p.lang) for p in paragraphs]
+            # Numbered after the document's earlier pieces, with scores as output records print them (so a
+            # report drawn from the Dask engine's tagged records is the same page).
+            paragraphs = [Paragraph(slot.n + p.index, p.text, printed(p.topics), p.lang) for p in paragraphs]
             slot.n += len(paragraphs)
             langs.update(p.lang for p in paragraphs)
             if corpus is not None:

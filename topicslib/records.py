@@ -332,9 +332,11 @@ def _runaway_quote(row: list[tuple[int, str]], width: int, name: str) -> bool:
     False
     """
     opened, _ = _last_quoted_field(row)
+    if width < 2 or opened is None:
+        return False
     # The lines strictly inside: the last one holds the field's end and the row's other cells.
-    inside = [n for n, line in row[:-1] if opened is not None and n > opened and len(next(csv.reader([line]), [])) == width]
-    if width < 2 or not inside:
+    inside = [n for n, line in row[:-1] if n > opened and len(next(csv.reader([line]), [])) == width]
+    if not inside:
         return False
     logging.getLogger("topicslib").warning(
         "%s:%d: the quoted field that opens here runs on to line %d, and line %d inside it reads as a row of its own: "

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from typing import IO
 
-from .documents import Paragraph, TopicScore, aggregate
+from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
 from .jsonio import NOT_TAKEN, encode, encode_lines, encode_lines_utf8, fast_loads, written_alike
 from .records import Record, output_records
@@ -69,7 +69,7 @@ class CsvWriter:
     def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
         rows = output_records(records, topic_lists)
         for row in rows:
-            row["scores"] = ";".join(f"{t['score']:.4f}" for t in row["topics"])
+            row["scores"] = ";".join(f"{t['score']:.{SCORE_DIGITS}f}" for t in row["topics"])
             row["topics"] = ";".join(t["topic"] for t in row["topics"])
             self.fields.update(dict.fromkeys(row))
             for k, v in row.items():

@@ -78,6 +78,18 @@ static inline int is_word(Py_UCS4 c)
 /* Combining diacritics, which features.normalize deletes after NFKD: no part of a word, no break in one. */
 static inline int is_dropped(Py_UCS4 c) { return c >= 0x300 && c <= 0x36F; }
 
+/* Rows of weights read in turn from a large model miss the cache: each is asked for this many rows
+ * ahead, so the memory fetches overlap instead of waiting one by one. */
+#define ROWS_AHEAD 8
+
+static inline void fetch_row(const void *row, size_t bytes)
+{
+    const char *c = (const char *)row;
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch(c + o);
+    __builtin_prefetch(c + bytes - 1);
+}
+
 /* ---- keyed tables: open addressing ----------------------------------------------------------
  * A slot holds the top 32 bits of its key's hash (a tag) and the entry number + 1 (0: empty), so a
  * probe reads an entry only when the tags agree. */
@@ -195,6 +207,7 @@ typedef struct {
 typedef struct {
     uint32_t off, len; /* code points in Scratch.tok */
     uint64_t hash;
+    int32_t entry; /* its word entry, once looked up */
 } Tok;
 
 /* One call's working space: counts of the current text, kept zero between texts. */
@@ -448,9 +461,10 @@ static void scratch_give(Scorer *s, Scratch *sc)
     s->spare = sc;
 }
 
-static inline int count_feature(Scratch *sc, int32_t col)
+static inline int count_feature(Scorer *s, Scratch *sc, int32_t col)
 {
     if (sc->fcount[col]++ == 0) {
+        __builtin_prefetch(&s->idf[col]); /* read when the text is scored */
         if (RESERVE(sc->feats, sc->feats_cap, sc->nfeats + 1) < 0) {
             sc->fcount[col]--;
             return -1;
@@ -468,15 +482,21 @@ static void start_text(Scorer *s, Scratch *sc)
         sc->act[n] = -1;
 }
 
-/* One token (code points t[0..n), hash h): count the word, its word feature and the n-gram features it ends. */
-static int add_token(Scorer *s, Scratch *sc, const cp_t *t, size_t n, uint64_t h)
+/* The word entry of a token (code points t[0..n), hash h), made in the cache when new; -1 on failure. */
+static int32_t token_entry(Scorer *s, const cp_t *t, size_t n, uint64_t h)
 {
     int32_t e = word_find(s, &s->perm, h, t, n);
     if (e < 0) {
         e = word_find(s, &s->temp, h, t, n);
-        if (e < 0 && (e = word_add(s, &s->temp, h, t, n)) < 0)
-            return -1;
+        if (e < 0)
+            e = word_add(s, &s->temp, h, t, n);
     }
+    return e;
+}
+
+/* One token, word entry e: count the word, its word feature and the n-gram features it ends. */
+static int add_token(Scorer *s, Scratch *sc, int32_t e)
+{
     if ((size_t)e >= sc->wcap) {
         size_t old = sc->wcap;
         if (RESERVE(sc->wcount, sc->wcap, (size_t)e + 1) < 0)
@@ -490,7 +510,7 @@ static int add_token(Scorer *s, Scratch *sc, const cp_t *t, size_t n, uint64_t h
     }
     sc->wcount[e]++;
     const Word *w = &s->words[e];
-    if (s->word_lo == 1 && w->unigram >= 0 && count_feature(sc, w->unigram) < 0)
+    if (s->word_lo == 1 && w->unigram >= 0 && count_feature(s, sc, w->unigram) < 0)
         return -1;
     int32_t g = w->gid;
     for (int len = s->word_hi; len >= 2; len--) {
@@ -499,7 +519,7 @@ static int add_token(Scorer *s, Scratch *sc, const cp_t *t, size_t n, uint64_t h
             const TrieSlot *t = trie_find(s, trie_key(parent, g));
             if (t->key != TRIE_EMPTY) {
                 node = t->node;
-                if (t->col >= 0 && len >= s->word_lo && count_feature(sc, t->col) < 0)
+                if (t->col >= 0 && len >= s->word_lo && count_feature(s, sc, t->col) < 0)
                     return -1;
             }
         }
@@ -516,10 +536,23 @@ static int add_token(Scorer *s, Scratch *sc, const cp_t *t, size_t n, uint64_t h
 static int count_tokens(Scorer *s, Scratch *sc)
 {
     for (size_t i = 0; i < sc->ntoks; i++) {
-        const Tok *t = &sc->toks[i];
-        if (add_token(s, sc, sc->tok.buf + t->off, t->len, t->hash) < 0)
+        Tok *t = &sc->toks[i];
+        if ((t->entry = token_entry(s, sc->tok.buf + t->off, t->len, t->hash)) < 0)
             return -1;
     }
+    /* the trie slot of each word pair, known now that the words are, fetched before it is read */
+    if (s->word_hi >= 2) {
+        int32_t prev = sc->act[1];
+        for (size_t i = 0; i < sc->ntoks; i++) {
+            int32_t g = s->words[sc->toks[i].entry].gid;
+            if (prev >= 0 && g >= 0)
+                __builtin_prefetch(&s->trie[(size_t)mix64(trie_key(prev, g)) & s->tmask]);
+            prev = g;
+        }
+    }
+    for (size_t i = 0; i < sc->ntoks; i++)
+        if (add_token(s, sc, sc->toks[i].entry) < 0)
+            return -1;
     sc->ntoks = sc->tok.len = 0;
     return 0;
 }
@@ -811,7 +844,11 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
         sumsq += v * v;
     }
     double norm = sqrt(sumsq + s->norm_offset);
+    for (size_t i = 0; i < sc->nfeats && i < ROWS_AHEAD; i++)
+        fetch_row(s->coef + (size_t)sc->feats[i] * k, k * sizeof(float));
     for (size_t i = 0; i < sc->nfeats; i++) {
+        if (i + ROWS_AHEAD < sc->nfeats)
+            fetch_row(s->coef + (size_t)sc->feats[i + ROWS_AHEAD] * k, k * sizeof(float));
         double v = sc->vals[i] / norm;
         const float *row = s->coef + (size_t)sc->feats[i] * k;
         for (Py_ssize_t t = 0; t < k; t++)
@@ -832,8 +869,12 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
             sumsq += v * v;
         }
         norm = sqrt(sumsq + s->norm_offset);
+        for (size_t i = 0; i < sc->nwords && i < ROWS_AHEAD; i++)
+            fetch_row(s->scores + (size_t)sc->words[i] * k, k * sizeof(double));
         for (size_t i = 0; i < sc->nwords; i++) {
             int32_t e = sc->words[i];
+            if (i + ROWS_AHEAD < sc->nwords)
+                fetch_row(s->scores + (size_t)sc->words[i + ROWS_AHEAD] * k, k * sizeof(double));
             if (!s->words[e].has)
                 continue;
             known = 1;

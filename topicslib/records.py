@@ -231,7 +231,11 @@ def json_row(line: bytes | str, n: int, name: str, error: type[DataError] = Data
     >>> json_row(b'{"text": "Tariffs fell."}\\n', 4, "a.jsonl"), json_row(" \\n", 5, "a.jsonl")
     ({'text': 'Tariffs fell.'}, None)
     """
-    obj = fast_loads(line)
+    return _row_of(line, fast_loads(line), n, name, error)
+
+
+def _row_of(line: bytes | str, obj, n: int, name: str, error: type[DataError]) -> dict | None:
+    """:func:`json_row` of a line, given what ``fast_loads`` answered for it (so it is not asked twice)."""
     if obj is NOT_TAKEN:
         if type(line) is not str:
             line = decoded(line, n, name, error)
@@ -256,8 +260,8 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
     if fmt == "jsonl":
         for n, line in lines:
             obj = fast_loads(line)
-            if type(obj) is not dict:  # left to the json module, or no object: json_row reads it or says why
-                obj = json_row(line, n, name, error)
+            if type(obj) is not dict:  # left to the json module, or no object: read it or say why
+                obj = _row_of(line, obj, n, name, error)
                 if obj is None:
                     continue
             yield n, obj

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings
@@ -85,7 +86,8 @@ def test_language_detection_agrees_on_every_code_point_and_on_real_paragraphs(mo
 
 
 def test_majority_language_defaults_to_english_on_a_tie():
-    assert majority(["es", "es", "en"]) == "es" and majority(["es", "en"]) == "en" and majority([]) == "en"
+    assert majority(Counter(["es", "es", "en"])) == "es" and majority(Counter(["es", "en"])) == "en"
+    assert majority(Counter()) == "en" and majority(Counter(["und", "und", "es"])) == "es"
 
 
 def test_the_taxonomy_names_topics_in_spanish_through_the_model_file(tmp_path):

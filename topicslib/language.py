@@ -10,6 +10,7 @@ such evidence either way (a name, a number, a two-word label) is ``"und"`` (unde
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from itertools import repeat
 
 from . import native
@@ -78,12 +79,13 @@ def detect_many(texts: list[str]) -> list[str]:
     return langs
 
 
-def majority(langs: list[str], default: str = "en") -> str:
-    """The language most of ``langs`` are in (ties and all-undetermined give ``default``).
+def majority(counts: Mapping[str, int], default: str = "en") -> str:
+    """The language most paragraphs are in, from their count per language (ties and all-undetermined
+    give ``default``).
 
-    >>> majority(["es", "und", "es", "en"])
+    >>> majority({"es": 2, "und": 1, "en": 1})
     'es'
     """
-    counts = {lang: langs.count(lang) for lang in LANGUAGES}
+    counts = {lang: counts.get(lang, 0) for lang in LANGUAGES}
     best = max(LANGUAGES, key=counts.__getitem__)
     return best if counts[best] > max(c for lang, c in counts.items() if lang != best) else default

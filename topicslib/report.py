@@ -447,7 +447,7 @@ def render_report(
     if not shown:
         raise TopicslibError("no documents to report on")
     if lang is None:
-        lang = majority(list(langs.elements()))
+        lang = majority(langs)
     page = _Page(model.topics(lang), title, model_name or "default model", lang)
     dashboard_html = corpus.html({t: page.name(t) for t in page.topics}, page.order) if corpus is not None else ""
     html = page.page([s.document() for s in shown], dashboard_html, hidden, n_documents - len(shown))

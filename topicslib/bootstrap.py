@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .decision import indicators
+from .decision import sure_indicators
 from .errors import InputError, TaxonomyError, TrainingError
 from .examples import Example, duplicate_key
 from .features import tokenize
@@ -119,13 +119,8 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
         proba = model.predict_proba(texts)
         proba[rows] = model.oof_proba_  # the labeled paragraphs judged by the folds that did not see them
         classes = model.classes_.tolist()
-        sure = proba.max(axis=1) >= _SURE
-        if multi_label:
-            decided = indicators(proba, model.thresholds_, True)
-            relabeled = [tuple(classes[j] for j in np.flatnonzero(row)) if ok and row.any() else None
-                         for row, ok in zip(decided, sure)]
-        else:
-            relabeled = [(classes[j],) if ok else None for j, ok in zip(proba.argmax(axis=1), sure)]
+        decided = sure_indicators(proba, model.thresholds_, multi_label, _SURE)
+        relabeled = [tuple(classes[j] for j in np.flatnonzero(row)) or None for row in decided]
         if not _trainable(relabeled, classes):
             break  # too few paragraphs for folds to judge (a topic lost, or on every one): keep this model
         labels = relabeled

@@ -65,3 +65,15 @@ def indicators(proba: np.ndarray, thresholds: np.ndarray, multi_label: bool) -> 
         for _, j in chosen(row, limits, multi_label):
             out[i, j] = 1
     return out
+
+
+def sure_indicators(proba: np.ndarray, thresholds: np.ndarray, multi_label: bool, sure: float) -> np.ndarray:
+    """:func:`indicators` of the rows whose best probability reaches ``sure``, and no topic for the others:
+    the labels a model gives the texts it is fairly sure of (bootstrap and self-training learn from them).
+
+    >>> sure_indicators(np.array([[0.9, 0.2], [0.4, 0.1]]), np.array([0.3, 0.3]), True, 0.5).tolist()
+    [[1, 0], [0, 0]]
+    """
+    out = indicators(proba, thresholds, multi_label)
+    out[proba.max(axis=1, initial=0.0) < sure] = 0
+    return out

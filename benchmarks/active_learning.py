@@ -12,10 +12,11 @@ Two sets, each run with several seeds (the figures swing by a few points from on
 Random: train on the first 100, 200, 300, 500, 700 and 1,000 of the pool. Suggested: start from the
 first 100, then rounds of ``--batch`` picked by ``suggest`` from the rest of the pool (their gold
 topics revealed, as a labeler would give them), retraining after each round, until 500. Every model
-is ``topicslib.train(..., min_examples=1)`` with the default options. Prints a table, writes the
-figures as JSON and the learning curves (means over the seeds) as an SVG.
+is ``topicslib.train(..., min_examples=1)`` with the default options; with ``--unlabeled`` each also
+self-trains on the pool's other paragraphs, their topics unseen (``train(..., unlabeled=...)``).
+Prints a table, writes the figures as JSON and the learning curves (means over the seeds) as an SVG.
 
-    python benchmarks/active_learning.py [--sets cap_bills,reuters] [--seeds 0,1,2] [--batch 50]
+    python benchmarks/active_learning.py [--sets cap_bills,reuters] [--seeds 0,1,2] [--batch 50] [--unlabeled]
         [--out benchmarks/results/active_learning.json] [--plot docs/active-learning.svg]
 """
 
@@ -79,15 +80,19 @@ SETS: dict[str, tuple[str, Callable[[int], tuple[Pairs, Pairs]], Callable, str]]
 }
 
 
-def _train(pairs: Pairs) -> topicslib.TopicModel:
-    return topicslib.train([{"text": t, "topics": y} for t, y in pairs], min_examples=1, n_jobs=1)
+def _train(pool: Pairs, chosen: list[int], unlabeled: bool) -> topicslib.TopicModel:
+    """A model of the pool's chosen paragraphs, self-trained on the others when ``unlabeled``."""
+    taken = set(chosen)
+    rest = [t for i, (t, _) in enumerate(pool) if i not in taken] if unlabeled else None
+    return topicslib.train([{"text": pool[i][0], "topics": pool[i][1]} for i in chosen], unlabeled=rest,
+                           min_examples=1, n_jobs=1)
 
 
-def _suggested(pool: Pairs, test: Pairs, score: Callable, batch: int) -> list[tuple[int, float]]:
+def _suggested(pool: Pairs, test: Pairs, score: Callable, batch: int, unlabeled: bool) -> list[tuple[int, float]]:
     chosen = list(range(START))
     curve = []
     while True:
-        model = _train([pool[i] for i in chosen])
+        model = _train(pool, chosen, unlabeled)
         curve.append((len(chosen), round(score(model, test), 4)))
         if len(chosen) >= GOAL:
             return curve
@@ -103,9 +108,10 @@ def _mean_curve(curves: list[list[tuple[int, float]]]) -> list[tuple[int, float]
     return [(n, round(float(np.mean([c[i][1] for c in curves])), 4)) for i, (n, _) in enumerate(curves[0])]
 
 
-def run_set(name: str, seeds: list[int], batch: int) -> dict | None:
+def run_set(name: str, seeds: list[int], batch: int, unlabeled: bool) -> dict | None:
     title, load, score, metric = SETS[name]
-    result = {"set": title, "metric": metric, "seeds": seeds, "batch": batch, "start": START, "runs": []}
+    result = {"set": title, "metric": metric, "seeds": seeds, "batch": batch, "start": START, "unlabeled": unlabeled,
+              "runs": []}
     for seed in seeds:
         try:
             pool, test = load(seed)
@@ -113,8 +119,8 @@ def run_set(name: str, seeds: list[int], batch: int) -> dict | None:
             print(f"{title}: skipped: {e}")
             return None
         started = time.process_time()
-        rand = [(n, round(score(_train(pool[:n]), test), 4)) for n in RANDOM_SIZES]
-        picked = _suggested(pool, test, score, batch)
+        rand = [(n, round(score(_train(pool, list(range(n)), unlabeled), test), 4)) for n in RANDOM_SIZES]
+        picked = _suggested(pool, test, score, batch, unlabeled)
         result["runs"].append({"seed": seed, "random": rand, "suggested": picked,
                                "cpu_s": round(time.process_time() - started, 1)})
         print(f"{title}, seed {seed}: random 500 {dict(rand)[500]:.3f}, 1,000 {dict(rand)[1000]:.3f}; "
@@ -140,18 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default="cap_bills,reuters", help="comma-separated: cap_bills, reuters")
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (splits, orders and first 100)")
     parser.add_argument("--batch", type=int, default=50, help="labels picked a round")
+    parser.add_argument("--unlabeled", action="store_true", help="every model also self-trains on the rest of the pool")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     parser.add_argument("--plot", type=Path, help="write the learning curves here as SVG")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # repeats and rare topics in small samples are expected here
     seeds = [int(s) for s in args.seeds.split(",")]
-    results = [r for name in args.sets.split(",") if (r := run_set(name, seeds, args.batch))]
+    results = [r for name in args.sets.split(",") if (r := run_set(name, seeds, args.batch, args.unlabeled))]
     if not results:
         return 0
     print(table(results))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"command": "python benchmarks/active_learning.py", "python": platform.python_version(),
+        command = "python benchmarks/active_learning.py" + (" --unlabeled" if args.unlabeled else "")
+        args.out.write_text(json.dumps({"command": command, "python": platform.python_version(),
                                         "machine": platform.machine(), "results": results}, indent=2) + "\n", encoding="utf-8")
     if args.plot:
         panels = []

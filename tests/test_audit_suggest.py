@@ -153,3 +153,49 @@ def test_bootstrap_on_the_command_line_saves_a_model(tmp_path):
     assert r.returncode == 0 and "bootstrapped 2 topics" in r.stdout, r.stderr
     model = topicslib.load_model(tmp_path / "m.npz")
     assert model.classes_.tolist() == ["econ", "people"] and not model.multi_label_
+
+
+# -- self-training on unlabeled paragraphs ------------------------------------------------------------------
+# "customs" and "shelters" appear in no example: only the unlabeled paragraphs, beside words the examples
+# taught, can tie them to a topic.
+UNLABELED = ([f"Coffee exports and flowers paid customs at the ports, note {i}." for i in range(8)]
+             + [f"Migrants seeking asylum slept in shelters near the border, note {i}." for i in range(8)])
+
+
+def test_self_training_learns_the_words_unlabeled_paragraphs_bring():
+    records = [{"text": t, "topics": ["econ"]} for t in TRADE] + [{"text": t, "topics": ["people"]} for t in PEOPLE]
+    plain = topicslib.train(records, min_df=1, folds=3)
+    model = topicslib.train(records, unlabeled=UNLABELED + [TRADE[0]], min_df=1, folds=3)
+    assert plain.classify("Customs.") == [] and [t for t, _ in model.classify("Customs.")] == ["econ"]
+    shelters = "They slept in shelters."
+    assert [t for t, _ in model.classify(shelters)] == ["people"]
+    assert model.predict_proba([shelters])[0, 1] > plain.predict_proba([shelters])[0, 1] + 0.1
+    # a paragraph that repeats an example is not judged; the card keeps the examples' own figures
+    assert model.card_["self_training"] == {"unlabeled": 16, "pseudo_labeled": 16, "sure": 0.5}
+    assert model.card_["n_examples"] == 20 and model.oof_proba_.shape == (20, 2)
+    assert "self_training" not in plain.card_
+
+
+def test_self_training_leaves_out_what_the_first_model_is_unsure_of():
+    # multi-label (some paragraphs have no topic): a paragraph the model gives no topic is not learned from
+    records = ([{"text": t, "topics": ["econ"]} for t in TRADE] + [{"text": t, "topics": ["people"]} for t in PEOPLE]
+               + [{"text": f"The weather was mild and sunny on day {i}.", "topics": []} for i in range(10)])
+    model = topicslib.train(records, unlabeled=["Sunny and mild weather.", "Mild weather, sunny skies."], min_df=1, folds=3)
+    assert model.multi_label_ and model.card_["self_training"] == {"unlabeled": 2, "pseudo_labeled": 0, "sure": 0.5}
+    again = topicslib.train(records, min_df=1, folds=3)
+    assert np.array_equal(model.coef_, again.coef_)  # nothing sure: the model of the examples alone
+
+
+def test_train_on_the_command_line_self_trains_on_an_unlabeled_corpus(tmp_path):
+    examples = tmp_path / "ex.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in UNLABELED), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    r = run("train", str(examples), "-o", str(out), "--unlabeled", str(corpus), "--options", '{"min_df": 1, "folds": 3}')
+    assert r.returncode == 0, r.stderr
+    assert "self-trained on 16 of 16 unlabeled paragraphs" in r.stdout
+    model = topicslib.load_model(out)
+    assert [t for t, _ in model.classify("Customs.")] == ["econ"]
+    r = run("train", str(examples), "-o", str(out), "--unlabeled", str(tmp_path / "missing.txt"))
+    assert r.returncode != 0 and "missing.txt" in r.stderr and "Traceback" not in r.stderr

@@ -383,19 +383,26 @@ def _training_options(args: argparse.Namespace) -> dict:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     options = _training_options(args)
-    _check_output(args.output, (), args.examples)
-    _check_output(str(card_path(args.output)), (), args.examples)
+    unlabeled_sources = find_sources(args.unlabeled) if args.unlabeled else None
+    _check_output(args.output, unlabeled_sources or (), args.examples)
+    _check_output(str(card_path(args.output)), unlabeled_sources or (), args.examples)
     started = time.perf_counter()
     with Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
+        unlabeled = [r.text for r in read_records(unlabeled_sources)] if unlabeled_sources else None
         # streamed: a paragraph repeated throughout the file is held once
-        model = TopicModel.from_options(**options).fit_examples(iter_examples(args.examples, taxonomy=taxonomy), taxonomy)
+        model = TopicModel.from_options(**options).fit_examples(iter_examples(args.examples, taxonomy=taxonomy), taxonomy,
+                                                                unlabeled=unlabeled)
         progress.advance(label=f"saving {args.output}")
         path = model.save(args.output)
     cv = model.card_["cross_validation"]
     print(f"trained on {model.card_['n_examples']:,} examples ({len(model.classes_)} topics) in "
           f"{time.perf_counter() - started:.1f} s; in-training cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
           f"macro-F1 {cv['macro']['f1']:.3f}; saved {path}")
+    if "self_training" in model.card_:
+        st = model.card_["self_training"]
+        print(f"self-trained on {st['pseudo_labeled']:,} of {st['unlabeled']:,} unlabeled paragraphs (those the first "
+              f"model was sure of)")
     return 0
 
 
@@ -586,6 +593,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help='training options as JSON, e.g. \'{"C": 1.0}\'')
+    p.add_argument("--unlabeled", action="append", metavar="CORPUS",
+                   help="also self-train on these unlabeled paragraphs (a file or folder of .txt/.md/.jsonl/.csv, the "
+                        "text in 'text'; repeatable)")
 
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")

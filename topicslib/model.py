@@ -17,17 +17,17 @@ from importlib import metadata
 from itertools import islice
 from numbers import Integral
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from . import scoring, storage
-from .decision import chosen, chosen_rows, indicators
+from .decision import chosen, chosen_rows, indicators, sure_indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, score
-from .examples import (Example, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
+from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
                        topic_counts, topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
 from .language import detect_many
@@ -37,12 +37,18 @@ from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
 from .weights import round_weights, stored
 
+if TYPE_CHECKING:  # training (and its solvers) is imported only when a model is trained
+    from .training import LinearFit
+
 log = logging.getLogger("topicslib")
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features", "norm_offset")
 # What a model file written before norm_offset existed lacks: the option, and so the learned offset (0).
 _OLDER_OPTIONS = {"norm_offset": 0.0}
 # A training run whose estimate (training.training_cost) passes either of these says so before it starts.
 _LONG_RUN = (600.0, 2 * 2**30)  # CPU seconds, bytes
+# Self-training labels an unlabeled paragraph when its best probability reaches this. Measured with 500
+# labels (benchmarks/active_learning.py --unlabeled): 0.5 beat 0.3 and 0.7 on the CAP bills.
+_SURE = 0.5
 # Card fields that a model file's metadata holds beside the training card itself.
 _FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "norm_offset", "topicslib_version",
                 "sklearn_version", "numpy_version")
@@ -140,12 +146,18 @@ class TopicModel(Estimator):
                     for n, (t, ts) in enumerate(zip(texts, topics, strict=True), 1)]
         return self.fit_examples(examples, taxonomy)
 
-    def fit_examples(self, examples: Iterable[Example], taxonomy: Taxonomy | None = None) -> "TopicModel":
+    def fit_examples(self, examples: Iterable[Example], taxonomy: Taxonomy | None = None, *,
+                     unlabeled: Iterable[str] | None = None) -> "TopicModel":
         """Learn from examples as :func:`read_examples` (or ``iter_examples``) gives them; the taxonomy defaults
         to the labels found.
 
         A repeated paragraph counts once (``on_duplicate``); a topic with fewer than ``min_examples``
         examples is left out with a warning (``rare_topics``). The card records both.
+
+        ``unlabeled``: paragraphs of the same kind with no labels, for self-training. The model trained on
+        the examples labels those it is fairly sure of (best probability at least 0.5, the topics it
+        decides), and is trained again on the examples and them; a paragraph that repeats an example is
+        not used. The card's cross-validation stays that of the examples (figures: docs/benchmarks.md).
         """
         params = check_options(self.get_params())
         started = time.perf_counter()
@@ -157,6 +169,55 @@ class TopicModel(Estimator):
             log.warning("left out %d topic%s with fewer than %d examples (the min_examples option): %s", len(left_out),
                         "s" if len(left_out) != 1 else "", params["min_examples"],
                         ", ".join(f"{t} ({n})" for t, n in left_out.items()))
+        fit, n_features = self._fit(examples, taxonomy, params)
+        self_training = None
+        if unlabeled is not None:
+            pseudo, n_unlabeled = self._sure_examples(unlabeled, examples)
+            if pseudo:
+                fit, n_features = self._fit(examples + pseudo, taxonomy, params)
+            self_training = {"unlabeled": n_unlabeled, "pseudo_labeled": len(pseudo), "sure": _SURE}
+        ids = taxonomy.ids
+        Y = indicator(examples, ids).astype(np.int8)
+        # Each training example's probabilities from models that did not see it (rows: the examples once
+        # repeats are merged, in order, self-training's paragraphs after them). Kept for label audits; not
+        # saved in model files.
+        self.oof_proba_ = fit.oof_proba[: len(examples)]
+        cv = score(Y, indicators(self.oof_proba_, fit.thresholds, self.multi_label_), ids, fit.thresholds)
+        counts = topic_counts(examples)
+        self.card_ = {
+            "n_examples": len(examples),
+            "n_without_topic": sum(1 for e in examples if not e.topics),
+            "examples_sha256": examples_digest(examples),
+            "taxonomy_sha256": taxonomy.sha256(),
+            "topic_counts": {t: counts.get(t, 0) for t in ids},
+            "n_features": int(n_features),
+            "duplicates": duplicates,
+            "left_out": left_out,
+            "multi_label": self.multi_label_,
+            "cross_validation": {"folds": params["folds"], "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
+        }
+        if self_training is not None:
+            self.card_["self_training"] = self_training
+        log.info("trained on %d examples, %d features, in %.1f s", len(examples), n_features, time.perf_counter() - started)
+        return self
+
+    def _sure_examples(self, unlabeled: Iterable[str], examples: list[Example]) -> tuple[list[Example], int]:
+        """The unlabeled paragraphs this model is fairly sure of, labeled with the topics it decides for them,
+        and how many were judged (each distinct paragraph once, none that repeats an example)."""
+        seen = {duplicate_key(e.text) for e in examples}
+        texts = []
+        for text in unlabeled:
+            key = duplicate_key(scoring.check_text(text))
+            if key not in seen:
+                seen.add(key)
+                texts.append(text)
+        decided = sure_indicators(self.predict_proba(texts), self.thresholds_, self.multi_label_, _SURE)
+        ids = self.classes_.tolist()
+        pseudo = [Example(t, tuple(ids[j] for j in np.flatnonzero(row))) for t, row in zip(texts, decided) if row.any()]
+        return pseudo, len(texts)
+
+    def _fit(self, examples: list[Example], taxonomy: Taxonomy, params: dict) -> tuple["LinearFit", int]:
+        """Fit the features and weights on prepared examples; the solver's fit and the number of features."""
         ids = taxonomy.ids
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
@@ -184,26 +245,8 @@ class TopicModel(Estimator):
         self.intercept_ = fit.intercept
         self.thresholds_ = fit.thresholds
         self.multi_label_ = multi_label
-        # Each training example's probabilities from models that did not see it (rows: the examples once
-        # repeats are merged, in order). Kept for label audits; not saved in model files.
-        self.oof_proba_ = fit.oof_proba
         self._set_scorer()
-        cv = score(Y, indicators(fit.oof_proba, fit.thresholds, multi_label), ids, fit.thresholds)
-        counts = topic_counts(examples)
-        self.card_ = {
-            "n_examples": len(examples),
-            "n_without_topic": sum(1 for e in examples if not e.topics),
-            "examples_sha256": examples_digest(examples),
-            "taxonomy_sha256": taxonomy.sha256(),
-            "topic_counts": {t: counts.get(t, 0) for t in ids},
-            "n_features": int(n_features),
-            "duplicates": duplicates,
-            "left_out": left_out,
-            "multi_label": multi_label,
-            "cross_validation": {"folds": params["folds"], "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
-        }
-        log.info("trained on %d examples, %d features, in %.1f s", len(examples), n_features, time.perf_counter() - started)
-        return self
+        return fit, n_features
 
     # -- the scoring engine ----------------------------------------------------
     def _check_fitted(self) -> None:
@@ -497,12 +540,15 @@ def train(
     examples: str | Path | Iterable[Mapping | Example],
     *,
     taxonomy: str | Path | Taxonomy | None = None,
+    unlabeled: Iterable[str] | None = None,
     **options,
 ) -> TopicModel:
     """Train a model from examples (a file, a folder, or records).
 
     With ``taxonomy=None`` the topics are the labels found in the examples;
     with a taxonomy (file or object) every label is checked against it.
+    ``unlabeled``: paragraphs of the same kind without labels, to self-train on
+    (:meth:`TopicModel.fit_examples`).
     ``options`` are :class:`TopicModel` parameters (``C``, ``loss``, ``char_ngrams``, ...).
 
     >>> model = train("examples/", taxonomy="seeds/topics.toml")  # doctest: +SKIP
@@ -510,4 +556,4 @@ def train(
     """
     model = TopicModel.from_options(**options)  # a bad option fails before the examples are read
     taxonomy = as_taxonomy(taxonomy)
-    return model.fit_examples(iter_examples(examples, taxonomy=taxonomy), taxonomy)
+    return model.fit_examples(iter_examples(examples, taxonomy=taxonomy), taxonomy, unlabeled=unlabeled)

@@ -197,5 +197,8 @@ def test_train_on_the_command_line_self_trains_on_an_unlabeled_corpus(tmp_path):
     assert "self-trained on 16 of 16 unlabeled paragraphs" in r.stdout
     model = topicslib.load_model(out)
     assert [t for t, _ in model.classify("Customs.")] == ["econ"]
+    # the library reads a file of them the same way
+    from_file = topicslib.train(examples, unlabeled=corpus, min_df=1, folds=3)
+    assert np.array_equal(from_file.coef_, model.coef_) and from_file.card_["self_training"]["pseudo_labeled"] == 16
     r = run("train", str(examples), "-o", str(out), "--unlabeled", str(tmp_path / "missing.txt"))
     assert r.returncode != 0 and "missing.txt" in r.stderr and "Traceback" not in r.stderr

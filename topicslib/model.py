@@ -33,6 +33,7 @@ from .features import Analysis, TextFeatures
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
 from .options import OPTIONS, check_options
+from .records import find_sources, read_records
 from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
 from .weights import round_weights, stored
@@ -540,7 +541,7 @@ def train(
     examples: str | Path | Iterable[Mapping | Example],
     *,
     taxonomy: str | Path | Taxonomy | None = None,
-    unlabeled: Iterable[str] | None = None,
+    unlabeled: str | Path | Iterable[str] | None = None,
     **options,
 ) -> TopicModel:
     """Train a model from examples (a file, a folder, or records).
@@ -548,7 +549,8 @@ def train(
     With ``taxonomy=None`` the topics are the labels found in the examples;
     with a taxonomy (file or object) every label is checked against it.
     ``unlabeled``: paragraphs of the same kind without labels, to self-train on
-    (:meth:`TopicModel.fit_examples`).
+    (:meth:`TopicModel.fit_examples`): texts, or a file or folder of them (.txt/.md, or .jsonl/.csv
+    records with a ``text`` field, as ``topicslib classify`` reads them).
     ``options`` are :class:`TopicModel` parameters (``C``, ``loss``, ``char_ngrams``, ...).
 
     >>> model = train("examples/", taxonomy="seeds/topics.toml")  # doctest: +SKIP
@@ -556,4 +558,6 @@ def train(
     """
     model = TopicModel.from_options(**options)  # a bad option fails before the examples are read
     taxonomy = as_taxonomy(taxonomy)
+    if isinstance(unlabeled, (str, Path)):
+        unlabeled = [r.text for r in read_records(find_sources([str(unlabeled)]))]
     return model.fit_examples(iter_examples(examples, taxonomy=taxonomy), taxonomy, unlabeled=unlabeled)

@@ -96,19 +96,19 @@ def presence_counts(X: sp.csr_matrix, rows: np.ndarray | None = None) -> np.ndar
     return np.bincount(indices, minlength=X.shape[1]).astype(np.float64)
 
 
-def nb_scale(X: sp.csr_matrix, y: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+def nb_scale(positive: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """How strongly each feature tells this topic apart: |log-count ratio| of presence (NBSVM).
 
     Wang and Manning (2012) scale features by the naive-Bayes log-count ratio
     before fitting a linear SVM; we keep the magnitude only, so the SVM still
     learns each weight's sign. Topic-neutral terms shrink and telling ones grow.
-    ``total`` is :func:`presence_counts` over all rows.
+    ``positive`` and ``total`` are :func:`presence_counts` over the topic's rows and over all rows
+    (whole counts: exact however they were summed).
 
     >>> X = sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]])
-    >>> nb_scale(X, np.array([1, 0]), presence_counts(X)).round(2).tolist()
+    >>> nb_scale(presence_counts(X, np.array([1, 0])), presence_counts(X)).round(2).tolist()
     [0.41, 0.29]
     """
-    positive = presence_counts(X, y)  # whole counts: exact, as summing the topic's rows is
     p = alpha + positive
     q = alpha + (total - positive)
     return np.abs(np.log((p / p.sum()) / (q / q.sum())))
@@ -144,7 +144,7 @@ def _fit_binary(X, total, y: np.ndarray, loss: str, C: float, class_weight: str 
     constant = _constant_answer(y, X.shape[1])
     if constant is not None:
         return constant
-    scale = nb_scale(X, y, total) if nb else None
+    scale = nb_scale(presence_counts(X, y), total) if nb else None
     est = _estimator(loss, C, class_weight, seed).fit(scale_columns(X, scale) if nb else X, y)
     w = np.asarray(est.coef_, dtype=np.float64).ravel()
     return (w * scale if nb else w), float(est.intercept_[0])
@@ -177,16 +177,19 @@ class _NativeFits:
         self.X, self.Y, self.C, self.class_weight, self.seed, self.nb = X, Y, C, class_weight, seed, nb
         self.alpha = np.zeros(Y.shape)  # the full fit's dual variables, where the folds start
         self.total_all = presence_counts(X) if nb else None
+        # Each topic's presence counts over all rows, kept from the full fit (whole numbers: int32 is exact and
+        # as small as the weights' column): a fold's are these minus its left-out rows', a fifth of the counting.
+        self.positive_all = np.zeros((X.shape[1], Y.shape[1]), np.int32) if nb else None
 
     def prepare(self, rows: np.ndarray | None) -> None:
         """Fit the following topics on ``rows`` (None: all, which must come first)."""
         n = self.Y.shape[0]
         self.full = rows is None
         self.rows = np.arange(n, dtype=np.int32) if self.full else np.asarray(rows, dtype=np.int32)
-        self.mask = np.zeros(n, dtype=bool)
-        self.mask[self.rows] = True
+        self.left_out = np.ones(n, dtype=bool)
+        self.left_out[self.rows] = False
         # a fold's counts are all rows' minus those of the rows it leaves out (the fewer)
-        self.total = (self.total_all - presence_counts(self.X, ~self.mask)) if self.nb else None
+        self.total = (self.total_all - presence_counts(self.X, self.left_out)) if self.nb else None
 
     def fit_topic(self, t: int) -> tuple[np.ndarray, float]:
         rows, full = self.rows, self.full
@@ -195,7 +198,7 @@ class _NativeFits:
         constant = _constant_answer(y, F)
         if constant is not None:
             return constant
-        scale = nb_scale(self.X, self.mask & (self.Y[:, t] > 0), self.total) if self.nb else np.ones(F)
+        scale = nb_scale(self._positive(t), self.total) if self.nb else np.ones(F)
         c_pos, c_neg = _class_costs(y, self.C, self.class_weight)
         alpha = np.zeros(len(rows)) if full else self.alpha[rows, t]
         u = np.empty(F + 1)
@@ -206,6 +209,13 @@ class _NativeFits:
         if full:
             self.alpha[:, t] = alpha
         return u[:-1], float(u[-1])
+
+    def _positive(self, t: int) -> np.ndarray:
+        """Topic ``t``'s presence counts over the rows fitted on (the full fit, which comes first, counts them)."""
+        if self.full:
+            self.positive_all[:, t] = presence_counts(self.X, self.Y[:, t] > 0)
+            return self.positive_all[:, t].astype(np.float64)
+        return self.positive_all[:, t] - presence_counts(self.X, self.left_out & (self.Y[:, t] > 0))
 
 
 def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_test=None):

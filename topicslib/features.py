@@ -170,6 +170,7 @@ class DocumentFrequencies:
         self.word_df = np.zeros(0, np.int64)
         self.ngram_df: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # n: (distinct rows of n words, counts)
         self.gram_index: dict[str, int] = {}
+        self.grams: list[str] = []  # the character n-grams in the order numbered
         self.gram_ptr = np.zeros(1, np.int64)  # each word's character n-gram numbers: a CSR structure
         self.gram_numbers = np.zeros(0, np.int64)
         self.char_df = np.zeros(0, np.int64)
@@ -217,11 +218,12 @@ class DocumentFrequencies:
             seen, where = _distinct_rows(rows, inverse=True)
             self.ngram_df[n] = (seen, np.bincount(where, weights=weights).astype(np.int64))
         if self.char_ngrams:
-            numbers = [np.array([self.gram_index.setdefault(g, len(self.gram_index)) for g in char_ngrams(w, *self.char_ngrams)],
-                                np.int64) for w in new]
-            self.gram_ptr = np.concatenate([self.gram_ptr, self.gram_ptr[-1] + np.cumsum([len(g) for g in numbers], dtype=np.int64)])
-            self.gram_numbers = np.concatenate([self.gram_numbers, *numbers])
-            G = len(self.gram_index)
+            grams = [char_ngrams(w, *self.char_ngrams) for w in new]
+            # the new words' n-grams numbered in one dictionary pass, as the words are
+            numbers, _ = number_tokens(list(chain.from_iterable(grams)), self.gram_index, self.grams)
+            self.gram_ptr = np.concatenate([self.gram_ptr, self.gram_ptr[-1] + np.cumsum(np.fromiter(map(len, grams), np.int64, len(grams)))])
+            self.gram_numbers = np.concatenate([self.gram_numbers, numbers])
+            G = len(self.grams)
             grams = sp.csr_matrix((np.ones(len(self.gram_numbers), np.float32), self.gram_numbers, self.gram_ptr), shape=(W, G))
             # texts x character n-grams: one stored value per n-gram any word of the text holds
             self.char_df = _grow(self.char_df, G) + np.bincount((present @ grams).indices, minlength=G)
@@ -236,7 +238,7 @@ class DocumentFrequencies:
 
     def char_counts(self, min_df: int) -> dict[str, int]:
         """The character n-grams in at least ``min_df`` texts, with their counts."""
-        grams = list(self.gram_index)
+        grams = self.grams
         return {grams[i]: int(self.char_df[i]) for i in np.flatnonzero(self.char_df >= min_df).tolist()}
 
 

@@ -231,3 +231,28 @@ def test_navigation_lines_score_nothing_on_every_path(default_model):
     proba = default_model.predict_proba([headline, link, spanish])
     assert proba[0].max() > 0.5 and not proba[1:].any() and not default_model.predict([link]).any()
     assert default_model.explain(link) == [] and default_model.classify_document(f"{headline}\n\n{link}").topics[0].paragraphs == 1
+
+
+def _f1_at(threshold: float, proba: np.ndarray, y: np.ndarray) -> float:
+    chosen = proba >= threshold
+    return 2 * (chosen & (y == 1)).sum() / (chosen.sum() + y.sum())
+
+
+def test_a_threshold_is_the_middle_of_the_near_best_cuts_not_the_edge_where_the_single_best_one_sits():
+    from topicslib.training import best_threshold
+
+    # 200 positives on top; then a band of 600 scored from 0.8 down to 0.2 where one in three is a
+    # positive, which keeps F1 at about 2/3 all along it (highest at its top edge by a hair); then negatives
+    band = np.linspace(0.8, 0.2, 600)
+    proba = np.r_[np.linspace(0.95, 0.9, 200), band, np.linspace(0.1, 0.01, 2000)]
+    y = np.r_[np.ones(200), np.tile([1, 0, 0], 200), np.zeros(2000)].astype(int)
+    best = max(_f1_at(t, proba, y) for t in np.unique(proba))
+    assert _f1_at(0.8, proba, y) == best  # the single best cut: the band's top edge
+    threshold = best_threshold(proba, y)
+    assert 0.4 < threshold < 0.6  # the middle of the band, which other folds would not move much
+    assert best - _f1_at(threshold, proba, y) <= math.sqrt(best * (1 - best) / y.sum())
+    # the same shape with 10 positives: too few for a band to mean anything, so the single best cut
+    small = np.r_[np.linspace(0.95, 0.9, 5), np.linspace(0.8, 0.2, 15), np.linspace(0.1, 0.01, 100)]
+    few = np.r_[np.ones(5), np.tile([1, 0, 0], 5), np.zeros(100)].astype(int)
+    assert _f1_at(0.8, small, few) == max(_f1_at(t, small, few) for t in small)
+    assert small[6] < best_threshold(small, few) < 0.8  # between the best cut and the next score

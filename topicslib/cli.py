@@ -36,9 +36,8 @@ from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
-from .examples import iter_examples
 from .files import LONE_SURROGATES, atomic_output, output_target
-from .model import TopicModel, load_model
+from .model import TopicModel, load_model, train
 from .options import check_options
 from .progress import Progress, progress_enabled
 from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_text
@@ -390,9 +389,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     with Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
         unlabeled = [r.text for r in read_records(unlabeled_sources)] if unlabeled_sources else None
-        # streamed: a paragraph repeated throughout the file is held once
-        model = TopicModel.from_options(**options).fit_examples(iter_examples(args.examples, taxonomy=taxonomy), taxonomy,
-                                                                unlabeled=unlabeled)
+        model = train(args.examples, taxonomy=taxonomy, unlabeled=unlabeled, **options)
         progress.advance(label=f"saving {args.output}")
         path = model.save(args.output)
     cv = model.card_["cross_validation"]

@@ -170,18 +170,18 @@ class TopicModel(Estimator):
             log.warning("left out %d topic%s with fewer than %d examples (the min_examples option): %s", len(left_out),
                         "s" if len(left_out) != 1 else "", params["min_examples"],
                         ", ".join(f"{t} ({n})" for t, n in left_out.items()))
-        fit, n_features = self._fit(examples, taxonomy, params)
+        fit, Y, n_features = self._fit(examples, taxonomy, params)
         self_training = None
         if unlabeled is not None:
             pseudo, n_unlabeled = self._sure_examples(unlabeled, examples)
             if pseudo:
-                fit, n_features = self._fit(examples + pseudo, taxonomy, params)
+                fit, Y, n_features = self._fit(examples + pseudo, taxonomy, params)
             self_training = {"unlabeled": n_unlabeled, "pseudo_labeled": len(pseudo), "sure": _SURE}
         ids = taxonomy.ids
-        Y = indicator(examples, ids).astype(np.int8)
         # Each training example's probabilities from models that did not see it (rows: the examples once
         # repeats are merged, in order, self-training's paragraphs after them). Kept for label audits; not
-        # saved in model files.
+        # saved in model files. The card's figures are the examples' own rows.
+        Y = Y[: len(examples)]
         self.oof_proba_ = fit.oof_proba[: len(examples)]
         cv = score(Y, indicators(self.oof_proba_, fit.thresholds, self.multi_label_), ids, fit.thresholds)
         counts = topic_counts(examples)
@@ -217,8 +217,9 @@ class TopicModel(Estimator):
         pseudo = [Example(t, tuple(ids[j] for j in np.flatnonzero(row))) for t, row in zip(texts, decided) if row.any()]
         return pseudo, len(texts)
 
-    def _fit(self, examples: list[Example], taxonomy: Taxonomy, params: dict) -> tuple["LinearFit", int]:
-        """Fit the features and weights on prepared examples; the solver's fit and the number of features."""
+    def _fit(self, examples: list[Example], taxonomy: Taxonomy, params: dict) -> tuple["LinearFit", np.ndarray, int]:
+        """Fit the features and weights on prepared examples; the solver's fit, the examples' topic indicators
+        and the number of features."""
         ids = taxonomy.ids
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
@@ -247,7 +248,7 @@ class TopicModel(Estimator):
         self.thresholds_ = fit.thresholds
         self.multi_label_ = multi_label
         self._set_scorer()
-        return fit, n_features
+        return fit, Y, n_features
 
     # -- the scoring engine ----------------------------------------------------
     def _check_fitted(self) -> None:

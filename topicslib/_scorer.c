@@ -285,9 +285,12 @@ static int trie_init(Scorer *s, size_t want)
     return 0;
 }
 
+/* The slot where key's probe starts. */
+static inline size_t trie_home(const Scorer *s, uint64_t key) { return (size_t)mix64(key) & s->tmask; }
+
 static inline const TrieSlot *trie_find(const Scorer *s, uint64_t key)
 {
-    size_t i = (size_t)mix64(key) & s->tmask;
+    size_t i = trie_home(s, key);
     while (s->trie[i].key != key && s->trie[i].key != TRIE_EMPTY)
         i = (i + 1) & s->tmask;
     return &s->trie[i];
@@ -546,7 +549,7 @@ static int count_tokens(Scorer *s, Scratch *sc)
         for (size_t i = 0; i < sc->ntoks; i++) {
             int32_t g = s->words[sc->toks[i].entry].gid;
             if (prev >= 0 && g >= 0)
-                __builtin_prefetch(&s->trie[(size_t)mix64(trie_key(prev, g)) & s->tmask]);
+                __builtin_prefetch(&s->trie[trie_home(s, trie_key(prev, g))]);
             prev = g;
         }
     }

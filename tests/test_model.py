@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -150,6 +151,19 @@ def test_training_is_deterministic(tmp_path, tiny_model):
     b = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "b.npz")
     assert a.read_bytes() == b.read_bytes()
     assert (tmp_path / "a.card.json").read_text() == (tmp_path / "b.card.json").read_text()
+
+
+def test_calibration_does_not_depend_on_the_machines_blas_threads():
+    # OpenBLAS splits a dot product of more than 10,000 values between its threads, so a sum through BLAS
+    # would give other last bits (and another model file) on a machine with another number of cores.
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from topicslib.training import platt; r = np.random.default_rng(0); "
+            "s = np.clip(r.normal(-1, 0.7, 30000), -3, None); print(platt(s, (s + r.normal(0, 0.5, 30000) > 0) * 1))")
+    runs = {threads: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                    env={**os.environ, "OPENBLAS_NUM_THREADS": threads}).stdout for threads in ("1", "2")}
+    assert runs["1"] == runs["2"] != ""
 
 
 def test_save_and_load_give_identical_predictions(tmp_path, tiny_model):

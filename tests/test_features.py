@@ -124,8 +124,9 @@ def test_document_frequencies_counted_in_rounds_equal_a_plain_count(monkeypatch,
              "Tariffs on steel", "the border the border the border", "Exports of steel grew", "x", "Crossed the border"]
     f = TextFeatures(word_ngrams=word_ngrams, char_ngrams=char_range, min_df=min_df).fit(texts)
     df = _naive_document_frequencies(texts, word_ngrams, char_range)
-    words = sorted(t for t, c in df.items() if isinstance(t, str) and c >= min_df)
-    grams = sorted(t[1] for t, c in df.items() if isinstance(t, tuple) and c >= min_df)
+    # each block's columns: the most frequent terms first, ties by term
+    words = sorted((t for t, c in df.items() if isinstance(t, str) and c >= min_df), key=lambda t: (-df[t], t))
+    grams = sorted((t[1] for t, c in df.items() if isinstance(t, tuple) and c >= min_df), key=lambda g: (-df[("char", g)], g))
     assert f.terms_ == words + grams
     want = np.array([df[t] for t in words] + [df[("char", g)] for g in grams], dtype=float)
     assert np.array_equal(f.idf_, np.log((1 + len(texts)) / (1 + want)) + 1)

@@ -161,6 +161,8 @@ class DocumentFrequencies:
 
     Words are numbered once (a dictionary of the distinct words); a word n-gram is a row of word
     numbers and a character n-gram a number, so memory holds arrays, not a string per n-gram.
+    The texts' word numbers are kept (4 bytes a token, see :meth:`numbered`), so that the training
+    texts' matrix is built from them without tokenizing the texts again.
     """
 
     def __init__(self, word_ngrams: tuple[int, int], char_ngrams: tuple[int, int] | None):
@@ -177,6 +179,8 @@ class DocumentFrequencies:
         self.tokens: list[str] = []
         self.lengths: list[int] = []
         self.n_docs = 0
+        self.rounds: list[np.ndarray] = []  # each round's word numbers, int32: word numbers stay far below 2**31
+        self.text_lengths: list[int] = []  # every text's number of tokens
 
     def add(self, text: str) -> None:
         tokens = tokenize(text)
@@ -188,11 +192,13 @@ class DocumentFrequencies:
     def flush(self) -> None:
         import scipy.sparse as sp
 
+        self.text_lengths += self.lengths
         if not self.tokens:
             self.n_docs += len(self.lengths)
             self.lengths = []
             return
         ids, new = number_tokens(self.tokens, self.index, self.words)
+        self.rounds.append(ids.astype(np.int32))
         n_texts = len(self.lengths)
         doc = np.repeat(np.arange(n_texts), self.lengths)
         self.n_docs += n_texts
@@ -227,6 +233,21 @@ class DocumentFrequencies:
             grams = sp.csr_matrix((np.ones(len(self.gram_numbers), np.float32), self.gram_numbers, self.gram_ptr), shape=(W, G))
             # texts x character n-grams: one stored value per n-gram any word of the text holds
             self.char_df = _grow(self.char_df, G) + np.bincount((present @ grams).indices, minlength=G)
+
+    def numbered(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every text counted, as word numbers (positions in ``words``), one text after another, and where each
+        text starts: text d's tokens are ``ids[indptr[d] : indptr[d + 1]]``. Call after :meth:`flush`.
+
+        >>> counter = DocumentFrequencies((1, 2), None)
+        >>> for text in ["the border", "", "border towns"]:
+        ...     counter.add(text)
+        >>> counter.flush()
+        >>> ids, indptr = counter.numbered()
+        >>> ids.tolist(), indptr.tolist(), counter.words
+        ([0, 1, 1, 2], [0, 2, 2, 4], ['the', 'border', 'towns'])
+        """
+        self.rounds = [np.concatenate(self.rounds) if self.rounds else np.zeros(0, np.int32)]
+        return self.rounds[0], np.r_[0, np.cumsum(self.text_lengths, dtype=np.int64)]
 
     def word_counts(self, min_df: int) -> dict[str, int]:
         """The words and word n-grams in at least ``min_df`` texts, with their counts."""
@@ -303,6 +324,124 @@ class NgramIndex:
                 ends.append(i + n - 1)
                 feats.append(feature[at[i]])
         return np.concatenate(ends), np.concatenate(feats)
+
+
+class WordCounts:
+    """A batch's counts, added round by round of numbered tokens: each text's distinct words with their counts, and
+    its word-block features (words and word n-grams) with theirs. The last tokens of a round are kept as the next
+    round's context, so that an n-gram across two rounds is found once.
+
+    >>> f = TextFeatures(min_df=1, char_ngrams=None).fit(["armed groups"])
+    >>> counts = WordCounts(f._ngram_index(), 1, len(f.idf_), longest=2)
+    >>> counts.add(np.array([0, 0]), np.array([0, 1]), np.array([0, 1]), 2)  # "armed" ...
+    >>> counts.add(np.array([0]), np.array([1]), np.array([1]), 2)  # ... "groups", "groups"
+    >>> (doc, col, n), (wd, wi, wn) = counts.result(np.array([0, 2]))
+    >>> [f.terms_[j] for j in col], n.tolist(), wi.tolist(), wn.tolist()
+    (['armed', 'armed groups', 'groups'], [1.0, 1.0, 2.0], [0, 1], [1, 2])
+    """
+
+    def __init__(self, ngrams: NgramIndex, n_docs: int, n_features: int, longest: int):
+        import scipy.sparse as sp
+
+        self.ngrams, self.shape, self.longest = ngrams, (n_docs, n_features), longest
+        self.block = sp.csr_matrix(self.shape)  # counts of the n-gram features found so far
+        self.context = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # (document, word) of the last tokens read
+        self.counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, word, count) of each round
+
+    def add(self, doc: np.ndarray, ids: np.ndarray, word: np.ndarray, n_words: int) -> None:
+        """One round of tokens: each token's document (in order), word number (below ``n_words``) and id in the
+        n-gram index's ``word_id`` (-1: none)."""
+        import scipy.sparse as sp
+
+        # each text's distinct words with their counts, in order of first appearance
+        _, at, times = np.unique(doc * n_words + ids, return_index=True, return_counts=True)
+        order = np.argsort(at, kind="stable")
+        self.counted.append((doc[at[order]], ids[at[order]], times[order]))
+        word = np.concatenate([self.context[1], word])
+        doc = np.concatenate([self.context[0], doc])
+        end, feature = self.ngrams.find(word, doc, len(self.context[0]))
+        self.block = self.block + sp.csr_matrix((np.ones(len(end)), (doc[end], feature)), shape=self.shape)
+        keep = max(0, len(doc) - self.longest + 1)
+        self.context = (doc[keep:], word[keep:])
+
+    def result(self, unigram: np.ndarray) -> tuple:
+        """The word block's ``(doc, column, count)`` by column within each text, and each text's ``(doc, word, count)``
+        with its words in order of first appearance; ``unigram`` is each word number's column (-1: none)."""
+        import scipy.sparse as sp
+
+        wd, wi, wn = (np.concatenate(a) for a in zip(*self.counted))
+        if len(self.counted) > 1:  # a long text's words were counted in several rounds: add them up
+            pair, at, inverse = np.unique(wd * len(unigram) + wi, return_index=True, return_inverse=True)
+            order = np.argsort(at, kind="stable")
+            wn = np.bincount(inverse, weights=wn, minlength=len(pair)).astype(np.int64)[order]
+            wd, wi = wd[at[order]], wi[at[order]]
+        feature = unigram[wi] >= 0
+        block = self.block + sp.csr_matrix((wn[feature].astype(np.float64), (wd[feature], unigram[wi[feature]])),
+                                           shape=self.shape)
+        block.sum_duplicates()  # and sorts each row by column
+        bd = np.repeat(np.arange(self.shape[0]), np.diff(block.indptr))
+        return (bd, block.indices.astype(np.int64), block.data), (wd, wi, wn)
+
+
+class Numbered:
+    """Fitted texts as the counter numbered their tokens: text d's tokens are ``ids[indptr[d] : indptr[d + 1]]``,
+    positions in ``words``. Their counts come from these numbers, with no tokenizing and a dictionary look-up per
+    distinct word, not per token."""
+
+    def __init__(self, ids: np.ndarray, indptr: np.ndarray, words: list[str], features: "TextFeatures"):
+        self.ids, self.indptr, self.words, self.features = ids, indptr, words, features
+        ngrams, vocabulary = features._ngram_index(), features.vocabulary_
+        # each word's column in the word block and id in the n-gram index (-1: none)
+        self.unigram = np.fromiter(map(vocabulary.get, words, repeat(-1)), np.int64, len(words))
+        self.ngram_word = np.fromiter(map(ngrams.word_id.get, words, repeat(-1)), np.int64, len(words))
+
+    def count(self, picked: np.ndarray) -> tuple:
+        """``TextFeatures._count_many`` of the texts ``picked`` (with all the words, not just theirs, as names).
+
+        >>> f = TextFeatures(min_df=1, char_ngrams=None)
+        >>> _, numbered = f._fit(["armed groups", "groups"])
+        >>> _, _, (doc, col, n), (wd, wi, wn) = numbered.count(np.array([1]))
+        >>> [f.terms_[j] for j in col], [numbered.words[i] for i in wi]
+        (['groups'], ['groups'])
+        """
+        starts = self.indptr[picked]
+        doc = np.repeat(np.arange(len(picked)), self.indptr[picked + 1] - starts)
+        ids = self.ids[stretches(self.indptr, picked)]
+        counts = WordCounts(self.features._ngram_index(), len(picked), len(self.features.idf_), self.features.word_ngrams[1])
+        counts.add(doc, ids, self.ngram_word[ids], len(self.words))
+        return self.words, self.unigram, *counts.result(self.unigram)
+
+
+def _parts(indptr: np.ndarray, size: int) -> list[np.ndarray]:
+    """Consecutive texts in parts of about ``size`` tokens: the texts whose first token falls in the same ``size``
+    tokens go together (a text of more tokens ends its part), given where each text's tokens start.
+
+    >>> [p.tolist() for p in _parts(np.array([0, 0, 3, 4, 9, 10]), 4)]
+    [[0, 1, 2], [3], [4]]
+    """
+    key = indptr[:-1] // size
+    return np.split(np.arange(len(key)), np.flatnonzero(key[1:] != key[:-1]) + 1) if len(key) else []
+
+
+def _stack(parts: list, n_cols: int):
+    """The rows of float32 CSR ``parts``, one after another, as one matrix; each part is freed as it is copied, so that
+    memory peaks at about the matrix plus one part."""
+    import scipy.sparse as sp
+
+    nnz = sum(p.nnz for p in parts)
+    # np.empty commits no memory until written
+    data, indices = np.empty(nnz, np.float32), np.empty(nnz, np.int32)
+    indptr = [np.zeros(1, np.int64)]
+    at = n_rows = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        data[at : at + p.nnz], indices[at : at + p.nnz] = p.data, p.indices
+        indptr.append(p.indptr[1:] + at)
+        at += p.nnz
+        n_rows += p.shape[0]
+        del p
+    return sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=(n_rows, n_cols))
 
 
 _FIRST = np.zeros(1, dtype=np.intp)
@@ -406,14 +545,18 @@ class TextFeatures(Estimator):
             for n in range(max(lo, 2), hi + 1))
 
     def fit(self, texts: Iterable[str], y=None) -> "TextFeatures":
-        texts = list(texts)
+        self._fit(list(texts))
+        return self
+
+    def _fit(self, texts: list[str]) -> tuple[DocumentFrequencies, Numbered]:
+        """Fit on ``texts``; the counter (with each word's character n-grams) and the texts' numbered tokens, which
+        ``fit_transform`` builds the matrix from."""
         counter = DocumentFrequencies(self.word_ngrams, self.char_ngrams)
         for text in texts:
             counter.add(text)
         counter.flush()
         word_df = counter.word_counts(self.min_df)
         char_df = counter.char_counts(self.min_df) if self.char_ngrams else {}
-        del counter
         word_terms = self._select(word_df)
         char_terms = self._select(char_df)
         self._set_vocabulary(
@@ -422,18 +565,19 @@ class TextFeatures(Estimator):
             np.array([word_df[t] for t in word_terms] + [char_df[t] for t in char_terms], dtype=np.float64),
             len(texts),
         )
-        self.norm_offset_ = self._offset(texts[:: max(1, len(texts) // _NORM_SAMPLE)])
-        return self
+        numbered = Numbered(*counter.numbered(), counter.words, self)
+        self.norm_offset_ = self._offset(numbered, np.arange(0, len(texts), max(1, len(texts) // _NORM_SAMPLE)))
+        return counter, numbered
 
-    def _offset(self, sample: list[str]) -> float:
-        """``norm_offset`` times the median squared norm of the word block over ``sample``, before normalising.
+    def _offset(self, numbered: Numbered, sample: np.ndarray) -> float:
+        """``norm_offset`` times the median squared norm of the word block over the texts ``sample``, before normalising.
 
         Relative to the training texts, so that the offset shrinks what is short for this corpus:
         a corpus of headlines is not flattened, and a longer text keeps nearly unit norm.
         """
-        if not self.norm_offset or not sample:
+        if not self.norm_offset or not len(sample):
             return 0.0
-        _, _, (doc, col, n), _ = self._count_many(sample)
+        _, _, (doc, col, n), _ = numbered.count(sample)
         val = (1.0 + np.log(n)) * self.idf_[col]
         return float(self.norm_offset * np.median(np.bincount(doc, weights=val * val, minlength=len(sample))))
 
@@ -508,8 +652,11 @@ class TextFeatures(Estimator):
         (['armed', 'groups'], ['armed', 'armed groups', 'groups'])
         """
         one = len(texts) == 1 and len(texts[0]) <= PIECE
-        names, unigram, (bd, bc, bn), (wd, wi, wn) = self._count_one(texts[0]) if one else self._count_many(texts)
-        n_docs = len(texts)
+        return self._weigh(len(texts), *(self._count_one(texts[0]) if one else self._count_many(texts)))
+
+    def _weigh(self, n_docs: int, names: list[str], unigram: np.ndarray, block: tuple, counts: tuple) -> Analysis:
+        """The :class:`Analysis` of ``n_docs`` texts from their counts (see ``_count_many``)."""
+        (bd, bc, bn), (wd, wi, wn) = block, counts
         word_block = Weighted(n_docs, bd, bc, _sublinear(bn, self.idf_[bc], bd, n_docs, self.norm_offset_))
         if self.char_ngrams:
             idf = np.full(len(names), self.unknown_idf_)
@@ -545,34 +692,19 @@ class TextFeatures(Estimator):
         dictionary pass and the rest is numpy: each text's word counts, and the
         batch's n-grams (see :class:`NgramIndex`).
         """
-        import scipy.sparse as sp
-
         ngrams = self._ngram_index()
-        shape = (len(texts), len(self.idf_))
         index: dict[str, int] = {}  # the batch's distinct words, numbered as they first appear
         names: list[str] = []
         ngram_word = [np.zeros(0, np.int64)]  # each word's id in ``ngrams.word_id``, -1 for none
         tokens: list[str] = []
         runs: list[tuple[int, int]] = []  # (document, number of tokens) of each text or piece in ``tokens``
-        counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, word, count) of each round
-        block = sp.csr_matrix(shape)  # counts of the n-gram features found so far
-        context = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # (document, word) of the last tokens read
+        counts = WordCounts(ngrams, len(texts), len(self.idf_), self.word_ngrams[1])
 
         def flush() -> None:
-            nonlocal block, context
             ids, new = number_tokens(tokens, index, names)
             ngram_word.append(np.fromiter(map(ngrams.word_id.get, new, repeat(-1)), np.int64, len(new)))
             doc = np.repeat(*np.array(runs, dtype=np.int64).reshape(-1, 2).T)
-            # each text's distinct words with their counts, in order of first appearance
-            _, at, times = np.unique(doc * len(names) + ids, return_index=True, return_counts=True)
-            order = np.argsort(at, kind="stable")
-            counted.append((doc[at[order]], ids[at[order]], times[order]))
-            word = np.concatenate([context[1], np.concatenate(ngram_word)[ids]])
-            doc = np.concatenate([context[0], doc])
-            end, feature = ngrams.find(word, doc, len(context[0]))
-            block = block + sp.csr_matrix((np.ones(len(end)), (doc[end], feature)), shape=shape)
-            keep = max(0, len(doc) - self.word_ngrams[1] + 1)
-            context = (doc[keep:], word[keep:])
+            counts.add(doc, ids, np.concatenate(ngram_word)[ids], len(names))
             tokens.clear()
             runs.clear()
 
@@ -584,18 +716,8 @@ class TextFeatures(Estimator):
                 if len(tokens) >= _FLUSH:
                     flush()
         flush()
-        wd, wi, wn = (np.concatenate(a) for a in zip(*counted))
-        if len(counted) > 1:  # a long text's words were counted in several rounds: add them up
-            pair, at, inverse = np.unique(wd * len(names) + wi, return_index=True, return_inverse=True)
-            order = np.argsort(at, kind="stable")
-            wn = np.bincount(inverse, weights=wn, minlength=len(pair)).astype(np.int64)[order]
-            wd, wi = wd[at[order]], wi[at[order]]
         unigram = np.fromiter(map(self.vocabulary_.get, names, repeat(-1)), np.int64, len(names))
-        feature = unigram[wi] >= 0
-        block = block + sp.csr_matrix((wn[feature].astype(np.float64), (wd[feature], unigram[wi[feature]])), shape=shape)
-        block.sum_duplicates()  # and sorts each row by column
-        bd = np.repeat(np.arange(len(texts)), np.diff(block.indptr))
-        return names, unigram, (bd, block.indices.astype(np.int64), block.data), (wd, wi, wn)
+        return names, unigram, *counts.result(unigram)
 
     def subword_vectors(self, words: Sequence[str]) -> Weighted:
         """Each word's unit vector over the character n-gram features (one row per word, full feature space).
@@ -610,13 +732,18 @@ class TextFeatures(Estimator):
         grams = [char_ngrams(w, *self.char_ngrams) for w in words] if self.char_ngrams else [[] for _ in words]
         lengths = np.fromiter(map(len, grams), np.int64, len(words))
         col = np.fromiter(map(self.char_vocabulary_.get, chain.from_iterable(grams), repeat(-1)), np.int64, int(lengths.sum()))
+        return self._unit_vectors(lengths, col)
+
+    def _unit_vectors(self, lengths: np.ndarray, col: np.ndarray) -> Weighted:
+        """Each word's unit vector over its character n-grams' columns: word i's are the next ``lengths[i]`` of
+        ``col`` (-1: no feature), repeats included."""
         known = col >= 0  # n-grams that are no feature drop out
         # each (word, column) once with its count: sorted by word, then column
-        key = np.sort(np.repeat(np.arange(len(words)), lengths)[known] * len(self.idf_) + col[known])
+        key = np.sort(np.repeat(np.arange(len(lengths)), lengths)[known] * len(self.idf_) + col[known])
         first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
         counts = np.diff(np.r_[first, len(key)]).astype(np.float64)
         row, col = np.divmod(key[first], len(self.idf_))
-        return Weighted(len(words), row, col, _unit(counts * self.idf_[col], row, len(words)))
+        return Weighted(len(lengths), row, col, _unit(counts * self.idf_[col], row, len(lengths)))
 
     def transform(self, texts: Iterable[str]):
         """The feature matrix of ``texts``: a float32 ``scipy.sparse.csr_matrix``, word block then subword block.
@@ -625,41 +752,45 @@ class TextFeatures(Estimator):
         the matrix itself, and the pieces are moved into the matrix one by one: memory peaks at about
         the matrix plus one piece, whatever the number of texts.
         """
-        import scipy.sparse as sp
-
         texts = list(texts)
         parts, start, size = [], 0, 0
         for end, text in enumerate(texts, 1):
             size += len(text)
             if size >= _CHUNK or end == len(texts):
-                parts.append(self._matrix(texts[start:end]))
+                a = self.analyse(texts[start:end])
+                parts.append(self._matrix(a, self.subword_vectors(a.words).matrix(len(self.idf_)) if self.char_ngrams else None))
                 start, size = end, 0
-        nnz = sum(p.nnz for p in parts)
-        # np.empty commits no memory until written: each piece freed as it is copied keeps the peak low
-        data, indices = np.empty(nnz, np.float32), np.empty(nnz, np.int32)
-        indptr = [np.zeros(1, np.int64)]
-        at = 0
-        parts.reverse()
-        while parts:
-            p = parts.pop()
-            data[at : at + p.nnz], indices[at : at + p.nnz] = p.data, p.indices
-            indptr.append(p.indptr[1:] + at)
-            at += p.nnz
-            del p
-        return sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=(len(texts), len(self.idf_)))
+        return _stack(parts, len(self.idf_))
 
-    def _matrix(self, texts: list[str]):
-        a = self.analyse(texts)
+    def _matrix(self, a: Analysis, vectors):
+        """The float32 CSR matrix of an analysed batch; ``vectors`` holds the subword vector of each word of ``a.words``
+        (a CSR matrix, a row per word; None without character n-grams)."""
         X = a.word_block.matrix(len(self.idf_))
         if self.char_ngrams:
-            X = X + a.subwords.matrix(len(a.words)) @ self.subword_vectors(a.words).matrix(len(self.idf_))
+            X = X + a.subwords.matrix(len(a.words)) @ vectors
         X = X.tocsr().astype(np.float32)  # single precision: the matrix is training's largest array
         X.sort_indices()
         return X
 
     def fit_transform(self, texts: Iterable[str], y=None):
-        texts = list(texts)
-        return self.fit(texts).transform(texts)
+        """``fit(texts).transform(texts)``, from what fitting counted: each text is tokenized once, and each distinct
+        word's character n-grams are made once (``transform`` would make them again, per batch of texts).
+
+        >>> texts = ["armed groups crossed", "the armed groups", "groups crossed"]
+        >>> f = TextFeatures(min_df=1, norm_offset=0.35)
+        >>> X = f.fit_transform(texts)
+        >>> (X != f.transform(texts)).nnz, X.shape == (3, len(f.idf_))
+        (0, True)
+        """
+        counter, numbered = self._fit(list(texts))
+        vectors = None
+        if self.char_ngrams:
+            gram_column = np.fromiter(map(self.char_vocabulary_.get, counter.grams, repeat(-1)), np.int64, len(counter.grams))
+            vectors = self._unit_vectors(np.diff(counter.gram_ptr), gram_column[counter.gram_numbers]).matrix(len(self.idf_))
+        del counter
+        # a part at a time (about as many tokens as a counting round), so that the arrays that build it stay small
+        parts = [self._matrix(self._weigh(len(p), *numbered.count(p)), vectors) for p in _parts(numbered.indptr, _FLUSH)]
+        return _stack(parts, len(self.idf_))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(self.terms_, dtype=object)

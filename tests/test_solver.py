@@ -30,12 +30,15 @@ def _problem(n: int = 400, F: int = 300, seed: int = 0):
 
 
 def _fit(X, y, rows, scale, c_pos, c_neg, eps=1e-6, alpha=None):
+    """One topic's weights (intercept last), duals and passes: a block of one."""
     rows = np.asarray(rows, dtype=np.int32)
-    alpha = np.zeros(len(rows)) if alpha is None else alpha
-    u = np.empty(X.shape[1] + 1)
-    passes = native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows,
-                            np.ascontiguousarray(y[rows]), scale * scale, c_pos, c_neg, eps, 1000, 0, alpha, u)
-    return u, alpha, passes
+    alpha = np.zeros((len(rows), 1)) if alpha is None else alpha
+    state = np.zeros((X.shape[1] + 1, 2, 1))
+    state[:-1, 1, 0] = scale * scale
+    (passes,) = native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows,
+                               np.ascontiguousarray(y[rows, None]), state, np.array([c_pos]), np.array([c_neg]), eps,
+                               1000, 0, alpha)
+    return state[:, 0, 0].copy(), alpha, passes
 
 
 @needs_solver
@@ -63,6 +66,25 @@ def test_a_warm_start_at_the_solution_converges_at_once_to_the_same_weights():
 
 
 @needs_solver
+def test_a_block_of_topics_gives_each_the_optimum_it_gets_alone():
+    X, Y = _labels(400)
+    rows = np.arange(0, 400, 2, dtype=np.int32)
+    scales = np.random.default_rng(3).uniform(0.2, 2.0, (X.shape[1], 2))
+    costs = np.array([training._class_costs(Y[rows, t], 0.5, "balanced") for t in range(2)])
+    state = np.zeros((X.shape[1] + 1, 2, 2))
+    state[:-1, 1] = scales**2
+    alpha = np.zeros((len(rows), 2))
+    passes = native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows,
+                            np.ascontiguousarray(Y[rows]), state, costs[:, 0].copy(), costs[:, 1].copy(), 1e-6, 1000, 0,
+                            alpha)
+    for t in range(2):  # each topic has its own duals and stopping rule; only the row order of the passes is shared
+        alone, alone_alpha, alone_passes = _fit(X, Y[:, t], rows, scales[:, t], *costs[t])
+        assert np.allclose(state[:, 0, t], alone, atol=1e-6)
+        assert np.allclose(alpha[:, t], alone_alpha[:, 0], atol=1e-5)
+        assert passes[t] > 2 and alone_passes > 2
+
+
+@needs_solver
 def test_the_same_call_gives_the_same_weights_bit_for_bit():
     X, y = _problem()
     first, _, _ = _fit(X, y, np.arange(400), np.ones(X.shape[1]), 0.5, 0.5, eps=0.1)
@@ -75,7 +97,7 @@ def test_the_same_call_gives_the_same_weights_bit_for_bit():
     (lambda a: a.__setitem__("indices", np.full_like(a["indices"], 10**6)), "column index is out of range"),
     (lambda a: a.__setitem__("rows", np.array([0, 10**6], np.int32)), "row number is out of range"),
     (lambda a: a.__setitem__("indptr", a["indptr"][::-1].copy()), "indptr"),
-    (lambda a: a.__setitem__("u", np.empty(3)), "sizes do not agree"),
+    (lambda a: a.__setitem__("state", np.ones(3)), "sizes do not agree"),
     (lambda a: a.__setitem__("rows", np.array([0, 1], np.int64)), "4-byte signed integers"),
     (lambda a: a.__setitem__("data", a["data"].astype(np.float64)), "4-byte floats"),
 ])
@@ -84,11 +106,11 @@ def test_bad_arrays_are_a_value_error_not_a_crash(change, message):
     # two rows that hold values: the solver checks the column indices of the rows it fits on, as it first reads them
     rows = np.flatnonzero(np.diff(X.indptr))[:2].astype(np.int32)
     a = {"data": X.data, "indices": X.indices.astype(np.int32), "indptr": X.indptr.astype(np.int64),
-         "rows": rows, "u": np.empty(11)}
+         "rows": rows, "state": np.ones((11, 2, 1))}
     change(a)
     with pytest.raises(ValueError, match=message):
-        native.fit_svm(a["data"], a["indices"], a["indptr"], a["rows"], y[rows], np.ones(10), 1.0, 1.0, 0.1, 10, 0,
-                       np.zeros(2), a["u"])
+        native.fit_svm(a["data"], a["indices"], a["indptr"], a["rows"], y[rows, None], a["state"], np.ones(1),
+                       np.ones(1), 0.1, 10, 0, np.zeros((2, 1)))
 
 
 def _labels(n: int, seed: int = 0):

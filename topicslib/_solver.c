@@ -1,4 +1,4 @@
-/* The compiled training solver of topicslib: one topic's linear SVM on a shared CSR matrix.
+/* The compiled training solver of topicslib: a block of topics' linear SVMs on a shared CSR matrix.
  *
  * Dual coordinate descent for the L2-regularized, L2-loss (squared hinge) SVM with shrinking,
  * the algorithm of LIBLINEAR's -s 1 (Hsieh et al., ICML 2008), written here so that training
@@ -10,7 +10,9 @@
  *   - start from given dual variables: the fold models start from the full model's, which they
  *     are close to, and converge in a few passes (warm start for cross-validation: Chu, Hsieh
  *     and Lin, KDD 2015);
- *   - run without the GIL, so threads fit topics side by side over one copy of the matrix.
+ *   - fit a block of topics in one pass over the rows: the solver waits on memory, and one reading of a
+ *     row serves every topic of the block (each keeps its own dual variables, shrinking and stopping);
+ *   - run without the GIL, so threads fit blocks side by side over one copy of the matrix.
  *
  * The feature values are single precision (half the memory traffic of a pass; training's features are
  * float32), the weights and all sums double.
@@ -18,7 +20,8 @@
  * The weights are kept in the unscaled feature space (u = w * scale): a margin is then a plain
  * dot product with a row, and the scale enters only through scale^2 in updates and the diagonal.
  * The intercept is an extra feature of value 1, regularized like the others (LIBLINEAR's bias).
- * The row order of each pass comes from the caller's seed: the same call gives the same weights.
+ * The row order of each pass comes from the caller's seed and is shared by the block's topics: the same call
+ * gives the same weights, and a block of one topic those of LIBLINEAR's algorithm run alone.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -27,7 +30,8 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Take a C-contiguous 1-d buffer of items of the given kind ('f' float, 'i' signed integer) and size. */
+/* Take a C-contiguous buffer of items of the given kind ('f' float, 'i' signed integer) and size, read flat whatever
+ * its shape (the block's arrays are rows by topics; fit_svm checks their sizes). */
 static int get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssize_t itemsize, int writable, const char *name)
 {
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
@@ -37,8 +41,8 @@ static int get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssize_t item
     if (*f == '<' || *f == '=' || *f == '@')
         f++;
     const int ok_kind = kind == 'f' ? strcmp(f, itemsize == 4 ? "f" : "d") == 0 : (strlen(f) == 1 && strchr("bhilq", *f) != NULL);
-    if (view->ndim != 1 || !ok_kind || view->itemsize != itemsize) {
-        PyErr_Format(PyExc_ValueError, "fit_svm: %s must be a contiguous 1-d array of %zd-byte %s", name, itemsize,
+    if (!ok_kind || view->itemsize != itemsize) {
+        PyErr_Format(PyExc_ValueError, "fit_svm: %s must be a C-contiguous array of %zd-byte %s", name, itemsize,
                      kind == 'f' ? "floats" : "signed integers");
         PyBuffer_Release(view);
         return -1;
@@ -57,87 +61,232 @@ static inline uint64_t next_random(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+/* The most topics one call fits side by side (a row's mask keeps the topics it is active for, one bit each). */
+#define MAX_BLOCK 10
+
 typedef struct {
     const float *data;
     const int32_t *indices;
     const int64_t *indptr;
-    const int32_t *rows;  /* the rows trained on, as row numbers of the matrix */
-    const int8_t *y;      /* 0/1 label of each of those rows */
-    const double *scale2; /* square of each column's scale */
-    Py_ssize_t n_rows, n_features;
-    double c_pos, c_neg, eps;
+    const int32_t *rows;         /* the rows trained on, as row numbers of the matrix */
+    const int8_t *y;             /* 0/1 label of each of those rows for each topic: y[s * B + b] */
+    const double *c_pos, *c_neg; /* each topic's costs */
+    Py_ssize_t n_rows, n_features, n_topics;
+    double eps;
     long max_iter;
     uint64_t seed;
-    double *alpha; /* dual variables of the rows: the start, then the solution */
-    double *u;     /* n_features + 1 weights in the unscaled space; the last is the intercept */
+    double *alpha; /* dual variables alpha[s * B + b]: the start, then the solution */
+    /* Column j's weights in the unscaled space, then the squares of its scales: state[j * 2B + b], state[j * 2B + B + b].
+     * Side by side because an update reads both for each value: one line of the cache serves the column's topics.
+     * After the last column, the intercepts. */
+    double *state;
+    long *passes; /* receives each topic's number of passes */
 } Problem;
 
 #define OUT_OF_MEMORY (-1)
 #define BAD_INDEX (-2)
 
-/* The diagonal of row s's update: its squared norm in the scaled space, the bias feature's 1, and the loss term.
- * Returns it, or BAD_INDEX (negative) for a column index out of range, found before any is followed. */
-static double row_diagonal(const Problem *p, Py_ssize_t s)
+/* How many values ahead in a row a column's weights are asked for, in a block of two topics or more: the block's
+ * weights outgrow the L2 cache, and their lines would else be waited for one by one (a block of one fits). */
+#define AHEAD 12
+
+/* The B functions below are inlined where B is a constant (see FOR_BLOCK_SIZE): the loops over the block's topics
+ * unroll and the sums stay in registers, each topic's its own, summed in the row's order as a lone topic's would be. */
+
+/* The diagonal of row s's update for each topic: the row's squared norm in the topic's scaled space, the bias
+ * feature's 1, and the loss term. 0, or BAD_INDEX for a column index out of range, found before any is followed. */
+static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, Py_ssize_t s, double *qd,
+                                                              const Py_ssize_t B)
 {
     const int64_t r = p->rows[s];
-    double norm = 1.0; /* the bias feature */
+    double norm[MAX_BLOCK];
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++)
+        norm[b] = 1.0; /* the bias feature */
     for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
         if ((uint64_t)(int64_t)p->indices[k] >= (uint64_t)p->n_features) /* a negative index wraps round to a large one */
             return BAD_INDEX;
-        norm += p->data[k] * p->data[k] * p->scale2[p->indices[k]];
+        const double *scale2 = p->state + (Py_ssize_t)p->indices[k] * 2 * B + B;
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            norm[b] += p->data[k] * p->data[k] * scale2[b];
     }
-    return norm + 0.5 / (p->y[s] ? p->c_pos : p->c_neg);
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++)
+        qd[s * B + b] = norm[b] + 0.5 / (p->y[s * B + b] ? p->c_pos[b] : p->c_neg[b]);
+    return 0;
 }
 
-/* Solve; returns the number of passes, OUT_OF_MEMORY, or BAD_INDEX for a column index out of range in one of
- * the rows (checked as a row is first read, before any of its indices is followed). Makes no call into Python. */
-static long solve(const Problem *p)
+/* Each topic's margin on row r: its intercept plus the row's values times its weights. */
+static inline __attribute__((always_inline)) void margins_of(const Problem *p, int64_t r, double *margin,
+                                                             const Py_ssize_t B)
 {
-    const Py_ssize_t m = p->n_rows, F = p->n_features;
-    double *qd = malloc(sizeof(double) * (size_t)(m ? m : 1));
-    Py_ssize_t *index = malloc(sizeof(Py_ssize_t) * (size_t)(m ? m : 1));
-    if (!qd || !index) {
-        free(qd);
-        free(index);
-        return OUT_OF_MEMORY;
+    const double *bias = p->state + p->n_features * 2 * B;
+    double acc[MAX_BLOCK];
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++)
+        acc[b] = bias[b];
+    const int64_t end = p->indptr[r + 1];
+    for (int64_t k = p->indptr[r]; k < end; k++) {
+        if (B > 1 && k + AHEAD < end)
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * B);
+        const double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            acc[b] += u[b] * p->data[k];
     }
-    double *u = p->u, *alpha = p->alpha;
-    memset(u, 0, sizeof(double) * (size_t)(F + 1));
-    /* A warm start's weights come from the rows with a dual above zero, the only rows read here. The others'
-     * diagonals are worked out as the first pass visits them (0: not yet), from the lines its margin then reads:
-     * a fold's fit starts with three in five of its rows at zero, each read from memory once instead of twice. */
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++)
+        margin[b] = acc[b];
+}
+
+/* Add step[b] times row r, its columns scaled, to each topic's weights (step[b] is 0 for a topic that did not move). */
+static inline __attribute__((always_inline)) void add_row_of(const Problem *p, int64_t r, const double *step,
+                                                             const Py_ssize_t B)
+{
+    double d[MAX_BLOCK];
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++)
+        d[b] = step[b];
+    const int64_t end = p->indptr[r + 1];
+    for (int64_t k = p->indptr[r]; k < end; k++) {
+        if (B > 1 && k + AHEAD < end)
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * B, 1);
+        double *restrict u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
+        const double *restrict scale2 = u + B;
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            u[b] += d[b] * p->data[k] * scale2[b];
+    }
+    double *bias = p->state + p->n_features * 2 * B;
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++)
+        bias[b] += d[b];
+}
+
+/* Call call(n) with n the block's size as a constant (fit_svm admits 1 to MAX_BLOCK topics). */
+#define FOR_BLOCK_SIZE(call, B)                                                                                        \
+    switch (B) {                                                                                                       \
+    case 1: call(1); break;                                                                                            \
+    case 2: call(2); break;                                                                                            \
+    case 3: call(3); break;                                                                                            \
+    case 4: call(4); break;                                                                                            \
+    case 5: call(5); break;                                                                                            \
+    case 6: call(6); break;                                                                                            \
+    case 7: call(7); break;                                                                                            \
+    case 8: call(8); break;                                                                                            \
+    case 9: call(9); break;                                                                                            \
+    default: call(MAX_BLOCK);                                                                                          \
+    }
+
+static int row_diagonals(const Problem *p, Py_ssize_t s, double *qd)
+{
+    int status = 0;
+#define DIAGONALS(n) status = diagonals_of(p, s, qd, n)
+    FOR_BLOCK_SIZE(DIAGONALS, p->n_topics)
+#undef DIAGONALS
+    return status;
+}
+
+static void row_margins(const Problem *p, int64_t r, double *margin)
+{
+#define MARGINS(n) margins_of(p, r, margin, n)
+    FOR_BLOCK_SIZE(MARGINS, p->n_topics)
+#undef MARGINS
+}
+
+static void add_row(const Problem *p, int64_t r, const double *step)
+{
+#define ADD_ROW(n) add_row_of(p, r, step, n)
+    FOR_BLOCK_SIZE(ADD_ROW, p->n_topics)
+#undef ADD_ROW
+}
+
+/* The weights of the starting dual variables. They come from the rows with a dual above zero for some topic, the
+ * only rows read here (and their diagonals with them). The others' diagonals are worked out as the first pass visits
+ * them (0: not yet), from the lines its margins then read: a fold's fit starts with three in five of its rows at zero,
+ * each read from memory once instead of twice. 0 or BAD_INDEX. */
+static int start(const Problem *p, double *qd)
+{
+    const Py_ssize_t B = p->n_topics, F = p->n_features;
+    double *bias = p->state + F * 2 * B;
+    for (Py_ssize_t j = 0; j <= F; j++)
+        memset(p->state + j * 2 * B, 0, sizeof(double) * (size_t)B);
+    for (Py_ssize_t s = 0; s < p->n_rows; s++) {
+        double a[MAX_BLOCK];
+        int warm = 0;
+        for (Py_ssize_t b = 0; b < B; b++) {
+            a[b] = p->alpha[s * B + b] * (p->y[s * B + b] ? 1.0 : -1.0);
+            warm |= a[b] != 0.0;
+        }
+        if (!warm)
+            continue;
+        if (row_diagonals(p, s, qd) < 0)
+            return BAD_INDEX;
+        const int64_t r = p->rows[s];
+        for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
+            double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
+            const double *scale2 = u + B;
+            for (Py_ssize_t b = 0; b < B; b++)
+                if (a[b] != 0.0)
+                    u[b] += a[b] * p->data[k] * scale2[b];
+        }
+        for (Py_ssize_t b = 0; b < B; b++)
+            bias[b] += a[b];
+    }
+    return 0;
+}
+
+/* Solve every topic of the block; 0, OUT_OF_MEMORY, or BAD_INDEX for a column index out of range in one of the rows
+ * (checked as a row is first read, before any of its indices is followed). Makes no call into Python.
+ *
+ * Each topic runs LIBLINEAR's algorithm on its own dual variables, with its own shrinking and stopping rule: a row's
+ * mask holds the topics it is active for, and a pass visits, in one random order, the rows active for any topic, each
+ * once for all of its topics (one reading of a row serves the block). Rows at zero whose gradient exceeds the topic's
+ * last largest projected gradient are shrunk for that topic (set aside until its active rows converge; then every row
+ * is checked again for it). The L2 loss puts no cap on alpha, so there is no lower bound to track. A warm start is
+ * near its solution: it shrinks from its first pass every row at zero that its start already classifies beyond the
+ * margin. A topic that has converged on all its rows (or reached max_iter passes) stops. A block of one topic runs
+ * exactly LIBLINEAR's algorithm alone. */
+static int solve(const Problem *p)
+{
+    const Py_ssize_t m = p->n_rows, B = p->n_topics;
+    double *qd = calloc((size_t)(m ? m * B : 1), sizeof(double));
+    Py_ssize_t *index = malloc(sizeof(Py_ssize_t) * (size_t)(m ? m : 1));
+    uint32_t *mask = malloc(sizeof(uint32_t) * (size_t)(m ? m : 1));
+    int status = 0;
+    if (!qd || !index || !mask) {
+        status = OUT_OF_MEMORY;
+        goto done;
+    }
+    if ((status = start(p, qd)) < 0)
+        goto done;
+    const uint32_t all = (1u << B) - 1u;
     for (Py_ssize_t s = 0; s < m; s++) {
         index[s] = s;
-        qd[s] = 0.0;
-        if (alpha[s] == 0.0)
-            continue;
-        qd[s] = row_diagonal(p, s);
-        if (qd[s] < 0.0) {
-            free(qd);
-            free(index);
-            return BAD_INDEX;
-        }
-        const int64_t r = p->rows[s];
-        const double a = alpha[s] * (p->y[s] ? 1.0 : -1.0);
-        for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++)
-            u[p->indices[k]] += a * p->data[k] * p->scale2[p->indices[k]];
-        u[F] += a;
+        mask[s] = all;
+    }
+    double pg_max_old[MAX_BLOCK];
+    Py_ssize_t n_active[MAX_BLOCK]; /* each topic's count of active rows */
+    for (Py_ssize_t b = 0; b < B; b++) {
+        int warm = 0;
+        for (Py_ssize_t s = 0; s < m && !warm; s++)
+            warm = p->alpha[s * B + b] > 0.0;
+        pg_max_old[b] = warm ? 0.0 : INFINITY;
+        n_active[b] = m;
     }
     uint64_t state = p->seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
     if (state == 0)
         state = 1;
-    Py_ssize_t active = m;
-    /* Rows at zero whose gradient exceeds the last pass's largest projected gradient are shrunk (set aside
-     * until the active rows converge; then every row is checked again). The L2 loss puts no cap on alpha,
-     * so there is no lower bound to track. A warm start is near its solution: it shrinks from its first
-     * pass every row at zero that its start already classifies beyond the margin. */
-    int warm = 0;
-    for (Py_ssize_t s = 0; s < m && !warm; s++)
-        warm = alpha[s] > 0.0;
-    double pg_max_old = warm ? 0.0 : INFINITY;
+    Py_ssize_t active = m; /* rows active for some topic: index[0, active) */
+    uint32_t running = all;
     long iter = 0;
-    while (iter < p->max_iter) {
-        double pg_max = -INFINITY, pg_min = INFINITY;
+    while (running && iter < p->max_iter) {
+        double pg_max[MAX_BLOCK], pg_min[MAX_BLOCK];
+        for (Py_ssize_t b = 0; b < B; b++) {
+            pg_max[b] = -INFINITY;
+            pg_min[b] = INFINITY;
+        }
         for (Py_ssize_t s = 0; s + 1 < active; s++) { /* Fisher-Yates over the active rows */
             Py_ssize_t j = s + (Py_ssize_t)(next_random(&state) % (uint64_t)(active - s));
             Py_ssize_t t = index[s];
@@ -158,105 +307,151 @@ static long solve(const Problem *p)
                     __builtin_prefetch(p->indices + k);
                 }
             }
-            if (qd[i] == 0.0 && (qd[i] = row_diagonal(p, i)) < 0.0) {
-                free(qd);
-                free(index);
-                return BAD_INDEX;
-            }
-            const double yi = p->y[i] ? 1.0 : -1.0;
-            const double diag = 0.5 / (p->y[i] ? p->c_pos : p->c_neg);
-            double margin = u[F];
-            for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++)
-                margin += u[p->indices[k]] * p->data[k];
-            const double g = yi * margin - 1.0 + alpha[i] * diag;
-            double pg = 0.0;
-            if (alpha[i] == 0.0) {
-                if (g > pg_max_old) { /* shrink: this row is likely to stay at zero */
-                    active--;
-                    index[s] = index[active];
-                    index[active] = i;
-                    s--;
+            if (qd[i * B] == 0.0 && (status = row_diagonals(p, i, qd)) < 0)
+                goto done;
+            double margin[MAX_BLOCK], step[MAX_BLOCK];
+            row_margins(p, r, margin);
+            int moved = 0;
+            for (Py_ssize_t b = 0; b < B; b++) {
+                step[b] = 0.0;
+                if (!(mask[i] >> b & 1u))
                     continue;
-                }
-                if (g < 0.0)
+                double *alpha = p->alpha + i * B + b;
+                const double yi = p->y[i * B + b] ? 1.0 : -1.0;
+                const double diag = 0.5 / (p->y[i * B + b] ? p->c_pos[b] : p->c_neg[b]);
+                const double g = yi * margin[b] - 1.0 + *alpha * diag;
+                double pg = 0.0;
+                if (*alpha == 0.0) {
+                    if (g > pg_max_old[b]) { /* shrink: this row is likely to stay at zero for this topic */
+                        mask[i] &= ~(1u << b);
+                        n_active[b]--;
+                        continue;
+                    }
+                    if (g < 0.0)
+                        pg = g;
+                } else {
                     pg = g;
-            } else {
-                pg = g;
+                }
+                if (pg > pg_max[b])
+                    pg_max[b] = pg;
+                if (pg < pg_min[b])
+                    pg_min[b] = pg;
+                if (fabs(pg) > 1e-12) {
+                    const double old = *alpha;
+                    *alpha = fmax(old - g / qd[i * B + b], 0.0);
+                    step[b] = (*alpha - old) * yi;
+                    moved = 1;
+                }
             }
-            if (pg > pg_max)
-                pg_max = pg;
-            if (pg < pg_min)
-                pg_min = pg;
-            if (fabs(pg) > 1e-12) {
-                const double old = alpha[i];
-                alpha[i] = fmax(old - g / qd[i], 0.0);
-                const double d = (alpha[i] - old) * yi;
-                for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++)
-                    u[p->indices[k]] += d * p->data[k] * p->scale2[p->indices[k]];
-                u[F] += d;
+            if (moved)
+                add_row(p, r, step);
+            if (mask[i] == 0) { /* no topic is active on this row any more */
+                active--;
+                index[s] = index[active];
+                index[active] = i;
+                s--;
             }
         }
         iter++;
-        if (pg_max - pg_min <= p->eps) {
-            if (active == m)
-                break;
-            active = m; /* converged on the active rows: check them all once more */
-            pg_max_old = INFINITY;
-            continue;
+        for (Py_ssize_t b = 0; b < B; b++) {
+            if (!(running >> b & 1u))
+                continue;
+            if (pg_max[b] - pg_min[b] <= p->eps) {
+                if (n_active[b] == m) { /* converged on every row: this topic stops */
+                    running &= ~(1u << b);
+                    p->passes[b] = iter;
+                    for (Py_ssize_t s = 0; s < m; s++)
+                        mask[s] &= ~(1u << b);
+                    continue;
+                }
+                for (Py_ssize_t s = 0; s < m; s++) /* converged on its active rows: check them all once more */
+                    mask[s] |= 1u << b;
+                n_active[b] = m;
+                active = m;
+                pg_max_old[b] = INFINITY;
+                continue;
+            }
+            pg_max_old[b] = pg_max[b] > 0.0 ? pg_max[b] : INFINITY;
         }
-        pg_max_old = pg_max > 0.0 ? pg_max : INFINITY;
+        for (Py_ssize_t s = 0; s < active;) { /* rows left to no running topic leave the passes */
+            if (mask[index[s]] == 0) {
+                const Py_ssize_t t = index[s];
+                index[s] = index[--active];
+                index[active] = t;
+            } else {
+                s++;
+            }
+        }
     }
+    for (Py_ssize_t b = 0; b < B; b++)
+        if (running >> b & 1u)
+            p->passes[b] = iter;
+done:
     free(qd);
     free(index);
-    return iter;
+    free(mask);
+    return status;
 }
 
 PyDoc_STRVAR(fit_svm_doc,
-             "fit_svm(data, indices, indptr, rows, y, scale2, c_pos, c_neg, eps, max_iter, seed, alpha, u) -> passes\n\n"
-             "Fit one topic's L2-loss linear SVM on the given rows of a CSR matrix (float32 data, int32 indices,\n"
-             "int64 indptr), columns scaled by sqrt(scale2). alpha (float64, one per row) holds the starting dual\n"
-             "variables and receives the solution; u (float64, n_features + 1) receives the weights in the\n"
-             "unscaled space, the intercept last. A column index out of range in one of the rows is a ValueError (the\n"
-             "rows not fitted on are never read).");
+             "fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps, max_iter, seed, alpha) -> passes\n\n"
+             "Fit a block of B topics' L2-loss linear SVMs (1 <= B <= 10) on the given rows of a CSR matrix (float32\n"
+             "data, int32 indices, int64 indptr). y (int8, rows by topics) holds the 0/1 labels; c_pos and c_neg\n"
+             "(float64, one per topic) the costs; alpha (float64, rows by topics) the starting dual variables, and\n"
+             "receives the solution. state (float64, (n_features + 1) x 2 x B) holds in state[j, 1] the squares of\n"
+             "column j's scales for each topic, and receives in state[j, 0] its weights in the unscaled space and in\n"
+             "state[n_features, 0] the intercepts. Returns each topic's number of passes. A column index out of range\n"
+             "in one of the rows is a ValueError (the rows not fitted on are never read).");
 
 static PyObject *fit_svm(PyObject *self, PyObject *args)
 {
-    PyObject *objs[8];
-    double c_pos, c_neg, eps;
+    PyObject *objs[9];
+    double eps;
     long max_iter;
     unsigned long long seed;
-    if (!PyArg_ParseTuple(args, "OOOOOOdddlKOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &c_pos,
-                          &c_neg, &eps, &max_iter, &seed, &objs[6], &objs[7]))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOdlKO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6],
+                          &objs[7], &eps, &max_iter, &seed, &objs[8]))
         return NULL;
-    if (!(c_pos > 0.0) || !(c_neg > 0.0) || !(eps > 0.0) || max_iter < 1) {
-        PyErr_SetString(PyExc_ValueError, "c_pos, c_neg and eps must be > 0 and max_iter >= 1");
+    if (!(eps > 0.0) || max_iter < 1) {
+        PyErr_SetString(PyExc_ValueError, "fit_svm: eps must be > 0 and max_iter >= 1");
         return NULL;
     }
-    Py_buffer b[8];
+    Py_buffer b[9];
     int got = 0;
-    const char kinds[8] = {'f', 'i', 'i', 'i', 'i', 'f', 'f', 'f'};
-    const Py_ssize_t sizes[8] = {4, 4, 8, 4, 1, 8, 8, 8};
-    const char *names[8] = {"data", "indices", "indptr", "rows", "y", "scale2", "alpha", "u"};
-    long result = 0;
-    for (; got < 8; got++)
-        if (get_buffer(objs[got], &b[got], kinds[got], sizes[got], got >= 6, names[got]) < 0)
+    const char kinds[9] = {'f', 'i', 'i', 'i', 'i', 'f', 'f', 'f', 'f'};
+    const Py_ssize_t sizes[9] = {4, 4, 8, 4, 1, 8, 8, 8, 8};
+    const char *names[9] = {"data", "indices", "indptr", "rows", "y", "state", "c_pos", "c_neg", "alpha"};
+    long passes[MAX_BLOCK];
+    PyObject *result = NULL;
+    for (; got < 9; got++)
+        if (get_buffer(objs[got], &b[got], kinds[got], sizes[got], got == 5 || got == 8, names[got]) < 0)
             goto done;
+    const Py_ssize_t B = b[6].len / 8, m = b[3].len / 4, n_matrix_rows = b[2].len / 8 - 1;
+    if (B < 1 || B > MAX_BLOCK) {
+        PyErr_Format(PyExc_ValueError, "fit_svm: between 1 and %d topics at a time", MAX_BLOCK);
+        goto done;
+    }
     Problem p = {
         .data = b[0].buf, .indices = b[1].buf, .indptr = b[2].buf, .rows = b[3].buf, .y = b[4].buf,
-        .scale2 = b[5].buf, .n_rows = b[3].shape[0], .n_features = b[5].shape[0], .c_pos = c_pos, .c_neg = c_neg,
-        .eps = eps, .max_iter = max_iter, .seed = (uint64_t)seed, .alpha = b[6].buf, .u = b[7].buf,
+        .c_pos = b[6].buf, .c_neg = b[7].buf, .n_rows = m, .n_features = b[5].len / 8 / (2 * B) - 1, .n_topics = B,
+        .eps = eps, .max_iter = max_iter, .seed = (uint64_t)seed, .alpha = b[8].buf, .state = b[5].buf,
+        .passes = passes,
     };
-    const Py_ssize_t n_matrix_rows = b[2].shape[0] - 1;
-    if (b[0].shape[0] != b[1].shape[0] || n_matrix_rows < 0 || b[4].shape[0] != p.n_rows ||
-        b[6].shape[0] != p.n_rows || b[7].shape[0] != p.n_features + 1) {
+    if (b[0].len != b[1].len || n_matrix_rows < 0 || b[4].len != m * B || b[5].len % (16 * B) != 0 ||
+        p.n_features < 0 || b[7].len / 8 != B || b[8].len / 8 != m * B) {
         PyErr_SetString(PyExc_ValueError, "fit_svm: array sizes do not agree");
         goto done;
     }
+    for (Py_ssize_t t = 0; t < B; t++)
+        if (!(p.c_pos[t] > 0.0) || !(p.c_neg[t] > 0.0)) {
+            PyErr_SetString(PyExc_ValueError, "fit_svm: c_pos and c_neg must be > 0");
+            goto done;
+        }
     /* Check every index the loops will follow, so a bad array is an error rather than a crash: here the row
      * structure; the column indices of the rows trained on as solve first reads them (a pass over the whole
      * matrix here cost each fit as much again as reading it from memory). */
     const int64_t *indptr = p.indptr;
-    if (indptr[0] != 0 || indptr[n_matrix_rows] != b[0].shape[0]) {
+    if (indptr[0] != 0 || indptr[n_matrix_rows] != b[0].len / 4) {
         PyErr_SetString(PyExc_ValueError, "fit_svm: indptr does not match data");
         goto done;
     }
@@ -265,24 +460,36 @@ static PyObject *fit_svm(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "fit_svm: indptr is not sorted");
             goto done;
         }
-    for (Py_ssize_t s = 0; s < p.n_rows; s++)
-        if (p.rows[s] < 0 || p.rows[s] >= n_matrix_rows || !(p.alpha[s] >= 0.0)) {
+    for (Py_ssize_t s = 0; s < m * B; s++)
+        if (p.rows[s / B] < 0 || p.rows[s / B] >= n_matrix_rows || !(p.alpha[s] >= 0.0)) {
             PyErr_SetString(PyExc_ValueError, "fit_svm: a row number is out of range or a start is negative");
             goto done;
         }
+    int status;
     Py_BEGIN_ALLOW_THREADS
-    result = solve(&p);
+    status = solve(&p);
     Py_END_ALLOW_THREADS
-    if (result == OUT_OF_MEMORY)
+    if (status == OUT_OF_MEMORY) {
         PyErr_NoMemory();
-    else if (result == BAD_INDEX)
+        goto done;
+    }
+    if (status == BAD_INDEX) {
         PyErr_SetString(PyExc_ValueError, "fit_svm: a column index is out of range");
+        goto done;
+    }
+    result = PyTuple_New(B);
+    for (Py_ssize_t t = 0; result && t < B; t++) {
+        PyObject *n = PyLong_FromLong(passes[t]);
+        if (!n) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyTuple_SET_ITEM(result, t, n);
+    }
 done:
     for (int i = 0; i < got; i++)
         PyBuffer_Release(&b[i]);
-    if (PyErr_Occurred())
-        return NULL;
-    return PyLong_FromLong(result);
+    return result;
 }
 
 static PyMethodDef methods[] = {

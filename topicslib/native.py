@@ -3,7 +3,7 @@ topicslib was built with them.
 
 This is the only module that imports the extensions. The scorer scores texts as the numpy
 engine of ``scoring.py`` does, in C, one text at a time: the same tokens, features and weights, the same probabilities up to
-the last bits of a float. The solver fits one topic's linear SVM over a shared feature matrix
+the last bits of a float. The solver fits a block of topics' linear SVMs over a shared feature matrix
 (``training.py``). Without a C compiler at install time the extensions are missing: every model
 scores through numpy, and training fits with scikit-learn's LIBLINEAR. Setting ``TOPICSLIB_NO_EXTENSION=1``
 before import makes topicslib ignore built extensions (to compare, or to
@@ -57,12 +57,16 @@ def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, un
                           tuple(char_ngrams or (0, 0)), max_char_word, multi_label, cache_limit, _POOL_LIMIT, piece)
 
 
-def fit_svm(data, indices, indptr, rows, y, scale2, c_pos: float, c_neg: float, eps: float, max_iter: int, seed: int,
-            alpha, u) -> int:
-    """Fit one topic's L2-loss SVM on ``rows`` of a CSR matrix in place (see ``_solver.c``); the passes it took.
+def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max_iter: int, seed: int,
+            alpha) -> tuple[int, ...]:
+    """Fit a block of topics' L2-loss SVMs (at most 10) on ``rows`` of a CSR matrix in place (see ``_solver.c``);
+    each topic's passes.
 
-    ``alpha`` holds the starting dual variables and receives the solution, ``u`` the weights (intercept last).
+    ``y`` and ``alpha`` are rows by topics, ``c_pos`` and ``c_neg`` one per topic. ``state`` is
+    ``(n_features + 1, 2, topics)``: ``state[j, 1]`` holds the squares of column ``j``'s scales and ``state[j, 0]``
+    receives its weights, ``state[-1, 0]`` the intercepts. ``alpha`` holds the starting dual variables and receives
+    the solution.
     """
     if _solver is None:
         raise RuntimeError("topicslib was built without its training solver")
-    return _solver.fit_svm(data, indices, indptr, rows, y, scale2, c_pos, c_neg, eps, max_iter, seed, alpha, u)
+    return _solver.fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps, max_iter, seed, alpha)

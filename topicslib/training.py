@@ -44,6 +44,13 @@ _FALLBACK_NEGATIVES_PER_POSITIVE = 3
 _EPS = 1e-2
 _FOLD_EPS = 0.3
 _MAX_PASSES = 1000
+# The compiled solver fits a block of topics side by side: one reading of a row serves each of them, and a column's
+# weights and scales sit side by side, 16 bytes per feature and topic. A block holds at most _BLOCK topics, and as
+# many as keep its weights and scales within _BLOCK_BYTES: past that they crowd each other out of the caches and a
+# larger block is slower (docs/benchmarks.md, "a block of topics per solver pass, again": on 10,000 pooled paragraphs,
+# 245,895 features, blocks of 4 topics trained faster than one at a time and blocks of 10 no faster).
+_BLOCK = 10
+_BLOCK_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -165,13 +172,19 @@ class _SklearnFits:
         self.rows_X, self.rows_Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         self.total = presence_counts(self.rows_X)
 
-    def fit_topic(self, t: int) -> tuple[np.ndarray, float]:
-        return _fit_binary(self.rows_X, self.total, self.rows_Y[:, t], *self.args)
+    def blocks(self, T: int) -> list[np.ndarray]:
+        """One topic at a time: LIBLINEAR fits one topic per call."""
+        return [np.array([t]) for t in range(T)]
+
+    def fit_block(self, topics: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        """Weights and bias of each of ``topics``."""
+        return [_fit_binary(self.rows_X, self.total, self.rows_Y[:, t], *self.args) for t in topics]
 
 
 class _NativeFits:
     """Fits with the compiled solver (``_solver.c``) over one shared copy of ``X``: no copies of the matrix,
-    NB scaling applied inside the solver, and each fold's fit starting from the full fit's dual variables."""
+    NB scaling applied inside the solver, each fold's fit starting from the full fit's dual variables, and a block
+    of topics fitted in each pass over the rows."""
 
     def __init__(self, X, Y, C, class_weight, seed, nb):
         self.data = np.ascontiguousarray(X.data, dtype=np.float32)  # no copy: training's features are float32
@@ -194,24 +207,37 @@ class _NativeFits:
         # a fold's counts are all rows' minus those of the rows it leaves out (the fewer)
         self.total = (self.total_all - presence_counts(self.X, self.left_out)) if self.nb else None
 
-    def fit_topic(self, t: int) -> tuple[np.ndarray, float]:
-        rows, full = self.rows, self.full
-        y = self.Y[rows, t].astype(np.int8)
+    def blocks(self, T: int) -> list[np.ndarray]:
+        return _blocks(T, self.X.shape[1])
+
+    def fit_block(self, topics: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        """Weights and bias of each of ``topics``: those with both classes in the rows fitted on side by side, in one
+        call of the solver, the others a constant answer."""
         F = self.X.shape[1]
-        constant = _constant_answer(y, F)
-        if constant is not None:
-            return constant
-        scale = nb_scale(self._positive(t), self.total) if self.nb else np.ones(F)
-        c_pos, c_neg = _class_costs(y, self.C, self.class_weight)
-        alpha = np.zeros(len(rows)) if full else self.alpha[rows, t]
-        u = np.empty(F + 1)
-        passes = native.fit_svm(self.data, self.indices, self.indptr, rows, y, scale * scale, c_pos, c_neg,
-                                _EPS if full else _FOLD_EPS, _MAX_PASSES, self.seed * 65599 + t, alpha, u)
-        if passes >= _MAX_PASSES:
-            log.warning("topic %s: the solver stopped after %d passes before converging", t, passes)
-        if full:
-            self.alpha[:, t] = alpha
-        return u[:-1], float(u[-1])
+        y = self.Y[self.rows][:, topics].astype(np.int8)
+        answers = [_constant_answer(y[:, j], F) for j in range(len(topics))]
+        fitted = [j for j, constant in enumerate(answers) if constant is None]
+        if not fitted:
+            return answers
+        ts, y = topics[fitted], np.ascontiguousarray(y[:, fitted])
+        # Each column's weights, then the squares of its scales, side by side for the block's topics (_solver.c)
+        state = _zeros_on_cache_lines((F + 1, 2, len(ts)))
+        for i, t in enumerate(ts):
+            state[:F, 1, i] = nb_scale(self._positive(t), self.total) ** 2 if self.nb else 1.0
+        costs = np.array([_class_costs(y[:, i], self.C, self.class_weight) for i in range(len(ts))])
+        alpha = np.zeros(y.shape) if self.full else np.ascontiguousarray(self.alpha[np.ix_(self.rows, ts)])
+        # the block's seed is its first topic's, fitted or not: a fold's row order does not hang on which are
+        passes = native.fit_svm(self.data, self.indices, self.indptr, self.rows, y, state,
+                                np.ascontiguousarray(costs[:, 0]), np.ascontiguousarray(costs[:, 1]),
+                                _EPS if self.full else _FOLD_EPS, _MAX_PASSES, self.seed * 65599 + int(topics[0]), alpha)
+        for t, n in zip(ts, passes):
+            if n >= _MAX_PASSES:
+                log.warning("topic %s: the solver stopped after %d passes before converging", t, n)
+        if self.full:
+            self.alpha[:, ts] = alpha
+        for i, j in enumerate(fitted):
+            answers[j] = state[:F, 0, i], float(state[F, 0, i])
+        return answers
 
     def _positive(self, t: int) -> np.ndarray:
         """Topic ``t``'s presence counts over the rows fitted on (the full fit, which comes first, counts them)."""
@@ -221,11 +247,39 @@ class _NativeFits:
         return self.positive_all[:, t] - presence_counts(self.X, self.left_out & (self.Y[:, t] > 0))
 
 
+def _zeros_on_cache_lines(shape: tuple[int, ...]) -> np.ndarray:
+    """A float64 array of zeros starting on a 64-byte boundary (numpy promises 16): a block of 4 topics' weights
+    and scales then fill one cache line per column instead of straddling two.
+
+    >>> a = _zeros_on_cache_lines((3, 2, 4)); (a.ctypes.data % 64, a.shape, a.flags.c_contiguous)
+    (0, (3, 2, 4), True)
+    """
+    n = int(np.prod(shape))
+    buffer = np.zeros(n + 7)
+    start = (-buffer.ctypes.data % 64) // 8
+    return buffer[start : start + n].reshape(shape)
+
+
+def _blocks(T: int, F: int) -> list[np.ndarray]:
+    """The topics fitted together, for ``T`` topics on ``F`` features: blocks as even as can be, each within
+    ``_BLOCK`` topics and ``_BLOCK_BYTES`` of weights and scales. Fixed by the problem's size alone, since a block's
+    topics share the row order of the compiled solver's passes and the model must depend on neither ``n_jobs`` nor
+    the machine.
+
+    >>> [b.tolist() for b in _blocks(12, 1_000)]
+    [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]
+    >>> [len(b) for b in _blocks(10, 150_000)], [len(b) for b in _blocks(28, 250_000)]
+    ([5, 5], [4, 4, 4, 4, 4, 4, 4])
+    """
+    size = min(_BLOCK, max(1, _BLOCK_BYTES // (16 * (F + 1))))
+    return np.array_split(np.arange(T), -(-T // size))
+
+
 def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_test=None):
     """Every topic's model on ``rows``: the weights ``(W, b)``, or with ``X_test`` only their margins on it.
 
-    Topics are fitted in ``n_jobs`` threads (the solvers release the GIL), each writing its own column,
-    so memory holds one weight matrix at most and a fold's models never all at once.
+    Blocks of topics (``fits.blocks``) are fitted in ``n_jobs`` threads (the solvers release the GIL), each writing
+    its own columns, so memory holds one weight matrix at most and a fold's models never all at once.
     """
     fits.prepare(rows)
     # Weights in single precision (the model keeps them in half precision at most): the weight matrix
@@ -233,16 +287,17 @@ def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_tes
     out = np.zeros((fits.X.shape[1], T), np.float32) if X_test is None else np.zeros((X_test.shape[0], T))
     b = np.zeros(T)
 
-    def one(t: int) -> None:
-        w, b[t] = fits.fit_topic(t)
-        out[:, t] = w if X_test is None else X_test @ w + b[t]
+    def one(block: np.ndarray) -> None:
+        for t, (w, bias) in zip(block, fits.fit_block(block)):
+            b[t] = bias
+            out[:, t] = w if X_test is None else X_test @ w + bias
     if n_jobs in (None, 1):
-        for t in range(T):
-            one(t)
+        for block in fits.blocks(T):
+            one(block)
     else:  # joblib imported only for threads: a serial run is spared its 0.05 s of start-up
         from joblib import Parallel, delayed
 
-        Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(t) for t in range(T))
+        Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(block) for block in fits.blocks(T))
     return (out, b) if X_test is None else out
 
 

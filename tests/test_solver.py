@@ -131,6 +131,22 @@ def test_training_with_the_solver_matches_training_with_liblinear(monkeypatch):
     assert np.corrcoef(ours.coef.ravel(), theirs.coef.ravel())[0, 1] > 0.99
 
 
+def test_training_without_the_solver_says_so(monkeypatch, caplog):
+    # A source checkout run without its built extensions trains another model file: the user must hear why.
+    X, Y = _labels(200)
+    monkeypatch.setattr(native, "SOLVER", False)
+    training._say_no_solver.cache_clear()  # said once a process: another test may have heard it already
+    with caplog.at_level("WARNING", logger="topicslib"):
+        training.fit_linear(X, Y, C=0.5, folds=2)
+        training.fit_linear(X, Y, C=0.5, folds=2)
+    assert caplog.text.count("compiled training solver is not available") == 1
+    caplog.clear()
+    training._say_no_solver.cache_clear()
+    with caplog.at_level("WARNING", logger="topicslib"):
+        training.fit_linear(X, Y, C=0.5, folds=2, loss="logistic")  # no solver of ours fits that loss anyway
+    assert "solver" not in caplog.text
+
+
 @needs_solver
 def test_threads_give_the_serial_model_bit_for_bit():
     X, Y = _labels(500, seed=2)

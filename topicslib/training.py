@@ -16,6 +16,7 @@ the extension differ in their last digits (each is reproducible byte for byte).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -474,6 +475,15 @@ def training_cost(X: sp.csr_matrix, n_topics: int, folds: int) -> tuple[float, i
     return _SECONDS_PER_VALUE * n_topics * (folds + 1) * X.nnz, n_topics * (4 * F + 16 * n)
 
 
+@functools.cache
+def _say_no_solver() -> None:
+    """Warn, once a process, that training falls back to LIBLINEAR: its model differs in the last digits from
+    the one a build with the solver trains (a source checkout run without its built extensions does this)."""
+    log.warning("topicslib's compiled training solver is not available (not built, or TOPICSLIB_NO_EXTENSION is set): "
+                "fitting with scikit-learn's LIBLINEAR, which is slower and gives weights that differ in their last "
+                "digits; in a source checkout, 'pip install -e .' builds the solver in place")
+
+
 def fit_linear(
     X: sp.csr_matrix,
     Y: np.ndarray,
@@ -497,6 +507,8 @@ def fit_linear(
     if loss == "svm" and native.SOLVER:
         fits = _NativeFits(X, Y, C, class_weight, seed, nb_weighting)
     else:
+        if loss == "svm":
+            _say_no_solver()
         fits = _SklearnFits(X, Y, loss, C, class_weight, seed, nb_weighting)
     W, b = _fit_topics(fits, T, n_jobs, None)  # first: the compiled solver's folds start from this fit
     oof = np.zeros((n, T))

@@ -209,7 +209,6 @@ static void add_row(const Problem *p, int64_t r, const double *step)
 static int start(const Problem *p, double *qd)
 {
     const Py_ssize_t B = p->n_topics, F = p->n_features;
-    double *bias = p->state + F * 2 * B;
     for (Py_ssize_t j = 0; j <= F; j++)
         memset(p->state + j * 2 * B, 0, sizeof(double) * (size_t)B);
     for (Py_ssize_t s = 0; s < p->n_rows; s++) {
@@ -223,16 +222,8 @@ static int start(const Problem *p, double *qd)
             continue;
         if (row_diagonals(p, s, qd) < 0)
             return BAD_INDEX;
-        const int64_t r = p->rows[s];
-        for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
-            double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
-            const double *scale2 = u + B;
-            for (Py_ssize_t b = 0; b < B; b++)
-                if (a[b] != 0.0)
-                    u[b] += a[b] * p->data[k] * scale2[b];
-        }
-        for (Py_ssize_t b = 0; b < B; b++)
-            bias[b] += a[b];
+        /* A topic at zero on this row adds zeros, which leave its weights as they are (none is ever -0.0). */
+        add_row(p, p->rows[s], a);
     }
     return 0;
 }

@@ -215,7 +215,7 @@ class _NativeFits:
         """Weights and bias of each of ``topics``: those with both classes in the rows fitted on side by side, in one
         call of the solver, the others a constant answer."""
         F = self.X.shape[1]
-        y = self.Y[self.rows][:, topics].astype(np.int8)
+        y = self.Y[np.ix_(self.rows, topics)].astype(np.int8)
         answers = [_constant_answer(y[:, j], F) for j in range(len(topics))]
         fitted = [j for j, constant in enumerate(answers) if constant is None]
         if not fitted:

@@ -28,7 +28,7 @@ BAD = {
     "C": [0, -1, math.inf, math.nan, "1", True, None],
     "class_weight": ["auto", {"a": 1}, 1],
     "nb_weighting": ["yes", 1, None],
-    "folds": [1, 0, "5", 2.0],
+    "folds": [1, -1, "5", 2.0, False],
     "seed": [-1, 2**32, "0", 0.5],
     "min_examples": [0, "2", 1.5],
     "rare_topics": ["skip", None, True],

@@ -154,3 +154,66 @@ def test_threads_give_the_serial_model_bit_for_bit():
     threads = training.fit_linear(X, Y, C=0.5, folds=3, n_jobs=2)
     assert serial.coef.tobytes() == threads.coef.tobytes()
     assert serial.oof_proba.tobytes() == threads.oof_proba.tobytes()
+
+
+def _leave_one_out(X, y, loss: str, C: float) -> np.ndarray:
+    """Each row's margin under the model refitted without it (scikit-learn, bias regularized as ours is)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(rows):
+        est = (LinearSVC(C=C, tol=1e-8, max_iter=100_000, dual=True) if loss == "svm"
+               else LogisticRegression(C=C, solver="liblinear", tol=1e-8, max_iter=10_000))
+        return est.fit(X[rows], y[rows])
+    out = np.zeros(len(y))
+    for i in range(len(y)):
+        est = fit(np.delete(np.arange(len(y)), i))
+        out[i] = est.decision_function(X[i])[0]
+    return out, fit(np.arange(len(y)))
+
+
+@pytest.mark.parametrize("loss", ["svm", "logistic"])
+def test_estimated_out_of_fold_margins_follow_leave_one_out_refits(loss):
+    # folds=0: each row's out-of-fold margin without refits. Against true leave-one-out refits it must be
+    # far closer than the full model's own margin on the row (what no estimate at all would give).
+    X, y = _problem(150, 60, seed=3)
+    truth, full = _leave_one_out(X, y, loss, 0.5)
+    W = full.coef_.T.astype(np.float32)
+    own = full.decision_function(X)
+    est = training.estimated_oof_margins(X, y[:, None], W, full.intercept_, lambda t: np.ones(X.shape[1]),
+                                         loss=loss, C=0.5, class_weight=None).ravel()
+    assert np.abs(est - truth).mean() < 0.35 * np.abs(own - truth).mean()
+    assert np.corrcoef(est, truth)[0, 1] > 0.97
+    if loss == "svm":  # a row beyond the margin does not move the model: its margin stays, exactly
+        beyond = (2 * y - 1) * own > 1 + 1e-6
+        assert beyond.any() and np.allclose(est[beyond], own[beyond], atol=1e-5)
+
+
+@needs_solver
+def test_the_compiled_leave_one_out_norms_are_numpys(monkeypatch):
+    X, _ = _problem(300, 80, seed=4)
+    X = sp.vstack([X[:10], sp.csr_matrix((1, 80), dtype=np.float32), X[10:]], format="csr")  # an empty row
+    rng = np.random.default_rng(0)
+    scale2, curvature = rng.uniform(0.1, 3.0, 80), rng.uniform(0.0, 2.0, 301)
+    compiled = training._leave_one_out_norms(X, scale2, curvature)
+    monkeypatch.setattr(native, "SOLVER", False)
+    assert np.allclose(compiled, training._leave_one_out_norms(X, scale2, curvature), rtol=1e-12, atol=0)
+    assert compiled[10] == 0.0 and (compiled[np.diff(X.indptr) > 0] > 0).all()
+
+
+def test_folds_zero_refits_only_topics_with_few_examples_on_a_side(monkeypatch):
+    # The estimate serves topics with many examples on each side; a topic with few is judged by folds.
+    X, y = _problem(400, 100, seed=5)
+    Y = np.stack([y, np.zeros(400, np.int8), np.ones(400, np.int8)], axis=1)
+    Y[:30, 1] = 1  # 30 positives: folds
+    Y[:40, 2] = 0  # 40 negatives: folds
+    refitted = []
+    fit_topics = training._fit_topics
+    monkeypatch.setattr(training, "_fit_topics", lambda fits, topics, n_jobs, rows, X_test=None: (
+        refitted.append(topics.tolist()) if rows is not None else None) or fit_topics(fits, topics, n_jobs, rows, X_test))
+    assert min(y.sum(), 400 - y.sum()) >= training._ESTIMATE_MIN_EXAMPLES
+    fit = training.fit_linear(X, Y, C=0.5, folds=0)
+    assert refitted == [[1, 2]] * training._REFIT_FOLDS
+    refitted.clear()
+    training.fit_linear(X, Y, C=0.5, folds=3)
+    assert refitted == [[0, 1, 2]] * 3
+    assert fit.oof_proba.shape == (400, 3) and np.isfinite(fit.oof_proba).all()

@@ -483,8 +483,89 @@ done:
     return result;
 }
 
+/* Each row's squared norm under the inverse of the diagonal of one topic's curvature without that row
+ * (training.estimated_oof_margins): with v = value^2 * scale2[column], the column's curvature is 1 plus the sum of
+ * curvature[row] * v over all rows, and norm[row] the sum over the row of v / (that curvature - the row's own share). */
+static int leave_one_out_norms(const float *data, const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows,
+                               Py_ssize_t n_features, const double *scale2, const double *curvature, double *norm)
+{
+    double *column = malloc((size_t)(n_features > 0 ? n_features : 1) * sizeof(double));
+    if (!column)
+        return OUT_OF_MEMORY;
+    for (Py_ssize_t j = 0; j < n_features; j++)
+        column[j] = 0.0;
+    for (Py_ssize_t r = 0; r < n_rows; r++)
+        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features) {
+                free(column);
+                return BAD_INDEX;
+            }
+            const double x = data[k];
+            column[indices[k]] += curvature[r] * (x * x * scale2[indices[k]]);
+        }
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        double sum = 0.0;
+        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            const double x = data[k], v = x * x * scale2[indices[k]];
+            sum += v / ((1.0 + column[indices[k]]) - curvature[r] * v);
+        }
+        norm[r] = sum;
+    }
+    free(column);
+    return 0;
+}
+
+PyDoc_STRVAR(leave_one_out_norms_doc,
+             "leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)\n--\n\n"
+             "Each row's squared norm under the inverse diagonal curvature of one topic's other rows, into norm\n"
+             "(float64, one per row). data float32, indices int32, indptr int64 (a CSR matrix), scale2 float64\n"
+             "(one per column), curvature float64 (one per row).");
+
+static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
+{
+    PyObject *objs[6];
+    if (!PyArg_ParseTuple(args, "OOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5]))
+        return NULL;
+    Py_buffer b[6];
+    int got = 0;
+    const char kinds[6] = {'f', 'i', 'i', 'f', 'f', 'f'};
+    const Py_ssize_t sizes[6] = {4, 4, 8, 8, 8, 8};
+    const char *names[6] = {"data", "indices", "indptr", "scale2", "curvature", "norm"};
+    PyObject *result = NULL;
+    for (; got < 6; got++)
+        if (get_buffer(objs[got], &b[got], kinds[got], sizes[got], got == 5, names[got]) < 0)
+            goto done;
+    const Py_ssize_t n = b[2].len / 8 - 1;
+    const int64_t *indptr = b[2].buf;
+    if (b[0].len / 4 != b[1].len / 4 || n < 0 || b[4].len / 8 != n || b[5].len / 8 != n || indptr[0] != 0 ||
+        indptr[n] != b[0].len / 4) {
+        PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: array sizes do not agree");
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < n; r++)
+        if (indptr[r + 1] < indptr[r]) {
+            PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: indptr is not sorted");
+            goto done;
+        }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8, b[3].buf, b[4].buf, b[5].buf);
+    Py_END_ALLOW_THREADS
+    if (status == OUT_OF_MEMORY)
+        PyErr_NoMemory();
+    else if (status == BAD_INDEX)
+        PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: a column index is out of range");
+    else
+        result = Py_NewRef(Py_None);
+done:
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&b[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fit_svm", fit_svm, METH_VARARGS, fit_svm_doc},
+    {"leave_one_out_norms", py_leave_one_out_norms, METH_VARARGS, leave_one_out_norms_doc},
     {NULL, NULL, 0, NULL},
 };
 

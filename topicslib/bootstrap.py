@@ -94,7 +94,9 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     """A model for ``taxonomy``'s topics from its seed terms and the unlabeled ``texts`` (see the module).
 
     ``multi_label=False`` when each text has exactly one of the topics. ``options`` are training
-    options (``min_examples`` defaults to 1 here: a topic whose seeds are rare still gets a model).
+    options (``min_examples`` defaults to 1 here: a topic whose seeds are rare still gets a model; ``folds``
+    to 5, since the rounds relabel by the models of folds that never saw a seed's label, and an estimate
+    from the model that did keeps more of the seeds' mistakes: CAP bills 0.609 against 0.617).
     """
     taxonomy = as_taxonomy(taxonomy)
     if taxonomy is None:
@@ -107,7 +109,7 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     texts = list(first.values())
     ids = list(taxonomy.ids)
     labels = _labels(seed_scores(texts, taxonomy), ids)
-    options = {"min_examples": 1, **options}
+    options = {"min_examples": 1, "folds": 5, **options}
     model = None
     for round_ in range(rounds + 1):
         rows = [i for i, labs in enumerate(labels) if labs]

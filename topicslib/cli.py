@@ -394,7 +394,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         path = model.save(args.output)
     cv = model.card_["cross_validation"]
     print(f"trained on {model.card_['n_examples']:,} examples ({len(model.classes_)} topics) in "
-          f"{time.perf_counter() - started:.1f} s; in-training cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
+          f"{time.perf_counter() - started:.1f} s; in-training out-of-fold micro-F1 {cv['micro']['f1']:.3f}, "
           f"macro-F1 {cv['macro']['f1']:.3f}; saved {path}")
     if "self_training" in model.card_:
         st = model.card_["self_training"]

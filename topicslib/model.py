@@ -42,6 +42,12 @@ if TYPE_CHECKING:  # training (and its solvers) is imported only when a model is
     from .training import LinearFit
 
 log = logging.getLogger("topicslib")
+# The card's note on its out-of-fold scores, by whether folds gave them (False) or the estimate (True).
+_CV_NOTES = {
+    False: "thresholds were chosen on these folds, so the scores are optimistic",
+    True: "out-of-fold scores estimated from the model fitted on all examples (folds for topics with few examples "
+          "on a side); thresholds were chosen on them, so the scores are optimistic",
+}
 _FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "max_features", "norm_offset")
 # What a model file written before norm_offset existed lacks: the option, and so the learned offset (0).
 _OLDER_OPTIONS = {"norm_offset": 0.0}
@@ -106,7 +112,7 @@ class TopicModel(Estimator):
         C: float = 0.25,
         class_weight: str | None = None,
         nb_weighting: bool = True,
-        folds: int = 5,
+        folds: int = 0,
         seed: int = 0,
         min_examples: int = 2,
         rare_topics: str = "leave_out",
@@ -195,7 +201,7 @@ class TopicModel(Estimator):
             "duplicates": duplicates,
             "left_out": left_out,
             "multi_label": self.multi_label_,
-            "cross_validation": {"folds": params["folds"], "note": "thresholds were chosen on these folds, so the scores are optimistic", **cv.to_dict()},
+            "cross_validation": {"folds": params["folds"], "note": _CV_NOTES[params["folds"] == 0], **cv.to_dict()},
         }
         if self_training is not None:
             self.card_["self_training"] = self_training
@@ -228,7 +234,7 @@ class TopicModel(Estimator):
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
         from .training import fit_linear, training_cost
 
-        seconds, memory = training_cost(X, len(ids), params["folds"])
+        seconds, memory = training_cost(X, Y, params["folds"])
         if seconds > _LONG_RUN[0] or memory > _LONG_RUN[1]:
             log.warning("training %d topics on %d examples of %d features will take about %.0f minutes of CPU and "
                         "%.1f GB of memory beyond the features (it grows with topics x features and topics x examples); "

@@ -70,3 +70,11 @@ def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max
     if _solver is None:
         raise RuntimeError("topicslib was built without its training solver")
     return _solver.fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps, max_iter, seed, alpha)
+
+
+def leave_one_out_norms(data, indices, indptr, scale2, curvature, norm) -> None:
+    """Each row's squared norm under the inverse diagonal curvature of one topic's other rows, into ``norm``
+    (see ``_solver.c`` and ``training.estimated_oof_margins``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    _solver.leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)

@@ -1,15 +1,16 @@
 """Fitting the per-topic linear models: out-of-fold calibration and thresholds.
 
-For each topic a linear model is fitted one-vs-rest. K-fold cross-validation
-gives every training paragraph an out-of-fold margin; a Platt sigmoid fitted on
+For each topic a linear model is fitted one-vs-rest. Every training paragraph gets an out-of-fold
+margin, the margin of a model that did not see it: estimated from the model fitted on all of them
+(``folds=0``, the default: no refits) or given by K-fold cross-validation. A Platt sigmoid fitted on
 those margins turns margins into probabilities, and the threshold that
 maximises the topic's out-of-fold F1 becomes its decision threshold. Because a
 sigmoid of a linear function is a logistic model, the calibration folds into
 the weights: the saved model is just ``coef``, ``intercept`` and thresholds.
 
 The SVMs are fitted by the compiled solver (``_solver.c``, through ``native.py``) when topicslib was
-built with it: the full model first, then each fold's model starting from its solution, all over one
-copy of the feature matrix. Otherwise, and for the logistic loss, scikit-learn's LIBLINEAR fits each.
+built with it: the full model first, then (with K folds) each fold's model starting from its solution, all
+over one copy of the feature matrix. Otherwise, and for the logistic loss, scikit-learn's LIBLINEAR fits each.
 The two solvers reach the same optimum to within their tolerances, so models trained with and without
 the extension differ in their last digits (each is reproducible byte for byte).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,12 @@ _FALLBACK_NEGATIVES_PER_POSITIVE = 3
 # itself, _FOLD_EPS for the fold models, which only give calibration margins and start close to their
 # solution. (LIBLINEAR's own default is 0.1, scikit-learn's LinearSVC asks 1e-4.) Measured on the default
 # model: both give the dev-set F1 of scikit-learn's solver at 1e-4 to within +-0.01 (docs/benchmarks.md).
+# folds=0 estimates out-of-fold margins from the full fit for the topics with at least this many examples on either
+# side; the others get theirs from _REFIT_FOLDS folds: each of a small topic's few examples weighs too much for a
+# one-step estimate (Reuters-90 macro-F1: 0.661 with the estimate for every topic, 0.686 with this rule, 0.682 with
+# folds for all; docs/benchmarks.md).
+_ESTIMATE_MIN_EXAMPLES = 100
+_REFIT_FOLDS = 5
 _EPS = 1e-2
 _FOLD_EPS = 0.3
 _MAX_PASSES = 1000
@@ -173,6 +180,11 @@ class _SklearnFits:
         self.rows_X, self.rows_Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         self.total = presence_counts(self.rows_X)
 
+    def squared_scales(self, t: int) -> np.ndarray:
+        """The squares of topic ``t``'s column scales in its fit on all rows."""
+        X, nb = self.X, self.args[-1]
+        return np.square(nb_scale(presence_counts(X, self.Y[:, t] > 0), presence_counts(X))) if nb else np.ones(X.shape[1])
+
     def blocks(self, T: int) -> list[np.ndarray]:
         """One topic at a time: LIBLINEAR fits one topic per call."""
         return [np.array([t]) for t in range(T)]
@@ -210,6 +222,12 @@ class _NativeFits:
 
     def blocks(self, T: int) -> list[np.ndarray]:
         return _blocks(T, self.X.shape[1])
+
+    def squared_scales(self, t: int) -> np.ndarray:
+        """The squares of topic ``t``'s column scales in its fit on all rows (counted by that fit)."""
+        if not self.nb:
+            return np.ones(self.X.shape[1])
+        return np.square(nb_scale(self.positive_all[:, t].astype(np.float64), self.total_all))
 
     def fit_block(self, topics: np.ndarray) -> list[tuple[np.ndarray, float]]:
         """Weights and bias of each of ``topics``: those with both classes in the rows fitted on side by side, in one
@@ -276,8 +294,9 @@ def _blocks(T: int, F: int) -> list[np.ndarray]:
     return np.array_split(np.arange(T), -(-T // size))
 
 
-def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_test=None):
-    """Every topic's model on ``rows``: the weights ``(W, b)``, or with ``X_test`` only their margins on it.
+def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray | None, X_test=None):
+    """The models of ``topics`` on ``rows``: the weights ``(W, b)``, or with ``X_test`` only their margins on it,
+    a column for each topic in that order.
 
     Blocks of topics (``fits.blocks``) are fitted in ``n_jobs`` threads (the solvers release the GIL), each writing
     its own columns, so memory holds one weight matrix at most and a fold's models never all at once.
@@ -285,13 +304,14 @@ def _fit_topics(fits, T: int, n_jobs: int | None, rows: np.ndarray | None, X_tes
     fits.prepare(rows)
     # Weights in single precision (the model keeps them in half precision at most): the weight matrix
     # is the largest array training holds beside the features.
+    T = len(topics)
     out = np.zeros((fits.X.shape[1], T), np.float32) if X_test is None else np.zeros((X_test.shape[0], T))
     b = np.zeros(T)
 
-    def one(block: np.ndarray) -> None:
-        for t, (w, bias) in zip(block, fits.fit_block(block)):
-            b[t] = bias
-            out[:, t] = w if X_test is None else X_test @ w + bias
+    def one(block: np.ndarray) -> None:  # a block of positions in ``topics``
+        for j, (w, bias) in zip(block, fits.fit_block(topics[block])):
+            b[j] = bias
+            out[:, j] = w if X_test is None else X_test @ w + bias
     if n_jobs in (None, 1):
         for block in fits.blocks(T):
             one(block)
@@ -313,6 +333,65 @@ def _class_costs(y: np.ndarray, C: float, class_weight: str | None) -> tuple[flo
         return C, C
     n, pos = len(y), int(y.sum())
     return C * n / (2 * pos), C * n / (2 * (n - pos))
+
+
+def estimated_oof_margins(X: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, b: np.ndarray,
+                          squared_scales: Callable[[int], np.ndarray], *, loss: str, C: float,
+                          class_weight: str | None) -> np.ndarray:
+    """Each row's margin under the model fitted without it, estimated from the model fitted on all rows.
+
+    Taking a row's loss out of the objective moves the weights by one Newton step (Jaakkola and Haussler,
+    1999; exact for the squared hinge while the rows inside the margin stay so): its margin drops by its
+    pull on the model (``2 * cost * hinge`` for the squared hinge, ``cost * sigmoid(-margin)`` for the
+    logistic loss) times its squared norm under the inverse curvature of the other rows' losses. That
+    curvature is taken feature by feature (its diagonal): a feature many rows lean on moves little when one
+    of them goes, a feature of this row alone as far as the regularizer lets it. One pass over the matrix
+    per topic instead of a fit per fold. Rows beyond the margin keep theirs. ``squared_scales(t)``: the
+    squares of topic ``t``'s column scales in the fit (NB weighting), which stay those of all rows.
+
+    >>> X = sp.csr_matrix(np.eye(3, dtype=np.float32))
+    >>> estimated_oof_margins(X, np.array([[1], [0], [0]]), np.array([[0.5], [-0.2], [-1.5]], np.float32),
+    ...                       np.array([0.0]), lambda t: np.ones(3), loss="svm", C=1.0, class_weight=None).round(2).ravel().tolist()
+    [-0.83, 1.93, -1.5]
+    """
+    margins = np.asarray(X @ W, dtype=np.float64) + b
+    for t in range(Y.shape[1]):
+        y = Y[:, t] > 0
+        sign = np.where(y, 1.0, -1.0)
+        c_pos, c_neg = _class_costs(Y[:, t], C, class_weight)
+        cost = np.where(y, c_pos, c_neg)
+        m = sign * margins[:, t]
+        if loss == "svm":
+            pull, curvature = 2.0 * cost * np.maximum(0.0, 1.0 - m), np.where(m < 1.0, 2.0 * cost, 0.0)
+        else:
+            p = 0.5 * (1.0 - np.tanh(0.5 * m))  # sigmoid(-m), without overflow
+            pull, curvature = cost * p, cost * p * (1.0 - p)
+        norm = _leave_one_out_norms(X, np.ascontiguousarray(squared_scales(t), dtype=np.float64), curvature)
+        norm += 1.0 / ((1.0 + curvature.sum()) - curvature)  # the bias feature's
+        margins[:, t] -= sign * pull * norm
+    return margins
+
+
+def _leave_one_out_norms(X: sp.csr_matrix, scale2: np.ndarray, curvature: np.ndarray) -> np.ndarray:
+    """Each row's squared norm (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of
+    ``1 + sum over the other rows of curvature * x^2``: by the compiled solver when built, else in numpy.
+
+    >>> _leave_one_out_norms(sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones(2),
+    ...                      np.array([1.0, 1.0])).tolist()
+    [1.5, 0.5]
+    """
+    norm = np.zeros(X.shape[0])
+    if native.SOLVER:
+        native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64, copy=False), scale2, curvature, norm)
+        return norm
+    counts = np.diff(X.indptr)
+    values = np.square(X.data, dtype=np.float64) * scale2[X.indices]
+    own = np.repeat(curvature, counts) * values
+    others = (1.0 + np.bincount(X.indices, weights=own, minlength=X.shape[1])[X.indices]) - own
+    rows = np.flatnonzero(counts)  # an empty row's stretch is empty: the next row's starts where it would
+    if len(rows):
+        norm[rows] = np.add.reduceat(values / others, X.indptr[rows])
+    return norm
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -462,17 +541,32 @@ def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:
 _SECONDS_PER_VALUE = 2.5e-8
 
 
-def training_cost(X: sp.csr_matrix, n_topics: int, folds: int) -> tuple[float, int]:
-    """A rough estimate of :func:`fit_linear`'s CPU seconds and of the memory it needs beside ``X``:
-    one model per topic in each of ``folds`` + 1 passes over every stored value; float32 weights per
-    feature and topic, and the duals and out-of-fold margins per example and topic.
+def refitted_topics(Y: np.ndarray, folds: int) -> np.ndarray:
+    """The topics whose out-of-fold margins come from fold refits, not from the estimate: all with
+    ``folds`` >= 2; with 0, those with fewer than ``_ESTIMATE_MIN_EXAMPLES`` examples on either side.
 
-    >>> seconds, memory = training_cost(sp.csr_matrix(np.ones((1000, 50))), n_topics=10, folds=5)
+    >>> refitted_topics(np.array([[1, 0]] * 150 + [[0, 1]] * 50 + [[0, 0]] * 100), 0).tolist()
+    [1]
+    """
+    if folds:
+        return np.arange(Y.shape[1])
+    positives = Y.sum(axis=0)
+    return np.flatnonzero(np.minimum(positives, len(Y) - positives) < _ESTIMATE_MIN_EXAMPLES)
+
+
+def training_cost(X: sp.csr_matrix, Y: np.ndarray, folds: int) -> tuple[float, int]:
+    """A rough estimate of :func:`fit_linear`'s CPU seconds and of the memory it needs beside ``X``:
+    a pass over every stored value for each topic's model, and one more for each of its folds when it
+    is refitted (:func:`refitted_topics`); float32 weights per feature and topic, and the duals and
+    out-of-fold margins per example and topic.
+
+    >>> seconds, memory = training_cost(sp.csr_matrix(np.ones((1000, 50))), np.ones((1000, 10)), folds=5)
     >>> round(seconds, 4), memory
     (0.075, 162000)
     """
-    n, F = X.shape
-    return _SECONDS_PER_VALUE * n_topics * (folds + 1) * X.nnz, n_topics * (4 * F + 16 * n)
+    (n, F), T = X.shape, Y.shape[1]
+    passes = T + len(refitted_topics(Y, folds)) * (folds or _REFIT_FOLDS)
+    return _SECONDS_PER_VALUE * passes * X.nnz, T * (4 * F + 16 * n)
 
 
 @functools.cache
@@ -491,7 +585,7 @@ def fit_linear(
     loss: str = "svm",
     C: float = 1.0,
     class_weight: str | None = None,
-    folds: int = 5,
+    folds: int = 0,
     seed: int = 0,
     multi_label: bool = True,
     nb_weighting: bool = True,
@@ -510,11 +604,15 @@ def fit_linear(
         if loss == "svm":
             _say_no_solver()
         fits = _SklearnFits(X, Y, loss, C, class_weight, seed, nb_weighting)
-    W, b = _fit_topics(fits, T, n_jobs, None)  # first: the compiled solver's folds start from this fit
-    oof = np.zeros((n, T))
-    k = max(2, min(folds, n))
-    for train, test in kfold(n, k, seed):
-        oof[test] = _fit_topics(fits, T, n_jobs, train, X[test])
+    W, b = _fit_topics(fits, np.arange(T), n_jobs, None)  # first: the compiled solver's folds start from this fit
+    if folds == 0:
+        oof = estimated_oof_margins(X, Y, W, b, fits.squared_scales, loss=loss, C=C, class_weight=class_weight)
+    else:
+        oof = np.zeros((n, T))
+    refit = refitted_topics(Y, folds)
+    if len(refit):
+        for train, test in kfold(n, max(2, min(folds or _REFIT_FOLDS, n)), seed):
+            oof[np.ix_(test, refit)] = _fit_topics(fits, refit, n_jobs, train, X[test])
     ab = np.array([platt(oof[:, t], Y[:, t]) for t in range(T)])
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))

@@ -340,12 +340,13 @@ def estimated_oof_margins(X: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, b: np.
                           class_weight: str | None) -> np.ndarray:
     """Each row's margin under the model fitted without it, estimated from the model fitted on all rows.
 
-    Taking a row's loss out of the objective moves the weights by one Newton step (Jaakkola and Haussler,
-    1999; exact for the squared hinge while the rows inside the margin stay so): its margin drops by its
-    pull on the model (``2 * cost * hinge`` for the squared hinge, ``cost * sigmoid(-margin)`` for the
-    logistic loss) times its squared norm under the inverse curvature of the other rows' losses. That
-    curvature is taken feature by feature (its diagonal): a feature many rows lean on moves little when one
-    of them goes, a feature of this row alone as far as the regularizer lets it. One pass over the matrix
+    Taking a row's loss out of the objective moves the weights by about one Newton step (after Jaakkola and
+    Haussler, 1999; for the squared hinge the step is exact while the rows inside the margin stay so): its
+    margin drops by its pull on the model (``2 * cost * hinge`` for the squared hinge, ``cost *
+    sigmoid(-margin)`` for the logistic loss) times its squared norm under the inverse curvature of the other
+    rows' losses. That curvature is taken feature by feature (its diagonal, the approximation): a feature
+    many rows lean on moves little when one of them goes, a feature of this row alone as far as the
+    regularizer lets it. One pass over the matrix
     per topic instead of a fit per fold. Rows beyond the margin keep theirs. ``squared_scales(t)``: the
     squares of topic ``t``'s column scales in the fit (NB weighting), which stay those of all rows.
 

@@ -154,8 +154,10 @@ def test_dataframe_matches_classify_many_and_the_model_reaches_each_worker_once(
     assert out["id"].tolist() == list(range(N))
     assert [as_pairs(zip(t, s)) for t, s in zip(out["topics"], out["scores"])] == [expected[t] for t in corpus]
     assert out.columns.tolist() == ["id", "text", "topics", "scores"]
-    # 25 partitions ran on 2 workers; the model travelled to each worker once, not with each partition.
-    assert sorted(client.run(unpickled).values()) == [1, 1]
+    # 25 partitions ran on 2 workers; the model travelled to each worker once, not with each partition (about 12
+    # a worker). Under load Dask may hand a worker the scattered model a second time (seen once in four full runs
+    # on a busy machine), so twice is allowed; a model sent with each partition is far beyond it.
+    assert all(1 <= n <= 2 for n in client.run(unpickled).values()) and len(client.run(unpickled)) == 2
 
 
 def test_dataframe_without_a_cluster_uses_a_delayed_model(tiny_model):

@@ -130,3 +130,15 @@ def test_document_frequencies_counted_in_rounds_equal_a_plain_count(monkeypatch,
     assert f.terms_ == words + grams
     want = np.array([df[t] for t in words] + [df[("char", g)] for g in grams], dtype=float)
     assert np.array_equal(f.idf_, np.log((1 + len(texts)) / (1 + want)) + 1)
+
+
+@pytest.mark.parametrize("high", [3, 2**31 - 1])
+def test_distinct_rows_by_keys_are_numpys_distinct_rows(high):
+    # Three columns up to 2**31 - 1 do not fit one int64 key: the key is renumbered on the way, in order.
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, high, (500, 3), endpoint=True).astype(np.int32)
+    rows[250:] = rows[rng.integers(0, 250, 250)]  # repeats
+    distinct, where = features._distinct_rows(rows, inverse=True)
+    want, want_where = np.unique(rows, axis=0, return_inverse=True)
+    assert distinct.dtype == rows.dtype and np.array_equal(distinct, want)
+    assert np.array_equal(where, want_where.ravel()) and np.array_equal(features._distinct_rows(rows), want)

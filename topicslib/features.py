@@ -140,16 +140,53 @@ def stretches(indptr: np.ndarray, picked: np.ndarray) -> np.ndarray:
     return shift + np.arange(len(shift))
 
 
+def _row_keys(rows: np.ndarray) -> np.ndarray:
+    """One int64 key per row of a matrix of integers from 0 to 2**31 - 1, ordered as the rows are (first column
+    first): two rows are equal exactly when their keys are.
+
+    >>> _row_keys(np.array([[1, 0], [0, 5], [1, 0]])).tolist()
+    [6, 5, 6]
+    """
+    key, size = np.zeros(len(rows), np.int64), 1
+    for column in rows.T:
+        base = int(column.max(initial=0)) + 1
+        if size * base > 1 << 63:  # the key would overflow: number the distinct keys so far, in order, instead
+            _, key = np.unique(key, return_inverse=True)
+            size = int(key.max(initial=0)) + 1
+        key = key * base + column
+        size *= base
+    return key
+
+
 def _distinct_rows(rows: np.ndarray, inverse: bool = False):
-    """The distinct rows of an integer matrix in sorted order (and where each row went), by one lexsort."""
-    order = np.lexsort(rows.T[::-1])
-    ordered = rows[order]
-    first = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    """The distinct rows of an integer matrix in sorted order (and where each row went).
+
+    The rows are sorted as int64 keys: on the default model's word pairs, one sort of keys takes a fifth of the time
+    of a lexsort of the columns (0.06 s instead of 0.28 s).
+
+    >>> distinct, where = _distinct_rows(np.array([[1, 0], [0, 5], [1, 0]]), inverse=True)
+    >>> distinct.tolist(), where.tolist()
+    ([[0, 5], [1, 0]], [1, 0, 1])
+    """
+    key = _row_keys(rows)
+    order = np.argsort(key)  # equal keys are equal rows: their order does not matter
+    ordered = key[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
     if not inverse:
-        return ordered[first]
+        return rows[order[first]]
     where = np.empty(len(rows), np.int64)
     where[order] = np.cumsum(first) - 1
-    return ordered[first], where
+    return rows[order[first]], where
+
+
+def _kept(names: list[str], counts: np.ndarray, min_df: int) -> dict[str, int]:
+    """The names whose count is at least ``min_df``, with their counts as Python integers.
+
+    >>> _kept(["a", "b", "c"], np.array([2, 1, 3]), 2)
+    {'a': 2, 'c': 3}
+    """
+    keep = np.flatnonzero(counts >= min_df)
+    return dict(zip(map(names.__getitem__, keep.tolist()), counts[keep].tolist()))
 
 
 def _grow(counts: np.ndarray, size: int) -> np.ndarray:
@@ -251,16 +288,18 @@ class DocumentFrequencies:
 
     def word_counts(self, min_df: int) -> dict[str, int]:
         """The words and word n-grams in at least ``min_df`` texts, with their counts."""
-        out = {w: int(c) for w, c in zip(self.words, self.word_df) if c >= min_df} if self.word_ngrams[0] == 1 else {}
+        words = self.words
+        out = _kept(words, self.word_df, min_df) if self.word_ngrams[0] == 1 else {}
         for rows, counts in self.ngram_df.values():
             keep = counts >= min_df
-            out.update((" ".join(self.words[i] for i in row), int(c)) for row, c in zip(rows[keep].tolist(), counts[keep]))
+            # an n-gram's words column by column, then joined: half the time of a generator per n-gram
+            grams = zip(*(map(words.__getitem__, column) for column in rows[keep].T.tolist()))
+            out.update(zip(map(" ".join, grams), counts[keep].tolist()))
         return out
 
     def char_counts(self, min_df: int) -> dict[str, int]:
         """The character n-grams in at least ``min_df`` texts, with their counts."""
-        grams = self.grams
-        return {grams[i]: int(self.char_df[i]) for i in np.flatnonzero(self.char_df >= min_df).tolist()}
+        return _kept(self.grams, self.char_df, min_df)
 
 
 class NgramIndex:
@@ -590,7 +629,9 @@ class TextFeatures(Estimator):
         >>> TextFeatures(min_df=2)._select({"b": 3, "a": 3, "c": 5, "d": 1})
         ['c', 'a', 'b']
         """
-        kept = sorted((t for t, c in df.items() if c >= self.min_df), key=lambda t: (-df[t], t))
+        # sorted by term, then (a stable sort) by count: twice as fast as one sort on a (-count, term) key per term
+        kept = sorted(t for t, c in df.items() if c >= self.min_df)
+        kept.sort(key=df.__getitem__, reverse=True)
         return kept if self.max_features is None else kept[: self.max_features]
 
     def _set_vocabulary(self, word_terms: list[str], char_terms: list[str], df: np.ndarray, n_docs: int) -> None:
@@ -767,10 +808,11 @@ class TextFeatures(Estimator):
         (a CSR matrix, a row per word; None without character n-grams)."""
         X = a.word_block.matrix(len(self.idf_))
         if self.char_ngrams:
-            X = X + a.subwords.matrix(len(a.words)) @ vectors
-        X = X.tocsr().astype(np.float32)  # single precision: the matrix is training's largest array
-        X.sort_indices()
-        return X
+            # The product's rows come out of scipy unsorted. Transposing twice sorts them in linear time, and the sum of
+            # two sorted matrices is a merge and comes out sorted: about half the time of adding the unsorted product
+            # and sorting the sum (the same values: the word and subword columns do not overlap, so nothing adds up).
+            X = X + (a.subwords.matrix(len(a.words)) @ vectors).tocsc().tocsr()
+        return X.astype(np.float32)  # single precision: the matrix is training's largest array
 
     def fit_transform(self, texts: Iterable[str], y=None):
         """``fit(texts).transform(texts)``, from what fitting counted: each text is tokenized once, and each distinct

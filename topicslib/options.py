@@ -65,7 +65,8 @@ OPTIONS: dict[str, Option] = {
     "folds": Option(0, lambda v: _integer(v, 0, 0) or _integer(v, 2), "0 or an integer >= 2",
                     "where calibration and thresholds get each example's out-of-fold score: 0, estimated from the "
                     "model fitted on all examples (no refits); K >= 2, from K-fold cross-validation"),
-    "seed": Option(0, lambda v: _integer(v, 0, 2**32 - 1), "an integer from 0 to 2**32 - 1", "random seed of the folds"),
+    "seed": Option(0, lambda v: _integer(v, 0, 2**32 - 1), "an integer from 0 to 2**32 - 1",
+                   "random seed of the folds and of the order in which the solver visits the examples"),
     "min_examples": Option(2, lambda v: _integer(v, 1), "an integer >= 1", "fewest examples a topic needs"),
     "rare_topics": Option("leave_out", lambda v: v in ("leave_out", "error"), "'leave_out' or 'error'",
                           "a topic with fewer than min_examples examples is left out with a warning, or an error"),

@@ -113,6 +113,24 @@ def test_bad_arrays_are_a_value_error_not_a_crash(change, message):
                        np.ones(1), 0.1, 10, 0, np.zeros((2, 1)))
 
 
+@needs_solver
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.__setitem__("indices", np.full_like(a["indices"], 10**6)), "column index is out of range"),
+    (lambda a: a.__setitem__("indptr", a["indptr"][::-1].copy()), "indptr"),
+    (lambda a: a["indptr"].__setitem__(5, a["indptr"][-1]), "not sorted"),  # row 5 ends past row 6's start
+    (lambda a: a.__setitem__("curvature", np.ones(3)), "sizes do not agree"),
+    (lambda a: a.__setitem__("norm", np.zeros(3)), "sizes do not agree"),
+    (lambda a: a.__setitem__("data", a["data"].astype(np.float64)), "4-byte floats"),
+])
+def test_bad_arrays_for_the_estimate_are_a_value_error_not_a_crash(change, message):
+    X, _ = _problem(20, 10)
+    a = {"data": X.data, "indices": X.indices.astype(np.int32), "indptr": X.indptr.astype(np.int64),
+         "scale2": np.ones(10), "curvature": np.ones(20), "norm": np.zeros(20)}
+    change(a)
+    with pytest.raises(ValueError, match=message):
+        native.leave_one_out_norms(a["data"], a["indices"], a["indptr"], a["scale2"], a["curvature"], a["norm"])
+
+
 def _labels(n: int, seed: int = 0):
     X, y = _problem(n, 200, seed)
     Y = np.stack([y, (X[:, :40].sum(axis=1).A.ravel() > 0.2).astype(np.int8)], axis=1)

@@ -50,6 +50,22 @@ static int get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssize_t item
     return 0;
 }
 
+/* Whether the row pointers of a CSR matrix of n >= 0 rows and nnz values start at 0, end at nnz and never go back:
+ * every stretch a loop reads then lies inside the data (the column indices are checked as they are read). */
+static int check_indptr(const int64_t *indptr, Py_ssize_t n, Py_ssize_t nnz, const char *who)
+{
+    if (indptr[0] != 0 || indptr[n] != nnz) {
+        PyErr_Format(PyExc_ValueError, "%s: indptr does not match data", who);
+        return -1;
+    }
+    for (Py_ssize_t r = 0; r < n; r++)
+        if (indptr[r + 1] < indptr[r]) {
+            PyErr_Format(PyExc_ValueError, "%s: indptr is not sorted", who);
+            return -1;
+        }
+    return 0;
+}
+
 /* xorshift64*: a small generator of our own, so the order of updates is the same on every platform. */
 static inline uint64_t next_random(uint64_t *state)
 {
@@ -441,16 +457,8 @@ static PyObject *fit_svm(PyObject *self, PyObject *args)
     /* Check every index the loops will follow, so a bad array is an error rather than a crash: here the row
      * structure; the column indices of the rows trained on as solve first reads them (a pass over the whole
      * matrix here cost each fit as much again as reading it from memory). */
-    const int64_t *indptr = p.indptr;
-    if (indptr[0] != 0 || indptr[n_matrix_rows] != b[0].len / 4) {
-        PyErr_SetString(PyExc_ValueError, "fit_svm: indptr does not match data");
+    if (check_indptr(p.indptr, n_matrix_rows, b[0].len / 4, "fit_svm") < 0)
         goto done;
-    }
-    for (Py_ssize_t r = 0; r < n_matrix_rows; r++)
-        if (indptr[r + 1] < indptr[r]) {
-            PyErr_SetString(PyExc_ValueError, "fit_svm: indptr is not sorted");
-            goto done;
-        }
     for (Py_ssize_t s = 0; s < m * B; s++)
         if (p.rows[s / B] < 0 || p.rows[s / B] >= n_matrix_rows || !(p.alpha[s] >= 0.0)) {
             PyErr_SetString(PyExc_ValueError, "fit_svm: a row number is out of range or a start is negative");
@@ -537,16 +545,12 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
             goto done;
     const Py_ssize_t n = b[2].len / 8 - 1;
     const int64_t *indptr = b[2].buf;
-    if (b[0].len / 4 != b[1].len / 4 || n < 0 || b[4].len / 8 != n || b[5].len / 8 != n || indptr[0] != 0 ||
-        indptr[n] != b[0].len / 4) {
+    if (b[0].len / 4 != b[1].len / 4 || n < 0 || b[4].len / 8 != n || b[5].len / 8 != n) {
         PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: array sizes do not agree");
         goto done;
     }
-    for (Py_ssize_t r = 0; r < n; r++)
-        if (indptr[r + 1] < indptr[r]) {
-            PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: indptr is not sorted");
-            goto done;
-        }
+    if (check_indptr(indptr, n, b[0].len / 4, "leave_one_out_norms") < 0)
+        goto done;
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8, b[3].buf, b[4].buf, b[5].buf);

@@ -56,8 +56,12 @@ _MAX_PASSES = 1000
 # weights and scales sit side by side, 16 bytes per feature and topic. A block holds at most _BLOCK topics, and as
 # many as keep its weights and scales within _BLOCK_BYTES: past that they crowd each other out of the caches and a
 # larger block is slower (docs/benchmarks.md, "a block of topics per solver pass, again": on 10,000 pooled paragraphs,
-# 245,895 features, blocks of 4 topics trained faster than one at a time and blocks of 10 no faster).
+# 245,895 features, blocks of 4 topics trained faster than one at a time and blocks of 10 no faster). But never fewer
+# than _MIN_BLOCK: once one topic's weights outgrow the caches, sharing each row's reading still pays (40,000 pooled
+# paragraphs, 725,148 features: the full fit 20.5-20.9 s one topic at a time, 15.8-16.8 two, 13.4-13.7 four, 15.8-16.3
+# five, 18.3 ten; docs/benchmarks.md).
 _BLOCK = 10
+_MIN_BLOCK = 4
 _BLOCK_BYTES = 16 << 20
 
 
@@ -281,16 +285,16 @@ def _zeros_on_cache_lines(shape: tuple[int, ...]) -> np.ndarray:
 
 def _blocks(T: int, F: int) -> list[np.ndarray]:
     """The topics fitted together, for ``T`` topics on ``F`` features: blocks as even as can be, each within
-    ``_BLOCK`` topics and ``_BLOCK_BYTES`` of weights and scales. Fixed by the problem's size alone, since a block's
-    topics share the row order of the compiled solver's passes and the model must depend on neither ``n_jobs`` nor
-    the machine.
+    ``_BLOCK`` topics and ``_BLOCK_BYTES`` of weights and scales, or ``_MIN_BLOCK`` topics where those bytes hold
+    fewer. Fixed by the problem's size alone, since a block's topics share the row order of the compiled solver's
+    passes and the model must depend on neither ``n_jobs`` nor the machine.
 
     >>> [b.tolist() for b in _blocks(12, 1_000)]
     [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]
-    >>> [len(b) for b in _blocks(10, 150_000)], [len(b) for b in _blocks(28, 250_000)]
-    ([5, 5], [4, 4, 4, 4, 4, 4, 4])
+    >>> [len(b) for b in _blocks(10, 150_000)], [len(b) for b in _blocks(28, 250_000)], [len(b) for b in _blocks(28, 725_000)]
+    ([5, 5], [4, 4, 4, 4, 4, 4, 4], [4, 4, 4, 4, 4, 4, 4])
     """
-    size = min(_BLOCK, max(1, _BLOCK_BYTES // (16 * (F + 1))))
+    size = min(_BLOCK, max(_MIN_BLOCK, _BLOCK_BYTES // (16 * (F + 1))))
     return np.array_split(np.arange(T), -(-T // size))
 
 

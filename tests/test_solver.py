@@ -120,12 +120,13 @@ def test_bad_arrays_are_a_value_error_not_a_crash(change, message):
     (lambda a: a["indptr"].__setitem__(5, a["indptr"][-1]), "not sorted"),  # row 5 ends past row 6's start
     (lambda a: a.__setitem__("curvature", np.ones(3)), "sizes do not agree"),
     (lambda a: a.__setitem__("norm", np.zeros(3)), "sizes do not agree"),
+    (lambda a: a.__setitem__("scale2", np.ones(21)), "sizes do not agree"),  # not a whole number of columns
     (lambda a: a.__setitem__("data", a["data"].astype(np.float64)), "4-byte floats"),
 ])
 def test_bad_arrays_for_the_estimate_are_a_value_error_not_a_crash(change, message):
     X, _ = _problem(20, 10)
     a = {"data": X.data, "indices": X.indices.astype(np.int32), "indptr": X.indptr.astype(np.int64),
-         "scale2": np.ones(10), "curvature": np.ones(20), "norm": np.zeros(20)}
+         "scale2": np.ones((10, 2)), "curvature": np.ones((20, 2)), "norm": np.zeros((20, 2))}
     change(a)
     with pytest.raises(ValueError, match=message):
         native.leave_one_out_norms(a["data"], a["indices"], a["indptr"], a["scale2"], a["curvature"], a["norm"])
@@ -211,11 +212,13 @@ def test_the_compiled_leave_one_out_norms_are_numpys(monkeypatch):
     X, _ = _problem(300, 80, seed=4)
     X = sp.vstack([X[:10], sp.csr_matrix((1, 80), dtype=np.float32), X[10:]], format="csr")  # an empty row
     rng = np.random.default_rng(0)
-    scale2, curvature = rng.uniform(0.1, 3.0, 80), rng.uniform(0.0, 2.0, 301)
+    scale2, curvature = rng.uniform(0.1, 3.0, (80, 3)), rng.uniform(0.0, 2.0, (301, 3))  # a block of 3 topics
     compiled = training._leave_one_out_norms(X, scale2, curvature)
+    alone = [training._leave_one_out_norms(X, scale2[:, [j]], curvature[:, [j]]) for j in range(3)]
+    assert compiled.tobytes() == np.hstack(alone).tobytes()  # a topic's norms are the same in a block as alone
     monkeypatch.setattr(native, "SOLVER", False)
     assert np.allclose(compiled, training._leave_one_out_norms(X, scale2, curvature), rtol=1e-12, atol=0)
-    assert compiled[10] == 0.0 and (compiled[np.diff(X.indptr) > 0] > 0).all()
+    assert (compiled[10] == 0.0).all() and (compiled[np.diff(X.indptr) > 0] > 0).all()
 
 
 def test_folds_zero_refits_only_topics_with_few_examples_on_a_side(monkeypatch):

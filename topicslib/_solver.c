@@ -491,33 +491,44 @@ done:
     return result;
 }
 
-/* Each row's squared norm under the inverse of the diagonal of one topic's curvature without that row
- * (training.estimated_oof_margins): with v = value^2 * scale2[column], the column's curvature is 1 plus the sum of
- * curvature[row] * v over all rows, and norm[row] the sum over the row of v / (that curvature - the row's own share). */
+/* Each row's squared norm under the inverse of the diagonal of each of B topics' curvature without that row
+ * (training.estimated_oof_margins): with v = value^2 * scale2[column, topic], the column's curvature is 1 plus the sum
+ * of curvature[row, topic] * v over all rows, and norm[row, topic] the sum over the row of v / (that curvature - the
+ * row's own share). The B topics share each reading of a row; each topic's sums are its own, in row order. */
 static int leave_one_out_norms(const float *data, const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows,
-                               Py_ssize_t n_features, const double *scale2, const double *curvature, double *norm)
+                               Py_ssize_t n_features, Py_ssize_t B, const double *scale2, const double *curvature,
+                               double *norm)
 {
-    double *column = malloc((size_t)(n_features > 0 ? n_features : 1) * sizeof(double));
+    double *column = calloc((size_t)(n_features > 0 ? n_features : 1) * (size_t)B, sizeof(double));
     if (!column)
         return OUT_OF_MEMORY;
-    for (Py_ssize_t j = 0; j < n_features; j++)
-        column[j] = 0.0;
-    for (Py_ssize_t r = 0; r < n_rows; r++)
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        const double *c = curvature + r * B;
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
             if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features) {
                 free(column);
                 return BAD_INDEX;
             }
-            const double x = data[k];
-            column[indices[k]] += curvature[r] * (x * x * scale2[indices[k]]);
+            const double x = data[k], x2 = x * x;
+            const double *s2 = scale2 + (Py_ssize_t)indices[k] * B;
+            double *col = column + (Py_ssize_t)indices[k] * B;
+            for (Py_ssize_t b = 0; b < B; b++)
+                col[b] += c[b] * (x2 * s2[b]);
         }
+    }
     for (Py_ssize_t r = 0; r < n_rows; r++) {
-        double sum = 0.0;
+        const double *c = curvature + r * B;
+        double *out = norm + r * B;
+        for (Py_ssize_t b = 0; b < B; b++)
+            out[b] = 0.0;
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
-            const double x = data[k], v = x * x * scale2[indices[k]];
-            sum += v / ((1.0 + column[indices[k]]) - curvature[r] * v);
+            const double x = data[k], x2 = x * x;
+            const double *s2 = scale2 + (Py_ssize_t)indices[k] * B, *col = column + (Py_ssize_t)indices[k] * B;
+            for (Py_ssize_t b = 0; b < B; b++) {
+                const double v = x2 * s2[b];
+                out[b] += v / ((1.0 + col[b]) - c[b] * v);
+            }
         }
-        norm[r] = sum;
     }
     free(column);
     return 0;
@@ -525,9 +536,9 @@ static int leave_one_out_norms(const float *data, const int32_t *indices, const 
 
 PyDoc_STRVAR(leave_one_out_norms_doc,
              "leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)\n--\n\n"
-             "Each row's squared norm under the inverse diagonal curvature of one topic's other rows, into norm\n"
-             "(float64, one per row). data float32, indices int32, indptr int64 (a CSR matrix), scale2 float64\n"
-             "(one per column), curvature float64 (one per row).");
+             "Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into norm\n"
+             "(float64, rows by topics). data float32, indices int32, indptr int64 (a CSR matrix), scale2 float64\n"
+             "(columns by topics), curvature float64 (rows by topics).");
 
 static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
 {
@@ -545,7 +556,10 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
             goto done;
     const Py_ssize_t n = b[2].len / 8 - 1;
     const int64_t *indptr = b[2].buf;
-    if (b[0].len / 4 != b[1].len / 4 || n < 0 || b[4].len / 8 != n || b[5].len / 8 != n) {
+    /* topics: the curvature's items per row (rows by topics); a matrix of no rows has none to score */
+    const Py_ssize_t B = n > 0 ? b[4].len / 8 / n : 1;
+    if (b[0].len / 4 != b[1].len / 4 || n < 0 || B < 1 || b[4].len / 8 != n * B || b[5].len / 8 != n * B ||
+        b[3].len / 8 % B != 0) {
         PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: array sizes do not agree");
         goto done;
     }
@@ -553,7 +567,7 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
         goto done;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8, b[3].buf, b[4].buf, b[5].buf);
+    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8 / B, B, b[3].buf, b[4].buf, b[5].buf);
     Py_END_ALLOW_THREADS
     if (status == OUT_OF_MEMORY)
         PyErr_NoMemory();

@@ -360,42 +360,48 @@ def estimated_oof_margins(X: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, b: np.
     [-0.83, 1.93, -1.5]
     """
     margins = np.asarray(X @ W, dtype=np.float64) + b
-    for t in range(Y.shape[1]):
-        y = Y[:, t] > 0
+    # topics in the solver's blocks: each block's topics share a reading of the matrix, and its arrays stay small
+    for block in _blocks(Y.shape[1], X.shape[1]):
+        y = Y[:, block] > 0
         sign = np.where(y, 1.0, -1.0)
-        c_pos, c_neg = _class_costs(Y[:, t], C, class_weight)
-        cost = np.where(y, c_pos, c_neg)
-        m = sign * margins[:, t]
+        costs = np.array([_class_costs(Y[:, t], C, class_weight) for t in block])
+        cost = np.where(y, costs[:, 0], costs[:, 1])
+        m = sign * margins[:, block]
         if loss == "svm":
             pull, curvature = 2.0 * cost * np.maximum(0.0, 1.0 - m), np.where(m < 1.0, 2.0 * cost, 0.0)
         else:
             p = 0.5 * (1.0 - np.tanh(0.5 * m))  # sigmoid(-m), without overflow
             pull, curvature = cost * p, cost * p * (1.0 - p)
-        norm = _leave_one_out_norms(X, np.ascontiguousarray(squared_scales(t), dtype=np.float64), curvature)
-        norm += 1.0 / ((1.0 + curvature.sum()) - curvature)  # the bias feature's
-        margins[:, t] -= sign * pull * norm
+        scale2 = np.stack([squared_scales(t) for t in block], axis=1).astype(np.float64, copy=False)
+        norm = _leave_one_out_norms(X, scale2, curvature)
+        norm += 1.0 / ((1.0 + curvature.sum(axis=0)) - curvature)  # the bias feature's
+        margins[:, block] -= sign * pull * norm
     return margins
 
 
 def _leave_one_out_norms(X: sp.csr_matrix, scale2: np.ndarray, curvature: np.ndarray) -> np.ndarray:
-    """Each row's squared norm (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of
-    ``1 + sum over the other rows of curvature * x^2``: by the compiled solver when built, else in numpy.
+    """For each topic (a column of ``scale2``, features by topics, and of ``curvature``, rows by topics), each row's
+    squared norm (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of ``1 + sum over the other
+    rows of curvature * x^2``: by the compiled solver when built, else in numpy.
 
-    >>> _leave_one_out_norms(sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones(2),
-    ...                      np.array([1.0, 1.0])).tolist()
+    >>> _leave_one_out_norms(sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones((2, 1)),
+    ...                      np.array([[1.0], [1.0]])).ravel().tolist()
     [1.5, 0.5]
     """
-    norm = np.zeros(X.shape[0])
+    norm = np.zeros(curvature.shape)
     if native.SOLVER:
-        native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64, copy=False), scale2, curvature, norm)
+        native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64, copy=False),
+                                   np.ascontiguousarray(scale2), np.ascontiguousarray(curvature), norm)
         return norm
     counts = np.diff(X.indptr)
-    values = np.square(X.data, dtype=np.float64) * scale2[X.indices]
-    own = np.repeat(curvature, counts) * values
-    others = (1.0 + np.bincount(X.indices, weights=own, minlength=X.shape[1])[X.indices]) - own
     rows = np.flatnonzero(counts)  # an empty row's stretch is empty: the next row's starts where it would
-    if len(rows):
-        norm[rows] = np.add.reduceat(values / others, X.indptr[rows])
+    squares = np.square(X.data, dtype=np.float64)
+    for j in range(curvature.shape[1]):
+        values = squares * scale2[X.indices, j]
+        own = np.repeat(curvature[:, j], counts) * values
+        others = (1.0 + np.bincount(X.indices, weights=own, minlength=X.shape[1])[X.indices]) - own
+        if len(rows):
+            norm[rows, j] = np.add.reduceat(values / others, X.indptr[rows])
     return norm
 
 

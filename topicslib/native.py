@@ -73,8 +73,9 @@ def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max
 
 
 def leave_one_out_norms(data, indices, indptr, scale2, curvature, norm) -> None:
-    """Each row's squared norm under the inverse diagonal curvature of one topic's other rows, into ``norm``
-    (see ``_solver.c`` and ``training.estimated_oof_margins``)."""
+    """Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into ``norm`` (rows by
+    topics; ``scale2`` is columns by topics, ``curvature`` rows by topics; see ``_solver.c`` and
+    ``training.estimated_oof_margins``)."""
     if _solver is None:
         raise RuntimeError("topicslib was built without its training solver")
     _solver.leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)

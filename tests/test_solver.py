@@ -229,8 +229,8 @@ def test_folds_zero_refits_only_topics_with_few_examples_on_a_side(monkeypatch):
     Y[:40, 2] = 0  # 40 negatives: folds
     refitted = []
     fit_topics = training._fit_topics
-    monkeypatch.setattr(training, "_fit_topics", lambda fits, topics, n_jobs, rows, X_test=None: (
-        refitted.append(topics.tolist()) if rows is not None else None) or fit_topics(fits, topics, n_jobs, rows, X_test))
+    monkeypatch.setattr(training, "_fit_topics", lambda fits, topics, n_jobs, rows, left_out=False: (
+        refitted.append(topics.tolist()) if rows is not None else None) or fit_topics(fits, topics, n_jobs, rows, left_out))
     assert min(y.sum(), 400 - y.sum()) >= training._ESTIMATE_MIN_EXAMPLES
     fit = training.fit_linear(X, Y, C=0.5, folds=0)
     assert refitted == [[1, 2]] * training._REFIT_FOLDS
@@ -238,3 +238,18 @@ def test_folds_zero_refits_only_topics_with_few_examples_on_a_side(monkeypatch):
     training.fit_linear(X, Y, C=0.5, folds=3)
     assert refitted == [[0, 1, 2]] * 3
     assert fit.oof_proba.shape == (400, 3) and np.isfinite(fit.oof_proba).all()
+
+
+@needs_solver
+def test_row_margins_are_scipys_product_bit_for_bit_without_copying_the_rows():
+    # Folds score their left-out rows in place; the margins must be the ones scipy's product of a copy gives.
+    X, _ = _problem(200, 50, seed=6)
+    w, rows = np.random.default_rng(1).normal(size=50), np.arange(3, 200, 7, dtype=np.int32)
+    out = np.zeros(len(rows))
+    native.row_margins(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows, w, 0.25, out)
+    assert out.tobytes() == (X[rows] @ w + 0.25).tobytes()
+    with pytest.raises(ValueError, match="row number is out of range"):
+        native.row_margins(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), np.array([0, 200], np.int32),
+                           w, 0.0, np.zeros(2))
+    with pytest.raises(ValueError, match="column index is out of range"):
+        native.row_margins(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows, w[:10], 0.0, out)

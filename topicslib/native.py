@@ -79,3 +79,10 @@ def leave_one_out_norms(data, indices, indptr, scale2, curvature, norm) -> None:
     if _solver is None:
         raise RuntimeError("topicslib was built without its training solver")
     _solver.leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)
+
+
+def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:
+    """A linear model's margins on ``rows`` of a CSR matrix, into ``out``, without copying the rows (``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    _solver.row_margins(data, indices, indptr, rows, w, bias, out)

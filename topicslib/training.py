@@ -183,6 +183,14 @@ class _SklearnFits:
         """Fit the following topics on ``rows`` (None: all)."""
         self.rows_X, self.rows_Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         self.total = presence_counts(self.rows_X)
+        if rows is not None:
+            left_out = np.ones(self.X.shape[0], dtype=bool)
+            left_out[rows] = False
+            self.left_X = self.X[left_out]
+
+    def left_out_margins(self, w: np.ndarray, bias: float) -> np.ndarray:
+        """A model's margins on the rows the last :meth:`prepare` left out, in row order."""
+        return self.left_X @ w + bias
 
     def squared_scales(self, t: int) -> np.ndarray:
         """The squares of topic ``t``'s column scales in its fit on all rows."""
@@ -210,9 +218,6 @@ class _NativeFits:
         self.X, self.Y, self.C, self.class_weight, self.seed, self.nb = X, Y, C, class_weight, seed, nb
         self.alpha = np.zeros(Y.shape)  # the full fit's dual variables, where the folds start
         self.total_all = presence_counts(X) if nb else None
-        # Each topic's presence counts over all rows, kept from the full fit (whole numbers: int32 is exact and
-        # as small as the weights' column): a fold's are these minus its left-out rows', a fifth of the counting.
-        self.positive_all = np.zeros((X.shape[1], Y.shape[1]), np.int32) if nb else None
 
     def prepare(self, rows: np.ndarray | None) -> None:
         """Fit the following topics on ``rows`` (None: all, which must come first)."""
@@ -223,15 +228,23 @@ class _NativeFits:
         self.left_out[self.rows] = False
         # a fold's counts are all rows' minus those of the rows it leaves out (the fewer)
         self.total = (self.total_all - presence_counts(self.X, self.left_out)) if self.nb else None
+        self.left_rows = np.flatnonzero(self.left_out).astype(np.int32)
+
+    def left_out_margins(self, w: np.ndarray, bias: float) -> np.ndarray:
+        """A model's margins on the rows the last :meth:`prepare` left out, in row order, read in place (scipy's
+        product would copy them out, and the values again in double precision for each topic)."""
+        out = np.zeros(len(self.left_rows))
+        native.row_margins(self.data, self.indices, self.indptr, self.left_rows, np.ascontiguousarray(w), bias, out)
+        return out
 
     def blocks(self, T: int) -> list[np.ndarray]:
         return _blocks(T, self.X.shape[1])
 
     def squared_scales(self, t: int) -> np.ndarray:
-        """The squares of topic ``t``'s column scales in its fit on all rows (counted by that fit)."""
+        """The squares of topic ``t``'s column scales in its fit on all rows."""
         if not self.nb:
             return np.ones(self.X.shape[1])
-        return np.square(nb_scale(self.positive_all[:, t].astype(np.float64), self.total_all))
+        return np.square(nb_scale(presence_counts(self.X, self.Y[:, t] > 0), self.total_all))
 
     def fit_block(self, topics: np.ndarray) -> list[tuple[np.ndarray, float]]:
         """Weights and bias of each of ``topics``: those with both classes in the rows fitted on side by side, in one
@@ -263,11 +276,10 @@ class _NativeFits:
         return answers
 
     def _positive(self, t: int) -> np.ndarray:
-        """Topic ``t``'s presence counts over the rows fitted on (the full fit, which comes first, counts them)."""
-        if self.full:
-            self.positive_all[:, t] = presence_counts(self.X, self.Y[:, t] > 0)
-            return self.positive_all[:, t].astype(np.float64)
-        return self.positive_all[:, t] - presence_counts(self.X, self.left_out & (self.Y[:, t] > 0))
+        """Topic ``t``'s presence counts over the rows fitted on: counted again for each fit rather than kept from the
+        full fit (a features x topics array, the size of the weights: counting a topic's rows is cheap beside it)."""
+        y = self.Y[:, t] > 0
+        return presence_counts(self.X, y if self.full else y & ~self.left_out)
 
 
 def _zeros_on_cache_lines(shape: tuple[int, ...]) -> np.ndarray:
@@ -298,9 +310,9 @@ def _blocks(T: int, F: int) -> list[np.ndarray]:
     return np.array_split(np.arange(T), -(-T // size))
 
 
-def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray | None, X_test=None):
-    """The models of ``topics`` on ``rows``: the weights ``(W, b)``, or with ``X_test`` only their margins on it,
-    a column for each topic in that order.
+def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray | None, left_out: bool = False):
+    """The models of ``topics`` on ``rows``: the weights ``(W, b)``, or with ``left_out`` only their margins on the
+    rows not in ``rows`` (in row order), a column for each topic in that order.
 
     Blocks of topics (``fits.blocks``) are fitted in ``n_jobs`` threads (the solvers release the GIL), each writing
     its own columns, so memory holds one weight matrix at most and a fold's models never all at once.
@@ -309,13 +321,13 @@ def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray |
     # Weights in single precision (the model keeps them in half precision at most): the weight matrix
     # is the largest array training holds beside the features.
     T = len(topics)
-    out = np.zeros((fits.X.shape[1], T), np.float32) if X_test is None else np.zeros((X_test.shape[0], T))
+    out = np.zeros((fits.X.shape[1], T), np.float32) if not left_out else np.zeros((fits.X.shape[0] - len(rows), T))
     b = np.zeros(T)
 
     def one(block: np.ndarray) -> None:  # a block of positions in ``topics``
         for j, (w, bias) in zip(block, fits.fit_block(topics[block])):
             b[j] = bias
-            out[:, j] = w if X_test is None else X_test @ w + bias
+            out[:, j] = w if not left_out else fits.left_out_margins(w, bias)
     if n_jobs in (None, 1):
         for block in fits.blocks(T):
             one(block)
@@ -323,7 +335,7 @@ def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray |
         from joblib import Parallel, delayed
 
         Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(block) for block in fits.blocks(T))
-    return (out, b) if X_test is None else out
+    return (out, b) if not left_out else out
 
 
 def _class_costs(y: np.ndarray, C: float, class_weight: str | None) -> tuple[float, float]:
@@ -623,7 +635,7 @@ def fit_linear(
     refit = refitted_topics(Y, folds)
     if len(refit):
         for train, test in kfold(n, max(2, min(folds or _REFIT_FOLDS, n)), seed):
-            oof[np.ix_(test, refit)] = _fit_topics(fits, refit, n_jobs, train, X[test])
+            oof[np.ix_(test, refit)] = _fit_topics(fits, refit, n_jobs, train, left_out=True)
     ab = np.array([platt(oof[:, t], Y[:, t]) for t in range(T)])
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))

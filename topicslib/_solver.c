@@ -50,6 +50,26 @@ static int get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssize_t item
     return 0;
 }
 
+/* get_buffer for each of count objects (writable: a bit for each that is written to); on failure those already taken
+ * are released and -1 returned, so a caller holds all or none. */
+static int get_buffers(PyObject **objs, Py_buffer *views, int count, const char *kinds, const Py_ssize_t *sizes,
+                       const char **names, unsigned writable)
+{
+    for (int i = 0; i < count; i++)
+        if (get_buffer(objs[i], &views[i], kinds[i], sizes[i], (writable >> i) & 1, names[i]) < 0) {
+            while (i--)
+                PyBuffer_Release(&views[i]);
+            return -1;
+        }
+    return 0;
+}
+
+static void release_buffers(Py_buffer *views, int count)
+{
+    for (int i = 0; i < count; i++)
+        PyBuffer_Release(&views[i]);
+}
+
 /* Whether the row pointers of a CSR matrix of n >= 0 rows and nnz values start at 0, end at nnz and never go back:
  * every stretch a loop reads then lies inside the data (the column indices are checked as they are read). */
 static int check_indptr(const int64_t *indptr, Py_ssize_t n, Py_ssize_t nnz, const char *who)
@@ -424,15 +444,13 @@ static PyObject *fit_svm(PyObject *self, PyObject *args)
         return NULL;
     }
     Py_buffer b[9];
-    int got = 0;
     const char kinds[9] = {'f', 'i', 'i', 'i', 'i', 'f', 'f', 'f', 'f'};
     const Py_ssize_t sizes[9] = {4, 4, 8, 4, 1, 8, 8, 8, 8};
     const char *names[9] = {"data", "indices", "indptr", "rows", "y", "state", "c_pos", "c_neg", "alpha"};
     long passes[MAX_BLOCK];
     PyObject *result = NULL;
-    for (; got < 9; got++)
-        if (get_buffer(objs[got], &b[got], kinds[got], sizes[got], got == 5 || got == 8, names[got]) < 0)
-            goto done;
+    if (get_buffers(objs, b, 9, kinds, sizes, names, 1u << 5 | 1u << 8) < 0)
+        return NULL;
     const Py_ssize_t B = b[6].len / 8, m = b[3].len / 4, n_matrix_rows = b[2].len / 8 - 1;
     if (B < 1 || B > MAX_BLOCK) {
         PyErr_Format(PyExc_ValueError, "fit_svm: between 1 and %d topics at a time", MAX_BLOCK);
@@ -486,8 +504,7 @@ static PyObject *fit_svm(PyObject *self, PyObject *args)
         PyTuple_SET_ITEM(result, t, n);
     }
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    release_buffers(b, 9);
     return result;
 }
 
@@ -546,14 +563,12 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5]))
         return NULL;
     Py_buffer b[6];
-    int got = 0;
     const char kinds[6] = {'f', 'i', 'i', 'f', 'f', 'f'};
     const Py_ssize_t sizes[6] = {4, 4, 8, 8, 8, 8};
     const char *names[6] = {"data", "indices", "indptr", "scale2", "curvature", "norm"};
     PyObject *result = NULL;
-    for (; got < 6; got++)
-        if (get_buffer(objs[got], &b[got], kinds[got], sizes[got], got == 5, names[got]) < 0)
-            goto done;
+    if (get_buffers(objs, b, 6, kinds, sizes, names, 1u << 5) < 0)
+        return NULL;
     const Py_ssize_t n = b[2].len / 8 - 1;
     const int64_t *indptr = b[2].buf;
     /* topics: the curvature's items per row (rows by topics); a matrix of no rows has none to score */
@@ -576,8 +591,7 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
     else
         result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    release_buffers(b, 6);
     return result;
 }
 
@@ -610,14 +624,12 @@ static PyObject *py_row_margins(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOOOOdO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &bias, &objs[5]))
         return NULL;
     Py_buffer b[6];
-    int got = 0;
     const char kinds[6] = {'f', 'i', 'i', 'i', 'f', 'f'};
     const Py_ssize_t sizes[6] = {4, 4, 8, 4, 8, 8};
     const char *names[6] = {"data", "indices", "indptr", "rows", "w", "out"};
     PyObject *result = NULL;
-    for (; got < 6; got++)
-        if (get_buffer(objs[got], &b[got], kinds[got], sizes[got], got == 5, names[got]) < 0)
-            goto done;
+    if (get_buffers(objs, b, 6, kinds, sizes, names, 1u << 5) < 0)
+        return NULL;
     const Py_ssize_t n = b[2].len / 8 - 1, m = b[3].len / 4;
     const int32_t *rows = b[3].buf;
     if (b[0].len / 4 != b[1].len / 4 || n < 0 || b[5].len / 8 != m) {
@@ -640,8 +652,7 @@ static PyObject *py_row_margins(PyObject *self, PyObject *args)
     else
         result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    release_buffers(b, 6);
     return result;
 }
 

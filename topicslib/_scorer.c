@@ -773,8 +773,6 @@ static int read_text(Scorer *s, Scratch *sc, PyObject *text)
     return 0;
 }
 
-/* Word e's unit vector over its character n-gram features (counts x idf), times the weights: its
- * subword share of each topic's log-odds, as TopicModel._score_words works it out. */
 /* acc[t] += v * row[t] for each of k topics, two at a time in vector registers (every SIMD unit has two-double
  * lanes): each topic's sum is its own, so the same products are added in the same order as one at a time and the
  * scores keep their bits (the numpy engine's too). No fused multiply-add: the product is rounded before the sum. */
@@ -814,6 +812,8 @@ static inline void add_scaled_doubles(double *acc, const double *row, double v, 
         acc[t] += v * row[t];
 }
 
+/* Word e's unit vector over its character n-gram features (counts x idf), times the weights: its
+ * subword share of each topic's log-odds, as TopicModel._score_words works it out. */
 static int score_word(Scorer *s, Scratch *sc, int32_t e)
 {
     double *out = s->scores + (size_t)e * s->k;

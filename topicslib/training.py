@@ -178,6 +178,7 @@ class _SklearnFits:
 
     def __init__(self, X, Y, loss, C, class_weight, seed, nb):
         self.X, self.Y, self.args = X, Y, (loss, C, class_weight, seed, nb)
+        self.total_all = presence_counts(X) if nb else None
 
     def prepare(self, rows: np.ndarray | None) -> None:
         """Fit the following topics on ``rows`` (None: all)."""
@@ -191,11 +192,6 @@ class _SklearnFits:
     def left_out_margins(self, w: np.ndarray, bias: float) -> np.ndarray:
         """A model's margins on the rows the last :meth:`prepare` left out, in row order."""
         return self.left_X @ w + bias
-
-    def squared_scales(self, t: int) -> np.ndarray:
-        """The squares of topic ``t``'s column scales in its fit on all rows."""
-        X, nb = self.X, self.args[-1]
-        return np.square(nb_scale(presence_counts(X, self.Y[:, t] > 0), presence_counts(X))) if nb else np.ones(X.shape[1])
 
     def blocks(self, T: int) -> list[np.ndarray]:
         """One topic at a time: LIBLINEAR fits one topic per call."""
@@ -240,12 +236,6 @@ class _NativeFits:
     def blocks(self, T: int) -> list[np.ndarray]:
         return _blocks(T, self.X.shape[1])
 
-    def squared_scales(self, t: int) -> np.ndarray:
-        """The squares of topic ``t``'s column scales in its fit on all rows."""
-        if not self.nb:
-            return np.ones(self.X.shape[1])
-        return np.square(nb_scale(presence_counts(self.X, self.Y[:, t] > 0), self.total_all))
-
     def fit_block(self, topics: np.ndarray) -> list[tuple[np.ndarray, float]]:
         """Weights and bias of each of ``topics``: those with both classes in the rows fitted on side by side, in one
         call of the solver, the others a constant answer."""
@@ -259,7 +249,7 @@ class _NativeFits:
         # Each column's weights, then the squares of its scales, side by side for the block's topics (_solver.c)
         state = _zeros_on_cache_lines((F + 1, 2, len(ts)))
         for i, t in enumerate(ts):
-            state[:F, 1, i] = nb_scale(self._positive(t), self.total) ** 2 if self.nb else 1.0
+            state[:F, 1, i] = squared_scales(self.X, self._fitted(t), self.total)
         costs = np.array([_class_costs(y[:, i], self.C, self.class_weight) for i in range(len(ts))])
         alpha = np.zeros(y.shape) if self.full else np.ascontiguousarray(self.alpha[np.ix_(self.rows, ts)])
         # the block's seed is its first topic's, fitted or not: a fold's row order does not hang on which are
@@ -275,11 +265,23 @@ class _NativeFits:
             answers[j] = state[:F, 0, i], float(state[F, 0, i])
         return answers
 
-    def _positive(self, t: int) -> np.ndarray:
-        """Topic ``t``'s presence counts over the rows fitted on: counted again for each fit rather than kept from the
-        full fit (a features x topics array, the size of the weights: counting a topic's rows is cheap beside it)."""
+    def _fitted(self, t: int) -> np.ndarray:
+        """Topic ``t``'s rows among those fitted on, as a mask: its scales' counts are made again for each fit rather
+        than kept from the full fit (a features x topics array, the size of the weights: counting a topic's rows is
+        cheap beside it)."""
         y = self.Y[:, t] > 0
-        return presence_counts(self.X, y if self.full else y & ~self.left_out)
+        return y if self.full else y & ~self.left_out
+
+
+def squared_scales(X: sp.csr_matrix, y: np.ndarray, total: np.ndarray | None) -> np.ndarray:
+    """The squares of a topic's column scales (:func:`nb_scale`) in a fit: ``y`` marks the topic's rows among those
+    fitted on, ``total`` is :func:`presence_counts` of the rows fitted on (None: no NB weighting, every scale 1).
+
+    >>> X = sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]])
+    >>> squared_scales(X, np.array([True, False]), presence_counts(X)).round(3).tolist()
+    [0.164, 0.083]
+    """
+    return np.ones(X.shape[1]) if total is None else np.square(nb_scale(presence_counts(X, y), total))
 
 
 def _zeros_on_cache_lines(shape: tuple[int, ...]) -> np.ndarray:
@@ -629,7 +631,8 @@ def fit_linear(
         fits = _SklearnFits(X, Y, loss, C, class_weight, seed, nb_weighting)
     W, b = _fit_topics(fits, np.arange(T), n_jobs, None)  # first: the compiled solver's folds start from this fit
     if folds == 0:
-        oof = estimated_oof_margins(X, Y, W, b, fits.squared_scales, loss=loss, C=C, class_weight=class_weight)
+        oof = estimated_oof_margins(X, Y, W, b, lambda t: squared_scales(X, Y[:, t] > 0, fits.total_all), loss=loss,
+                                    C=C, class_weight=class_weight)
     else:
         oof = np.zeros((n, T))
     refit = refitted_topics(Y, folds)

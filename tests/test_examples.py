@@ -8,6 +8,7 @@ import pytest
 
 from topicslib import ExampleError, Taxonomy, TrainingError, read_examples, train
 from topicslib.examples import iter_examples, merge_duplicates, trainable_topics
+from topicslib import examples as examples_module
 
 from .conftest import TINY
 
@@ -163,12 +164,13 @@ def _large(tmp_path, n=40_000, last=None):
     return write(tmp_path / "large.jsonl", lines + ([last] if last else []))
 
 
-def test_a_bad_last_line_fails_before_the_file_is_held(tmp_path):
-    # Files are read twice: every line checked first, none kept. Holding them first made a 2 GB file take
-    # 4.2 GB of memory before failing on its last line.
+def test_a_bad_last_line_fails_before_the_file_is_held(tmp_path, monkeypatch):
+    # Large files are read twice: every line checked first, none kept. Holding them first made a 2 GB file take
+    # 4.2 GB of memory before failing on its last line. (The threshold is lowered to this file's size.)
     import tracemalloc
 
     path = _large(tmp_path, last='{"text": "cut off')
+    monkeypatch.setattr(examples_module, "_CHECK_FIRST_BYTES", path.stat().st_size)
     tracemalloc.start()
     try:
         with pytest.raises(ExampleError, match=r"large.jsonl:40001: invalid JSON"):
@@ -177,6 +179,17 @@ def test_a_bad_last_line_fails_before_the_file_is_held(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < path.stat().st_size / 10
+
+
+def test_small_files_are_read_once_and_large_ones_twice(tmp_path, monkeypatch):
+    path = _large(tmp_path, n=100)
+    reads = []
+    real = examples_module.source_rows
+    monkeypatch.setattr(examples_module, "source_rows", lambda source, **kw: reads.append(source.name) or real(source, **kw))
+    assert len(read_examples(path)) == 100 and reads == [str(path)]
+    reads.clear()
+    monkeypatch.setattr(examples_module, "_CHECK_FIRST_BYTES", path.stat().st_size)
+    assert len(read_examples(path)) == 100 and reads == [str(path)] * 2
 
 
 def test_examples_are_held_compactly_and_merged_without_copies_of_their_texts(tmp_path):

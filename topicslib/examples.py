@@ -152,19 +152,25 @@ def _sources(source: str | Path) -> list[Source]:
         if fmt is None:
             raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv (or gzip, bz2, xz "
                                "compressed)", path=path)
-        sources.append(Source(str(path), fmt, path))
+        sources.append(Source(str(path), fmt, path, path.stat().st_size))
     return sources
 
 
+# Example files bigger than this together are checked whole before any example is kept (a second reading costs
+# a tenth of training; below this size holding the examples read before a bad line costs little memory).
+_CHECK_FIRST_BYTES = 64 * 2**20
+
+
 def _read_sources(sources: list[Source], check: Callable[[Example], Example]) -> Iterator[Example]:
-    """Every example of ``sources``, each checked (and given to ``check``). Files are read twice: first every
-    line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
-    one line, not of all the others; standard input, which cannot be read again, is read once."""
+    """Every example of ``sources``, each checked (and given to ``check``). Large files are read twice: first
+    every line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
+    one line, not of all the others. Files of less than ``_CHECK_FIRST_BYTES`` together, where holding them costs
+    little, and standard input, which cannot be read again, are read once."""
     def examples() -> Iterator[Example]:
         for source in sources:
             yield from map(check, _source_examples(source))
 
-    if all(s.path is not None for s in sources):
+    if all(s.size is not None for s in sources) and sum(s.size for s in sources) >= _CHECK_FIRST_BYTES:
         deque(examples(), maxlen=0)
     return examples()
 
@@ -204,7 +210,7 @@ def read_examples(
 
 def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
                   taxonomy: Taxonomy | None = None) -> Iterator[Example]:
-    """:func:`read_examples` one example at a time (files are still checked whole first), so that training
+    """:func:`read_examples` one example at a time (large files are still checked whole first), so that training
     holds each paragraph once however often a file repeats it (see :func:`merge_duplicates`).
 
     >>> next(iter_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])).topics

@@ -28,6 +28,9 @@ FORMAT = "topicslib-model"
 FORMAT_VERSION = 2  # 2: the subword block sums per-word vectors (1 counted char n-grams over the text)
 ARRAYS = ("coef", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
+# zlib's level per array (6 for the others): half-precision weights barely compress, and zlib's level 6 spent 0.17
+# s of the default model's training on them to save 2.5% of the file over level 1 (2.03 against 2.09 MB).
+_LEVELS = {"coef": 1}
 # A model's arrays unpack to a few times the file's size (weights in half precision, terms as text).
 # Members declaring more than this many times the whole file, beyond a small allowance, are refused
 # unread: a zip bomb posing as a model would otherwise be unpacked until memory ran out.
@@ -67,7 +70,8 @@ def write_model_file(path: str | Path, arrays: dict[str, np.ndarray], card: dict
         for name in ARRAYS:
             member = io.BytesIO()
             np.lib.format.write_array(member, arrays[name], allow_pickle=False)
-            z.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_TIME), member.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+            z.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_TIME), member.getvalue(), compress_type=zipfile.ZIP_DEFLATED,
+                       compresslevel=_LEVELS.get(name, 6))
     atomic_write(path, buf.getvalue())
     atomic_write(card_path(path), (json.dumps(card, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
     return path

@@ -142,3 +142,42 @@ def test_distinct_rows_by_keys_are_numpys_distinct_rows(high):
     want, want_where = np.unique(rows, axis=0, return_inverse=True)
     assert distinct.dtype == rows.dtype and np.array_equal(distinct, want)
     assert np.array_equal(where, want_where.ravel()) and np.array_equal(features._distinct_rows(rows), want)
+
+
+@pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
+@pytest.mark.parametrize("char_range", [(3, 5), (1, 2)])
+def test_the_compiled_matrix_is_scipys_bit_for_bit(monkeypatch, char_range):
+    # native.feature_rows builds the rows that scipy's product, transpositions and sum build; in several batches
+    # (a small _FLUSH and _CHUNK), with an empty text, a long one read in pieces and words with no known n-gram.
+    monkeypatch.setattr(features, "_FLUSH", 40)
+    monkeypatch.setattr(features, "_CHUNK", 300)
+    texts = TRAIN * 3 + ["", "Ünïcode é border zzzqqq", " ".join(WORDS * 30), "coca coca coca crops"]
+    matrices = []
+    for compiled in (True, False):
+        monkeypatch.setattr(topicslib.native, "SOLVER", compiled)
+        f = TextFeatures(char_ngrams=char_range, min_df=2, norm_offset=0.35)
+        matrices += [f.fit_transform(texts), f.transform(texts[::-1] + ["qqq"]), f.transform([])]
+    for a, b in zip(matrices[:3], matrices[3:]):
+        assert a.shape == b.shape and a.dtype == b.dtype == np.float32
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert a.data.tobytes() == b.data.tobytes()
+    assert matrices[0].nnz > 0 and matrices[2].shape[0] == 0
+
+
+@pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
+def test_the_compiled_matrix_refuses_bad_arrays():
+    i64, f64 = (lambda *v: np.array(v, np.int64)), (lambda *v: np.array(v, np.float64))
+    out = np.zeros(8, np.float32), np.zeros(8, np.int32), np.zeros(2, np.int64)
+    good = (i64(0, 1), i64(0), f64(1.0), i64(0, 1), i64(0), f64(0.5), i64(0, 2), i64(3, 4), f64(0.6, 0.8), 2, 5)
+    assert topicslib.native.feature_rows(*good, *out) == 3
+    assert out[1].tolist()[:3] == [0, 3, 4] and out[0][1] == np.float32(0.5 * 0.6) and out[2].tolist() == [0, 3]
+    for i, bad, match in [(7, i64(3, 5), "out of range"), (4, i64(1), "out of range"), (1, i64(2), "out of range"),
+                          (0, i64(0, 2), "indptr does not match"), (9, 4, "out of range")]:
+        args = list(good)
+        args[i] = bad
+        with pytest.raises(ValueError, match=match):
+            topicslib.native.feature_rows(*args, *out)
+    with pytest.raises(ValueError, match="cannot hold"):
+        topicslib.native.feature_rows(*good, np.zeros(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.int64))
+    with pytest.raises(ValueError, match="indices must be a C-contiguous array of 4-byte signed integers"):
+        topicslib.native.feature_rows(*good, out[0], np.zeros(8, np.int64), out[2])

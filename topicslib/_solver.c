@@ -1,4 +1,6 @@
-/* The compiled training solver of topicslib: a block of topics' linear SVMs on a shared CSR matrix.
+/* The compiled training solver of topicslib: a block of topics' linear SVMs on a shared CSR matrix (and, at the end,
+ * the few loops around it that numpy and scipy would do in several passes: leave-one-out norms, the margins of
+ * chosen rows, and the rows of the feature matrix).
  *
  * Dual coordinate descent for the L2-regularized, L2-loss (squared hinge) SVM with shrinking,
  * the algorithm of LIBLINEAR's -s 1 (Hsieh et al., ICML 2008), written here so that training
@@ -42,7 +44,7 @@ static int get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssize_t item
         f++;
     const int ok_kind = kind == 'f' ? strcmp(f, itemsize == 4 ? "f" : "d") == 0 : (strlen(f) == 1 && strchr("bhilq", *f) != NULL);
     if (!ok_kind || view->itemsize != itemsize) {
-        PyErr_Format(PyExc_ValueError, "fit_svm: %s must be a C-contiguous array of %zd-byte %s", name, itemsize,
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous array of %zd-byte %s", name, itemsize,
                      kind == 'f' ? "floats" : "signed integers");
         PyBuffer_Release(view);
         return -1;
@@ -656,10 +658,144 @@ done:
     return result;
 }
 
+/* The rows of training's feature matrix (features.TextFeatures._matrix): each text's word-block entries as they come
+ * (sorted, columns below first_sub), then its subword block, the sum of its words' subword vectors weighted by the
+ * word's value, by column. The sums are scipy's (csr_matmat): each column's products added in the order of the text's
+ * words, from 0; zeros dropped, as scipy's sum of the two blocks drops them; values rounded to float32 at the end.
+ * acc (a value per subword column) and seen (a bit per subword column, zeros on entry) are scratch: a text's columns
+ * come out of seen in order, with no sort. Returns the number of values written, -1 when they would not fit in
+ * capacity, or BAD_INDEX. */
+static Py_ssize_t feature_rows_of(Py_ssize_t n_docs, const int64_t *word_ptr, const int64_t *word_cols,
+                                  const double *word_vals, const int64_t *sub_ptr, const int64_t *sub_words,
+                                  const double *sub_vals, Py_ssize_t n_words, const int64_t *vec_ptr,
+                                  const int64_t *vec_cols, const double *vec_vals, Py_ssize_t first_sub,
+                                  Py_ssize_t n_cols, double *acc, uint64_t *seen, float *data, int32_t *indices,
+                                  int64_t *indptr, Py_ssize_t capacity)
+{
+    Py_ssize_t at = 0;
+    indptr[0] = 0;
+    for (Py_ssize_t d = 0; d < n_docs; d++) {
+        for (int64_t k = word_ptr[d]; k < word_ptr[d + 1]; k++) {
+            const int64_t c = word_cols[k];
+            if (c < 0 || c >= first_sub || (k > word_ptr[d] && c <= word_cols[k - 1]))
+                return BAD_INDEX;
+            if (word_vals[k] == 0.0)
+                continue;
+            if (at >= capacity)
+                return -1;
+            data[at] = (float)word_vals[k];
+            indices[at++] = (int32_t)c;
+        }
+        Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1; /* the words of seen that this text touched */
+        for (int64_t j = sub_ptr[d]; j < sub_ptr[d + 1]; j++) {
+            const int64_t w = sub_words[j];
+            if (w < 0 || w >= n_words)
+                return BAD_INDEX;
+            const double v = sub_vals[j];
+            for (int64_t kk = vec_ptr[w]; kk < vec_ptr[w + 1]; kk++) {
+                const int64_t c = vec_cols[kk] - first_sub;
+                if (c < 0 || c >= n_cols - first_sub)
+                    return BAD_INDEX;
+                const uint64_t bit = 1ULL << (c & 63);
+                const Py_ssize_t word = (Py_ssize_t)(c >> 6);
+                if (seen[word] & bit) {
+                    acc[c] += v * vec_vals[kk];
+                } else {
+                    seen[word] |= bit;
+                    acc[c] = 0.0 + v * vec_vals[kk];
+                    if (word < lo)
+                        lo = word;
+                    if (word > hi)
+                        hi = word;
+                }
+            }
+        }
+        for (Py_ssize_t word = lo; word <= hi; word++) {
+            for (uint64_t bits = seen[word]; bits; bits &= bits - 1) {
+                const Py_ssize_t c = word * 64 + __builtin_ctzll(bits);
+                if (acc[c] == 0.0)
+                    continue;
+                if (at >= capacity)
+                    return -1;
+                data[at] = (float)acc[c];
+                indices[at++] = (int32_t)(c + first_sub);
+            }
+            seen[word] = 0;
+        }
+        indptr[d + 1] = at;
+    }
+    return at;
+}
+
+PyDoc_STRVAR(feature_rows_doc,
+             "feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols, vec_vals,\n"
+             "             first_sub, n_cols, data, indices, indptr) -> nnz\n--\n\n"
+             "The CSR rows of a batch's feature matrix into data (float32), indices (int32) and indptr (int64, a row\n"
+             "pointer per text and one more): text d's word block (word_ptr[d]:word_ptr[d + 1] of word_cols and\n"
+             "word_vals, columns sorted and below first_sub), then the sum of its words' subword vectors (words\n"
+             "sub_words with weights sub_vals; word w's vector is vec_ptr[w]:vec_ptr[w + 1] of vec_cols and vec_vals,\n"
+             "columns from first_sub to n_cols) by column, as scipy sums it. Integer arrays int64, values float64.\n"
+             "Returns the number of values; a ValueError when data cannot hold them.");
+
+static PyObject *py_feature_rows(PyObject *self, PyObject *args)
+{
+    PyObject *objs[12];
+    Py_ssize_t first_sub, n_cols;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOnnOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6],
+                          &objs[7], &objs[8], &first_sub, &n_cols, &objs[9], &objs[10], &objs[11]))
+        return NULL;
+    Py_buffer b[12];
+    const char kinds[12] = {'i', 'i', 'f', 'i', 'i', 'f', 'i', 'i', 'f', 'f', 'i', 'i'};
+    const Py_ssize_t sizes[12] = {8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 8};
+    const char *names[12] = {"word_ptr", "word_cols", "word_vals", "sub_ptr", "sub_words", "sub_vals",
+                             "vec_ptr", "vec_cols", "vec_vals", "data", "indices", "indptr"};
+    PyObject *result = NULL;
+    double *acc = NULL;
+    uint64_t *seen = NULL;
+    if (get_buffers(objs, b, 12, kinds, sizes, names, 1u << 9 | 1u << 10 | 1u << 11) < 0)
+        return NULL;
+    const Py_ssize_t n_docs = b[0].len / 8 - 1, n_words = b[6].len / 8 - 1, capacity = b[9].len / 4;
+    if (n_docs < 0 || b[3].len / 8 - 1 != n_docs || b[11].len / 8 - 1 != n_docs || n_words < 0 ||
+        b[1].len != b[2].len || b[4].len != b[5].len || b[7].len != b[8].len || b[10].len / 4 != capacity ||
+        first_sub < 0 || n_cols < first_sub || n_cols > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "feature_rows: array sizes do not agree");
+        goto done;
+    }
+    if (check_indptr(b[0].buf, n_docs, b[1].len / 8, "feature_rows") < 0 ||
+        check_indptr(b[3].buf, n_docs, b[4].len / 8, "feature_rows") < 0 ||
+        check_indptr(b[6].buf, n_words, b[7].len / 8, "feature_rows") < 0)
+        goto done;
+    const Py_ssize_t width = n_cols - first_sub;
+    acc = malloc(sizeof(double) * (size_t)(width > 0 ? width : 1));
+    seen = calloc((size_t)(width / 64 + 1), sizeof(uint64_t));
+    if (!acc || !seen) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t nnz;
+    Py_BEGIN_ALLOW_THREADS
+    nnz = feature_rows_of(n_docs, b[0].buf, b[1].buf, b[2].buf, b[3].buf, b[4].buf, b[5].buf, n_words, b[6].buf,
+                          b[7].buf, b[8].buf, first_sub, n_cols, acc, seen, b[9].buf, b[10].buf, b[11].buf, capacity);
+    Py_END_ALLOW_THREADS
+    if (nnz == BAD_INDEX)
+        PyErr_SetString(PyExc_ValueError, "feature_rows: a column or word index is out of range, or a row's word "
+                                          "columns are not sorted");
+    else if (nnz < 0)
+        PyErr_SetString(PyExc_ValueError, "feature_rows: data and indices cannot hold the rows");
+    else
+        result = PyLong_FromSsize_t(nnz);
+done:
+    free(acc);
+    free(seen);
+    release_buffers(b, 12);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fit_svm", fit_svm, METH_VARARGS, fit_svm_doc},
     {"leave_one_out_norms", py_leave_one_out_norms, METH_VARARGS, leave_one_out_norms_doc},
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
+    {"feature_rows", py_feature_rows, METH_VARARGS, feature_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -86,3 +86,13 @@ def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:
     if _solver is None:
         raise RuntimeError("topicslib was built without its training solver")
     _solver.row_margins(data, indices, indptr, rows, w, bias, out)
+
+
+def feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols, vec_vals,
+                 first_sub: int, n_cols: int, data, indices, indptr) -> int:
+    """A batch's CSR feature rows, word block then the sum of its words' subword vectors, into ``data``, ``indices``
+    and ``indptr``; the number of values (see ``_solver.c`` and ``features.TextFeatures._matrix``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    return _solver.feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols,
+                                vec_vals, first_sub, n_cols, data, indices, indptr)

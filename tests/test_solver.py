@@ -255,3 +255,17 @@ def test_row_margins_are_scipys_product_bit_for_bit_without_copying_the_rows():
                            w, 0.0, np.zeros(2))
     with pytest.raises(ValueError, match="column index is out of range"):
         native.row_margins(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows, w[:10], 0.0, out)
+
+
+@needs_solver
+def test_compiled_presence_counts_are_numpys(monkeypatch):
+    X, y = _problem(300, 60, seed=7)
+    X = sp.vstack([X[:5], sp.csr_matrix((1, 60), dtype=np.float32), X[5:]], format="csr")  # an empty row
+    picked = np.r_[y[:5], 1, y[5:]].astype(bool)
+    compiled = training.presence_counts(X, picked)
+    monkeypatch.setattr(native, "SOLVER", False)
+    assert compiled.tobytes() == training.presence_counts(X, picked).tobytes() and compiled.sum() > 0
+    with pytest.raises(ValueError, match="column index is out of range"):
+        native.presence_counts(np.array([0, 9], np.int32), np.array([0, 2], np.int64), np.ones(1, np.int8), np.zeros(5))
+    with pytest.raises(ValueError, match="sizes do not agree"):
+        native.presence_counts(X.indices, X.indptr.astype(np.int64), np.ones(3, np.int8), np.zeros(60))

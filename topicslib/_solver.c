@@ -1,6 +1,6 @@
 /* The compiled training solver of topicslib: a block of topics' linear SVMs on a shared CSR matrix (and, at the end,
  * the few loops around it that numpy and scipy would do in several passes: leave-one-out norms, the margins of
- * chosen rows, and the rows of the feature matrix).
+ * chosen rows, columns' presence counts, and the rows of the feature matrix).
  *
  * Dual coordinate descent for the L2-regularized, L2-loss (squared hinge) SVM with shrinking,
  * the algorithm of LIBLINEAR's -s 1 (Hsieh et al., ICML 2008), written here so that training
@@ -658,6 +658,60 @@ done:
     return result;
 }
 
+/* In how many of the rows picked (picked[r] != 0) each column holds a value, added to counts: one pass over those rows'
+ * column indices, with no copy of them (the NB scales of each topic and fold count its rows). 0 or BAD_INDEX. */
+static int presence_counts_of(const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows, const int8_t *picked,
+                              Py_ssize_t n_features, double *counts)
+{
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        if (!picked[r])
+            continue;
+        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features)
+                return BAD_INDEX;
+            counts[indices[k]] += 1.0;
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(presence_counts_doc,
+             "presence_counts(indices, indptr, picked, counts)\n--\n\n"
+             "Add to counts[j] (float64, a value per column) the number of rows r with picked[r] != 0 (int8, a value\n"
+             "per row) whose stretch of indices (int32; indptr int64) holds j.");
+
+static PyObject *py_presence_counts(PyObject *self, PyObject *args)
+{
+    PyObject *objs[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &objs[0], &objs[1], &objs[2], &objs[3]))
+        return NULL;
+    Py_buffer b[4];
+    const char kinds[4] = {'i', 'i', 'i', 'f'};
+    const Py_ssize_t sizes[4] = {4, 8, 1, 8};
+    const char *names[4] = {"indices", "indptr", "picked", "counts"};
+    PyObject *result = NULL;
+    if (get_buffers(objs, b, 4, kinds, sizes, names, 1u << 3) < 0)
+        return NULL;
+    const Py_ssize_t n = b[1].len / 8 - 1;
+    if (n < 0 || b[2].len != n) {
+        PyErr_SetString(PyExc_ValueError, "presence_counts: array sizes do not agree");
+        goto done;
+    }
+    if (check_indptr(b[1].buf, n, b[0].len / 4, "presence_counts") < 0)
+        goto done;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = presence_counts_of(b[0].buf, b[1].buf, n, b[2].buf, b[3].len / 8, b[3].buf);
+    Py_END_ALLOW_THREADS
+    if (status == BAD_INDEX)
+        PyErr_SetString(PyExc_ValueError, "presence_counts: a column index is out of range");
+    else
+        result = Py_NewRef(Py_None);
+done:
+    release_buffers(b, 4);
+    return result;
+}
+
 /* The rows of training's feature matrix (features.TextFeatures._matrix): each text's word-block entries as they come
  * (sorted, columns below first_sub), then its subword block, the sum of its words' subword vectors weighted by the
  * word's value, by column. The sums are scipy's (csr_matmat): each column's products added in the order of the text's
@@ -796,6 +850,7 @@ static PyMethodDef methods[] = {
     {"leave_one_out_norms", py_leave_one_out_norms, METH_VARARGS, leave_one_out_norms_doc},
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
     {"feature_rows", py_feature_rows, METH_VARARGS, feature_rows_doc},
+    {"presence_counts", py_presence_counts, METH_VARARGS, presence_counts_doc},
     {NULL, NULL, 0, NULL},
 };
 

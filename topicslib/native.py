@@ -88,6 +88,13 @@ def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:
     _solver.row_margins(data, indices, indptr, rows, w, bias, out)
 
 
+def presence_counts(indices, indptr, picked, counts) -> None:
+    """Add to ``counts`` in how many rows with ``picked`` set each column holds a value (see ``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    _solver.presence_counts(indices, indptr, picked, counts)
+
+
 def feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols, vec_vals,
                  first_sub: int, n_cols: int, data, indices, indptr) -> int:
     """A batch's CSR feature rows, word block then the sum of its words' subword vectors, into ``data``, ``indices``

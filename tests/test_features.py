@@ -117,9 +117,11 @@ def _naive_document_frequencies(texts, word_ngrams, char_ngram_range):
 
 
 @pytest.mark.parametrize("word_ngrams, char_range, min_df", [((1, 2), (3, 5), 2), ((1, 3), (2, 4), 1), ((2, 3), (3, 3), 2)])
-def test_document_frequencies_counted_in_rounds_equal_a_plain_count(monkeypatch, word_ngrams, char_range, min_df):
+@pytest.mark.parametrize("compiled", [True, False])
+def test_document_frequencies_counted_in_rounds_equal_a_plain_count(monkeypatch, word_ngrams, char_range, min_df, compiled):
     # Small rounds: n-grams and words met again in later rounds must add up across them.
     monkeypatch.setattr(features, "_FLUSH", 7)
+    monkeypatch.setattr(topicslib.native, "SOLVER", compiled and topicslib.native.SOLVER)
     texts = ["Migrants crossed the border; the border closed.", "", "The border town grew. Migrants grew crops.",
              "Tariffs on steel", "the border the border the border", "Exports of steel grew", "x", "Crossed the border"]
     f = TextFeatures(word_ngrams=word_ngrams, char_ngrams=char_range, min_df=min_df).fit(texts)
@@ -147,16 +149,19 @@ def test_distinct_rows_by_keys_are_numpys_distinct_rows(high):
 @pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
 @pytest.mark.parametrize("char_range", [(3, 5), (1, 2)])
 def test_the_compiled_matrix_is_scipys_bit_for_bit(monkeypatch, char_range):
-    # native.feature_rows builds the rows that scipy's product, transpositions and sum build; in several batches
+    # native.feature_rows builds the rows that scipy's product, transpositions and sum build, and native.char_gram_numbers
+    # and native.union_counts the counter's character n-grams and document frequencies; in several batches
     # (a small _FLUSH and _CHUNK), with an empty text, a long one read in pieces and words with no known n-gram.
     monkeypatch.setattr(features, "_FLUSH", 40)
     monkeypatch.setattr(features, "_CHUNK", 300)
     texts = TRAIN * 3 + ["", "Ünïcode é border zzzqqq", " ".join(WORDS * 30), "coca coca coca crops"]
-    matrices = []
+    matrices, fitted = [], []
     for compiled in (True, False):
         monkeypatch.setattr(topicslib.native, "SOLVER", compiled)
         f = TextFeatures(char_ngrams=char_range, min_df=2, norm_offset=0.35)
         matrices += [f.fit_transform(texts), f.transform(texts[::-1] + ["qqq"]), f.transform([])]
+        fitted.append((f.terms_, f.idf_.tobytes(), f.norm_offset_))
+    assert fitted[0] == fitted[1]  # the compiled counter's character n-grams and their counts too
     for a, b in zip(matrices[:3], matrices[3:]):
         assert a.shape == b.shape and a.dtype == b.dtype == np.float32
         assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
@@ -181,3 +186,24 @@ def test_the_compiled_matrix_refuses_bad_arrays():
         topicslib.native.feature_rows(*good, np.zeros(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.int64))
     with pytest.raises(ValueError, match="indices must be a C-contiguous array of 4-byte signed integers"):
         topicslib.native.feature_rows(*good, out[0], np.zeros(8, np.int64), out[2])
+
+
+@pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
+def test_the_compiled_counters_helpers_refuse_bad_input():
+    index, names = {"ab": 5}, ["ab"]
+    with pytest.raises(ValueError, match="cannot hold"):
+        topicslib.native.char_gram_numbers(["abc"], 3, 3, 30, {}, [], np.zeros(2, np.int64))
+    with pytest.raises(TypeError, match="must be strings"):
+        topicslib.native.char_gram_numbers([b"abc"], 3, 3, 30, {}, [], np.zeros(9, np.int64))
+    with pytest.raises(ValueError, match="1 <= lo <= hi"):
+        topicslib.native.char_gram_numbers(["abc"], 3, 2, 30, {}, [], np.zeros(9, np.int64))
+    out = np.zeros(4, np.int64)
+    assert topicslib.native.char_gram_numbers(["a", "b"], 2, 2, 30, index, names, out) == 4  # " a", "a ", " b", "b "
+    assert out.tolist() == [1, 2, 3, 4] and names == ["ab", " a", "a ", " b", "b "] and index["b "] == 4
+    with pytest.raises(ValueError, match="out of range"):
+        topicslib.native.union_counts(np.array([0, 1], np.int64), np.array([1], np.int32), np.array([0, 1], np.int64),
+                                      np.array([0], np.int64), np.zeros(1, np.int64))
+    counts = np.zeros(3, np.int64)
+    topicslib.native.union_counts(np.array([0, 2, 3], np.int64), np.array([0, 1, 1], np.int32), np.array([0, 2, 3], np.int64),
+                                  np.array([0, 2, 2], np.int64), counts)
+    assert counts.tolist() == [1, 0, 2]  # the first row's two words share n-gram 2: it counts once there

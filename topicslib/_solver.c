@@ -1,6 +1,7 @@
 /* The compiled training solver of topicslib: a block of topics' linear SVMs on a shared CSR matrix (and, at the end,
  * the few loops around it that numpy and scipy would do in several passes: leave-one-out norms, the margins of
- * chosen rows, columns' presence counts, and the rows of the feature matrix).
+ * chosen rows, columns' presence counts, and the feature counter's character n-grams and the rows of the feature
+ * matrix).
  *
  * Dual coordinate descent for the L2-regularized, L2-loss (squared hinge) SVM with shrinking,
  * the algorithm of LIBLINEAR's -s 1 (Hsieh et al., ICML 2008), written here so that training
@@ -712,6 +713,160 @@ done:
     return result;
 }
 
+/* Each word's character n-grams (lo to hi characters of the word padded with a space each side, as
+ * features.char_ngrams makes them; none for a word longer than max_len), numbered through index (n-gram -> number) as
+ * features.number_tokens numbers them: an n-gram not yet in index gets the next number, len(names), and is appended
+ * to names. The numbers go to out, word after word; returns how many. */
+static PyObject *py_char_gram_numbers(PyObject *self, PyObject *args)
+{
+    PyObject *words, *index, *names, *out_obj;
+    Py_ssize_t lo, hi, max_len;
+    if (!PyArg_ParseTuple(args, "O!nnnO!O!O", &PyList_Type, &words, &lo, &hi, &max_len, &PyDict_Type, &index,
+                          &PyList_Type, &names, &out_obj))
+        return NULL;
+    if (lo < 1 || hi < lo) {
+        PyErr_SetString(PyExc_ValueError, "char_gram_numbers: need 1 <= lo <= hi");
+        return NULL;
+    }
+    Py_buffer b;
+    if (get_buffer(out_obj, &b, 'i', 8, 1, "out") < 0)
+        return NULL;
+    int64_t *out = b.buf;
+    const Py_ssize_t capacity = b.len / 8;
+    Py_ssize_t at = 0;
+    PyObject *result = NULL;
+    for (Py_ssize_t w = 0; w < PyList_GET_SIZE(words); w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        if (!PyUnicode_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "char_gram_numbers: words must be strings");
+            goto done;
+        }
+        if (PyUnicode_GET_LENGTH(word) > max_len)
+            continue;
+        PyObject *padded = PyUnicode_FromFormat(" %U ", word);
+        if (!padded)
+            goto done;
+        const Py_ssize_t length = PyUnicode_GET_LENGTH(padded);
+        for (Py_ssize_t n = lo; n <= hi; n++)
+            for (Py_ssize_t i = 0; i + n <= length; i++) {
+                PyObject *gram = PyUnicode_Substring(padded, i, i + n);
+                if (!gram) {
+                    Py_DECREF(padded);
+                    goto done;
+                }
+                PyObject *known = PyDict_GetItemWithError(index, gram); /* borrowed */
+                Py_ssize_t number;
+                if (known) {
+                    number = PyLong_AsSsize_t(known);
+                } else if (!PyErr_Occurred()) {
+                    number = PyList_GET_SIZE(names);
+                    PyObject *value = PyLong_FromSsize_t(number);
+                    if (!value || PyDict_SetItem(index, gram, value) < 0 || PyList_Append(names, gram) < 0)
+                        number = -1;
+                    Py_XDECREF(value);
+                } else {
+                    number = -1;
+                }
+                Py_DECREF(gram);
+                if (number < 0 || at >= capacity) {
+                    if (number >= 0)
+                        PyErr_SetString(PyExc_ValueError, "char_gram_numbers: out cannot hold the numbers");
+                    else if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_ValueError, "char_gram_numbers: index holds a negative number");
+                    Py_DECREF(padded);
+                    goto done;
+                }
+                out[at++] = number;
+            }
+        Py_DECREF(padded);
+    }
+    result = PyLong_FromSsize_t(at);
+done:
+    PyBuffer_Release(&b);
+    return result;
+}
+
+/* In how many rows each element occurs, where row r holds the union of the sets of its items: items
+ * row_items[row_ptr[r]:row_ptr[r + 1]], item i's set set_items[set_ptr[i]:set_ptr[i + 1]] (elements below n). Added to
+ * counts; seen (a bit per element, zeros on entry) is scratch. 0 or BAD_INDEX. */
+static int union_counts_of(Py_ssize_t n_rows, const int64_t *row_ptr, const int32_t *row_items, Py_ssize_t n_items,
+                           const int64_t *set_ptr, const int64_t *set_items, Py_ssize_t n, uint64_t *seen,
+                           int64_t *counts)
+{
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1;
+        for (int64_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
+            const int64_t item = row_items[j];
+            if (item < 0 || item >= n_items)
+                return BAD_INDEX;
+            for (int64_t k = set_ptr[item]; k < set_ptr[item + 1]; k++) {
+                const int64_t e = set_items[k];
+                if (e < 0 || e >= n)
+                    return BAD_INDEX;
+                const Py_ssize_t word = (Py_ssize_t)(e >> 6);
+                seen[word] |= 1ULL << (e & 63);
+                if (word < lo)
+                    lo = word;
+                if (word > hi)
+                    hi = word;
+            }
+        }
+        for (Py_ssize_t word = lo; word <= hi; word++) {
+            for (uint64_t bits = seen[word]; bits; bits &= bits - 1)
+                counts[word * 64 + __builtin_ctzll(bits)]++;
+            seen[word] = 0;
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(union_counts_doc,
+             "union_counts(row_ptr, row_items, set_ptr, set_items, counts)\n--\n\n"
+             "Add to counts[e] (int64, a value per element) the number of rows whose items' sets, together, hold e:\n"
+             "row r's items are row_items[row_ptr[r]:row_ptr[r + 1]] (int32), item i's set\n"
+             "set_items[set_ptr[i]:set_ptr[i + 1]] (int64; pointers int64). Character n-grams' document frequencies:\n"
+             "rows are texts, items their distinct words, sets each word's n-grams.");
+
+static PyObject *py_union_counts(PyObject *self, PyObject *args)
+{
+    PyObject *objs[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
+        return NULL;
+    Py_buffer b[5];
+    const char kinds[5] = {'i', 'i', 'i', 'i', 'i'};
+    const Py_ssize_t sizes[5] = {8, 4, 8, 8, 8};
+    const char *names[5] = {"row_ptr", "row_items", "set_ptr", "set_items", "counts"};
+    PyObject *result = NULL;
+    uint64_t *seen = NULL;
+    if (get_buffers(objs, b, 5, kinds, sizes, names, 1u << 4) < 0)
+        return NULL;
+    const Py_ssize_t n_rows = b[0].len / 8 - 1, n_items = b[2].len / 8 - 1, n = b[4].len / 8;
+    if (n_rows < 0 || n_items < 0) {
+        PyErr_SetString(PyExc_ValueError, "union_counts: array sizes do not agree");
+        goto done;
+    }
+    if (check_indptr(b[0].buf, n_rows, b[1].len / 4, "union_counts") < 0 ||
+        check_indptr(b[2].buf, n_items, b[3].len / 8, "union_counts") < 0)
+        goto done;
+    seen = calloc((size_t)(n / 64 + 1), sizeof(uint64_t));
+    if (!seen) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = union_counts_of(n_rows, b[0].buf, b[1].buf, n_items, b[2].buf, b[3].buf, n, seen, b[4].buf);
+    Py_END_ALLOW_THREADS
+    if (status == BAD_INDEX)
+        PyErr_SetString(PyExc_ValueError, "union_counts: an item or element is out of range");
+    else
+        result = Py_NewRef(Py_None);
+done:
+    free(seen);
+    release_buffers(b, 5);
+    return result;
+}
+
 /* The rows of training's feature matrix (features.TextFeatures._matrix): each text's word-block entries as they come
  * (sorted, columns below first_sub), then its subword block, the sum of its words' subword vectors weighted by the
  * word's value, by column. The sums are scipy's (csr_matmat): each column's products added in the order of the text's
@@ -851,6 +1006,10 @@ static PyMethodDef methods[] = {
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
     {"feature_rows", py_feature_rows, METH_VARARGS, feature_rows_doc},
     {"presence_counts", py_presence_counts, METH_VARARGS, presence_counts_doc},
+    {"char_gram_numbers", py_char_gram_numbers, METH_VARARGS,
+     "char_gram_numbers(words, lo, hi, max_len, index, names, out) -> count\n--\n\n"
+     "Number each word's character n-grams through index and names, into out (int64); see _solver.c."},
+    {"union_counts", py_union_counts, METH_VARARGS, union_counts_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -95,6 +95,22 @@ def presence_counts(indices, indptr, picked, counts) -> None:
     _solver.presence_counts(indices, indptr, picked, counts)
 
 
+def char_gram_numbers(words: list[str], lo: int, hi: int, max_len: int, index: dict[str, int], names: list[str],
+                      out) -> int:
+    """Number ``words``' character n-grams through ``index`` and ``names`` as ``features.number_tokens`` would, into
+    ``out``; how many (see ``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    return _solver.char_gram_numbers(words, lo, hi, max_len, index, names, out)
+
+
+def union_counts(row_ptr, row_items, set_ptr, set_items, counts) -> None:
+    """Add to ``counts`` in how many rows the union of the row's items' sets holds each element (see ``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    _solver.union_counts(row_ptr, row_items, set_ptr, set_items, counts)
+
+
 def feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols, vec_vals,
                  first_sub: int, n_cols: int, data, indices, indptr) -> int:
     """A batch's CSR feature rows, word block then the sum of its words' subword vectors, into ``data``, ``indices``

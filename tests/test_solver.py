@@ -221,6 +221,9 @@ def test_the_compiled_leave_one_out_norms_are_numpys(monkeypatch):
     monkeypatch.setattr(native, "SOLVER", False)
     assert np.allclose(compiled, training._leave_one_out_norms(X, scale2, curvature), rtol=1e-12, atol=0)
     assert (compiled[10] == 0.0).all() and (compiled[np.diff(X.indptr) > 0] > 0).all()
+    with pytest.raises(ValueError, match="between 1 and 10 topics"):  # the solver's blocks never hold more
+        native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64), np.ones((80, 11)), np.ones((301, 11)),
+                                   np.zeros((301, 11)))
 
 
 def test_folds_zero_refits_only_topics_with_few_examples_on_a_side(monkeypatch):

@@ -124,6 +124,7 @@ typedef struct {
 
 #define OUT_OF_MEMORY (-1)
 #define BAD_INDEX (-2)
+#define BAD_SIZE (-3)
 
 /* How many values ahead in a row a column's weights are asked for, in a block of two topics or more: the block's
  * weights outgrow the L2 cache, and their lines would else be waited for one by one (a block of one fits). */
@@ -515,6 +516,50 @@ done:
  * (training.estimated_oof_margins): with v = value^2 * scale2[column, topic], the column's curvature is 1 plus the sum
  * of curvature[row, topic] * v over all rows, and norm[row, topic] the sum over the row of v / (that curvature - the
  * row's own share). The B topics share each reading of a row; each topic's sums are its own, in row order. */
+static inline __attribute__((always_inline)) int loo_norms_of(const float *data, const int32_t *indices,
+                                                              const int64_t *indptr, Py_ssize_t n_rows,
+                                                              Py_ssize_t n_features, const double *scale2,
+                                                              const double *curvature, double *norm, double *column,
+                                                              const Py_ssize_t B)
+{
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        const double *c = curvature + r * B;
+        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features)
+                return BAD_INDEX;
+            const double x = data[k], x2 = x * x;
+            const double *s2 = scale2 + (Py_ssize_t)indices[k] * B;
+            double *col = column + (Py_ssize_t)indices[k] * B;
+#pragma GCC unroll 10
+            for (Py_ssize_t b = 0; b < B; b++)
+                col[b] += c[b] * (x2 * s2[b]);
+        }
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        const double *c = curvature + r * B;
+        double out[MAX_BLOCK];
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            out[b] = 0.0;
+        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            const double x = data[k], x2 = x * x;
+            const double *s2 = scale2 + (Py_ssize_t)indices[k] * B, *col = column + (Py_ssize_t)indices[k] * B;
+#pragma GCC unroll 10
+            for (Py_ssize_t b = 0; b < B; b++) {
+                const double v = x2 * s2[b];
+                out[b] += v / ((1.0 + col[b]) - c[b] * v);
+            }
+        }
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            norm[r * B + b] = out[b];
+    }
+    return 0;
+}
+
+/* loo_norms_of for B topics, B at most MAX_BLOCK: called with B a constant, so that each row's sums stay in
+ * registers and the divisions of the block's topics go two to an instruction (0.118 -> 0.089 s a block of 5 topics on
+ * the default model; the same bits: each topic's sum keeps its order). */
 static int leave_one_out_norms(const float *data, const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows,
                                Py_ssize_t n_features, Py_ssize_t B, const double *scale2, const double *curvature,
                                double *norm)
@@ -522,36 +567,15 @@ static int leave_one_out_norms(const float *data, const int32_t *indices, const 
     double *column = calloc((size_t)(n_features > 0 ? n_features : 1) * (size_t)B, sizeof(double));
     if (!column)
         return OUT_OF_MEMORY;
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
-        const double *c = curvature + r * B;
-        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
-            if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features) {
-                free(column);
-                return BAD_INDEX;
-            }
-            const double x = data[k], x2 = x * x;
-            const double *s2 = scale2 + (Py_ssize_t)indices[k] * B;
-            double *col = column + (Py_ssize_t)indices[k] * B;
-            for (Py_ssize_t b = 0; b < B; b++)
-                col[b] += c[b] * (x2 * s2[b]);
-        }
-    }
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
-        const double *c = curvature + r * B;
-        double *out = norm + r * B;
-        for (Py_ssize_t b = 0; b < B; b++)
-            out[b] = 0.0;
-        for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
-            const double x = data[k], x2 = x * x;
-            const double *s2 = scale2 + (Py_ssize_t)indices[k] * B, *col = column + (Py_ssize_t)indices[k] * B;
-            for (Py_ssize_t b = 0; b < B; b++) {
-                const double v = x2 * s2[b];
-                out[b] += v / ((1.0 + col[b]) - c[b] * v);
-            }
-        }
+    int status;
+    switch (B) {
+#define NORMS(n) case n: status = loo_norms_of(data, indices, indptr, n_rows, n_features, scale2, curvature, norm, column, n); break;
+    NORMS(1) NORMS(2) NORMS(3) NORMS(4) NORMS(5) NORMS(6) NORMS(7) NORMS(8) NORMS(9) NORMS(10)
+#undef NORMS
+    default: status = BAD_SIZE;
     }
     free(column);
-    return 0;
+    return status;
 }
 
 PyDoc_STRVAR(leave_one_out_norms_doc,
@@ -591,6 +615,8 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
         PyErr_NoMemory();
     else if (status == BAD_INDEX)
         PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: a column index is out of range");
+    else if (status == BAD_SIZE)
+        PyErr_Format(PyExc_ValueError, "leave_one_out_norms: between 1 and %d topics at a time", MAX_BLOCK);
     else
         result = Py_NewRef(Py_None);
 done:

@@ -147,10 +147,11 @@ def test_distinct_rows_by_keys_are_numpys_distinct_rows(high):
 
 
 @pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
-@pytest.mark.parametrize("char_range", [(3, 5), (1, 2)])
-def test_the_compiled_matrix_is_scipys_bit_for_bit(monkeypatch, char_range):
-    # native.feature_rows builds the rows that scipy's product, transpositions and sum build, and native.char_gram_numbers
-    # and native.union_counts the counter's character n-grams and document frequencies; in several batches
+@pytest.mark.parametrize("word_ngrams, char_range", [((1, 2), (3, 5)), ((1, 3), (1, 2)), ((2, 3), (3, 4)), ((1, 1), (3, 5))])
+def test_the_compiled_matrix_is_scipys_bit_for_bit(monkeypatch, word_ngrams, char_range):
+    # native.feature_rows builds the rows that scipy's product, transpositions and sum build, native.count_rows the
+    # counts of Numbered.count, and native.char_gram_numbers and native.union_counts the counter's character n-grams
+    # and document frequencies; in several batches
     # (a small _FLUSH and _CHUNK), with an empty text, a long one read in pieces and words with no known n-gram.
     monkeypatch.setattr(features, "_FLUSH", 40)
     monkeypatch.setattr(features, "_CHUNK", 300)
@@ -158,7 +159,7 @@ def test_the_compiled_matrix_is_scipys_bit_for_bit(monkeypatch, char_range):
     matrices, fitted = [], []
     for compiled in (True, False):
         monkeypatch.setattr(topicslib.native, "SOLVER", compiled)
-        f = TextFeatures(char_ngrams=char_range, min_df=2, norm_offset=0.35)
+        f = TextFeatures(word_ngrams=word_ngrams, char_ngrams=char_range, min_df=2, norm_offset=0.35)
         matrices += [f.fit_transform(texts), f.transform(texts[::-1] + ["qqq"]), f.transform([])]
         fitted.append((f.terms_, f.idf_.tobytes(), f.norm_offset_))
     assert fitted[0] == fitted[1]  # the compiled counter's character n-grams and their counts too
@@ -207,3 +208,21 @@ def test_the_compiled_counters_helpers_refuse_bad_input():
     topicslib.native.union_counts(np.array([0, 2, 3], np.int64), np.array([0, 1, 1], np.int32), np.array([0, 2, 3], np.int64),
                                   np.array([0, 2, 2], np.int64), counts)
     assert counts.tolist() == [1, 0, 2]  # the first row's two words share n-gram 2: it counts once there
+
+
+@pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
+def test_compiled_counts_refuse_bad_input():
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    out = [np.zeros(3, np.int64) for _ in range(3)] + [np.zeros(6, np.int64), np.zeros(6, np.int64), np.zeros(6)]
+    no_levels = (i64(0), i64(), i64())
+    # one text "0 1 0": words 0 and 1 in order of first appearance, the block its words' columns
+    assert topicslib.native.count_rows(np.array([0, 1, 0], np.int32), i64(0, 3), i64(0), i64(4, 2), i64(-1, -1),
+                                       *no_levels, 0, 5, 2, *out) == (2, 2)
+    assert out[1][:2].tolist() == [0, 1] and out[2][:2].tolist() == [2, 1]
+    assert out[4][:2].tolist() == [2, 4] and out[5][:2].tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="out of range"):  # word 2 of a vocabulary of two
+        topicslib.native.count_rows(np.array([0, 2, 0], np.int32), i64(0, 3), i64(0), i64(4, 2), i64(-1, -1),
+                                    *no_levels, 0, 5, 2, *out)
+    with pytest.raises(ValueError, match="sizes do not agree"):  # text 1 of one
+        topicslib.native.count_rows(np.array([0, 1, 0], np.int32), i64(0, 3), i64(1), i64(4, 2), i64(-1, -1),
+                                    *no_levels, 0, 5, 2, *out)

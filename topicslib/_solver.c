@@ -893,6 +893,176 @@ done:
     return result;
 }
 
+/* The first of sorted keys[0:n] equal to key, or -1. */
+static Py_ssize_t find_key(const int64_t *keys, Py_ssize_t n, int64_t key)
+{
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        const Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && keys[lo] == key ? lo : -1;
+}
+
+typedef struct {
+    const int32_t *ids;               /* every text's word numbers, one text after another */
+    const int64_t *indptr;            /* where each text's start */
+    const int64_t *unigram, *ngram_word; /* each word's word-block column and id in the n-gram index (-1: none) */
+    const int64_t *level_ptr, *level_keys, *level_features; /* the n-gram index's levels n = 2, 3, ... */
+    Py_ssize_t n_levels, n_words, n_cols, lo;
+    int64_t width;
+} Counting;
+
+/* Numbered.count in one pass over the texts picked: each text's distinct words in order of first appearance with their
+ * counts (wd, wi, wn), and its word block by column with counts (bd, bc, bn): its words' columns, and the n-grams
+ * (lo words or more) the index finds, walking the levels from each token as NgramIndex.find does. stamp and slot (a
+ * value per word) and seen, count (a bit and a value per column) are scratch, stamp all -1 and seen all 0 on entry;
+ * a text's columns come out of seen in order.
+ * Returns the number of words written (the block's in *n_block), or BAD_INDEX. */
+static Py_ssize_t count_rows_of(const Counting *c, const int64_t *picked, Py_ssize_t n_picked, int64_t *stamp,
+                                int64_t *slot, uint64_t *seen, double *count, int64_t *wd, int64_t *wi, int64_t *wn,
+                                int64_t *bd, int64_t *bc, double *bn, Py_ssize_t *n_block)
+{
+    Py_ssize_t nw = 0, nb = 0;
+    for (Py_ssize_t d = 0; d < n_picked; d++) {
+        const int64_t start = c->indptr[picked[d]], end = c->indptr[picked[d] + 1];
+        Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1;
+#define MARK(col)                                                                                                      \
+    do {                                                                                                               \
+        const int64_t m_ = (col);                                                                                      \
+        if (m_ < 0 || m_ >= c->n_cols)                                                                                 \
+            return BAD_INDEX;                                                                                          \
+        const Py_ssize_t w_ = (Py_ssize_t)(m_ >> 6);                                                                   \
+        if (seen[w_] >> (m_ & 63) & 1) {                                                                               \
+            count[m_] += 1.0;                                                                                          \
+        } else {                                                                                                       \
+            seen[w_] |= 1ULL << (m_ & 63);                                                                             \
+            count[m_] = 1.0;                                                                                           \
+            lo = w_ < lo ? w_ : lo;                                                                                    \
+            hi = w_ > hi ? w_ : hi;                                                                                    \
+        }                                                                                                              \
+    } while (0)
+        for (int64_t k = start; k < end; k++) {
+            const int64_t w = c->ids[k];
+            if (w < 0 || w >= c->n_words)
+                return BAD_INDEX;
+            if (stamp[w] != d) {
+                stamp[w] = d;
+                slot[w] = nw;
+                wd[nw] = d;
+                wi[nw] = w;
+                wn[nw++] = 1;
+            } else {
+                wn[slot[w]]++;
+            }
+            if (c->unigram[w] >= 0)
+                MARK(c->unigram[w]);
+            int64_t prefix = c->ngram_word[w];
+            for (Py_ssize_t level = 0; level < c->n_levels && prefix >= 0 && k + level + 1 < end; level++) {
+                const int64_t last = c->ngram_word[c->ids[k + level + 1]];
+                if (last < 0)
+                    break;
+                const int64_t *keys = c->level_keys + c->level_ptr[level];
+                const Py_ssize_t at = find_key(keys, (Py_ssize_t)(c->level_ptr[level + 1] - c->level_ptr[level]),
+                                               prefix * c->width + last);
+                if (at < 0)
+                    break;
+                const int64_t feature = c->level_features[c->level_ptr[level] + at];
+                if (level + 2 >= c->lo && feature >= 0)
+                    MARK(feature);
+                prefix = at;
+            }
+        }
+#undef MARK
+        for (Py_ssize_t word = lo; word <= hi; word++) {
+            for (uint64_t bits = seen[word]; bits; bits &= bits - 1) {
+                const Py_ssize_t m = word * 64 + __builtin_ctzll(bits);
+                bd[nb] = d;
+                bc[nb] = m;
+                bn[nb++] = count[m];
+            }
+            seen[word] = 0;
+        }
+    }
+    *n_block = nb;
+    return nw;
+}
+
+static PyObject *py_count_rows(PyObject *self, PyObject *args)
+{
+    PyObject *objs[14];
+    Py_ssize_t n_cols, lo;
+    long long width;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOLnnOOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5],
+                          &objs[6], &objs[7], &width, &n_cols, &lo, &objs[8], &objs[9], &objs[10], &objs[11],
+                          &objs[12], &objs[13]))
+        return NULL;
+    Py_buffer b[14];
+    const char kinds[14] = {'i', 'i', 'i', 'i', 'i', 'i', 'i', 'i', 'i', 'i', 'i', 'i', 'i', 'f'};
+    const Py_ssize_t sizes[14] = {4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    const char *names[14] = {"ids", "indptr", "picked", "unigram", "ngram_word", "level_ptr", "level_keys",
+                             "level_features", "wd", "wi", "wn", "bd", "bc", "bn"};
+    PyObject *result = NULL;
+    int64_t *stamp = NULL, *slot = NULL;
+    uint64_t *seen = NULL;
+    double *count = NULL;
+    if (get_buffers(objs, b, 14, kinds, sizes, names, 0x3f00u) < 0)
+        return NULL;
+    Counting c = {
+        .ids = b[0].buf, .indptr = b[1].buf, .unigram = b[3].buf, .ngram_word = b[4].buf, .level_ptr = b[5].buf,
+        .level_keys = b[6].buf, .level_features = b[7].buf, .n_levels = b[5].len / 8 - 1, .n_words = b[3].len / 8,
+        .n_cols = n_cols, .lo = lo, .width = width,
+    };
+    const Py_ssize_t n_texts = b[1].len / 8 - 1, n_picked = b[2].len / 8, capacity = b[8].len / 8;
+    const int64_t *picked = b[2].buf;
+    Py_ssize_t tokens = 0;
+    int bad = n_texts < 0 || c.n_levels < 0 || b[4].len != b[3].len || b[6].len != b[7].len ||
+              n_cols < 0 || width < 0 || b[9].len / 8 != capacity || b[10].len / 8 != capacity;
+    for (Py_ssize_t d = 0; !bad && d < n_picked; d++) {
+        bad = picked[d] < 0 || picked[d] >= n_texts;
+        if (!bad)
+            tokens += c.indptr[picked[d] + 1] - c.indptr[picked[d]];
+    }
+    /* a text's block holds at most a column for each of its tokens at each n */
+    if (bad || capacity < tokens || b[11].len / 8 < tokens * (c.n_levels + 1) || b[12].len != b[11].len ||
+        b[13].len != b[11].len) {
+        PyErr_SetString(PyExc_ValueError, "count_rows: array sizes do not agree");
+        goto done;
+    }
+    if (check_indptr(c.indptr, n_texts, b[0].len / 4, "count_rows") < 0 ||
+        check_indptr(c.level_ptr, c.n_levels, b[6].len / 8, "count_rows") < 0)
+        goto done;
+    stamp = malloc(sizeof(int64_t) * (size_t)(c.n_words ? c.n_words : 1));
+    slot = malloc(sizeof(int64_t) * (size_t)(c.n_words ? c.n_words : 1));
+    seen = calloc((size_t)(n_cols / 64 + 1), sizeof(uint64_t));
+    count = malloc(sizeof(double) * (size_t)(n_cols ? n_cols : 1));
+    if (!stamp || !slot || !seen || !count) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t w = 0; w < c.n_words; w++)
+        stamp[w] = -1;
+    Py_ssize_t nw, nb = 0;
+    Py_BEGIN_ALLOW_THREADS
+    nw = count_rows_of(&c, picked, n_picked, stamp, slot, seen, count, b[8].buf, b[9].buf, b[10].buf, b[11].buf,
+                       b[12].buf, b[13].buf, &nb);
+    Py_END_ALLOW_THREADS
+    if (nw == BAD_INDEX)
+        PyErr_SetString(PyExc_ValueError, "count_rows: a word number or column is out of range");
+    else
+        result = Py_BuildValue("nn", nw, nb);
+done:
+    free(stamp);
+    free(slot);
+    free(seen);
+    free(count);
+    release_buffers(b, 14);
+    return result;
+}
+
 /* The rows of training's feature matrix (features.TextFeatures._matrix): each text's word-block entries as they come
  * (sorted, columns below first_sub), then its subword block, the sum of its words' subword vectors weighted by the
  * word's value, by column. The sums are scipy's (csr_matmat): each column's products added in the order of the text's
@@ -1036,6 +1206,10 @@ static PyMethodDef methods[] = {
      "char_gram_numbers(words, lo, hi, max_len, index, names, out) -> count\n--\n\n"
      "Number each word's character n-grams through index and names, into out (int64); see _solver.c."},
     {"union_counts", py_union_counts, METH_VARARGS, union_counts_doc},
+    {"count_rows", py_count_rows, METH_VARARGS,
+     "count_rows(ids, indptr, picked, unigram, ngram_word, level_ptr, level_keys, level_features, width, n_cols, lo,\n"
+     "           wd, wi, wn, bd, bc, bn) -> (words, block)\n--\n\n"
+     "features.Numbered.count of the texts picked, in one pass (see _solver.c)."},
     {NULL, NULL, 0, NULL},
 };
 

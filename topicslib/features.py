@@ -466,12 +466,32 @@ class Numbered:
         >>> [f.terms_[j] for j in col], [numbered.words[i] for i in wi]
         (['groups'], ['groups'])
         """
+        if native.SOLVER:
+            return self._compiled_count(np.asarray(picked, np.int64))
         starts = self.indptr[picked]
         doc = np.repeat(np.arange(len(picked)), self.indptr[picked + 1] - starts)
         ids = self.ids[stretches(self.indptr, picked)]
         counts = WordCounts(self.features._ngram_index(), len(picked), len(self.features.idf_), self.features.word_ngrams[1])
         counts.add(doc, ids, self.ngram_word[ids], len(self.words))
         return self.words, self.unigram, *counts.result(self.unigram)
+
+
+    def _compiled_count(self, picked: np.ndarray) -> tuple:
+        """:meth:`count` in one compiled pass over the texts (``native.count_rows``): the same counts, in the same order."""
+        ngrams = self.features._ngram_index()
+        levels = getattr(self, "_levels", None)
+        if levels is None:  # the n-gram index's levels end to end
+            keys = [k for k, _ in ngrams.levels]
+            levels = self._levels = (np.r_[0, np.cumsum([len(k) for k in keys], dtype=np.int64)].astype(np.int64),
+                                     np.concatenate(keys + [np.zeros(0, np.int64)]).astype(np.int64),
+                                     np.concatenate([f for _, f in ngrams.levels] + [np.zeros(0, np.int64)]).astype(np.int64))
+        tokens = int((self.indptr[picked + 1] - self.indptr[picked]).sum())
+        words = [np.empty(tokens, np.int64) for _ in range(3)]
+        size = tokens * len(levels[0])  # a column for each token at each n at most
+        block = [np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.float64)]
+        n_words, n_block = native.count_rows(self.ids, self.indptr, picked, self.unigram, self.ngram_word, *levels,
+                                             len(ngrams.word_id), self.features.n_word_features_, ngrams.lo, *words, *block)
+        return self.words, self.unigram, tuple(a[:n_block] for a in block), tuple(a[:n_words] for a in words)
 
 
 def _parts(indptr: np.ndarray, size: int) -> list[np.ndarray]:

@@ -111,6 +111,16 @@ def union_counts(row_ptr, row_items, set_ptr, set_items, counts) -> None:
     _solver.union_counts(row_ptr, row_items, set_ptr, set_items, counts)
 
 
+def count_rows(ids, indptr, picked, unigram, ngram_word, level_ptr, level_keys, level_features, width: int,
+               n_cols: int, lo: int, wd, wi, wn, bd, bc, bn) -> tuple[int, int]:
+    """``features.Numbered.count`` of the texts ``picked`` in one compiled pass, into the last six arrays; how many
+    words and block values were written (see ``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    return _solver.count_rows(ids, indptr, picked, unigram, ngram_word, level_ptr, level_keys, level_features, width,
+                              n_cols, lo, wd, wi, wn, bd, bc, bn)
+
+
 def feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols, vec_vals,
                  first_sub: int, n_cols: int, data, indices, indptr) -> int:
     """A batch's CSR feature rows, word block then the sum of its words' subword vectors, into ``data``, ``indices``

@@ -226,3 +226,12 @@ def test_compiled_counts_refuse_bad_input():
     with pytest.raises(ValueError, match="sizes do not agree"):  # text 1 of one
         topicslib.native.count_rows(np.array([0, 1, 0], np.int32), i64(0, 3), i64(1), i64(4, 2), i64(-1, -1),
                                     *no_levels, 0, 5, 2, *out)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_tokens_are_numbered_as_first_met_after_the_words_known(monkeypatch, compiled):
+    monkeypatch.setattr(topicslib.native, "SOLVER", compiled and topicslib.native.SOLVER)
+    index, names = {"the": 0, "border": 1}, ["the", "border"]
+    ids, new = features.number_tokens(["coca", "the", "coca", "crops", "border", "crops"], index, names)
+    assert ids.tolist() == [2, 0, 2, 3, 1, 3] and new == ["coca", "crops"] and names[2:] == new
+    assert index == {"the": 0, "border": 1, "coca": 2, "crops": 3} and ids.dtype == np.int64

@@ -739,10 +739,56 @@ done:
     return result;
 }
 
+/* The number of key in index (key -> number), giving a key not yet there the next number, len(names), and appending
+ * it to names (features.number_tokens' numbering); -1 with an exception set on failure. */
+static Py_ssize_t number_of(PyObject *index, PyObject *names, PyObject *key)
+{
+    PyObject *known = PyDict_GetItemWithError(index, key); /* borrowed */
+    if (known) {
+        const Py_ssize_t number = PyLong_AsSsize_t(known);
+        if (number < 0 && !PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "the index holds a negative number");
+        return number;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    const Py_ssize_t number = PyList_GET_SIZE(names);
+    PyObject *value = PyLong_FromSsize_t(number);
+    const int failed = !value || PyDict_SetItem(index, key, value) < 0 || PyList_Append(names, key) < 0;
+    Py_XDECREF(value);
+    return failed ? -1 : number;
+}
+
+/* Each string's number through index and names (number_of), into out; returns how many. (Any hashable item is
+ * numbered as the dictionary sees it, as features.number_tokens numbers them.) */
+static PyObject *py_number_strings(PyObject *self, PyObject *args)
+{
+    PyObject *strings, *index, *names, *out_obj;
+    if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &strings, &PyDict_Type, &index, &PyList_Type, &names, &out_obj))
+        return NULL;
+    Py_buffer b;
+    if (get_buffer(out_obj, &b, 'i', 8, 1, "out") < 0)
+        return NULL;
+    int64_t *out = b.buf;
+    const Py_ssize_t n = PyList_GET_SIZE(strings);
+    PyObject *result = NULL;
+    if (b.len / 8 < n) {
+        PyErr_SetString(PyExc_ValueError, "number_strings: out cannot hold the numbers");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if ((out[i] = number_of(index, names, PyList_GET_ITEM(strings, i))) < 0)
+            goto done;
+    }
+    result = PyLong_FromSsize_t(n);
+done:
+    PyBuffer_Release(&b);
+    return result;
+}
+
 /* Each word's character n-grams (lo to hi characters of the word padded with a space each side, as
- * features.char_ngrams makes them; none for a word longer than max_len), numbered through index (n-gram -> number) as
- * features.number_tokens numbers them: an n-gram not yet in index gets the next number, len(names), and is appended
- * to names. The numbers go to out, word after word; returns how many. */
+ * features.char_ngrams makes them; none for a word longer than max_len), numbered through index and names
+ * (number_of), into out, word after word; returns how many. */
 static PyObject *py_char_gram_numbers(PyObject *self, PyObject *args)
 {
     PyObject *words, *index, *names, *out_obj;
@@ -776,29 +822,11 @@ static PyObject *py_char_gram_numbers(PyObject *self, PyObject *args)
         for (Py_ssize_t n = lo; n <= hi; n++)
             for (Py_ssize_t i = 0; i + n <= length; i++) {
                 PyObject *gram = PyUnicode_Substring(padded, i, i + n);
-                if (!gram) {
-                    Py_DECREF(padded);
-                    goto done;
-                }
-                PyObject *known = PyDict_GetItemWithError(index, gram); /* borrowed */
-                Py_ssize_t number;
-                if (known) {
-                    number = PyLong_AsSsize_t(known);
-                } else if (!PyErr_Occurred()) {
-                    number = PyList_GET_SIZE(names);
-                    PyObject *value = PyLong_FromSsize_t(number);
-                    if (!value || PyDict_SetItem(index, gram, value) < 0 || PyList_Append(names, gram) < 0)
-                        number = -1;
-                    Py_XDECREF(value);
-                } else {
-                    number = -1;
-                }
-                Py_DECREF(gram);
+                const Py_ssize_t number = gram ? number_of(index, names, gram) : -1;
+                Py_XDECREF(gram);
+                if (number >= 0 && at >= capacity)
+                    PyErr_SetString(PyExc_ValueError, "char_gram_numbers: out cannot hold the numbers");
                 if (number < 0 || at >= capacity) {
-                    if (number >= 0)
-                        PyErr_SetString(PyExc_ValueError, "char_gram_numbers: out cannot hold the numbers");
-                    else if (!PyErr_Occurred())
-                        PyErr_SetString(PyExc_ValueError, "char_gram_numbers: index holds a negative number");
                     Py_DECREF(padded);
                     goto done;
                 }
@@ -1202,6 +1230,9 @@ static PyMethodDef methods[] = {
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
     {"feature_rows", py_feature_rows, METH_VARARGS, feature_rows_doc},
     {"presence_counts", py_presence_counts, METH_VARARGS, presence_counts_doc},
+    {"number_strings", py_number_strings, METH_VARARGS,
+     "number_strings(strings, index, names, out) -> count\n--\n\n"
+     "Number each string through index and names as features.number_tokens does, into out (int64); see _solver.c."},
     {"char_gram_numbers", py_char_gram_numbers, METH_VARARGS,
      "char_gram_numbers(words, lo, hi, max_len, index, names, out) -> count\n--\n\n"
      "Number each word's character n-grams through index and names, into out (int64); see _solver.c."},

@@ -125,6 +125,10 @@ def number_tokens(tokens: list[str], index: dict[str, int], names: list[str]) ->
     ([1, 0, 1, 2], ['b', 'c'], ['a', 'b', 'c'])
     """
     n = len(tokens)
+    if native.SOLVER and type(tokens) is list:  # one compiled dictionary pass
+        ids, first = np.empty(n, np.int64), len(names)
+        native.number_strings(tokens, index, names, ids)
+        return ids, names[first:]
     # A known word gives its number; a new one is stored as _NEW + its first position, which
     # tells where each new word first occurs (only there does the value equal _NEW + position).
     raw = np.fromiter(map(index.setdefault, tokens, count(_NEW)), np.int64, n)

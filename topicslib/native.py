@@ -95,6 +95,14 @@ def presence_counts(indices, indptr, picked, counts) -> None:
     _solver.presence_counts(indices, indptr, picked, counts)
 
 
+def number_strings(strings: list[str], index: dict[str, int], names: list[str], out) -> int:
+    """Number ``strings`` through ``index`` and ``names`` as ``features.number_tokens`` does, into ``out``; how many
+    (see ``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    return _solver.number_strings(strings, index, names, out)
+
+
 def char_gram_numbers(words: list[str], lo: int, hi: int, max_len: int, index: dict[str, int], names: list[str],
                       out) -> int:
     """Number ``words``' character n-grams through ``index`` and ``names`` as ``features.number_tokens`` would, into

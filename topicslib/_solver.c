@@ -1,6 +1,6 @@
 /* The compiled training solver of topicslib: a block of topics' linear SVMs on a shared CSR matrix (and, at the end,
  * the few loops around it that numpy and scipy would do in several passes: leave-one-out norms, the margins of
- * chosen rows, columns' presence counts, and the feature counter's character n-grams and the rows of the feature
+ * chosen rows and of all, columns' presence counts, and the feature counter's character n-grams and the rows of the feature
  * matrix).
  *
  * Dual coordinate descent for the L2-regularized, L2-loss (squared hinge) SVM with shrinking,
@@ -1091,6 +1091,62 @@ done:
     return result;
 }
 
+/* X @ W for a float32 CSR matrix X and a dense float32 W (n_features by k), added to out (rows by k): as scipy's
+ * csr_matvecs computes it, each row's products added in the row's order, in single precision. 0 or BAD_INDEX. */
+static int matrix_product_of(const float *data, const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows,
+                             Py_ssize_t n_features, Py_ssize_t k, const float *W, float *out)
+{
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        float *y = out + r * k;
+        for (int64_t j = indptr[r]; j < indptr[r + 1]; j++) {
+            if ((uint64_t)(int64_t)indices[j] >= (uint64_t)n_features)
+                return BAD_INDEX;
+            const float a = data[j], *x = W + (Py_ssize_t)indices[j] * k;
+            for (Py_ssize_t i = 0; i < k; i++)
+                y[i] += a * x[i];
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(matrix_product_doc,
+             "matrix_product(data, indices, indptr, W, out)\n--\n\n"
+             "Add X @ W to out for the CSR matrix X (float32 data, int32 indices, int64 indptr) and W (float32, columns\n"
+             "by k, k the size of out's rows), with scipy's sums: each row's products in its order, in float32.");
+
+static PyObject *py_matrix_product(PyObject *self, PyObject *args)
+{
+    PyObject *objs[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
+        return NULL;
+    Py_buffer b[5];
+    const char kinds[5] = {'f', 'i', 'i', 'f', 'f'};
+    const Py_ssize_t sizes[5] = {4, 4, 8, 4, 4};
+    const char *names[5] = {"data", "indices", "indptr", "W", "out"};
+    PyObject *result = NULL;
+    if (get_buffers(objs, b, 5, kinds, sizes, names, 1u << 4) < 0)
+        return NULL;
+    const Py_ssize_t n = b[2].len / 8 - 1;
+    const Py_ssize_t k = n > 0 ? b[4].len / 4 / n : 0;
+    if (n < 0 || b[0].len != b[1].len || (n > 0 && (k < 1 || b[4].len / 4 != n * k || b[3].len / 4 % k != 0))) {
+        PyErr_SetString(PyExc_ValueError, "matrix_product: array sizes do not agree");
+        goto done;
+    }
+    if (check_indptr(b[2].buf, n, b[0].len / 4, "matrix_product") < 0)
+        goto done;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = n > 0 ? matrix_product_of(b[0].buf, b[1].buf, b[2].buf, n, b[3].len / 4 / k, k, b[3].buf, b[4].buf) : 0;
+    Py_END_ALLOW_THREADS
+    if (status == BAD_INDEX)
+        PyErr_SetString(PyExc_ValueError, "matrix_product: a column index is out of range");
+    else
+        result = Py_NewRef(Py_None);
+done:
+    release_buffers(b, 5);
+    return result;
+}
+
 /* The rows of training's feature matrix (features.TextFeatures._matrix): each text's word-block entries as they come
  * (sorted, columns below first_sub), then its subword block, the sum of its words' subword vectors weighted by the
  * word's value, by column. The sums are scipy's (csr_matmat): each column's products added in the order of the text's
@@ -1228,6 +1284,7 @@ static PyMethodDef methods[] = {
     {"fit_svm", fit_svm, METH_VARARGS, fit_svm_doc},
     {"leave_one_out_norms", py_leave_one_out_norms, METH_VARARGS, leave_one_out_norms_doc},
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
+    {"matrix_product", py_matrix_product, METH_VARARGS, matrix_product_doc},
     {"feature_rows", py_feature_rows, METH_VARARGS, feature_rows_doc},
     {"presence_counts", py_presence_counts, METH_VARARGS, presence_counts_doc},
     {"number_strings", py_number_strings, METH_VARARGS,

@@ -31,6 +31,7 @@ from itertools import chain, count, islice, repeat
 import numpy as np
 
 from . import native
+from .csr import CSR
 from .estimator import Estimator
 
 # Words of two or more word characters; the same tokens as scikit-learn's r"\b\w\w+\b" (a greedy run
@@ -242,8 +243,6 @@ class DocumentFrequencies:
             self.flush()
 
     def flush(self) -> None:
-        import scipy.sparse as sp
-
         self.text_lengths += self.lengths
         if not self.tokens:
             self.n_docs += len(self.lengths)
@@ -256,11 +255,15 @@ class DocumentFrequencies:
         self.n_docs += n_texts
         self.tokens, self.lengths = [], []
         W = len(self.words)
-        # texts x words, one entry per distinct word of a text (scipy sums the repeats)
-        present = sp.csr_matrix((np.ones(len(ids), np.float32), (doc, ids)), shape=(n_texts, W))
-        present.sum_duplicates()
+        if native.SOLVER:  # each text's tokens as they come: counting a word or n-gram twice marks its bit twice
+            present = (np.r_[0, np.cumsum(np.bincount(doc, minlength=n_texts))].astype(np.int64), self.rounds[-1])
+        else:  # texts x words, one entry per distinct word of a text (scipy sums the repeats)
+            import scipy.sparse as sp
+
+            present = sp.csr_matrix((np.ones(len(ids), np.float32), (doc, ids)), shape=(n_texts, W))
+            present.sum_duplicates()
         if self.word_ngrams[0] == 1:
-            self.word_df = _grow(self.word_df, W) + np.bincount(present.indices, minlength=W)
+            self.word_df = _grow(self.word_df, W) + self._texts_holding(present, np.arange(W + 1), np.arange(W), W)
         for n in range(max(self.word_ngrams[0], 2), self.word_ngrams[1] + 1):
             start = np.flatnonzero(doc[: len(doc) - n + 1] == doc[n - 1 :]) if len(doc) >= n else np.zeros(0, np.int64)
             if not len(start):
@@ -288,15 +291,22 @@ class DocumentFrequencies:
             self.gram_ptr = np.concatenate([self.gram_ptr, self.gram_ptr[-1] + np.cumsum(lengths)])
             self.gram_numbers = np.concatenate([self.gram_numbers, numbers])
             G = len(self.grams)
-            # each text counts once each n-gram any of its words holds
-            if native.SOLVER:  # a bit per n-gram marks a text's: no texts x n-grams matrix (0.2 s on the default examples)
-                counts = np.zeros(G, np.int64)
-                native.union_counts(present.indptr.astype(np.int64), np.ascontiguousarray(present.indices, np.int32),
-                                    self.gram_ptr, self.gram_numbers, counts)
-            else:
-                grams = sp.csr_matrix((np.ones(len(self.gram_numbers), np.float32), self.gram_numbers, self.gram_ptr), shape=(W, G))
-                counts = np.bincount((present @ grams).indices, minlength=G)
-            self.char_df = _grow(self.char_df, G) + counts
+            self.char_df = _grow(self.char_df, G) + self._texts_holding(present, self.gram_ptr, self.gram_numbers, G)
+
+    @staticmethod
+    def _texts_holding(present, set_ptr: np.ndarray, sets: np.ndarray, n: int) -> np.ndarray:
+        """In how many texts each of ``n`` things occurs, where word ``w`` holds ``sets[set_ptr[w]:set_ptr[w + 1]]``
+        and ``present`` gives each text's words: compiled, ``(row pointers, words)`` with repeats, each text's things
+        marked with a bit each (no texts x things matrix: 0.2 s for the default examples' character n-grams); else
+        a scipy matrix of texts by words, one value per distinct word."""
+        if native.SOLVER:
+            counts = np.zeros(n, np.int64)
+            native.union_counts(present[0], present[1], np.asarray(set_ptr, np.int64), np.asarray(sets, np.int64), counts)
+            return counts
+        import scipy.sparse as sp
+
+        things = sp.csr_matrix((np.ones(len(sets), np.float32), sets, set_ptr), shape=(present.shape[1], n))
+        return np.bincount((present @ things).indices, minlength=n)
 
     def numbered(self) -> tuple[np.ndarray, np.ndarray]:
         """Every text counted, as word numbers (positions in ``words``), one text after another, and where each
@@ -859,14 +869,14 @@ class TextFeatures(Estimator):
                     a = self.analyse(texts[start:end])
                     yield a, self.subword_vectors(a.words) if self.char_ngrams else None
                     start, size = end, 0
-        return self._stacked(batches())
+        return self._stacked(batches()).tocsr()
 
-    def _stacked(self, batches: Iterable[tuple[Analysis, Weighted | None]]):
-        """The float32 CSR matrix of analysed batches, one after another; each batch comes with the subword vector of
+    def _stacked(self, batches: Iterable[tuple[Analysis, Weighted | None]]) -> CSR:
+        """The float32 matrix of analysed batches, one after another; each batch comes with the subword vector of
         each word of its ``words`` (a row per word; None without character n-grams)."""
-        if self.char_ngrams and native.SOLVER:
+        if native.SOLVER:
             return self._compiled_stack(batches)
-        return _stack([self._matrix(a, vectors) for a, vectors in batches], len(self.idf_))
+        return CSR.of(_stack([self._matrix(a, vectors) for a, vectors in batches], len(self.idf_)))
 
     def _matrix(self, a: Analysis, vectors: Weighted | None):
         """The float32 CSR matrix of one analysed batch (see :meth:`_stacked`)."""
@@ -878,15 +888,15 @@ class TextFeatures(Estimator):
             X = X + (a.subwords.matrix(len(a.words)) @ vectors.matrix(len(self.idf_))).tocsc().tocsr()
         return X.astype(np.float32)  # single precision: the matrix is training's largest array
 
-    def _compiled_stack(self, batches: Iterable[tuple[Analysis, Weighted]]):
+    def _compiled_stack(self, batches: Iterable[tuple[Analysis, Weighted | None]]) -> CSR:
         """:meth:`_stacked` in one compiled pass a batch (``native.feature_rows``), the same bits: no product,
         transposition or sum of matrices in double precision, and each batch written straight into the matrix
-        (on the default model's features 0.45 of 1.5 s, most of it the first touch of new memory)."""
-        import scipy.sparse as sp
-
+        (on the default model's features 0.45 of 1.5 s)."""
         data, indices, indptr, at = np.empty(0, np.float32), np.empty(0, np.int32), [np.zeros(1, np.int64)], 0
+        no_vectors = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
         for a, vectors in batches:
-            words, subwords, vec = a.word_block.rows(), a.subwords.rows(), vectors.rows()
+            words, subwords = a.word_block.rows(), a.subwords.rows()
+            vec = vectors.rows() if vectors is not None else no_vectors
             # at most every word-block value and every value of each word's vector (within 10%: words share n-grams)
             bound = at + len(words[1]) + int(np.diff(vec[0])[subwords[1]].sum())
             if bound > len(data):  # realloc: the pages move, their contents are not copied
@@ -899,7 +909,7 @@ class TextFeatures(Estimator):
         data.resize(at, refcheck=False)
         indices.resize(at, refcheck=False)
         indptr = np.concatenate(indptr)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.idf_)))
+        return CSR(data, indices, indptr, (len(indptr) - 1, len(self.idf_)))
 
     def fit_transform(self, texts: Iterable[str], y=None):
         """``fit(texts).transform(texts)``, from what fitting counted: each text is tokenized once, and each distinct
@@ -911,6 +921,11 @@ class TextFeatures(Estimator):
         >>> (X != f.transform(texts)).nnz, X.shape == (3, len(f.idf_))
         (0, True)
         """
+        return self.fit_rows(texts).tocsr()
+
+    def fit_rows(self, texts: Iterable[str]) -> CSR:
+        """:meth:`fit_transform`'s matrix as training takes it (its arrays, without scipy where the compiled helpers
+        build it)."""
         counter, numbered = self._fit(list(texts))
         vectors = None
         if self.char_ngrams:

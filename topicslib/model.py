@@ -229,7 +229,7 @@ class TopicModel(Estimator):
         ids = taxonomy.ids
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
-        X = features.fit_transform([e.text for e in examples])
+        X = features.fit_rows([e.text for e in examples])
         multi_label = bool((Y.sum(1) != 1).any())
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
         from .training import fit_linear, training_cost

@@ -88,6 +88,13 @@ def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:
     _solver.row_margins(data, indices, indptr, rows, w, bias, out)
 
 
+def matrix_product(data, indices, indptr, W, out) -> None:
+    """Add ``X @ W`` to ``out`` for a float32 CSR matrix and float32 ``W``, with scipy's sums (see ``_solver.c``)."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    _solver.matrix_product(data, indices, indptr, W, out)
+
+
 def presence_counts(indices, indptr, picked, counts) -> None:
     """Add to ``counts`` in how many rows with ``picked`` set each column holds a value (see ``_solver.c``)."""
     if _solver is None:

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import native
+from .csr import CSR
 from .features import stretches
 
 log = logging.getLogger("topicslib")
@@ -103,12 +103,12 @@ def _estimator(loss: str, C: float, class_weight: str | None, seed: int):
     return LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", random_state=seed, max_iter=1000)
 
 
-def presence_counts(X: sp.csr_matrix, rows: np.ndarray | None = None) -> np.ndarray:
+def presence_counts(X: CSR, rows: np.ndarray | None = None) -> np.ndarray:
     """In how many rows (of ``rows``, a 0/1 mask; all by default) each column of ``X`` holds a value,
     counted from the selected rows' stretch of ``X``'s index array alone: no copy of the matrix, and
     work in proportion to the rows selected.
 
-    >>> presence_counts(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([0, 1])).tolist()
+    >>> presence_counts(CSR.of([[1.0, 2.0], [0.0, 3.0]]), np.array([0, 1])).tolist()
     [0.0, 1.0]
     """
     if rows is None:
@@ -130,7 +130,7 @@ def nb_scale(positive: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.
     ``positive`` and ``total`` are :func:`presence_counts` over the topic's rows and over all rows
     (whole counts: exact however they were summed).
 
-    >>> X = sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]])
+    >>> X = CSR.of([[1.0, 1.0], [0.0, 1.0]])
     >>> nb_scale(presence_counts(X, np.array([1, 0])), presence_counts(X)).round(2).tolist()
     [0.41, 0.29]
     """
@@ -139,15 +139,17 @@ def nb_scale(positive: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.
     return np.abs(np.log((p / p.sum()) / (q / q.sum())))
 
 
-def scale_columns(X: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
+def scale_columns(X, scale: np.ndarray):
     """``X`` with each column times its ``scale``: a new data array over ``X``'s own index arrays.
 
     ``X``'s rows must be sorted by column (:func:`fit_linear` sorts them once): the solver
     sums in stored order, and models must come out the same bit for bit.
 
-    >>> scale_columns(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]]), np.array([10.0, 0.5])).toarray().tolist()
+    >>> scale_columns(CSR.of([[1.0, 2.0], [0.0, 3.0]]), np.array([10.0, 0.5])).toarray().tolist()
     [[10.0, 1.0], [0.0, 1.5]]
     """
+    import scipy.sparse as sp  # scikit-learn's fits alone take scaled copies
+
     return sp.csr_matrix((X.data * scale[X.indices], X.indices, X.indptr), shape=X.shape, copy=False)
 
 
@@ -276,11 +278,11 @@ class _NativeFits:
         return y if self.full else y & ~self.left_out
 
 
-def squared_scales(X: sp.csr_matrix, y: np.ndarray, total: np.ndarray | None) -> np.ndarray:
+def squared_scales(X: CSR, y: np.ndarray, total: np.ndarray | None) -> np.ndarray:
     """The squares of a topic's column scales (:func:`nb_scale`) in a fit: ``y`` marks the topic's rows among those
     fitted on, ``total`` is :func:`presence_counts` of the rows fitted on (None: no NB weighting, every scale 1).
 
-    >>> X = sp.csr_matrix([[1.0, 1.0], [0.0, 1.0]])
+    >>> X = CSR.of([[1.0, 1.0], [0.0, 1.0]])
     >>> squared_scales(X, np.array([True, False]), presence_counts(X)).round(3).tolist()
     [0.164, 0.083]
     """
@@ -356,7 +358,7 @@ def _class_costs(y: np.ndarray, C: float, class_weight: str | None) -> tuple[flo
     return C * n / (2 * pos), C * n / (2 * (n - pos))
 
 
-def estimated_oof_margins(X: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, b: np.ndarray,
+def estimated_oof_margins(X: CSR, Y: np.ndarray, W: np.ndarray, b: np.ndarray,
                           squared_scales: Callable[[int], np.ndarray], *, loss: str, C: float,
                           class_weight: str | None) -> np.ndarray:
     """Each row's margin under the model fitted without it, estimated from the model fitted on all rows.
@@ -371,7 +373,7 @@ def estimated_oof_margins(X: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, b: np.
     per topic instead of a fit per fold. Rows beyond the margin keep theirs. ``squared_scales(t)``: the
     squares of topic ``t``'s column scales in the fit (NB weighting), which stay those of all rows.
 
-    >>> X = sp.csr_matrix(np.eye(3, dtype=np.float32))
+    >>> X = CSR.of(np.eye(3, dtype=np.float32))
     >>> estimated_oof_margins(X, np.array([[1], [0], [0]]), np.array([[0.5], [-0.2], [-1.5]], np.float32),
     ...                       np.array([0.0]), lambda t: np.ones(3), loss="svm", C=1.0, class_weight=None).round(2).ravel().tolist()
     [-0.83, 1.93, -1.5]
@@ -396,12 +398,12 @@ def estimated_oof_margins(X: sp.csr_matrix, Y: np.ndarray, W: np.ndarray, b: np.
     return margins
 
 
-def _leave_one_out_norms(X: sp.csr_matrix, scale2: np.ndarray, curvature: np.ndarray) -> np.ndarray:
+def _leave_one_out_norms(X: CSR, scale2: np.ndarray, curvature: np.ndarray) -> np.ndarray:
     """For each topic (a column of ``scale2``, features by topics, and of ``curvature``, rows by topics), each row's
     squared norm (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of ``1 + sum over the other
     rows of curvature * x^2``: by the compiled solver when built, else in numpy.
 
-    >>> _leave_one_out_norms(sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones((2, 1)),
+    >>> _leave_one_out_norms(CSR.of(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones((2, 1)),
     ...                      np.array([[1.0], [1.0]])).ravel().tolist()
     [1.5, 0.5]
     """
@@ -582,13 +584,13 @@ def refitted_topics(Y: np.ndarray, folds: int) -> np.ndarray:
     return np.flatnonzero(np.minimum(positives, len(Y) - positives) < _ESTIMATE_MIN_EXAMPLES)
 
 
-def training_cost(X: sp.csr_matrix, Y: np.ndarray, folds: int) -> tuple[float, int]:
+def training_cost(X: CSR, Y: np.ndarray, folds: int) -> tuple[float, int]:
     """A rough estimate of :func:`fit_linear`'s CPU seconds and of the memory it needs beside ``X``:
     a pass over every stored value for each topic's model, and one more for each of its folds when it
     is refitted (:func:`refitted_topics`); float32 weights per feature and topic, and the duals and
     out-of-fold margins per example and topic.
 
-    >>> seconds, memory = training_cost(sp.csr_matrix(np.ones((1000, 50))), np.ones((1000, 10)), folds=5)
+    >>> seconds, memory = training_cost(CSR.of(np.ones((1000, 50))), np.ones((1000, 10)), folds=5)
     >>> round(seconds, 4), memory
     (0.075, 162000)
     """
@@ -607,7 +609,7 @@ def _say_no_solver() -> None:
 
 
 def fit_linear(
-    X: sp.csr_matrix,
+    X: CSR,
     Y: np.ndarray,
     *,
     loss: str = "svm",
@@ -624,14 +626,13 @@ def fit_linear(
     ``Y`` is a 0/1 matrix (n_examples, n_topics).
     """
     n, T = Y.shape
-    X = sp.csr_matrix(X)
-    X.sort_indices()  # once: every fold and topic then reads rows in column order without a copy
+    X = CSR.of(X)  # sorted once: every fold and topic then reads rows in column order without a copy
     if loss == "svm" and native.SOLVER:
         fits = _NativeFits(X, Y, C, class_weight, seed, nb_weighting)
     else:
         if loss == "svm":
             _say_no_solver()
-        fits = _SklearnFits(X, Y, loss, C, class_weight, seed, nb_weighting)
+        fits = _SklearnFits(X.tocsr(), Y, loss, C, class_weight, seed, nb_weighting)
     W, b = _fit_topics(fits, np.arange(T), n_jobs, None)  # first: the compiled solver's folds start from this fit
     if folds == 0:
         oof = estimated_oof_margins(X, Y, W, b, lambda t: squared_scales(X, Y[:, t] > 0, fits.total_all), loss=loss,

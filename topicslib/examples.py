@@ -9,7 +9,6 @@ fix the file without guessing.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from collections import Counter, deque
@@ -57,20 +56,25 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         raise ExampleError(f"'topics' must be a list of topic ids, got {value!r}", path=path, line=line)
+    known = _checked.get(tuple(value))
+    if known is not None:
+        return known
     cleaned = [t.strip() for t in value]
     if any(not t for t in cleaned):
         raise ExampleError("'topics' holds an empty topic id", path=path, line=line)
     for t in cleaned:
         if not is_label(t):  # it would end up in the model file, which must load again
             raise ExampleError(f"'topics' holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
-    return _shared(tuple(dict.fromkeys(cleaned)))  # drop repeats, keep order
-
-
-@functools.lru_cache(maxsize=4096)
-def _shared(topics: tuple[str, ...]) -> tuple[str, ...]:
-    """One tuple object for equal topic lists: the millions of examples of a large file share a few
-    hundred label sets, and need not hold a tuple and its ids each."""
+    topics = tuple(dict.fromkeys(cleaned))  # drop repeats, keep order
+    if len(_checked) < _CHECKED_LIMIT:
+        _checked[tuple(value)] = topics
     return topics
+
+
+# Topic lists as given -> as checked: the millions of examples of a large file share a few hundred label sets,
+# which are checked once and held once (a tuple and its ids for each set, not for each example).
+_checked: dict[tuple[str, ...], tuple[str, ...]] = {}
+_CHECKED_LIMIT = 4096
 
 
 def _example(record: object, *, path: str | None, line: int | None) -> Example:

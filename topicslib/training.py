@@ -111,14 +111,13 @@ def presence_counts(X: CSR, rows: np.ndarray | None = None) -> np.ndarray:
     >>> presence_counts(CSR.of([[1.0, 2.0], [0.0, 3.0]]), np.array([0, 1])).tolist()
     [0.0, 1.0]
     """
-    if rows is None:
-        return np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
     if native.SOLVER and X.indices.dtype == np.int32:  # in place, without gathering the rows' indices first
         counts = np.zeros(X.shape[1])
-        native.presence_counts(X.indices, X.indptr.astype(np.int64, copy=False),
-                               np.ascontiguousarray(rows, dtype=np.bool_).view(np.int8), counts)
+        picked = np.ones(X.shape[0], np.bool_) if rows is None else np.ascontiguousarray(rows, dtype=np.bool_)
+        native.presence_counts(X.indices, X.indptr.astype(np.int64, copy=False), picked.view(np.int8), counts)
         return counts
-    return np.bincount(X.indices[stretches(X.indptr, np.flatnonzero(rows))], minlength=X.shape[1]).astype(np.float64)
+    indices = X.indices if rows is None else X.indices[stretches(X.indptr, np.flatnonzero(rows))]
+    return np.bincount(indices, minlength=X.shape[1]).astype(np.float64)
 
 
 def nb_scale(positive: np.ndarray, total: np.ndarray, alpha: float = 1.0) -> np.ndarray:

@@ -386,12 +386,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _check_output(args.output, unlabeled_sources or (), args.examples)
     _check_output(str(card_path(args.output)), unlabeled_sources or (), args.examples)
     started = time.perf_counter()
-    with Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
-        taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
-        unlabeled = [r.text for r in read_records(unlabeled_sources)] if unlabeled_sources else None
-        model = train(args.examples, taxonomy=taxonomy, unlabeled=unlabeled, **options)
-        progress.advance(label=f"saving {args.output}")
-        path = model.save(args.output)
+    # The examples and the features' words are objects that live to the end of the run, which the collector would
+    # otherwise go through again and again (137 times, 0.04 s of the default model's 3 s); training makes few cycles.
+    gc.disable()
+    try:
+        with Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
+            taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
+            unlabeled = [r.text for r in read_records(unlabeled_sources)] if unlabeled_sources else None
+            model = train(args.examples, taxonomy=taxonomy, unlabeled=unlabeled, **options)
+            progress.advance(label=f"saving {args.output}")
+            path = model.save(args.output)
+    finally:
+        gc.enable()
     cv = model.card_["cross_validation"]
     print(f"trained on {model.card_['n_examples']:,} examples ({len(model.classes_)} topics) in "
           f"{time.perf_counter() - started:.1f} s; in-training out-of-fold micro-F1 {cv['micro']['f1']:.3f}, "

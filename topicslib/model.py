@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib import metadata
 from itertools import islice
 from numbers import Integral
 from pathlib import Path
@@ -453,6 +452,8 @@ class TopicModel(Estimator):
     def card(self) -> dict:
         """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
         self._check_fitted()
+        from importlib import metadata  # here: importing it costs every process 12 ms, and only a card reads it
+
         return {
             "format": storage.FORMAT,
             "format_version": storage.FORMAT_VERSION,

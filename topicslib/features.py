@@ -16,7 +16,11 @@ what lets a model be saved without pickle.
 
 The compiled scorer (``topicslib/_scorer.c``, see ``native.py``) computes the
 same features and scores in C when classifying; this module is what training,
-explanations and a topicslib built without a C compiler use.
+explanations and a topicslib built without a C compiler use. Training's heaviest
+loops here (numbering tokens and character n-grams, document frequencies, each
+text's counts and the matrix's rows) run in the compiled training helpers
+(``_solver.c``) when built, with the same results to the bit as their numpy and
+scipy forms, which stay for a build without them.
 """
 
 from __future__ import annotations

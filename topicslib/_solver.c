@@ -67,6 +67,20 @@ static int get_buffers(PyObject **objs, Py_buffer *views, int count, const char 
     return 0;
 }
 
+/* get_buffers for a call whose arguments are count arrays and nothing else (at most 16). */
+static int get_arg_buffers(PyObject *args, const char *who, Py_buffer *views, int count, const char *kinds,
+                           const Py_ssize_t *sizes, const char **names, unsigned writable)
+{
+    if (PyTuple_GET_SIZE(args) != count) {
+        PyErr_Format(PyExc_TypeError, "%s() takes exactly %d arguments (%zd given)", who, count, PyTuple_GET_SIZE(args));
+        return -1;
+    }
+    PyObject *objs[16];
+    for (int i = 0; i < count; i++)
+        objs[i] = PyTuple_GET_ITEM(args, i);
+    return get_buffers(objs, views, count, kinds, sizes, names, writable);
+}
+
 static void release_buffers(Py_buffer *views, int count)
 {
     for (int i = 0; i < count; i++)
@@ -586,15 +600,12 @@ PyDoc_STRVAR(leave_one_out_norms_doc,
 
 static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
 {
-    PyObject *objs[6];
-    if (!PyArg_ParseTuple(args, "OOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5]))
-        return NULL;
     Py_buffer b[6];
     const char kinds[6] = {'f', 'i', 'i', 'f', 'f', 'f'};
     const Py_ssize_t sizes[6] = {4, 4, 8, 8, 8, 8};
     const char *names[6] = {"data", "indices", "indptr", "scale2", "curvature", "norm"};
     PyObject *result = NULL;
-    if (get_buffers(objs, b, 6, kinds, sizes, names, 1u << 5) < 0)
+    if (get_arg_buffers(args, "leave_one_out_norms", b, 6, kinds, sizes, names, 1u << 5) < 0)
         return NULL;
     const Py_ssize_t n = b[2].len / 8 - 1;
     const int64_t *indptr = b[2].buf;
@@ -709,15 +720,12 @@ PyDoc_STRVAR(presence_counts_doc,
 
 static PyObject *py_presence_counts(PyObject *self, PyObject *args)
 {
-    PyObject *objs[4];
-    if (!PyArg_ParseTuple(args, "OOOO", &objs[0], &objs[1], &objs[2], &objs[3]))
-        return NULL;
     Py_buffer b[4];
     const char kinds[4] = {'i', 'i', 'i', 'f'};
     const Py_ssize_t sizes[4] = {4, 8, 1, 8};
     const char *names[4] = {"indices", "indptr", "picked", "counts"};
     PyObject *result = NULL;
-    if (get_buffers(objs, b, 4, kinds, sizes, names, 1u << 3) < 0)
+    if (get_arg_buffers(args, "presence_counts", b, 4, kinds, sizes, names, 1u << 3) < 0)
         return NULL;
     const Py_ssize_t n = b[1].len / 8 - 1;
     if (n < 0 || b[2].len != n) {
@@ -883,16 +891,13 @@ PyDoc_STRVAR(union_counts_doc,
 
 static PyObject *py_union_counts(PyObject *self, PyObject *args)
 {
-    PyObject *objs[5];
-    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
-        return NULL;
     Py_buffer b[5];
     const char kinds[5] = {'i', 'i', 'i', 'i', 'i'};
     const Py_ssize_t sizes[5] = {8, 4, 8, 8, 8};
     const char *names[5] = {"row_ptr", "row_items", "set_ptr", "set_items", "counts"};
     PyObject *result = NULL;
     uint64_t *seen = NULL;
-    if (get_buffers(objs, b, 5, kinds, sizes, names, 1u << 4) < 0)
+    if (get_arg_buffers(args, "union_counts", b, 5, kinds, sizes, names, 1u << 4) < 0)
         return NULL;
     const Py_ssize_t n_rows = b[0].len / 8 - 1, n_items = b[2].len / 8 - 1, n = b[4].len / 8;
     if (n_rows < 0 || n_items < 0) {
@@ -1166,15 +1171,12 @@ PyDoc_STRVAR(matrix_product_doc,
 
 static PyObject *py_matrix_product(PyObject *self, PyObject *args)
 {
-    PyObject *objs[5];
-    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
-        return NULL;
     Py_buffer b[5];
     const char kinds[5] = {'f', 'i', 'i', 'f', 'f'};
     const Py_ssize_t sizes[5] = {4, 4, 8, 4, 4};
     const char *names[5] = {"data", "indices", "indptr", "W", "out"};
     PyObject *result = NULL;
-    if (get_buffers(objs, b, 5, kinds, sizes, names, 1u << 4) < 0)
+    if (get_arg_buffers(args, "matrix_product", b, 5, kinds, sizes, names, 1u << 4) < 0)
         return NULL;
     const Py_ssize_t n = b[2].len / 8 - 1;
     const Py_ssize_t k = n > 0 ? b[4].len / 4 / n : 0;

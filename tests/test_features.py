@@ -147,7 +147,8 @@ def test_distinct_rows_by_keys_are_numpys_distinct_rows(high):
 
 
 @pytest.mark.skipif(not topicslib.native.SOLVER, reason="topicslib was built without its training solver")
-@pytest.mark.parametrize("word_ngrams, char_range", [((1, 2), (3, 5)), ((1, 3), (1, 2)), ((2, 3), (3, 4)), ((1, 1), (3, 5))])
+@pytest.mark.parametrize("word_ngrams, char_range", [((1, 2), (3, 5)), ((1, 3), (1, 2)), ((2, 3), (3, 4)), ((1, 1), (3, 5)),
+                                                    ((1, 2), None)])
 def test_the_compiled_matrix_is_scipys_bit_for_bit(monkeypatch, word_ngrams, char_range):
     # native.feature_rows builds the rows that scipy's product, transpositions and sum build, native.count_rows the
     # counts of Numbered.count, and native.char_gram_numbers and native.union_counts the counter's character n-grams

@@ -357,7 +357,7 @@ class NgramIndex:
         [([1], [1]), ([2], [2])]
         """
         terms = [t for t in vocabulary if " " in t]
-        flat = " ".join(terms).split(" ")  # every n-gram's words, one after another: one split, not one a term
+        flat = " ".join(terms).split(" ") if terms else []  # every n-gram's words in turn: one split, not one a term
         self.word_id = {w: i for i, w in enumerate(sorted(set(flat)))}
         self.lo = max(lo, 2)
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []  # per n = 2, 3, ...: (sorted keys, feature or -1)

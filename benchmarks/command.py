@@ -14,8 +14,8 @@ The figure of issue 16: the command within 1.5x of the library's records per CPU
 
 With ``--big-model PATH`` the library and the command are also timed with a large model: the one at PATH,
 or, where there is none, one trained there first on ``--big-size`` (100,000) paragraphs pooled from the
-public sets as benchmarks/training.py pools them (28 topics; the pool holds 70,373 paragraphs, so that many at most,
-66,380 once repeats merge); issue 16 asks it to score 100k texts a second.
+public sets as benchmarks/training.py pools them (28 topics; the pool holds 105,794 paragraphs since the human rights
+reports joined it); issue 16 asks it to score 100k texts a second.
 
     python benchmarks/command.py [--n 100000] [--repeats 3] [--big-model /tmp/big.npz]
 """
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = measure(_TRAIN, [str(ROOT), args.big_model, str(args.big_size)])
         import topicslib
 
-        # the pool may hold fewer than --big-size (the public sets here: 70,373): say what it was trained on
+        # the pool may hold fewer than --big-size (where some public sets are missing): say what it was trained on
         n = topicslib.load_model(args.big_model).card_["n_examples"]
         print(f"trained {args.big_model} on {n:,} pooled paragraphs (repeats merged; --big-size {args.big_size:,}) "
               f"in {cpu:.0f} CPU s")

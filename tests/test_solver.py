@@ -16,7 +16,7 @@ needs_solver = pytest.mark.skipif(not native.SOLVER, reason="topicslib was built
 
 def test_the_solver_is_built_wherever_a_c_compiler_is():
     if _compiler() is None:
-        pytest.skip("no C compiler here: topicslib trains with scikit-learn's LIBLINEAR")
+        pytest.skip("no C compiler here (or TOPICSLIB_NO_EXTENSION is set): topicslib trains with scikit-learn's LIBLINEAR")
     assert native.SOLVER, "a C compiler is here, yet topicslib._solver was not built (see pip's build output)"
 
 

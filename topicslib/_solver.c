@@ -848,6 +848,47 @@ done:
     return result;
 }
 
+/* A set of small non-negative numbers (columns, n-grams) met in one row, as a bit each in seen (all clear between
+ * rows), with the stretch of seen's words that hold bits: what a row marks comes out in order with no sort, and
+ * clearing it costs that stretch, not all of seen. */
+typedef struct {
+    uint64_t *seen;
+    Py_ssize_t lo, hi; /* words lo..hi of seen may hold bits: lo > hi for none */
+} Marks;
+
+static inline Marks marks_of(uint64_t *seen)
+{
+    return (Marks){seen, PY_SSIZE_T_MAX, -1};
+}
+
+/* Mark e; whether it was not marked before. */
+static inline int marks_add(Marks *m, int64_t e)
+{
+    const Py_ssize_t word = (Py_ssize_t)(e >> 6);
+    const uint64_t bit = 1ULL << (e & 63);
+    if (m->seen[word] & bit)
+        return 0;
+    m->seen[word] |= bit;
+    if (word < m->lo)
+        m->lo = word;
+    if (word > m->hi)
+        m->hi = word;
+    return 1;
+}
+
+/* The smallest marked number, cleared, or -1 when none is left (then seen is all clear again). */
+static inline Py_ssize_t marks_next(Marks *m)
+{
+    for (; m->lo <= m->hi; m->lo++) {
+        const uint64_t bits = m->seen[m->lo];
+        if (bits) {
+            m->seen[m->lo] = bits & (bits - 1);
+            return m->lo * 64 + __builtin_ctzll(bits);
+        }
+    }
+    return -1;
+}
+
 /* In how many rows each element occurs, where row r holds the union of the sets of its items: items
  * row_items[row_ptr[r]:row_ptr[r + 1]], item i's set set_items[set_ptr[i]:set_ptr[i + 1]] (elements below n). Added to
  * counts; seen (a bit per element, zeros on entry) is scratch. 0 or BAD_INDEX. */
@@ -856,7 +897,7 @@ static int union_counts_of(Py_ssize_t n_rows, const int64_t *row_ptr, const int3
                            int64_t *counts)
 {
     for (Py_ssize_t r = 0; r < n_rows; r++) {
-        Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1;
+        Marks marks = marks_of(seen);
         for (int64_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
             const int64_t item = row_items[j];
             if (item < 0 || item >= n_items)
@@ -865,19 +906,11 @@ static int union_counts_of(Py_ssize_t n_rows, const int64_t *row_ptr, const int3
                 const int64_t e = set_items[k];
                 if (e < 0 || e >= n)
                     return BAD_INDEX;
-                const Py_ssize_t word = (Py_ssize_t)(e >> 6);
-                seen[word] |= 1ULL << (e & 63);
-                if (word < lo)
-                    lo = word;
-                if (word > hi)
-                    hi = word;
+                marks_add(&marks, e);
             }
         }
-        for (Py_ssize_t word = lo; word <= hi; word++) {
-            for (uint64_t bits = seen[word]; bits; bits &= bits - 1)
-                counts[word * 64 + __builtin_ctzll(bits)]++;
-            seen[word] = 0;
-        }
+        for (Py_ssize_t e; (e = marks_next(&marks)) >= 0;)
+            counts[e]++;
     }
     return 0;
 }
@@ -990,21 +1023,13 @@ static Py_ssize_t count_rows_of(const Counting *c, const int64_t *picked, Py_ssi
     Py_ssize_t nw = 0, nb = 0;
     for (Py_ssize_t d = 0; d < n_picked; d++) {
         const int64_t start = c->indptr[picked[d]], end = c->indptr[picked[d] + 1];
-        Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1;
+        Marks marks = marks_of(seen);
 #define MARK(col)                                                                                                      \
     do {                                                                                                               \
         const int64_t m_ = (col);                                                                                      \
         if (m_ < 0 || m_ >= c->n_cols)                                                                                 \
             return BAD_INDEX;                                                                                          \
-        const Py_ssize_t w_ = (Py_ssize_t)(m_ >> 6);                                                                   \
-        if (seen[w_] >> (m_ & 63) & 1) {                                                                               \
-            count[m_] += 1.0;                                                                                          \
-        } else {                                                                                                       \
-            seen[w_] |= 1ULL << (m_ & 63);                                                                             \
-            count[m_] = 1.0;                                                                                           \
-            lo = w_ < lo ? w_ : lo;                                                                                    \
-            hi = w_ > hi ? w_ : hi;                                                                                    \
-        }                                                                                                              \
+        count[m_] = marks_add(&marks, m_) ? 1.0 : count[m_] + 1.0;                                                     \
     } while (0)
         for (int64_t k = start; k < end; k++) {
             const int64_t w = c->ids[k];
@@ -1036,14 +1061,10 @@ static Py_ssize_t count_rows_of(const Counting *c, const int64_t *picked, Py_ssi
             }
         }
 #undef MARK
-        for (Py_ssize_t word = lo; word <= hi; word++) {
-            for (uint64_t bits = seen[word]; bits; bits &= bits - 1) {
-                const Py_ssize_t m = word * 64 + __builtin_ctzll(bits);
-                bd[nb] = d;
-                bc[nb] = m;
-                bn[nb++] = count[m];
-            }
-            seen[word] = 0;
+        for (Py_ssize_t m; (m = marks_next(&marks)) >= 0; nb++) {
+            bd[nb] = d;
+            bc[nb] = m;
+            bn[nb] = count[m];
         }
     }
     *n_block = nb;
@@ -1227,7 +1248,7 @@ static Py_ssize_t feature_rows_of(Py_ssize_t n_docs, const int64_t *word_ptr, co
             data[at] = (float)word_vals[k];
             indices[at++] = (int32_t)c;
         }
-        Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1; /* the words of seen that this text touched */
+        Marks marks = marks_of(seen);
         for (int64_t j = sub_ptr[d]; j < sub_ptr[d + 1]; j++) {
             const int64_t w = sub_words[j];
             if (w < 0 || w >= n_words)
@@ -1237,31 +1258,19 @@ static Py_ssize_t feature_rows_of(Py_ssize_t n_docs, const int64_t *word_ptr, co
                 const int64_t c = vec_cols[kk] - first_sub;
                 if (c < 0 || c >= n_cols - first_sub)
                     return BAD_INDEX;
-                const uint64_t bit = 1ULL << (c & 63);
-                const Py_ssize_t word = (Py_ssize_t)(c >> 6);
-                if (seen[word] & bit) {
-                    acc[c] += v * vec_vals[kk];
-                } else {
-                    seen[word] |= bit;
+                if (marks_add(&marks, c))
                     acc[c] = 0.0 + v * vec_vals[kk];
-                    if (word < lo)
-                        lo = word;
-                    if (word > hi)
-                        hi = word;
-                }
+                else
+                    acc[c] += v * vec_vals[kk];
             }
         }
-        for (Py_ssize_t word = lo; word <= hi; word++) {
-            for (uint64_t bits = seen[word]; bits; bits &= bits - 1) {
-                const Py_ssize_t c = word * 64 + __builtin_ctzll(bits);
-                if (acc[c] == 0.0)
-                    continue;
-                if (at >= capacity)
-                    return -1;
-                data[at] = (float)acc[c];
-                indices[at++] = (int32_t)(c + first_sub);
-            }
-            seen[word] = 0;
+        for (Py_ssize_t c; (c = marks_next(&marks)) >= 0;) {
+            if (acc[c] == 0.0)
+                continue;
+            if (at >= capacity)
+                return -1;
+            data[at] = (float)acc[c];
+            indices[at++] = (int32_t)(c + first_sub);
         }
         indptr[d + 1] = at;
     }

@@ -57,6 +57,12 @@ def build(word_terms: list[str], char_terms: list[str], idf, coef, intercept, un
                           tuple(char_ngrams or (0, 0)), max_char_word, multi_label, cache_limit, _POOL_LIMIT, piece)
 
 
+def _training():
+    """The compiled training helpers, or a RuntimeError: callers check ``SOLVER`` first and keep a numpy path."""
+    if _solver is None:
+        raise RuntimeError("topicslib was built without its training solver")
+    return _solver
+
 def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max_iter: int, seed: int,
             alpha) -> tuple[int, ...]:
     """Fit a block of topics' L2-loss SVMs (at most 10) on ``rows`` of a CSR matrix in place (see ``_solver.c``);
@@ -67,80 +73,60 @@ def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max
     receives its weights, ``state[-1, 0]`` the intercepts. ``alpha`` holds the starting dual variables and receives
     the solution.
     """
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    return _solver.fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps, max_iter, seed, alpha)
+    return _training().fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps, max_iter, seed, alpha)
 
 
 def leave_one_out_norms(data, indices, indptr, scale2, curvature, norm) -> None:
     """Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into ``norm`` (rows by
     topics; ``scale2`` is columns by topics, ``curvature`` rows by topics; see ``_solver.c`` and
     ``training.estimated_oof_margins``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    _solver.leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)
+    _training().leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)
 
 
 def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:
     """A linear model's margins on ``rows`` of a CSR matrix, into ``out``, without copying the rows (``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    _solver.row_margins(data, indices, indptr, rows, w, bias, out)
+    _training().row_margins(data, indices, indptr, rows, w, bias, out)
 
 
 def matrix_product(data, indices, indptr, W, out) -> None:
     """Add ``X @ W`` to ``out`` for a float32 CSR matrix and float32 ``W``, with scipy's sums (see ``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    _solver.matrix_product(data, indices, indptr, W, out)
+    _training().matrix_product(data, indices, indptr, W, out)
 
 
 def presence_counts(indices, indptr, picked, counts) -> None:
     """Add to ``counts`` in how many rows with ``picked`` set each column holds a value (see ``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    _solver.presence_counts(indices, indptr, picked, counts)
+    _training().presence_counts(indices, indptr, picked, counts)
 
 
 def number_strings(strings: list[str], index: dict[str, int], names: list[str], out) -> int:
     """Number ``strings`` through ``index`` and ``names`` as ``features.number_tokens`` does, into ``out``; how many
     (see ``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    return _solver.number_strings(strings, index, names, out)
+    return _training().number_strings(strings, index, names, out)
 
 
 def char_gram_numbers(words: list[str], lo: int, hi: int, max_len: int, index: dict[str, int], names: list[str],
                       out) -> int:
     """Number ``words``' character n-grams through ``index`` and ``names`` as ``features.number_tokens`` would, into
     ``out``; how many (see ``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    return _solver.char_gram_numbers(words, lo, hi, max_len, index, names, out)
+    return _training().char_gram_numbers(words, lo, hi, max_len, index, names, out)
 
 
 def union_counts(row_ptr, row_items, set_ptr, set_items, counts) -> None:
     """Add to ``counts`` in how many rows the union of the row's items' sets holds each element (see ``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    _solver.union_counts(row_ptr, row_items, set_ptr, set_items, counts)
+    _training().union_counts(row_ptr, row_items, set_ptr, set_items, counts)
 
 
 def count_rows(ids, indptr, picked, unigram, ngram_word, level_ptr, level_keys, level_features, width: int,
                n_cols: int, lo: int, wd, wi, wn, bd, bc, bn) -> tuple[int, int]:
     """``features.Numbered.count`` of the texts ``picked`` in one compiled pass, into the last six arrays; how many
     words and block values were written (see ``_solver.c``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    return _solver.count_rows(ids, indptr, picked, unigram, ngram_word, level_ptr, level_keys, level_features, width,
-                              n_cols, lo, wd, wi, wn, bd, bc, bn)
+    return _training().count_rows(ids, indptr, picked, unigram, ngram_word, level_ptr, level_keys, level_features,
+                                  width, n_cols, lo, wd, wi, wn, bd, bc, bn)
 
 
 def feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols, vec_vals,
                  first_sub: int, n_cols: int, data, indices, indptr) -> int:
     """A batch's CSR feature rows, word block then the sum of its words' subword vectors, into ``data``, ``indices``
     and ``indptr``; the number of values (see ``_solver.c`` and ``features.TextFeatures._matrix``)."""
-    if _solver is None:
-        raise RuntimeError("topicslib was built without its training solver")
-    return _solver.feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols,
-                                vec_vals, first_sub, n_cols, data, indices, indptr)
+    return _training().feature_rows(word_ptr, word_cols, word_vals, sub_ptr, sub_words, sub_vals, vec_ptr, vec_cols,
+                                    vec_vals, first_sub, n_cols, data, indices, indptr)

@@ -187,7 +187,7 @@ class _SklearnFits:
     def prepare(self, rows: np.ndarray | None) -> None:
         """Fit the following topics on ``rows`` (None: all)."""
         self.rows_X, self.rows_Y = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
-        self.total = presence_counts(self.rows_X)
+        self.total = self.total_all if rows is None or self.total_all is None else presence_counts(self.rows_X)
         if rows is not None:
             left_out = np.ones(self.X.shape[0], dtype=bool)
             left_out[rows] = False

@@ -25,6 +25,7 @@ scipy forms, which stay for a build without them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -578,13 +579,15 @@ class Weighted:
         """The entries as a ``scipy.sparse.csr_matrix`` of ``n_cols`` columns."""
         import scipy.sparse as sp  # only training and explanations need matrices: scipy costs a classifying process memory
 
-        indptr = np.r_[0, np.cumsum(np.bincount(self.doc, minlength=self.n_docs))]
-        return sp.csr_matrix((self.val, self.col, indptr), shape=(self.n_docs, n_cols))
+        indptr, col, val = self.rows
+        return sp.csr_matrix((val, col, indptr), shape=(self.n_docs, n_cols))
 
+    @functools.cached_property
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The entries as CSR arrays: row pointers, columns (int64) and values (float64).
+        """The entries as CSR arrays: row pointers, columns (int64) and values (float64). Worked out once: the
+        subword vectors of ``fit_rows`` serve every batch.
 
-        >>> [x.tolist() for x in Weighted(3, np.array([0, 2]), np.array([4, 1]), np.array([0.5, 1.0])).rows()]
+        >>> [x.tolist() for x in Weighted(3, np.array([0, 2]), np.array([4, 1]), np.array([0.5, 1.0])).rows]
         [[0, 1, 1, 2], [4, 1], [0.5, 1.0]]
         """
         indptr = np.r_[0, np.cumsum(np.bincount(self.doc, minlength=self.n_docs))].astype(np.int64)
@@ -899,8 +902,8 @@ class TextFeatures(Estimator):
         data, indices, indptr, at = np.empty(0, np.float32), np.empty(0, np.int32), [np.zeros(1, np.int64)], 0
         no_vectors = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
         for a, vectors in batches:
-            words, subwords = a.word_block.rows(), a.subwords.rows()
-            vec = vectors.rows() if vectors is not None else no_vectors
+            words, subwords = a.word_block.rows, a.subwords.rows
+            vec = vectors.rows if vectors is not None else no_vectors
             # at most every word-block value and every value of each word's vector (within 10%: words share n-grams)
             bound = at + len(words[1]) + int(np.diff(vec[0])[subwords[1]].sum())
             if bound > len(data):  # realloc: the pages move, their contents are not copied

@@ -63,6 +63,7 @@ def _training():
         raise RuntimeError("topicslib was built without its training solver")
     return _solver
 
+
 def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max_iter: int, seed: int,
             alpha) -> tuple[int, ...]:
     """Fit a block of topics' L2-loss SVMs (at most 10) on ``rows`` of a CSR matrix in place (see ``_solver.c``);

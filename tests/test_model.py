@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -11,7 +12,7 @@ import pytest
 import topicslib
 from topicslib import InputError, TopicScore, TopicslibError, TrainingError, scoring
 
-from .conftest import ENGINES, TINY, on_engine
+from .conftest import ENGINES, ROOT, TINY, on_engine
 
 
 def test_train_without_taxonomy_uses_the_labels_found(tiny_model):
@@ -245,6 +246,29 @@ def test_navigation_lines_score_nothing_on_every_path(default_model):
     proba = default_model.predict_proba([headline, link, spanish])
     assert proba[0].max() > 0.5 and not proba[1:].any() and not default_model.predict([link]).any()
     assert default_model.explain(link) == [] and default_model.classify_document(f"{headline}\n\n{link}").topics[0].paragraphs == 1
+
+
+def test_an_office_named_alone_scores_nothing_but_the_same_name_in_a_sentence_counts(default_model):
+    """Menus, sidebars and signature blocks name offices whose words are topic words ("Human Rights",
+    "Antinarcóticos"); standing alone they get no topic, as the guide's names and navigation do."""
+    names = ["Guatemala Human Rights Commission", "Oficina de Control de Drogas y Prevención del Delito (OCD)",
+             "Ministerio de Salud y Protección Social", "Bureau of Population, Refugees, and Migration — U.S. Department of State"]
+    sentences = ["The Guatemala Human Rights Commission documented killings of Indigenous leaders in Alta Verapaz.",
+                 "La Oficina de Control de Drogas decomisó dos toneladas de cocaína en el puerto de Manta.",
+                 "Department of State Announces Sanctions on Drug Traffickers"]
+    proba = default_model.predict_proba(names + sentences)
+    assert not proba[: len(names)].any() and all(default_model.classify(n) == [] for n in names)
+    assert all(default_model.classify(s) for s in sentences) and proba[len(names):].max(axis=1).min() > 0.5
+    assert default_model.explain(names[0]) == [] and default_model.classify_many(names) == [[]] * len(names)
+
+
+def test_every_example_the_navigation_rules_catch_is_labeled_with_no_topic():
+    """The rules agree with the team's labels: no labeled paragraph with a topic is a navigation line."""
+    from topicslib.navigation import navigation_rows
+
+    rows = [json.loads(line) for path in sorted((ROOT / "examples").rglob("*.jsonl")) for line in path.open(encoding="utf-8")]
+    caught = [rows[i] for i in navigation_rows([r["text"] for r in rows])]
+    assert len(caught) >= 50 and [r["text"] for r in caught if r["topics"]] == []
 
 
 def _f1_at(threshold: float, proba: np.ndarray, y: np.ndarray) -> float:

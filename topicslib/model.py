@@ -297,7 +297,7 @@ class TopicModel(Estimator):
             scoring.check_texts(texts)  # names the text that is no str, in the library's own error
             raise
         if proba:
-            out[navigation_rows(texts)] = 0.0  # links to other stories carry no topic (navigation.py)
+            out[navigation_rows(texts)] = 0.0  # links to other stories and offices' names carry no topic (navigation.py)
         return out
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
@@ -308,8 +308,9 @@ class TopicModel(Estimator):
         """Topic probabilities, shape (n_texts, n_topics), columns in ``classes_`` order.
 
         A text without a single known term (empty, or all unseen words) has no
-        evidence for any topic and scores 0 everywhere; so does a navigation line, a link to another
-        story ("Read more: …", "Lea también: …"; ``navigation.py``), whatever story it names.
+        evidence for any topic and scores 0 everywhere; so does a navigation line (``navigation.py``): a link
+        to another story ("Read more: …", "Lea también: …"), whatever story it names, or an office's or
+        organisation's name standing alone ("Office of the Spokesperson", "Comisión de la Verdad").
         """
         return self._predict(texts, proba=True)
 

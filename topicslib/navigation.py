@@ -1,14 +1,26 @@
-"""Navigation lines: links to other stories inside a page ("Read more: …", "Lea también: …", "See also"),
-which the labeling guide gives no topic whatever story they name. A linear model reads the linked
-headline's words ("READ: Colombia Asks for More Aid to Fight Cocaine Smuggling" scored narcotics 0.999),
-so they are recognised by their lead-in, in English and Spanish, and score 0 for every topic.
+"""Navigation lines, which the labeling guide gives no topic whatever words they hold:
+
+- links to other stories inside a page ("Read more: …", "Lea también: …", "See also"), recognised by
+  their lead-in, in English and Spanish;
+- an office, ministry or organisation named alone, as page menus, sidebars and signature blocks have
+  them ("Office of the Spokesperson", "Oficina de Control de Drogas (OCD)", "Guatemala Human Rights
+  Commission"): a capitalised name led or ended by a word such as Office, Bureau, Ministry, Committee,
+  Oficina, Ministerio, Comisión, with nothing else on the line but places and an acronym.
+
+A linear model reads their words as it reads a paragraph's ("READ: Colombia Asks for More Aid to Fight
+Cocaine Smuggling" scored narcotics 0.999, "Oficina de Control de Drogas y Prevención del Delito" 0.999), so they
+score 0 for every topic instead.
 
 >>> is_navigation("Read more: Venezuela and the US, from friends to foes")
 True
 >>> is_navigation("(Lea también: Petro y Trump hablan por teléfono)")
 True
+>>> is_navigation("Bureau of Population, Refugees, and Migration"), is_navigation("Comisión de la Verdad")
+(True, True)
 >>> is_navigation("Related talks on migration were held in Quito.")
 False
+>>> is_navigation("Embassy Hosts Workshop on Cocaine Trafficking"), is_navigation("Destacamento Naval de Investigación Médica")
+(False, True)
 """
 
 from __future__ import annotations
@@ -34,17 +46,59 @@ _ORIGINAL = (r"to\s+(?:see|view|read)\s+the\s+original(?:\s+(?:text|statement|do
 _NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL})",
                          re.IGNORECASE)
 
+# The words that make a capitalised name an office's or an organisation's, English and Spanish; each must
+# start with a capital where it stands ("office" inside a sentence is no name).
+_HEAD = (r"(?=[A-ZÁÉÍÓÚÑ])(?i:office|bureau|department|ministry|committee|commission|council|agency|institute|"
+         r"foundation|detachment|directorate|secretariat|embassy|consulate|section|network|coalition|"
+         r"oficinas?|ministerio|comité|comisi[oó]n|consejo|agencia|instituto|centro|fundaci[oó]n|destacamento|"
+         r"direcci[oó]n|secretar[ií]a|secci[oó]n|embajada|consulado|coalici[oó]n|defensor[ií]a|"
+         r"fiscal[ií]a|procuradur[ií]a)")
+_LINK = r"(?:of|for|on|de|del|para|sobre)"
+# A word of a name: capitalised, an abbreviation such as U.S., a number, or a lower-case joining word.
+_NAME_WORD = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*|\d+|of|for|and|the|on|in|de|del|la|las|los|el|y|e|para|en|a|&)"
+_CAPITALISED = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*)"
+# A Spanish adjective after the head word ("Dirección General de", "Destacamento Naval de"); an English
+# word there is a headline's verb ("Embassy Hosts Workshop on …").
+_ADJECTIVE = r"[A-ZÁÉÍÓÚÑ]\w*(?:al|ar|ic[oa]|iv[oa]|an[oa]|ari[oa]|ense|ente)"
+_NAME = re.compile(
+    rf"(?:(?:The|El|La|Los|Las)\s+)?(?:"
+    rf"{_HEAD}(?:(?:\s+{_ADJECTIVE}){{0,2}}\s+{_LINK}(?:\s+{_NAME_WORD}){{1,10}})?"  # Office of X, Oficina de Y
+    rf"|{_CAPITALISED}(?:\s+{_NAME_WORD}){{0,3}}\s+{_HEAD}"  # Guatemala Human Rights Commission
+    rf")(?:\s+\([A-Z][A-Za-z\-/]{{1,10}}\))?"  # (OCD)
+    rf"(?:\s*(?:[|–—›,]|\s-)\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,6}})*"  # — Ministerio de Defensa, Lima, Peru
+)
+# An English title-case headline reads like a name up to its verb ("Department of State Releases 2021 Fiscal
+# Transparency Report"): a capitalised word in -s with more words after it, unless it is one of the plurals
+# that names hold ("Office of Foreign Assets Control"). Spanish names are full of plurals and have no such verb.
+_VERB = re.compile(r"\b(?!(?:Affairs|Assets|Rights|Nations|States|Americas|Services|Forces|Studies|Relations|Issues|"
+                   r"Operations|Refugees|Resources|Programs|Persons|Peoples|Communities|Narcotics|Statistics|Sciences|"
+                   r"Victims|Defenders|Arms|Customs|Works|Islands|Emirates|Ports|Parks|Lands|Ethics|Economics)\b)"
+                   r"[A-Z][a-z]+[^sui’'\W]s\s+(?:[A-Z0-9]|(?:the|a|an|to|on|in|new)\s)")
+_SPANISH = re.compile(r"\b(?:de|del|la|las|los|el|y|para)\b")
+# Longer lines, and lines ending as sentences do, are prose, not a name: only the others are tried.
+_NAME_CHARS = 160
+_SENTENCE_END = frozenset('.!?:;"”')
+
+
+def _is_name(text: str) -> bool:
+    """Whether ``text`` is an office's or organisation's name standing alone (see the module's docstring)."""
+    text = text.strip()
+    if len(text) > _NAME_CHARS or text[-1:] in _SENTENCE_END or "\n" in text or _NAME.fullmatch(text) is None:
+        return False
+    return _SPANISH.search(text) is not None or _VERB.search(text) is None
+
 
 def is_navigation(text: str) -> bool:
-    """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it."""
-    return _NAVIGATION.match(text) is not None
+    """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it, or
+    it is an office's or organisation's name standing alone."""
+    return _NAVIGATION.match(text) is not None or _is_name(text)
 
 
 def navigation_rows(texts: list[str]) -> list[int]:
     """The positions of the navigation lines among ``texts``.
 
-    >>> navigation_rows(["Tariffs fell.", "See also: Tariffs fell.", "RELACIONADO: Aranceles", "También le puede interesar: X"])
+    >>> navigation_rows(["Tariffs fell.", "See also: Tariffs fell.", "RELACIONADO: Aranceles", "Office of Foreign Assets Control"])
     [1, 2, 3]
     """
     match = _NAVIGATION.match
-    return [i for i, text in enumerate(texts) if match(text)]
+    return [i for i, text in enumerate(texts) if match(text) or (len(text) <= _NAME_CHARS and _is_name(text))]

@@ -15,11 +15,13 @@ score 0 for every topic instead.
 True
 >>> is_navigation("(Lea también: Petro y Trump hablan por teléfono)")
 True
->>> is_navigation("Bureau of Population, Refugees, and Migration"), is_navigation("Comisión de la Verdad")
+>>> is_navigation("Bureau of Population, Refugees, and Migration"), is_navigation("Banco Interamericano de Desarrollo (BID)")
 (True, True)
 >>> is_navigation("Related talks on migration were held in Quito.")
 False
 >>> is_navigation("Embassy Hosts Workshop on Cocaine Trafficking"), is_navigation("Destacamento Naval de Investigación Médica")
+(False, True)
+>>> is_navigation("BRAZIL LAUNCHES NEW EXPORT SERVICE"), is_navigation("COSTA RICA FOREIGN MINISTRY")
 (False, True)
 """
 
@@ -49,10 +51,10 @@ _NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_L
 # The words that make a capitalised name an office's or an organisation's, English and Spanish; each must
 # start with a capital where it stands ("office" inside a sentence is no name).
 _HEAD = (r"(?=[A-ZÁÉÍÓÚÑ])(?i:office|bureau|department|ministry|committee|commission|council|agency|institute|"
-         r"foundation|detachment|directorate|secretariat|embassy|consulate|section|network|coalition|"
+         r"foundation|detachment|directorate|secretariat|embassy|consulate|section|network|coalition|bank|fund|service|"
          r"oficinas?|ministerio|comité|comisi[oó]n|consejo|agencia|instituto|centro|fundaci[oó]n|destacamento|"
          r"direcci[oó]n|secretar[ií]a|secci[oó]n|embajada|consulado|coalici[oó]n|defensor[ií]a|"
-         r"fiscal[ií]a|procuradur[ií]a)")
+         r"fiscal[ií]a|procuradur[ií]a|banco|fondo|servicio)")
 _LINK = r"(?:of|for|on|de|del|para|sobre)"
 # A word of a name: capitalised, an abbreviation such as U.S., a number, or a lower-case joining word.
 _NAME_WORD = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*|\d+|of|for|and|the|on|in|de|del|la|las|los|el|y|e|para|en|a|&)"
@@ -62,14 +64,15 @@ _CAPITALISED = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*)"
 _ADJECTIVE = r"[A-ZÁÉÍÓÚÑ]\w*(?:al|ar|ic[oa]|iv[oa]|an[oa]|ari[oa]|ense|ente)"
 _NAME = re.compile(
     rf"(?:(?:The|El|La|Los|Las)\s+)?(?:"
-    rf"{_HEAD}(?:(?:\s+{_ADJECTIVE}){{0,2}}\s+{_LINK}(?:\s+{_NAME_WORD}){{1,10}})?"  # Office of X, Oficina de Y
+    rf"{_HEAD}(?:\s+{_ADJECTIVE}){{0,2}}(?:\s+{_LINK}(?:\s+{_NAME_WORD}){{1,10}})?"  # Office of X, Oficina de Y
     rf"|{_CAPITALISED}(?:\s+{_NAME_WORD}){{0,3}}\s+{_HEAD}"  # Guatemala Human Rights Commission
     rf")(?:\s+\([A-Z][A-Za-z\-/]{{1,10}}\))?"  # (OCD)
     rf"(?:\s*(?:[|–—›,]|\s-)\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,6}})*"  # — Ministerio de Defensa, Lima, Peru
 )
-# An English title-case headline reads like a name up to its verb ("Department of State Releases 2021 Fiscal
-# Transparency Report"): a capitalised word in -s with more words after it, unless it is one of the plurals
-# that names hold ("Office of Foreign Assets Control"). Spanish names are full of plurals and have no such verb.
+# An English title-case headline reads like a name up to its verb ("Department of State Announces Sanctions on
+# Drug Traffickers"): a capitalised word in -s with more words after it, unless it is one of the plurals that
+# names hold ("Office of Foreign Assets Control"); an all-capitals line is looked at title-cased. Spanish names
+# are full of plurals and have no such verb.
 _VERB = re.compile(r"\b(?!(?:Affairs|Assets|Rights|Nations|States|Americas|Services|Forces|Studies|Relations|Issues|"
                    r"Operations|Refugees|Resources|Programs|Persons|Peoples|Communities|Narcotics|Statistics|Sciences|"
                    r"Victims|Defenders|Arms|Customs|Works|Islands|Emirates|Ports|Parks|Lands|Ethics|Economics)\b)"
@@ -85,7 +88,7 @@ def _is_name(text: str) -> bool:
     text = text.strip()
     if len(text) > _NAME_CHARS or text[-1:] in _SENTENCE_END or "\n" in text or _NAME.fullmatch(text) is None:
         return False
-    return _SPANISH.search(text) is not None or _VERB.search(text) is None
+    return _SPANISH.search(text) is not None or _VERB.search(text.title() if text.isupper() else text) is None
 
 
 def is_navigation(text: str) -> bool:

@@ -78,7 +78,8 @@ _VERB = re.compile(r"\b(?!(?:Affairs|Assets|Rights|Nations|States|Americas|Servi
                    r"Victims|Defenders|Arms|Customs|Works|Islands|Emirates|Ports|Parks|Lands|Ethics|Economics)\b)"
                    r"[A-Z][a-z]+[^sui’'\W]s\s+(?:[A-Z0-9]|(?:the|a|an|to|on|in|new)\s)")
 _SPANISH = re.compile(r"\b(?:de|del|la|las|los|el|y|para)\b")
-# Longer lines, and lines ending as sentences do, are prose, not a name: only the others are tried.
+# Longer lines (as given, before their ends are stripped), and lines ending as sentences do, are prose, not a
+# name: only the others are tried.
 _NAME_CHARS = 160
 _SENTENCE_END = frozenset('.!?:;"”')
 
@@ -94,7 +95,7 @@ def _is_name(text: str) -> bool:
 def is_navigation(text: str) -> bool:
     """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it, or
     it is an office's or organisation's name standing alone."""
-    return _NAVIGATION.match(text) is not None or _is_name(text)
+    return _NAVIGATION.match(text) is not None or (len(text) <= _NAME_CHARS and _is_name(text))
 
 
 def navigation_rows(texts: list[str]) -> list[int]:

@@ -262,6 +262,16 @@ def test_an_office_named_alone_scores_nothing_but_the_same_name_in_a_sentence_co
     assert default_model.explain(names[0]) == [] and default_model.classify_many(names) == [[]] * len(names)
 
 
+def test_an_embedded_posts_attribution_and_a_bare_link_score_nothing(default_model):
+    """Embedded posts end in an attribution line and pages hold wordless images and bare addresses: their words
+    are a name's or an address's ("migrantes", "Justice Department"), not the page's topic."""
+    lines = ["— Department of Justice (@TheJusticeDept) March 3, 2024", "— Cancillería de Colombia (@CancilleriaCol) 4 de marzo de 2025",
+             "![](https://example.org/uploads/migrantes-venezolanos-frontera.jpg)", "https://example.org/sanciones-narcotrafico-venezuela"]
+    assert not default_model.predict_proba(lines).any() and default_model.classify_many(lines) == [[]] * len(lines)
+    # a post's own text, or a line that goes on after an address, is read as it is
+    assert default_model.classify("Department of Justice charges cartel leaders with fentanyl trafficking (@TheJusticeDept)")
+    assert default_model.classify("https://example.org/x shows coca cultivation at a record high in Colombia")
+
 def test_every_example_the_navigation_rules_catch_is_labeled_with_no_topic():
     """The rules agree with the team's labels: no labeled paragraph with a topic is a navigation line."""
     from topicslib.navigation import navigation_rows

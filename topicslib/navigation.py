@@ -2,6 +2,8 @@
 
 - links to other stories inside a page ("Read more: …", "Lea también: …", "See also"), recognised by
   their lead-in, in English and Spanish;
+- a web address or a wordless image alone on its line, and the attribution line of an embedded post
+  ("— Department of State (@StateDept) March 11, 2025");
 - an office, ministry or organisation named alone, as page menus, sidebars and signature blocks have
   them ("Office of the Spokesperson", "Oficina de Control de Drogas (OCD)", "Guatemala Human Rights
   Commission"): a capitalised name led or ended by a word such as Office, Bureau, Ministry, Committee,
@@ -16,6 +18,8 @@ True
 >>> is_navigation("(Lea también: Petro y Trump hablan por teléfono)")
 True
 >>> is_navigation("Bureau of Population, Refugees, and Migration"), is_navigation("Banco Interamericano de Desarrollo (BID)")
+(True, True)
+>>> is_navigation("— Migración Colombia (@MigracionCol) 12 de julio de 2024"), is_navigation("![](https://example.org/migrantes.jpg)")
 (True, True)
 >>> is_navigation("Related talks on migration were held in Quito.")
 False
@@ -45,8 +49,13 @@ _LEAD_IN = (
 # A pointer to the original of a translated page ("To view the original text, go to: https://…").
 _ORIGINAL = (r"to\s+(?:see|view|read)\s+the\s+original(?:\s+(?:text|statement|document|version))?|"
              r"para\s+(?:ver|leer|consultar)\s+(?:el|la)\s+(?:texto|documento|comunicado|versión|version)\s+original")
-_NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL})",
-                         re.IGNORECASE)
+# A line holding nothing but a web address or an image without words (Markdown's ![](…)), and the attribution
+# line of an embedded post ("— Department of State (@StateDept) March 11, 2025", "… 4 de marzo de 2025"), whose
+# words are an address's or a name's.
+_LINK_ONLY = r"(?:!\[\]\([^)\s]*\)|<?(?:https?://|www\.)\S+?>?)\W{0,2}\s*$"
+_POST = r"[^()\n]{1,80}\(@\w{1,30}\)\s+(?:\w+\s+\d{1,2},\s+\d{4}|\d{1,2}\s+de\s+\w+\s+de\s+\d{4})\s*$"
+_NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL}|"
+                         rf"{_LINK_ONLY}|{_POST})", re.IGNORECASE)
 
 # The words that make a capitalised name an office's or an organisation's, English and Spanish; each must
 # start with a capital where it stands ("office" inside a sentence is no name).

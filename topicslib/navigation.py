@@ -53,7 +53,7 @@ _ORIGINAL = (r"to\s+(?:see|view|read)\s+the\s+original(?:\s+(?:text|statement|do
 # line of an embedded post ("— Department of State (@StateDept) March 11, 2025", "… 4 de marzo de 2025"), whose
 # words are an address's or a name's.
 _LINK_ONLY = r"(?:!\[\]\([^)\s]*\)|<?(?:https?://|www\.)\S+?>?)\W{0,2}\s*$"
-_POST = r"[^()\n]{1,80}\(@\w{1,30}\)\s+(?:\w+\s+\d{1,2},\s+\d{4}|\d{1,2}\s+de\s+\w+\s+de\s+\d{4})\s*$"
+_POST = r"(?<=[—–-])\s*[^()\n]{1,80}\(@\w{1,30}\)\s+(?:\w+\s+\d{1,2},\s+\d{4}|\d{1,2}\s+de\s+\w+\s+de\s+\d{4})\s*$"
 _NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL}|"
                          rf"{_LINK_ONLY}|{_POST})", re.IGNORECASE)
 
@@ -64,7 +64,8 @@ _HEAD = (r"(?=[A-ZÁÉÍÓÚÑ])(?i:office|bureau|department|ministry|committee|
          r"oficinas?|ministerio|comité|comisi[oó]n|consejo|agencia|instituto|centro|fundaci[oó]n|destacamento|"
          r"direcci[oó]n|secretar[ií]a|secci[oó]n|embajada|consulado|coalici[oó]n|defensor[ií]a|"
          r"fiscal[ií]a|procuradur[ií]a|banco|fondo|servicio)")
-_LINK = r"(?:of|for|on|de|del|para|sobre)"
+# The word that joins a head word to the rest of the name ("Office of …", "Oficina de …").
+_JOINER = r"(?:of|for|on|de|del|para|sobre)"
 # A word of a name: capitalised, an abbreviation such as U.S., a number, or a lower-case joining word.
 _NAME_WORD = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*|\d+|of|for|and|the|on|in|de|del|la|las|los|el|y|e|para|en|a|&)"
 _CAPITALISED = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*)"
@@ -73,7 +74,7 @@ _CAPITALISED = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*)"
 _ADJECTIVE = r"[A-ZÁÉÍÓÚÑ]\w*(?:al|ar|ic[oa]|iv[oa]|an[oa]|ari[oa]|ense|ente)"
 _NAME = re.compile(
     rf"(?:(?:The|El|La|Los|Las)\s+)?(?:"
-    rf"{_HEAD}(?:\s+{_ADJECTIVE}){{0,2}}(?:\s+{_LINK}(?:\s+{_NAME_WORD}){{1,10}})?"  # Office of X, Oficina de Y
+    rf"{_HEAD}(?:\s+{_ADJECTIVE}){{0,2}}(?:\s+{_JOINER}(?:\s+{_NAME_WORD}){{1,10}})?"  # Office of X, Oficina de Y
     rf"|{_CAPITALISED}(?:\s+{_NAME_WORD}){{0,3}}\s+{_HEAD}"  # Guatemala Human Rights Commission
     rf")(?:\s+\([A-Z][A-Za-z\-/]{{1,10}}\))?"  # (OCD)
     rf"(?:\s*(?:[|–—›,]|\s-)\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,6}})*"  # — Ministerio de Defensa, Lima, Peru
@@ -102,8 +103,9 @@ def _is_name(text: str) -> bool:
 
 
 def is_navigation(text: str) -> bool:
-    """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it, or
-    it is an office's or organisation's name standing alone."""
+    """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it; it is
+    a web address, a wordless image or an embedded post's attribution alone; or it is an office's or
+    organisation's name standing alone."""
     return _NAVIGATION.match(text) is not None or (len(text) <= _NAME_CHARS and _is_name(text))
 
 
@@ -113,5 +115,4 @@ def navigation_rows(texts: list[str]) -> list[int]:
     >>> navigation_rows(["Tariffs fell.", "See also: Tariffs fell.", "RELACIONADO: Aranceles", "Office of Foreign Assets Control"])
     [1, 2, 3]
     """
-    match = _NAVIGATION.match
-    return [i for i, text in enumerate(texts) if match(text) or (len(text) <= _NAME_CHARS and _is_name(text))]
+    return [i for i, text in enumerate(texts) if is_navigation(text)]

@@ -272,6 +272,7 @@ def test_an_embedded_posts_attribution_and_a_bare_link_score_nothing(default_mod
     assert default_model.classify("Department of Justice charges cartel leaders with fentanyl trafficking (@TheJusticeDept)")
     assert default_model.classify("https://example.org/x shows coca cultivation at a record high in Colombia")
 
+
 def test_every_example_the_navigation_rules_catch_is_labeled_with_no_topic():
     """The rules agree with the team's labels: no labeled paragraph with a topic is a navigation line."""
     from topicslib.navigation import navigation_rows

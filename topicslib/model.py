@@ -297,7 +297,7 @@ class TopicModel(Estimator):
             scoring.check_texts(texts)  # names the text that is no str, in the library's own error
             raise
         if proba:
-            out[navigation_rows(texts)] = 0.0  # links to other stories and offices' names carry no topic (navigation.py)
+            out[navigation_rows(texts)] = 0.0  # navigation lines carry no topic (navigation.py)
         return out
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
@@ -309,8 +309,9 @@ class TopicModel(Estimator):
 
         A text without a single known term (empty, or all unseen words) has no
         evidence for any topic and scores 0 everywhere; so does a navigation line (``navigation.py``): a link
-        to another story ("Read more: …", "Lea también: …"), whatever story it names, or an office's or
-        organisation's name standing alone ("Office of the Spokesperson", "Comisión de la Verdad").
+        to another story ("Read more: …", "Lea también: …"), whatever story it names; a web address, a wordless
+        image or an embedded post's attribution alone on its line; or an office's or organisation's name
+        standing alone ("Office of the Spokesperson", "Comisión de la Verdad").
         """
         return self._predict(texts, proba=True)
 

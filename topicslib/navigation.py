@@ -27,6 +27,8 @@ False
 (False, True)
 >>> is_navigation("BRAZIL LAUNCHES NEW EXPORT SERVICE"), is_navigation("COSTA RICA FOREIGN MINISTRY")
 (False, True)
+>>> is_navigation("Student Visas"), is_navigation("Student visas for Venezuelans were suspended in March.")
+(True, False)
 """
 
 from __future__ import annotations
@@ -57,13 +59,14 @@ _POST = r"(?<=[—–-])\s*[^()\n]{1,80}\(@\w{1,30}\)\s+(?:\w+\s+\d{1,2},\s+\d{4
 _NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL}|"
                          rf"{_LINK_ONLY}|{_POST})", re.IGNORECASE)
 
-# The words that make a capitalised name an office's or an organisation's, English and Spanish; each must
-# start with a capital where it stands ("office" inside a sentence is no name).
+# The words that make a capitalised name an office's or an organisation's, English and Spanish (and an embassy
+# menu's consular items: "Immigrant Visas", "Visas de Inmigrantes (IV)"); each must start with a capital where it
+# stands ("office" inside a sentence is no name).
 _HEAD = (r"(?=[A-ZÁÉÍÓÚÑ])(?i:office|bureau|department|ministry|committee|commission|council|agency|institute|"
          r"foundation|detachment|directorate|secretariat|embassy|consulate|section|network|coalition|bank|fund|service|"
          r"oficinas?|ministerio|comité|comisi[oó]n|consejo|agencia|instituto|centro|fundaci[oó]n|destacamento|"
          r"direcci[oó]n|secretar[ií]a|secci[oó]n|embajada|consulado|coalici[oó]n|defensor[ií]a|"
-         r"fiscal[ií]a|procuradur[ií]a|banco|fondo|servicio)")
+         r"fiscal[ií]a|procuradur[ií]a|banco|fondo|servicio|visas?)")
 # The word that joins a head word to the rest of the name ("Office of …", "Oficina de …").
 _JOINER = r"(?:of|for|on|de|del|para|sobre)"
 # A word of a name: capitalised, an abbreviation such as U.S., a number, or a lower-case joining word.

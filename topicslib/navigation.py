@@ -60,7 +60,7 @@ _NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_L
                          rf"{_LINK_ONLY}|{_POST})", re.IGNORECASE)
 
 # The words that make a capitalised name an office's or an organisation's, English and Spanish (and an embassy
-# menu's consular items: "Immigrant Visas", "Visas de Inmigrantes (IV)"); each must start with a capital where it
+# menu's consular items: "Immigrant Visas", "Visas de Trabajo Temporal"); each must start with a capital where it
 # stands ("office" inside a sentence is no name).
 _HEAD = (r"(?=[A-ZÁÉÍÓÚÑ])(?i:office|bureau|department|ministry|committee|commission|council|agency|institute|"
          r"foundation|detachment|directorate|secretariat|embassy|consulate|section|network|coalition|bank|fund|service|"

@@ -69,9 +69,9 @@ _HEAD = (r"(?=[A-ZÁÉÍÓÚÑ])(?i:office|bureau|department|ministry|committee|
          r"fiscal[ií]a|procuradur[ií]a|banco|fondo|servicio|visas?)")
 # The word that joins a head word to the rest of the name ("Office of …", "Oficina de …").
 _JOINER = r"(?:of|for|on|de|del|para|sobre)"
-# A word of a name: capitalised, an abbreviation such as U.S., a number, or a lower-case joining word.
-_NAME_WORD = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*|\d+|of|for|and|the|on|in|de|del|la|las|los|el|y|e|para|en|a|&)"
+# A capitalised word or an abbreviation such as U.S.; a word of a name is one, a number, or a lower-case joining word.
 _CAPITALISED = r"(?:(?:[A-Z]\.){2,}|[A-ZÁÉÍÓÚÑ][\w’'\-]*)"
+_NAME_WORD = rf"(?:{_CAPITALISED}|\d+|of|for|and|the|on|in|de|del|la|las|los|el|y|e|para|en|a|&)"
 # A Spanish adjective after the head word ("Dirección General de", "Destacamento Naval de"); an English
 # word there is a headline's verb ("Embassy Hosts Workshop on …").
 _ADJECTIVE = r"[A-ZÁÉÍÓÚÑ]\w*(?:al|ar|ic[oa]|iv[oa]|an[oa]|ari[oa]|ense|ente)"
@@ -99,8 +99,10 @@ _SENTENCE_END = frozenset('.!?:;"”')
 
 def _is_name(text: str) -> bool:
     """Whether ``text`` is an office's or organisation's name standing alone (see the module's docstring)."""
+    if len(text) > _NAME_CHARS:
+        return False
     text = text.strip()
-    if len(text) > _NAME_CHARS or text[-1:] in _SENTENCE_END or "\n" in text or _NAME.fullmatch(text) is None:
+    if text[-1:] in _SENTENCE_END or "\n" in text or _NAME.fullmatch(text) is None:
         return False
     return _SPANISH.search(text) is not None or _VERB.search(text.title() if text.isupper() else text) is None
 
@@ -109,7 +111,7 @@ def is_navigation(text: str) -> bool:
     """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it; it is
     a web address, a wordless image or an embedded post's attribution alone; or it is an office's or
     organisation's name standing alone."""
-    return _NAVIGATION.match(text) is not None or (len(text) <= _NAME_CHARS and _is_name(text))
+    return _NAVIGATION.match(text) is not None or _is_name(text)
 
 
 def navigation_rows(texts: list[str]) -> list[int]:

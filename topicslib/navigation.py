@@ -9,11 +9,11 @@
   Commission"): a capitalised name led or ended by a word such as Office, Bureau, Ministry, Committee,
   Oficina, Ministerio, Comisión, with nothing else on the line but places and an acronym.
 
-A linear model reads their words as it reads a paragraph's ("READ: Colombia Asks for More Aid to Fight
-Cocaine Smuggling" scored narcotics 0.999, "Oficina de Control de Drogas y Prevención del Delito" 0.999), so they
+A linear model reads their words as it reads a paragraph's ("READ: Ecuador Asks Washington for More Help
+Against Cocaine Smuggling" scored narcotics 0.999 as a headline, "Oficina de Control de Drogas y Prevención del Delito" 0.999), so they
 score 0 for every topic instead.
 
->>> is_navigation("Read more: Venezuela and the US, from friends to foes")
+>>> is_navigation("Read more: How Caracas and Washington went from allies to rivals")
 True
 >>> is_navigation("(Lea también: Petro y Trump hablan por teléfono)")
 True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 
@@ -239,7 +238,8 @@ def test_explain_several_topics_in_one_call_matches_one_by_one(tiny_model):
 def test_navigation_lines_score_nothing_on_every_path(default_model):
     """A link to another story gets no topic whatever headline it carries (the guide's "Links to other
     articles"); the same line without its lead-in is the headline, scored as such."""
-    link, headline = "READ: Ecuador asks Washington for more help against cocaine smuggling in its ports", "Ecuador asks Washington for more help against cocaine smuggling in its ports"
+    headline = "Ecuador asks Washington for more help against cocaine smuggling in its ports"
+    link = f"READ: {headline}"
     spanish = "(Lea también: Petro anuncia nuevos aranceles al café)"
     assert "narcotics" in [t for t, _ in default_model.classify(headline)]
     assert default_model.classify(link) == [] and default_model.classify_many([headline, link, spanish])[1:] == [[], []]
@@ -277,9 +277,9 @@ def test_every_example_the_navigation_rules_catch_is_labeled_with_no_topic():
     """The rules agree with the team's labels: no labeled paragraph with a topic is a navigation line."""
     from topicslib.navigation import navigation_rows
 
-    rows = [json.loads(line) for path in sorted((ROOT / "examples").rglob("*.jsonl")) for line in path.open(encoding="utf-8")]
-    caught = [rows[i] for i in navigation_rows([r["text"] for r in rows])]
-    assert len(caught) >= 50 and [r["text"] for r in caught if r["topics"]] == []
+    examples = topicslib.read_examples(ROOT / "examples")
+    caught = [examples[i] for i in navigation_rows([e.text for e in examples])]
+    assert len(caught) >= 50 and [e.where for e in caught if e.topics] == []
 
 
 def _f1_at(threshold: float, proba: np.ndarray, y: np.ndarray) -> float:

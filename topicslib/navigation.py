@@ -10,8 +10,8 @@
   Oficina, Ministerio, Comisión, with nothing else on the line but places and an acronym.
 
 A linear model reads their words as it reads a paragraph's ("READ: Ecuador Asks Washington for More Help
-Against Cocaine Smuggling" scored narcotics 0.999 as a headline, "Oficina de Control de Drogas y Prevención del Delito" 0.999), so they
-score 0 for every topic instead.
+Against Cocaine Smuggling" scored narcotics 0.999 as a headline, "Oficina de Control de Drogas y Prevención
+del Delito" 0.999), so they score 0 for every topic instead.
 
 >>> is_navigation("Read more: How Caracas and Washington went from allies to rivals")
 True

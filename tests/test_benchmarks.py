@@ -201,3 +201,45 @@ def test_active_learning_table_says_whether_500_suggested_labels_reach_1000_rand
 
     assert table([result(0.71)]).splitlines()[-1].endswith("| yes |")
     assert table([result(0.69)]).splitlines()[-1].endswith("| no |")
+
+
+def _example_slices(tmp_path) -> tuple[str, str, str]:
+    """An examples file, a labeled file to measure on and a candidate file, cut from the repository's examples."""
+    lines = [line for f in sorted((ROOT / "examples").glob("*.jsonl"))[:6] for line in f.read_text("utf-8").splitlines()[:60]]
+    paths = []
+    for name, part in (("examples.jsonl", lines[:240]), ("dev.jsonl", lines[240:330]), ("candidate.jsonl", lines[330:350])):
+        (tmp_path / name).write_text("\n".join(part) + "\n", encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    return paths[0], paths[1], paths[2]
+
+
+def test_examples_effect_trains_each_base_with_and_without_the_candidates(tmp_path):
+    examples, dev, candidate = _example_slices(tmp_path)
+    out = tmp_path / "effect.json"
+    run("examples_effect.py", "--examples", examples, "--dev", dev, "--candidate", candidate, "--subsamples", "2",
+        "--out", str(out))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    rows = data["effect"]["rows"]
+    assert [r["base"] for r in rows] == ["all", "subsample 0", "subsample 1"]
+    assert rows[0]["without"]["examples"] == 240 and data["candidates"]["examples"] == 20
+    for r in rows:
+        assert r["with"]["examples"] == r["without"]["examples"] + 20  # the candidates always whole
+        assert set(r["without"]["scores"]) == {"dev", "pooled"}
+        assert r["pooled_micro_change"] == round(r["with"]["scores"]["pooled"][0] - r["without"]["scores"]["pooled"][0], 4)
+    assert 150 < rows[1]["without"]["examples"] < 240 and rows[1]["without"]["examples"] != rows[2]["without"]["examples"]
+    changes = [r["pooled_micro_change"] for r in rows]
+    assert data["effect"]["summary"]["mean_change"] == round(sum(changes) / 3, 4)
+
+
+def test_examples_effect_learning_curve_trains_on_shares_of_the_examples(tmp_path):
+    examples, dev, _ = _example_slices(tmp_path)
+    out = tmp_path / "curve.json"
+    run("examples_effect.py", "--examples", examples, "--dev", dev, "--fractions", "0.5,1", "--seeds", "0,1", "--out", str(out))
+    rows = json.loads(out.read_text(encoding="utf-8"))["learning_curve"]
+    assert [(r["fraction"], r["seed"]) for r in rows] == [(0.5, 0), (0.5, 1), (1.0, 0)]
+    assert all(90 < r["examples"] < 150 for r in rows[:2]) and rows[2]["examples"] == 240
+
+
+def test_examples_effect_says_it_has_nothing_to_measure_without_dev_sets(tmp_path):
+    proc = run("examples_effect.py", "--fractions", "1", env={"TOPICSLIB_BENCH_DATA": str(tmp_path / "none")})
+    assert "skipped: no dev sets" in proc.stdout

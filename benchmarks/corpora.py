@@ -17,6 +17,7 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,14 @@ def _dev_set(name: str, title: str, path: str, limit: int | None) -> Dataset:
                    f"peers: train on examples/, test on {name}; topicslib: the shipped default model", len(rows))
 
 
+# The labeled real paragraphs of the default topics, measured on and never trained on: name -> (title, file).
+DEV_SETS = {
+    "dev_real": ("dev_real (default topics)", "dev_real/dev.jsonl"),
+    "dev_real_es": ("dev_real_es (Spanish)", "dev_real_es/dev.jsonl"),
+    "dev_news_en": ("dev_news English", "dev_news/en.jsonl"),
+    "dev_news_es": ("dev_news Spanish", "dev_news/es.jsonl"),
+}
+
 DATASETS = {
     "reuters": lambda limit: _train_test(
         "reuters", "Reuters-21578 ApteMod-90", SHARED_DATA / "reuters21578" / "reuters21578_aptemod90.jsonl.gz", True, limit),
@@ -131,10 +140,7 @@ DATASETS = {
         "cap_bills", "Policy Agendas: US bills", SHARED_DATA / "cap_policy_agendas_us" / "us_congress_bills_107.jsonl.gz", limit),
     "cap_nyt": lambda limit: _cross_validated(
         "cap_nyt", "Policy Agendas: NYT headlines", SHARED_DATA / "cap_policy_agendas_us" / "nyt_front_page_headlines.jsonl.gz", limit),
-    "dev_real": lambda limit: _dev_set("dev_real", "dev_real (default topics)", "dev_real/dev.jsonl", limit),
-    "dev_real_es": lambda limit: _dev_set("dev_real_es", "dev_real_es (Spanish)", "dev_real_es/dev.jsonl", limit),
-    "dev_news_en": lambda limit: _dev_set("dev_news_en", "dev_news English", "dev_news/en.jsonl", limit),
-    "dev_news_es": lambda limit: _dev_set("dev_news_es", "dev_news Spanish", "dev_news/es.jsonl", limit),
+    **{name: partial(_dev_set, name, title, path) for name, (title, path) in DEV_SETS.items()},
 }
 
 

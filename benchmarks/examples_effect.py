@@ -37,8 +37,6 @@ sys.path.insert(0, str(ROOT))
 import topicslib  # noqa: E402
 from benchmarks import corpora  # noqa: E402
 
-DEV_SETS = {"dev_real": "dev_real/dev.jsonl", "dev_real_es": "dev_real_es/dev.jsonl",
-            "news_en": "dev_news/en.jsonl", "news_es": "dev_news/es.jsonl"}
 SHARE = 0.9  # of the examples each subsample keeps
 
 
@@ -50,7 +48,7 @@ def dev_sets(paths: list[str]) -> dict[str, list[dict]]:
         except corpora.Missing as e:
             raise SystemExit(f"examples_effect.py: {e}") from None
     try:
-        return {name: corpora.read_rows(corpora.SHARED_DATA / path) for name, path in DEV_SETS.items()}
+        return {name: corpora.read_rows(corpora.SHARED_DATA / path) for name, (_, path) in corpora.DEV_SETS.items()}
     except corpora.Missing:
         return {}
 

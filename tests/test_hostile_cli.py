@@ -75,8 +75,14 @@ def test_hostile_model_files_that_used_to_load_are_refused(tmp_path, tiny_model)
     with pytest.raises(ModelFileError, match="idf holds weights that are not positive"):
         topicslib.load_model(zero_idf)
     ints = _rewrite(saved, tmp_path / "int.npz", lambda a: a.__setitem__("coef", a["coef"].astype(np.int64)))
-    with pytest.raises(ModelFileError, match="coef holds int64 values"):
+    with pytest.raises(ModelFileError, match="coef holds int64 values, not int8 steps"):
         topicslib.load_model(ints)
+    floats = _rewrite(saved, tmp_path / "float.npz", lambda a: a.__setitem__("coef", a["coef"].astype(np.float16)))
+    with pytest.raises(ModelFileError, match="coef holds float16 values, not int8 steps"):
+        topicslib.load_model(floats)
+    negative = _rewrite(saved, tmp_path / "scale.npz", lambda a: a.__setitem__("coef_scale", -a["coef_scale"]))
+    with pytest.raises(ModelFileError, match="coef_scale holds negative scales"):
+        topicslib.load_model(negative)
     junk = tmp_path / "junk.npz"
     import zipfile
     with zipfile.ZipFile(saved) as src, zipfile.ZipFile(junk, "w") as dst:
@@ -84,7 +90,7 @@ def test_hostile_model_files_that_used_to_load_are_refused(tmp_path, tiny_model)
             dst.writestr(item, src.read(item))
         for i in range(1000):
             dst.writestr(f"junk{i}.txt", b"")
-    with pytest.raises(ModelFileError, match="holds 1,007 members"):
+    with pytest.raises(ModelFileError, match="holds 1,008 members"):
         topicslib.load_model(junk)
 
 

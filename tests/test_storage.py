@@ -132,24 +132,41 @@ def test_a_failing_write_leaves_the_previous_model_and_no_temp_files(tmp_path, s
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_weights_are_kept_in_half_precision_and_reload_exactly(saved, tiny_model):
+def test_weights_are_kept_in_steps_of_a_scale_per_feature_and_reload_exactly(tmp_path, saved, tiny_model):
     with np.load(saved, allow_pickle=False) as z:
-        assert z["coef"].dtype == np.float16  # training rounds them, so nothing is lost
+        steps, scale = z["coef"], z["coef_scale"]
+    assert steps.dtype == np.int8 and scale.dtype == np.float16 and scale.shape == (steps.shape[0],)
+    # each feature's largest weight is its full 127 steps; training rounds the weights, so saving loses nothing
+    used = np.abs(steps).max(axis=1) > 0
+    assert (np.abs(steps[used]).max(axis=1) == 127).all()
+    assert np.array_equal(steps.astype(np.float32) * scale.astype(np.float32)[:, None], tiny_model.coef_)
     # weights too small to move a log-odds by 0.001 are dropped at training, the rest kept
     nonzero = tiny_model.coef_[tiny_model.coef_ != 0]
     assert (tiny_model.coef_ == 0).any() and np.abs(nonzero).min() >= 1e-3 - 1e-6
     again = topicslib.load_model(saved)
     assert np.array_equal(again.coef_, tiny_model.coef_)
+    assert again.save(tmp_path / "again.npz").read_bytes() == saved.read_bytes()  # and a reloaded model saves alike
     texts = ["Coca cultivation fell.", "Migrants crossed the border.", ""]
     assert np.array_equal(again.predict_proba(texts), tiny_model.predict_proba(texts))
 
 
-def test_weights_beyond_half_precision_keep_single_precision(tmp_path, tiny_model):
+def test_weights_are_within_half_a_step_of_the_fit(tiny_model):
+    from topicslib.weights import STEPS, round_weights
+
+    fit = np.random.default_rng(0).normal(0, 2, (300, 4))
+    kept = round_weights(fit)
+    step = np.abs(fit).max(axis=1, keepdims=True) / STEPS
+    assert np.all(np.abs(kept - fit) <= step * 0.51 + 1e-3)  # half a step, and the scale's own half-precision rounding
+    assert np.array_equal(round_weights(kept), kept)  # rounding again changes nothing
+
+
+def test_weights_beyond_half_precision_keep_a_single_precision_scale(tmp_path, tiny_model):
     from topicslib.weights import round_weights
 
-    big = tiny_model.coef_.astype(np.float64) * 0 + 1e6 + 0.5
-    assert round_weights(big).dtype == np.float32 and np.array_equal(round_weights(big), big.astype(np.float32))
+    big = tiny_model.coef_.astype(np.float64) * 0 + 1e8 + 0.5
+    assert round_weights(big).dtype == np.float32 and np.allclose(round_weights(big), big, rtol=1e-6)
     model = copy.deepcopy(tiny_model)  # the fixture is shared
     model.coef_ = round_weights(big)
     with np.load(model.save(tmp_path / "big.npz"), allow_pickle=False) as z:
-        assert z["coef"].dtype == np.float32
+        assert z["coef_scale"].dtype == np.float32
+    assert np.array_equal(topicslib.load_model(tmp_path / "big.npz").coef_, model.coef_)

@@ -35,7 +35,7 @@ from .options import OPTIONS, check_options
 from .records import find_sources, read_records
 from .taxonomy import Taxonomy, Topic, as_taxonomy
 from .version import __version__
-from .weights import round_weights, stored
+from .weights import dequantized, round_weights, stored
 
 if TYPE_CHECKING:  # training (and its solvers) is imported only when a model is trained
     from .training import LinearFit
@@ -473,8 +473,10 @@ class TopicModel(Estimator):
         """The model as named numpy arrays and its card (JSON-ready): everything a model file holds."""
         self._check_fitted()
         f = self.features_
+        steps, scale = stored(self.coef_)
         arrays = {
-            "coef": stored(self.coef_),
+            "coef": steps,
+            "coef_scale": scale,
             "intercept": np.asarray(self.intercept_, np.float64),
             "thresholds": np.asarray(self.thresholds_, np.float64),
             "idf": np.asarray(f.idf_, np.float64),
@@ -494,15 +496,19 @@ class TopicModel(Estimator):
         taxonomy = Taxonomy.from_dict(card["taxonomy"], source="model card", strict=False)  # any label training accepts
         word, char = storage.text_lines(arrays["word_terms"]), storage.text_lines(arrays["char_terms"])
         n_features, n_topics = len(word) + len(char), len(taxonomy)
-        shapes = {"coef": (n_features, n_topics), "intercept": (n_topics,), "thresholds": (n_topics,), "idf": (n_features,)}
+        shapes = {"coef": (n_features, n_topics), "coef_scale": (n_features,), "intercept": (n_topics,),
+                  "thresholds": (n_topics,), "idf": (n_features,)}
         for name, want in shapes.items():
             a = arrays[name]
-            if a.dtype.kind != "f":
-                raise TypeError(f"{name} holds {a.dtype} values, not floating-point numbers")
+            steps = name == "coef"  # whole steps of the scales (weights.py); the others floating-point numbers
+            if (a.dtype != np.int8) if steps else (a.dtype.kind != "f"):
+                raise TypeError(f"{name} holds {a.dtype} values, not {'int8 steps' if steps else 'floating-point numbers'}")
             if a.shape != want:
                 raise ValueError(f"{name} has shape {a.shape}, expected {want} for {n_topics} topics and {n_features} features")
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"{name} holds non-finite numbers")
+        if not np.all(arrays["coef_scale"] >= 0):
+            raise ValueError("coef_scale holds negative scales (no trained model has them)")
         if not np.all(arrays["idf"] > 0):
             raise ValueError("idf holds weights that are not positive (no trained model has them)")
         if card.get("n_features", n_features) != n_features:
@@ -515,7 +521,7 @@ class TopicModel(Estimator):
         model.classes_ = np.array(taxonomy.ids)
         model.features_ = TextFeatures.from_arrays({k: params[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"],
                                                    float(offset))
-        model.coef_ = np.ascontiguousarray(arrays["coef"], dtype=np.float32)
+        model.coef_ = dequantized(arrays["coef"], arrays["coef_scale"])
         model.intercept_ = arrays["intercept"].astype(np.float64)
         model.thresholds_ = arrays["thresholds"].astype(np.float64)
         model.multi_label_ = card["multi_label"]

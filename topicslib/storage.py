@@ -2,7 +2,7 @@
 read without pickle, so opening someone else's model never runs their code.
 
 Layout: ``meta`` (UTF-8 JSON: format version, options, taxonomy, card),
-``coef`` (float16 when exact, else float32), ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
+``coef`` (int8 steps) and ``coef_scale`` (a scale per feature: ``weights.py``), ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
 newline-joined UTF-8 (``word_terms``, ``char_terms``). A ``<name>.card.json``
 beside the file repeats the card for people; loading reads only the model file.
 
@@ -25,19 +25,19 @@ from .files import atomic_write
 from .version import __version__
 
 FORMAT = "topicslib-model"
-FORMAT_VERSION = 2  # 2: the subword block sums per-word vectors (1 counted char n-grams over the text)
-ARRAYS = ("coef", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
+# 3: weights in 8-bit steps of a scale per feature (2 kept them in half precision; 1 counted char n-grams over the text)
+FORMAT_VERSION = 3
+ARRAYS = ("coef", "coef_scale", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
-# zlib's level per array (6 for the others): on the default model level 6 spent 0.17 s on the half-precision weights
-# (which barely compress) to save 2.5% of their bytes over level 1 (2.03 against 2.09 MB), and 0.06 s on the terms
-# to save 15% of theirs (0.55 against 0.63 MB): a tenth of a second of training, for 5% of the file.
-_LEVELS = {"coef": 1, "word_terms": 1, "char_terms": 1}
-# A model's arrays unpack to a few times the file's size (weights in half precision, terms as text).
+# zlib's level per array (6 for the others): level 6 spent 0.06 s of training on the default model's terms to save 15%
+# of their bytes (0.55 against 0.63 MB).
+_LEVELS = {"word_terms": 1, "char_terms": 1}
+# A model's arrays unpack to a few times the file's size (weights in steps of a byte, terms as text).
 # Members declaring more than this many times the whole file, beyond a small allowance, are refused
 # unread: a zip bomb posing as a model would otherwise be unpacked until memory ran out.
 _MAX_UNPACK_RATIO = 100
 _UNPACK_ALLOWANCE = 64 * 2**20
-# A model file holds its seven arrays; a zip of thousands of members is no model (and slow to list).
+# A model file holds its eight arrays; a zip of thousands of members is no model (and slow to list).
 _MAX_MEMBERS = 64
 
 
@@ -150,7 +150,7 @@ def read_model_file(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
         raise _refuse(path, f"written by topicslib {meta.get('topicslib_version', '?')} in model format {version}; "
                             f"this topicslib ({__version__}) reads format {FORMAT_VERSION}: upgrade topicslib "
                             "(pip install -U topicslib) or retrain the model with this version")
-    if version < FORMAT_VERSION:  # its weights were learned on other features: scoring with them would be wrong
+    if version < FORMAT_VERSION:  # its arrays are not this format's (format 1's weights were even learned on other features)
         raise _refuse(path, f"model format {version} predates this topicslib's format {FORMAT_VERSION}; {retrain_advice(meta)}")
     missing = [n for n in ARRAYS if n != "meta" and n not in arrays]
     if missing:

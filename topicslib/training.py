@@ -324,7 +324,7 @@ def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray |
     its own columns, so memory holds one weight matrix at most and a fold's models never all at once.
     """
     fits.prepare(rows)
-    # Weights in single precision (the model keeps them in half precision at most): the weight matrix
+    # Weights in single precision (the model keeps them in steps of a byte: weights.py): the weight matrix
     # is the largest array training holds beside the features.
     T = len(topics)
     out = np.zeros((fits.X.shape[1], T), np.float32) if not left_out else np.zeros((fits.X.shape[0] - len(rows), T))

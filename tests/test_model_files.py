@@ -247,15 +247,33 @@ def test_a_missing_array_is_named_and_a_newer_format_says_upgrade(tmp_path, save
         topicslib.load_model(_rewrite(saved, tmp_path / "newer.npz", newer))
 
 
-def test_an_older_format_is_refused_with_retrain_advice(tmp_path, saved):
-    # Format 1 weighted character n-grams over the whole text; its weights would score format 2's features wrongly.
+def test_format_1_is_refused_with_retrain_advice(tmp_path, saved):
+    # Format 1 weighted character n-grams over the whole text; its weights would score today's features wrongly.
     def older(arrays):
         meta = _meta(arrays)
-        meta.update(format_version=FORMAT_VERSION - 1, topicslib_version="0.0.1")
+        meta.update(format_version=1, topicslib_version="0.0.1")
         _set_meta(arrays, meta)
-    with pytest.raises(ModelFileError, match=f"model format {FORMAT_VERSION - 1} predates this topicslib's format "
-                                             f"{FORMAT_VERSION}; it was written by topicslib 0.0.1 .* retrain it"):
+    with pytest.raises(ModelFileError, match=f"model format 1 predates this topicslib's formats 2 to {FORMAT_VERSION}; "
+                                             "it was written by topicslib 0.0.1 .* retrain it"):
         topicslib.load_model(_rewrite(saved, tmp_path / "older.npz", older))
+
+
+def test_format_2_half_precision_weights_load_rounded_to_steps(tmp_path, saved, tiny_model):
+    # Format 2 had today's features and kept the weights in half precision, with no scales.
+    def format_2(arrays):
+        meta = _meta(arrays)
+        meta.update(format_version=2)
+        _set_meta(arrays, meta)
+        arrays["coef"] = tiny_model.coef_.astype(np.float16)
+        del arrays["coef_scale"]
+    old = topicslib.load_model(_rewrite(saved, tmp_path / "format2.npz", format_2))
+    assert np.allclose(old.coef_, tiny_model.coef_, atol=0.01 * np.abs(tiny_model.coef_).max())
+    assert np.allclose(old.predict_proba(TEXTS), tiny_model.predict_proba(TEXTS), atol=1e-3)
+    # the loaded weights are already in steps, so the model saves (in format 3) as it scores
+    again = topicslib.load_model(old.save(tmp_path / "format3.npz"))
+    assert _same_model(again, old)
+    with zipfile.ZipFile(tmp_path / "format3.npz") as z:
+        assert json.loads(np.load(io.BytesIO(z.read("meta.npy"))).tobytes())["format_version"] == FORMAT_VERSION
 
 
 def test_a_model_from_before_norm_offset_scores_as_it_was_trained(tmp_path):

@@ -496,18 +496,21 @@ class TopicModel(Estimator):
         taxonomy = Taxonomy.from_dict(card["taxonomy"], source="model card", strict=False)  # any label training accepts
         word, char = storage.text_lines(arrays["word_terms"]), storage.text_lines(arrays["char_terms"])
         n_features, n_topics = len(word) + len(char), len(taxonomy)
+        stepped = "coef_scale" in arrays  # format 3: the weights in steps of a scale (weights.py); format 2: floats
         shapes = {"coef": (n_features, n_topics), "coef_scale": (n_features,), "intercept": (n_topics,),
                   "thresholds": (n_topics,), "idf": (n_features,)}
+        if not stepped:
+            del shapes["coef_scale"]
         for name, want in shapes.items():
             a = arrays[name]
-            steps = name == "coef"  # whole steps of the scales (weights.py); the others floating-point numbers
+            steps = name == "coef" and stepped  # whole steps of the scales; the others floating-point numbers
             if (a.dtype != np.int8) if steps else (a.dtype.kind != "f"):
                 raise TypeError(f"{name} holds {a.dtype} values, not {'int8 steps' if steps else 'floating-point numbers'}")
             if a.shape != want:
                 raise ValueError(f"{name} has shape {a.shape}, expected {want} for {n_topics} topics and {n_features} features")
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"{name} holds non-finite numbers")
-        if not np.all(arrays["coef_scale"] >= 0):
+        if stepped and not np.all(arrays["coef_scale"] >= 0):
             raise ValueError("coef_scale holds negative scales (no trained model has them)")
         if not np.all(arrays["idf"] > 0):
             raise ValueError("idf holds weights that are not positive (no trained model has them)")
@@ -521,7 +524,8 @@ class TopicModel(Estimator):
         model.classes_ = np.array(taxonomy.ids)
         model.features_ = TextFeatures.from_arrays({k: params[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"],
                                                    float(offset))
-        model.coef_ = dequantized(arrays["coef"], arrays["coef_scale"])
+        # a format-2 model's weights are rounded to steps as training now keeps them: it then saves as it scores
+        model.coef_ = dequantized(arrays["coef"], arrays["coef_scale"]) if stepped else round_weights(arrays["coef"])
         model.intercept_ = arrays["intercept"].astype(np.float64)
         model.thresholds_ = arrays["thresholds"].astype(np.float64)
         model.multi_label_ = card["multi_label"]

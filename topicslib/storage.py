@@ -2,7 +2,8 @@
 read without pickle, so opening someone else's model never runs their code.
 
 Layout: ``meta`` (UTF-8 JSON: format version, options, taxonomy, card),
-``coef`` (int8 steps) and ``coef_scale`` (a scale per feature: ``weights.py``), ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
+``coef`` (int8 steps) and ``coef_scale`` (a scale per feature: ``weights.py``; format 2 kept float weights in
+``coef`` and no scales), ``intercept``, ``thresholds``, ``idf`` and the vocabulary as
 newline-joined UTF-8 (``word_terms``, ``char_terms``). A ``<name>.card.json``
 beside the file repeats the card for people; loading reads only the model file.
 
@@ -25,9 +26,11 @@ from .files import atomic_write
 from .version import __version__
 
 FORMAT = "topicslib-model"
-# 3: weights in 8-bit steps of a scale per feature (2 kept them in half precision; 1 counted char n-grams over the text)
+# 3: weights in 8-bit steps of a scale per feature. Format 2 kept them in half precision, with the same features: it
+# is still read (model.py rounds its weights to steps). Format 1 counted char n-grams over the text: refused.
 FORMAT_VERSION = 3
 ARRAYS = ("coef", "coef_scale", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
+_ARRAYS_OF = {2: tuple(n for n in ARRAYS if n != "coef_scale"), 3: ARRAYS}  # the formats read, and their arrays
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
 # zlib's level per array (6 for the others): on the default model level 6 would spend 0.06 s of training on the terms
 # to save 15% of their bytes (0.55 against 0.63 MB), and 0.06 s on the weights' steps to save 6% (1.14 against 1.21 MB).
@@ -150,9 +153,10 @@ def read_model_file(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
         raise _refuse(path, f"written by topicslib {meta.get('topicslib_version', '?')} in model format {version}; "
                             f"this topicslib ({__version__}) reads format {FORMAT_VERSION}: upgrade topicslib "
                             "(pip install -U topicslib) or retrain the model with this version")
-    if version < FORMAT_VERSION:  # its arrays are not this format's (format 1's weights were even learned on other features)
-        raise _refuse(path, f"model format {version} predates this topicslib's format {FORMAT_VERSION}; {retrain_advice(meta)}")
-    missing = [n for n in ARRAYS if n != "meta" and n not in arrays]
+    if version not in _ARRAYS_OF:  # its weights were learned on other features: scoring with them would be wrong
+        raise _refuse(path, f"model format {version} predates this topicslib's formats {min(_ARRAYS_OF)} to "
+                            f"{FORMAT_VERSION}; {retrain_advice(meta)}")
+    missing = [n for n in _ARRAYS_OF[version] if n != "meta" and n not in arrays]
     if missing:
         raise _refuse(path, f"the model file lacks the arrays {', '.join(missing)}; {retrain_advice(meta)}")
     return arrays, meta

@@ -27,21 +27,24 @@ def stored(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> steps.tolist(), scale.dtype.name, dequantized(steps, scale).astype(float).round(3).tolist()
     ([[127, -64], [0, 0]], 'float16', [[0.5, -0.252], [0.0, 0.0]])
     """
-    # Comparisons rather than np.abs: no temporary copy of the (largest) weight matrix.
+    # Comparisons rather than np.abs, and one float32 array worked in place: the weight matrix is a large model's
+    # largest array, and each temporary copy of it would add to training's peak memory.
     largest = np.maximum(coef.max(axis=1, initial=0.0), -coef.min(axis=1, initial=0.0)).astype(np.float32) / STEPS
     scale = largest.astype(np.float16) if largest.max(initial=0.0) <= _HALF_MAX else largest
     wide = scale.astype(np.float32)[:, None]
-    steps = np.divide(coef, wide, out=np.zeros(coef.shape, np.float32), where=wide > 0)
-    steps = np.clip(np.rint(steps), -STEPS, STEPS).astype(np.int8)
-    kept = steps * wide  # negligible as kept, not as fitted: so that storing kept weights again keeps them all
-    steps[(kept > -NEGLIGIBLE) & (kept < NEGLIGIBLE)] = 0
+    work = np.divide(coef, wide, out=np.zeros(coef.shape, np.float32), where=wide > 0)
+    np.clip(np.rint(work, out=work), -STEPS, STEPS, out=work)
+    steps = work.astype(np.int8)
+    work *= wide  # the weights as kept: negligible as kept, not as fitted, so that storing kept weights keeps them all
+    steps[(work > -NEGLIGIBLE) & (work < NEGLIGIBLE)] = 0
     scale[~steps.any(axis=1)] = 0  # a feature left with no weight: the same scale as when it is stored again
     return steps, scale
 
 
 def dequantized(steps: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """The weights (float32) that ``steps`` and ``scale`` keep: each step times its feature's scale, which float32
-    holds exactly (a 7-bit step times a scale of at most 24 bits), so every platform gets the same weights."""
+    """The weights (float32) that ``steps`` and ``scale`` keep: each step times its feature's scale. float32 holds
+    that product exactly for a half-precision scale (a 7-bit step times an 11-bit one), and rounds it the same way on
+    every platform for a single-precision one, so every platform gets the same weights."""
     return steps.astype(np.float32) * scale.astype(np.float32)[:, None]
 
 

@@ -482,6 +482,18 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
     return float(a), float(b)
 
 
+def platt_parameters(margins: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Each topic's slope and offset of :func:`platt` on its out-of-fold ``margins``, an (n_topics, 2) array
+    rounded to single precision: numpy's exp and log take CPU-specific paths (with AVX-512 or without) that
+    differ in their last bits, and a model's bytes should not depend on the machine that trained it.
+
+    >>> platt_parameters(np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([[0], [0], [1], [1]])).shape
+    (1, 2)
+    """
+    ab = np.array([platt(margins[:, t], Y[:, t]) for t in range(Y.shape[1])], dtype=np.float32)
+    return ab.astype(np.float64).reshape(Y.shape[1], 2)
+
+
 def platt_offset(scores: np.ndarray, targets: np.ndarray, iterations: int = 100) -> float:
     """The ``b`` of ``p = sigmoid(score + b)`` closest to ``targets`` (log loss), by Newton's method.
 
@@ -642,7 +654,7 @@ def fit_linear(
     if len(refit):
         for train, test in kfold(n, max(2, min(folds or _REFIT_FOLDS, n)), seed):
             oof[np.ix_(test, refit)] = _fit_topics(fits, refit, n_jobs, train, left_out=True)
-    ab = np.array([platt(oof[:, t], Y[:, t]) for t in range(T)])
+    ab = platt_parameters(oof, Y)
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))
     if multi_label:

@@ -212,11 +212,17 @@ def parse_json(text: str, what: str, *, path: str | None, line: int | None, erro
     Traceback (most recent call last):
     ...
     topicslib.errors.DataError: a.jsonl:2: invalid JSON: nested too deeply
+    >>> parse_json('{"text": "x", "topics": "trade"\\n', "JSON", path="a.jsonl", line=3)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: a.jsonl:3: invalid JSON: Expecting ',' delimiter (at the end of the line)
     """
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise error(f"invalid {what}: {e.msg} (column {e.colno})", path=path, line=line) from None
+        # a line as read ends in its newline, and json places an error there on a second line, column 1
+        where = "at the end of the line" if e.pos >= len(text.rstrip("\r\n")) else f"column {e.pos + 1}"
+        raise error(f"invalid {what}: {e.msg} ({where})", path=path, line=line) from None
     except RecursionError:
         raise error(f"invalid {what}: nested too deeply", path=path, line=line) from None
     except ValueError as e:  # e.g. an integer of more digits than Python converts

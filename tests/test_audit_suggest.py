@@ -32,6 +32,15 @@ def test_audit_puts_a_wrong_label_first_with_where_it_is(tmp_path):
     assert top.score > 0 and all(a.score >= b.score for a, b in zip(suspects, suspects[1:]))
 
 
+def test_a_suspects_score_is_its_most_doubtful_topics_distance_from_its_label():
+    # a wrong topic is one label: the single largest disagreement ranks it, not a sum over every topic
+    suspects = topicslib.audit(_records(), min_df=1, folds=3)
+    model = topicslib.TopicModel(min_df=1, folds=3).fit([r["text"] for r in _records()], [r["topics"] for r in _records()])
+    p = dict(zip(model.classes_.tolist(), model.oof_proba_[10]))
+    assert suspects[0].index == 10 and suspects[0].score == max(1 - p["econ"], p["people"])
+    assert all(0 < s.score <= 1 for s in suspects)
+
+
 def test_audit_indices_point_at_the_examples_as_read_when_repeats_are_merged():
     records = [{"text": TRADE[0], "topics": ["econ"]}] + _records()  # a repeat first: positions shift by one
     assert topicslib.audit(records, min_df=1, folds=3)[0].index == 11

@@ -243,3 +243,26 @@ def test_examples_effect_learning_curve_trains_on_shares_of_the_examples(tmp_pat
 def test_examples_effect_says_it_has_nothing_to_measure_without_dev_sets(tmp_path):
     proc = run("examples_effect.py", "--fractions", "1", env={"TOPICSLIB_BENCH_DATA": str(tmp_path / "none")})
     assert "skipped: no dev sets" in proc.stdout
+
+
+def test_audit_benchmark_plants_one_wrong_topic_in_a_seeded_sample():
+    import topicslib
+    from benchmarks.audit import corrupted
+
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    examples = list(topicslib.read_examples(ROOT / "examples" / "relations.jsonl"))
+    records, bad = corrupted(examples, taxonomy, 0.1, 3, 50)
+    assert len(records) == 50 and len(bad) == 5 and (records, bad) == corrupted(examples, taxonomy, 0.1, 3, 50)
+    originals = {e.text: set(e.topics) for e in examples}
+    for i, r in enumerate(records):
+        given, original = set(r["topics"]), originals[r["text"]]
+        # a planted error replaces one topic with one the example lacks, or gives a topic-less example one
+        assert (i in bad) == (given != original)
+        if i in bad:
+            assert len(given - original) == 1 and len(original - given) == (1 if original else 0)
+
+
+def test_audit_benchmark_reports_each_draw_and_their_mean():
+    out = run("audit.py", "--limit", "200", "--seeds", "0,1").stdout.splitlines()
+    assert [line.split(":")[0] for line in out] == ["seed 0", "seed 1", "mean over 2 draws"]
+    assert all("corrupted 10 of 200" in line for line in out[:2])

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -9,6 +13,7 @@ from sklearn.svm import LinearSVC
 
 from topicslib import native, training
 
+from .conftest import ROOT
 from .test_scorer import _compiler
 
 needs_solver = pytest.mark.skipif(not native.SOLVER, reason="topicslib was built without its training solver")
@@ -314,3 +319,18 @@ def test_calibration_does_not_hang_on_the_last_bit_of_the_margins():
     first, second = training.platt_parameters(margins, Y), training.platt_parameters(nudged, Y)
     assert first.shape == (4, 2) and first.tobytes() == second.tobytes()
     assert np.all(first[:3, 0] > 0)
+
+
+def test_a_model_is_the_same_bytes_whichever_vector_paths_numpy_takes(tmp_path):
+    # numpy picks its exp, log and sums by the CPU (AVX-512, AVX2 or neither), and their last bits differ; with those
+    # paths switched off the same examples must give the same file (on an AVX-512 machine this compares its paths with
+    # the plainest; elsewhere AVX2's)
+    lines = [line for f in sorted((ROOT / "examples").glob("*.jsonl"))[:12] for line in f.read_text("utf-8").splitlines()[:50]]
+    examples = tmp_path / "ex.jsonl"
+    examples.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = "import sys, topicslib; topicslib.train(sys.argv[1], taxonomy=sys.argv[2]).save(sys.argv[3])"
+    for name, extra in (("a.npz", {}), ("b.npz", {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR X86_V3"})):
+        proc = subprocess.run([sys.executable, "-c", code, str(examples), str(ROOT / "seeds" / "topics.toml"),
+                               str(tmp_path / name)], capture_output=True, text=True, env={**os.environ, **extra})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()

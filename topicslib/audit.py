@@ -6,8 +6,8 @@ an example carries is suspect when its probability falls below what the topic's 
 a topic it lacks is suspect when its probability reaches what they usually get. Each suspect example
 is scored by its most doubtful suspect topic: how far that topic's probability is from the label (1 - p
 for a topic given, p for one missing). The largest single disagreement ranks a wrong topic higher than a
-sum over topics does, which adds the small doubts of every topic of a long multi-topic paragraph: with 300
-examples, a third more of the wrong topics planted come first (docs/benchmarks.md).
+sum over topics does, which adds the small doubts of every topic of a long multi-topic paragraph: in 300
+examples, 53% of the wrong topics planted rank among the top suspects against 33% (docs/benchmarks.md).
 
 >>> records = [{"text": f"tariffs and exports {i}", "topics": ["trade"]} for i in range(12)]
 >>> records += [{"text": f"migrants and asylum {i}", "topics": ["migration"]} for i in range(11)]

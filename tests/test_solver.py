@@ -11,9 +11,10 @@ import pytest
 import scipy.sparse as sp
 from sklearn.svm import LinearSVC
 
+import topicslib
 from topicslib import native, training
 
-from .conftest import ROOT
+from .conftest import ROOT, TINY
 from .test_scorer import _compiler
 
 needs_solver = pytest.mark.skipif(not native.SOLVER, reason="topicslib was built without its training solver")
@@ -334,3 +335,10 @@ def test_a_model_is_the_same_bytes_whichever_vector_paths_numpy_takes(tmp_path):
                                str(tmp_path / name)], capture_output=True, text=True, env={**os.environ, **extra})
         assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_intercepts_are_kept_in_single_precision():
+    # the solver's intercepts read numpy's logs (naive-Bayes scaling): the file keeps them rounded, as Platt's parameters
+    model = topicslib.train(TINY, min_df=1)
+    assert model.intercept_.dtype == np.float64
+    assert np.array_equal(model.intercept_.astype(np.float32).astype(np.float64), model.intercept_)

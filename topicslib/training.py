@@ -663,4 +663,7 @@ def fit_linear(
         proba = proba / proba.sum(axis=1, keepdims=True)
         thresholds = np.zeros(T)
     W *= a  # in place: the weight matrix is the largest array training makes
-    return LinearFit(coef=W, intercept=b * a + c, thresholds=thresholds, oof_proba=proba)
+    # single precision, as Platt's parameters: the solver's intercepts read numpy's logs (naive-Bayes scaling), whose
+    # last bit may depend on the CPU as well, and the file keeps the intercepts as they are
+    intercept = (b * a + c).astype(np.float32).astype(np.float64)
+    return LinearFit(coef=W, intercept=intercept, thresholds=thresholds, oof_proba=proba)

@@ -215,13 +215,14 @@ def parse_json(text: str, what: str, *, path: str | None, line: int | None, erro
     >>> parse_json('{"text": "x", "topics": "trade"\\n', "JSON", path="a.jsonl", line=3)
     Traceback (most recent call last):
     ...
-    topicslib.errors.DataError: a.jsonl:3: invalid JSON: Expecting ',' delimiter (at the end of the line)
+    topicslib.errors.DataError: a.jsonl:3: invalid JSON: Expecting ',' delimiter (at the end of the text)
     """
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        # a line as read ends in its newline, and json places an error there on a second line, column 1
-        where = "at the end of the line" if e.pos >= len(text.rstrip("\r\n")) else f"column {e.pos + 1}"
+        # a line as read ends in its newline, and json places an error there on a second line, column 1; the text
+        # may also be a CSV cell, hence "the text", not "the line"
+        where = "at the end of the text" if e.pos >= len(text.rstrip("\r\n")) else f"column {e.pos + 1}"
         raise error(f"invalid {what}: {e.msg} ({where})", path=path, line=line) from None
     except RecursionError:
         raise error(f"invalid {what}: nested too deeply", path=path, line=line) from None

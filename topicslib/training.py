@@ -482,16 +482,25 @@ def platt(scores: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[flo
     return float(a), float(b)
 
 
+def machine_independent(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to single precision (as float64): numpy's exp and log take CPU-specific paths (with AVX-512 or
+    without) that differ in their last bits, and what a model file keeps should not depend on the machine that
+    trained it.
+
+    >>> machine_independent(np.array([0.1])).tolist()
+    [0.10000000149011612]
+    """
+    return np.asarray(x, np.float64).astype(np.float32).astype(np.float64)
+
+
 def platt_parameters(margins: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Each topic's slope and offset of :func:`platt` on its out-of-fold ``margins``, an (n_topics, 2) array
-    rounded to single precision: numpy's exp and log take CPU-specific paths (with AVX-512 or without) that
-    differ in their last bits, and a model's bytes should not depend on the machine that trained it.
+    """Each topic's slope and offset of :func:`platt` on its out-of-fold ``margins``, an (n_topics, 2) array,
+    :func:`machine_independent`.
 
     >>> platt_parameters(np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([[0], [0], [1], [1]])).shape
     (1, 2)
     """
-    ab = np.array([platt(margins[:, t], Y[:, t]) for t in range(Y.shape[1])], dtype=np.float32)
-    return ab.astype(np.float64).reshape(Y.shape[1], 2)
+    return machine_independent([platt(margins[:, t], Y[:, t]) for t in range(Y.shape[1])]).reshape(Y.shape[1], 2)
 
 
 def platt_offset(scores: np.ndarray, targets: np.ndarray, iterations: int = 100) -> float:
@@ -663,7 +672,5 @@ def fit_linear(
         proba = proba / proba.sum(axis=1, keepdims=True)
         thresholds = np.zeros(T)
     W *= a  # in place: the weight matrix is the largest array training makes
-    # single precision, as Platt's parameters: the solver's intercepts read numpy's logs (naive-Bayes scaling), whose
-    # last bit may depend on the CPU as well, and the file keeps the intercepts as they are
-    intercept = (b * a + c).astype(np.float32).astype(np.float64)
-    return LinearFit(coef=W, intercept=intercept, thresholds=thresholds, oof_proba=proba)
+    # the solver's intercepts read numpy's logs too (naive-Bayes scaling), and the file keeps the intercepts as they are
+    return LinearFit(coef=W, intercept=machine_independent(b * a + c), thresholds=thresholds, oof_proba=proba)

@@ -266,3 +266,37 @@ def test_audit_benchmark_reports_each_draw_and_their_mean():
     out = run("audit.py", "--limit", "200", "--seeds", "0,1").stdout.splitlines()
     assert [line.split(":")[0] for line in out] == ["seed 0", "seed 1", "mean over 2 draws"]
     assert all("corrupted 10 of 200" in line for line in out[:2])
+
+
+def test_the_cue_file_sets_default_topics_cues_in_carriers_of_their_language():
+    import tomllib
+
+    import topicslib
+    from benchmarks.cues import CUES, sentences
+
+    cues = tomllib.loads(CUES.read_text(encoding="utf-8"))
+    ids = {t.id for t in topicslib.topics()}
+    assert set(cues["cues"]) == ids and set(cues["carriers"]) == {"en", "es"}
+    for lang in ("en", "es"):
+        rows = sentences(cues, lang)
+        assert len({s for *_, s in rows}) == len(rows) == 4 * sum(len(c[lang]) for c in cues["cues"].values())
+        assert all(cue in s or cue[:1].upper() + cue[1:] in s for _, cue, _, s in rows)
+
+
+def test_cue_recall_counts_the_cues_a_model_gives_their_topic():
+    import topicslib
+    from benchmarks.cues import measure, table
+
+    model = topicslib.TopicModel(min_df=1, char_ngrams=None).fit(  # words only: "quinoa" is unknown through and through
+        ["Exports rose.", "Exports and tariffs rose.", "Tariffs fell.", "Migrants crossed.", "Asylum seekers crossed.",
+         "Migrants and refugees arrived.", "A diplomatic visit.", "Talks between the two governments."],
+        [["trade"], ["trade"], ["trade"], ["migration"], ["migration"], ["migration"], ["diplomacy"], ["diplomacy"]])
+    cues = {"carriers": {"en": ["Officials said {cue} mattered.", "{Cue}."]},
+            "cues": {"trade": {"en": ["exports", "quinoa"]}, "migration": {"en": ["migrants"]}}}
+    result = measure(model, cues)["en"]
+    # "quinoa" is a word the model never saw: its two sentences miss, the others hit
+    assert result["topics"]["trade"] == {"recall": 0.5, "known": 0.5, "extra": 0.0}
+    assert result["topics"]["migration"]["recall"] == 1.0 and result["recall"] == round(4 / 6, 4)
+    assert result["missed"] == {"trade": ["quinoa"], "migration": []}
+    assert result["diplomacy_from_attribution"] == 0.0
+    assert "| trade | 0.50 / 0.50 / 0.00 |" in table({"en": result})

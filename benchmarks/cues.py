@@ -9,7 +9,9 @@ one decision rule). Figures, per topic and language:
 - known: the share of cues given their topic in every carrier;
 - extra: other topics given, per cue sentence (the carriers name none);
 - diplomacy from attribution: the share of cues of the nine other topics that get ``diplomacy`` in the carrier
-  that attributes them to officials ("officials in the capital said that ..."), which by the guide is no reason.
+  that attributes them to officials ("officials in the capital said that ..."), which by the guide is no reason;
+- diplomacy from names: the same share when named officials say it ("Secretary of State Mike Pompeo said on
+  Tuesday that ..."), for each name of the file's ``attributed`` list: a name is no reason either.
 
 A check of vocabulary, not of accuracy: the real paragraphs of the dev sets stay the measure of that. Useful when
 writing examples (``--missed`` lists the cues the model does not know) and as a second signal, beside the dev sets,
@@ -50,11 +52,32 @@ def sentences(cues: dict, lang: str) -> list[tuple[str, str, int, str]]:
     return out
 
 
+def attributed(cues: dict, lang: str) -> list[tuple[str, str]]:
+    """``(who, sentence)``: every cue of ``lang`` but diplomacy's in the attributed carrier, said by each name.
+
+    >>> attributed({"attributed": {"en": {"carrier": "{who} said {cue} rose.", "who": ["Ana"]}},
+    ...             "cues": {"trade": {"en": ["exports"]}, "diplomacy": {"en": ["visits"]}}}, "en")
+    [('Ana', 'Ana said exports rose.')]
+    """
+    spec = cues.get("attributed", {}).get(lang)
+    if not spec:
+        return []
+    return [(who, spec["carrier"].format(who=who, cue=cue)) for who in spec["who"]
+            for topic, langs in cues["cues"].items() if topic != "diplomacy" for cue in langs.get(lang, [])]
+
+
 def measure(model: topicslib.TopicModel, cues: dict) -> dict:
     """The figures of every topic and language (see the module's docstring), and the cues missed."""
     classes = model.classes_.tolist()
     result = {}
     for lang in cues["carriers"]:
+        said = attributed(cues, lang)
+        by_name = {}
+        if said and "diplomacy" in classes:
+            given = model.predict([s for _, s in said])[:, classes.index("diplomacy")]
+            for (who, _), g in zip(said, given.tolist()):
+                by_name.setdefault(who, []).append(g)
+        names = {who: round(sum(v) / len(v), 4) for who, v in by_name.items()}
         rows = sentences(cues, lang)
         decided = model.predict([s for *_, s in rows]).astype(bool)
         per_topic, missed = {}, {}
@@ -73,15 +96,17 @@ def measure(model: topicslib.TopicModel, cues: dict) -> dict:
                 "extra": round(float((decided[mine].sum(axis=1) - hits).mean()), 4),
             }
             missed[topic] = [cue for cue, v in by_cue.items() if not all(v)]
-        attributed = [i for i, r in enumerate(rows) if r[2] == ATTRIBUTION and r[0] != "diplomacy"]
+        officials = [i for i, r in enumerate(rows) if r[2] == ATTRIBUTION and r[0] != "diplomacy"]
         all_hits = [bool(decided[i, classes.index(r[0])]) for i, r in enumerate(rows)]
         result[lang] = {
             "topics": per_topic,
             "recall": round(sum(all_hits) / len(all_hits), 4),
             "known": round(sum(t["known"] * len(cues["cues"][k][lang]) for k, t in per_topic.items())
                            / sum(len(cues["cues"][k][lang]) for k in per_topic), 4),
-            "diplomacy_from_attribution": round(float(decided[attributed, classes.index("diplomacy")].mean()), 4)
-            if attributed and "diplomacy" in classes else None,
+            "diplomacy_from_attribution": round(float(decided[officials, classes.index("diplomacy")].mean()), 4)
+            if officials and "diplomacy" in classes else None,
+            "diplomacy_from_names": round(sum(map(sum, by_name.values())) / len(said), 4) if names else None,
+            "diplomacy_by_name": names,
             "missed": missed,
         }
     return result
@@ -97,10 +122,24 @@ def table(result: dict) -> str:
             t = result[lang]["topics"].get(topic)
             cells.append(f"{t['recall']:.2f} / {t['known']:.2f} / {t['extra']:.2f}" if t else "–")
         lines.append(f"| {topic} | " + " | ".join(cells) + " |")
-    lines.append("| all | " + " | ".join(f"**{result[lang]['recall']:.3f}** / {result[lang]['known']:.3f} / "
-                                          f"diplomacy from attribution {result[lang]['diplomacy_from_attribution']:.3f}"
+    lines.append("| all | " + " | ".join(f"**{result[lang]['recall']:.3f}** / {result[lang]['known']:.3f} / –"
                                           for lang in langs) + " |")
+    for key, label in (("diplomacy_from_attribution", "diplomacy from attribution"),
+                       ("diplomacy_from_names", "diplomacy from names (mean)")):
+        lines.append(f"| {label} | " + " | ".join(_share(result[lang][key]) for lang in langs) + " |")
+    lines.append("| the name that adds most | " + " | ".join(_most(result[lang]["diplomacy_by_name"]) for lang in langs) + " |")
     return "\n".join(lines)
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _most(names: dict[str, float]) -> str:
+    if not names:
+        return "–"
+    who = max(names, key=names.get)
+    return f"{who}: {names[who]:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -292,6 +292,7 @@ def test_cue_recall_counts_the_cues_a_model_gives_their_topic():
          "Migrants and refugees arrived.", "A diplomatic visit.", "Talks between the two governments."],
         [["trade"], ["trade"], ["trade"], ["migration"], ["migration"], ["migration"], ["diplomacy"], ["diplomacy"]])
     cues = {"carriers": {"en": ["Officials said {cue} mattered.", "{Cue}."]},
+            "attributed": {"en": {"carrier": "{who} said {cue} mattered.", "who": ["Ana", "The diplomatic visit"]}},
             "cues": {"trade": {"en": ["exports", "quinoa"]}, "migration": {"en": ["migrants"]}}}
     result = measure(model, cues)["en"]
     # "quinoa" is a word the model never saw: its two sentences miss, the others hit
@@ -299,4 +300,8 @@ def test_cue_recall_counts_the_cues_a_model_gives_their_topic():
     assert result["topics"]["migration"]["recall"] == 1.0 and result["recall"] == round(4 / 6, 4)
     assert result["missed"] == {"trade": ["quinoa"], "migration": []}
     assert result["diplomacy_from_attribution"] == 0.0
+    # a name the model ties to diplomacy adds it to every cue it says; one it does not know adds nothing
+    said = model.predict([f"The diplomatic visit said {c} mattered." for c in ("exports", "quinoa", "migrants")])[:, 0]
+    assert result["diplomacy_by_name"] == {"Ana": 0.0, "The diplomatic visit": round(said.mean(), 4)} and said.any()
+    assert result["diplomacy_from_names"] == round(said.sum() / 6, 4)
     assert "| trade | 0.50 / 0.50 / 0.00 |" in table({"en": result})

@@ -22,7 +22,10 @@ def chosen(row: list[float], thresholds: list[float], multi_label: bool) -> list
     [(-0.7, 1)]
     """
     if multi_label:
-        return sorted((-p, j) for j, (p, t) in enumerate(zip(row, thresholds)) if p >= t and p > 0)
+        picks = [(-p, j) for j, p, t in zip(range(len(row)), row, thresholds) if p >= t and p > 0]
+        if len(picks) > 1:
+            picks.sort()
+        return picks
     best = max(row, default=0.0)
     return [(-best, row.index(best))] if best > 0 else []
 

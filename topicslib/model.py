@@ -319,10 +319,6 @@ class TopicModel(Estimator):
         """0/1 topic indicators, shape (n_texts, n_topics), by each topic's threshold (``decision.py``)."""
         return indicators(self.predict_proba(texts), self.thresholds_, self.multi_label_)
 
-    def _topic_lists(self, rows: list[list[float]]) -> list[list[TopicScore]]:
-        ids, thresholds = self.taxonomy_.ids, self.thresholds_.tolist()
-        return [[TopicScore(ids[j], -p) for p, j in chosen(row, thresholds, self.multi_label_)] for row in rows]
-
     def classify(self, text: str) -> list[TopicScore]:
         """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
         self._check_fitted()
@@ -331,7 +327,11 @@ class TopicModel(Estimator):
         except TypeError:
             scoring.check_text(text)  # the library's own error, naming what was passed
             raise
-        return [] if is_navigation(text) else self._topic_lists([proba])[0]
+        picks = chosen(proba, self.thresholds_.tolist(), self.multi_label_)
+        if not picks or is_navigation(text):  # a text with no topic need not be looked at as navigation
+            return []
+        ids = self.taxonomy_.ids
+        return [TopicScore(ids[j], -p) for p, j in picks]
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for each of many texts, from one call into the scorer (the same results as one by one)."""

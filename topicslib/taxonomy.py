@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import TaxonomyError
@@ -89,7 +90,7 @@ class Taxonomy:
                 raise TaxonomyError(f"topic id {t.id!r} appears twice")
             seen.add(t.id)
 
-    @property
+    @cached_property  # read on every classify call: made once (the dataclass is frozen)
     def ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.topics)
 

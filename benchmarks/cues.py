@@ -81,6 +81,7 @@ def measure(model: topicslib.TopicModel, cues: dict) -> dict:
         rows = sentences(cues, lang)
         decided = model.predict([s for *_, s in rows]).astype(bool)
         per_topic, missed = {}, {}
+        n_hits = n_known = n_cues = 0  # over every topic: sentences given their cue's topic, cues known, cues
         for topic in cues["cues"]:
             mine = [i for i, r in enumerate(rows) if r[0] == topic]
             if not mine:
@@ -90,19 +91,19 @@ def measure(model: topicslib.TopicModel, cues: dict) -> dict:
             by_cue = {}
             for i in mine:
                 by_cue.setdefault(rows[i][1], []).append(bool(decided[i, j]))
+            known = sum(all(v) for v in by_cue.values())
+            n_hits, n_known, n_cues = n_hits + int(hits.sum()), n_known + known, n_cues + len(by_cue)
             per_topic[topic] = {
                 "recall": round(float(hits.mean()), 4),
-                "known": round(sum(all(v) for v in by_cue.values()) / len(by_cue), 4),
+                "known": round(known / len(by_cue), 4),
                 "extra": round(float((decided[mine].sum(axis=1) - hits).mean()), 4),
             }
             missed[topic] = [cue for cue, v in by_cue.items() if not all(v)]
         officials = [i for i, r in enumerate(rows) if r[2] == ATTRIBUTION and r[0] != "diplomacy"]
-        all_hits = [bool(decided[i, classes.index(r[0])]) for i, r in enumerate(rows)]
         result[lang] = {
             "topics": per_topic,
-            "recall": round(sum(all_hits) / len(all_hits), 4),
-            "known": round(sum(t["known"] * len(cues["cues"][k][lang]) for k, t in per_topic.items())
-                           / sum(len(cues["cues"][k][lang]) for k in per_topic), 4),
+            "recall": round(n_hits / len(rows), 4),
+            "known": round(n_known / n_cues, 4),
             "diplomacy_from_attribution": round(float(decided[officials, classes.index("diplomacy")].mean()), 4)
             if officials and "diplomacy" in classes else None,
             "diplomacy_from_names": round(sum(map(sum, by_name.values())) / len(said), 4) if names else None,

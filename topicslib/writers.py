@@ -16,8 +16,8 @@ from typing import IO
 
 from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
-from .jsonio import NOT_TAKEN, encode, encode_lines, encode_lines_utf8, fast_loads, fast_loads_many, written_alike
-from .records import READ_BLOCK, Record, output_records
+from .jsonio import NOT_TAKEN, encode, encode_lines, encode_lines_utf8, fast_loads, written_alike
+from .records import Record, output_records
 
 
 class JsonlWriter:
@@ -79,14 +79,12 @@ class CsvWriter:
 
     def close(self) -> None:
         names = [k for k in self.fields if k not in ("topics", "scores")] + ["topics", "scores"]
-        writer = csv.writer(self.out, lineterminator="\n")
-        writer.writerow(names)
+        writer = csv.DictWriter(self.out, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
         self.rows.seek(0)
-        # a block of rows at a time; a field a row lacks, or holds as null, is written empty
-        while lines := self.rows.readlines(READ_BLOCK):
-            rows = fast_loads_many(lines) or [json.loads(line) if (row := fast_loads(line)) is NOT_TAKEN else row
-                                              for line in lines]
-            writer.writerows([[row.get(k) for k in names] for row in rows])
+        for line in self.rows:
+            row = fast_loads(line)
+            writer.writerow(json.loads(line) if row is NOT_TAKEN else row)
         self.rows.close()
 
 

@@ -13,10 +13,10 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topicslib import jsonio, records
+from topicslib import jsonio
 from topicslib.decision import chosen, chosen_rows
 from topicslib.errors import DataError
 from topicslib.records import json_row
@@ -130,29 +130,3 @@ def test_the_command_writes_the_same_bytes_with_and_without_orjson(tmp_path, fmt
         assert rows[2]["meta"] == {"page": [1, 2, {"x": None}]} and rows[2]["lang"] == "en" and rows[3]["text"] == ""
         assert rows[6]["line"] == "mine" and rows[6]["source"] == "theirs" and rows[0]["line"] == 1
         assert b'"w":1e-07,' in outputs[0]  # the json module's spelling, not orjson's 1e-7
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from([
-    b'{"text": "Tariffs fell.", "n": 1}\n', b'{"text": "x", "f": 0.5, "id": 1234567890123456789012}\n',
-    b'{"text": "Bogot\xc3\xa1", "v": [1e-7]}\r\n', b'{"text": "[[{{", "deep": ' + b"[" * 300 + b"]" * 300 + b"}\n",
-    b"  \n", b'["a list"]\n', b'{"text": }\n', b'{"text": "Bogot\xe1"}\n', b'"a string"\n',
-]), max_size=40), st.sampled_from([1, 3, 256]))
-def test_lines_read_in_chunks_give_what_each_line_gives_alone(monkeypatch, lines, chunk):
-    monkeypatch.setattr(records, "JSON_CHUNK", chunk)  # set for each example, undone when the test ends
-
-    def rows(read):
-        got = []
-        try:
-            for n, obj in read:
-                got.append((n, repr(obj)))
-        except DataError as e:
-            got.append(str(e))
-        return got
-
-    numbered = list(enumerate(lines, 1))
-    alone = rows((n, row) for n, line in numbered if (row := json_row(line, n, "a.jsonl")) is not None)
-    assert rows(records.parse_rows(iter(numbered), "a.jsonl", "jsonl")) == alone
-    decoded = [(n, line.decode("utf-8", "replace")) for n, line in numbered]
-    alone = rows((n, row) for n, line in decoded if (row := json_row(line, n, "a.jsonl")) is not None)
-    assert rows(records.parse_rows(iter(decoded), "a.jsonl", "jsonl")) == alone

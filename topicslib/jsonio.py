@@ -38,11 +38,6 @@ _BRACKETS = 256
 # 19 digits in a row: maybe an integer beyond 64 bits, which orjson reads as a float and json exactly.
 _LONG_DIGITS = {bytes: re.compile(rb"\d{19}").search, str: re.compile(r"\d{19}").search}
 
-# The same search over many lines at once, in C (a regular expression tries each digit as a start: 60 ns a byte):
-# every digit made 0 and everything else a space, then a run of 19 zeros looked for.
-_DIGITS_AS_ZEROS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
-_DIGIT_RUN = b"0" * 19
-
 NOT_TAKEN = object()
 """What :func:`fast_loads` answers for a line it leaves to the json module."""
 
@@ -73,31 +68,6 @@ def fast_loads(line: bytes | str):
     if _has_float(value) and _LONG_DIGITS[type(line)](line):
         return NOT_TAKEN
     return value
-
-
-def fast_loads_many(lines: list) -> list | None:
-    """The JSON values of ``lines`` (all bytes or all str) through orjson, read in one go, when each is the value
-    ``json.loads`` gives; else None, and the caller asks :func:`fast_loads` line by line (also when any line is one
-    orjson refuses). The checks :func:`fast_loads` makes on each line are made once on all of them.
-
-    >>> fast_loads_many([b'{"id": 7}', b'{"id": 8}']) == ([{"id": 7}, {"id": 8}] if FAST else None)
-    True
-    >>> fast_loads_many([b'{"id": 7}', b'{"id": '])
-    """
-    if orjson is None or not lines:
-        return None
-    kind = type(lines[0])
-    # the most brackets any line holds is at most the most "[" plus the most "{" (two passes in C, none per line)
-    if max(map(kind.count, lines, repeat(b"[" if kind is bytes else "["))) + \
-            max(map(kind.count, lines, repeat(b"{" if kind is bytes else "{"))) >= _BRACKETS:
-        return None
-    data = b"".join(lines) if kind is bytes else "".join(lines).encode("utf-8", "surrogatepass")
-    if _DIGIT_RUN in data.translate(_DIGITS_AS_ZEROS):  # rare: let each line's floats be looked at
-        return None
-    try:
-        return list(map(orjson.loads, lines))
-    except (orjson.JSONDecodeError, TypeError):  # TypeError: lines of both kinds
-        return None
 
 
 def _has_float(value) -> bool:
@@ -176,11 +146,6 @@ def encode_lines_utf8(objs: list, alike: list[bool] | None = None, errors: str =
     error handler writes it), without the text in between when orjson is there."""
     if orjson is None:
         return encode_lines(objs).encode("utf-8", errors)
-    if alike is not None and all(alike):
-        try:  # one loop in C; an integer beyond 64 bits or a lone surrogate sends the whole batch line by line
-            return b"\n".join([*map(orjson.dumps, objs), b""])
-        except TypeError:
-            pass
     lines = list(map(_line, objs, alike or [False] * len(objs), repeat(errors)))
     lines.append(b"")
     return b"\n".join(lines)

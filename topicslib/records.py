@@ -20,7 +20,6 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -28,7 +27,7 @@ from typing import BinaryIO
 from .documents import SCORE_DIGITS, TopicScore, document_lines, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
-from .jsonio import NOT_TAKEN, fast_loads, fast_loads_many
+from .jsonio import NOT_TAKEN, fast_loads
 from .language import detect, detect_many
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
@@ -155,8 +154,6 @@ def count_lines(data: bytes) -> int:
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
-# JSON lines read by orjson at a time (``jsonio.fast_loads_many``): enough to share its checks, few to hold.
-JSON_CHUNK = 256
 # Bytes read at a time: lines come in blocks, so the progress callback hears of a block, not of every line.
 READ_BLOCK = 1 << 16
 
@@ -268,15 +265,13 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
     [(2, {'id': '7', 'text': 'Tariffs fell.'})]
     """
     if fmt == "jsonl":
-        while chunk := list(islice(lines, JSON_CHUNK)):
-            texts = [line for _, line in chunk]
-            values = fast_loads_many(texts) or list(map(fast_loads, texts))
-            for (n, line), obj in zip(chunk, values):
-                if type(obj) is not dict:  # left to the json module, or no object: read it or say why
-                    obj = _row_of(line, obj, n, name, error)
-                    if obj is None:
-                        continue
-                yield n, obj
+        for n, line in lines:
+            obj = fast_loads(line)
+            if type(obj) is not dict:  # left to the json module, or no object: read it or say why
+                obj = _row_of(line, obj, n, name, error)
+                if obj is None:
+                    continue
+            yield n, obj
         return
     pending: list[tuple[int, str]] = []  # the lines of the row the CSV reader is in (bounded by CSV_FIELD_LIMIT)
 

@@ -19,7 +19,12 @@ or, where there is none, one trained there first on ``--big-size`` (100,000) par
 public sets as benchmarks/training.py pools them (28 topics; the pool holds 105,794 paragraphs since the human rights
 reports joined it); issue 16 asks it to score 100k texts a second.
 
+With ``--instructions`` each run is counted in instructions by valgrind's callgrind instead of timed (the
+library's count taken less the same run on no text): slower, but it shows a change of a few percent that this
+machine's swings in CPU time (a third, run to run) hide.
+
     python benchmarks/command.py [--n 100000] [--repeats 3] [--big-model /tmp/big.npz]
+    python benchmarks/command.py --instructions --n 20000 --repeats 1
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,20 +58,24 @@ _LIBRARY = """
 import json, sys, time
 import topicslib
 texts = [json.loads(line)["text"] for line in open(sys.argv[1], encoding="utf-8")]
-model = topicslib.load_model(sys.argv[2]) if len(sys.argv) > 2 else topicslib.default_model()
+model = topicslib.load_model(sys.argv[2]) if sys.argv[2] != "-" else topicslib.default_model()
 model.classify_many(texts[:1000])  # first calls pay one-off costs
 start = time.process_time()
-model.classify_many(texts)
+model.classify_many(texts if sys.argv[3] == "all" else texts[:int(sys.argv[3])])
 print(f"MEASURE {time.process_time() - start:.3f}", file=sys.stderr)
 """
 
 
-def measure(code: str, args: list[str], env: dict | None = None) -> float:
-    """CPU seconds the fresh process reports for itself."""
-    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+def measure(code: str, args: list[str], env: dict | None = None, instructions: bool = False) -> float:
+    """CPU seconds the fresh process reports for itself; with ``instructions``, the instructions the whole process
+    runs, counted by valgrind's callgrind (about 50 times slower, but the same from run to run on a loaded machine)."""
+    counter = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] if instructions else []
+    r = subprocess.run([*counter, sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
                        env={**os.environ, **(env or {})})
     if r.returncode:
         raise SystemExit(r.stderr)
+    if instructions:
+        return float(re.search(r"Collected : (\d+)", r.stderr).group(1))
     return float(next(line for line in r.stderr.splitlines() if line.startswith("MEASURE")).split()[1])
 
 
@@ -85,10 +96,14 @@ model.save(sys.argv[2])
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/command.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="records in the file (default 100,000)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each; the least CPU counts (default 3)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of runs; the least of each counts (default 3)")
     parser.add_argument("--big-model", metavar="PATH", help="also time this large model (trained here first if missing)")
     parser.add_argument("--big-size", type=int, default=100_000, help="paragraphs the large model is trained on")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions with valgrind instead of timing (slow: use --n 20000 and --repeats 1)")
     args = parser.parse_args(argv)
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind on the PATH")
     if args.big_model and not Path(args.big_model).exists():
         cpu = measure(_TRAIN, [str(ROOT), args.big_model, str(args.big_size)])
         import topicslib
@@ -111,42 +126,54 @@ def main(argv: list[str] | None = None) -> int:
                                     "outlet": f"s{i % 5}"}, ensure_ascii=False) + "\n")
         del texts
         out = str(Path(tmp) / "out.jsonl")
-        runs = {"classify_many (library)": (_LIBRARY, [str(corpus)], None)}
+        runs = {"classify_many (library)": (_LIBRARY, [str(corpus), "-", "all"], None)}
         command = ["classify", str(corpus), "-o", out, "-q"]
         if have_orjson:
             runs["classify -o out.jsonl (orjson)"] = (_COMMAND, command, None)
         runs["classify -o out.jsonl (json module)"] = (_COMMAND, command, {"TOPICSLIB_NO_ORJSON": "1"})
         runs["classify -o out.csv"] = (_COMMAND, ["classify", str(corpus), "-o", str(Path(tmp) / "out.csv"), "-q"], None)
         if args.big_model:
-            runs["classify_many, large model"] = (_LIBRARY, [str(corpus), args.big_model], None)
+            runs["classify_many, large model"] = (_LIBRARY, [str(corpus), args.big_model, "all"], None)
             runs["classify -o out.jsonl, large model"] = (_COMMAND, [*command, "--model", args.big_model], None)
+        unit = "instructions" if args.instructions else "CPU"
         print(f"{args.n:,} records ({source}); {corpus.stat().st_size / 2**20:.1f} MiB of JSON Lines; "
-              f"least CPU of {args.repeats} rounds of fresh processes")
+              f"least {unit} of {args.repeats} rounds of fresh processes")
         # start-up: the command on one record (interpreter, imports, the model loaded), with each model
         one = ["classify", "--text", "Tariffs rose.", "-o", str(Path(tmp) / "one.jsonl"), "-q"]
-        runs.update({("start-up", m): (_COMMAND, [*one, *m], None)
-                     for m in [()] + ([("--model", args.big_model)] if args.big_model else [])})
-        # rounds of every run, the least CPU of each counting: the machine's load then weighs on all alike
-        cpu = {name: float("inf") for name in runs}
+        models = [()] + ([("--model", args.big_model)] if args.big_model else [])
+        runs.update({("start-up", m): (_COMMAND, [*one, *m], None) for m in models})
+        if args.instructions:  # a count covers the whole process: the library's is taken less the same run on no text
+            runs.update({("library base", m): (_LIBRARY, [str(corpus), m[1] if m else "-", "0"], None) for m in models})
+        # rounds of every run, the least of each counting: the machine's load then weighs on all alike
+        cost = {name: float("inf") for name in runs}
         for _ in range(args.repeats):
             for name, (code, command_args, env) in runs.items():
-                cpu[name] = min(cpu[name], measure(code, command_args, env))
-        startup = {name[1]: c for name, c in cpu.items() if isinstance(name, tuple)}
-        print("  start-up (the command on one record): " + ", ".join(
-            f"{c:.2f} CPU s" + (" with the large model" if m else "") for m, c in startup.items()))
+                cost[name] = min(cost[name], measure(code, command_args, env, args.instructions))
+        startup = {name[1]: c for name, c in cost.items() if name[0] == "start-up"}
+        if args.instructions:
+            print("  start-up (the command on one record): " + ", ".join(
+                f"{c / 1e9:.2f}G instructions" + (" with the large model" if m else "") for m, c in startup.items()))
+        else:
+            print("  start-up (the command on one record): " + ", ".join(
+                f"{c:.2f} CPU s" + (" with the large model" if m else "") for m, c in startup.items()))
         library = None
         for name, (code, command_args, env) in runs.items():
             if isinstance(name, tuple):
                 continue
-            rate = args.n / cpu[name]
-            if code is _LIBRARY:
-                library = rate
-                print(f"  {name:<36} {rate:>9,.0f} records per CPU-second  {cpu[name]:6.2f} CPU s", flush=True)
-                continue
             model = tuple(command_args[command_args.index("--model"):]) if "--model" in command_args else ()
-            after = cpu[name] - startup[model]  # the CPU the records themselves cost
-            print(f"  {name:<36} {rate:>9,.0f} records per CPU-second  {cpu[name]:6.2f} CPU s  library {library / rate:.2f}x "
-                  f"the command; {library * after / args.n:.2f}x after start-up", flush=True)
+            if code is _LIBRARY:
+                library = cost[name] - (cost[("library base", model)] if args.instructions else 0)
+                records = library
+                compared = ""
+            else:
+                records = cost[name] - startup[model]  # what the records themselves cost
+                compared = f"  library {cost[name] / library:.2f}x the command; {records / library:.2f}x after start-up"
+            if args.instructions:
+                print(f"  {name:<36} {records / args.n / 1e3:>7,.1f}k instructions a record"
+                      f"{'' if code is _LIBRARY else f' ({cost[name] / 1e9:.2f}G in all)'}{compared}", flush=True)
+            else:
+                print(f"  {name:<36} {args.n / cost[name]:>9,.0f} records per CPU-second  {cost[name]:6.2f} CPU s"
+                      f"{compared}", flush=True)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -305,3 +306,31 @@ def test_cue_recall_counts_the_cues_a_model_gives_their_topic():
     assert result["diplomacy_by_name"] == {"Ana": 0.0, "The diplomatic visit": round(said.mean(), 4)} and said.any()
     assert result["diplomacy_from_names"] == round(said.sum() / 6, 4)
     assert "| trade | 0.50 / 0.50 / 0.00 |" in table({"en": result})
+
+
+def test_command_benchmark_times_the_library_the_command_and_its_start_up():
+    n = 1000
+    lines = run("command.py", "--n", str(n), "--repeats", "1").stdout.splitlines()
+
+    def line(name):
+        return next(x for x in lines if name in x)
+
+    startup = float(line("start-up (the command on one record)").split(": ")[1].split()[0])
+    library_rate, command_rate = (float(line(name).split("records per CPU-second")[0].split()[-1].replace(",", ""))
+                                  for name in ("classify_many (library)", "classify -o out.jsonl (json module)"))
+    whole, after = (float(x.split("x")[0].split()[-1])
+                    for x in line("classify -o out.jsonl (json module)").split("library ")[1].split(";"))
+    # the two ratios: the command's CPU, then the same less its start-up, over the library's (as rounded in print)
+    assert 0 < startup < n / command_rate
+    assert whole == pytest.approx(library_rate / command_rate, rel=0.02)
+    assert after == pytest.approx((n / command_rate - startup) * library_rate / n, abs=0.3)
+
+
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="valgrind is not installed")
+def test_instruction_counts_grow_with_the_work_counted():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.command import measure
+
+    little = measure("x = 1", [], instructions=True)
+    more = measure("x = sum(range(2_000_000))", [], instructions=True)
+    assert 1e6 < little < more

@@ -59,6 +59,7 @@ def test_fast_loads_reads_what_json_reads_or_leaves_the_line(value):
 @needs_orjson
 @pytest.mark.parametrize("line", [
     b'{"n": 123456789012345678901234, "x": 1.5}', b'{"n": -9223372036854775809, "x": [0.5]}', b'{"a": NaN}',
+    b'{"id": 18446744073709551617, "text": "flat, but an integer orjson reads as a float"}',
     b'{"a": 1e400}', b'{"a": "\\ud800"}', b"\xef\xbb\xbf{}", b"   \n", b'{"a": "\xff"}',
     b'{"a": ' + b"[" * 990 + b"]" * 990 + b"}", b'{"a": ' + b"[" * 1020 + b"]" * 1020 + b"}",
 ])

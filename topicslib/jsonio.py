@@ -54,16 +54,20 @@ def fast_loads(line: bytes | str):
     """
     if orjson is None:
         return NOT_TAKEN
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return NOT_TAKEN
+    # The usual record, an object of strings, integers, booleans and nulls, is one level deep and holds no float
+    # (an integer orjson read as one would be a float), so the checks below have nothing to find in it.
+    if type(value) is dict and all(type(v) in _SCALARS for v in value.values()):
+        return value
     if len(line) >= 2 * _BRACKETS:  # a shorter line cannot hold that many brackets and their closing ones
         if type(line) is str:
             if line.count("[") + line.count("{") >= _BRACKETS:
                 return NOT_TAKEN
         elif line.count(b"[") + line.count(b"{") >= _BRACKETS:
             return NOT_TAKEN
-    try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return NOT_TAKEN
     # A float may be an integer beyond 64 bits that orjson read as one: then the json module reads the line.
     if _has_float(value) and _LONG_DIGITS[type(line)](line):
         return NOT_TAKEN

@@ -1299,9 +1299,20 @@ typedef struct {
     size_t longest;
     cp_t marks[32];
     int n_marks;
-    cp_t least_mark; /* the smallest of the marks: code points below it are none */
+    cp_t least_wide_mark; /* the smallest of the marks beyond Latin-1 (those below are in class1) */
+    /* For texts of one byte a character (Latin-1, most English and Spanish): each character's lower case (str.lower
+     * maps every Latin-1 character to one Latin-1 character) and what a lowered character is to the scan. */
+    uint8_t lower1[256];
+    uint8_t class1[256];
     PyObject *en, *es, *und;
 } Leaning;
+
+/* class1's bits: whitespace as str.split() knows it, a mark, beyond ASCII, and '/' or '.' (which may end a link's
+ * "://" or "www."). A character with none of them is a word's letter and nothing more. */
+#define LEAN_SPACE 1
+#define LEAN_MARK 2
+#define LEAN_BEYOND 4
+#define LEAN_LINK 8
 
 static void Leaning_dealloc(Leaning *d)
 {
@@ -1323,13 +1334,27 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "more than 32 marks");
         return -1;
     }
-    d->least_mark = 0xFFFFFFFF;
+    d->least_wide_mark = 0xFFFFFFFF;
     for (Py_ssize_t i = 0; i < n_marks; i++) {
         d->marks[i] = PyUnicode_READ_CHAR(marks, i);
-        if (d->marks[i] < d->least_mark)
-            d->least_mark = d->marks[i];
+        if (d->marks[i] >= 256 && d->marks[i] < d->least_wide_mark)
+            d->least_wide_mark = d->marks[i];
     }
     d->n_marks = (int)n_marks;
+    for (int c = 0; c < 256; c++) {
+        Py_UCS4 low = Py_UNICODE_TOLOWER((Py_UCS4)c);
+        if (low > 255) { /* no Latin-1 character's lower case is beyond Latin-1, in any Unicode so far */
+            PyErr_SetString(PyExc_ValueError, "a Latin-1 character lowers beyond Latin-1");
+            return -1;
+        }
+        d->lower1[c] = (uint8_t)low;
+        uint8_t k = (Py_UNICODE_ISSPACE((Py_UCS4)c) ? LEAN_SPACE : 0) | (c >= 128 ? LEAN_BEYOND : 0) |
+                    (c == '/' || c == '.' ? LEAN_LINK : 0);
+        for (int m = 0; m < d->n_marks; m++)
+            if ((cp_t)c == d->marks[m])
+                k |= LEAN_MARK;
+        d->class1[c] = k;
+    }
     size_t n = 64;
     while (n < 4 * (size_t)PyDict_GET_SIZE(words))
         n *= 2;
@@ -1394,44 +1419,55 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
 }
 
 /* One pass over a text's code points (of type TYPE): the sum of its words' leanings, plus its marks when
- * it is not all ASCII, into *lean. ASCII letters are lowered on the way. With check_case, a code point
- * beyond ASCII that has a lower case stops the pass (returns 2: the caller lowers the whole text with
- * str.lower and scans that); other code points beyond ASCII are their own lower case, in str.lower as
- * here. Returns 1, or 0 for a text holding "://" or "www." (after lowering). */
+ * it is not all ASCII, into *lean. Latin-1 characters are lowered on the way by table (str.lower maps each to one
+ * Latin-1 character, whatever surrounds it) and classed by one look-up. With check_case, a code point beyond
+ * Latin-1 that has a lower case stops the pass (returns 2: the caller lowers the whole text with str.lower and
+ * scans that); other code points beyond Latin-1 are their own lower case, in str.lower as here. Returns 1, or 0
+ * for a text holding "://" or "www." (after lowering). */
 #define DEFINE_LEAN_SCAN(NAME, TYPE)                                                                       \
     static int NAME(const Leaning *d, const TYPE *s, Py_ssize_t n, int check_case, long *lean)             \
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
         int beyond_ascii = 0;                                                                              \
-        const cp_t least_mark = d->least_mark;                                                             \
         const size_t longest = d->longest;                                                                 \
         cp_t word[LEAN_WORD], p1 = 0, p2 = 0, p3 = 0;                                                      \
         size_t len = 0;                                                                                    \
         uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
         for (Py_ssize_t i = 0; i <= n; i++) {                                                              \
             cp_t c = i < n ? (cp_t)s[i] : ' ';                                                             \
-            if (c < 128) {                                                                                 \
-                c = (cp_t)Py_TOLOWER(c);                                                                   \
+            uint8_t k;                                                                                     \
+            if (c < 256) {                                                                                 \
+                c = d->lower1[c];                                                                          \
+                k = d->class1[c];                                                                          \
             } else {                                                                                       \
-                beyond_ascii = 1;                                                                          \
                 if (check_case && (cp_t)Py_UNICODE_TOLOWER(c) != c)                                        \
                     return 2;                                                                              \
+                k = LEAN_BEYOND | (Py_UNICODE_ISSPACE(c) ? LEAN_SPACE : 0);                                \
+                if (c >= d->least_wide_mark)                                                               \
+                    for (int m = 0; m < d->n_marks; m++)                                                   \
+                        if (c == d->marks[m])                                                              \
+                            k |= LEAN_MARK;                                                                \
             }                                                                                              \
-            if (c >= least_mark)                                                                           \
-                for (int m = 0; m < d->n_marks; m++)                                                       \
-                    marks += c == d->marks[m];                                                             \
-            if ((c == '/' && p1 == '/' && p2 == ':') || (c == '.' && p1 == 'w' && p2 == 'w' && p3 == 'w')) \
-                return 0;                                                                                  \
+            if (k) {                                                                                       \
+                beyond_ascii |= k & LEAN_BEYOND;                                                           \
+                marks += (k & LEAN_MARK) != 0;                                                             \
+                if ((k & LEAN_LINK) &&                                                                     \
+                    ((c == '/' && p1 == '/' && p2 == ':') || (c == '.' && p1 == 'w' && p2 == 'w' && p3 == 'w'))) \
+                    return 0;                                                                              \
+                if (k & LEAN_SPACE) {                                                                      \
+                    p3 = p2;                                                                               \
+                    p2 = p1;                                                                               \
+                    p1 = c;                                                                                \
+                    if (len && len <= longest)                                                             \
+                        sum += lean_word(d, mix64(h ^ len), word, len);                                    \
+                    len = 0;                                                                               \
+                    h = 1469598103934665603ULL;                                                            \
+                    continue;                                                                              \
+                }                                                                                          \
+            }                                                                                              \
             p3 = p2;                                                                                       \
             p2 = p1;                                                                                       \
             p1 = c;                                                                                        \
-            if (c < 128 ? (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) : Py_UNICODE_ISSPACE(c)) { \
-                if (len && len <= longest)                                                                 \
-                    sum += lean_word(d, mix64(h ^ len), word, len);                                        \
-                len = 0;                                                                                   \
-                h = 1469598103934665603ULL;                                                                \
-                continue;                                                                                  \
-            }                                                                                              \
             if (len < LEAN_WORD)                                                                           \
                 word[len] = c;                                                                             \
             h = (h ^ c) * 1099511628211ULL;                                                                \

@@ -1300,8 +1300,9 @@ typedef struct {
     cp_t marks[32];
     int n_marks;
     cp_t least_wide_mark; /* the smallest of the marks beyond Latin-1 (those below are in class1) */
-    /* For texts of one byte a character (Latin-1, most English and Spanish): each character's lower case (str.lower
-     * maps every Latin-1 character to one Latin-1 character) and what a lowered character is to the scan. */
+    /* For the characters of Latin-1 (nearly all of English and Spanish text), in a string of any kind: each one's
+     * lower case (str.lower maps every Latin-1 character to one Latin-1 character) and what a lowered one is to the
+     * scan (class1's bits below). */
     uint8_t lower1[256];
     uint8_t class1[256];
     PyObject *en, *es, *und;

@@ -150,12 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, (code, command_args, env) in runs.items():
                 cost[name] = min(cost[name], measure(code, command_args, env, args.instructions))
         startup = {name[1]: c for name, c in cost.items() if name[0] == "start-up"}
-        if args.instructions:
-            print("  start-up (the command on one record): " + ", ".join(
-                f"{c / 1e9:.2f}G instructions" + (" with the large model" if m else "") for m, c in startup.items()))
-        else:
-            print("  start-up (the command on one record): " + ", ".join(
-                f"{c:.2f} CPU s" + (" with the large model" if m else "") for m, c in startup.items()))
+        amount = (lambda c: f"{c / 1e9:.2f}G instructions") if args.instructions else (lambda c: f"{c:.2f} CPU s")
+        print("  start-up (the command on one record): " + ", ".join(
+            amount(c) + (" with the large model" if m else "") for m, c in startup.items()))
         library = None
         for name, (code, command_args, env) in runs.items():
             if isinstance(name, tuple):

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import topicslib
-from topicslib.documents import document_lines, iter_paragraphs, plain_text, split_paragraphs
+from topicslib.documents import (SCORE_DIGITS, TopicScore, document_lines, iter_paragraphs, plain_text, printed,
+                                 printed_scores, split_paragraphs)
 
 from .conftest import ROOT
 from .test_cli import run
@@ -90,3 +93,14 @@ def test_a_one_line_text_is_split_as_the_line_machinery_splits_it():
     texts = [e.text for e in topicslib.read_examples(ROOT / "examples")]
     texts += ["", "   ", "---", "| a | b |", "# Title", "tab\there", "x\u2028y", "a\x85b", "end\r", "Page 3"]
     assert all(split_paragraphs(t) == list(iter_paragraphs(document_lines([t]))) for t in texts)
+
+
+def test_scores_are_printed_as_round_prints_them_ties_and_all():
+    # the batch rounding works in binary; round works on the exact decimal value: they must agree everywhere,
+    # half steps (where the binary product may land on either side) most of all
+    rng = np.random.default_rng(0)
+    half_steps = [(i + 0.5) / 10**SCORE_DIGITS for i in range(3000)]
+    values = (rng.random(20_000).tolist() + (rng.random(5_000) ** 8).tolist() + half_steps
+              + np.nextafter(half_steps, 1.0).tolist() + np.nextafter(half_steps, 0.0).tolist() + [0.0, 1.0])
+    assert printed_scores(values) == [round(v, SCORE_DIGITS) for v in values]
+    assert printed([TopicScore("trade", 0.00005)]) == [TopicScore("trade", 0.0001)]

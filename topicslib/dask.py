@@ -48,7 +48,7 @@ from .files import LONE_SURROGATES, atomic_write, output_target, temporary_name
 from .jsonio import encode_lines_utf8
 from .model import TopicModel
 from .progress import Progress
-from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_record,
+from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_records,
                       paragraph_records, read_records, scoring_text, structured_records, text_of)
 from .version import __version__
 
@@ -394,7 +394,7 @@ def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: st
 def _write_part(part: _Part, out: _Output, records: list[Record], results: list[list[TopicScore]]) -> None:
     """Write a whole part file under a temporary name, then rename it: a task that dies leaves no
     half file, and a task run again overwrites the same name, so each partition lands exactly once."""
-    rows = [output_record(r, t) for r, t in zip(records, results)]
+    rows = output_records(records, results)
     if out.kind == "jsonl":
         data = encode_lines_utf8(rows, errors=LONE_SURROGATES)  # the bytes of `topicslib classify -o FILE.jsonl`
     else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import NamedTuple
+
+import numpy as np
 
 from .features import pieces
 
@@ -51,13 +53,29 @@ class TopicScore(NamedTuple):
     score: float
 
 
+def printed_scores(scores: Sequence[float]) -> list[float]:
+    """Scores as outputs print them: each rounded to ``SCORE_DIGITS`` decimals exactly as ``round`` rounds it, many
+    at once (``round`` goes through a decimal string: a tenth of the classify command's time went there).
+
+    >>> printed_scores([0.912345, 0.00005, 1.0])
+    [0.9123, 0.0001, 1.0]
+    """
+    steps = np.asarray(scores, dtype=np.float64) * 10**SCORE_DIGITS
+    out = (np.rint(steps) / 10**SCORE_DIGITS).tolist()  # the division is correctly rounded, as round's last step
+    # The product carries a rounding error (under 1e-11 here) that rint cannot see: where it may have moved a
+    # value across a half step, round, which rounds the exact decimal value, decides.
+    for i in np.flatnonzero(np.abs(np.abs(steps - np.floor(steps)) - 0.5) < 1e-6).tolist():
+        out[i] = round(scores[i], SCORE_DIGITS)
+    return out
+
+
 def printed(topics: list[TopicScore]) -> list[TopicScore]:
-    """Scores as outputs print them (``SCORE_DIGITS`` decimals).
+    """Scores as outputs print them (:func:`printed_scores`).
 
     >>> printed([TopicScore("trade", 0.912345)])
     [TopicScore(topic='trade', score=0.9123)]
     """
-    return [TopicScore(t, round(s, SCORE_DIGITS)) for t, s in topics]
+    return list(map(TopicScore, [t for t, _ in topics], printed_scores([s for _, s in topics])))
 
 
 class DocumentTopic(NamedTuple):

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .documents import SCORE_DIGITS, TopicScore, document_lines, iter_paragraphs, plain_text, split_paragraphs
+from .documents import TopicScore, document_lines, printed_scores, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
 from .jsonio import NOT_TAKEN, fast_loads
-from .language import detect, detect_many
+from .language import detect_many
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -470,15 +470,21 @@ def read_records(
                 yield from paragraph_records(record, split_paragraphs(record.text))
 
 
-def output_record(record: Record, topics: list[TopicScore], lang: str | None = None) -> dict:
-    """The input's fields with the (paragraph) text in place; where it was read from (``source`` file and
-    ``line``, unless the input has fields of those names); ``paragraph`` with --document; the text's
-    ``lang`` (``language.detect``, unless given) and ``topics``.
+def output_records(records: list[Record], topic_lists: list[list[TopicScore]]) -> list[dict]:
+    """Each record's output: the input's fields with the (paragraph) text in place; where it was read from
+    (``source`` file and ``line``, unless the input has fields of those names); ``paragraph`` with --document;
+    the text's ``lang`` (``language.detect_many``) and ``topics``, scores as outputs print them.
 
     >>> record = Record("Tariffs fell in May.", {"id": 7, "text": "x"}, "a.jsonl:1", source="a.jsonl", line=1)
-    >>> output_record(record, [TopicScore("trade", 0.91234)])
-    {'id': 7, 'text': 'Tariffs fell in May.', 'source': 'a.jsonl', 'line': 1, 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}
+    >>> output_records([record], [[TopicScore("trade", 0.91234)]])
+    [{'id': 7, 'text': 'Tariffs fell in May.', 'source': 'a.jsonl', 'line': 1, 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}]
     """
+    scores = iter(printed_scores([s for topics in topic_lists for _, s in topics]))
+    return [_output_record(record, [{"topic": t, "score": next(scores)} for t, _ in topics], lang)
+            for record, topics, lang in zip(records, topic_lists, detect_many([r.text for r in records]))]
+
+
+def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
     fields = record.fields
     if "topics" in fields or "paragraph" in fields or "lang" in fields:
         out = {k: v for k, v in fields.items() if k not in ("topics", "paragraph", "lang")}
@@ -491,11 +497,6 @@ def output_record(record: Record, topics: list[TopicScore], lang: str | None = N
         out["line"] = record.line
     if record.paragraph is not None:
         out["paragraph"] = record.paragraph
-    out["lang"] = detect(record.text) if lang is None else lang
-    out["topics"] = [{"topic": t, "score": round(s, 4)} for t, s in topics]
+    out["lang"] = lang
+    out["topics"] = topics
     return out
-
-
-def output_records(records: list[Record], topic_lists: list[list[TopicScore]]) -> list[dict]:
-    """:func:`output_record` of each record, their languages found in one call (``language.detect_many``)."""
-    return list(map(output_record, records, topic_lists, detect_many([r.text for r in records])))

@@ -21,7 +21,7 @@ from .records import Record, output_records
 
 
 class JsonlWriter:
-    """One JSON object a line: :func:`output_record`, compact JSON (``jsonio.encode``).
+    """One JSON object a line: :func:`output_records`, compact JSON (``jsonio.encode``).
 
     ``binary``, if given, is the byte stream under ``out``, to which UTF-8 lines may go straight (saving a
     decode and an encode a line) because that writes what ``out`` would: ``out`` encodes UTF-8 and

@@ -60,7 +60,7 @@ def fast_loads(line: bytes | str):
         return NOT_TAKEN
     # The usual record, an object of strings, integers, booleans and nulls, is one level deep and holds no float
     # (an integer orjson read as one would be a float), so the checks below have nothing to find in it.
-    if type(value) is dict and all(type(v) in _SCALARS for v in value.values()):
+    if type(value) is dict and _SCALARS.issuperset(map(type, value.values())):  # the types looked up in C
         return value
     if len(line) >= 2 * _BRACKETS:  # a shorter line cannot hold that many brackets and their closing ones
         if type(line) is str:
@@ -98,6 +98,8 @@ def written_alike(value) -> bool:
         value = value.values()
     elif kind is not list and kind is not tuple:
         return kind in _SCALARS or (kind is float and (value == 0.0 or 1e-4 <= abs(value) < math.inf))
+    if _SCALARS.issuperset(map(type, value)):  # the usual record: its values' types looked up in C
+        return True
     for v in value:
         kind = type(v)
         if kind in _SCALARS:

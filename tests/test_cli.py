@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pty
+import random
 import re
 import select
 import subprocess
@@ -99,6 +100,38 @@ def test_csv_input_with_a_chosen_column_and_csv_output(tmp_path):
     assert len(rows[0]["topics"].split(";")) == len(rows[0]["scores"].split(";"))
     assert 0.5 < float(rows[0]["scores"].split(";")[0]) <= 1
     assert rows[1]["topics"] == "" and rows[1]["scores"] == ""
+
+
+def test_csv_output_reads_back_every_text_and_gives_later_fields_their_columns(tmp_path):
+    # a carriage return inside a text ends a row for every CSV reader unless the cell is quoted
+    records = [{"text": "Migrants crossed the border.\rTariffs rose.", "id": 1},
+               {"text": 'He said "no", twice,\nthen left.', "id": 2},
+               {"text": "Coca crops grew.", "id": 3, "date": "2024-05-01", "scores": "theirs"},
+               {"text": "Share this page", "id": 4, "meta": {"page": 2}}]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    r = run("classify", str(src), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["text", "id", "source", "line", "lang", "date", "meta", "topics", "scores"]
+    assert [row["text"] for row in rows] == [rec["text"] for rec in records]
+    assert [row["date"] for row in rows] == ["", "", "2024-05-01", ""] and rows[3]["meta"] == '{"page":2}'
+    assert rows[2]["topics"].split(";")[0] == "narcotics" and rows[2]["scores"] != "theirs"
+
+
+def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
+    from topicslib.writers import csv_line
+
+    rng = random.Random(0)
+    alphabet = ['a', 'é', ' ', ',', '"', '\n', ';', '\t', '\x00', '😀', '\u2028']
+    for _ in range(2000):
+        cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(2, 5))]
+        expected = io.StringIO()
+        csv.writer(expected, lineterminator="\n").writerow(cells)
+        assert csv_line(cells) == expected.getvalue()
+        cells[0] += "\r"  # which the csv module leaves bare: here it is quoted, and the row reads back whole
+        assert next(csv.reader(io.StringIO(csv_line(cells), newline=""))) == cells
 
 
 def test_awkward_text_round_trips(tmp_path):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import csv
 import gc
 import json
 import logging
@@ -46,7 +45,7 @@ from .suggest import suggest
 from .taxonomy import load_taxonomy
 from .trends import PERIODS, trends
 from .version import __version__
-from .writers import WRITERS, output_format
+from .writers import WRITERS, csv_line, output_format
 
 OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
@@ -247,10 +246,9 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         if fmt == "jsonl":
             out.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts)
         elif fmt == "csv":
-            writer = csv.DictWriter(out, fieldnames=list(dicts[0]) if dicts else ["period", "topic", "paragraphs", "share"],
-                                    lineterminator="\n")
-            writer.writeheader()
-            writer.writerows({k: round(v, 6) if isinstance(v, float) else v for k, v in d.items()} for d in dicts)
+            out.write(csv_line(list(dicts[0]) if dicts else ["period", "topic", "paragraphs", "share"]))
+            out.writelines(csv_line(["" if v is None else str(round(v, 6) if isinstance(v, float) else v)
+                                     for v in d.values()]) for d in dicts)
         else:
             for d in dicts:
                 out.write("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in d.values()) + "\n")

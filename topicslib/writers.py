@@ -8,15 +8,17 @@ Each writer takes ``(record, topics)`` pairs one at a time (``write``) or a batc
 from __future__ import annotations
 
 import csv
-import json
+import re
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import IO
 
 from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
-from .jsonio import NOT_TAKEN, encode, encode_lines, encode_lines_utf8, fast_loads, written_alike
+from .jsonio import encode, encode_lines, encode_lines_utf8, written_alike
 from .records import Record, output_records
 
 
@@ -49,42 +51,68 @@ class JsonlWriter:
         pass
 
 
+# A cell is quoted when it holds a comma, a quote or a line end: a carriage return too, which the csv module's
+# writer leaves bare when lines end in "\n", though every CSV reader (its own among them) ends a row there.
+_NEEDS_QUOTES = re.compile('[",\r\n]').search
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV row of two or more cells, ending in a newline: quoted where a cell needs it, its quotes doubled.
+
+    >>> csv_line(["7", 'He said "no", twice', "a\\rb", ""])
+    '7,"He said ""no"", twice","a\\rb",\\n'
+    """
+    return ",".join(['"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES(c) else c for c in cells]) + "\n"
+
+
+def _cell(value) -> str:
+    """A field's value as a CSV cell: a string as it is, nothing for null, anything else as JSON (``jsonio.encode``)."""
+    return value if type(value) is str else "" if value is None else encode(value)
+
+
 class CsvWriter:
     """Every field any record has, in order of first appearance, with ``topics`` and ``scores`` last.
 
     ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
     are not strings (JSON input) are written as JSON (``jsonio.encode``). Rows wait in a temporary file
-    (not in memory), a JSON line each, until the last record has shown every field, then the header and
-    the rows are written.
+    (not in memory) until the last record has shown every field, written as CSV with the fields known when
+    each was written; at the end the header goes out, then the rows written before the last new field,
+    each given the cells it lacks, then the others as they are.
     """
 
     def __init__(self, out: IO[str]):
         self.out = out
         self.fields: dict[str, None] = {}
-        self.rows = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")
+        # newline="": a row is written and read back as it is (a cell may hold a carriage return)
+        self.rows = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass", newline="")
+        self.stretches: list[list[int]] = []  # [fields known, rows] of each run of rows written with the same fields
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         self.write_many([record], [topics])
 
     def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
-        rows = output_records(records, topic_lists)
-        for row in rows:
-            row["scores"] = ";".join(f"{t['score']:.{SCORE_DIGITS}f}" for t in row["topics"])
-            row["topics"] = ";".join(t["topic"] for t in row["topics"])
+        lines = []
+        for row in output_records(records, topic_lists):
+            topics = row.pop("topics")
+            row.pop("scores", None)  # an input's own "scores" gives way to the model's, in the same column
+            known = len(self.fields)
             self.fields.update(dict.fromkeys(row))
-            for k, v in row.items():
-                if not (isinstance(v, str) or v is None):
-                    row[k] = encode(v)
-        self.rows.write(encode_lines(rows, [True] * len(rows)))  # strings and None only
+            if len(self.fields) != known or not self.stretches:
+                self.stretches.append([len(self.fields), 0])
+            self.stretches[-1][1] += 1
+            lines.append(csv_line([*map(_cell, map(row.get, self.fields)), ";".join([t["topic"] for t in topics]),
+                                   ";".join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics])]))
+        self.rows.write("".join(lines))
 
     def close(self) -> None:
-        names = [k for k in self.fields if k not in ("topics", "scores")] + ["topics", "scores"]
-        writer = csv.DictWriter(self.out, fieldnames=names, lineterminator="\n")
-        writer.writeheader()
+        self.out.write(csv_line([*self.fields, "topics", "scores"]))
         self.rows.seek(0)
-        for line in self.rows:
-            row = fast_loads(line)
-            writer.writerow(json.loads(line) if row is NOT_TAKEN else row)
+        total = len(self.fields)
+        rows = csv.reader(iter(self.rows.readline, ""), strict=True)
+        for known, count in self.stretches[:-1]:  # rows from before the last new field: the cells they lack are empty
+            for row in islice(rows, count):
+                self.out.write(csv_line(row[:known] + [""] * (total - known) + row[known:]))
+        shutil.copyfileobj(self.rows, self.out)
         self.rows.close()
 
 

@@ -107,6 +107,9 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     tokens = _tokens(text)
     words = [tok for _, _, tok in tokens]
     weights: list[dict[str, float]] = [{} for _ in tokens]
+    at: dict[str, list[int]] = {}  # where each word stands: a term is looked for only where its first word is
+    for i, word in enumerate(words):
+        at.setdefault(word, []).append(i)
     topics = list(topics)
     if topics:
         for e in model.explain(text, topic=topics, top_n=len(words) * 4 + top_n):  # every term: words' own weights
@@ -122,7 +125,7 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
                     lo += 1
                 while hi - lo > 1 and own.get(parts[hi - 1], 0.0) < 0.1 * contribution:
                     hi -= 1
-                for i in range(len(words) - len(parts) + 1):
+                for i in at.get(parts[0], ()):
                     if words[i : i + len(parts)] == parts:
                         for w in weights[i + lo : i + hi]:
                             w[e.topic] = w.get(e.topic, 0.0) + contribution

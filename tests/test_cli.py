@@ -120,6 +120,27 @@ def test_csv_output_reads_back_every_text_and_gives_later_fields_their_columns(t
     assert rows[2]["topics"].split(";")[0] == "narcotics" and rows[2]["scores"] != "theirs"
 
 
+def test_csv_output_gives_a_huge_earlier_row_its_later_fields_without_reading_it_as_csv(tmp_path):
+    # the rows written before a field first appears get its empty cell by their lengths, not by parsing them again
+    # with the csv module, whose readers stop at a field of CSV_FIELD_LIMIT characters (a traceback, once)
+    from topicslib.records import CSV_FIELD_LIMIT
+
+    huge = "Tariffs rose. " * (CSV_FIELD_LIMIT // 14 + 1)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text(json.dumps({"text": huge}) + "\n" + json.dumps({"text": "Coca crops grew.", "id": 2}) + "\n",
+                   encoding="utf-8")
+    r = run("classify", str(src), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    limit = csv.field_size_limit(len(huge) + 1)
+    try:
+        with open(out, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    finally:
+        csv.field_size_limit(limit)
+    assert list(rows[0]) == ["text", "source", "line", "lang", "id", "topics", "scores"]
+    assert rows[0]["text"] == huge and rows[0]["id"] == "" and rows[1]["id"] == "2"
+
+
 def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
     from topicslib.writers import csv_line
 

@@ -7,13 +7,12 @@ Each writer takes ``(record, topics)`` pairs one at a time (``write``) or a batc
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 import sys
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable
-from itertools import islice
 from typing import IO
 
 from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
@@ -56,13 +55,22 @@ class JsonlWriter:
 _NEEDS_QUOTES = re.compile('[",\r\n]').search
 
 
-def csv_line(cells: Iterable[str]) -> str:
-    """One CSV row of two or more cells, ending in a newline: quoted where a cell needs it, its quotes doubled.
+def csv_cells(cells: Iterable[str]) -> str:
+    """Cells of a CSV row, joined: quoted where a cell needs it, its quotes doubled.
 
-    >>> csv_line(["7", 'He said "no", twice', "a\\rb", ""])
-    '7,"He said ""no"", twice","a\\rb",\\n'
+    >>> csv_cells(["7", 'He said "no", twice', "a\\rb", ""])
+    '7,"He said ""no"", twice","a\\rb",'
     """
-    return ",".join(['"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES(c) else c for c in cells]) + "\n"
+    return ",".join(['"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES(c) else c for c in cells])
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV row of two or more cells (:func:`csv_cells`), ending in a newline.
+
+    >>> csv_line(["period", "topic"])
+    'period,topic\\n'
+    """
+    return csv_cells(cells) + "\n"
 
 
 def _cell(value) -> str:
@@ -70,14 +78,20 @@ def _cell(value) -> str:
     return value if type(value) is str else "" if value is None else encode(value)
 
 
+# Rows whose lengths are read back at a time when rows written before a new field are given their empty cells.
+_SIZES_AT_ONCE = 1 << 16
+
+
 class CsvWriter:
     """Every field any record has, in order of first appearance, with ``topics`` and ``scores`` last.
 
     ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
     are not strings (JSON input) are written as JSON (``jsonio.encode``). Rows wait in a temporary file
-    (not in memory) until the last record has shown every field, written as CSV with the fields known when
-    each was written; at the end the header goes out, then the rows written before the last new field,
-    each given the cells it lacks, then the others as they are.
+    (not in memory) until the last record has shown every field, each written as CSV with the fields known
+    then, and its length in a second temporary file: that of its cells of fields, then that of the rest. At the
+    end the header goes out, then the rows written before the last new field, each given the empty cells it
+    lacks where its cells of fields end (found by those lengths: no row is parsed again, however long its
+    cells), then the others as they are.
     """
 
     def __init__(self, out: IO[str]):
@@ -85,35 +99,44 @@ class CsvWriter:
         self.fields: dict[str, None] = {}
         # newline="": a row is written and read back as it is (a cell may hold a carriage return)
         self.rows = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass", newline="")
+        self.sizes = tempfile.TemporaryFile("w+b")  # characters of each row's cells of fields, then of the rest
         self.stretches: list[list[int]] = []  # [fields known, rows] of each run of rows written with the same fields
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         self.write_many([record], [topics])
 
     def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
-        lines = []
+        parts, sizes = [], array("q")
         for row in output_records(records, topic_lists):
             topics = row.pop("topics")
             row.pop("scores", None)  # an input's own "scores" gives way to the model's, in the same column
-            known = len(self.fields)
             self.fields.update(dict.fromkeys(row))
-            if len(self.fields) != known or not self.stretches:
+            if not self.stretches or self.stretches[-1][0] != len(self.fields):
                 self.stretches.append([len(self.fields), 0])
             self.stretches[-1][1] += 1
-            lines.append(csv_line([*map(_cell, map(row.get, self.fields)), ";".join([t["topic"] for t in topics]),
-                                   ";".join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics])]))
-        self.rows.write("".join(lines))
+            cells = csv_cells(map(_cell, map(row.get, self.fields)))
+            rest = "," + csv_line([";".join([t["topic"] for t in topics]),
+                                   ";".join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics])])
+            parts += cells, rest
+            sizes += array("q", (len(cells), len(rest)))
+        self.rows.write("".join(parts))
+        sizes.tofile(self.sizes)
 
     def close(self) -> None:
         self.out.write(csv_line([*self.fields, "topics", "scores"]))
         self.rows.seek(0)
+        self.sizes.seek(0)
         total = len(self.fields)
-        rows = csv.reader(iter(self.rows.readline, ""), strict=True)
         for known, count in self.stretches[:-1]:  # rows from before the last new field: the cells they lack are empty
-            for row in islice(rows, count):
-                self.out.write(csv_line(row[:known] + [""] * (total - known) + row[known:]))
+            missing = "," * (total - known)
+            for start in range(0, count, _SIZES_AT_ONCE):
+                sizes = array("q")
+                sizes.fromfile(self.sizes, 2 * min(_SIZES_AT_ONCE, count - start))
+                for cells, rest in zip(sizes[::2], sizes[1::2]):
+                    self.out.write(self.rows.read(cells) + missing + self.rows.read(rest))
         shutil.copyfileobj(self.rows, self.out)
         self.rows.close()
+        self.sizes.close()
 
 
 class TableWriter:

@@ -36,7 +36,22 @@ def test_tagged_records_are_counted_per_period_and_field(caplog):
     assert got[("B", "2024-02", "migration")] == (1, 1.0, 1, 1.0)
     assert got[("B", "undated", "trade")] == (0, 0.0, 0, 0.0)  # every topic in every cell, zeros too
     assert [(r.by, r.period) for r in rows][::2] == [("A", "2024-01"), ("B", "2024-02"), ("B", "undated")]
-    assert caplog.text.count("had no readable date") == 1 and "1 record had no readable date in the 'date' field" in caplog.text
+    assert caplog.text.count("had no readable date") == 1
+    assert "1 of 4 records had no readable date in the 'date' field (1 had none)" in caplog.text
+
+
+def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
+    records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
+               {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]
+    with caplog.at_level("WARNING", logger="topicslib"):
+        topicslib.trends(records, date="when")
+    assert ("3 of 4 records had no readable date in the 'when' field (1 had none; others such as 'March 2024' are no "
+            "date this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number)") in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="topicslib"):
+        rows = topicslib.trends(records, date="date")  # a field no record has: a likely misspelling
+    assert {r.period for r in rows} == {"undated"}
+    assert "no record has a value in the 'date' field: all 4 were counted under 'undated'" in caplog.text
 
 
 def test_untagged_records_are_classified_as_classify_many_tags_them(default_model):
@@ -74,7 +89,7 @@ def test_the_command_writes_csv_with_the_by_field_first(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert list(rows[0]) == ["source", "period", "topic", "paragraphs", "share"]
     assert {"source": "A", "period": "2024-01", "topic": "trade", "paragraphs": "2", "share": "1.0"} in rows
-    assert "1 record had no readable date" in r.stderr
+    assert "1 of 4 records had no readable date" in r.stderr
 
 
 def test_a_dataframe_when_asked():

@@ -147,6 +147,8 @@ class TrendCounter:
         self.cell_docs: defaultdict = defaultdict(set)
         self.topics: dict[str, None] = {}
         self.undated = 0
+        self.dateless = 0  # of the undated: those with no value at all (None or "")
+        self.unreadable: object = None  # the first value given that is no date, to show the user
         self._periods: dict[str, str] = {}  # period by date string: a corpus repeats its dates
 
     def add(self, date: object, tags: Iterable[str], by: str | None = None, doc: object = None) -> str:
@@ -163,6 +165,10 @@ class TrendCounter:
                 self._periods[date] = when
         if when == UNDATED:
             self.undated += len(tag_lists)
+            if date is None or date == "":
+                self.dateless += len(tag_lists)
+            elif self.unreadable is None:
+                self.unreadable = date
         cell = (by, when)
         self.cells[cell] += len(tag_lists)
         if self.grouped and tag_lists:
@@ -189,6 +195,29 @@ class TrendCounter:
                 rows.append(TrendRow(cell[0], cell[1], t, k, k / n, *d))
         return rows
 
+    def undated_note(self, field: str) -> str | None:
+        """What to tell the user about the paragraphs counted under ``undated`` (None when there are none).
+
+        >>> c = TrendCounter()
+        >>> c.add("2024-05-01", []), c.add("May 2024", []), c.add(None, [])
+        ('2024-05', 'undated', 'undated')
+        >>> print(c.undated_note("date"))
+        2 of 3 records had no readable date in the 'date' field (1 had none; others such as 'May 2024' are no date \
+this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted under 'undated'
+        """
+        if not self.undated:
+            return None
+        total = sum(self.cells.values())
+        if self.dateless == total:
+            return (f"no record has a value in the {field!r} field: all {total:,} were counted under {UNDATED!r} "
+                    "(is the date field named otherwise?)")
+        parts = [f"{self.dateless:,} had none"] if self.dateless else []
+        if self.unreadable is not None:
+            parts.append(f"{'others' if self.dateless else 'values'} such as {self.unreadable!r} are no date this "
+                         "reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number")
+        return (f"{self.undated:,} of {total:,} record{'s' if total != 1 else ''} had no readable date in the "
+                f"{field!r} field ({'; '.join(parts)}); counted under {UNDATED!r}")
+
 
 def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
@@ -205,9 +234,9 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     for record, tags in _topics(records, models, text):
         counter.add(record.get(date), tags, None if by is None else str(record.get(by, "")),
                     record.get(group) if group else None)
-    if counter.undated:
-        log.warning("%d record%s had no readable date in the %r field; counted under %r", counter.undated,
-                    "s" if counter.undated != 1 else "", date, UNDATED)
+    note = counter.undated_note(date)
+    if note:
+        log.warning("%s", note)
     model = models[0]
     rows = counter.rows(topics if topics is not None else model.classes_.tolist() if model is not None else None)
     if as_frame:

@@ -448,3 +448,26 @@ def test_classify_and_train_read_a_bad_jsonl_line_through_the_same_parser(tmp_pa
         r = run(*args)
         assert r.returncode == 1, r.stderr
         assert f"{path}:2: {message}" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("argv0, preset, expected", [
+    ("/venv/bin/topicslib", None, "1"),  # the command: one OpenBLAS thread
+    ("/venv/bin/topicslib", "3", "3"),  # unless the user chose
+    ("-c", None, None),  # a program importing the library keeps its settings
+])
+def test_the_command_process_asks_openblas_for_one_thread_before_numpy_loads(argv0, preset, expected):
+    probe = (f"import sys; sys.argv[0] = {argv0!r}; import topicslib, os; "
+             "print(os.environ.get('OPENBLAS_NUM_THREADS'), 'numpy' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(expected), "True"]
+
+
+def test_python_m_topicslib_is_recognised_as_the_command():
+    probe = ("import runpy, sys; sys.argv = ['-m']; sys.orig_argv = [sys.executable, '-m', 'topicslib', 'topics']; "
+             "from topicslib import process; print(process.is_command())")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.strip() == "True", r.stderr

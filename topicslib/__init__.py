@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from . import process  # noqa: F401  (first: it sets the command's process up before numpy loads)
 from .audit import Suspect, audit
 from .bootstrap import bootstrap
 from .crossval import cross_validate

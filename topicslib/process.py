@@ -1,0 +1,36 @@
+"""Settings for a process that runs the ``topicslib`` command, made on import, before numpy loads.
+
+The command does no BLAS work worth a thread pool (its scorer and solver are compiled code of their own), yet
+OpenBLAS starts a worker thread per core when numpy loads it, and those threads spin before they sleep: 0.1 CPU s
+of every start on two cores, more on more (docs/benchmarks.md). So when this process is the command (the console
+script, or ``python -m topicslib``), it asks OpenBLAS for one thread, unless the user set the variable. A program
+that imports topicslib as a library keeps its own settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def is_command(argv: list[str] | None = None, orig_argv: list[str] | None = None) -> bool:
+    """Whether this process is the ``topicslib`` command: its script, or ``python [options] -m topicslib``
+    (while ``-m`` imports the package, ``sys.argv[0]`` is ``"-m"``).
+
+    >>> is_command(["/venv/bin/topicslib", "classify"], []), is_command(["-m", "x.txt"], ["python", "-X", "utf8", "-m", "topicslib", "x.txt"])
+    (True, True)
+    >>> is_command(["-m"], ["python", "-m", "pytest"]), is_command(["-c"], ["python", "-c", "import topicslib"])
+    (False, False)
+    """
+    argv = sys.argv if argv is None else argv
+    orig_argv = getattr(sys, "orig_argv", []) if orig_argv is None else orig_argv
+    if not argv:
+        return False
+    if argv[0] == "-m":
+        return "-m" in orig_argv[1:-1] and orig_argv[orig_argv.index("-m") + 1] == "topicslib"
+    return Path(argv[0]).name in ("topicslib", "topicslib.exe")
+
+
+if is_command():
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -6,8 +6,8 @@ text. Each measurement runs in a fresh process and counts that process's CPU sec
 
 - ``classify_many``: the library on the file's texts, already in memory (loading the model not counted);
 - ``classify -o out.jsonl``: the whole command as a user runs it (``python -m topicslib``, timed by the system
-  from outside), start-up, reading, parsing, scoring, language detection, encoding and the atomic write included; once as installed (orjson when present) and once with
-  ``TOPICSLIB_NO_ORJSON=1`` (the standard json module);
+  from outside), start-up, reading, parsing, scoring, language detection, encoding and the atomic write included;
+  once as installed (orjson when present) and once with ``TOPICSLIB_NO_ORJSON=1`` (the standard json module);
 - ``classify --format csv`` with orjson, for the CSV writer;
 - the command on one record: its start-up (interpreter, imports, the model loaded), a fixed cost the library
   figure leaves out; each command is also compared with the library after its start-up is taken off.
@@ -62,8 +62,8 @@ print(f"MEASURE {time.process_time() - start:.3f}", file=sys.stderr)
 
 def measure(code: str | list[str], args: list[str], env: dict | None = None, instructions: bool = False) -> float:
     """CPU seconds of a fresh process: the command's (``code`` is ``_COMMAND``) as the system counts them, a script's
-    as it reports them itself; with ``instructions``, the instructions the whole process
-    runs, counted by valgrind's callgrind (about 50 times slower, but the same from run to run on a loaded machine)."""
+    as it reports them itself; with ``instructions``, the instructions the whole process runs, counted by valgrind's
+    callgrind (about 50 times slower, but the same from run to run on a loaded machine)."""
     counter = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] if instructions else []
     run = _COMMAND if code is _COMMAND else ["-c", code]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -18,8 +18,10 @@ def is_command(argv: list[str] | None = None, orig_argv: list[str] | None = None
     """Whether this process is the ``topicslib`` command: its script, or ``python [options] -m topicslib``
     (while ``-m`` imports the package, ``sys.argv[0]`` is ``"-m"``).
 
-    >>> is_command(["/venv/bin/topicslib", "classify"], []), is_command(["-m", "x.txt"], ["python", "-X", "utf8", "-m", "topicslib", "x.txt"])
-    (True, True)
+    >>> is_command(["/venv/bin/topicslib", "classify"], [])
+    True
+    >>> is_command(["-m", "x.txt"], ["python", "-X", "utf8", "-m", "topicslib", "x.txt"])
+    True
     >>> is_command(["-m"], ["python", "-m", "pytest"]), is_command(["-c"], ["python", "-c", "import topicslib"])
     (False, False)
     """

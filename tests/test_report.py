@@ -304,6 +304,26 @@ def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
     assert trend(page) == trend(full)  # every document counts in the figures
 
 
+def test_the_report_warns_why_paragraphs_are_undated_naming_the_date_field(default_model, caplog):
+    texts = [("a", "Tariffs on coffee exports fell."), ("b", "Coca cultivation grew.\n\nMigrants crossed.")]
+    with caplog.at_level("WARNING", logger="topicslib"):
+        render_report(texts, model=default_model, dates=["2024-01-10", "May 2024"], date_name="published")
+    assert ("2 of 3 paragraphs had no readable date in the 'published' field (values such as 'May 2024' are no "
+            "date this reads") in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="topicslib"):
+        render_report(texts, model=default_model, dates=["2024-01-10", "2024-02-01"])
+    assert "readable date" not in caplog.text
+
+
+def test_report_on_the_command_line_says_when_no_record_has_the_date_field(tmp_path):
+    src = tmp_path / "statements.jsonl"
+    src.write_text(json.dumps({"text": "Tariffs fell.", "published": "2024-01-05"}) + "\n", encoding="utf-8")
+    r = run_cli("report", str(src), "-o", str(tmp_path / "r.html"), "--date", "date")
+    assert r.returncode == 0, r.stderr
+    assert "no paragraph has a value in the 'date' field: it was counted under 'undated'" in r.stderr
+
+
 def test_report_groups_records_into_documents_on_the_command_line(tmp_path):
     src = tmp_path / "statements.jsonl"
     rows = [{"text": t, "url": u, "date": d, "source": s} for t, u, d, s in [

@@ -311,6 +311,7 @@ def _documents(pieces: Iterator[tuple[Record, str | list[Paragraph]]], args: arg
         "documents": ((str(r.fields[group]) if group and r.fields.get(group) not in (None, "") else _document_name(r),
                        content) for r, content in named),
         "dates": (r.fields.get(args.date) for r, _ in dated) if args.date else None,
+        "date_name": args.date or "date",
         "by": (r.fields.get(args.by) for r, _ in placed) if args.by else None,
         "groups": (_group_key(r.fields.get(group)) for r, _ in grouped) if group else None,
     }

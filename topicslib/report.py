@@ -13,6 +13,7 @@ script, and a Content-Security-Policy forbids any request, so it works offline a
 from __future__ import annotations
 
 import colorsys
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,6 +33,8 @@ from .model import TopicModel
 from .taxonomy import Topic
 from .trends import TrendCounter
 from .version import __version__
+
+log = logging.getLogger("topicslib")
 
 # Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
 _WORD = re.compile(r"[\w\u0300-\u036f]+")
@@ -387,6 +390,7 @@ def render_report(
     top_n: int = 10,
     lang: str | None = None,
     dates: Iterable | None = None,
+    date_name: str = "date",
     by: Iterable | None = None,
     by_name: str | None = None,
     groups: Iterable | None = None,
@@ -403,8 +407,9 @@ def render_report(
     document (for a progress bar). ``dates``, ``by`` and ``groups`` give one value per item and may be
     iterators consumed in step with ``documents``, so nothing is held whole. With ``groups``, items
     sharing a value other than ``None`` or ``""`` are pieces of one document, in the order read (named,
-    dated and placed by its first piece). With ``dates`` (read as ``trends`` reads them) the page opens
-    with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small multiples per value
+    dated and placed by its first piece). With ``dates`` (read as ``trends`` reads them; paragraphs without
+    a readable one are counted as undated, and a warning says why, naming the field as ``date_name``) the page
+    opens with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small multiples per value
     of ``by`` (the field named ``by_name``), the figures and the highest-scoring paragraphs. Only the first
     ``max_documents`` documents are shown in full (and only their texts held); the others count in every
     figure and are listed by name.
@@ -449,6 +454,9 @@ def render_report(
                                for p in paragraphs]
     if not shown:
         raise TopicslibError("no documents to report on")
+    note = corpus.overall.undated_note(date_name, "paragraph") if corpus is not None else None
+    if note:
+        log.warning("%s", note)
     if lang is None:
         lang = majority(langs)
     page = _Page(model.topics(lang), title, model_name or "default model", lang)

@@ -195,8 +195,9 @@ class TrendCounter:
                 rows.append(TrendRow(cell[0], cell[1], t, k, k / n, *d))
         return rows
 
-    def undated_note(self, field: str) -> str | None:
-        """What to tell the user about the paragraphs counted under ``undated`` (None when there are none).
+    def undated_note(self, field: str, unit: str = "record") -> str | None:
+        """What to tell the user about the paragraphs counted under ``undated`` (None when there are none),
+        counted as ``unit``-s (what one count stands for to the user: a record, or a report's paragraph).
 
         >>> c = TrendCounter()
         >>> c.add("2024-05-01", []), c.add("May 2024", []), c.add(None, [])
@@ -209,13 +210,14 @@ this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted und
             return None
         total = sum(self.cells.values())
         if self.dateless == total:
-            return (f"no record has a value in the {field!r} field: all {total:,} were counted under {UNDATED!r} "
+            counted = f"all {total:,} were" if total != 1 else "it was"
+            return (f"no {unit} has a value in the {field!r} field: {counted} counted under {UNDATED!r} "
                     "(is the date field named otherwise?)")
         parts = [f"{self.dateless:,} had none"] if self.dateless else []
         if self.unreadable is not None:
             parts.append(f"{'others' if self.dateless else 'values'} such as {self.unreadable!r} are no date this "
                          "reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number")
-        return (f"{self.undated:,} of {total:,} record{'s' if total != 1 else ''} had no readable date in the "
+        return (f"{self.undated:,} of {total:,} {unit}{'s' if total != 1 else ''} had no readable date in the "
                 f"{field!r} field ({'; '.join(parts)}); counted under {UNDATED!r}")
 
 

@@ -141,8 +141,9 @@ def test_a_rare_topic_is_left_out_with_a_warning_and_recorded(caplog):
     records = [{"text": f"tariffs and trade {i}", "topics": ["trade"]} for i in range(5)] + [
         {"text": "migrants crossed", "topics": ["migration"]}, {"text": "nothing here", "topics": []}]
     with caplog.at_level("WARNING", logger="topicslib"):
-        model = train(records, taxonomy=TAX, min_df=1, folds=2)
+        model = train(records, taxonomy=Taxonomy(TAX.topics, "en"), min_df=1, folds=2)
     assert model.classes_.tolist() == ["trade"] and [t.id for t in model.topics()] == ["trade"]
+    assert model.taxonomy_.lang == "en"  # the taxonomy left keeps its language
     assert model.card_["left_out"] == {"migration": 1}
     assert "left out 1 topic with fewer than 2 examples (the min_examples option): migration (1)" in caplog.text
 

@@ -113,6 +113,33 @@ def test_topics_and_report_in_spanish_on_the_command_line(tmp_path):
     assert '<html lang="en"' in html and ">Migration<" in html and "Migración" not in html
 
 
+def test_a_language_the_taxonomy_lacks_is_said_and_its_own_names_shown(tmp_path):
+    r = run("topics", "--lang", "fr")
+    assert r.returncode == 0 and "Migration" in r.stdout
+    assert "names its topics in en and es, not in 'fr': they are named in en" in r.stderr
+    assert "not in" not in run("topics", "--lang", "en").stderr + run("topics", "--lang", "es").stderr
+    doc = tmp_path / "note.md"
+    doc.write_text("Migrants crossed the border.\n", encoding="utf-8")
+    r = run("report", str(doc), "-o", str(tmp_path / "r.html"), "--lang", "fr")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert r.returncode == 0 and "not in 'fr'" in r.stderr
+    assert '<html lang="en"' in html and ">Migration<" in html  # the page says the language its names are in
+
+
+def test_the_taxonomys_own_language_is_read_kept_and_checked(tmp_path):
+    default = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    assert default.lang == "en" and default.languages == ("es",)
+    assert default.localized("es").lang == "es" and default.localized("fr").lang == "en"
+    assert topicslib.default_model().taxonomy_ == default  # the model file keeps it
+    bare = topicslib.Taxonomy.from_dict({"topics": [{"id": "a"}, {"id": "b"}]})
+    assert bare.lang is None and "lang" not in bare.to_dict()  # undeclared: the digest of older taxonomies holds
+    assert 'lang = "xx"' in bare.language_note("es")
+    bad = tmp_path / "t.toml"
+    bad.write_text('lang = "English"\n[[topic]]\nid = "a"\n', encoding="utf-8")
+    with pytest.raises(topicslib.TaxonomyError, match=r"t\.toml: 'lang' must be a two-letter language code"):
+        topicslib.load_taxonomy(bad)
+
+
 def test_classify_writes_each_records_language(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"text": "Los migrantes cruzaron la frontera."}) + "\n"

@@ -452,6 +452,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_topics(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else load_model_option(args).taxonomy_
+    note = taxonomy.language_note(args.lang)
+    if note:
+        print(f"topicslib: note: {note}", file=sys.stderr)
     topics = taxonomy.localized(args.lang).topics
     if args.json:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))

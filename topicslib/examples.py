@@ -337,7 +337,7 @@ def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: 
     if not kept:
         raise TrainingError(f"no topic has the {min_examples} examples needed to train it (the min_examples option); "
                             f"the most has {max(counts.values(), default=0)}")
-    return Taxonomy(tuple(kept)), left_out
+    return Taxonomy(tuple(kept), taxonomy.lang), left_out
 
 
 def examples_digest(examples: Iterable[Example]) -> str:

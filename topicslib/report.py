@@ -459,7 +459,10 @@ def render_report(
         log.warning("%s", note)
     if lang is None:
         lang = majority(langs)
-    page = _Page(model.topics(lang), title, model_name or "default model", lang)
+    elif unnamed := model.taxonomy_.language_note(lang):  # asked for: say so when the topics cannot be named in it
+        log.warning("%s", unnamed)
+    named = model.taxonomy_.localized(lang)  # <html lang> is the language the topics are named in, where known
+    page = _Page(list(named.topics), title, model_name or "default model", named.lang or lang)
     dashboard_html = corpus.html({t: page.name(t) for t in page.topics}, page.order) if corpus is not None else ""
     html = page.page([s.document() for s in shown], dashboard_html, hidden, n_documents - len(shown))
     return _UNPRINTABLE.sub("\ufffd", html)

@@ -3,7 +3,8 @@
 A taxonomy file is TOML (``[[topic]]`` tables) or JSON (``{"topics": [...]}``)
 with ``id``, ``name``, ``description`` and ``seeds`` for each topic, and optionally the
 same three in other languages under a two-letter language code (``[topic.es]`` in TOML,
-``"es": {...}`` in JSON). :meth:`Taxonomy.localized` gives the taxonomy in one language.
+``"es": {...}`` in JSON). A top-level ``lang`` (``lang = "en"``) says which language the topics' own
+names are in. :meth:`Taxonomy.localized` gives the taxonomy in one language.
 """
 
 from __future__ import annotations
@@ -80,10 +81,13 @@ class Taxonomy:
     """
 
     topics: tuple[Topic, ...]
+    lang: str | None = None  # the language of the topics' own names, where the file declares it
 
     def __post_init__(self) -> None:
         if not self.topics:
             raise TaxonomyError("a taxonomy needs at least one topic")
+        if self.lang is not None and not (isinstance(self.lang, str) and _LANG.match(self.lang)):
+            raise TaxonomyError(f"'lang' must be a two-letter language code such as \"en\", got {self.lang!r}")
         seen: set[str] = set()
         for t in self.topics:
             if t.id in seen:
@@ -110,7 +114,26 @@ class Taxonomy:
 
     def localized(self, lang: str | None) -> "Taxonomy":
         """The taxonomy with names, descriptions and seeds in ``lang`` where it has them."""
-        return Taxonomy(tuple(t.localized(lang) for t in self.topics))
+        return Taxonomy(tuple(t.localized(lang) for t in self.topics), lang if lang in self.languages else self.lang)
+
+    def language_note(self, lang: str | None) -> str | None:
+        """What to tell a user who asks for the topics in ``lang`` when the taxonomy does not name them in it
+        (they are then named in its own language); None when it does, or when no language is asked for.
+
+        >>> tax = Taxonomy((Topic("trade", "Trade", translations=(("es", Topic("trade", "Comercio")),)),), lang="en")
+        >>> tax.language_note("es") is None, tax.language_note("en") is None
+        (True, True)
+        >>> print(tax.language_note("fr"))
+        the taxonomy names its topics in en and es, not in 'fr': they are named in en
+        """
+        if lang is None or lang == self.lang or lang in self.languages:
+            return None
+        own = self.lang or "its own names' language"
+        note = f"the taxonomy names its topics in {' and '.join([own, *self.languages])}, not in {lang!r}: " \
+               f"they are named in {self.lang or 'its own'}"
+        if self.lang is None:
+            note += ' (a taxonomy file says which language its own names are in with lang = "xx" at its top)'
+        return note
 
     @classmethod
     def from_ids(cls, ids: Iterable[str]) -> "Taxonomy":
@@ -140,12 +163,13 @@ class Taxonomy:
                     translations.append((lang, Topic(tid, *_texts(value, "", tid, f"{source}: topic {tid!r} ({lang})"))))
             topics.append(Topic(tid, name, desc, seeds, tuple(translations)))
         try:
-            return cls(tuple(topics))
+            return cls(tuple(topics), data.get("lang"))
         except TaxonomyError as e:
             raise TaxonomyError(f"{source}: {e}") from None
 
     def to_dict(self) -> dict:
-        return {"topics": [t.to_dict() for t in self.topics]}
+        own = {"lang": self.lang} if self.lang is not None else {}  # absent: older taxonomies keep their digest
+        return {**own, "topics": [t.to_dict() for t in self.topics]}
 
     def sha256(self) -> str:
         """A digest of the whole taxonomy, to tell when a model is stale."""

@@ -544,7 +544,7 @@ def load_model(path: str | Path) -> TopicModel:
     Raises :class:`ModelFileError` for a missing, truncated, corrupt, pickled,
     inconsistent or newer-format file.
 
-    >>> load_model("models/default.npz").classes_[:2].tolist()  # doctest: +SKIP
+    >>> load_model("models/default.npz").classes_[:2].tolist()
     ['migration', 'climate']
     """
     arrays, card = storage.read_model_file(path)
@@ -573,8 +573,13 @@ def train(
     records with a ``text`` field, as ``topicslib classify`` reads them).
     ``options`` are :class:`TopicModel` parameters (``C``, ``loss``, ``char_ngrams``, ...).
 
-    >>> model = train("examples/", taxonomy="seeds/topics.toml")  # doctest: +SKIP
-    >>> model.save("models/mine.npz")  # doctest: +SKIP
+    >>> records = [{"text": f"tariffs on {g} exports", "topics": ["trade"]} for g in ("coffee", "steel", "oil")]
+    >>> records += [{"text": f"migrants from {c} sought asylum", "topics": ["migration"]} for c in ("Haiti", "Cuba", "Peru")]
+    >>> model = train(records, min_df=1, folds=3)
+    >>> model.classes_.tolist(), [t.topic for t in model.classify("asylum for migrants")]
+    (['migration', 'trade'], ['migration'])
+
+    ``train("examples/", taxonomy="seeds/topics.toml")`` trains the default model from the repository's examples.
     """
     model = TopicModel.from_options(**options)  # a bad option fails before the examples are read
     taxonomy = as_taxonomy(taxonomy)

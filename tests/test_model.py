@@ -134,6 +134,28 @@ def test_evaluate_reports_per_topic_and_averages(tiny_model):
     assert "micro avg" in ev.table() and set(ev.to_dict()["topics"]) == {"econ", "people"}
 
 
+def test_evaluate_by_a_field_scores_each_value_apart_as_evaluating_it_alone(tiny_model):
+    sites = ["a.org", "b.org", None]
+    gold = [{**r, "site": sites[i % 3]} for i, r in enumerate(TINY)]
+    ev = tiny_model.evaluate(gold, by="site")
+    assert ev.by == "site" and list(ev.groups) == ["a.org", "b.org", "(none)"]  # no value: its own group, last
+    assert sum(g.n_examples for g in ev.groups.values()) == ev.n_examples == len(TINY)
+    for value, site in [("a.org", "a.org"), ("b.org", "b.org"), ("(none)", None)]:
+        alone = tiny_model.evaluate([r for r in gold if r["site"] == site])
+        assert ev.groups[value].micro == alone.micro and ev.groups[value].macro == alone.macro
+    assert ev.micro == tiny_model.evaluate(TINY).micro  # the whole set scores as before
+    assert "by site  examples  micro P" in ev.table() and set(ev.to_dict()["groups"]) == set(ev.groups)
+
+
+def test_evaluate_by_lang_detects_the_language_of_examples_without_one(tmp_path):
+    rows = [("Tariffs on coffee exports fell.", "trade", "en"), ("Migrants crossed the border.", "migration", ""),
+            ("Los aranceles al café bajaron.", "trade", "")]
+    csv = tmp_path / "gold.csv"
+    csv.write_text("text,topics,lang\n" + "".join(f'"{t}",{k},{lang}\n' for t, k, lang in rows), encoding="utf-8")
+    ev = topicslib.default_model().evaluate(csv, by="lang")
+    assert {v: g.n_examples for v, g in ev.groups.items()} == {"en": 2, "es": 1}  # a CSV column too
+
+
 def test_a_gold_topic_the_model_lacks_counts_as_missed_not_as_an_error(tiny_model):
     # Reuters' test split holds topics its train split has too few examples of: the model leaves them out.
     gold = [*TINY, {"text": "Rye harvests fell in the north.", "topics": ["rye"]},

@@ -412,7 +412,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     with Progress("evaluate", enabled=progress_enabled(args.quiet)).spin() as progress:
         model = load_model_option(args)
         progress.advance(label=f"evaluating on {args.examples}")
-        ev = model.evaluate(args.examples)
+        ev = model.evaluate(args.examples, by=args.by)
     print(json.dumps(ev.to_dict(), indent=2) if args.json else ev.table())
     return 0
 
@@ -604,6 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
+    p.add_argument("--by", metavar="FIELD", help="also score the examples of each value of this field apart (e.g. lang, "
+                   "site, genre; lang: the detected language where an example has none)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)

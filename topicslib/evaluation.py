@@ -4,7 +4,7 @@ the probabilities can be trusted (expected calibration error, precision of confi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -81,7 +81,8 @@ class Evaluation:
     they never hold (scored per topic, counted in micro, left out of macro, where their F1 of 0
     would say nothing about the model). ``unknown`` lists gold topics the model does not have
     (left out of training, or of another label set): each of their labels is a miss, in micro and
-    macro alike. ``calibration`` is set when probabilities were given.
+    macro alike. ``calibration`` is set when probabilities were given. ``groups`` holds, when the
+    examples were scored by the values of a field (``by``), each value's own evaluation.
 
     >>> ev = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
     >>> round(ev.micro.f1, 3), round(ev.macro.f1, 3)
@@ -98,6 +99,8 @@ class Evaluation:
     absent: tuple[str, ...] = ()
     calibration: Calibration | None = None
     unknown: tuple[str, ...] = ()
+    by: str | None = None
+    groups: dict[str, "Evaluation"] = field(default_factory=dict)
 
     def __getitem__(self, topic: str) -> Scores:
         for s in self.topics:
@@ -118,6 +121,9 @@ class Evaluation:
             out["not_in_model"] = list(self.unknown)
         if self.calibration is not None:
             out["calibration"] = asdict(self.calibration)
+        if self.by is not None:
+            out["by"] = self.by
+            out["groups"] = {value: ev.to_dict() for value, ev in self.groups.items()}
         return out
 
     def table(self) -> str:
@@ -140,6 +146,24 @@ class Evaluation:
             lines.append(f"not in the model (each of their labels is a miss): {', '.join(self.unknown)}")
         if self.calibration is not None:
             lines += ["", self.calibration.table()]
+        if self.by is not None:
+            lines += ["", self.groups_table()]
+        return "\n".join(lines)
+
+    def groups_table(self) -> str:
+        """Each group's examples and averages, one row a value of the ``by`` field.
+
+        >>> ev = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
+        >>> print(Evaluation(ev.topics, ev.micro, ev.macro, 2, by="lang", groups={"en": ev}).groups_table())
+        by lang  examples  micro P  micro R  micro F1  macro F1
+        en              2    0.667    1.000     0.800     0.833
+        """
+        width = max(len(f"by {self.by}"), *(len(v) for v in self.groups))
+        lines = [f"{'by ' + self.by:<{width}}  examples  micro P  micro R  micro F1  macro F1"]
+        for value, ev in self.groups.items():
+            m = ev.micro
+            lines.append(f"{value:<{width}}  {ev.n_examples:8d}  {m.precision:7.3f}  {m.recall:7.3f}  {m.f1:8.3f}  "
+                         f"{ev.macro.f1:8.3f}")
         return "\n".join(lines)
 
 

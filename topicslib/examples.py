@@ -42,6 +42,7 @@ class Example:
     topics: tuple[str, ...]
     path: str | None = None
     line: int | None = None
+    group: object = None  # the value of the field the examples were read grouped by (``read_examples(by=...)``)
 
     @property
     def where(self) -> str:
@@ -77,7 +78,7 @@ _checked: dict[tuple[str, ...], tuple[str, ...]] = {}
 _CHECKED_LIMIT = 4096
 
 
-def _example(record: object, *, path: str | None, line: int | None) -> Example:
+def _example(record: object, *, path: str | None, line: int | None, by: str | None = None) -> Example:
     if isinstance(record, Example):
         return record
     if not isinstance(record, Mapping):
@@ -91,7 +92,7 @@ def _example(record: object, *, path: str | None, line: int | None) -> Example:
         raise ExampleError("'text' is empty", path=path, line=line)
     if "topics" not in record:
         raise ExampleError("missing 'topics' (use [] for a paragraph with no topic)", path=path, line=line)
-    return Example(text, topics_of(record["topics"], path=path, line=line), path, line)
+    return Example(text, topics_of(record["topics"], path=path, line=line), path, line, record.get(by) if by else None)
 
 
 _SEPARATORS = (";", "|", ",")
@@ -125,16 +126,16 @@ def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: st
     return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
-def _source_examples(source: Source) -> Iterator[Example]:
-    """The examples of a JSON Lines or CSV source, each checked as it is read."""
+def _source_examples(source: Source, by: str | None = None) -> Iterator[Example]:
+    """The examples of a JSON Lines or CSV source, each checked as it is read (with its ``by`` field's value)."""
     name = source.name
     separator = None  # of the topics cells of a CSV file: the first one seen
     n = None
     for n, fields in source_rows(source, required=("text", "topics"), error=ExampleError):
         if source.format == "csv":
             topics, separator = _split_topics_cell(fields["topics"] or "", separator, path=name, line=n)
-            fields = {"text": fields["text"] or "", "topics": topics}
-        yield _example(fields, path=name, line=n)
+            fields = {"text": fields["text"] or "", "topics": topics, **({by: fields.get(by)} if by else {})}
+        yield _example(fields, path=name, line=n, by=by)
     if n is None:
         raise ExampleError("file is empty: no examples in it", path=name)
 
@@ -164,14 +165,14 @@ def _sources(source: str | Path) -> list[Source]:
 _CHECK_FIRST_BYTES = 64 * 2**20
 
 
-def _read_sources(sources: list[Source], check: Callable[[Example], Example]) -> Iterator[Example]:
+def _read_sources(sources: list[Source], check: Callable[[Example], Example], by: str | None = None) -> Iterator[Example]:
     """Every example of ``sources``, each checked (and given to ``check``). Large files are read twice: first
     every line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
     one line, not of all the others. Files of less than ``_CHECK_FIRST_BYTES`` together, where holding them costs
     little, and standard input, which cannot be read again, are read once."""
     def examples() -> Iterator[Example]:
         for source in sources:
-            yield from map(check, _source_examples(source))
+            yield from map(check, _source_examples(source, by))
 
     if all(s.size is not None for s in sources) and sum(s.size for s in sources) >= _CHECK_FIRST_BYTES:
         deque(examples(), maxlen=0)
@@ -197,22 +198,26 @@ def read_examples(
     source: str | Path | Iterable[Mapping | Example],
     *,
     taxonomy: Taxonomy | None = None,
+    by: str | None = None,
 ) -> list[Example]:
     """Read and validate examples from a file, a folder of files, ``"-"`` for standard input (JSON Lines,
     or CSV when it does not start with ``{``), or records, all of them as read (training counts
-    duplicates once: see :func:`merge_duplicates`).
+    duplicates once: see :func:`merge_duplicates`). With ``by``, each example's ``group`` is the value of
+    its record's field (or CSV column) of that name, None where it has none.
 
     Raises :class:`ExampleError` naming file and line for bad JSON, missing or
     empty text, and malformed or unknown topics (when ``taxonomy`` is given).
 
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
+    >>> [e.group for e in read_examples([{"text": "Tariffs rose.", "topics": [], "site": "a.com"}], by="site")]
+    ['a.com']
     """
-    return list(iter_examples(source, taxonomy=taxonomy))
+    return list(iter_examples(source, taxonomy=taxonomy, by=by))
 
 
 def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
-                  taxonomy: Taxonomy | None = None) -> Iterator[Example]:
+                  taxonomy: Taxonomy | None = None, by: str | None = None) -> Iterator[Example]:
     """:func:`read_examples` one example at a time (large files are still checked whole first), so that training
     holds each paragraph once however often a file repeats it (see :func:`merge_duplicates`).
 
@@ -221,11 +226,11 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     """
     check = _topic_check(taxonomy)
     if isinstance(source, (str, Path)):
-        examples = _read_sources(_sources(source), check)
+        examples = _read_sources(_sources(source), check, by)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
-        examples = (check(_example(r, path=None, line=n)) for n, r in enumerate(source, 1))
+        examples = (check(_example(r, path=None, line=n, by=by)) for n, r in enumerate(source, 1))
     empty = True
     for example in examples:
         empty = False

@@ -29,6 +29,7 @@ from .evaluation import Evaluation, calibration, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
                        topic_counts, topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
+from .jsonio import encode
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
 from .options import OPTIONS, check_options
@@ -431,24 +432,43 @@ class TopicModel(Estimator):
         self._check_fitted()
         return list(self.taxonomy_.localized(lang).topics)
 
-    def evaluate(self, examples: str | Path | Iterable[Mapping | Example]) -> Evaluation:
+    def evaluate(self, examples: str | Path | Iterable[Mapping | Example], *, by: str | None = None) -> Evaluation:
         """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples.
 
         A gold topic the model does not have (such as one left out of training for having too few
-        examples) is scored as never predicted and listed in ``unknown``.
+        examples) is scored as never predicted and listed in ``unknown``. With ``by`` (a field of the
+        examples, such as ``"lang"``, ``"site"`` or ``"genre"``) the result's ``groups`` also score the
+        examples of each value of that field apart, in order of value; examples without one form the
+        group ``"(none)"``, except for ``by="lang"``, where the built-in detector gives their language.
+
+        >>> records = [{"text": "Tariffs on coffee exports fell.", "topics": ["trade"], "lang": "en"},
+        ...            {"text": "Los aranceles al café bajaron.", "topics": ["trade"], "lang": "es"}]
+        >>> ev = load_model("models/default.npz").evaluate(records, by="lang")
+        >>> sorted(ev.groups), ev.groups["es"].n_examples
+        (['en', 'es'], 1)
         """
         self._check_fitted()
-        examples = read_examples(examples)
+        examples = read_examples(examples, by=by)
         ids = list(self.taxonomy_.ids)
         unknown = sorted({t for e in examples for t in e.topics} - set(ids))
         texts = [e.text for e in examples]
         proba = self.predict_proba(texts)
-        predicted = indicators(proba, self.thresholds_, self.multi_label_)
+        predicted = np.hstack([indicators(proba, self.thresholds_, self.multi_label_),
+                               np.zeros((len(texts), len(unknown)), dtype=bool)])
         gold = indicator(examples, ids + unknown)
-        ev = score(gold, np.hstack([predicted, np.zeros((len(texts), len(unknown)), dtype=predicted.dtype)]),
-                   ids + unknown, [*self.thresholds_, *[None] * len(unknown)])
-        return replace(ev, unknown=tuple(unknown),
-                       calibration=calibration(gold[:, : len(ids)], proba, [len(t.split()) for t in texts]))
+        lengths = [len(t.split()) for t in texts]
+
+        def scored(rows: np.ndarray | slice) -> Evaluation:
+            ev = score(gold[rows], predicted[rows], ids + unknown, [*self.thresholds_, *[None] * len(unknown)])
+            return replace(ev, unknown=tuple(unknown),
+                           calibration=calibration(gold[rows, : len(ids)], proba[rows], np.asarray(lengths)[rows]))
+
+        ev = scored(slice(None))
+        if by is None:
+            return ev
+        values = _group_values([e.group for e in examples], texts if by == "lang" else None)
+        groups = {v: scored(np.flatnonzero(values == v)) for v in sorted(set(values), key=lambda v: (v == _NO_VALUE, v))}
+        return replace(ev, by=by, groups=groups)
 
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:
@@ -536,6 +556,25 @@ class TopicModel(Estimator):
     def save(self, path: str | Path) -> Path:
         """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
         return storage.write_model_file(path, *self.to_arrays())
+
+
+_NO_VALUE = "(none)"
+
+
+def _group_values(values: list, texts: list[str] | None) -> np.ndarray:
+    """Examples' values of the field evaluation groups by, as strings: a string as it is, a number, list or
+    object as its JSON; none (missing, null, "") is ``(none)``, or the language of the text when ``texts`` are
+    given (for ``by="lang"``).
+
+    >>> _group_values(["en", None, 2022, ""], ["x", "Los aranceles bajaron.", "y", "z"]).tolist()
+    ['en', 'es', '2022', 'und']
+    """
+    missing = [i for i, v in enumerate(values) if v is None or v == ""]
+    out = [v if isinstance(v, str) else encode(v) for v in values]
+    found = detect_many([texts[i] for i in missing]) if texts is not None else [_NO_VALUE] * len(missing)
+    for i, lang in zip(missing, found):
+        out[i] = lang
+    return np.array(out, dtype=object)
 
 
 def load_model(path: str | Path) -> TopicModel:

@@ -344,6 +344,10 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     assert cv["folds"] == 3 and cv["n_examples"] == 15 and set(cv["topics"]) == {"econ", "people"}
     r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}')
     assert r.returncode == 0 and r.stdout.startswith("3-fold cross-validation on 15 examples") and "macro avg" in r.stdout
+    r = run("cross-validate", str(sourced), "--folds", "3", "--options", '{"min_df": 1}', "--by", "source", "--json")
+    cv_by = json.loads(r.stdout)
+    assert {v: g["n_examples"] for v, g in cv_by["groups"].items()} == {"paper": 10, "wire": 5}
+    assert sum(g["micro"]["support"] for g in cv_by["groups"].values()) == cv_by["micro"]["support"]
 
     r = run("cross-validate", str(data), "--folds", "9", "--options", '{"rare_topics": "error"}')
     assert r.returncode == 1 and "at least 9 are needed" in r.stderr  # more folds than examples of a topic

@@ -423,7 +423,7 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
         args.parser.error("--options cannot set 'folds' here; give the number of cross-validation folds with --folds")
     with Progress("cross-validate", enabled=progress_enabled(args.quiet)).spin() as progress:
         progress.advance(label=f"cross-validating on {args.examples} ({args.folds} folds)")
-        ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, **options)
+        ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, by=args.by, **options)
     if args.json:
         print(json.dumps({"folds": args.folds, **ev.to_dict()}, indent=2))
     else:
@@ -604,8 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
-    p.add_argument("--by", metavar="FIELD", help="also score the examples of each value of this field apart (e.g. lang, "
-                   "site, genre; lang: the detected language where an example has none)")
+    p.add_argument("--by", metavar="FIELD", help=_BY_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)
@@ -613,8 +612,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=_count(2), default=5, metavar="K", help="number of folds (default 5)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
+    p.add_argument("--by", metavar="FIELD", help=_BY_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
+
+
+_BY_HELP = ("also score the examples of each value of this field apart (e.g. lang, site, genre; lang: the detected "
+            "language where an example has none)")
 
 
 def _count(minimum: int) -> Callable[[str], int]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .errors import TrainingError
-from .evaluation import Evaluation, score
+from .evaluation import Evaluation, grouped, score
 from .examples import Example, indicator, iter_examples, labels_taxonomy, prepare_examples, trainable_topics
 from .model import TopicModel
 from .taxonomy import Taxonomy, as_taxonomy
@@ -19,13 +20,15 @@ def cross_validate(
     *,
     taxonomy: str | Path | Taxonomy | None = None,
     folds: int = 5,
+    by: str | None = None,
     **options,
 ) -> Evaluation:
     """Train on k-1 folds, predict the held-out fold, and score all held-out predictions together.
 
     Thresholds and calibration are learned inside each training part (by the
     model's own inner cross-validation), so the figures estimate how a model
-    trained on these examples does on new paragraphs.
+    trained on these examples does on new paragraphs. ``by`` also scores the held-out predictions of each
+    value of a field of the examples apart, as :meth:`TopicModel.evaluate` does.
 
     >>> records = [{"text": f"tariffs on {g} exports", "topics": ["trade"]} for g in ("coffee", "steel", "oil", "corn")]
     >>> records += [{"text": f"migrants from {c} sought asylum", "topics": ["migration"]} for c in ("Haiti", "Cuba", "Peru", "Chile")]
@@ -40,7 +43,7 @@ def cross_validate(
     params = TopicModel.from_options(**options).get_params()  # bad options fail before any reading
     taxonomy = as_taxonomy(taxonomy)
     # Repeats counted once before the split, so no paragraph is both trained on and tested.
-    examples, _ = prepare_examples(iter_examples(examples, taxonomy=taxonomy), params["on_duplicate"])
+    examples, _ = prepare_examples(iter_examples(examples, taxonomy=taxonomy, by=by), params["on_duplicate"])
     if taxonomy is None:
         taxonomy = labels_taxonomy(examples)
     # Each fold must hold a topic's example, so a topic needs at least as many examples as folds.
@@ -52,4 +55,7 @@ def cross_validate(
         model = TopicModel.from_options(**{**options, "min_examples": 1, "rare_topics": "error"}).fit_examples(
             [examples[i] for i in train], taxonomy)
         pred[test] = model.predict([examples[i].text for i in test]).astype(bool)
-    return score(Y, pred, ids)
+    ev = score(Y, pred, ids)
+    if by is None:
+        return ev
+    return replace(ev, by=by, groups=grouped(examples, by, lambda rows: score(Y[rows], pred[rows], ids)))

@@ -3,10 +3,17 @@ the probabilities can be trusted (expected calibration error, precision of confi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .jsonio import encode
+from .language import detect_many
+
+if TYPE_CHECKING:
+    from .examples import Example
 
 
 @dataclass(frozen=True)
@@ -192,3 +199,29 @@ def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thre
     absent = tuple(s.name for s in per if not s.support) if any(s.support for s in per) else ()
     cal = calibration(Y_true, proba, lengths) if proba is not None and lengths is not None else None
     return Evaluation(per, micro, macro, int(Y_true.shape[0]), absent, cal)
+
+
+NO_VALUE = "(none)"
+"""The group of the examples without a value of the field evaluation groups by."""
+
+
+def grouped(examples: Sequence[Example], by: str, scored: Callable[[np.ndarray], Evaluation]) -> dict[str, Evaluation]:
+    """``scored(rows)`` for the rows of each value of the examples' ``by`` field (their ``group``), in order of
+    value, :data:`NO_VALUE` last. A value is a string as it is, a number, list or object as its JSON; none
+    (missing, null or "") is :data:`NO_VALUE`, or, for ``by="lang"``, the language the built-in detector finds.
+
+    >>> from topicslib.examples import Example
+    >>> ex = [Example("a", (), group="en"), Example("Los aranceles bajaron.", ()), Example("b", (), group=2022)]
+    >>> grouped(ex, "lang", lambda rows: rows.tolist())
+    {'2022': [2], 'en': [0], 'es': [1]}
+    >>> grouped(ex, "site", lambda rows: rows.tolist())
+    {'2022': [2], 'en': [0], '(none)': [1]}
+    """
+    values = [e.group for e in examples]
+    missing = [i for i, v in enumerate(values) if v is None or v == ""]
+    found = detect_many([examples[i].text for i in missing]) if by == "lang" else [NO_VALUE] * len(missing)
+    names = [v if isinstance(v, str) else encode(v) for v in values]
+    for i, name in zip(missing, found):
+        names[i] = name
+    rows = np.array(names, dtype=object)
+    return {v: scored(np.flatnonzero(rows == v)) for v in sorted(set(names), key=lambda v: (v == NO_VALUE, v))}

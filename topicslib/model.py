@@ -25,11 +25,10 @@ from .decision import chosen, chosen_rows, indicators, sure_indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
-from .evaluation import Evaluation, calibration, score
+from .evaluation import Evaluation, calibration, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
                        topic_counts, topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
-from .jsonio import encode
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
 from .options import OPTIONS, check_options
@@ -466,9 +465,7 @@ class TopicModel(Estimator):
         ev = scored(slice(None))
         if by is None:
             return ev
-        values = _group_values([e.group for e in examples], texts if by == "lang" else None)
-        groups = {v: scored(np.flatnonzero(values == v)) for v in sorted(set(values), key=lambda v: (v == _NO_VALUE, v))}
-        return replace(ev, by=by, groups=groups)
+        return replace(ev, by=by, groups=grouped(examples, by, scored))
 
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:
@@ -556,25 +553,6 @@ class TopicModel(Estimator):
     def save(self, path: str | Path) -> Path:
         """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
         return storage.write_model_file(path, *self.to_arrays())
-
-
-_NO_VALUE = "(none)"
-
-
-def _group_values(values: list, texts: list[str] | None) -> np.ndarray:
-    """Examples' values of the field evaluation groups by, as strings: a string as it is, a number, list or
-    object as its JSON; none (missing, null, "") is ``(none)``, or the language of the text when ``texts`` are
-    given (for ``by="lang"``).
-
-    >>> _group_values(["en", None, 2022, ""], ["x", "Los aranceles bajaron.", "y", "z"]).tolist()
-    ['en', 'es', '2022', 'und']
-    """
-    missing = [i for i, v in enumerate(values) if v is None or v == ""]
-    out = [v if isinstance(v, str) else encode(v) for v in values]
-    found = detect_many([texts[i] for i in missing]) if texts is not None else [_NO_VALUE] * len(missing)
-    for i, lang in zip(missing, found):
-        out[i] = lang
-    return np.array(out, dtype=object)
 
 
 def load_model(path: str | Path) -> TopicModel:

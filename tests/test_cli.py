@@ -337,6 +337,12 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     assert by["by"] == "source" and {v: g["n_examples"] for v, g in by["groups"].items()} == {"paper": 10, "wire": 5}
     r = run("evaluate", str(sourced), "--model", str(model), "--by", "source")
     assert "by source  examples" in r.stdout and "\nwire   " in r.stdout
+    wrong = write_jsonl(tmp_path / "wrong.jsonl", [{"text": "refugees asked for asylum", "topics": ["econ"]}, *TINY])
+    r = run("evaluate", str(wrong), "--model", str(model), "--mistakes", "1")
+    assert r.returncode == 0 and "the 1 most confidently wrong:" in r.stdout, r.stdout
+    assert f"{wrong}:1  gold: econ  predicted: people" in r.stdout and "refugees asked for asylum" in r.stdout
+    r = run("evaluate", str(wrong), "--model", str(model), "--mistakes", "1", "--json")
+    assert [m["where"] for m in json.loads(r.stdout)["mistakes"]] == [f"{wrong}:1"]
 
     r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}', "--json")
     assert r.returncode == 0, r.stderr

@@ -147,6 +147,27 @@ def test_evaluate_by_a_field_scores_each_value_apart_as_evaluating_it_alone(tiny
     assert "by site  examples  micro P" in ev.table() and set(ev.to_dict()["groups"]) == set(ev.groups)
 
 
+def test_evaluate_lists_the_mistakes_most_confident_first_and_they_add_up_to_the_errors(tiny_model):
+    gold = [*TINY, {"text": "Refugees crossed the border seeking asylum.", "topics": ["econ"]},
+            {"text": "Rye harvests fell in the north.", "topics": ["rye"]}]
+    ev = tiny_model.evaluate(gold, mistakes=True)
+    assert tiny_model.evaluate(gold).mistakes is None  # only when asked for
+    scores = [m.score for m in ev.mistakes]
+    assert scores == sorted(scores, reverse=True) and all(0 <= x <= 1 for x in scores)
+    for topic in ("econ", "people", "rye"):  # each missed topic is a false negative, each extra one a false positive
+        t = ev[topic]
+        fn = round(t.support - t.recall * t.support)
+        fp = round(t.recall * t.support / t.precision - t.recall * t.support) if t.precision else 0
+        assert sum(topic in m.missed for m in ev.mistakes) == fn
+        assert sum(topic in m.extra for m in ev.mistakes) == fp
+    wrong = next(m for m in ev.mistakes if m.text.startswith("Refugees"))
+    assert wrong.gold == ("econ",) and wrong.missed == ("econ",) and "people" in wrong.extra
+    assert wrong.where == f"<records>:{len(TINY) + 1}" and wrong.index == len(TINY)
+    rye = next(m for m in ev.mistakes if m.gold == ("rye",))
+    assert rye.missed == ("rye",) and rye.score == 1.0  # a topic the model lacks: probability 0
+    assert ev.to_dict()["mistakes"][0]["where"] == ev.mistakes[0].where
+
+
 def test_evaluate_by_lang_detects_the_language_of_examples_without_one(tmp_path):
     rows = [("Tariffs on coffee exports fell.", "trade", "en"), ("Migrants crossed the border.", "migration", ""),
             ("Los aranceles al café bajaron.", "trade", "")]

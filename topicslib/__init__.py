@@ -17,7 +17,7 @@ from .defaults import default_model, resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicScore
 from .errors import (DataError, ExampleError, InputError, ModelFileError, NotFittedError, OptionError, TaxonomyError,
                      TopicslibError, TrainingError)
-from .evaluation import Evaluation, Scores
+from .evaluation import Evaluation, Mistake, Scores
 from .examples import Example, read_examples
 from .model import Explanation, TermContribution, TopicModel, load_model, train
 from .resources import default_model_path, default_taxonomy_path
@@ -30,7 +30,7 @@ __all__ = [
     "classify", "classify_many", "classify_document", "explain", "topics", "train", "cross_validate", "load_model",
     "default_model", "default_model_path", "default_taxonomy_path",
     "TopicModel", "TopicScore", "DocumentResult", "DocumentTopic", "Paragraph", "Explanation", "TermContribution",
-    "Evaluation", "Scores", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy", "trends", "TrendRow",
+    "Evaluation", "Scores", "Mistake", "Example", "read_examples", "Taxonomy", "Topic", "load_taxonomy", "trends", "TrendRow",
     "audit", "Suspect", "suggest", "bootstrap",
     "TopicslibError", "DataError", "ExampleError", "InputError", "ModelFileError", "NotFittedError", "OptionError",
     "TaxonomyError", "TrainingError", "__version__",

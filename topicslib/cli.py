@@ -412,8 +412,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     with Progress("evaluate", enabled=progress_enabled(args.quiet)).spin() as progress:
         model = load_model_option(args)
         progress.advance(label=f"evaluating on {args.examples}")
-        ev = model.evaluate(args.examples, by=args.by)
-    print(json.dumps(ev.to_dict(), indent=2) if args.json else ev.table())
+        ev = model.evaluate(args.examples, by=args.by, mistakes=bool(args.mistakes))
+    shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
+    if args.json:
+        out = ev.to_dict()
+        if args.mistakes:
+            out["mistakes"] = out["mistakes"][: args.mistakes]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(ev.table())
+    if args.mistakes:
+        print(f"\n{len(ev.mistakes):,} examples with other topics than their gold ones"
+              + (f"; the {len(shown)} most confidently wrong:" if shown else ""))
+        for m in shown:
+            print(f"{m.score:6.3f}  {m.line()}\n        {' '.join(m.text.split())[:160]}")
     return 0
 
 
@@ -605,6 +617,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
     p.add_argument("--by", metavar="FIELD", help=_BY_HELP)
+    p.add_argument("--mistakes", type=_count(1), metavar="N", help="also list the N examples the model got most "
+                   "confidently wrong (where, gold and predicted topics, text)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)

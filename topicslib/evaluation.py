@@ -81,6 +81,66 @@ def calibration(Y_true: np.ndarray, proba: np.ndarray, lengths: Sequence[int]) -
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """An example whose predicted topics are not its gold ones: where it is (``index`` in the examples as
+    read, ``where`` as file:line), its text, its gold topics, the topics predicted with their probabilities
+    (highest first), the gold topics ``missed`` and the ``extra`` ones, and how confidently wrong the model
+    was (``score``, 0 to 1: the largest probability of an extra topic or 1 - that of a missed one).
+
+    >>> Mistake(0, "gold.jsonl:1", "Tariffs rose.", ("trade",), (("diplomacy", 0.8),), ("trade",), ("diplomacy",), 0.8).line()
+    'gold.jsonl:1  gold: trade  predicted: diplomacy 0.80  (missed: trade; extra: diplomacy)'
+    """
+
+    index: int
+    where: str
+    text: str
+    gold: tuple[str, ...]
+    predicted: tuple[tuple[str, float], ...]
+    missed: tuple[str, ...]
+    extra: tuple[str, ...]
+    score: float
+
+    def line(self) -> str:
+        """One line for people: where, gold, predicted with probabilities, and what differs."""
+        predicted = ", ".join(f"{t} {p:.2f}" for t, p in self.predicted) or "-"
+        differs = "; ".join(f"{k}: {', '.join(v)}" for k, v in (("missed", self.missed), ("extra", self.extra)) if v)
+        return f"{self.where}  gold: {', '.join(self.gold) or '-'}  predicted: {predicted}  ({differs})"
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "where": self.where, "text": self.text, "gold": list(self.gold),
+                "predicted": [{"topic": t, "score": round(p, 4)} for t, p in self.predicted],
+                "missed": list(self.missed), "extra": list(self.extra), "score": round(self.score, 4)}
+
+
+def find_mistakes(examples: Sequence[Example], gold: np.ndarray, predicted: np.ndarray, proba: np.ndarray,
+             topic_ids: Sequence[str]) -> tuple[Mistake, ...]:
+    """The :class:`Mistake` of each example whose ``predicted`` row (0/1 per topic) differs from its ``gold``
+    one, most confidently wrong first (then in the examples' order). ``proba`` has a column for each of the
+    first ``len(proba[0])`` topics; a topic beyond them (a gold topic the model lacks) counts as probability 0.
+
+    >>> from topicslib.examples import Example
+    >>> ex = [Example("a", ("x",), "g.jsonl", 1), Example("b", ("y",), "g.jsonl", 2), Example("c", ("y",), "g.jsonl", 3)]
+    >>> gold, pred = np.array([[1, 0], [0, 1], [0, 1]]), np.array([[1, 0], [1, 0], [0, 0]])
+    >>> [(m.where, m.missed, m.extra, m.score) for m in find_mistakes(ex, gold, pred, np.array([[.9, .1], [.7, .2], [.1, .4]]), ["x", "y"])]
+    [('g.jsonl:2', ('y',), ('x',), 0.8), ('g.jsonl:3', ('y',), (), 0.6)]
+    """
+    gold, predicted = np.asarray(gold, bool), np.asarray(predicted, bool)
+    p = np.zeros(gold.shape)
+    p[:, : proba.shape[1]] = proba
+    out = []
+    for i in np.flatnonzero((gold != predicted).any(axis=1)):
+        missed, extra = gold[i] & ~predicted[i], predicted[i] & ~gold[i]
+        score = max([*(1.0 - p[i, missed]), *p[i, extra]])
+        picks = sorted(np.flatnonzero(predicted[i]), key=lambda j: -p[i, j])
+        out.append(Mistake(int(i), examples[i].where, examples[i].text, tuple(t for t in examples[i].topics),
+                           tuple((topic_ids[j], float(p[i, j])) for j in picks),
+                           tuple(topic_ids[j] for j in np.flatnonzero(missed)),
+                           tuple(topic_ids[j] for j in np.flatnonzero(extra)), float(score)))
+    out.sort(key=lambda m: -m.score)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Per-topic scores with micro and macro averages.
 
@@ -89,7 +149,8 @@ class Evaluation:
     would say nothing about the model). ``unknown`` lists gold topics the model does not have
     (left out of training, or of another label set): each of their labels is a miss, in micro and
     macro alike. ``calibration`` is set when probabilities were given. ``groups`` holds, when the
-    examples were scored by the values of a field (``by``), each value's own evaluation.
+    examples were scored by the values of a field (``by``), each value's own evaluation; ``mistakes``,
+    when asked for, the examples whose predicted topics are not their gold ones, most confident first.
 
     >>> ev = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
     >>> round(ev.micro.f1, 3), round(ev.macro.f1, 3)
@@ -108,6 +169,7 @@ class Evaluation:
     unknown: tuple[str, ...] = ()
     by: str | None = None
     groups: dict[str, "Evaluation"] = field(default_factory=dict)
+    mistakes: tuple[Mistake, ...] | None = None
 
     def __getitem__(self, topic: str) -> Scores:
         for s in self.topics:
@@ -131,6 +193,8 @@ class Evaluation:
         if self.by is not None:
             out["by"] = self.by
             out["groups"] = {value: ev.to_dict() for value, ev in self.groups.items()}
+        if self.mistakes is not None:
+            out["mistakes"] = [m.to_dict() for m in self.mistakes]
         return out
 
     def table(self) -> str:

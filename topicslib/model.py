@@ -25,7 +25,7 @@ from .decision import chosen, chosen_rows, indicators, sure_indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
 from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
-from .evaluation import Evaluation, calibration, grouped, score
+from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
                        topic_counts, topics_of, trainable_topics)
 from .features import Analysis, TextFeatures
@@ -431,7 +431,8 @@ class TopicModel(Estimator):
         self._check_fitted()
         return list(self.taxonomy_.localized(lang).topics)
 
-    def evaluate(self, examples: str | Path | Iterable[Mapping | Example], *, by: str | None = None) -> Evaluation:
+    def evaluate(self, examples: str | Path | Iterable[Mapping | Example], *, by: str | None = None,
+                 mistakes: bool = False) -> Evaluation:
         """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples.
 
         A gold topic the model does not have (such as one left out of training for having too few
@@ -439,12 +440,17 @@ class TopicModel(Estimator):
         examples, such as ``"lang"``, ``"site"`` or ``"genre"``) the result's ``groups`` also score the
         examples of each value of that field apart, in order of value; examples without one form the
         group ``"(none)"``, except for ``by="lang"``, where the built-in detector gives their language.
+        With ``mistakes``, the result's ``mistakes`` lists the examples whose predicted topics are not their
+        gold ones (:class:`~topicslib.evaluation.Mistake`), most confidently wrong first.
 
         >>> records = [{"text": "Tariffs on coffee exports fell.", "topics": ["trade"], "lang": "en"},
         ...            {"text": "Los aranceles al café bajaron.", "topics": ["trade"], "lang": "es"}]
         >>> ev = load_model("models/default.npz").evaluate(records, by="lang")
         >>> sorted(ev.groups), ev.groups["es"].n_examples
         (['en', 'es'], 1)
+        >>> load_model("models/default.npz").evaluate(records[:1] + [{"text": "Tariffs rose.", "topics": []}],
+        ...                                           mistakes=True).mistakes[0].extra
+        ('trade',)
         """
         self._check_fitted()
         examples = read_examples(examples, by=by)
@@ -463,6 +469,8 @@ class TopicModel(Estimator):
                            calibration=calibration(gold[rows, : len(ids)], proba[rows], np.asarray(lengths)[rows]))
 
         ev = scored(slice(None))
+        if mistakes:
+            ev = replace(ev, mistakes=find_mistakes(examples, gold, predicted, proba, ids + unknown))
         if by is None:
             return ev
         return replace(ev, by=by, groups=grouped(examples, by, scored))

@@ -330,7 +330,8 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     assert r.returncode == 0, r.stderr
     ev = json.loads(r.stdout)
     assert ev["n_examples"] == 15 and set(ev["topics"]) == {"econ", "people"} and 0 <= ev["micro"]["f1"] <= 1
-    sourced = write_jsonl(tmp_path / "sourced.jsonl", [{**r, "source": "wire" if i < 5 else "paper"} for i, r in enumerate(TINY)])
+    sourced = write_jsonl(tmp_path / "sourced.jsonl",
+                          [{**r, "source": "wire" if i < 5 else "paper"} for i, r in enumerate(TINY)])
     r = run("evaluate", str(sourced), "--model", str(model), "--by", "source", "--json")
     assert r.returncode == 0, r.stderr
     by = json.loads(r.stdout)

@@ -30,8 +30,9 @@ def cross_validate(
     trained on these examples does on new paragraphs. ``by`` also scores the held-out predictions of each
     value of a field of the examples apart, as :meth:`TopicModel.evaluate` does.
 
-    >>> records = [{"text": f"tariffs on {g} exports", "topics": ["trade"]} for g in ("coffee", "steel", "oil", "corn")]
-    >>> records += [{"text": f"migrants from {c} sought asylum", "topics": ["migration"]} for c in ("Haiti", "Cuba", "Peru", "Chile")]
+    >>> records = [{"text": f"tariffs on {g} exports", "topics": ["trade"]} for g in ("coffee", "steel", "oil", "tin")]
+    >>> records += [{"text": f"migrants from {c} sought asylum", "topics": ["migration"]}
+    ...             for c in ("Haiti", "Cuba", "Peru", "Chile")]
     >>> ev = cross_validate(records, folds=2, min_df=1)
     >>> ev.micro.support, 0.0 <= ev.micro.f1 <= 1.0
     (8, True)

@@ -87,7 +87,9 @@ class Mistake:
     (highest first), the gold topics ``missed`` and the ``extra`` ones, and how confidently wrong the model
     was (``score``, 0 to 1: the largest probability of an extra topic or 1 - that of a missed one).
 
-    >>> Mistake(0, "gold.jsonl:1", "Tariffs rose.", ("trade",), (("diplomacy", 0.8),), ("trade",), ("diplomacy",), 0.8).line()
+    >>> m = Mistake(0, "gold.jsonl:1", "Tariffs rose.", ("trade",), (("diplomacy", 0.8),), ("trade",), ("diplomacy",),
+    ...             0.8)
+    >>> m.line()
     'gold.jsonl:1  gold: trade  predicted: diplomacy 0.80  (missed: trade; extra: diplomacy)'
     """
 
@@ -119,9 +121,9 @@ def find_mistakes(examples: Sequence[Example], gold: np.ndarray, predicted: np.n
     first ``len(proba[0])`` topics; a topic beyond them (a gold topic the model lacks) counts as probability 0.
 
     >>> from topicslib.examples import Example
-    >>> ex = [Example("a", ("x",), "g.jsonl", 1), Example("b", ("y",), "g.jsonl", 2), Example("c", ("y",), "g.jsonl", 3)]
-    >>> gold, pred = np.array([[1, 0], [0, 1], [0, 1]]), np.array([[1, 0], [1, 0], [0, 0]])
-    >>> [(m.where, m.missed, m.extra, m.score) for m in find_mistakes(ex, gold, pred, np.array([[.9, .1], [.7, .2], [.1, .4]]), ["x", "y"])]
+    >>> ex = [Example(t, (k,), "g.jsonl", n) for n, (t, k) in enumerate([("a", "x"), ("b", "y"), ("c", "y")], 1)]
+    >>> gold, pred, proba = [[1, 0], [0, 1], [0, 1]], [[1, 0], [1, 0], [0, 0]], np.array([[.9, .1], [.7, .2], [.1, .4]])
+    >>> [(m.where, m.missed, m.extra, m.score) for m in find_mistakes(ex, gold, pred, proba, ["x", "y"])]
     [('g.jsonl:2', ('y',), ('x',), 0.8), ('g.jsonl:3', ('y',), (), 0.6)]
     """
     gold, predicted = np.asarray(gold, bool), np.asarray(predicted, bool)

@@ -165,7 +165,8 @@ def _sources(source: str | Path) -> list[Source]:
 _CHECK_FIRST_BYTES = 64 * 2**20
 
 
-def _read_sources(sources: list[Source], check: Callable[[Example], Example], by: str | None = None) -> Iterator[Example]:
+def _read_sources(sources: list[Source], check: Callable[[Example], Example],
+                  by: str | None = None) -> Iterator[Example]:
     """Every example of ``sources``, each checked (and given to ``check``). Large files are read twice: first
     every line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
     one line, not of all the others. Files of less than ``_CHECK_FIRST_BYTES`` together, where holding them costs

@@ -599,7 +599,8 @@ def train(
     ``options`` are :class:`TopicModel` parameters (``C``, ``loss``, ``char_ngrams``, ...).
 
     >>> records = [{"text": f"tariffs on {g} exports", "topics": ["trade"]} for g in ("coffee", "steel", "oil")]
-    >>> records += [{"text": f"migrants from {c} sought asylum", "topics": ["migration"]} for c in ("Haiti", "Cuba", "Peru")]
+    >>> records += [{"text": f"migrants from {c} sought asylum", "topics": ["migration"]}
+    ...             for c in ("Haiti", "Cuba", "Peru")]
     >>> model = train(records, min_df=1, folds=3)
     >>> model.classes_.tolist(), [t.topic for t in model.classify("asylum for migrants")]
     (['migration', 'trade'], ['migration'])

@@ -35,6 +35,9 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
+# The most characters of a value the table of groups shows.
+_GROUP_WIDTH = 40
+
 # Text lengths (whitespace words) the precision of confident tags is reported for, and what "confident" is.
 LENGTHS = (("under 12 words", 0, 12), ("12-40 words", 12, 41), ("over 40 words", 41, 10**9))
 CONFIDENT = 0.9
@@ -230,13 +233,21 @@ class Evaluation:
         >>> print(Evaluation(ev.topics, ev.micro, ev.macro, 2, by="lang", groups={"en": ev}).groups_table())
         by lang  examples  micro P  micro R  micro F1  macro F1
         en              2    0.667    1.000     0.800     0.833
+        >>> long = Evaluation(ev.topics, ev.micro, ev.macro, 2, by="url", groups={"https://example.org/" + "x" * 60: ev})
+        >>> print(long.groups_table().splitlines()[1])
+        https://example.org/xxxxxxxxxxxxxxxxxxx…         2    0.667    1.000     0.800     0.833
         """
-        width = max(len(f"by {self.by}"), *(len(v) for v in self.groups))
-        lines = [f"{'by ' + self.by:<{width}}  examples  micro P  micro R  micro F1  macro F1"]
+        def cut(name: str) -> str:  # a value may be long (a URL, a title): the table keeps its start
+            name = " ".join(name.split())
+            return name if len(name) <= _GROUP_WIDTH else name[: _GROUP_WIDTH - 1] + "…"
+
+        names = {value: cut(value) for value in self.groups}
+        width = max(len(cut(f"by {self.by}")), *map(len, names.values()))
+        lines = [f"{cut('by ' + self.by):<{width}}  examples  micro P  micro R  micro F1  macro F1"]
         for value, ev in self.groups.items():
             m = ev.micro
-            lines.append(f"{value:<{width}}  {ev.n_examples:8d}  {m.precision:7.3f}  {m.recall:7.3f}  {m.f1:8.3f}  "
-                         f"{ev.macro.f1:8.3f}")
+            lines.append(f"{names[value]:<{width}}  {ev.n_examples:8d}  {m.precision:7.3f}  {m.recall:7.3f}  "
+                         f"{m.f1:8.3f}  {ev.macro.f1:8.3f}")
         return "\n".join(lines)
 
 

@@ -81,6 +81,21 @@ class Explanation:
     intercept: float
     terms: list[TermContribution]
 
+    def evidence(self, top_n: int = 10, *, strong: float = 1.0, min_share: float = 0.3,
+                 min_contribution: float = 0.5) -> list[TermContribution]:
+        """The terms a reader should see as the topic's evidence: of the ``top_n`` largest, those that raised its
+        log-odds by ``strong`` or more, or by ``min_share`` of the strongest one's contribution, but never by less
+        than ``min_contribution`` (not every common word with a small positive weight).
+
+        >>> e = Explanation("narcotics", 0.99, 0.12, -3.0, [TermContribution("coca", 11.4), TermContribution("crops", 2.2),
+        ...                 TermContribution("in", 0.4), TermContribution("putumayo", -0.2)])
+        >>> [t.term for t in e.evidence()]
+        ['coca', 'crops']
+        """
+        best = max((c for _, c in self.terms[:top_n]), default=0.0)
+        cut = max(min_contribution, min(strong, min_share * best))
+        return [t for t in self.terms[:top_n] if t.contribution >= cut]
+
 
 class TopicModel(Estimator):
     """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.

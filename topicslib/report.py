@@ -100,9 +100,9 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
                strong: float = 1.0, min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
     """The words of ``text`` that drove each of ``topics``.
 
-    Of a topic's ``top_n`` terms by size, those that raised its log-odds by ``strong`` or more, or by
-    ``min_share`` of the strongest term's contribution, but never by less than ``min_contribution``:
-    the evidence a reader should see, not every common word with a small positive weight. A term of
+    A topic's evidence (:meth:`Explanation.evidence`: of its ``top_n`` terms by size, those that raised its
+    log-odds by ``strong`` or more, or by ``min_share`` of the strongest term's contribution, but never by
+    less than ``min_contribution``) marks the words it stands for. A term of
     several words (a bigram) marks its words where they appear together, less any word at its
     edges that carries little weight of its own ("migration and" marks "migration"); neighbouring
     marked words of the same topic become one highlight.
@@ -122,11 +122,8 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     if topics:
         for e in model.explain(text, topic=topics, top_n=len(words) * 4 + top_n):  # every term: words' own weights
             own = dict(e.terms)
-            best = max((c for _, c in e.terms[:top_n]), default=0.0)
-            cut = max(min_contribution, min(strong, min_share * best))
-            for term, contribution in e.terms[:top_n]:
-                if contribution < cut:
-                    continue
+            for term, contribution in e.evidence(top_n, strong=strong, min_share=min_share,
+                                                 min_contribution=min_contribution):
                 parts = term.split(" ")
                 lo, hi = 0, len(parts)
                 while hi - lo > 1 and own.get(parts[lo], 0.0) < 0.1 * contribution:

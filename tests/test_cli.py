@@ -47,6 +47,46 @@ def write_jsonl(path: Path, rows) -> Path:
 
 
 # -- classify: inputs and outputs ----------------------------------------------------------------------
+EVIDENCE_ROWS = [{"text": "Coca cultivation rose in Putumayo despite forced eradication.", "id": 1},
+                 {"text": "Share this page", "evidence": "mine"},
+                 {"text": "The ministers met to discuss tariffs on coffee exports and migration."}]
+
+
+def _evidence(text: str) -> dict[str, list[str]]:
+    model = topicslib.default_model()
+    topics = [t for t, _ in model.classify(text)]
+    return {e.topic: [t.term for t in e.evidence()] for e in model.explain(text, topic=topics)} if topics else {}
+
+
+def test_classify_evidence_gives_each_topic_the_terms_that_drove_it(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", EVIDENCE_ROWS)
+    rows = jsonl(run("classify", str(src), "--evidence").stdout)
+    for row, given in zip(rows, EVIDENCE_ROWS):
+        want = _evidence(given["text"])
+        assert {t["topic"]: t["evidence"] for t in row["topics"]} == want
+    assert rows[0]["topics"][0]["evidence"][0] == "coca" and rows[1]["evidence"] == "mine"  # the input's own field
+    assert all("evidence" not in t for r in jsonl(run("classify", str(src)).stdout) for t in r["topics"])  # asked only
+
+    csv_rows = list(csv.DictReader(io.StringIO(run("classify", str(src), "--evidence", "--format", "csv").stdout)))
+    for row in csv_rows:  # one cell a topic, in the topics' order
+        want = _evidence(row["text"])
+        topics, cells = (row["topics"].split(";"), row["evidence"].split(";")) if row["topics"] else ([], [])
+        assert [c.split("|") if c else [] for c in cells] == [want[t] for t in topics]
+    plain = list(csv.DictReader(io.StringIO(run("classify", str(src), "--format", "csv").stdout)))
+    assert plain[1]["evidence"] == "mine"  # without --evidence an input's own column is kept
+
+    table = run("classify", str(src), "--evidence", "--format", "table").stdout
+    assert "      evidence: narcotics: coca, eradication" in table and table.count("evidence:") == 2
+
+    doc = tmp_path / "d.md"
+    doc.write_text("Tariffs on **coffee exports** rose.\n", encoding="utf-8")
+    row = jsonl(run("classify", str(doc), "--document", "--evidence").stdout)[0]
+    assert {t["topic"]: t["evidence"] for t in row["topics"]} == _evidence("Tariffs on coffee exports rose.")  # as scored
+
+    r = run("classify", str(src), "--evidence", "--engine", "dask", "-o", str(tmp_path / "o.jsonl"))
+    assert r.returncode == 2 and "--evidence works with the local engine" in r.stderr
+
+
 def test_classify_text_arguments_in_a_pipe_give_json_lines_and_a_table_on_request():
     r = run("classify", "--text", "Colombia hosts nearly three million Venezuelan migrants.", "--text", "Share this page | Print")
     assert r.returncode == 0, r.stderr

@@ -470,18 +470,26 @@ def read_records(
                 yield from paragraph_records(record, split_paragraphs(record.text))
 
 
-def output_records(records: list[Record], topic_lists: list[list[TopicScore]]) -> list[dict]:
+def output_records(records: list[Record], topic_lists: list[list[TopicScore]],
+                   evidence: list[dict[str, list[str]]] | None = None) -> list[dict]:
     """Each record's output: the input's fields with the (paragraph) text in place; where it was read from
     (``source`` file and ``line``, unless the input has fields of those names); ``paragraph`` with --document;
-    the text's ``lang`` (``language.detect_many``) and ``topics``, scores as outputs print them.
+    the text's ``lang`` (``language.detect_many``) and ``topics``, scores as outputs print them, and with
+    ``evidence`` (each record's terms by topic) each topic's ``evidence``.
 
     >>> record = Record("Tariffs fell in May.", {"id": 7, "text": "x"}, "a.jsonl:1", source="a.jsonl", line=1)
     >>> output_records([record], [[TopicScore("trade", 0.91234)]])
     [{'id': 7, 'text': 'Tariffs fell in May.', 'source': 'a.jsonl', 'line': 1, 'lang': 'en', 'topics': [{'topic': 'trade', 'score': 0.9123}]}]
+    >>> output_records([record], [[TopicScore("trade", 0.91234)]], [{"trade": ["tariffs"]}])[0]["topics"]
+    [{'topic': 'trade', 'score': 0.9123, 'evidence': ['tariffs']}]
     """
     scores = iter(printed_scores([s for topics in topic_lists for _, s in topics]))
-    return [_output_record(record, [{"topic": t, "score": next(scores)} for t, _ in topics], lang)
-            for record, topics, lang in zip(records, topic_lists, detect_many([r.text for r in records]))]
+    if evidence is None:
+        return [_output_record(record, [{"topic": t, "score": next(scores)} for t, _ in topics], lang)
+                for record, topics, lang in zip(records, topic_lists, detect_many([r.text for r in records]))]
+    return [_output_record(record, [{"topic": t, "score": next(scores), "evidence": terms.get(t, [])} for t, _ in topics],
+                           lang)
+            for record, topics, terms, lang in zip(records, topic_lists, evidence, detect_many([r.text for r in records]))]
 
 
 def _output_record(record: Record, topics: list[dict], lang: str) -> dict:

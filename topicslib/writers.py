@@ -1,8 +1,8 @@
 """Writers of classified records: JSON Lines, CSV, or an aligned table for a person.
 
 Each writer takes ``(record, topics)`` pairs one at a time (``write``) or a batch at a time
-(``write_many``), so results stream to their output whatever the size of the input;
-:func:`output_format` picks one from the command line.
+(``write_many``, which may also take each record's evidence: its terms by topic), so results stream to their
+output whatever the size of the input; :func:`output_format` picks one from the command line.
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ class JsonlWriter:
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         self.write_many([record], [topics])
 
-    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
+    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
+                   evidence: list[dict[str, list[str]]] | None = None) -> None:
         """Records and their topics, in one write. An output record holds its input's values and ones that
         orjson writes as the json module does, so only the input's are looked through (``jsonio.written_alike``)."""
         alike = [written_alike(r.fields) for r in records]
-        rows = output_records(records, topic_lists)
+        rows = output_records(records, topic_lists, evidence)
         if self.binary is None:
             self.out.write(encode_lines(rows, alike))
             return
@@ -83,7 +84,8 @@ _SIZES_AT_ONCE = 1 << 16
 
 
 class CsvWriter:
-    """Every field any record has, in order of first appearance, with ``topics`` and ``scores`` last.
+    """Every field any record has, in order of first appearance, with ``topics`` and ``scores`` last (and
+    ``evidence`` after them when given: each topic's terms joined by ``|``, topics separated by ``;``).
 
     ``topics`` and ``scores`` are ``;``-separated, so the file reads back as examples; values that
     are not strings (JSON input) are written as JSON (``jsonio.encode``). Rows wait in a temporary file
@@ -101,29 +103,35 @@ class CsvWriter:
         self.rows = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass", newline="")
         self.sizes = tempfile.TemporaryFile("w+b")  # characters of each row's cells of fields, then of the rest
         self.stretches: list[list[int]] = []  # [fields known, rows] of each run of rows written with the same fields
+        self.evidence = False  # whether the rows carry an evidence cell
 
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         self.write_many([record], [topics])
 
-    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
+    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
+                   evidence: list[dict[str, list[str]]] | None = None) -> None:
         parts, sizes = [], array("q")
-        for row in output_records(records, topic_lists):
+        self.evidence = evidence is not None
+        for row in output_records(records, topic_lists, evidence):
             topics = row.pop("topics")
             row.pop("scores", None)  # an input's own "scores" gives way to the model's, in the same column
+            if self.evidence:
+                row.pop("evidence", None)  # and its own "evidence" to the model's, where that is given
             self.fields.update(dict.fromkeys(row))
             if not self.stretches or self.stretches[-1][0] != len(self.fields):
                 self.stretches.append([len(self.fields), 0])
             self.stretches[-1][1] += 1
             cells = csv_cells(map(_cell, map(row.get, self.fields)))
             rest = "," + csv_line([";".join([t["topic"] for t in topics]),
-                                   ";".join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics])])
+                                   ";".join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics]),
+                                   *([";".join(["|".join(t["evidence"]) for t in topics])] if self.evidence else [])])
             parts += cells, rest
             sizes += array("q", (len(cells), len(rest)))
         self.rows.write("".join(parts))
         sizes.tofile(self.sizes)
 
     def close(self) -> None:
-        self.out.write(csv_line([*self.fields, "topics", "scores"]))
+        self.out.write(csv_line([*self.fields, "topics", "scores", *(["evidence"] if self.evidence else [])]))
         self.rows.seek(0)
         self.sizes.seek(0)
         total = len(self.fields)
@@ -157,11 +165,18 @@ class TableWriter:
         room = max(20, room)
         return text if len(text) <= room else text[: room - 1] + "…"
 
-    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]]) -> None:
-        for record, topics in zip(records, topic_lists):
-            self.write(record, topics)
+    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
+                   evidence: list[dict[str, list[str]]] | None = None) -> None:
+        for record, topics, terms in zip(records, topic_lists, evidence or [None] * len(records)):
+            self.write(record, topics, terms)
 
-    def write(self, record: Record, topics: list[TopicScore]) -> None:
+    def write(self, record: Record, topics: list[TopicScore], evidence: dict[str, list[str]] | None = None) -> None:
+        self._row(record, topics)
+        if evidence and topics:  # each topic's terms, on a line of their own under the record's
+            terms = "; ".join(f"{t}: {', '.join(evidence.get(t, [])) or '-'}" for t, _ in topics)
+            self.out.write(f"      evidence: {self.snippet(terms, self.width - 16)}\n")
+
+    def _row(self, record: Record, topics: list[TopicScore]) -> None:
         if record.paragraph is None:
             where = f"{record.where}  " if record.where else ""
             row = f"{where}{self.tags(topics):<34}  "

@@ -382,8 +382,12 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     r = run("evaluate", str(wrong), "--model", str(model), "--mistakes", "1")
     assert r.returncode == 0 and "the 1 most confidently wrong:" in r.stdout, r.stdout
     assert f"{wrong}:1  gold: econ  predicted: people" in r.stdout and "refugees asked for asylum" in r.stdout
+    extra = topicslib.load_model(model).explain("refugees asked for asylum", topic="people")[0].evidence()
+    assert "        extra because of: people: " + ", ".join(t.term for t in extra) in r.stdout and extra
     r = run("evaluate", str(wrong), "--model", str(model), "--mistakes", "1", "--json")
-    assert [m["where"] for m in json.loads(r.stdout)["mistakes"]] == [f"{wrong}:1"]
+    shown = json.loads(r.stdout)["mistakes"]
+    assert [m["where"] for m in shown] == [f"{wrong}:1"]
+    assert shown[0]["extra_evidence"] == {"people": [t.term for t in extra]}
 
     r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}', "--json")
     assert r.returncode == 0, r.stderr

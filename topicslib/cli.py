@@ -426,18 +426,23 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         progress.advance(label=f"evaluating on {args.examples}")
         ev = model.evaluate(args.examples, by=args.by, mistakes=bool(args.mistakes))
     shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
+    # what drove each topic given wrongly: the terms to look at first
+    why = [{e.topic: [t.term for t in e.evidence()] for e in model.explain(m.text, topic=list(m.extra))}
+           if m.extra else {} for m in shown]
     if args.json:
         out = ev.to_dict()
         if args.mistakes:
-            out["mistakes"] = out["mistakes"][: args.mistakes]
+            out["mistakes"] = [{**m.to_dict(), "extra_evidence": terms} for m, terms in zip(shown, why)]
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     print(ev.table())
     if args.mistakes:
         print(f"\n{len(ev.mistakes):,} examples with other topics than their gold ones"
               + (f"; the {len(shown)} most confidently wrong:" if shown else ""))
-        for m in shown:
+        for m, terms in zip(shown, why):
             print(f"{m.score:6.3f}  {m.line()}\n        {' '.join(m.text.split())[:160]}")
+            if terms:
+                print("        extra because of: " + "; ".join(f"{t}: {', '.join(w) or '-'}" for t, w in terms.items()))
     return 0
 
 

@@ -124,6 +124,23 @@ def test_explain_defaults_to_predicted_topics_and_rejects_unknown(tiny_model):
         topicslib.explain(text, topic="nope", model=tiny_model)
 
 
+def test_explain_many_gives_what_explain_gives_one_by_one():
+    model = topicslib.default_model()
+    texts = ["Coca cultivation rose in Putumayo despite eradication.", "", "Share this page",
+             "Los migrantes cruzaron la frontera y pidieron asilo.", "Tariffs on coffee and the peace talks stalled.",
+             "The ministers met to discuss tariffs, migration and security. " * 30]
+    assert model.explain_many(texts, top_n=5) == [model.explain(t, top_n=5) for t in texts]
+    named = [["trade"], "narcotics", ["diplomacy", "trade"], [], ["security"], ["migration", "trade"]]
+    assert model.explain_many(texts, topics=named) == [model.explain(t, topic=n) for t, n in zip(texts, named)]
+    assert model.explain_many([]) == []
+    with pytest.raises(InputError, match="explain_many takes a list of texts, got a single text"):
+        model.explain_many("Tariffs rose.")
+    with pytest.raises(InputError, match="topics must name the topics of each text: 1 for 2 texts"):
+        model.explain_many(["a", "b"], topics=[["trade"]])
+    with pytest.raises(topicslib.TaxonomyError, match="unknown topic 'nope'"):
+        model.explain_many(["a"], topics=[["nope"]])
+
+
 def test_evaluate_reports_per_topic_and_averages(tiny_model):
     ev = tiny_model.evaluate(TINY)
     assert ev.n_examples == len(TINY)

@@ -373,34 +373,23 @@ class TopicModel(Estimator):
         return out
 
     # -- explanation ---------------------------------------------------------
-    def _score_one(self, text: str) -> tuple[Analysis, np.ndarray, np.ndarray]:
-        """One text's analysis, its words' subword scores and its topic probabilities (as ``predict_proba``
-        gives them, so that explanations name the topics ``classify`` names)."""
-        self._check_fitted()
-        text = scoring.check_text(text)
-        engine = self._numpy_scorer()
-        a, scores, logits, known = engine.analyse([text])
-        if engine is self._scorer:
-            proba = scoring.probabilities(logits, self.multi_label_)[0] if known[0] else np.zeros(len(self.intercept_))
-        else:
-            proba = np.array(self._scorer.proba(text))
-        if is_navigation(text):
-            proba = np.zeros(len(self.intercept_))
-        return a, scores, proba
-
-    def _term_contributions(self, a: Analysis, scores: np.ndarray, cols: list[int]) -> list[dict[str, float]]:
-        """Each term's share of each topic's log-odds, one dict per topic column in ``cols``.
+    def _term_contributions(self, a: Analysis, scores: np.ndarray, cols: list[int], words: slice,
+                            subwords: slice) -> list[dict[str, float]]:
+        """Each term's share of each topic's log-odds, one dict per topic column in ``cols``, for the text whose
+        entries are ``words`` of the word block and ``subwords`` of the subword block of ``a``.
 
         A word's share is its own weight (if it is a feature) plus its subword share.
         """
         terms = self.features_.terms_
-        names = [terms[j] for j in a.word_block.col.tolist()] + [a.words[i] for i in a.subwords.col.tolist()]
-        shares = np.concatenate([a.word_block.val[:, None] * self.coef_[a.word_block.col][:, cols],
-                                 a.subwords.val[:, None] * scores[a.subwords.col][:, cols]])
+        word_block, sub = a.word_block, a.subwords
+        features = [terms[j] for j in word_block.col[words].tolist()]  # each once: a text's distinct features
+        own = (word_block.val[words, None] * self.coef_[word_block.col[words]][:, cols]).T.tolist()
+        text_words = [a.words[i] for i in sub.col[subwords].tolist()]  # each once too
+        shared = (sub.val[subwords, None] * scores[sub.col[subwords]][:, cols]).T.tolist()
         result = []
         for k in range(len(cols)):
-            out: dict[str, float] = {}
-            for name, c in zip(names, shares[:, k].tolist()):
+            out = {name: c for name, c in zip(features, own[k]) if c}
+            for name, c in zip(text_words, shared[k]):
                 if c:
                     out[name] = out.get(name, 0.0) + c
             result.append(out)
@@ -412,33 +401,65 @@ class TopicModel(Estimator):
         The intercept plus the sum of all terms' contributions equals the topic's log-odds.
         Several topics are explained from one reading of the text.
         """
+        return self.explain_many([scoring.check_text(text)], topics=None if topic is None else [topic], top_n=top_n)[0]
+
+    def explain_many(self, texts: Sequence[str], *, topics: Sequence[str | Sequence[str]] | None = None,
+                     top_n: int = 10) -> list[list[Explanation]]:
+        """``explain`` for each of many texts, from one reading of them all (the same explanations as one by one,
+        several times faster a text): of each text's predicted topics, or of ``topics[i]`` (an id or a list of
+        them) for text ``i``.
+
+        >>> model = load_model("models/default.npz")
+        >>> [[e.topic for e in es] for es in model.explain_many(["Coca crops grew.", "Tariffs rose."])]
+        [['narcotics'], ['trade']]
+        >>> model.explain_many(["Coca crops grew."], topics=[["trade"]])[0][0].topic
+        'trade'
+        """
         self._check_fitted()
-        text = scoring.check_text(text)
+        if isinstance(texts, (str, bytes)):
+            raise InputError("explain_many takes a list of texts, got a single text; use explain(text)")
+        texts = scoring.check_texts(texts)
         if not isinstance(top_n, Integral) or isinstance(top_n, bool) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
-        top_n = int(top_n)
+        if topics is not None and len(topics) != len(texts):
+            raise InputError(f"topics must name the topics of each text: {len(topics)} for {len(texts)} texts")
         ids = list(self.taxonomy_.ids)
-        if isinstance(topic, str) or topic is None:
-            named = None if topic is None else [topic]
+        named = None if topics is None else [self._named_topics(t, ids) for t in topics]
+        if not texts:
+            return []
+        a, scores, _, _ = self._numpy_scorer().analyse(texts)
+        proba = self.predict_proba(texts)  # as classify gives them, so that explanations name the topics it names
+        thresholds = self.thresholds_.tolist()
+        bounds = np.arange(len(texts) + 1)
+        words, subwords = np.searchsorted(a.word_block.doc, bounds), np.searchsorted(a.subwords.doc, bounds)
+        out = []
+        for i in range(len(texts)):
+            picked = named[i] if named is not None else [ids[j] for _, j in chosen(proba[i].tolist(), thresholds,
+                                                                                    self.multi_label_)]
+            cols = [ids.index(t) for t in picked]
+            contributions = self._term_contributions(a, scores, cols, slice(words[i], words[i + 1]),
+                                                     slice(subwords[i], subwords[i + 1]))
+            out.append([Explanation(t, float(proba[i, j]), float(self.thresholds_[j]), float(self.intercept_[j]),
+                                    [TermContribution(name, c) for _, name, c in  # by size, ties by name
+                                     sorted([(-abs(c), name, c) for name, c in contrib.items()])[: int(top_n)]])
+                        for t, j, contrib in zip(picked, cols, contributions)])
+        return out
+
+    @staticmethod
+    def _named_topics(topic: object, ids: list[str]) -> list[str]:
+        """The topic ids ``explain`` was asked about: one id or a list of them, each checked against ``ids``."""
+        if isinstance(topic, str):
+            named = [topic]
         elif isinstance(topic, Iterable) and not isinstance(topic, (bytes, bytearray, Mapping)):
             named = list(topic)
         else:
             raise InputError(f"topic must be a topic id or a list of them, got {type(topic).__name__}")
-        if named is not None and not all(isinstance(t, str) for t in named):
+        if not all(isinstance(t, str) for t in named):
             raise InputError(f"topic must be a topic id or a list of them, got {named!r}")
-        for t in named or ():
+        for t in named:
             if t not in ids:
                 raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
-        a, scores, proba = self._score_one(text)
-        picked = named if named is not None else [ids[j] for _, j in chosen(proba.tolist(), self.thresholds_.tolist(),
-                                                                              self.multi_label_)]
-        cols = [ids.index(t) for t in picked]
-        out = []
-        for t, j, contrib in zip(picked, cols, self._term_contributions(a, scores, cols)):
-            top = sorted(contrib.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:top_n]
-            out.append(Explanation(t, float(proba[j]), float(self.thresholds_[j]), float(self.intercept_[j]),
-                                   [TermContribution(k, v) for k, v in top]))
-        return out
+        return named
 
     # -- the rest of the surface ----------------------------------------------
     def topics(self, lang: str | None = None) -> list[Topic]:

@@ -413,6 +413,10 @@ def test_explain_and_topics():
     exp = json.loads(r.stdout)
     assert exp[0]["topic"] == "narcotics" and len(exp[0]["terms"]) == 3
     assert exp[0]["terms"][0]["contribution"] > 0
+    want = topicslib.explain("Coca crops and cocaine trafficking grew.", top_n=3)[0].evidence(3)
+    assert exp[0]["evidence"] == [t.term for t in want] and want  # the terms the report would highlight
+    r = run("explain", "Coca crops and cocaine trafficking grew.", "--top", "3")
+    assert r.stdout.count("  (evidence)") == len(want)
     r = run("explain", "Share this page")
     assert r.returncode == 0 and r.stdout.strip() == "no topic applies"
 

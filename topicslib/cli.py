@@ -470,7 +470,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"topic": e.topic, "score": round(e.score, 4), "threshold": round(e.threshold, 4),
                            "intercept": round(e.intercept, 4),
-                           "terms": [{"term": t, "contribution": round(c, 4)} for t, c in e.terms]}
+                           "terms": [{"term": t, "contribution": round(c, 4)} for t, c in e.terms],
+                           "evidence": [t for t, _ in e.evidence(args.top)]}
                           for e in explanations], ensure_ascii=False, indent=2))
         return 0
     if not explanations:
@@ -478,9 +479,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     for e in explanations:
         print(f"{e.topic}  score {e.score:.3f} (threshold {e.threshold:.3f})")
         biggest = max((abs(c) for _, c in e.terms), default=1.0) or 1.0
+        evidence = {t for t, _ in e.evidence(args.top)}
         for term, c in e.terms:
             bar = ("+" if c > 0 else "-") * max(1, round(12 * abs(c) / biggest))
-            print(f"    {c:+7.3f}  {bar:<12}  {term}")
+            print(f"    {c:+7.3f}  {bar:<12}  {term}{'  (evidence)' if term in evidence else ''}")
     return 0
 
 

@@ -83,9 +83,6 @@ def test_classify_evidence_gives_each_topic_the_terms_that_drove_it(tmp_path):
     row = jsonl(run("classify", str(doc), "--document", "--evidence").stdout)[0]
     assert {t["topic"]: t["evidence"] for t in row["topics"]} == _evidence("Tariffs on coffee exports rose.")  # as scored
 
-    r = run("classify", str(src), "--evidence", "--engine", "dask", "-o", str(tmp_path / "o.jsonl"))
-    assert r.returncode == 2 and "--evidence works with the local engine" in r.stderr
-
 
 def test_classify_text_arguments_in_a_pipe_give_json_lines_and_a_table_on_request():
     r = run("classify", "--text", "Colombia hosts nearly three million Venezuelan migrants.", "--text", "Share this page | Print")

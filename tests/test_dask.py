@@ -253,6 +253,24 @@ def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_pa
     assert leftovers(tmp_path) == [] and leftovers(folder) == []
 
 
+def test_evidence_on_the_dask_engine_is_the_commands(client, mixed_inputs, tmp_path):
+    inputs, _ = mixed_inputs
+    out, local = tmp_path / "ev.jsonl", tmp_path / "local.jsonl"
+    classify_files(inputs[:2], out, client=client, blocksize=20_000, evidence=True)
+    r = cli("classify", *inputs[:2], "--evidence", "--output", local)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == local.read_bytes()  # byte for byte, partitions or not
+    assert any(t["evidence"] for row in read_jsonl(out) for t in row["topics"])
+    folder = tmp_path / "ev.parquet"
+    classify_files(inputs[2:3], folder, client=client, blocksize=1, evidence=True)
+    table = pq.read_table(folder)
+    assert table.column_names[-3:] == ["topics", "scores", "evidence"]
+    texts = table.column("text").to_pylist()
+    model = topicslib.default_model()
+    want = [[[t.term for t in e.evidence()] for e in model.explain(x)] for x in texts]
+    assert table.column("evidence").to_pylist() == want
+
+
 def test_parquet_parts_share_one_schema(client, tmp_path):
     """A field absent or null in a whole partition and present in another still reads back as one table."""
     records = [{"text": t} for t in paragraphs(300, seed=7)] + [{"text": "Tariffs fell.", "title": "Trade", "n": 1.5}]

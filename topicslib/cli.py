@@ -35,6 +35,7 @@ from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
+from .evidence import evidence_of
 from .files import LONE_SURROGATES, atomic_output, output_target
 from .model import TopicModel, load_model, train
 from .options import check_options
@@ -57,18 +58,6 @@ def classify_batches(model, records: Iterable[Record], *,
     records = iter(records)
     while batch := list(islice(records, batch_size)):
         yield batch, model.classify_many([scoring_text(r) for r in batch])
-
-
-def evidence_of(model: TopicModel, records: list[Record], topic_lists: list[list[TopicScore]]) -> list[dict[str, list[str]]]:
-    """For each record, the terms of each of its topics that a reader should see (``Explanation.evidence``), the
-    tagged records explained in one call."""
-    tagged = [i for i, topics in enumerate(topic_lists) if topics]
-    explained = model.explain_many([scoring_text(records[i]) for i in tagged],
-                                   topics=[[t for t, _ in topic_lists[i]] for i in tagged])
-    out: list[dict[str, list[str]]] = [{} for _ in records]
-    for i, explanations in zip(tagged, explained):
-        out[i] = {e.topic: [t.term for t in e.evidence()] for e in explanations}
-    return out
 
 
 # -- commands --------------------------------------------------------------------------------------------
@@ -203,15 +192,13 @@ def _classify_on_dask(args: argparse.Namespace) -> int:
         args.parser.error("--engine dask writes JSON Lines, or Parquet when --output ends in .parquet or is a folder")
     if args.scheduler and args.workers:
         args.parser.error("--workers starts a local cluster; with --scheduler the cluster's own workers are used")
-    if args.evidence:
-        args.parser.error("--evidence works with the local engine (the Dask engine writes topics and scores)")
     _dask_setup(args)
     from .dask import classify_files  # needs the optional dask extra
 
     enabled = progress_enabled(args.quiet)
     result = classify_files(args.inputs, args.output, scheduler=args.scheduler, workers=args.workers,
                             column=args.column, document=args.document, input_format=args.input_format,
-                            model=load_model_option(args), progress=enabled)
+                            model=load_model_option(args), evidence=args.evidence, progress=enabled)
     if enabled:
         print(f"classified {result.records:,} {'paragraphs' if args.document else 'records'} in {result.parts} "
               f"partitions in {result.seconds:.1f} s -> {args.output}", file=sys.stderr)

@@ -44,6 +44,7 @@ from pathlib import Path
 from .defaults import resolve
 from .documents import TopicScore, split_paragraphs
 from .errors import DataError, InputError, TopicslibError
+from .evidence import evidence_of
 from .files import LONE_SURROGATES, atomic_write, output_target, temporary_name
 from .jsonio import encode_lines_utf8
 from .model import TopicModel
@@ -377,17 +378,20 @@ def _records(part: _Part, column: str, document: bool) -> list[Record]:
     return [p for r in records for p in paragraph_records(r, split_paragraphs(r.text))]
 
 
-def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: str) -> bytes:
-    """Records as a Parquet file: every field any record has is a column, then ``topics`` and ``scores``."""
+def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: str, evidence: bool = False) -> bytes:
+    """Records as a Parquet file: every field any record has is a column, then ``topics`` and ``scores`` (and
+    ``evidence``, each topic's terms, when the rows carry them)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     topics, scores = _columns(results)
-    names = list(dict.fromkeys(k for r in rows for k in r if k != "topics"))
+    names = list(dict.fromkeys(k for r in rows for k in r if k not in ("topics", *(("evidence",) if evidence else ()))))
+    terms = {"evidence": pa.array([[t["evidence"] for t in r["topics"]] for r in rows], pa.list_(pa.list_(pa.string())))
+             } if evidence else {}
     try:
         table = pa.table({**{k: [r.get(k) for r in rows] for k in names},
                           "topics": pa.array(topics, pa.list_(pa.string())),
-                          "scores": pa.array(scores, pa.list_(pa.float64()))})
+                          "scores": pa.array(scores, pa.list_(pa.float64())), **terms})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise DataError(f"a field holds values of different types ({e}); write JSON Lines output instead",
                         path=source) from None
@@ -396,14 +400,15 @@ def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: st
     return buf.getvalue()
 
 
-def _write_part(part: _Part, out: _Output, records: list[Record], results: list[list[TopicScore]]) -> None:
+def _write_part(part: _Part, out: _Output, records: list[Record], results: list[list[TopicScore]],
+                evidence: list[dict[str, list[str]]] | None = None) -> None:
     """Write a whole part file under a temporary name, then rename it: a task that dies leaves no
     half file, and a task run again overwrites the same name, so each partition lands exactly once."""
-    rows = output_records(records, results)
+    rows = output_records(records, results, evidence)
     if out.kind == "jsonl":
         data = encode_lines_utf8(rows, errors=LONE_SURROGATES)  # the bytes of `topicslib classify -o FILE.jsonl`
     else:
-        data = _parquet_bytes(rows, results, part.pieces[0].source)
+        data = _parquet_bytes(rows, results, part.pieces[0].source, evidence is not None)
     # Never recreate the staging folder: a failed run removes it while cancelled tasks may still write.
     atomic_write(out.part(part.index), data, make_folders=False)
 
@@ -434,8 +439,8 @@ def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise TopicslibError(f"a field has different types in different records ({e}); write JSON Lines "
                              "output instead") from None
-    common = pa.schema([f for f in common if f.name not in ("topics", "scores")]
-                       + [common.field("topics"), common.field("scores")])
+    last = [name for name in ("topics", "scores", "evidence") if name in common.names]  # the model's columns last
+    common = pa.schema([f for f in common if f.name not in last] + [common.field(name) for name in last])
     stale = [i for i, schema in schemas.items() if not schema.equals(common)]
     client.gather(client.map(_conform, [out.part(i) for i in stale], schema=common,
                              key=[f"topicslib-{run}-conform-{i}" for i in stale]))
@@ -456,11 +461,16 @@ def _remove_staging(staging: str, attempts: int = 100) -> None:
     logging.getLogger("topicslib").warning("could not remove %s: tasks kept writing into it", staging)
 
 
-def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output) -> tuple[int, Counter]:
+def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output,
+              evidence: bool = False) -> tuple[int, Counter]:
     """One task: read a partition, classify it, write its part file; only counts go back to the client."""
     records = _records(part, column, document)
     results = _classify(model, [scoring_text(r) for r in records])
-    _write_part(part, out, records, results)
+    terms = None
+    if evidence:  # explained a batch at a time, as the command does
+        terms = [d for i in range(0, len(records), _BATCH)
+                 for d in evidence_of(model, records[i : i + _BATCH], results[i : i + _BATCH])]
+    _write_part(part, out, records, results, terms)
     return len(records), Counter(t for r in results for t, _ in r)
 
 
@@ -541,6 +551,7 @@ def classify_files(
     input_format: str | None = None,
     model: TopicModel | None = None,
     blocksize: int | None = None,
+    evidence: bool = False,
     progress: bool = False,
 ) -> FilesResult:
     """Classify JSON Lines, CSV, Parquet and text files on a Dask cluster and write the results.
@@ -550,7 +561,8 @@ def classify_files(
     each partition, and the client sees only counts. Records are read as ``topicslib classify``
     reads them (``column``, ``document``, ``input_format``).
     ``output`` ending in ``.parquet`` or ``/``, or an existing folder, receives
-    ``part-NNNNN.parquet`` files: the record's fields plus ``topics`` and ``scores`` lists.
+    ``part-NNNNN.parquet`` files: the record's fields plus ``topics`` and ``scores`` lists (and, with
+    ``evidence``, an ``evidence`` list of each topic's terms, as ``topicslib classify --evidence`` gives them).
     Any other name becomes one JSON Lines file exactly as ``topicslib classify`` writes it.
     Either way records keep input order.
 
@@ -577,7 +589,7 @@ def classify_files(
             bar = Progress("classify", total=len(parts), unit="parts", enabled=progress)
             shipped = _ship(model, c)
             futures = c.map(_run_part, parts, key=[f"topicslib-{run}-part-{p.index}" for p in parts],
-                            model=shipped, column=column, document=document, out=out)
+                            model=shipped, column=column, document=document, out=out, evidence=evidence)
             index = {f.key: p.index for f, p in zip(futures, parts)}
             try:
                 for future in distributed.as_completed(futures, loop=c.loop):

@@ -385,6 +385,18 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     shown = json.loads(r.stdout)["mistakes"]
     assert [m["where"] for m in shown] == [f"{wrong}:1"]
     assert shown[0]["extra_evidence"] == {"people": [t.term for t in extra]}
+    other = tmp_path / "other.npz"
+    assert run("train", str(data), "-o", str(other), "--options", '{"min_df": 1, "folds": 3, "C": 0.01}').returncode == 0
+    r = run("evaluate", str(wrong), "--model", str(model), "--against", str(other), "--json")
+    both = json.loads(r.stdout)
+    assert both["against"]["model"] == str(other)
+    assert both["against"]["micro"] == topicslib.load_model(other).evaluate(wrong).to_dict()["micro"]
+    r = run("evaluate", str(wrong), "--model", str(model), "--against", str(other))
+    mine, theirs = both["micro"]["f1"], both["against"]["micro"]["f1"]
+    assert re.search(rf"\nmicro avg +{mine:.3f} +{theirs:.3f} +{re.escape(f'{mine - theirs:+.3f}')}\n", r.stdout)
+    assert re.search(r"\ntopic +m\.npz +other\.npz +change\n", r.stdout)  # the models named by their files
+    r = run("evaluate", str(wrong), "--model", str(model), "--against", "default")
+    assert "F1 against default on the same examples" in r.stdout and "econ" in r.stdout and "migration" in r.stdout
 
     r = run("cross-validate", str(data), "--folds", "3", "--options", '{"min_df": 1}', "--json")
     assert r.returncode == 0, r.stderr

@@ -417,6 +417,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         model = load_model_option(args)
         progress.advance(label=f"evaluating on {args.examples}")
         ev = model.evaluate(args.examples, by=args.by, mistakes=bool(args.mistakes))
+        if args.against:
+            progress.advance(label=f"evaluating {args.against} on {args.examples}")
+            other = (default_model() if args.against == "default" else load_model(args.against)).evaluate(args.examples)
     shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
     # what drove each topic given wrongly: the terms to look at first
     why = [{e.topic: [t.term for t in e.evidence()] for e in model.explain(m.text, topic=list(m.extra))}
@@ -425,9 +428,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         out = ev.to_dict()
         if args.mistakes:
             out["mistakes"] = [{**m.to_dict(), "extra_evidence": terms} for m, terms in zip(shown, why)]
+        if args.against:
+            out["against"] = {"model": args.against, **other.to_dict()}
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     print(ev.table())
+    if args.against:
+        print(f"\nF1 against {args.against} on the same examples:\n" +
+              ev.compared(other, (Path(args.model).name if args.model else "default", Path(args.against).name)))
     if args.mistakes:
         print(f"\n{len(ev.mistakes):,} examples with other topics than their gold ones"
               + (f"; the {len(shown)} most confidently wrong:" if shown else ""))
@@ -633,6 +641,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="FIELD", help=_BY_HELP)
     p.add_argument("--mistakes", type=_count(1), metavar="N", help="also list the N examples the model got most "
                    "confidently wrong (where, gold and predicted topics, text)")
+    p.add_argument("--against", metavar="MODEL", help="also evaluate this model file (or 'default', the shipped model) "
+                   "on the same examples and show each F1 beside --model's, with the change")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)

@@ -226,6 +226,31 @@ class Evaluation:
             lines += ["", self.groups_table()]
         return "\n".join(lines)
 
+    def compared(self, other: Evaluation, names: tuple[str, str] = ("this model", "other model")) -> str:
+        """A table of this evaluation's F1 per topic, micro and macro beside ``other``'s (of another model on the
+        same examples) and the change; a topic only one of them has shows ``-`` for the other.
+
+        >>> a = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["x", "y"])
+        >>> b = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [0, 1]]), ["x", "y"])
+        >>> print(a.compared(b))
+        topic         this model  other model  change
+        x                  0.667        1.000  -0.333
+        y                  1.000        1.000  +0.000
+        micro avg          0.800        1.000  -0.200
+        macro avg          0.833        1.000  -0.167
+        """
+        mine, theirs = {t.name: t.f1 for t in self.topics}, {t.name: t.f1 for t in other.topics}
+        rows = [(t, mine.get(t), theirs.get(t)) for t in dict.fromkeys([*mine, *theirs])]
+        rows += [("micro avg", self.micro.f1, other.micro.f1), ("macro avg", self.macro.f1, other.macro.f1)]
+        width = max(12, *(len(name) for name, _, _ in rows))
+        cell = max(len(names[0]), len(names[1]), 6)
+        lines = [f"{'topic':<{width}}  {names[0]:>{cell}}  {names[1]:>{cell}}  change"]
+        for name, a, b in rows:
+            change = f"{a - b:+.3f}" if a is not None and b is not None else "-"
+            lines.append(f"{name:<{width}}  {'-' if a is None else f'{a:.3f}':>{cell}}  "
+                         f"{'-' if b is None else f'{b:.3f}':>{cell}}  {change:>6}")
+        return "\n".join(lines)
+
     def groups_table(self) -> str:
         """Each group's examples and averages, one row a value of the ``by`` field.
 

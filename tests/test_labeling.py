@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+import topicslib
+
 from .conftest import ROOT
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
@@ -44,6 +46,10 @@ def test_label_in_a_real_terminal(tmp_path):
     try:
         first = _wait_for(session, "to go")
         shown = next(t for t in TEXTS if t in first)
+        offered = topicslib.explain(shown)
+        assert offered  # the first paragraph asked has topics to offer
+        for e in offered:  # each topic offered shows the words behind it
+            assert f"] {e.topic}  {e.score:.2f}  ({', '.join(t.term for t in e.evidence())})" in first
         _tmux("send-keys", "-t", session, "Enter")  # accept the model's topics
         _wait_for(session, "1 labeled")
         saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]

@@ -85,11 +85,14 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         i = queue.pop(0)
         m = state["model"]
         scores = dict(m.classify(texts[i])) if m is not None else {}
+        # the words behind each topic the model gives, so the labeler sees why it was offered
+        why = {e.topic: [t.term for t in e.evidence()] for e in m.explain(texts[i], topic=list(scores))} if scores else {}
         chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
         screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
         screen.write(f"{len(done) + answers} labeled · {len(queue) + 1} to go\n\n{texts[i]}\n\n")
         for k, t in zip(_KEYS, ids):
-            screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "") + "\n")
+            screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
+                         + (f"  ({', '.join(why[t])})" if why.get(t) else "") + "\n")
         screen.write("\nEnter accept · key toggle · s skip · u undo · q quit\n")
         screen.flush()
         key = read_key()

@@ -488,6 +488,10 @@ def test_progress_bar_on_a_terminal_and_quiet_when_asked(tmp_path):
     code, drawn = _run_on_a_terminal(["classify", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet"])
     assert code == 0 and drawn == ""
 
+    few = write_jsonl(tmp_path / "few.jsonl", [{"text": "Coca crops grew."}] * 3)  # --evidence counts them too
+    code, drawn = _run_on_a_terminal(["classify", str(few), "-o", str(tmp_path / "ev.jsonl"), "--evidence"])
+    assert code == 0 and "classified 3 records" in drawn
+
 
 class _Terminal(io.StringIO):
     encoding = "utf-8"

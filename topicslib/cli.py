@@ -89,10 +89,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             writer = WRITERS[fmt](out, binary=_bytes_under(out)) if fmt == "jsonl" else WRITERS[fmt](out)
             n = 0
             for batch, results in classify_batches(model, records):
-                if args.evidence:
-                    writer.write_many(batch, results, evidence_of(model, batch, results))
-                    continue
-                writer.write_many(batch, results)
+                writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)
                 n += len(batch)
                 progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
             writer.close()

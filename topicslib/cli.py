@@ -35,7 +35,7 @@ from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
-from .evidence import evidence_of
+from .evidence import evidence_of, evidence_terms
 from .files import LONE_SURROGATES, atomic_output, output_target
 from .model import TopicModel, load_model, train
 from .options import check_options
@@ -418,9 +418,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             progress.advance(label=f"evaluating {args.against} on {args.examples}")
             other = (default_model() if args.against == "default" else load_model(args.against)).evaluate(args.examples)
     shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
-    # what drove each topic given wrongly: the terms to look at first
-    why = [{e.topic: [t.term for t in e.evidence()] for e in model.explain(m.text, topic=list(m.extra))}
-           if m.extra else {} for m in shown]
+    why = evidence_terms(model, [m.text for m in shown], [m.extra for m in shown])  # what drove each wrong topic
     if args.json:
         out = ev.to_dict()
         if args.mistakes:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import DataError
+from .evidence import evidence_terms
 from .examples import duplicate_key, read_examples
 from .model import TopicModel
 from .suggest import suggest
@@ -86,7 +87,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         m = state["model"]
         scores = dict(m.classify(texts[i])) if m is not None else {}
         # the words behind each topic the model gives, so the labeler sees why it was offered
-        why = {e.topic: [t.term for t in e.evidence()] for e in m.explain(texts[i], topic=list(scores))} if scores else {}
+        why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
         chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
         screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
         screen.write(f"{len(done) + answers} labeled · {len(queue) + 1} to go\n\n{texts[i]}\n\n")

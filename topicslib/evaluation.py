@@ -118,7 +118,7 @@ class Mistake:
 
 
 def find_mistakes(examples: Sequence[Example], gold: np.ndarray, predicted: np.ndarray, proba: np.ndarray,
-             topic_ids: Sequence[str]) -> tuple[Mistake, ...]:
+                  topic_ids: Sequence[str]) -> tuple[Mistake, ...]:
     """The :class:`Mistake` of each example whose ``predicted`` row (0/1 per topic) differs from its ``gold``
     one, most confidently wrong first (then in the examples' order). ``proba`` has a column for each of the
     first ``len(proba[0])`` topics; a topic beyond them (a gold topic the model lacks) counts as probability 0.
@@ -137,7 +137,7 @@ def find_mistakes(examples: Sequence[Example], gold: np.ndarray, predicted: np.n
         missed, extra = gold[i] & ~predicted[i], predicted[i] & ~gold[i]
         score = max([*(1.0 - p[i, missed]), *p[i, extra]])
         picks = sorted(np.flatnonzero(predicted[i]), key=lambda j: -p[i, j])
-        out.append(Mistake(int(i), examples[i].where, examples[i].text, tuple(t for t in examples[i].topics),
+        out.append(Mistake(int(i), examples[i].where, examples[i].text, examples[i].topics,
                            tuple((topic_ids[j], float(p[i, j])) for j in picks),
                            tuple(topic_ids[j] for j in np.flatnonzero(missed)),
                            tuple(topic_ids[j] for j in np.flatnonzero(extra)), float(score)))

@@ -497,12 +497,12 @@ class TopicModel(Estimator):
         predicted = np.hstack([indicators(proba, self.thresholds_, self.multi_label_),
                                np.zeros((len(texts), len(unknown)), dtype=bool)])
         gold = indicator(examples, ids + unknown)
-        lengths = [len(t.split()) for t in texts]
+        lengths = np.array([len(t.split()) for t in texts])
 
         def scored(rows: np.ndarray | slice) -> Evaluation:
             ev = score(gold[rows], predicted[rows], ids + unknown, [*self.thresholds_, *[None] * len(unknown)])
             return replace(ev, unknown=tuple(unknown),
-                           calibration=calibration(gold[rows, : len(ids)], proba[rows], np.asarray(lengths)[rows]))
+                           calibration=calibration(gold[rows, : len(ids)], proba[rows], lengths[rows]))
 
         ev = scored(slice(None))
         if mistakes:

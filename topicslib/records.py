@@ -485,11 +485,12 @@ def output_records(records: list[Record], topic_lists: list[list[TopicScore]],
     """
     scores = iter(printed_scores([s for topics in topic_lists for _, s in topics]))
     if evidence is None:
-        return [_output_record(record, [{"topic": t, "score": next(scores)} for t, _ in topics], lang)
-                for record, topics, lang in zip(records, topic_lists, detect_many([r.text for r in records]))]
-    return [_output_record(record, [{"topic": t, "score": next(scores), "evidence": terms.get(t, [])} for t, _ in topics],
-                           lang)
-            for record, topics, terms, lang in zip(records, topic_lists, evidence, detect_many([r.text for r in records]))]
+        entries = ([{"topic": t, "score": next(scores)} for t, _ in topics] for topics in topic_lists)
+    else:
+        entries = ([{"topic": t, "score": next(scores), "evidence": terms.get(t, [])} for t, _ in topics]
+                   for topics, terms in zip(topic_lists, evidence))
+    return [_output_record(record, topics, lang)
+            for record, topics, lang in zip(records, entries, detect_many([r.text for r in records]))]
 
 
 def _output_record(record: Record, topics: list[dict], lang: str) -> dict:

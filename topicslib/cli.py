@@ -412,11 +412,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     with Progress("evaluate", enabled=progress_enabled(args.quiet)).spin() as progress:
         model = load_model_option(args)
+        against = None if not args.against else default_model() if args.against == "default" else load_model(args.against)
         progress.advance(label=f"evaluating on {args.examples}")
         ev = model.evaluate(args.examples, by=args.by, mistakes=bool(args.mistakes))
-        if args.against:
+        if against is not None:
             progress.advance(label=f"evaluating {args.against} on {args.examples}")
-            other = (default_model() if args.against == "default" else load_model(args.against)).evaluate(args.examples)
+            other = against.evaluate(args.examples)
     shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
     why = evidence_terms(model, [m.text for m in shown], [m.extra for m in shown])  # what drove each wrong topic
     if args.json:

@@ -354,6 +354,32 @@ def test_classify_without_input_on_a_terminal_is_a_usage_error():
 
 
 # -- train, evaluate, cross-validate, explain, topics --------------------------------------------------------
+def test_examples_read_from_fields_of_other_names(tmp_path):
+    """A data set as users export it (the text in 'body', one label a row in 'label', as a CSV file) trains,
+    evaluates, cross-validates and is audited once its fields are named; the same model as from our format."""
+    ours = write_jsonl(tmp_path / "ours.jsonl", TINY)
+    theirs = tmp_path / "theirs.csv"
+    with theirs.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["label", "body"])
+        w.writerows(["|".join(r["topics"]), r["text"]] for r in TINY)
+    fields = ["--column", "body", "--topics-column", "label"]
+    options = ["--options", '{"min_df": 1, "folds": 3}']
+    r = run("train", str(theirs), "-o", str(tmp_path / "m.npz"), *options)
+    assert r.returncode == 1 and "theirs.csv:1: no column 'text' in the header (columns: label, body); choose the " \
+                                  "columns with --column and --topics-column" in r.stderr
+    assert run("train", str(theirs), "-o", str(tmp_path / "m.npz"), *fields, *options).returncode == 0
+    assert run("train", str(ours), "-o", str(tmp_path / "o.npz"), *options).returncode == 0
+    assert (tmp_path / "m.npz").read_bytes() == (tmp_path / "o.npz").read_bytes()
+    r = run("evaluate", str(theirs), "--model", str(tmp_path / "m.npz"), *fields, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == topicslib.load_model(tmp_path / "m.npz").evaluate(ours).to_dict()
+    r = run("cross-validate", str(theirs), *fields, "--folds", "3", "--options", '{"min_df": 1}', "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["micro"] == topicslib.cross_validate(ours, folds=3, min_df=1).to_dict()["micro"]
+    r = run("audit", str(theirs), *fields, *options, "--json")
+    assert r.returncode == 0, r.stderr
+    assert [s["where"] for s in json.loads(r.stdout)] == [f"{theirs}:{s.index + 2}" for s in topicslib.audit(ours, min_df=1, folds=3)]
+
+
 def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     data = write_jsonl(tmp_path / "ex.jsonl", TINY)
     model = tmp_path / "m.npz"

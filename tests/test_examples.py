@@ -56,7 +56,8 @@ def test_folder_reads_all_files_in_order(tmp_path):
         ('{"text": "   ", "topics": ["trade"]}', "'text' is empty"),
         ('{"text": 42, "topics": ["trade"]}', "'text' must be a string"),
         ('{"text": "ok"}', "missing 'topics'"),
-        ('{"text": "ok", "topics": "trade"}', "must be a list"),
+        ('{"text": "ok", "topics": 7}', "'topics' must be a list of topic ids or one id, got 7"),
+        ('{"text": "ok", "topics": "trade, climate"}', "unknown topic 'climate'"),
         ('{"text": "ok", "topics": ["climate"]}', "unknown topic 'climate'"),
     ],
 )
@@ -120,6 +121,35 @@ def test_csv_without_required_columns(tmp_path):
     f = tmp_path / "a.csv"
     f.write_text("body,labels\nx,y\n", encoding="utf-8")
     with pytest.raises(ExampleError, match=r"a.csv:1: no column 'text' in the header \(columns: body, labels\)"):
+        read_examples(f)
+
+
+def test_text_and_topics_read_from_fields_of_other_names(tmp_path):
+    jsonl = write(tmp_path / "a.jsonl", [json.dumps({"body": "Tariffs fell.", "label": "trade"}),
+                                         json.dumps({"body": "Both.", "label": "trade|migration", "text": "not this"}),
+                                         json.dumps({"body": "None.", "label": ""}),
+                                         json.dumps({"body": "Listed.", "label": ["migration"]})])
+    csv = tmp_path / "a.csv"
+    csv.write_text("label,body\ntrade,Tariffs fell.\ntrade|migration,Both.\n,None.\nmigration,Listed.\n", encoding="utf-8")
+    for f in (jsonl, csv):
+        ex = read_examples(f, taxonomy=TAX, text_field="body", topics_field="label")
+        assert [(e.text, e.topics) for e in ex] == [("Tariffs fell.", ("trade",)), ("Both.", ("trade", "migration")),
+                                                     ("None.", ()), ("Listed.", ("migration",))]
+    # the default names are asked for by name, with the record's own fields and the options that choose others
+    with pytest.raises(ExampleError, match=r"a.jsonl:1: missing 'text'; the record has body, label \(choose the fields "
+                                           r"with --column and --topics-column\)"):
+        read_examples(jsonl)
+    with pytest.raises(ExampleError, match=r"a.csv:1: no column 'text' in the header \(columns: label, body\); choose "
+                                           r"the columns with --column and --topics-column"):
+        read_examples(csv)
+    with pytest.raises(ExampleError, match=r"<records>:1: missing 'labels'"):
+        read_examples([{"body": "x", "label": "trade"}], text_field="body", topics_field="labels")
+
+
+def test_one_separator_for_the_topics_strings_of_a_file(tmp_path):
+    f = write(tmp_path / "a.jsonl", [json.dumps({"text": "a", "topics": "trade;migration"}),
+                                     json.dumps({"text": "b", "topics": "trade, migration"})])
+    with pytest.raises(ExampleError, match=r"a.jsonl:2: topics separated by ',' here but by ';' from line 1 on"):
         read_examples(f)
 
 

@@ -36,6 +36,7 @@ from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
 from .evidence import evidence_of, evidence_terms
+from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, atomic_output, output_target
 from .model import TopicModel, load_model, train
 from .options import check_options
@@ -256,10 +257,20 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     return 0
 
 
+def _examples(args: argparse.Namespace, stream: bool = False) -> str | Iterable[Example]:
+    """The labeled examples a command reads: its path as given, or, when ``--column`` or ``--topics-column``
+    names other fields, the examples read from them (as they come with ``stream``, else all at once, for a
+    command that reads them twice); ``--by``'s field goes with them."""
+    if (args.column, args.topics_column) == ("text", "topics"):
+        return args.examples
+    read = iter_examples if stream else read_examples
+    return read(args.examples, by=getattr(args, "by", None), text_field=args.column, topics_field=args.topics_column)
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     options = _training_options(args)
     with Progress(f"auditing {args.examples}", enabled=progress_enabled(args.quiet)).spin():
-        suspects = audit(args.examples, taxonomy=args.taxonomy, **options)
+        suspects = audit(_examples(args), taxonomy=args.taxonomy, **options)
     shown = suspects[: args.top] if args.top else suspects
     if args.json:
         print(json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=2))
@@ -393,7 +404,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         with Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
             taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
             unlabeled = [r.text for r in read_records(unlabeled_sources)] if unlabeled_sources else None
-            model = train(args.examples, taxonomy=taxonomy, unlabeled=unlabeled, **options)
+            model = train(_examples(args, stream=True), taxonomy=taxonomy, unlabeled=unlabeled, **options)
             progress.advance(label=f"saving {args.output}")
             path = model.save(args.output)
     finally:
@@ -414,10 +425,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         model = load_model_option(args)
         against = None if not args.against else default_model() if args.against == "default" else load_model(args.against)
         progress.advance(label=f"evaluating on {args.examples}")
-        ev = model.evaluate(args.examples, by=args.by, mistakes=bool(args.mistakes))
+        examples = _examples(args)
+        ev = model.evaluate(examples, by=args.by, mistakes=bool(args.mistakes))
         if against is not None:
             progress.advance(label=f"evaluating {args.against} on {args.examples}")
-            other = against.evaluate(args.examples)
+            other = against.evaluate(examples)
     shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
     why = evidence_terms(model, [m.text for m in shown], [m.extra for m in shown])  # what drove each wrong topic
     if args.json:
@@ -448,7 +460,7 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
         args.parser.error("--options cannot set 'folds' here; give the number of cross-validation folds with --folds")
     with Progress("cross-validate", enabled=progress_enabled(args.quiet)).spin() as progress:
         progress.advance(label=f"cross-validating on {args.examples} ({args.folds} folds)")
-        ev = cross_validate(args.examples, taxonomy=args.taxonomy, folds=args.folds, by=args.by, **options)
+        ev = cross_validate(_examples(args, stream=True), taxonomy=args.taxonomy, folds=args.folds, by=args.by, **options)
     if args.json:
         print(json.dumps({"folds": args.folds, **ev.to_dict()}, indent=2))
     else:
@@ -522,6 +534,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--column", default="text", metavar="NAME",
                        help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
 
+    def add_example_fields(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--column", default="text", metavar="NAME",
+                       help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
+        p.add_argument("--topics-column", default="topics", metavar="NAME",
+                       help="the field or column that holds the topics: a list of ids, or ids separated by ; | or , "
+                            "(one id for single-label data; default: topics)")
+
     p = add("classify", _cmd_classify, "tag texts, files, folders or standard input")
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="files or folders (.txt, .md, .jsonl, .csv); '-' or nothing reads standard input")
@@ -579,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("audit", _cmd_audit, "rank likely label errors in labeled examples, most suspicious first", model=False)
     p.add_argument("examples", help="a .jsonl/.csv file (also compressed), a folder of them, or - for standard input")
+    add_example_fields(p)
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
     p.add_argument("--top", type=_count(1), metavar="N", help="show only the N most suspicious")
@@ -625,6 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("train", _cmd_train, "train a model from labeled examples", model=False)
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
+    add_example_fields(p)
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help='training options as JSON, e.g. \'{"C": 1.0}\'')
@@ -634,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
+    add_example_fields(p)
     p.add_argument("--by", metavar="FIELD", help=_BY_HELP)
     p.add_argument("--mistakes", type=_count(1), metavar="N", help="also list the N examples the model got most "
                    "confidently wrong (where, gold and predicted topics, text)")
@@ -643,6 +665,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)
     p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
+    add_example_fields(p)
     p.add_argument("--folds", type=_count(2), default=5, metavar="K", help="number of folds (default 5)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")

@@ -49,23 +49,24 @@ class Example:
         return f"{self.path or '<records>'}:{self.line}" if self.line is not None else (self.path or "<records>")
 
 
-def topics_of(value: object, *, path: str | None = None, line: int | None = None) -> tuple[str, ...]:
-    """A record's ``topics`` value as a tuple of topic ids, checked, repeats dropped.
+def topics_of(value: object, *, path: str | None = None, line: int | None = None,
+              field: str = "topics") -> tuple[str, ...]:
+    """A record's topics (the value of its ``field``, a list of topic ids) as a tuple, checked, repeats dropped.
 
     >>> topics_of([" trade", "climate", "trade"])
     ('trade', 'climate')
     """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
-        raise ExampleError(f"'topics' must be a list of topic ids, got {value!r}", path=path, line=line)
+        raise ExampleError(f"{field!r} must be a list of topic ids or one id, got {value!r}", path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known
     cleaned = [t.strip() for t in value]
     if any(not t for t in cleaned):
-        raise ExampleError("'topics' holds an empty topic id", path=path, line=line)
+        raise ExampleError(f"{field!r} holds an empty topic id", path=path, line=line)
     for t in cleaned:
         if not is_label(t):  # it would end up in the model file, which must load again
-            raise ExampleError(f"'topics' holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
+            raise ExampleError(f"{field!r} holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
     topics = tuple(dict.fromkeys(cleaned))  # drop repeats, keep order
     if len(_checked) < _CHECKED_LIMIT:
         _checked[tuple(value)] = topics
@@ -78,28 +79,53 @@ _checked: dict[tuple[str, ...], tuple[str, ...]] = {}
 _CHECKED_LIMIT = 4096
 
 
-def _example(record: object, *, path: str | None, line: int | None, by: str | None = None) -> Example:
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """Where a record (a JSON Lines object, a CSV row, a mapping) holds an example's text and its topics.
+
+    >>> Fields(topics="label").topics
+    'label'
+    """
+
+    text: str = "text"
+    topics: str = "topics"
+
+
+FIELDS = Fields()
+
+
+def _example(record: object, *, path: str | None, line: int | None, by: str | None = None,
+             fields: Fields = FIELDS) -> Example:
     if isinstance(record, Example):
         return record
     if not isinstance(record, Mapping):
-        raise ExampleError(f"expected an object with 'text' and 'topics', got {type(record).__name__}", path=path, line=line)
-    if "text" not in record:
-        raise ExampleError("missing 'text'", path=path, line=line)
-    text = record["text"]
+        raise ExampleError(f"expected an object with {fields.text!r} and {fields.topics!r}, got {type(record).__name__}",
+                           path=path, line=line)
+    if fields.text not in record:
+        raise ExampleError(f"missing {fields.text!r}" + _field_hint(record, fields), path=path, line=line)
+    text = record[fields.text]
     if not isinstance(text, str):
-        raise ExampleError(f"'text' must be a string, got {type(text).__name__}", path=path, line=line)
+        raise ExampleError(f"{fields.text!r} must be a string, got {type(text).__name__}", path=path, line=line)
     if not text.strip():
-        raise ExampleError("'text' is empty", path=path, line=line)
-    if "topics" not in record:
-        raise ExampleError("missing 'topics' (use [] for a paragraph with no topic)", path=path, line=line)
-    return Example(text, topics_of(record["topics"], path=path, line=line), path, line, record.get(by) if by else None)
+        raise ExampleError(f"{fields.text!r} is empty", path=path, line=line)
+    if fields.topics not in record:
+        raise ExampleError(f"missing {fields.topics!r} (use [] for a paragraph with no topic)" + _field_hint(record, fields),
+                           path=path, line=line)
+    topics = topics_of(record[fields.topics], path=path, line=line, field=fields.topics)
+    return Example(text, topics, path, line, record.get(by) if by else None)
+
+
+def _field_hint(record: Mapping, fields: Fields) -> str:
+    """What to say beside a missing field: the record's own fields, and the options that choose others."""
+    names = ", ".join(map(str, list(record)[:12])) + (", ..." if len(record) > 12 else "")
+    return f"; the record has {names} (choose the fields with --column and --topics-column)"
 
 
 _SEPARATORS = (";", "|", ",")
 
 
-def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: str,
-                       line: int) -> tuple[list | str, tuple[str, int] | None]:
+def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: str | None,
+                       line: int | None) -> tuple[list | str, tuple[str, int] | None]:
     """A CSV ``topics`` cell (a JSON list, or ids separated by ``;``, ``|`` or ``,``) and the file's separator.
 
     A file uses one separator: the first one its cells show (with the line it was first seen), so
@@ -126,18 +152,31 @@ def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: st
     return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
-def _source_examples(source: Source, by: str | None = None) -> Iterator[Example]:
-    """The examples of a JSON Lines or CSV source, each checked as it is read (with its ``by`` field's value)."""
-    name = source.name
-    separator = None  # of the topics cells of a CSV file: the first one seen
-    n = None
-    for n, fields in source_rows(source, required=("text", "topics"), error=ExampleError):
-        if source.format == "csv":
-            topics, separator = _split_topics_cell(fields["topics"] or "", separator, path=name, line=n)
-            fields = {"text": fields["text"] or "", "topics": topics, **({by: fields.get(by)} if by else {})}
-        yield _example(fields, path=name, line=n, by=by)
-    if n is None:
-        raise ExampleError("file is empty: no examples in it", path=name)
+def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by: str | None,
+                 fields: Fields) -> Iterator[Example]:
+    """The examples of numbered records, each checked as it is read (with its ``by`` field's value). A topics
+    value that is a string (every CSV cell, or one JSON string) is read as :func:`_split_topics_cell` reads a
+    cell, with one separator for all the records."""
+    separator = None  # of the topics strings: the first one seen
+    for n, record in rows:
+        if isinstance(record, Mapping) and isinstance(record.get(fields.topics), str):
+            topics, separator = _split_topics_cell(record[fields.topics], separator, path=path, line=n)
+            record = {fields.text: record.get(fields.text), fields.topics: topics, **({by: record.get(by)} if by else {})}
+        yield _example(record, path=path, line=n, by=by, fields=fields)
+
+
+def _source_examples(source: Source, by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
+    """The examples of a JSON Lines or CSV file; an empty CSV cell is no topic."""
+    rows = source_rows(source, required=(fields.text, fields.topics), error=ExampleError,
+                       hint="; choose the columns with --column and --topics-column")
+    if source.format == "csv":
+        rows = ((n, {**row, fields.text: row[fields.text] or "", fields.topics: row[fields.topics] or ""}) for n, row in rows)
+    empty = True
+    for example in _examples_of(rows, source.name, by, fields):
+        empty = False
+        yield example
+    if empty:
+        raise ExampleError("file is empty: no examples in it", path=source.name)
 
 
 def _sources(source: str | Path) -> list[Source]:
@@ -166,14 +205,14 @@ _CHECK_FIRST_BYTES = 64 * 2**20
 
 
 def _read_sources(sources: list[Source], check: Callable[[Example], Example],
-                  by: str | None = None) -> Iterator[Example]:
+                  by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
     """Every example of ``sources``, each checked (and given to ``check``). Large files are read twice: first
     every line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
     one line, not of all the others. Files of less than ``_CHECK_FIRST_BYTES`` together, where holding them costs
     little, and standard input, which cannot be read again, are read once."""
     def examples() -> Iterator[Example]:
         for source in sources:
-            yield from map(check, _source_examples(source, by))
+            yield from map(check, _source_examples(source, by, fields))
 
     if all(s.size is not None for s in sources) and sum(s.size for s in sources) >= _CHECK_FIRST_BYTES:
         deque(examples(), maxlen=0)
@@ -200,11 +239,17 @@ def read_examples(
     *,
     taxonomy: Taxonomy | None = None,
     by: str | None = None,
+    text_field: str = "text",
+    topics_field: str = "topics",
 ) -> list[Example]:
     """Read and validate examples from a file, a folder of files, ``"-"`` for standard input (JSON Lines,
     or CSV when it does not start with ``{``), or records, all of them as read (training counts
     duplicates once: see :func:`merge_duplicates`). With ``by``, each example's ``group`` is the value of
     its record's field (or CSV column) of that name, None where it has none.
+
+    The text is in the field (or CSV column) ``text_field``, the topics in ``topics_field``: a list of
+    topic ids, or a string of them separated by ``;``, ``|`` or ``,`` (one separator in a file; one id
+    alone, as single-label data sets give it; ``""`` for none).
 
     Raises :class:`ExampleError` naming file and line for bad JSON, missing or
     empty text, and malformed or unknown topics (when ``taxonomy`` is given).
@@ -213,12 +258,16 @@ def read_examples(
     [('trade',)]
     >>> [e.group for e in read_examples([{"text": "Tariffs rose.", "topics": [], "site": "a.com"}], by="site")]
     ['a.com']
+    >>> [(e.text, e.topics) for e in read_examples([{"body": "Tariffs rose.", "label": "trade"}],
+    ...                                            text_field="body", topics_field="label")]
+    [('Tariffs rose.', ('trade',))]
     """
-    return list(iter_examples(source, taxonomy=taxonomy, by=by))
+    return list(iter_examples(source, taxonomy=taxonomy, by=by, text_field=text_field, topics_field=topics_field))
 
 
 def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
-                  taxonomy: Taxonomy | None = None, by: str | None = None) -> Iterator[Example]:
+                  taxonomy: Taxonomy | None = None, by: str | None = None,
+                  text_field: str = "text", topics_field: str = "topics") -> Iterator[Example]:
     """:func:`read_examples` one example at a time (large files are still checked whole first), so that training
     holds each paragraph once however often a file repeats it (see :func:`merge_duplicates`).
 
@@ -226,12 +275,13 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     ('trade',)
     """
     check = _topic_check(taxonomy)
+    fields = Fields(text_field, topics_field)
     if isinstance(source, (str, Path)):
-        examples = _read_sources(_sources(source), check, by)
+        examples = _read_sources(_sources(source), check, by, fields)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
-        examples = (check(_example(r, path=None, line=n, by=by)) for n, r in enumerate(source, 1))
+        examples = map(check, _examples_of(enumerate(source, 1), None, by, fields))
     empty = True
     for example in examples:
         empty = False

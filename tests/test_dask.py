@@ -271,6 +271,18 @@ def test_evidence_on_the_dask_engine_is_the_commands(client, mixed_inputs, tmp_p
     assert table.column("evidence").to_pylist() == want
 
 
+def test_an_inputs_own_evidence_field_keeps_its_place(client, tmp_path):
+    """Without evidence asked for, a field named ``evidence`` is the input's: it stays where the input has it."""
+    source = tmp_path / "own.parquet"
+    pq.write_table(pa.table({"evidence": ["exhibit A", None, "exhibit C"], "text": ["Tariffs fell.", "Coca grew.", "Hi"],
+                             "n": [1, 2, 3]}), source, row_group_size=1)
+    folder = tmp_path / "out.parquet"
+    classify_files([source], folder, client=client, blocksize=1)
+    table = pq.read_table(folder)
+    assert table.column_names == ["evidence", "text", "n", "source", "line", "lang", "topics", "scores"]
+    assert table.column("evidence").to_pylist() == ["exhibit A", None, "exhibit C"]
+
+
 def test_parquet_parts_share_one_schema(client, tmp_path):
     """A field absent or null in a whole partition and present in another still reads back as one table."""
     records = [{"text": t} for t in paragraphs(300, seed=7)] + [{"text": "Tariffs fell.", "title": "Trade", "n": 1.5}]

@@ -427,9 +427,12 @@ def _conform(path: str, *, schema) -> None:
     atomic_write(path, buf.getvalue(), make_folders=False)
 
 
-def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int], run: str) -> None:
+def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int], run: str,
+                   evidence: bool = False) -> None:
     """Give every Parquet part the same schema: each part took its types from its own records, so a
-    field can be all null in one part and text in another, which Parquet readers refuse to combine."""
+    field can be all null in one part and text in another, which Parquet readers refuse to combine.
+    The model's columns come last (``evidence`` among them when it was asked for; else a field of that
+    name is the input's own and keeps its place)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -439,7 +442,7 @@ def _conform_parts(client: "distributed.Client", out: _Output, indexes: list[int
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise TopicslibError(f"a field has different types in different records ({e}); write JSON Lines "
                              "output instead") from None
-    last = [name for name in ("topics", "scores", "evidence") if name in common.names]  # the model's columns last
+    last = [name for name in ("topics", "scores", *(("evidence",) if evidence else ())) if name in common.names]
     common = pa.schema([f for f in common if f.name not in last] + [common.field(name) for name in last])
     stale = [i for i, schema in schemas.items() if not schema.equals(common)]
     client.gather(client.map(_conform, [out.part(i) for i in stale], schema=common,
@@ -601,7 +604,7 @@ def classify_files(
                 c.cancel([*futures, shipped])
                 bar.close()
             if out.kind == "parquet":
-                _conform_parts(c, out, sorted(counts), run)
+                _conform_parts(c, out, sorted(counts), run, evidence)
         _finish(path, out, counts)
     except BaseException:
         _remove_staging(out.staging)

@@ -536,8 +536,31 @@ static int add_token(Scorer *s, Scratch *sc, int32_t e)
  * holding each token's table slot be fetched while the others are read. */
 #define TOKEN_RUN 128
 
+/* Ask for the memory each token's look-up will read, a stage at a time over the run, so that the misses of one
+ * stage overlap instead of each waiting on the last: the word entry its first slot's tag names (the slot itself
+ * was asked for as the token was read), then that word's code points, which the look-up compares. A token whose
+ * first vocabulary slot is empty is no vocabulary word: its slot in the cache of other words is asked for. */
+static void fetch_entries(const Scorer *s, const Scratch *sc)
+{
+    for (size_t i = 0; i < sc->ntoks; i++) {
+        const Tok *t = &sc->toks[i];
+        uint64_t v = s->perm.slots[t->hash & s->perm.mask];
+        if (!v)
+            __builtin_prefetch(&s->temp.slots[t->hash & s->temp.mask]);
+        else if (TAG(v) == TAG(t->hash))
+            fetch_row(&s->words[slot_entry(v)], sizeof(Word));
+    }
+    for (size_t i = 0; i < sc->ntoks; i++) {
+        const Tok *t = &sc->toks[i];
+        uint64_t v = s->perm.slots[t->hash & s->perm.mask];
+        if (v && TAG(v) == TAG(t->hash))
+            fetch_row(s->wpool + s->words[slot_entry(v)].key.off, t->len * sizeof(cp_t));
+    }
+}
+
 static int count_tokens(Scorer *s, Scratch *sc)
 {
+    fetch_entries(s, sc);
     for (size_t i = 0; i < sc->ntoks; i++) {
         Tok *t = &sc->toks[i];
         if ((t->entry = token_entry(s, sc->tok.buf + t->off, t->len, t->hash)) < 0)

@@ -144,6 +144,11 @@ def test_text_and_topics_read_from_fields_of_other_names(tmp_path):
         read_examples(csv)
     with pytest.raises(ExampleError, match=r"<records>:1: missing 'labels'"):
         read_examples([{"body": "x", "label": "trade"}], text_field="body", topics_field="labels")
+    # grouped by the topics field itself: the topics are still read from it
+    by_label = read_examples(csv, text_field="body", topics_field="label", by="label")
+    assert [(e.topics, e.group) for e in by_label][:2] == [(("trade",), ["trade"]), (("trade", "migration"), ["trade", "migration"])]
+    with pytest.raises(ExampleError, match=r"the text and the topics cannot both be read from the field 'body'"):
+        read_examples(jsonl, text_field="body", topics_field="body")
 
 
 def test_one_separator_for_the_topics_strings_of_a_file(tmp_path):

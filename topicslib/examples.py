@@ -161,7 +161,7 @@ def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by
     for n, record in rows:
         if isinstance(record, Mapping) and isinstance(record.get(fields.topics), str):
             topics, separator = _split_topics_cell(record[fields.topics], separator, path=path, line=n)
-            record = {fields.text: record.get(fields.text), fields.topics: topics, **({by: record.get(by)} if by else {})}
+            record = {**({by: record.get(by)} if by else {}), fields.text: record.get(fields.text), fields.topics: topics}
         yield _example(record, path=path, line=n, by=by, fields=fields)
 
 
@@ -274,6 +274,8 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     >>> next(iter_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])).topics
     ('trade',)
     """
+    if text_field == topics_field:
+        raise ExampleError(f"the text and the topics cannot both be read from the field {text_field!r}")
     check = _topic_check(taxonomy)
     fields = Fields(text_field, topics_field)
     if isinstance(source, (str, Path)):

@@ -56,7 +56,7 @@ def test_folder_reads_all_files_in_order(tmp_path):
         ('{"text": "   ", "topics": ["trade"]}', "'text' is empty"),
         ('{"text": 42, "topics": ["trade"]}', "'text' must be a string"),
         ('{"text": "ok"}', "missing 'topics'"),
-        ('{"text": "ok", "topics": 7}', "'topics' must be a list of topic ids or one id, got 7"),
+        ('{"text": "ok", "topics": 7}', "'topics' must be a list of topic ids, got 7"),
         ('{"text": "ok", "topics": "trade, climate"}', "unknown topic 'climate'"),
         ('{"text": "ok", "topics": ["climate"]}', "unknown topic 'climate'"),
     ],

@@ -57,7 +57,7 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     ('trade', 'climate')
     """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
-        raise ExampleError(f"{field!r} must be a list of topic ids or one id, got {value!r}", path=path, line=line)
+        raise ExampleError(f"{field!r} must be a list of topic ids, got {value!r}", path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known

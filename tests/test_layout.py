@@ -10,7 +10,7 @@ import topicslib
 
 PACKAGE = Path(topicslib.__file__).parent
 # The compiled extensions are private to the one module that loads them.
-ALLOWED_PRIVATE = {("native", "_scorer"), ("native", "_solver")}
+ALLOWED_PRIVATE = {("native", "_scorer"), ("native", "_solver"), ("native", "_jsonl")}
 
 
 def _imports() -> dict[str, set[tuple[str, str]]]:

@@ -85,9 +85,11 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     try:
         with Progress("classify", total=total or None, unit="B", enabled=enabled) as progress, \
                 _output(args.output, newline="" if fmt == "csv" else None) as out:
+            binary = _bytes_under(out) if fmt == "jsonl" else None
+            # JSON Lines written as bytes may keep records' fields as JSON, written back as they are (records.output_lines)
             records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
-                                   on_bytes=lambda n: progress.advance(n))
-            writer = WRITERS[fmt](out, binary=_bytes_under(out)) if fmt == "jsonl" else WRITERS[fmt](out)
+                                   on_bytes=lambda n: progress.advance(n), members=binary is not None and not args.evidence)
+            writer = WRITERS[fmt](out, binary=binary) if fmt == "jsonl" else WRITERS[fmt](out)
             n = 0
             for batch, results in classify_batches(model, records):
                 writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)

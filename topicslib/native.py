@@ -1,5 +1,5 @@
-"""The compiled scorer (``topicslib/_scorer.c``) and training solver (``topicslib/_solver.c``), when
-topicslib was built with them.
+"""The compiled scorer (``topicslib/_scorer.c``), training solver (``topicslib/_solver.c``) and JSON Lines reader
+(``topicslib/_jsonl.c``), when topicslib was built with them.
 
 This is the only module that imports the extensions. The scorer scores texts as the numpy
 engine of ``scoring.py`` does, in C, one text at a time: the same tokens, features and weights, the same probabilities up to
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 if os.environ.get("TOPICSLIB_NO_EXTENSION", "") not in ("", "0"):
-    _scorer = _solver = None
+    _scorer = _solver = _jsonl = None
 else:
     try:
         from . import _scorer
@@ -25,6 +25,10 @@ else:
         from . import _solver
     except ImportError:
         _solver = None
+    try:
+        from . import _jsonl
+    except ImportError:
+        _jsonl = None
 
 AVAILABLE = _scorer is not None
 SOLVER = _solver is not None
@@ -36,6 +40,17 @@ _POOL_LIMIT = 1 << 23
 def tokenizer():
     """The compiled tokenizer (the same tokens as ``features.tokenize``), or None."""
     return _scorer.tokenize if _scorer is not None else None
+
+
+def jsonl_reader():
+    """The compiled JSON Lines reader (``_jsonl.records``: each line's text and members, or None where it leaves the
+    line to the general reader), or None without the extension."""
+    return _jsonl.records if _jsonl is not None else None
+
+
+def jsonl_writer():
+    """The compiled writer of the output lines of records the JSON Lines reader took (``_jsonl.lines``), or None."""
+    return _jsonl.lines if _jsonl is not None else None
 
 
 def leaning(words: dict[str, int], marks: str, en: str, es: str, und: str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import csv
+import functools
 import gzip
 import json
 import logging
@@ -21,13 +22,15 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
+from . import native
 from .documents import TopicScore, document_lines, printed_scores, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
 from .files import find_files
-from .jsonio import NOT_TAKEN, fast_loads
+from .jsonio import NOT_TAKEN, encode, encode_lines_utf8, fast_loads, written_alike
 from .language import detect_many
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
@@ -56,16 +59,19 @@ class Record:
     ``text_field`` names the field that holds the text, so output can put a paragraph's text there;
     ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``;
     ``source`` and ``line`` say which file and line (or CSV row, or Parquet row) the record was read from.
+    ``members``: a JSON Lines record the compiled reader took (``read_records(members=True)``) carries its fields
+    as the JSON output writes them (compact, without braces) instead of a dict in ``fields``.
     """
 
     text: str
-    fields: dict
+    fields: dict | None
     where: str
     text_field: str = "text"
     document: str = ""
     paragraph: int | None = None
     source: str = ""
     line: int | None = None
+    members: bytes | None = None
 
 
 @dataclass
@@ -405,11 +411,35 @@ def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, co
     """A record for each JSON Lines object or CSV row, its text in ``column``."""
     rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column")
     for n, fields in rows:
-        text = fields.get(column)
-        if type(text) is not str:
-            text = text_of(fields, column, name, n)
-        where = f"{name}:{n}"
-        yield Record(text, fields, where, column, where, None, name, n)
+        yield _record(fields, column, name, n)
+
+
+def _record(fields: dict, column: str, name: str, n: int) -> Record:
+    text = fields.get(column)
+    if type(text) is not str:
+        text = text_of(fields, column, name, n)
+    where = f"{name}:{n}"
+    return Record(text, fields, where, column, where, None, name, n)
+
+
+# Lines given to the compiled JSON Lines reader at a time.
+_READ_BATCH = 1024
+
+
+def member_records(lines: Iterator[tuple[int, bytes]], name: str, column: str) -> Iterator[Record]:
+    """:func:`structured_records` of JSON Lines as read, each line the compiled reader takes (``native.jsonl_reader``)
+    carrying its fields as JSON (``Record.members``); any other line is read by :func:`json_row`, as every line is
+    without the extension (so its record, or its error, is the same)."""
+    reader = native.jsonl_reader()
+    while batch := list(islice(lines, _READ_BATCH)):
+        for (n, raw), taken in zip(batch, reader([raw for _, raw in batch], column)):
+            if taken is not None:
+                where = f"{name}:{n}"
+                yield Record(taken[0], None, where, column, where, None, name, n, taken[1])
+                continue
+            fields = json_row(raw, n, name)
+            if fields is not None:
+                yield _record(fields, column, name, n)
 
 
 def scoring_text(record: Record) -> str:
@@ -442,11 +472,14 @@ def read_records(
     document: bool = False,
     column: str = "text",
     on_bytes: Callable[[int], None] = lambda n: None,
+    members: bool = False,
 ) -> Iterator[Record]:
     """Stream the records to classify: each ``--text``, then each source in order.
 
     Text files are one record each, JSON Lines and CSV one per line or row; with ``document``
     every text is split into paragraphs, one record each. ``on_bytes`` hears how much was read.
+    With ``members`` (and without ``document``), JSON Lines records may carry their fields as JSON
+    (:func:`member_records`), for :func:`output_lines` alone to write.
 
     >>> [r.text for r in read_records([], texts=["Trade rose.\\n\\nMigrants crossed."], document=True)]
     ['Trade rose.', 'Migrants crossed.']
@@ -457,6 +490,10 @@ def read_records(
     for source in sources:
         with open_source(source) as stream:
             lines = raw_lines(stream, on_bytes)
+            if members and not document and source.format == "jsonl" and native.jsonl_reader() is not None \
+                    and _plain_name(source.name):
+                yield from member_records(lines, source.name, column)
+                continue
             if source.format != "jsonl":  # JSON Lines are decoded by json_row, only where orjson does not read them
                 lines = ((n, decoded(raw, n, source.name)) for n, raw in lines)
             if source.format == "text":
@@ -493,8 +530,66 @@ def output_records(records: list[Record], topic_lists: list[list[TopicScore]],
             for record, topics, lang in zip(records, entries, detect_many([r.text for r in records]))]
 
 
+def _plain_name(name: str) -> bool:
+    """Whether a source's name is written in UTF-8 as it is (a file name of undecodable bytes holds lone surrogates,
+    which output encodes by its error handler): the names :func:`output_lines` writes itself."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _json_string(value: str) -> bytes:
+    """A string as compact JSON in UTF-8 (a source's name): what ``jsonio.encode`` writes for it."""
+    return encode(value).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_entry(topic: str) -> bytes:
+    """How a topic's entry in the output starts, up to its score: ``{"topic":"trade","score":``."""
+    return b'{"topic":%s,"score":' % _json_string(topic)
+
+
+def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], errors: str = "strict") -> bytes:
+    """:func:`output_records` as JSON Lines in UTF-8 (``jsonio.encode_lines_utf8``, a lone surrogate encoded with
+    ``errors``): the same bytes, but the records that carry their fields as JSON (``members``) are written in
+    compiled code (``native.jsonl_writer``) by adding the output's members to them, with no dict made and nothing
+    encoded again.
+
+    >>> record = Record("The tariffs fell.", None, "a.jsonl:1", source="a.jsonl", line=1,
+    ...                 members=b'"id":7,"text":"The tariffs fell."')
+    >>> output_lines([record], [[TopicScore("trade", 0.91234)]])
+    b'{"id":7,"text":"The tariffs fell.","source":"a.jsonl","line":1,"lang":"en","topics":[{"topic":"trade","score":0.9123}]}\\n'
+    """
+    taken = [r.members is not None for r in records]
+    rest = [i for i, t in enumerate(taken) if not t]
+    if len(rest) == len(records) or native.jsonl_writer() is None:
+        return encode_lines_utf8(output_records(records, topic_lists), [written_alike(r.fields) for r in records], errors)
+    fast = [r for r, t in zip(records, taken) if t]
+    fast_topics = [topics for topics, t in zip(topic_lists, taken) if t]
+    names = sorted({topic for topics in fast_topics for topic, _ in topics})
+    column = {name: j for j, name in enumerate(names)}
+    heads = [(b',"source":' + _json_string(r.source) if r.source else b"")
+             + (b',"line":%d' % r.line if r.line is not None else b"") for r in fast]
+    data = native.jsonl_writer()(
+        [r.members for r in fast], heads, [_json_string(lang) for lang in detect_many([r.text for r in fast])],
+        list(map(len, fast_topics)), [column[topic] for topics in fast_topics for topic, _ in topics],
+        printed_scores([s for topics in fast_topics for _, s in topics]), [_topic_entry(name) for name in names])
+    if not rest:
+        return data
+    # the lines the compiled reader left, written as without it, in their places (a compact JSON line holds no
+    # line break)
+    picked = [records[i] for i in rest]
+    general = iter(encode_lines_utf8(output_records(picked, [topic_lists[i] for i in rest]),
+                                     [written_alike(r.fields) for r in picked], errors).split(b"\n"))
+    written = iter(data.split(b"\n"))
+    return b"\n".join([next(written) if t else next(general) for t in taken] + [b""])
+
+
 def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
-    fields = record.fields
+    fields = record.fields if record.members is None else json.loads(b"{%s}" % record.members)
     if "topics" in fields or "paragraph" in fields or "lang" in fields:
         out = {k: v for k, v in fields.items() if k not in ("topics", "paragraph", "lang")}
     else:

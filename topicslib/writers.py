@@ -18,7 +18,7 @@ from typing import IO
 from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
 from .jsonio import encode, encode_lines, encode_lines_utf8, written_alike
-from .records import Record, output_records
+from .records import Record, output_lines, output_records
 
 
 class JsonlWriter:
@@ -39,13 +39,18 @@ class JsonlWriter:
                    evidence: list[dict[str, list[str]]] | None = None) -> None:
         """Records and their topics, in one write. An output record holds its input's values and ones that
         orjson writes as the json module does, so only the input's are looked through (``jsonio.written_alike``)."""
-        alike = [written_alike(r.fields) for r in records]
-        rows = output_records(records, topic_lists, evidence)
         if self.binary is None:
-            self.out.write(encode_lines(rows, alike))
+            alike = [written_alike(r.fields) for r in records]
+            self.out.write(encode_lines(output_records(records, topic_lists, evidence), alike))
             return
+        errors = self.out.errors or "strict"
+        if evidence is None:
+            data = output_lines(records, topic_lists, errors)
+        else:
+            data = encode_lines_utf8(output_records(records, topic_lists, evidence),
+                                     [written_alike(r.fields) for r in records], errors)
         self.out.flush()  # anything written as text goes first
-        self.binary.write(encode_lines_utf8(rows, alike, self.out.errors or "strict"))
+        self.binary.write(data)
 
     def close(self) -> None:
         pass

@@ -1,0 +1,106 @@
+"""The compiled JSON Lines reader (``_jsonl.c``): `classify` writes the same bytes with it as without it, and it
+takes only the lines whose JSON it reads as the json module does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import topicslib
+from topicslib import native
+from topicslib.records import find_sources, output_lines, read_records
+
+pytestmark = pytest.mark.skipif(native.jsonl_reader() is None, reason="built without the compiled JSON Lines reader")
+
+TRICKY = [
+    '{"id": 1, "text": "Tariffs on coffee fell."}',
+    '{"text":"Caf\\u00e9 and \\ud83d\\ude00 emoji, a \\/ slash, a tab\\there","n":-5}',
+    '{ "text" : "spaces around" , "ok" : true , "no" : false , "none" : null }',
+    '{"text": "control \\u0001 and \\u001f, DEL \u007f, line sep \u2028, quote \\" backslash \\\\"}',
+    '{"t\\u0065xt": "a key written with an escape", "k\\"ey": "v"}',
+    '{"text": "big", "n": 123456789012345678}',
+    '{"text": "too big", "n": 1234567890123456789}',
+    '{"text": "a float", "x": 1.5}',
+    '{"text": "an exponent", "x": 1e5}',
+    '{"text": "minus zero", "x": -0}',
+    '{"text": "nested", "meta": {"a": [1, 2]}}',
+    '{"text": "a list", "tags": ["a", "b"]}',
+    '{"text": "first", "text": "repeated key"}',
+    '{"text": "has topics already", "topics": [{"topic": "trade", "score": 0.5}]}',
+    '{"text": "has lang", "lang": "fr"}',
+    '{"text": "own source", "source": "wire", "line": 7}',
+    '{"text": "a lone surrogate \\ud800 here"}',
+    '{"text": "a raw newline escaped\\nhere"}',
+    '{"text": null, "id": 3}',
+    '{"id": 4}',
+    '{"text": 5}',
+    '{"text": "NaN value", "x": NaN}',
+    '{"text": "Bogotá, Perú, São Paulo — ñandú 🦜"}',
+    '{"text": "trailing garbage"} x',
+    '[1, 2]',
+    '',
+    '   ',
+    '{"text": "crlf line"}\r',
+]
+
+
+def _read(path, members: bool):
+    return list(read_records(find_sources([str(path)]), members=members))
+
+
+def _both(lines: list[str]) -> tuple[bytes, bytes, int]:
+    """Output of the lines read without and with the compiled reader, and how many lines it took."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.jsonl"
+        path.write_bytes("\n".join(lines).encode("utf-8") + b"\n")
+        plain, compiled = _read(path, False), _read(path, True)
+    assert [r.text for r in compiled] == [r.text for r in plain]
+    assert [(r.source, r.line) for r in compiled] == [(r.source, r.line) for r in plain]
+    results = topicslib.default_model().classify_many([r.text for r in plain])
+    return (output_lines(plain, results, "backslashreplace"), output_lines(compiled, results, "backslashreplace"),
+            sum(r.members is not None for r in compiled))
+
+
+def test_tricky_lines_are_written_as_without_the_reader():
+    good = [line for line in TRICKY if line.strip() and "garbage" not in line and not line.startswith("[")
+            and '"text": null' not in line and '{"id": 4}' != line and '"text": 5' not in line]
+    plain, compiled, taken = _both(good)
+    assert compiled == plain
+    # it takes the plain records (objects of strings, small integers, booleans, null) and leaves the others
+    assert taken == 9, taken
+
+
+def test_lines_the_reader_leaves_fail_as_they_did(tmp_path):
+    for line in ('{"text": "trailing garbage"} x', "[1, 2]", '{"id": 4}', '{"text": 5}'):
+        f = tmp_path / "bad.jsonl"
+        f.write_text('{"text": "fine"}\n' + line + "\n", encoding="utf-8")
+        runs = [subprocess.run([sys.executable, "-m", "topicslib", "classify", str(f), "-o", str(tmp_path / "o.jsonl")],
+                               capture_output=True, text=True, env=env)
+                for env in (None, {**os.environ, "TOPICSLIB_NO_EXTENSION": "1"})]
+        assert runs[0].returncode == runs[1].returncode == 1
+        assert runs[0].stderr == runs[1].stderr and "bad.jsonl:2: " in runs[0].stderr
+
+
+_SCALAR = st.one_of(st.text(), st.integers(-10**19, 10**19), st.booleans(), st.none(),
+                    st.floats(allow_nan=False, allow_infinity=False))
+_RECORD = st.dictionaries(st.text(max_size=8), _SCALAR, max_size=6).map(lambda d: {**d, "text": d.get("text", "x")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_RECORD, st.booleans(), st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")])),
+                min_size=1, max_size=5))
+def test_any_records_are_written_as_without_the_reader(rows):
+    lines = []
+    for record, ascii_only, separators in rows:
+        if not isinstance(record["text"], str):
+            record["text"] = str(record["text"])
+        lines.append(json.dumps(record, ensure_ascii=ascii_only, separators=separators))
+    plain, compiled, _ = _both(lines)
+    assert compiled == plain

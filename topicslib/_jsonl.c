@@ -1,0 +1,551 @@
+/* JSON Lines records in compiled code, for `topicslib classify`'s JSON Lines in and out (see jsonio.py).
+ *
+ * records(lines, field) reads each line (bytes) as a flat JSON object and gives, for the lines it takes, the text of
+ * `field` and the object's members written back as compact JSON, as the json module writes the object it reads
+ * (json.dumps(obj, ensure_ascii=False, separators=(",", ":")), without the braces), so that the command can write the
+ * record back by adding its own members, with neither a dict built nor the record encoded again in Python; lines()
+ * writes those output lines.
+ *
+ * It takes only what it is sure of: an object of distinct keys whose values are strings, integers of at most 18
+ * digits (not -0), true, false and null, in strict JSON (UTF-8, no control characters in strings, no lone
+ * surrogates), with `field` a string. Any other line (blank, a nested value, a float, a duplicate key, a reserved
+ * key, bad JSON, a byte order mark...) gets None, and the command reads it the way it reads every line without this
+ * extension, which also reports any error there. Makes no call into Python but to build the results. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} Out;
+
+static int out_reserve(Out *o, size_t more)
+{
+    if (o->len + more <= o->cap)
+        return 0;
+    size_t cap = o->cap ? o->cap : 256;
+    while (cap < o->len + more)
+        cap *= 2;
+    char *p = PyMem_Realloc(o->buf, cap);
+    if (!p)
+        return -1;
+    o->buf = p;
+    o->cap = cap;
+    return 0;
+}
+
+typedef struct {
+    Py_UCS4 *buf;
+    size_t len, cap;
+} Cps;
+
+static int cps_reserve(Cps *c, size_t more)
+{
+    if (c->len + more <= c->cap)
+        return 0;
+    size_t cap = c->cap ? c->cap : 256;
+    while (cap < c->len + more)
+        cap *= 2;
+    Py_UCS4 *p = PyMem_Realloc(c->buf, cap * sizeof(Py_UCS4));
+    if (!p)
+        return -1;
+    c->buf = p;
+    c->cap = cap;
+    return 0;
+}
+
+static int cps_push(Cps *c, Py_UCS4 cp)
+{
+    if (cps_reserve(c, 1) < 0)
+        return -1;
+    c->buf[c->len++] = cp;
+    return 0;
+}
+
+#define NOT_TAKEN 1
+#define FAILED (-1)
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int hex4(const char *p, const char *end, unsigned *v)
+{
+    if (end - p < 4)
+        return -1;
+    unsigned x = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        x <<= 4;
+        if (c >= '0' && c <= '9')
+            x |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            x |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            x |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+/* One code point written as the json module writes it in a string (ensure_ascii=False). */
+static int put_cp(Out *o, Py_UCS4 cp)
+{
+    if (out_reserve(o, 6) < 0)
+        return FAILED;
+    char *w = o->buf + o->len;
+    if (cp == '"' || cp == '\\') {
+        w[0] = '\\';
+        w[1] = (char)cp;
+        o->len += 2;
+    } else if (cp < 0x20) {
+        static const char hexdigits[] = "0123456789abcdef";
+        char short_form = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' : cp == '\b' ? 'b' : cp == '\f' ? 'f' : 0;
+        if (short_form) {
+            w[0] = '\\';
+            w[1] = short_form;
+            o->len += 2;
+        } else {
+            memcpy(w, "\\u00", 4);
+            w[4] = hexdigits[cp >> 4];
+            w[5] = hexdigits[cp & 15];
+            o->len += 6;
+        }
+    } else if (cp < 0x80) {
+        w[0] = (char)cp;
+        o->len += 1;
+    } else if (cp < 0x800) {
+        w[0] = (char)(0xC0 | (cp >> 6));
+        w[1] = (char)(0x80 | (cp & 0x3F));
+        o->len += 2;
+    } else if (cp < 0x10000) {
+        w[0] = (char)(0xE0 | (cp >> 12));
+        w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        w[2] = (char)(0x80 | (cp & 0x3F));
+        o->len += 3;
+    } else {
+        w[0] = (char)(0xF0 | (cp >> 18));
+        w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        w[3] = (char)(0x80 | (cp & 0x3F));
+        o->len += 4;
+    }
+    return 0;
+}
+
+/* The next code point of UTF-8 at *p (advanced past it), strictly (no overlong forms, no surrogates, at most
+ * U+10FFFF); NOT_TAKEN for bytes that are no such code point. */
+static int utf8_cp(const char **p, const char *end, Py_UCS4 *cp)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    unsigned char c = s[0];
+    int n;
+    Py_UCS4 v, least;
+    if (c < 0x80) {
+        *cp = c;
+        *p += 1;
+        return 0;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        n = 1, v = c & 0x1F, least = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2, v = c & 0x0F, least = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3, v = c & 0x07, least = 0x10000;
+    } else {
+        return NOT_TAKEN;
+    }
+    if ((const char *)s + n >= end)
+        return NOT_TAKEN;
+    for (int i = 1; i <= n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return NOT_TAKEN;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < least || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return NOT_TAKEN;
+    *cp = v;
+    *p += n + 1;
+    return 0;
+}
+
+/* A string whose opening quote is at *p: written to o as the json module writes it (quotes included), its code
+ * points also appended to cps when cps is given; *p is left past the closing quote. */
+static int read_string(const char **p, const char *end, Out *o, Cps *cps)
+{
+    const char *s = *p + 1;
+    if (out_reserve(o, 1) < 0)
+        return FAILED;
+    o->buf[o->len++] = '"';
+    for (;;) {
+        /* a run of printable ASCII but the quote and the backslash, as most of a text is: copied as it is */
+        const char *run = s;
+        while (s < end && (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x80 && *s != '"' && *s != '\\')
+            s++;
+        if (s > run) {
+            size_t n = (size_t)(s - run);
+            if (out_reserve(o, n) < 0 || (cps && cps_reserve(cps, n) < 0))
+                return FAILED;
+            memcpy(o->buf + o->len, run, n);
+            o->len += n;
+            if (cps)
+                for (size_t i = 0; i < n; i++)
+                    cps->buf[cps->len++] = (unsigned char)run[i];
+        }
+        if (s >= end)
+            return NOT_TAKEN;
+        unsigned char c = (unsigned char)*s;
+        Py_UCS4 cp;
+        if (c == '"') {
+            s++;
+            break;
+        }
+        if (c < 0x20)
+            return NOT_TAKEN; /* a raw control character: the json module refuses it */
+        if (c == '\\') {
+            if (s + 1 >= end)
+                return NOT_TAKEN;
+            char e = s[1];
+            s += 2;
+            switch (e) {
+            case '"': cp = '"'; break;
+            case '\\': cp = '\\'; break;
+            case '/': cp = '/'; break;
+            case 'b': cp = '\b'; break;
+            case 'f': cp = '\f'; break;
+            case 'n': cp = '\n'; break;
+            case 'r': cp = '\r'; break;
+            case 't': cp = '\t'; break;
+            case 'u': {
+                unsigned hi, lo;
+                if (hex4(s, end, &hi) < 0)
+                    return NOT_TAKEN;
+                s += 4;
+                if (hi >= 0xDC00 && hi <= 0xDFFF)
+                    return NOT_TAKEN; /* a lone low surrogate */
+                if (hi >= 0xD800 && hi <= 0xDBFF) {
+                    if (end - s < 6 || s[0] != '\\' || s[1] != 'u' || hex4(s + 2, end, &lo) < 0 || lo < 0xDC00 ||
+                        lo > 0xDFFF)
+                        return NOT_TAKEN; /* a lone high surrogate */
+                    s += 6;
+                    cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                } else {
+                    cp = hi;
+                }
+                break;
+            }
+            default:
+                return NOT_TAKEN;
+            }
+        } else {
+            int r = utf8_cp(&s, end, &cp);
+            if (r)
+                return r;
+        }
+        if (put_cp(o, cp) < 0 || (cps && cps_push(cps, cp) < 0))
+            return FAILED;
+    }
+    if (out_reserve(o, 1) < 0)
+        return FAILED;
+    o->buf[o->len++] = '"';
+    *p = s;
+    return 0;
+}
+
+/* An integer at *p, copied when the json module writes it back alike: -?(0|[1-9][0-9]*) of at most 18 digits, not
+ * -0, and not the start of a float. */
+static int read_integer(const char **p, const char *end, Out *o)
+{
+    const char *s = *p, *start = s;
+    if (*s == '-')
+        s++;
+    const char *digits = s;
+    while (s < end && *s >= '0' && *s <= '9')
+        s++;
+    size_t n = (size_t)(s - digits);
+    if (n == 0 || n > 18 || (n > 1 && digits[0] == '0') || (digits[0] == '0' && digits != start))
+        return NOT_TAKEN;
+    if (s < end && (*s == '.' || *s == 'e' || *s == 'E'))
+        return NOT_TAKEN;
+    if (out_reserve(o, (size_t)(s - start)) < 0)
+        return FAILED;
+    memcpy(o->buf + o->len, start, (size_t)(s - start));
+    o->len += (size_t)(s - start);
+    *p = s;
+    return 0;
+}
+
+static int read_word(const char **p, const char *end, Out *o, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(end - *p) < n || memcmp(*p, word, n) != 0)
+        return NOT_TAKEN;
+    if (out_reserve(o, n) < 0)
+        return FAILED;
+    memcpy(o->buf + o->len, word, n);
+    o->len += n;
+    *p += n;
+    return 0;
+}
+
+/* Keys the command writes itself: a line holding one is left to the general path. */
+static const char *const RESERVED[] = {"\"topics\"", "\"lang\"", "\"paragraph\"", "\"source\"", "\"line\"", NULL};
+
+/* The line [p, end) read into o (its members, without the braces) and its field's code points into text;
+ * 0 when taken, NOT_TAKEN, or FAILED (out of memory). */
+static int read_line(const char *p, const char *end, const char *field, size_t field_len, Out *o, Cps *text,
+                     size_t *keys, size_t keys_cap)
+{
+    size_t n_keys = 0;
+    int found = 0;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{')
+        return NOT_TAKEN;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}')
+        return NOT_TAKEN; /* no field */
+    for (;;) {
+        if (p >= end || *p != '"')
+            return NOT_TAKEN;
+        if (n_keys)
+            o->buf[o->len++] = ','; /* room was made by the last value's write */
+        size_t key_start = o->len;
+        int r = read_string(&p, end, o, NULL);
+        if (r)
+            return r;
+        size_t key_len = o->len - key_start;
+        for (const char *const *name = RESERVED; *name; name++)
+            if (key_len == strlen(*name) && memcmp(o->buf + key_start, *name, key_len) == 0)
+                return NOT_TAKEN;
+        for (size_t k = 0; k < n_keys; k++) { /* a repeated key: the json module keeps the last value */
+            size_t other = keys[2 * k], other_len = keys[2 * k + 1];
+            if (other_len == key_len && memcmp(o->buf + other, o->buf + key_start, key_len) == 0)
+                return NOT_TAKEN;
+        }
+        if (n_keys == keys_cap)
+            return NOT_TAKEN; /* more keys than a record usually has: the general path */
+        keys[2 * n_keys] = key_start;
+        keys[2 * n_keys + 1] = key_len;
+        n_keys++;
+        int is_field = key_len == field_len + 2 && memcmp(o->buf + key_start + 1, field, field_len) == 0;
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':')
+            return NOT_TAKEN;
+        p = skip_ws(p + 1, end);
+        if (p >= end)
+            return NOT_TAKEN;
+        if (out_reserve(o, 1) < 0)
+            return FAILED;
+        o->buf[o->len++] = ':';
+        if (is_field) {
+            if (*p != '"')
+                return NOT_TAKEN;
+            found = 1;
+            r = read_string(&p, end, o, text);
+        } else if (*p == '"') {
+            r = read_string(&p, end, o, NULL);
+        } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            r = read_integer(&p, end, o);
+        } else if (*p == 't') {
+            r = read_word(&p, end, o, "true");
+        } else if (*p == 'f') {
+            r = read_word(&p, end, o, "false");
+        } else if (*p == 'n') {
+            r = read_word(&p, end, o, "null");
+        } else {
+            return NOT_TAKEN;
+        }
+        if (r)
+            return r;
+        if (out_reserve(o, 1) < 0)
+            return FAILED;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            break;
+        return NOT_TAKEN;
+    }
+    p = skip_ws(p + 1, end);
+    return p == end && found ? 0 : NOT_TAKEN;
+}
+
+#define MAX_KEYS 64
+
+PyDoc_STRVAR(records_doc,
+             "records(lines, field) -> list\n\n"
+             "For each line (bytes) of JSON Lines: (text, members) where it is taken, text the str value of `field` and\n"
+             "members the object's members as the json module writes them back (compact, non-ASCII as it is, no\n"
+             "braces), as UTF-8 bytes; None for a line it leaves to the general reader (see the module's comment).");
+
+static PyObject *records(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    const char *field;
+    Py_ssize_t field_len;
+    if (!PyArg_ParseTuple(args, "O!s#", &PyList_Type, &lines, &field, &field_len))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    PyObject *result = PyList_New(n);
+    if (!result)
+        return NULL;
+    Out o = {0};
+    Cps text = {0};
+    size_t keys[2 * MAX_KEYS];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyBytes_Check(line)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is %s, not bytes", i, Py_TYPE(line)->tp_name);
+            goto fail;
+        }
+        const char *p = PyBytes_AS_STRING(line);
+        o.len = text.len = 0;
+        int r = read_line(p, p + PyBytes_GET_SIZE(line), field, (size_t)field_len, &o, &text, keys, MAX_KEYS);
+        if (r == FAILED) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        PyObject *item;
+        if (r == NOT_TAKEN) {
+            item = Py_None;
+            Py_INCREF(item);
+        } else {
+            PyObject *value = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, text.buf ? text.buf : (Py_UCS4 *)"", (Py_ssize_t)text.len);
+            PyObject *members = value ? PyBytes_FromStringAndSize(o.buf, (Py_ssize_t)o.len) : NULL;
+            item = members ? PyTuple_Pack(2, value, members) : NULL;
+            Py_XDECREF(value);
+            Py_XDECREF(members);
+            if (!item)
+                goto fail;
+        }
+        PyList_SET_ITEM(result, i, item);
+    }
+    PyMem_Free(o.buf);
+    PyMem_Free(text.buf);
+    return result;
+fail:
+    PyMem_Free(o.buf);
+    PyMem_Free(text.buf);
+    Py_DECREF(result);
+    return NULL;
+}
+
+static int put_bytes(Out *o, const char *b, size_t n)
+{
+    if (out_reserve(o, n) < 0)
+        return -1;
+    memcpy(o->buf + o->len, b, n);
+    o->len += n;
+    return 0;
+}
+
+static int put_object(Out *o, PyObject *b, const char *what)
+{
+    if (!PyBytes_Check(b)) {
+        PyErr_Format(PyExc_TypeError, "%s must be bytes, not %s", what, Py_TYPE(b)->tp_name);
+        return -1;
+    }
+    if (put_bytes(o, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b)) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(lines_doc,
+             "lines(members, heads, langs, counts, topics, scores, entries) -> bytes\n\n"
+             "Output lines of records read by records(): for record i, '{', members[i], heads[i] (its own members\n"
+             "written before the language: source and line), ',\"lang\":', langs[i] (bytes of a JSON string),\n"
+             "',\"topics\":[', then its counts[i] topics, each entries[topic] (bytes such as '{\"topic\":\"trade\",\"score\":')\n"
+             "followed by the score's repr and '}', and ']}' and a line break. topics and scores hold every record's\n"
+             "topics one after another.");
+
+static PyObject *lines(PyObject *self, PyObject *args)
+{
+    PyObject *members, *heads, *langs, *counts, *topics, *scores, *entries;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!", &PyList_Type, &members, &PyList_Type, &heads, &PyList_Type, &langs,
+                          &PyList_Type, &counts, &PyList_Type, &topics, &PyList_Type, &scores, &PyList_Type, &entries))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(members), n_topics = PyList_GET_SIZE(topics);
+    if (PyList_GET_SIZE(heads) != n || PyList_GET_SIZE(langs) != n || PyList_GET_SIZE(counts) != n ||
+        PyList_GET_SIZE(scores) != n_topics) {
+        PyErr_SetString(PyExc_ValueError, "lines: the lists' lengths do not match");
+        return NULL;
+    }
+    Out o = {0};
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (put_bytes(&o, "{", 1) < 0)
+            goto no_memory;
+        if (put_object(&o, PyList_GET_ITEM(members, i), "members") < 0 ||
+            put_object(&o, PyList_GET_ITEM(heads, i), "heads") < 0)
+            goto fail;
+        if (put_bytes(&o, ",\"lang\":", 8) < 0)
+            goto no_memory;
+        if (put_object(&o, PyList_GET_ITEM(langs, i), "langs") < 0)
+            goto fail;
+        if (put_bytes(&o, ",\"topics\":[", 11) < 0)
+            goto no_memory;
+        Py_ssize_t count = PyLong_AsSsize_t(PyList_GET_ITEM(counts, i));
+        if (count < 0 || k + count > n_topics) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "lines: counts exceed the topics given");
+            goto fail;
+        }
+        for (Py_ssize_t j = 0; j < count; j++, k++) {
+            Py_ssize_t t = PyLong_AsSsize_t(PyList_GET_ITEM(topics, k));
+            if (t < 0 || t >= PyList_GET_SIZE(entries)) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "lines: a topic has no entry");
+                goto fail;
+            }
+            double x = PyFloat_AsDouble(PyList_GET_ITEM(scores, k));
+            if (x == -1.0 && PyErr_Occurred())
+                goto fail;
+            char *digits = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL); /* float.__repr__ */
+            if (!digits)
+                goto fail;
+            int r = (j && put_bytes(&o, ",", 1) < 0) || put_object(&o, PyList_GET_ITEM(entries, t), "entries") < 0 ||
+                    put_bytes(&o, digits, strlen(digits)) < 0 || put_bytes(&o, "}", 1) < 0;
+            PyMem_Free(digits);
+            if (r) {
+                if (!PyErr_Occurred())
+                    PyErr_NoMemory();
+                goto fail;
+            }
+        }
+        if (put_bytes(&o, "]}\n", 3) < 0)
+            goto no_memory;
+    }
+    if (k != n_topics) {
+        PyErr_SetString(PyExc_ValueError, "lines: more topics given than counted");
+        goto fail;
+    }
+    PyObject *result = PyBytes_FromStringAndSize(o.buf ? o.buf : "", (Py_ssize_t)o.len);
+    PyMem_Free(o.buf);
+    return result;
+no_memory:
+    PyErr_NoMemory();
+fail:
+    PyMem_Free(o.buf);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"records", records, METH_VARARGS, records_doc},
+    {"lines", lines, METH_VARARGS, lines_doc},
+    {NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jsonl", "JSON Lines records in compiled code.", -1, methods};
+
+PyMODINIT_FUNC PyInit__jsonl(void) { return PyModule_Create(&module); }

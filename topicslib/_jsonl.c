@@ -17,45 +17,35 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Grow *buf (of *cap items of size item) to hold at least need items; -1 when out of memory. */
+static int reserve(void **buf, size_t *cap, size_t need, size_t item)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 256;
+    while (n < need)
+        n *= 2;
+    void *p = PyMem_Realloc(*buf, n * item);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
 typedef struct {
     char *buf;
     size_t len, cap;
 } Out;
 
-static int out_reserve(Out *o, size_t more)
-{
-    if (o->len + more <= o->cap)
-        return 0;
-    size_t cap = o->cap ? o->cap : 256;
-    while (cap < o->len + more)
-        cap *= 2;
-    char *p = PyMem_Realloc(o->buf, cap);
-    if (!p)
-        return -1;
-    o->buf = p;
-    o->cap = cap;
-    return 0;
-}
+static int out_reserve(Out *o, size_t more) { return reserve((void **)&o->buf, &o->cap, o->len + more, 1); }
 
 typedef struct {
     Py_UCS4 *buf;
     size_t len, cap;
 } Cps;
 
-static int cps_reserve(Cps *c, size_t more)
-{
-    if (c->len + more <= c->cap)
-        return 0;
-    size_t cap = c->cap ? c->cap : 256;
-    while (cap < c->len + more)
-        cap *= 2;
-    Py_UCS4 *p = PyMem_Realloc(c->buf, cap * sizeof(Py_UCS4));
-    if (!p)
-        return -1;
-    c->buf = p;
-    c->cap = cap;
-    return 0;
-}
+static int cps_reserve(Cps *c, size_t more) { return reserve((void **)&c->buf, &c->cap, c->len + more, sizeof(Py_UCS4)); }
 
 static int cps_push(Cps *c, Py_UCS4 cp)
 {

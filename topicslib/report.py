@@ -110,7 +110,7 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     >>> from topicslib import default_model
     >>> text = "Coca cultivation rose despite eradication."
     >>> [text[h.start:h.end] for h in highlights(text, default_model(), ["narcotics"])]
-    ['Coca', 'eradication']
+    ['Coca cultivation', 'eradication']
     """
     tokens = _tokens(text)
     words = [tok for _, _, tok in tokens]

@@ -533,12 +533,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--input-format", choices=INPUT_FORMATS,
                        help="read every input as this (default: by suffix: .txt/.md text, .jsonl, .csv, each also .gz, .bz2 or .xz; "
                             "standard input is JSON Lines when it starts with {, else text)")
+        add_column(p)
+
+    def add_column(p: argparse.ArgumentParser) -> None:
         p.add_argument("--column", default="text", metavar="NAME",
                        help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
 
     def add_example_fields(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--column", default="text", metavar="NAME",
-                       help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
+        add_column(p)
         p.add_argument("--topics-column", default="topics", metavar="NAME",
                        help="the field or column that holds the topics: a list of ids, or ids separated by ; | or , "
                             "(one id for single-label data; default: topics)")

@@ -552,21 +552,25 @@ def _topic_entry(topic: str) -> bytes:
     return b'{"topic":%s,"score":' % _json_string(topic)
 
 
-def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], errors: str = "strict") -> bytes:
+def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], errors: str = "strict",
+                 evidence: list[dict[str, list[str]]] | None = None) -> bytes:
     """:func:`output_records` as JSON Lines in UTF-8 (``jsonio.encode_lines_utf8``, a lone surrogate encoded with
-    ``errors``): the same bytes, but the records that carry their fields as JSON (``members``) are written in
-    compiled code (``native.jsonl_writer``) by adding the output's members to them, with no dict made and nothing
-    encoded again.
+    ``errors``): the same bytes, but without ``evidence`` the records that carry their fields as JSON (``members``)
+    are written in compiled code (``native.jsonl_writer``) by adding the output's members to them, with no dict
+    made and nothing encoded again.
 
     >>> record = Record("The tariffs fell.", None, "a.jsonl:1", source="a.jsonl", line=1,
     ...                 members=b'"id":7,"text":"The tariffs fell."')
     >>> output_lines([record], [[TopicScore("trade", 0.91234)]])
     b'{"id":7,"text":"The tariffs fell.","source":"a.jsonl","line":1,"lang":"en","topics":[{"topic":"trade","score":0.9123}]}\\n'
     """
+    def encoded(picked: list[Record], topics: list[list[TopicScore]], terms=None) -> bytes:
+        return encode_lines_utf8(output_records(picked, topics, terms), [written_alike(r.fields) for r in picked], errors)
+
     taken = [r.members is not None for r in records]
     rest = [i for i, t in enumerate(taken) if not t]
-    if len(rest) == len(records) or native.jsonl_writer() is None:
-        return encode_lines_utf8(output_records(records, topic_lists), [written_alike(r.fields) for r in records], errors)
+    if evidence is not None or len(rest) == len(records) or native.jsonl_writer() is None:
+        return encoded(records, topic_lists, evidence)
     fast = [r for r, t in zip(records, taken) if t]
     fast_topics = [topics for topics, t in zip(topic_lists, taken) if t]
     names = sorted({topic for topics in fast_topics for topic, _ in topics})
@@ -581,9 +585,7 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
         return data
     # the lines the compiled reader left, written as without it, in their places (a compact JSON line holds no
     # line break)
-    picked = [records[i] for i in rest]
-    general = iter(encode_lines_utf8(output_records(picked, [topic_lists[i] for i in rest]),
-                                     [written_alike(r.fields) for r in picked], errors).split(b"\n"))
+    general = iter(encoded([records[i] for i in rest], [topic_lists[i] for i in rest]).split(b"\n"))
     written = iter(data.split(b"\n"))
     return b"\n".join([next(written) if t else next(general) for t in taken] + [b""])
 

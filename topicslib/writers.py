@@ -17,7 +17,7 @@ from typing import IO
 
 from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
-from .jsonio import encode, encode_lines, encode_lines_utf8, written_alike
+from .jsonio import encode, encode_lines, written_alike
 from .records import Record, output_lines, output_records
 
 
@@ -43,12 +43,7 @@ class JsonlWriter:
             alike = [written_alike(r.fields) for r in records]
             self.out.write(encode_lines(output_records(records, topic_lists, evidence), alike))
             return
-        errors = self.out.errors or "strict"
-        if evidence is None:
-            data = output_lines(records, topic_lists, errors)
-        else:
-            data = encode_lines_utf8(output_records(records, topic_lists, evidence),
-                                     [written_alike(r.fields) for r in records], errors)
+        data = output_lines(records, topic_lists, self.out.errors or "strict", evidence)
         self.out.flush()  # anything written as text goes first
         self.binary.write(data)
 

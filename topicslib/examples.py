@@ -171,12 +171,18 @@ def _source_examples(source: Source, by: str | None = None, fields: Fields = FIE
                        hint="; choose the columns with --column and --topics-column")
     if source.format == "csv":
         rows = ((n, {**row, fields.text: row[fields.text] or "", fields.topics: row[fields.topics] or ""}) for n, row in rows)
+    yield from _or_else(_examples_of(rows, source.name, by, fields), ExampleError("file is empty: no examples in it",
+                                                                                  path=source.name))
+
+
+def _or_else(examples: Iterable[Example], error: ExampleError) -> Iterator[Example]:
+    """``examples`` as they come, or ``error`` raised when there is none."""
     empty = True
-    for example in _examples_of(rows, source.name, by, fields):
+    for example in examples:
         empty = False
         yield example
     if empty:
-        raise ExampleError("file is empty: no examples in it", path=source.name)
+        raise error
 
 
 def _sources(source: str | Path) -> list[Source]:
@@ -284,12 +290,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
         examples = map(check, _examples_of(enumerate(source, 1), None, by, fields))
-    empty = True
-    for example in examples:
-        empty = False
-        yield example
-    if empty:
-        raise ExampleError("no examples found")
+    yield from _or_else(examples, ExampleError("no examples found"))
 
 
 def duplicate_key(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 import json
 import os
@@ -576,3 +577,31 @@ def test_python_m_topicslib_is_recognised_as_the_command():
              "from topicslib import process; print(process.is_command())")
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "True", r.stderr
+
+
+@pytest.mark.parametrize("was_enabled", [True, False])
+def test_classify_and_train_give_the_collector_back_as_they_found_it(tmp_path, was_enabled):
+    """The commands pause the cyclic garbage collector while they work (their loops make no cycles: a collection
+    after them finds nothing of theirs) and leave it on or off as it was, with nothing left frozen, on success and
+    on error alike."""
+    from topicslib.cli import main
+
+    base = [json.loads(line)["text"] for line in (ROOT / "examples" / "headlines.jsonl").read_text(encoding="utf-8").splitlines()]
+    src = write_jsonl(tmp_path / "many.jsonl", [{"n": i, "text": f"{base[i % len(base)]} ({i})"} for i in range(2500)])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Tariffs rose.", "topics": ["trade"]}\n{"text": \n', encoding="utf-8")
+    one = write_jsonl(tmp_path / "one.jsonl", [{"n": 0, "text": base[0]}])
+    (gc.enable if was_enabled else gc.disable)()
+    try:
+        left = []
+        for path in (one, src, one, src):  # the second pair counts: the first loads what later runs share
+            gc.collect()
+            assert main(["classify", str(path), "-o", str(tmp_path / "out.jsonl"), "-q"]) == 0
+            assert (gc.isenabled(), gc.get_freeze_count()) == (was_enabled, 0)
+            left.append(gc.collect())
+        assert left[3] == left[2]  # 2,500 records in three batches leave no more cycles than one record
+        assert main(["train", str(bad), "-o", str(tmp_path / "m.npz"), "-q"]) != 0  # a bad line: an error, no model
+        assert not (tmp_path / "m.npz").exists()
+        assert (gc.isenabled(), gc.get_freeze_count()) == (was_enabled, 0)
+    finally:
+        gc.enable()

@@ -104,3 +104,17 @@ def test_any_records_are_written_as_without_the_reader(rows):
         lines.append(json.dumps(record, ensure_ascii=ascii_only, separators=separators))
     plain, compiled, _ = _both(lines)
     assert compiled == plain
+
+
+def test_a_string_ends_its_plain_run_at_any_special_byte_wherever_it_falls():
+    """The reader steps over plain ASCII eight bytes at a time: a quote, a backslash, a control character, DEL and
+    characters beyond ASCII are read the same at every offset of that step, and a raw control character (not JSON)
+    leaves the line to the json module."""
+    specials = ['"', "\\", "\n", "\x01", "\x1f", "\x7f", "é", "—", "🦜", " "]
+    lines = [json.dumps({"id": n, "text": "a" * n + s + "b" * (17 - n)}, ensure_ascii=ascii_only)
+             for s in specials for n in range(17) for ascii_only in (False, True)]
+    plain, compiled, taken = _both(lines)
+    assert compiled == plain
+    assert taken == len(lines)
+    raw = [b'{"text": "' + b"a" * n + b'\x01b"}' for n in range(17)]
+    assert native.jsonl_reader()(raw, "text") == [None] * len(raw)

@@ -166,6 +166,15 @@ static int utf8_cp(const char **p, const char *end, Py_UCS4 *cp)
     return 0;
 }
 
+/* Whether any of the eight bytes of v ends a run of plain string bytes: one below 0x20 or from 0x80 up, a quote or a
+ * backslash. Exact for "any" (the usual tests for a byte below n and for a zero byte, on all eight at once). */
+static inline int ends_run(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    const uint64_t quote = v ^ (ones * '"'), backslash = v ^ (ones * '\\');
+    return ((v | ((v - ones * 0x20) & ~v) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & high) != 0;
+}
+
 /* A string whose opening quote is at *p: written to o as the json module writes it (quotes included), its code
  * points also appended to cps when cps is given; *p is left past the closing quote. */
 static int read_string(const char **p, const char *end, Out *o, Cps *cps)
@@ -175,8 +184,16 @@ static int read_string(const char **p, const char *end, Out *o, Cps *cps)
         return FAILED;
     o->buf[o->len++] = '"';
     for (;;) {
-        /* a run of printable ASCII but the quote and the backslash, as most of a text is: copied as it is */
+        /* a run of printable ASCII but the quote and the backslash, as most of a text is: copied as it is; eight
+         * bytes a step while none of them ends it */
         const char *run = s;
+        while (end - s >= 8) {
+            uint64_t v;
+            memcpy(&v, s, 8);
+            if (ends_run(v))
+                break;
+            s += 8;
+        }
         while (s < end && (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x80 && *s != '"' && *s != '\\')
             s++;
         if (s > run) {
@@ -185,9 +202,12 @@ static int read_string(const char **p, const char *end, Out *o, Cps *cps)
                 return FAILED;
             memcpy(o->buf + o->len, run, n);
             o->len += n;
-            if (cps)
+            if (cps) {
+                Py_UCS4 *w = cps->buf + cps->len;
                 for (size_t i = 0; i < n; i++)
-                    cps->buf[cps->len++] = (unsigned char)run[i];
+                    w[i] = (unsigned char)run[i];
+                cps->len += n;
+            }
         }
         if (s >= end)
             return NOT_TAKEN;

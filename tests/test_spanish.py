@@ -75,6 +75,15 @@ def test_compiled_language_detection_answers_as_detect_does(texts):
     assert detect_many(texts) == [detect(t) for t in texts]
 
 
+@pytest.mark.skipif(language._COMPILED is None, reason="topicslib was built without its compiled scorer")
+def test_compiled_language_detection_on_long_words_and_links_at_the_edges():
+    """Words about the compiled scan's longest (a function word's letters wrap in its buffer beyond it), and
+    "://" or "www." at the start, the end, across a space or in capitals."""
+    texts = ["de" * n + " la el" for n in range(12, 20)] + ["the " + "x" * n + " of" for n in range(28, 36)]
+    texts += ["://", ":// de la", "de la ://", "www.", "WWW. de la", "de la wWw.", "ww w. the", ": // the", "www", "de www"]
+    assert detect_many(texts) == [detect(t) for t in texts]
+
+
 def test_language_detection_agrees_on_every_code_point_and_on_real_paragraphs(monkeypatch):
     points = [chr(i) for i in range(sys.maxunicode + 1)]
     texts = ([c + "he la" for c in points[::3]] + ["t" + c + "e de" for c in points[1::3]] + points[2::3]

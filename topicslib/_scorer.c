@@ -1306,7 +1306,7 @@ static PyTypeObject ScorerType = {
  * leanings and, when the lowered text is not ASCII, count the marks. A text holding "://" or "www."
  * is left to Python (its links are cut out by a regular expression first): its answer is None. */
 
-#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points */
+#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points (a power of two) */
 
 typedef struct {
     uint64_t hash; /* hash_cps of the word */
@@ -1447,18 +1447,24 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
  * Latin-1 character, whatever surrounds it) and classed by one look-up. With check_case, a code point beyond
  * Latin-1 that has a lower case stops the pass (returns 2: the caller lowers the whole text with str.lower and
  * scans that); other code points beyond Latin-1 are their own lower case, in str.lower as here. Returns 1, or 0
- * for a text holding "://" or "www." (after lowering). */
+ * for a text holding "://" or "www." (after lowering): looked for behind a '/' or a '.' only, so that a word's
+ * letters cost a look-up, a store and the hash's step. */
 #define DEFINE_LEAN_SCAN(NAME, TYPE)                                                                       \
+    static inline cp_t NAME##_lowered(const Leaning *d, const TYPE *s, Py_ssize_t i)                       \
+    {                                                                                                      \
+        cp_t c = (cp_t)s[i];                                                                               \
+        return c < 256 ? d->lower1[c] : c;                                                                 \
+    }                                                                                                      \
     static int NAME(const Leaning *d, const TYPE *s, Py_ssize_t n, int check_case, long *lean)             \
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
         int beyond_ascii = 0;                                                                              \
         const size_t longest = d->longest;                                                                 \
-        cp_t word[LEAN_WORD], p1 = 0, p2 = 0, p3 = 0;                                                      \
+        cp_t word[LEAN_WORD];                                                                              \
         size_t len = 0;                                                                                    \
         uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
-        for (Py_ssize_t i = 0; i <= n; i++) {                                                              \
-            cp_t c = i < n ? (cp_t)s[i] : ' ';                                                             \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                               \
+            cp_t c = (cp_t)s[i];                                                                           \
             uint8_t k;                                                                                     \
             if (c < 256) {                                                                                 \
                 c = d->lower1[c];                                                                          \
@@ -1476,12 +1482,12 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
                 beyond_ascii |= k & LEAN_BEYOND;                                                           \
                 marks += (k & LEAN_MARK) != 0;                                                             \
                 if ((k & LEAN_LINK) &&                                                                     \
-                    ((c == '/' && p1 == '/' && p2 == ':') || (c == '.' && p1 == 'w' && p2 == 'w' && p3 == 'w'))) \
+                    ((c == '/' && i >= 2 && NAME##_lowered(d, s, i - 1) == '/' &&                          \
+                      NAME##_lowered(d, s, i - 2) == ':') ||                                               \
+                     (c == '.' && i >= 3 && NAME##_lowered(d, s, i - 1) == 'w' &&                          \
+                      NAME##_lowered(d, s, i - 2) == 'w' && NAME##_lowered(d, s, i - 3) == 'w')))          \
                     return 0;                                                                              \
                 if (k & LEAN_SPACE) {                                                                      \
-                    p3 = p2;                                                                               \
-                    p2 = p1;                                                                               \
-                    p1 = c;                                                                                \
                     if (len && len <= longest)                                                             \
                         sum += lean_word(d, mix64(h ^ len), word, len);                                    \
                     len = 0;                                                                               \
@@ -1489,14 +1495,12 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
                     continue;                                                                              \
                 }                                                                                          \
             }                                                                                              \
-            p3 = p2;                                                                                       \
-            p2 = p1;                                                                                       \
-            p1 = c;                                                                                        \
-            if (len < LEAN_WORD)                                                                           \
-                word[len] = c;                                                                             \
+            word[len & (LEAN_WORD - 1)] = c; /* a word longer than longest (<= LEAN_WORD) is not looked up */ \
             h = (h ^ c) * 1099511628211ULL;                                                                \
             len++;                                                                                         \
         }                                                                                                  \
+        if (len && len <= longest)                                                                         \
+            sum += lean_word(d, mix64(h ^ len), word, len);                                                \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }

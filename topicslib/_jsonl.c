@@ -40,21 +40,6 @@ typedef struct {
 
 static int out_reserve(Out *o, size_t more) { return reserve((void **)&o->buf, &o->cap, o->len + more, 1); }
 
-typedef struct {
-    Py_UCS4 *buf;
-    size_t len, cap;
-} Cps;
-
-static int cps_reserve(Cps *c, size_t more) { return reserve((void **)&c->buf, &c->cap, c->len + more, sizeof(Py_UCS4)); }
-
-static int cps_push(Cps *c, Py_UCS4 cp)
-{
-    if (cps_reserve(c, 1) < 0)
-        return -1;
-    c->buf[c->len++] = cp;
-    return 0;
-}
-
 #define NOT_TAKEN 1
 #define FAILED (-1)
 
@@ -86,9 +71,39 @@ static int hex4(const char *p, const char *end, unsigned *v)
     return 0;
 }
 
+/* One code point in UTF-8. */
+static int put_utf8(Out *o, Py_UCS4 cp)
+{
+    if (out_reserve(o, 4) < 0)
+        return FAILED;
+    char *w = o->buf + o->len;
+    if (cp < 0x80) {
+        w[0] = (char)cp;
+        o->len += 1;
+    } else if (cp < 0x800) {
+        w[0] = (char)(0xC0 | (cp >> 6));
+        w[1] = (char)(0x80 | (cp & 0x3F));
+        o->len += 2;
+    } else if (cp < 0x10000) {
+        w[0] = (char)(0xE0 | (cp >> 12));
+        w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        w[2] = (char)(0x80 | (cp & 0x3F));
+        o->len += 3;
+    } else {
+        w[0] = (char)(0xF0 | (cp >> 18));
+        w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        w[3] = (char)(0x80 | (cp & 0x3F));
+        o->len += 4;
+    }
+    return 0;
+}
+
 /* One code point written as the json module writes it in a string (ensure_ascii=False). */
 static int put_cp(Out *o, Py_UCS4 cp)
 {
+    if (cp >= 0x20 && cp != '"' && cp != '\\')
+        return put_utf8(o, cp);
     if (out_reserve(o, 6) < 0)
         return FAILED;
     char *w = o->buf + o->len;
@@ -109,24 +124,6 @@ static int put_cp(Out *o, Py_UCS4 cp)
             w[5] = hexdigits[cp & 15];
             o->len += 6;
         }
-    } else if (cp < 0x80) {
-        w[0] = (char)cp;
-        o->len += 1;
-    } else if (cp < 0x800) {
-        w[0] = (char)(0xC0 | (cp >> 6));
-        w[1] = (char)(0x80 | (cp & 0x3F));
-        o->len += 2;
-    } else if (cp < 0x10000) {
-        w[0] = (char)(0xE0 | (cp >> 12));
-        w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        w[2] = (char)(0x80 | (cp & 0x3F));
-        o->len += 3;
-    } else {
-        w[0] = (char)(0xF0 | (cp >> 18));
-        w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        w[3] = (char)(0x80 | (cp & 0x3F));
-        o->len += 4;
     }
     return 0;
 }
@@ -176,8 +173,8 @@ static inline int ends_run(uint64_t v)
 }
 
 /* A string whose opening quote is at *p: written to o as the json module writes it (quotes included), its code
- * points also appended to cps when cps is given; *p is left past the closing quote. */
-static int read_string(const char **p, const char *end, Out *o, Cps *cps)
+ * points also appended to text in UTF-8 (unescaped) when text is given; *p is left past the closing quote. */
+static int read_string(const char **p, const char *end, Out *o, Out *text)
 {
     const char *s = *p + 1;
     if (out_reserve(o, 1) < 0)
@@ -198,15 +195,13 @@ static int read_string(const char **p, const char *end, Out *o, Cps *cps)
             s++;
         if (s > run) {
             size_t n = (size_t)(s - run);
-            if (out_reserve(o, n) < 0 || (cps && cps_reserve(cps, n) < 0))
+            if (out_reserve(o, n) < 0 || (text && out_reserve(text, n) < 0))
                 return FAILED;
             memcpy(o->buf + o->len, run, n);
             o->len += n;
-            if (cps) {
-                Py_UCS4 *w = cps->buf + cps->len;
-                for (size_t i = 0; i < n; i++)
-                    w[i] = (unsigned char)run[i];
-                cps->len += n;
+            if (text) {
+                memcpy(text->buf + text->len, run, n);
+                text->len += n;
             }
         }
         if (s >= end)
@@ -259,7 +254,7 @@ static int read_string(const char **p, const char *end, Out *o, Cps *cps)
             if (r)
                 return r;
         }
-        if (put_cp(o, cp) < 0 || (cps && cps_push(cps, cp) < 0))
+        if (put_cp(o, cp) < 0 || (text && put_utf8(text, cp) < 0))
             return FAILED;
     }
     if (out_reserve(o, 1) < 0)
@@ -308,9 +303,9 @@ static int read_word(const char **p, const char *end, Out *o, const char *word)
 /* Keys the command writes itself: a line holding one is left to the general path. */
 static const char *const RESERVED[] = {"\"topics\"", "\"lang\"", "\"paragraph\"", "\"source\"", "\"line\"", NULL};
 
-/* The line [p, end) read into o (its members, without the braces) and its field's code points into text;
+/* The line [p, end) read into o (its members, without the braces) and its field's text into text (UTF-8);
  * 0 when taken, NOT_TAKEN, or FAILED (out of memory). */
-static int read_line(const char *p, const char *end, const char *field, size_t field_len, Out *o, Cps *text,
+static int read_line(const char *p, const char *end, const char *field, size_t field_len, Out *o, Out *text,
                      size_t *keys, size_t keys_cap)
 {
     size_t n_keys = 0;
@@ -409,7 +404,7 @@ static PyObject *records(PyObject *self, PyObject *args)
     if (!result)
         return NULL;
     Out o = {0};
-    Cps text = {0};
+    Out text = {0};
     size_t keys[2 * MAX_KEYS];
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *line = PyList_GET_ITEM(lines, i);
@@ -429,7 +424,8 @@ static PyObject *records(PyObject *self, PyObject *args)
             item = Py_None;
             Py_INCREF(item);
         } else {
-            PyObject *value = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, text.buf ? text.buf : (Py_UCS4 *)"", (Py_ssize_t)text.len);
+            /* valid UTF-8 (lone surrogates were not taken): decoded in one pass, plain ASCII at the speed of a copy */
+            PyObject *value = PyUnicode_DecodeUTF8(text.buf ? text.buf : "", (Py_ssize_t)text.len, NULL);
             PyObject *members = value ? PyBytes_FromStringAndSize(o.buf, (Py_ssize_t)o.len) : NULL;
             item = members ? PyTuple_Pack(2, value, members) : NULL;
             Py_XDECREF(value);

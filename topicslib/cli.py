@@ -41,7 +41,7 @@ from .files import LONE_SURROGATES, atomic_output, output_target
 from .model import TopicModel, load_model, train
 from .options import check_options
 from .progress import Progress, progress_enabled
-from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_text
+from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_texts
 from .storage import card_path
 from .suggest import suggest
 from .taxonomy import load_taxonomy
@@ -58,7 +58,7 @@ def classify_batches(model, records: Iterable[Record], *,
     """Records in batches of ``batch_size``, each with its topic lists from one ``classify_many`` call, in order."""
     records = iter(records)
     while batch := list(islice(records, batch_size)):
-        yield batch, model.classify_many([scoring_text(r) for r in batch])
+        yield batch, model.classify_many(scoring_texts(batch))
 
 
 @contextlib.contextmanager

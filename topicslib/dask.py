@@ -50,7 +50,7 @@ from .jsonio import encode_lines_utf8
 from .model import TopicModel
 from .progress import Progress
 from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_records,
-                      paragraph_records, read_records, scoring_text, structured_records, text_of)
+                      paragraph_records, read_records, scoring_texts, structured_records, text_of)
 from .version import __version__
 
 
@@ -468,7 +468,7 @@ def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, ou
               evidence: bool = False) -> tuple[int, Counter]:
     """One task: read a partition, classify it, write its part file; only counts go back to the client."""
     records = _records(part, column, document)
-    results = _classify(model, [scoring_text(r) for r in records])
+    results = _classify(model, scoring_texts(records))
     terms = None
     if evidence:  # explained a batch at a time, as the command does
         terms = [d for i in range(0, len(records), _BATCH)

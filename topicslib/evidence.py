@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .documents import TopicScore
 from .model import TopicModel
-from .records import Record, scoring_text
+from .records import Record, scoring_texts
 
 
 def evidence_terms(model: TopicModel, texts: Sequence[str], topic_lists: Sequence[Sequence[str]]) -> list[dict[str, list[str]]]:
@@ -34,4 +34,4 @@ def evidence_of(model: TopicModel, records: list[Record], topic_lists: list[list
     >>> evidence_of(default_model(), records, [[TopicScore("narcotics", 0.99)], []])
     [{'narcotics': ['coca', 'crops']}, {}]
     """
-    return evidence_terms(model, [scoring_text(r) for r in records], [[t for t, _ in topics] for topics in topic_lists])
+    return evidence_terms(model, scoring_texts(records), [[t for t, _ in topics] for topics in topic_lists])

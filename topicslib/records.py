@@ -442,10 +442,11 @@ def member_records(lines: Iterator[tuple[int, bytes]], name: str, column: str) -
                 yield _record(fields, column, name, n)
 
 
-def scoring_text(record: Record) -> str:
-    """What the model reads of a record: a document's paragraph without its Markdown markup
-    (``documents.plain_text``), any other record's text as it is. Outputs keep the original."""
-    return plain_text(record.text) if record.paragraph is not None else record.text
+def scoring_texts(records: list[Record]) -> list[str]:
+    """What the model reads of each record: a document's paragraph without its Markdown markup
+    (``documents.plain_text``), any other record's text as it is. Outputs keep the original. (A batch at a time:
+    the command's loop makes no call a record.)"""
+    return [r.text if r.paragraph is None else plain_text(r.text) for r in records]
 
 
 def paragraph_records(record: Record, texts: Iterable[str]) -> Iterator[Record]:

@@ -22,7 +22,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
+from itertools import count
 from pathlib import Path
 from typing import BinaryIO
 
@@ -164,31 +164,41 @@ def count_lines(data: bytes) -> int:
 READ_BLOCK = 1 << 16
 
 
-def raw_lines(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda n: None, *,
-              first: int = 1) -> Iterator[tuple[int, bytes]]:
-    """The lines of a byte stream as read (line endings kept), numbered from ``first``; a lone ``\\r`` ends a
-    line too. A stream with ``readlines`` is read a block of lines at a time.
+def raw_blocks(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda n: None, *,
+               first: int = 1) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines of a byte stream as read (line endings kept), a block at a time, each block with the number of
+    its first line (from ``first``); a lone ``\\r`` ends a line too. A stream with ``readlines`` is read
+    ``READ_BLOCK`` bytes of lines at a time, any other iterable of bytes a line at a time.
 
-    >>> list(raw_lines([b"a\\r\\n", b"b\\rc\\n"]))
-    [(1, b'a\\r\\n'), (2, b'b\\r'), (3, b'c\\n')]
+    >>> list(raw_blocks([b"a\\r\\n", b"b\\rc\\n"]))
+    [(1, [b'a\\r\\n']), (2, [b'b\\r', b'c\\n'])]
     """
-    n = first - 1
+    n = first
     if hasattr(stream, "readlines"):
         blocks = iter(lambda: stream.readlines(READ_BLOCK), [])
     else:
         blocks = ([raw] for raw in stream)
     for block in blocks:
-        on_bytes(sum(map(len, block)))
-        for raw in block:
-            # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike. (Looked for
-            # with find: `b"\r" in raw` first tries the bytes as an integer and pays for the TypeError, a line.)
-            if raw.find(b"\r") >= 0 and raw.count(b"\r") != raw.count(b"\r\n"):
-                for piece in raw.splitlines(keepends=True):
-                    n += 1
-                    yield n, piece
-            else:
-                n += 1
-                yield n, raw
+        data = b"".join(block)
+        on_bytes(len(data))
+        # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike. Looked for in
+        # the whole block first (one search, not one a line).
+        if data.count(b"\r") != data.count(b"\r\n"):
+            block = [piece for raw in block
+                     for piece in (raw.splitlines(keepends=True) if raw.count(b"\r") != raw.count(b"\r\n") else (raw,))]
+        yield n, block
+        n += len(block)
+
+
+def raw_lines(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda n: None, *,
+              first: int = 1) -> Iterator[tuple[int, bytes]]:
+    """:func:`raw_blocks` a line at a time, each numbered.
+
+    >>> list(raw_lines([b"a\\r\\n", b"b\\rc\\n"]))
+    [(1, b'a\\r\\n'), (2, b'b\\r'), (3, b'c\\n')]
+    """
+    for n, block in raw_blocks(stream, on_bytes, first=first):
+        yield from enumerate(block, n)
 
 
 def decoded(raw: bytes, n: int, name: str, error: type[DataError] = DataError) -> str:
@@ -423,17 +433,13 @@ def _record(fields: dict, column: str, name: str, n: int) -> Record:
     return Record(text, fields, where, column, where, None, name, n)
 
 
-# Lines given to the compiled JSON Lines reader at a time.
-_READ_BATCH = 1024
-
-
-def member_records(lines: Iterator[tuple[int, bytes]], name: str, column: str) -> Iterator[Record]:
-    """:func:`structured_records` of JSON Lines as read, each line the compiled reader takes (``native.jsonl_reader``)
-    carrying its fields as JSON (``Record.members``); any other line is read by :func:`json_row`, as every line is
-    without the extension (so its record, or its error, is the same)."""
+def member_records(blocks: Iterator[tuple[int, list[bytes]]], name: str, column: str) -> Iterator[Record]:
+    """:func:`structured_records` of JSON Lines as read (:func:`raw_blocks`), each line the compiled reader takes
+    (``native.jsonl_reader``, a block at a time) carrying its fields as JSON (``Record.members``); any other line
+    is read by :func:`json_row`, as every line is without the extension (so its record, or its error, is the same)."""
     reader = native.jsonl_reader()
-    while batch := list(islice(lines, _READ_BATCH)):
-        for (n, raw), taken in zip(batch, reader([raw for _, raw in batch], column)):
+    for first, block in blocks:
+        for n, raw, taken in zip(count(first), block, reader(block, column)):
             if taken is not None:
                 where = f"{name}:{n}"
                 yield Record(taken[0], None, where, column, where, None, name, n, taken[1])
@@ -491,11 +497,11 @@ def read_records(
         yield from paragraph_records(record, split_paragraphs(text)) if document else (record,)
     for source in sources:
         with open_source(source) as stream:
-            lines = raw_lines(stream, on_bytes)
             if members and not document and source.format == "jsonl" and native.jsonl_reader() is not None \
                     and _plain_name(source.name):
-                yield from member_records(lines, source.name, column)
+                yield from member_records(raw_blocks(stream, on_bytes), source.name, column)
                 continue
+            lines = raw_lines(stream, on_bytes)
             if source.format != "jsonl":  # JSON Lines are decoded by json_row, only where orjson does not read them
                 lines = ((n, decoded(raw, n, source.name)) for n, raw in lines)
             if source.format == "text":

@@ -182,8 +182,8 @@ def raw_blocks(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda
         data = b"".join(block)
         on_bytes(len(data))
         # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike. Looked for in
-        # the whole block first (one search, not one a line).
-        if data.count(b"\r") != data.count(b"\r\n"):
+        # the whole block first, by find (memchr), which counting would not be.
+        if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):
             block = [piece for raw in block
                      for piece in (raw.splitlines(keepends=True) if raw.count(b"\r") != raw.count(b"\r\n") else (raw,))]
         yield n, block

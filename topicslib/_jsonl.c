@@ -467,23 +467,37 @@ static int put_object(Out *o, PyObject *b, const char *what)
     return 0;
 }
 
+/* The bytes json_of holds for name (what was given in the list called what), written to o; -1 with an error set. */
+static int put_named(Out *o, PyObject *json_of, PyObject *name, const char *what)
+{
+    PyObject *b = PyDict_GetItemWithError(json_of, name);
+    if (!b) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_KeyError, "%s: json_of has no entry for %R", what, name);
+        return -1;
+    }
+    return put_object(o, b, what);
+}
+
 PyDoc_STRVAR(lines_doc,
-             "lines(members, heads, langs, counts, topics, scores, entries) -> bytes\n\n"
-             "Output lines of records read by records(): for record i, '{', members[i], heads[i] (its own members\n"
-             "written before the language: source and line), ',\"lang\":', langs[i] (bytes of a JSON string),\n"
+             "lines(members, sources, line_numbers, langs, json_of, counts, topics, scores, entries) -> bytes\n\n"
+             "Output lines of records read by records(): for record i, '{', members[i], ',\"source\":' and\n"
+             "json_of[sources[i]] unless sources[i] is empty, ',\"line\":' and line_numbers[i] unless it is None,\n"
+             "',\"lang\":' and json_of[langs[i]] (json_of: bytes of each name's JSON string),\n"
              "',\"topics\":[', then its counts[i] topics, each entries[topic] (bytes such as '{\"topic\":\"trade\",\"score\":')\n"
              "followed by the score's repr and '}', and ']}' and a line break. topics and scores hold every record's\n"
              "topics one after another.");
 
 static PyObject *lines(PyObject *self, PyObject *args)
 {
-    PyObject *members, *heads, *langs, *counts, *topics, *scores, *entries;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!", &PyList_Type, &members, &PyList_Type, &heads, &PyList_Type, &langs,
-                          &PyList_Type, &counts, &PyList_Type, &topics, &PyList_Type, &scores, &PyList_Type, &entries))
+    PyObject *members, *sources, *line_numbers, *langs, *json_of, *counts, *topics, *scores, *entries;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O!O!", &PyList_Type, &members, &PyList_Type, &sources, &PyList_Type,
+                          &line_numbers, &PyList_Type, &langs, &PyDict_Type, &json_of, &PyList_Type, &counts,
+                          &PyList_Type, &topics, &PyList_Type, &scores, &PyList_Type, &entries))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(members), n_topics = PyList_GET_SIZE(topics);
-    if (PyList_GET_SIZE(heads) != n || PyList_GET_SIZE(langs) != n || PyList_GET_SIZE(counts) != n ||
-        PyList_GET_SIZE(scores) != n_topics) {
+    if (PyList_GET_SIZE(sources) != n || PyList_GET_SIZE(line_numbers) != n || PyList_GET_SIZE(langs) != n ||
+        PyList_GET_SIZE(counts) != n || PyList_GET_SIZE(scores) != n_topics) {
         PyErr_SetString(PyExc_ValueError, "lines: the lists' lengths do not match");
         return NULL;
     }
@@ -492,12 +506,30 @@ static PyObject *lines(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i < n; i++) {
         if (put_bytes(&o, "{", 1) < 0)
             goto no_memory;
-        if (put_object(&o, PyList_GET_ITEM(members, i), "members") < 0 ||
-            put_object(&o, PyList_GET_ITEM(heads, i), "heads") < 0)
+        if (put_object(&o, PyList_GET_ITEM(members, i), "members") < 0)
             goto fail;
+        PyObject *source = PyList_GET_ITEM(sources, i), *line = PyList_GET_ITEM(line_numbers, i);
+        int named = PyObject_IsTrue(source); /* no source member for '' (nor None) */
+        if (named < 0)
+            goto fail;
+        if (named) {
+            if (put_bytes(&o, ",\"source\":", 10) < 0)
+                goto no_memory;
+            if (put_named(&o, json_of, source, "sources") < 0)
+                goto fail;
+        }
+        if (line != Py_None) {
+            long long number = PyLong_AsLongLong(line);
+            if (number == -1 && PyErr_Occurred())
+                goto fail;
+            char digits[32];
+            int len = snprintf(digits, sizeof digits, ",\"line\":%lld", number);
+            if (put_bytes(&o, digits, (size_t)len) < 0)
+                goto no_memory;
+        }
         if (put_bytes(&o, ",\"lang\":", 8) < 0)
             goto no_memory;
-        if (put_object(&o, PyList_GET_ITEM(langs, i), "langs") < 0)
+        if (put_named(&o, json_of, PyList_GET_ITEM(langs, i), "langs") < 0)
             goto fail;
         if (put_bytes(&o, ",\"topics\":[", 11) < 0)
             goto no_memory;

@@ -583,11 +583,12 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
     fast_topics = [topics for topics, t in zip(topic_lists, taken) if t]
     names = sorted({topic for topics in fast_topics for topic, _ in topics})
     column = {name: j for j, name in enumerate(names)}
-    heads = [(b',"source":' + _json_string(r.source) if r.source else b"")
-             + (b',"line":%d' % r.line if r.line is not None else b"") for r in fast]
+    sources = [r.source for r in fast]
+    langs = detect_many([r.text for r in fast])
     data = native.jsonl_writer()(
-        [r.members for r in fast], heads, [_json_string(lang) for lang in detect_many([r.text for r in fast])],
-        list(map(len, fast_topics)), [column[topic] for topics in fast_topics for topic, _ in topics],
+        [r.members for r in fast], sources, [r.line for r in fast], langs,
+        {name: _json_string(name) for name in {*sources, *langs}}, list(map(len, fast_topics)),
+        [column[topic] for topics in fast_topics for topic, _ in topics],
         printed_scores([s for topics in fast_topics for _, s in topics]), [_topic_entry(name) for name in names])
     if not rest:
         return data

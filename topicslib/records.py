@@ -164,6 +164,12 @@ def count_lines(data: bytes) -> int:
 READ_BLOCK = 1 << 16
 
 
+def _lone_cr(data: bytes) -> bool:
+    """Whether ``data`` holds a CR that is not part of a CRLF (searched for first with find, a memchr, as counting
+    would not be)."""
+    return data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n")
+
+
 def raw_blocks(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda n: None, *,
                first: int = 1) -> Iterator[tuple[int, list[bytes]]]:
     """The lines of a byte stream as read (line endings kept), a block at a time, each block with the number of
@@ -182,10 +188,9 @@ def raw_blocks(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda
         data = b"".join(block)
         on_bytes(len(data))
         # Old Mac files end lines with a lone CR: split them, so every reader numbers lines alike. Looked for in
-        # the whole block first, by find (memchr), which counting would not be.
-        if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):
-            block = [piece for raw in block
-                     for piece in (raw.splitlines(keepends=True) if raw.count(b"\r") != raw.count(b"\r\n") else (raw,))]
+        # the whole block first.
+        if _lone_cr(data):
+            block = [piece for raw in block for piece in (raw.splitlines(keepends=True) if _lone_cr(raw) else (raw,))]
         yield n, block
         n += len(block)
 

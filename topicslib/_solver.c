@@ -346,11 +346,17 @@ static int solve(const Problem *p)
                  * a pass visits rows in random order, each a jump elsewhere in a matrix far larger than the
                  * caches, and its first lines would otherwise be read one miss at a time. (Written here, not
                  * in a function: GCC deletes a call to a function that only prefetches, as one without effect.) */
-                const int64_t next = p->rows[index[s + 1]], stop = p->indptr[next + 1];
+                const Py_ssize_t ni = index[s + 1];
+                const int64_t next = p->rows[ni], stop = p->indptr[next + 1];
                 for (int64_t k = p->indptr[next]; k < stop; k += 16) {
                     __builtin_prefetch(p->data + k);
                     __builtin_prefetch(p->indices + k);
                 }
+                /* and its dual variables, diagonals, labels and mask, each a random line of arrays of rows */
+                __builtin_prefetch(qd + ni * B);
+                __builtin_prefetch(p->alpha + ni * B, 1);
+                __builtin_prefetch(p->y + ni * B);
+                __builtin_prefetch(mask + ni, 1);
             }
             if (qd[i * B] == 0.0 && (status = row_diagonals(p, i, qd)) < 0)
                 goto done;

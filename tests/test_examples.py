@@ -250,6 +250,15 @@ def test_examples_are_held_compactly_and_merged_without_copies_of_their_texts(tm
     assert examples[1].topics is examples[3].topics
 
 
+def test_topic_tuples_stay_shared_after_a_process_has_met_thousands_of_label_sets():
+    # The cache of checked label sets is bounded; once full it must start again, not stop sharing (it had stopped:
+    # after the hostile-input tests had filled it, every example read later held its own tuple and strings).
+    many = [{"text": f"Paragraph {i}.", "topics": [f"t{i}"]} for i in range(3 * 4096)]
+    read_examples(many)
+    later = read_examples([{"text": f"Tariffs {i}.", "topics": ["trade", "migration"]} for i in range(3)])
+    assert later[0].topics is later[1].topics is later[2].topics == ("trade", "migration")
+
+
 def test_examples_stream_into_training_each_paragraph_held_once(tmp_path):
     """Training reads examples as a stream and keeps each paragraph once: a file repeating a few paragraphs
     millions of times costs the memory of the few (docs/reliability.md). Records are read lazily, and an

@@ -68,13 +68,16 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
         if not is_label(t):  # it would end up in the model file, which must load again
             raise ExampleError(f"{field!r} holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
     topics = tuple(dict.fromkeys(cleaned))  # drop repeats, keep order
-    if len(_checked) < _CHECKED_LIMIT:
-        _checked[tuple(value)] = topics
+    if len(_checked) >= _CHECKED_LIMIT:
+        _checked.clear()  # start again rather than stop sharing: a long-lived process meets many label sets
+    _checked[tuple(value)] = topics
     return topics
 
 
 # Topic lists as given -> as checked: the millions of examples of a large file share a few hundred label sets,
-# which are checked once and held once (a tuple and its ids for each set, not for each example).
+# which are checked once and held once (a tuple and its ids for each set, not for each example). Bounded: when
+# full it is emptied, so the label sets of earlier reads (or of a file with thousands of them) cannot leave the
+# next examples each holding a copy of their own.
 _checked: dict[tuple[str, ...], tuple[str, ...]] = {}
 _CHECKED_LIMIT = 4096
 

@@ -170,3 +170,22 @@ def test_weights_beyond_half_precision_keep_a_single_precision_scale(tmp_path, t
     with np.load(model.save(tmp_path / "big.npz"), allow_pickle=False) as z:
         assert z["coef_scale"].dtype == np.float32
     assert np.array_equal(topicslib.load_model(tmp_path / "big.npz").coef_, model.coef_)
+
+
+def test_loaded_weights_are_scaled_in_place_holding_one_weight_array_at_a_time():
+    # A large model's weights are its largest array: a product into a new array held two at once, and faulting in
+    # the second's pages was a third of loading a model of 1.2 million features (docs/benchmarks.md, nineteenth stop).
+    import tracemalloc
+
+    from topicslib.weights import dequantized
+
+    steps = np.random.default_rng(0).integers(-127, 128, (200_000, 10)).astype(np.int8)
+    scale = np.random.default_rng(1).random(200_000).astype(np.float16)
+    tracemalloc.start()
+    try:
+        weights = dequantized(steps, scale)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert weights.tobytes() == (steps.astype(np.float32) * scale.astype(np.float32)[:, None]).tobytes()
+    assert peak < 1.2 * weights.nbytes, peak / weights.nbytes

@@ -44,8 +44,11 @@ def stored(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def dequantized(steps: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """The weights (float32) that ``steps`` and ``scale`` keep: each step times its feature's scale. float32 holds
     that product exactly for a half-precision scale (a 7-bit step times an 11-bit one), and rounds it the same way on
-    every platform for a single-precision one, so every platform gets the same weights."""
-    return steps.astype(np.float32) * scale.astype(np.float32)[:, None]
+    every platform for a single-precision one, so every platform gets the same weights. Scaled in place: a large
+    model's weights are its largest array, and a product into a new one would fault in its pages twice."""
+    weights = steps.astype(np.float32)
+    weights *= scale.astype(np.float32)[:, None]
+    return weights
 
 
 def round_weights(coef: np.ndarray) -> np.ndarray:

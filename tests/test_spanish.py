@@ -56,6 +56,10 @@ def test_a_document_mixing_english_and_spanish_gets_both_languages():
     ("La reunión se celebró en Bogotá con el canciller.", "es"), ("The meeting took place in Bogotá.", "en"),
     ("¿Qué pasó?", "es"), ("Share this page", "en"), ("Home | Contact", "und"), ("", "und"), ("Gustavo Petro", "und"),
     ("Para más información visite https://www.state.gov/the-secretary-of-state", "es"),
+    # English headlines without function words: a possessive, or a word frequent in English only
+    ("Haiti's new gang suppression force wins approval", "en"), ("Bolivia’s coca crop spreads", "en"),
+    ("Venezuelan exodus tops 7.7 million, refugee agency says", "en"), ("Why social leaders keep getting killed", "en"),
+    ("Inside El Salvador's mega-prison", "und"),  # "el" for Spanish, the possessive for English
 ])
 def test_the_language_of_a_paragraph(text, lang):
     assert detect(text) == lang
@@ -65,7 +69,7 @@ def test_the_language_of_a_paragraph(text, lang):
 # case), marks in both cases, whitespace of every kind, links, and function words in every case.
 _TRICKY = list("abcdeñáéíóúü¿¡ÑÁÉÍÓÚÜ \t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u2028\u3000İΣσςKWw.:/\u212a\u2160ǅßẞ\ud800") + [
     "the ", "de ", "la ", "The ", "DE ", "Más ", "MÁS ", "miércoles ", "MIÉRCOLES ", "www.", "://", "WWW.", "İN ", "IN ",
-    "Ünd ", "ΣΑΣ "]
+    "Ünd ", "ΣΑΣ ", "'s ", "’s ", "'S ", "’S", "s'", "says "]
 
 
 @pytest.mark.skipif(language._COMPILED is None, reason="topicslib was built without its compiled scorer")
@@ -81,6 +85,9 @@ def test_compiled_language_detection_on_long_words_and_links_at_the_edges():
     "://" or "www." at the start, the end, across a space or in capitals."""
     texts = ["de" * n + " la el" for n in range(12, 20)] + ["the " + "x" * n + " of" for n in range(28, 36)]
     texts += ["://", ":// de la", "de la ://", "www.", "WWW. de la", "de la wWw.", "ww w. the", ": // the", "www", "de www"]
+    # possessives on words longer than the buffer (their last letters wrap in it), at the end, before punctuation
+    texts += ["x" * n + "'s de" for n in range(28, 36)] + ["de la " + "y" * n + "’s" for n in range(29, 34)]
+    texts += ["de Colombia's,", "de la 's", "de 's", "de s", "de '", "COLOMBIA’S de", "de la ’ s"]
     assert detect_many(texts) == [detect(t) for t in texts]
 
 

@@ -1442,6 +1442,16 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
     }
 }
 
+/* Whether a word of len code points, whose last LEAN_WORD are in word (a ring: a longer word's overwrite its first),
+ * ends in an English possessive, 's or ’s (language.detect counts it as English evidence). */
+static inline int lean_possessive(const cp_t *word, size_t len)
+{
+    if (len < 2 || word[(len - 1) & (LEAN_WORD - 1)] != 's')
+        return 0;
+    const cp_t q = word[(len - 2) & (LEAN_WORD - 1)];
+    return q == '\'' || q == 0x2019;
+}
+
 /* One pass over a text's code points (of type TYPE): the sum of its words' leanings, plus its marks when
  * it is not all ASCII, into *lean. Latin-1 characters are lowered on the way by table (str.lower maps each to one
  * Latin-1 character, whatever surrounds it) and classed by one look-up. With check_case, a code point beyond
@@ -1490,6 +1500,7 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
                 if (k & LEAN_SPACE) {                                                                      \
                     if (len && len <= longest)                                                             \
                         sum += lean_word(d, mix64(h ^ len), word, len);                                    \
+                    sum -= lean_possessive(word, len);                                                     \
                     len = 0;                                                                               \
                     h = 1469598103934665603ULL;                                                            \
                     continue;                                                                              \
@@ -1501,6 +1512,7 @@ static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, siz
         }                                                                                                  \
         if (len && len <= longest)                                                                         \
             sum += lean_word(d, mix64(h ^ len), word, len);                                                \
+        sum -= lean_possessive(word, len);                                                                 \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }

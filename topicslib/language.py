@@ -3,8 +3,9 @@
 The default model reads both languages with no setting; the language is reported per paragraph
 (``Paragraph.lang``, ``lang`` in the command line's output) so analysts can filter, and decides in
 which language the report names topics. The detector counts each language's commonest function
-words and Spanish letters and punctuation (ñ, accents, ¿ ¡); a text with no
-such evidence either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
+words (and a few other words frequent in one only, such as "says", "amid" or "why", which English headlines carry
+without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡);
+a text with no such evidence either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ _FUNCTION_WORDS = {
         which but have an they you were their one all we can her has there been if more when will would who so
         no its into than them these our also said after over new what about could should out up those while
         during against between through under because any only january february march april june july august
-        september october november december monday tuesday wednesday thursday friday saturday sunday""".split()),
+        september october november december monday tuesday wednesday thursday friday saturday sunday
+        how why before amid says back off down just now then where first last two three""".split()),
 }
+_POSSESSIVE = ("'s", "’s")  # a word ending so ("Haiti's", "Colombia’s") is English evidence
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _SPANISH_MARKS = "ñáéíóúü¿¡"
 # One look-up a word: +1 for each list a word is a Spanish function word of, -1 for English (none is both).
@@ -47,13 +50,16 @@ def detect(text: str) -> str:
     'en'
     >>> detect("Gustavo Petro"), detect("2024")
     ('und', 'und')
+    >>> detect("Haiti's new gang suppression force wins approval"), detect("Why social leaders keep getting killed")
+    ('en', 'en')
     """
     text = text.lower()
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)  # a link's words are no evidence of the paragraph's language
     # Split at spaces, not a word pattern (twice as fast): function words rarely carry punctuation.
     # Spanish evidence minus English evidence; Spanish letters and marks count for Spanish.
-    lean = sum(map(_LEANING.get, text.split(), repeat(0)))
+    words = text.split()
+    lean = sum(map(_LEANING.get, words, repeat(0))) - sum(w.endswith(_POSSESSIVE) for w in words)
     if not text.isascii():
         lean += sum(map(text.count, _SPANISH_MARKS))
     return UNDETERMINED if lean == 0 else ("es" if lean > 0 else "en")

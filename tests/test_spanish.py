@@ -60,6 +60,8 @@ def test_a_document_mixing_english_and_spanish_gets_both_languages():
     ("Haiti's new gang suppression force wins approval", "en"), ("Bolivia’s coca crop spreads", "en"),
     ("Venezuelan exodus tops 7.7 million, refugee agency says", "en"), ("Why social leaders keep getting killed", "en"),
     ("Inside El Salvador's mega-prison", "und"),  # "el" for Spanish, the possessive for English
+    ("Venezuelan exodus tops 7.7 million, UN refugee agency says", "en"), ("UN Security Council", "und"),
+    ("Un grupo de migrantes", "es"), ("UN GRUPO DE MIGRANTES", "es"),  # "un" itself still counts
 ])
 def test_the_language_of_a_paragraph(text, lang):
     assert detect(text) == lang
@@ -69,7 +71,7 @@ def test_the_language_of_a_paragraph(text, lang):
 # case), marks in both cases, whitespace of every kind, links, and function words in every case.
 _TRICKY = list("abcdeñáéíóúü¿¡ÑÁÉÍÓÚÜ \t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u2028\u3000İΣσςKWw.:/\u212a\u2160ǅßẞ\ud800") + [
     "the ", "de ", "la ", "The ", "DE ", "Más ", "MÁS ", "miércoles ", "MIÉRCOLES ", "www.", "://", "WWW.", "İN ", "IN ",
-    "Ünd ", "ΣΑΣ ", "'s ", "’s ", "'S ", "’S", "s'", "says "]
+    "Ünd ", "ΣΑΣ ", "'s ", "’s ", "'S ", "’S", "s'", "says ", "UN ", "UN", "Un ", "uN ", "UNU "]
 
 
 @pytest.mark.skipif(language._COMPILED is None, reason="topicslib was built without its compiled scorer")
@@ -88,6 +90,9 @@ def test_compiled_language_detection_on_long_words_and_links_at_the_edges():
     # possessives on words longer than the buffer (their last letters wrap in it), at the end, before punctuation
     texts += ["x" * n + "'s de" for n in range(28, 36)] + ["de la " + "y" * n + "’s" for n in range(29, 34)]
     texts += ["de Colombia's,", "de la 's", "de 's", "de s", "de '", "COLOMBIA’S de", "de la ’ s"]
+    # "UN" at the start, the end, beside other whitespace, and in texts lowered whole first (a cased letter beyond
+    # Latin-1 sends the scan to str.lower, which loses the capitals)
+    texts += ["UN", "UN de", "de UN", "de\u3000UN\u2028la", "UNUN de", "Σ UN de la", "UN İ de", "de la UN\u0130", "ΣUN UN"]
     assert detect_many(texts) == [detect(t) for t in texts]
 
 

@@ -1501,6 +1501,7 @@ static inline int lean_possessive(const cp_t *word, size_t len)
                     if (len && len <= longest)                                                             \
                         sum += lean_word(d, mix64(h ^ len), word, len);                                    \
                     sum -= lean_possessive(word, len);                                                     \
+                    sum -= len == 2 && s[i - 2] == 'U' && s[i - 1] == 'N';                                 \
                     len = 0;                                                                               \
                     h = 1469598103934665603ULL;                                                            \
                     continue;                                                                              \
@@ -1513,6 +1514,7 @@ static inline int lean_possessive(const cp_t *word, size_t len)
         if (len && len <= longest)                                                                         \
             sum += lean_word(d, mix64(h ^ len), word, len);                                                \
         sum -= lean_possessive(word, len);                                                                 \
+        sum -= len == 2 && s[n - 2] == 'U' && s[n - 1] == 'N';                                             \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }
@@ -1537,6 +1539,21 @@ static int lean_scan(const Leaning *d, PyObject *str, int check_case, long *lean
 
 /* The leaning of str text into *lean: 1, or 0 when the text holds a link (Python decides), -1 on error.
  * A text with a letter beyond ASCII that has a lower case is lowered by str.lower first, as detect does. */
+/* How many of text's words (split at whitespace) are "UN": the scan of a text lowered first no longer sees them. */
+static long words_un(PyObject *text)
+{
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    long count = 0;
+    for (Py_ssize_t i = 0; i + 1 < n; i++)
+        if (PyUnicode_READ(kind, data, i) == 'U' && PyUnicode_READ(kind, data, i + 1) == 'N' &&
+            (i == 0 || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i - 1))) &&
+            (i + 2 == n || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i + 2))))
+            count++;
+    return count;
+}
+
 static int lean_of(const Leaning *d, PyObject *text, long *lean)
 {
     int r = lean_scan(d, text, 1, lean);
@@ -1552,6 +1569,8 @@ static int lean_of(const Leaning *d, PyObject *text, long *lean)
     }
     r = lean_scan(d, low, 0, lean);
     Py_DECREF(low);
+    if (r == 1)
+        *lean -= words_un(text);
     return r;
 }
 

@@ -5,7 +5,7 @@ The default model reads both languages with no setting; the language is reported
 which language the report names topics. The detector counts each language's commonest function
 words (and a few other words frequent in one only, such as "says", "amid" or "why", which English headlines carry
 without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡);
-a text with no such evidence either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
+"UN" in capitals is no evidence (lowered, it would read as the Spanish article "un"). A text with no such evidence either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
 """
 
 from __future__ import annotations
@@ -53,13 +53,14 @@ def detect(text: str) -> str:
     >>> detect("Haiti's new gang suppression force wins approval"), detect("Why social leaders keep getting killed")
     ('en', 'en')
     """
+    un = text.split().count("UN")  # the United Nations: lowered, it would read as Spanish "un"
     text = text.lower()
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)  # a link's words are no evidence of the paragraph's language
     # Split at spaces, not a word pattern (twice as fast): function words rarely carry punctuation.
     # Spanish evidence minus English evidence; Spanish letters and marks count for Spanish.
     words = text.split()
-    lean = sum(map(_LEANING.get, words, repeat(0))) - sum(w.endswith(_POSSESSIVE) for w in words)
+    lean = sum(map(_LEANING.get, words, repeat(0))) - sum(w.endswith(_POSSESSIVE) for w in words) - un
     if not text.isascii():
         lean += sum(map(text.count, _SPANISH_MARKS))
     return UNDETERMINED if lean == 0 else ("es" if lean > 0 else "en")

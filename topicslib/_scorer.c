@@ -1465,11 +1465,20 @@ static inline int lean_possessive(const cp_t *word, size_t len)
         cp_t c = (cp_t)s[i];                                                                               \
         return c < 256 ? d->lower1[c] : c;                                                                 \
     }                                                                                                      \
+    /* What the word of len code points ending before s[end] adds: its leaning as a function word (h: its hash \
+     * so far), an English possessive, and "UN" in capitals taking back the Spanish "un" it lowers to. */      \
+    static inline long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, const cp_t *word,    \
+                                       size_t len, uint64_t h)                                              \
+    {                                                                                                      \
+        long sum = len && len <= d->longest ? lean_word(d, mix64(h ^ len), word, len) : 0;                 \
+        sum -= lean_possessive(word, len);                                                                 \
+        sum -= len == 2 && s[end - 2] == 'U' && s[end - 1] == 'N';                                         \
+        return sum;                                                                                        \
+    }                                                                                                      \
     static int NAME(const Leaning *d, const TYPE *s, Py_ssize_t n, int check_case, long *lean)             \
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
         int beyond_ascii = 0;                                                                              \
-        const size_t longest = d->longest;                                                                 \
         cp_t word[LEAN_WORD];                                                                              \
         size_t len = 0;                                                                                    \
         uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
@@ -1498,10 +1507,7 @@ static inline int lean_possessive(const cp_t *word, size_t len)
                       NAME##_lowered(d, s, i - 2) == 'w' && NAME##_lowered(d, s, i - 3) == 'w')))          \
                     return 0;                                                                              \
                 if (k & LEAN_SPACE) {                                                                      \
-                    if (len && len <= longest)                                                             \
-                        sum += lean_word(d, mix64(h ^ len), word, len);                                    \
-                    sum -= lean_possessive(word, len);                                                     \
-                    sum -= len == 2 && s[i - 2] == 'U' && s[i - 1] == 'N';                                 \
+                    sum += NAME##_word_end(d, s, i, word, len, h);                                         \
                     len = 0;                                                                               \
                     h = 1469598103934665603ULL;                                                            \
                     continue;                                                                              \
@@ -1511,10 +1517,7 @@ static inline int lean_possessive(const cp_t *word, size_t len)
             h = (h ^ c) * 1099511628211ULL;                                                                \
             len++;                                                                                         \
         }                                                                                                  \
-        if (len && len <= longest)                                                                         \
-            sum += lean_word(d, mix64(h ^ len), word, len);                                                \
-        sum -= lean_possessive(word, len);                                                                 \
-        sum -= len == 2 && s[n - 2] == 'U' && s[n - 1] == 'N';                                             \
+        sum += NAME##_word_end(d, s, n, word, len, h);                                                     \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }
@@ -1537,8 +1540,6 @@ static int lean_scan(const Leaning *d, PyObject *str, int check_case, long *lean
     }
 }
 
-/* The leaning of str text into *lean: 1, or 0 when the text holds a link (Python decides), -1 on error.
- * A text with a letter beyond ASCII that has a lower case is lowered by str.lower first, as detect does. */
 /* How many of text's words (split at whitespace) are "UN": the scan of a text lowered first no longer sees them. */
 static long words_un(PyObject *text)
 {
@@ -1554,6 +1555,8 @@ static long words_un(PyObject *text)
     return count;
 }
 
+/* The leaning of str text into *lean: 1, or 0 when the text holds a link (Python decides), -1 on error.
+ * A text with a letter beyond ASCII that has a lower case is lowered by str.lower first, as detect does. */
 static int lean_of(const Leaning *d, PyObject *text, long *lean)
 {
     int r = lean_scan(d, text, 1, lean);

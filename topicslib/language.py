@@ -5,7 +5,8 @@ The default model reads both languages with no setting; the language is reported
 which language the report names topics. The detector counts each language's commonest function
 words (and a few other words frequent in one only, such as "says", "amid" or "why", which English headlines carry
 without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡);
-"UN" in capitals is no evidence (lowered, it would read as the Spanish article "un"). A text with no such evidence either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
+"UN" in capitals is no evidence (lowered, it would read as the Spanish article "un"). A text with no such evidence
+either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
 """
 
 from __future__ import annotations

@@ -325,6 +325,19 @@ def test_labels_of_other_data_sets_survive_save_and_load(tmp_path):
     assert "comp.graphics" in [t.topic for t in topicslib.classify("Refugees sought asylum at the border.", model=loaded)]
 
 
+@pytest.mark.parametrize("changed", [{"word_ngrams": (1, 1)}, {"char_ngrams": None}, {"C": 5.0}])
+def test_options_changed_after_training_take_effect_at_the_next_fit_not_in_the_saved_file(tmp_path, changed):
+    """A saved model records the options its weights were trained with: set_params on a trained model (as in
+    scikit-learn) waits for the next fit, and the file still loads and answers as the model did."""
+    model = topicslib.train(TINY, min_df=1, folds=3)
+    trained = model.get_params()
+    model.set_params(**changed)
+    loaded = topicslib.load_model(model.save(tmp_path / "m.npz"))
+    assert loaded.get_params() == trained != model.get_params()
+    assert np.array_equal(loaded.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    assert topicslib.train(TINY, min_df=1, folds=3, **changed).options_ == model.get_params()
+
+
 # -- saves that go wrong ----------------------------------------------------------------------------
 
 _SAVE_THEN_HANG = textwrap.dedent("""

@@ -101,7 +101,8 @@ class TopicModel(Estimator):
     """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.
 
     Parameters are the training options, declared and checked in ``options.py``; learned
-    attributes end in ``_``.
+    attributes end in ``_``. ``options_`` holds the options the model was trained with, which its card
+    records: ``set_params`` on a trained model takes effect at the next ``fit``, as in scikit-learn.
 
     >>> model = TopicModel(min_df=1, folds=2).fit(
     ...     ["tariffs and exports", "exports grew", "asylum seekers", "migrants crossed"],
@@ -260,6 +261,7 @@ class TopicModel(Estimator):
         )
         n_features = X.shape[1]
         del X  # the features are done with: free them before the weights are rounded and the scorer built
+        self.options_ = params
         self.taxonomy_ = taxonomy
         self.classes_ = np.array(ids)
         self.features_ = features
@@ -523,7 +525,7 @@ class TopicModel(Estimator):
             "topicslib_version": __version__,
             "sklearn_version": metadata.version("scikit-learn"),  # without importing it (a second of start-up)
             "numpy_version": np.__version__,
-            "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()},
+            "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.options_.items()},
             "taxonomy": self.taxonomy_.to_dict(),
             "thresholds": dict(zip(self.taxonomy_.ids, map(float, self.thresholds_))),
             "norm_offset": self.features_.norm_offset_,
@@ -581,6 +583,7 @@ class TopicModel(Estimator):
         if not OPTIONS["norm_offset"].valid(offset):  # the learned offset takes the option's values
             raise ValueError(f"norm_offset must be {OPTIONS['norm_offset'].allowed}, got {offset!r}")
         params = model.get_params()
+        model.options_ = params
         model.taxonomy_ = taxonomy
         model.classes_ = np.array(taxonomy.ids)
         model.features_ = TextFeatures.from_arrays({k: params[k] for k in _FEATURE_PARAMS}, word, char, arrays["idf"],

@@ -109,14 +109,15 @@ def test_classify_document_from_stdin_numbers_paragraphs():
 
 def test_jsonl_input_keeps_fields_and_order_and_document_mode_splits_each_record(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [
-        {"id": "a", "text": "Tariffs on coffee exports fell.", "lang": "en", "topics": ["gold"]},
+        {"id": "a", "text": "Tariffs on coffee exports fell.", "paragraph": 7, "lang": "en", "topics": ["gold"]},
         {"id": "b", "text": "Migrants crossed the Darién.\n\nCoca cultivation rose in Nariño.", "meta": {"page": 2}},
     ])
     r = run("classify", str(src))
     assert r.returncode == 0, r.stderr
     rows = jsonl(r.stdout)
-    assert list(rows[0]) == ["id", "text", "source", "line", "lang", "topics"]  # the input's fields, in order; topics replaced
-    assert rows[0]["id"] == "a" and topic_ids(rows[0])[0] == "trade"
+    # the input's fields, in order (its own `paragraph` too); topics and lang replaced
+    assert list(rows[0]) == ["id", "text", "paragraph", "source", "line", "lang", "topics"]
+    assert rows[0]["id"] == "a" and rows[0]["paragraph"] == 7 and topic_ids(rows[0])[0] == "trade"
     assert rows[1]["meta"] == {"page": 2} and "Darién" in rows[1]["text"]
 
     r = run("classify", "--document", str(src))

@@ -606,8 +606,10 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
 
 def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
     fields = record.fields if record.members is None else json.loads(b"{%s}" % record.members)
-    if "topics" in fields or "paragraph" in fields or "lang" in fields:
-        out = {k: v for k, v in fields.items() if k not in ("topics", "paragraph", "lang")}
+    # the fields the output writes anew; an input's own `paragraph` stays unless --document numbers paragraphs
+    written = ("topics", "lang") if record.paragraph is None else ("topics", "lang", "paragraph")
+    if any(name in fields for name in written):
+        out = {k: v for k, v in fields.items() if k not in written}
     else:
         out = fields.copy()
     out[record.text_field] = record.text

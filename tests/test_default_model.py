@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import threading
 
@@ -91,3 +93,47 @@ def test_default_model_on_dev_real_holds_its_level():
     ev = topicslib.default_model().evaluate(DEV_REAL)
     # A regression guard well under the measured figures (see models/README.md).
     assert ev.micro.f1 >= 0.70 and ev.macro.f1 >= 0.65
+
+
+def _shown(value) -> str:
+    """A result as the README shows it: reprs with floating-point numbers to two decimals."""
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_shown, value)) + "]"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if dataclasses.is_dataclass(value) or hasattr(value, "_fields"):  # dataclasses and named tuples
+        names = [f.name for f in dataclasses.fields(value) if f.repr] if dataclasses.is_dataclass(value) else value._fields
+        return f"{type(value).__name__}({', '.join(f'{n}={_shown(getattr(value, n))}' for n in names)})"
+    return repr(value)
+
+
+def _readme_tour() -> tuple[int, list[str]]:
+    """The README's first Python block: where it starts (0-based line of the README) and its lines."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index("```python") + 1
+    return start, lines[start: lines.index("```", start)]
+
+
+def test_the_readmes_python_tour_gives_the_results_it_shows(monkeypatch, capsys):
+    """Each expression of the tour whose comment (inline or on the next line) shows a list gives that list; the
+    other statements run in order."""
+    monkeypatch.chdir(ROOT)
+    start, block = _readme_tour()
+    namespace: dict = {}
+    checked = 0
+    for node in ast.parse("\n".join(block)).body:
+        code = ast.get_source_segment("\n".join(block), node)
+        end = node.end_lineno - 1
+        inline = block[end].partition("  # ")[2].strip()
+        below = block[end + 1].strip()[2:] if end + 1 < len(block) and block[end + 1].startswith("# ") else ""
+        claim = inline if inline.startswith("[") else below if below.startswith("[") else None
+        if not isinstance(node, ast.Expr) or claim is None:
+            exec(compile(code, "README.md", "exec"), namespace)
+            continue
+        got = _shown(eval(compile(code, "README.md", "eval"), namespace))
+        if claim.endswith(", ...]"):  # the first items shown
+            claim, got = claim[: -len(", ...]")], got[: len(claim) - len(", ...]")]
+        assert got == claim, f"README.md:{start + end + 1}: {code} gives {got}"
+        checked += 1
+    capsys.readouterr()
+    assert checked >= 5

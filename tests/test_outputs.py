@@ -80,7 +80,11 @@ def test_a_target_that_is_no_regular_file_is_refused(tmp_path):
     assert Path(os.devnull).is_char_device()
     (tmp_path / "folder").mkdir()
     r = run("classify", "--text", "Tariffs fell.", "-o", str(tmp_path / "folder"))
-    assert r.returncode == 1 and "is not a regular file" in r.stderr
+    assert r.returncode == 1 and "is not a regular file" in r.stderr and "leave out -o" in r.stderr
+    # a command that needs -o does not suggest leaving it out
+    r = run("train", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "folder"))
+    assert r.returncode == 1 and "is not a regular file" in r.stderr and "leave out -o" not in r.stderr
+    assert "give the path of a file to write" in r.stderr
 
 
 def test_an_unreadable_subfolder_is_an_error_not_a_gap(tmp_path, monkeypatch):

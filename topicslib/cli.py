@@ -93,7 +93,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             args.parser.error("give a --text, files or folders, or pipe text to standard input")
         sources = find_sources(["-"], args.input_format)
-    _check_output(args.output, sources, args.model)
+    _check_output(args.output, sources, args.model, stdout=True)
     fmt = output_format(args.format, args.output)
     model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
@@ -131,11 +131,13 @@ def _bytes_under(out) -> IO[bytes] | None:
     return buffer if utf8 and os.linesep == "\n" else None
 
 
-def _check_output(output: str | None, sources: Iterable[Source] = (), *others: str | None) -> None:
+def _check_output(output: str | None, sources: Iterable[Source] = (), *others: str | None, stdout: bool = False) -> None:
     """Refuse, before any work, an output that is no regular file or one of the inputs: the ``sources``'
-    files and ``others`` (the model, the taxonomy, the examples; None and ``-`` are no files)."""
+    files and ``others`` (the model, the taxonomy, the examples; None and ``-`` are no files). ``stdout``: the
+    command writes to standard output without ``-o``, which the refusal then offers."""
     if output not in (None, "-"):
-        output_target(output, [s.path for s in sources if s.path] + [o for o in others if o not in (None, "-")])
+        output_target(output, [s.path for s in sources if s.path] + [o for o in others if o not in (None, "-")],
+                      instead="write to a file, or leave out -o to write to standard output" if stdout else None)
 
 
 def _apart_from_output(sources: list[Source], args: argparse.Namespace) -> list[Source]:
@@ -249,7 +251,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_trends(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, sources, args.model)
+    _check_output(args.output, sources, args.model, stdout=True)
     model = load_model_option(args)
     with tempfile.TemporaryDirectory() as tmp:
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
@@ -301,7 +303,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, sources, args.model)
+    _check_output(args.output, sources, args.model, stdout=True)
     model = load_model_option(args)
     records = list(read_records(sources, column=args.column))
     picked = suggest(model, [r.text for r in records], n=args.n)

@@ -50,16 +50,17 @@ def is_temporary(name: str) -> bool:
     return name.startswith(".") and _TEMPORARY in name
 
 
-def output_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+def output_target(path: str | Path, inputs: Iterable[str | Path] = (), *,
+                  instead: str | None = None) -> Path:
     """Where writing ``path`` lands: the file itself, or the file its symbolic link leads to (written
     through, as a link's user expects). Refuses, naming ``path``, a target that exists and is not a
-    regular file (a device, a pipe, a folder) and one that is the same file as any of ``inputs``:
-    writing either would lose data.
+    regular file (a device, a pipe, a folder; the message ends with ``instead``, what to do, if given) and one that
+    is the same file as any of ``inputs``: writing either would lose data.
 
     >>> output_target("/dev/null")
     Traceback (most recent call last):
     ...
-    topicslib.errors.DataError: /dev/null: is not a regular file (a device, pipe or folder); write to a file, or leave out -o to write to standard output
+    topicslib.errors.DataError: /dev/null: is not a regular file (a device, pipe or folder); give the path of a file to write
     """
     target = Path(path)
     if target.is_symlink():
@@ -69,8 +70,8 @@ def output_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     except OSError:  # not there yet (or not reachable: writing will say why)
         return target
     if not stat.S_ISREG(mode):
-        raise DataError("is not a regular file (a device, pipe or folder); write to a file, or leave out -o to write "
-                        "to standard output", path=path)
+        raise DataError(f"is not a regular file (a device, pipe or folder); {instead or 'give the path of a file to write'}",
+                        path=path)
     for other in inputs:
         with contextlib.suppress(OSError):
             if os.path.samefile(target, other):

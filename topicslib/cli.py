@@ -38,7 +38,7 @@ from .errors import InputError, OptionError, TopicslibError
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, atomic_output, output_target
-from .model import TopicModel, load_model, train
+from .model import EVIDENCE_TERMS, TopicModel, load_model, train
 from .options import check_options
 from .progress import Progress, progress_enabled
 from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_texts
@@ -481,21 +481,24 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    explanations = load_model_option(args).explain(args.text, topic=args.topic, top_n=args.top)
+    # the evidence is what classify --evidence gives, however many terms --top shows: enough terms are explained
+    # for both
+    explanations = load_model_option(args).explain(args.text, topic=args.topic, top_n=max(args.top, EVIDENCE_TERMS))
     if args.json:
         print(json.dumps([{"topic": e.topic, "score": round(e.score, 4), "threshold": round(e.threshold, 4),
                            "intercept": round(e.intercept, 4),
-                           "terms": [{"term": t, "contribution": round(c, 4)} for t, c in e.terms],
-                           "evidence": [t for t, _ in e.evidence(args.top)]}
+                           "terms": [{"term": t, "contribution": round(c, 4)} for t, c in e.terms[: args.top]],
+                           "evidence": [t for t, _ in e.evidence()]}
                           for e in explanations], ensure_ascii=False, indent=2))
         return 0
     if not explanations:
         print("no topic applies")
     for e in explanations:
         print(f"{e.topic}  score {e.score:.3f} (threshold {e.threshold:.3f})")
-        biggest = max((abs(c) for _, c in e.terms), default=1.0) or 1.0
-        evidence = {t for t, _ in e.evidence(args.top)}
-        for term, c in e.terms:
+        shown = e.terms[: args.top]
+        biggest = max((abs(c) for _, c in shown), default=1.0) or 1.0
+        evidence = {t for t, _ in e.evidence()}
+        for term, c in shown:
             bar = ("+" if c > 0 else "-") * max(1, round(12 * abs(c) / biggest))
             print(f"    {c:+7.3f}  {bar:<12}  {term}{'  (evidence)' if term in evidence else ''}")
     return 0

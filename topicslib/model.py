@@ -59,6 +59,9 @@ _SURE = 0.5
 _FILE_FIELDS = ("format", "format_version", "options", "taxonomy", "thresholds", "norm_offset", "topicslib_version",
                 "sklearn_version", "numpy_version")
 
+# A topic's evidence is drawn from this many of its strongest terms (the report, classify --evidence, explain).
+EVIDENCE_TERMS = 10
+
 
 class TermContribution(NamedTuple):
     """A term of the text and how much it moved a topic's log-odds (tf-idf value x coefficient)."""
@@ -81,7 +84,7 @@ class Explanation:
     intercept: float
     terms: list[TermContribution]
 
-    def evidence(self, top_n: int = 10, *, strong: float = 1.0, min_share: float = 0.3,
+    def evidence(self, top_n: int = EVIDENCE_TERMS, *, strong: float = 1.0, min_share: float = 0.3,
                  min_contribution: float = 0.5) -> list[TermContribution]:
         """The terms a reader should see as the topic's evidence: of the ``top_n`` largest, those that raised its
         log-odds by ``strong`` or more, or by ``min_share`` of the strongest one's contribution, but never by less

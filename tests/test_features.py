@@ -65,6 +65,17 @@ def test_tokens_are_scikit_learns(text):
     assert tokenize(text) == re.findall(r"\b\w\w+\b", features.normalize(text))
 
 
+@pytest.mark.parametrize("mark", ["\u00ad", "\u200c", "\u200d", "\u200e", "\u2060", "\ufeff", "\u0301"])
+def test_invisible_format_characters_inside_a_word_neither_split_it_nor_stay_in_it(mark):
+    """Scraped pages carry soft hyphens (&shy;) and word joiners inside words: the word is read whole, by the
+    compiled tokenizer and by Python's alike, and scores as the plain word does; a zero-width space still breaks."""
+    text = f"Voters went to the polls in the elec{mark}tions as coca eradi{mark}cation fell."
+    plain = "Voters went to the polls in the elections as coca eradication fell."
+    assert tokenize(text) == features.python_tokenize(text) == tokenize(plain)
+    assert topicslib.classify(text) == topicslib.classify(plain) != []
+    assert tokenize("elec\u200btions") == ["elec", "tions"]
+
+
 def test_subword_vectors_are_unit_and_carry_unseen_words():
     f = TextFeatures(min_df=1).fit(TRAIN)
     U = f.subword_vectors(["migrants", "migrantes", "zzzz"]).matrix(len(f.idf_))

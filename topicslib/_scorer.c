@@ -75,8 +75,16 @@ static inline int is_word(Py_UCS4 c)
     return Py_UNICODE_ISALNUM(c);
 }
 
-/* Combining diacritics, which features.normalize deletes after NFKD: no part of a word, no break in one. */
-static inline int is_dropped(Py_UCS4 c) { return c >= 0x300 && c <= 0x36F; }
+/* What features.normalize deletes (features.DROPPED): combining diacritics after NFKD, and invisible format
+ * characters (soft hyphen, zero-width joiners, direction marks, word joiner, byte-order mark); no part of a word,
+ * no break in one. */
+static inline int is_dropped(Py_UCS4 c)
+{
+    if (c < 0xAD)
+        return 0;
+    return c == 0xAD || (c >= 0x300 && c <= 0x36F) || (c >= 0x200C && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206F) || c == 0xFEFF;
+}
 
 /* Rows of weights read in turn from a large model miss the cache: each is asked for this many rows
  * ahead, so the memory fetches overlap instead of waiting one by one. */

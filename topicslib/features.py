@@ -42,7 +42,11 @@ from .estimator import Estimator
 # Words of two or more word characters; the same tokens as scikit-learn's r"\b\w\w+\b" (a greedy run
 # of word characters starts and ends at a word boundary anyway), found twice as fast.
 _TOKEN = re.compile(r"\w\w+")
-_COMBINING = re.compile(r"[\u0300-\u036f]+")
+# Deleted from a word, which they neither belong to nor break: combining diacritics (after NFKD), and the invisible
+# format characters of web text (soft hyphen, zero-width joiners, word joiner, direction marks, byte-order mark),
+# which Unicode's word boundaries also pass over; "elec\u00adtions" is "elections". A zero-width space breaks.
+DROPPED = "\u0300-\u036f\u00ad\u200c-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_DROPPED = re.compile(f"[{DROPPED}]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Words longer than this are URLs, hashes or junk: no character n-grams.
 MAX_CHAR_WORD = 30
@@ -60,14 +64,14 @@ _SPACE = re.compile(r"[ \t\n\r\f\v]")
 
 
 def normalize(text: str) -> str:
-    """Lower-case, strip accents, drop lone surrogates.
+    """Lower-case, strip accents and invisible format characters, drop lone surrogates.
 
-    >>> normalize("Bogotá MIGRACIÓN")
-    'bogota migracion'
+    >>> normalize("Bogotá MIGRACIÓN"), normalize("elec\u00adtions")
+    ('bogota migracion', 'elections')
     """
     text = text.lower()
     if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", _SURROGATE.sub(" ", text)))
+        text = _DROPPED.sub("", unicodedata.normalize("NFKD", _SURROGATE.sub(" ", text)))
     return text
 
 

@@ -29,7 +29,7 @@ from .dashboard import Evidence, dashboard
 from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate, printed
 from .errors import DataError, TopicslibError
-from .features import tokenize
+from .features import DROPPED, tokenize
 from .language import majority
 from .files import atomic_write
 from .model import TopicModel
@@ -39,8 +39,9 @@ from .version import __version__
 
 log = logging.getLogger("topicslib")
 
-# Words as they appear in the text (combining accents included); tokenize() then gives the model's token.
-_WORD = re.compile(r"[\w\u0300-\u036f]+")
+# Words as they appear in the text (combining accents and invisible format characters included); tokenize() then
+# gives the model's token.
+_WORD = re.compile(rf"[\w{DROPPED}]+")
 # Control characters are not allowed in HTML and lone surrogates cannot be written as UTF-8.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HEADING = re.compile(r"^#{1,6}\s+")

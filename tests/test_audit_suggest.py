@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -103,6 +104,14 @@ def test_suggest_on_the_command_line_writes_the_picked_records(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 5 and len({row["id"] for row in rows}) == 5 and all("topics" in row for row in rows)
+    # -o's suffix chooses CSV as classify's does, the same records in the same order
+    r = run("suggest", str(src), "-n", "5", "-o", str(tmp_path / "to_label.csv"))
+    assert r.returncode == 0, r.stderr
+    with open(tmp_path / "to_label.csv", newline="", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    assert [int(row["id"]) for row in table] == [row["id"] for row in rows]
+    assert [row["topics"].split(";") if row["topics"] else [] for row in table] == [
+        [t["topic"] for t in row["topics"]] for row in rows]
 
 
 SEEDED = """

@@ -308,10 +308,12 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     records = list(read_records(sources, column=args.column))
     picked = suggest(model, [r.text for r in records], n=args.n)
     results = model.classify_many([records[i].text for i in picked])
-    with _output(args.output) as out:
-        writer = WRITERS["jsonl"](out)
-        for i, topics in zip(picked, results):
-            writer.write(records[i], topics)
+    # JSON Lines, which `label` and `train` read, unless -o's suffix asks for CSV or a table as classify's does
+    fmt = output_format(None, args.output) if args.output not in (None, "-") else "jsonl"
+    with _output(args.output, newline="" if fmt == "csv" else None) as out:
+        writer = WRITERS[fmt](out)
+        writer.write_many([records[i] for i in picked], results)
+        writer.close()
     return 0
 
 
@@ -645,8 +647,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")
     add_inputs(p)
     p.add_argument("-n", type=_count(0), default=50, help="how many to pick (default 50)")
-    p.add_argument("-o", "--output", metavar="PATH", help="write the picked records (JSON Lines, with the model's "
-                                                          "topics) here instead of standard output")
+    p.add_argument("-o", "--output", metavar="PATH", help="write the picked records (with the model's topics; JSON "
+                                                          "Lines, or CSV or a table by the suffix .csv or .txt) here "
+                                                          "instead of standard output")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text")

@@ -3,6 +3,9 @@ traceback, within seconds, and changes no file it was not asked to write."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import re
 import signal
@@ -165,3 +168,13 @@ def test_a_csv_file_uses_one_topic_separator(tmp_path):
     path.write_text('text,topics\nTariffs fell.,trade\nMigrants crossed.,"migration; trade"\nCoca.,narcotics\n',
                     encoding="utf-8")
     assert [e.topics for e in topicslib.read_examples(path)] == [("trade",), ("migration", "trade"), ("narcotics",)]
+
+
+@pytest.mark.parametrize("compress, name", [("gzip", "gzip"), ("bz2", "bz2"), ("lzma", "xz")])
+def test_compressed_standard_input_is_named_not_read_as_broken_text(tmp_path, compress, name):
+    """Compressed bytes piped in have no suffix to say how to read them: the error says what they are (it said
+    the input was not UTF-8)."""
+    data = {"gzip": gzip, "bz2": bz2, "lzma": lzma}[compress].compress(b'{"text": "Migrants crossed the border."}\n')
+    for command in (["classify"], ["classify", "--input-format", "text"], ["train", "-", "-o", str(tmp_path / "m.npz")]):
+        r = subprocess.run([*CMD, *command], input=data, capture_output=True, timeout=300, cwd=ROOT)
+        assert r.returncode != 0 and f"standard input is {name}-compressed".encode() in r.stderr, (command, r.stderr)

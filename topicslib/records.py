@@ -41,6 +41,8 @@ FORMATS: dict[str, tuple[str, ...]] = {"text": TEXT_SUFFIXES, "jsonl": JSONL_SUF
 INPUT_FORMATS = tuple(FORMATS)
 # Compressed files are read through these, by suffix (``news.jsonl.gz`` is JSON Lines, gzipped).
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# How each compressed format starts: standard input has no suffix to tell it by.
+_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
 # The most characters a CSV field may hold. Paragraphs and documents can be long (the csv module's own limit,
 # 128 kB, would refuse some), but a field of millions of lines is a quote left open swallowing the rows after it:
 # it is refused here before the rest of the file is read into it.
@@ -131,12 +133,26 @@ def stdin_format() -> str:
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "text"
 
 
+def _refuse_compressed(stream: BinaryIO) -> None:
+    """A clear error for compressed data on standard input (else read as text that is not UTF-8): only a file's
+    suffix says how to decompress it."""
+    try:
+        head = stream.peek(6) if hasattr(stream, "peek") else b""
+    except (OSError, ValueError):  # closed or unreadable: reading will say so
+        return
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            raise DataError(f"standard input is {name}-compressed; give the file's name instead (its suffix says how to "
+                            "read it), or decompress it into the pipe", path="<stdin>")
+
+
 @contextlib.contextmanager
 def open_source(source: Source) -> Iterator[BinaryIO]:
     """The source's bytes: its file (decompressed by suffix), or standard input for a source without a path."""
     if source.path is None:
         if sys.stdin is None:  # started with standard input closed (`<&-`)
             raise DataError("standard input is closed; give files, or pipe text in", path="<stdin>")
+        _refuse_compressed(sys.stdin.buffer)
         yield sys.stdin.buffer
         return
     opener = COMPRESSED.get(source.path.suffix.lower(), open)

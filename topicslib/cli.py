@@ -534,7 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or closing summaries on stderr (warnings about the data still print)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what the library does to stderr")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str, *, model: bool = True):

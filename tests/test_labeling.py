@@ -120,3 +120,10 @@ def test_examples_an_appended_json_line_would_break_are_refused_before_any_parag
     assert answers.read_bytes() == before
     assert [(e.text, e.topics) for e in topicslib.read_examples(answers)] == [("Tariffs on rice rose.", ("trade",))]
 
+
+def test_examples_in_a_folder_that_does_not_exist_create_it_and_keep_the_first_answer(tmp_path, corpus):
+    answers = tmp_path / "lab" / "new" / "mine.jsonl"
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert "1 answers saved" in r.stdout
+    assert [e.text for e in topicslib.read_examples(answers)] == [next(t for t in TEXTS if t in r.stdout)]

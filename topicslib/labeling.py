@@ -18,6 +18,7 @@ from typing import IO
 from .errors import DataError
 from .evidence import evidence_terms
 from .examples import duplicate_key, example_format, read_examples
+from .files import output_folders
 from .model import TopicModel
 from .records import COMPRESSED
 from .suggest import suggest
@@ -75,8 +76,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``options`` are training options for the background retraining.
-    An ``examples`` file that is not uncompressed JSON Lines is a :class:`DataError`, before any paragraph
-    is shown."""
+    The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
+    :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
@@ -84,6 +85,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
+    output_folders(path)  # now, not at the first answer, which a missing folder would lose
     state = {"model": model, "training": None}
     read_key = _key_reader(keys)
     history: list[int] = []  # file sizes before each answer, for undo

@@ -127,3 +127,11 @@ def test_examples_in_a_folder_that_does_not_exist_create_it_and_keep_the_first_a
     assert r.returncode == 0, r.stderr
     assert "1 answers saved" in r.stdout
     assert [e.text for e in topicslib.read_examples(answers)] == [next(t for t in TEXTS if t in r.stdout)]
+
+
+def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_path):
+    corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
+    corpus.write_text('{"text": "Tariffs \\ud800 fell."}\n', encoding="utf-8")  # valid JSON, not valid UTF-8 text
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert [e.text for e in topicslib.read_examples(answers)] == ["Tariffs \ud800 fell."]

@@ -18,7 +18,7 @@ from typing import IO
 from .errors import DataError
 from .evidence import evidence_terms
 from .examples import duplicate_key, example_format, read_examples
-from .files import output_folders
+from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .records import COMPRESSED
 from .suggest import suggest
@@ -60,8 +60,9 @@ def _answers_file(examples: str | Path) -> Path:
 def _append_answer(path: Path, answer: dict) -> None:
     """Append ``answer`` to ``path`` as a JSON line, on disk before this returns (a killed session loses
     nothing). A last line without its line end gets one first, or the answer would join it and neither
-    line would read as JSON."""
-    line = (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8")
+    line would read as JSON. A lone surrogate (JSON input may hold "\\ud800") is written as that escape,
+    which reads back as it was, not a crash that loses the answer."""
+    line = (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8", LONE_SURROGATES)
     with path.open("a+b") as f:
         if f.seek(0, os.SEEK_END):
             f.seek(-1, os.SEEK_END)

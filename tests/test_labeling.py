@@ -3,7 +3,9 @@ disk at once, so a killed session loses nothing and a restarted one asks only wh
 
 from __future__ import annotations
 
+import gzip
 import json
+import lzma
 import shutil
 import subprocess
 import sys
@@ -72,3 +74,64 @@ def test_label_in_a_real_terminal(tmp_path):
                         "--examples", str(answers)], input="s\ns\ns\nq\n", capture_output=True, text=True, cwd=ROOT,
                        timeout=120)
     assert r.returncode == 0 and shown not in r.stdout and "3 to go" in r.stdout
+
+
+def _label(corpus, examples, keys: str) -> subprocess.CompletedProcess:
+    """A `label` session without a terminal: ``keys`` a line each (an empty line is Enter)."""
+    return subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                           "--examples", str(examples)], input=keys, capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in TEXTS), encoding="utf-8")
+    return path
+
+
+def test_an_answer_after_a_last_line_without_its_line_end_goes_on_a_line_of_its_own(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    old = json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}).encode()
+    answers.write_bytes(old)  # as an editor may leave it: no line end after the last line
+    r = _label(corpus, answers, "\n\nq\n")
+    assert r.returncode == 0, r.stderr
+    examples = topicslib.read_examples(answers)
+    assert [e.text for e in examples[:1]] == ["Tariffs on rice rose."] and len(examples) == 3
+    assert {e.text for e in examples[1:]} <= set(TEXTS)
+    answers.write_bytes(old)
+    r = _label(corpus, answers, "\nu\nq\n")  # an answer taken back leaves the file as it was
+    assert r.returncode == 0 and answers.read_bytes() == old
+
+
+@pytest.mark.parametrize("name", ["mine.csv", "mine.jsonl.gz", "mine.csv.xz"])
+def test_examples_an_appended_json_line_would_break_are_refused_before_any_paragraph(tmp_path, corpus, name):
+    answers = tmp_path / name
+    rows = ("text,topics\nTariffs on rice rose.,trade\n" if ".csv" in name
+            else json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}) + "\n").encode()
+    compress = {".gz": gzip.compress, ".xz": lzma.compress}.get(answers.suffix, bytes)
+    before = compress(rows)
+    answers.write_bytes(before)
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 1 and "to go" not in r.stdout  # refused before a paragraph was shown
+    assert r.stderr == (f"topicslib: error: {answers}: labeling appends answers as JSON lines, which would make a CSV or "
+                        "compressed file unreadable; label into an uncompressed .jsonl file (to train on both, put the "
+                        "two in one folder)\n")
+    assert answers.read_bytes() == before
+    assert [(e.text, e.topics) for e in topicslib.read_examples(answers)] == [("Tariffs on rice rose.", ("trade",))]
+
+
+def test_examples_in_a_folder_that_does_not_exist_create_it_and_keep_the_first_answer(tmp_path, corpus):
+    answers = tmp_path / "lab" / "new" / "mine.jsonl"
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert "1 answers saved" in r.stdout
+    assert [e.text for e in topicslib.read_examples(answers)] == [next(t for t in TEXTS if t in r.stdout)]
+
+
+def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_path):
+    corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
+    corpus.write_text('{"text": "Tariffs \\ud800 fell."}\n', encoding="utf-8")  # valid JSON, not valid UTF-8 text
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert [e.text for e in topicslib.read_examples(answers)] == ["Tariffs \ud800 fell."]

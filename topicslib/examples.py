@@ -188,6 +188,16 @@ def _or_else(examples: Iterable[Example], error: ExampleError) -> Iterator[Examp
         raise error
 
 
+def example_format(path: Path) -> str | None:
+    """How the example file ``path`` is read, by its suffix (also under .gz, .bz2 or .xz): "jsonl" or "csv",
+    else None.
+
+    >>> example_format(Path("mine.ndjson")), example_format(Path("bills.csv.gz")), example_format(Path("notes.txt"))
+    ('jsonl', 'csv', None)
+    """
+    return format_of(path, formats=_FORMATS)
+
+
 def _sources(source: str | Path) -> list[Source]:
     """What a path of examples names: standard input for ``"-"`` (JSON Lines, or CSV when it does not start
     with ``{``), else the file, or the example files of the folder."""
@@ -200,7 +210,7 @@ def _sources(source: str | Path) -> list[Source]:
         raise ExampleError(e.reason, path=e.path) from None
     sources = []
     for path in files:
-        fmt = format_of(path, formats=_FORMATS)
+        fmt = example_format(path)
         if fmt is None:
             raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv (or gzip, bz2, xz "
                                "compressed)", path=path)

@@ -80,6 +80,24 @@ def output_target(path: str | Path, inputs: Iterable[str | Path] = (), *,
     return target
 
 
+def output_folders(path: str | Path) -> Path:
+    """Where writing ``path`` lands (:func:`output_target`), its missing folders created: an output into a
+    folder that does not exist yet creates it, for every command. A folder that cannot be created is a
+    :class:`DataError` naming ``path``.
+
+    >>> import tempfile, pathlib
+    >>> target = output_folders(pathlib.Path(tempfile.mkdtemp()) / "new" / "out.txt")
+    >>> target.parent.is_dir(), target.exists()
+    (True, False)
+    """
+    target = output_target(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
+    return target
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = None,
                   make_folders: bool = True) -> Iterator[IO]:
@@ -97,10 +115,8 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
     >>> target.read_text()
     'done\\n'
     """
-    target = output_target(path)
+    target = output_folders(path) if make_folders else output_target(path)
     try:
-        if make_folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=temporary_name(target.name), suffix=".tmp", dir=target.parent)
     except OSError as e:
         raise DataError(f"cannot write: {e.strerror or e}", path=path) from None

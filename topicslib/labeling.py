@@ -17,8 +17,10 @@ from typing import IO
 
 from .errors import DataError
 from .evidence import evidence_terms
-from .examples import duplicate_key, read_examples
+from .examples import duplicate_key, example_format, read_examples
+from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
+from .records import COMPRESSED
 from .suggest import suggest
 from .taxonomy import Taxonomy
 
@@ -43,17 +45,48 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
     return lambda: (stream.readline() or "q")[:1] or "\n"
 
 
+def _answers_file(examples: str | Path) -> Path:
+    """The examples file answers are appended to, refused unless it is plain JSON Lines: a JSON line
+    appended to a CSV file, or after the end of a compressed stream, would make the labels already there
+    unreadable."""
+    path = Path(examples)
+    if example_format(path) == "jsonl" and path.suffix.lower() not in COMPRESSED:
+        return path
+    both = " (to train on both, put the two in one folder)" if example_format(path) and path.exists() else ""
+    raise DataError("labeling appends answers as JSON lines, which would make a CSV or compressed file unreadable; "
+                    f"label into an uncompressed .jsonl file{both}", path=path)
+
+
+def _append_answer(path: Path, answer: dict) -> None:
+    """Append ``answer`` to ``path`` as a JSON line, on disk before this returns (a killed session loses
+    nothing). A last line without its line end gets one first, or the answer would join it and neither
+    line would read as JSON. A lone surrogate (JSON input may hold "\\ud800") is written as that escape,
+    which reads back as it was, not a crash that loses the answer."""
+    line = (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8", LONE_SURROGATES)
+    with path.open("a+b") as f:
+        if f.seek(0, os.SEEK_END):
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                line = b"\n" + line
+        f.write(line)  # at the end, wherever the position: the file is open for appending
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
-    of answers given in this session. ``options`` are training options for the background retraining."""
+    of answers given in this session. ``options`` are training options for the background retraining.
+    The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
+    :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
-    path = Path(examples)
+    path = _answers_file(examples)
     done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
     todo = [i for i, t in enumerate(texts) if duplicate_key(t) not in done and t.strip()]
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
+    output_folders(path)  # now, not at the first answer, which a missing folder would lose
     state = {"model": model, "training": None}
     read_key = _key_reader(keys)
     history: list[int] = []  # file sizes before each answer, for undo
@@ -99,10 +132,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         key = read_key()
         if key in ("\r", "\n"):
             history.append((path.stat().st_size if path.exists() else 0, i))
-            with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"text": texts[i], "topics": [t for t in ids if t in chosen]}, ensure_ascii=False) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+            _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
             answers += 1
             if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
                 state["training"] = threading.Thread(target=retrain, daemon=True)

@@ -26,7 +26,7 @@ whose probability reaches the topic's threshold.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ from .errors import InputError, TaxonomyError, TrainingError
 from .examples import Example, duplicate_key
 from .features import tokenize
 from .model import TopicModel
+from .scoring import check_texts
 from .taxonomy import Taxonomy, as_taxonomy
 
 # A paragraph is pseudo-labeled with every topic whose seed score reaches this share of its best one
@@ -89,7 +90,7 @@ def _labels(scores: np.ndarray, ids: Sequence[str]) -> list[tuple[str, ...] | No
     return out
 
 
-def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: int = 3, multi_label: bool = True,
+def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: int = 3, multi_label: bool = True,
               **options) -> TopicModel:
     """A model for ``taxonomy``'s topics from its seed terms and the unlabeled ``texts`` (see the module).
 
@@ -104,7 +105,8 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
         raise InputError(f"rounds must be a non-negative integer, got {rounds!r}")
     first: dict[str, str] = {}
-    for t in texts:  # each paragraph once, so that the out-of-fold rows are the examples trained on
+    advice = "give the corpus as a list of paragraphs (the command `topicslib bootstrap CORPUS` reads files)"
+    for t in check_texts(texts, "bootstrap", advice):  # each paragraph once: the out-of-fold rows are the examples
         first.setdefault(duplicate_key(t), t)
     texts = list(first.values())
     ids = list(taxonomy.ids)

@@ -140,6 +140,41 @@ def test_a_single_text_gets_advice_where_there_is_a_call_for_one(default_model, 
         topicslib.bootstrap(str(corpus), taxonomy=SEEDED)
 
 
+def test_bootstrap_needs_two_topics_found_and_names_the_others():
+    with pytest.raises(TrainingError, match=r"^bootstrap needs at least two topics found in the corpus, and the seeds "
+                                            r"found only 'econ' \(the seeds of 'people' matched no paragraph\)"):
+        topicslib.bootstrap(ECON + WEATHER, taxonomy=SEEDED, min_df=1, folds=2)
+    unseeded = Taxonomy((SEEDED.topics[0], Topic("people")))
+    with pytest.raises(TrainingError, match=r"found only 'econ' \('people' has no seeds\)"):
+        topicslib.bootstrap(ECON + PEOPLE, taxonomy=unseeded, min_df=1, folds=2)
+
+
+def test_bootstrap_leaves_out_the_topics_its_seeds_did_not_find_saying_why(caplog):
+    tax = Taxonomy((*SEEDED.topics, Topic("climate", seeds=("glaciers",)), Topic("energy"),
+                    Topic("trade", seeds=("exports",))))  # on econ's paragraphs, whose two seeds weigh more
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = topicslib.bootstrap(ECON + PEOPLE + WEATHER, taxonomy=tax, min_df=1, folds=2)
+    assert model.classes_.tolist() == ["econ", "people"]
+    assert model.card_["left_out"] == {"climate": 0, "energy": 0, "trade": 0}
+    assert ("left out 3 topics of the taxonomy: the seeds of 'climate' matched no paragraph; 'energy' has no seeds; "
+            "the seeds of 'trade' matched only paragraphs where another topic's seeds weigh more") in caplog.text
+    assert "min_examples" not in caplog.text  # an option the user never set
+
+
+def test_bootstrap_on_the_command_line_names_the_topic_its_seeds_did_not_find(tmp_path):
+    tax = tmp_path / "t.toml"
+    tax.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "people"\nseeds = ["migrants"]\n',
+                   encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ECON + WEATHER), encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"),
+            "--options", '{"min_df": 1, "folds": 2}')
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert ("bootstrap needs at least two topics found in the corpus, and the seeds found only 'econ' (the seeds of "
+            "'people' matched no paragraph)") in r.stderr
+    assert not (tmp_path / "m.npz").exists()
+
+
 @pytest.mark.parametrize("model", [None, "models/default.npz"], ids=["None", "path"])
 def test_suggest_needs_a_model(model):
     with pytest.raises(InputError, match=f"model must be a TopicModel \\(see load_model\\), got {type(model).__name__}"):

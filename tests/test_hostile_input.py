@@ -21,11 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import topicslib
-from topicslib import ExampleError, InputError, TaxonomyError, TopicScore, TrainingError, features
+from topicslib import (ExampleError, InputError, Taxonomy, TaxonomyError, Topic, TopicScore, TrainingError, features,
+                       load_model)
 from topicslib.documents import split_paragraphs
 from topicslib.features import pieces, tokenize
+from topicslib.report import render_report
 
 from .conftest import PEAK_KIB, ROOT, TINY, needs_proc
+from .test_cli import run
 
 SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
 
@@ -88,13 +91,33 @@ def test_non_text_is_a_clear_type_error(default_model, call, value):
         assert "decode it first" in str(err.value)
 
 
+# A taxonomy to bootstrap from, and paragraphs its seeds find (or not).
+SEEDED = Taxonomy((Topic("econ", seeds=("exports", "tariffs")), Topic("people", seeds=("migrants", "asylum"))))
+ECON = [f"Exports of coffee rose and tariffs on steel fell, report {i}." for i in range(8)]
+PEOPLE = [f"Migrants sought asylum at the border, report {i}." for i in range(8)]
+WEATHER = [f"The weather was mild and dry, report {i}." for i in range(4)]
+
+# The calls that take many texts, by the name their errors give; each checks its texts as classify_many does.
+MANY_TEXTS = {
+    "classify_many": lambda v, m: topicslib.classify_many(v, model=m),
+    "classify_documents": lambda v, m: m.classify_documents(v),
+    "explain_many": lambda v, m: m.explain_many(v),
+    "suggest": lambda v, m: topicslib.suggest(m, v),
+    "fit": lambda v, m: topicslib.TopicModel().fit(v, [["trade"]]),
+    "bootstrap": lambda v, m: topicslib.bootstrap(v, taxonomy=SEEDED),
+}
+
+
+@pytest.mark.parametrize("call", MANY_TEXTS)
 @pytest.mark.parametrize("value, message", [
     (None, "iterable of str, got NoneType"), (42, "iterable of str, got int"), (3.5, "iterable of str, got float"),
-    ("one text", "single text"), (b"one text", "single text"), (object(), "iterable of str, got object"),
+    ("one text", "{call} takes a list of texts, got a single text"),
+    (b"one text", "{call} takes a list of texts, got a single text"), (object(), "iterable of str, got object"),
+    (["fine", None], "text must be str, got NoneType"), (("fine", 7), "text must be str, got int"),
 ])
-def test_classify_many_needs_an_iterable_of_texts(default_model, value, message):
-    with pytest.raises(InputError, match=message):
-        topicslib.classify_many(value, model=default_model)
+def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, value, message):
+    with pytest.raises(InputError, match=message.format(call=call)):
+        MANY_TEXTS[call](value, default_model)
 
 
 def test_explain_arguments_are_checked(default_model):
@@ -106,6 +129,110 @@ def test_explain_arguments_are_checked(default_model):
         topicslib.explain(text, topic="econ", model=default_model)
     assert isinstance(err.value, ValueError)
     assert topicslib.explain(text, topic="narcotics", model=default_model, top_n=0)[0].terms == []
+
+
+def test_a_single_text_gets_advice_where_there_is_a_call_for_one(default_model, tmp_path):
+    with pytest.raises(InputError, match=r"got a single text; use classify_document\(text\)"):
+        default_model.classify_documents("abc")  # not three one-letter documents
+    corpus = tmp_path / "corpus.txt"  # a file's path given for its paragraphs
+    with pytest.raises(InputError, match="bootstrap takes a list of texts, got a single text; give the corpus as a list "
+                                         "of paragraphs"):
+        topicslib.bootstrap(str(corpus), taxonomy=SEEDED)
+
+
+def test_bootstrap_needs_two_topics_found_and_names_the_others():
+    with pytest.raises(TrainingError, match=r"^bootstrap needs at least two topics found in the corpus, and the seeds "
+                                            r"found only 'econ' \(the seeds of 'people' matched no paragraph\)"):
+        topicslib.bootstrap(ECON + WEATHER, taxonomy=SEEDED, min_df=1, folds=2)
+    unseeded = Taxonomy((SEEDED.topics[0], Topic("people")))
+    with pytest.raises(TrainingError, match=r"found only 'econ' \('people' has no seeds\)"):
+        topicslib.bootstrap(ECON + PEOPLE, taxonomy=unseeded, min_df=1, folds=2)
+
+
+def test_bootstrap_leaves_out_the_topics_its_seeds_did_not_find_saying_why(caplog):
+    tax = Taxonomy((*SEEDED.topics, Topic("climate", seeds=("glaciers",)), Topic("energy"),
+                    Topic("trade", seeds=("exports",))))  # on econ's paragraphs, whose two seeds weigh more
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = topicslib.bootstrap(ECON + PEOPLE + WEATHER, taxonomy=tax, min_df=1, folds=2)
+    assert model.classes_.tolist() == ["econ", "people"]
+    assert model.card_["left_out"] == {"climate": 0, "energy": 0, "trade": 0}
+    assert ("left out 3 topics of the taxonomy: the seeds of 'climate' matched no paragraph; 'energy' has no seeds; "
+            "the seeds of 'trade' matched only paragraphs where another topic's seeds weigh more") in caplog.text
+    assert "min_examples" not in caplog.text  # an option the user never set
+
+
+def test_bootstrap_on_the_command_line_names_the_topic_its_seeds_did_not_find(tmp_path):
+    tax = tmp_path / "t.toml"
+    tax.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "people"\nseeds = ["migrants"]\n',
+                   encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ECON + WEATHER), encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"),
+            "--options", '{"min_df": 1, "folds": 2}')
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert ("bootstrap needs at least two topics found in the corpus, and the seeds found only 'econ' (the seeds of "
+            "'people' matched no paragraph)") in r.stderr
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("model", [None, "models/default.npz"], ids=["None", "path"])
+def test_suggest_needs_a_model(model):
+    with pytest.raises(InputError, match=f"model must be a TopicModel \\(see load_model\\), got {type(model).__name__}"):
+        topicslib.suggest(model, ECON)
+
+
+def test_suggest_takes_any_iterable_of_texts_and_indexes_it_in_order(tiny_model):
+    texts = [r["text"] for r in TINY]
+    assert topicslib.suggest(tiny_model, (t for t in texts), n=5) == topicslib.suggest(tiny_model, texts, n=5)
+
+
+def test_fit_checks_that_topics_are_one_list_per_text():
+    with pytest.raises(ExampleError, match="fit got 2 texts and 1 topic list; give one list of topic ids per text") as err:
+        topicslib.TopicModel().fit(["a", "b"], [["x"]])
+    assert isinstance(err.value, ValueError)  # as zip's error was
+    for bad in (None, 3, "econ", {"econ": ["a"]}):
+        with pytest.raises(InputError, match=f"topics must be a list of topic-id lists, one per text, got "
+                                             f"{type(bad).__name__}"):
+            topicslib.TopicModel().fit(["a"], bad)
+
+
+@pytest.mark.parametrize("documents, message", [
+    ([(5, "Tariffs rose.")], "a document's name must be a string, got int"),
+    ([("a.md", b"Tariffs rose.")], "a.md: the document's text must be a string, got bytes"),
+    (["Tariffs rose."], r"each document must be a \(name, text\) pair, got str"),
+    ([("a.md", "Tariffs rose.", "2024")], r"each document must be a \(name, text\) pair, got tuple of 3"),
+])
+def test_report_documents_must_be_name_and_text_pairs(default_model, documents, message):
+    with pytest.raises(InputError, match=message):
+        render_report(documents, model=default_model)
+
+
+@pytest.mark.parametrize("stream", ["dates", "by", "groups"])
+def test_report_streams_must_give_one_value_per_document(default_model, stream):
+    docs = [("a.md", "Tariffs rose."), ("b.md", "Migrants crossed.")]
+    extra = {"dates": {}, "by": {"dates": ["2024-01", "2024-02"], "by_name": "site"}, "groups": {}}[stream]
+    with pytest.raises(InputError, match=f"'{stream}' has fewer values than there are documents \\(it ended after 1\\)"):
+        render_report(docs, model=default_model, **extra, **{stream: ["x"]})
+    with pytest.raises(InputError, match=f"'{stream}' has more values than the 2 documents"):
+        render_report(iter(docs), model=default_model, **extra, **{stream: iter(["x", "y", "z"])})
+
+
+@pytest.mark.parametrize("path", [None, 42, ["models/default.npz"]], ids=lambda p: type(p).__name__)
+def test_load_model_needs_a_path(path):
+    with pytest.raises(InputError, match=f"load_model takes a model file's path \\(str or Path\\), got {type(path).__name__}"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("records, message", [
+    (["Tariffs rose."], "record 1 must be a mapping \\(such as a dict\\) with a 'text' field, got str"),
+    (iter([{"text": "Tariffs rose."}, None]), "record 2 must be a mapping .* got NoneType"),
+    ("Tariffs rose.", "records must be an iterable of mappings \\(such as dicts\\), got str"),
+    ({"text": "Tariffs rose."}, "records must be an iterable of mappings .* got dict"),
+    (None, "records must be an iterable of mappings .* got NoneType"),
+])
+def test_trends_records_must_be_mappings(default_model, records, message):
+    with pytest.raises(InputError, match=message):
+        topicslib.trends(records, date="date", model=default_model)
 
 
 # -- strange but valid text ----------------------------------------------------------------
@@ -372,7 +499,7 @@ def test_fit_checks_labels_as_strictly_as_example_files():
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, ["econ"] + labels[1:])  # a string is not a list of ids
     with pytest.raises(ExampleError, match=r"<records>:2: 'topics' must be a list"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
-    with pytest.raises(ValueError):
+    with pytest.raises(ExampleError, match="fit got 15 texts and 14 topic lists"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:-1])  # lengths differ
 
 

@@ -25,8 +25,9 @@ whose probability reaches the topic's threshold.
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,10 @@ from .errors import InputError, TaxonomyError, TrainingError
 from .examples import Example, duplicate_key
 from .features import tokenize
 from .model import TopicModel
-from .taxonomy import Taxonomy, as_taxonomy
+from .scoring import check_texts
+from .taxonomy import Taxonomy, Topic, as_taxonomy
+
+log = logging.getLogger("topicslib")
 
 # A paragraph is pseudo-labeled with every topic whose seed score reaches this share of its best one
 # (1: the best only, ties kept). Measured on the CAP bills (benchmarks/bootstrap.py, with the earlier
@@ -89,7 +93,7 @@ def _labels(scores: np.ndarray, ids: Sequence[str]) -> list[tuple[str, ...] | No
     return out
 
 
-def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: int = 3, multi_label: bool = True,
+def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: int = 3, multi_label: bool = True,
               **options) -> TopicModel:
     """A model for ``taxonomy``'s topics from its seed terms and the unlabeled ``texts`` (see the module).
 
@@ -97,6 +101,9 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     options (``min_examples`` defaults to 1 here: a topic whose seeds are rare still gets a model; ``folds``
     to 5, since the rounds relabel by the models of folds that never saw a seed's label, and an estimate
     from the model that did keeps more of the seeds' mistakes: CAP bills 0.609 against 0.617).
+
+    A topic whose seeds label no paragraph is left out with a warning that says why (no seeds, none
+    matched); fewer than two topics found in the corpus is a :class:`TrainingError`.
     """
     taxonomy = as_taxonomy(taxonomy)
     if taxonomy is None:
@@ -104,18 +111,18 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
         raise InputError(f"rounds must be a non-negative integer, got {rounds!r}")
     first: dict[str, str] = {}
-    for t in texts:  # each paragraph once, so that the out-of-fold rows are the examples trained on
+    advice = "give the corpus as a list of paragraphs (the command `topicslib bootstrap CORPUS` reads files)"
+    for t in check_texts(texts, "bootstrap", advice):  # each paragraph once: the out-of-fold rows are the examples
         first.setdefault(duplicate_key(t), t)
     texts = list(first.values())
-    ids = list(taxonomy.ids)
-    labels = _labels(seed_scores(texts, taxonomy), ids)
+    scores = seed_scores(texts, taxonomy)
+    labels = _labels(scores, list(taxonomy.ids))
+    found = _found_topics(taxonomy, scores, labels)
     options = {"min_examples": 1, "folds": 5, **options}
     model = None
     for round_ in range(rounds + 1):
         rows = [i for i, labs in enumerate(labels) if labs]
-        if not rows:
-            raise TrainingError("no paragraph of the corpus holds a seed term; add seeds the corpus uses")
-        model = TopicModel.from_options(**options).fit_examples([Example(texts[i], labels[i]) for i in rows], taxonomy)
+        model = TopicModel.from_options(**options).fit_examples([Example(texts[i], labels[i]) for i in rows], found)
         if round_ == rounds:
             break
         proba = model.predict_proba(texts)
@@ -126,7 +133,36 @@ def bootstrap(texts: Sequence[str], *, taxonomy: str | Path | Taxonomy, rounds: 
         if not _trainable(relabeled, classes):
             break  # too few paragraphs for folds to judge (a topic lost, or on every one): keep this model
         labels = relabeled
+    # The model lacks the topics the seeds found no paragraph for: its card's left_out names them (0 examples)
+    # beside any topic that training left out.
+    model.card_["left_out"] = {**{t: 0 for t in taxonomy.ids if t not in found}, **model.card_["left_out"]}
     return model
+
+
+def _found_topics(taxonomy: Taxonomy, scores: np.ndarray, labels: list[tuple[str, ...] | None]) -> Taxonomy:
+    """The topics of ``taxonomy`` that the seeds pseudo-labeled some paragraph with; the others are left out
+    with a warning saying why. Fewer than two found is a :class:`TrainingError`: each topic is learned against
+    the others, so one alone would be on every paragraph trained on."""
+    given = {t for labs in labels if labs for t in labs}
+    kept = tuple(t for t in taxonomy.topics if t.id in given)
+    if not kept:
+        raise TrainingError("no paragraph of the corpus holds a seed term; add seeds the corpus uses")
+    missed = [_why_missed(t, scores[:, j]) for j, t in enumerate(taxonomy.topics) if t.id not in given]
+    if len(kept) < 2:
+        raise TrainingError(f"bootstrap needs at least two topics found in the corpus, and the seeds found only "
+                            f"{kept[0].id!r} ({'; '.join(missed)}); add seeds the corpus uses")
+    if missed:
+        log.warning("left out %d topic%s of the taxonomy: %s", len(missed), "s" if len(missed) != 1 else "", "; ".join(missed))
+    return Taxonomy(kept, taxonomy.lang)
+
+
+def _why_missed(topic: Topic, scores: np.ndarray) -> str:
+    """Why the seeds pseudo-labeled no paragraph with ``topic``, given its seed score in each paragraph."""
+    if not topic.seeds:
+        return f"{topic.id!r} has no seeds"
+    if not scores.any():
+        return f"the seeds of {topic.id!r} matched no paragraph"
+    return f"the seeds of {topic.id!r} matched only paragraphs where another topic's seeds weigh more"
 
 
 def _trainable(labels: list[tuple[str, ...] | None], classes: list[str]) -> bool:

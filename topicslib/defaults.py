@@ -34,8 +34,17 @@ def resolve(model: TopicModel | None) -> TopicModel:
     ...
     topicslib.errors.InputError: model must be a TopicModel (see load_model), got str
     """
-    if model is None:
-        return default_model()
+    return default_model() if model is None else check_model(model)
+
+
+def check_model(model: object) -> TopicModel:
+    """``model`` if it is a :class:`TopicModel`; else an :class:`InputError` naming what it is.
+
+    >>> check_model(None)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: model must be a TopicModel (see load_model), got NoneType
+    """
     if not isinstance(model, TopicModel):
         raise InputError(f"model must be a TopicModel (see load_model), got {type(model).__name__}")
     return model

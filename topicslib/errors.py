@@ -73,4 +73,5 @@ class ModelFileError(TopicslibError, ValueError):
 
 
 class InputError(TopicslibError, TypeError):
-    """Text passed to classify/explain is not a string (or not an iterable of strings)."""
+    """An argument of the public API has the wrong type or form: text that is not a string, a single text where
+    a list of texts is taken, a model that is not a TopicModel, a record that is not a mapping, and the like."""

@@ -10,6 +10,7 @@ are the whole exchange between them.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ import numpy as np
 from . import scoring, storage
 from .decision import chosen, chosen_rows, indicators, sure_indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
-from .errors import InputError, ModelFileError, NotFittedError, TaxonomyError
+from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
@@ -166,10 +167,15 @@ class TopicModel(Estimator):
         return cls(**check_options(options))
 
     def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]], *, taxonomy: Taxonomy | None = None) -> "TopicModel":
-        """Learn from paragraphs and their topic lists; the taxonomy defaults to the labels found."""
-        examples = [Example(scoring.check_text(t), topics_of(ts, line=n))
-                    for n, (t, ts) in enumerate(zip(texts, topics, strict=True), 1)]
-        return self.fit_examples(examples, taxonomy)
+        """Learn from paragraphs and their topic lists (one list of ids per paragraph); the taxonomy defaults to
+        the labels found.
+
+        >>> TopicModel().fit(["tariffs rose", "migrants crossed"], [["trade"]])
+        Traceback (most recent call last):
+        ...
+        topicslib.errors.ExampleError: fit got 2 texts and 1 topic list; give one list of topic ids per text
+        """
+        return self.fit_examples(_paired_examples(texts, topics), taxonomy)
 
     def fit_examples(self, examples: Iterable[Example], taxonomy: Taxonomy | None = None, *,
                      unlabeled: Iterable[str] | None = None) -> "TopicModel":
@@ -367,7 +373,8 @@ class TopicModel(Estimator):
     def classify_documents(self, texts: Iterable[str]) -> list[DocumentResult]:
         """``classify_document`` for each of many documents, their paragraphs scored in one call into the
         scorer (the same results as one by one)."""
-        split = [split_paragraphs(scoring.check_text(text)) for text in texts]
+        texts = scoring.check_texts(texts, "classify_documents", "use classify_document(text)")
+        split = [split_paragraphs(text) for text in texts]
         flat = [p for paragraphs in split for p in paragraphs]
         results = iter(self.classify_many([plain_text(p) for p in flat]) if flat else ())
         langs = iter(detect_many(flat))
@@ -421,9 +428,7 @@ class TopicModel(Estimator):
         'trade'
         """
         self._check_fitted()
-        if isinstance(texts, (str, bytes)):
-            raise InputError("explain_many takes a list of texts, got a single text; use explain(text)")
-        texts = scoring.check_texts(texts)
+        texts = scoring.check_texts(texts, "explain_many", "use explain(text)")
         if not isinstance(top_n, Integral) or isinstance(top_n, bool) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
         if topics is not None and len(topics) != len(texts):
@@ -605,15 +610,34 @@ class TopicModel(Estimator):
         return storage.write_model_file(path, *self.to_arrays())
 
 
+def _paired_examples(texts: object, topics: object) -> list[Example]:
+    """:meth:`TopicModel.fit`'s arguments as examples, checked: texts or topic lists of the wrong type, or not one
+    topic list per text, are the library's own errors (each still a ``TypeError`` or ``ValueError`` as before)."""
+    texts = scoring.check_texts(texts, "fit", "")
+    if isinstance(topics, (str, bytes, Mapping)) or not isinstance(topics, Iterable):
+        raise InputError(f"topics must be a list of topic-id lists, one per text, got {type(topics).__name__}")
+    topics = list(topics)
+    if len(topics) != len(texts):
+        raise ExampleError(f"fit got {len(texts)} text{'s' if len(texts) != 1 else ''} and {len(topics)} topic "
+                           f"list{'s' if len(topics) != 1 else ''}; give one list of topic ids per text")
+    return [Example(t, topics_of(ts, line=n)) for n, (t, ts) in enumerate(zip(texts, topics), 1)]
+
+
 def load_model(path: str | Path) -> TopicModel:
     """Load a model file safely: arrays and JSON only, never pickle.
 
     Raises :class:`ModelFileError` for a missing, truncated, corrupt, pickled,
-    inconsistent or newer-format file.
+    inconsistent or newer-format file, and :class:`InputError` for a ``path`` that is no path.
 
     >>> load_model("models/default.npz").classes_[:2].tolist()
     ['migration', 'climate']
+    >>> load_model(None)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: load_model takes a model file's path (str or Path), got NoneType
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"load_model takes a model file's path (str or Path), got {type(path).__name__}")
     arrays, card = storage.read_model_file(path)
     try:
         return TopicModel.from_arrays(arrays, card)

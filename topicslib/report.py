@@ -22,13 +22,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
-from itertools import islice, repeat
+from itertools import islice
 from pathlib import Path
 
 from .dashboard import Evidence, dashboard
 from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate, printed
-from .errors import DataError, TopicslibError
+from .errors import DataError, InputError, TopicslibError
 from .features import DROPPED, tokenize
 from .language import majority
 from .files import atomic_write
@@ -326,12 +326,46 @@ class _Page:
 def _classified(batch: list[tuple[str, str | list[Paragraph]]], model: TopicModel) -> Iterator[list[Paragraph]]:
     """Each document's (or piece of a document's) paragraphs, classified here in one call for the batch unless
     they came classified."""
-    for name, content in batch:
-        if not isinstance(content, (str, list)):
-            raise TopicslibError(f"{name}: the document's text must be a string, got {type(content).__name__}")
+    for item in batch:
+        _check_document(item)
     results = iter(model.classify_documents([c for _, c in batch if isinstance(c, str)]))
     for _, content in batch:
         yield content if isinstance(content, list) else next(results).paragraphs
+
+
+def _check_document(item: object) -> None:
+    """An :class:`InputError` saying what is wrong unless ``item`` is a document as ``render_report`` takes one:
+    a pair of its name (text) and its text (or its classified paragraphs)."""
+    if not isinstance(item, (tuple, list)) or len(item) != 2:
+        size = f" of {len(item)}" if isinstance(item, (tuple, list)) else ""
+        raise InputError(f"each document must be a (name, text) pair, got {type(item).__name__}{size}")
+    name, content = item
+    if not isinstance(name, str):
+        raise InputError(f"a document's name must be a string, got {type(name).__name__}")
+    if not isinstance(content, (str, list)):
+        raise InputError(f"{name}: the document's text must be a string, got {type(content).__name__}")
+
+
+# What ``_in_step`` gets from a stream that has ended.
+_ENDED = object()
+
+
+def _in_step(documents: Iterable, streams: dict[str, Iterable | None]) -> Iterator[tuple]:
+    """Each document and its value of each stream (None for a stream not given), read in step; a stream that ends
+    before the documents do, or goes on after them, is an :class:`InputError` naming it (a value would otherwise
+    go with the wrong document, or be dropped, unsaid)."""
+    given = {name: iter(values) for name, values in streams.items() if values is not None}
+    n = 0
+    for n, document in enumerate(documents, 1):
+        values = {name: next(it, _ENDED) for name, it in given.items()}
+        for name, value in values.items():
+            if value is _ENDED:
+                raise InputError(f"{name!r} has fewer values than there are documents (it ended after {n - 1}); "
+                                 "give one value per document")
+        yield (document, *(values.get(name) for name in streams))
+    for name, it in given.items():
+        if next(it, _ENDED) is not _ENDED:
+            raise InputError(f"{name!r} has more values than the {n} documents; give one value per document")
 
 
 class _Slot:
@@ -408,9 +442,10 @@ def render_report(
     ones only); topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs
     are in, where the model's taxonomy has that language; ``on_document`` is called after each new
     document (for a progress bar). ``dates``, ``by`` and ``groups`` give one value per item and may be
-    iterators consumed in step with ``documents``, so nothing is held whole. With ``groups``, items
-    sharing a value other than ``None`` or ``""`` are pieces of one document, in the order read (named,
-    dated and placed by its first piece). With ``dates`` (read as ``trends`` reads them; paragraphs without
+    iterators consumed in step with ``documents``, so nothing is held whole (one with more or fewer values
+    than there are items is an :class:`InputError`). With ``groups``, items sharing a value other than
+    ``None`` or ``""`` are pieces of one document, in the order read (named, dated and placed by its first
+    piece). With ``dates`` (read as ``trends`` reads them; paragraphs without
     a readable one are counted as undated, and a warning says why, naming the field as ``date_name``) the page
     opens with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small multiples per value
     of ``by`` (the field named ``by_name``), the figures and the highest-scoring paragraphs. Only the first
@@ -429,7 +464,7 @@ def render_report(
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
     # dates, by and groups are consumed in step with documents; documents are classified a batch at a time.
-    items = zip(documents, *(repeat(None) if x is None else x for x in (dates, by, groups)))
+    items = _in_step(documents, {"dates": dates, "by": by, "groups": groups})
     for batch in iter(lambda: list(islice(items, _BATCH)), []):
         for ((name, _), date, where, key), paragraphs in zip(batch, _classified([b[0] for b in batch], model)):
             slot = grouped.get(key) if key not in (None, "") else None

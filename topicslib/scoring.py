@@ -41,10 +41,19 @@ def check_text(text: object) -> str:
     raise InputError(f"text must be str, got {type(text).__name__}")
 
 
-def check_texts(texts: object) -> list[str]:
-    """``texts`` as a list of strings; else an :class:`InputError` naming the problem."""
+def check_texts(texts: object, call: str = "classify_many", advice: str = "use classify(text)") -> list[str]:
+    """``texts`` as a list of strings; else an :class:`InputError` naming the problem.
+
+    ``call`` names the function called and ``advice`` (if any) says what to do with a single text: a
+    string iterates as its characters, so unchecked it would pass as a list of one-letter texts.
+
+    >>> check_texts("Tariffs rose.", "classify_documents", "use classify_document(text)")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: classify_documents takes a list of texts, got a single text; use classify_document(text)
+    """
     if isinstance(texts, (str, bytes)):
-        raise InputError("classify_many takes a list of texts, got a single text; use classify(text)")
+        raise InputError(f"{call} takes a list of texts, got a single text" + (f"; {advice}" if advice else ""))
     if not isinstance(texts, Iterable):
         raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
     return [check_text(t) for t in texts]

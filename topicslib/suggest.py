@@ -13,13 +13,15 @@ copies (paragraphs with almost the same words), so one round of labeling is not 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
+from .defaults import check_model
 from .errors import InputError
 from .features import tokenize
 from .model import TopicModel
+from .scoring import check_texts
 
 # Two paragraphs whose word sets overlap this much (Jaccard) are near copies: one per batch.
 _NEAR_COPY = 0.8
@@ -30,8 +32,9 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def suggest(model: TopicModel, texts: Sequence[str], n: int = 50) -> list[int]:
-    """Indices into ``texts`` of the ``n`` paragraphs most worth labeling next, most useful first, distinct.
+def suggest(model: TopicModel, texts: Iterable[str], n: int = 50) -> list[int]:
+    """Indices into ``texts`` (their positions in it, for any iterable) of the ``n`` paragraphs most worth
+    labeling next, most useful first, distinct.
 
     Usefulness, for a multi-label model, is over topics the largest of: closeness (in log-odds) of the
     paragraph's probability to the topic's threshold, weighted by how rare the topic is among the
@@ -39,6 +42,8 @@ def suggest(model: TopicModel, texts: Sequence[str], n: int = 50) -> list[int]:
     (margin sampling).
     Paragraphs without any known term are never suggested.
     """
+    model = check_model(model)
+    texts = check_texts(texts, "suggest", "")  # a list, read once: any iterable's positions are its indices
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise InputError(f"n must be a non-negative integer, got {n!r}")
     proba = model.predict_proba(texts)

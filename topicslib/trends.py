@@ -231,6 +231,17 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
     pandas DataFrame (pandas must be installed).
     """
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+        raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
+
+    def mappings(items: Iterable) -> Iterator[Mapping]:  # checked as they stream by: records may be a generator
+        for n, record in enumerate(items, 1):
+            if not isinstance(record, Mapping):
+                raise InputError(f"record {n} must be a mapping (such as a dict) with a {text!r} field, "
+                                 f"got {type(record).__name__}")
+            yield record
+
+    records = mappings(records)
     counter = TrendCounter(period=period, grouped=group is not None)
     models = [model]
     for record, tags in _topics(records, models, text):

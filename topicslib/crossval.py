@@ -48,7 +48,9 @@ def cross_validate(
     if taxonomy is None:
         taxonomy = labels_taxonomy(examples)
     # Each fold must hold a topic's example, so a topic needs at least as many examples as folds.
-    taxonomy, _ = trainable_topics(examples, taxonomy, max(params["min_examples"], folds), params["rare_topics"])
+    need = max(params["min_examples"], folds)
+    taxonomy, _ = trainable_topics(examples, taxonomy, need, params["rare_topics"],
+                                   why="the number of folds" if folds > params["min_examples"] else "the min_examples option")
     ids = taxonomy.ids
     Y = indicator(examples, ids)
     pred = np.zeros_like(Y)

@@ -381,8 +381,9 @@ def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -
 
 
 def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: int,
-                     rare_topics: str = "leave_out") -> tuple[Taxonomy, dict[str, int]]:
-    """The topics that can be trained, and those left out for having fewer than ``min_examples`` examples.
+                     rare_topics: str = "leave_out", *, why: str = "the min_examples option") -> tuple[Taxonomy, dict[str, int]]:
+    """The topics that can be trained, and those left out for having fewer than ``min_examples`` examples
+    (``why``: what sets that number, for the messages).
 
     With ``rare_topics="error"`` a rare topic is a :class:`TrainingError` naming it and where its
     examples are; a topic on every example is always one (a model cannot learn it).
@@ -401,13 +402,13 @@ def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: 
                 found = [e.where for e in examples if tid in e.topics]
                 raise TrainingError(
                     f"topic {tid!r} has {n} example{'s' if n != 1 else ''}; at least {min_examples} are needed to train it "
-                    "(add examples, or lower the min_examples option)" + (f"; found at {', '.join(found)}" if found else ""))
+                    f"(add examples, or lower {why})" + (f"; found at {', '.join(found)}" if found else ""))
             left_out[tid] = n
         elif n == len(examples):
             raise TrainingError(f"topic {tid!r} is on every example; add examples without it")
     kept = [t for t in taxonomy.topics if t.id not in left_out]
     if not kept:
-        raise TrainingError(f"no topic has the {min_examples} examples needed to train it (the min_examples option); "
+        raise TrainingError(f"no topic has the {min_examples} examples needed to train it ({why}); "
                             f"the most has {max(counts.values(), default=0)}")
     return Taxonomy(tuple(kept), taxonomy.lang), left_out
 

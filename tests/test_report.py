@@ -361,6 +361,27 @@ def test_grouped_pieces_stream_into_the_page_of_their_joined_documents(default_m
     assert ("<li>x4</li><li>x5</li>" in grouped) == (max_documents == 2)  # listed, not shown
 
 
+def test_list_and_object_group_values_join_pieces_by_their_json(default_model):
+    """Group values that are lists or objects (unhashable) are keyed as evaluate --by names them."""
+    texts = [("x1", PIECES[0][1]), ("x2", PIECES[1][1]), ("x3", PIECES[2][1])]
+    grouped = render_report(texts, groups=[["u1"], {"u": 2}, ["u1"]], model=default_model)
+    joined = render_report([("x1", f"{PIECES[0][1]}\n\n{PIECES[2][1]}"), ("x2", PIECES[1][1])], model=default_model)
+    assert grouped == joined
+
+
+def test_report_names_a_list_valued_group_document_by_its_json(tmp_path):
+    src = tmp_path / "statements.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "url": u}) + "\n" for t, u in [
+        ("Migrants crossed the border.", ["u1"]), ("Tariffs fell.", ["u1"]), ("Coca crops grew.", True)]),
+        encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("report", str(src), "-o", str(out), "--group", "url")
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<article class="doc"') == 2
+    assert 'data-name="[&quot;u1&quot;]"' in page and 'data-name="true"' in page
+
+
 def test_a_report_from_classified_paragraphs_is_the_report_of_the_texts(default_model):
     """The Dask engine's path: documents given as their tagged paragraphs, with scores as outputs print them."""
     texts = [(n, t) for n, t, *_ in PIECES]

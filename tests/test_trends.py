@@ -40,6 +40,27 @@ def test_tagged_records_are_counted_per_period_and_field(caplog):
     assert "1 of 4 records had no readable date in the 'date' field (1 had none)" in caplog.text
 
 
+def test_a_list_or_object_group_value_is_one_document_by_its_json():
+    """A --group field holding a list or an object (unhashable) groups as evaluate --by names its groups."""
+    records = [{"text": "a", "date": "2024-01-05", "url": ["u1"], "topics": ["trade"]},
+               {"text": "b", "date": "2024-01-09", "url": ["u1"], "topics": ["migration"]},
+               {"text": "c", "date": "2024-01-20", "url": {"id": 2}, "topics": ["trade"]}]
+    rows = topicslib.trends(records, date="date", group="url")
+    assert {r.topic: (r.paragraphs, r.documents, r.document_share) for r in rows} == {"trade": (2, 2, 1.0),
+                                                                                    "migration": (1, 1, 0.5)}
+
+
+def test_the_command_counts_documents_of_a_list_valued_group_field(tmp_path):
+    src = tmp_path / "g.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "date": "2024-01-01", "url": u, "topics": ["migration"]}) + "\n"
+                           for t, u in [("Migrants crossed.", ["a"]), ("Refugees arrived.", ["a"]),
+                                        ("Asylum claims rose.", ["b"])]), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--group", "url", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert {"period": "2024-01", "topic": "migration", "paragraphs": 3, "share": 1.0, "documents": 2,
+            "document_share": 1.0} in map(json.loads, r.stdout.splitlines())
+
+
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
     records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
                {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]

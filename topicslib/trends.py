@@ -23,6 +23,7 @@ from itertools import islice
 
 from .defaults import resolve
 from .errors import InputError
+from .evaluation import value_name
 from .model import TopicModel
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -226,16 +227,16 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
            topics: Iterable[str] | None = None, as_frame: bool = False):
     """Count, per period (and per value of the ``by`` field), the paragraphs tagged with each topic and
     their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``), records sharing a value
-    are one document and documents are counted too. Records without topics are classified with
-    ``model`` (the default model when None). Rows come sorted by ``by`` value, period and topic (in the
-    model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
-    pandas DataFrame (pandas must be installed).
+    (named by ``evaluation.value_name``: a list or object by its JSON) are one document and documents are
+    counted too. Records without topics are classified with ``model`` (the default model when None). Rows
+    come sorted by ``by`` value, period and topic (in the model's order, else ``topics``, else by name), with
+    every topic in every cell; ``as_frame`` returns a pandas DataFrame (pandas must be installed).
     """
     counter = TrendCounter(period=period, grouped=group is not None)
     models = [model]
     for record, tags in _topics(records, models, text):
         counter.add(record.get(date), tags, None if by is None else str(record.get(by, "")),
-                    record.get(group) if group else None)
+                    value_name(record.get(group)) if group else None)
     note = counter.undated_note(date)
     if note:
         log.warning("%s", note)

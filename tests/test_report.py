@@ -295,6 +295,14 @@ def test_the_dashboard_charts_each_topic_with_its_figures_and_evidence(default_m
             assert f'id="{target}"' in page
 
 
+def test_the_small_multiples_name_by_values_as_evaluate_names_its_groups(default_model):
+    """Not Python's repr: anything but a string as its compact JSON; missing, null and "" together as (none), last."""
+    page = render_report([(n, t) for n, t, _, _ in DATED], model=default_model, dates=[d for _, _, d, _ in DATED],
+                         by=[None, ["State"], "", "White House"], by_name="source")
+    assert re.findall(r"<figcaption>([^<]*)</figcaption>", page) == ["White House", "[&quot;State&quot;]", "(none)"]
+    assert re.findall(r"<summary>source: ([^<]*)</summary>", page) == ["White House", "[&quot;State&quot;]", "(none)"]
+
+
 def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
     page = _dashboard(default_model, max_documents=2)
     assert page.count('<article class="doc"') == 2

@@ -61,6 +61,30 @@ def test_the_command_counts_documents_of_a_list_valued_group_field(tmp_path):
             "document_share": 1.0} in map(json.loads, r.stdout.splitlines())
 
 
+def test_by_values_are_named_as_evaluate_names_its_groups():
+    """Not Python's repr: a string as it is, anything else as its compact JSON; missing, null and "" together
+    as (none), listed last."""
+    values = ["A", None, ["x", 1], {"k": 2}, 2022, True, ""]
+    records = [{"text": str(i), "date": "2024-01-05", "source": v, "topics": ["trade"]} for i, v in enumerate(values)]
+    records.append({"text": "no source", "date": "2024-01-05", "topics": ["trade"]})
+    rows = topicslib.trends(records, date="date", by="source")
+    assert {r.by: r.paragraphs for r in rows} == {"2022": 1, "A": 1, '["x",1]': 1, "true": 1, '{"k":2}': 1, "(none)": 3}
+    assert [r.by for r in rows][-1] == "(none)"
+
+
+def test_the_command_writes_by_values_as_json_and_none_as_such(tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": "t", "date": "2024-01-05", "topics": ["trade"], **extra}) + "\n"
+                           for extra in [{"source": None}, {"source": ["x"]}, {}, {"source": "B"}]), encoding="utf-8")
+    for fmt in ("csv", "table"):
+        r = run("trends", str(src), "--date", "date", "--by", "source", "--format", fmt)
+        assert r.returncode == 0, r.stderr
+        lines = [line for line in r.stdout.splitlines() if "trade" in line]
+        got = [row[0] for row in csv.reader(lines)] if fmt == "csv" else [line.split("  ")[0] for line in lines]
+        assert got == ["B", '["x"]', "(none)"]
+        assert "None" not in r.stdout and "['x']" not in r.stdout
+
+
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
     records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
                {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]

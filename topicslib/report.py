@@ -35,7 +35,7 @@ from .language import majority
 from .files import atomic_write
 from .model import TopicModel
 from .taxonomy import Topic
-from .trends import TrendCounter
+from .trends import TrendCounter, by_value
 from .version import __version__
 
 log = logging.getLogger("topicslib")
@@ -364,7 +364,7 @@ class _Corpus:
         tags = [[t for t, _ in p.topics] for p in paragraphs]
         when = self.overall.add_all(slot.date, tags)
         if self.by is not None:
-            self.by.add_all(slot.date, tags, str(slot.by))
+            self.by.add_all(slot.date, tags, by_value(slot.by))
         self.paragraphs += len(paragraphs)
         for p in paragraphs:
             for t, score in p.topics:

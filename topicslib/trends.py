@@ -23,7 +23,7 @@ from itertools import islice
 
 from .defaults import resolve
 from .errors import InputError
-from .evaluation import value_name
+from .evaluation import NO_VALUE, value_name
 from .model import TopicModel
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -74,6 +74,16 @@ def period_of(day: dt.date, period: str) -> str:
     if period == "quarter":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return str(day.year)
+
+
+def by_value(value: object) -> str:
+    """The name of a ``by`` field's value, as ``evaluate --by`` names its groups: a string as it is, anything
+    else as its compact JSON (``evaluation.value_name``), none (missing, null or "") as ``(none)``.
+
+    >>> by_value("State"), by_value(2022), by_value(["a"]), by_value(None), by_value("")
+    ('State', '2022', '["a"]', '(none)', '(none)')
+    """
+    return value_name(value) or NO_VALUE
 
 
 @dataclass(frozen=True)
@@ -183,11 +193,12 @@ class TrendCounter:
         return cell[1]
 
     def rows(self, order: Iterable[str] | None = None) -> list[TrendRow]:
-        """Every topic (``order`` first, then any other seen, by name) in every cell, sorted by ``by`` and period."""
+        """Every topic (``order`` first, then any other seen, by name) in every cell, sorted by ``by`` (``(none)``
+        last, as evaluate lists its groups) and period."""
         order = list(order or [])
         order += [t for t in sorted(self.topics) if t not in order]
         rows = []
-        for cell in sorted(self.cells, key=lambda c: (c[0] or "", c[1] == UNDATED, c[1])):
+        for cell in sorted(self.cells, key=lambda c: (c[0] == NO_VALUE, c[0] or "", c[1] == UNDATED, c[1])):
             n = self.cells[cell]
             for t in order:
                 k = self.counts[cell, t]
@@ -225,17 +236,18 @@ this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted und
 def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
            topics: Iterable[str] | None = None, as_frame: bool = False):
-    """Count, per period (and per value of the ``by`` field), the paragraphs tagged with each topic and
-    their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``), records sharing a value
-    (named by ``evaluation.value_name``: a list or object by its JSON) are one document and documents are
-    counted too. Records without topics are classified with ``model`` (the default model when None). Rows
-    come sorted by ``by`` value, period and topic (in the model's order, else ``topics``, else by name), with
-    every topic in every cell; ``as_frame`` returns a pandas DataFrame (pandas must be installed).
+    """Count, per period (and per value of the ``by`` field, named by :func:`by_value`), the paragraphs
+    tagged with each topic and their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``),
+    records sharing a value (named by ``evaluation.value_name``: a list or object by its JSON) are one
+    document and documents are counted too. Records without topics are classified with ``model`` (the
+    default model when None). Rows come sorted by ``by`` value (``(none)`` last), period and topic (in the
+    model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
+    pandas DataFrame (pandas must be installed).
     """
     counter = TrendCounter(period=period, grouped=group is not None)
     models = [model]
     for record, tags in _topics(records, models, text):
-        counter.add(record.get(date), tags, None if by is None else str(record.get(by, "")),
+        counter.add(record.get(date), tags, None if by is None else by_value(record.get(by)),
                     value_name(record.get(group)) if group else None)
     note = counter.undated_note(date)
     if note:

@@ -109,14 +109,30 @@ def test_untagged_records_are_classified_as_classify_many_tags_them(default_mode
 
 
 @pytest.mark.parametrize("value, day", [("2021-07-04", (2021, 7, 4)), ("2021/07/04 12:00", (2021, 7, 4)),
-                                        ("2021-07", (2021, 7, 1)), ("2021", (2021, 1, 1)), (2021, (2021, 1, 1))])
+                                        ("2021-07-04T09:30:00+02:00", (2021, 7, 4)), ("2021.07.04", (2021, 7, 4)),
+                                        ("2021-07", (2021, 7, 1)), ("2021/7", (2021, 7, 1)), ("2021", (2021, 1, 1)),
+                                        (" 2021 ", (2021, 1, 1)), (2021, (2021, 1, 1))])
 def test_dates_are_read_leniently(value, day):
     assert parse_date(value).timetuple()[:3] == day
 
 
-@pytest.mark.parametrize("value", ["", "next week", "2021-13-01", None, 3.5, "21-07-04"])
+# Text after a bare year or a year and month is no time (these were read as January 2024, or March), and a dotted
+# year and month is a number as CSV holds it ("2024.5" was May 2024; the number 2024.5 is no date).
+@pytest.mark.parametrize("value", ["", "next week", "2021-13-01", None, 3.5, "21-07-04", "2024 March 5", "2024 Q3",
+                                   "2024 年 3 月", "2024-03 10:00", "2024T10:00", "2024.5", "2024.03", 2024.5])
 def test_unreadable_dates_are_none(value):
     assert parse_date(value) is None
+
+
+def test_a_float_looking_year_is_undated_in_csv_as_the_number_is_in_json_lines(tmp_path):
+    (tmp_path / "d.csv").write_text("text,date,topics\nTariffs fell.,2024.5,trade\n", encoding="utf-8")
+    (tmp_path / "d.jsonl").write_text(json.dumps({"text": "Tariffs fell.", "date": 2024.5, "topics": ["trade"]}) + "\n",
+                                      encoding="utf-8")
+    for name in ("d.csv", "d.jsonl"):
+        r = run("trends", str(tmp_path / name), "--date", "date", "--format", "jsonl")
+        assert r.returncode == 0, r.stderr
+        assert {row["period"] for row in map(json.loads, r.stdout.splitlines())} == {"undated"}, name
+        assert "1 of 1 record had no readable date in the 'date' field (values such as" in r.stderr
 
 
 def test_weeks_are_iso_weeks():

@@ -31,7 +31,10 @@ UNDATED = "undated"
 _BATCH = 2048
 # Date strings whose period a counter remembers.
 _REMEMBERED = 100_000
-_DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?\s*$")
+# YYYY, YYYY-MM (or YYYY/MM), or a full date (-, / or . between its parts) with perhaps a time after it. A time
+# only after a full date: "2024 March 5" or "2024 Q3" is no date, not 2024-01-01. No YYYY.MM: "2024.5" is how a
+# CSV file holds the number 2024.5, which is no date in JSON Lines, so a dot only separates the parts of a full date.
+_DATE = re.compile(r"^\s*(\d{4})(?:(?:[-/]|\.(?=\d{1,2}[-/.]\d))(\d{1,2})(?:[-/.](\d{1,2})(?:[T ].*)?)?)?\s*$")
 log = logging.getLogger("topicslib")
 
 
@@ -40,6 +43,8 @@ def parse_date(value: object) -> dt.date | None:
 
     >>> parse_date("2024-03-05T10:00:00Z"), parse_date("2024-03"), parse_date(2021), parse_date("soon")
     (datetime.date(2024, 3, 5), datetime.date(2024, 3, 1), datetime.date(2021, 1, 1), None)
+    >>> parse_date("2024 Q3"), parse_date("2024-03 10:00"), parse_date("2024.5"), parse_date(2024.5)
+    (None, None, None, None)
     """
     if isinstance(value, dt.datetime):
         return value.date()

@@ -476,15 +476,17 @@ def test_a_killed_runs_staging_folder_is_never_read_as_input(tmp_path):
 def test_trends_on_the_dask_engine_gives_the_local_figures(tmp_path):
     src = tmp_path / "corpus.jsonl"
     texts = paragraphs(200, seed=11)
-    src.write_text("".join(json.dumps({"text": t, "date": f"2024-0{1 + i % 6}-01", "source": f"s{i % 3}"}) + "\n"
-                           for i, t in enumerate(texts)), encoding="utf-8")
-    common = ["trends", str(src), "--date", "date", "--by", "source", "--format", "jsonl"]
+    # a --group field of lists: documents keyed by their JSON on both engines
+    src.write_text("".join(json.dumps({"text": t, "date": f"2024-0{1 + i % 6}-01", "source": f"s{i % 3}",
+                                       "url": [f"u{i % 40}"]}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+    common = ["trends", str(src), "--date", "date", "--by", "source", "--group", "url", "--format", "jsonl"]
     local = subprocess.run([sys.executable, "-m", "topicslib", *common], capture_output=True, text=True, cwd=ROOT,
                            timeout=300)
     dask_run = subprocess.run([sys.executable, "-m", "topicslib", *common, "--engine", "dask", "--workers", "1"],
                               capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert local.returncode == 0 and dask_run.returncode == 0, dask_run.stderr
     assert dask_run.stdout == local.stdout and len(local.stdout.splitlines()) == 6 * 10  # 6 (source, month) cells
+    assert all(row["documents"] <= row["paragraphs"] for row in map(json.loads, local.stdout.splitlines()))
 
 
 def test_the_report_on_the_dask_engine_is_the_local_page(tmp_path):

@@ -295,6 +295,14 @@ def test_the_dashboard_charts_each_topic_with_its_figures_and_evidence(default_m
             assert f'id="{target}"' in page
 
 
+def test_the_small_multiples_name_by_values_as_evaluate_names_its_groups(default_model):
+    """Not Python's repr: anything but a string as its compact JSON; missing, null and "" together as (none), last."""
+    page = render_report([(n, t) for n, t, _, _ in DATED], model=default_model, dates=[d for _, _, d, _ in DATED],
+                         by=[None, ["State"], "", "White House"], by_name="source")
+    assert re.findall(r"<figcaption>([^<]*)</figcaption>", page) == ["White House", "[&quot;State&quot;]", "(none)"]
+    assert re.findall(r"<summary>source: ([^<]*)</summary>", page) == ["White House", "[&quot;State&quot;]", "(none)"]
+
+
 def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
     page = _dashboard(default_model, max_documents=2)
     assert page.count('<article class="doc"') == 2
@@ -359,6 +367,27 @@ def test_grouped_pieces_stream_into_the_page_of_their_joined_documents(default_m
     assert 'id="d1-p2"' in grouped  # u1's third paragraph, from its second piece
     assert grouped.count('<article class="doc"') == min(4, max_documents)
     assert ("<li>x4</li><li>x5</li>" in grouped) == (max_documents == 2)  # listed, not shown
+
+
+def test_list_and_object_group_values_join_pieces_by_their_json(default_model):
+    """Group values that are lists or objects (unhashable) are keyed as evaluate --by names them."""
+    texts = [("x1", PIECES[0][1]), ("x2", PIECES[1][1]), ("x3", PIECES[2][1])]
+    grouped = render_report(texts, groups=[["u1"], {"u": 2}, ["u1"]], model=default_model)
+    joined = render_report([("x1", f"{PIECES[0][1]}\n\n{PIECES[2][1]}"), ("x2", PIECES[1][1])], model=default_model)
+    assert grouped == joined
+
+
+def test_report_names_a_list_valued_group_document_by_its_json(tmp_path):
+    src = tmp_path / "statements.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "url": u}) + "\n" for t, u in [
+        ("Migrants crossed the border.", ["u1"]), ("Tariffs fell.", ["u1"]), ("Coca crops grew.", True)]),
+        encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("report", str(src), "-o", str(out), "--group", "url")
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<article class="doc"') == 2
+    assert 'data-name="[&quot;u1&quot;]"' in page and 'data-name="true"' in page
 
 
 def test_a_report_from_classified_paragraphs_is_the_report_of_the_texts(default_model):

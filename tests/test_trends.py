@@ -40,6 +40,51 @@ def test_tagged_records_are_counted_per_period_and_field(caplog):
     assert "1 of 4 records had no readable date in the 'date' field (1 had none)" in caplog.text
 
 
+def test_a_list_or_object_group_value_is_one_document_by_its_json():
+    """A --group field holding a list or an object (unhashable) groups as evaluate --by names its groups."""
+    records = [{"text": "a", "date": "2024-01-05", "url": ["u1"], "topics": ["trade"]},
+               {"text": "b", "date": "2024-01-09", "url": ["u1"], "topics": ["migration"]},
+               {"text": "c", "date": "2024-01-20", "url": {"id": 2}, "topics": ["trade"]}]
+    rows = topicslib.trends(records, date="date", group="url")
+    assert {r.topic: (r.paragraphs, r.documents, r.document_share) for r in rows} == {"trade": (2, 2, 1.0),
+                                                                                    "migration": (1, 1, 0.5)}
+
+
+def test_the_command_counts_documents_of_a_list_valued_group_field(tmp_path):
+    src = tmp_path / "g.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "date": "2024-01-01", "url": u, "topics": ["migration"]}) + "\n"
+                           for t, u in [("Migrants crossed.", ["a"]), ("Refugees arrived.", ["a"]),
+                                        ("Asylum claims rose.", ["b"])]), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--group", "url", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert {"period": "2024-01", "topic": "migration", "paragraphs": 3, "share": 1.0, "documents": 2,
+            "document_share": 1.0} in map(json.loads, r.stdout.splitlines())
+
+
+def test_by_values_are_named_as_evaluate_names_its_groups():
+    """Not Python's repr: a string as it is, anything else as its compact JSON; missing, null and "" together
+    as (none), listed last."""
+    values = ["A", None, ["x", 1], {"k": 2}, 2022, True, ""]
+    records = [{"text": str(i), "date": "2024-01-05", "source": v, "topics": ["trade"]} for i, v in enumerate(values)]
+    records.append({"text": "no source", "date": "2024-01-05", "topics": ["trade"]})
+    rows = topicslib.trends(records, date="date", by="source")
+    assert {r.by: r.paragraphs for r in rows} == {"2022": 1, "A": 1, '["x",1]': 1, "true": 1, '{"k":2}': 1, "(none)": 3}
+    assert [r.by for r in rows][-1] == "(none)"
+
+
+def test_the_command_writes_by_values_as_json_and_none_as_such(tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": "t", "date": "2024-01-05", "topics": ["trade"], **extra}) + "\n"
+                           for extra in [{"source": None}, {"source": ["x"]}, {}, {"source": "B"}]), encoding="utf-8")
+    for fmt in ("csv", "table"):
+        r = run("trends", str(src), "--date", "date", "--by", "source", "--format", fmt)
+        assert r.returncode == 0, r.stderr
+        lines = [line for line in r.stdout.splitlines() if "trade" in line]
+        got = [row[0] for row in csv.reader(lines)] if fmt == "csv" else [line.split("  ")[0] for line in lines]
+        assert got == ["B", '["x"]', "(none)"]
+        assert "None" not in r.stdout and "['x']" not in r.stdout
+
+
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
     records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
                {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]
@@ -64,14 +109,30 @@ def test_untagged_records_are_classified_as_classify_many_tags_them(default_mode
 
 
 @pytest.mark.parametrize("value, day", [("2021-07-04", (2021, 7, 4)), ("2021/07/04 12:00", (2021, 7, 4)),
-                                        ("2021-07", (2021, 7, 1)), ("2021", (2021, 1, 1)), (2021, (2021, 1, 1))])
+                                        ("2021-07-04T09:30:00+02:00", (2021, 7, 4)), ("2021.07.04", (2021, 7, 4)),
+                                        ("2021-07", (2021, 7, 1)), ("2021/7", (2021, 7, 1)), ("2021", (2021, 1, 1)),
+                                        (" 2021 ", (2021, 1, 1)), (2021, (2021, 1, 1))])
 def test_dates_are_read_leniently(value, day):
     assert parse_date(value).timetuple()[:3] == day
 
 
-@pytest.mark.parametrize("value", ["", "next week", "2021-13-01", None, 3.5, "21-07-04"])
+# Text after a bare year or a year and month is no time (these were read as January 2024, or March), and a dotted
+# year and month is a number as CSV holds it ("2024.5" was May 2024; the number 2024.5 is no date).
+@pytest.mark.parametrize("value", ["", "next week", "2021-13-01", None, 3.5, "21-07-04", "2024 March 5", "2024 Q3",
+                                   "2024 年 3 月", "2024-03 10:00", "2024T10:00", "2024.5", "2024.03", 2024.5])
 def test_unreadable_dates_are_none(value):
     assert parse_date(value) is None
+
+
+def test_a_float_looking_year_is_undated_in_csv_as_the_number_is_in_json_lines(tmp_path):
+    (tmp_path / "d.csv").write_text("text,date,topics\nTariffs fell.,2024.5,trade\n", encoding="utf-8")
+    (tmp_path / "d.jsonl").write_text(json.dumps({"text": "Tariffs fell.", "date": 2024.5, "topics": ["trade"]}) + "\n",
+                                      encoding="utf-8")
+    for name in ("d.csv", "d.jsonl"):
+        r = run("trends", str(tmp_path / name), "--date", "date", "--format", "jsonl")
+        assert r.returncode == 0, r.stderr
+        assert {row["period"] for row in map(json.loads, r.stdout.splitlines())} == {"undated"}, name
+        assert "1 of 1 record had no readable date in the 'date' field (values such as" in r.stderr
 
 
 def test_weeks_are_iso_weeks():

@@ -35,6 +35,7 @@ from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import InputError, OptionError, TopicslibError
+from .evaluation import value_name
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, atomic_output, output_target
@@ -336,22 +337,18 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
 def _documents(pieces: Iterator[tuple[Record, str | list[Paragraph]]], args: argparse.Namespace) -> dict:
     """``render_report``'s streams, consumed in step (the buffers hold a record or two): each record's
     name and text (or tagged paragraphs), and its --date, --by and --group values. Records sharing a
-    --group value form one document, named by that value (a record without one is a document of its own)."""
+    --group value form one document, named by that value (``value_name``: a list or object by its JSON; a record
+    without one is a document of its own)."""
     named, dated, placed, grouped = tee(pieces, 4)
     group = args.group
     return {
-        "documents": ((str(r.fields[group]) if group and r.fields.get(group) not in (None, "") else _document_name(r),
-                       content) for r, content in named),
+        "documents": (((value_name(r.fields.get(group)) if group else None) or _document_name(r), content)
+                      for r, content in named),
         "dates": (r.fields.get(args.date) for r, _ in dated) if args.date else None,
         "date_name": args.date or "date",
         "by": (r.fields.get(args.by) for r, _ in placed) if args.by else None,
-        "groups": (_group_key(r.fields.get(group)) for r, _ in grouped) if group else None,
+        "groups": (r.fields.get(group) for r, _ in grouped) if group else None,
     }
-
-
-def _group_key(value: object) -> object:
-    """A --group value as a key: JSON lists and objects (unhashable) by their JSON text."""
-    return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
 
 
 def _tagged_pieces(records: Iterator[Record]) -> Iterator[tuple[Record, list[Paragraph]]]:

@@ -101,16 +101,16 @@ def dashboard(overall: Sequence[TrendRow], by_rows: Sequence[TrendRow], evidence
              _chart(overall, topics, names, order, width=980, height=340, labels=True,
                     title=f"Share of paragraphs per topic and {period}")]
     if by_name:
-        values = sorted({r.by for r in by_rows if r.by is not None})
+        values = list(dict.fromkeys(r.by for r in by_rows))  # in the rows' order: "(none)" last
         smalls = "".join(
-            f'<figure class="small"><figcaption>{escape(v or "(none)")}</figcaption>'
-            f'{_chart([r for r in by_rows if r.by == v], topics, names, order, width=300, height=170, labels=False, title=v or "(none)")}'
+            f'<figure class="small"><figcaption>{escape(v)}</figcaption>'
+            f'{_chart([r for r in by_rows if r.by == v], topics, names, order, width=300, height=170, labels=False, title=v)}'
             "</figure>" for v in values)
         parts.append(f'<h3>By {escape(by_name)}</h3><div class="multiples">{smalls}</div>')
     parts.append(f"<h3>The figures</h3>{_table(overall, topics, names)}")
     if by_name:
         for v in values:
-            parts.append(f"<details><summary>{escape(by_name)}: {escape(v or '(none)')}</summary>"
+            parts.append(f"<details><summary>{escape(by_name)}: {escape(v)}</summary>"
                          f"{_table([r for r in by_rows if r.by == v], topics, names)}</details>")
     if evidence:
         recent = sorted({e.period for e in evidence}, reverse=True)[:MAX_EVIDENCE_PERIODS]

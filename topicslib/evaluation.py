@@ -307,10 +307,23 @@ NO_VALUE = "(none)"
 """The group of the examples without a value of the field evaluation groups by."""
 
 
+def value_name(value: object) -> str | None:
+    """The name of a field's value as a group: a string as it is, a number, list or object as its compact JSON
+    (unhashable lists and objects name their group, and 2022 read from JSON is "2022" read from CSV); None for
+    no value (missing, null or "").
+
+    >>> value_name("en"), value_name(2022), value_name(["a", {"b": 1}]), value_name(True), value_name("")
+    ('en', '2022', '["a",{"b":1}]', 'true', None)
+    """
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else encode(value)
+
+
 def grouped(examples: Sequence[Example], by: str, scored: Callable[[np.ndarray], Evaluation]) -> dict[str, Evaluation]:
     """``scored(rows)`` for the rows of each value of the examples' ``by`` field (their ``group``), in order of
-    value, :data:`NO_VALUE` last. A value is a string as it is, a number, list or object as its JSON; none
-    (missing, null or "") is :data:`NO_VALUE`, or, for ``by="lang"``, the language the built-in detector finds.
+    value, :data:`NO_VALUE` last. A value is named by :func:`value_name`; none (missing, null or "") is
+    :data:`NO_VALUE`, or, for ``by="lang"``, the language the built-in detector finds.
 
     >>> from topicslib.examples import Example
     >>> ex = [Example("a", (), group="en"), Example("Los aranceles bajaron.", ()), Example("b", (), group=2022)]
@@ -319,10 +332,9 @@ def grouped(examples: Sequence[Example], by: str, scored: Callable[[np.ndarray],
     >>> grouped(ex, "site", lambda rows: rows.tolist())
     {'2022': [2], 'en': [0], '(none)': [1]}
     """
-    values = [e.group for e in examples]
-    missing = [i for i, v in enumerate(values) if v is None or v == ""]
+    names = [value_name(e.group) for e in examples]
+    missing = [i for i, name in enumerate(names) if name is None]
     found = detect_many([examples[i].text for i in missing]) if by == "lang" else [NO_VALUE] * len(missing)
-    names = [v if isinstance(v, str) else encode(v) for v in values]
     for i, name in zip(missing, found):
         names[i] = name
     rows = np.array(names, dtype=object)

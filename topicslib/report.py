@@ -29,12 +29,13 @@ from .dashboard import Evidence, dashboard
 from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate, printed
 from .errors import DataError, InputError, TopicslibError
+from .evaluation import value_name
 from .features import DROPPED, tokenize
 from .language import majority
 from .files import atomic_write
 from .model import TopicModel
 from .taxonomy import Topic
-from .trends import TrendCounter
+from .trends import TrendCounter, by_value
 from .version import __version__
 
 log = logging.getLogger("topicslib")
@@ -398,7 +399,7 @@ class _Corpus:
         tags = [[t for t, _ in p.topics] for p in paragraphs]
         when = self.overall.add_all(slot.date, tags)
         if self.by is not None:
-            self.by.add_all(slot.date, tags, str(slot.by))
+            self.by.add_all(slot.date, tags, by_value(slot.by))
         self.paragraphs += len(paragraphs)
         for p in paragraphs:
             for t, score in p.topics:
@@ -444,13 +445,13 @@ def render_report(
     document (for a progress bar). ``dates``, ``by`` and ``groups`` give one value per item and may be
     iterators consumed in step with ``documents``, so nothing is held whole (one with more or fewer values
     than there are items is an :class:`InputError`). With ``groups``, items sharing a value other than
-    ``None`` or ``""`` are pieces of one document, in the order read (named, dated and placed by its first
-    piece). With ``dates`` (read as ``trends`` reads them; paragraphs without
-    a readable one are counted as undated, and a warning says why, naming the field as ``date_name``) the page
-    opens with the corpus dashboard (``dashboard.py``): topic shares per ``period``, small multiples per value
-    of ``by`` (the field named ``by_name``), the figures and the highest-scoring paragraphs. Only the first
-    ``max_documents`` documents are shown in full (and only their texts held); the others count in every
-    figure and are listed by name.
+    ``None`` or ``""`` (named by ``evaluation.value_name``: a list or object by its JSON) are pieces of one
+    document, in the order read (named, dated and placed by its first piece). With ``dates`` (read as
+    ``trends`` reads them; paragraphs without a readable one are counted as undated, and a warning says why,
+    naming the field as ``date_name``) the page opens with the corpus dashboard (``dashboard.py``): topic
+    shares per ``period``, small multiples per value of ``by`` (the field named ``by_name``), the figures and
+    the highest-scoring paragraphs. Only the first ``max_documents`` documents are shown in full (and only
+    their texts held); the others count in every figure and are listed by name.
 
     >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])
     >>> "<mark" in page  # the words that drove the tag, highlighted
@@ -458,20 +459,21 @@ def render_report(
     """
     model = resolve(model)
     shown: list[_Slot] = []
-    grouped: dict[object, _Slot] = {}  # by group value: a few numbers per document, texts only for the shown
+    grouped: dict[str, _Slot] = {}  # by group value's name: a few numbers per document, texts only for the shown
     hidden: list[str] = []  # the names listed of the documents not shown in full
     n_documents = 0
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
     # dates, by and groups are consumed in step with documents; documents are classified a batch at a time.
-    items = _in_step(documents, {"dates": dates, "by": by, "groups": groups})
+    keys = None if groups is None else map(value_name, groups)
+    items = _in_step(documents, {"dates": dates, "by": by, "groups": keys})
     for batch in iter(lambda: list(islice(items, _BATCH)), []):
         for ((name, _), date, where, key), paragraphs in zip(batch, _classified([b[0] for b in batch], model)):
-            slot = grouped.get(key) if key not in (None, "") else None
+            slot = grouped.get(key)  # a piece without a key (None) is a document of its own
             if slot is None:
                 slot = _Slot(n_documents, name, date, where, shown=n_documents < max_documents)
                 n_documents += 1
-                if key not in (None, ""):
+                if key is not None:
                     grouped[key] = slot
                 if slot.shown:
                     shown.append(slot)

@@ -23,6 +23,7 @@ from itertools import islice
 
 from .defaults import resolve
 from .errors import InputError
+from .evaluation import NO_VALUE, value_name
 from .model import TopicModel
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -30,7 +31,10 @@ UNDATED = "undated"
 _BATCH = 2048
 # Date strings whose period a counter remembers.
 _REMEMBERED = 100_000
-_DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?\s*$")
+# YYYY, YYYY-MM (or YYYY/MM), or a full date (-, / or . between its parts) with perhaps a time after it. A time
+# only after a full date: "2024 March 5" or "2024 Q3" is no date, not 2024-01-01. No YYYY.MM: "2024.5" is how a
+# CSV file holds the number 2024.5, which is no date in JSON Lines, so a dot only separates the parts of a full date.
+_DATE = re.compile(r"^\s*(\d{4})(?:(?:[-/]|\.(?=\d{1,2}[-/.]\d))(\d{1,2})(?:[-/.](\d{1,2})(?:[T ].*)?)?)?\s*$")
 log = logging.getLogger("topicslib")
 
 
@@ -39,6 +43,8 @@ def parse_date(value: object) -> dt.date | None:
 
     >>> parse_date("2024-03-05T10:00:00Z"), parse_date("2024-03"), parse_date(2021), parse_date("soon")
     (datetime.date(2024, 3, 5), datetime.date(2024, 3, 1), datetime.date(2021, 1, 1), None)
+    >>> parse_date("2024 Q3"), parse_date("2024-03 10:00"), parse_date("2024.5"), parse_date(2024.5)
+    (None, None, None, None)
     """
     if isinstance(value, dt.datetime):
         return value.date()
@@ -73,6 +79,16 @@ def period_of(day: dt.date, period: str) -> str:
     if period == "quarter":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return str(day.year)
+
+
+def by_value(value: object) -> str:
+    """The name of a ``by`` field's value, as ``evaluate --by`` names its groups: a string as it is, anything
+    else as its compact JSON (``evaluation.value_name``), none (missing, null or "") as ``(none)``.
+
+    >>> by_value("State"), by_value(2022), by_value(["a"]), by_value(None), by_value("")
+    ('State', '2022', '["a"]', '(none)', '(none)')
+    """
+    return value_name(value) or NO_VALUE
 
 
 @dataclass(frozen=True)
@@ -182,11 +198,12 @@ class TrendCounter:
         return cell[1]
 
     def rows(self, order: Iterable[str] | None = None) -> list[TrendRow]:
-        """Every topic (``order`` first, then any other seen, by name) in every cell, sorted by ``by`` and period."""
+        """Every topic (``order`` first, then any other seen, by name) in every cell, sorted by ``by`` (``(none)``
+        last, as evaluate lists its groups) and period."""
         order = list(order or [])
         order += [t for t in sorted(self.topics) if t not in order]
         rows = []
-        for cell in sorted(self.cells, key=lambda c: (c[0] or "", c[1] == UNDATED, c[1])):
+        for cell in sorted(self.cells, key=lambda c: (c[0] == NO_VALUE, c[0] or "", c[1] == UNDATED, c[1])):
             n = self.cells[cell]
             for t in order:
                 k = self.counts[cell, t]
@@ -224,10 +241,11 @@ this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted und
 def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
            topics: Iterable[str] | None = None, as_frame: bool = False):
-    """Count, per period (and per value of the ``by`` field), the paragraphs tagged with each topic and
-    their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``), records sharing a value
-    are one document and documents are counted too. Records without topics are classified with
-    ``model`` (the default model when None). Rows come sorted by ``by`` value, period and topic (in the
+    """Count, per period (and per value of the ``by`` field, named by :func:`by_value`), the paragraphs
+    tagged with each topic and their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``),
+    records sharing a value (named by ``evaluation.value_name``: a list or object by its JSON) are one
+    document and documents are counted too. Records without topics are classified with ``model`` (the
+    default model when None). Rows come sorted by ``by`` value (``(none)`` last), period and topic (in the
     model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
     pandas DataFrame (pandas must be installed).
     """
@@ -245,8 +263,8 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     counter = TrendCounter(period=period, grouped=group is not None)
     models = [model]
     for record, tags in _topics(records, models, text):
-        counter.add(record.get(date), tags, None if by is None else str(record.get(by, "")),
-                    record.get(group) if group else None)
+        counter.add(record.get(date), tags, None if by is None else by_value(record.get(by)),
+                    value_name(record.get(group)) if group else None)
     note = counter.undated_note(date)
     if note:
         log.warning("%s", note)

@@ -171,3 +171,21 @@ def test_white_house_monthly_counts_equal_those_of_classify_output(tmp_path):
     got = {(row["period"], row["topic"]): row["paragraphs"] for row in map(json.loads, r.stdout.splitlines())}
     assert {k: v for k, v in got.items() if v} == dict(expected)
     assert sum(got.values()) == sum(expected.values()) > 5000
+
+
+def test_the_topics_of_classifys_csv_output_are_counted_not_classified_again(tmp_path, tiny_model):
+    """classify's CSV output read back by trends: its topics cells (ids joined by ';') are the records' topics, so
+    the model that tagged them (here one of other topics) decides, not the default model trends would use."""
+    model = tiny_model.save(tmp_path / "theirs.npz")
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "date": "2024-05-0%d" % (i + 1)}) + "\n" for i, t in enumerate(
+        ["Migrants sought asylum at the border.", "Tariffs on exports rose.", "Share this page"])), encoding="utf-8")
+    tagged = tmp_path / "tagged.csv"
+    assert run("classify", str(src), "--model", str(model), "-o", str(tagged)).returncode == 0
+    counted = {}
+    for name, args in (("csv", [str(tagged)]), ("model", [str(src), "--model", str(model)])):
+        r = run("trends", *args, "--date", "date", "--period", "year", "--format", "csv")
+        assert r.returncode == 0, r.stderr
+        counted[name] = {row["topic"]: row["paragraphs"] for row in csv.DictReader(io.StringIO(r.stdout))
+                         if row["paragraphs"] != "0"}
+    assert counted["csv"] == counted["model"] and set(counted["csv"]) <= set(tiny_model.classes_) and counted["csv"]

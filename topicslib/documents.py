@@ -44,6 +44,8 @@ _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^[\W_]*(?:(?:page|p\.|pág\.|pag\.|página|pagina)\s*)?#(?:\s*(?:of|de|/)\s*#)?[\W_]*$")
 # Decimals of a score where outputs print it (JSON Lines, CSV, the report).
 SCORE_DIGITS = 4
+# What joins a record's topics (and their scores) in one CSV cell; trends reads such cells back.
+CELL_SEPARATOR = ";"
 # Fewer scores than this are rounded one by one (a document's in the report), more in numpy (a batch's output).
 _FEW_SCORES = 64
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 
 from .defaults import resolve
+from .documents import CELL_SEPARATOR
 from .errors import InputError
 from .evaluation import NO_VALUE, value_name
 from .model import TopicModel
@@ -113,7 +114,14 @@ class TrendRow:
 
 
 def _tagged(value: object) -> list[str] | None:
-    """A record's own topics: ids, or ``{"topic": ...}`` objects as ``classify`` writes them."""
+    """A record's own topics: ids, or ``{"topic": ...}`` objects as ``classify`` writes them in JSON Lines, or a
+    cell of ids as its CSV output holds them (``"trade;migration"``, ``""`` for none).
+
+    >>> _tagged([{"topic": "trade", "score": 0.9}]), _tagged("trade;migration"), _tagged(""), _tagged(None)
+    (['trade'], ['trade', 'migration'], [], None)
+    """
+    if isinstance(value, str):
+        return [t for t in (part.strip() for part in value.split(CELL_SEPARATOR)) if t]
     if not isinstance(value, list):
         return None
     out = [t.get("topic") if isinstance(t, Mapping) else t for t in value]

@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from typing import IO
 
-from .documents import SCORE_DIGITS, Paragraph, TopicScore, aggregate
+from .documents import CELL_SEPARATOR, SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
 from .jsonio import encode, encode_lines, written_alike
 from .records import Record, output_lines, output_records
@@ -122,9 +122,9 @@ class CsvWriter:
                 self.stretches.append([len(self.fields), 0])
             self.stretches[-1][1] += 1
             cells = csv_cells(map(_cell, map(row.get, self.fields)))
-            rest = "," + csv_line([";".join([t["topic"] for t in topics]),
-                                   ";".join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics]),
-                                   *([";".join(["|".join(t["evidence"]) for t in topics])] if self.evidence else [])])
+            rest = "," + csv_line([CELL_SEPARATOR.join([t["topic"] for t in topics]),
+                                   CELL_SEPARATOR.join([f"{t['score']:.{SCORE_DIGITS}f}" for t in topics]),
+                                   *([CELL_SEPARATOR.join(["|".join(t["evidence"]) for t in topics])] if self.evidence else [])])
             parts += cells, rest
             sizes += array("q", (len(cells), len(rest)))
         self.rows.write("".join(parts))

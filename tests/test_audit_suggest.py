@@ -47,6 +47,18 @@ def test_audit_indices_point_at_the_examples_as_read_when_repeats_are_merged():
     assert topicslib.audit(records, min_df=1, folds=3)[0].index == 11
 
 
+def test_a_repeated_suspect_names_every_copy_whose_topics_were_merged(tmp_path):
+    """The doubtful topic may be written at a copy, not at the first place: audit names the copies too."""
+    path = tmp_path / "ex.jsonl"
+    records = _records() + [{"text": " ".join(WRONG.upper().split()), "topics": ["econ"]}]  # a copy, case aside
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    top = topicslib.audit(path, min_df=1, folds=3)[0]
+    assert (top.index, top.where, top.copies) == (10, f"{path}:11", (f"{path}:22",))
+    assert all(s.copies == () for s in topicslib.audit(_records(), min_df=1, folds=3))
+    r = run("audit", str(path), "--options", '{"min_df": 1, "folds": 3}', "--top", "1")
+    assert r.returncode == 0 and f"{path}:11 (copies, merged: {path}:22)" in r.stdout, r.stderr
+
+
 def test_audit_on_the_command_line(tmp_path):
     path = tmp_path / "ex.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")

@@ -33,7 +33,9 @@ from .taxonomy import Taxonomy, as_taxonomy
 @dataclass(frozen=True)
 class Suspect:
     """An example whose labels look wrong: where it is, what it says, the topics it was given, the topics
-    its out-of-fold probabilities suggest, and how suspicious it is (from 0 to 1, higher: more)."""
+    its out-of-fold probabilities suggest, and how suspicious it is (from 0 to 1, higher: more). A paragraph
+    repeated in the examples is judged once, with the topics of all its copies: ``copies`` are the places of
+    the others (empty for most), where a doubtful topic may be written instead."""
 
     index: int
     where: str
@@ -41,10 +43,11 @@ class Suspect:
     given: tuple[str, ...]
     suggested: tuple[str, ...]
     score: float
+    copies: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"index": self.index, "where": self.where, "text": self.text, "given": list(self.given),
-                "suggested": list(self.suggested), "score": round(self.score, 4)}
+                "suggested": list(self.suggested), "score": round(self.score, 4), "copies": list(self.copies)}
 
 
 def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Path | Taxonomy | None = None,
@@ -56,9 +59,11 @@ def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Pa
     taxonomy = as_taxonomy(taxonomy)
     read = read_examples(examples, taxonomy=taxonomy)
     kept, _ = merge_duplicates(read)
-    first = {}
+    first, places = {}, {}  # each paragraph's first position, and the places of all its copies
     for i, e in enumerate(read):
-        first.setdefault(duplicate_key(e.text), i)
+        key = duplicate_key(e.text)
+        first.setdefault(key, i)
+        places.setdefault(key, []).append(e.where)
     model = TopicModel.from_options(**options).fit_examples(kept, taxonomy)
     ids = model.classes_.tolist()
     proba = model.oof_proba_
@@ -79,6 +84,7 @@ def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Pa
             continue
         score = float(np.abs(y - p)[flagged].max())
         suggested = tuple(ids[j] for j in np.flatnonzero(decided))
-        suspects.append(Suspect(first[duplicate_key(e.text)], e.where, e.text,
-                                tuple(t for t in ids if t in e.topics), suggested, score))
+        key = duplicate_key(e.text)
+        suspects.append(Suspect(first[key], e.where, e.text, tuple(t for t in ids if t in e.topics), suggested, score,
+                                tuple(places[key][1:])))
     return sorted(suspects, key=lambda s: (-s.score, s.index))

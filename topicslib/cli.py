@@ -296,7 +296,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return 0
     for s in shown:
         given, suggested = ", ".join(s.given) or "-", ", ".join(s.suggested) or "-"
-        print(f"{s.score:6.3f}  {s.where}  given: {given}  suggested: {suggested}\n        {' '.join(s.text.split())[:160]}")
+        also = f" (copies, merged: {', '.join(s.copies)})" if s.copies else ""
+        print(f"{s.score:6.3f}  {s.where}{also}  given: {given}  suggested: {suggested}\n        {' '.join(s.text.split())[:160]}")
     print(f"{len(suspects):,} suspect examples" + (f"; the {len(shown)} most suspicious shown" if len(shown) < len(suspects) else ""),
           file=sys.stderr)
     return 0

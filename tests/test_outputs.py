@@ -74,6 +74,14 @@ def test_a_symbolic_link_is_written_through(tmp_path):
     assert link.is_symlink() and len(real.read_text(encoding="utf-8").splitlines()) == 3
 
 
+def test_a_file_where_a_folder_of_the_output_should_be_is_named(tmp_path):
+    (tmp_path / "notes").write_text("mine\n", encoding="utf-8")
+    for sub in ("out.jsonl", "deeper/out.jsonl"):
+        r = run("classify", "--text", "Tariffs fell.", "-o", str(tmp_path / "notes" / sub))
+        assert r.returncode == 1 and f"cannot write: {tmp_path / 'notes'} is a file, not a folder" in r.stderr, r.stderr
+    assert (tmp_path / "notes").read_text(encoding="utf-8") == "mine\n"
+
+
 def test_a_target_that_is_no_regular_file_is_refused(tmp_path):
     r = run("classify", "--text", "Tariffs fell.", "-o", os.devnull)
     assert r.returncode == 1 and "is not a regular file" in r.stderr

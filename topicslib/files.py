@@ -93,6 +93,9 @@ def output_folders(path: str | Path) -> Path:
     target = output_target(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file stands where a folder of the path should be
+        blocking = next((p for p in [target.parent, *target.parent.parents] if p.exists() and not p.is_dir()), target.parent)
+        raise DataError(f"cannot write: {blocking} is a file, not a folder", path=path) from None
     except OSError as e:
         raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
     return target

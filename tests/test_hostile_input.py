@@ -100,6 +100,9 @@ WEATHER = [f"The weather was mild and dry, report {i}." for i in range(4)]
 # The calls that take many texts, by the name their errors give; each checks its texts as classify_many does.
 MANY_TEXTS = {
     "classify_many": lambda v, m: topicslib.classify_many(v, model=m),
+    "predict_proba": lambda v, m: m.predict_proba(v),
+    "predict": lambda v, m: m.predict(v),
+    "decision_function": lambda v, m: m.decision_function(v),
     "classify_documents": lambda v, m: m.classify_documents(v),
     "explain_many": lambda v, m: m.explain_many(v),
     "suggest": lambda v, m: topicslib.suggest(m, v),

@@ -311,16 +311,18 @@ class TopicModel(Estimator):
             self._set_scorer()
 
     # -- prediction ----------------------------------------------------------
-    def _predict(self, texts: Iterable[str], proba: bool) -> np.ndarray:
-        """Log-odds, or probabilities (0 everywhere for a text without a known term), shape (n_texts, n_topics)."""
+    def _predict(self, texts: Iterable[str], proba: bool, call: str) -> np.ndarray:
+        """Log-odds, or probabilities (0 everywhere for a text without a known term), shape (n_texts, n_topics);
+        ``call``: the public method asked, which an error about ``texts`` names."""
         self._check_fitted()
+        advice = "use classify(text)" if call == "classify_many" else "give a list of one text"
         if type(texts) is not list:  # a list goes straight to the engine, which checks each text itself
-            texts = scoring.check_texts(texts)
+            texts = scoring.check_texts(texts, call, advice)
         out = np.empty((len(texts), len(self.intercept_)))
         try:
             self._scorer.score(texts, out, proba)
         except TypeError:
-            scoring.check_texts(texts)  # names the text that is no str, in the library's own error
+            scoring.check_texts(texts, call, advice)  # names the text that is no str, in the library's own error
             raise
         if proba:
             out[navigation_rows(texts)] = 0.0  # navigation lines carry no topic (navigation.py)
@@ -328,7 +330,7 @@ class TopicModel(Estimator):
 
     def decision_function(self, texts: Iterable[str]) -> np.ndarray:
         """Calibrated log-odds, shape (n_texts, n_topics)."""
-        return self._predict(texts, proba=False)
+        return self._predict(texts, False, "decision_function")
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """Topic probabilities, shape (n_texts, n_topics), columns in ``classes_`` order.
@@ -339,11 +341,11 @@ class TopicModel(Estimator):
         image or an embedded post's attribution alone on its line; or an office's or organisation's name
         standing alone ("Office of the Spokesperson", "Comisión de la Verdad").
         """
-        return self._predict(texts, proba=True)
+        return self._predict(texts, True, "predict_proba")
 
     def predict(self, texts: Iterable[str]) -> np.ndarray:
         """0/1 topic indicators, shape (n_texts, n_topics), by each topic's threshold (``decision.py``)."""
-        return indicators(self.predict_proba(texts), self.thresholds_, self.multi_label_)
+        return indicators(self._predict(texts, True, "predict"), self.thresholds_, self.multi_label_)
 
     def classify(self, text: str) -> list[TopicScore]:
         """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""
@@ -361,7 +363,7 @@ class TopicModel(Estimator):
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for each of many texts, from one call into the scorer (the same results as one by one)."""
-        cols, probs, counts = chosen_rows(self.predict_proba(texts), self.thresholds_, self.multi_label_)
+        cols, probs, counts = chosen_rows(self._predict(texts, True, "classify_many"), self.thresholds_, self.multi_label_)
         ids = self.taxonomy_.ids
         scores = iter(list(map(TopicScore, [ids[j] for j in cols], probs)))
         return [list(islice(scores, c)) if c else [] for c in counts]

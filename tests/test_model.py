@@ -256,6 +256,16 @@ def test_cross_validate_scores_every_example_once():
     assert 0.0 <= ev.macro.f1 <= 1.0
 
 
+def test_cross_validate_scores_a_topic_too_rare_for_the_folds_as_missed_and_says_so(caplog):
+    """A topic the folds cannot train is left out as train leaves it out, with a warning, and its gold labels
+    still count, as misses (as evaluate counts a topic the model lacks): the estimate is not of the easy topics."""
+    records = TINY + [{"text": f"Coca crops spread in the valley, report {i}.", "topics": ["drugs"]} for i in range(2)]
+    ev = topicslib.cross_validate(records, folds=3, min_df=1)
+    assert ev.unknown == ("drugs",) and ev["drugs"].support == 2 and ev["drugs"].recall == 0.0
+    assert ev.micro.support == 7 + 7 + 2 and ev.micro.recall < topicslib.cross_validate(TINY, folds=3, min_df=1).micro.recall
+    assert "left out 1 topic with fewer than 3 examples (the number of folds): drugs (2)" in caplog.text
+
+
 def test_cross_validate_names_a_topic_too_rare_for_the_folds():
     with pytest.raises(TrainingError, match="topic 'econ' has 7 examples; at least 8"):
         topicslib.cross_validate(TINY, folds=8, min_df=1, rare_topics="error")

@@ -49,16 +49,23 @@ def cross_validate(
         taxonomy = labels_taxonomy(examples)
     # Each fold must hold a topic's example, so a topic needs at least as many examples as folds.
     need = max(params["min_examples"], folds)
-    taxonomy, _ = trainable_topics(examples, taxonomy, need, params["rare_topics"],
-                                   why="the number of folds" if folds > params["min_examples"] else "the min_examples option")
-    ids = taxonomy.ids
-    Y = indicator(examples, ids)
+    taxonomy, left_out = trainable_topics(examples, taxonomy, need, params["rare_topics"],
+                                          why="the number of folds" if folds > params["min_examples"] else
+                                          "the min_examples option")
+    # A topic left out is still in the gold labels: scored as always missed and named, as evaluate scores a topic
+    # the model lacks, so the estimate is of the model a user would get, not of its easier topics alone.
+    ids, unknown = taxonomy.ids, tuple(left_out)
+    Y = indicator(examples, ids + unknown)
     pred = np.zeros_like(Y)
     for train, test in kfold(len(examples), folds, options.get("seed", 0)):
         model = TopicModel.from_options(**{**options, "min_examples": 1, "rare_topics": "error"}).fit_examples(
             [examples[i] for i in train], taxonomy)
-        pred[test] = model.predict([examples[i].text for i in test]).astype(bool)
-    ev = score(Y, pred, ids)
+        pred[np.ix_(test, range(len(ids)))] = model.predict([examples[i].text for i in test]).astype(bool)
+
+    def scored(rows) -> Evaluation:
+        return replace(score(Y[rows], pred[rows], ids + unknown), unknown=unknown)
+
+    ev = scored(slice(None))
     if by is None:
         return ev
-    return replace(ev, by=by, groups=grouped(examples, by, lambda rows: score(Y[rows], pred[rows], ids)))
+    return replace(ev, by=by, groups=grouped(examples, by, scored))

@@ -383,7 +383,7 @@ def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -
 def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: int,
                      rare_topics: str = "leave_out", *, why: str = "the min_examples option") -> tuple[Taxonomy, dict[str, int]]:
     """The topics that can be trained, and those left out for having fewer than ``min_examples`` examples
-    (``why``: what sets that number, for the messages).
+    (``why``: what sets that number, for the messages), each named in a warning on the ``topicslib`` logger.
 
     With ``rare_topics="error"`` a rare topic is a :class:`TrainingError` naming it and where its
     examples are; a topic on every example is always one (a model cannot learn it).
@@ -410,6 +410,10 @@ def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: 
     if not kept:
         raise TrainingError(f"no topic has the {min_examples} examples needed to train it ({why}); "
                             f"the most has {max(counts.values(), default=0)}")
+    if left_out:
+        logging.getLogger("topicslib").warning(
+            "left out %d topic%s with fewer than %d examples (%s): %s", len(left_out), "s" if len(left_out) != 1 else "",
+            min_examples, why, ", ".join(f"{t} ({n})" for t, n in left_out.items()))
     return Taxonomy(tuple(kept), taxonomy.lang), left_out
 
 

@@ -196,10 +196,6 @@ class TopicModel(Estimator):
         if taxonomy is None:
             taxonomy = labels_taxonomy(examples)
         taxonomy, left_out = trainable_topics(examples, taxonomy, params["min_examples"], params["rare_topics"])
-        if left_out:
-            log.warning("left out %d topic%s with fewer than %d examples (the min_examples option): %s", len(left_out),
-                        "s" if len(left_out) != 1 else "", params["min_examples"],
-                        ", ".join(f"{t} ({n})" for t, n in left_out.items()))
         fit, Y, n_features = self._fit(examples, taxonomy, params)
         self_training = None
         if unlabeled is not None:

@@ -266,6 +266,13 @@ def test_cross_validate_scores_a_topic_too_rare_for_the_folds_as_missed_and_says
     assert "left out 1 topic with fewer than 3 examples (the number of folds): drugs (2)" in caplog.text
 
 
+@pytest.mark.parametrize("call", [topicslib.train, topicslib.cross_validate, topicslib.audit])
+def test_examples_without_a_topic_are_said_to_be_unlabeled(call):
+    """Not "a taxonomy needs at least one topic": the user gave no taxonomy; the examples carry no label."""
+    with pytest.raises(TrainingError, match="no example carries a topic; label some"):
+        call([{"text": "Share this page", "topics": []}, {"text": "Print", "topics": []}])
+
+
 def test_cross_validate_names_a_topic_too_rare_for_the_folds():
     with pytest.raises(TrainingError, match="topic 'econ' has 7 examples; at least 8"):
         topicslib.cross_validate(TINY, folds=8, min_df=1, rare_topics="error")

@@ -360,8 +360,18 @@ def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarr
 
 
 def labels_taxonomy(examples: Iterable[Example]) -> Taxonomy:
-    """A bare taxonomy of the labels the examples carry, in sorted order."""
-    return Taxonomy.from_ids(sorted({t for e in examples for t in e.topics}))
+    """A bare taxonomy of the labels the examples carry, in sorted order; examples that carry none cannot
+    train a model, which a :class:`TrainingError` says.
+
+    >>> labels_taxonomy([Example("Share this page", ())])
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.TrainingError: no example carries a topic; label some: a model learns each topic from its examples
+    """
+    ids = sorted({t for e in examples for t in e.topics})
+    if not ids:
+        raise TrainingError("no example carries a topic; label some: a model learns each topic from its examples")
+    return Taxonomy.from_ids(ids)
 
 
 def topic_counts(examples: Iterable[Example]) -> Counter:

@@ -33,7 +33,7 @@ BAD = {
     "min_examples": [0, "2", 1.5],
     "rare_topics": ["skip", None, True],
     "on_duplicate": ["keep", None, 0],
-    "n_jobs": [0, "2", 1.5],
+    "n_jobs": [0, "2", 1.5, 1_000_001, -(2**31)],
 }
 CASES = [(name, value) for name, values in BAD.items() for value in values]
 

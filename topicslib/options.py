@@ -32,6 +32,10 @@ class Option:
     help: str
 
 
+# More threads than any machine has cores; joblib refuses counts past a million with its own traceback.
+_MAX_JOBS = 1024
+
+
 def _integer(value: object, low: int, high: float = math.inf) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool) and low <= value <= high
 
@@ -72,8 +76,9 @@ OPTIONS: dict[str, Option] = {
                           "a topic with fewer than min_examples examples is left out with a warning, or an error"),
     "on_duplicate": Option("merge", lambda v: v in ("merge", "error"), "'merge' or 'error'",
                            "a repeated paragraph counts once with every topic its copies carry, or is an error"),
-    "n_jobs": Option(None, lambda v: v is None or (_integer(v, -(2**31)) and v != 0),
-                     "null or a non-zero integer (negative counts back from the number of cores, as in joblib)",
+    "n_jobs": Option(None, lambda v: v is None or (_integer(v, -_MAX_JOBS, _MAX_JOBS) and v != 0),
+                     f"null or a non-zero integer from -{_MAX_JOBS} to {_MAX_JOBS} (negative counts back from the "
+                     "number of cores, as in joblib)",
                      "parallel jobs for the per-topic fits"),
 }
 

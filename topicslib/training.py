@@ -334,13 +334,16 @@ def _fit_topics(fits, topics: np.ndarray, n_jobs: int | None, rows: np.ndarray |
         for j, (w, bias) in zip(block, fits.fit_block(topics[block])):
             b[j] = bias
             out[:, j] = w if not left_out else fits.left_out_margins(w, bias)
+    blocks = fits.blocks(T)
+    if n_jobs is not None and n_jobs > 1:  # threads beyond the blocks would only cost their start-up
+        n_jobs = min(n_jobs, len(blocks))
     if n_jobs in (None, 1):
-        for block in fits.blocks(T):
+        for block in blocks:
             one(block)
     else:  # joblib imported only for threads: a serial run is spared its 0.05 s of start-up
         from joblib import Parallel, delayed
 
-        Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(block) for block in fits.blocks(T))
+        Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(block) for block in blocks)
     return (out, b) if not left_out else out
 
 

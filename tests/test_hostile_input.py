@@ -123,6 +123,13 @@ def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, valu
         MANY_TEXTS[call](value, default_model)
 
 
+@pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text must be str, got NoneType"),
+                                            ([b"bytes"], "text must be str, got bytes")])
+def test_unlabeled_paragraphs_are_checked_before_training(value, message):
+    with pytest.raises(InputError, match=message):
+        topicslib.train(TINY, min_df=1, unlabeled=value)
+
+
 def test_explain_arguments_are_checked(default_model):
     text = "Coca cultivation fell in Putumayo."
     for bad in ("3", 2.5, -1, None):

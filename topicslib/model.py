@@ -191,6 +191,8 @@ class TopicModel(Estimator):
         not used. The card's cross-validation stays that of the examples (figures: docs/benchmarks.md).
         """
         params = check_options(self.get_params())
+        if unlabeled is not None:  # checked before the training it would otherwise end
+            unlabeled = scoring.check_texts(unlabeled, "unlabeled", "give a list of paragraphs")
         started = time.perf_counter()
         examples, duplicates = prepare_examples(examples, params["on_duplicate"])
         if taxonomy is None:
@@ -234,7 +236,7 @@ class TopicModel(Estimator):
         seen = {duplicate_key(e.text) for e in examples}
         texts = []
         for text in unlabeled:
-            key = duplicate_key(scoring.check_text(text))
+            key = duplicate_key(text)
             if key not in seen:
                 seen.add(key)
                 texts.append(text)

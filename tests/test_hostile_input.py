@@ -526,3 +526,21 @@ def test_a_taxonomy_nested_too_deeply_is_a_taxonomy_error(tmp_path):
     f.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="deep.toml: cannot parse taxonomy"):
         topicslib.train(TINY, taxonomy=f)
+
+
+def test_a_taxonomys_misspelt_or_unknown_keys_are_named_not_silently_dropped(tmp_path, caplog):
+    f = tmp_path / "t.toml"
+    f.write_text('[[topic]]\nid = "econ"\nseed = ["exports"]\ncolour = "red"\n[topic.es]\nnombre = "Economía"\n\n'
+                 '[[topic]]\nid = "people"\nseeds = ["migrants"]\n', encoding="utf-8")
+    taxonomy = topicslib.load_taxonomy(f)
+    assert taxonomy.topics[0].seeds == ()  # read as it was written: the misspelt key is not guessed at
+    assert f"{f}: topic 'econ': unknown key 'seed', not read; did you mean 'seeds'?" in caplog.text
+    assert f"{f}: topic 'econ': unknown key 'colour', not read (the keys are id, name, description, seeds)" in caplog.text
+    assert f"{f}: topic 'econ' (es): unknown key 'nombre', not read; did you mean 'name'?" in caplog.text
+    assert "people" not in caplog.text
+    caplog.clear()
+    topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    assert caplog.text == ""
+    f.write_text('[[topic]]\nname = "Economy"\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="topic #1 has no id"):
+        topicslib.load_taxonomy(f)

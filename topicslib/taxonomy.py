@@ -9,8 +9,10 @@ names are in. :meth:`Taxonomy.localized` gives the taxonomy in one language.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import logging
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -22,6 +24,8 @@ from .errors import TaxonomyError
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2}$")
+# What a topic's table holds (besides tables of other languages, keyed by a two-letter code), and what those hold.
+_FIELDS = ("name", "description", "seeds")
 
 
 def is_label(value: object) -> bool:
@@ -151,6 +155,8 @@ class Taxonomy:
             if not isinstance(item, Mapping):
                 raise TaxonomyError(f"{source}: topic #{n} is not a table/object")
             tid = item.get("id")
+            if tid is None:
+                raise TaxonomyError(f"{source}: topic #{n} has no id")
             if not (isinstance(tid, str) and _ID.match(tid)) and (strict or not is_label(tid)):
                 rule = "lower-case letters, digits and '_', starting with a letter" if strict else "non-empty printable strings"
                 raise TaxonomyError(f"{source}: topic #{n} has id {tid!r}; ids are {rule}")
@@ -161,6 +167,8 @@ class Taxonomy:
                     if not isinstance(value, Mapping):
                         raise TaxonomyError(f"{source}: topic {tid!r}: {lang!r} must be a table of name, description and seeds")
                     translations.append((lang, Topic(tid, *_texts(value, "", tid, f"{source}: topic {tid!r} ({lang})"))))
+                    _unknown_keys(value, _FIELDS, f"{source}: topic {tid!r} ({lang})")
+            _unknown_keys({k: v for k, v in item.items() if not _LANG.match(str(k))}, ("id", *_FIELDS), f"{source}: topic {tid!r}")
             topics.append(Topic(tid, name, desc, seeds, tuple(translations)))
         try:
             return cls(tuple(topics), data.get("lang"))
@@ -174,6 +182,16 @@ class Taxonomy:
     def sha256(self) -> str:
         """A digest of the whole taxonomy, to tell when a model is stale."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _unknown_keys(table: Mapping, known: tuple[str, ...], where: str) -> None:
+    """Warn of keys a topic's table holds that topicslib does not read: a misspelt ``seed`` would otherwise leave
+    the topic without seed terms, unsaid (extra keys of a user's own are allowed)."""
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            logging.getLogger("topicslib").warning("%s: unknown key %r, not read%s (the keys are %s)", where, key,
+                                                   f"; did you mean {close[0]!r}?" if close else "", ", ".join(known))
 
 
 def _texts(item: Mapping, default_name: str, tid: str, where: str) -> tuple[str, str, tuple[str, ...]]:

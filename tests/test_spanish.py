@@ -147,6 +147,13 @@ def test_a_language_the_taxonomy_lacks_is_said_and_its_own_names_shown(tmp_path)
     assert '<html lang="en"' in html and ">Migration<" in html  # the page says the language its names are in
 
 
+@pytest.mark.parametrize("code", ["ES", "es-MX", "es_CO", " es "])
+def test_a_language_written_with_capitals_or_a_region_is_its_language(code):
+    r = run("topics", "--lang", code)
+    assert r.returncode == 0 and "Migración" in r.stdout and r.stderr == ""
+    assert [t.name for t in topicslib.topics(lang=code)] == [t.name for t in topicslib.topics(lang="es")]
+
+
 def test_the_taxonomys_own_language_is_read_kept_and_checked(tmp_path):
     default = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
     assert default.lang == "en" and default.languages == ("es",)

@@ -28,6 +28,15 @@ _LANG = re.compile(r"^[a-z]{2}$")
 _FIELDS = ("name", "description", "seeds")
 
 
+def language_code(lang: str | None) -> str | None:
+    """A language as taxonomies key it, from the forms users write: ``"ES"``, ``"es-MX"`` and ``"es_CO"`` are ``"es"``.
+
+    >>> language_code("ES"), language_code("es-MX"), language_code(None)
+    ('es', 'es', None)
+    """
+    return None if lang is None else re.split(r"[-_]", str(lang).strip(), maxsplit=1)[0].lower()
+
+
 def is_label(value: object) -> bool:
     """Whether ``value`` can be a topic id found in examples: a non-empty printable string, no outer spaces.
 
@@ -62,7 +71,7 @@ class Topic:
         >>> t.localized("es").name, t.localized("fr").name
         ('Comercio', 'Trade')
         """
-        other = dict(self.translations).get(lang)
+        other = dict(self.translations).get(language_code(lang))
         if other is None:
             return self
         return Topic(self.id, other.name or self.name, other.description or self.description, other.seeds or self.seeds,
@@ -118,6 +127,7 @@ class Taxonomy:
 
     def localized(self, lang: str | None) -> "Taxonomy":
         """The taxonomy with names, descriptions and seeds in ``lang`` where it has them."""
+        lang = language_code(lang)
         return Taxonomy(tuple(t.localized(lang) for t in self.topics), lang if lang in self.languages else self.lang)
 
     def language_note(self, lang: str | None) -> str | None:
@@ -130,7 +140,8 @@ class Taxonomy:
         >>> print(tax.language_note("fr"))
         the taxonomy names its topics in en and es, not in 'fr': they are named in en
         """
-        if lang is None or lang == self.lang or lang in self.languages:
+        code = language_code(lang)
+        if code is None or code == self.lang or code in self.languages:
             return None
         own = self.lang or "its own names' language"
         note = f"the taxonomy names its topics in {' and '.join([own, *self.languages])}, not in {lang!r}: " \

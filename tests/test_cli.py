@@ -402,7 +402,9 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     by = json.loads(r.stdout)
     assert by["by"] == "source" and {v: g["n_examples"] for v, g in by["groups"].items()} == {"paper": 10, "wire": 5}
     r = run("evaluate", str(sourced), "--model", str(model), "--by", "source")
-    assert "by source  examples" in r.stdout and "\nwire   " in r.stdout
+    assert "by source  examples" in r.stdout and "\nwire   " in r.stdout and "no example has" not in r.stderr
+    r = run("evaluate", str(sourced), "--model", str(model), "--by", "sourse")  # a misspelt field is said to be one
+    assert r.returncode == 0 and "no example has a value in the field 'sourse'" in r.stderr
     wrong = write_jsonl(tmp_path / "wrong.jsonl", [{"text": "refugees asked for asylum", "topics": ["econ"]}, *TINY])
     r = run("evaluate", str(wrong), "--model", str(model), "--mistakes", "1")
     assert r.returncode == 0 and "the 1 most confidently wrong:" in r.stdout, r.stdout

@@ -3,6 +3,7 @@ the probabilities can be trusted (expected calibration error, precision of confi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
@@ -334,6 +335,9 @@ def grouped(examples: Sequence[Example], by: str, scored: Callable[[np.ndarray],
     """
     names = [value_name(e.group) for e in examples]
     missing = [i for i, name in enumerate(names) if name is None]
+    if examples and len(missing) == len(examples) and by != "lang":  # a misspelt field, most likely
+        logging.getLogger("topicslib").warning("no example has a value in the field %r: every one is in the group %s",
+                                               by, NO_VALUE)
     found = detect_many([examples[i].text for i in missing]) if by == "lang" else [NO_VALUE] * len(missing)
     for i, name in zip(missing, found):
         names[i] = name

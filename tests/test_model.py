@@ -285,6 +285,11 @@ def test_more_jobs_than_blocks_of_topics_train_the_same_model_without_the_thread
     assert np.array_equal(many.coef_, topicslib.train(TINY, min_df=1, folds=3).coef_)
 
 
+def test_options_that_leave_no_feature_are_an_error_not_a_model_that_answers_nothing():
+    with pytest.raises(TrainingError, match=r"no term is in at least 1000 of the 15 examples \(min_df\)"):
+        topicslib.train(TINY, min_df=1000)
+
+
 def test_cross_validate_names_a_topic_too_rare_for_the_folds():
     with pytest.raises(TrainingError, match="topic 'econ' has 7 examples; at least 8"):
         topicslib.cross_validate(TINY, folds=8, min_df=1, rare_topics="error")

@@ -24,7 +24,7 @@ import numpy as np
 from . import scoring, storage
 from .decision import chosen, chosen_rows, indicators, sure_indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
-from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError
+from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError, TrainingError
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
@@ -252,6 +252,9 @@ class TopicModel(Estimator):
         Y = indicator(examples, ids).astype(np.int8)
         features = TextFeatures(*(params[k] for k in _FEATURE_PARAMS))
         X = features.fit_rows([e.text for e in examples])
+        if X.shape[1] == 0:  # a model of no feature would answer nothing, whatever it read
+            raise TrainingError(f"no term is in at least {params['min_df']} of the {len(examples)} examples (min_df): "
+                                "the model would have nothing to read; lower min_df")
         multi_label = bool((Y.sum(1) != 1).any())
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
         from .training import fit_linear, training_cost

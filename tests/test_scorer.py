@@ -72,9 +72,9 @@ def _both(model: topicslib.TopicModel) -> tuple[topicslib.TopicModel, topicslib.
 
 def assert_same_scores(model: topicslib.TopicModel, texts: list[str]) -> None:
     compiled, numpy_only = _both(model)
-    for proba in (True, False):
-        a = compiled._predict(list(texts), proba)
-        b = numpy_only._predict(list(texts), proba)
+    for method in ("predict_proba", "decision_function"):
+        a = getattr(compiled, method)(list(texts))
+        b = getattr(numpy_only, method)(list(texts))
         assert a.shape == b.shape
         assert np.allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE), float(np.abs(a - b).max())
     a, b = compiled.predict_proba(texts), numpy_only.predict_proba(texts)

@@ -77,8 +77,10 @@ def test_label_in_a_real_terminal(tmp_path):
 
 
 def _label(corpus, examples, keys: str) -> subprocess.CompletedProcess:
-    """A `label` session without a terminal: ``keys`` a line each (an empty line is Enter)."""
-    return subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+    """A `label` session without a terminal: ``keys`` a line each (an empty line is Enter); ``corpus`` a path
+    or a list of them."""
+    corpora = [str(c) for c in corpus] if isinstance(corpus, list) else [str(corpus)]
+    return subprocess.run([sys.executable, "-m", "topicslib", "label", *corpora, "--taxonomy", "seeds/topics.toml",
                            "--examples", str(examples)], input=keys, capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
 
@@ -135,3 +137,13 @@ def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_pa
     r = _label(corpus, answers, "\nq\n")
     assert r.returncode == 0, r.stderr
     assert [e.text for e in topicslib.read_examples(answers)] == ["Tariffs \ud800 fell."]
+
+
+def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_path, corpus):
+    repeats = tmp_path / "repeats.jsonl"  # each paragraph again, in other case and spacing
+    repeats.write_text("".join(json.dumps({"text": f"  {t.upper()}\n"}) + "\n" for t in TEXTS * 2), encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    r = _label([corpus, repeats], answers, "\n" * 20)
+    assert r.returncode == 0, r.stderr
+    assert "0 labeled · 4 to go" in r.stdout and "nothing left to label; 4 answers saved" in r.stdout
+    assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each

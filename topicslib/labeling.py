@@ -1,8 +1,8 @@
 """Labeling in the terminal: one paragraph at a time, the model's suggested topics pre-selected, single
 keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
-flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled. The
-model retrains in the background every few answers, and the next paragraphs are picked by it
-(``suggest``).
+flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
+paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
+the next paragraphs are picked by it (``suggest``).
 """
 
 from __future__ import annotations
@@ -73,6 +73,20 @@ def _append_answer(path: Path, answer: dict) -> None:
         os.fsync(f.fileno())
 
 
+def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
+    """The places in ``texts`` of the paragraphs to ask: each distinct one (``duplicate_key``) once, at its first
+    place, unless empty or in ``done``. Corpora repeat paragraphs (boilerplate, overlapping files); asking again
+    would write a second answer, which training merges with the first anyway."""
+    seen = set(done)
+    todo = []
+    for i, t in enumerate(texts):
+        key = duplicate_key(t)
+        if key not in seen and t.strip():
+            seen.add(key)
+            todo.append(i)
+    return todo
+
+
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
@@ -82,7 +96,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
-    todo = [i for i, t in enumerate(texts) if duplicate_key(t) not in done and t.strip()]
+    todo = _to_ask(texts, done)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")

@@ -4,9 +4,12 @@ disk at once, so a killed session loses nothing and a restarted one asks only wh
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import lzma
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +17,7 @@ import time
 import pytest
 
 import topicslib
+from topicslib import labeling
 
 from .conftest import ROOT
 
@@ -147,3 +151,85 @@ def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_pa
     assert r.returncode == 0, r.stderr
     assert "0 labeled · 4 to go" in r.stdout and "nothing left to label; 4 answers saved" in r.stdout
     assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each
+
+
+def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        p.stdin.write("\n")  # one answer, then the labeler waits for the next key
+        p.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (answers.exists() and answers.read_bytes().endswith(b"\n")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        p.send_signal(signal.SIGINT)  # drawing the next paragraph or waiting for its key: either ends as q
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 0 and err == ""
+    assert out.endswith(f"\n1 answers saved to {answers}\n")
+    assert len(topicslib.read_examples(answers)) == 1
+
+
+class _HungUpTerminal(io.StringIO):
+    """A terminal whose line has gone: a read gives '' (end of input). A second read means the labeler took
+    the first for a key (topic 1's, once over and over)."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self.fd, self.reads = fd, 0
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read(self, size: int = -1) -> str:
+        self.reads += 1
+        assert self.reads == 1, "read on after the end of input"
+        return ""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_end_of_input_on_a_terminal_ends_the_session(tmp_path):
+    main, side = os.openpty()
+    try:
+        screen = io.StringIO()
+        n = labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                           examples=tmp_path / "mine.jsonl", keys=_HungUpTerminal(side), screen=screen)
+    finally:
+        os.close(main)
+        os.close(side)
+    assert n == 0 and screen.getvalue().endswith(f"\n0 answers saved to {tmp_path / 'mine.jsonl'}\n")
+
+
+def _start(tmp_path, corpus, *options: str, size: tuple[int, int] = (120, 40)) -> str:
+    """A `label` session in a tmux terminal of ``size`` columns and lines; its name. Its standard error goes to
+    ``stderr.txt``, to tell what it wrote there from what it drew; the shell stays after it ends, to show how it
+    ended (``exit N``)."""
+    command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy seeds/topics.toml "
+               f"--examples {tmp_path / 'mine.jsonl'} {' '.join(options)} 2>{tmp_path / 'stderr.txt'}; "
+               "echo exit $?; sleep 600")
+    session = f"topicslib-label-{tmp_path.name}"
+    _tmux("new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command)
+    return session
+
+
+@needs_tmux
+@pytest.mark.parametrize("key", ["C-c", "C-d"])
+def test_ctrl_c_and_ctrl_d_end_a_session_in_a_real_terminal_like_q(tmp_path, corpus, key):
+    session = _start(tmp_path, corpus, "--model models/default.npz")
+    try:
+        _wait_for(session, "0 labeled")
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "1 labeled")
+        _tmux("send-keys", "-t", session, key)
+        screen = _wait_for(session, "exit ")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert f"1 answers saved to {tmp_path / 'mine.jsonl'}\nexit 0" in screen
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""
+    assert len(topicslib.read_examples(tmp_path / "mine.jsonl")) == 1

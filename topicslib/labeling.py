@@ -25,10 +25,14 @@ from .suggest import suggest
 from .taxonomy import Taxonomy
 
 _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q are commands)
+# Keys that end the session as q does: Ctrl-C and Ctrl-D, which raw mode gives as keys (not as an interrupt or
+# the end of input), and '' (the end of input: a pipe's, or a terminal's that hung up).
+_QUIT = ("q", "\x03", "\x04", "")
 
 
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
-    """One key at a time: raw mode on a terminal; else a line at a time, its first character."""
+    """One key at a time: raw mode on a terminal; else a line at a time, its first character (an empty line
+    is Enter). Either gives '' at the end of the input."""
     if stream.isatty():
         import termios
         import tty
@@ -42,7 +46,7 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
             finally:
                 termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         return read
-    return lambda: (stream.readline() or "q")[:1] or "\n"
+    return lambda: stream.readline()[:1]
 
 
 def _answers_file(examples: str | Path) -> Path:
@@ -91,6 +95,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``options`` are training options for the background retraining.
+    ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
+    answer given kept.
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
     :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
@@ -124,50 +130,54 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         first = set(picked)
         return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
-    queue = order(todo)
-    ordered_by = state["model"]
+    queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
     toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
-    while queue:
-        if state["model"] is not ordered_by:  # a retrained model picks what comes next
-            queue, ordered_by = order(queue), state["model"]
-        i = queue.pop(0)
-        m = state["model"]
-        scores = dict(m.classify(texts[i])) if m is not None else {}
-        # the words behind each topic the model gives, so the labeler sees why it was offered
-        why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-        chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
-        screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
-        screen.write(f"{len(done) + answers} labeled · {len(queue) + 1} to go\n\n{texts[i]}\n\n")
-        for k, t in zip(_KEYS, ids):
-            screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
-                         + (f"  ({', '.join(why[t])})" if why.get(t) else "") + "\n")
-        screen.write("\nEnter accept · key toggle · s skip · u undo · q quit\n")
-        screen.flush()
-        key = read_key()
-        if key in ("\r", "\n"):
-            history.append((path.stat().st_size if path.exists() else 0, i))
-            _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
-            answers += 1
-            if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
-                state["training"] = threading.Thread(target=retrain, daemon=True)
-                state["training"].start()
-        elif key == "u" and history:  # take the last answer back and ask it again
-            size, previous = history.pop()
-            with path.open("r+b") as f:
-                f.truncate(size)
-                f.flush()
-                os.fsync(f.fileno())
-            answers -= 1
-            queue[:0] = [previous, i]
-        elif key == "q":
-            screen.write(f"\n{answers} answers saved to {path}\n")
+    try:
+        queue = order(todo)
+        ordered_by = state["model"]
+        while queue:
+            if state["model"] is not ordered_by:  # a retrained model picks what comes next
+                queue, ordered_by = order(queue), state["model"]
+            i = queue[0]
+            m = state["model"]
+            scores = dict(m.classify(texts[i])) if m is not None else {}
+            # the words behind each topic the model gives, so the labeler sees why it was offered
+            why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+            chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
+            screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
+            screen.write(f"{len(done) + answers} labeled · {len(queue)} to go\n\n{texts[i]}\n\n")
+            for k, t in zip(_KEYS, ids):
+                screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}"
+                             + (f"  {scores[t]:.2f}" if t in scores else "")
+                             + (f"  ({', '.join(why[t])})" if why.get(t) else "") + "\n")
+            screen.write("\nEnter accept · key toggle · s skip · u undo · q quit\n")
             screen.flush()
-            return answers
-        elif key in _KEYS[: len(ids)]:
-            queue.insert(0, i)  # shown again with the topic toggled
-            toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
-        elif key != "s":
-            queue.insert(0, i)  # an unknown key: ask again
-    screen.write(f"\nnothing left to label; {answers} answers saved to {path}\n")
+            key = read_key()
+            if key in ("\r", "\n"):
+                history.append((path.stat().st_size if path.exists() else 0, i))
+                _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
+                answers += 1
+                queue.pop(0)
+                if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
+                    state["training"] = threading.Thread(target=retrain, daemon=True)
+                    state["training"].start()
+            elif key == "s":
+                queue.pop(0)
+            elif key == "u" and history:  # take the last answer back and ask it again
+                size, previous = history.pop()
+                with path.open("r+b") as f:
+                    f.truncate(size)
+                    f.flush()
+                    os.fsync(f.fileno())
+                answers -= 1
+                queue.insert(0, previous)
+            elif key in _QUIT:  # before the toggles: '' is in every string
+                break
+            elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
+                toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
+            # any other key: the same paragraph is asked again
+    except KeyboardInterrupt:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
+        pass
+    screen.write(f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
     screen.flush()
     return answers

@@ -233,3 +233,29 @@ def test_ctrl_c_and_ctrl_d_end_a_session_in_a_real_terminal_like_q(tmp_path, cor
     assert f"1 answers saved to {tmp_path / 'mine.jsonl'}\nexit 0" in screen
     assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""
     assert len(topicslib.read_examples(tmp_path / "mine.jsonl")) == 1
+
+
+@needs_tmux
+def test_the_background_retraining_shows_a_status_line_not_its_warnings(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    texts = TEXTS + ["Migrants waited at the border for asylum.", "Coffee exports to Asia grew.",
+                     "Police seized coca paste near the river."]
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    session = _start(tmp_path, corpus, "--retrain-every 3")  # no model: the first comes of these three answers
+    try:
+        for n, topics in enumerate(["1", "7", "13"], 1):  # migration; trade; migration and narcotics
+            _wait_for(session, f"{n - 1} labeled")
+            for key in topics:
+                _tmux("send-keys", "-t", session, key)
+            _tmux("send-keys", "-t", session, "Enter")
+        deadline, screen = time.monotonic() + 60, ""
+        while "retrained" not in screen and time.monotonic() < deadline:
+            _tmux("send-keys", "-t", session, "!")  # an unknown key: the same paragraph drawn again
+            time.sleep(0.5)
+            screen = _tmux("capture-pane", "-p", "-t", session)
+        _tmux("send-keys", "-t", session, "q")
+        _wait_for(session, "exit 0")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""  # on a terminal, mid-screen
+    assert "3 labeled · 4 to go · retrained on 3 examples, 7 topics too rare to suggest yet" in screen

@@ -8,6 +8,7 @@ the next paragraphs are picked by it (``suggest``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import threading
@@ -24,10 +25,13 @@ from .records import COMPRESSED
 from .suggest import suggest
 from .taxonomy import Taxonomy
 
+log = logging.getLogger("topicslib")
+
 _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q are commands)
 # Keys that end the session as q does: Ctrl-C and Ctrl-D, which raw mode gives as keys (not as an interrupt or
 # the end of input), and '' (the end of input: a pipe's, or a terminal's that hung up).
 _QUIT = ("q", "\x03", "\x04", "")
+_RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
 
 
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
@@ -91,6 +95,21 @@ def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
     return todo
 
 
+def _not_retraining(record: logging.LogRecord) -> bool:
+    """Whether a log record may be printed: not if the background retraining logged it. Printed on stderr, it
+    would land in the middle of the labeling screen, and training's warnings name settings that label chose
+    (a topic left out for fewer examples than ``min_examples``, which label sets to 1); the status line says
+    what the retraining did instead (:func:`_retrained_note`)."""
+    return record.threadName != _RETRAINING
+
+
+def _retrained_note(model: TopicModel) -> str:
+    """The status line after a retraining: on how many examples, and how many topics it cannot suggest yet."""
+    rare = len(model.card_["left_out"])
+    return (f"retrained on {model.card_['n_examples']} examples"
+            + (f", {rare} topic{'s' if rare != 1 else ''} too rare to suggest yet" if rare else ""))
+
+
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
@@ -107,17 +126,21 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
-    state = {"model": model, "training": None}
+    state = {"model": model, "training": None, "status": ""}
     read_key = _key_reader(keys)
     history: list[int] = []  # file sizes before each answer, for undo
     answers = 0
 
     def retrain() -> None:
+        log.addFilter(_not_retraining)
         try:
-            state["model"] = TopicModel.from_options(**{"min_examples": 1, "folds": 3, **options}).fit_examples(
+            trained = TopicModel.from_options(**{"min_examples": 1, "folds": 3, **options}).fit_examples(
                 read_examples(path), taxonomy)
         except Exception:  # too few examples yet: keep the current model  # noqa: BLE001
-            pass
+            return
+        finally:
+            log.removeFilter(_not_retraining)
+        state["model"], state["status"] = trained, _retrained_note(trained)
 
     def order(pending: list[int]) -> list[int]:
         m = state["model"]
@@ -145,7 +168,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
             why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
             chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
             screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
-            screen.write(f"{len(done) + answers} labeled · {len(queue)} to go\n\n{texts[i]}\n\n")
+            counts = f"{len(done) + answers} labeled · {len(queue)} to go"
+            header = " · ".join(s for s in (counts, state["status"]) if s)
+            screen.write(f"{header}\n\n{texts[i]}\n\n")
             for k, t in zip(_KEYS, ids):
                 screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}"
                              + (f"  {scores[t]:.2f}" if t in scores else "")
@@ -159,7 +184,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 answers += 1
                 queue.pop(0)
                 if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
-                    state["training"] = threading.Thread(target=retrain, daemon=True)
+                    state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
                     state["training"].start()
             elif key == "s":
                 queue.pop(0)

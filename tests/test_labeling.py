@@ -259,3 +259,27 @@ def test_the_background_retraining_shows_a_status_line_not_its_warnings(tmp_path
         _tmux("kill-session", "-t", session)
     assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""  # on a terminal, mid-screen
     assert "3 labeled · 4 to go · retrained on 3 examples, 7 topics too rare to suggest yet" in screen
+
+
+LONG = ("Migrants from Venezuela crossed into Cucuta at dawn, and the city's shelters asked the national government "
+        "for help with health care, schools and work permits. ") * 6
+
+
+@needs_tmux
+def test_a_long_paragraph_on_a_small_terminal_is_wrapped_at_words_and_cut_to_keep_the_keys_in_view(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": LONG}) + "\n", encoding="utf-8")
+    session = _start(tmp_path, corpus, "--model models/default.npz", size=(40, 30))
+    try:
+        _wait_for(session, "q quit")
+        lines = _tmux("capture-pane", "-p", "-t", session).rstrip("\n").split("\n")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert lines[0] == "0 labeled · 1 to go" and lines[1] == ""  # the top line still in view
+    assert all(len(line) < 40 for line in lines)  # none wrapped by the terminal, which breaks words in two
+    paragraph = lines[2:lines.index("", 2)]
+    words = " ".join(paragraph[:-1]).split()
+    assert paragraph[-1] == "…" and words == LONG.split()[:len(words)]  # its start, whole words, then the cut
+    below = lines[len(paragraph) + 3:]
+    assert [line[:5] for line in below[:10]] == [f"  {k} [" for k in "1234567890"]  # every topic, one line each
+    assert below[10:] == ["", "Enter accept · key toggle · s skip · u", "undo · q quit"]

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from .evidence import evidence_terms
 from .examples import duplicate_key, example_format, read_examples
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
+from .progress import terminal_size
 from .records import COMPRESSED
 from .suggest import suggest
 from .taxonomy import Taxonomy
@@ -32,6 +34,7 @@ _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q 
 # the end of input), and '' (the end of input: a pipe's, or a terminal's that hung up).
 _QUIT = ("q", "\x03", "\x04", "")
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
+_FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
 
 
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
@@ -110,6 +113,24 @@ def _retrained_note(model: TopicModel) -> str:
             + (f", {rare} topic{'s' if rare != 1 else ''} too rare to suggest yet" if rare else ""))
 
 
+def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> list[str]:
+    """The lines that ask for one paragraph. On a terminal of ``size`` none is wider than it, so the terminal
+    breaks no word in two: the paragraph, header and footer are wrapped at word boundaries, a topic line is cut
+    with "…". A paragraph taller than the room the rest leaves is cut with a "…" line, so that the header, the
+    topics and the keys stay on screen. In a pipe (no ``size``) the lines are as they are."""
+    if size is None:
+        return [header, "", text, "", *topic_lines, "", _FOOTER]
+    width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
+    top = textwrap.wrap(header, width)
+    bottom = ["", *(t if len(t) <= width else t[: width - 1] + "…" for t in topic_lines), "",
+              *textwrap.wrap(_FOOTER, width)]
+    paragraph = textwrap.wrap(text, width)
+    room = max(size.lines - len(top) - len(bottom) - 2, 2)  # less the blank line under the header, the cursor's
+    if len(paragraph) > room:
+        paragraph = paragraph[: room - 1] + ["…"]
+    return [*top, "", *paragraph, *bottom]
+
+
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
@@ -167,15 +188,13 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
             # the words behind each topic the model gives, so the labeler sees why it was offered
             why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
             chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
-            screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
             counts = f"{len(done) + answers} labeled · {len(queue)} to go"
             header = " · ".join(s for s in (counts, state["status"]) if s)
-            screen.write(f"{header}\n\n{texts[i]}\n\n")
-            for k, t in zip(_KEYS, ids):
-                screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}"
-                             + (f"  {scores[t]:.2f}" if t in scores else "")
-                             + (f"  ({', '.join(why[t])})" if why.get(t) else "") + "\n")
-            screen.write("\nEnter accept · key toggle · s skip · u undo · q quit\n")
+            topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
+                           + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
+            terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
+            page = _page(header, texts[i], topic_lines, terminal)
+            screen.write(("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
             screen.flush()
             key = read_key()
             if key in ("\r", "\n"):

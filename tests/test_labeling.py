@@ -4,9 +4,12 @@ disk at once, so a killed session loses nothing and a restarted one asks only wh
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import lzma
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +17,7 @@ import time
 import pytest
 
 import topicslib
+from topicslib import labeling
 
 from .conftest import ROOT
 
@@ -77,8 +81,10 @@ def test_label_in_a_real_terminal(tmp_path):
 
 
 def _label(corpus, examples, keys: str) -> subprocess.CompletedProcess:
-    """A `label` session without a terminal: ``keys`` a line each (an empty line is Enter)."""
-    return subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+    """A `label` session without a terminal: ``keys`` a line each (an empty line is Enter); ``corpus`` a path
+    or a list of them."""
+    corpora = [str(c) for c in corpus] if isinstance(corpus, list) else [str(corpus)]
+    return subprocess.run([sys.executable, "-m", "topicslib", "label", *corpora, "--taxonomy", "seeds/topics.toml",
                            "--examples", str(examples)], input=keys, capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
 
@@ -135,3 +141,145 @@ def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_pa
     r = _label(corpus, answers, "\nq\n")
     assert r.returncode == 0, r.stderr
     assert [e.text for e in topicslib.read_examples(answers)] == ["Tariffs \ud800 fell."]
+
+
+def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_path, corpus):
+    repeats = tmp_path / "repeats.jsonl"  # each paragraph again, in other case and spacing
+    repeats.write_text("".join(json.dumps({"text": f"  {t.upper()}\n"}) + "\n" for t in TEXTS * 2), encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    r = _label([corpus, repeats], answers, "\n" * 20)
+    assert r.returncode == 0, r.stderr
+    assert "0 labeled · 4 to go" in r.stdout and "nothing left to label; 4 answers saved" in r.stdout
+    assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each
+
+
+def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        p.stdin.write("\n")  # one answer, then the labeler waits for the next key
+        p.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (answers.exists() and answers.read_bytes().endswith(b"\n")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        p.send_signal(signal.SIGINT)  # drawing the next paragraph or waiting for its key: either ends as q
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 0 and err == ""
+    assert out.endswith(f"\n1 answers saved to {answers}\n")
+    assert len(topicslib.read_examples(answers)) == 1
+
+
+class _HungUpTerminal(io.StringIO):
+    """A terminal whose line has gone: a read gives '' (end of input). A second read means the labeler took
+    the first for a key (topic 1's, once over and over)."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self.fd, self.reads = fd, 0
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read(self, size: int = -1) -> str:
+        self.reads += 1
+        assert self.reads == 1, "read on after the end of input"
+        return ""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_end_of_input_on_a_terminal_ends_the_session(tmp_path):
+    main, side = os.openpty()
+    try:
+        screen = io.StringIO()
+        n = labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                           examples=tmp_path / "mine.jsonl", keys=_HungUpTerminal(side), screen=screen)
+    finally:
+        os.close(main)
+        os.close(side)
+    assert n == 0 and screen.getvalue().endswith(f"\n0 answers saved to {tmp_path / 'mine.jsonl'}\n")
+
+
+def _start(tmp_path, corpus, *options: str, size: tuple[int, int] = (120, 40)) -> str:
+    """A `label` session in a tmux terminal of ``size`` columns and lines; its name. Its standard error goes to
+    ``stderr.txt``, to tell what it wrote there from what it drew; the shell stays after it ends, to show how it
+    ended (``exit N``)."""
+    command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy seeds/topics.toml "
+               f"--examples {tmp_path / 'mine.jsonl'} {' '.join(options)} 2>{tmp_path / 'stderr.txt'}; "
+               "echo exit $?; sleep 600")
+    session = f"topicslib-label-{tmp_path.name}"
+    _tmux("new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command)
+    return session
+
+
+@needs_tmux
+@pytest.mark.parametrize("key", ["C-c", "C-d"])
+def test_ctrl_c_and_ctrl_d_end_a_session_in_a_real_terminal_like_q(tmp_path, corpus, key):
+    session = _start(tmp_path, corpus, "--model models/default.npz")
+    try:
+        _wait_for(session, "0 labeled")
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "1 labeled")
+        _tmux("send-keys", "-t", session, key)
+        screen = _wait_for(session, "exit ")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert f"1 answers saved to {tmp_path / 'mine.jsonl'}\nexit 0" in screen
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""
+    assert len(topicslib.read_examples(tmp_path / "mine.jsonl")) == 1
+
+
+@needs_tmux
+def test_the_background_retraining_shows_a_status_line_not_its_warnings(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    texts = TEXTS + ["Migrants waited at the border for asylum.", "Coffee exports to Asia grew.",
+                     "Police seized coca paste near the river."]
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    session = _start(tmp_path, corpus, "--retrain-every 3")  # no model: the first comes of these three answers
+    try:
+        for n, topics in enumerate(["1", "7", "13"], 1):  # migration; trade; migration and narcotics
+            _wait_for(session, f"{n - 1} labeled")
+            for key in topics:
+                _tmux("send-keys", "-t", session, key)
+            _tmux("send-keys", "-t", session, "Enter")
+        deadline, screen = time.monotonic() + 60, ""
+        while "retrained" not in screen and time.monotonic() < deadline:
+            _tmux("send-keys", "-t", session, "!")  # an unknown key: the same paragraph drawn again
+            time.sleep(0.5)
+            screen = _tmux("capture-pane", "-p", "-t", session)
+        _tmux("send-keys", "-t", session, "q")
+        _wait_for(session, "exit 0")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""  # on a terminal, mid-screen
+    assert "3 labeled · 4 to go · retrained on 3 examples, 7 topics too rare to suggest yet" in screen
+
+
+LONG = ("Migrants from Venezuela crossed into Cucuta at dawn, and the city's shelters asked the national government "
+        "for help with health care, schools and work permits. ") * 6
+
+
+@needs_tmux
+def test_a_long_paragraph_on_a_small_terminal_is_wrapped_at_words_and_cut_to_keep_the_keys_in_view(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": LONG}) + "\n", encoding="utf-8")
+    session = _start(tmp_path, corpus, "--model models/default.npz", size=(40, 30))
+    try:
+        _wait_for(session, "q quit")
+        lines = _tmux("capture-pane", "-p", "-t", session).rstrip("\n").split("\n")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert lines[0] == "0 labeled · 1 to go" and lines[1] == ""  # the top line still in view
+    assert all(len(line) < 40 for line in lines)  # none wrapped by the terminal, which breaks words in two
+    paragraph = lines[2:lines.index("", 2)]
+    words = " ".join(paragraph[:-1]).split()
+    assert paragraph[-1] == "…" and words == LONG.split()[:len(words)]  # its start, whole words, then the cut
+    below = lines[len(paragraph) + 3:]
+    assert [line[:5] for line in below[:10]] == [f"  {k} [" for k in "1234567890"]  # every topic, one line each
+    assert below[10:] == ["", "Enter accept · key toggle · s skip · u", "undo · q quit"]

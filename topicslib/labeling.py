@@ -1,15 +1,17 @@
 """Labeling in the terminal: one paragraph at a time, the model's suggested topics pre-selected, single
 keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
-flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled. The
-model retrains in the background every few answers, and the next paragraphs are picked by it
-(``suggest``).
+flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
+paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
+the next paragraphs are picked by it (``suggest``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,15 +22,24 @@ from .evidence import evidence_terms
 from .examples import duplicate_key, example_format, read_examples
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
+from .progress import terminal_size
 from .records import COMPRESSED
 from .suggest import suggest
 from .taxonomy import Taxonomy
 
+log = logging.getLogger("topicslib")
+
 _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q are commands)
+# Keys that end the session as q does: Ctrl-C and Ctrl-D, which raw mode gives as keys (not as an interrupt or
+# the end of input), and '' (the end of input: a pipe's, or a terminal's that hung up).
+_QUIT = ("q", "\x03", "\x04", "")
+_RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
+_FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
 
 
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
-    """One key at a time: raw mode on a terminal; else a line at a time, its first character."""
+    """One key at a time: raw mode on a terminal; else a line at a time, its first character (an empty line
+    is Enter). Either gives '' at the end of the input."""
     if stream.isatty():
         import termios
         import tty
@@ -42,7 +53,7 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
             finally:
                 termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         return read
-    return lambda: (stream.readline() or "q")[:1] or "\n"
+    return lambda: stream.readline()[:1]
 
 
 def _answers_file(examples: str | Path) -> Path:
@@ -73,31 +84,84 @@ def _append_answer(path: Path, answer: dict) -> None:
         os.fsync(f.fileno())
 
 
+def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
+    """The places in ``texts`` of the paragraphs to ask: each distinct one (``duplicate_key``) once, at its first
+    place, unless empty or in ``done``. Corpora repeat paragraphs (boilerplate, overlapping files); asking again
+    would write a second answer, which training merges with the first anyway."""
+    seen = set(done)
+    todo = []
+    for i, t in enumerate(texts):
+        key = duplicate_key(t)
+        if key not in seen and t.strip():
+            seen.add(key)
+            todo.append(i)
+    return todo
+
+
+def _not_retraining(record: logging.LogRecord) -> bool:
+    """Whether a log record may be printed: not if the background retraining logged it. Printed on stderr, it
+    would land in the middle of the labeling screen, and training's warnings name settings that label chose
+    (a topic left out for fewer examples than ``min_examples``, which label sets to 1); the status line says
+    what the retraining did instead (:func:`_retrained_note`)."""
+    return record.threadName != _RETRAINING
+
+
+def _retrained_note(model: TopicModel) -> str:
+    """The status line after a retraining: on how many examples, and how many topics it cannot suggest yet."""
+    rare = len(model.card_["left_out"])
+    return (f"retrained on {model.card_['n_examples']} examples"
+            + (f", {rare} topic{'s' if rare != 1 else ''} too rare to suggest yet" if rare else ""))
+
+
+def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> list[str]:
+    """The lines that ask for one paragraph. On a terminal of ``size`` none is wider than it, so the terminal
+    breaks no word in two: the paragraph, header and footer are wrapped at word boundaries, a topic line is cut
+    with "…". A paragraph taller than the room the rest leaves is cut with a "…" line, so that the header, the
+    topics and the keys stay on screen. In a pipe (no ``size``) the lines are as they are."""
+    if size is None:
+        return [header, "", text, "", *topic_lines, "", _FOOTER]
+    width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
+    top = textwrap.wrap(header, width)
+    bottom = ["", *(t if len(t) <= width else t[: width - 1] + "…" for t in topic_lines), "",
+              *textwrap.wrap(_FOOTER, width)]
+    paragraph = textwrap.wrap(text, width)
+    room = max(size.lines - len(top) - len(bottom) - 2, 2)  # less the blank line under the header, the cursor's
+    if len(paragraph) > room:
+        paragraph = paragraph[: room - 1] + ["…"]
+    return [*top, "", *paragraph, *bottom]
+
+
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``options`` are training options for the background retraining.
+    ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
+    answer given kept.
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
     :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
-    todo = [i for i, t in enumerate(texts) if duplicate_key(t) not in done and t.strip()]
+    todo = _to_ask(texts, done)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
-    state = {"model": model, "training": None}
+    state = {"model": model, "training": None, "status": ""}
     read_key = _key_reader(keys)
     history: list[int] = []  # file sizes before each answer, for undo
     answers = 0
 
     def retrain() -> None:
+        log.addFilter(_not_retraining)
         try:
-            state["model"] = TopicModel.from_options(**{"min_examples": 1, "folds": 3, **options}).fit_examples(
+            trained = TopicModel.from_options(**{"min_examples": 1, "folds": 3, **options}).fit_examples(
                 read_examples(path), taxonomy)
         except Exception:  # too few examples yet: keep the current model  # noqa: BLE001
-            pass
+            return
+        finally:
+            log.removeFilter(_not_retraining)
+        state["model"], state["status"] = trained, _retrained_note(trained)
 
     def order(pending: list[int]) -> list[int]:
         m = state["model"]
@@ -110,50 +174,54 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         first = set(picked)
         return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
-    queue = order(todo)
-    ordered_by = state["model"]
+    queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
     toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
-    while queue:
-        if state["model"] is not ordered_by:  # a retrained model picks what comes next
-            queue, ordered_by = order(queue), state["model"]
-        i = queue.pop(0)
-        m = state["model"]
-        scores = dict(m.classify(texts[i])) if m is not None else {}
-        # the words behind each topic the model gives, so the labeler sees why it was offered
-        why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-        chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
-        screen.write("\x1b[2J\x1b[H" if screen.isatty() else "\n")
-        screen.write(f"{len(done) + answers} labeled · {len(queue) + 1} to go\n\n{texts[i]}\n\n")
-        for k, t in zip(_KEYS, ids):
-            screen.write(f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
-                         + (f"  ({', '.join(why[t])})" if why.get(t) else "") + "\n")
-        screen.write("\nEnter accept · key toggle · s skip · u undo · q quit\n")
-        screen.flush()
-        key = read_key()
-        if key in ("\r", "\n"):
-            history.append((path.stat().st_size if path.exists() else 0, i))
-            _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
-            answers += 1
-            if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
-                state["training"] = threading.Thread(target=retrain, daemon=True)
-                state["training"].start()
-        elif key == "u" and history:  # take the last answer back and ask it again
-            size, previous = history.pop()
-            with path.open("r+b") as f:
-                f.truncate(size)
-                f.flush()
-                os.fsync(f.fileno())
-            answers -= 1
-            queue[:0] = [previous, i]
-        elif key == "q":
-            screen.write(f"\n{answers} answers saved to {path}\n")
+    try:
+        queue = order(todo)
+        ordered_by = state["model"]
+        while queue:
+            if state["model"] is not ordered_by:  # a retrained model picks what comes next
+                queue, ordered_by = order(queue), state["model"]
+            i = queue[0]
+            m = state["model"]
+            scores = dict(m.classify(texts[i])) if m is not None else {}
+            # the words behind each topic the model gives, so the labeler sees why it was offered
+            why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+            chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
+            counts = f"{len(done) + answers} labeled · {len(queue)} to go"
+            header = " · ".join(s for s in (counts, state["status"]) if s)
+            topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
+                           + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
+            terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
+            page = _page(header, texts[i], topic_lines, terminal)
+            screen.write(("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
             screen.flush()
-            return answers
-        elif key in _KEYS[: len(ids)]:
-            queue.insert(0, i)  # shown again with the topic toggled
-            toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
-        elif key != "s":
-            queue.insert(0, i)  # an unknown key: ask again
-    screen.write(f"\nnothing left to label; {answers} answers saved to {path}\n")
+            key = read_key()
+            if key in ("\r", "\n"):
+                history.append((path.stat().st_size if path.exists() else 0, i))
+                _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
+                answers += 1
+                queue.pop(0)
+                if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
+                    state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
+                    state["training"].start()
+            elif key == "s":
+                queue.pop(0)
+            elif key == "u" and history:  # take the last answer back and ask it again
+                size, previous = history.pop()
+                with path.open("r+b") as f:
+                    f.truncate(size)
+                    f.flush()
+                    os.fsync(f.fileno())
+                answers -= 1
+                queue.insert(0, previous)
+            elif key in _QUIT:  # before the toggles: '' is in every string
+                break
+            elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
+                toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
+            # any other key: the same paragraph is asked again
+    except KeyboardInterrupt:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
+        pass
+    screen.write(f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
     screen.flush()
     return answers

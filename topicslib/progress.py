@@ -28,12 +28,19 @@ def _size(n: float) -> str:
     return f"{n / 1000:.1f} GB"
 
 
+def terminal_size(stream: IO[str], default: tuple[int, int] = (80, 24)) -> os.terminal_size:
+    """The columns and lines of the terminal ``stream`` writes to (``default`` when it is no terminal, or
+    when the terminal gives 0)."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return os.terminal_size(default)
+    return os.terminal_size((size.columns or default[0], size.lines or default[1]))
+
+
 def terminal_width(stream: IO[str], default: int = 80) -> int:
     """The width of the terminal ``stream`` writes to (``default`` when it is no terminal)."""
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or default
-    except (OSError, ValueError, AttributeError):
-        return default
+    return terminal_size(stream, (default, 24)).columns
 
 
 class Progress:

@@ -312,6 +312,24 @@ def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
     assert trend(page) == trend(full)  # every document counts in the figures
 
 
+def test_the_header_legend_and_overview_count_the_documents_not_shown_in_full(default_model):
+    """Which documents are shown in full decides only which texts are printed: every figure is the corpus's."""
+    texts = [(n, t) for n, t, _, _ in DATED]
+    page = render_report(texts, model=default_model, max_documents=1)
+    full = render_report(texts, model=default_model)
+    paragraphs = [p for _, t in texts for p in default_model.classify_document(t).paragraphs]
+    header = re.search(r'<header class="top">.*?</header>', page).group(0)
+    assert (f"4 documents · {len(paragraphs)} paragraphs · {sum(1 for p in paragraphs if p.topics)} with a topic"
+            in header)
+    legend = lambda p: re.search(r'<section class="legend">.*?</section>', p).group(0)
+    assert legend(page) == legend(full) and 'data-topic="narcotics"' in legend(page)  # b's topic, b not shown
+    chart = lambda p: re.search(r'<section id="overview".*?</svg>', p).group(0)  # "All documents"
+    assert chart(page) == chart(full) and f"of {len(paragraphs)} paragraphs" in chart(page)
+    overview = re.search(r'<section id="overview".*?</section>', page).group(0)
+    assert re.findall(r'href="(#[^"]*)"', overview) == ["#d1", "#hidden"]  # the table: the one shown, then the rest
+    assert page.count('<article class="doc"') == 1 and texts[1][1] not in page  # the others' texts are not printed
+
+
 def test_the_report_warns_why_paragraphs_are_undated_naming_the_date_field(default_model, caplog):
     texts = [("a", "Tariffs on coffee exports fell."), ("b", "Coca cultivation grew.\n\nMigrants crossed.")]
     with caplog.at_level("WARNING", logger="topicslib"):

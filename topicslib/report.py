@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .dashboard import Evidence, dashboard
 from .defaults import resolve
-from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate, printed
+from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, printed
 from .errors import DataError, InputError, TopicslibError
 from .evaluation import value_name
 from .features import DROPPED, tokenize
@@ -263,7 +263,8 @@ class _Page:
             f'<ol class="paras">{items}</ol></article>'
         )
 
-    def overview(self, docs: list[_Document]) -> str:
+    def overview(self, docs: list[_Document], totals: TopicTally, n_documents: int) -> str:
+        """The chart over every paragraph read (``totals``), then a table linking to each document shown in full."""
         rows = []
         for k, doc in enumerate(docs, 1):
             paras = doc.result.paragraphs
@@ -273,13 +274,14 @@ class _Page:
             rows.append(f'<tr><td class="num">{k}</td><td><a href="#d{k}">{escape(title)}</a>{src}</td>'
                         f'<td class="num">{len(paras)}</td><td class="num">{sum(1 for p in paras if p.topics)}</td>'
                         f"<td>{tops}</td></tr>")
-        everything = [p for d in docs for p in d.result.paragraphs]
+        rest = (f'<p class="meta">The table lists the {len(docs):,} documents shown in full; the other '
+                f'{n_documents - len(docs):,} are <a href="#hidden">listed below</a>.</p>' if n_documents > len(docs) else "")
         return (
             '<section id="overview" class="overview"><h2>Overview</h2>'
-            f'<h3>All documents: share of paragraphs per topic</h3>{self.chart(aggregate(everything), len(everything))}'
+            f'<h3>All documents: share of paragraphs per topic</h3>{self.chart(totals.topics(), totals.paragraphs)}'
             '<div class="scroll"><table><thead><tr><th class="num">#</th><th>Document</th><th class="num">Paragraphs</th>'
             f'<th class="num">With a topic</th><th>Main topics (share of paragraphs)</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            "</section>"
+            f"{rest}</section>"
         )
 
     def legend(self, used: set[str]) -> str:
@@ -293,13 +295,13 @@ class _Page:
         more = f"<details><summary>What the topics cover</summary><dl>{desc}</dl></details>" if desc else ""
         return f'<section class="legend"><h3>Topics found</h3><div class="chips">{tags}</div>{more}</section>'
 
-    def page(self, docs: list[_Document], corpus: str = "", hidden: Sequence[str] = (), n_hidden: int = 0) -> str:
-        """The page: ``corpus`` (the dashboard) first, then the documents; ``hidden`` names (some of) the
-        ``n_hidden`` documents counted in the dashboard but not shown in full."""
-        n_paras = sum(len(d.result.paragraphs) for d in docs)
-        n_tagged = sum(1 for d in docs for p in d.result.paragraphs if p.topics)
-        used = {t for d in docs for p in d.result.paragraphs for t, _ in p.topics}
-        many = len(docs) > 1
+    def page(self, docs: list[_Document], totals: TopicTally, n_documents: int, corpus: str = "",
+             hidden: Sequence[str] = ()) -> str:
+        """The page: ``corpus`` (the dashboard) first, then the documents shown in full (``docs``); ``hidden``
+        names (some of) the others. The header, legend and overview count all ``n_documents`` read (``totals``):
+        which are shown in full decides only which texts are printed."""
+        n_hidden = n_documents - len(docs)
+        many = n_documents > 1
         body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
         if n_hidden:
             listed = "".join(f"<li>{escape(n)}</li>" for n in hidden)
@@ -314,12 +316,14 @@ class _Page:
             f'<meta name="generator" content="topicslib {__version__}">'
             f"<title>{escape(self.title)}</title><style>{self.css()}</style></head><body><main>"
             f'<header class="top"><h1>{escape(self.title)}</h1>'
-            f'<p class="meta">{len(docs)} document{"s" if many else ""} · {n_paras} paragraphs · {n_tagged} with a topic · '
+            f'<p class="meta">{n_documents:,} document{"s" if many else ""} · {totals.paragraphs:,} paragraphs · '
+            f"{totals.tagged:,} with a topic · "
             f"model: {escape(self.model_name)} · topicslib {__version__}</p>"
             '<p class="how">Each paragraph carries the topics whose calibrated score reached the topic\'s threshold. '
             "Highlighted words raised the score of the tag in the same colour (hover for how much). "
             "Bars count the paragraphs tagged with each topic.</p></header>"
-            f"{corpus}{self.legend(used)}{self.overview(docs) if many else ''}{body}"
+            f"{corpus}{self.legend({d.topic for d in totals.topics()})}"
+            f"{self.overview(docs, totals, n_documents) if many else ''}{body}"
             "</main></body></html>\n"
         )
 
@@ -393,14 +397,12 @@ class _Corpus:
         self.overall = TrendCounter(period=period)
         self.by = TrendCounter(period=period) if by_name else None
         self.best: dict[tuple[str, str], list[Evidence]] = {}
-        self.paragraphs = 0
 
     def add(self, slot: _Slot, paragraphs: list[Paragraph]) -> None:
         tags = [[t for t, _ in p.topics] for p in paragraphs]
         when = self.overall.add_all(slot.date, tags)
         if self.by is not None:
             self.by.add_all(slot.date, tags, by_value(slot.by))
-        self.paragraphs += len(paragraphs)
         for p in paragraphs:
             for t, score in p.topics:
                 kept = self.best.setdefault((t, when), [])
@@ -412,11 +414,11 @@ class _Corpus:
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
 
-    def html(self, names: dict[str, str], order: dict[str, int]) -> str:
+    def html(self, names: dict[str, str], order: dict[str, int], n_paragraphs: int) -> str:
         by_rows = self.by.rows(list(order)) if self.by is not None else []
         return dashboard(self.overall.rows(list(order)), by_rows, [e for es in self.best.values() for e in es],
                          names=names, order=order, by_name=self.by_name, period=self.period,
-                         n_paragraphs=self.paragraphs, n_undated=self.overall.undated)
+                         n_paragraphs=n_paragraphs, n_undated=self.overall.undated)
 
 
 def render_report(
@@ -462,6 +464,7 @@ def render_report(
     grouped: dict[str, _Slot] = {}  # by group value's name: a few numbers per document, texts only for the shown
     hidden: list[str] = []  # the names listed of the documents not shown in full
     n_documents = 0
+    totals = TopicTally()  # every document's paragraphs, shown in full or not: the page's own figures
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
     # dates, by and groups are consumed in step with documents; documents are classified a batch at a time.
@@ -486,6 +489,7 @@ def render_report(
             paragraphs = [Paragraph(slot.n + p.index, p.text, printed(p.topics), p.lang) for p in paragraphs]
             slot.n += len(paragraphs)
             langs.update(p.lang for p in paragraphs)
+            totals.add(paragraphs)
             if corpus is not None:
                 corpus.add(slot, paragraphs)
             if slot.shown:  # explaining is the costly part: only for what the page shows
@@ -503,8 +507,9 @@ def render_report(
         log.warning("%s", unnamed)
     named = model.taxonomy_.localized(lang)  # <html lang> is the language the topics are named in, where known
     page = _Page(list(named.topics), title, model_name or "default model", named.lang or lang)
-    dashboard_html = corpus.html({t: page.name(t) for t in page.topics}, page.order) if corpus is not None else ""
-    html = page.page([s.document() for s in shown], dashboard_html, hidden, n_documents - len(shown))
+    dashboard_html = (corpus.html({t: page.name(t) for t in page.topics}, page.order, totals.paragraphs)
+                      if corpus is not None else "")
+    html = page.page([s.document() for s in shown], totals, n_documents, dashboard_html, hidden)
     return _UNPRINTABLE.sub("\ufffd", html)
 
 

@@ -350,6 +350,21 @@ def test_report_on_the_command_line_says_when_no_record_has_the_date_field(tmp_p
     assert "no paragraph has a value in the 'date' field: it was counted under 'undated'" in r.stderr
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    (["--by", "source"], "--by shapes the dashboard, which --date FIELD draws: give --date too"),
+    (["--period", "quarter"], "--period shapes the dashboard"),
+    (["--by", "source", "--period", "year"], "--by and --period shape the dashboard")])
+def test_report_dashboard_options_without_date_are_a_usage_error(tmp_path, options, message):
+    """They would draw nothing: said, not dropped."""
+    src = tmp_path / "statements.jsonl"
+    src.write_text(json.dumps({"text": "Tariffs fell.", "source": "A", "date": "2024-01-05"}) + "\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("report", str(src), "-o", str(out), *options)
+    assert r.returncode == 2 and message in r.stderr and not out.exists(), r.stderr
+    r = run_cli("report", str(src), "-o", str(out), *options, "--date", "date")
+    assert r.returncode == 0 and 'id="trends"' in out.read_text(encoding="utf-8"), r.stderr
+
+
 def test_report_groups_records_into_documents_on_the_command_line(tmp_path):
     src = tmp_path / "statements.jsonl"
     rows = [{"text": t, "url": u, "date": d, "source": s} for t, u, d, s in [

@@ -312,6 +312,18 @@ def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
     assert trend(page) == trend(full)  # every document counts in the figures
 
 
+def test_evidence_from_a_document_not_shown_in_full_names_that_document(default_model):
+    """No link (its paragraph is not on the page), but the reader learns where it is from."""
+    page = _dashboard(default_model, max_documents=2)
+    items = [li for ul in re.findall(r'<ul class="evidence">(.*?)</ul>', page) for li in re.findall(r"<li>(.*?)</li>", ul)]
+    linked = [li for li in items if "<a href=" in li]
+    unlinked = [li for li in items if li not in linked]
+    assert linked and all('class="src">—' not in li for li in linked)
+    # c is the one document beyond the limit with a tagged paragraph
+    assert unlinked and all(li.endswith('Migrants and refugees arrived at the shelter. <span class="src">— c</span>')
+                            for li in unlinked)
+
+
 def test_the_header_legend_and_overview_count_the_documents_not_shown_in_full(default_model):
     """Which documents are shown in full decides only which texts are printed: every figure is the corpus's."""
     texts = [(n, t) for n, t, _, _ in DATED]

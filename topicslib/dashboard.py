@@ -1,6 +1,6 @@
 """The corpus dashboard at the head of the report: topic shares over time (one line per topic), small
 multiples per source or country, the figures behind each chart, and the paragraphs that scored highest
-for each topic and period, linked to where they stand.
+for each topic and period, linked to where they stand (or, off the page, named by their document).
 
 Only aggregates are drawn, so the page's size depends on the number of periods and topics, not on
 the corpus. Lines are told apart by colour, by dash pattern and by a label at their end, so the chart
@@ -23,13 +23,23 @@ MAX_EVIDENCE_PERIODS = 36
 
 @dataclass(frozen=True)
 class Evidence:
-    """A paragraph that scored high for a topic in a period, and where it stands on the page (or None)."""
+    """A paragraph that scored high for a topic in a period, where it stands on the page (None for a document not
+    shown in full), and the name of its document."""
 
     topic: str
     period: str
     score: float
     text: str
     anchor: str | None
+    document: str
+
+
+def _evidence_item(e: Evidence) -> str:
+    """One paragraph of the evidence: a link to its place, or, when its document is not on the page, its text and
+    the document's name (so the reader can find it)."""
+    quote = (f'<a href="#{e.anchor}">{escape(e.text)}</a>' if e.anchor
+             else f'{escape(e.text)} <span class="src">— {escape(e.document)}</span>')
+    return f'<li><span class="src">{escape(e.period)}</span> {e.score:.2f} {quote}</li>'
 
 
 def _chart(rows: Sequence[TrendRow], topics: Sequence[str], names: Mapping[str, str], order: Mapping[str, int],
@@ -121,14 +131,12 @@ def dashboard(overall: Sequence[TrendRow], by_rows: Sequence[TrendRow], evidence
             items = [e for e in evidence if e.topic == t and e.period in recent]
             if not items:
                 continue
-            lis = "".join(
-                f'<li><span class="src">{escape(e.period)}</span> {e.score:.2f} '
-                + (f'<a href="#{e.anchor}">{escape(e.text)}</a>' if e.anchor else escape(e.text)) + "</li>"
-                for e in sorted(items, key=lambda e: (e.period, -e.score), reverse=False))
+            lis = "".join(_evidence_item(e) for e in sorted(items, key=lambda e: (e.period, -e.score)))
             blocks.append(f'<details class="c{order.get(t, 0)}"><summary>{escape(names.get(t, t))}</summary>'
                           f'<ul class="evidence">{lis}</ul></details>')
         parts.append(f"<h3>Highest-scoring paragraphs per topic and {escape(period)}</h3>"
-                     f'<p class="meta">The two paragraphs that scored highest, each linked to its place.{note}</p>'
+                     f'<p class="meta">The two paragraphs that scored highest, each linked to its place (or, in a '
+                     f'document not shown in full, followed by its name).{note}</p>'
                      + "".join(blocks))
     parts.append("</section>")
     return "".join(parts)

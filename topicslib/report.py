@@ -410,7 +410,7 @@ class _Corpus:
                     continue
                 text = " ".join(p.text.split())
                 kept.append(Evidence(t, when, score, text if len(text) <= 140 else text[:139] + "…",
-                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None))
+                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None, slot.name))
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
 

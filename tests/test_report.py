@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,47 @@ def test_a_model_with_its_own_labels_and_many_topics(tiny_model, tmp_path):
     assert ">Econ <span" in page and ">People <span" in page
     colours = topic_colours([f"t{i}" for i in range(25)])
     assert len(set(colours.values())) == 25 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours.values())
+
+
+class _Languages(HTMLParser):
+    """Each text of a page with the language it is in: the lang attribute of its nearest element that has one."""
+
+    VOID = {"meta", "br", "img", "hr", "input", "link"}
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.open: list[tuple[str, str | None]] = []
+        self.texts: list[tuple[str | None, str]] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append((tag, dict(attrs).get("lang", self.open[-1][1] if self.open else None)))
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop()[0] != tag:  # an element closed implicitly
+            pass
+
+    def handle_data(self, data):
+        if data.strip():
+            self.texts.append((self.open[-1][1] if self.open else None, data.strip()))
+
+
+def test_the_page_is_in_english_and_marks_what_is_in_spanish(default_model):
+    """Only the topic names are translated with --lang es: the page's own words stay English, and so say."""
+    texts = [("nota", "Los migrantes venezolanos cruzaron la frontera.\n\nLa cocaína incautada salió del puerto."),
+             ("note", "Migrants crossed the border seeking asylum.")]
+    page = render_report(texts, model=default_model, lang="es", dates=["2024-01-10", "2024-02-01"])
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
+    seen = _Languages(page).texts
+    spanish = {t.name for t in topicslib.topics(lang="es")}
+    names = [(lang, text) for lang, text in seen if text in spanish]
+    # tags, bar and line labels, the figures, the evidence and the legend
+    assert {"Migración", "Narcotráfico"} <= {text for _, text in names} and len(names) > 15
+    assert {lang for lang, _ in names} == {"es"}
+    fixed = {"Topic report", "Topics found", "Overview", "Topics over time", "The figures"}
+    assert {(lang, text) for lang, text in seen if text in fixed} == {("en", text) for text in fixed}
+    assert re.findall(r'<p class="ptext"(?: lang="(\w+)")?>', page) == ["es", "es", ""]  # each paragraph's own
 
 
 def test_nothing_to_report_is_an_error(default_model):
@@ -320,8 +362,8 @@ def test_evidence_from_a_document_not_shown_in_full_names_that_document(default_
     unlinked = [li for li in items if li not in linked]
     assert linked and all('class="src">—' not in li for li in linked)
     # c is the one document beyond the limit with a tagged paragraph
-    assert unlinked and all(li.endswith('Migrants and refugees arrived at the shelter. <span class="src">— c</span>')
-                            for li in unlinked)
+    assert unlinked and all(li.endswith('<span class="src">— c</span>') for li in unlinked)
+    assert all(re.sub("<[^>]*>", "", li).endswith("Migrants and refugees arrived at the shelter. — c") for li in unlinked)
 
 
 def test_the_header_legend_and_overview_count_the_documents_not_shown_in_full(default_model):

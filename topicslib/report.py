@@ -25,7 +25,7 @@ from html import escape
 from itertools import islice
 from pathlib import Path
 
-from .dashboard import Evidence, dashboard
+from .dashboard import PAGE_LANG, Evidence, dashboard, lang_attribute
 from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, printed
 from .errors import DataError, InputError, TopicslibError
@@ -160,10 +160,11 @@ class _Document:
 
 
 class _Page:
-    """Renders the HTML; one instance per report, holding the taxonomy and its colours."""
+    """Renders the HTML; one instance per report, holding the taxonomy (its names in ``names_lang``) and its
+    colours."""
 
-    def __init__(self, topics: list[Topic], title: str, model_name: str, lang: str = "en"):
-        self.lang = lang
+    def __init__(self, topics: list[Topic], title: str, model_name: str, names_lang: str | None):
+        self.named = lang_attribute(names_lang)  # on each element that holds a topic's name or description
         self.topics = {t.id: t for t in topics}
         self.order = {t.id: i for i, t in enumerate(topics)}
         self.colours = topic_colours(self.topics)
@@ -186,7 +187,7 @@ class _Page:
         desc = self.topics[topic].description if topic in self.topics else ""
         value = f' <span class="score">{score:.2f}</span>' if score is not None else ""
         value += f' <span class="score">{escape(note)}</span>' if note else ""
-        return (f'<span class="tag c{i}" data-topic="{escape(topic)}" title="{escape(desc)}">'
+        return (f'<span class="tag c{i}" data-topic="{escape(topic)}" title="{escape(desc)}"{self.named}>'
                 f"{escape(self.name(topic))}{value}</span>")
 
     def chart(self, tops: list[DocumentTopic], n_paragraphs: int) -> str:
@@ -203,7 +204,8 @@ class _Page:
             rows.append(
                 f'<g class="c{self.order.get(d.topic, 0)}" data-topic="{escape(d.topic)}">'
                 f'<title>{escape(self.name(d.topic))}: {d.paragraphs} of {n_paragraphs} paragraphs, best score {d.score:.2f}</title>'
-                f'<text x="{label_w - 10:.0f}" y="{y + 17}" text-anchor="end" class="bl">{escape(self.name(d.topic))}</text>'
+                f'<text x="{label_w - 10:.0f}" y="{y + 17}" text-anchor="end" class="bl"{self.named}>'
+                f'{escape(self.name(d.topic))}</text>'
                 f'<rect x="{label_w:.0f}" y="{y + 5}" width="{track_w}" height="16" rx="3" class="track"/>'
                 f'<rect x="{label_w:.0f}" y="{y + 5}" width="{bar:.1f}" height="16" rx="3" class="bar"/>'
                 f'<text x="{label_w + track_w + 10:.0f}" y="{y + 17}" class="bv">{d.paragraphs} '
@@ -240,24 +242,25 @@ class _Page:
         tags = "".join(self.tag(t, s) for t, s in p.topics) or '<span class="notag">no topic</span>'
         ids = " ".join(t for t, _ in p.topics)
         return (f'<li class="{kind}" id="{doc_id}-p{p.index}" data-topics="{escape(ids)}">'
-                f'<span class="pnum">{p.index}</span><p class="ptext">{body}</p><div class="tags">{tags}</div></li>')
+                f'<span class="pnum">{p.index}</span><p class="ptext"{lang_attribute(p.lang)}>{body}</p>'
+                f'<div class="tags">{tags}</div></li>')
 
     @staticmethod
-    def doc_title(doc: _Document) -> str:
-        """The document's first paragraph when it is a heading, else its name."""
-        first = doc.result.paragraphs[0].text if doc.result.paragraphs else ""
-        heading = _HEADING.match(first)
-        return first[heading.end() :] if heading else doc.name
+    def doc_title(doc: _Document) -> tuple[str, str | None]:
+        """The document's first paragraph when it is a heading, and its language; else its name (in none)."""
+        first = doc.result.paragraphs[0] if doc.result.paragraphs else None
+        heading = _HEADING.match(first.text) if first else None
+        return (first.text[heading.end() :], first.lang) if heading else (doc.name, None)
 
     def document(self, k: int, doc: _Document, many: bool) -> str:
         paras = doc.result.paragraphs
-        title = self.doc_title(doc)
+        title, title_lang = self.doc_title(doc)
         n_tagged = sum(1 for p in paras if p.topics)
         back = '<a class="back" href="#overview">↑ overview</a>' if many else ""
         items = "".join(self.paragraph(f"d{k}", p, m) for p, m in zip(paras, doc.highlights))
         return (
             f'<article class="doc" id="d{k}" data-name="{escape(doc.name)}">'
-            f'<header class="doc-head"><h2>{escape(title)}</h2>{back}'
+            f'<header class="doc-head"><h2{lang_attribute(title_lang)}>{escape(title)}</h2>{back}'
             f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraphs, {n_tagged} with a topic</p></header>'
             f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, len(paras))}</section>'
             f'<ol class="paras">{items}</ol></article>'
@@ -269,9 +272,10 @@ class _Page:
         for k, doc in enumerate(docs, 1):
             paras = doc.result.paragraphs
             tops = "".join(self.tag(d.topic, note=f"{d.share:.0%}") for d in doc.result.topics[:4]) or '<span class="notag">no topic</span>'
-            title = self.doc_title(doc)
+            title, title_lang = self.doc_title(doc)
             src = f'<br><span class="src">{escape(doc.name)}</span>' if title != doc.name else ""
-            rows.append(f'<tr><td class="num">{k}</td><td><a href="#d{k}">{escape(title)}</a>{src}</td>'
+            rows.append(f'<tr><td class="num">{k}</td>'
+                        f'<td><a href="#d{k}"{lang_attribute(title_lang)}>{escape(title)}</a>{src}</td>'
                         f'<td class="num">{len(paras)}</td><td class="num">{sum(1 for p in paras if p.topics)}</td>'
                         f"<td>{tops}</td></tr>")
         rest = (f'<p class="meta">The table lists the {len(docs):,} documents shown in full; the other '
@@ -292,7 +296,7 @@ class _Page:
         tags = "".join(self.tag(t) for t in shown)
         desc = "".join(f"<dt>{escape(self.name(t))}</dt><dd>{escape(self.topics[t].description)}</dd>"
                        for t in shown if self.topics[t].description)
-        more = f"<details><summary>What the topics cover</summary><dl>{desc}</dl></details>" if desc else ""
+        more = f"<details><summary>What the topics cover</summary><dl{self.named}>{desc}</dl></details>" if desc else ""
         return f'<section class="legend"><h3>Topics found</h3><div class="chips">{tags}</div>{more}</section>'
 
     def page(self, docs: list[_Document], totals: TopicTally, n_documents: int, corpus: str = "",
@@ -310,7 +314,7 @@ class _Page:
                      f'<p class="meta">They count in every figure above; the page shows {len(docs):,} documents in full '
                      f"to stay readable.</p><ul>{listed}</ul>{more}</section>")
         return (
-            f'<!DOCTYPE html>\n<html lang="{escape(self.lang)}"><head><meta charset="utf-8">'
+            f'<!DOCTYPE html>\n<html lang="{PAGE_LANG}"><head><meta charset="utf-8">'
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<meta name="generator" content="topicslib {__version__}">'
@@ -410,15 +414,15 @@ class _Corpus:
                     continue
                 text = " ".join(p.text.split())
                 kept.append(Evidence(t, when, score, text if len(text) <= 140 else text[:139] + "…",
-                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None, slot.name))
+                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None, slot.name, p.lang))
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
 
-    def html(self, names: dict[str, str], order: dict[str, int], n_paragraphs: int) -> str:
+    def html(self, names: dict[str, str], order: dict[str, int], n_paragraphs: int, names_lang: str | None) -> str:
         by_rows = self.by.rows(list(order)) if self.by is not None else []
         return dashboard(self.overall.rows(list(order)), by_rows, [e for es in self.best.values() for e in es],
                          names=names, order=order, by_name=self.by_name, period=self.period,
-                         n_paragraphs=n_paragraphs, n_undated=self.overall.undated)
+                         n_paragraphs=n_paragraphs, n_undated=self.overall.undated, names_lang=names_lang)
 
 
 def render_report(
@@ -505,9 +509,10 @@ def render_report(
         lang = majority(langs)
     elif unnamed := model.taxonomy_.language_note(lang):  # asked for: say so when the topics cannot be named in it
         log.warning("%s", unnamed)
-    named = model.taxonomy_.localized(lang)  # <html lang> is the language the topics are named in, where known
-    page = _Page(list(named.topics), title, model_name or "default model", named.lang or lang)
-    dashboard_html = (corpus.html({t: page.name(t) for t in page.topics}, page.order, totals.paragraphs)
+    named = model.taxonomy_.localized(lang)  # in its own language where it lacks lang: the names say which
+    names_lang = named.lang or lang
+    page = _Page(list(named.topics), title, model_name or "default model", names_lang)
+    dashboard_html = (corpus.html({t: page.name(t) for t in page.topics}, page.order, totals.paragraphs, names_lang)
                       if corpus is not None else "")
     html = page.page([s.document() for s in shown], totals, n_documents, dashboard_html, hidden)
     return _UNPRINTABLE.sub("\ufffd", html)

@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,47 @@ def test_a_model_with_its_own_labels_and_many_topics(tiny_model, tmp_path):
     assert ">Econ <span" in page and ">People <span" in page
     colours = topic_colours([f"t{i}" for i in range(25)])
     assert len(set(colours.values())) == 25 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours.values())
+
+
+class _Languages(HTMLParser):
+    """Each text of a page with the language it is in: the lang attribute of its nearest element that has one."""
+
+    VOID = {"meta", "br", "img", "hr", "input", "link"}
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.open: list[tuple[str, str | None]] = []
+        self.texts: list[tuple[str | None, str]] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append((tag, dict(attrs).get("lang", self.open[-1][1] if self.open else None)))
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop()[0] != tag:  # an element closed implicitly
+            pass
+
+    def handle_data(self, data):
+        if data.strip():
+            self.texts.append((self.open[-1][1] if self.open else None, data.strip()))
+
+
+def test_the_page_is_in_english_and_marks_what_is_in_spanish(default_model):
+    """Only the topic names are translated with --lang es: the page's own words stay English, and so say."""
+    texts = [("nota", "Los migrantes venezolanos cruzaron la frontera.\n\nLa cocaína incautada salió del puerto."),
+             ("note", "Migrants crossed the border seeking asylum.")]
+    page = render_report(texts, model=default_model, lang="es", dates=["2024-01-10", "2024-02-01"])
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
+    seen = _Languages(page).texts
+    spanish = {t.name for t in topicslib.topics(lang="es")}
+    names = [(lang, text) for lang, text in seen if text in spanish]
+    # tags, bar and line labels, the figures, the evidence and the legend
+    assert {"Migración", "Narcotráfico"} <= {text for _, text in names} and len(names) > 15
+    assert {lang for lang, _ in names} == {"es"}
+    fixed = {"Topic report", "Topics found", "Overview", "Topics over time", "The figures"}
+    assert {(lang, text) for lang, text in seen if text in fixed} == {("en", text) for text in fixed}
+    assert re.findall(r'<p class="ptext"(?: lang="(\w+)")?>', page) == ["es", "es", ""]  # each paragraph's own
 
 
 def test_nothing_to_report_is_an_error(default_model):
@@ -312,6 +354,36 @@ def test_documents_beyond_the_limit_count_but_are_only_listed(default_model):
     assert trend(page) == trend(full)  # every document counts in the figures
 
 
+def test_evidence_from_a_document_not_shown_in_full_names_that_document(default_model):
+    """No link (its paragraph is not on the page), but the reader learns where it is from."""
+    page = _dashboard(default_model, max_documents=2)
+    items = [li for ul in re.findall(r'<ul class="evidence">(.*?)</ul>', page) for li in re.findall(r"<li>(.*?)</li>", ul)]
+    linked = [li for li in items if "<a href=" in li]
+    unlinked = [li for li in items if li not in linked]
+    assert linked and all('class="src">—' not in li for li in linked)
+    # c is the one document beyond the limit with a tagged paragraph
+    assert unlinked and all(li.endswith('<span class="src">— c</span>') for li in unlinked)
+    assert all(re.sub("<[^>]*>", "", li).endswith("Migrants and refugees arrived at the shelter. — c") for li in unlinked)
+
+
+def test_the_header_legend_and_overview_count_the_documents_not_shown_in_full(default_model):
+    """Which documents are shown in full decides only which texts are printed: every figure is the corpus's."""
+    texts = [(n, t) for n, t, _, _ in DATED]
+    page = render_report(texts, model=default_model, max_documents=1)
+    full = render_report(texts, model=default_model)
+    paragraphs = [p for _, t in texts for p in default_model.classify_document(t).paragraphs]
+    header = re.search(r'<header class="top">.*?</header>', page).group(0)
+    assert (f"4 documents · {len(paragraphs)} paragraphs · {sum(1 for p in paragraphs if p.topics)} with a topic"
+            in header)
+    legend = lambda p: re.search(r'<section class="legend">.*?</section>', p).group(0)
+    assert legend(page) == legend(full) and 'data-topic="narcotics"' in legend(page)  # b's topic, b not shown
+    chart = lambda p: re.search(r'<section id="overview".*?</svg>', p).group(0)  # "All documents"
+    assert chart(page) == chart(full) and f"of {len(paragraphs)} paragraphs" in chart(page)
+    overview = re.search(r'<section id="overview".*?</section>', page).group(0)
+    assert re.findall(r'href="(#[^"]*)"', overview) == ["#d1", "#hidden"]  # the table: the one shown, then the rest
+    assert page.count('<article class="doc"') == 1 and texts[1][1] not in page  # the others' texts are not printed
+
+
 def test_the_report_warns_why_paragraphs_are_undated_naming_the_date_field(default_model, caplog):
     texts = [("a", "Tariffs on coffee exports fell."), ("b", "Coca cultivation grew.\n\nMigrants crossed.")]
     with caplog.at_level("WARNING", logger="topicslib"):
@@ -330,6 +402,21 @@ def test_report_on_the_command_line_says_when_no_record_has_the_date_field(tmp_p
     r = run_cli("report", str(src), "-o", str(tmp_path / "r.html"), "--date", "date")
     assert r.returncode == 0, r.stderr
     assert "no paragraph has a value in the 'date' field: it was counted under 'undated'" in r.stderr
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--by", "source"], "--by shapes the dashboard, which --date FIELD draws: give --date too"),
+    (["--period", "quarter"], "--period shapes the dashboard"),
+    (["--by", "source", "--period", "year"], "--by and --period shape the dashboard")])
+def test_report_dashboard_options_without_date_are_a_usage_error(tmp_path, options, message):
+    """They would draw nothing: said, not dropped."""
+    src = tmp_path / "statements.jsonl"
+    src.write_text(json.dumps({"text": "Tariffs fell.", "source": "A", "date": "2024-01-05"}) + "\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("report", str(src), "-o", str(out), *options)
+    assert r.returncode == 2 and message in r.stderr and not out.exists(), r.stderr
+    r = run_cli("report", str(src), "-o", str(out), *options, "--date", "date")
+    assert r.returncode == 0 and 'id="trends"' in out.read_text(encoding="utf-8"), r.stderr
 
 
 def test_report_groups_records_into_documents_on_the_command_line(tmp_path):

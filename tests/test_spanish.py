@@ -128,10 +128,13 @@ def test_topics_and_report_in_spanish_on_the_command_line(tmp_path):
                    encoding="utf-8")
     r = run("report", str(doc), "-o", str(tmp_path / "r.html"))
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert r.returncode == 0 and '<html lang="es"' in html and "Migración" in html
+    # the page's own words are English; the topic names and the paragraphs say they are Spanish
+    assert r.returncode == 0 and '<html lang="en"' in html and 'lang="es">Migración' in html
+    assert html.count('<p class="ptext" lang="es">') == 2
     r = run("report", str(doc), "-o", str(tmp_path / "r.html"), "--lang", "en")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in html and ">Migration<" in html and "Migración" not in html
+    assert html.count('<p class="ptext" lang="es">') == 2 and 'lang="es">Migration' not in html
 
 
 def test_a_language_the_taxonomy_lacks_is_said_and_its_own_names_shown(tmp_path):

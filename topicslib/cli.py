@@ -225,6 +225,7 @@ def _classify_on_dask(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
+    _check_dashboard_options(args)
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model)
     model = load_model_option(args)
@@ -243,11 +244,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
             records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
             pieces = _tagged_pieces(records) if args.engine == "dask" else ((r, r.text) for r in records)
             path = write_report(args.output, model=model, title=args.title, lang=args.lang,
-                                model_name=args.model or "default model", by_name=args.by, period=args.period,
+                                model_name=args.model or "default model", by_name=args.by,
+                                period=args.period or "month",
                                 max_documents=args.max_documents, on_document=one_more, **_documents(pieces, args))
     if not args.quiet:
         print(f"wrote {path} ({counted[0]:,} document{'s' if counted[0] != 1 else ''})", file=sys.stderr)
     return 0
+
+
+def _check_dashboard_options(args: argparse.Namespace) -> None:
+    """A usage error for ``report --by`` or ``--period`` without ``--date``: they shape the dashboard, which only
+    ``--date`` draws, and would otherwise be dropped unsaid."""
+    given = [option for option, value in (("--by", args.by), ("--period", args.period)) if value is not None]
+    if given and not args.date:
+        args.parser.error(f"{' and '.join(given)} shape{'s' if len(given) == 1 else ''} the dashboard, which "
+                          "--date FIELD draws: give --date too")
 
 
 def _cmd_trends(args: argparse.Namespace) -> int:
@@ -587,8 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", metavar="CODE", help="name the topics in this language (e.g. es; default: the language "
                                                   "most paragraphs are in)")
     p.add_argument("--date", metavar="FIELD", help="open with the corpus dashboard: topics over time, by this date field")
-    p.add_argument("--period", choices=PERIODS, default="month", help="the dashboard's period (default month)")
-    p.add_argument("--by", metavar="FIELD", help="small multiples of the dashboard per value of this field")
+    p.add_argument("--period", choices=PERIODS, help="with --date: the dashboard's period (default month)")
+    p.add_argument("--by", metavar="FIELD", help="with --date: small multiples of the dashboard per value of this field")
     p.add_argument("--group", metavar="FIELD", help="records sharing this field's value form one document (url, title)")
     p.add_argument("--max-documents", type=_count(1), default=300, metavar="N",
                    help="show at most N documents in full (the rest count in every figure and are listed)")

@@ -269,14 +269,40 @@ def plain_text(paragraph: str) -> str:
     return text.replace("|", " ").strip()
 
 
+class TopicTally:
+    """Paragraphs counted as they come, in memory that does not grow with them: how many, how many carry a
+    topic, and each topic's count and best score (:meth:`topics`).
+
+    >>> tally = TopicTally()
+    >>> tally.add([Paragraph(0, "a", [TopicScore("trade", 0.9)]), Paragraph(1, "b", [])])
+    >>> tally.paragraphs, tally.tagged, tally.topics()
+    (2, 1, [DocumentTopic(topic='trade', score=0.9, paragraphs=1, share=0.5)])
+    """
+
+    def __init__(self) -> None:
+        self.paragraphs = 0
+        self.tagged = 0
+        self._count: dict[str, int] = {}
+        self._best: dict[str, float] = {}
+
+    def add(self, paragraphs: Iterable[Paragraph]) -> None:
+        for p in paragraphs:
+            self.paragraphs += 1
+            self.tagged += bool(p.topics)
+            for t, s in p.topics:
+                self._count[t] = self._count.get(t, 0) + 1
+                self._best[t] = max(self._best.get(t, 0.0), s)
+
+    def topics(self) -> list[DocumentTopic]:
+        """The topics of the paragraphs counted: count tagged, share of all paragraphs, best score; most frequent
+        first."""
+        n = max(1, self.paragraphs)
+        out = [DocumentTopic(t, self._best[t], c, c / n) for t, c in self._count.items()]
+        return sorted(out, key=lambda d: (-d.paragraphs, -d.score, d.topic))
+
+
 def aggregate(paragraphs: list[Paragraph]) -> list[DocumentTopic]:
     """Document topics: count of paragraphs tagged, share of all paragraphs, best score; most frequent first."""
-    best: dict[str, float] = {}
-    count: dict[str, int] = {}
-    for p in paragraphs:
-        for t, s in p.topics:
-            count[t] = count.get(t, 0) + 1
-            best[t] = max(best.get(t, 0.0), s)
-    n = max(1, len(paragraphs))
-    out = [DocumentTopic(t, best[t], c, c / n) for t, c in count.items()]
-    return sorted(out, key=lambda d: (-d.paragraphs, -d.score, d.topic))
+    tally = TopicTally()
+    tally.add(paragraphs)
+    return tally.topics()

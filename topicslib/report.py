@@ -25,9 +25,9 @@ from html import escape
 from itertools import islice
 from pathlib import Path
 
-from .dashboard import Evidence, dashboard
+from .dashboard import PAGE_LANG, Evidence, dashboard, lang_attribute
 from .defaults import resolve
-from .documents import DocumentResult, DocumentTopic, Paragraph, aggregate, printed
+from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, printed
 from .errors import DataError, InputError, TopicslibError
 from .evaluation import value_name
 from .features import DROPPED, tokenize
@@ -160,10 +160,11 @@ class _Document:
 
 
 class _Page:
-    """Renders the HTML; one instance per report, holding the taxonomy and its colours."""
+    """Renders the HTML; one instance per report, holding the taxonomy (its names in ``names_lang``) and its
+    colours."""
 
-    def __init__(self, topics: list[Topic], title: str, model_name: str, lang: str = "en"):
-        self.lang = lang
+    def __init__(self, topics: list[Topic], title: str, model_name: str, names_lang: str | None):
+        self.named = lang_attribute(names_lang)  # on each element that holds a topic's name or description
         self.topics = {t.id: t for t in topics}
         self.order = {t.id: i for i, t in enumerate(topics)}
         self.colours = topic_colours(self.topics)
@@ -186,7 +187,7 @@ class _Page:
         desc = self.topics[topic].description if topic in self.topics else ""
         value = f' <span class="score">{score:.2f}</span>' if score is not None else ""
         value += f' <span class="score">{escape(note)}</span>' if note else ""
-        return (f'<span class="tag c{i}" data-topic="{escape(topic)}" title="{escape(desc)}">'
+        return (f'<span class="tag c{i}" data-topic="{escape(topic)}" title="{escape(desc)}"{self.named}>'
                 f"{escape(self.name(topic))}{value}</span>")
 
     def chart(self, tops: list[DocumentTopic], n_paragraphs: int) -> str:
@@ -203,7 +204,8 @@ class _Page:
             rows.append(
                 f'<g class="c{self.order.get(d.topic, 0)}" data-topic="{escape(d.topic)}">'
                 f'<title>{escape(self.name(d.topic))}: {d.paragraphs} of {n_paragraphs} paragraphs, best score {d.score:.2f}</title>'
-                f'<text x="{label_w - 10:.0f}" y="{y + 17}" text-anchor="end" class="bl">{escape(self.name(d.topic))}</text>'
+                f'<text x="{label_w - 10:.0f}" y="{y + 17}" text-anchor="end" class="bl"{self.named}>'
+                f'{escape(self.name(d.topic))}</text>'
                 f'<rect x="{label_w:.0f}" y="{y + 5}" width="{track_w}" height="16" rx="3" class="track"/>'
                 f'<rect x="{label_w:.0f}" y="{y + 5}" width="{bar:.1f}" height="16" rx="3" class="bar"/>'
                 f'<text x="{label_w + track_w + 10:.0f}" y="{y + 17}" class="bv">{d.paragraphs} '
@@ -240,46 +242,50 @@ class _Page:
         tags = "".join(self.tag(t, s) for t, s in p.topics) or '<span class="notag">no topic</span>'
         ids = " ".join(t for t, _ in p.topics)
         return (f'<li class="{kind}" id="{doc_id}-p{p.index}" data-topics="{escape(ids)}">'
-                f'<span class="pnum">{p.index}</span><p class="ptext">{body}</p><div class="tags">{tags}</div></li>')
+                f'<span class="pnum">{p.index}</span><p class="ptext"{lang_attribute(p.lang)}>{body}</p>'
+                f'<div class="tags">{tags}</div></li>')
 
     @staticmethod
-    def doc_title(doc: _Document) -> str:
-        """The document's first paragraph when it is a heading, else its name."""
-        first = doc.result.paragraphs[0].text if doc.result.paragraphs else ""
-        heading = _HEADING.match(first)
-        return first[heading.end() :] if heading else doc.name
+    def doc_title(doc: _Document) -> tuple[str, str | None]:
+        """The document's first paragraph when it is a heading, and its language; else its name (in none)."""
+        first = doc.result.paragraphs[0] if doc.result.paragraphs else None
+        heading = _HEADING.match(first.text) if first else None
+        return (first.text[heading.end() :], first.lang) if heading else (doc.name, None)
 
     def document(self, k: int, doc: _Document, many: bool) -> str:
         paras = doc.result.paragraphs
-        title = self.doc_title(doc)
+        title, title_lang = self.doc_title(doc)
         n_tagged = sum(1 for p in paras if p.topics)
         back = '<a class="back" href="#overview">↑ overview</a>' if many else ""
         items = "".join(self.paragraph(f"d{k}", p, m) for p, m in zip(paras, doc.highlights))
         return (
             f'<article class="doc" id="d{k}" data-name="{escape(doc.name)}">'
-            f'<header class="doc-head"><h2>{escape(title)}</h2>{back}'
+            f'<header class="doc-head"><h2{lang_attribute(title_lang)}>{escape(title)}</h2>{back}'
             f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraphs, {n_tagged} with a topic</p></header>'
             f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, len(paras))}</section>'
             f'<ol class="paras">{items}</ol></article>'
         )
 
-    def overview(self, docs: list[_Document]) -> str:
+    def overview(self, docs: list[_Document], totals: TopicTally, n_documents: int) -> str:
+        """The chart over every paragraph read (``totals``), then a table linking to each document shown in full."""
         rows = []
         for k, doc in enumerate(docs, 1):
             paras = doc.result.paragraphs
             tops = "".join(self.tag(d.topic, note=f"{d.share:.0%}") for d in doc.result.topics[:4]) or '<span class="notag">no topic</span>'
-            title = self.doc_title(doc)
+            title, title_lang = self.doc_title(doc)
             src = f'<br><span class="src">{escape(doc.name)}</span>' if title != doc.name else ""
-            rows.append(f'<tr><td class="num">{k}</td><td><a href="#d{k}">{escape(title)}</a>{src}</td>'
+            rows.append(f'<tr><td class="num">{k}</td>'
+                        f'<td><a href="#d{k}"{lang_attribute(title_lang)}>{escape(title)}</a>{src}</td>'
                         f'<td class="num">{len(paras)}</td><td class="num">{sum(1 for p in paras if p.topics)}</td>'
                         f"<td>{tops}</td></tr>")
-        everything = [p for d in docs for p in d.result.paragraphs]
+        rest = (f'<p class="meta">The table lists the {len(docs):,} documents shown in full; the other '
+                f'{n_documents - len(docs):,} are <a href="#hidden">listed below</a>.</p>' if n_documents > len(docs) else "")
         return (
             '<section id="overview" class="overview"><h2>Overview</h2>'
-            f'<h3>All documents: share of paragraphs per topic</h3>{self.chart(aggregate(everything), len(everything))}'
+            f'<h3>All documents: share of paragraphs per topic</h3>{self.chart(totals.topics(), totals.paragraphs)}'
             '<div class="scroll"><table><thead><tr><th class="num">#</th><th>Document</th><th class="num">Paragraphs</th>'
             f'<th class="num">With a topic</th><th>Main topics (share of paragraphs)</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            "</section>"
+            f"{rest}</section>"
         )
 
     def legend(self, used: set[str]) -> str:
@@ -290,16 +296,16 @@ class _Page:
         tags = "".join(self.tag(t) for t in shown)
         desc = "".join(f"<dt>{escape(self.name(t))}</dt><dd>{escape(self.topics[t].description)}</dd>"
                        for t in shown if self.topics[t].description)
-        more = f"<details><summary>What the topics cover</summary><dl>{desc}</dl></details>" if desc else ""
+        more = f"<details><summary>What the topics cover</summary><dl{self.named}>{desc}</dl></details>" if desc else ""
         return f'<section class="legend"><h3>Topics found</h3><div class="chips">{tags}</div>{more}</section>'
 
-    def page(self, docs: list[_Document], corpus: str = "", hidden: Sequence[str] = (), n_hidden: int = 0) -> str:
-        """The page: ``corpus`` (the dashboard) first, then the documents; ``hidden`` names (some of) the
-        ``n_hidden`` documents counted in the dashboard but not shown in full."""
-        n_paras = sum(len(d.result.paragraphs) for d in docs)
-        n_tagged = sum(1 for d in docs for p in d.result.paragraphs if p.topics)
-        used = {t for d in docs for p in d.result.paragraphs for t, _ in p.topics}
-        many = len(docs) > 1
+    def page(self, docs: list[_Document], totals: TopicTally, n_documents: int, corpus: str = "",
+             hidden: Sequence[str] = ()) -> str:
+        """The page: ``corpus`` (the dashboard) first, then the documents shown in full (``docs``); ``hidden``
+        names (some of) the others. The header, legend and overview count all ``n_documents`` read (``totals``):
+        which are shown in full decides only which texts are printed."""
+        n_hidden = n_documents - len(docs)
+        many = n_documents > 1
         body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
         if n_hidden:
             listed = "".join(f"<li>{escape(n)}</li>" for n in hidden)
@@ -308,18 +314,20 @@ class _Page:
                      f'<p class="meta">They count in every figure above; the page shows {len(docs):,} documents in full '
                      f"to stay readable.</p><ul>{listed}</ul>{more}</section>")
         return (
-            f'<!DOCTYPE html>\n<html lang="{escape(self.lang)}"><head><meta charset="utf-8">'
+            f'<!DOCTYPE html>\n<html lang="{PAGE_LANG}"><head><meta charset="utf-8">'
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<meta name="generator" content="topicslib {__version__}">'
             f"<title>{escape(self.title)}</title><style>{self.css()}</style></head><body><main>"
             f'<header class="top"><h1>{escape(self.title)}</h1>'
-            f'<p class="meta">{len(docs)} document{"s" if many else ""} · {n_paras} paragraphs · {n_tagged} with a topic · '
+            f'<p class="meta">{n_documents:,} document{"s" if many else ""} · {totals.paragraphs:,} paragraphs · '
+            f"{totals.tagged:,} with a topic · "
             f"model: {escape(self.model_name)} · topicslib {__version__}</p>"
             '<p class="how">Each paragraph carries the topics whose calibrated score reached the topic\'s threshold. '
             "Highlighted words raised the score of the tag in the same colour (hover for how much). "
             "Bars count the paragraphs tagged with each topic.</p></header>"
-            f"{corpus}{self.legend(used)}{self.overview(docs) if many else ''}{body}"
+            f"{corpus}{self.legend({d.topic for d in totals.topics()})}"
+            f"{self.overview(docs, totals, n_documents) if many else ''}{body}"
             "</main></body></html>\n"
         )
 
@@ -393,14 +401,12 @@ class _Corpus:
         self.overall = TrendCounter(period=period)
         self.by = TrendCounter(period=period) if by_name else None
         self.best: dict[tuple[str, str], list[Evidence]] = {}
-        self.paragraphs = 0
 
     def add(self, slot: _Slot, paragraphs: list[Paragraph]) -> None:
         tags = [[t for t, _ in p.topics] for p in paragraphs]
         when = self.overall.add_all(slot.date, tags)
         if self.by is not None:
             self.by.add_all(slot.date, tags, by_value(slot.by))
-        self.paragraphs += len(paragraphs)
         for p in paragraphs:
             for t, score in p.topics:
                 kept = self.best.setdefault((t, when), [])
@@ -408,15 +414,15 @@ class _Corpus:
                     continue
                 text = " ".join(p.text.split())
                 kept.append(Evidence(t, when, score, text if len(text) <= 140 else text[:139] + "…",
-                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None))
+                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None, slot.name, p.lang))
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
 
-    def html(self, names: dict[str, str], order: dict[str, int]) -> str:
+    def html(self, names: dict[str, str], order: dict[str, int], n_paragraphs: int, names_lang: str | None) -> str:
         by_rows = self.by.rows(list(order)) if self.by is not None else []
         return dashboard(self.overall.rows(list(order)), by_rows, [e for es in self.best.values() for e in es],
                          names=names, order=order, by_name=self.by_name, period=self.period,
-                         n_paragraphs=self.paragraphs, n_undated=self.overall.undated)
+                         n_paragraphs=n_paragraphs, n_undated=self.overall.undated, names_lang=names_lang)
 
 
 def render_report(
@@ -462,6 +468,7 @@ def render_report(
     grouped: dict[str, _Slot] = {}  # by group value's name: a few numbers per document, texts only for the shown
     hidden: list[str] = []  # the names listed of the documents not shown in full
     n_documents = 0
+    totals = TopicTally()  # every document's paragraphs, shown in full or not: the page's own figures
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
     # dates, by and groups are consumed in step with documents; documents are classified a batch at a time.
@@ -486,6 +493,7 @@ def render_report(
             paragraphs = [Paragraph(slot.n + p.index, p.text, printed(p.topics), p.lang) for p in paragraphs]
             slot.n += len(paragraphs)
             langs.update(p.lang for p in paragraphs)
+            totals.add(paragraphs)
             if corpus is not None:
                 corpus.add(slot, paragraphs)
             if slot.shown:  # explaining is the costly part: only for what the page shows
@@ -501,10 +509,12 @@ def render_report(
         lang = majority(langs)
     elif unnamed := model.taxonomy_.language_note(lang):  # asked for: say so when the topics cannot be named in it
         log.warning("%s", unnamed)
-    named = model.taxonomy_.localized(lang)  # <html lang> is the language the topics are named in, where known
-    page = _Page(list(named.topics), title, model_name or "default model", named.lang or lang)
-    dashboard_html = corpus.html({t: page.name(t) for t in page.topics}, page.order) if corpus is not None else ""
-    html = page.page([s.document() for s in shown], dashboard_html, hidden, n_documents - len(shown))
+    named = model.taxonomy_.localized(lang)  # in its own language where it lacks lang: the names say which
+    names_lang = named.lang or lang
+    page = _Page(list(named.topics), title, model_name or "default model", names_lang)
+    dashboard_html = (corpus.html({t: page.name(t) for t in page.topics}, page.order, totals.paragraphs, names_lang)
+                      if corpus is not None else "")
+    html = page.page([s.document() for s in shown], totals, n_documents, dashboard_html, hidden)
     return _UNPRINTABLE.sub("\ufffd", html)
 
 

@@ -235,13 +235,13 @@ def test_ctrl_c_and_ctrl_d_end_a_session_in_a_real_terminal_like_q(tmp_path, cor
     assert len(topicslib.read_examples(tmp_path / "mine.jsonl")) == 1
 
 
-@needs_tmux
-def test_the_background_retraining_shows_a_status_line_not_its_warnings(tmp_path):
+def _three_answers_then_the_top_line(tmp_path, *options: str) -> str:
+    """Three answers in a tmux session retraining every 3, then the screen once the retraining has ended."""
     corpus = tmp_path / "corpus.jsonl"
     texts = TEXTS + ["Migrants waited at the border for asylum.", "Coffee exports to Asia grew.",
                      "Police seized coca paste near the river."]
     corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
-    session = _start(tmp_path, corpus, "--retrain-every 3")  # no model: the first comes of these three answers
+    session = _start(tmp_path, corpus, "--retrain-every 3", *options)  # no model: the first comes of these answers
     try:
         for n, topics in enumerate(["1", "7", "13"], 1):  # migration; trade; migration and narcotics
             _wait_for(session, f"{n - 1} labeled")
@@ -258,7 +258,28 @@ def test_the_background_retraining_shows_a_status_line_not_its_warnings(tmp_path
     finally:
         _tmux("kill-session", "-t", session)
     assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""  # on a terminal, mid-screen
+    return screen
+
+
+@needs_tmux
+def test_the_background_retraining_shows_a_status_line_not_its_warnings(tmp_path):
+    screen = _three_answers_then_the_top_line(tmp_path)
     assert "3 labeled · 4 to go · retrained on 3 examples, 7 topics too rare to suggest yet" in screen
+
+
+@needs_tmux
+def test_a_retraining_that_fails_says_why_on_the_top_line(tmp_path):
+    """Options these answers cannot train with used to leave the session on its first model, unsaid."""
+    screen = " ".join(_three_answers_then_the_top_line(tmp_path, "--options", "'{\"min_df\": 1000}'").split())
+    assert "3 labeled · 4 to go · not retrained: no term is in at least 1000 of the 3 examples (min_df)" in screen
+
+
+def test_options_the_labeler_cannot_train_with_fail_before_the_first_paragraph(tmp_path):
+    screen = io.StringIO()
+    with pytest.raises(topicslib.OptionError, match="option 'C'"):
+        labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                       examples=tmp_path / "mine.jsonl", keys=io.StringIO("\nq\n"), screen=screen, C=-1)
+    assert screen.getvalue() == ""
 
 
 LONG = ("Migrants from Venezuela crossed into Cucuta at dawn, and the city's shelters asked the national government "

@@ -147,6 +147,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
+    options = {"min_examples": 1, "folds": 3, **options}
+    TopicModel.from_options(**options)  # a bad option fails now, not in every background retraining, unsaid
     state = {"model": model, "training": None, "status": ""}
     read_key = _key_reader(keys)
     history: list[int] = []  # file sizes before each answer, for undo
@@ -155,9 +157,10 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     def retrain() -> None:
         log.addFilter(_not_retraining)
         try:
-            trained = TopicModel.from_options(**{"min_examples": 1, "folds": 3, **options}).fit_examples(
-                read_examples(path), taxonomy)
-        except Exception:  # too few examples yet: keep the current model  # noqa: BLE001
+            trained = TopicModel.from_options(**options).fit_examples(read_examples(path), taxonomy)
+        # too few examples yet, or options these examples cannot train with: the model stays, and the top line says why
+        except Exception as e:  # noqa: BLE001
+            state["status"] = f"not retrained: {e}"
             return
         finally:
             log.removeFilter(_not_retraining)

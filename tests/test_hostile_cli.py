@@ -10,6 +10,8 @@ import os
 import re
 import signal
 import subprocess
+import sys
+import textwrap
 import time
 
 import numpy as np
@@ -117,6 +119,32 @@ def test_disk_full_names_the_users_file_and_keeps_the_old_one(tmp_path, tiny_mod
     with pytest.raises(DataError, match=f"{saved}: cannot write: No space left on device"):
         tiny_model.save(saved)
     assert saved.read_bytes() == before and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+_STOP_AS_THE_FILE_IS_MADE = textwrap.dedent("""
+    import os, signal, sys, tempfile
+    real = tempfile.mkstemp
+    def mkstemp(*args, **kwargs):  # the stop arrives the moment the temporary file exists
+        made = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return made
+    tempfile.mkstemp = mkstemp
+    from topicslib.cli import main
+    sys.exit(main(["classify", "--text", "Tariffs fell.", "-o", sys.argv[1]]))
+""")
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="the system cannot hold signals")
+def test_a_stop_the_moment_the_temporary_file_exists_leaves_no_temporary_file(tmp_path):
+    """The narrowest window, made certain: a stop between the temporary file's making and the code that removes
+    it on a stop (a loaded machine once put SIGTERM there, and the file was left behind)."""
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", _STOP_AS_THE_FILE_IS_MADE, str(out)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 130 and "interrupted" in r.stderr, r.stderr
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+    assert [f.name for f in tmp_path.iterdir()] == ["out.jsonl"]
 
 
 def test_sigterm_leaves_no_temporary_file_and_the_old_output(tmp_path):

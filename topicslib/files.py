@@ -14,8 +14,10 @@ import contextlib
 import errno
 import logging
 import os
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -119,11 +121,15 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
     'done\\n'
     """
     target = output_folders(path) if make_folders else output_target(path)
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=temporary_name(target.name), suffix=".tmp", dir=target.parent)
-    except OSError as e:
-        raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
-    try:
+        try:
+            # A stop signal (Ctrl-C, SIGTERM) is held while the temporary file is made and named, and taken
+            # inside this try: arriving between the two, it left the file behind.
+            with _stops_held():
+                fd, tmp = tempfile.mkstemp(prefix=temporary_name(target.name), suffix=".tmp", dir=target.parent)
+        except OSError as e:
+            raise DataError(f"cannot write: {e.strerror or e}", path=path) from None
         mode = "w" if text else "wb"
         encoding = dict(encoding="utf-8", errors=LONE_SURROGATES, newline=newline) if text else {}
         with os.fdopen(fd, mode, **encoding) as out:
@@ -133,15 +139,37 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; models and results are meant to be shared
         os.replace(tmp, target)
     except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _remove(tmp)
         if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # name the user's file, not the temporary one
             raise DataError(f"cannot write: {e.strerror}; the earlier file, if any, is as it was", path=path) from None
         raise
     except BaseException:
+        _remove(tmp)
+        raise
+
+
+_STOP_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Stop signals held back (delivered when the block ends) in the main thread, where Python runs their handlers;
+    elsewhere, or where the system cannot hold them, nothing is held."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _remove(tmp: str | None) -> None:
+    """Remove a temporary file of :func:`atomic_output`'s, if it was made and is still there."""
+    if tmp is not None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise
 
 
 def atomic_write(path: str | Path, data: bytes, *, make_folders: bool = True) -> None:

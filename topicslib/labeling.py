@@ -22,6 +22,7 @@ from .evidence import evidence_terms
 from .examples import duplicate_key, example_format, read_examples
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
+from .options import check_options
 from .progress import terminal_size
 from .records import COMPRESSED
 from .suggest import suggest
@@ -147,8 +148,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
-    options = {"min_examples": 1, "folds": 3, **options}
-    TopicModel.from_options(**options)  # a bad option fails now, not in every background retraining, unsaid
+    # checked now: a bad option would otherwise fail every background retraining, unsaid
+    options = check_options({"min_examples": 1, "folds": 3, **options})
     state = {"model": model, "training": None, "status": ""}
     read_key = _key_reader(keys)
     history: list[int] = []  # file sizes before each answer, for undo

@@ -563,7 +563,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--column", default="text", metavar="NAME",
                        help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
 
-    def add_example_fields(p: argparse.ArgumentParser) -> None:
+    def add_examples(p: argparse.ArgumentParser) -> None:
+        """The labeled examples a command reads, and the fields that hold their text and topics."""
+        p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard "
+                                        "input")
         add_column(p)
         p.add_argument("--topics-column", default="topics", metavar="NAME",
                        help="the field or column that holds the topics: a list of ids, or ids separated by ; | or , "
@@ -625,8 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH", help="write here instead of standard output")
 
     p = add("audit", _cmd_audit, "rank likely label errors in labeled examples, most suspicious first", model=False)
-    p.add_argument("examples", help="a .jsonl/.csv file (also compressed), a folder of them, or - for standard input")
-    add_example_fields(p)
+    add_examples(p)
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
     p.add_argument("--top", type=_count(1), metavar="N", help="show only the N most suspicious")
@@ -673,8 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("train", _cmd_train, "train a model from labeled examples", model=False)
-    p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
-    add_example_fields(p)
+    add_examples(p)
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help='training options as JSON, e.g. \'{"C": 1.0}\'')
@@ -683,8 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "text in 'text'; repeatable)")
 
     p = add("evaluate", _cmd_evaluate, "score a model on labeled examples")
-    p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
-    add_example_fields(p)
+    add_examples(p)
     p.add_argument("--by", metavar="FIELD", help=_BY_HELP)
     p.add_argument("--mistakes", type=_count(1), metavar="N", help="also list the N examples the model got most "
                    "confidently wrong (where, gold and predicted topics, text)")
@@ -693,8 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("cross-validate", _cmd_cross_validate, "k-fold cross-validation of training on labeled examples", model=False)
-    p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard input")
-    add_example_fields(p)
+    add_examples(p)
     p.add_argument("--folds", type=_count(2), default=5, metavar="K", help="number of folds (default 5)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy file to check labels against (.toml or .json)")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")

@@ -467,6 +467,22 @@ def test_evaluate_and_cross_validate_show_averages_over_no_gold_topic_as_undefin
     assert json.loads(r.stdout)["groups"]["b"]["macro"]["f1"] is None
 
 
+def test_evaluate_against_a_model_without_any_gold_topic_says_so(tmp_path):
+    model = tmp_path / "m.npz"
+    data = write_jsonl(tmp_path / "ex.jsonl", TINY)
+    assert run("train", str(data), "-o", str(model), "--options", '{"min_df": 1, "folds": 3}').returncode == 0
+    note = ("topicslib: note: --against default has none of the examples' gold topics (econ, people): each of their "
+            "labels is a miss for it, so the comparison says nothing of how good it is")
+    for json_flag in ((), ("--json",)):
+        r = run("evaluate", str(data), "--model", str(model), "--against", "default", *json_flag)
+        assert r.returncode == 0 and note in r.stderr, r.stderr
+    r = run("evaluate", str(data), "--model", "models/default.npz", "--against", str(model))  # it has them: no note
+    assert r.returncode == 0 and "note:" not in r.stderr, r.stderr
+    r = run("evaluate", str(write_jsonl(tmp_path / "none.jsonl", [r for r in TINY if not r["topics"]])), "--model",
+            str(model), "--against", "default")  # no gold topic to share: nothing to say of the other model
+    assert r.returncode == 0 and "note:" not in r.stderr, r.stderr
+
+
 def test_explain_and_topics():
     r = run("explain", "Coca crops and cocaine trafficking grew.")
     assert r.returncode == 0 and r.stdout.startswith("narcotics  score") and "coca" in r.stdout

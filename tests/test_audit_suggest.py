@@ -42,6 +42,19 @@ def test_a_suspects_score_is_its_most_doubtful_topics_distance_from_its_label():
     assert all(0 < s.score <= 1 for s in suspects)
 
 
+def test_a_topic_left_out_of_training_stays_in_given_and_suggested_and_out_of_the_score(tmp_path):
+    """'rare' has one example, fewer than min_examples: the model cannot judge it, but it is part of the label."""
+    records = _records()
+    records[10] = {"text": WRONG, "topics": ["econ", "rare"]}
+    path = tmp_path / "ex.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    top = topicslib.audit(path, min_df=1, folds=3)[0]
+    assert (top.index, top.given, top.suggested) == (10, ("econ", "rare"), ("people", "rare"))
+    assert top.score == topicslib.audit(_records(), min_df=1, folds=3)[0].score  # the same model judged it
+    r = run("audit", str(path), "--options", '{"min_df": 1, "folds": 3}', "--top", "1")
+    assert r.returncode == 0 and f"{path}:11  given: econ, rare  suggested: people, rare" in r.stdout, r.stdout
+
+
 def test_audit_indices_point_at_the_examples_as_read_when_repeats_are_merged():
     records = [{"text": TRADE[0], "topics": ["econ"]}] + _records()  # a repeat first: positions shift by one
     assert topicslib.audit(records, min_df=1, folds=3)[0].index == 11

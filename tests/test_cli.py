@@ -446,6 +446,43 @@ def test_train_evaluate_cross_validate_with_a_new_label_set(tmp_path):
     assert r.returncode == 1 and "no topic has the 8 examples needed to train it (the number of folds)" in r.stderr, r.stderr
 
 
+def test_evaluate_and_cross_validate_show_averages_over_no_gold_topic_as_undefined(tmp_path):
+    # every gold label empty: an average over no topic is undefined, shown "-" with a note, null in the JSON
+    model = tmp_path / "m.npz"
+    assert run("train", str(write_jsonl(tmp_path / "ex.jsonl", TINY)), "-o", str(model),
+               "--options", '{"min_df": 1, "folds": 3}').returncode == 0
+    empty = write_jsonl(tmp_path / "empty.jsonl", [r for r in TINY if not r["topics"]])
+    r = run("evaluate", str(empty), "--model", str(model), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["macro"]["f1"] is None and json.loads(r.stdout)["micro"]["f1"] is None
+    r = run("evaluate", str(empty), "--model", str(model), "--against", str(model))
+    assert r.returncode == 0 and re.search(r"\nmacro avg +- +- +- +0\n", r.stdout), r.stdout
+    assert "-: undefined where no example's gold labels hold a topic" in r.stdout and "0.000   0\n" not in r.stdout
+    assert re.search(r"\nmacro avg +- +- +-\n", r.stdout)  # beside the other model too
+    # cross-validate by a field whose one value has no gold topic: that group's averages are "-" and null (its
+    # micro precision and F1 are 0 here: the held-out models tagged some of its paragraphs, wrongly)
+    parts = write_jsonl(tmp_path / "parts.jsonl", [{**r, "part": "a" if r["topics"] else "b"} for r in TINY])
+    r = run("cross-validate", str(parts), "--folds", "3", "--options", '{"min_df": 1}', "--by", "part")
+    assert r.returncode == 0 and re.search(r"\nb +3 +0\.000 +- +0\.000 +-\n", r.stdout), r.stdout
+    r = run("cross-validate", str(parts), "--folds", "3", "--options", '{"min_df": 1}', "--by", "part", "--json")
+    assert json.loads(r.stdout)["groups"]["b"]["macro"]["f1"] is None
+
+
+def test_evaluate_against_a_model_without_any_gold_topic_says_so(tmp_path):
+    model = tmp_path / "m.npz"
+    data = write_jsonl(tmp_path / "ex.jsonl", TINY)
+    assert run("train", str(data), "-o", str(model), "--options", '{"min_df": 1, "folds": 3}').returncode == 0
+    note = ("topicslib: note: --against default has none of the examples' gold topics (econ, people): each of their "
+            "labels is a miss for it, so the comparison says nothing of how good it is")
+    for json_flag in ((), ("--json",)):
+        r = run("evaluate", str(data), "--model", str(model), "--against", "default", *json_flag)
+        assert r.returncode == 0 and note in r.stderr, r.stderr
+    r = run("evaluate", str(data), "--model", "models/default.npz", "--against", str(model))  # it has them: no note
+    assert r.returncode == 0 and "note:" not in r.stderr, r.stderr
+    r = run("evaluate", str(write_jsonl(tmp_path / "none.jsonl", [r for r in TINY if not r["topics"]])), "--model",
+            str(model), "--against", "default")  # no gold topic to share: nothing to say of the other model
+    assert r.returncode == 0 and "note:" not in r.stderr, r.stderr
+
+
 def test_explain_and_topics():
     r = run("explain", "Coca crops and cocaine trafficking grew.")
     assert r.returncode == 0 and r.stdout.startswith("narcotics  score") and "coca" in r.stdout

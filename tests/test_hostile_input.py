@@ -185,6 +185,44 @@ def test_bootstrap_on_the_command_line_names_the_topic_its_seeds_did_not_find(tm
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_bootstrap_names_two_topics_whose_seeds_match_the_very_same_paragraphs(tmp_path):
+    # 'exports' and 'tariffs' are in every ECON paragraph, once: as econ and trade's seeds they tie everywhere they
+    # match, so both were on every pseudo-labeled paragraph, and training said "topic 'econ' is on every example"
+    tax = Taxonomy((Topic("econ", seeds=("exports",)), Topic("trade", seeds=("tariffs",)),
+                    Topic("people", seeds=("visas",))))
+    with pytest.raises(TrainingError) as err:
+        topicslib.bootstrap(ECON + WEATHER, taxonomy=tax, min_df=1, folds=2)
+    assert str(err.value) == ("the seeds of 'econ' and 'trade' match the very same paragraphs, equally, and no other "
+                              "topic's seeds label any: bootstrap has no paragraph to learn them against; give them seeds "
+                              "that tell them apart, or give other topics seeds the corpus uses (and the seeds of "
+                              "'people' matched no paragraph)")
+    tax_file = tmp_path / "t.toml"
+    tax_file.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "trade"\nseeds = ["tariffs"]\n',
+                        encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ECON + WEATHER), encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax_file), "-o", str(tmp_path / "m.npz"),
+            "--options", '{"min_df": 1, "folds": 2}')
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "on every example" not in r.stderr, r.stderr
+    assert "error: the seeds of 'econ' and 'trade' match the very same paragraphs, equally" in r.stderr
+    # a topic whose seeds label other paragraphs too gives them something to be learned against: they train
+    tax = Taxonomy((*tax.topics[:2], Topic("people", seeds=("migrants",))))
+    model = topicslib.bootstrap(ECON + PEOPLE, taxonomy=tax, min_df=1, folds=2)
+    assert model.classes_.tolist() == ["econ", "trade", "people"]
+
+
+def test_bootstrap_names_a_topic_whose_seeds_weigh_most_on_every_paragraph_the_seeds_label():
+    # econ shares its seed 'exports' with trade and has 'asylum' too: it ties with trade on ECON and with people
+    # on PEOPLE, so it is on every pseudo-labeled paragraph
+    tax = Taxonomy((Topic("econ", seeds=("exports", "asylum")), Topic("trade", seeds=("exports",)),
+                    Topic("people", seeds=("asylum",))))
+    with pytest.raises(TrainingError, match=r"^the seeds of 'econ' match every paragraph the seeds label, weighing there "
+                                            r"at least as much as any other topic's: bootstrap has no paragraph to learn "
+                                            r"it against; give 'trade' and 'people' seeds that weigh more than those of "
+                                            r"'econ' in some paragraphs$"):
+        topicslib.bootstrap(ECON + PEOPLE, taxonomy=tax, min_df=1, folds=2)
+
+
 @pytest.mark.parametrize("model", [None, "models/default.npz"], ids=["None", "path"])
 def test_suggest_needs_a_model(model):
     with pytest.raises(InputError, match=f"model must be a TopicModel \\(see load_model\\), got {type(model).__name__}"):

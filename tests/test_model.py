@@ -206,6 +206,28 @@ def test_a_gold_topic_the_model_lacks_counts_as_missed_not_as_an_error(tiny_mode
     assert ev.to_dict()["not_in_model"] == ["rye"]
 
 
+def test_averages_over_gold_labels_without_any_topic_are_undefined_not_zero(tiny_model):
+    # a model right everywhere (it tags none of these) used to get macro and micro F1 0.000
+    none = [r for r in TINY if not r["topics"]]
+    ev = tiny_model.evaluate(none)
+    assert ev.macro.precision is ev.macro.recall is ev.macro.f1 is None
+    assert ev.micro.precision is ev.micro.recall is ev.micro.f1 is None and ev.micro.support == 0
+    table = ev.table().splitlines()
+    assert [line.split() for line in table if line.startswith(("micro avg", "macro avg"))] == \
+        [["micro", "avg", "-", "-", "-", "0"], ["macro", "avg", "-", "-", "-", "0"]]
+    assert "no example's gold labels hold a topic" in ev.table()
+    assert ev.to_dict()["macro"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+    # a tag given where no topic is is wrong: micro precision and F1 are 0 then, recall and macro still undefined
+    wrong = tiny_model.evaluate([{"text": "Migrants crossed the border seeking asylum.", "topics": []}])
+    assert (wrong.micro.precision, wrong.micro.recall, wrong.micro.f1, wrong.macro.f1) == (0.0, None, 0.0, None)
+    # by groups: the group without a gold topic shows "-", the others their figures
+    ev = tiny_model.evaluate([{**r, "part": "labels" if r["topics"] else "none"} for r in TINY], by="part")
+    assert ev.groups["none"].macro.f1 is None and ev.groups["labels"].macro.f1 == pytest.approx(ev.macro.f1)
+    assert ev.groups_table().splitlines()[2].split() == ["none", "3", "-", "-", "-", "-"]
+    assert ev.compared(tiny_model.evaluate(none)).splitlines()[-1].split() == ["macro", "avg", f"{ev.macro.f1:.3f}",
+                                                                                "-", "-"]
+
+
 def test_training_is_deterministic(tmp_path, tiny_model):
     a = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "a.npz")
     b = topicslib.train(TINY, min_df=1, folds=3).save(tmp_path / "b.npz")

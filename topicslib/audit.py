@@ -32,10 +32,12 @@ from .taxonomy import Taxonomy, as_taxonomy
 
 @dataclass(frozen=True)
 class Suspect:
-    """An example whose labels look wrong: where it is, what it says, the topics it was given, the topics
-    its out-of-fold probabilities suggest, and how suspicious it is (from 0 to 1, higher: more). A paragraph
-    repeated in the examples is judged once, with the topics of all its copies: ``copies`` are the places of
-    the others (empty for most), where a doubtful topic may be written instead."""
+    """An example whose labels look wrong: where it is, what it says, the topics it was given (all of them,
+    as read), the topics its out-of-fold probabilities suggest, and how suspicious it is (from 0 to 1,
+    higher: more). A topic left out of training (fewer examples than ``min_examples``) cannot be judged: it
+    counts in no score and stays in ``suggested`` as given. A paragraph repeated in the examples is judged
+    once, with the topics of all its copies: ``copies`` are the places of the others (empty for most), where
+    a doubtful topic may be written instead."""
 
     index: int
     where: str
@@ -55,6 +57,13 @@ def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Pa
     """Likely label errors among ``examples`` (a file, a folder or records), most suspicious first.
 
     ``options`` are training options; repeated paragraphs are judged once, at their first place.
+
+    >>> records = [{"text": f"tariffs and exports {i}", "topics": ["trade"]} for i in range(12)]
+    >>> records += [{"text": f"migrants and asylum {i}", "topics": ["migration"]} for i in range(11)]
+    >>> records += [{"text": "migrants and asylum seekers crossed", "topics": ["trade", "ports"]}]  # one of ports
+    >>> s = audit(records, min_df=1, folds=3)[0]
+    >>> s.given, s.suggested
+    (('trade', 'ports'), ('migration', 'ports'))
     """
     taxonomy = as_taxonomy(taxonomy)
     read = read_examples(examples, taxonomy=taxonomy)
@@ -83,8 +92,8 @@ def audit(examples: str | Path | Iterable[Mapping | Example], taxonomy: str | Pa
         if not flagged.any():
             continue
         score = float(np.abs(y - p)[flagged].max())
-        suggested = tuple(ids[j] for j in np.flatnonzero(decided))
+        unjudged = tuple(t for t in e.topics if t not in ids)  # left out of training: no model to doubt them
+        suggested = tuple(ids[j] for j in np.flatnonzero(decided)) + unjudged
         key = duplicate_key(e.text)
-        suspects.append(Suspect(first[key], e.where, e.text, tuple(t for t in ids if t in e.topics), suggested, score,
-                                tuple(places[key][1:])))
+        suspects.append(Suspect(first[key], e.where, e.text, e.topics, suggested, score, tuple(places[key][1:])))
     return sorted(suspects, key=lambda s: (-s.score, s.index))

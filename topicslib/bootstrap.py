@@ -103,7 +103,15 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     from the model that did keeps more of the seeds' mistakes: CAP bills 0.609 against 0.617).
 
     A topic whose seeds label no paragraph is left out with a warning that says why (no seeds, none
-    matched); fewer than two topics found in the corpus is a :class:`TrainingError`.
+    matched); fewer than two topics found in the corpus is a :class:`TrainingError`, and so is a topic
+    on every paragraph the seeds label, with none to learn it against: two topics whose seeds match the very
+    same paragraphs, equally, where no other topic's seeds label any, say.
+
+    >>> tax = Taxonomy((Topic("trade", seeds=("tariffs",)), Topic("economy", seeds=("exports",))))
+    >>> bootstrap([f"tariffs on exports {i}" for i in range(6)] + ["rain"], taxonomy=tax, min_df=1, folds=2)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.TrainingError: the seeds of 'trade' and 'economy' match the very same paragraphs, equally, ...
     """
     taxonomy = as_taxonomy(taxonomy)
     if taxonomy is None:
@@ -141,8 +149,8 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
 
 def _found_topics(taxonomy: Taxonomy, scores: np.ndarray, labels: list[tuple[str, ...] | None]) -> Taxonomy:
     """The topics of ``taxonomy`` that the seeds pseudo-labeled some paragraph with; the others are left out
-    with a warning saying why. Fewer than two found is a :class:`TrainingError`: each topic is learned against
-    the others, so one alone would be on every paragraph trained on."""
+    with a warning saying why. Each topic is learned against the others, so fewer than two found is a
+    :class:`TrainingError`, as is a topic on every paragraph the seeds labeled (:func:`_everywhere`)."""
     given = {t for labs in labels if labs for t in labs}
     kept = tuple(t for t in taxonomy.topics if t.id in given)
     if not kept:
@@ -151,9 +159,49 @@ def _found_topics(taxonomy: Taxonomy, scores: np.ndarray, labels: list[tuple[str
     if len(kept) < 2:
         raise TrainingError(f"bootstrap needs at least two topics found in the corpus, and the seeds found only "
                             f"{kept[0].id!r} ({'; '.join(missed)}); add seeds the corpus uses")
+    everywhere = _everywhere([t.id for t in kept], labels)
+    if everywhere:
+        raise TrainingError(everywhere + (f" (and {'; '.join(missed)})" if missed else ""))
     if missed:
         log.warning("left out %d topic%s of the taxonomy: %s", len(missed), "s" if len(missed) != 1 else "", "; ".join(missed))
     return Taxonomy(kept, taxonomy.lang)
+
+
+def _everywhere(found: list[str], labels: list[tuple[str, ...] | None]) -> str | None:
+    """Why a topic of ``found`` cannot be learned when the seeds put it on every paragraph they labeled
+    (``labels``), with no paragraph to learn it against; None when none is on every one. A paragraph gets
+    each topic whose seeds weigh most in it, so such a topic ties with every other one where both match.
+
+    >>> print(_everywhere(["a", "b"], [("a", "b"), ("a", "b"), None]))
+    the seeds of 'a' and 'b' match the very same paragraphs, equally, and no other topic's seeds label any: bootstrap \
+has no paragraph to learn them against; give them seeds that tell them apart, or give other topics seeds the corpus uses
+    >>> print(_everywhere(["a", "b", "c"], [("a", "b"), ("a",), ("a", "c")]))
+    the seeds of 'a' match every paragraph the seeds label, weighing there at least as much as any other topic's: \
+bootstrap has no paragraph to learn it against; give 'b' and 'c' seeds that weigh more than those of 'a' in some \
+paragraphs
+    >>> _everywhere(["a", "b"], [("a",), ("b",)]) is None
+    True
+    """
+    labeled = [labs for labs in labels if labs]
+    on_all = [t for t in found if all(t in labs for labs in labeled)]
+    if not on_all:
+        return None
+    names = _names(on_all)
+    if len(on_all) == len(found):
+        return (f"the seeds of {names} match the very same paragraphs, equally, and no other topic's seeds label any: "
+                "bootstrap has no paragraph to learn them against; give them seeds that tell them apart, or give "
+                "other topics seeds the corpus uses")
+    them = "it" if len(on_all) == 1 else "them"
+    return (f"the seeds of {names} match every paragraph the seeds label, weighing there at least as much as any other "
+            f"topic's: bootstrap has no paragraph to learn {them} against; give "
+            f"{_names([t for t in found if t not in on_all])} seeds that weigh more than those of {names} in some "
+            "paragraphs")
+
+
+def _names(ids: list[str]) -> str:
+    """Topic ids for a message: 'a', 'a' and 'b', 'a', 'b' and 'c'."""
+    quoted = [repr(t) for t in ids]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _why_missed(topic: Topic, scores: np.ndarray) -> str:

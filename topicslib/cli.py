@@ -80,6 +80,11 @@ def _collector_paused() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _note(message: str) -> None:
+    """Tell the user something about the run that is no error, on stderr: ``topicslib: note: message``."""
+    print(f"topicslib: note: {message}", file=sys.stderr)
+
+
 # -- commands --------------------------------------------------------------------------------------------
 def load_model_option(args: argparse.Namespace) -> TopicModel:
     """The model of ``--model``, or the default model."""
@@ -149,7 +154,7 @@ def _apart_from_output(sources: list[Source], args: argparse.Namespace) -> list[
     kept = []
     for s in sources:
         if s.path is not None and s.name not in args.inputs and os.path.samefile(s.path, args.output):
-            print(f"topicslib: note: {s.name} is the output file; not read as input", file=sys.stderr)
+            _note(f"{s.name} is the output file; not read as input")
             continue
         kept.append(s)
     return kept
@@ -453,6 +458,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if against is not None:
             progress.advance(label=f"evaluating {args.against} on {args.examples}")
             other = against.evaluate(examples)
+    if against is not None:
+        gold = [s.name for s in other.topics if s.support]
+        if gold and set(gold) == set(other.unknown):  # each gold label a miss for it: its figures are 0 by construction
+            _note(f"--against {args.against} has none of the examples' gold topics ({', '.join(gold)}): each of "
+                  "their labels is a miss for it, so the comparison says nothing of how good it is; compare models "
+                  "on examples of the topics they share")
     shown = ev.mistakes[: args.mistakes] if args.mistakes else ()
     why = evidence_terms(model, [m.text for m in shown], [m.extra for m in shown])  # what drove each wrong topic
     if args.json:
@@ -519,7 +530,7 @@ def _cmd_topics(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else load_model_option(args).taxonomy_
     note = taxonomy.language_note(args.lang)
     if note:
-        print(f"topicslib: note: {note}", file=sys.stderr)
+        _note(note)
     topics = taxonomy.localized(args.lang).topics
     if args.json:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Scores:
-    """Precision, recall, F1 and support of one topic or an average."""
+    """Precision, recall, F1 and support of one topic or an average. An average's figure is None where it is
+    undefined: when no example's gold labels hold a topic (see :func:`score`)."""
 
     name: str
-    precision: float
-    recall: float
-    f1: float
+    precision: float | None
+    recall: float | None
+    f1: float | None
     support: int
     threshold: float | None = None
 
@@ -38,6 +39,19 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
 
 # The most characters of a value the table of groups shows.
 _GROUP_WIDTH = 40
+
+# What a table says under figures it shows as "-".
+_UNDEFINED = "-: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)"
+
+
+def _figure(value: float | None, width: int) -> str:
+    """``value`` to three decimals, right-aligned in ``width`` characters; "-" for an undefined one (None).
+
+    >>> _figure(0.5, 6), _figure(None, 6)
+    (' 0.500', '     -')
+    """
+    return f"{'-' if value is None else f'{value:.3f}':>{width}}"
+
 
 # Text lengths (whitespace words) the precision of confident tags is reported for, and what "confident" is.
 LENGTHS = (("under 12 words", 0, 12), ("12-40 words", 12, 41), ("over 40 words", 41, 10**9))
@@ -152,9 +166,11 @@ class Evaluation:
 
     Macro is the plain mean over the topics the gold labels hold; ``absent`` lists the topics
     they never hold (scored per topic, counted in micro, left out of macro, where their F1 of 0
-    would say nothing about the model). ``unknown`` lists gold topics the model does not have
-    (left out of training, or of another label set): each of their labels is a miss, in micro and
-    macro alike. ``calibration`` is set when probabilities were given. ``groups`` holds, when the
+    would say nothing about the model). When the gold labels hold no topic at all, an average over
+    them is undefined: macro's figures and micro's recall are None, and so are micro's precision and F1
+    unless the model tagged something (then 0: every tag is wrong). ``unknown`` lists gold topics the
+    model does not have (left out of training, or of another label set): each of their labels is a miss,
+    in micro and macro alike. ``calibration`` is set when probabilities were given. ``groups`` holds, when the
     examples were scored by the values of a field (``by``), each value's own evaluation; ``mistakes``,
     when asked for, the examples whose predicted topics are not their gold ones, most confident first.
 
@@ -164,6 +180,11 @@ class Evaluation:
     >>> ev = score(np.array([[1, 0], [1, 0]]), np.array([[1, 1], [1, 0]]), ["a", "b"])
     >>> round(ev.macro.f1, 3), ev.absent
     (1.0, ('b',))
+    >>> ev = score(np.array([[0, 0], [0, 0]]), np.array([[0, 0], [0, 0]]), ["a", "b"])
+    >>> ev.macro.f1, ev.micro.f1, ev.micro.precision
+    (None, None, None)
+    >>> print(ev.table().splitlines()[-1])
+    -: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)
     """
 
     topics: tuple[Scores, ...]
@@ -213,11 +234,14 @@ class Evaluation:
             if s is None:
                 lines.append("-" * len(head))
                 continue
-            row = f"{s.name:<{width}}  {s.precision:9.3f}  {s.recall:6.3f}  {s.f1:5.3f}  {s.support:7d}"
+            row = (f"{s.name:<{width}}  {_figure(s.precision, 9)}  {_figure(s.recall, 6)}  {_figure(s.f1, 5)}  "
+                   f"{s.support:7d}")
             if has_thr and s.threshold is not None:
                 row += f"  {s.threshold:9.3f}"
             lines.append(row)
-        if self.absent:
+        if self.macro.f1 is None:
+            lines.append(_UNDEFINED)
+        elif self.absent:
             lines.append(f"not in the gold labels (left out of the macro average): {', '.join(self.absent)}")
         if self.unknown:
             lines.append(f"not in the model (each of their labels is a miss): {', '.join(self.unknown)}")
@@ -229,7 +253,8 @@ class Evaluation:
 
     def compared(self, other: Evaluation, names: tuple[str, str] = ("this model", "other model")) -> str:
         """A table of this evaluation's F1 per topic, micro and macro beside ``other``'s (of another model on the
-        same examples) and the change; a topic only one of them has shows ``-`` for the other.
+        same examples) and the change; a topic only one of them has shows ``-`` for the other, as does an
+        undefined average (None).
 
         >>> a = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["x", "y"])
         >>> b = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [0, 1]]), ["x", "y"])
@@ -248,12 +273,12 @@ class Evaluation:
         lines = [f"{'topic':<{width}}  {names[0]:>{cell}}  {names[1]:>{cell}}  change"]
         for name, a, b in rows:
             change = f"{a - b:+.3f}" if a is not None and b is not None else "-"
-            lines.append(f"{name:<{width}}  {'-' if a is None else f'{a:.3f}':>{cell}}  "
-                         f"{'-' if b is None else f'{b:.3f}':>{cell}}  {change:>6}")
+            lines.append(f"{name:<{width}}  {_figure(a, cell)}  {_figure(b, cell)}  {change:>6}")
         return "\n".join(lines)
 
     def groups_table(self) -> str:
-        """Each group's examples and averages, one row a value of the ``by`` field.
+        """Each group's examples and averages, one row a value of the ``by`` field; an average undefined in a
+        group (its examples' gold labels hold no topic) shows ``-``, with a line saying why.
 
         >>> ev = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
         >>> print(Evaluation(ev.topics, ev.micro, ev.macro, 2, by="lang", groups={"en": ev}).groups_table())
@@ -262,6 +287,12 @@ class Evaluation:
         >>> long = Evaluation(ev.topics, ev.micro, ev.macro, 2, by="url", groups={"https://example.org/" + "x" * 60: ev})
         >>> print(long.groups_table().splitlines()[1])
         https://example.org/xxxxxxxxxxxxxxxxxxx…         2    0.667    1.000     0.800     0.833
+        >>> none = score(np.array([[0, 0]]), np.array([[1, 0]]), ["a", "b"])
+        >>> print(Evaluation(ev.topics, ev.micro, ev.macro, 3, by="lang", groups={"en": ev, "es": none}).groups_table())
+        by lang  examples  micro P  micro R  micro F1  macro F1
+        en              2    0.667    1.000     0.800     0.833
+        es              1    0.000        -     0.000         -
+        -: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)
         """
         def cut(name: str) -> str:  # a value may be long (a URL, a title): the table keeps its start
             name = " ".join(name.split())
@@ -272,15 +303,21 @@ class Evaluation:
         lines = [f"{cut('by ' + self.by):<{width}}  examples  micro P  micro R  micro F1  macro F1"]
         for value, ev in self.groups.items():
             m = ev.micro
-            lines.append(f"{names[value]:<{width}}  {ev.n_examples:8d}  {m.precision:7.3f}  {m.recall:7.3f}  "
-                         f"{m.f1:8.3f}  {ev.macro.f1:8.3f}")
+            lines.append(f"{names[value]:<{width}}  {ev.n_examples:8d}  {_figure(m.precision, 7)}  "
+                         f"{_figure(m.recall, 7)}  {_figure(m.f1, 8)}  {_figure(ev.macro.f1, 8)}")
+        if any(ev.macro.f1 is None for ev in self.groups.values()):
+            lines.append(_UNDEFINED)
         return "\n".join(lines)
 
 
 def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thresholds: Sequence[float] | None = None,
           *, proba: np.ndarray | None = None, lengths: Sequence[int] | None = None) -> Evaluation:
     """Compare 0/1 matrices of gold and predicted topics (rows are examples, columns topics); with the
-    probabilities and the texts' word counts, say how well calibrated they are too."""
+    probabilities and the texts' word counts, say how well calibrated they are too.
+
+    When the gold labels hold no topic, the averages are undefined (None): macro has no topic to average
+    over and micro no label to recall; micro's precision and F1 are 0 if the model tagged anything (each
+    tag is wrong), else None too. Each topic keeps its own figures (0 where nothing was tagged)."""
     Y_true, Y_pred = np.asarray(Y_true, bool), np.asarray(Y_pred, bool)
     tp = (Y_true & Y_pred).sum(0).astype(float)
     fp = (~Y_true & Y_pred).sum(0).astype(float)
@@ -290,16 +327,17 @@ def score(Y_true: np.ndarray, Y_pred: np.ndarray, topic_ids: Sequence[str], thre
                None if thresholds is None or thresholds[i] is None else float(thresholds[i]))
         for i, t in enumerate(topic_ids)
     )
-    micro = Scores("micro avg", *_prf(tp.sum(), fp.sum(), fn.sum()), int((tp + fn).sum()))
-    present = [s for s in per if s.support] or list(per)
-    macro = Scores(
-        "macro avg",
-        float(np.mean([s.precision for s in present])),
-        float(np.mean([s.recall for s in present])),
-        float(np.mean([s.f1 for s in present])),
-        micro.support,
-    )
-    absent = tuple(s.name for s in per if not s.support) if any(s.support for s in per) else ()
+    present = [s for s in per if s.support]
+    if present:
+        micro = Scores("micro avg", *_prf(tp.sum(), fp.sum(), fn.sum()), int((tp + fn).sum()))
+        macro = Scores("macro avg", float(np.mean([s.precision for s in present])),
+                       float(np.mean([s.recall for s in present])), float(np.mean([s.f1 for s in present])),
+                       micro.support)
+    else:  # no gold label: nothing to recall, no topic to average over; any tag given is wrong
+        wrong = 0.0 if fp.sum() else None
+        micro = Scores("micro avg", wrong, None, wrong, 0)
+        macro = Scores("macro avg", None, None, None, 0)
+    absent = tuple(s.name for s in per if not s.support)
     cal = calibration(Y_true, proba, lengths) if proba is not None and lengths is not None else None
     return Evaluation(per, micro, macro, int(Y_true.shape[0]), absent, cal)
 

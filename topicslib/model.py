@@ -485,10 +485,11 @@ class TopicModel(Estimator):
         """Per-topic precision, recall, F1 and support, with micro and macro averages, on labeled examples.
 
         A gold topic the model does not have (such as one left out of training for having too few
-        examples) is scored as never predicted and listed in ``unknown``. With ``by`` (a field of the
-        examples, such as ``"lang"``, ``"site"`` or ``"genre"``) the result's ``groups`` also score the
-        examples of each value of that field apart, in order of value; examples without one form the
-        group ``"(none)"``, except for ``by="lang"``, where the built-in detector gives their language.
+        examples) is scored as never predicted and listed in ``unknown``. Where no example's gold labels
+        hold a topic, the averages are undefined: None, not 0 (:func:`~topicslib.evaluation.score`). With
+        ``by`` (a field of the examples, such as ``"lang"``, ``"site"`` or ``"genre"``) the result's ``groups``
+        also score the examples of each value of that field apart, in order of value; examples without one
+        form the group ``"(none)"``, except for ``by="lang"``, where the built-in detector gives their language.
         With ``mistakes``, the result's ``mistakes`` lists the examples whose predicted topics are not their
         gold ones (:class:`~topicslib.evaluation.Mistake`), most confidently wrong first.
 

@@ -171,6 +171,19 @@ def test_bootstrap_leaves_out_the_topics_its_seeds_did_not_find_saying_why(caplo
     assert "min_examples" not in caplog.text  # an option the user never set
 
 
+def test_bootstrap_counts_many_topics_left_out_by_reason_and_names_a_few(caplog):
+    # A taxonomy of thousands of topics once gave a warning of 100 KB on one line, naming every one.
+    extra = [Topic(f"none{i}") for i in range(40)] + [Topic(f"far{i}", seeds=("glaciers",)) for i in range(3)]
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = topicslib.bootstrap(ECON + PEOPLE + WEATHER, taxonomy=Taxonomy((*SEEDED.topics, *extra)), min_df=1,
+                                    folds=2)
+    assert len(model.card_["left_out"]) == 43  # the card still names every one
+    [message] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert message == ("left out 43 topics of the taxonomy: 40 with no seeds: 'none0', 'none1', 'none2', 'none3', "
+                       "'none4' and 35 more; 3 whose seeds matched no paragraph: 'far0', 'far1', 'far2'; "
+                       "the model card's left_out names them all")
+
+
 def test_bootstrap_on_the_command_line_names_the_topic_its_seeds_did_not_find(tmp_path):
     tax = tmp_path / "t.toml"
     tax.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "people"\nseeds = ["migrants"]\n',

@@ -155,15 +155,17 @@ def _found_topics(taxonomy: Taxonomy, scores: np.ndarray, labels: list[tuple[str
     kept = tuple(t for t in taxonomy.topics if t.id in given)
     if not kept:
         raise TrainingError("no paragraph of the corpus holds a seed term; add seeds the corpus uses")
-    missed = [_why_missed(t, scores[:, j]) for j, t in enumerate(taxonomy.topics) if t.id not in given]
+    missed = {t.id: _why_missed(t, scores[:, j]) for j, t in enumerate(taxonomy.topics) if t.id not in given}
     if len(kept) < 2:
         raise TrainingError(f"bootstrap needs at least two topics found in the corpus, and the seeds found only "
-                            f"{kept[0].id!r} ({'; '.join(missed)}); add seeds the corpus uses")
+                            f"{kept[0].id!r} ({_missed_reasons(missed)}); add seeds the corpus uses")
     everywhere = _everywhere([t.id for t in kept], labels)
     if everywhere:
-        raise TrainingError(everywhere + (f" (and {'; '.join(missed)})" if missed else ""))
+        raise TrainingError(everywhere + (f" (and {_missed_reasons(missed)})" if missed else ""))
     if missed:
-        log.warning("left out %d topic%s of the taxonomy: %s", len(missed), "s" if len(missed) != 1 else "", "; ".join(missed))
+        listed = len(missed) <= _LISTED
+        log.warning("left out %s topic%s of the taxonomy: %s%s", f"{len(missed):,}", "s" if len(missed) != 1 else "",
+                    _missed_reasons(missed), "" if listed else "; the model card's left_out names them all")
     return Taxonomy(kept, taxonomy.lang)
 
 
@@ -204,13 +206,45 @@ def _names(ids: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
+# Why the seeds pseudo-labeled no paragraph with a topic: each reason worded for one topic, and for a group of them.
+_REASONS = {
+    "no seeds": ("{} has no seeds", "with no seeds"),
+    "no match": ("the seeds of {} matched no paragraph", "whose seeds matched no paragraph"),
+    "outweighed": ("the seeds of {} matched only paragraphs where another topic's seeds weigh more",
+                   "whose seeds matched only paragraphs where another topic's seeds weigh more"),
+}
+# A message names each topic left out up to this many; beyond, it counts them by reason and names a few of each (a
+# taxonomy of thousands of topics gave a warning of 100 KB on one line).
+_LISTED = 10
+_NAMED = 5
+
+
 def _why_missed(topic: Topic, scores: np.ndarray) -> str:
-    """Why the seeds pseudo-labeled no paragraph with ``topic``, given its seed score in each paragraph."""
+    """Why the seeds pseudo-labeled no paragraph with ``topic`` (a key of :data:`_REASONS`), given its seed
+    score in each paragraph."""
     if not topic.seeds:
-        return f"{topic.id!r} has no seeds"
+        return "no seeds"
     if not scores.any():
-        return f"the seeds of {topic.id!r} matched no paragraph"
-    return f"the seeds of {topic.id!r} matched only paragraphs where another topic's seeds weigh more"
+        return "no match"
+    return "outweighed"
+
+
+def _missed_reasons(missed: dict[str, str]) -> str:
+    """The reasons of :func:`_why_missed` for the topics left out (id: reason), for a message: each topic's
+    own, or past :data:`_LISTED` topics, a count of each reason with its first few topics.
+
+    >>> _missed_reasons({"a": "no seeds", "b": "no match"})
+    "'a' has no seeds; the seeds of 'b' matched no paragraph"
+    >>> _missed_reasons({f"t{i}": "no match" for i in range(12)})
+    "12 whose seeds matched no paragraph: 't0', 't1', 't2', 't3', 't4' and 7 more"
+    """
+    if len(missed) <= _LISTED:
+        return "; ".join(_REASONS[why][0].format(repr(t)) for t, why in missed.items())
+    groups: dict[str, list[str]] = {}
+    for t, why in missed.items():
+        groups.setdefault(why, []).append(t)
+    return "; ".join(f"{len(ids):,} {_REASONS[why][1]}: {', '.join(map(repr, ids[:_NAMED]))}"
+                     + (f" and {len(ids) - _NAMED:,} more" if len(ids) > _NAMED else "") for why, ids in groups.items())
 
 
 def _trainable(labels: list[tuple[str, ...] | None], classes: list[str]) -> bool:

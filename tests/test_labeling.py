@@ -3,6 +3,7 @@ disk at once, so a killed session loses nothing and a restarted one asks only wh
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import json
@@ -18,6 +19,7 @@ import pytest
 
 import topicslib
 from topicslib import labeling
+from topicslib.errors import HangUp
 
 from .conftest import ROOT
 
@@ -304,3 +306,100 @@ def test_a_long_paragraph_on_a_small_terminal_is_wrapped_at_words_and_cut_to_kee
     below = lines[len(paragraph) + 3:]
     assert [line[:5] for line in below[:10]] == [f"  {k} [" for k in "1234567890"]  # every topic, one line each
     assert below[10:] == ["", "Enter accept · key toggle · s skip · u", "undo · q quit"]
+
+
+# A login shell's part in a hang-up, with the exit code kept: it runs the command (argv[3:]) with standard error to
+# the file argv[1], passes a SIGHUP on to it (the kernel sends the session's leader one when its terminal goes), and
+# writes the command's exit code to the file argv[2].
+_SHELL = """
+import signal, subprocess, sys
+child = subprocess.Popen(sys.argv[3:], stderr=open(sys.argv[1], "w"))
+signal.signal(signal.SIGHUP, lambda *_: child.send_signal(signal.SIGHUP))
+code = child.wait()
+open(sys.argv[2], "w").write(str(code))
+"""
+
+
+@needs_tmux
+def test_a_terminal_that_goes_away_ends_the_session_with_every_answer_kept_and_no_traceback(tmp_path, corpus):
+    """Its window closed: the terminal's reads fail (EIO) and SIGHUP comes. It printed an I/O traceback."""
+    answers, stderr, code = tmp_path / "mine.jsonl", tmp_path / "stderr.txt", tmp_path / "code.txt"
+    command = " ".join([sys.executable, "-c", f"'{_SHELL}'", str(stderr), str(code), sys.executable, "-m", "topicslib",
+                        "label", str(corpus), "--taxonomy", "seeds/topics.toml", "--examples", str(answers),
+                        "--model", "models/default.npz"])
+    session = f"topicslib-label-{tmp_path.name}"
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    try:
+        _wait_for(session, "0 labeled")
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "1 labeled")
+    finally:
+        _tmux("kill-session", "-t", session)  # the window closes
+    deadline = time.monotonic() + 60
+    while not code.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stderr.read_text(encoding="utf-8") == f"topicslib: hung up; 1 answers saved to {answers}\n"
+    assert code.read_text() == "129"  # as a shell reports a hang-up (128 + SIGHUP)
+    assert len(topicslib.read_examples(answers)) == 1
+
+
+def test_sighup_ends_the_session_as_a_hang_up_every_answer_kept(tmp_path, corpus):
+    """SIGHUP was taken for Ctrl-C: the session ended as q does, exit 0, as if the labeler had chosen to stop."""
+    answers = tmp_path / "mine.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        p.stdin.write("\n")
+        p.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (answers.exists() and answers.read_bytes().endswith(b"\n")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        p.send_signal(signal.SIGHUP)
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 129 and err == f"topicslib: hung up; 1 answers saved to {answers}\n"
+    assert "answers saved" not in out  # no summary on the screen: it is gone
+    assert len(topicslib.read_examples(answers)) == 1
+
+
+class _GoneTerminal(_HungUpTerminal):
+    """A terminal whose line has gone as a closed pty's has: a read fails with EIO."""
+
+    def read(self, size: int = -1) -> str:
+        raise OSError(errno.EIO, "Input/output error")
+
+
+class _FailingScreen(io.StringIO):
+    """A screen whose writes fail with ``code``: EIO on a terminal that has gone."""
+
+    def __init__(self, code: int):
+        super().__init__()
+        self.code = code
+
+    def write(self, text: str) -> int:
+        raise OSError(self.code, os.strerror(self.code))
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_terminal_that_fails_with_eio_raises_hang_up_not_an_io_error(tmp_path):
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text(json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}) + "\n", encoding="utf-8")
+    before = answers.read_bytes()
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    main, side = os.openpty()
+    try:
+        with pytest.raises(HangUp, match=f"^hung up; 0 answers saved to {answers}$"):
+            labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=_GoneTerminal(side), screen=io.StringIO())
+    finally:
+        os.close(main)
+        os.close(side)
+    with pytest.raises(HangUp, match="^hung up; 0 answers saved"):
+        labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("\n"),
+                       screen=_FailingScreen(errno.EIO))
+    with pytest.raises(OSError) as failed:  # another error is no hang-up
+        labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("\n"),
+                       screen=_FailingScreen(errno.ENOSPC))
+    assert failed.type is OSError and failed.value.errno == errno.ENOSPC
+    assert answers.read_bytes() == before

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -403,3 +404,35 @@ def test_a_terminal_that_fails_with_eio_raises_hang_up_not_an_io_error(tmp_path)
                        screen=_FailingScreen(errno.ENOSPC))
     assert failed.type is OSError and failed.value.errno == errno.ENOSPC
     assert answers.read_bytes() == before
+
+
+class _KeysOnceRetrained(io.StringIO):
+    """Keys a line each, as a pipe gives them; the key ``late`` only once the background retraining has ended, so
+    that the retrained model is there when the session takes it (and none since has reordered what is left)."""
+
+    def __init__(self, keys: str, late: str, threads: int):
+        super().__init__(keys)
+        self.late, self.threads = late, threads
+
+    def readline(self, size: int = -1) -> str:
+        line = super().readline(size)
+        deadline = time.monotonic() + 60
+        while line == f"{self.late}\n" and threading.active_count() > self.threads and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return line
+
+
+@pytest.mark.parametrize("late, asked", [("u", "the one undone"), ("2", "the one on screen")])
+def test_a_retrained_models_reordering_never_moves_the_paragraph_being_asked(tmp_path, monkeypatch, late, asked):
+    """Undo after a background retraining asked whatever the retrained model put first (a toggle, too, drew
+    another paragraph than the one it was pressed on); the reordering now leaves the paragraph being asked first."""
+    texts = TEXTS + ["Migrants waited at the border for asylum.", "Coffee exports to Asia grew."]
+    monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[::-1][:n])
+    screen = io.StringIO()
+    keys = _KeysOnceRetrained("1\n\n7\n\n1\n3\n\n" + f"{late}\nq\n", late, threading.active_count())
+    labeling.label(texts, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", retrain_every=3, keys=keys, screen=screen)
+    pages = [page.strip("\n").split("\n") for page in screen.getvalue().split("q quit\n")[:-1]]
+    assert "retrained on 3 examples" in pages[-1][0]  # the model that reorders was there when the key was taken
+    # no model before the first retraining: asked in corpus order, the third answered, the fourth on screen
+    assert pages[-1][2] == (texts[2] if late == "u" else texts[3]), asked  # after the top line and a blank one

@@ -2,7 +2,8 @@
 keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
 flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
 paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
-the next paragraphs are picked by it (``suggest``). A terminal that goes away (its window closed) ends the
+the next paragraphs are picked by it (``suggest``), never the one being asked: undo asks again the paragraph it
+took back, whatever a retraining picked. A terminal that goes away (its window closed) ends the
 session with :class:`HangUp`, every answer given on disk.
 """
 
@@ -209,6 +210,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
     queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
+    # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
+    # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
+    asking = False
     toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
     try:
         try:
@@ -216,8 +220,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
             ordered_by = state["model"]
             while queue:
                 if state["model"] is not ordered_by:  # a retrained model picks what comes next
-                    queue, ordered_by = order(queue), state["model"]
-                i = queue[0]
+                    kept = queue[:1] if asking else []
+                    queue, ordered_by = kept + order(queue[len(kept):]), state["model"]
+                i, asking = queue[0], True
                 m = state["model"]
                 scores = dict(m.classify(texts[i])) if m is not None else {}
                 # the words behind each topic the model gives, so the labeler sees why it was offered
@@ -236,12 +241,14 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
                     answers += 1
                     queue.pop(0)
+                    asking = False
                     if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
                         state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
                         state["training"].start()
                 elif key == "s":
                     queue.pop(0)
-                elif key == "u" and history:  # take the last answer back and ask it again
+                    asking = False
+                elif key == "u" and history:  # take the last answer back and ask it again, next
                     size, previous = history.pop()
                     with path.open("r+b") as f:
                         f.truncate(size)

@@ -144,6 +144,11 @@ def test_explain_arguments_are_checked(default_model):
 def test_a_single_text_gets_advice_where_there_is_a_call_for_one(default_model, tmp_path):
     with pytest.raises(InputError, match=r"got a single text; use classify_document\(text\)"):
         default_model.classify_documents("abc")  # not three one-letter documents
+    with pytest.raises(InputError, match=r"^classify_many takes a list of texts, got a single text; use classify\(text\)$"):
+        default_model.classify_many("abc")
+    for call in ("predict_proba", "predict", "decision_function"):  # no call for one text: a list of one
+        with pytest.raises(InputError, match=f"^{call} takes a list of texts, got a single text; give a list of one text$"):
+            getattr(default_model, call)("abc")
     corpus = tmp_path / "corpus.txt"  # a file's path given for its paragraphs
     with pytest.raises(InputError, match="bootstrap takes a list of texts, got a single text; give the corpus as a list "
                                          "of paragraphs"):

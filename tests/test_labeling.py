@@ -3,6 +3,7 @@ disk at once, so a killed session loses nothing and a restarted one asks only wh
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import json
@@ -12,12 +13,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 import topicslib
 from topicslib import labeling
+from topicslib.errors import HangUp
 
 from .conftest import ROOT
 
@@ -304,3 +307,132 @@ def test_a_long_paragraph_on_a_small_terminal_is_wrapped_at_words_and_cut_to_kee
     below = lines[len(paragraph) + 3:]
     assert [line[:5] for line in below[:10]] == [f"  {k} [" for k in "1234567890"]  # every topic, one line each
     assert below[10:] == ["", "Enter accept · key toggle · s skip · u", "undo · q quit"]
+
+
+# A login shell's part in a hang-up, with the exit code kept: it runs the command (argv[3:]) with standard error to
+# the file argv[1], passes a SIGHUP on to it (the kernel sends the session's leader one when its terminal goes), and
+# writes the command's exit code to the file argv[2].
+_SHELL = """
+import signal, subprocess, sys
+child = subprocess.Popen(sys.argv[3:], stderr=open(sys.argv[1], "w"))
+signal.signal(signal.SIGHUP, lambda *_: child.send_signal(signal.SIGHUP))
+code = child.wait()
+open(sys.argv[2], "w").write(str(code))
+"""
+
+
+@needs_tmux
+def test_a_terminal_that_goes_away_ends_the_session_with_every_answer_kept_and_no_traceback(tmp_path, corpus):
+    """Its window closed: the terminal's reads fail (EIO) and SIGHUP comes. It printed an I/O traceback."""
+    answers, stderr, code = tmp_path / "mine.jsonl", tmp_path / "stderr.txt", tmp_path / "code.txt"
+    command = " ".join([sys.executable, "-c", f"'{_SHELL}'", str(stderr), str(code), sys.executable, "-m", "topicslib",
+                        "label", str(corpus), "--taxonomy", "seeds/topics.toml", "--examples", str(answers),
+                        "--model", "models/default.npz"])
+    session = f"topicslib-label-{tmp_path.name}"
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    try:
+        _wait_for(session, "0 labeled")
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "1 labeled")
+    finally:
+        _tmux("kill-session", "-t", session)  # the window closes
+    deadline = time.monotonic() + 60
+    while not code.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stderr.read_text(encoding="utf-8") == f"topicslib: hung up; 1 answers saved to {answers}\n"
+    assert code.read_text() == "129"  # as a shell reports a hang-up (128 + SIGHUP)
+    assert len(topicslib.read_examples(answers)) == 1
+
+
+def test_sighup_ends_the_session_as_a_hang_up_every_answer_kept(tmp_path, corpus):
+    """SIGHUP was taken for Ctrl-C: the session ended as q does, exit 0, as if the labeler had chosen to stop."""
+    answers = tmp_path / "mine.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        p.stdin.write("\n")
+        p.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (answers.exists() and answers.read_bytes().endswith(b"\n")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        p.send_signal(signal.SIGHUP)
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 129 and err == f"topicslib: hung up; 1 answers saved to {answers}\n"
+    assert "answers saved" not in out  # no summary on the screen: it is gone
+    assert len(topicslib.read_examples(answers)) == 1
+
+
+class _GoneTerminal(_HungUpTerminal):
+    """A terminal whose line has gone as a closed pty's has: a read fails with EIO."""
+
+    def read(self, size: int = -1) -> str:
+        raise OSError(errno.EIO, "Input/output error")
+
+
+class _FailingScreen(io.StringIO):
+    """A screen whose writes fail with ``code``: EIO on a terminal that has gone."""
+
+    def __init__(self, code: int):
+        super().__init__()
+        self.code = code
+
+    def write(self, text: str) -> int:
+        raise OSError(self.code, os.strerror(self.code))
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_terminal_that_fails_with_eio_raises_hang_up_not_an_io_error(tmp_path):
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text(json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}) + "\n", encoding="utf-8")
+    before = answers.read_bytes()
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    main, side = os.openpty()
+    try:
+        with pytest.raises(HangUp, match=f"^hung up; 0 answers saved to {answers}$"):
+            labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=_GoneTerminal(side), screen=io.StringIO())
+    finally:
+        os.close(main)
+        os.close(side)
+    with pytest.raises(HangUp, match="^hung up; 0 answers saved"):
+        labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("\n"),
+                       screen=_FailingScreen(errno.EIO))
+    with pytest.raises(OSError) as failed:  # another error is no hang-up
+        labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("\n"),
+                       screen=_FailingScreen(errno.ENOSPC))
+    assert failed.type is OSError and failed.value.errno == errno.ENOSPC
+    assert answers.read_bytes() == before
+
+
+class _KeysOnceRetrained(io.StringIO):
+    """Keys a line each, as a pipe gives them; the key ``late`` only once the background retraining has ended, so
+    that the retrained model is there when the session takes it (and none since has reordered what is left)."""
+
+    def __init__(self, keys: str, late: str, threads: int):
+        super().__init__(keys)
+        self.late, self.threads = late, threads
+
+    def readline(self, size: int = -1) -> str:
+        line = super().readline(size)
+        deadline = time.monotonic() + 60
+        while line == f"{self.late}\n" and threading.active_count() > self.threads and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return line
+
+
+@pytest.mark.parametrize("late, asked", [("u", "the one undone"), ("2", "the one on screen")])
+def test_a_retrained_models_reordering_never_moves_the_paragraph_being_asked(tmp_path, monkeypatch, late, asked):
+    """Undo after a background retraining asked whatever the retrained model put first (a toggle, too, drew
+    another paragraph than the one it was pressed on); the reordering now leaves the paragraph being asked first."""
+    texts = TEXTS + ["Migrants waited at the border for asylum.", "Coffee exports to Asia grew."]
+    monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[::-1][:n])
+    screen = io.StringIO()
+    keys = _KeysOnceRetrained("1\n\n7\n\n1\n3\n\n" + f"{late}\nq\n", late, threading.active_count())
+    labeling.label(texts, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", retrain_every=3, keys=keys, screen=screen)
+    pages = [page.strip("\n").split("\n") for page in screen.getvalue().split("q quit\n")[:-1]]
+    assert "retrained on 3 examples" in pages[-1][0]  # the model that reorders was there when the key was taken
+    # no model before the first retraining: asked in corpus order, the third answered, the fourth on screen
+    assert pages[-1][2] == (texts[2] if late == "u" else texts[3]), asked  # after the top line and a blank one

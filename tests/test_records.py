@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
 import topicslib
 from topicslib.documents import HEAD_WINDOW, LONGEST_PARAGRAPH, split_paragraphs
-from topicslib.records import CSV_FIELD_LIMIT, find_sources, read_records, text_records
+from topicslib.records import COMPRESSED, CSV_FIELD_LIMIT, find_sources, read_records, text_records
 
+from .conftest import ROOT
 from .test_cli import run
 
 ROWS = [f'"Tariffs on coffee exports fell by {i} percent.",trade,2024-0{1 + i % 9}-01' for i in range(10)]
@@ -121,3 +124,19 @@ def test_a_line_of_megabytes_is_cut_into_paragraphs_at_spaces():
     paragraphs = split_paragraphs(text)
     assert len(paragraphs) == len(text) // LONGEST_PARAGRAPH + 1 and " ".join(paragraphs) == text.strip()
     assert all(LONGEST_PARAGRAPH <= len(p) < LONGEST_PARAGRAPH + 20 for p in paragraphs[:-1])
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSED))
+def test_each_compressed_format_is_one_entry_read_by_its_suffix_and_told_by_its_bytes(tmp_path, suffix):
+    """The suffixes and their openers, and the bytes that tell compressed standard input, were two tables
+    (``COMPRESSED`` and ``_MAGIC``) that a format added to one and not the other would have set apart."""
+    compression = COMPRESSED[suffix]
+    path = tmp_path / f"in.jsonl{suffix}"
+    with compression.open(path, "wb") as f:
+        f.write(b'{"text": "Migrants crossed the border."}\n')
+    data = path.read_bytes()
+    assert data.startswith(compression.magic)  # the bytes it is told by are those its opener writes
+    assert [r.text for r in read_records(find_sources([str(path)]))] == ["Migrants crossed the border."]
+    r = subprocess.run([sys.executable, "-m", "topicslib", "classify"], input=data, capture_output=True, cwd=ROOT,
+                       timeout=300)
+    assert r.returncode == 1 and f"standard input is {compression.name}-compressed".encode() in r.stderr

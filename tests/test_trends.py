@@ -27,6 +27,34 @@ RECORDS = [
 ]
 
 
+def _csv_cell(value: str) -> str:
+    """``value`` as one CSV cell."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([value])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("cell", ["trade;migration", "trade, migration", "trade|migration", '["trade", "migration"]'])
+def test_a_topics_cell_counts_the_topics_train_reads_in_it(tmp_path, cell):
+    """trends split a cell at ';' only: "trade, migration", "trade|migration" and a JSON list, which train reads
+    as two topics, were counted as one topic of that name."""
+    examples = tmp_path / "tagged.csv"
+    examples.write_text(f"text,date,topics\nMigrants and tariffs.,2024-01-05,{_csv_cell(cell)}\n", encoding="utf-8")
+    [example] = topicslib.read_examples(examples)
+    records = [{"text": "Migrants and tariffs.", "date": "2024-01-05", "topics": cell}]
+    counted = {r.topic for r in topicslib.trends(records, date="date") if r.paragraphs}
+    assert counted == set(example.topics) == {"trade", "migration"}
+    r = run("trends", str(examples), "--date", "date", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert {row["topic"] for row in map(json.loads, r.stdout.splitlines()) if row["paragraphs"]} == counted
+
+
+def test_an_unreadable_json_list_in_a_topics_cell_is_an_error_not_a_topic():
+    with pytest.raises(topicslib.DataError, match=r"invalid JSON list in 'topics'") as raised:
+        topicslib.trends([{"text": "Tariffs fell.", "date": "2024-01-05", "topics": '["trade"'}], date="date")
+    assert not isinstance(raised.value, topicslib.ExampleError)  # a tagged record, no training example
+
+
 def test_tagged_records_are_counted_per_period_and_field(caplog):
     with caplog.at_level("WARNING", logger="topicslib"):
         rows = topicslib.trends(RECORDS, date="date", by="source", group="url")

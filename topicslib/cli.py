@@ -1,7 +1,8 @@
 """The ``topicslib`` command line: the parser and its commands (classify, report, explain, topics, train,
 evaluate, cross-validate), each a thin layer over the library.
 
-Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error.
+Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error, 129 hung up (SIGHUP, or
+``label``'s terminal gone), 130 interrupted (Ctrl-C, SIGTERM).
 
 ``classify`` is a pipeline of three parts, so another engine can replace the middle one:
 :func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_batches`
@@ -34,7 +35,7 @@ from .crossval import cross_validate
 from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
-from .errors import InputError, OptionError, TopicslibError
+from .errors import HangUp, InputError, OptionError, TopicslibError
 from .evaluation import value_name
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
@@ -549,7 +550,8 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``topicslib`` command."""
     parser = argparse.ArgumentParser(prog="topicslib", description="Tag paragraphs of political text with policy topics.",
-                                     epilog="Exit codes: 0 success, 1 data error (names file and line), 2 usage error.")
+                                     epilog="Exit codes: 0 success, 1 data error (names file and line), 2 usage error, "
+                                            "129 hung up, 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"topicslib {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -732,13 +734,36 @@ def _count(minimum: int) -> Callable[[str], int]:
 
 # Signals that stop a run: each unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept.
 _STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The exit code of a run stopped by a hang-up: 128 + SIGHUP's number, as a shell reports a hang-up.
+_HUNG_UP = 129
 
 
 def _stop(signum, frame) -> None:
-    """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short."""
-    for sig in _STOPS:
-        signal.signal(sig, signal.SIG_IGN)
-    raise KeyboardInterrupt
+    """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short. SIGHUP (the
+    terminal closed) stops it as :class:`HangUp`, the others as KeyboardInterrupt."""
+    _ignore_stops()
+    raise HangUp("hung up") if signum == signal.SIGHUP else KeyboardInterrupt
+
+
+def _ignore_stops() -> None:
+    """No stop signal stops this run any more (in the main thread, the only one that can set their handling)."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in _STOPS:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _hung_up(stop: HangUp) -> int:
+    """The end of a run whose terminal went away: no traceback, one line on stderr if it can still be written, and
+    what is left to write on a stream that cannot take it dropped (Python's exit would fail writing it again); 129.
+    More stop signals (the terminal's SIGHUP after its failed read) are ignored."""
+    _ignore_stops()
+    for stream, line in ((sys.stdout, ""), (sys.stderr, f"topicslib: {stop}\n")):
+        try:
+            stream.write(line)
+            stream.flush()
+        except OSError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    return _HUNG_UP
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -763,6 +788,8 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (e.g. `| head`): stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except HangUp as stop:  # before KeyboardInterrupt, which it is
+        return _hung_up(stop)
     except KeyboardInterrupt:
         print("topicslib: interrupted", file=sys.stderr)
         return 130

@@ -3,6 +3,7 @@
 Every error topicslib raises on purpose derives from :class:`TopicslibError`,
 so ``except topicslib.TopicslibError`` catches them all; each also derives from
 the built-in it refines (``ValueError``, ``TypeError``), so generic handlers work.
+:class:`HangUp` is no error but a stop, as Ctrl-C's ``KeyboardInterrupt`` is.
 This module imports nothing of topicslib's: every other module may raise these.
 """
 
@@ -75,3 +76,15 @@ class ModelFileError(TopicslibError, ValueError):
 class InputError(TopicslibError, TypeError):
     """An argument of the public API has the wrong type or form: text that is not a string, a single text where
     a list of texts is taken, a model that is not a TopicModel, a record that is not a mapping, and the like."""
+
+
+class HangUp(KeyboardInterrupt):
+    """The terminal went away: SIGHUP on the command line, or the terminal of a ``label`` session failing a read or a
+    write with EIO (what a terminal whose window closed gives). No error of the data but a stop: a
+    ``KeyboardInterrupt``, as Ctrl-C's stop is, so that whatever a stop undoes (a half-written output) it undoes
+    and an ``except Exception`` meant for errors lets it through. The command line exits 129 on it (128 + SIGHUP,
+    as a shell reports a hang-up), with one line on stderr when stderr can still be written.
+
+    >>> str(HangUp("hung up; 3 answers saved to mine.jsonl"))
+    'hung up; 3 answers saved to mine.jsonl'
+    """

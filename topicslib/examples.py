@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .documents import CELL_SEPARATOR
 from .errors import DataError, ExampleError, TrainingError
 from .files import find_files
 from .records import Source, format_of, parse_json, source_rows, stdin_format
@@ -124,46 +125,54 @@ def _field_hint(record: Mapping, fields: Fields) -> str:
     return f"; the record has {names} (choose the fields with --column and --topics-column)"
 
 
-_SEPARATORS = (";", "|", ",")
+# What separates the topic ids of a cell, in the order one is looked for: classify's own first.
+_SEPARATORS = (CELL_SEPARATOR, "|", ",")
 
 
-def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: str | None,
-                       line: int | None) -> tuple[list | str, tuple[str, int] | None]:
-    """A CSV ``topics`` cell (a JSON list, or ids separated by ``;``, ``|`` or ``,``) and the file's separator.
+def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, path: str | None = None,
+                      line: int | None = None,
+                      error: type[DataError] = ExampleError) -> tuple[object, tuple[str, int] | None]:
+    """A ``topics`` cell read (a CSV cell, or a string where a list of topics is taken): a JSON list as its
+    value, or ids separated by ``;``, ``|`` or ``,`` as a list (an empty cell: none), and the separator used.
+    The one reader of such a cell: examples (``read_examples``) and tagged records (``trends``) alike.
 
-    A file uses one separator: the first one its cells show (with the line it was first seen), so
-    ``migration, inc`` means the same in every row; a cell holding only another one is an error.
+    ``separator`` is the one a file's earlier cells used (with the line it was first seen), for the file's
+    reader to pass from cell to cell: a file uses one, so ``migration, inc`` means the same in every row, and a
+    cell holding only another is an ``error``. Without it the cell's own first separator is taken. An
+    unreadable JSON list is an ``error`` too.
 
-    >>> _split_topics_cell("trade; migration", None, path="a.csv", line=2)
+    >>> split_topics_cell("trade; migration", None, path="a.csv", line=2)
     (['trade', 'migration'], (';', 2))
-    >>> _split_topics_cell("trade, migration", (";", 2), path="a.csv", line=3)
+    >>> split_topics_cell("trade, migration", (";", 2), path="a.csv", line=3)
     Traceback (most recent call last):
     ...
     topicslib.errors.ExampleError: a.csv:3: topics separated by ',' here but by ';' from line 2 on; use one separator in a file
+    >>> split_topics_cell('["trade"]'), split_topics_cell(" "), split_topics_cell("trade|migration|")
+    ((['trade'], None), ([], None), (['trade', 'migration'], ('|', None)))
     """
     cell = cell.strip()
     if cell.startswith("["):
-        return parse_json(cell, "JSON list in 'topics'", path=path, line=line, error=ExampleError), separator
+        return parse_json(cell, "JSON list in 'topics'", path=path, line=line, error=error), separator
     seen = [s for s in _SEPARATORS if s in cell]
     if not seen:
         return ([cell] if cell else []), separator
     if separator is None:
         separator = (seen[0], line)
     elif separator[0] not in seen:
-        raise ExampleError(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from line {separator[1]} on; "
-                           "use one separator in a file", path=path, line=line)
+        raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from line {separator[1]} on; "
+                    "use one separator in a file", path=path, line=line)
     return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
 def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by: str | None,
                  fields: Fields) -> Iterator[Example]:
     """The examples of numbered records, each checked as it is read (with its ``by`` field's value). A topics
-    value that is a string (every CSV cell, or one JSON string) is read as :func:`_split_topics_cell` reads a
+    value that is a string (every CSV cell, or one JSON string) is read as :func:`split_topics_cell` reads a
     cell, with one separator for all the records."""
     separator = None  # of the topics strings: the first one seen
     for n, record in rows:
         if isinstance(record, Mapping) and isinstance(record.get(fields.topics), str):
-            topics, separator = _split_topics_cell(record[fields.topics], separator, path=path, line=n)
+            topics, separator = split_topics_cell(record[fields.topics], separator, path=path, line=n)
             record = {**({by: record.get(by)} if by else {}), fields.text: record.get(fields.text), fields.topics: topics}
         yield _example(record, path=path, line=n, by=by, fields=fields)
 

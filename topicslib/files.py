@@ -153,16 +153,25 @@ _STOP_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP
 
 @contextlib.contextmanager
 def _stops_held() -> Iterator[None]:
-    """Stop signals held back (delivered when the block ends) in the main thread, where Python runs their handlers;
-    elsewhere, or where the system cannot hold them, nothing is held."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    """Stop signals held back (the first one given again when the block ends) in the main thread, where Python runs
+    their handlers; elsewhere nothing is held. They are held by a handler that notes them, not by the thread's signal
+    mask: the system gives a signal for the process to any thread that does not block it (an OpenBLAS worker), and
+    Python then runs its handler in the main thread at once, mask or not. One ignored stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    held: list[int] = []
+    handlers = {}  # each signal's own handler, while the noting one stands in for it
     try:
+        for sig in _STOP_SIGNALS:
+            if signal.getsignal(sig) not in (signal.SIG_IGN, None):  # None: a handler not set from Python
+                handlers[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])  # its own handler runs now, raising here
 
 
 def _remove(tmp: str | None) -> None:

@@ -2,22 +2,26 @@
 keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
 flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
 paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
-the next paragraphs are picked by it (``suggest``).
+the next paragraphs are picked by it (``suggest``), never the one being asked: undo asks again the paragraph it
+took back, whatever a retraining picked. A terminal that goes away (its window closed) ends the
+session with :class:`HangUp`, every answer given on disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError
+from .errors import DataError, HangUp
 from .evidence import evidence_terms
 from .examples import duplicate_key, example_format, read_examples
 from .files import LONE_SURROGATES, output_folders
@@ -38,23 +42,48 @@ _RETRAINING = "topicslib-label-retraining"  # the name of the background retrain
 _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
 
 
+@contextlib.contextmanager
+def _hang_up_on_eio(errors: tuple[type[Exception], ...] = (OSError,)) -> Iterator[None]:
+    """Reading keys or drawing: one of ``errors`` that carries EIO raised as :class:`HangUp`. EIO
+    is what a terminal that has gone (its window closed, its pty's other side shut) gives a read, a write or a change
+    of mode; ``termios.error`` carries it as its first argument."""
+    try:
+        yield
+    except errors as e:
+        if (e.errno if isinstance(e, OSError) else e.args[0] if e.args else None) == errno.EIO:
+            raise HangUp("the terminal hung up") from None
+        raise
+
+
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
     """One key at a time: raw mode on a terminal; else a line at a time, its first character (an empty line
-    is Enter). Either gives '' at the end of the input."""
+    is Enter). Either gives '' at the end of the input; a terminal that has gone raises :class:`HangUp`."""
     if stream.isatty():
         import termios
         import tty
 
         def read() -> str:
             fd = stream.fileno()
-            saved = termios.tcgetattr(fd)
-            try:
-                tty.setraw(fd)
-                return stream.read(1)
-            finally:
-                termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+            with _hang_up_on_eio((OSError, termios.error)):
+                saved = termios.tcgetattr(fd)
+                try:
+                    tty.setraw(fd)
+                    return stream.read(1)
+                finally:
+                    termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         return read
-    return lambda: stream.readline()[:1]
+
+    def read_line() -> str:
+        with _hang_up_on_eio():
+            return stream.readline()[:1]
+    return read_line
+
+
+def _draw(screen: IO[str], text: str) -> None:
+    """``text`` on ``screen`` now; a terminal that has gone raises :class:`HangUp`."""
+    with _hang_up_on_eio():
+        screen.write(text)
+        screen.flush()
 
 
 def _answers_file(examples: str | Path) -> Path:
@@ -137,7 +166,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``options`` are training options for the background retraining.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
-    answer given kept.
+    answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
+    :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
+    answers were saved where.
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
     :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
@@ -179,53 +210,61 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
     queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
+    # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
+    # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
+    asking = False
     toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
     try:
-        queue = order(todo)
-        ordered_by = state["model"]
-        while queue:
-            if state["model"] is not ordered_by:  # a retrained model picks what comes next
-                queue, ordered_by = order(queue), state["model"]
-            i = queue[0]
-            m = state["model"]
-            scores = dict(m.classify(texts[i])) if m is not None else {}
-            # the words behind each topic the model gives, so the labeler sees why it was offered
-            why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-            chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
-            counts = f"{len(done) + answers} labeled · {len(queue)} to go"
-            header = " · ".join(s for s in (counts, state["status"]) if s)
-            topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
-                           + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
-            terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
-            page = _page(header, texts[i], topic_lines, terminal)
-            screen.write(("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
-            screen.flush()
-            key = read_key()
-            if key in ("\r", "\n"):
-                history.append((path.stat().st_size if path.exists() else 0, i))
-                _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
-                answers += 1
-                queue.pop(0)
-                if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
-                    state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
-                    state["training"].start()
-            elif key == "s":
-                queue.pop(0)
-            elif key == "u" and history:  # take the last answer back and ask it again
-                size, previous = history.pop()
-                with path.open("r+b") as f:
-                    f.truncate(size)
-                    f.flush()
-                    os.fsync(f.fileno())
-                answers -= 1
-                queue.insert(0, previous)
-            elif key in _QUIT:  # before the toggles: '' is in every string
-                break
-            elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
-                toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
-            # any other key: the same paragraph is asked again
-    except KeyboardInterrupt:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
-        pass
-    screen.write(f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
-    screen.flush()
+        try:
+            queue = order(todo)
+            ordered_by = state["model"]
+            while queue:
+                if state["model"] is not ordered_by:  # a retrained model picks what comes next
+                    kept = queue[:1] if asking else []
+                    queue, ordered_by = kept + order(queue[len(kept):]), state["model"]
+                i, asking = queue[0], True
+                m = state["model"]
+                scores = dict(m.classify(texts[i])) if m is not None else {}
+                # the words behind each topic the model gives, so the labeler sees why it was offered
+                why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+                chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
+                counts = f"{len(done) + answers} labeled · {len(queue)} to go"
+                header = " · ".join(s for s in (counts, state["status"]) if s)
+                topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
+                               + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
+                terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
+                page = _page(header, texts[i], topic_lines, terminal)
+                _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
+                key = read_key()
+                if key in ("\r", "\n"):
+                    history.append((path.stat().st_size if path.exists() else 0, i))
+                    _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
+                    answers += 1
+                    queue.pop(0)
+                    asking = False
+                    if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
+                        state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
+                        state["training"].start()
+                elif key == "s":
+                    queue.pop(0)
+                    asking = False
+                elif key == "u" and history:  # take the last answer back and ask it again, next
+                    size, previous = history.pop()
+                    with path.open("r+b") as f:
+                        f.truncate(size)
+                        f.flush()
+                        os.fsync(f.fileno())
+                    answers -= 1
+                    queue.insert(0, previous)
+                elif key in _QUIT:  # before the toggles: '' is in every string
+                    break
+                elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
+                    toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
+                # any other key: the same paragraph is asked again
+        except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
+            if isinstance(stop, HangUp):
+                raise
+        _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
+    except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
+        raise HangUp(f"hung up; {answers} answers saved to {path}") from None
     return answers

@@ -312,11 +312,11 @@ class TopicModel(Estimator):
             self._set_scorer()
 
     # -- prediction ----------------------------------------------------------
-    def _predict(self, texts: Iterable[str], proba: bool, call: str) -> np.ndarray:
+    def _predict(self, texts: Iterable[str], proba: bool, call: str,
+                 advice: str = "give a list of one text") -> np.ndarray:
         """Log-odds, or probabilities (0 everywhere for a text without a known term), shape (n_texts, n_topics);
-        ``call``: the public method asked, which an error about ``texts`` names."""
+        ``call``: the public method asked, which an error about ``texts`` names, with ``advice`` for a single text."""
         self._check_fitted()
-        advice = "use classify(text)" if call == "classify_many" else "give a list of one text"
         if type(texts) is not list:  # a list goes straight to the engine, which checks each text itself
             texts = scoring.check_texts(texts, call, advice)
         out = np.empty((len(texts), len(self.intercept_)))
@@ -364,7 +364,8 @@ class TopicModel(Estimator):
 
     def classify_many(self, texts: Iterable[str]) -> list[list[TopicScore]]:
         """``classify`` for each of many texts, from one call into the scorer (the same results as one by one)."""
-        cols, probs, counts = chosen_rows(self._predict(texts, True, "classify_many"), self.thresholds_, self.multi_label_)
+        cols, probs, counts = chosen_rows(self._predict(texts, True, "classify_many", "use classify(text)"),
+                                          self.thresholds_, self.multi_label_)
         ids = self.taxonomy_.ids
         scores = iter(list(map(TopicScore, [ids[j] for j in cols], probs)))
         return [list(islice(scores, c)) if c else [] for c in counts]

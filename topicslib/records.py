@@ -39,10 +39,22 @@ CSV_SUFFIXES = (".csv",)
 # Input formats by file suffix; the first format whose suffixes match wins.
 FORMATS: dict[str, tuple[str, ...]] = {"text": TEXT_SUFFIXES, "jsonl": JSONL_SUFFIXES, "csv": CSV_SUFFIXES}
 INPUT_FORMATS = tuple(FORMATS)
-# Compressed files are read through these, by suffix (``news.jsonl.gz`` is JSON Lines, gzipped).
-COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-# How each compressed format starts: standard input has no suffix to tell it by.
-_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
+
+
+@dataclass(frozen=True)
+class Compression:
+    """A compressed format a file is read in by its suffix: its name, the bytes it starts with (by which
+    compressed standard input, which has no suffix, is told and refused), and how to open it."""
+
+    name: str
+    magic: bytes
+    open: Callable[..., BinaryIO]
+
+
+# The compressed formats, by suffix (``news.jsonl.gz`` is JSON Lines, gzipped): the one table of them.
+COMPRESSED: dict[str, Compression] = {".gz": Compression("gzip", b"\x1f\x8b", gzip.open),
+                                      ".bz2": Compression("bz2", b"BZh", bz2.open),
+                                      ".xz": Compression("xz", b"\xfd7zXZ\x00", lzma.open)}
 # The most characters a CSV field may hold. Paragraphs and documents can be long (the csv module's own limit,
 # 128 kB, would refuse some), but a field of millions of lines is a quote left open swallowing the rows after it:
 # it is refused here before the rest of the file is read into it.
@@ -107,7 +119,8 @@ def find_sources(inputs: Iterable[str], input_format: str | None = None,
     >>> [s.format for s in find_sources(["-"])]
     ['text']
     """
-    known = ", ".join(s for suffixes in formats.values() for s in suffixes) + " (or gzip, bz2, xz compressed)"
+    known = (", ".join(s for suffixes in formats.values() for s in suffixes)
+             + f" (or {', '.join(c.name for c in COMPRESSED.values())} compressed)")
     sources = []
     for name in inputs:
         if name == "-":
@@ -137,13 +150,13 @@ def _refuse_compressed(stream: BinaryIO) -> None:
     """A clear error for compressed data on standard input (else read as text that is not UTF-8): only a file's
     suffix says how to decompress it."""
     try:
-        head = stream.peek(6) if hasattr(stream, "peek") else b""
+        head = stream.peek(max(len(c.magic) for c in COMPRESSED.values())) if hasattr(stream, "peek") else b""
     except (OSError, ValueError):  # closed or unreadable: reading will say so
         return
-    for magic, name in _MAGIC.items():
-        if head.startswith(magic):
-            raise DataError(f"standard input is {name}-compressed; give the file's name instead (its suffix says how to "
-                            "read it), or decompress it into the pipe", path="<stdin>")
+    for c in COMPRESSED.values():
+        if head.startswith(c.magic):
+            raise DataError(f"standard input is {c.name}-compressed; give the file's name instead (its suffix says how "
+                            "to read it), or decompress it into the pipe", path="<stdin>")
 
 
 @contextlib.contextmanager
@@ -155,7 +168,8 @@ def open_source(source: Source) -> Iterator[BinaryIO]:
         _refuse_compressed(sys.stdin.buffer)
         yield sys.stdin.buffer
         return
-    opener = COMPRESSED.get(source.path.suffix.lower(), open)
+    compressed = COMPRESSED.get(source.path.suffix.lower())
+    opener = compressed.open if compressed else open
     try:
         stream = opener(source.path, "rb")
     except OSError as e:

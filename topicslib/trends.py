@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 
 from .defaults import resolve
-from .documents import CELL_SEPARATOR
-from .errors import InputError
+from .errors import DataError, InputError
 from .evaluation import NO_VALUE, value_name
+from .examples import split_topics_cell
 from .model import TopicModel
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -115,13 +115,17 @@ class TrendRow:
 
 def _tagged(value: object) -> list[str] | None:
     """A record's own topics: ids, or ``{"topic": ...}`` objects as ``classify`` writes them in JSON Lines, or a
-    cell of ids as its CSV output holds them (``"trade;migration"``, ``""`` for none).
+    cell read as examples' cells are (``examples.split_topics_cell``): ids separated by ``;`` (as ``classify``'s
+    CSV output joins them), ``|`` or ``,``, ``""`` for none, or a JSON list. Each record's cell is read alone:
+    records need not come from one file.
 
     >>> _tagged([{"topic": "trade", "score": 0.9}]), _tagged("trade;migration"), _tagged(""), _tagged(None)
     (['trade'], ['trade', 'migration'], [], None)
+    >>> _tagged("trade, migration"), _tagged('["trade", "migration"]')
+    (['trade', 'migration'], ['trade', 'migration'])
     """
     if isinstance(value, str):
-        return [t for t in (part.strip() for part in value.split(CELL_SEPARATOR)) if t]
+        value = split_topics_cell(value, error=DataError)[0]
     if not isinstance(value, list):
         return None
     out = [t.get("topic") if isinstance(t, Mapping) else t for t in value]

@@ -156,6 +156,22 @@ def test_a_second_signal_during_clean_up_does_not_cut_it_short(gold):
     assert os.listdir(out.parent) == ["result"] and out.read_bytes() == b"earlier output\n"
 
 
+def test_a_run_started_ignoring_hang_ups_finishes_through_one(gold):
+    """Under nohup (SIGHUP ignored from the start) a closed terminal does not stop the run: its output is written."""
+    out = gold.parent / "out.jsonl"
+    briefly_slow = SLOW_WRITES.replace("time.sleep(60)", "time.sleep(3)")
+    p = subprocess.Popen([sys.executable, "-c", briefly_slow, "classify", str(gold), "-o", str(out)], cwd=ROOT,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    deadline = time.monotonic() + 120
+    while not [f for f in os.listdir(gold.parent) if is_temporary(f)]:
+        assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
+        time.sleep(0.02)
+    p.send_signal(signal.SIGHUP)
+    p.wait(60)
+    assert p.returncode == 0, p.stderr.read()
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(TINY)
+
+
 def test_a_killed_runs_temporary_file_is_never_read_as_data(gold):
     folder = gold.parent
     p = _stopped_while_writing(folder, "classify", str(folder), "-o", str(folder / "out.jsonl"), sig=signal.SIGKILL)

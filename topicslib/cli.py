@@ -39,7 +39,7 @@ from .errors import HangUp, InputError, OptionError, TopicslibError
 from .evaluation import value_name
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
-from .files import LONE_SURROGATES, atomic_output, output_target
+from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, output_target
 from .model import EVIDENCE_TERMS, TopicModel, load_model, train
 from .options import check_options
 from .progress import Progress, progress_enabled
@@ -732,8 +732,6 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-# Signals that stop a run: each unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept.
-_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # The exit code of a run stopped by a hang-up: 128 + SIGHUP's number, as a shell reports a hang-up.
 _HUNG_UP = 129
 
@@ -742,13 +740,13 @@ def _stop(signum, frame) -> None:
     """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short. SIGHUP (the
     terminal closed) stops it as :class:`HangUp`, the others as KeyboardInterrupt."""
     _ignore_stops()
-    raise HangUp("hung up") if signum == signal.SIGHUP else KeyboardInterrupt
+    raise HangUp("hung up") if signum == getattr(signal, "SIGHUP", None) else KeyboardInterrupt
 
 
 def _ignore_stops() -> None:
     """No stop signal stops this run any more (in the main thread, the only one that can set their handling)."""
     if threading.current_thread() is threading.main_thread():
-        for sig in _STOPS:
+        for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
 
 
@@ -773,8 +771,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
-        for sig in _STOPS:
-            signal.signal(sig, _stop)
+        # Each stop signal unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept; one the
+        # run was started ignoring stays ignored (nohup's SIGHUP, a background job's SIGINT).
+        for sig in STOP_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, _stop)
     if hasattr(sys.stdout, "reconfigure"):
         # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
         sys.stdout.reconfigure(errors=LONE_SURROGATES)

@@ -148,7 +148,8 @@ def atomic_output(path: str | Path, *, text: bool = True, newline: str | None = 
         raise
 
 
-_STOP_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+# The signals that stop a run, those of them this platform has (Windows has no SIGHUP).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 @contextlib.contextmanager
@@ -163,7 +164,7 @@ def _stops_held() -> Iterator[None]:
     held: list[int] = []
     handlers = {}  # each signal's own handler, while the noting one stands in for it
     try:
-        for sig in _STOP_SIGNALS:
+        for sig in STOP_SIGNALS:
             if signal.getsignal(sig) not in (signal.SIG_IGN, None):  # None: a handler not set from Python
                 handlers[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
         yield

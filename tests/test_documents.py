@@ -95,6 +95,53 @@ def test_a_one_line_text_is_split_as_the_line_machinery_splits_it():
     assert all(split_paragraphs(t) == list(iter_paragraphs(document_lines([t]))) for t in texts)
 
 
+# -- hard-wrapped lines --------------------------------------------------------------------------------------
+# Paragraphs wrapped at about 70 characters where a line starts with a capital, a digit, a ¿ or a hyphenated
+# word's second half.
+WRAPPED_EN = ["The United States announced additional humanitarian funding for host",
+              "communities in La Guajira and Norte de Santander, and both sides agreed",
+              "to expand access to temporary protection through the Safe Mobility",
+              "Offices, which had registered by the end of last year no fewer than",
+              "250,000 applications; students in Bogotá marched against the anti-",
+              "American slogans of a few and asked for calm."]
+WRAPPED_ES = ["El Gobierno de Colombia anunció nuevos fondos para las comunidades de",
+              "La Guajira y Norte de Santander, y el ministro preguntó a la prensa",
+              "¿cuánto tiempo más podrá sostenerse la acogida de tantos migrantes?"]
+
+
+def test_a_wrapped_line_goes_on_into_a_line_that_starts_with_a_capital_a_digit_or_a_spanish_mark():
+    text = "\n".join(WRAPPED_EN) + "\n\n" + "\n".join(WRAPPED_ES)
+    expected = [" ".join(WRAPPED_EN).replace("anti- ", "anti-"), " ".join(WRAPPED_ES)]
+    assert split_paragraphs(text) == expected
+    assert list(iter_paragraphs(document_lines([text]))) == expected
+    assert "anti-American slogans" in expected[0]  # a hyphenated word keeps its hyphen, a broken one is whole again
+
+
+def test_titles_dates_headings_bullets_and_table_rows_stay_apart():
+    titles = ["Country Reports on Human Rights Practices for 2023", "United States Department of State",
+              "Bureau of Democracy, Human Rights, and Labor"]
+    after = ["## Migration and protection in the Andean region after the elections", "Colombia hosts them.",
+             "- Officials discussed the latest estimates of coca cultivation in", "- Putumayo with the police",
+             "| Colombia | 2.8 million migrants registered in the national census |", "Source: UNHCR"]
+    text = "\n".join(titles) + "\n\n" + "\n".join(WRAPPED_EN) + "\n" + "\n".join(after)
+    assert split_paragraphs(text) == titles + [" ".join(WRAPPED_EN).replace("anti- ", "anti-")] + after
+    sample = split_paragraphs((ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8"))
+    assert len(sample) == 17  # a web page, a paragraph a line: its short lines stay apart
+    assert sample[1:3] == ["Office of the Spokesperson", "March 14, 2025"]
+    assert sample[-2:] == ["Related posts", "Share this page | Print"]
+
+
+def test_a_page_break_before_a_capital_joins_the_sentence_it_cut():
+    bodies = ["Colombia's Congress approved the rural reform after months of debate with the",
+              "Government of Gustavo Petro, which said that land titles would reach former combatants first.",
+              "Migrants crossed the Darién in record numbers.", "Tariffs on flowers were cut."]
+    expected = [bodies[0] + " " + bodies[1]] + bodies[2:]
+    for page_break in ("\f", ""):
+        text = "".join(f"Country Reports on Human Rights Practices 2023\n{body}\n{k}\n{page_break}"
+                       for k, body in enumerate(bodies, 1))
+        assert split_paragraphs(text) == expected
+
+
 def test_scores_are_printed_as_round_prints_them_ties_and_all():
     # the batch rounding works in binary; round works on the exact decimal value: they must agree everywhere,
     # half steps (where the binary product may land on either side) most of all

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +27,14 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _LEAD = re.compile(r"^\s*(?:#{1,6}|>+)\s+")
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
+# A line that may go on into one starting with a capital or a digit ends with a word or a number (and perhaps a
+# comma), or with a letter and a hyphen: no table row, markup or closing mark.
+_OPEN_END = re.compile(r"(?:[^\W_],?|[^\W\d_]-)$")
+# Marks a sentence inside another may start with: Spanish opening question and exclamation marks, opening quotes.
+_OPENING = "¿¡«“‘\"'"
+# A line this long or longer may be a line of hard-wrapped prose; the median length of a text's such lines is the
+# width it is wrapped at (:func:`wrap_width`).
+_WRAPPED = 40
 # A character some Markdown markup above needs, and a character str.splitlines breaks a line at.
 _MARKUP = re.compile(r"[#>\[*_`|]")
 _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -114,15 +124,21 @@ class DocumentResult:
 def split_paragraphs(text: str) -> list[str]:
     """Split a document on blank lines and line breaks; bullets and headings are paragraphs too.
 
-    A line that continues a sentence (the previous line does not end one and
-    this one starts in lower case) is joined to it, so hard-wrapped text stays whole; a word broken
-    by a hyphen at the end of a line (PDF text) is joined back. Markdown table rules, code fences and
+    A line that continues a sentence is joined to it, so hard-wrapped text stays whole: the previous line ends
+    no sentence and this one starts in lower case (after any ``¿``, ``¡`` or opening quote), or with a capital or
+    a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
+    of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
+    short title, date or byline stays apart. A word broken by a hyphen at the end of a line (PDF text) is joined
+    back ("pun-" "ish"), a hyphenated one keeps its hyphen ("anti-" "American"). Markdown table rules, code fences and
     horizontal rules are dropped: they are no paragraphs. A paragraph holds about ``LONGEST_PARAGRAPH``
     characters at most: no line joins it past that, and a longer line is cut before a space into pieces of
     about that size (a word is never cut).
 
     >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped para-\\ngraph.\\n\\n| a | b |\\n|---|---|\\n- a bullet")
     ['# Title', 'First line of a wrapped paragraph.', '| a | b |', '- a bullet']
+    >>> split_paragraphs("Office of the Spokesperson\\nMarch 14, 2025\\n\\nThe United States announced new funds for\\n"
+    ...                  "Colombia and Peru.")
+    ['Office of the Spokesperson', 'March 14, 2025', 'The United States announced new funds for Colombia and Peru.']
     """
     if len(text) <= LONGEST_PARAGRAPH and not _LINE_BREAK.search(text):  # one line, the common case: the same answer
         line = text.strip()
@@ -144,23 +160,48 @@ def document_lines(texts: Iterable[str]) -> Iterator[str]:
             yield from page.splitlines()
 
 
+def wrap_width(lines: Iterable[str]) -> float:
+    """The width a text's lines seem wrapped at: the median length of its lines of ``_WRAPPED`` characters or more
+    (stripped), infinite without any. Hard-wrapped text has nearly all its lines about that long; a text with a
+    paragraph a line (a web page, Markdown) has them as long as its paragraphs.
+
+    >>> wrap_width(["Short title", "a" * 70, "b" * 72, "c" * 41, "d" * 71, "\\f"])
+    70.5
+    """
+    long = [n for n in map(len, map(str.strip, lines)) if n >= _WRAPPED]
+    return statistics.median(long) if long else math.inf
+
+
+def _continues(previous: str, line: str, width: float) -> bool:
+    """Whether ``line`` carries on the sentence ``previous`` leaves open (both stripped, not empty) in a text
+    wrapped at ``width``, as :func:`split_paragraphs` joins lines."""
+    if _SENTENCE_END.search(previous) or _MARKER.match(line):
+        return False
+    first = line.lstrip(_OPENING)[:1]
+    if first.islower():
+        return True
+    if not (first.isupper() or first.isdigit()) or not _OPEN_END.search(previous):
+        return False
+    return len(previous) + 1 + len(line.split(None, 1)[0]) > width  # its first word would not have fit: a wrap
+
+
 def _head_key(line: str) -> str:
     """A line as running heads repeat it: spacing, case and numbers (page, date) aside."""
     return _DIGITS.sub("#", " ".join(line.split()).casefold())
 
 
-def running_heads(lines: list[str]) -> set[str]:
+def running_heads(lines: list[str], width: float) -> set[str]:
     """Keys (``_head_key``) of the lines that are a printed document's running heads and feet, and of its page
     numbers. With page breaks (``PAGE_BREAK`` lines): short lines near a page's top or bottom found so on at
     least three pages and half of them. Without: short lines found three times or more, one of them where a
-    page break cuts a sentence (the text around it joins: no sentence ends before it, lower case follows),
-    and page numbers found three times or more.
+    page break cuts a sentence (the text around it joins as :func:`split_paragraphs` joins lines, in a text
+    wrapped at ``width``), and page numbers found three times or more.
 
     >>> bodies = ["The court failed", "to act in time.", "Elections were held.", "Turnout was high."]
     >>> lines = [line for k, body in enumerate(bodies, 1) for line in ("Country Report 2023", body, f"Page {k}", "\\f")]
-    >>> sorted(running_heads(lines))
+    >>> sorted(running_heads(lines, wrap_width(lines)))
     ['country report #', 'page #']
-    >>> sorted(running_heads([line for line in lines if line != "\\f"]))  # no page breaks: found inside a sentence
+    >>> sorted(running_heads([line for line in lines if line != "\\f"], wrap_width(lines)))  # inside a sentence
     ['country report #', 'page #']
     """
     if len(lines) < 2 * _HEAD_PAGES:  # too short to repeat anything three times between text
@@ -189,7 +230,7 @@ def running_heads(lines: list[str]) -> set[str]:
         j = i
         while j < len(text) and keys[j] in repeated:
             j += 1
-        if 0 < i and j < len(text) and not _SENTENCE_END.search(text[i - 1]) and text[j][0].islower():
+        if 0 < i and j < len(text) and _continues(text[i - 1], text[j], width):
             heads.update(keys[i:j])  # a run of repeated lines inside a sentence: a page break's heads and feet
         i = j
     return heads
@@ -210,8 +251,8 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
     """The paragraphs of a document's lines, as :func:`split_paragraphs` finds them, each given as soon as
     it ends: a file read line by line holds only the paragraph it is in (and a window of lines read ahead to
     find running heads), however long the file. Running heads and feet and page numbers of printed pages
-    (:func:`running_heads`, found in the first ``HEAD_WINDOW`` lines or megabyte) are no paragraphs, and text a page
-    break cuts joins back.
+    (:func:`running_heads`, found in the first ``HEAD_WINDOW`` lines or megabyte, which also give the width the text
+    is wrapped at, :func:`wrap_width`) are no paragraphs, and text a page break cuts joins back.
 
     >>> list(iter_paragraphs(["First line of a", "wrapped paragraph.", "- a bullet"]))
     ['First line of a wrapped paragraph.', '- a bullet']
@@ -223,21 +264,24 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
         chars += len(line)
         if len(window) >= HEAD_WINDOW or chars >= _HEAD_CHARS:
             break
-    heads = running_heads(window)
+    width = wrap_width(window)
+    heads = running_heads(window, width)
     paragraph: list[str] = []  # its lines, joined when it ends (joining as we go is quadratic)
     size = 0  # its characters
-    joinable = marked = False
+    previous: str | None = None  # the line before, while a line may still join its paragraph
+    marked = False
     for line in _text_lines(chain(window, lines), heads):
         if not line or _RULE.match(line):
             if paragraph:
                 yield " ".join(paragraph)
                 paragraph = []
-            joinable = False
+            previous = None
             continue
-        joins = joinable and size + len(line) < LONGEST_PARAGRAPH and not _MARKER.match(line) and line[0].islower()
+        joins = previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
         if joins and _BROKEN.search(paragraph[-1]):
-            paragraph[-1] = paragraph[-1][:-1] + line
-            size += len(line) - 1
+            broken = line[0].islower()  # a word broken in two loses the hyphen, a hyphenated one keeps it
+            paragraph[-1] = (paragraph[-1][:-1] if broken else paragraph[-1]) + line
+            size += len(line) - broken
         elif joins:
             paragraph.append(line)
             size += len(line) + 1
@@ -248,7 +292,7 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
                 yield " ".join(paragraph)
             paragraph, size = [line], len(line)
             marked = bool(_MARKER.match(line))
-        joinable = not _SENTENCE_END.search(line) and not marked
+        previous = None if marked else line
     if paragraph:
         yield " ".join(paragraph)
 

@@ -55,6 +55,13 @@ OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
 
 
+def _note(message: str | None) -> None:
+    """Print ``message`` on stderr as every note of the command line is printed (``topicslib: note: …``); nothing
+    when there is none."""
+    if message:
+        print(f"topicslib: note: {message}", file=sys.stderr)
+
+
 def classify_batches(model, records: Iterable[Record], *,
                      batch_size: int = BATCH_SIZE) -> Iterator[tuple[list[Record], list[list[TopicScore]]]]:
     """Records in batches of ``batch_size``, each with its topic lists from one ``classify_many`` call, in order."""
@@ -79,11 +86,6 @@ def _collector_paused() -> Iterator[None]:
         if enabled:
             gc.enable()
         gc.unfreeze()
-
-
-def _note(message: str) -> None:
-    """Tell the user something about the run that is no error, on stderr: ``topicslib: note: message``."""
-    print(f"topicslib: note: {message}", file=sys.stderr)
 
 
 # -- commands --------------------------------------------------------------------------------------------
@@ -235,6 +237,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model)
     model = load_model_option(args)
+    _note(model.taxonomy_.language_note(args.lang))  # before the documents are read, as topics says it
     enabled = progress_enabled(args.quiet)
     counted = [0]
 
@@ -529,9 +532,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_topics(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else load_model_option(args).taxonomy_
-    note = taxonomy.language_note(args.lang)
-    if note:
-        _note(note)
+    _note(taxonomy.language_note(args.lang))
     topics = taxonomy.localized(args.lang).topics
     if args.json:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))

@@ -447,7 +447,8 @@ def render_report(
     A document's text may come already classified, as its list of :class:`Paragraph` (the Dask engine's
     tagged records). ``top_n`` is how many of each tag's strongest terms may be highlighted (positive
     ones only); topics are named in ``lang`` (e.g. ``"es"``), by default in the language most paragraphs
-    are in, where the model's taxonomy has that language; ``on_document`` is called after each new
+    are in, where the model's taxonomy has that language (else in its own: ``Taxonomy.language_note`` says so, as
+    ``report --lang`` does on stderr); ``on_document`` is called after each new
     document (for a progress bar). ``dates``, ``by`` and ``groups`` give one value per item and may be
     iterators consumed in step with ``documents``, so nothing is held whole (one with more or fewer values
     than there are items is an :class:`InputError`). With ``groups``, items sharing a value other than
@@ -507,8 +508,6 @@ def render_report(
         log.warning("%s", note)
     if lang is None:
         lang = majority(langs)
-    elif unnamed := model.taxonomy_.language_note(lang):  # asked for: say so when the topics cannot be named in it
-        log.warning("%s", unnamed)
     named = model.taxonomy_.localized(lang)  # in its own language where it lacks lang: the names say which
     names_lang = named.lang or lang
     page = _Page(list(named.topics), title, model_name or "default model", names_lang)

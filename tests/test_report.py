@@ -477,6 +477,23 @@ def test_report_names_a_list_valued_group_document_by_its_json(tmp_path):
     assert 'data-name="[&quot;u1&quot;]"' in page and 'data-name="true"' in page
 
 
+def test_report_names_a_record_by_a_list_valued_title_as_group_names_it(tmp_path):
+    """A title that is no string (a list, an object, a number) names its document by its JSON, as --group title
+    would; not by file:line."""
+    src = tmp_path / "statements.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "title": title}) + "\n" for t, title in [
+        ("Migrants crossed the border.", ["Joint statement", "Part 1"]), ("Coca crops grew.", {"en": "Coca"}),
+        ("Tariffs fell.", 2024)]), encoding="utf-8")
+    names = []
+    for group in ([], ["--group", "title"]):
+        out = tmp_path / "r.html"
+        r = run_cli("report", str(src), "-o", str(out), *group)
+        assert r.returncode == 0, r.stderr
+        names.append(re.findall(r'<article class="doc"[^>]* data-name="([^"]*)"', out.read_text(encoding="utf-8")))
+    assert names[0] == names[1] == ["[&quot;Joint statement&quot;,&quot;Part 1&quot;]", "{&quot;en&quot;:&quot;Coca&quot;}",
+                                    "2024"]
+
+
 def test_a_report_from_classified_paragraphs_is_the_report_of_the_texts(default_model):
     """The Dask engine's path: documents given as their tagged paragraphs, with scores as outputs print them."""
     texts = [(n, t) for n, t, *_ in PIECES]

@@ -406,12 +406,19 @@ def _cmd_label(args: argparse.Namespace) -> int:
 
 
 def _document_name(record: Record) -> str:
-    """A text file is named by its path; a JSONL/CSV record by its title field, else file:line (and its id)."""
-    fields = {k: v for k, v in record.fields.items() if k != record.text_field and isinstance(v, (str, int))}
-    for key in ("title", "name"):
-        if str(fields.get(key, "")).strip():
-            return str(fields[key])
-    return f"{record.where} (id {fields['id']})" if str(fields.get("id", "")).strip() else record.where
+    """A text file is named by its path; a JSONL/CSV record by its title field, else its name field, else
+    file:line (and its id). A value that is no string (a list, an object, a number) names it by its compact JSON,
+    as ``--group`` names documents (``value_name``)."""
+
+    def value(key: str) -> str | None:
+        name = value_name(record.fields.get(key)) if key != record.text_field else None
+        return name if name and name.strip() else None
+
+    name = value("title") or value("name")
+    if name is not None:
+        return name
+    key = value("id")
+    return f"{record.where} (id {key})" if key is not None else record.where
 
 
 def _training_options(args: argparse.Namespace) -> dict:

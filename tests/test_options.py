@@ -5,6 +5,7 @@ A bad value or an unknown name is refused before any work, with an error naming 
 from __future__ import annotations
 
 import inspect
+import json
 import math
 
 import numpy as np
@@ -88,3 +89,21 @@ def test_bad_options_on_the_command_line_are_usage_errors_before_training(tmp_pa
     assert "Traceback" not in r.stderr and not out.exists()
     r = run("cross-validate", "examples/", "--options", options)
     assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_a_max_features_that_keeps_too_few_features_a_topic_is_warned_about(caplog, tmp_path):
+    """Fewer than FEATURES_PER_TOPIC features a topic (TINY: 2 topics) once max_features cut them: a warning that
+    names the option and what to do. Enough features, or a max_features that cuts nothing, says nothing."""
+    warned = "max_features=1 keeps 2 features for 2 topics, fewer than 10 a topic: too few to tell the topics apart"
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert topicslib.train(TINY, min_df=1, max_features=1).card_["n_features"] == 2
+    assert warned in caplog.text and "raise max_features, or leave it null" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="topicslib"):
+        topicslib.train(TINY, min_df=1, max_features=10)  # 20 features: 10 a topic
+        topicslib.train(TINY, min_df=1, max_features=100_000)  # cuts nothing
+    assert "max_features" not in caplog.text
+    examples = tmp_path / "tiny.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in TINY), encoding="utf-8")
+    r = run("train", str(examples), "-o", str(tmp_path / "m.npz"), "--options", '{"min_df": 1, "max_features": 1}')
+    assert r.returncode == 0 and warned in r.stderr

@@ -55,7 +55,8 @@ OPTIONS: dict[str, Option] = {
                           "lengths of the character n-grams of each word (null: none)"),
     "min_df": Option(2, lambda v: _integer(v, 1), "an integer >= 1", "keep terms found in at least this many examples"),
     "max_features": Option(None, lambda v: v is None or _integer(v, 1), "null or an integer >= 1",
-                           "keep at most this many terms, the most frequent"),
+                           "keep at most this many terms of each kind (words, character n-grams), the most frequent; "
+                           "fewer than model.FEATURES_PER_TOPIC features a topic is warned about in training"),
     "norm_offset": Option(0.35, lambda v: isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
                           "a finite number >= 0",
                           "added to each text's squared TF-IDF norm, as a share of the median training text's: "

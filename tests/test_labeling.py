@@ -408,18 +408,30 @@ def test_a_terminal_that_fails_with_eio_raises_hang_up_not_an_io_error(tmp_path)
 
 class _KeysOnceRetrained(io.StringIO):
     """Keys a line each, as a pipe gives them; the key ``late`` only once the background retraining has ended, so
-    that the retrained model is there when the session takes it (and none since has reordered what is left)."""
+    that the retrained model is there when the session takes it (and none since has reordered what is left). The
+    retraining waits for ``asked`` (:meth:`held_retraining`): set when the session asks for ``late``, so the paragraph
+    that key answers was drawn by the model before, however the two threads are scheduled."""
 
     def __init__(self, keys: str, late: str, threads: int):
         super().__init__(keys)
         self.late, self.threads = late, threads
+        self.asked = threading.Event()
 
     def readline(self, size: int = -1) -> str:
         line = super().readline(size)
-        deadline = time.monotonic() + 60
-        while line == f"{self.late}\n" and threading.active_count() > self.threads and time.monotonic() < deadline:
-            time.sleep(0.05)
+        if line == f"{self.late}\n":
+            self.asked.set()
+            deadline = time.monotonic() + 60
+            while threading.active_count() > self.threads and time.monotonic() < deadline:
+                time.sleep(0.05)
         return line
+
+    def held_retraining(self, read_examples):
+        """``read_examples`` (the retraining's first step) waiting until the session asks for the key ``late``."""
+        def held(*args, **kwargs):
+            self.asked.wait(60)
+            return read_examples(*args, **kwargs)
+        return held
 
 
 @pytest.mark.parametrize("late, asked", [("u", "the one undone"), ("2", "the one on screen")])
@@ -430,6 +442,7 @@ def test_a_retrained_models_reordering_never_moves_the_paragraph_being_asked(tmp
     monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[::-1][:n])
     screen = io.StringIO()
     keys = _KeysOnceRetrained("1\n\n7\n\n1\n3\n\n" + f"{late}\nq\n", late, threading.active_count())
+    monkeypatch.setattr(labeling, "read_examples", keys.held_retraining(labeling.read_examples))
     labeling.label(texts, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
                    examples=tmp_path / "mine.jsonl", retrain_every=3, keys=keys, screen=screen)
     pages = [page.strip("\n").split("\n") for page in screen.getvalue().split("q quit\n")[:-1]]

@@ -55,6 +55,52 @@ def test_an_unreadable_json_list_in_a_topics_cell_is_an_error_not_a_topic():
     assert not isinstance(raised.value, topicslib.ExampleError)  # a tagged record, no training example
 
 
+# A topics value present but no list of topics: each was classified by the default model instead, unsaid, and
+# counted beside the other records' own topics (QA3 §3).
+MALFORMED_TOPICS = [(["trade", 1], "['trade', 1]"), ([None], "[None]"), (5, "5"), ({"a": 1}, "{'a': 1}"),
+                    ([{"score": 1}], "[{'score': 1}]"), ([["trade"]], "[['trade']]"), ("[1]", "[1]")]
+
+
+@pytest.mark.parametrize("value, found", MALFORMED_TOPICS)
+def test_a_topics_value_that_is_no_list_of_topics_is_an_error_naming_the_record(value, found):
+    records = [{"text": "Tariffs fell.", "date": "2024-01-05", "topics": ["trade"]},
+               {"text": "Coca fell.", "date": "2024-01-09", "topics": value}]
+    with pytest.raises(topicslib.DataError) as raised:
+        topicslib.trends(records, date="date")
+    assert str(raised.value) == ("<records>:2: 'topics' must be a list of topic ids or of {\"topic\": ...} objects "
+                                 f"(as classify writes them), got {found}")
+
+
+@pytest.mark.parametrize("value, found", MALFORMED_TOPICS[:3])
+def test_the_command_names_the_file_and_line_of_a_topics_value_it_cannot_read(tmp_path, value, found):
+    src = tmp_path / "tagged.jsonl"
+    src.write_text(json.dumps({"text": "Tariffs fell.", "date": "2024-01-05", "topics": ["trade"]}) + "\n"
+                   + json.dumps({"text": "Coca fell.", "date": "2024-01-09", "topics": value}) + "\n", encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--format", "csv")
+    assert r.returncode == 1 and r.stdout == ""
+    assert f"{src}:2: 'topics' must be a list of topic ids" in r.stderr and f"got {found}" in r.stderr
+
+
+def test_a_topics_cell_holding_an_empty_id_is_an_error_at_its_row(tmp_path):
+    src = tmp_path / "tagged.csv"
+    src.write_text('text,date,topics\nTariffs fell.,2024-01-05,trade\nCoca fell.,2024-01-09,"[""""]"\n', encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--format", "csv")
+    assert r.returncode == 1 and f"{src}:3: 'topics' holds an empty topic id" in r.stderr
+
+
+def test_topics_are_read_as_given_and_only_a_record_without_them_is_classified(tiny_model):
+    """No topics field, or null: classified; a list (or tuple) of ids, or of classify's objects: counted as given,
+    ids trimmed and a repeat counted once, as train reads them."""
+    records = [{"text": "Tariffs on exports rose.", "date": "2024", "topics": (" trade", "trade")},
+               {"text": "Tariffs on exports rose.", "date": "2024", "topics": [{"topic": "health", "score": 0.7}]},
+               {"text": "Tariffs on exports rose.", "date": "2024", "topics": None},
+               {"text": "Tariffs on exports rose.", "date": "2024"}]
+    [classified] = tiny_model.classify_many(["Tariffs on exports rose."])
+    expected = Counter(["trade", "health", *[t for t, _ in classified] * 2])
+    counts = {r.topic: r.paragraphs for r in topicslib.trends(records, date="date", model=tiny_model) if r.paragraphs}
+    assert counts == dict(expected) and classified  # the two records without topics counted as classified
+
+
 def test_tagged_records_are_counted_per_period_and_field(caplog):
     with caplog.at_level("WARNING", logger="topicslib"):
         rows = topicslib.trends(RECORDS, date="date", by="source", group="url")

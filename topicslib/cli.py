@@ -274,9 +274,8 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
             sources = _tagged_on_dask(args, model, tmp, document=False)
-        records = ({**r.fields, r.text_field: r.text} for r in read_records(sources, column=args.column))
-        rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
-                      text=args.column)
+        rows = trends(read_records(sources, column=args.column), date=args.date, period=args.period, by=args.by,
+                      group=args.group, model=model, text=args.column)
     dicts = [r.to_dict(args.by) for r in rows]
     fmt = args.format or ("jsonl" if (args.output or "").endswith(".jsonl") else "table"
                           if args.output in (None, "-") and sys.stdout.isatty() else "csv")

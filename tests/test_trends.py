@@ -228,8 +228,35 @@ def test_the_command_writes_csv_with_the_by_field_first(tmp_path):
 
 
 def test_a_dataframe_when_asked():
+    pytest.importorskip("pandas")
     frame = topicslib.trends(RECORDS, date="date", period="year", as_frame=True)
     assert list(frame.columns) == ["by", "period", "topic", "paragraphs", "share"] and len(frame) > 0
+
+
+# With no record the CSV header lost the --by and --group columns, JSON Lines printed nothing unsaid, and the frame
+# had no columns (QA3 §5): a scheduled job's output keeps its schema.
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_a_corpus_without_records_gives_the_columns_of_one_with_records(tmp_path, content):
+    src = tmp_path / "corpus.jsonl"
+    for options in ([], ["--by", "source", "--group", "url"]):
+        src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+        full = run("trends", str(src), "--date", "date", *options, "--format", "csv")
+        src.write_text(content, encoding="utf-8")
+        empty = run("trends", str(src), "--date", "date", *options, "--format", "csv")
+        assert empty.returncode == 0 and full.returncode == 0, empty.stderr + full.stderr
+        assert empty.stdout.splitlines() == full.stdout.splitlines()[:1] and "no records read" in empty.stderr
+        jsonl = run("trends", str(src), "--date", "date", *options, "--format", "jsonl")
+        assert jsonl.returncode == 0 and jsonl.stdout == "" and "no records read" in jsonl.stderr
+
+
+def test_a_dataframe_without_records_has_the_columns_of_one_with_records(caplog):
+    pytest.importorskip("pandas")
+    for options in ({}, {"by": "source"}, {"by": "source", "group": "url"}):
+        full = topicslib.trends(RECORDS, date="date", as_frame=True, **options)
+        with caplog.at_level("WARNING", logger="topicslib"):
+            empty = topicslib.trends([], date="date", as_frame=True, **options)
+        assert list(empty.columns) == list(full.columns) and len(empty) == 0 and len(full) > 0
+        assert "no records read" in caplog.text
 
 
 @pytest.mark.skipif(not WHITE_HOUSE.exists(), reason="../shared/data/us_white_house_latam_statements is not here")

@@ -47,7 +47,7 @@ from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, 
 from .storage import card_path
 from .suggest import suggest
 from .taxonomy import load_taxonomy
-from .trends import PERIODS, trends
+from .trends import PERIODS, TrendRow, trends
 from .version import __version__
 from .writers import WRITERS, csv_line, output_format
 
@@ -276,6 +276,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
             sources = _tagged_on_dask(args, model, tmp, document=False)
         rows = trends(read_records(sources, column=args.column), date=args.date, period=args.period, by=args.by,
                       group=args.group, model=model, text=args.column)
+    columns = TrendRow.columns(args.by, args.group is not None)
     dicts = [r.to_dict(args.by) for r in rows]
     fmt = args.format or ("jsonl" if (args.output or "").endswith(".jsonl") else "table"
                           if args.output in (None, "-") and sys.stdout.isatty() else "csv")
@@ -283,9 +284,9 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         if fmt == "jsonl":
             out.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts)
         elif fmt == "csv":
-            out.write(csv_line(list(dicts[0]) if dicts else ["period", "topic", "paragraphs", "share"]))
+            out.write(csv_line(columns))
             out.writelines(csv_line(["" if v is None else str(round(v, 6) if isinstance(v, float) else v)
-                                     for v in d.values()]) for d in dicts)
+                                     for v in map(d.get, columns)]) for d in dicts)
         else:
             for d in dicts:
                 out.write("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in d.values()) + "\n")

@@ -19,7 +19,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import astuple, dataclass, fields
 from itertools import islice
 
 from .defaults import resolve
@@ -107,12 +107,28 @@ class TrendRow:
     documents: int | None = None
     document_share: float | None = None
 
+    @staticmethod
+    def columns(by_name: str | None = None, grouped: bool = False) -> list[str]:
+        """The columns of the rows of a count (:meth:`to_dict`'s keys), rows or none: the ``by`` field's name
+        first when given, and the documents' columns when ``grouped`` (a count with ``group``).
+
+        >>> TrendRow.columns()
+        ['period', 'topic', 'paragraphs', 'share']
+        >>> TrendRow.columns("source", grouped=True)
+        ['source', 'period', 'topic', 'paragraphs', 'share', 'documents', 'document_share']
+        """
+        names = [f.name for f in fields(TrendRow)][1:]  # ``by`` is named by the field it stands for
+        return ([by_name] if by_name else []) + (names if grouped else names[:-2])
+
     def to_dict(self, by_name: str | None = None) -> dict:
-        d = asdict(self)
-        by = d.pop("by")
-        if self.documents is None:
-            d.pop("documents"), d.pop("document_share")
-        return {by_name: by, **d} if by_name else d
+        """The row under :meth:`columns`: its ``by`` value under ``by_name`` (left out without one).
+
+        >>> TrendRow("A", "2024", "trade", 1, 0.5).to_dict("source")
+        {'source': 'A', 'period': '2024', 'topic': 'trade', 'paragraphs': 1, 'share': 0.5}
+        """
+        grouped = self.documents is not None
+        values = astuple(self) if grouped else astuple(self)[:-2]
+        return dict(zip(self.columns(by_name, grouped), values if by_name else values[1:]))
 
 
 # What a record's ``topics`` may hold, as the message about one that holds anything else says.
@@ -280,7 +296,8 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     null) are classified with ``model`` (the default model when None). Rows
     come sorted by ``by`` value (``(none)`` last), period and topic (in the model's order, else ``topics``,
     else by name), with every topic in every cell; ``as_frame`` returns a pandas DataFrame (pandas must be
-    installed).
+    installed) whose columns are :meth:`TrendRow.columns` (``by`` named ``"by"`` when not given), rows or none.
+    With no record there is no row, and a warning on the ``topicslib`` logger says so.
 
     >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": 5}], date="date")
     Traceback (most recent call last):
@@ -309,7 +326,7 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     for record, tags in _topics(records, models, text):
         counter.add(record.get(date), tags, None if by is None else by_value(record.get(by)),
                     value_name(record.get(group)) if group else None)
-    note = counter.undated_note(date)
+    note = counter.undated_note(date) if counter.cells else "no records read: nothing to count"
     if note:
         log.warning("%s", note)
     model = models[0]
@@ -317,5 +334,6 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     if as_frame:
         import pandas as pd
 
-        return pd.DataFrame([r.to_dict(by or "by") for r in rows])
+        by_name = by or "by"
+        return pd.DataFrame([r.to_dict(by_name) for r in rows], columns=TrendRow.columns(by_name, group is not None))
     return rows

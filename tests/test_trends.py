@@ -159,6 +159,25 @@ def test_the_command_writes_by_values_as_json_and_none_as_such(tmp_path):
         assert "None" not in r.stdout and "['x']" not in r.stdout
 
 
+def test_the_table_names_its_columns_and_aligns_them(tmp_path):
+    """The table (the default on a terminal) had no header, and its columns moved with each value's length."""
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--by", "source", "--group", "url", "--format", "table")
+    assert r.returncode == 0, r.stderr
+    head, *lines = r.stdout.splitlines()
+    assert head.split() == ["source", "period", "topic", "paragraphs", "share", "documents", "document_share"]
+    starts = [head.index(name) for name in ("period", "topic")]  # text columns start together
+    ends = [head.index(name) + len(name) for name in ("paragraphs", "share", "documents", "document_share")]
+    assert lines and all(line[i - 1] == " " and line[i] != " " for line in lines for i in starts)
+    assert all(line[i - 1] != " " and line[i:i + 1] in ("", " ") for line in lines for i in ends)  # numbers end together
+    assert ["B", "2024-02", "migration", "1", "1.000", "1", "1.000"] in [line.split() for line in lines]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = run("trends", str(empty), "--date", "date", "--format", "table")
+    assert r.returncode == 0 and r.stdout == "period  topic  paragraphs  share\n"
+
+
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
     records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
                {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]

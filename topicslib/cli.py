@@ -49,7 +49,7 @@ from .suggest import suggest
 from .taxonomy import load_taxonomy
 from .trends import PERIODS, TrendRow, trends
 from .version import __version__
-from .writers import WRITERS, csv_line, output_format
+from .writers import WRITERS, csv_line, output_format, table_text
 
 OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
@@ -288,8 +288,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
             out.writelines(csv_line(["" if v is None else str(round(v, 6) if isinstance(v, float) else v)
                                      for v in map(d.get, columns)]) for d in dicts)
         else:
-            for d in dicts:
-                out.write("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in d.values()) + "\n")
+            out.write(table_text(columns, [list(map(d.get, columns)) for d in dicts]))
     return 0
 
 

@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -190,6 +191,18 @@ def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_ha
         rows = topicslib.trends(records, date="date")  # a field no record has: a likely misspelling
     assert {r.period for r in rows} == {"undated"}
     assert "no record has a value in the 'date' field: all 4 were counted under 'undated'" in caplog.text
+
+
+@pytest.mark.parametrize("date", [None, 3, ["date"]])
+def test_a_date_that_names_no_field_is_an_error_as_a_bad_period_is(date, caplog):
+    """date=None gave rows, all undated, and a note about "the None field"; --date is required on the command line."""
+    message = f"date must name the field that holds each record's date, got {date!r}"
+    with caplog.at_level("WARNING", logger="topicslib"), \
+            pytest.raises(topicslib.InputError, match=f"^{re.escape(message)}$"):
+        topicslib.trends(RECORDS, date=date)
+    with pytest.raises(topicslib.InputError, match=r"^period must be one of day, week, month, quarter, year"):
+        topicslib.trends(RECORDS, date="date", period="decade")
+    assert caplog.text == ""
 
 
 def test_untagged_records_are_classified_as_classify_many_tags_them(default_model):

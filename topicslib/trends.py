@@ -297,7 +297,8 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     come sorted by ``by`` value (``(none)`` last), period and topic (in the model's order, else ``topics``,
     else by name), with every topic in every cell; ``as_frame`` returns a pandas DataFrame (pandas must be
     installed) whose columns are :meth:`TrendRow.columns` (``by`` named ``"by"`` when not given), rows or none.
-    With no record there is no row, and a warning on the ``topicslib`` logger says so.
+    With no record there is no row, and a warning on the ``topicslib`` logger says so. ``date`` is required, as
+    ``--date`` is on the command line: anything but a field's name (None) is an :class:`InputError`.
 
     >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": 5}], date="date")
     Traceback (most recent call last):
@@ -307,6 +308,8 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
+    if not isinstance(date, str):
+        raise InputError(f"date must name the field that holds each record's date, got {date!r}")
 
     def mappings(items: Iterable) -> Iterator[tuple[Mapping, str | None, int | None]]:
         """Each record as a mapping, with the file and line it comes from (a mapping: none, and its number),

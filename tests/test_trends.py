@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -53,6 +54,52 @@ def test_an_unreadable_json_list_in_a_topics_cell_is_an_error_not_a_topic():
     with pytest.raises(topicslib.DataError, match=r"invalid JSON list in 'topics'") as raised:
         topicslib.trends([{"text": "Tariffs fell.", "date": "2024-01-05", "topics": '["trade"'}], date="date")
     assert not isinstance(raised.value, topicslib.ExampleError)  # a tagged record, no training example
+
+
+# A topics value present but no list of topics: each was classified by the default model instead, unsaid, and
+# counted beside the other records' own topics (QA3 §3).
+MALFORMED_TOPICS = [(["trade", 1], "['trade', 1]"), ([None], "[None]"), (5, "5"), ({"a": 1}, "{'a': 1}"),
+                    ([{"score": 1}], "[{'score': 1}]"), ([["trade"]], "[['trade']]"), ("[1]", "[1]")]
+
+
+@pytest.mark.parametrize("value, found", MALFORMED_TOPICS)
+def test_a_topics_value_that_is_no_list_of_topics_is_an_error_naming_the_record(value, found):
+    records = [{"text": "Tariffs fell.", "date": "2024-01-05", "topics": ["trade"]},
+               {"text": "Coca fell.", "date": "2024-01-09", "topics": value}]
+    with pytest.raises(topicslib.DataError) as raised:
+        topicslib.trends(records, date="date")
+    assert str(raised.value) == ("<records>:2: 'topics' must be a list of topic ids or of {\"topic\": ...} objects "
+                                 f"(as classify writes them), got {found}")
+
+
+@pytest.mark.parametrize("value, found", MALFORMED_TOPICS[:3])
+def test_the_command_names_the_file_and_line_of_a_topics_value_it_cannot_read(tmp_path, value, found):
+    src = tmp_path / "tagged.jsonl"
+    src.write_text(json.dumps({"text": "Tariffs fell.", "date": "2024-01-05", "topics": ["trade"]}) + "\n"
+                   + json.dumps({"text": "Coca fell.", "date": "2024-01-09", "topics": value}) + "\n", encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--format", "csv")
+    assert r.returncode == 1 and r.stdout == ""
+    assert f"{src}:2: 'topics' must be a list of topic ids" in r.stderr and f"got {found}" in r.stderr
+
+
+def test_a_topics_cell_holding_an_empty_id_is_an_error_at_its_row(tmp_path):
+    src = tmp_path / "tagged.csv"
+    src.write_text('text,date,topics\nTariffs fell.,2024-01-05,trade\nCoca fell.,2024-01-09,"[""""]"\n', encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--format", "csv")
+    assert r.returncode == 1 and f"{src}:3: 'topics' holds an empty topic id" in r.stderr
+
+
+def test_topics_are_read_as_given_and_only_a_record_without_them_is_classified(tiny_model):
+    """No topics field, or null: classified; a list (or tuple) of ids, or of classify's objects: counted as given,
+    ids trimmed and a repeat counted once, as train reads them."""
+    records = [{"text": "Tariffs on exports rose.", "date": "2024", "topics": (" trade", "trade")},
+               {"text": "Tariffs on exports rose.", "date": "2024", "topics": [{"topic": "health", "score": 0.7}]},
+               {"text": "Tariffs on exports rose.", "date": "2024", "topics": None},
+               {"text": "Tariffs on exports rose.", "date": "2024"}]
+    [classified] = tiny_model.classify_many(["Tariffs on exports rose."])
+    expected = Counter(["trade", "health", *[t for t, _ in classified] * 2])
+    counts = {r.topic: r.paragraphs for r in topicslib.trends(records, date="date", model=tiny_model) if r.paragraphs}
+    assert counts == dict(expected) and classified  # the two records without topics counted as classified
 
 
 def test_tagged_records_are_counted_per_period_and_field(caplog):
@@ -113,6 +160,25 @@ def test_the_command_writes_by_values_as_json_and_none_as_such(tmp_path):
         assert "None" not in r.stdout and "['x']" not in r.stdout
 
 
+def test_the_table_names_its_columns_and_aligns_them(tmp_path):
+    """The table (the default on a terminal) had no header, and its columns moved with each value's length."""
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--by", "source", "--group", "url", "--format", "table")
+    assert r.returncode == 0, r.stderr
+    head, *lines = r.stdout.splitlines()
+    assert head.split() == ["source", "period", "topic", "paragraphs", "share", "documents", "document_share"]
+    starts = [head.index(name) for name in ("period", "topic")]  # text columns start together
+    ends = [head.index(name) + len(name) for name in ("paragraphs", "share", "documents", "document_share")]
+    assert lines and all(line[i - 1] == " " and line[i] != " " for line in lines for i in starts)
+    assert all(line[i - 1] != " " and line[i:i + 1] in ("", " ") for line in lines for i in ends)  # numbers end together
+    assert ["B", "2024-02", "migration", "1", "1.000", "1", "1.000"] in [line.split() for line in lines]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = run("trends", str(empty), "--date", "date", "--format", "table")
+    assert r.returncode == 0 and r.stdout == "period  topic  paragraphs  share\n"
+
+
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
     records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
                {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]
@@ -125,6 +191,18 @@ def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_ha
         rows = topicslib.trends(records, date="date")  # a field no record has: a likely misspelling
     assert {r.period for r in rows} == {"undated"}
     assert "no record has a value in the 'date' field: all 4 were counted under 'undated'" in caplog.text
+
+
+@pytest.mark.parametrize("date", [None, 3, ["date"]])
+def test_a_date_that_names_no_field_is_an_error_as_a_bad_period_is(date, caplog):
+    """date=None gave rows, all undated, and a note about "the None field"; --date is required on the command line."""
+    message = f"date must name the field that holds each record's date, got {date!r}"
+    with caplog.at_level("WARNING", logger="topicslib"), \
+            pytest.raises(topicslib.InputError, match=f"^{re.escape(message)}$"):
+        topicslib.trends(RECORDS, date=date)
+    with pytest.raises(topicslib.InputError, match=r"^period must be one of day, week, month, quarter, year"):
+        topicslib.trends(RECORDS, date="date", period="decade")
+    assert caplog.text == ""
 
 
 def test_untagged_records_are_classified_as_classify_many_tags_them(default_model):
@@ -182,8 +260,35 @@ def test_the_command_writes_csv_with_the_by_field_first(tmp_path):
 
 
 def test_a_dataframe_when_asked():
+    pytest.importorskip("pandas")
     frame = topicslib.trends(RECORDS, date="date", period="year", as_frame=True)
     assert list(frame.columns) == ["by", "period", "topic", "paragraphs", "share"] and len(frame) > 0
+
+
+# With no record the CSV header lost the --by and --group columns, JSON Lines printed nothing unsaid, and the frame
+# had no columns (QA3 §5): a scheduled job's output keeps its schema.
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_a_corpus_without_records_gives_the_columns_of_one_with_records(tmp_path, content):
+    src = tmp_path / "corpus.jsonl"
+    for options in ([], ["--by", "source", "--group", "url"]):
+        src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+        full = run("trends", str(src), "--date", "date", *options, "--format", "csv")
+        src.write_text(content, encoding="utf-8")
+        empty = run("trends", str(src), "--date", "date", *options, "--format", "csv")
+        assert empty.returncode == 0 and full.returncode == 0, empty.stderr + full.stderr
+        assert empty.stdout.splitlines() == full.stdout.splitlines()[:1] and "no records read" in empty.stderr
+        jsonl = run("trends", str(src), "--date", "date", *options, "--format", "jsonl")
+        assert jsonl.returncode == 0 and jsonl.stdout == "" and "no records read" in jsonl.stderr
+
+
+def test_a_dataframe_without_records_has_the_columns_of_one_with_records(caplog):
+    pytest.importorskip("pandas")
+    for options in ({}, {"by": "source"}, {"by": "source", "group": "url"}):
+        full = topicslib.trends(RECORDS, date="date", as_frame=True, **options)
+        with caplog.at_level("WARNING", logger="topicslib"):
+            empty = topicslib.trends([], date="date", as_frame=True, **options)
+        assert list(empty.columns) == list(full.columns) and len(empty) == 0 and len(full) > 0
+        assert "no records read" in caplog.text
 
 
 @pytest.mark.skipif(not WHITE_HOUSE.exists(), reason="../shared/data/us_white_house_latam_statements is not here")

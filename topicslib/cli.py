@@ -47,9 +47,9 @@ from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, 
 from .storage import card_path
 from .suggest import suggest
 from .taxonomy import load_taxonomy
-from .trends import PERIODS, trends
+from .trends import PERIODS, TrendRow, trends
 from .version import __version__
-from .writers import WRITERS, csv_line, output_format
+from .writers import WRITERS, csv_line, output_format, table_text
 
 OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
@@ -277,9 +277,9 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
             sources = _tagged_on_dask(args, model, tmp, document=False)
-        records = ({**r.fields, r.text_field: r.text} for r in read_records(sources, column=args.column))
-        rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
-                      text=args.column)
+        rows = trends(read_records(sources, column=args.column), date=args.date, period=args.period, by=args.by,
+                      group=args.group, model=model, text=args.column)
+    columns = TrendRow.columns(args.by, args.group is not None)
     dicts = [r.to_dict(args.by) for r in rows]
     fmt = args.format or ("jsonl" if (args.output or "").endswith(".jsonl") else "table"
                           if args.output in (None, "-") and sys.stdout.isatty() else "csv")
@@ -287,12 +287,11 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         if fmt == "jsonl":
             out.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in dicts)
         elif fmt == "csv":
-            out.write(csv_line(list(dicts[0]) if dicts else ["period", "topic", "paragraphs", "share"]))
+            out.write(csv_line(columns))
             out.writelines(csv_line(["" if v is None else str(round(v, 6) if isinstance(v, float) else v)
-                                     for v in d.values()]) for d in dicts)
+                                     for v in map(d.get, columns)]) for d in dicts)
         else:
-            for d in dicts:
-                out.write("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in d.values()) + "\n")
+            out.write(table_text(columns, [list(map(d.get, columns)) for d in dicts]))
     return 0
 
 

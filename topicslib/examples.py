@@ -50,24 +50,30 @@ class Example:
         return f"{self.path or '<records>'}:{self.line}" if self.line is not None else (self.path or "<records>")
 
 
-def topics_of(value: object, *, path: str | None = None, line: int | None = None,
-              field: str = "topics") -> tuple[str, ...]:
+def topics_of(value: object, *, path: str | None = None, line: int | None = None, field: str = "topics",
+              expected: str = "a list of topic ids", error: type[DataError] = ExampleError) -> tuple[str, ...]:
     """A record's topics (the value of its ``field``, a list of topic ids) as a tuple, checked, repeats dropped.
+    The one check of a record's topics: training examples and tagged records (``trends``) alike; anything else
+    is an ``error`` (an :class:`ExampleError` for an example) saying what was found and that ``expected`` was.
 
     >>> topics_of([" trade", "climate", "trade"])
     ('trade', 'climate')
+    >>> topics_of(["trade", 1], path="a.jsonl", line=4)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got ['trade', 1]
     """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
-        raise ExampleError(f"{field!r} must be a list of topic ids, got {value!r}", path=path, line=line)
+        raise error(f"{field!r} must be {expected}, got {value!r}", path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known
     cleaned = [t.strip() for t in value]
     if any(not t for t in cleaned):
-        raise ExampleError(f"{field!r} holds an empty topic id", path=path, line=line)
+        raise error(f"{field!r} holds an empty topic id", path=path, line=line)
     for t in cleaned:
         if not is_label(t):  # it would end up in the model file, which must load again
-            raise ExampleError(f"{field!r} holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
+            raise error(f"{field!r} holds a malformed topic id {t!r} (control or invisible characters)", path=path, line=line)
     topics = tuple(dict.fromkeys(cleaned))  # drop repeats, keep order
     if len(_checked) >= _CHECKED_LIMIT:
         _checked.clear()  # start again rather than stop sharing: a long-lived process meets many label sets

@@ -2,8 +2,9 @@
 field), with their share of all paragraphs in that cell, counted as records stream by.
 
 Records are classified in batches, or read as already tagged when they carry ``topics`` (as
-``topicslib classify`` writes them, or a list of topic ids). Dates are read leniently; a record
-without a readable date is counted under ``undated``. Memory holds the counts, not the records.
+``topicslib classify`` writes them, or a list of topic ids; a value that is neither is an error, not a
+record to classify). Dates are read leniently; a record without a readable date is counted under
+``undated``. Memory holds the counts, not the records.
 
 >>> rows = trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": ["trade"]},
 ...                {"text": "Share this page", "date": "2024-03-20", "topics": []}], date="date")
@@ -18,14 +19,15 @@ import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import astuple, dataclass, fields
 from itertools import islice
 
 from .defaults import resolve
 from .errors import DataError, InputError
 from .evaluation import NO_VALUE, value_name
-from .examples import split_topics_cell
+from .examples import split_topics_cell, topics_of
 from .model import TopicModel
+from .records import Record
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -105,45 +107,76 @@ class TrendRow:
     documents: int | None = None
     document_share: float | None = None
 
+    @staticmethod
+    def columns(by_name: str | None = None, grouped: bool = False) -> list[str]:
+        """The columns of the rows of a count (:meth:`to_dict`'s keys), rows or none: the ``by`` field's name
+        first when given, and the documents' columns when ``grouped`` (a count with ``group``).
+
+        >>> TrendRow.columns()
+        ['period', 'topic', 'paragraphs', 'share']
+        >>> TrendRow.columns("source", grouped=True)
+        ['source', 'period', 'topic', 'paragraphs', 'share', 'documents', 'document_share']
+        """
+        names = [f.name for f in fields(TrendRow)][1:]  # ``by`` is named by the field it stands for
+        return ([by_name] if by_name else []) + (names if grouped else names[:-2])
+
     def to_dict(self, by_name: str | None = None) -> dict:
-        d = asdict(self)
-        by = d.pop("by")
-        if self.documents is None:
-            d.pop("documents"), d.pop("document_share")
-        return {by_name: by, **d} if by_name else d
+        """The row under :meth:`columns`: its ``by`` value under ``by_name`` (left out without one).
+
+        >>> TrendRow("A", "2024", "trade", 1, 0.5).to_dict("source")
+        {'source': 'A', 'period': '2024', 'topic': 'trade', 'paragraphs': 1, 'share': 0.5}
+        """
+        grouped = self.documents is not None
+        values = astuple(self) if grouped else astuple(self)[:-2]
+        return dict(zip(self.columns(by_name, grouped), values if by_name else values[1:]))
 
 
-def _tagged(value: object) -> list[str] | None:
-    """A record's own topics: ids, or ``{"topic": ...}`` objects as ``classify`` writes them in JSON Lines, or a
+# What a record's ``topics`` may hold, as the message about one that holds anything else says.
+_TAGGED = 'a list of topic ids or of {"topic": ...} objects (as classify writes them)'
+
+
+def _tagged(value: object, path: str | None = None, line: int | None = None) -> tuple[str, ...] | None:
+    """A record's own topics, read from its ``topics`` value: None when it has none (no such field, or null), so
+    that it is classified. Else ids, or ``{"topic": ...}`` objects as ``classify`` writes them in JSON Lines, or a
     cell read as examples' cells are (``examples.split_topics_cell``): ids separated by ``;`` (as ``classify``'s
-    CSV output joins them), ``|`` or ``,``, ``""`` for none, or a JSON list. Each record's cell is read alone:
+    CSV output joins them), ``|`` or ``,``, ``""`` for none, or a JSON list; the ids checked as an example's are
+    (``examples.topics_of``). Any other value is a :class:`DataError` naming ``path`` and ``line`` and the value:
+    a record whose topics cannot be read is not classified in their place. Each record's cell is read alone:
     records need not come from one file.
 
     >>> _tagged([{"topic": "trade", "score": 0.9}]), _tagged("trade;migration"), _tagged(""), _tagged(None)
-    (['trade'], ['trade', 'migration'], [], None)
+    (('trade',), ('trade', 'migration'), (), None)
     >>> _tagged("trade, migration"), _tagged('["trade", "migration"]')
-    (['trade', 'migration'], ['trade', 'migration'])
+    (('trade', 'migration'), ('trade', 'migration'))
+    >>> _tagged(["trade", None], "a.jsonl", 3)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: a.jsonl:3: 'topics' must be a list of topic ids or of {"topic": ...} objects (as \
+classify writes them), got ['trade', None]
     """
-    if isinstance(value, str):
-        value = split_topics_cell(value, error=DataError)[0]
-    if not isinstance(value, list):
+    if value is None:
         return None
-    out = [t.get("topic") if isinstance(t, Mapping) else t for t in value]
-    return out if all(isinstance(t, str) for t in out) else None
+    if isinstance(value, str):
+        value = split_topics_cell(value, path=path, line=line, error=DataError)[0]
+    if isinstance(value, (list, tuple)):
+        value = [t["topic"] if isinstance(t, Mapping) and isinstance(t.get("topic"), str) else t for t in value]
+    return topics_of(value, path=path, line=line, expected=_TAGGED, error=DataError)
 
 
-def _topics(records: Iterable[Mapping], models: list, text: str) -> Iterator[tuple[Mapping, list[str]]]:
-    """Each record with its topics: its own when it carries them, else classified in batches by
-    ``models[0]`` (the default model, loaded into the list the first time one is needed)."""
+def _topics(records: Iterable[tuple[Mapping, str | None, int | None]], models: list,
+            text: str) -> Iterator[tuple[Mapping, Iterable[str]]]:
+    """Each record (given with the file and line it comes from) with its topics: its own when it carries them,
+    else classified in batches by ``models[0]`` (the default model, loaded into the list the first time one is
+    needed)."""
     records = iter(records)
     while batch := list(islice(records, _BATCH)):
-        todo = [r for r in batch if _tagged(r.get("topics")) is None]
+        own = [_tagged(r.get("topics"), path, line) for r, path, line in batch]
+        todo = [r for (r, _, _), tags in zip(batch, own) if tags is None]
         if todo and models[0] is None:
             models[0] = resolve(None)
         tagged = iter(models[0].classify_many([_text(r, text) for r in todo]) if todo else [])
-        for r in batch:
-            own = _tagged(r.get("topics"))
-            yield r, own if own is not None else [t for t, _ in next(tagged)]
+        for (r, _, _), tags in zip(batch, own):
+            yield r, tags if tags is not None else [t for t, _ in next(tagged)]
 
 
 def _text(record: Mapping, field: str) -> str:
@@ -250,26 +283,45 @@ this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted und
                 f"{field!r} field ({'; '.join(parts)}); counted under {UNDATED!r}")
 
 
-def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: str | None = None,
+def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
            topics: Iterable[str] | None = None, as_frame: bool = False):
     """Count, per period (and per value of the ``by`` field, named by :func:`by_value`), the paragraphs
     tagged with each topic and their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``),
     records sharing a value (named by ``evaluation.value_name``: a list or object by its JSON) are one
-    document and documents are counted too. Records without topics are classified with ``model`` (the
-    default model when None). Rows come sorted by ``by`` value (``(none)`` last), period and topic (in the
-    model's order, else ``topics``, else by name), with every topic in every cell; ``as_frame`` returns a
-    pandas DataFrame (pandas must be installed).
+    document and documents are counted too. A record with a ``topics`` value (topic ids, ``{"topic": ...}``
+    objects as ``classify`` writes them, or a cell of ids joined by ``;``, ``|`` or ``,``) is counted with those
+    topics as given, any other value being a :class:`DataError` naming the record (``<records>:N``, or the file
+    and line of a ``records.Record`` as ``read_records`` reads them); records without one (no such field, or
+    null) are classified with ``model`` (the default model when None). Rows
+    come sorted by ``by`` value (``(none)`` last), period and topic (in the model's order, else ``topics``,
+    else by name), with every topic in every cell; ``as_frame`` returns a pandas DataFrame (pandas must be
+    installed) whose columns are :meth:`TrendRow.columns` (``by`` named ``"by"`` when not given), rows or none.
+    With no record there is no row, and a warning on the ``topicslib`` logger says so. ``date`` is required, as
+    ``--date`` is on the command line: anything but a field's name (None) is an :class:`InputError`.
+
+    >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": 5}], date="date")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: <records>:1: 'topics' must be a list of topic ids or of {"topic": ...} objects \
+(as classify writes them), got 5
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
+    if not isinstance(date, str):
+        raise InputError(f"date must name the field that holds each record's date, got {date!r}")
 
-    def mappings(items: Iterable) -> Iterator[Mapping]:  # checked as they stream by: records may be a generator
+    def mappings(items: Iterable) -> Iterator[tuple[Mapping, str | None, int | None]]:
+        """Each record as a mapping, with the file and line it comes from (a mapping: none, and its number),
+        checked as they stream by: records may be a generator."""
         for n, record in enumerate(items, 1):
+            if isinstance(record, Record):
+                yield {**record.fields, record.text_field: record.text}, record.source or None, record.line
+                continue
             if not isinstance(record, Mapping):
                 raise InputError(f"record {n} must be a mapping (such as a dict) with a {text!r} field, "
                                  f"got {type(record).__name__}")
-            yield record
+            yield record, None, n
 
     records = mappings(records)
     counter = TrendCounter(period=period, grouped=group is not None)
@@ -277,7 +329,7 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     for record, tags in _topics(records, models, text):
         counter.add(record.get(date), tags, None if by is None else by_value(record.get(by)),
                     value_name(record.get(group)) if group else None)
-    note = counter.undated_note(date)
+    note = counter.undated_note(date) if counter.cells else "no records read: nothing to count"
     if note:
         log.warning("%s", note)
     model = models[0]
@@ -285,5 +337,6 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     if as_frame:
         import pandas as pd
 
-        return pd.DataFrame([r.to_dict(by or "by") for r in rows])
+        by_name = by or "by"
+        return pd.DataFrame([r.to_dict(by_name) for r in rows], columns=TrendRow.columns(by_name, group is not None))
     return rows

@@ -1,4 +1,5 @@
-"""Writers of classified records: JSON Lines, CSV, or an aligned table for a person.
+"""Writers of classified records: JSON Lines, CSV, or an aligned table for a person; and a CSV line or an
+aligned table of any rows (:func:`csv_line`, :func:`table_text`), which other commands' outputs are made of.
 
 Each writer takes ``(record, topics)`` pairs one at a time (``write``) or a batch at a time
 (``write_many``, which may also take each record's evidence: its terms by topic), so results stream to their
@@ -12,7 +13,7 @@ import shutil
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
 from .documents import CELL_SEPARATOR, SCORE_DIGITS, Paragraph, TopicScore, aggregate
@@ -72,6 +73,24 @@ def csv_line(cells: Iterable[str]) -> str:
     'period,topic\\n'
     """
     return csv_cells(cells) + "\n"
+
+
+def table_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table for a person: a line of ``columns``, then one a row, two spaces between cells and each
+    column as wide as its widest cell; a column of numbers right-aligned (fractions to three decimals), any other
+    left-aligned. Every line ends in a newline; without rows, the column names alone.
+
+    >>> print(table_text(["topic", "paragraphs", "share"], [["trade", 12, 0.5], ["migration", 3, 0.125]]), end="")
+    topic      paragraphs  share
+    trade              12  0.500
+    migration           3  0.125
+    """
+    cells = [list(columns)] + [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    right = [bool(rows) and all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows)
+             for i in range(len(columns))]
+    return "".join("  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)).rstrip() + "\n"
+                   for row in cells)
 
 
 def _cell(value) -> str:

@@ -259,6 +259,17 @@ def test_the_command_writes_csv_with_the_by_field_first(tmp_path):
     assert "1 of 4 records had no readable date" in r.stderr
 
 
+def test_a_by_field_named_as_a_column_of_the_count_keeps_its_values(tmp_path):
+    """A legislature's "period" as --by: its values were overwritten by the count's own period column."""
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({**r, "period": "LXV"}) + "\n" for r in RECORDS), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--period", "year", "--by", "period", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert list(rows[0]) == ["by_period", "period", "topic", "paragraphs", "share"]
+    assert {(row["by_period"], row["period"]) for row in rows} == {("LXV", "2024"), ("LXV", "undated")}
+
+
 def test_a_dataframe_when_asked():
     pytest.importorskip("pandas")
     frame = topicslib.trends(RECORDS, date="date", period="year", as_frame=True)

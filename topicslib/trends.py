@@ -110,14 +110,19 @@ class TrendRow:
     @staticmethod
     def columns(by_name: str | None = None, grouped: bool = False) -> list[str]:
         """The columns of the rows of a count (:meth:`to_dict`'s keys), rows or none: the ``by`` field's name
-        first when given, and the documents' columns when ``grouped`` (a count with ``group``).
+        first when given (``by_`` before it when the count has a column of that name, such as a legislature's
+        ``period``), and the documents' columns when ``grouped`` (a count with ``group``).
 
         >>> TrendRow.columns()
         ['period', 'topic', 'paragraphs', 'share']
         >>> TrendRow.columns("source", grouped=True)
         ['source', 'period', 'topic', 'paragraphs', 'share', 'documents', 'document_share']
+        >>> TrendRow.columns("period")
+        ['by_period', 'period', 'topic', 'paragraphs', 'share']
         """
         names = [f.name for f in fields(TrendRow)][1:]  # ``by`` is named by the field it stands for
+        if by_name in names:  # its values would be overwritten by the count's own column
+            by_name = f"by_{by_name}"
         return ([by_name] if by_name else []) + (names if grouped else names[:-2])
 
     def to_dict(self, by_name: str | None = None) -> dict:

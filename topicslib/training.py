@@ -652,6 +652,7 @@ def fit_linear(
     :class:`TrainingError` naming ``C``, not a model.
     """
     n, T = Y.shape
+    C = float(C)  # a whole number is a good C (options.py), and the compiled solver takes its costs as doubles
     X = CSR.of(X)  # sorted once: every fold and topic then reads rows in column order without a copy
     if loss == "svm" and native.SOLVER:
         fits = _NativeFits(X, Y, C, class_weight, seed, nb_weighting)

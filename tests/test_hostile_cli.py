@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import os
 import re
@@ -172,6 +173,40 @@ def test_sigterm_leaves_no_temporary_file_and_the_old_output(tmp_path):
     assert p.wait(60) == 130 and "interrupted" in p.stderr.read()
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert not [f for f in tmp_path.iterdir() if f.name.endswith(".tmp")]
+
+
+# 150 paragraphs a topic: enough for training to estimate their out-of-fold margins from the full fit, where an
+# extreme C overflows.
+OVERFLOWING = ([{"text": f"{w} and {v} rose in year {i}", "topics": ["econ"]}
+                for i, (w, v) in enumerate(zip(["tariffs", "exports", "coffee", "steel", "ports", "trade"] * 25,
+                                               ["commerce", "investment", "ports", "coffee", "steel", "exports"] * 25))]
+               + [{"text": f"{w} and {v} grew in month {i}", "topics": ["people"]}
+                  for i, (w, v) in enumerate(zip(["migrants", "asylum", "border", "refugees", "visas", "shelters"] * 25,
+                                                 ["crossings", "deportation", "asylum", "border", "migrants", "visas"] * 25))])
+
+
+def test_an_extreme_C_is_refused_before_the_previous_model_is_touched(tmp_path):
+    """C = 1e308 passes the option check (a positive finite number) but overflows the fit: it used to leak numpy's
+    warnings with their source lines and save, over a good model, one that load_model refuses."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's RuntimeWarnings of the overflow stay inside training
+        with pytest.raises(topicslib.TrainingError, match=r"^training overflowed: its intercepts are not finite "
+                                                          r"numbers; C = 1e\+308 is most likely too large"):
+            topicslib.train(OVERFLOWING, min_df=1, C=1e308)
+        assert topicslib.train(OVERFLOWING, min_df=1, C=1e20).classes_.tolist() == ["econ", "people"]
+    examples = tmp_path / "ex.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in OVERFLOWING), encoding="utf-8")
+    keep = tmp_path / "keep.npz"
+    r = run("train", str(examples), "-o", str(keep), "--options", '{"min_df": 1}')
+    assert r.returncode == 0, r.stderr
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    r = run("train", str(examples), "-o", str(keep), "--options", '{"min_df": 1, "C": 1e308}')
+    assert r.returncode == 1 and "C = 1e+308 is most likely too large" in r.stderr, r.stderr
+    assert "Warning" not in r.stderr and "training.py" not in r.stderr, r.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the model and its card, and nothing else
+    topicslib.load_model(keep)
 
 
 def test_a_long_training_run_says_so_before_the_long_part(caplog, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -239,6 +240,21 @@ def test_bootstrap_names_a_topic_whose_seeds_weigh_most_on_every_paragraph_the_s
                                             r"it against; give 'trade' and 'people' seeds that weigh more than those of "
                                             r"'econ' in some paragraphs$"):
         topicslib.bootstrap(ECON + PEOPLE, taxonomy=tax, min_df=1, folds=2)
+
+
+def test_bootstrap_on_a_one_topic_taxonomy_says_the_taxonomy_has_one(tmp_path):
+    """A one-topic taxonomy used to get "the seeds found only 'econ' ()": an empty list of the topics missed."""
+    one = Taxonomy(SEEDED.topics[:1])
+    with pytest.raises(TaxonomyError, match=r"^bootstrap needs at least two topics, and the taxonomy has only one "
+                                            r"\('econ'\); add the topics it is to be told apart from$"):
+        topicslib.bootstrap(ECON + WEATHER, taxonomy=one, min_df=1, folds=2)
+    tax = tmp_path / "t.toml"
+    tax.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n', encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ECON + WEATHER), encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"))
+    assert r.returncode == 1 and "the taxonomy has only one ('econ')" in r.stderr and "()" not in r.stderr, r.stderr
+    assert not (tmp_path / "m.npz").exists()
 
 
 @pytest.mark.parametrize("model", [None, "models/default.npz"], ids=["None", "path"])
@@ -582,6 +598,27 @@ def test_a_taxonomy_nested_too_deeply_is_a_taxonomy_error(tmp_path):
     f.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="deep.toml: cannot parse taxonomy"):
         topicslib.train(TINY, taxonomy=f)
+
+
+def test_a_taxonomys_misspelt_top_level_keys_are_named_and_topics_under_two_names_refused(tmp_path, caplog):
+    """The top of the file is checked as a topic's table is: a misspelt lang is named, and a [[topics]] table beside
+    [[topic]] ones (which used to win silently, dropping every [[topic]]) is an error naming both."""
+    f = tmp_path / "t.toml"
+    f.write_text('lnag = "es"\n\n[[topic]]\nid = "econ"\nseeds = ["exports"]\n', encoding="utf-8")
+    assert topicslib.load_taxonomy(f).lang is None
+    assert (f"{f}: unknown key 'lnag', not read; did you mean 'lang'? (the keys are lang, topic, topics)"
+            in caplog.text)
+    f.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n[[topic]]\nid = "people"\nseeds = ["migrants"]\n'
+                 '[[topics]]\nid = "trade"\nseeds = ["tariffs"]\n', encoding="utf-8")
+    both = f"{f}: topics under both 'topic' and 'topics' (is one a misspelling?)"
+    with pytest.raises(TaxonomyError, match=re.escape(both)):
+        topicslib.load_taxonomy(f)
+    j = tmp_path / "t.json"
+    j.write_text(json.dumps({"topics": [{"id": "econ"}], "topic": [{"id": "people"}]}), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="topics under both 'topic' and 'topics'"):
+        topicslib.load_taxonomy(j)
+    r = run("topics", "--taxonomy", str(f))
+    assert r.returncode == 1 and both in r.stderr and "trade" not in r.stdout, r.stderr
 
 
 def test_a_taxonomys_misspelt_or_unknown_keys_are_named_not_silently_dropped(tmp_path, caplog):

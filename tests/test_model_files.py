@@ -107,9 +107,25 @@ def test_a_damaged_array_header_is_refused_and_never_evaluated(tmp_path, saved, 
 
 
 def test_non_finite_weights_are_refused(tmp_path, saved):
+    """Refused with what could have made them, not with advice to retrain "with this version" that wrote them."""
     bad = _rewrite(saved, tmp_path / "nan.npz", lambda a: a.__setitem__("intercept", np.array([np.nan, 1.0])))
-    with pytest.raises(ModelFileError, match="intercept holds non-finite numbers"):
+    with pytest.raises(ModelFileError, match="intercept holds non-finite numbers") as err:
         topicslib.load_model(bad)
+    assert ("the file was altered or damaged, or its training overflowed (an option as extreme as C = 1e308, which "
+            "training now refuses); retrain it") in str(err.value)
+    assert "this version" not in str(err.value)
+
+
+def test_a_file_this_version_wrote_is_not_sent_back_to_this_version(tmp_path, saved):
+    def edit(arrays):
+        meta = _meta(arrays)
+        del meta["multi_label"]
+        _set_meta(arrays, meta)
+    with pytest.raises(ModelFileError, match="lacks the field 'multi_label'") as err:
+        topicslib.load_model(_rewrite(saved, tmp_path / "edited.npz", edit))
+    assert (f"it was written by topicslib {topicslib.__version__}, this version, which writes no such file: it was "
+            "altered or damaged since") in str(err.value)
+    assert "retrain it with this version" not in str(err.value) and "the version that wrote it" not in str(err.value)
 
 
 @needs_proc

@@ -67,6 +67,17 @@ def test_numpy_numbers_and_json_lists_are_good_values():
     assert model.word_ngrams == (1, 2) and model.classes_.tolist() == ["econ", "people"]  # a JSON list becomes a pair
 
 
+def test_a_whole_number_C_trains(tmp_path):
+    """C passes the option check as any positive finite number; a whole one (--options '{"C": 1}', as JSON writes
+    it) used to reach the compiled solver as integers and end in its ValueError, with a traceback."""
+    for C in (1, np.int64(2)):
+        assert topicslib.train(TINY, min_df=1, C=C).classes_.tolist() == ["econ", "people"]
+    gold = tmp_path / "g.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in TINY), encoding="utf-8")
+    r = run("train", str(gold), "-o", str(tmp_path / "m.npz"), "--options", '{"C": 1, "min_df": 1}')
+    assert r.returncode == 0 and topicslib.load_model(tmp_path / "m.npz").C == 1, r.stderr
+
+
 def test_a_model_not_trained_says_so_in_the_librarys_error():
     with pytest.raises(topicslib.NotFittedError, match="not trained yet"):
         TopicModel().classify("coca")

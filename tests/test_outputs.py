@@ -4,12 +4,15 @@ found in an input folder, and never skip an unreadable folder in silence."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +85,51 @@ def test_a_file_where_a_folder_of_the_output_should_be_is_named(tmp_path):
     assert (tmp_path / "notes").read_text(encoding="utf-8") == "mine\n"
 
 
+@contextlib.contextmanager
+def _unwritable(tmp_path: Path, how: str) -> Iterator[Path]:
+    """A folder, or a path standing for one, in which no file can be made: read-only by its mode (which does not
+    restrict root), immutable (chattr +i, for root where the file system has it), or a regular file."""
+    if how == "file":
+        (tmp_path / "notes").write_text("mine\n", encoding="utf-8")
+        yield tmp_path / "notes"
+        return
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    if how == "mode":
+        if os.geteuid() == 0:
+            pytest.skip("root writes whatever a folder's mode says")
+        folder.chmod(0o555)
+    elif os.geteuid() != 0 or shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)]).returncode:
+        pytest.skip("chattr +i needs root and a file system that has it")
+    try:
+        yield folder
+    finally:  # else the test's folder could not be removed
+        if how == "mode":
+            folder.chmod(0o755)
+        else:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("how", ["mode", "immutable", "file"])
+@pytest.mark.parametrize("command", ["train", "bootstrap"])
+def test_a_model_that_cannot_be_written_fails_before_the_training(tmp_path, monkeypatch, capsys, how, command):
+    """As classify opens its output first: train and bootstrap used to train (14 s on the shipped examples, hours on
+    a large corpus) before finding that -o could not be written."""
+    from topicslib import cli
+
+    def work(*args, **kwargs):
+        raise AssertionError(f"{command} started its work before finding that its output cannot be written")
+    monkeypatch.setattr(cli, command, work)
+    gold = tmp_path / "g.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in TINY), encoding="utf-8")
+    taxonomy = ["--taxonomy", str(ROOT / "seeds" / "topics.toml")] if command == "bootstrap" else []
+    with _unwritable(tmp_path, how) as folder:
+        before = sorted(os.listdir(tmp_path))
+        assert cli.main([command, str(gold), *taxonomy, "-o", str(folder / "m.npz"), "-q"]) == 1
+        assert f"topicslib: error: {folder / 'm.npz'}: cannot write: " in capsys.readouterr().err
+        assert sorted(os.listdir(tmp_path)) == before and (how == "file" or os.listdir(folder) == [])
+
+
 def test_a_target_that_is_no_regular_file_is_refused(tmp_path):
     r = run("classify", "--text", "Tariffs fell.", "-o", os.devnull)
     assert r.returncode == 1 and "is not a regular file" in r.stderr
@@ -113,10 +161,11 @@ def test_an_unreadable_subfolder_is_an_error_not_a_gap(tmp_path, monkeypatch):
 
 
 def _stopped_while_writing(folder: Path, *args: str, sig: int = signal.SIGTERM) -> subprocess.Popen:
-    """A command-line run given ``sig`` while its output's temporary file (in ``folder``) is being written."""
+    """A command-line run given ``sig`` while its output's temporary file (in ``folder``) is being written: once it
+    holds data (train and bootstrap make and remove an empty one first, to find whether the folder can be written)."""
     p = subprocess.Popen([sys.executable, "-c", SLOW_WRITES, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not [f for f in os.listdir(folder) if is_temporary(f)]:
+    while not [e for e in os.scandir(folder) if is_temporary(e.name) and e.stat().st_size]:
         assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
         time.sleep(0.02)
     p.send_signal(sig)

@@ -103,9 +103,9 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     from the model that did keeps more of the seeds' mistakes: CAP bills 0.609 against 0.617).
 
     A topic whose seeds label no paragraph is left out with a warning that says why (no seeds, none
-    matched); fewer than two topics found in the corpus is a :class:`TrainingError`, and so is a topic
-    on every paragraph the seeds label, with none to learn it against: two topics whose seeds match the very
-    same paragraphs, equally, where no other topic's seeds label any, say.
+    matched); a taxonomy of one topic is a :class:`TaxonomyError`, fewer than two topics found in the corpus a
+    :class:`TrainingError`, and so is a topic on every paragraph the seeds label, with none to learn it against:
+    two topics whose seeds match the very same paragraphs, equally, where no other topic's seeds label any, say.
 
     >>> tax = Taxonomy((Topic("trade", seeds=("tariffs",)), Topic("economy", seeds=("exports",))))
     >>> bootstrap([f"tariffs on exports {i}" for i in range(6)] + ["rain"], taxonomy=tax, min_df=1, folds=2)
@@ -116,6 +116,9 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     taxonomy = as_taxonomy(taxonomy)
     if taxonomy is None:
         raise TaxonomyError("bootstrap needs a taxonomy with seed terms")
+    if len(taxonomy) < 2:  # each topic is learned against the others: one alone would be on every paragraph
+        raise TaxonomyError(f"bootstrap needs at least two topics, and the taxonomy has only one ({taxonomy.ids[0]!r}); "
+                            "add the topics it is to be told apart from")
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
         raise InputError(f"rounds must be a non-negative integer, got {rounds!r}")
     first: dict[str, str] = {}

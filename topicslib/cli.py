@@ -39,7 +39,7 @@ from .errors import HangUp, InputError, OptionError, TopicslibError
 from .evaluation import value_name
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
-from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, output_target
+from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, check_writable, output_target
 from .model import EVIDENCE_TERMS, TopicModel, load_model, train
 from .options import check_options
 from .progress import Progress, progress_enabled
@@ -147,6 +147,17 @@ def _check_output(output: str | None, sources: Iterable[Source] = (), *others: s
     if output not in (None, "-"):
         output_target(output, [s.path for s in sources if s.path] + [o for o in others if o not in (None, "-")],
                       instead="write to a file, or leave out -o to write to standard output" if stdout else None)
+
+
+def _check_model_output(output: str, sources: Iterable[Source] = (), *others: str | None) -> None:
+    """:func:`_check_output` for a model file and its card beside it, then both tried (``files.check_writable``):
+    a command that trains fails before the training, not after it, when either cannot be written (as ``classify``
+    opens its output before it reads)."""
+    paths = (output, str(card_path(output)))
+    for path in paths:
+        _check_output(path, sources, *others)
+    for path in paths:
+        check_writable(path)
 
 
 def _apart_from_output(sources: list[Source], args: argparse.Namespace) -> list[Source]:
@@ -341,7 +352,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 def _cmd_bootstrap(args: argparse.Namespace) -> int:
     options = _training_options(args)
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, sources, args.taxonomy)
+    _check_model_output(args.output, sources, args.taxonomy)
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin():
@@ -438,8 +449,7 @@ def _training_options(args: argparse.Namespace) -> dict:
 def _cmd_train(args: argparse.Namespace) -> int:
     options = _training_options(args)
     unlabeled_sources = find_sources(args.unlabeled) if args.unlabeled else None
-    _check_output(args.output, unlabeled_sources or (), args.examples)
-    _check_output(str(card_path(args.output)), unlabeled_sources or (), args.examples)
+    _check_model_output(args.output, unlabeled_sources or (), args.examples)
     started = time.perf_counter()
     with _collector_paused(), Progress(f"training on {args.examples}", enabled=progress_enabled(args.quiet)).spin() as progress:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None

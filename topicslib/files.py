@@ -3,7 +3,8 @@
 Every file topicslib writes (models, cards, results, reports, Dask parts) goes through
 :func:`atomic_output`: the data is written under a temporary name beside the target,
 flushed to disk, and renamed over the target only when complete, so a run that fails or
-is killed leaves the previous file whole and no half-written one. Every input file and
+is killed leaves the previous file whole and no half-written one; a command whose work is long first checks
+through it that its output can be written (:func:`check_writable`). Every input file and
 folder is found by :func:`find_files`, which never takes a temporary file or folder
 (:func:`temporary_name`) that a killed run left behind for data.
 """
@@ -180,6 +181,27 @@ def _remove(tmp: str | None) -> None:
     if tmp is not None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+class _Unwritten(Exception):
+    """Ends the :func:`atomic_output` block of :func:`check_writable`, which writes nothing."""
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail now if ``path`` cannot be written, with the error :func:`atomic_output` would give at the end of a long
+    run (``train``'s hours): its missing folders are made and a temporary file beside it is made and removed, by
+    :func:`atomic_output` itself, as a command that streams its output opens it before it reads. ``path`` itself
+    is not touched.
+
+    >>> import tempfile, pathlib
+    >>> check_writable(pathlib.Path(tempfile.mkdtemp()) / "new" / "model.npz")
+    >>> check_writable("/dev/null/model.npz")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: /dev/null/model.npz: cannot write: /dev/null is a file, not a folder
+    """
+    with contextlib.suppress(_Unwritten), atomic_output(path, text=False):
+        raise _Unwritten
 
 
 def atomic_write(path: str | Path, data: bytes, *, make_folders: bool = True) -> None:

@@ -595,8 +595,6 @@ class TopicModel(Estimator):
                 raise TypeError(f"{name} holds {a.dtype} values, not {'int8 steps' if steps else 'floating-point numbers'}")
             if a.shape != want:
                 raise ValueError(f"{name} has shape {a.shape}, expected {want} for {n_topics} topics and {n_features} features")
-            if not np.all(np.isfinite(a)):
-                raise ValueError(f"{name} holds non-finite numbers")
         if stepped and not np.all(arrays["coef_scale"] >= 0):
             raise ValueError("coef_scale holds negative scales (no trained model has them)")
         if not np.all(arrays["idf"] > 0):

@@ -8,7 +8,7 @@ newline-joined UTF-8 (``word_terms``, ``char_terms``). A ``<name>.card.json``
 beside the file repeats the card for people; loading reads only the model file.
 
 This module knows nothing of models: it writes and reads named arrays and a card, checking
-what any model file must be (a zip of plain arrays, of this format version, not a zip bomb).
+what any model file must be (a zip of plain arrays of finite numbers, of this format version, not a zip bomb).
 ``TopicModel.to_arrays``/``from_arrays`` (``model.py``) turn a model into those and back.
 """
 
@@ -86,8 +86,18 @@ def _refuse(path: Path, why: str) -> ModelFileError:
 
 
 def retrain_advice(meta: dict) -> str:
-    """What to do about a model file this topicslib cannot use."""
-    return (f"it was written by topicslib {meta.get('topicslib_version', '?')} and this is topicslib {__version__}: "
+    """What to do about a model file this topicslib cannot use, by the version that wrote it.
+
+    >>> retrain_advice({"topicslib_version": "0.0.1"})  # doctest: +ELLIPSIS
+    'it was written by topicslib 0.0.1 and this is topicslib ...: retrain it with this version (...) or load it with the version that wrote it'
+    >>> retrain_advice({"topicslib_version": __version__})  # doctest: +ELLIPSIS
+    'it was written by topicslib ..., this version, which writes no such file: it was altered or damaged since (or written by an unreleased build); retrain it (topicslib.train(...).save(path))'
+    """
+    written = meta.get("topicslib_version", "?")
+    if written == __version__:  # retraining "with this version", or loading with the one that wrote it, is no advice
+        return (f"it was written by topicslib {written}, this version, which writes no such file: it was altered or "
+                "damaged since (or written by an unreleased build); retrain it (topicslib.train(...).save(path))")
+    return (f"it was written by topicslib {written} and this is topicslib {__version__}: "
             "retrain it with this version (topicslib.train(...).save(path)) or load it with the version that wrote it")
 
 
@@ -110,7 +120,7 @@ def read_model_file(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and card of a model file, read safely: arrays and JSON only, never pickle.
 
     Raises :class:`ModelFileError` for a missing, truncated, corrupt, pickled,
-    older- or newer-format file, or one that lacks an array.
+    older- or newer-format file, one that lacks an array, or one with numbers that are not finite.
     """
     path = Path(path)
     if path.exists() and not path.is_file():  # a FIFO would block the open forever; a folder is no model
@@ -159,4 +169,10 @@ def read_model_file(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     missing = [n for n in _ARRAYS_OF[version] if n != "meta" and n not in arrays]
     if missing:
         raise _refuse(path, f"the model file lacks the arrays {', '.join(missing)}; {retrain_advice(meta)}")
+    unusable = [n for n, a in arrays.items() if a.dtype.kind == "f" and not np.all(np.isfinite(a))]
+    if unusable:
+        raise _refuse(path, f"its {' and '.join(unusable)} hold{'s' if len(unusable) == 1 else ''} non-finite numbers "
+                            "(NaN or infinity), which no usable model has: the file was altered or damaged, or its "
+                            "training overflowed (an option as extreme as C = 1e308, which training now refuses); "
+                            "retrain it (topicslib.train(...).save(path))")
     return arrays, meta

@@ -26,6 +26,8 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2}$")
 # What a topic's table holds (besides tables of other languages, keyed by a two-letter code), and what those hold.
 _FIELDS = ("name", "description", "seeds")
+# What a taxonomy file holds at its top: the topics (TOML's [[topic]] tables, JSON's "topics") and their language.
+_TOP_LEVEL = ("lang", "topic", "topics")
 
 
 def language_code(lang: str | None) -> str | None:
@@ -157,7 +159,21 @@ class Taxonomy:
 
     @classmethod
     def from_dict(cls, data: Mapping, *, source: str = "taxonomy", strict: bool = True) -> "Taxonomy":
-        """A taxonomy from its TOML/JSON form; ``strict=False`` accepts any :func:`is_label` id (model cards)."""
+        """A taxonomy from its TOML/JSON form; ``strict=False`` accepts any :func:`is_label` id (model cards).
+
+        Keys it does not read, at the top as in a topic's table, are named in a warning (:func:`_unknown_keys`);
+        topics under both ``topic`` and ``topics`` (a misspelt table name) are an error, not a silent choice.
+
+        >>> Taxonomy.from_dict({"topic": [{"id": "trade"}], "topics": [{"id": "health"}]}, source="t.toml")
+        Traceback (most recent call last):
+        ...
+        topicslib.errors.TaxonomyError: t.toml: topics under both 'topic' and 'topics' (is one a misspelling?); keep one: 'topic' for TOML's [[topic]] tables, 'topics' in JSON
+        """
+        if isinstance(data, Mapping):
+            if "topic" in data and "topics" in data:
+                raise TaxonomyError(f"{source}: topics under both 'topic' and 'topics' (is one a misspelling?); keep "
+                                    "one: 'topic' for TOML's [[topic]] tables, 'topics' in JSON")
+            _unknown_keys(data, _TOP_LEVEL, source)
         raw = data.get("topics", data.get("topic")) if isinstance(data, Mapping) else None
         if not isinstance(raw, list) or not raw:
             raise TaxonomyError(f"{source}: expected a non-empty list of topics under 'topic' (TOML) or 'topics' (JSON)")
@@ -196,8 +212,9 @@ class Taxonomy:
 
 
 def _unknown_keys(table: Mapping, known: tuple[str, ...], where: str) -> None:
-    """Warn of keys a topic's table holds that topicslib does not read: a misspelt ``seed`` would otherwise leave
-    the topic without seed terms, unsaid (extra keys of a user's own are allowed)."""
+    """Warn of keys a taxonomy's table (its top, a topic's, a topic's in another language) holds that topicslib does
+    not read: a misspelt ``seed`` would otherwise leave the topic without seed terms, or a misspelt ``lang`` the
+    taxonomy without its language, unsaid (extra keys of a user's own are allowed)."""
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)

@@ -26,7 +26,9 @@ import numpy as np
 
 from . import native
 from .csr import CSR
+from .errors import TrainingError
 from .features import stretches
+from .options import OPTIONS
 
 log = logging.getLogger("topicslib")
 
@@ -646,9 +648,11 @@ def fit_linear(
 ) -> LinearFit:
     """Fit calibrated one-vs-rest linear models with per-topic thresholds.
 
-    ``Y`` is a 0/1 matrix (n_examples, n_topics).
+    ``Y`` is a 0/1 matrix (n_examples, n_topics). A fit whose numbers overflow (an extreme ``C``) is a
+    :class:`TrainingError` naming ``C``, not a model.
     """
     n, T = Y.shape
+    C = float(C)  # a whole number is a good C (options.py), and the compiled solver takes its costs as doubles
     X = CSR.of(X)  # sorted once: every fold and topic then reads rows in column order without a copy
     if loss == "svm" and native.SOLVER:
         fits = _NativeFits(X, Y, C, class_weight, seed, nb_weighting)
@@ -657,16 +661,20 @@ def fit_linear(
             _say_no_solver()
         fits = _SklearnFits(X.tocsr(), Y, loss, C, class_weight, seed, nb_weighting)
     W, b = _fit_topics(fits, np.arange(T), n_jobs, None)  # first: the compiled solver's folds start from this fit
-    if folds == 0:
-        oof = estimated_oof_margins(X, Y, W, b, lambda t: squared_scales(X, Y[:, t] > 0, fits.total_all), loss=loss,
-                                    C=C, class_weight=class_weight)
-    else:
-        oof = np.zeros((n, T))
-    refit = refitted_topics(Y, folds)
-    if len(refit):
-        for train, test in kfold(n, max(2, min(folds or _REFIT_FOLDS, n)), seed):
-            oof[np.ix_(test, refit)] = _fit_topics(fits, refit, n_jobs, train, left_out=True)
-    ab = platt_parameters(oof, Y)
+    # An extreme C (on a file of the shipped examples, 1e20 and up) overflows the margins' estimate and their
+    # calibration: numpy's warnings of it, with their source lines, say nothing a user can act on; the fit's numbers
+    # are checked at the end instead (_finite).
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if folds == 0:
+            oof = estimated_oof_margins(X, Y, W, b, lambda t: squared_scales(X, Y[:, t] > 0, fits.total_all), loss=loss,
+                                        C=C, class_weight=class_weight)
+        else:
+            oof = np.zeros((n, T))
+        refit = refitted_topics(Y, folds)
+        if len(refit):
+            for train, test in kfold(n, max(2, min(folds or _REFIT_FOLDS, n)), seed):
+                oof[np.ix_(test, refit)] = _fit_topics(fits, refit, n_jobs, train, left_out=True)
+        ab = platt_parameters(oof, Y)
     a, c = ab[:, 0], ab[:, 1]
     proba = 1.0 / (1.0 + np.exp(-np.clip(oof * a + c, -35, 35)))
     if multi_label:
@@ -676,4 +684,24 @@ def fit_linear(
         thresholds = np.zeros(T)
     W *= a  # in place: the weight matrix is the largest array training makes
     # the solver's intercepts read numpy's logs too (naive-Bayes scaling), and the file keeps the intercepts as they are
-    return LinearFit(coef=W, intercept=machine_independent(b * a + c), thresholds=thresholds, oof_proba=proba)
+    fit = LinearFit(coef=W, intercept=machine_independent(b * a + c), thresholds=thresholds, oof_proba=proba)
+    return _finite(fit, C)
+
+
+def _finite(fit: LinearFit, C: float) -> LinearFit:
+    """``fit``, once its weights, intercepts and thresholds are found to be finite numbers; else a
+    :class:`TrainingError` naming ``C``: a fit overflows when C is extreme (1e308), and a model of such numbers
+    would answer nothing and could not be loaded.
+
+    >>> _finite(LinearFit(np.ones((2, 1), np.float32), np.array([np.nan]), np.zeros(1), np.zeros((3, 1))), 1e308)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.TrainingError: training overflowed: its intercepts are not finite numbers; C = 1e+308 is most likely too large (the default is 0.25): train with a smaller C
+    """
+    # by the least and the largest (NaN is both): no array of flags the size of the weights, training's largest
+    arrays = {"weights": fit.coef, "intercepts": fit.intercept, "thresholds": fit.thresholds}
+    bad = [name for name, values in arrays.items() if not np.isfinite([values.min(), values.max()]).all()]
+    if bad:
+        raise TrainingError(f"training overflowed: its {' and '.join(bad)} are not finite numbers; C = {C:g} is most "
+                            f"likely too large (the default is {OPTIONS['C'].default:g}): train with a smaller C")
+    return fit

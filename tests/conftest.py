@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pickle
+import signal
 from pathlib import Path
 
 import pytest
 
 import topicslib
 from topicslib import scoring
+from topicslib.files import STOP_SIGNALS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -32,6 +34,17 @@ TINY = [
     {"text": "Photo credit: Embassy staff", "topics": []},
     {"text": "Subscribe to our newsletter for updates.", "topics": []},
 ]
+
+
+@pytest.fixture(autouse=True)
+def _stop_signals_restored():
+    """Each test ends with the stop signals handled as before it: tests that run the command line in this process
+    (``cli.main``) install its handlers, which would otherwise turn a later Ctrl-C or SIGTERM into its own."""
+    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    yield
+    for sig, handler in handlers.items():
+        if handler is not None:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")

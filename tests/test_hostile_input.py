@@ -123,6 +123,40 @@ def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, valu
         MANY_TEXTS[call](value, default_model)
 
 
+class Frame:
+    """A stand-in for a DataFrame (pandas need not be installed): it has columns and iterates as their names."""
+
+    columns = ["text"]
+
+    def __iter__(self):
+        return iter(self.columns)
+
+
+@pytest.mark.parametrize("call", MANY_TEXTS)
+def test_calls_on_many_texts_refuse_a_dataframe_naming_the_column_to_give(default_model, call):
+    with pytest.raises(InputError, match=f"^{call} takes a list of texts, got a Frame, which reads as its columns; "
+                                         r"give one column, such as df\['text'\]$"):
+        MANY_TEXTS[call](Frame(), default_model)  # not one text, "text"
+
+
+def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"text": ["Coca cultivation rose.", "Tariffs on coffee fell.", "Migrants crossed the border."],
+                       "date": ["2024-01-05", "2024-02-01", "2024-02-09"]})
+    for call in (topicslib.classify_many, default_model.predict_proba, default_model.classify_documents):
+        with pytest.raises(InputError, match=r"got a DataFrame, which reads as its columns; give one column, such as "
+                                             r"df\['text'\]"):
+            call(df)
+    with pytest.raises(InputError, match=r"^records must be an iterable of mappings \(such as dicts\), got a DataFrame; "
+                                         r"give its rows as mappings, such as df.to_dict\('records'\)$"):
+        topicslib.trends(df, date="date", model=default_model)
+    assert [[t.topic for t in ts] for ts in topicslib.classify_many(df["text"], model=default_model)] == \
+        [["narcotics"], ["trade"], ["migration"]]
+    assert default_model.predict_proba(df["text"]).shape == (3, len(default_model.classes_))
+    assert {(r.period, r.topic) for r in topicslib.trends(df.to_dict("records"), date="date", model=default_model)
+            if r.paragraphs} == {("2024-01", "narcotics"), ("2024-02", "trade"), ("2024-02", "migration")}
+
+
 @pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text must be str, got NoneType"),
                                             ([b"bytes"], "text must be str, got bytes")])
 def test_unlabeled_paragraphs_are_checked_before_training(value, message):

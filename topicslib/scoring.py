@@ -41,11 +41,22 @@ def check_text(text: object) -> str:
     raise InputError(f"text must be str, got {type(text).__name__}")
 
 
+def is_table(value: object) -> bool:
+    """Whether ``value`` is a table with columns, such as a pandas (or polars, dask) DataFrame: read as a list,
+    it gives its columns, not its rows. Told by its ``columns``, without importing pandas.
+
+    >>> is_table(["Tariffs rose."]), is_table(type("DataFrame", (), {"columns": ["text"]})())
+    (False, True)
+    """
+    return hasattr(value, "columns")
+
+
 def check_texts(texts: object, call: str = "classify_many", advice: str = "use classify(text)") -> list[str]:
     """``texts`` as a list of strings; else an :class:`InputError` naming the problem.
 
     ``call`` names the function called and ``advice`` (if any) says what to do with a single text: a
-    string iterates as its characters, so unchecked it would pass as a list of one-letter texts.
+    string iterates as its characters, so unchecked it would pass as a list of one-letter texts. A
+    DataFrame would pass as its column names: it is refused, naming the fix.
 
     >>> check_texts("Tariffs rose.", "classify_documents", "use classify_document(text)")
     Traceback (most recent call last):
@@ -54,6 +65,9 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
     """
     if isinstance(texts, (str, bytes)):
         raise InputError(f"{call} takes a list of texts, got a single text" + (f"; {advice}" if advice else ""))
+    if is_table(texts):
+        raise InputError(f"{call} takes a list of texts, got a {type(texts).__name__}, which reads as its columns; "
+                         "give one column, such as df['text']")
     if not isinstance(texts, Iterable):
         raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
     return [check_text(t) for t in texts]

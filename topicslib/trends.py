@@ -26,6 +26,7 @@ from .documents import CELL_SEPARATOR
 from .errors import InputError
 from .evaluation import NO_VALUE, value_name
 from .model import TopicModel
+from .scoring import is_table
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -259,6 +260,9 @@ def trends(records: Iterable[Mapping], *, date: str, period: str = "month", by: 
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
+    if is_table(records):  # it would pass as its column names
+        raise InputError(f"records must be an iterable of mappings (such as dicts), got a {type(records).__name__}; "
+                         "give its rows as mappings, such as df.to_dict('records')")
 
     def mappings(items: Iterable) -> Iterator[Mapping]:  # checked as they stream by: records may be a generator
         for n, record in enumerate(items, 1):

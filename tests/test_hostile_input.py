@@ -27,7 +27,7 @@ from topicslib.documents import split_paragraphs
 from topicslib.features import pieces, tokenize
 from topicslib.report import render_report
 
-from .conftest import PEAK_KIB, ROOT, TINY, needs_proc
+from .conftest import PEAK_KIB, ROOT, TINY, needs_proc, on_engine
 from .test_cli import run
 
 SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
@@ -76,15 +76,15 @@ def same(a: list[TopicScore], b: list[TopicScore]) -> bool:
 # -- wrong types ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", NOT_TEXT, ids=lambda v: type(v).__name__)
-@pytest.mark.parametrize("call", [
-    lambda v, m: topicslib.classify(v, model=m),
-    lambda v, m: topicslib.classify_document(v, model=m),
-    lambda v, m: topicslib.explain(v, model=m),
-    lambda v, m: topicslib.classify_many([v], model=m),
-    lambda v, m: topicslib.classify_many(["fine", v], model=m),
+@pytest.mark.parametrize("call, which", [
+    (lambda v, m: topicslib.classify(v, model=m), "text"),
+    (lambda v, m: topicslib.classify_document(v, model=m), "text"),
+    (lambda v, m: topicslib.explain(v, model=m), "text"),
+    (lambda v, m: topicslib.classify_many([v], model=m), "text 0"),  # in a list: named by its position
+    (lambda v, m: topicslib.classify_many(["fine", v], model=m), "text 1"),
 ], ids=["classify", "classify_document", "explain", "classify_many", "classify_many_second"])
-def test_non_text_is_a_clear_type_error(default_model, call, value):
-    with pytest.raises(InputError, match=f"text must be str, got {type(value).__name__}") as err:
+def test_non_text_is_a_clear_type_error(default_model, call, which, value):
+    with pytest.raises(InputError, match=f"^{which} must be str, got {type(value).__name__}") as err:
         call(value, default_model)
     assert isinstance(err.value, TypeError) and isinstance(err.value, topicslib.TopicslibError)
     if isinstance(value, (bytes, bytearray)):
@@ -116,11 +116,22 @@ MANY_TEXTS = {
     (None, "iterable of str, got NoneType"), (42, "iterable of str, got int"), (3.5, "iterable of str, got float"),
     ("one text", "{call} takes a list of texts, got a single text"),
     (b"one text", "{call} takes a list of texts, got a single text"), (object(), "iterable of str, got object"),
-    (["fine", None], "text must be str, got NoneType"), (("fine", 7), "text must be str, got int"),
+    (["fine", None], "text 1 must be str, got NoneType"), (("fine", 7), "text 1 must be str, got int"),
 ])
 def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, value, message):
     with pytest.raises(InputError, match=message.format(call=call)):
         MANY_TEXTS[call](value, default_model)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+@pytest.mark.parametrize("call", ["classify_many", "predict_proba", "fit"])
+def test_a_text_that_is_no_str_is_named_by_its_position_in_the_list(default_model, engine, call):
+    texts = ["Coca cultivation fell."] * 5000
+    texts[3721] = None
+    model = on_engine(default_model, engine)
+    for given in (texts, tuple(texts), iter(texts)):  # the lean path (a list), and the checked one
+        with pytest.raises(InputError, match="^text 3721 must be str, got NoneType$"):
+            MANY_TEXTS[call](given, model)
 
 
 class Frame:
@@ -157,8 +168,8 @@ def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
             if r.paragraphs} == {("2024-01", "narcotics"), ("2024-02", "trade"), ("2024-02", "migration")}
 
 
-@pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text must be str, got NoneType"),
-                                            ([b"bytes"], "text must be str, got bytes")])
+@pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text 1 must be str, got NoneType"),
+                                            ([b"bytes"], "text 0 must be str, got bytes; decode it first")])
 def test_unlabeled_paragraphs_are_checked_before_training(value, message):
     with pytest.raises(InputError, match=message):
         topicslib.train(TINY, min_df=1, unlabeled=value)

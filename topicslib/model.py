@@ -371,7 +371,7 @@ class TopicModel(Estimator):
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
-        return self.classify_documents([text])[0]
+        return self.classify_documents([scoring.check_text(text)])[0]
 
     def classify_documents(self, texts: Iterable[str]) -> list[DocumentResult]:
         """``classify_document`` for each of many documents, their paragraphs scored in one call into the

@@ -242,13 +242,16 @@ def test_suggest_takes_any_iterable_of_texts_and_indexes_it_in_order(tiny_model)
 
 
 def test_fit_checks_that_topics_are_one_list_per_text():
-    with pytest.raises(ExampleError, match="fit got 2 texts and 1 topic list; give one list of topic ids per text") as err:
+    with pytest.raises(ExampleError, match=r"fit got 2 texts and 1 topic list; give one list of topic ids \(or one id\) "
+                                           "per text") as err:
         topicslib.TopicModel().fit(["a", "b"], [["x"]])
     assert isinstance(err.value, ValueError)  # as zip's error was
     for bad in (None, 3, "econ", {"econ": ["a"]}):
-        with pytest.raises(InputError, match=f"topics must be a list of topic-id lists, one per text, got "
-                                             f"{type(bad).__name__}"):
+        with pytest.raises(InputError, match=r"topics must be a list of each text's topics \(a topic id or a list of "
+                                             rf"them\), got {type(bad).__name__}"):
             topicslib.TopicModel().fit(["a"], bad)
+    with pytest.raises(InputError, match=r"got Frame; give one column, such as df\['topics'\]$"):
+        topicslib.TopicModel().fit(["a"], Frame())  # not the topic list "text"
 
 
 @pytest.mark.parametrize("documents, message", [
@@ -550,12 +553,33 @@ def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
 def test_fit_checks_labels_as_strictly_as_example_files():
     texts = [r["text"] for r in TINY]
     labels = [r["topics"] for r in TINY]
-    with pytest.raises(ExampleError, match=r"<records>:1: 'topics' must be a list of topic ids, got 'econ'"):
-        topicslib.TopicModel(min_df=1, folds=3).fit(texts, ["econ"] + labels[1:])  # a string is not a list of ids
-    with pytest.raises(ExampleError, match=r"<records>:2: 'topics' must be a list"):
+    with pytest.raises(ExampleError, match=r"<records>:2: 'topics' must be a list of topic ids, got \[7\]"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
+    with pytest.raises(ExampleError, match=r"<records>:1: 'topics' must be a list of topic ids, got 7"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, [7] + labels[1:])  # an int is no topic id
+    with pytest.raises(ExampleError, match=r"<records>:12: topics separated by ',' here but by ';' from line 11 on"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:10] + ["econ; people", "econ, people"] + labels[12:])
     with pytest.raises(ExampleError, match="fit got 15 texts and 14 topic lists"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:-1])  # lengths differ
+
+
+def test_fit_takes_one_topic_id_per_text_as_scikit_learns_single_label_y_and_the_readers_do(tmp_path):
+    texts = [r["text"] for r in TINY[:10]]
+    y = [r["topics"][0] for r in TINY[:10]]  # 'econ' or 'people': one label each
+    model = topicslib.TopicModel(min_df=1, folds=3).fit(texts, y)
+    as_lists = topicslib.TopicModel(min_df=1, folds=3).fit(texts, [[label] for label in y])
+    path = tmp_path / "single.csv"
+    path.write_text("text,label\n" + "".join(f'"{t}",{label}\n' for t, label in zip(texts, y)), encoding="utf-8")
+    from_file = topicslib.TopicModel(min_df=1, folds=3).fit_examples(topicslib.read_examples(path, topics_field="label"))
+    assert model.multi_label_ is False and model.classes_.tolist() == ["econ", "people"]
+    for other in (as_lists, from_file):  # the same examples, so the same model
+        assert other.card_["examples_sha256"] == model.card_["examples_sha256"]
+        assert np.array_equal(other.coef_, model.coef_)
+    predicted = model.predict(["Exports and tariffs rose.", "Migrants sought asylum."])
+    assert predicted.tolist() == [[1, 0], [0, 1]]  # one topic a row, columns in classes_ order
+    assert model.classes_[predicted.argmax(axis=1)].tolist() == ["econ", "people"]
+    several = topicslib.TopicModel(min_df=1, folds=3).fit(texts + ["Migrant workers lift exports."], y + ["econ; people"])
+    assert several.multi_label_ and several.card_["topic_counts"] == {"econ": 6, "people": 6}  # ids separated as in CSV
 
 
 def test_lone_surrogates_in_training_text_do_not_break_training(tmp_path):

@@ -168,6 +168,21 @@ def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by
         yield _example(record, path=path, line=n, by=by, fields=fields)
 
 
+def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[Example]:
+    """The examples of texts (strings, checked by the caller) and their topics, one value per text: a list of
+    topic ids, or a string read as a record's ``topics`` field is (:func:`_examples_of`), so one id, as a
+    single-label data set gives it, or ids separated by ``;``, ``|`` or ``,``.
+
+    >>> [e.topics for e in paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", ["migration", "trade"]])]
+    [('trade',), ('migration', 'trade')]
+    """
+    separator = None  # of the topics strings: the first one seen
+    for n, (text, value) in enumerate(zip(texts, topics), 1):
+        if isinstance(value, str):
+            value, separator = _split_topics_cell(value, separator, path=None, line=n)
+        yield Example(text, topics_of(value, line=n), None, n)
+
+
 def _source_examples(source: Source, by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
     """The examples of a JSON Lines or CSV file; an empty CSV cell is no topic."""
     rows = source_rows(source, required=(fields.text, fields.topics), error=ExampleError,

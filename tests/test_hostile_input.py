@@ -553,12 +553,20 @@ def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
 def test_fit_checks_labels_as_strictly_as_example_files():
     texts = [r["text"] for r in TINY]
     labels = [r["topics"] for r in TINY]
-    with pytest.raises(ExampleError, match=r"<records>:2: 'topics' must be a list of topic ids, got \[7\]"):
+    with pytest.raises(ExampleError, match=r"^example 1: 'topics' must be a list of topic ids, got \[7\]$"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
-    with pytest.raises(ExampleError, match=r"<records>:1: 'topics' must be a list of topic ids, got 7"):
+    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got 7$"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [7] + labels[1:])  # an int is no topic id
-    with pytest.raises(ExampleError, match=r"<records>:12: topics separated by ',' here but by ';' from line 11 on"):
+    with pytest.raises(ExampleError, match=r"^example 11: topics separated by ',' here but by ';' from example 10 on"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:10] + ["econ; people", "econ, people"] + labels[12:])
+    texts[3] = None  # a text and a topic list are named alike: by their position, as the lists' indices
+    with pytest.raises(InputError, match="^text 3 must be str, got NoneType$"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels)
+    texts[3] = TINY[3]["text"]
+    with pytest.raises(ExampleError, match="^example 3: 'topics' must be a list of topic ids, got None$"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:3] + [None] + labels[4:])
+    with pytest.raises(ExampleError, match=r"^example 1: duplicate paragraph \(first seen at example 0\)$"):
+        topicslib.TopicModel(on_duplicate="error").fit(["Tariffs rose.", "tariffs  rose."], ["econ", "econ"])
     with pytest.raises(ExampleError, match="fit got 15 texts and 14 topic lists"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:-1])  # lengths differ
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, ExampleError, TrainingError
+from .errors import DataError, ExampleError, TrainingError, place
 from .files import find_files
 from .records import Source, format_of, parse_json, source_rows, stdin_format
 from .taxonomy import Taxonomy, is_label
@@ -46,7 +46,8 @@ class Example:
 
     @property
     def where(self) -> str:
-        return f"{self.path or '<records>'}:{self.line}" if self.line is not None else (self.path or "<records>")
+        """Its file and line, or for an example given in memory its position (``errors.place``)."""
+        return place(self.path, self.line)
 
 
 def topics_of(value: object, *, path: str | None = None, line: int | None = None,
@@ -132,7 +133,8 @@ def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: st
     """A CSV ``topics`` cell (a JSON list, or ids separated by ``;``, ``|`` or ``,``) and the file's separator.
 
     A file uses one separator: the first one its cells show (with the line it was first seen), so
-    ``migration, inc`` means the same in every row; a cell holding only another one is an error.
+    ``migration, inc`` means the same in every row; a cell holding only another one is an error. So do
+    records in memory, their lines being their positions.
 
     >>> _split_topics_cell("trade; migration", None, path="a.csv", line=2)
     (['trade', 'migration'], (';', 2))
@@ -150,8 +152,9 @@ def _split_topics_cell(cell: str, separator: tuple[str, int] | None, *, path: st
     if separator is None:
         separator = (seen[0], line)
     elif separator[0] not in seen:
-        raise ExampleError(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from line {separator[1]} on; "
-                           "use one separator in a file", path=path, line=line)
+        first = f"line {separator[1]}" if path is not None else place(path, separator[1])
+        raise ExampleError(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from {first} on; "
+                           f"use one separator in {'a file' if path is not None else 'all'}", path=path, line=line)
     return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
@@ -173,11 +176,17 @@ def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[
     topic ids, or a string read as a record's ``topics`` field is (:func:`_examples_of`), so one id, as a
     single-label data set gives it, or ids separated by ``;``, ``|`` or ``,``.
 
+    Each is named by its position, from 0: ``example 1`` is the second (:func:`errors.place`).
+
     >>> [e.topics for e in paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", ["migration", "trade"]])]
     [('trade',), ('migration', 'trade')]
+    >>> list(paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", 7]))
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got 7
     """
     separator = None  # of the topics strings: the first one seen
-    for n, (text, value) in enumerate(zip(texts, topics), 1):
+    for n, (text, value) in enumerate(zip(texts, topics)):
         if isinstance(value, str):
             value, separator = _split_topics_cell(value, separator, path=None, line=n)
         yield Example(text, topics_of(value, line=n), None, n)
@@ -285,8 +294,8 @@ def read_examples(
     topic ids, or a string of them separated by ``;``, ``|`` or ``,`` (one separator in a file; one id
     alone, as single-label data sets give it; ``""`` for none).
 
-    Raises :class:`ExampleError` naming file and line for bad JSON, missing or
-    empty text, and malformed or unknown topics (when ``taxonomy`` is given).
+    Raises :class:`ExampleError` naming file and line (a record in memory by its position, from 0: ``example 1``
+    is the second) for bad JSON, missing or empty text, and malformed or unknown topics (when ``taxonomy`` is given).
 
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
@@ -317,7 +326,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
-        examples = map(check, _examples_of(enumerate(source, 1), None, by, fields))
+        examples = map(check, _examples_of(enumerate(source), None, by, fields))  # named by position: 'example 0'
     yield from _or_else(examples, ExampleError("no examples found"))
 
 

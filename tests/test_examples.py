@@ -142,7 +142,7 @@ def test_text_and_topics_read_from_fields_of_other_names(tmp_path):
     with pytest.raises(ExampleError, match=r"a.csv:1: no column 'text' in the header \(columns: label, body\); choose "
                                            r"the columns with --column and --topics-column"):
         read_examples(csv)
-    with pytest.raises(ExampleError, match=r"<records>:1: missing 'labels'"):
+    with pytest.raises(ExampleError, match=r"^example 0: missing 'labels'"):
         read_examples([{"body": "x", "label": "trade"}], text_field="body", topics_field="labels")
     # grouped by the topics field itself: the topics are still read from it
     by_label = read_examples(csv, text_field="body", topics_field="label", by="label")
@@ -159,8 +159,13 @@ def test_one_separator_for_the_topics_strings_of_a_file(tmp_path):
 
 
 def test_records_are_numbered_when_they_have_no_file():
-    with pytest.raises(ExampleError, match=r"<records>:2: 'text' is empty"):
+    with pytest.raises(ExampleError, match=r"^example 1: 'text' is empty$"):  # records[1], as Python counts
         read_examples([{"text": "a", "topics": []}, {"text": "", "topics": []}])
+    with pytest.raises(ExampleError, match=r"^example 1: topics separated by ',' here but by ';' from example 0 on; "
+                                           r"use one separator in all$"):
+        read_examples([{"text": "a", "topics": "trade; migration"}, {"text": "b", "topics": "trade, migration"}])
+    assert [e.where for e in read_examples([{"text": "a", "topics": []}, {"text": "b", "topics": []}])] == \
+        ["example 0", "example 1"]
 
 
 def test_topic_with_too_few_examples_is_named():
@@ -275,7 +280,7 @@ def test_examples_stream_into_training_each_paragraph_held_once(tmp_path):
     kept, counts = merge_duplicates(iter_examples(records(3000)))
     assert [e.text for e in kept] == [f"Tariffs on coffee fell in round {i}." for i in range(3)]
     assert counts == {"repeats": 2997, "conflicting": 0}
-    with pytest.raises(ExampleError, match=r"<records>:4: duplicate paragraph \(first seen at <records>:1\); 2996 more: (.*?; ){9}<records>:14 .*?; 2986 more$"):
+    with pytest.raises(ExampleError, match=r"^example 3: duplicate paragraph \(first seen at example 0\); 2996 more: (.*?; ){9}example 13 .*?; 2986 more$"):
         merge_duplicates(iter_examples(records(3000)), "error")
     path = tmp_path / "ex.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records(300)), encoding="utf-8")

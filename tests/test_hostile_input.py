@@ -28,7 +28,7 @@ from topicslib.documents import split_paragraphs
 from topicslib.features import pieces, tokenize
 from topicslib.report import render_report
 
-from .conftest import PEAK_KIB, ROOT, TINY, needs_proc
+from .conftest import PEAK_KIB, ROOT, TINY, needs_proc, on_engine
 from .test_cli import run
 
 SAMPLE = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")
@@ -77,15 +77,15 @@ def same(a: list[TopicScore], b: list[TopicScore]) -> bool:
 # -- wrong types ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", NOT_TEXT, ids=lambda v: type(v).__name__)
-@pytest.mark.parametrize("call", [
-    lambda v, m: topicslib.classify(v, model=m),
-    lambda v, m: topicslib.classify_document(v, model=m),
-    lambda v, m: topicslib.explain(v, model=m),
-    lambda v, m: topicslib.classify_many([v], model=m),
-    lambda v, m: topicslib.classify_many(["fine", v], model=m),
+@pytest.mark.parametrize("call, which", [
+    (lambda v, m: topicslib.classify(v, model=m), "text"),
+    (lambda v, m: topicslib.classify_document(v, model=m), "text"),
+    (lambda v, m: topicslib.explain(v, model=m), "text"),
+    (lambda v, m: topicslib.classify_many([v], model=m), "text 0"),  # in a list: named by its position
+    (lambda v, m: topicslib.classify_many(["fine", v], model=m), "text 1"),
 ], ids=["classify", "classify_document", "explain", "classify_many", "classify_many_second"])
-def test_non_text_is_a_clear_type_error(default_model, call, value):
-    with pytest.raises(InputError, match=f"text must be str, got {type(value).__name__}") as err:
+def test_non_text_is_a_clear_type_error(default_model, call, which, value):
+    with pytest.raises(InputError, match=f"^{which} must be str, got {type(value).__name__}") as err:
         call(value, default_model)
     assert isinstance(err.value, TypeError) and isinstance(err.value, topicslib.TopicslibError)
     if isinstance(value, (bytes, bytearray)):
@@ -117,15 +117,60 @@ MANY_TEXTS = {
     (None, "iterable of str, got NoneType"), (42, "iterable of str, got int"), (3.5, "iterable of str, got float"),
     ("one text", "{call} takes a list of texts, got a single text"),
     (b"one text", "{call} takes a list of texts, got a single text"), (object(), "iterable of str, got object"),
-    (["fine", None], "text must be str, got NoneType"), (("fine", 7), "text must be str, got int"),
+    (["fine", None], "text 1 must be str, got NoneType"), (("fine", 7), "text 1 must be str, got int"),
 ])
 def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, value, message):
     with pytest.raises(InputError, match=message.format(call=call)):
         MANY_TEXTS[call](value, default_model)
 
 
-@pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text must be str, got NoneType"),
-                                            ([b"bytes"], "text must be str, got bytes")])
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+@pytest.mark.parametrize("call", ["classify_many", "predict_proba", "fit"])
+def test_a_text_that_is_no_str_is_named_by_its_position_in_the_list(default_model, engine, call):
+    texts = ["Coca cultivation fell."] * 5000
+    texts[3721] = None
+    model = on_engine(default_model, engine)
+    for given in (texts, tuple(texts), iter(texts)):  # the lean path (a list), and the checked one
+        with pytest.raises(InputError, match="^text 3721 must be str, got NoneType$"):
+            MANY_TEXTS[call](given, model)
+
+
+class Frame:
+    """A stand-in for a DataFrame (pandas need not be installed): it has columns and iterates as their names."""
+
+    columns = ["text"]
+
+    def __iter__(self):
+        return iter(self.columns)
+
+
+@pytest.mark.parametrize("call", MANY_TEXTS)
+def test_calls_on_many_texts_refuse_a_dataframe_naming_the_column_to_give(default_model, call):
+    with pytest.raises(InputError, match=f"^{call} takes a list of texts, got a Frame, which reads as its columns; "
+                                         r"give one column, such as df\['text'\]$"):
+        MANY_TEXTS[call](Frame(), default_model)  # not one text, "text"
+
+
+def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"text": ["Coca cultivation rose.", "Tariffs on coffee fell.", "Migrants crossed the border."],
+                       "date": ["2024-01-05", "2024-02-01", "2024-02-09"]})
+    for call in (topicslib.classify_many, default_model.predict_proba, default_model.classify_documents):
+        with pytest.raises(InputError, match=r"got a DataFrame, which reads as its columns; give one column, such as "
+                                             r"df\['text'\]"):
+            call(df)
+    with pytest.raises(InputError, match=r"^records must be an iterable of mappings \(such as dicts\), got a DataFrame; "
+                                         r"give its rows as mappings, such as df.to_dict\('records'\)$"):
+        topicslib.trends(df, date="date", model=default_model)
+    assert [[t.topic for t in ts] for ts in topicslib.classify_many(df["text"], model=default_model)] == \
+        [["narcotics"], ["trade"], ["migration"]]
+    assert default_model.predict_proba(df["text"]).shape == (3, len(default_model.classes_))
+    assert {(r.period, r.topic) for r in topicslib.trends(df.to_dict("records"), date="date", model=default_model)
+            if r.paragraphs} == {("2024-01", "narcotics"), ("2024-02", "trade"), ("2024-02", "migration")}
+
+
+@pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text 1 must be str, got NoneType"),
+                                            ([b"bytes"], "text 0 must be str, got bytes; decode it first")])
 def test_unlabeled_paragraphs_are_checked_before_training(value, message):
     with pytest.raises(InputError, match=message):
         topicslib.train(TINY, min_df=1, unlabeled=value)
@@ -269,13 +314,16 @@ def test_suggest_takes_any_iterable_of_texts_and_indexes_it_in_order(tiny_model)
 
 
 def test_fit_checks_that_topics_are_one_list_per_text():
-    with pytest.raises(ExampleError, match="fit got 2 texts and 1 topic list; give one list of topic ids per text") as err:
+    with pytest.raises(ExampleError, match=r"fit got 2 texts and 1 topic list; give one list of topic ids \(or one id\) "
+                                           "per text") as err:
         topicslib.TopicModel().fit(["a", "b"], [["x"]])
     assert isinstance(err.value, ValueError)  # as zip's error was
     for bad in (None, 3, "econ", {"econ": ["a"]}):
-        with pytest.raises(InputError, match=f"topics must be a list of topic-id lists, one per text, got "
-                                             f"{type(bad).__name__}"):
+        with pytest.raises(InputError, match=r"topics must be a list of each text's topics \(a topic id or a list of "
+                                             rf"them\), got {type(bad).__name__}"):
             topicslib.TopicModel().fit(["a"], bad)
+    with pytest.raises(InputError, match=r"got Frame; give one column, such as df\['topics'\]$"):
+        topicslib.TopicModel().fit(["a"], Frame())  # not the topic list "text"
 
 
 @pytest.mark.parametrize("documents, message", [
@@ -306,8 +354,8 @@ def test_load_model_needs_a_path(path):
 
 
 @pytest.mark.parametrize("records, message", [
-    (["Tariffs rose."], "record 1 must be a mapping \\(such as a dict\\) with a 'text' field, got str"),
-    (iter([{"text": "Tariffs rose."}, None]), "record 2 must be a mapping .* got NoneType"),
+    (["Tariffs rose."], "record 0 must be a mapping \\(such as a dict\\) with a 'text' field, got str"),
+    (iter([{"text": "Tariffs rose."}, None]), "record 1 must be a mapping .* got NoneType"),
     ("Tariffs rose.", "records must be an iterable of mappings \\(such as dicts\\), got str"),
     ({"text": "Tariffs rose."}, "records must be an iterable of mappings .* got dict"),
     (None, "records must be an iterable of mappings .* got NoneType"),
@@ -577,12 +625,41 @@ def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
 def test_fit_checks_labels_as_strictly_as_example_files():
     texts = [r["text"] for r in TINY]
     labels = [r["topics"] for r in TINY]
-    with pytest.raises(ExampleError, match=r"<records>:1: 'topics' must be a list of topic ids, got 'econ'"):
-        topicslib.TopicModel(min_df=1, folds=3).fit(texts, ["econ"] + labels[1:])  # a string is not a list of ids
-    with pytest.raises(ExampleError, match=r"<records>:2: 'topics' must be a list"):
+    with pytest.raises(ExampleError, match=r"^example 1: 'topics' must be a list of topic ids, got \[7\]$"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
+    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got 7$"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, [7] + labels[1:])  # an int is no topic id
+    with pytest.raises(ExampleError, match=r"^example 11: topics separated by ',' here but by ';' from example 10 on"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:10] + ["econ; people", "econ, people"] + labels[12:])
+    texts[3] = None  # a text and a topic list are named alike: by their position, as the lists' indices
+    with pytest.raises(InputError, match="^text 3 must be str, got NoneType$"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels)
+    texts[3] = TINY[3]["text"]
+    with pytest.raises(ExampleError, match="^example 3: 'topics' must be a list of topic ids, got None$"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:3] + [None] + labels[4:])
+    with pytest.raises(ExampleError, match=r"^example 1: duplicate paragraph \(first seen at example 0\)$"):
+        topicslib.TopicModel(on_duplicate="error").fit(["Tariffs rose.", "tariffs  rose."], ["econ", "econ"])
     with pytest.raises(ExampleError, match="fit got 15 texts and 14 topic lists"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:-1])  # lengths differ
+
+
+def test_fit_takes_one_topic_id_per_text_as_scikit_learns_single_label_y_and_the_readers_do(tmp_path):
+    texts = [r["text"] for r in TINY[:10]]
+    y = [r["topics"][0] for r in TINY[:10]]  # 'econ' or 'people': one label each
+    model = topicslib.TopicModel(min_df=1, folds=3).fit(texts, y)
+    as_lists = topicslib.TopicModel(min_df=1, folds=3).fit(texts, [[label] for label in y])
+    path = tmp_path / "single.csv"
+    path.write_text("text,label\n" + "".join(f'"{t}",{label}\n' for t, label in zip(texts, y)), encoding="utf-8")
+    from_file = topicslib.TopicModel(min_df=1, folds=3).fit_examples(topicslib.read_examples(path, topics_field="label"))
+    assert model.multi_label_ is False and model.classes_.tolist() == ["econ", "people"]
+    for other in (as_lists, from_file):  # the same examples, so the same model
+        assert other.card_["examples_sha256"] == model.card_["examples_sha256"]
+        assert np.array_equal(other.coef_, model.coef_)
+    predicted = model.predict(["Exports and tariffs rose.", "Migrants sought asylum."])
+    assert predicted.tolist() == [[1, 0], [0, 1]]  # one topic a row, columns in classes_ order
+    assert model.classes_[predicted.argmax(axis=1)].tolist() == ["econ", "people"]
+    several = topicslib.TopicModel(min_df=1, folds=3).fit(texts + ["Migrant workers lift exports."], y + ["econ; people"])
+    assert several.multi_label_ and several.card_["topic_counts"] == {"econ": 6, "people": 6}  # ids separated as in CSV
 
 
 def test_lone_surrogates_in_training_text_do_not_break_training(tmp_path):

@@ -179,7 +179,7 @@ def test_evaluate_lists_the_mistakes_most_confident_first_and_they_add_up_to_the
         assert sum(topic in m.extra for m in ev.mistakes) == fp
     wrong = next(m for m in ev.mistakes if m.text.startswith("Refugees"))
     assert wrong.gold == ("econ",) and wrong.missed == ("econ",) and "people" in wrong.extra
-    assert wrong.where == f"<records>:{len(TINY) + 1}" and wrong.index == len(TINY)
+    assert wrong.where == f"example {len(TINY)}" and wrong.index == len(TINY)  # its position, as its index
     rye = next(m for m in ev.mistakes if m.gold == ("rye",))
     assert rye.missed == ("rye",) and rye.score == 1.0  # a topic the model lacks: probability 0
     assert ev.to_dict()["mistakes"][0]["where"] == ev.mistakes[0].where

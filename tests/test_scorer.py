@@ -146,7 +146,7 @@ def test_the_lean_paths_still_raise_the_librarys_errors(default_model):
     model = on_engine(default_model, "compiled")
     with pytest.raises(InputError, match="text must be str, got bytes; decode it first"):
         model.classify(b"coca")
-    with pytest.raises(InputError, match="text must be str, got int"):
+    with pytest.raises(InputError, match="text 1 must be str, got int"):
         model.classify_many(["coca", 3])
     with pytest.raises(InputError, match="a single text"):
         model.classify_many("coca")

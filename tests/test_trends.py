@@ -68,7 +68,7 @@ def test_a_topics_value_that_is_no_list_of_topics_is_an_error_naming_the_record(
                {"text": "Coca fell.", "date": "2024-01-09", "topics": value}]
     with pytest.raises(topicslib.DataError) as raised:
         topicslib.trends(records, date="date")
-    assert str(raised.value) == ("<records>:2: 'topics' must be a list of topic ids or of {\"topic\": ...} objects "
+    assert str(raised.value) == ("record 1: 'topics' must be a list of topic ids or of {\"topic\": ...} objects "
                                  f"(as classify writes them), got {found}")
 
 

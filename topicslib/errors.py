@@ -12,6 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def place(path: str | Path | None, line: int | None, noun: str = "record") -> str:
+    """Where a record came from, as messages name it: its file and line, its file, or for records in memory
+    (a list given to the API) the ``noun`` and its position, counted from 0 as the list's index.
+
+    >>> place("a.jsonl", 3), place("a.jsonl", None), place(None, 0, "example"), place(None, None)
+    ('a.jsonl:3', 'a.jsonl', 'example 0', '<records>')
+    """
+    if path is None:
+        return "<records>" if line is None else f"{noun} {line}"
+    return str(path) if line is None else f"{path}:{line}"
+
+
 class TopicslibError(Exception):
     """Base class of every error topicslib raises on purpose."""
 
@@ -23,24 +35,27 @@ class DataError(TopicslibError, ValueError):
     'a.jsonl:3: invalid JSON'
     >>> str(DataError("no such file or folder", path="missing.txt"))
     'missing.txt: no such file or folder'
+    >>> str(DataError("text is empty", line=3))
+    'record 3: text is empty'
     """
+
+    noun = "record"  # what a record given in memory is called, by its position (:func:`place`)
 
     def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
         self.path = None if path is None else str(path)
         self.line = line
         self.reason = message
-        where = self.path or "<records>"
-        if line is not None:
-            where = f"{where}:{line}"
-        super().__init__(f"{where}: {message}" if (path is not None or line is not None) else message)
+        super().__init__(f"{place(self.path, line, self.noun)}: {message}" if (path is not None or line is not None) else message)
 
 
 class ExampleError(DataError):
     """A training or evaluation example is malformed; names the file and line when known.
 
-    >>> str(ExampleError("text is empty", path="a.jsonl", line=3))
-    'a.jsonl:3: text is empty'
+    >>> str(ExampleError("text is empty", path="a.jsonl", line=3)), str(ExampleError("text is empty", line=3))
+    ('a.jsonl:3: text is empty', 'example 3: text is empty')
     """
+
+    noun = "example"
 
 
 class TaxonomyError(TopicslibError, ValueError):

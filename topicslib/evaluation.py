@@ -101,9 +101,10 @@ def calibration(Y_true: np.ndarray, proba: np.ndarray, lengths: Sequence[int]) -
 @dataclass(frozen=True)
 class Mistake:
     """An example whose predicted topics are not its gold ones: where it is (``index`` in the examples as
-    read, ``where`` as file:line), its text, its gold topics, the topics predicted with their probabilities
-    (highest first), the gold topics ``missed`` and the ``extra`` ones, and how confidently wrong the model
-    was (``score``, 0 to 1: the largest probability of an extra topic or 1 - that of a missed one).
+    read, ``where`` as file:line, or ``example N`` for a record given in memory), its text, its gold topics,
+    the topics predicted with their probabilities (highest first), the gold topics ``missed`` and the
+    ``extra`` ones, and how confidently wrong the model was (``score``, 0 to 1: the largest probability of an
+    extra topic or 1 - that of a missed one).
 
     >>> m = Mistake(0, "gold.jsonl:1", "Tariffs rose.", ("trade",), (("diplomacy", 0.8),), ("trade",), ("diplomacy",),
     ...             0.8)

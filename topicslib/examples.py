@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents import CELL_SEPARATOR
-from .errors import DataError, ExampleError, TrainingError
+from .errors import DataError, ExampleError, TrainingError, place
 from .files import find_files
 from .records import Source, format_of, parse_json, source_rows, stdin_format
 from .taxonomy import Taxonomy, is_label
@@ -47,7 +47,8 @@ class Example:
 
     @property
     def where(self) -> str:
-        return f"{self.path or '<records>'}:{self.line}" if self.line is not None else (self.path or "<records>")
+        """Its file and line, or for an example given in memory its position (``errors.place``)."""
+        return place(self.path, self.line, "example")
 
 
 def topics_of(value: object, *, path: str | None = None, line: int | None = None, field: str = "topics",
@@ -144,8 +145,8 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
 
     ``separator`` is the one a file's earlier cells used (with the line it was first seen), for the file's
     reader to pass from cell to cell: a file uses one, so ``migration, inc`` means the same in every row, and a
-    cell holding only another is an ``error``. Without it the cell's own first separator is taken. An
-    unreadable JSON list is an ``error`` too.
+    cell holding only another is an ``error``; so do records in memory, their lines being their positions.
+    Without it the cell's own first separator is taken. An unreadable JSON list is an ``error`` too.
 
     >>> split_topics_cell("trade; migration", None, path="a.csv", line=2)
     (['trade', 'migration'], (';', 2))
@@ -165,8 +166,9 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     if separator is None:
         separator = (seen[0], line)
     elif separator[0] not in seen:
-        raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from line {separator[1]} on; "
-                    "use one separator in a file", path=path, line=line)
+        first = f"line {separator[1]}" if path is not None else place(path, separator[1], error.noun)
+        raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from {first} on; "
+                    f"use one separator in {'a file' if path is not None else 'all'}", path=path, line=line)
     return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
 
 
@@ -181,6 +183,27 @@ def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by
             topics, separator = split_topics_cell(record[fields.topics], separator, path=path, line=n)
             record = {**({by: record.get(by)} if by else {}), fields.text: record.get(fields.text), fields.topics: topics}
         yield _example(record, path=path, line=n, by=by, fields=fields)
+
+
+def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[Example]:
+    """The examples of texts (strings, checked by the caller) and their topics, one value per text: a list of
+    topic ids, or a string read as a record's ``topics`` field is (:func:`_examples_of`), so one id, as a
+    single-label data set gives it, or ids separated by ``;``, ``|`` or ``,``.
+
+    Each is named by its position, from 0: ``example 1`` is the second (:func:`errors.place`).
+
+    >>> [e.topics for e in paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", ["migration", "trade"]])]
+    [('trade',), ('migration', 'trade')]
+    >>> list(paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", 7]))
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got 7
+    """
+    separator = None  # of the topics strings: the first one seen
+    for n, (text, value) in enumerate(zip(texts, topics)):
+        if isinstance(value, str):
+            value, separator = split_topics_cell(value, separator, path=None, line=n)
+        yield Example(text, topics_of(value, line=n), None, n)
 
 
 def _source_examples(source: Source, by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
@@ -285,8 +308,8 @@ def read_examples(
     topic ids, or a string of them separated by ``;``, ``|`` or ``,`` (one separator in a file; one id
     alone, as single-label data sets give it; ``""`` for none).
 
-    Raises :class:`ExampleError` naming file and line for bad JSON, missing or
-    empty text, and malformed or unknown topics (when ``taxonomy`` is given).
+    Raises :class:`ExampleError` naming file and line (a record in memory by its position, from 0: ``example 1``
+    is the second) for bad JSON, missing or empty text, and malformed or unknown topics (when ``taxonomy`` is given).
 
     >>> [e.topics for e in read_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])]
     [('trade',)]
@@ -317,7 +340,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
-        examples = map(check, _examples_of(enumerate(source, 1), None, by, fields))
+        examples = map(check, _examples_of(enumerate(source), None, by, fields))  # named by position: 'example 0'
     yield from _or_else(examples, ExampleError("no examples found"))
 
 

@@ -27,8 +27,8 @@ from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_t
 from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError, TrainingError
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
-from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, prepare_examples, read_examples,
-                       topic_counts, topics_of, trainable_topics)
+from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, paired_examples,
+                       prepare_examples, read_examples, topic_counts, trainable_topics)
 from .features import Analysis, TextFeatures
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
@@ -170,14 +170,29 @@ class TopicModel(Estimator):
         """
         return cls(**check_options(options))
 
-    def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]], *, taxonomy: Taxonomy | None = None) -> "TopicModel":
-        """Learn from paragraphs and their topic lists (one list of ids per paragraph); the taxonomy defaults to
-        the labels found.
+    def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str] | str], *,
+            taxonomy: Taxonomy | None = None) -> "TopicModel":
+        """Learn from paragraphs and their topics (for each paragraph a list of topic ids); the taxonomy defaults
+        to the labels found.
 
+        A paragraph's topics may also be one topic id, a string, as scikit-learn's single-label ``y`` holds them:
+        a string is read as an example file's topics field is (README), so ids separated by ``;``, ``|`` or
+        ``,`` are several (a list holds an id with a comma). Trained on one topic per paragraph, the model is
+        single-label (``multi_label_`` False). ``predict`` gives 0/1 indicators, one column per topic in
+        ``classes_`` order, as scikit-learn's multi-label classifiers do, not the labels: ``classify_many``
+        names them, the best first (none for a text without a known term).
+
+        >>> model = TopicModel(min_df=1, folds=2).fit(
+        ...     ["tariffs and exports", "exports grew", "asylum seekers", "migrants crossed"],
+        ...     ["trade", "trade", "migration", "migration"])
+        >>> model.multi_label_, model.classes_.tolist(), model.predict(["exports of coffee", "asylum"]).tolist()
+        (False, ['migration', 'trade'], [[0, 1], [1, 0]])
+        >>> [ts[0].topic if ts else None for ts in model.classify_many(["exports of coffee", "asylum", "zzz"])]
+        ['trade', 'migration', None]
         >>> TopicModel().fit(["tariffs rose", "migrants crossed"], [["trade"]])
         Traceback (most recent call last):
         ...
-        topicslib.errors.ExampleError: fit got 2 texts and 1 topic list; give one list of topic ids per text
+        topicslib.errors.ExampleError: fit got 2 texts and 1 topic list; give one list of topic ids (or one id) per text
         """
         return self.fit_examples(_paired_examples(texts, topics), taxonomy)
 
@@ -383,7 +398,7 @@ class TopicModel(Estimator):
 
     def classify_document(self, text: str) -> DocumentResult:
         """Split a document into paragraphs, classify each, and aggregate the document's topics."""
-        return self.classify_documents([text])[0]
+        return self.classify_documents([scoring.check_text(text)])[0]
 
     def classify_documents(self, texts: Iterable[str]) -> list[DocumentResult]:
         """``classify_document`` for each of many documents, their paragraphs scored in one call into the
@@ -628,13 +643,15 @@ def _paired_examples(texts: object, topics: object) -> list[Example]:
     """:meth:`TopicModel.fit`'s arguments as examples, checked: texts or topic lists of the wrong type, or not one
     topic list per text, are the library's own errors (each still a ``TypeError`` or ``ValueError`` as before)."""
     texts = scoring.check_texts(texts, "fit", "")
-    if isinstance(topics, (str, bytes, Mapping)) or not isinstance(topics, Iterable):
-        raise InputError(f"topics must be a list of topic-id lists, one per text, got {type(topics).__name__}")
+    table = scoring.is_table(topics)  # it would pass as its column names
+    if table or isinstance(topics, (str, bytes, Mapping)) or not isinstance(topics, Iterable):
+        raise InputError(f"topics must be a list of each text's topics (a topic id or a list of them), got "
+                         f"{type(topics).__name__}" + ("; give one column, such as df['topics']" if table else ""))
     topics = list(topics)
     if len(topics) != len(texts):
         raise ExampleError(f"fit got {len(texts)} text{'s' if len(texts) != 1 else ''} and {len(topics)} topic "
-                           f"list{'s' if len(topics) != 1 else ''}; give one list of topic ids per text")
-    return [Example(t, topics_of(ts, line=n)) for n, (t, ts) in enumerate(zip(texts, topics), 1)]
+                           f"list{'s' if len(topics) != 1 else ''}; give one list of topic ids (or one id) per text")
+    return list(paired_examples(texts, topics))
 
 
 def load_model(path: str | Path) -> TopicModel:

@@ -13,6 +13,7 @@ features, in a bounded cache for others.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -26,37 +27,66 @@ _BATCH_CHARS = 250_000
 CACHE_LIMIT = 200_000
 
 
-def check_text(text: object) -> str:
-    """``text`` if it is a string; else an :class:`InputError` naming what it is.
+def check_text(text: object, position: int | None = None) -> str:
+    """``text`` if it is a string; else an :class:`InputError` naming what it is (and its ``position`` in a list
+    of texts, when given).
 
     >>> check_text(b"x")
     Traceback (most recent call last):
     ...
     topicslib.errors.InputError: text must be str, got bytes; decode it first, e.g. data.decode('utf-8')
+    >>> check_text(None, 3721)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: text 3721 must be str, got NoneType
     """
     if isinstance(text, str):
         return text
+    which = "text" if position is None else f"text {position}"
     if isinstance(text, (bytes, bytearray)):
-        raise InputError(f"text must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
-    raise InputError(f"text must be str, got {type(text).__name__}")
+        raise InputError(f"{which} must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
+    raise InputError(f"{which} must be str, got {type(text).__name__}")
+
+
+def is_table(value: object) -> bool:
+    """Whether ``value`` is a table with columns, such as a pandas (or polars, dask) DataFrame: read as a list,
+    it gives its columns, not its rows. Told by its ``columns``, without importing pandas.
+
+    >>> is_table(["Tariffs rose."]), is_table(type("DataFrame", (), {"columns": ["text"]})())
+    (False, True)
+    """
+    return hasattr(value, "columns")
 
 
 def check_texts(texts: object, call: str = "classify_many", advice: str = "use classify(text)") -> list[str]:
     """``texts`` as a list of strings; else an :class:`InputError` naming the problem.
 
     ``call`` names the function called and ``advice`` (if any) says what to do with a single text: a
-    string iterates as its characters, so unchecked it would pass as a list of one-letter texts.
+    string iterates as its characters, so unchecked it would pass as a list of one-letter texts. A
+    DataFrame would pass as its column names: it is refused, naming the fix. A text that is no string is
+    named by its position (counted from 0, as the list's index), found once the check of all has failed.
 
     >>> check_texts("Tariffs rose.", "classify_documents", "use classify_document(text)")
     Traceback (most recent call last):
     ...
     topicslib.errors.InputError: classify_documents takes a list of texts, got a single text; use classify_document(text)
+    >>> check_texts(["Tariffs rose.", None])
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: text 1 must be str, got NoneType
     """
     if isinstance(texts, (str, bytes)):
         raise InputError(f"{call} takes a list of texts, got a single text" + (f"; {advice}" if advice else ""))
+    if is_table(texts):
+        raise InputError(f"{call} takes a list of texts, got a {type(texts).__name__}, which reads as its columns; "
+                         "give one column, such as df['text']")
     if not isinstance(texts, Iterable):
         raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
-    return [check_text(t) for t in texts]
+    texts = list(texts)
+    if not all(map(isinstance, texts, repeat(str))):  # the fast check; then the first text that fails it
+        for i, t in enumerate(texts):
+            check_text(t, i)
+    return texts
 
 
 def batches(texts: list[str]) -> Iterator[slice]:

@@ -28,6 +28,7 @@ from .evaluation import NO_VALUE, value_name
 from .examples import split_topics_cell, topics_of
 from .model import TopicModel
 from .records import Record
+from .scoring import is_table
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -296,7 +297,7 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     records sharing a value (named by ``evaluation.value_name``: a list or object by its JSON) are one
     document and documents are counted too. A record with a ``topics`` value (topic ids, ``{"topic": ...}``
     objects as ``classify`` writes them, or a cell of ids joined by ``;``, ``|`` or ``,``) is counted with those
-    topics as given, any other value being a :class:`DataError` naming the record (``<records>:N``, or the file
+    topics as given, any other value being a :class:`DataError` naming the record (``record N``, its position counted from 0, or the file
     and line of a ``records.Record`` as ``read_records`` reads them); records without one (no such field, or
     null) are classified with ``model`` (the default model when None). Rows
     come sorted by ``by`` value (``(none)`` last), period and topic (in the model's order, else ``topics``,
@@ -308,18 +309,21 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": 5}], date="date")
     Traceback (most recent call last):
     ...
-    topicslib.errors.DataError: <records>:1: 'topics' must be a list of topic ids or of {"topic": ...} objects \
+    topicslib.errors.DataError: record 0: 'topics' must be a list of topic ids or of {"topic": ...} objects \
 (as classify writes them), got 5
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
+    if is_table(records):  # it would pass as its column names
+        raise InputError(f"records must be an iterable of mappings (such as dicts), got a {type(records).__name__}; "
+                         "give its rows as mappings, such as df.to_dict('records')")
     if not isinstance(date, str):
         raise InputError(f"date must name the field that holds each record's date, got {date!r}")
 
     def mappings(items: Iterable) -> Iterator[tuple[Mapping, str | None, int | None]]:
-        """Each record as a mapping, with the file and line it comes from (a mapping: none, and its number),
-        checked as they stream by: records may be a generator."""
-        for n, record in enumerate(items, 1):
+        """Each record as a mapping, with the file and line it comes from (a mapping: none, and its position,
+        counted from 0 as the API counts texts and examples), checked as they stream by: records may be a generator."""
+        for n, record in enumerate(items):
             if isinstance(record, Record):
                 yield {**record.fields, record.text_field: record.text}, record.source or None, record.line
                 continue

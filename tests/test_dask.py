@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -185,6 +186,27 @@ def test_bag_of_texts_and_of_records(client):
     got = classify_bag(records, column="text", client=client).compute(scheduler=client)
     assert [r["n"] for r in got] == list(range(len(texts)))
     assert [as_pairs(zip(r["topics"], r["scores"])) for r in got] == [as_pairs(r) for r in topicslib.classify_many(texts)]
+
+
+
+def test_docs_dask_md_bag_without_a_client_runs_as_a_plain_script(tmp_path):
+    """docs/dask.md: without a client a Bag is computed on Dask's default for Bags, processes started by spawning
+    (which re-runs a script without a __main__ guard), so its example for a script chooses threads. That example,
+    run as such a script, classifies in the script's own process."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "dask.md").read_text(encoding="utf-8"), re.S)
+    example = next(b for b in blocks if "Client" not in b and "classify_bag" in b)
+    *code, last = example.strip().splitlines()
+    script = tmp_path / "bag.py"  # no __main__ guard, as the example has none
+    script.write_text("\n".join(code) + "\nimport json, os, topicslib\n"
+                      f"got = {last.partition('  #')[0].strip()}\n"
+                      "pids = db.from_sequence(range(4), npartitions=2).map(lambda _: os.getpid()).compute()\n"
+                      "print(json.dumps({'got': [[t.topic for t in topics] for topics in got], 'pids': sorted(set(pids)),"
+                      " 'me': os.getpid()}))\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["got"] == [["trade"]] and out["pids"] == [out["me"]]
 
 
 # -- files ----------------------------------------------------------------------

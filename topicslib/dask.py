@@ -11,8 +11,9 @@ already holds. A ``TopicModel`` is a plain scikit-learn estimator, so pickling i
 our own processes is safe (the never-unpickle rule is about model *files*, which may come
 from anyone) and costs one 2-3 MB transfer per worker, against re-reading and re-parsing
 the ``.npz`` on every worker. A worker that joins or restarts later fetches the model from
-a peer the first time it needs it. Without a distributed client (the threaded scheduler)
-the model is one ``dask.delayed`` object in the graph instead.
+a peer the first time it needs it. Without a distributed client the model is one
+``dask.delayed`` object in the graph instead, and the collection is computed on its own default
+scheduler: threads for a DataFrame, processes for a Bag (see :func:`classify_bag`).
 
 Needs the optional extra: ``pip install 'topicslib[dask]'``.
 
@@ -187,7 +188,10 @@ def classify_bag(bag, *, column: str | None = None, model: TopicModel | None = N
     """Classify a dask Bag: texts become ``list[TopicScore]`` as ``classify_many`` returns them.
 
     With ``column``, the items are records (dicts) and each becomes a copy with ``topics``
-    and ``scores`` lists added, as :func:`classify_dataframe` adds them.
+    and ``scores`` lists added, as :func:`classify_dataframe` adds them. The Bag is computed on
+    ``client`` (default: the current client), else where Dask computes a Bag: on a pool of processes
+    started by spawning, unless told otherwise. A script without a client therefore runs under
+    ``if __name__ == "__main__":``, or sets ``dask.config.set(scheduler="threads")``.
 
     >>> import dask.bag as db
     >>> bag = classify_bag(db.from_sequence(["Tariffs on coffee exports fell.", "Home | Contact"], npartitions=1))

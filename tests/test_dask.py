@@ -239,10 +239,15 @@ def test_every_line_is_read_once_whatever_the_block_size(tmp_path):
     jsonl.write_text("\n".join(lines[:3] + [""] + lines[3:]), encoding="utf-8")  # a blank line, no final line break
     csv_path = tmp_path / "x.csv"
     csv_path.write_text("text,n\n" + "".join(f'"{t}",{i}\n' for i, t in enumerate(texts)), encoding="utf-8")
+    # blank lines before the header, and cells separated by ';' (records.csv_delimiter), as the local engine reads them
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("\n \r\n\nn;text\n" + "".join(f"{i};{t}\n" for i, t in enumerate(texts)), encoding="utf-8")
     for blocksize in (1, 2, 3, 7, 64, 10**6):
-        for path in (jsonl, csv_path):
+        for path in (jsonl, csv_path, semicolons):
             parts = _plan(_files([path], None), blocksize)
-            assert [r.text for p in parts for r in _records(p, "text", False)] == texts, (path, blocksize)
+            records = [r for p in parts for r in _records(p, "text", False)]
+            assert [r.text for r in records] == texts, (path, blocksize)
+    assert [r.line for r in records] == list(range(5, 5 + len(texts)))
 
 
 def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_path):

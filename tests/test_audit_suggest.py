@@ -198,6 +198,36 @@ def test_bootstrap_on_the_command_line_saves_a_model(tmp_path):
     assert model.classes_.tolist() == ["econ", "people"] and not model.multi_label_
 
 
+
+def test_quiet_drops_every_closing_summary_and_keeps_results_and_warnings(tmp_path):
+    """-q: train and bootstrap print no summary on stdout, audit no count on stderr, as classify, report and trends
+    print none; a warning about the data (a topic with too few examples) and a command's results still print."""
+    examples, rare = tmp_path / "ex.jsonl", tmp_path / "rare.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
+    rare.write_text(examples.read_text(encoding="utf-8") + json.dumps({"text": "Floods hit the coast.",
+                                                                       "topics": ["climate"]}) + "\n", encoding="utf-8")
+    options = ("--options", '{"min_df": 1, "folds": 3}')
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": r["text"]}) + "\n" for r in TINY * 2), encoding="utf-8")
+    commands = {"train": ["train", str(rare), "-o", str(tmp_path / "m.npz"), *options],
+                "bootstrap": ["bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "b.npz"),
+                              "--single-label", "--options", '{"min_df": 1, "folds": 2}'],
+                "audit": ["audit", str(examples), *options, "--top", "1"]}
+    for name, command in commands.items():
+        loud, quiet = run(*command), run(*command, "-q")
+        assert loud.returncode == quiet.returncode == 0, (loud.stderr, quiet.stderr)
+        if name == "audit":
+            assert "suspect examples" in loud.stderr and "suspect examples" not in quiet.stderr
+            assert quiet.stdout == loud.stdout and f"{examples}:11" in quiet.stdout  # the result stays
+        else:
+            assert loud.stdout.startswith(("trained on", "bootstrapped")) and quiet.stdout == "", quiet.stdout
+        if name == "train":
+            assert "left out 1 topic" in quiet.stderr and quiet.stderr == loud.stderr  # the warning stays
+    assert topicslib.load_model(tmp_path / "m.npz").classes_.tolist() == ["econ", "people"]
+
+
 # -- self-training on unlabeled paragraphs ------------------------------------------------------------------
 # "customs" and "shelters" appear in no example: only the unlabeled paragraphs, beside words the examples
 # taught, can tie them to a topic.

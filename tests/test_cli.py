@@ -224,6 +224,37 @@ def test_folders_are_read_recursively_in_name_order(tmp_path):
     assert rows[1]["source"] == str(tmp_path / "b.txt")
 
 
+
+def test_a_folder_says_what_it_holds_that_is_not_read(tmp_path, caplog):
+    """Files of other types (not hidden ones), broken links and links to folders are named in one warning, which
+    --quiet keeps (it is about the data); in a folder with nothing to read, in the error."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.json").write_text('[{"text": "Coca cultivation rose."}]', encoding="utf-8")
+    (folder / "sub" / "b.tsv").write_text("text\tx\nCoca\t1\n", encoding="utf-8")
+    (folder / ".DS_Store").write_bytes(b"\x00")  # hidden: not worth a word
+    (folder / "c.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    (folder / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    r = run("classify", str(folder))
+    assert r.returncode == 1 and r.stderr == (
+        f"topicslib: error: {folder}: no .txt, .md, .markdown, .text, .jsonl, .ndjson, .csv (or gzip, bz2, xz "
+        "compressed) files in this folder; it holds 2 files of other types (.json, .tsv), 1 broken link and 1 link "
+        "to a folder (not followed)\n"), r.stderr
+    write_jsonl(folder / "five.jsonl", [{"text": "Migrants crossed the border."}])
+    r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")
+    assert r.returncode == 0 and r.stderr == (f"{folder}: skipped 2 files of other types (.json, .tsv), 1 broken link "
+                                              "and 1 link to a folder (not followed)\n"), r.stderr
+    assert len(jsonl((tmp_path / "out.jsonl").read_text(encoding="utf-8"))) == 1
+    examples = tmp_path / "examples"  # the examples reader finds its files alike, from Python too
+    examples.mkdir()
+    write_jsonl(examples / "ex.jsonl", [{"text": "Migrants crossed the border.", "topics": ["migration"]}])
+    (examples / "more.json").write_text('[{"text": "Tariffs fell.", "topics": ["trade"]}]', encoding="utf-8")
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert len(topicslib.read_examples(examples)) == 1
+    assert f"{examples}: skipped 1 file of another type (.json)" in caplog.text
+
+
 def test_batches_and_streaming_give_the_same_results_as_classify_many(tmp_path):
     base = [json.loads(line)["text"] for line in (ROOT / "examples" / "headlines.jsonl").read_text(encoding="utf-8").splitlines()]
     texts = [f"{base[i % len(base)]} ({i})" for i in range(5000)]  # more than two batches

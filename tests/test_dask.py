@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -187,6 +188,27 @@ def test_bag_of_texts_and_of_records(client):
     assert [as_pairs(zip(r["topics"], r["scores"])) for r in got] == [as_pairs(r) for r in topicslib.classify_many(texts)]
 
 
+
+def test_docs_dask_md_bag_without_a_client_runs_as_a_plain_script(tmp_path):
+    """docs/dask.md: without a client a Bag is computed on Dask's default for Bags, processes started by spawning
+    (which re-runs a script without a __main__ guard), so its example for a script chooses threads. That example,
+    run as such a script, classifies in the script's own process."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "dask.md").read_text(encoding="utf-8"), re.S)
+    example = next(b for b in blocks if "Client" not in b and "classify_bag" in b)
+    *code, last = example.strip().splitlines()
+    script = tmp_path / "bag.py"  # no __main__ guard, as the example has none
+    script.write_text("\n".join(code) + "\nimport json, os, topicslib\n"
+                      f"got = {last.partition('  #')[0].strip()}\n"
+                      "pids = db.from_sequence(range(4), npartitions=2).map(lambda _: os.getpid()).compute()\n"
+                      "print(json.dumps({'got': [[t.topic for t in topics] for topics in got], 'pids': sorted(set(pids)),"
+                      " 'me': os.getpid()}))\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["got"] == [["trade"]] and out["pids"] == [out["me"]]
+
+
 # -- files ----------------------------------------------------------------------
 
 
@@ -217,10 +239,15 @@ def test_every_line_is_read_once_whatever_the_block_size(tmp_path):
     jsonl.write_text("\n".join(lines[:3] + [""] + lines[3:]), encoding="utf-8")  # a blank line, no final line break
     csv_path = tmp_path / "x.csv"
     csv_path.write_text("text,n\n" + "".join(f'"{t}",{i}\n' for i, t in enumerate(texts)), encoding="utf-8")
+    # blank lines before the header, and cells separated by ';' (records.csv_delimiter), as the local engine reads them
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("\n \r\n\nn;text\n" + "".join(f"{i};{t}\n" for i, t in enumerate(texts)), encoding="utf-8")
     for blocksize in (1, 2, 3, 7, 64, 10**6):
-        for path in (jsonl, csv_path):
+        for path in (jsonl, csv_path, semicolons):
             parts = _plan(_files([path], None), blocksize)
-            assert [r.text for p in parts for r in _records(p, "text", False)] == texts, (path, blocksize)
+            records = [r for p in parts for r in _records(p, "text", False)]
+            assert [r.text for r in records] == texts, (path, blocksize)
+    assert [r.line for r in records] == list(range(5, 5 + len(texts)))
 
 
 def test_files_of_every_format_to_jsonl_and_parquet(client, mixed_inputs, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import json
 import threading
 
@@ -95,18 +94,6 @@ def test_default_model_on_dev_real_holds_its_level():
     assert ev.micro.f1 >= 0.70 and ev.macro.f1 >= 0.65
 
 
-def _shown(value) -> str:
-    """A result as the README shows it: reprs with floating-point numbers to two decimals."""
-    if isinstance(value, list):
-        return "[" + ", ".join(map(_shown, value)) + "]"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if dataclasses.is_dataclass(value) or hasattr(value, "_fields"):  # dataclasses and named tuples
-        names = [f.name for f in dataclasses.fields(value) if f.repr] if dataclasses.is_dataclass(value) else value._fields
-        return f"{type(value).__name__}({', '.join(f'{n}={_shown(getattr(value, n))}' for n in names)})"
-    return repr(value)
-
-
 def _readme_tour() -> tuple[int, list[str]]:
     """The README's first Python block: where it starts (0-based line of the README) and its lines."""
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
@@ -115,8 +102,9 @@ def _readme_tour() -> tuple[int, list[str]]:
 
 
 def test_the_readmes_python_tour_gives_the_results_it_shows(monkeypatch, capsys):
-    """Each expression of the tour whose comment (inline or on the next line) shows a list gives that list; the
-    other statements run in order."""
+    """Each expression of the tour whose comment (inline or on the next line) shows a list prints that list, its
+    repr as the interpreter shows it (scores to two decimals: documents.TopicScore); the other statements run in
+    order."""
     monkeypatch.chdir(ROOT)
     start, block = _readme_tour()
     namespace: dict = {}
@@ -130,7 +118,7 @@ def test_the_readmes_python_tour_gives_the_results_it_shows(monkeypatch, capsys)
         if not isinstance(node, ast.Expr) or claim is None:
             exec(compile(code, "README.md", "exec"), namespace)
             continue
-        got = _shown(eval(compile(code, "README.md", "eval"), namespace))
+        got = repr(eval(compile(code, "README.md", "eval"), namespace))  # as Python prints it
         if claim.endswith(", ...]"):  # the first items shown
             claim, got = claim[: -len(", ...]")], got[: len(claim) - len(", ...]")]
         assert got == claim, f"README.md:{start + end + 1}: {code} gives {got}"

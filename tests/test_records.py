@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import sys
@@ -95,6 +96,51 @@ def test_text_after_a_closing_quote_is_an_error_on_its_line(tmp_path):
     path = _csv(tmp_path, ['"Tariffs" fell,trade,2024-01-01'])
     with pytest.raises(topicslib.ExampleError, match=f"{path}:2: text follows the quote that closes a quoted field"):
         topicslib.read_examples(path)
+
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_separated_by_semicolons_or_tabs_is_read_as_its_comma_twin(tmp_path, separator):
+    """Spreadsheets save CSV with ';' where a comma is the decimal mark (Excel in Spanish and most European
+    locales): a header with no comma and a ';' (or a tab) says how the file's cells are separated. Commas inside
+    cells are then text, and quoting works as with commas; a quote left open is placed as it is with commas."""
+    rows = [["Tariffs on coffee, flowers and cacao fell.", "trade", "2024-01-01"],
+            ['A statement\nover two lines; with "quotes".', "diplomacy", "2024-01-02"],
+            ["Coca crops grew in Cauca.", "narcotics", "2024-01-03"]]
+    commas, other = tmp_path / "commas.csv", tmp_path / "other.csv"
+    for path, sep in ((commas, ","), (other, separator)):
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, delimiter=sep).writerows([["text", "topics", "date"], *rows])
+    assert ";" in other.read_text(encoding="utf-8") or separator == "\t"
+    read = [[(r.text, r.fields, r.line) for r in read_records(find_sources([str(path)]))] for path in (commas, other)]
+    assert read[0] == read[1] and [fields["topics"] for _, fields, _ in read[1]] == ["trade", "diplomacy", "narcotics"]
+    assert [(e.text, e.topics, e.line) for e in topicslib.read_examples(other)] == \
+        [(e.text, e.topics, e.line) for e in topicslib.read_examples(commas)]
+    r = run("trends", str(other), "--date", "date", "--period", "year", "--format", "csv")
+    assert r.returncode == 0 and "2024,trade,1,0.333333" in r.stdout, r.stderr
+    other.write_text(f"text{separator}topics\nTariffs{separator}trade\nMigrants crossed{separator}\"migration\n"
+                     f"Coca{separator}narcotics\n", encoding="utf-8")
+    with pytest.raises(topicslib.ExampleError, match=f"{other}:3: a quoted field opens here and is never closed"):
+        topicslib.read_examples(other)
+
+
+def test_a_csv_header_is_read_after_blank_lines_and_names_the_separator_it_was_read_with(tmp_path):
+    """Blank lines are skipped before the header as they are everywhere in CSV and JSON Lines; errors about the
+    header name its line. A one-column header is one column: its cells hold ';' and commas freely."""
+    path = tmp_path / "blank.csv"
+    path.write_text("\n  \r\ntext,topics\nCoca crops grew.,narcotics\n\nTariffs fell.,trade\n", encoding="utf-8")
+    assert [(r.text, r.line) for r in read_records(find_sources([str(path)]))] == [("Coca crops grew.", 4),
+                                                                                ("Tariffs fell.", 6)]
+    assert [e.line for e in topicslib.read_examples(path)] == [4, 6]
+    path.write_text("\n\nbody;topics\nCoca;narcotics\n", encoding="utf-8")
+    r = run("classify", str(path))
+    assert r.returncode == 1 and (f"{path}:3: no column 'text' in the header (columns: body, topics; read as "
+                                  "semicolon-separated); choose the text column with --column") in r.stderr, r.stderr
+    path.write_text("\n \n\n", encoding="utf-8")
+    r = run("classify", str(path))
+    assert r.returncode == 1 and f"{path}:1: the CSV file holds only blank lines (3); expected a header row" in r.stderr
+    path.write_text('text\nCoca; cacao\n"Coca, coffee"\n', encoding="utf-8")
+    assert [r.text for r in read_records(find_sources([str(path)]))] == ["Coca; cacao", "Coca, coffee"]
 
 
 @pytest.mark.parametrize("line, most", [

@@ -328,8 +328,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         given, suggested = ", ".join(s.given) or "-", ", ".join(s.suggested) or "-"
         also = f" (copies, merged: {', '.join(s.copies)})" if s.copies else ""
         print(f"{s.score:6.3f}  {s.where}{also}  given: {given}  suggested: {suggested}\n        {' '.join(s.text.split())[:160]}")
-    print(f"{len(suspects):,} suspect examples" + (f"; the {len(shown)} most suspicious shown" if len(shown) < len(suspects) else ""),
-          file=sys.stderr)
+    if not args.quiet:
+        print(f"{len(suspects):,} suspect examples" + (f"; the {len(shown)} most suspicious shown" if len(shown) < len(suspects) else ""),
+              file=sys.stderr)
     return 0
 
 
@@ -359,6 +360,8 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         texts = [r.text for r in read_records(sources, column=args.column)]
         model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label, **options)
         path = model.save(args.output)
+    if args.quiet:
+        return 0
     print(f"bootstrapped {len(model.classes_)} topics from seed terms and {len(texts):,} paragraphs "
           f"({model.card_['n_examples']:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; "
           f"saved {path}")
@@ -457,6 +460,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model = train(_examples(args, stream=True), taxonomy=taxonomy, unlabeled=unlabeled, **options)
         progress.advance(label=f"saving {args.output}")
         path = model.save(args.output)
+    if args.quiet:
+        return 0
     cv = model.card_["cross_validation"]
     print(f"trained on {model.card_['n_examples']:,} examples ({len(model.classes_)} topics) in "
           f"{time.perf_counter() - started:.1f} s; in-training out-of-fold micro-F1 {cv['micro']['f1']:.3f}, "
@@ -573,7 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or closing summaries on stderr (warnings about the data still print)")
+    common.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bars or closing summaries (warnings about the data, and a command's results, "
+                             "still print)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what the library does to stderr")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str, *, model: bool = True):

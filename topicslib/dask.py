@@ -11,8 +11,9 @@ already holds. A ``TopicModel`` is a plain scikit-learn estimator, so pickling i
 our own processes is safe (the never-unpickle rule is about model *files*, which may come
 from anyone) and costs one 2-3 MB transfer per worker, against re-reading and re-parsing
 the ``.npz`` on every worker. A worker that joins or restarts later fetches the model from
-a peer the first time it needs it. Without a distributed client (the threaded scheduler)
-the model is one ``dask.delayed`` object in the graph instead.
+a peer the first time it needs it. Without a distributed client the model is one
+``dask.delayed`` object in the graph instead, and the collection is computed on its own default
+scheduler: threads for a DataFrame, processes for a Bag (see :func:`classify_bag`).
 
 Needs the optional extra: ``pip install 'topicslib[dask]'``.
 
@@ -49,8 +50,8 @@ from .files import LONE_SURROGATES, atomic_write, output_target, temporary_name
 from .jsonio import encode_lines_utf8
 from .model import TopicModel
 from .progress import Progress
-from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, find_sources, numbered_lines, output_records,
-                      paragraph_records, read_records, scoring_texts, structured_records, text_of)
+from .records import (COMPRESSED, FORMATS, Record, Source, count_lines, csv_header, find_sources, numbered_lines,
+                      output_records, paragraph_records, read_records, scoring_texts, structured_records, text_of)
 from .version import __version__
 
 
@@ -187,7 +188,10 @@ def classify_bag(bag, *, column: str | None = None, model: TopicModel | None = N
     """Classify a dask Bag: texts become ``list[TopicScore]`` as ``classify_many`` returns them.
 
     With ``column``, the items are records (dicts) and each becomes a copy with ``topics``
-    and ``scores`` lists added, as :func:`classify_dataframe` adds them.
+    and ``scores`` lists added, as :func:`classify_dataframe` adds them. The Bag is computed on
+    ``client`` (default: the current client), else where Dask computes a Bag: on a pool of processes
+    started by spawning, unless told otherwise. A script without a client therefore runs under
+    ``if __name__ == "__main__":``, or sets ``dask.config.set(scheduler="threads")``.
 
     >>> import dask.bag as db
     >>> bag = classify_bag(db.from_sequence(["Tariffs on coffee exports fell.", "Home | Contact"], npartitions=1))
@@ -330,8 +334,8 @@ def _first_lines(path: str, starts: list[int]) -> list[int]:
     return out
 
 
-def _read_lines(piece: _Piece) -> tuple[int, bytes]:
-    """The whole lines that start in the piece's byte range, and the offset of the first.
+def _read_lines(piece: _Piece) -> bytes:
+    """The whole lines that start in the piece's byte range.
 
     A range starts after the first line break at or after ``start`` (at 0 for the first),
     and ends where the next range starts, so consecutive ranges share no line and miss none.
@@ -342,17 +346,17 @@ def _read_lines(piece: _Piece) -> tuple[int, bytes]:
         f.readline()
         end = f.tell()
         f.seek(begin)
-        return begin, f.read(end - begin)
+        return f.read(end - begin)
 
 
 def _block_records(piece: _Piece, kind: str, column: str) -> list[Record]:
     if Path(piece.path).suffix.lower() in COMPRESSED:  # a whole compressed file (see _plan)
         return list(read_records([Source(piece.source, kind, Path(piece.path))], column=column))
-    begin, data = _read_lines(piece)
-    lines = numbered_lines(io.BytesIO(data), piece.source, _ignore, first=piece.first_line)
-    if kind == "csv" and begin > 0:
-        with open(piece.path, "rb") as f:  # the header names the columns of every range
-            lines = chain(numbered_lines(io.BytesIO(f.readline()), piece.source, _ignore), lines)
+    lines = numbered_lines(io.BytesIO(_read_lines(piece)), piece.source, _ignore, first=piece.first_line)
+    if kind == "csv":  # the header (after any blank lines) names the columns of every range, and starts it
+        with open(piece.path, "rb") as f:
+            header = csv_header(numbered_lines(f, piece.source, _ignore))
+        lines = chain([header], ((n, line) for n, line in lines if n > header[0]))
     return list(structured_records(lines, piece.source, kind, column))
 
 

@@ -60,11 +60,26 @@ CELL_SEPARATOR = ";"
 _FEW_SCORES = 64
 
 
+def _rounded_repr(result: tuple) -> str:
+    """The repr of a result tuple (:class:`TopicScore`, :class:`DocumentTopic`) with its numbers to two decimals, as
+    the README shows them; the numbers themselves keep full precision.
+
+    >>> t = TopicScore("migration", 0.9999727054442905)
+    >>> t, t.score
+    (TopicScore(topic='migration', score=1.00), 0.9999727054442905)
+    """
+    fields = (f"{name}={value:.2f}" if isinstance(value, float) else f"{name}={value!r}"
+              for name, value in zip(result._fields, result))
+    return f"{type(result).__name__}({', '.join(fields)})"
+
+
 class TopicScore(NamedTuple):
-    """A topic and its probability, as ``classify`` returns them."""
+    """A topic and its probability, as ``classify`` returns them. Shown to two decimals (:func:`_rounded_repr`)."""
 
     topic: str
     score: float
+
+    __repr__ = _rounded_repr
 
 
 def printed_scores(scores: Sequence[float]) -> list[float]:
@@ -88,19 +103,22 @@ def printed_scores(scores: Sequence[float]) -> list[float]:
 def printed(topics: list[TopicScore]) -> list[TopicScore]:
     """Scores as outputs print them (:func:`printed_scores`).
 
-    >>> printed([TopicScore("trade", 0.912345)])
-    [TopicScore(topic='trade', score=0.9123)]
+    >>> [tuple(t) for t in printed([TopicScore("trade", 0.912345)])]
+    [('trade', 0.9123)]
     """
     return list(map(TopicScore, [t for t, _ in topics], printed_scores([s for _, s in topics])))
 
 
 class DocumentTopic(NamedTuple):
-    """A topic of a whole document: best paragraph score, how many paragraphs carry it, and their share."""
+    """A topic of a whole document: best paragraph score, how many paragraphs carry it, and their share. Shown with
+    the score and the share to two decimals (:func:`_rounded_repr`)."""
 
     topic: str
     score: float
     paragraphs: int
     share: float
+
+    __repr__ = _rounded_repr
 
 
 @dataclass(frozen=True)
@@ -320,7 +338,7 @@ class TopicTally:
     >>> tally = TopicTally()
     >>> tally.add([Paragraph(0, "a", [TopicScore("trade", 0.9)]), Paragraph(1, "b", [])])
     >>> tally.paragraphs, tally.tagged, tally.topics()
-    (2, 1, [DocumentTopic(topic='trade', score=0.9, paragraphs=1, share=0.5)])
+    (2, 1, [DocumentTopic(topic='trade', score=0.90, paragraphs=1, share=0.50)])
     """
 
     def __init__(self) -> None:

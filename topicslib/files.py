@@ -19,6 +19,7 @@ import signal
 import stat
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -214,7 +215,10 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
     """The file ``name``, or every file under the folder ``name`` that ``accept`` takes (recursively, in
     name order). A missing name, a folder with nothing to take, or a subfolder that cannot be read is a
     :class:`DataError` naming it (never a silent gap); ``kinds`` says what was looked for ("example files").
-    Temporary files and folders of topicslib's, left by a killed run, are skipped with a warning.
+    What else the folder holds is said in one warning, or in that error (:func:`_skipped_words`): files ``accept``
+    does not take (but hidden ones, such as ``.DS_Store``), links that lead nowhere, links to folders (not
+    followed) and files that are not regular files. Temporary files and folders of topicslib's, left by a killed
+    run, are skipped with a warning of their own.
 
     >>> find_files("no/such/place", lambda p: True, ".txt files")
     Traceback (most recent call last):
@@ -223,18 +227,59 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
     """
     path = Path(name)
     if path.is_dir():
-        found = sorted(p for p in _walk(path) if accept(p))
+        found, skipped = [], []
+        for p, kind in _walk(path):
+            if kind == "file" and accept(p):
+                found.append(p)
+            elif kind != "file" or not p.name.startswith("."):
+                skipped.append((p, kind))
+        words = _skipped_words(skipped)
         if not found:
-            raise DataError(f"no {kinds} in this folder", path=name)
-        return found
+            raise DataError(f"no {kinds} in this folder" + (f"; it holds {words}" if words else ""), path=name)
+        if words:
+            logging.getLogger("topicslib").warning("%s: skipped %s", name, words)
+        return sorted(found)
     if path.is_file():
         return [path]
     raise DataError("no such file or folder", path=name)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Every file under ``folder`` but topicslib's temporary ones; a subfolder that cannot be read is an
-    error, not a silent gap."""
+# What a folder may hold besides regular files, as :func:`_skipped_words` names them.
+_ENTRIES = {"broken link": ("broken link", "broken links"),
+            "folder link": ("link to a folder (not followed)", "links to folders (not followed)"),
+            "special": ("file that is not a regular file (a pipe, socket or device)",
+                        "files that are not regular files (pipes, sockets or devices)")}
+
+
+def _skipped_words(skipped: Iterable[tuple[Path, str]]) -> str:
+    """What a folder holds that is not read, in a few words: ``skipped`` pairs a path with its kind, "file" (of a
+    type not read, named by suffix), "broken link", "folder link" or "special". Empty when nothing was.
+
+    >>> _skipped_words([(Path("a.json"), "file"), (Path("b.tsv"), "file"), (Path("c.json"), "file"),
+    ...                (Path("d.jsonl"), "broken link")])
+    '3 files of other types (.json, .tsv) and 1 broken link'
+    >>> _skipped_words([(Path("README"), "file"), (Path("news"), "folder link")])
+    '1 file of another type (no suffix) and 1 link to a folder (not followed)'
+    """
+    files, others = Counter(), Counter()
+    for p, kind in skipped:
+        if kind == "file":
+            files[p.suffix.lower() or "no suffix"] += 1
+        else:
+            others[kind] += 1
+    parts = []
+    if files:
+        n, shown = sum(files.values()), [s for s, _ in files.most_common(5)]
+        more = f" and {len(files) - len(shown)} more" if len(files) > len(shown) else ""
+        parts.append(f"{n} file{'s of other types' if n > 1 else ' of another type'} ({', '.join(shown)}{more})")
+    parts += [f"{others[kind]} {_ENTRIES[kind][others[kind] > 1]}" for kind in _ENTRIES if others[kind]]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 2 else parts)
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Everything under ``folder`` but topicslib's temporary files and folders, each with its kind: "file" (a
+    regular file, or a link to one), "broken link", "folder link" (``os.walk`` does not follow it) or "special" (a
+    pipe, a socket, a device). A subfolder that cannot be read is an error, not a silent gap."""
     def refuse(e: OSError) -> None:
         raise DataError(f"cannot read this folder: {e.strerror or e}", path=e.filename or folder)
 
@@ -243,7 +288,11 @@ def _walk(folder: Path) -> Iterator[Path]:
             logging.getLogger("topicslib").warning("%s: skipped: a temporary file of a topicslib run (one still "
                                                    "writing, or one that was killed: then delete it)", Path(root, n))
         folders[:] = [f for f in folders if not is_temporary(f)]
+        for f in folders:
+            if Path(root, f).is_symlink():
+                yield Path(root, f), "folder link"
         for n in names:
             p = Path(root, n)
-            if p.is_file() and not is_temporary(n):
-                yield p
+            if is_temporary(n):
+                continue
+            yield p, ("file" if p.is_file() else "broken link" if not p.exists() else "special")

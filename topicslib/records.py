@@ -22,7 +22,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import count
+from itertools import chain, count
 from pathlib import Path
 from typing import BinaryIO
 
@@ -60,8 +60,11 @@ COMPRESSED: dict[str, Compression] = {".gz": Compression("gzip", b"\x1f\x8b", gz
 # it is refused here before the rest of the file is read into it.
 CSV_FIELD_LIMIT = 16 * 2**20
 csv.field_size_limit(CSV_FIELD_LIMIT)
-# In a CSV line, a quote that opens a quoted field (one at the start of a field), and a run of quotes.
-_OPENING_QUOTE = re.compile(r'(?:^|,)"')
+# What separates a CSV file's cells: a comma, or where its header holds none, ';' (as spreadsheets save CSV where a
+# comma is the decimal mark: Spanish and most European locales) or a tab.
+CSV_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# In a CSV line, a quote that opens a quoted field (one at the start of a field), by delimiter, and a run of quotes.
+_OPENING_QUOTES = {d: re.compile(f'(?:^|{re.escape(d)})"') for d in CSV_DELIMITERS}
 _QUOTES = re.compile(r'"+')
 
 
@@ -311,10 +314,14 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
     """The JSON Lines objects or CSV rows of numbered lines, each with its line number. JSON Lines may
     come as read (bytes, see :func:`raw_lines`) or decoded; CSV comes decoded.
 
-    CSV rows must have every ``required`` column; ``hint`` says how to choose another.
+    CSV rows must have every ``required`` column; ``hint`` says how to choose another. Blank lines are skipped,
+    before the header too, as in JSON Lines. Cells are separated by commas, or by ';' or tabs where the header
+    holds no comma (:func:`csv_delimiter`).
 
     >>> list(parse_rows(iter([(1, 'id,text\\n'), (2, '7,"Tariffs fell."\\n')]), "a.csv", "csv"))
     [(2, {'id': '7', 'text': 'Tariffs fell.'})]
+    >>> list(parse_rows(iter([(1, '\\n'), (2, 'id;text\\n'), (3, '7;Tariffs fell, at last.\\n')]), "a.csv", "csv"))
+    [(3, {'id': '7', 'text': 'Tariffs fell, at last.'})]
     """
     if fmt == "jsonl":
         for n, line in lines:
@@ -325,48 +332,87 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
                     continue
             yield n, obj
         return
+    lines = iter(lines)
+    header_line = csv_header(lines)
+    if header_line is None or not header_line[1].strip():
+        raise error("the CSV file is empty; expected a header row" if header_line is None else
+                    f"the CSV file holds only blank lines ({header_line[0]:,}); expected a header row", path=name, line=1)
+    at, first = header_line
+    delimiter = csv_delimiter(first)
     pending: list[tuple[int, str]] = []  # the lines of the row the CSV reader is in (bounded by CSV_FIELD_LIMIT)
 
     def feed() -> Iterator[str]:
-        for n, line in lines:
+        for n, line in chain([(at, first)], lines):
             pending.append((n, line))
             yield line
 
     # strict: text after a closing quote is an error, so a quote left open cannot silently swallow rows
-    reader = csv.DictReader(feed(), strict=True)
+    reader = csv.DictReader(feed(), delimiter=delimiter, strict=True)
     try:
         header = reader.fieldnames
-        if not header:
-            raise error("the CSV file is empty; expected a header row", path=name, line=1)
         twice = sorted({c for c in header if header.count(c) > 1})
         if twice:
             raise error(f"the header names the column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} twice",
-                        path=name, line=1)
+                        path=name, line=at)
+        read_as = "" if delimiter == "," else f"; read as {CSV_DELIMITERS[delimiter]}-separated"
         for column in required:
             if column not in header:
-                raise error(f"no column {column!r} in the header (columns: {', '.join(header)}){hint}", path=name, line=1)
+                raise error(f"no column {column!r} in the header (columns: {', '.join(header)}{read_as}){hint}",
+                            path=name, line=at)
         pending.clear()
         warned = False
         for row in reader:
             n = pending[-1][0]  # where the row ends
             if len(pending) > 1 and not warned:
-                warned = _runaway_quote(pending, len(header), name)
+                warned = _runaway_quote(pending, len(header), name, delimiter)
             pending.clear()
             if None in row:
                 raise error("the row has more cells than the header", path=name, line=n)
             yield n, row
     except csv.Error as e:
-        raise csv_error(str(e), pending, name, error) from None
+        raise csv_error(str(e), pending, name, error, delimiter) from None
 
 
-def csv_error(problem: str, row: list[tuple[int, str]], name: str, error: type[DataError] = DataError) -> DataError:
-    """The error for the csv module's ``problem`` with a row whose numbered lines (so far) are ``row``. A
-    problem with quoting is placed on the line where the quoted field opened, not where the reader gave up.
+def csv_header(lines: Iterator[tuple[int, str]]) -> tuple[int, str] | None:
+    """A CSV file's header line and its number, taken from its numbered ``lines``: the first that is not blank (the
+    last when every line is blank; None when there is none). What a reader of the file's rows, or of a part of
+    them, reads first.
+
+    >>> lines = iter([(1, '\\n'), (2, ' \\r\\n'), (3, 'id,text\\n'), (4, '7,x\\n')])
+    >>> csv_header(lines), next(lines)
+    ((3, 'id,text\\n'), (4, '7,x\\n'))
+    """
+    last = None
+    for last in lines:
+        if last[1].strip():
+            break
+    return last
+
+
+def csv_delimiter(header: str) -> str:
+    """What separates the cells of a CSV file whose header line is ``header``: a comma, unless the header holds
+    none and holds ';' or a tab (the more frequent of the two). Spreadsheets save CSV with ';' where a comma is the
+    decimal mark (Spanish and most European locales), and a one-column header naming no ';' or tab keeps commas.
+
+    >>> [csv_delimiter(h) for h in ("id,text\\n", "id;text\\n", "id\\ttext\\n", "text\\n", "id,text;topics\\n")]
+    [',', ';', '\\t', ',', ',']
+    """
+    if "," in header:
+        return ","
+    other = max((d for d in CSV_DELIMITERS if d != ","), key=header.count)
+    return other if other in header else ","
+
+
+def csv_error(problem: str, row: list[tuple[int, str]], name: str, error: type[DataError] = DataError,
+              delimiter: str = ",") -> DataError:
+    """The error for the csv module's ``problem`` with a row whose numbered lines (so far) are ``row``, its cells
+    separated by ``delimiter``. A problem with quoting is placed on the line where the quoted field opened, not
+    where the reader gave up.
 
     >>> print(csv_error("unexpected end of data", [(4, 'x,"Tariffs fell,trade\\n'), (5, "y,Migrants crossed.\\n")], "a.csv"))
     a.csv:4: a quoted field opens here and is never closed: the file ends inside it (rows up to line 5 would be ...
     """
-    opened, still_open = _last_quoted_field(row)
+    opened, still_open = _last_quoted_field(row, delimiter)
     last = row[-1][0] if row else 1
     if problem.startswith("unexpected end of data") and still_open:
         runs = f" (rows up to line {last} would be read as part of it)" if last > opened else ""
@@ -384,7 +430,7 @@ def csv_error(problem: str, row: list[tuple[int, str]], name: str, error: type[D
     return error(f"invalid CSV: {problem}", path=name, line=last)
 
 
-def _runaway_quote(row: list[tuple[int, str]], width: int, name: str) -> bool:
+def _runaway_quote(row: list[tuple[int, str]], width: int, name: str, delimiter: str = ",") -> bool:
     """Warn (and say so) when a quoted field of a row read over several lines holds, strictly inside it, a line
     that reads as a whole row of ``width`` cells: a quote left open whose field a later quote happens to close just before
     a comma is well-formed CSV, so those rows were read as its text, not as rows. Warned once per file.
@@ -394,11 +440,11 @@ def _runaway_quote(row: list[tuple[int, str]], width: int, name: str) -> bool:
     >>> _runaway_quote([(3, '"A statement\\n'), (4, 'over lines\\n'), (5, 'and more",diplomacy\\n')], 2, "a.csv")
     False
     """
-    opened, _ = _last_quoted_field(row)
+    opened, _ = _last_quoted_field(row, delimiter)
     if width < 2 or opened is None:
         return False
     # The lines strictly inside: the last one holds the field's end and the row's other cells.
-    inside = [n for n, line in row[:-1] if n > opened and len(next(csv.reader([line]), [])) == width]
+    inside = [n for n, line in row[:-1] if n > opened and len(next(csv.reader([line], delimiter=delimiter), [])) == width]
     if not inside:
         return False
     logging.getLogger("topicslib").warning(
@@ -408,9 +454,10 @@ def _runaway_quote(row: list[tuple[int, str]], width: int, name: str) -> bool:
     return True
 
 
-def _last_quoted_field(row: list[tuple[int, str]]) -> tuple[int | None, bool]:
-    """The line where the last quoted field of a CSV row opened (None if it has none), and whether it is still
-    open at the end of ``row`` or where text follows its closing quote (where the strict csv reader stops).
+def _last_quoted_field(row: list[tuple[int, str]], delimiter: str = ",") -> tuple[int | None, bool]:
+    """The line where the last quoted field of a CSV row (its cells separated by ``delimiter``) opened (None if it
+    has none), and whether it is still open at the end of ``row`` or where text follows its closing quote (where
+    the strict csv reader stops).
     The csv module's rules: a quote opens a field only at the field's start; inside, two quotes are a quote
     and one closes the field.
 
@@ -420,15 +467,16 @@ def _last_quoted_field(row: list[tuple[int, str]]) -> tuple[int | None, bool]:
     (2, False)
     """
     opened, still_open = None, False
+    opening = _OPENING_QUOTES[delimiter]
     for n, line in row:
         pos = 0
-        while m := (_QUOTES if still_open else _OPENING_QUOTE).search(line, pos):
+        while m := (_QUOTES if still_open else opening).search(line, pos):
             pos = m.end()
             if not still_open:
                 opened, still_open = n, True
                 continue
             still_open = len(m.group()) % 2 == 0
-            if not still_open and line[pos:pos + 1] not in (",", "\r", "\n", ""):
+            if not still_open and line[pos:pos + 1] not in (delimiter, "\r", "\n", ""):
                 return opened, False
     return opened, still_open
 

@@ -176,6 +176,24 @@ def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_pat
     assert len(topicslib.read_examples(answers)) == 1
 
 
+@pytest.mark.parametrize("written", [True, False])
+def test_a_stop_while_an_answer_is_written_counts_it_exactly_when_it_is_on_disk(tmp_path, monkeypatch, written):
+    """A Ctrl-C taken just after the answer's line reached the file said '0 answers saved' (the test above failed so
+    under load); one taken before the line was written must not count it."""
+    append = labeling._append_answer
+
+    def stopped(path, answer):
+        if written:
+            append(path, answer)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(labeling, "_append_answer", stopped)
+    answers, screen = tmp_path / "mine.jsonl", io.StringIO()
+    n = labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), examples=answers,
+                       keys=io.StringIO("\n\n"), screen=screen)
+    assert n == int(written) and screen.getvalue().endswith(f"\n{int(written)} answers saved to {answers}\n")
+    assert len(topicslib.read_examples(answers)) == 1 if written else not answers.exists()
+
+
 class _HungUpTerminal(io.StringIO):
     """A terminal whose line has gone: a read gives '' (end of input). A second read means the labeler took
     the first for a key (topic 1's, once over and over)."""

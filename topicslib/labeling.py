@@ -237,9 +237,16 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
                 key = read_key()
                 if key in ("\r", "\n"):
-                    history.append((path.stat().st_size if path.exists() else 0, i))
-                    _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
-                    answers += 1
+                    size = path.stat().st_size if path.exists() else 0
+                    history.append((size, i))
+                    answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
+                    try:
+                        _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
+                    except BaseException:
+                        if not path.exists() or path.stat().st_size == size:  # stopped before the line was written
+                            answers -= 1
+                            history.pop()
+                        raise
                     queue.pop(0)
                     asking = False
                     if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):

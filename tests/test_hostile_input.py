@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -235,14 +236,18 @@ def test_bootstrap_counts_many_topics_left_out_by_reason_and_names_a_few(caplog)
                        "the model card's left_out names them all")
 
 
+def _bootstrap_command(folder: Path, taxonomy: str, texts: list[str]):
+    """``topicslib bootstrap`` on ``texts`` with the taxonomy file ``taxonomy`` (TOML), writing folder/m.npz."""
+    (folder / "t.toml").write_text(taxonomy, encoding="utf-8")
+    corpus = folder / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    return run("bootstrap", str(corpus), "--taxonomy", str(folder / "t.toml"), "-o", str(folder / "m.npz"),
+               "--options", '{"min_df": 1, "folds": 2}')
+
+
 def test_bootstrap_on_the_command_line_names_the_topic_its_seeds_did_not_find(tmp_path):
-    tax = tmp_path / "t.toml"
-    tax.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "people"\nseeds = ["migrants"]\n',
-                   encoding="utf-8")
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ECON + WEATHER), encoding="utf-8")
-    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"),
-            "--options", '{"min_df": 1, "folds": 2}')
+    r = _bootstrap_command(tmp_path, '[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "people"\n'
+                                     'seeds = ["migrants"]\n', ECON + WEATHER)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert ("bootstrap needs at least two topics found in the corpus, and the seeds found only 'econ' (the seeds of "
             "'people' matched no paragraph)") in r.stderr
@@ -260,13 +265,8 @@ def test_bootstrap_names_two_topics_whose_seeds_match_the_very_same_paragraphs(t
                               "topic's seeds label any: bootstrap has no paragraph to learn them against; give them seeds "
                               "that tell them apart, or give other topics seeds the corpus uses (and the seeds of "
                               "'people' matched no paragraph)")
-    tax_file = tmp_path / "t.toml"
-    tax_file.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "trade"\nseeds = ["tariffs"]\n',
-                        encoding="utf-8")
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ECON + WEATHER), encoding="utf-8")
-    r = run("bootstrap", str(corpus), "--taxonomy", str(tax_file), "-o", str(tmp_path / "m.npz"),
-            "--options", '{"min_df": 1, "folds": 2}')
+    r = _bootstrap_command(tmp_path, '[[topic]]\nid = "econ"\nseeds = ["exports"]\n\n[[topic]]\nid = "trade"\n'
+                                     'seeds = ["tariffs"]\n', ECON + WEATHER)
     assert r.returncode == 1 and "Traceback" not in r.stderr and "on every example" not in r.stderr, r.stderr
     assert "error: the seeds of 'econ' and 'trade' match the very same paragraphs, equally" in r.stderr
     # a topic whose seeds label other paragraphs too gives them something to be learned against: they train

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -156,22 +157,29 @@ def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_pa
     assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each
 
 
-def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_path, corpus):
-    answers = tmp_path / "mine.jsonl"
+def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int) -> tuple[int, str, str]:
+    """A ``label`` session in a pipe given one answer, then ``sig`` (while it draws the next paragraph or waits for
+    its key): its exit code, standard output and standard error."""
     p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
                           "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
-        p.stdin.write("\n")  # one answer, then the labeler waits for the next key
+        p.stdin.write("\n")
         p.stdin.flush()
         deadline = time.monotonic() + 60
         while not (answers.exists() and answers.read_bytes().endswith(b"\n")) and time.monotonic() < deadline:
             time.sleep(0.1)
-        p.send_signal(signal.SIGINT)  # drawing the next paragraph or waiting for its key: either ends as q
+        p.send_signal(sig)
         out, err = p.communicate(timeout=60)
     finally:
         p.kill()
-    assert p.returncode == 0 and err == ""
+    return p.returncode, out, err
+
+
+def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    code, out, err = _signalled_after_one_answer(corpus, answers, signal.SIGINT)
+    assert code == 0 and err == ""
     assert out.endswith(f"\n1 answers saved to {answers}\n")
     assert len(topicslib.read_examples(answers)) == 1
 
@@ -365,20 +373,8 @@ def test_a_terminal_that_goes_away_ends_the_session_with_every_answer_kept_and_n
 def test_sighup_ends_the_session_as_a_hang_up_every_answer_kept(tmp_path, corpus):
     """SIGHUP was taken for Ctrl-C: the session ended as q does, exit 0, as if the labeler had chosen to stop."""
     answers = tmp_path / "mine.jsonl"
-    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
-                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        p.stdin.write("\n")
-        p.stdin.flush()
-        deadline = time.monotonic() + 60
-        while not (answers.exists() and answers.read_bytes().endswith(b"\n")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        p.send_signal(signal.SIGHUP)
-        out, err = p.communicate(timeout=60)
-    finally:
-        p.kill()
-    assert p.returncode == 129 and err == f"topicslib: hung up; 1 answers saved to {answers}\n"
+    code, out, err = _signalled_after_one_answer(corpus, answers, signal.SIGHUP)
+    assert code == 129 and err == f"topicslib: hung up; 1 answers saved to {answers}\n"
     assert "answers saved" not in out  # no summary on the screen: it is gone
     assert len(topicslib.read_examples(answers)) == 1
 

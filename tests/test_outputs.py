@@ -160,10 +160,13 @@ def test_an_unreadable_subfolder_is_an_error_not_a_gap(tmp_path, monkeypatch):
         topicslib.read_examples(tmp_path)
 
 
-def _stopped_while_writing(folder: Path, *args: str, sig: int = signal.SIGTERM) -> subprocess.Popen:
-    """A command-line run given ``sig`` while its output's temporary file (in ``folder``) is being written: once it
-    holds data (train and bootstrap make and remove an empty one first, to find whether the folder can be written)."""
-    p = subprocess.Popen([sys.executable, "-c", SLOW_WRITES, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+def _stopped_while_writing(folder: Path, *args: str, sig: int = signal.SIGTERM, code: str = SLOW_WRITES,
+                           preexec_fn=None) -> subprocess.Popen:
+    """A command-line run (``code``, given ``args``) given ``sig`` while its output's temporary file (in ``folder``)
+    is being written: once it holds data (train and bootstrap make and remove an empty one first, to find whether
+    the folder can be written). ``preexec_fn`` runs in the child before it starts, as for ``subprocess.Popen``."""
+    p = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=preexec_fn)
     deadline = time.monotonic() + 120
     while not [e for e in os.scandir(folder) if is_temporary(e.name) and e.stat().st_size]:
         assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
@@ -193,14 +196,8 @@ def test_a_second_signal_during_clean_up_does_not_cut_it_short(gold):
     signalled_cleanup = ("import os, signal; unlink = os.unlink; os.unlink = lambda p: "
                          "(os.kill(os.getpid(), signal.SIGTERM), os.kill(os.getpid(), signal.SIGINT), unlink(p)); "
                          + SLOW_WRITES)
-    p = subprocess.Popen([sys.executable, "-c", signalled_cleanup, "classify", str(gold), "-o", str(out)],
-                         cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not [f for f in os.listdir(out.parent) if is_temporary(f)]:
-        assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
-        time.sleep(0.02)
-    p.send_signal(signal.SIGHUP)
-    p.wait(60)
+    p = _stopped_while_writing(out.parent, "classify", str(gold), "-o", str(out), sig=signal.SIGHUP,
+                               code=signalled_cleanup)
     assert p.returncode == 129 and p.stderr.read() == "topicslib: hung up\n"
     assert os.listdir(out.parent) == ["result"] and out.read_bytes() == b"earlier output\n"
 
@@ -208,15 +205,9 @@ def test_a_second_signal_during_clean_up_does_not_cut_it_short(gold):
 def test_a_run_started_ignoring_hang_ups_finishes_through_one(gold):
     """Under nohup (SIGHUP ignored from the start) a closed terminal does not stop the run: its output is written."""
     out = gold.parent / "out.jsonl"
-    briefly_slow = SLOW_WRITES.replace("time.sleep(60)", "time.sleep(3)")
-    p = subprocess.Popen([sys.executable, "-c", briefly_slow, "classify", str(gold), "-o", str(out)], cwd=ROOT,
-                         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
-    deadline = time.monotonic() + 120
-    while not [f for f in os.listdir(gold.parent) if is_temporary(f)]:
-        assert p.poll() is None and time.monotonic() < deadline, p.stderr.read()
-        time.sleep(0.02)
-    p.send_signal(signal.SIGHUP)
-    p.wait(60)
+    p = _stopped_while_writing(gold.parent, "classify", str(gold), "-o", str(out), sig=signal.SIGHUP,
+                               code=SLOW_WRITES.replace("time.sleep(60)", "time.sleep(3)"),
+                               preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
     assert p.returncode == 0, p.stderr.read()
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(TINY)
 

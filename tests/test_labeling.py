@@ -202,6 +202,25 @@ def test_a_stop_while_an_answer_is_written_counts_it_exactly_when_it_is_on_disk(
     assert len(topicslib.read_examples(answers)) == 1 if written else not answers.exists()
 
 
+def test_keys_typed_while_the_last_one_was_handled_are_kept():
+    """The terminal is raw only while a key is read; switching to raw threw away what had been typed meanwhile
+    (tty.setraw's default, TCSAFLUSH), so an Enter typed while a toggle was drawn was lost: the CI failure of
+    test_a_retraining_that_fails_says_why_on_the_top_line under load, its Enter never taken."""
+    import pty
+
+    main, side = pty.openpty()
+    keys = os.fdopen(side, "r", encoding="utf-8")
+    os.write(main, b"1\r")  # both typed before the labeler asks for the first
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.extend(labeling._key_reader(keys)() for _ in range(2)), daemon=True)
+    reader.start()
+    reader.join(10)
+    os.close(main)  # a reader still waiting gets EIO and ends
+    reader.join(10)
+    keys.close()
+    assert got[:1] == ["1"] and got[1:] in (["\r"], ["\n"]), got
+
+
 class _HungUpTerminal(io.StringIO):
     """A terminal whose line has gone: a read gives '' (end of input). A second read means the labeler took
     the first for a key (topic 1's, once over and over)."""

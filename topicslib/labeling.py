@@ -67,7 +67,9 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
             with _hang_up_on_eio((OSError, termios.error)):
                 saved = termios.tcgetattr(fd)
                 try:
-                    tty.setraw(fd)
+                    # TCSANOW: keys typed while the last one was handled (the terminal cooked, to draw) are kept;
+                    # setraw's default, TCSAFLUSH, threw them away, so a quick or loaded Enter was lost
+                    tty.setraw(fd, termios.TCSANOW)
                     return stream.read(1)
                 finally:
                     termios.tcsetattr(fd, termios.TCSADRAIN, saved)

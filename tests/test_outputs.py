@@ -221,3 +221,18 @@ def test_a_killed_runs_temporary_file_is_never_read_as_data(gold):
     r = run("classify", str(folder), "--input-format", "jsonl")  # every file read as JSON Lines, whatever its name
     assert r.returncode == 0 and len(r.stdout.splitlines()) == len(TINY), r.stderr
     assert f"{folder / left}: skipped: a temporary file of a topicslib run" in r.stderr
+
+
+def test_a_stop_signal_landing_while_a_stop_is_handled_is_ignored():
+    """The terminal's SIGHUP landed just after `label` had found it gone and raised HangUp, while the command line
+    handled that: its handler raised a second HangUp there, which printed a traceback (a CI run of
+    test_a_terminal_that_goes_away_ends_the_session_with_every_answer_kept_and_no_traceback)."""
+    from topicslib import cli
+    from topicslib.errors import HangUp
+
+    try:
+        raise HangUp("hung up; 1 answers saved")
+    except HangUp:
+        assert cli._stop(signal.SIGHUP, None) is None  # ignored: a stop is being handled
+    with pytest.raises(HangUp, match="^hung up$"):
+        cli._stop(signal.SIGHUP, None)  # none is: it stops the run

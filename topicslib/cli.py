@@ -761,8 +761,12 @@ _HUNG_UP = 129
 
 
 def _stop(signum, frame) -> None:
-    """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short. SIGHUP (the
-    terminal closed) stops it as :class:`HangUp`, the others as KeyboardInterrupt."""
+    """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short, nor one
+    that lands while a stop is being handled (the terminal's SIGHUP just after ``label`` found it gone and raised
+    :class:`HangUp`, which printed a traceback). SIGHUP (the terminal closed) stops it as :class:`HangUp`, the
+    others as KeyboardInterrupt."""
+    if isinstance(sys.exc_info()[1], KeyboardInterrupt):  # a stop (HangUp is one) is being handled already
+        return
     _ignore_stops()
     raise HangUp("hung up") if signum == getattr(signal, "SIGHUP", None) else KeyboardInterrupt
 

@@ -778,6 +778,12 @@ def _ignore_stops() -> None:
             signal.signal(sig, signal.SIG_IGN)
 
 
+def _drop_writes(stream: IO[str]) -> None:
+    """What is left to write on ``stream``, whose reader or terminal has gone, goes nowhere: Python's exit would
+    otherwise fail writing it again, with a complaint of its own."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
 def _hung_up(stop: HangUp) -> int:
     """The end of a run whose terminal went away: no traceback, one line on stderr if it can still be written, and
     what is left to write on a stream that cannot take it dropped (Python's exit would fail writing it again); 129.
@@ -788,7 +794,7 @@ def _hung_up(stop: HangUp) -> int:
             stream.write(line)
             stream.flush()
         except OSError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            _drop_writes(stream)
     return _HUNG_UP
 
 
@@ -814,8 +820,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"topicslib: error: {e}", file=sys.stderr)
         return 1
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (e.g. `| head`): stop quietly.
+        _drop_writes(sys.stdout)
         return 0
     except HangUp as stop:  # before KeyboardInterrupt, which it is
         return _hung_up(stop)

@@ -38,9 +38,6 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
-# The most characters of a value the table of groups shows.
-_GROUP_WIDTH = 40
-
 # What a table says under figures it shows as "-".
 _UNDEFINED = "-: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)"
 
@@ -278,13 +275,9 @@ class Evaluation:
         es              1    0.000        -     0.000         -
         -: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)
         """
-        def cut(name: str) -> str:  # a value may be long (a URL, a title): the table keeps its start
-            name = " ".join(name.split())
-            return name if len(name) <= _GROUP_WIDTH else name[: _GROUP_WIDTH - 1] + "…"
-
-        rows = [[cut(value), ev.n_examples, ev.micro.precision, ev.micro.recall, ev.micro.f1, ev.macro.f1]
+        rows = [[value, ev.n_examples, ev.micro.precision, ev.micro.recall, ev.micro.f1, ev.macro.f1]
                 for value, ev in self.groups.items()]
-        lines = [table_text([cut(f"by {self.by}"), "examples", "micro P", "micro R", "micro F1", "macro F1"],
+        lines = [table_text([f"by {self.by}", "examples", "micro P", "micro R", "micro F1", "macro F1"],
                             rows).rstrip("\n")]
         if any(ev.macro.f1 is None for ev in self.groups.values()):
             lines.append(_UNDEFINED)

@@ -414,7 +414,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
     model = load_model(args.model) if args.model else None
     texts = [r.text for r in read_records(sources, column=args.column)]
     label(texts, taxonomy=taxonomy, examples=args.examples, model=model, retrain_every=args.retrain_every,
-          **_training_options(args))
+          quiet=args.quiet, **_training_options(args))
     return 0
 
 

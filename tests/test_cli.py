@@ -243,8 +243,8 @@ def test_a_folder_says_what_it_holds_that_is_not_read(tmp_path, caplog):
         "to a folder (not followed)\n"), r.stderr
     write_jsonl(folder / "five.jsonl", [{"text": "Migrants crossed the border."}])
     r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")
-    assert r.returncode == 0 and r.stderr == (f"{folder}: skipped 2 files of other types (.json, .tsv), 1 broken link "
-                                              "and 1 link to a folder (not followed)\n"), r.stderr
+    assert r.returncode == 0 and r.stderr == (f"topicslib: warning: {folder}: skipped 2 files of other types (.json, "
+                                              ".tsv), 1 broken link and 1 link to a folder (not followed)\n"), r.stderr
     assert len(jsonl((tmp_path / "out.jsonl").read_text(encoding="utf-8"))) == 1
     examples = tmp_path / "examples"  # the examples reader finds its files alike, from Python too
     examples.mkdir()
@@ -563,6 +563,21 @@ def test_evaluates_tables_are_written_as_every_table_is(tmp_path):
         [topic, f1, f1, "-" if f1 == "-" else "+0.000"]
         for topic, f1 in [(t, *figures(s, "f1")) for t, s in ev["topics"].items()]
         + [(name, *figures(ev[key], "f1")) for name, key in (("micro avg", "micro"), ("macro avg", "macro"))]]
+
+
+def test_the_librarys_warnings_are_printed_as_the_command_lines_notes(tmp_path):
+    """A warning of the library's logger came out bare ("no example has a value …") beside the command line's own
+    "topicslib: note: …": each line now says whose it is and what it is, and -v's log does alike."""
+    data = write_jsonl(tmp_path / "ex.jsonl", TINY)
+    r = run("evaluate", str(data), "--by", "sourse", "--against", "default")  # the default model has neither topic
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [
+        "topicslib: warning: no example has a value in the field 'sourse': every one is in the group (none)",
+        "topicslib: note: --against default has none of the examples' gold topics (econ, people): each of their labels "
+        "is a miss for it, so the comparison says nothing of how good it is; compare models on examples of the topics "
+        "they share"]
+    r = run("train", str(data), "-o", str(tmp_path / "m.npz"), "-v", "--options", '{"min_df": 1, "folds": 3}')
+    assert r.returncode == 0 and r.stderr.startswith("topicslib: info: trained on 15 examples"), r.stderr
 
 
 def test_explain_and_topics():

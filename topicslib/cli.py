@@ -57,10 +57,19 @@ BATCH_SIZE = 2048
 
 
 def _note(message: str | None) -> None:
-    """Print ``message`` on stderr as every note of the command line is printed (``topicslib: note: …``); nothing
-    when there is none."""
+    """Print ``message`` on stderr as every note of the command line is printed (``topicslib: note: …``, as the
+    library's warnings are: :class:`_LogFormat`); nothing when there is none."""
     if message:
         print(f"topicslib: note: {message}", file=sys.stderr)
+
+
+class _LogFormat(logging.Formatter):
+    """A log record on the command line's stderr as its notes and errors are printed: ``topicslib: warning: …``
+    (``topicslib: info: …`` with ``--verbose``), named by the package whose logger it is (``distributed: …`` for
+    Dask's), so that a user sees one style. Only the command line's handler formats so: the library adds none."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.name.partition('.')[0]}: {record.levelname.lower()}: {super().format(record)}"
 
 
 def classify_batches(model, records: Iterable[Record], *,
@@ -823,7 +832,9 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
         sys.stdout.reconfigure(errors=LONE_SURROGATES)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormat())
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return args.func(args)
     except TopicslibError as e:

@@ -243,8 +243,8 @@ def test_a_folder_says_what_it_holds_that_is_not_read(tmp_path, caplog):
         "to a folder (not followed)\n"), r.stderr
     write_jsonl(folder / "five.jsonl", [{"text": "Migrants crossed the border."}])
     r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")
-    assert r.returncode == 0 and r.stderr == (f"{folder}: skipped 2 files of other types (.json, .tsv), 1 broken link "
-                                              "and 1 link to a folder (not followed)\n"), r.stderr
+    assert r.returncode == 0 and r.stderr == (f"topicslib: warning: {folder}: skipped 2 files of other types (.json, "
+                                              ".tsv), 1 broken link and 1 link to a folder (not followed)\n"), r.stderr
     assert len(jsonl((tmp_path / "out.jsonl").read_text(encoding="utf-8"))) == 1
     examples = tmp_path / "examples"  # the examples reader finds its files alike, from Python too
     examples.mkdir()
@@ -512,6 +512,72 @@ def test_evaluate_against_a_model_without_any_gold_topic_says_so(tmp_path):
     r = run("evaluate", str(write_jsonl(tmp_path / "none.jsonl", [r for r in TINY if not r["topics"]])), "--model",
             str(model), "--against", "default")  # no gold topic to share: nothing to say of the other model
     assert r.returncode == 0 and "note:" not in r.stderr, r.stderr
+
+
+
+def _lined_up(lines: list[str], numbers: tuple[str, ...]) -> list[list[str]]:
+    """The rows of a table (``lines``: its line of column names, then its rows), once each column named in
+    ``numbers`` is checked to end, in every row, where its name ends (or to be blank there); each row's cells are
+    what two or more spaces separate."""
+    head, *rows = lines
+    assert rows, lines
+    for name in numbers:
+        start, end = head.index(name), head.index(name) + len(name)
+        for row in rows:
+            assert row[end:end + 1] in ("", " ") and (row[end - 1:end].strip() or not row[start:end].strip()), (name, lines)
+    return [re.split(r" {2,}", row) for row in rows]
+
+
+def test_evaluates_tables_are_written_as_every_table_is(tmp_path):
+    """evaluate's tables were aligned by hand, each its own way (rules of dashes; the calibration a list with no
+    column names): they are ``writers.table_text``'s, as trends' is: a line of column names, numbers right-aligned
+    under theirs, the figures of the JSON to three decimals (``-`` where undefined)."""
+    model = tmp_path / "m.npz"
+    assert run("train", str(write_jsonl(tmp_path / "ex.jsonl", TINY)), "-o", str(model),
+               "--options", '{"min_df": 1, "folds": 3}').returncode == 0
+    data = write_jsonl(tmp_path / "sourced.jsonl", [*({**r, "source": "wire" if i < 5 else "paper"}
+                                                      for i, r in enumerate(TINY)),
+                                                    {"text": "Rye harvests fell.", "topics": ["rye"], "source": "farm"}])
+    r = run("evaluate", str(data), "--model", str(model), "--by", "source", "--against", str(model))
+    assert r.returncode == 0, r.stderr
+    ev = json.loads(run("evaluate", str(data), "--model", str(model), "--by", "source", "--json").stdout)
+    scores, calibration, groups, against = (block.splitlines() for block in r.stdout.rstrip("\n").split("\n\n"))
+
+    def figures(d: dict, *keys: str) -> list[str]:
+        return ["-" if d[k] is None else f"{d[k]:.3f}" if isinstance(d[k], float) else str(d[k]) for k in keys]
+
+    assert scores[-1] == "not in the model (each of their labels is a miss): rye"
+    assert _lined_up(scores[:-1], ("precision", "recall", "f1", "support", "threshold")) == [
+        [topic, *figures(ev["topics"][topic], "precision", "recall", "f1", "support"),
+         *([] if ev["topics"][topic]["threshold"] is None else [f"{ev['topics'][topic]['threshold']:.3f}"])]
+        for topic in ev["topics"]] + [[name, *figures(ev[key], "precision", "recall", "f1", "support")]
+                                      for name, key in (("micro avg", "micro"), ("macro avg", "macro"))]
+    assert calibration[0] == f"expected calibration error (10 bins): {ev['calibration']['ece']:.3f}"
+    assert _lined_up(calibration[2:], ("tags", "share right")) == [
+        [length, *figures(c, "tags", "precision")] for length, c in ev["calibration"]["confident"].items()]
+    assert _lined_up(groups, ("examples", "micro P", "micro R", "micro F1", "macro F1")) == [
+        [value, *figures(g, "n_examples"), *figures(g["micro"], "precision", "recall", "f1"), *figures(g["macro"], "f1")]
+        for value, g in ev["groups"].items()]
+    assert against[0] == f"F1 against {model} on the same examples:"
+    assert _lined_up(against[1:], ("m.npz",)) == [
+        [topic, f1, f1, "-" if f1 == "-" else "+0.000"]
+        for topic, f1 in [(t, *figures(s, "f1")) for t, s in ev["topics"].items()]
+        + [(name, *figures(ev[key], "f1")) for name, key in (("micro avg", "micro"), ("macro avg", "macro"))]]
+
+
+def test_the_librarys_warnings_are_printed_as_the_command_lines_notes(tmp_path):
+    """A warning of the library's logger came out bare ("no example has a value …") beside the command line's own
+    "topicslib: note: …": each line now says whose it is and what it is, and -v's log does alike."""
+    data = write_jsonl(tmp_path / "ex.jsonl", TINY)
+    r = run("evaluate", str(data), "--by", "sourse", "--against", "default")  # the default model has neither topic
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [
+        "topicslib: warning: no example has a value in the field 'sourse': every one is in the group (none)",
+        "topicslib: note: --against default has none of the examples' gold topics (econ, people): each of their labels "
+        "is a miss for it, so the comparison says nothing of how good it is; compare models on examples of the topics "
+        "they share"]
+    r = run("train", str(data), "-o", str(tmp_path / "m.npz"), "-v", "--options", '{"min_df": 1, "folds": 3}')
+    assert r.returncode == 0 and r.stderr.startswith("topicslib: info: trained on 15 examples"), r.stderr
 
 
 def test_explain_and_topics():

@@ -84,13 +84,13 @@ def test_label_in_a_real_terminal(tmp_path):
     assert r.returncode == 0 and shown not in r.stdout and "3 to go" in r.stdout
 
 
-def _label(corpus, examples, keys: str) -> subprocess.CompletedProcess:
+def _label(corpus, examples, keys: str, *options: str) -> subprocess.CompletedProcess:
     """A `label` session without a terminal: ``keys`` a line each (an empty line is Enter); ``corpus`` a path
-    or a list of them."""
+    or a list of them; ``options`` more of the command's."""
     corpora = [str(c) for c in corpus] if isinstance(corpus, list) else [str(corpus)]
     return subprocess.run([sys.executable, "-m", "topicslib", "label", *corpora, "--taxonomy", "seeds/topics.toml",
-                           "--examples", str(examples)], input=keys, capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+                           "--examples", str(examples), *options], input=keys, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
 
 
 @pytest.fixture
@@ -157,11 +157,11 @@ def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_pa
     assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each
 
 
-def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int) -> tuple[int, str, str]:
-    """A ``label`` session in a pipe given one answer, then ``sig`` (while it draws the next paragraph or waits for
-    its key): its exit code, standard output and standard error."""
+def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int, *options: str) -> tuple[int, str, str]:
+    """A ``label`` session in a pipe (given ``options`` too) given one answer, then ``sig`` (while it draws the next
+    paragraph or waits for its key): its exit code, standard output and standard error."""
     p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
-                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          "--examples", str(answers), *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         p.stdin.write("\n")
@@ -182,6 +182,19 @@ def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_pat
     assert code == 0 and err == ""
     assert out.endswith(f"\n1 answers saved to {answers}\n")
     assert len(topicslib.read_examples(answers)) == 1
+
+
+def test_quiet_drops_the_closing_line_as_it_does_every_commands_summary(tmp_path, corpus):
+    """``label -q`` still printed "N answers saved to FILE"; the session is shown, and a hang-up still says on stderr
+    what was saved."""
+    answers = tmp_path / "mine.jsonl"
+    r = _label(corpus, answers, "\nq\n", "-q")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert "0 labeled · 4 to go" in r.stdout and "answers saved" not in r.stdout
+    assert len(topicslib.read_examples(answers)) == 1
+    answers.unlink()
+    code, out, err = _signalled_after_one_answer(corpus, answers, signal.SIGHUP, "-q")
+    assert code == 129 and err == f"topicslib: hung up; 1 answers saved to {answers}\n"
 
 
 @pytest.mark.parametrize("written", [True, False])

@@ -179,6 +179,26 @@ def test_the_table_names_its_columns_and_aligns_them(tmp_path):
     assert r.returncode == 0 and r.stdout == "period  topic  paragraphs  share\n"
 
 
+
+def test_the_tables_cells_are_one_line_each_and_cut_where_long_but_not_the_csvs(tmp_path):
+    """A --by value holding a line end or tab broke its row across lines, and a long one (a URL) pushed the
+    figures off the screen: the table's cells are single-line and cut with "…"; CSV and JSON Lines keep them whole."""
+    url = "https://example.org/news/" + "x" * 60
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({**r, "source": s}) + "\n" for r, s in
+                           zip(RECORDS, ["Wire\nnews", " Wire \t news ", url, url])), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--by", "source", "--format", "table")
+    assert r.returncode == 0, r.stderr
+    head, *lines = r.stdout.splitlines()
+    assert head.split() == ["source", "period", "topic", "paragraphs", "share"]
+    starts, end = [head.index(name) for name in ("period", "topic")], head.index("share") + len("share")
+    assert lines and all(line[i - 1] == " " and line[i] != " " for line in lines for i in starts)
+    assert all(len(line) == end for line in lines)  # the figures end together, on every row's one line
+    assert {line[:starts[0]].rstrip() for line in lines} == {"Wire news", url[:39] + "…"}
+    r = run("trends", str(src), "--date", "date", "--by", "source", "--format", "csv")
+    assert {row["source"] for row in csv.DictReader(io.StringIO(r.stdout))} == {"Wire\nnews", " Wire \t news ", url}
+
+
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
     records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
                {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]

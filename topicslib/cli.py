@@ -1,8 +1,9 @@
 """The ``topicslib`` command line: the parser and its commands (classify, report, explain, topics, train,
 evaluate, cross-validate), each a thin layer over the library.
 
-Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error, 129 hung up (SIGHUP, or
-``label``'s terminal gone), 130 interrupted (Ctrl-C, SIGTERM).
+Exit codes: 0 success, 1 data error (the message names file and line), 2 usage error, and for a run a stop ended
+128 + its signal's number, as a shell reports it: 129 hung up (SIGHUP, or ``label``'s terminal gone), 130
+interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 ``classify`` is a pipeline of three parts, so another engine can replace the middle one:
 :func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_batches`
@@ -35,7 +36,7 @@ from .crossval import cross_validate
 from .labeling import label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
-from .errors import HangUp, InputError, OptionError, TopicslibError
+from .errors import HangUp, InputError, OptionError, Terminated, TopicslibError
 from .evaluation import value_name
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
@@ -56,10 +57,19 @@ BATCH_SIZE = 2048
 
 
 def _note(message: str | None) -> None:
-    """Print ``message`` on stderr as every note of the command line is printed (``topicslib: note: …``); nothing
-    when there is none."""
+    """Print ``message`` on stderr as every note of the command line is printed (``topicslib: note: …``, as the
+    library's warnings are: :class:`_LogFormat`); nothing when there is none."""
     if message:
         print(f"topicslib: note: {message}", file=sys.stderr)
+
+
+class _LogFormat(logging.Formatter):
+    """A log record on the command line's stderr as its notes and errors are printed: ``topicslib: warning: …``
+    (``topicslib: info: …`` with ``--verbose``), named by the package whose logger it is (``distributed: …`` for
+    Dask's), so that a user sees one style. Only the command line's handler formats so: the library adds none."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.name.partition('.')[0]}: {record.levelname.lower()}: {super().format(record)}"
 
 
 def classify_batches(model, records: Iterable[Record], *,
@@ -414,7 +424,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
     model = load_model(args.model) if args.model else None
     texts = [r.text for r in read_records(sources, column=args.column)]
     label(texts, taxonomy=taxonomy, examples=args.examples, model=model, retrain_every=args.retrain_every,
-          **_training_options(args))
+          quiet=args.quiet, **_training_options(args))
     return 0
 
 
@@ -573,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``topicslib`` command."""
     parser = argparse.ArgumentParser(prog="topicslib", description="Tag paragraphs of political text with policy topics.",
                                      epilog="Exit codes: 0 success, 1 data error (names file and line), 2 usage error, "
-                                            "129 hung up, 130 interrupted.")
+                                            "129 hung up, 130 interrupted, 143 terminated.")
     parser.add_argument("--version", action="version", version=f"topicslib {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -756,19 +766,28 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-# The exit code of a run stopped by a hang-up: 128 + SIGHUP's number, as a shell reports a hang-up.
-_HUNG_UP = 129
+# The exit code of a run each stop ended: 128 + the number of its signal (POSIX numbers them so everywhere), as a
+# shell reports a run a signal ended; a ``label`` session whose terminal went away (EIO, no signal yet) is hung up
+# too. In this order: HangUp and Terminated are KeyboardInterrupts.
+_STOP_CODES = ((HangUp, 128 + 1), (Terminated, 128 + 15), (KeyboardInterrupt, 128 + 2))
+
+
+def _stop_code(stop: KeyboardInterrupt) -> int:
+    """The exit code of a run ``stop`` ended (:data:`_STOP_CODES`): 129 hung up, 143 terminated, 130 interrupted."""
+    return next(code for kind, code in _STOP_CODES if isinstance(stop, kind))
 
 
 def _stop(signum, frame) -> None:
     """Stop the run, once: a second signal while outputs are being cleaned up must not cut that short, nor one
     that lands while a stop is being handled (the terminal's SIGHUP just after ``label`` found it gone and raised
-    :class:`HangUp`, which printed a traceback). SIGHUP (the terminal closed) stops it as :class:`HangUp`, the
-    others as KeyboardInterrupt."""
+    :class:`HangUp`, which printed a traceback). SIGHUP (the terminal closed) stops it as :class:`HangUp`, SIGTERM
+    as :class:`Terminated`, SIGINT as KeyboardInterrupt (Ctrl-C's), so that each exits with its own code."""
     if isinstance(sys.exc_info()[1], KeyboardInterrupt):  # a stop (HangUp is one) is being handled already
         return
     _ignore_stops()
-    raise HangUp("hung up") if signum == getattr(signal, "SIGHUP", None) else KeyboardInterrupt
+    if signum == getattr(signal, "SIGHUP", None):
+        raise HangUp("hung up")
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def _ignore_stops() -> None:
@@ -795,7 +814,7 @@ def _hung_up(stop: HangUp) -> int:
             stream.flush()
         except OSError:
             _drop_writes(stream)
-    return _HUNG_UP
+    return _stop_code(stop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -813,7 +832,9 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         # A lone surrogate (JSON input may hold "\ud800") is written as that escape, not a crash.
         sys.stdout.reconfigure(errors=LONE_SURROGATES)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormat())
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return args.func(args)
     except TopicslibError as e:
@@ -825,9 +846,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except HangUp as stop:  # before KeyboardInterrupt, which it is
         return _hung_up(stop)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
         print("topicslib: interrupted", file=sys.stderr)
-        return 130
+        return _stop_code(stop)
     except OSError as e:
         print(f"topicslib: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 Every error topicslib raises on purpose derives from :class:`TopicslibError`,
 so ``except topicslib.TopicslibError`` catches them all; each also derives from
 the built-in it refines (``ValueError``, ``TypeError``), so generic handlers work.
-:class:`HangUp` is no error but a stop, as Ctrl-C's ``KeyboardInterrupt`` is.
+:class:`HangUp` and :class:`Terminated` are no errors but stops, as Ctrl-C's ``KeyboardInterrupt`` is.
 This module imports nothing of topicslib's: every other module may raise these.
 """
 
@@ -103,3 +103,9 @@ class HangUp(KeyboardInterrupt):
     >>> str(HangUp("hung up; 3 answers saved to mine.jsonl"))
     'hung up; 3 answers saved to mine.jsonl'
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """The run was asked to end: SIGTERM on the command line (``kill``, a service manager, a batch system's time
+    limit). A stop, not an error, and a ``KeyboardInterrupt`` for the reasons :class:`HangUp` is one; the command
+    line exits 143 on it (128 + SIGTERM, as a shell reports a run SIGTERM ended)."""

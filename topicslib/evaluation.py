@@ -12,6 +12,7 @@ import numpy as np
 
 from .jsonio import encode
 from .language import detect_many
+from .writers import table_text
 
 if TYPE_CHECKING:
     from .examples import Example
@@ -37,20 +38,8 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
-# The most characters of a value the table of groups shows.
-_GROUP_WIDTH = 40
-
 # What a table says under figures it shows as "-".
 _UNDEFINED = "-: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)"
-
-
-def _figure(value: float | None, width: int) -> str:
-    """``value`` to three decimals, right-aligned in ``width`` characters; "-" for an undefined one (None).
-
-    >>> _figure(0.5, 6), _figure(None, 6)
-    (' 0.500', '     -')
-    """
-    return f"{'-' if value is None else f'{value:.3f}':>{width}}"
 
 
 # Text lengths (whitespace words) the precision of confident tags is reported for, and what "confident" is.
@@ -71,12 +60,12 @@ class Calibration:
     confident: dict[str, dict[str, float | int | None]]
 
     def table(self) -> str:
-        lines = [f"expected calibration error (10 bins): {self.ece:.3f}",
-                 f"tags with probability >= {CONFIDENT}: how many were right, by text length"]
-        for name, c in self.confident.items():
-            right = "-" if c["precision"] is None else f"{c['precision']:.3f}"
-            lines.append(f"  {name:<15} {right:>6} of {c['tags']} tags")
-        return "\n".join(lines)
+        """The error, then a table (``writers.table_text``) of each text length's confident tags and the share of
+        them that were right (``-`` where there were none)."""
+        rows = [[name, c["tags"], c["precision"]] for name, c in self.confident.items()]
+        return "\n".join([f"expected calibration error (10 bins): {self.ece:.3f}",
+                          f"tags with probability >= {CONFIDENT}: how many were right, by text length",
+                          table_text(["text length", "tags", "share right"], rows).rstrip("\n")])
 
 
 def calibration(Y_true: np.ndarray, proba: np.ndarray, lengths: Sequence[int]) -> Calibration:
@@ -226,20 +215,15 @@ class Evaluation:
         return out
 
     def table(self) -> str:
-        """A plain-text table for people."""
-        width = max(12, *(len(s.name) for s in self.topics))
+        """A plain-text table for people (``writers.table_text``): each topic's figures and threshold (blank for one
+        the model lacks), then the averages', ``-`` where undefined; a line for what the averages leave out; then
+        the calibration and the groups' table, when there are."""
         has_thr = any(s.threshold is not None for s in self.topics)
-        head = f"{'topic':<{width}}  precision  recall     f1  support" + ("  threshold" if has_thr else "")
-        lines = [head, "-" * len(head)]
-        for s in (*self.topics, None, self.micro, self.macro):
-            if s is None:
-                lines.append("-" * len(head))
-                continue
-            row = (f"{s.name:<{width}}  {_figure(s.precision, 9)}  {_figure(s.recall, 6)}  {_figure(s.f1, 5)}  "
-                   f"{s.support:7d}")
-            if has_thr and s.threshold is not None:
-                row += f"  {s.threshold:9.3f}"
-            lines.append(row)
+        columns = ["topic", "precision", "recall", "f1", "support"] + (["threshold"] if has_thr else [])
+        rows = [[s.name, s.precision, s.recall, s.f1, s.support] + (["" if s.threshold is None else s.threshold]
+                                                                      if has_thr else [])
+                for s in (*self.topics, self.micro, self.macro)]
+        lines = [table_text(columns, rows).rstrip("\n")]
         if self.macro.f1 is None:
             lines.append(_UNDEFINED)
         elif self.absent:
@@ -260,22 +244,18 @@ class Evaluation:
         >>> a = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["x", "y"])
         >>> b = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [0, 1]]), ["x", "y"])
         >>> print(a.compared(b))
-        topic         this model  other model  change
-        x                  0.667        1.000  -0.333
-        y                  1.000        1.000  +0.000
-        micro avg          0.800        1.000  -0.200
-        macro avg          0.833        1.000  -0.167
+        topic      this model  other model  change
+        x               0.667        1.000  -0.333
+        y               1.000        1.000  +0.000
+        micro avg       0.800        1.000  -0.200
+        macro avg       0.833        1.000  -0.167
         """
         mine, theirs = {t.name: t.f1 for t in self.topics}, {t.name: t.f1 for t in other.topics}
-        rows = [(t, mine.get(t), theirs.get(t)) for t in dict.fromkeys([*mine, *theirs])]
-        rows += [("micro avg", self.micro.f1, other.micro.f1), ("macro avg", self.macro.f1, other.macro.f1)]
-        width = max(12, *(len(name) for name, _, _ in rows))
-        cell = max(len(names[0]), len(names[1]), 6)
-        lines = [f"{'topic':<{width}}  {names[0]:>{cell}}  {names[1]:>{cell}}  change"]
-        for name, a, b in rows:
-            change = f"{a - b:+.3f}" if a is not None and b is not None else "-"
-            lines.append(f"{name:<{width}}  {_figure(a, cell)}  {_figure(b, cell)}  {change:>6}")
-        return "\n".join(lines)
+        pairs = [(t, mine.get(t), theirs.get(t)) for t in dict.fromkeys([*mine, *theirs])]
+        pairs += [("micro avg", self.micro.f1, other.micro.f1), ("macro avg", self.macro.f1, other.macro.f1)]
+        # the change is signed, so it is written here: table_text writes a fraction without its sign
+        rows = [[name, a, b, "-" if a is None or b is None else f"{a - b:+.3f}"] for name, a, b in pairs]
+        return table_text(["topic", *names, "change"], rows).rstrip("\n")
 
     def groups_table(self) -> str:
         """Each group's examples and averages, one row a value of the ``by`` field; an average undefined in a
@@ -295,17 +275,10 @@ class Evaluation:
         es              1    0.000        -     0.000         -
         -: undefined where no example's gold labels hold a topic (no topic to average over, no label to recall)
         """
-        def cut(name: str) -> str:  # a value may be long (a URL, a title): the table keeps its start
-            name = " ".join(name.split())
-            return name if len(name) <= _GROUP_WIDTH else name[: _GROUP_WIDTH - 1] + "…"
-
-        names = {value: cut(value) for value in self.groups}
-        width = max(len(cut(f"by {self.by}")), *map(len, names.values()))
-        lines = [f"{cut('by ' + self.by):<{width}}  examples  micro P  micro R  micro F1  macro F1"]
-        for value, ev in self.groups.items():
-            m = ev.micro
-            lines.append(f"{names[value]:<{width}}  {ev.n_examples:8d}  {_figure(m.precision, 7)}  "
-                         f"{_figure(m.recall, 7)}  {_figure(m.f1, 8)}  {_figure(ev.macro.f1, 8)}")
+        rows = [[value, ev.n_examples, ev.micro.precision, ev.micro.recall, ev.micro.f1, ev.macro.f1]
+                for value, ev in self.groups.items()]
+        lines = [table_text([f"by {self.by}", "examples", "micro P", "micro R", "micro F1", "macro F1"],
+                            rows).rstrip("\n")]
         if any(ev.macro.f1 is None for ev in self.groups.values()):
             lines.append(_UNDEFINED)
         return "\n".join(lines)

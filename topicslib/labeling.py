@@ -164,13 +164,15 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
 
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
-          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
+          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, quiet: bool = False,
+          **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``options`` are training options for the background retraining.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
-    answers were saved where.
+    answers were saved where. The closing line ("N answers saved to FILE") is not drawn with ``quiet`` (the
+    command line's ``-q``, which drops every command's closing summary).
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
     :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
@@ -273,7 +275,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
             if isinstance(stop, HangUp):
                 raise
-        _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
+        if not quiet:
+            _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
     except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
         raise HangUp(f"hung up; {answers} answers saved to {path}") from None
     return answers

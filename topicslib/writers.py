@@ -75,22 +75,51 @@ def csv_line(cells: Iterable[str]) -> str:
     return csv_cells(cells) + "\n"
 
 
+# The most characters a table's cell shows: a longer value (a URL, a title) keeps its start, cut with "…".
+_CELL_WIDTH = 40
+
+
 def table_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain-text table for a person: a line of ``columns``, then one a row, two spaces between cells and each
     column as wide as its widest cell; a column of numbers right-aligned (fractions to three decimals), any other
-    left-aligned. Every line ends in a newline; without rows, the column names alone.
+    left-aligned. A cell without a value is ``-`` for None (a figure that is undefined) and blank for ``""`` (one
+    that does not apply); neither keeps a column of numbers from being one (a column of them alone is one too).
+    Every cell is on one line, its whitespace runs (line ends, tabs) one space, and cut to
+    40 characters (:data:`_CELL_WIDTH`), so a value cannot break a row or push the rest off the screen. Every line
+    ends in a newline; without rows, the column names alone.
 
-    >>> print(table_text(["topic", "paragraphs", "share"], [["trade", 12, 0.5], ["migration", 3, 0.125]]), end="")
+    >>> print(table_text(["topic", "paragraphs", "share"], [["trade", 12, 0.5], ["migration", 3, None],
+    ...                                                      ["all", "", 0.125]]), end="")
     topic      paragraphs  share
     trade              12  0.500
-    migration           3  0.125
+    migration           3      -
+    all                    0.125
+    >>> print(table_text(["source", "paragraphs"], [["  Wire\\nnews ", 2], ["https://example.org/" + "x" * 40, 1]]), end="")
+    source                                    paragraphs
+    Wire news                                          2
+    https://example.org/xxxxxxxxxxxxxxxxxxx…           1
     """
-    cells = [list(columns)] + [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in rows]
+    cells = [list(map(_table_cell, columns))] + [list(map(_table_cell, row)) for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    right = [bool(rows) and all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows)
-             for i in range(len(columns))]
+    right = [all(_is_number(v) or v is None or v == "" for v in column) for column in zip(*rows)] if rows \
+        else [False] * len(columns)
     return "".join("  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)).rstrip() + "\n"
                    for row in cells)
+
+
+def _table_cell(value: object) -> str:
+    """``value`` as a cell of :func:`table_text`."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    text = " ".join(str(value).split())
+    return text if len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 1] + "…"
+
+
+def _is_number(value: object) -> bool:
+    """Whether a table's cell holds a number (True and False are no numbers there)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _cell(value) -> str:

@@ -622,12 +622,36 @@ def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
         topicslib.train(f, min_df=1, folds=3, rare_topics="error")
 
 
+NUMBERS = 'topics are named by their ids, strings such as "trade", not by numbers'
+
+
+def test_topics_given_as_numbers_are_an_error_that_says_topics_are_ids_and_how_to_map_them(tmp_path):
+    """Class indices (a scikit-learn y) or numeric codes: the error names where, says topics are ids, and how to
+    map the numbers: in a file, write the ids; in memory, a comprehension."""
+    f = write(tmp_path / "coded.jsonl", [GOOD, '{"text": "Migrants crossed the border.", "topics": [3]}'])
+    with pytest.raises(ExampleError) as err:
+        topicslib.train(f)
+    assert str(err.value) == f"{f}:2: 'topics' must be a list of topic ids, got [3]: {NUMBERS}; write each topic's id in place of its number"
+    r = run("train", str(f), "-o", str(tmp_path / "m.npz"))
+    assert r.returncode == 1 and f"{f}:2: 'topics' must be a list of topic ids, got [3]: {NUMBERS}; write" in r.stderr
+    in_memory = f": {NUMBERS}; map each number to its id first, e.g. [ids[n] for n in labels] with ids the topic ids in the order of your numbers"
+    texts = [r["text"] for r in TINY]
+    with pytest.raises(ExampleError) as err:  # numpy's integers, as a label encoder gives them
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, np.arange(len(texts)) % 2)
+    assert str(err.value) == "example 0: 'topics' must be a list of topic ids, got np.int64(0)" + in_memory
+    with pytest.raises(ExampleError) as err:
+        topicslib.read_examples([*TINY[:2], {"text": "Coca fell.", "topics": ["narcotics", 2.0]}])
+    assert str(err.value) == "example 2: 'topics' must be a list of topic ids, got ['narcotics', 2.0]" + in_memory
+    with pytest.raises(ExampleError, match=r"got \[None\]$"):  # no number, no advice about numbers
+        topicslib.read_examples([{"text": "Coca fell.", "topics": [None]}])
+
+
 def test_fit_checks_labels_as_strictly_as_example_files():
     texts = [r["text"] for r in TINY]
     labels = [r["topics"] for r in TINY]
-    with pytest.raises(ExampleError, match=r"^example 1: 'topics' must be a list of topic ids, got \[7\]$"):
+    with pytest.raises(ExampleError, match=r"^example 1: 'topics' must be a list of topic ids, got \[7\]: topics are"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
-    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got 7$"):
+    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got 7: topics are"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [7] + labels[1:])  # an int is no topic id
     with pytest.raises(ExampleError, match=r"^example 11: topics separated by ',' here but by ';' from example 10 on"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:10] + ["econ; people", "econ, people"] + labels[12:])

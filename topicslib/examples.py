@@ -14,6 +14,7 @@ import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Number
 from pathlib import Path
 
 import numpy as np
@@ -59,13 +60,23 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
 
     >>> topics_of([" trade", "climate", "trade"])
     ('trade', 'climate')
-    >>> topics_of(["trade", 1], path="a.jsonl", line=4)
+    >>> topics_of(["trade", None], path="a.jsonl", line=4)
     Traceback (most recent call last):
     ...
-    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got ['trade', 1]
+    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got ['trade', None]
+
+    Numbers (class indices, codes read as integers) get advice on mapping them to ids:
+
+    >>> topics_of([3], path="a.jsonl", line=4)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got [3]: topics are named by their ids, strings such as "trade", not by numbers; write each topic's id in place of its number
     """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
-        raise error(f"{field!r} must be {expected}, got {value!r}", path=path, line=line)
+        items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
+        numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too
+        raise error(f"{field!r} must be {expected}, got {value!r}" + (_NUMBERS_ADVICE[path is None] if numbers else ""),
+                    path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known
@@ -80,6 +91,15 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
         _checked.clear()  # start again rather than stop sharing: a long-lived process meets many label sets
     _checked[tuple(value)] = topics
     return topics
+
+
+# What an error about topics given as numbers adds, for a file and for records in memory: a y of class indices
+# (scikit-learn's usual labels) or a column of numeric codes is a common first try, and the bare "must be a list
+# of topic ids, got [3]" did not say what to do.
+_NUMBERS = 'topics are named by their ids, strings such as "trade", not by numbers'
+_NUMBERS_ADVICE = (f": {_NUMBERS}; write each topic's id in place of its number",
+                   f": {_NUMBERS}; map each number to its id first, e.g. [ids[n] for n in labels] with ids the topic "
+                   "ids in the order of your numbers")
 
 
 # Topic lists as given -> as checked: the millions of examples of a large file share a few hundred label sets,
@@ -194,10 +214,10 @@ def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[
 
     >>> [e.topics for e in paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", ["migration", "trade"]])]
     [('trade',), ('migration', 'trade')]
-    >>> list(paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", 7]))
+    >>> list(paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", None]))
     Traceback (most recent call last):
     ...
-    topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got 7
+    topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got None
     """
     separator = None  # of the topics strings: the first one seen
     for n, (text, value) in enumerate(zip(texts, topics)):

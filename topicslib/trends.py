@@ -306,11 +306,11 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     With no record there is no row, and a warning on the ``topicslib`` logger says so. ``date`` is required, as
     ``--date`` is on the command line: anything but a field's name (None) is an :class:`InputError`.
 
-    >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": 5}], date="date")
+    >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": {"trade": 1}}], date="date")
     Traceback (most recent call last):
     ...
     topicslib.errors.DataError: record 0: 'topics' must be a list of topic ids or of {"topic": ...} objects \
-(as classify writes them), got 5
+(as classify writes them), got {'trade': 1}
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")

@@ -170,6 +170,20 @@ def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
             if r.paragraphs} == {("2024-01", "narcotics"), ("2024-02", "trade"), ("2024-02", "migration")}
 
 
+def test_examples_given_as_a_dataframe_are_refused_naming_the_fix_as_trends_does(default_model):
+    """A DataFrame read as a list gives its column names ("text", "topics"): each was called an example that is no
+    record, "example 0: expected an object with 'text' and 'topics', got str", which did not say what to do."""
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(TINY)
+    fix = (r"^examples must be a path or an iterable of records, got a DataFrame; give its rows as mappings, such as "
+           r"df.to_dict\('records'\)$")
+    for call in (topicslib.train, topicslib.read_examples, default_model.evaluate):
+        with pytest.raises(InputError, match=fix):
+            call(df)
+    assert [e.topics for e in topicslib.read_examples(df.to_dict("records"))] == [tuple(r["topics"]) for r in TINY]
+    assert topicslib.train(df.to_dict("records"), min_df=1, folds=3).classes_.tolist() == sorted({t for r in TINY for t in r["topics"]})
+
+
 @pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text 1 must be str, got NoneType"),
                                             ([b"bytes"], "text 0 must be str, got bytes; decode it first")])
 def test_unlabeled_paragraphs_are_checked_before_training(value, message):

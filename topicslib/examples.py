@@ -23,6 +23,7 @@ from .documents import CELL_SEPARATOR
 from .errors import DataError, ExampleError, TrainingError, place
 from .files import find_files
 from .records import Source, format_of, parse_json, source_rows, stdin_format
+from .scoring import refuse_table
 from .taxonomy import Taxonomy, is_label
 
 # What a folder of examples is searched for (also gzip, bz2 or xz compressed); a file named on its own may
@@ -360,6 +361,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
+        refuse_table(source, "examples must be a path or an iterable of records")  # it would pass as its column names
         examples = map(check, _examples_of(enumerate(source), None, by, fields))  # named by position: 'example 0'
     yield from _or_else(examples, ExampleError("no examples found"))
 

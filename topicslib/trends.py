@@ -28,7 +28,7 @@ from .evaluation import NO_VALUE, value_name
 from .examples import split_topics_cell, topics_of
 from .model import TopicModel
 from .records import Record
-from .scoring import is_table
+from .scoring import refuse_table
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -314,9 +314,7 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
-    if is_table(records):  # it would pass as its column names
-        raise InputError(f"records must be an iterable of mappings (such as dicts), got a {type(records).__name__}; "
-                         "give its rows as mappings, such as df.to_dict('records')")
+    refuse_table(records, "records must be an iterable of mappings (such as dicts)")
     if not isinstance(date, str):
         raise InputError(f"date must name the field that holds each record's date, got {date!r}")
 

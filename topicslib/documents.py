@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import statistics
@@ -60,26 +61,28 @@ CELL_SEPARATOR = ";"
 _FEW_SCORES = 64
 
 
-def _rounded_repr(result: tuple) -> str:
-    """The repr of a result tuple (:class:`TopicScore`, :class:`DocumentTopic`) with its numbers to two decimals, as
-    the README shows them; the numbers themselves keep full precision.
+def rounded_repr(result: object) -> str:
+    """The repr of a result, a named tuple (:class:`TopicScore`, :class:`DocumentTopic`) or a dataclass
+    (``Explanation``, ``Suspect``), with its numbers to two decimals, as the README shows them; the numbers
+    themselves keep full precision. A result held in another (an explanation's terms) is shown by its own repr.
 
     >>> t = TopicScore("migration", 0.9999727054442905)
     >>> t, t.score
     (TopicScore(topic='migration', score=1.00), 0.9999727054442905)
     """
+    names = result._fields if isinstance(result, tuple) else [f.name for f in dataclasses.fields(result) if f.repr]
     fields = (f"{name}={value:.2f}" if isinstance(value, float) else f"{name}={value!r}"
-              for name, value in zip(result._fields, result))
+              for name, value in ((name, getattr(result, name)) for name in names))
     return f"{type(result).__name__}({', '.join(fields)})"
 
 
 class TopicScore(NamedTuple):
-    """A topic and its probability, as ``classify`` returns them. Shown to two decimals (:func:`_rounded_repr`)."""
+    """A topic and its probability, as ``classify`` returns them. Shown to two decimals (:func:`rounded_repr`)."""
 
     topic: str
     score: float
 
-    __repr__ = _rounded_repr
+    __repr__ = rounded_repr
 
 
 def printed_scores(scores: Sequence[float]) -> list[float]:
@@ -111,14 +114,14 @@ def printed(topics: list[TopicScore]) -> list[TopicScore]:
 
 class DocumentTopic(NamedTuple):
     """A topic of a whole document: best paragraph score, how many paragraphs carry it, and their share. Shown with
-    the score and the share to two decimals (:func:`_rounded_repr`)."""
+    the score and the share to two decimals (:func:`rounded_repr`)."""
 
     topic: str
     score: float
     paragraphs: int
     share: float
 
-    __repr__ = _rounded_repr
+    __repr__ = rounded_repr
 
 
 @dataclass(frozen=True)

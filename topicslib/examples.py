@@ -450,10 +450,40 @@ def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -
     return kept, counts
 
 
+# A message names each topic left out up to this many; beyond, it counts them by reason and names a few of each (a
+# taxonomy of thousands of topics gave a warning of 100 KB on one line).
+_LISTED = 10
+_NAMED = 5
+
+
+def left_out_in_short(left_out: Mapping[str, str], wording: Mapping[str, tuple[str, str]], *, sep: str = "; ",
+                      beyond: str = "") -> str:
+    """Topics left out, for a message, in a few words however many: ``left_out`` gives each topic, as the message
+    names it, its reason, a key of ``wording``, which words the reason for one topic (``{}`` standing for it) and
+    for several. Up to ten topics each is named with its reason (joined by ``sep``); beyond, each reason is
+    counted and its first five topics named, and ``beyond`` (where all are named) is added.
+
+    >>> wording = {"no seeds": ("{} has no seeds", "with no seeds")}
+    >>> left_out_in_short({"'a'": "no seeds", "'b'": "no seeds"}, wording)
+    "'a' has no seeds; 'b' has no seeds"
+    >>> left_out_in_short({f"'t{i}'": "no seeds" for i in range(12)}, wording, beyond="; the card names them all")
+    "12 with no seeds: 't0', 't1', 't2', 't3', 't4' and 7 more; the card names them all"
+    """
+    if len(left_out) <= _LISTED:
+        return sep.join(wording[why][0].format(t) for t, why in left_out.items())
+    groups: dict[str, list[str]] = {}
+    for t, why in left_out.items():
+        groups.setdefault(why, []).append(t)
+    counted = (f"{len(ids):,} {wording[why][1]}: {', '.join(ids[:_NAMED])}"
+               + (f" and {len(ids) - _NAMED:,} more" if len(ids) > _NAMED else "") for why, ids in groups.items())
+    return "; ".join(counted) + beyond
+
+
 def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: int,
                      rare_topics: str = "leave_out", *, why: str = "the min_examples option") -> tuple[Taxonomy, dict[str, int]]:
     """The topics that can be trained, and those left out for having fewer than ``min_examples`` examples
-    (``why``: what sets that number, for the messages), each named in a warning on the ``topicslib`` logger.
+    (``why``: what sets that number, for the messages), named in a warning on the ``topicslib`` logger with their
+    counts: past ten, counted as with none or too few, five named of each (:func:`left_out_in_short`).
 
     With ``rare_topics="error"`` a rare topic is a :class:`TrainingError` naming it and where its
     examples are; a topic on every example is always one (a model cannot learn it).
@@ -481,9 +511,12 @@ def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: 
         raise TrainingError(f"no topic has the {min_examples} examples needed to train it ({why}); "
                             f"the most has {max(counts.values(), default=0)}")
     if left_out:
+        few = "with 1" if min_examples == 2 else f"with 1 to {min_examples - 1}"
         logging.getLogger("topicslib").warning(
-            "left out %d topic%s with fewer than %d examples (%s): %s", len(left_out), "s" if len(left_out) != 1 else "",
-            min_examples, why, ", ".join(f"{t} ({n})" for t, n in left_out.items()))
+            "left out %s topic%s with fewer than %d examples (%s): %s", f"{len(left_out):,}",
+            "s" if len(left_out) != 1 else "", min_examples, why,
+            left_out_in_short({f"{t} ({n})": "few" if n else "none" for t, n in left_out.items()},
+                              {"none": ("{}", "with none"), "few": ("{}", few)}, sep=", "))
     return Taxonomy(tuple(kept), taxonomy.lang), left_out
 
 

@@ -125,6 +125,32 @@ def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, valu
         MANY_TEXTS[call](value, default_model)
 
 
+def test_positions_count_from_0_in_python_and_from_1_in_files_and_arguments_as_the_readme_says(tmp_path, default_model):
+    """The README states the rule in one place, and the code counts so: a message about a list's item names its
+    index, as Python's own do; lines, --text arguments and the report's documents are counted from 1."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [rule] = [p for p in readme.split("\n\n") if p.startswith("**Positions**")]
+    for shown in ("`text 3 must be str`", "`example 3: 'text' is empty`", "`record 3: …`", "`<text 1>` is the first",
+                  "`[  0]`", "the header being line 1"):
+        assert shown in rule
+    with pytest.raises(InputError, match="^text 3 must be str"):
+        topicslib.classify_many(["a", "b", "c", None], model=default_model)
+    with pytest.raises(ExampleError, match="^example 3: 'text' is empty$"):
+        topicslib.read_examples([*TINY[:3], {"text": " ", "topics": []}])
+    dated = [{"text": "Tariffs fell.", "date": "2024-01-05"}] * 3
+    with pytest.raises(topicslib.DataError, match="^record 3: "):
+        topicslib.trends([*dated, {"text": "Coca.", "date": "2024-01-05", "topics": 5}], date="date", model=default_model)
+    f = tmp_path / "a.csv"
+    f.write_text("text,topics\nfine,trade\nok,trade\n   ,trade\n", encoding="utf-8")
+    with pytest.raises(ExampleError, match=f"^{re.escape(str(f))}:4: 'text' is empty$"):  # the fourth line
+        topicslib.read_examples(f)
+    two = "Tariffs fell.\n\nMigrants crossed."
+    assert [p.index for p in topicslib.classify_document(two, model=default_model).paragraphs] == [0, 1]
+    r = run("classify", "--text", two, "--text", "Coca.", "--document", "--format", "table")
+    assert r.returncode == 0 and re.findall(r"^(== <text \d>|\[  \d\])", r.stdout, re.M) == [
+        "== <text 1>", "[  0]", "[  1]", "== <text 2>", "[  0]"], r.stdout
+
+
 @pytest.mark.parametrize("engine", ["compiled", "numpy"])
 @pytest.mark.parametrize("call", ["classify_many", "predict_proba", "fit"])
 def test_a_text_that_is_no_str_is_named_by_its_position_in_the_list(default_model, engine, call):

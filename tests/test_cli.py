@@ -255,6 +255,27 @@ def test_a_folder_says_what_it_holds_that_is_not_read(tmp_path, caplog):
     assert f"{examples}: skipped 1 file of another type (.json)" in caplog.text
 
 
+def test_a_folder_says_nothing_of_its_documentation_and_code_but_names_data_left_out(tmp_path, caplog):
+    """A folder of data often holds its README and the script that made it: they are no data, and a warning about
+    them at every run would hide the one about data-like files of another type, which is kept."""
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    write_jsonl(folder / "ex.jsonl", [{"text": "Migrants crossed the border.", "topics": ["migration"]}])
+    for name in ("README.md", "README.txt", "LICENSE", "notes.rst", "make_examples.py", "clean.R", "look.ipynb"):
+        (folder / name).write_text("not data\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert len(topicslib.read_examples(folder)) == 1
+    assert caplog.text == ""
+    for name in ("more.txt", "notes.txt"):
+        (folder / name).write_text("Tariffs fell.\n", encoding="utf-8")
+    (folder / "votes.xlsx").write_bytes(b"PK\x03\x04")
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert len(topicslib.read_examples(folder)) == 1
+    assert caplog.text.endswith(f"{folder}: skipped 3 files of other types (.txt, .xlsx)\n"), caplog.text
+    r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")  # a README.md is text to classify
+    assert r.returncode == 0 and r.stderr == f"{folder}: skipped 1 file of another type (.xlsx)\n", r.stderr
+
+
 def test_batches_and_streaming_give_the_same_results_as_classify_many(tmp_path):
     base = [json.loads(line)["text"] for line in (ROOT / "examples" / "headlines.jsonl").read_text(encoding="utf-8").splitlines()]
     texts = [f"{base[i % len(base)]} ({i})" for i in range(5000)]  # more than two batches

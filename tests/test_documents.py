@@ -131,6 +131,30 @@ def test_titles_dates_headings_bullets_and_table_rows_stay_apart():
     assert sample[-2:] == ["Related posts", "Share this page | Print"]
 
 
+def test_a_bullets_wrapped_text_joins_its_bullet_and_never_the_next_bullet():
+    """A bullet's text wrapped onto a continuation line, indented or not, was cut into two paragraphs."""
+    bullets = [("- Officials discussed the latest estimates of coca cultivation and agreed to pair",
+                "  eradication with voluntary crop substitution in the most affected municipalities."),
+               ("* The two governments will deepen law enforcement cooperation against armed groups",
+                "that extort farmers and attack security forces in Cauca and Catatumbo."),
+               ("• Delegations highlighted two-way trade that now exceeds 35 billion dollars and",
+                "  Colombia's new financing line for small businesses in the Pacific region."),  # a capital: a wrap
+               ("1. The United States announced additional humanitarian funding for host communities",
+                "   in La Guajira and Norte de Santander, and both sides agreed to expand protection."),
+               ("2. Short item",), ("3. Another short item",)]
+    text = "## Outcomes of the fourth session\n" + "\n".join(line for item in bullets for line in item) + "\nafter text"
+    expected = ["## Outcomes of the fourth session",
+                *(" ".join(line.strip() for line in item) for item in bullets[:-1]),
+                "3. Another short item after text"]  # as Markdown reads a line that follows an item: its lazy continuation
+    assert split_paragraphs(text) == expected
+    assert list(iter_paragraphs(document_lines([text]))) == expected
+    assert split_paragraphs("## A heading that ends no sentence\nthen a line") == [
+        "## A heading that ends no sentence", "then a line"]  # a heading stays one line
+    assert split_paragraphs("- coca\n- eradication\n-\nsubstitution") == ["- coca", "- eradication", "- substitution"]
+    sample = (ROOT / "docs" / "sample-document.md").read_text(encoding="utf-8")  # the README's quick start
+    assert split_paragraphs(sample) == [line for line in sample.splitlines() if line]  # a paragraph a line, as before
+
+
 def test_a_page_break_before_a_capital_joins_the_sentence_it_cut():
     bodies = ["Colombia's Congress approved the rural reform after months of debate with the",
               "Government of Gustavo Petro, which said that land titles would reach former combatants first.",

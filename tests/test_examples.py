@@ -188,6 +188,21 @@ def test_a_rare_topic_is_left_out_with_a_warning_and_recorded(caplog):
     assert "left out 1 topic with fewer than 2 examples (the min_examples option): migration (1)" in caplog.text
 
 
+def test_many_rare_topics_are_counted_by_reason_and_a_few_named_as_bootstrap_names_them(caplog):
+    """A taxonomy of thousands of topics gave a warning naming every one on one line; past ten, each reason (none,
+    too few) is counted and five of its topics named, as bootstrap's warning of topics left out does."""
+    records = [{"text": f"tariffs and trade {i}", "topics": ["trade"]} for i in range(5)]
+    records += [{"text": f"rare topic {i}", "topics": [f"rare{i}"]} for i in range(1200)] + [{"text": "x y", "topics": []}]
+    taxonomy = Taxonomy.from_ids(["trade", *(f"rare{i}" for i in range(1200)), *(f"none{i}" for i in range(3))])
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = train(records, taxonomy=taxonomy, min_df=1, folds=2, min_examples=3)
+    assert len(model.card_["left_out"]) == 1203  # the card still names every one
+    [message] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert message == ("left out 1,203 topics with fewer than 3 examples (the min_examples option): 1,200 with 1 to 2: "
+                       "rare0 (1), rare1 (1), rare2 (1), rare3 (1), rare4 (1) and 1,195 more; 3 with none: none0 (0), "
+                       "none1 (0), none2 (0)")
+
+
 def test_taxonomy_topic_without_examples_is_named():
     records = [{"text": f"tariffs {i}", "topics": ["trade"]} for i in range(4)] + [{"text": "x y", "topics": []}]
     with pytest.raises(TrainingError, match="topic 'migration' has 0 examples"):

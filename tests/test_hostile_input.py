@@ -125,6 +125,32 @@ def test_calls_on_many_texts_need_an_iterable_of_texts(default_model, call, valu
         MANY_TEXTS[call](value, default_model)
 
 
+def test_positions_count_from_0_in_python_and_from_1_in_files_and_arguments_as_the_readme_says(tmp_path, default_model):
+    """The README states the rule in one place, and the code counts so: a message about a list's item names its
+    index, as Python's own do; lines, --text arguments and the report's documents are counted from 1."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [rule] = [p for p in readme.split("\n\n") if p.startswith("**Positions**")]
+    for shown in ("`text 3 must be str`", "`example 3: 'text' is empty`", "`record 3: …`", "`<text 1>` is the first",
+                  "`[  0]`", "the header being line 1"):
+        assert shown in rule
+    with pytest.raises(InputError, match="^text 3 must be str"):
+        topicslib.classify_many(["a", "b", "c", None], model=default_model)
+    with pytest.raises(ExampleError, match="^example 3: 'text' is empty$"):
+        topicslib.read_examples([*TINY[:3], {"text": " ", "topics": []}])
+    dated = [{"text": "Tariffs fell.", "date": "2024-01-05"}] * 3
+    with pytest.raises(topicslib.DataError, match="^record 3: "):
+        topicslib.trends([*dated, {"text": "Coca.", "date": "2024-01-05", "topics": 5}], date="date", model=default_model)
+    f = tmp_path / "a.csv"
+    f.write_text("text,topics\nfine,trade\nok,trade\n   ,trade\n", encoding="utf-8")
+    with pytest.raises(ExampleError, match=f"^{re.escape(str(f))}:4: 'text' is empty$"):  # the fourth line
+        topicslib.read_examples(f)
+    two = "Tariffs fell.\n\nMigrants crossed."
+    assert [p.index for p in topicslib.classify_document(two, model=default_model).paragraphs] == [0, 1]
+    r = run("classify", "--text", two, "--text", "Coca.", "--document", "--format", "table")
+    assert r.returncode == 0 and re.findall(r"^(== <text \d>|\[  \d\])", r.stdout, re.M) == [
+        "== <text 1>", "[  0]", "[  1]", "== <text 2>", "[  0]"], r.stdout
+
+
 @pytest.mark.parametrize("engine", ["compiled", "numpy"])
 @pytest.mark.parametrize("call", ["classify_many", "predict_proba", "fit"])
 def test_a_text_that_is_no_str_is_named_by_its_position_in_the_list(default_model, engine, call):
@@ -168,6 +194,20 @@ def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
     assert default_model.predict_proba(df["text"]).shape == (3, len(default_model.classes_))
     assert {(r.period, r.topic) for r in topicslib.trends(df.to_dict("records"), date="date", model=default_model)
             if r.paragraphs} == {("2024-01", "narcotics"), ("2024-02", "trade"), ("2024-02", "migration")}
+
+
+def test_examples_given_as_a_dataframe_are_refused_naming_the_fix_as_trends_does(default_model):
+    """A DataFrame read as a list gives its column names ("text", "topics"): each was called an example that is no
+    record, "example 0: expected an object with 'text' and 'topics', got str", which did not say what to do."""
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(TINY)
+    fix = (r"^examples must be a path or an iterable of records, got a DataFrame; give its rows as mappings, such as "
+           r"df.to_dict\('records'\)$")
+    for call in (topicslib.train, topicslib.read_examples, default_model.evaluate):
+        with pytest.raises(InputError, match=fix):
+            call(df)
+    assert [e.topics for e in topicslib.read_examples(df.to_dict("records"))] == [tuple(r["topics"]) for r in TINY]
+    assert topicslib.train(df.to_dict("records"), min_df=1, folds=3).classes_.tolist() == sorted({t for r in TINY for t in r["topics"]})
 
 
 @pytest.mark.parametrize("value, message", [(5, "iterable of str, got int"), (["fine", None], "text 1 must be str, got NoneType"),
@@ -622,12 +662,36 @@ def test_a_topic_with_a_single_example_names_where_it_is(tmp_path):
         topicslib.train(f, min_df=1, folds=3, rare_topics="error")
 
 
+NUMBERS = 'topics are named by their ids, strings such as "trade", not by numbers'
+
+
+def test_topics_given_as_numbers_are_an_error_that_says_topics_are_ids_and_how_to_map_them(tmp_path):
+    """Class indices (a scikit-learn y) or numeric codes: the error names where, says topics are ids, and how to
+    map the numbers: in a file, write the ids; in memory, a comprehension."""
+    f = write(tmp_path / "coded.jsonl", [GOOD, '{"text": "Migrants crossed the border.", "topics": [3]}'])
+    with pytest.raises(ExampleError) as err:
+        topicslib.train(f)
+    assert str(err.value) == f"{f}:2: 'topics' must be a list of topic ids, got [3]: {NUMBERS}; write each topic's id in place of its number"
+    r = run("train", str(f), "-o", str(tmp_path / "m.npz"))
+    assert r.returncode == 1 and f"{f}:2: 'topics' must be a list of topic ids, got [3]: {NUMBERS}; write" in r.stderr
+    in_memory = f": {NUMBERS}; map each number to its id first, e.g. [ids[n] for n in labels] with ids the topic ids in the order of your numbers"
+    texts = [r["text"] for r in TINY]
+    with pytest.raises(ExampleError) as err:  # numpy's integers, as a label encoder gives them
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, np.arange(len(texts)) % 2)
+    assert str(err.value) == "example 0: 'topics' must be a list of topic ids, got np.int64(0)" + in_memory
+    with pytest.raises(ExampleError) as err:
+        topicslib.read_examples([*TINY[:2], {"text": "Coca fell.", "topics": ["narcotics", 2.0]}])
+    assert str(err.value) == "example 2: 'topics' must be a list of topic ids, got ['narcotics', 2.0]" + in_memory
+    with pytest.raises(ExampleError, match=r"got \[None\]$"):  # no number, no advice about numbers
+        topicslib.read_examples([{"text": "Coca fell.", "topics": [None]}])
+
+
 def test_fit_checks_labels_as_strictly_as_example_files():
     texts = [r["text"] for r in TINY]
     labels = [r["topics"] for r in TINY]
-    with pytest.raises(ExampleError, match=r"^example 1: 'topics' must be a list of topic ids, got \[7\]$"):
+    with pytest.raises(ExampleError, match=r"^example 1: 'topics' must be a list of topic ids, got \[7\]: topics are"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [labels[0], [7]] + labels[2:])
-    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got 7$"):
+    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got 7: topics are"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, [7] + labels[1:])  # an int is no topic id
     with pytest.raises(ExampleError, match=r"^example 11: topics separated by ',' here but by ';' from example 10 on"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, labels[:10] + ["econ; people", "econ, people"] + labels[12:])

@@ -117,6 +117,19 @@ def test_explain_contributions_add_up_to_the_log_odds(tiny_model):
     assert abs(top[0].contribution) >= abs(top[-1].contribution)
 
 
+def test_explanations_and_suspects_print_their_numbers_to_two_decimals_as_topic_scores_do(tiny_model):
+    """They printed every digit (score=0.999997876468245); the numbers themselves keep full precision."""
+    text = "Migrants and refugees found jobs and asylum at the border."
+    [ex] = topicslib.explain(text, topic="people", model=tiny_model, top_n=2)
+    terms = ", ".join(f"TermContribution(term={t.term!r}, contribution={t.contribution:.2f})" for t in ex.terms)
+    assert repr(ex) == (f"Explanation(topic='people', score={ex.score:.2f}, threshold={ex.threshold:.2f}, "
+                        f"intercept={ex.intercept:.2f}, terms=[{terms}])")
+    assert repr(ex.score) != f"{ex.score:.2f}" and len(ex.terms) == 2  # full precision kept, two terms shown
+    top = topicslib.audit(TINY, min_df=1, folds=3)[0]
+    assert repr(top) == (f"Suspect(index={top.index}, where={top.where!r}, text={top.text!r}, given={top.given!r}, "
+                         f"suggested={top.suggested!r}, score={top.score:.2f}, copies=())")
+
+
 def test_explain_defaults_to_predicted_topics_and_rejects_unknown(tiny_model):
     text = "Thousands of migrants sought asylum."
     assert [e.topic for e in topicslib.explain(text, model=tiny_model)] == [t.topic for t in topicslib.classify(text, model=tiny_model)]

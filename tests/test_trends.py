@@ -60,6 +60,9 @@ def test_an_unreadable_json_list_in_a_topics_cell_is_an_error_not_a_topic():
 # counted beside the other records' own topics (QA3 §3).
 MALFORMED_TOPICS = [(["trade", 1], "['trade', 1]"), ([None], "[None]"), (5, "5"), ({"a": 1}, "{'a': 1}"),
                     ([{"score": 1}], "[{'score': 1}]"), ([["trade"]], "[['trade']]"), ("[1]", "[1]")]
+# What the error adds where the value holds a number (records in memory): the one check of topics is the examples'.
+NUMBERS_ADVICE = (': topics are named by their ids, strings such as "trade", not by numbers; map each number to its id '
+                  "first, e.g. [ids[n] for n in labels] with ids the topic ids in the order of your numbers")
 
 
 @pytest.mark.parametrize("value, found", MALFORMED_TOPICS)
@@ -69,7 +72,8 @@ def test_a_topics_value_that_is_no_list_of_topics_is_an_error_naming_the_record(
     with pytest.raises(topicslib.DataError) as raised:
         topicslib.trends(records, date="date")
     assert str(raised.value) == ("record 1: 'topics' must be a list of topic ids or of {\"topic\": ...} objects "
-                                 f"(as classify writes them), got {found}")
+                                 f"(as classify writes them), got {found}"
+                                 + (NUMBERS_ADVICE if found in ("['trade', 1]", "5", "[1]") else ""))
 
 
 @pytest.mark.parametrize("value, found", MALFORMED_TOPICS[:3])

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .decision import chosen
+from .documents import rounded_repr
 from .examples import Example, duplicate_key, merge_duplicates, read_examples
 from .model import TopicModel
 from .taxonomy import Taxonomy, as_taxonomy
@@ -37,7 +38,12 @@ class Suspect:
     higher: more). A topic left out of training (fewer examples than ``min_examples``) cannot be judged: it
     counts in no score and stays in ``suggested`` as given. A paragraph repeated in the examples is judged
     once, with the topics of all its copies: ``copies`` are the places of the others (empty for most), where
-    a doubtful topic may be written instead."""
+    a doubtful topic may be written instead. Shown with its score to two decimals, as a ``TopicScore`` is
+    (:func:`~topicslib.documents.rounded_repr`).
+
+    >>> Suspect(3, "a.jsonl:4", "Coca fell.", ("trade",), ("narcotics",), 0.9731224)
+    Suspect(index=3, where='a.jsonl:4', text='Coca fell.', given=('trade',), suggested=('narcotics',), score=0.97, copies=())
+    """
 
     index: int
     where: str
@@ -46,6 +52,8 @@ class Suspect:
     suggested: tuple[str, ...]
     score: float
     copies: tuple[str, ...] = ()
+
+    __repr__ = rounded_repr
 
     def to_dict(self) -> dict:
         return {"index": self.index, "where": self.where, "text": self.text, "given": list(self.given),

@@ -34,7 +34,7 @@ import numpy as np
 
 from .decision import sure_indicators
 from .errors import InputError, TaxonomyError, TrainingError
-from .examples import Example, duplicate_key
+from .examples import Example, duplicate_key, left_out_in_short
 from .features import tokenize
 from .model import TopicModel
 from .scoring import check_texts
@@ -166,9 +166,8 @@ def _found_topics(taxonomy: Taxonomy, scores: np.ndarray, labels: list[tuple[str
     if everywhere:
         raise TrainingError(everywhere + (f" (and {_missed_reasons(missed)})" if missed else ""))
     if missed:
-        listed = len(missed) <= _LISTED
-        log.warning("left out %s topic%s of the taxonomy: %s%s", f"{len(missed):,}", "s" if len(missed) != 1 else "",
-                    _missed_reasons(missed), "" if listed else "; the model card's left_out names them all")
+        log.warning("left out %s topic%s of the taxonomy: %s", f"{len(missed):,}", "s" if len(missed) != 1 else "",
+                    _missed_reasons(missed, beyond="; the model card's left_out names them all"))
     return Taxonomy(kept, taxonomy.lang)
 
 
@@ -216,11 +215,6 @@ _REASONS = {
     "outweighed": ("the seeds of {} matched only paragraphs where another topic's seeds weigh more",
                    "whose seeds matched only paragraphs where another topic's seeds weigh more"),
 }
-# A message names each topic left out up to this many; beyond, it counts them by reason and names a few of each (a
-# taxonomy of thousands of topics gave a warning of 100 KB on one line).
-_LISTED = 10
-_NAMED = 5
-
 
 def _why_missed(topic: Topic, scores: np.ndarray) -> str:
     """Why the seeds pseudo-labeled no paragraph with ``topic`` (a key of :data:`_REASONS`), given its seed
@@ -232,22 +226,17 @@ def _why_missed(topic: Topic, scores: np.ndarray) -> str:
     return "outweighed"
 
 
-def _missed_reasons(missed: dict[str, str]) -> str:
+def _missed_reasons(missed: dict[str, str], beyond: str = "") -> str:
     """The reasons of :func:`_why_missed` for the topics left out (id: reason), for a message: each topic's
-    own, or past :data:`_LISTED` topics, a count of each reason with its first few topics.
+    own, or past ten topics, a count of each reason with its first few topics, and ``beyond``
+    (:func:`~topicslib.examples.left_out_in_short`).
 
     >>> _missed_reasons({"a": "no seeds", "b": "no match"})
     "'a' has no seeds; the seeds of 'b' matched no paragraph"
     >>> _missed_reasons({f"t{i}": "no match" for i in range(12)})
     "12 whose seeds matched no paragraph: 't0', 't1', 't2', 't3', 't4' and 7 more"
     """
-    if len(missed) <= _LISTED:
-        return "; ".join(_REASONS[why][0].format(repr(t)) for t, why in missed.items())
-    groups: dict[str, list[str]] = {}
-    for t, why in missed.items():
-        groups.setdefault(why, []).append(t)
-    return "; ".join(f"{len(ids):,} {_REASONS[why][1]}: {', '.join(map(repr, ids[:_NAMED]))}"
-                     + (f" and {len(ids) - _NAMED:,} more" if len(ids) > _NAMED else "") for why, ids in groups.items())
+    return left_out_in_short({repr(t): why for t, why in missed.items()}, _REASONS, beyond=beyond)
 
 
 def _trainable(labels: list[tuple[str, ...] | None], classes: list[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import statistics
@@ -17,6 +18,8 @@ from .features import pieces
 
 # A bullet, a numbered item or a Markdown heading starts its own paragraph.
 _MARKER = re.compile(r"^\s*(?:[-*•▪‣◦·–]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)")
+# A heading is one line: no line joins it, though a bullet's wrapped text joins its bullet.
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
 # Lines that carry no text of their own: Markdown table rules, code fences and horizontal rules.
 _RULE = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?|`{3,}.*|~{3,}.*|(?:[-*_]\s*){3,})\s*$")
 # A word broken at the end of a line, as PDF text has them ("pun-" then "ish").
@@ -60,26 +63,28 @@ CELL_SEPARATOR = ";"
 _FEW_SCORES = 64
 
 
-def _rounded_repr(result: tuple) -> str:
-    """The repr of a result tuple (:class:`TopicScore`, :class:`DocumentTopic`) with its numbers to two decimals, as
-    the README shows them; the numbers themselves keep full precision.
+def rounded_repr(result: object) -> str:
+    """The repr of a result, a named tuple (:class:`TopicScore`, :class:`DocumentTopic`) or a dataclass
+    (``Explanation``, ``Suspect``), with its numbers to two decimals, as the README shows them; the numbers
+    themselves keep full precision. A result held in another (an explanation's terms) is shown by its own repr.
 
     >>> t = TopicScore("migration", 0.9999727054442905)
     >>> t, t.score
     (TopicScore(topic='migration', score=1.00), 0.9999727054442905)
     """
+    names = result._fields if isinstance(result, tuple) else [f.name for f in dataclasses.fields(result) if f.repr]
     fields = (f"{name}={value:.2f}" if isinstance(value, float) else f"{name}={value!r}"
-              for name, value in zip(result._fields, result))
+              for name, value in ((name, getattr(result, name)) for name in names))
     return f"{type(result).__name__}({', '.join(fields)})"
 
 
 class TopicScore(NamedTuple):
-    """A topic and its probability, as ``classify`` returns them. Shown to two decimals (:func:`_rounded_repr`)."""
+    """A topic and its probability, as ``classify`` returns them. Shown to two decimals (:func:`rounded_repr`)."""
 
     topic: str
     score: float
 
-    __repr__ = _rounded_repr
+    __repr__ = rounded_repr
 
 
 def printed_scores(scores: Sequence[float]) -> list[float]:
@@ -111,14 +116,14 @@ def printed(topics: list[TopicScore]) -> list[TopicScore]:
 
 class DocumentTopic(NamedTuple):
     """A topic of a whole document: best paragraph score, how many paragraphs carry it, and their share. Shown with
-    the score and the share to two decimals (:func:`_rounded_repr`)."""
+    the score and the share to two decimals (:func:`rounded_repr`)."""
 
     topic: str
     score: float
     paragraphs: int
     share: float
 
-    __repr__ = _rounded_repr
+    __repr__ = rounded_repr
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,8 @@ class DocumentResult:
 def split_paragraphs(text: str) -> list[str]:
     """Split a document on blank lines and line breaks; bullets and headings are paragraphs too.
 
-    A line that continues a sentence is joined to it, so hard-wrapped text stays whole: the previous line ends
+    A line that continues a sentence is joined to it, so hard-wrapped text stays whole, a bullet's wrapped text
+    too (indented or not; a heading stays one line, and a bullet never joins another): the previous line ends
     no sentence and this one starts in lower case (after any ``¿``, ``¡`` or opening quote), or with a capital or
     a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
     of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
@@ -157,6 +163,8 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("Office of the Spokesperson\\nMarch 14, 2025\\n\\nThe United States announced new funds for\\n"
     ...                  "Colombia and Peru.")
     ['Office of the Spokesperson', 'March 14, 2025', 'The United States announced new funds for Colombia and Peru.']
+    >>> split_paragraphs("- Coca cultivation rose in\\n  the south.\\n- Eradication\\n1. Tariffs fell on\\nexports.")
+    ['- Coca cultivation rose in the south.', '- Eradication', '1. Tariffs fell on exports.']
     """
     if len(text) <= LONGEST_PARAGRAPH and not _LINE_BREAK.search(text):  # one line, the common case: the same answer
         line = text.strip()
@@ -287,7 +295,7 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
     paragraph: list[str] = []  # its lines, joined when it ends (joining as we go is quadratic)
     size = 0  # its characters
     previous: str | None = None  # the line before, while a line may still join its paragraph
-    marked = False
+    heading = False
     for line in _text_lines(chain(window, lines), heads):
         if not line or _RULE.match(line):
             if paragraph:
@@ -303,14 +311,14 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
         elif joins:
             paragraph.append(line)
             size += len(line) + 1
-            if len(paragraph) == 2:  # "-" or "12." alone is no marker, but is one once text follows
-                marked = bool(_MARKER.match(paragraph[0] + " " + line))
+            if len(paragraph) == 2:  # "#" alone is no heading, but is one once text follows
+                heading = bool(_HEADING.match(paragraph[0] + " " + line))
         else:
             if paragraph:
                 yield " ".join(paragraph)
             paragraph, size = [line], len(line)
-            marked = bool(_MARKER.match(line))
-        previous = None if marked else line
+            heading = bool(_HEADING.match(line))
+        previous = None if heading else line
     if paragraph:
         yield " ".join(paragraph)
 

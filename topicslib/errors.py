@@ -14,7 +14,8 @@ from pathlib import Path
 
 def place(path: str | Path | None, line: int | None, noun: str = "record") -> str:
     """Where a record came from, as messages name it: its file and line, its file, or for records in memory
-    (a list given to the API) the ``noun`` and its position, counted from 0 as the list's index.
+    (a list given to the API) the ``noun`` and its position, counted from 0 as the list's index, as Python's own
+    messages name a sequence's item (README.md, Positions: lines and ``--text`` count from 1).
 
     >>> place("a.jsonl", 3), place("a.jsonl", None), place(None, 0, "example"), place(None, None)
     ('a.jsonl:3', 'a.jsonl', 'example 0', '<records>')

@@ -14,6 +14,7 @@ import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Number
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from .documents import CELL_SEPARATOR
 from .errors import DataError, ExampleError, TrainingError, place
 from .files import find_files
 from .records import Source, format_of, parse_json, source_rows, stdin_format
+from .scoring import refuse_table
 from .taxonomy import Taxonomy, is_label
 
 # What a folder of examples is searched for (also gzip, bz2 or xz compressed); a file named on its own may
@@ -59,13 +61,23 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
 
     >>> topics_of([" trade", "climate", "trade"])
     ('trade', 'climate')
-    >>> topics_of(["trade", 1], path="a.jsonl", line=4)
+    >>> topics_of(["trade", None], path="a.jsonl", line=4)
     Traceback (most recent call last):
     ...
-    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got ['trade', 1]
+    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got ['trade', None]
+
+    Numbers (class indices, codes read as integers) get advice on mapping them to ids:
+
+    >>> topics_of([3], path="a.jsonl", line=4)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got [3]: topics are named by their ids, strings such as "trade", not by numbers; write each topic's id in place of its number
     """
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
-        raise error(f"{field!r} must be {expected}, got {value!r}", path=path, line=line)
+        items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
+        numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too
+        raise error(f"{field!r} must be {expected}, got {value!r}" + (_NUMBERS_ADVICE[path is None] if numbers else ""),
+                    path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known
@@ -80,6 +92,15 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
         _checked.clear()  # start again rather than stop sharing: a long-lived process meets many label sets
     _checked[tuple(value)] = topics
     return topics
+
+
+# What an error about topics given as numbers adds, for a file and for records in memory: a y of class indices
+# (scikit-learn's usual labels) or a column of numeric codes is a common first try, and the bare "must be a list
+# of topic ids, got [3]" did not say what to do.
+_NUMBERS = 'topics are named by their ids, strings such as "trade", not by numbers'
+_NUMBERS_ADVICE = (f": {_NUMBERS}; write each topic's id in place of its number",
+                   f": {_NUMBERS}; map each number to its id first, e.g. [ids[n] for n in labels] with ids the topic "
+                   "ids in the order of your numbers")
 
 
 # Topic lists as given -> as checked: the millions of examples of a large file share a few hundred label sets,
@@ -194,10 +215,10 @@ def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[
 
     >>> [e.topics for e in paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", ["migration", "trade"]])]
     [('trade',), ('migration', 'trade')]
-    >>> list(paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", 7]))
+    >>> list(paired_examples(["Tariffs rose.", "Migrants crossed."], ["trade", None]))
     Traceback (most recent call last):
     ...
-    topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got 7
+    topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got None
     """
     separator = None  # of the topics strings: the first one seen
     for n, (text, value) in enumerate(zip(texts, topics)):
@@ -340,6 +361,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise ExampleError(f"examples must be a path or an iterable of records, got {type(source).__name__}")
     else:
+        refuse_table(source, "examples must be a path or an iterable of records")  # it would pass as its column names
         examples = map(check, _examples_of(enumerate(source), None, by, fields))  # named by position: 'example 0'
     yield from _or_else(examples, ExampleError("no examples found"))
 
@@ -428,10 +450,40 @@ def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -
     return kept, counts
 
 
+# A message names each topic left out up to this many; beyond, it counts them by reason and names a few of each (a
+# taxonomy of thousands of topics gave a warning of 100 KB on one line).
+_LISTED = 10
+_NAMED = 5
+
+
+def left_out_in_short(left_out: Mapping[str, str], wording: Mapping[str, tuple[str, str]], *, sep: str = "; ",
+                      beyond: str = "") -> str:
+    """Topics left out, for a message, in a few words however many: ``left_out`` gives each topic, as the message
+    names it, its reason, a key of ``wording``, which words the reason for one topic (``{}`` standing for it) and
+    for several. Up to ten topics each is named with its reason (joined by ``sep``); beyond, each reason is
+    counted and its first five topics named, and ``beyond`` (where all are named) is added.
+
+    >>> wording = {"no seeds": ("{} has no seeds", "with no seeds")}
+    >>> left_out_in_short({"'a'": "no seeds", "'b'": "no seeds"}, wording)
+    "'a' has no seeds; 'b' has no seeds"
+    >>> left_out_in_short({f"'t{i}'": "no seeds" for i in range(12)}, wording, beyond="; the card names them all")
+    "12 with no seeds: 't0', 't1', 't2', 't3', 't4' and 7 more; the card names them all"
+    """
+    if len(left_out) <= _LISTED:
+        return sep.join(wording[why][0].format(t) for t, why in left_out.items())
+    groups: dict[str, list[str]] = {}
+    for t, why in left_out.items():
+        groups.setdefault(why, []).append(t)
+    counted = (f"{len(ids):,} {wording[why][1]}: {', '.join(ids[:_NAMED])}"
+               + (f" and {len(ids) - _NAMED:,} more" if len(ids) > _NAMED else "") for why, ids in groups.items())
+    return "; ".join(counted) + beyond
+
+
 def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: int,
                      rare_topics: str = "leave_out", *, why: str = "the min_examples option") -> tuple[Taxonomy, dict[str, int]]:
     """The topics that can be trained, and those left out for having fewer than ``min_examples`` examples
-    (``why``: what sets that number, for the messages), each named in a warning on the ``topicslib`` logger.
+    (``why``: what sets that number, for the messages), named in a warning on the ``topicslib`` logger with their
+    counts: past ten, counted as with none or too few, five named of each (:func:`left_out_in_short`).
 
     With ``rare_topics="error"`` a rare topic is a :class:`TrainingError` naming it and where its
     examples are; a topic on every example is always one (a model cannot learn it).
@@ -459,9 +511,12 @@ def trainable_topics(examples: list[Example], taxonomy: Taxonomy, min_examples: 
         raise TrainingError(f"no topic has the {min_examples} examples needed to train it ({why}); "
                             f"the most has {max(counts.values(), default=0)}")
     if left_out:
+        few = "with 1" if min_examples == 2 else f"with 1 to {min_examples - 1}"
         logging.getLogger("topicslib").warning(
-            "left out %d topic%s with fewer than %d examples (%s): %s", len(left_out), "s" if len(left_out) != 1 else "",
-            min_examples, why, ", ".join(f"{t} ({n})" for t, n in left_out.items()))
+            "left out %s topic%s with fewer than %d examples (%s): %s", f"{len(left_out):,}",
+            "s" if len(left_out) != 1 else "", min_examples, why,
+            left_out_in_short({f"{t} ({n})": "few" if n else "none" for t, n in left_out.items()},
+                              {"none": ("{}", "with none"), "few": ("{}", few)}, sep=", "))
     return Taxonomy(tuple(kept), taxonomy.lang), left_out
 
 

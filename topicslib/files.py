@@ -216,9 +216,9 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
     name order). A missing name, a folder with nothing to take, or a subfolder that cannot be read is a
     :class:`DataError` naming it (never a silent gap); ``kinds`` says what was looked for ("example files").
     What else the folder holds is said in one warning, or in that error (:func:`_skipped_words`): files ``accept``
-    does not take (but hidden ones, such as ``.DS_Store``), links that lead nowhere, links to folders (not
-    followed) and files that are not regular files. Temporary files and folders of topicslib's, left by a killed
-    run, are skipped with a warning of their own.
+    does not take (but those that are plainly not data, :func:`_is_not_data`), links that lead nowhere, links to
+    folders (not followed) and files that are not regular files. Temporary files and folders of topicslib's, left by
+    a killed run, are skipped with a warning of their own.
 
     >>> find_files("no/such/place", lambda p: True, ".txt files")
     Traceback (most recent call last):
@@ -231,7 +231,7 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
         for p, kind in _walk(path):
             if kind == "file" and accept(p):
                 found.append(p)
-            elif kind != "file" or not p.name.startswith("."):
+            elif kind != "file" or not _is_not_data(p.name):
                 skipped.append((p, kind))
         words = _skipped_words(skipped)
         if not found:
@@ -242,6 +242,28 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
     if path.is_file():
         return [path]
     raise DataError("no such file or folder", path=name)
+
+
+# Suffixes of files that are documentation or code, never data: a folder of data often holds its README.md or the
+# script that made it, and a warning about them at every run would drown the one about a .txt or .xlsx left out.
+_NOT_DATA_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".py", ".ipynb", ".r", ".sh"})
+# Names (before any suffix) of a folder's notes about itself, whatever their suffix (README.txt, LICENSE).
+_NOT_DATA_NAMES = frozenset({"readme", "license", "licence", "changelog"})
+
+
+def _is_not_data(name: str) -> bool:
+    """Whether a file named ``name`` that a folder's reader does not take is left out without a word: a hidden
+    file (``.DS_Store``), documentation or code (``.md``, ``.markdown``, ``.rst``, ``.py``, ``.ipynb``, ``.R``,
+    ``.sh``) or a folder's notes about itself (``README``, ``LICENSE``, ``CHANGELOG``, whatever their suffix). Any
+    other file is data of a type not read (``.txt`` among examples, ``.xlsx``, ``.json``), worth a warning.
+
+    >>> [_is_not_data(n) for n in (".DS_Store", "README.md", "make_examples.py", "README.txt", "LICENSE")]
+    [True, True, True, True, True]
+    >>> [_is_not_data(n) for n in ("notes.txt", "votes.xlsx", "more.json", "speeches.tsv")]
+    [False, False, False, False]
+    """
+    path = Path(name)
+    return name.startswith(".") or path.suffix.lower() in _NOT_DATA_SUFFIXES or path.stem.lower() in _NOT_DATA_NAMES
 
 
 # What a folder may hold besides regular files, as :func:`_skipped_words` names them.
@@ -258,7 +280,7 @@ def _skipped_words(skipped: Iterable[tuple[Path, str]]) -> str:
     >>> _skipped_words([(Path("a.json"), "file"), (Path("b.tsv"), "file"), (Path("c.json"), "file"),
     ...                (Path("d.jsonl"), "broken link")])
     '3 files of other types (.json, .tsv) and 1 broken link'
-    >>> _skipped_words([(Path("README"), "file"), (Path("news"), "folder link")])
+    >>> _skipped_words([(Path("votes"), "file"), (Path("news"), "folder link")])
     '1 file of another type (no suffix) and 1 link to a folder (not followed)'
     """
     files, others = Counter(), Counter()

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import scoring, storage
 from .decision import chosen, chosen_rows, indicators, sure_indicators
-from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, split_paragraphs
+from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, rounded_repr, split_paragraphs
 from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError, TrainingError
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
@@ -69,10 +69,13 @@ EVIDENCE_TERMS = 10
 
 
 class TermContribution(NamedTuple):
-    """A term of the text and how much it moved a topic's log-odds (tf-idf value x coefficient)."""
+    """A term of the text and how much it moved a topic's log-odds (tf-idf value x coefficient). Shown to two
+    decimals, as :class:`Explanation` is."""
 
     term: str
     contribution: float
+
+    __repr__ = rounded_repr
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,11 @@ class Explanation:
     """Why a topic got its score: the intercept plus each term's contribution give the log-odds.
 
     ``terms`` holds the ``top_n`` largest contributions by size, positive ones
-    raised the score, negative ones lowered it.
+    raised the score, negative ones lowered it. Shown with its numbers to two decimals, as a ``TopicScore`` is
+    (:func:`~topicslib.documents.rounded_repr`); they keep full precision.
+
+    >>> Explanation("narcotics", 0.999997876468245, 0.122785, -6.034653663635254, [TermContribution("coca", 11.340761731)])
+    Explanation(topic='narcotics', score=1.00, threshold=0.12, intercept=-6.03, terms=[TermContribution(term='coca', contribution=11.34)])
     """
 
     topic: str
@@ -88,6 +95,8 @@ class Explanation:
     threshold: float
     intercept: float
     terms: list[TermContribution]
+
+    __repr__ = rounded_repr
 
     def evidence(self, top_n: int = EVIDENCE_TERMS, *, strong: float = 1.0, min_share: float = 0.3,
                  min_contribution: float = 0.5) -> list[TermContribution]:

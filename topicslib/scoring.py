@@ -58,6 +58,20 @@ def is_table(value: object) -> bool:
     return hasattr(value, "columns")
 
 
+def refuse_table(value: object, expected: str) -> None:
+    """An :class:`InputError` for a table (:func:`is_table`) where records are taken, naming the fix: read as a
+    list it would give its column names, not its rows. ``expected`` says what is taken.
+
+    >>> refuse_table([{"text": "Tariffs rose."}], "records must be mappings")
+    >>> refuse_table(type("DataFrame", (), {"columns": ["text"]})(), "records must be mappings")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: records must be mappings, got a DataFrame; give its rows as mappings, such as df.to_dict('records')
+    """
+    if is_table(value):
+        raise InputError(f"{expected}, got a {type(value).__name__}; give its rows as mappings, such as df.to_dict('records')")
+
+
 def check_texts(texts: object, call: str = "classify_many", advice: str = "use classify(text)") -> list[str]:
     """``texts`` as a list of strings; else an :class:`InputError` naming the problem.
 

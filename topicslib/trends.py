@@ -28,7 +28,7 @@ from .evaluation import NO_VALUE, value_name
 from .examples import split_topics_cell, topics_of
 from .model import TopicModel
 from .records import Record
-from .scoring import is_table
+from .scoring import refuse_table
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -306,17 +306,15 @@ def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "mon
     With no record there is no row, and a warning on the ``topicslib`` logger says so. ``date`` is required, as
     ``--date`` is on the command line: anything but a field's name (None) is an :class:`InputError`.
 
-    >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": 5}], date="date")
+    >>> trends([{"text": "Tariffs fell.", "date": "2024-03-05", "topics": {"trade": 1}}], date="date")
     Traceback (most recent call last):
     ...
     topicslib.errors.DataError: record 0: 'topics' must be a list of topic ids or of {"topic": ...} objects \
-(as classify writes them), got 5
+(as classify writes them), got {'trade': 1}
     """
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise InputError(f"records must be an iterable of mappings (such as dicts), got {type(records).__name__}")
-    if is_table(records):  # it would pass as its column names
-        raise InputError(f"records must be an iterable of mappings (such as dicts), got a {type(records).__name__}; "
-                         "give its rows as mappings, such as df.to_dict('records')")
+    refuse_table(records, "records must be an iterable of mappings (such as dicts)")
     if not isinstance(date, str):
         raise InputError(f"date must name the field that holds each record's date, got {date!r}")
 

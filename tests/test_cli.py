@@ -273,7 +273,7 @@ def test_a_folder_says_nothing_of_its_documentation_and_code_but_names_data_left
         assert len(topicslib.read_examples(folder)) == 1
     assert caplog.text.endswith(f"{folder}: skipped 3 files of other types (.txt, .xlsx)\n"), caplog.text
     r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")  # a README.md is text to classify
-    assert r.returncode == 0 and r.stderr == f"{folder}: skipped 1 file of another type (.xlsx)\n", r.stderr
+    assert r.returncode == 0 and r.stderr == f"topicslib: warning: {folder}: skipped 1 file of another type (.xlsx)\n", r.stderr
 
 
 def test_batches_and_streaming_give_the_same_results_as_classify_many(tmp_path):

@@ -482,3 +482,29 @@ def test_a_retrained_models_reordering_never_moves_the_paragraph_being_asked(tmp
     assert "retrained on 3 examples" in pages[-1][0]  # the model that reorders was there when the key was taken
     # no model before the first retraining: asked in corpus order, the third answered, the fourth on screen
     assert pages[-1][2] == (texts[2] if late == "u" else texts[3]), asked  # after the top line and a blank one
+
+
+def test_a_retraining_that_lands_while_a_paragraph_is_shown_changes_neither_its_boxes_nor_its_answer(tmp_path,
+                                                                                                   monkeypatch):
+    """The boxes were the current model's choice with the keys pressed flipped: a retraining that landed while a
+    paragraph was on screen gave the next key the new model's choice to flip, and Enter saved topics never shown
+    ticked (QA pass 4, item 3). The paragraph keeps what it was drawn with; the new model pre-selects the next."""
+    retrained = topicslib.load_model(ROOT / "models" / "default.npz")  # gives migration to the second paragraph
+    assert "migration" in dict(retrained.classify(TEXTS[1]))
+    monkeypatch.setattr(labeling.TopicModel, "from_options",
+                        lambda **options: type("Untrained", (), {"fit_examples": lambda self, *_: retrained})())
+    monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
+    screen = io.StringIO()
+    # the first paragraph answered (a retraining starts), the second drawn with no model, then diplomacy (key 0)
+    # toggled once the retraining has landed, and Enter
+    keys = _KeysOnceRetrained("\n0\n\nq\n", "0", threading.active_count())
+    monkeypatch.setattr(labeling, "read_examples", keys.held_retraining(labeling.read_examples))
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", retrain_every=1, keys=keys, screen=screen)
+    pages = [page.strip("\n").split("\n") for page in screen.getvalue().split("q quit\n")[:-1]]
+    toggled = pages[2]  # the second paragraph drawn again after its key, the new model there
+    assert "retrained" in toggled[0] and toggled[2] == TEXTS[1]
+    assert [line.split("] ")[1] for line in toggled if "[x]" in line] == ["diplomacy"]
+    saved = [json.loads(line) for line in (tmp_path / "mine.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert saved[1] == {"text": TEXTS[1], "topics": ["diplomacy"]}
+    assert pages[3][2] == TEXTS[2] and "[x] trade" in "\n".join(pages[3])  # the next: the retrained model's choice

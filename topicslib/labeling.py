@@ -2,8 +2,8 @@
 keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
 flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
 paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
-the next paragraphs are picked by it (``suggest``), never the one being asked: undo asks again the paragraph it
-took back, whatever a retraining picked. A terminal that goes away (its window closed) ends the
+the next paragraphs are picked and pre-selected by it (``suggest``), never the one being asked: its boxes stay as
+they were drawn and toggled, and undo asks again the paragraph it took back, whatever a retraining picked. A terminal that goes away (its window closed) ends the
 session with :class:`HangUp`, every answer given on disk.
 """
 
@@ -215,7 +215,11 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
     # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
     asking = False
-    toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
+    # per paragraph drawn, its scores, the words behind them and its ticked topics: taken from the model of the moment
+    # it is first drawn and changed only by its keys, so that a retraining landing while it is on screen (or before
+    # undo brings it back) changes neither its boxes nor the answer Enter saves; the new model pre-selects from the
+    # next paragraph on
+    pages: dict[int, tuple[dict[str, float], dict[str, list[str]], set[str]]] = {}
     try:
         try:
             queue = order(todo)
@@ -225,11 +229,13 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     kept = queue[:1] if asking else []
                     queue, ordered_by = kept + order(queue[len(kept):]), state["model"]
                 i, asking = queue[0], True
-                m = state["model"]
-                scores = dict(m.classify(texts[i])) if m is not None else {}
-                # the words behind each topic the model gives, so the labeler sees why it was offered
-                why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-                chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
+                if i not in pages:
+                    m = state["model"]
+                    scores = dict(m.classify(texts[i])) if m is not None else {}
+                    # the words behind each topic the model gives, so the labeler sees why it was offered
+                    why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+                    pages[i] = (scores, why, {t for t in scores if t in ids})
+                scores, why, chosen = pages[i]
                 counts = f"{len(done) + answers} labeled · {len(queue)} to go"
                 header = " · ".join(s for s in (counts, state["status"]) if s)
                 topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
@@ -268,7 +274,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 elif key in _QUIT:  # before the toggles: '' is in every string
                     break
                 elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
-                    toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
+                    chosen.symmetric_difference_update({ids[_KEYS.index(key)]})
                 # any other key: the same paragraph is asked again
         except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
             if isinstance(stop, HangUp):

@@ -157,6 +157,18 @@ def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_pa
     assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each
 
 
+def test_undo_steps_back_through_skips_and_answers_in_order(tmp_path, corpus):
+    """``u`` after ``s`` took back the answer before the skip, and the skipped paragraph was not asked again in the
+    session (QA pass 4, item 12): each undo now brings back the last paragraph answered or skipped."""
+    answers = tmp_path / "mine.jsonl"
+    # answer the first, skip the second, undo twice (the skip, then the answer), then answer the two again
+    r = _label(corpus, answers, "\ns\nu\nu\n\n\nq\n")
+    assert r.returncode == 0, r.stderr
+    shown = [page.strip("\n").split("\n")[2] for page in r.stdout.split("q quit\n")[:-1]]
+    assert shown == [TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[1], TEXTS[0], TEXTS[1], TEXTS[2]]
+    assert [e.text for e in topicslib.read_examples(answers)] == TEXTS[:2]
+
+
 def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int) -> tuple[int, str, str]:
     """A ``label`` session in a pipe given one answer, then ``sig`` (while it draws the next paragraph or waits for
     its key): its exit code, standard output and standard error."""

@@ -1,5 +1,5 @@
 """Labeling in the terminal: one paragraph at a time, the model's suggested topics pre-selected, single
-keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
+keys to accept, toggle, skip, undo (an answer or a skip, the last first) or quit. Every answer is appended to the examples file at once and
 flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
 paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
 the next paragraphs are picked and pre-selected by it (``suggest``), never the one being asked: its boxes stay as
@@ -185,7 +185,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     options = check_options({"min_examples": 1, "folds": 3, **options})
     state = {"model": model, "training": None, "status": ""}
     read_key = _key_reader(keys)
-    history: list[int] = []  # file sizes before each answer, for undo
+    # what undo steps back through, the last first: each paragraph answered, with the file's size before its line, or
+    # skipped (None): a skip taken by mistake is undone as an answer is
+    history: list[tuple[int, int | None]] = []
     answers = 0
 
     def retrain() -> None:
@@ -246,7 +248,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 key = read_key()
                 if key in ("\r", "\n"):
                     size = path.stat().st_size if path.exists() else 0
-                    history.append((size, i))
+                    history.append((i, size))
                     answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
                     try:
                         _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
@@ -261,15 +263,16 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
                         state["training"].start()
                 elif key == "s":
-                    queue.pop(0)
+                    history.append((queue.pop(0), None))
                     asking = False
-                elif key == "u" and history:  # take the last answer back and ask it again, next
-                    size, previous = history.pop()
-                    with path.open("r+b") as f:
-                        f.truncate(size)
-                        f.flush()
-                        os.fsync(f.fileno())
-                    answers -= 1
+                elif key == "u" and history:  # take the last answer or skip back and ask that paragraph again, next
+                    previous, size = history.pop()
+                    if size is not None:
+                        with path.open("r+b") as f:
+                            f.truncate(size)
+                            f.flush()
+                            os.fsync(f.fileno())
+                        answers -= 1
                     queue.insert(0, previous)
                 elif key in _QUIT:  # before the toggles: '' is in every string
                     break

@@ -188,6 +188,88 @@ def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int) -> tuple[
     return p.returncode, out, err
 
 
+def _piped_session(corpus: Path, answers: Path) -> subprocess.Popen:
+    """A ``label`` session in a pipe, once it holds ``answers`` (its lock file written), keys to be written to it."""
+    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    lock = answers.with_name(f".{answers.name}.lock")
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().endswith("\n")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return p
+
+
+def _answered(p: subprocess.Popen, answers: Path, lines: int) -> None:
+    """Enter given to the session ``p``, and waited for until ``answers`` has ``lines`` lines."""
+    p.stdin.write("\n")
+    p.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not (answers.exists() and answers.read_bytes().count(b"\n") == lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock: sessions are not locked on Windows")
+def test_a_second_session_on_one_examples_file_is_refused_naming_the_first(tmp_path, corpus):
+    """Two sessions on one file asked the same paragraphs and wrote them twice, and one's undo cut off the other's
+    answers (QA pass 4, item 4)."""
+    answers = tmp_path / "mine.jsonl"
+    first = _piped_session(corpus, answers)
+    try:
+        _answered(first, answers, 1)
+        second = _label(corpus, answers, "\n\nq\n")
+        assert second.returncode == 1 and "to go" not in second.stdout
+        assert second.stderr == (f"topicslib: error: {answers}: another labeling session (pid {first.pid}) is writing "
+                                 "to this file; quit it first (two sessions would ask the same paragraphs and write "
+                                 "them twice)\n")
+        out, _ = first.communicate("q\n", timeout=60)
+    finally:
+        first.kill()
+    assert first.returncode == 0 and out.endswith(f"1 answers saved to {answers}\n")
+    assert not answers.with_name(".mine.jsonl.lock").exists()  # taken away once the session ended
+    again = _label(corpus, answers, "\nq\n")
+    assert again.returncode == 0, again.stderr
+    assert len(topicslib.read_examples(answers)) == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock: sessions are not locked on Windows")
+def test_a_killed_sessions_lock_blocks_no_later_session(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    first = _piped_session(corpus, answers)
+    try:
+        _answered(first, answers, 1)
+    finally:
+        first.kill()  # SIGKILL: no chance to take its lock file away
+        first.communicate(timeout=60)
+    assert answers.with_name(".mine.jsonl.lock").read_text() == f"{first.pid}\n"
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert len(topicslib.read_examples(answers)) == 2  # what the killed session answered, and one more
+
+
+@pytest.mark.parametrize("change", ["appended", "emptied"])
+def test_undo_takes_off_the_file_only_the_line_it_wrote_else_nothing(tmp_path, corpus, change):
+    """Undo cut the file back to its size before the answer, whatever had been written since (another's lines were
+    lost) or removed (the file grew with zero bytes, which nothing could read): QA pass 4, item 4."""
+    answers = tmp_path / "mine.jsonl"
+    p = _piped_session(corpus, answers)
+    try:
+        _answered(p, answers, 1)
+        if change == "appended":  # by hand, or by another program
+            with answers.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}) + "\n")
+        else:
+            answers.write_bytes(b"")
+        before = answers.read_bytes()
+        out, _ = p.communicate("u\nq\n", timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 0 and answers.read_bytes() == before
+    assert (f"not undone: {answers} no longer ends with that answer (changed since it was written); nothing removed, "
+            "edit the file to take it out") in out
+    assert out.endswith(f"1 answers saved to {answers}\n")  # still counted: it was not taken back
+
+
 def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_path, corpus):
     answers = tmp_path / "mine.jsonl"
     code, out, err = _signalled_after_one_answer(corpus, answers, signal.SIGINT)

@@ -131,6 +131,23 @@ def test_examples_an_appended_json_line_would_break_are_refused_before_any_parag
     assert [(e.text, e.topics) for e in topicslib.read_examples(answers)] == [("Tariffs on rice rose.", ("trade",))]
 
 
+def test_examples_with_topics_the_taxonomy_lacks_are_refused_naming_each_and_its_count(tmp_path, corpus):
+    """A topic renamed in the taxonomy: the session went on, its retraining silently dropping the old labels, while
+    ``train --taxonomy`` refused the file (QA pass 4, item 13). Now refused as train refuses it, before any paragraph."""
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text("".join(json.dumps({"text": t, "topics": topics}) + "\n" for t, topics in [
+        ("Tariffs on rice rose.", ["trade"]), ("Beijing lent to Ecuador.", ["china"]),
+        ("Chinese firms bought the port.", ["china", "trade"]), ("Coca paste was seized.", ["coca"])]), encoding="utf-8")
+    before = answers.read_bytes()
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 1 and "to go" not in r.stdout
+    assert r.stderr == (f"topicslib: error: {answers}: 2 topics not in the taxonomy: 'china' (2 examples, first at "
+                        "line 2), 'coca' (1 example, first at line 4); the taxonomy has migration, climate, narcotics, "
+                        "peace_accord, human_rights, health, trade, democracy, security, diplomacy. Add them to the "
+                        "taxonomy, rename them in the file, or label into another file\n")
+    assert answers.read_bytes() == before
+
+
 def test_examples_in_a_folder_that_does_not_exist_create_it_and_keep_the_first_answer(tmp_path, corpus):
     answers = tmp_path / "lab" / "new" / "mine.jsonl"
     r = _label(corpus, answers, "\nq\n")

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError, HangUp
+from .errors import DataError, ExampleError, HangUp
 from .evidence import evidence_terms
-from .examples import duplicate_key, example_format, read_examples
+from .examples import Example, duplicate_key, example_format, read_examples, topic_counts
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
@@ -183,6 +183,22 @@ def _take_back(path: Path, end: int, line: bytes) -> bool:
     return True
 
 
+def _check_topics(examples: list[Example], taxonomy: Taxonomy, path: Path) -> None:
+    """An :class:`ExampleError` naming each topic of ``examples`` (read from ``path``) that ``taxonomy`` lacks, with
+    how many examples carry it, unless there is none. As ``train --taxonomy`` refuses such a file, so does a
+    session, before any paragraph: its retraining would silently drop those labels (a topic renamed in the
+    taxonomy, or a file labeled with another), and every answer given would go to a file that train refuses."""
+    unknown = {t: n for t, n in topic_counts(examples).items() if t not in taxonomy.ids}
+    if unknown:
+        first = {t: next(e.line for e in examples if t in e.topics) for t in unknown}
+        raise ExampleError(
+            f"{len(unknown)} topic{'s' if len(unknown) != 1 else ''} not in the taxonomy: "
+            + ", ".join(f"{t!r} ({n} example{'s' if n != 1 else ''}, first at line {first[t]})"
+                        for t, n in unknown.items())
+            + f"; the taxonomy has {', '.join(taxonomy.ids)}. Add them to the taxonomy, rename them in the file, or "
+            "label into another file", path=path)
+
+
 def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
     """The places in ``texts`` of the paragraphs to ask: each distinct one (``duplicate_key``) once, at its first
     place, unless empty or in ``done``. Corpora repeat paragraphs (boilerplate, overlapping files); asking again
@@ -239,7 +255,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
     answers were saved where.
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
-    session is labeling into (:func:`_session_lock`), is a :class:`DataError`, before any paragraph is shown."""
+    session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks
+    (:func:`_check_topics`), is a :class:`DataError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
@@ -249,7 +266,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     options = check_options({"min_examples": 1, "folds": 3, **options})
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
     with _session_lock(path):
-        done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
+        labeled = read_examples(path) if path.exists() and path.stat().st_size else []
+        _check_topics(labeled, taxonomy, path)
+        done = {duplicate_key(e.text) for e in labeled}
         todo = _to_ask(texts, done)
         state = {"model": model, "training": None, "status": ""}
         read_key = _key_reader(keys)

@@ -156,6 +156,30 @@ def test_examples_in_a_folder_that_does_not_exist_create_it_and_keep_the_first_a
     assert [e.text for e in topicslib.read_examples(answers)] == [next(t for t in TEXTS if t in r.stdout)]
 
 
+def test_an_answer_keeps_its_corpus_records_fields_and_reads_back_grouped_by_them(tmp_path):
+    """Answers held only text and topics: labels could not be joined back to the corpus by id, nor evaluated by source
+    (QA pass 4, item 15). The record's own fields are kept, but a model's scores, which the answer's topics replace,
+    and where it was read from, as classify writes it."""
+    corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
+    records = [{"id": "a1", "text": TEXTS[2], "source": "reuters", "date": "2024-01-02", "url": "https://ex.org/1",
+                "lang": "en", "topics": [{"topic": "trade", "score": 0.91}]},
+               {"id": "b2", "text": TEXTS[1], "source": "elpais", "date": "2024-03-04", "url": "https://ex.org/2"}]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    r = _label(corpus, answers, "7\n\n1\n\nq\n")  # trade, then migration
+    assert r.returncode == 0, r.stderr
+    saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert saved == [{"text": TEXTS[2], "topics": ["trade"], "id": "a1", "source": "reuters", "date": "2024-01-02",
+                      "url": "https://ex.org/1", "lang": "en", "line": 1},
+                     {"text": TEXTS[1], "topics": ["migration"], "id": "b2", "source": "elpais", "date": "2024-03-04",
+                      "url": "https://ex.org/2", "line": 2}]
+    evaluated = subprocess.run([sys.executable, "-m", "topicslib", "evaluate", str(answers), "--model",
+                                "models/default.npz", "--by", "source"], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert [line.split()[:2] for line in evaluated.stdout.splitlines() if line.startswith(("elpais", "reuters"))] \
+        == [["elpais", "1"], ["reuters", "1"]]
+
+
 def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_path):
     corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
     corpus.write_text('{"text": "Tariffs \\ud800 fell."}\n', encoding="utf-8")  # valid JSON, not valid UTF-8 text

@@ -19,7 +19,7 @@ import os
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -30,7 +30,7 @@ from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
 from .progress import terminal_size
-from .records import COMPRESSED
+from .records import COMPRESSED, Record, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
 
@@ -199,6 +199,20 @@ def _check_topics(examples: list[Example], taxonomy: Taxonomy, path: Path) -> No
             "label into another file", path=path)
 
 
+def corpus_fields(record: Record) -> dict:
+    """What an answer keeps of the corpus ``record`` it labels, so that labels join back to the corpus (by ``id``,
+    ``url``, ...) and can be grouped by its fields (``evaluate --by source``): its own fields but its text and its
+    ``topics`` (a model's scores, in classify's or suggest's output: the answer's topics replace them), and where
+    it was read from as classify writes it (:func:`records.where_read`).
+
+    >>> corpus_fields(Record("Tariffs fell.", {"id": 7, "body": "Tariffs fell.", "topics": [{"topic": "trade",
+    ...               "score": 0.9}]}, "a.jsonl:3", text_field="body", source="a.jsonl", line=3))
+    {'id': 7, 'source': 'a.jsonl', 'line': 3}
+    """
+    own = {k: v for k, v in (record.fields or {}).items() if k not in (record.text_field, "topics")}
+    return {**own, **where_read(record, own)}
+
+
 def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
     """The places in ``texts`` of the paragraphs to ask: each distinct one (``duplicate_key``) once, at its first
     place, unless empty or in ``done``. Corpora repeat paragraphs (boilerplate, overlapping files); asking again
@@ -247,9 +261,12 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
 
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
-          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, **options) -> int:
+          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None,
+          fields: Sequence[Mapping] | None = None, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
-    of answers given in this session. ``options`` are training options for the background retraining.
+    of answers given in this session. ``fields``, one mapping a text, are written beside its answer's ``text`` and
+    ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
+    back to the corpus. ``options`` are training options for the background retraining.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
@@ -337,11 +354,13 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
                     key = read_key()
                     if key in ("\r", "\n"):
+                        answer = {"text": texts[i], "topics": [t for t in ids if t in chosen]}
+                        if fields is not None:
+                            answer.update((k, v) for k, v in fields[i].items() if k not in answer)
                         size = path.stat().st_size if path.exists() else 0
                         answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
                         try:
-                            written = _append_answer(path, {"text": texts[i],
-                                                            "topics": [t for t in ids if t in chosen]})
+                            written = _append_answer(path, answer)
                         except BaseException:  # the session ends
                             if not path.exists() or path.stat().st_size == size:  # stopped before the line was written
                                 answers -= 1

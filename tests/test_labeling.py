@@ -180,6 +180,24 @@ def test_an_answer_keeps_its_corpus_records_fields_and_reads_back_grouped_by_the
         == [["elpais", "1"], ["reuters", "1"]]
 
 
+def test_a_model_with_none_of_the_taxonomys_topics_is_refused_before_any_paragraph(tmp_path, corpus):
+    """The shipped model given with one's own taxonomy pre-selected nothing, unsaid, and ordered the paragraphs by its
+    own topics (QA pass 4, item 16)."""
+    taxonomy = tmp_path / "topics.toml"
+    taxonomy.write_text('[[topic]]\nid = "lithium"\nname = "Lithium"\nseeds = ["lithium"]\n\n'
+                        '[[topic]]\nid = "water"\nname = "Water"\nseeds = ["water", "drought"]\n', encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", str(taxonomy),
+                        "--examples", str(answers), "--model", "models/default.npz"], input="\nq\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 1 and "to go" not in r.stdout and not answers.exists()
+    assert r.stderr == ("topicslib: error: the model has none of the taxonomy's topics (it has migration, climate, "
+                        "narcotics, peace_accord, human_rights, health, trade, democracy, security, diplomacy; the "
+                        "taxonomy lithium, water): it would pre-select nothing and order the paragraphs by topics not "
+                        "being labeled. Give a model of these topics (`topicslib bootstrap CORPUS --taxonomy FILE -o "
+                        "first.npz` makes one from their seeds), or none\n")
+
+
 def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_path):
     corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
     corpus.write_text('{"text": "Tariffs \\ud800 fell."}\n', encoding="utf-8")  # valid JSON, not valid UTF-8 text

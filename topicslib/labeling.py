@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError, ExampleError, HangUp
+from .errors import DataError, ExampleError, HangUp, TaxonomyError
 from .evidence import evidence_terms
 from .examples import Example, duplicate_key, example_format, read_examples, topic_counts
 from .files import LONE_SURROGATES, output_folders
@@ -273,12 +273,20 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     answers were saved where.
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
     session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks
-    (:func:`_check_topics`), is a :class:`DataError`, before any paragraph is shown."""
+    (:func:`_check_topics`), is a :class:`DataError`, and a ``model`` with none of the taxonomy's topics a
+    :class:`TaxonomyError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
+    # refused rather than warned of: such a model (the shipped one given with one's own taxonomy) pre-selects nothing,
+    # unsaid, and orders the paragraphs by topics nobody is labeling; a warning would be wiped by the first page
+    if model is not None and not set(model.classes_.tolist()) & set(ids):
+        raise TaxonomyError(f"the model has none of the taxonomy's topics (it has {', '.join(model.classes_.tolist())}; "
+                            f"the taxonomy {', '.join(ids)}): it would pre-select nothing and order the paragraphs by "
+                            "topics not being labeled. Give a model of these topics (`topicslib bootstrap CORPUS "
+                            "--taxonomy FILE -o first.npz` makes one from their seeds), or none")
     # checked now: a bad option would otherwise fail every background retraining, unsaid
     options = check_options({"min_examples": 1, "folds": 3, **options})
     output_folders(path)  # now, not at the first answer, which a missing folder would lose

@@ -131,12 +131,71 @@ def test_examples_an_appended_json_line_would_break_are_refused_before_any_parag
     assert [(e.text, e.topics) for e in topicslib.read_examples(answers)] == [("Tariffs on rice rose.", ("trade",))]
 
 
+def test_examples_with_topics_the_taxonomy_lacks_are_refused_naming_each_and_its_count(tmp_path, corpus):
+    """A topic renamed in the taxonomy: the session went on, its retraining silently dropping the old labels, while
+    ``train --taxonomy`` refused the file (QA pass 4, item 13). Now refused as train refuses it, before any paragraph."""
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text("".join(json.dumps({"text": t, "topics": topics}) + "\n" for t, topics in [
+        ("Tariffs on rice rose.", ["trade"]), ("Beijing lent to Ecuador.", ["china"]),
+        ("Chinese firms bought the port.", ["china", "trade"]), ("Coca paste was seized.", ["coca"])]), encoding="utf-8")
+    before = answers.read_bytes()
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 1 and "to go" not in r.stdout
+    assert r.stderr == (f"topicslib: error: {answers}: 2 topics not in the taxonomy: 'china' (2 examples, first at "
+                        "line 2), 'coca' (1 example, first at line 4); the taxonomy has migration, climate, narcotics, "
+                        "peace_accord, human_rights, health, trade, democracy, security, diplomacy. Add them to the "
+                        "taxonomy, rename them in the file, or label into another file\n")
+    assert answers.read_bytes() == before
+
+
 def test_examples_in_a_folder_that_does_not_exist_create_it_and_keep_the_first_answer(tmp_path, corpus):
     answers = tmp_path / "lab" / "new" / "mine.jsonl"
     r = _label(corpus, answers, "\nq\n")
     assert r.returncode == 0, r.stderr
     assert "1 answers saved" in r.stdout
     assert [e.text for e in topicslib.read_examples(answers)] == [next(t for t in TEXTS if t in r.stdout)]
+
+
+def test_an_answer_keeps_its_corpus_records_fields_and_reads_back_grouped_by_them(tmp_path):
+    """Answers held only text and topics: labels could not be joined back to the corpus by id, nor evaluated by source
+    (QA pass 4, item 15). The record's own fields are kept, but a model's scores, which the answer's topics replace,
+    and where it was read from, as classify writes it."""
+    corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
+    records = [{"id": "a1", "text": TEXTS[2], "source": "reuters", "date": "2024-01-02", "url": "https://ex.org/1",
+                "lang": "en", "topics": [{"topic": "trade", "score": 0.91}]},
+               {"id": "b2", "text": TEXTS[1], "source": "elpais", "date": "2024-03-04", "url": "https://ex.org/2"}]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    r = _label(corpus, answers, "7\n\n1\n\nq\n")  # trade, then migration
+    assert r.returncode == 0, r.stderr
+    saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert saved == [{"text": TEXTS[2], "topics": ["trade"], "id": "a1", "source": "reuters", "date": "2024-01-02",
+                      "url": "https://ex.org/1", "lang": "en", "line": 1},
+                     {"text": TEXTS[1], "topics": ["migration"], "id": "b2", "source": "elpais", "date": "2024-03-04",
+                      "url": "https://ex.org/2", "line": 2}]
+    evaluated = subprocess.run([sys.executable, "-m", "topicslib", "evaluate", str(answers), "--model",
+                                "models/default.npz", "--by", "source"], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert [line.split()[:2] for line in evaluated.stdout.splitlines() if line.startswith(("elpais", "reuters"))] \
+        == [["elpais", "1"], ["reuters", "1"]]
+
+
+def test_a_model_with_none_of_the_taxonomys_topics_is_refused_before_any_paragraph(tmp_path, corpus):
+    """The shipped model given with one's own taxonomy pre-selected nothing, unsaid, and ordered the paragraphs by its
+    own topics (QA pass 4, item 16)."""
+    taxonomy = tmp_path / "topics.toml"
+    taxonomy.write_text('[[topic]]\nid = "lithium"\nname = "Lithium"\nseeds = ["lithium"]\n\n'
+                        '[[topic]]\nid = "water"\nname = "Water"\nseeds = ["water", "drought"]\n', encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", str(taxonomy),
+                        "--examples", str(answers), "--model", "models/default.npz"], input="\nq\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 1 and "to go" not in r.stdout and not answers.exists()
+    assert r.stderr == ("topicslib: error: the model has none of the taxonomy's topics (it has migration, climate, "
+                        "narcotics, peace_accord, human_rights, health, trade, democracy, security, diplomacy; the "
+                        "taxonomy lithium, water): it would pre-select nothing and order the paragraphs by topics not "
+                        "being labeled. Give a model of these topics (`topicslib bootstrap CORPUS --taxonomy FILE -o "
+                        "first.npz` makes one from their seeds), or none\n")
 
 
 def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_path):
@@ -157,6 +216,18 @@ def test_a_paragraph_repeated_in_a_corpus_or_across_corpora_is_asked_once(tmp_pa
     assert sorted(e.text for e in topicslib.read_examples(answers)) == sorted(TEXTS)  # the first copy of each
 
 
+def test_undo_steps_back_through_skips_and_answers_in_order(tmp_path, corpus):
+    """``u`` after ``s`` took back the answer before the skip, and the skipped paragraph was not asked again in the
+    session (QA pass 4, item 12): each undo now brings back the last paragraph answered or skipped."""
+    answers = tmp_path / "mine.jsonl"
+    # answer the first, skip the second, undo twice (the skip, then the answer), then answer the two again
+    r = _label(corpus, answers, "\ns\nu\nu\n\n\nq\n")
+    assert r.returncode == 0, r.stderr
+    shown = [page.strip("\n").split("\n")[2] for page in r.stdout.split("q quit\n")[:-1]]
+    assert shown == [TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[1], TEXTS[0], TEXTS[1], TEXTS[2]]
+    assert [e.text for e in topicslib.read_examples(answers)] == TEXTS[:2]
+
+
 def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int, *options: str) -> tuple[int, str, str]:
     """A ``label`` session in a pipe (given ``options`` too) given one answer, then ``sig`` (while it draws the next
     paragraph or waits for its key): its exit code, standard output and standard error."""
@@ -174,6 +245,88 @@ def _signalled_after_one_answer(corpus: Path, answers: Path, sig: int, *options:
     finally:
         p.kill()
     return p.returncode, out, err
+
+
+def _piped_session(corpus: Path, answers: Path) -> subprocess.Popen:
+    """A ``label`` session in a pipe, once it holds ``answers`` (its lock file written), keys to be written to it."""
+    p = subprocess.Popen([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                          "--examples", str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    lock = answers.with_name(f".{answers.name}.lock")
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().endswith("\n")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return p
+
+
+def _answered(p: subprocess.Popen, answers: Path, lines: int) -> None:
+    """Enter given to the session ``p``, and waited for until ``answers`` has ``lines`` lines."""
+    p.stdin.write("\n")
+    p.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not (answers.exists() and answers.read_bytes().count(b"\n") == lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock: sessions are not locked on Windows")
+def test_a_second_session_on_one_examples_file_is_refused_naming_the_first(tmp_path, corpus):
+    """Two sessions on one file asked the same paragraphs and wrote them twice, and one's undo cut off the other's
+    answers (QA pass 4, item 4)."""
+    answers = tmp_path / "mine.jsonl"
+    first = _piped_session(corpus, answers)
+    try:
+        _answered(first, answers, 1)
+        second = _label(corpus, answers, "\n\nq\n")
+        assert second.returncode == 1 and "to go" not in second.stdout
+        assert second.stderr == (f"topicslib: error: {answers}: another labeling session (pid {first.pid}) is writing "
+                                 "to this file; quit it first (two sessions would ask the same paragraphs and write "
+                                 "them twice)\n")
+        out, _ = first.communicate("q\n", timeout=60)
+    finally:
+        first.kill()
+    assert first.returncode == 0 and out.endswith(f"1 answers saved to {answers}\n")
+    assert not answers.with_name(".mine.jsonl.lock").exists()  # taken away once the session ended
+    again = _label(corpus, answers, "\nq\n")
+    assert again.returncode == 0, again.stderr
+    assert len(topicslib.read_examples(answers)) == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock: sessions are not locked on Windows")
+def test_a_killed_sessions_lock_blocks_no_later_session(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    first = _piped_session(corpus, answers)
+    try:
+        _answered(first, answers, 1)
+    finally:
+        first.kill()  # SIGKILL: no chance to take its lock file away
+        first.communicate(timeout=60)
+    assert answers.with_name(".mine.jsonl.lock").read_text() == f"{first.pid}\n"
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert len(topicslib.read_examples(answers)) == 2  # what the killed session answered, and one more
+
+
+@pytest.mark.parametrize("change", ["appended", "emptied"])
+def test_undo_takes_off_the_file_only_the_line_it_wrote_else_nothing(tmp_path, corpus, change):
+    """Undo cut the file back to its size before the answer, whatever had been written since (another's lines were
+    lost) or removed (the file grew with zero bytes, which nothing could read): QA pass 4, item 4."""
+    answers = tmp_path / "mine.jsonl"
+    p = _piped_session(corpus, answers)
+    try:
+        _answered(p, answers, 1)
+        if change == "appended":  # by hand, or by another program
+            with answers.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}) + "\n")
+        else:
+            answers.write_bytes(b"")
+        before = answers.read_bytes()
+        out, _ = p.communicate("u\nq\n", timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 0 and answers.read_bytes() == before
+    assert (f"not undone: {answers} no longer ends with that answer (changed since it was written); nothing removed, "
+            "edit the file to take it out") in out
+    assert out.endswith(f"1 answers saved to {answers}\n")  # still counted: it was not taken back
 
 
 def test_ctrl_c_in_a_pipe_ends_the_session_like_q_and_keeps_every_answer(tmp_path, corpus):
@@ -495,3 +648,29 @@ def test_a_retrained_models_reordering_never_moves_the_paragraph_being_asked(tmp
     assert "retrained on 3 examples" in pages[-1][0]  # the model that reorders was there when the key was taken
     # no model before the first retraining: asked in corpus order, the third answered, the fourth on screen
     assert pages[-1][2] == (texts[2] if late == "u" else texts[3]), asked  # after the top line and a blank one
+
+
+def test_a_retraining_that_lands_while_a_paragraph_is_shown_changes_neither_its_boxes_nor_its_answer(tmp_path,
+                                                                                                   monkeypatch):
+    """The boxes were the current model's choice with the keys pressed flipped: a retraining that landed while a
+    paragraph was on screen gave the next key the new model's choice to flip, and Enter saved topics never shown
+    ticked (QA pass 4, item 3). The paragraph keeps what it was drawn with; the new model pre-selects the next."""
+    retrained = topicslib.load_model(ROOT / "models" / "default.npz")  # gives migration to the second paragraph
+    assert "migration" in dict(retrained.classify(TEXTS[1]))
+    monkeypatch.setattr(labeling.TopicModel, "from_options",
+                        lambda **options: type("Untrained", (), {"fit_examples": lambda self, *_: retrained})())
+    monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
+    screen = io.StringIO()
+    # the first paragraph answered (a retraining starts), the second drawn with no model, then diplomacy (key 0)
+    # toggled once the retraining has landed, and Enter
+    keys = _KeysOnceRetrained("\n0\n\nq\n", "0", threading.active_count())
+    monkeypatch.setattr(labeling, "read_examples", keys.held_retraining(labeling.read_examples))
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", retrain_every=1, keys=keys, screen=screen)
+    pages = [page.strip("\n").split("\n") for page in screen.getvalue().split("q quit\n")[:-1]]
+    toggled = pages[2]  # the second paragraph drawn again after its key, the new model there
+    assert "retrained" in toggled[0] and toggled[2] == TEXTS[1]
+    assert [line.split("] ")[1] for line in toggled if "[x]" in line] == ["diplomacy"]
+    saved = [json.loads(line) for line in (tmp_path / "mine.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert saved[1] == {"text": TEXTS[1], "topics": ["diplomacy"]}
+    assert pages[3][2] == TEXTS[2] and "[x] trade" in "\n".join(pages[3])  # the next: the retrained model's choice

@@ -33,7 +33,7 @@ from typing import IO
 from .audit import audit
 from .bootstrap import bootstrap
 from .crossval import cross_validate
-from .labeling import label
+from .labeling import corpus_fields, label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import HangUp, InputError, OptionError, Terminated, TopicslibError
@@ -422,9 +422,10 @@ def _cmd_label(args: argparse.Namespace) -> int:
     _check_output(args.examples, sources)
     taxonomy = load_taxonomy(args.taxonomy)
     model = load_model(args.model) if args.model else None
-    texts = [r.text for r in read_records(sources, column=args.column)]
-    label(texts, taxonomy=taxonomy, examples=args.examples, model=model, retrain_every=args.retrain_every,
-          quiet=args.quiet, **_training_options(args))
+    records = list(read_records(sources, column=args.column))
+    label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,
+          retrain_every=args.retrain_every, fields=[corpus_fields(r) for r in records], quiet=args.quiet,
+          **_training_options(args))
     return 0
 
 

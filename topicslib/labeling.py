@@ -1,10 +1,12 @@
 """Labeling in the terminal: one paragraph at a time, the model's suggested topics pre-selected, single
-keys to accept, toggle, skip, undo or quit. Every answer is appended to the examples file at once and
-flushed to disk, so a killed session loses nothing; a restarted one skips what is already labeled, and a
-paragraph the corpus repeats is asked once. The model retrains in the background every few answers, and
-the next paragraphs are picked by it (``suggest``), never the one being asked: undo asks again the paragraph it
-took back, whatever a retraining picked. A terminal that goes away (its window closed) ends the
-session with :class:`HangUp`, every answer given on disk.
+keys to accept, toggle, skip, undo (an answer or a skip, the last first) or quit. Every answer is appended
+to the examples file at once and flushed to disk, so a killed session loses nothing; a restarted one skips
+what is already labeled, and a paragraph the corpus repeats is asked once. One session at a time writes to
+an examples file (a second is refused), and undo takes off the file only the line it wrote. The model
+retrains in the background every few answers, and the next paragraphs are picked and pre-selected by it
+(``suggest``), never the one being asked: its boxes stay as they were drawn and toggled, and undo asks again
+the paragraph it took back, whatever a retraining picked. A terminal that goes away (its window closed) ends
+the session with :class:`HangUp`, every answer given on disk.
 """
 
 from __future__ import annotations
@@ -17,20 +19,25 @@ import os
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError, HangUp
+from .errors import DataError, ExampleError, HangUp, TaxonomyError
 from .evidence import evidence_terms
-from .examples import duplicate_key, example_format, read_examples
+from .examples import Example, duplicate_key, example_format, read_examples, topic_counts
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
 from .progress import terminal_size
-from .records import COMPRESSED
+from .records import COMPRESSED, Record, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
+
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): sessions are not locked there
+    fcntl = None
 
 log = logging.getLogger("topicslib")
 
@@ -100,11 +107,50 @@ def _answers_file(examples: str | Path) -> Path:
                     f"label into an uncompressed .jsonl file{both}", path=path)
 
 
-def _append_answer(path: Path, answer: dict) -> None:
+@contextlib.contextmanager
+def _session_lock(path: Path) -> Iterator[None]:
+    """The examples file ``path`` held for one labeling session: a second session on it is a :class:`DataError`
+    naming the first one's process. Two sessions on one file asked the same paragraphs (each reads what is done
+    once, at its start) and wrote them twice. The lock is an advisory ``flock`` on a hidden file beside ``path``
+    that holds the process id: the system releases it when the process ends, so a killed session's file stays but
+    blocks nothing (the next session takes it over). Without ``fcntl`` (Windows) nothing is locked."""
+    if fcntl is None:
+        yield
+        return
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.read(fd, 32).decode("ascii", "replace").strip()  # empty if it is being written this instant
+            os.close(fd)
+            raise DataError(f"another labeling session (pid {pid or 'unknown'}) is writing to this file; quit it "
+                            "first (two sessions would ask the same paragraphs and write them twice)",
+                            path=path) from None
+        try:
+            here = os.stat(lock)
+        except FileNotFoundError:
+            here = None
+        mine = os.fstat(fd)
+        if here is not None and (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+            break
+        os.close(fd)  # a session that ended between the open and the flock removed this file: lock the one there now
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        os.unlink(lock)  # while it is held, so that no other session is locking it (the check above)
+        os.close(fd)
+
+
+def _append_answer(path: Path, answer: dict) -> tuple[int, bytes]:
     """Append ``answer`` to ``path`` as a JSON line, on disk before this returns (a killed session loses
-    nothing). A last line without its line end gets one first, or the answer would join it and neither
-    line would read as JSON. A lone surrogate (JSON input may hold "\\ud800") is written as that escape,
-    which reads back as it was, not a crash that loses the answer."""
+    nothing); the file's size after it and the bytes written, for undo (:func:`_take_back`). A last line
+    without its line end gets one first, or the answer would join it and neither line would read as JSON.
+    A lone surrogate (JSON input may hold "\\ud800") is written as that escape, which reads back as it was,
+    not a crash that loses the answer."""
     line = (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8", LONE_SURROGATES)
     with path.open("a+b") as f:
         if f.seek(0, os.SEEK_END):
@@ -114,6 +160,57 @@ def _append_answer(path: Path, answer: dict) -> None:
         f.write(line)  # at the end, wherever the position: the file is open for appending
         f.flush()
         os.fsync(f.fileno())
+        return f.tell(), line
+
+
+def _take_back(path: Path, end: int, line: bytes) -> bool:
+    """Cut the answer ``line`` that :func:`_append_answer` wrote, the file then ``end`` bytes long, off ``path``, on
+    disk before this returns. Only if the file still ends there with that line, else False and the file left as it
+    is: changed since (edited, or written by another program), cutting it would take off lines this session did
+    not write, or, had it shrunk, grow it with zero bytes."""
+    try:
+        with path.open("r+b") as f:
+            if f.seek(0, os.SEEK_END) != end or end < len(line):
+                return False
+            f.seek(end - len(line))
+            if f.read(len(line)) != line:
+                return False
+            f.truncate(end - len(line))
+            f.flush()
+            os.fsync(f.fileno())
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _check_topics(examples: list[Example], taxonomy: Taxonomy, path: Path) -> None:
+    """An :class:`ExampleError` naming each topic of ``examples`` (read from ``path``) that ``taxonomy`` lacks, with
+    how many examples carry it, unless there is none. As ``train --taxonomy`` refuses such a file, so does a
+    session, before any paragraph: its retraining would silently drop those labels (a topic renamed in the
+    taxonomy, or a file labeled with another), and every answer given would go to a file that train refuses."""
+    unknown = {t: n for t, n in topic_counts(examples).items() if t not in taxonomy.ids}
+    if unknown:
+        first = {t: next(e.line for e in examples if t in e.topics) for t in unknown}
+        raise ExampleError(
+            f"{len(unknown)} topic{'s' if len(unknown) != 1 else ''} not in the taxonomy: "
+            + ", ".join(f"{t!r} ({n} example{'s' if n != 1 else ''}, first at line {first[t]})"
+                        for t, n in unknown.items())
+            + f"; the taxonomy has {', '.join(taxonomy.ids)}. Add them to the taxonomy, rename them in the file, or "
+            "label into another file", path=path)
+
+
+def corpus_fields(record: Record) -> dict:
+    """What an answer keeps of the corpus ``record`` it labels, so that labels join back to the corpus (by ``id``,
+    ``url``, ...) and can be grouped by its fields (``evaluate --by source``): its own fields but its text and its
+    ``topics`` (a model's scores, in classify's or suggest's output: the answer's topics replace them), and where
+    it was read from as classify writes it (:func:`records.where_read`).
+
+    >>> corpus_fields(Record("Tariffs fell.", {"id": 7, "body": "Tariffs fell.", "topics": [{"topic": "trade",
+    ...               "score": 0.9}]}, "a.jsonl:3", text_field="body", source="a.jsonl", line=3))
+    {'id': 7, 'source': 'a.jsonl', 'line': 3}
+    """
+    own = {k: v for k, v in (record.fields or {}).items() if k not in (record.text_field, "topics")}
+    return {**own, **where_read(record, own)}
 
 
 def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
@@ -164,119 +261,149 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
 
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
-          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None, quiet: bool = False,
-          **options) -> int:
+          retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None,
+          fields: Sequence[Mapping] | None = None, quiet: bool = False, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
-    of answers given in this session. ``options`` are training options for the background retraining.
+    of answers given in this session. ``fields``, one mapping a text, are written beside its answer's ``text`` and
+    ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
+    back to the corpus. ``options`` are training options for the background retraining.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
     answers were saved where. The closing line ("N answers saved to FILE") is not drawn with ``quiet`` (the
     command line's ``-q``, which drops every command's closing summary).
-    The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines is a
-    :class:`DataError`, before any paragraph is shown."""
+    The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
+    session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks
+    (:func:`_check_topics`), is a :class:`DataError`, and a ``model`` with none of the taxonomy's topics a
+    :class:`TaxonomyError`, before any paragraph is shown."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
-    done = {duplicate_key(e.text) for e in read_examples(path)} if path.exists() and path.stat().st_size else set()
-    todo = _to_ask(texts, done)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
-    output_folders(path)  # now, not at the first answer, which a missing folder would lose
+    # refused rather than warned of: such a model (the shipped one given with one's own taxonomy) pre-selects nothing,
+    # unsaid, and orders the paragraphs by topics nobody is labeling; a warning would be wiped by the first page
+    if model is not None and not set(model.classes_.tolist()) & set(ids):
+        raise TaxonomyError(f"the model has none of the taxonomy's topics (it has {', '.join(model.classes_.tolist())}; "
+                            f"the taxonomy {', '.join(ids)}): it would pre-select nothing and order the paragraphs by "
+                            "topics not being labeled. Give a model of these topics (`topicslib bootstrap CORPUS "
+                            "--taxonomy FILE -o first.npz` makes one from their seeds), or none")
     # checked now: a bad option would otherwise fail every background retraining, unsaid
     options = check_options({"min_examples": 1, "folds": 3, **options})
-    state = {"model": model, "training": None, "status": ""}
-    read_key = _key_reader(keys)
-    history: list[int] = []  # file sizes before each answer, for undo
-    answers = 0
+    output_folders(path)  # now, not at the first answer, which a missing folder would lose
+    with _session_lock(path):
+        labeled = read_examples(path) if path.exists() and path.stat().st_size else []
+        _check_topics(labeled, taxonomy, path)
+        done = {duplicate_key(e.text) for e in labeled}
+        todo = _to_ask(texts, done)
+        state = {"model": model, "training": None, "status": ""}
+        read_key = _key_reader(keys)
+        # what undo steps back through, the last first: each paragraph answered, with the file's size after its line
+        # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
+        history: list[tuple[int, tuple[int, bytes] | None]] = []
+        note = ""  # said on the top line of the next page only: why an undo was refused
+        answers = 0
 
-    def retrain() -> None:
-        log.addFilter(_not_retraining)
+        def retrain() -> None:
+            log.addFilter(_not_retraining)
+            try:
+                trained = TopicModel.from_options(**options).fit_examples(read_examples(path), taxonomy)
+            # too few examples yet, or options these examples cannot train with: the model stays, and the top line says why
+            except Exception as e:  # noqa: BLE001
+                state["status"] = f"not retrained: {e}"
+                return
+            finally:
+                log.removeFilter(_not_retraining)
+            state["model"], state["status"] = trained, _retrained_note(trained)
+
+        def order(pending: list[int]) -> list[int]:
+            m = state["model"]
+            if m is None or not pending:
+                return pending
+            # Only what will be asked before the next retraining is picked (with room to spare); the rest keeps
+            # its order. Ranking the whole queue cost minutes on 5,000 paragraphs (near copies are checked
+            # against every paragraph already picked).
+            picked = suggest(m, [texts[i] for i in pending], n=min(len(pending), max(50, 2 * retrain_every)))
+            first = set(picked)
+            return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
+
+        queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
+        # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
+        # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
+        asking = False
+        # per paragraph drawn, its scores, the words behind them and its ticked topics: taken from the model of the moment
+        # it is first drawn and changed only by its keys, so that a retraining landing while it is on screen (or before
+        # undo brings it back) changes neither its boxes nor the answer Enter saves; the new model pre-selects from the
+        # next paragraph on
+        pages: dict[int, tuple[dict[str, float], dict[str, list[str]], set[str]]] = {}
         try:
-            trained = TopicModel.from_options(**options).fit_examples(read_examples(path), taxonomy)
-        # too few examples yet, or options these examples cannot train with: the model stays, and the top line says why
-        except Exception as e:  # noqa: BLE001
-            state["status"] = f"not retrained: {e}"
-            return
-        finally:
-            log.removeFilter(_not_retraining)
-        state["model"], state["status"] = trained, _retrained_note(trained)
-
-    def order(pending: list[int]) -> list[int]:
-        m = state["model"]
-        if m is None or not pending:
-            return pending
-        # Only what will be asked before the next retraining is picked (with room to spare); the rest keeps
-        # its order. Ranking the whole queue cost minutes on 5,000 paragraphs (near copies are checked
-        # against every paragraph already picked).
-        picked = suggest(m, [texts[i] for i in pending], n=min(len(pending), max(50, 2 * retrain_every)))
-        first = set(picked)
-        return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
-
-    queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
-    # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
-    # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
-    asking = False
-    toggled: dict[int, set[str]] = {}  # per paragraph, the topics the labeler flipped from the model's choice
-    try:
-        try:
-            queue = order(todo)
-            ordered_by = state["model"]
-            while queue:
-                if state["model"] is not ordered_by:  # a retrained model picks what comes next
-                    kept = queue[:1] if asking else []
-                    queue, ordered_by = kept + order(queue[len(kept):]), state["model"]
-                i, asking = queue[0], True
-                m = state["model"]
-                scores = dict(m.classify(texts[i])) if m is not None else {}
-                # the words behind each topic the model gives, so the labeler sees why it was offered
-                why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-                chosen = {t for t in scores if t in ids} ^ toggled.get(i, set())
-                counts = f"{len(done) + answers} labeled · {len(queue)} to go"
-                header = " · ".join(s for s in (counts, state["status"]) if s)
-                topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}" + (f"  {scores[t]:.2f}" if t in scores else "")
-                               + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
-                terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
-                page = _page(header, texts[i], topic_lines, terminal)
-                _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
-                key = read_key()
-                if key in ("\r", "\n"):
-                    size = path.stat().st_size if path.exists() else 0
-                    history.append((size, i))
-                    answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
-                    try:
-                        _append_answer(path, {"text": texts[i], "topics": [t for t in ids if t in chosen]})
-                    except BaseException:
-                        if not path.exists() or path.stat().st_size == size:  # stopped before the line was written
-                            answers -= 1
+            try:
+                queue = order(todo)
+                ordered_by = state["model"]
+                while queue:
+                    if state["model"] is not ordered_by:  # a retrained model picks what comes next
+                        kept = queue[:1] if asking else []
+                        queue, ordered_by = kept + order(queue[len(kept):]), state["model"]
+                    i, asking = queue[0], True
+                    if i not in pages:
+                        m = state["model"]
+                        scores = dict(m.classify(texts[i])) if m is not None else {}
+                        # the words behind each topic the model gives, so the labeler sees why it was offered
+                        why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+                        pages[i] = (scores, why, {t for t in scores if t in ids})
+                    scores, why, chosen = pages[i]
+                    counts = f"{len(done) + answers} labeled · {len(queue)} to go"
+                    header = " · ".join(s for s in (counts, state["status"], note) if s)
+                    note = ""
+                    topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}"
+                                   + (f"  {scores[t]:.2f}" if t in scores else "")
+                                   + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
+                    terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
+                    page = _page(header, texts[i], topic_lines, terminal)
+                    _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
+                    key = read_key()
+                    if key in ("\r", "\n"):
+                        answer = {"text": texts[i], "topics": [t for t in ids if t in chosen]}
+                        if fields is not None:
+                            answer.update((k, v) for k, v in fields[i].items() if k not in answer)
+                        size = path.stat().st_size if path.exists() else 0
+                        answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
+                        try:
+                            written = _append_answer(path, answer)
+                        except BaseException:  # the session ends
+                            if not path.exists() or path.stat().st_size == size:  # stopped before the line was written
+                                answers -= 1
+                            raise
+                        history.append((i, written))
+                        queue.pop(0)
+                        asking = False
+                        if answers % retrain_every == 0 and (state["training"] is None
+                                                             or not state["training"].is_alive()):
+                            state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
+                            state["training"].start()
+                    elif key == "s":
+                        history.append((queue.pop(0), None))
+                        asking = False
+                    elif key == "u" and history:  # take the last answer or skip back and ask that paragraph again, next
+                        previous, written = history[-1]
+                        if written is None or _take_back(path, *written):
                             history.pop()
-                        raise
-                    queue.pop(0)
-                    asking = False
-                    if answers % retrain_every == 0 and (state["training"] is None or not state["training"].is_alive()):
-                        state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
-                        state["training"].start()
-                elif key == "s":
-                    queue.pop(0)
-                    asking = False
-                elif key == "u" and history:  # take the last answer back and ask it again, next
-                    size, previous = history.pop()
-                    with path.open("r+b") as f:
-                        f.truncate(size)
-                        f.flush()
-                        os.fsync(f.fileno())
-                    answers -= 1
-                    queue.insert(0, previous)
-                elif key in _QUIT:  # before the toggles: '' is in every string
-                    break
-                elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
-                    toggled[i] = toggled.get(i, set()) ^ {ids[_KEYS.index(key)]}
-                # any other key: the same paragraph is asked again
-        except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
-            if isinstance(stop, HangUp):
-                raise
-        if not quiet:
-            _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
-    except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
-        raise HangUp(f"hung up; {answers} answers saved to {path}") from None
-    return answers
+                            if written is not None:
+                                answers -= 1
+                            queue.insert(0, previous)
+                        else:
+                            note = (f"not undone: {path} no longer ends with that answer (changed since it was "
+                                    "written); nothing removed, edit the file to take it out")
+                    elif key in _QUIT:  # before the toggles: '' is in every string
+                        break
+                    elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
+                        chosen.symmetric_difference_update({ids[_KEYS.index(key)]})
+                    # any other key: the same paragraph is asked again
+            except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
+                if isinstance(stop, HangUp):
+                    raise
+            if not quiet:
+                _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
+        except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
+            raise HangUp(f"hung up; {answers} answers saved to {path}") from None
+        return answers

@@ -682,6 +682,23 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
     return b"\n".join([next(written) if t else next(general) for t in taken] + [b""])
 
 
+def where_read(record: Record, fields: Mapping) -> dict:
+    """Where ``record`` was read from, as outputs write it beside its ``fields``: its ``source`` file and ``line``,
+    each unless ``fields`` has a field of that name (the input's own wins).
+
+    >>> where_read(Record("Tariffs fell.", {"id": 7}, "a.jsonl:1", source="a.jsonl", line=1), {"id": 7})
+    {'source': 'a.jsonl', 'line': 1}
+    >>> where_read(Record("Tariffs fell.", {"source": "reuters"}, "a.txt", source="a.txt"), {"source": "reuters"})
+    {}
+    """
+    where = {}
+    if record.source and "source" not in fields:
+        where["source"] = record.source
+    if record.line is not None and "line" not in fields:
+        where["line"] = record.line
+    return where
+
+
 def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
     fields = record.fields if record.members is None else json.loads(b"{%s}" % record.members)
     # the fields the output writes anew; an input's own `paragraph` stays unless --document numbers paragraphs
@@ -691,10 +708,7 @@ def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
     else:
         out = fields.copy()
     out[record.text_field] = record.text
-    if record.source and "source" not in out:
-        out["source"] = record.source
-    if record.line is not None and "line" not in out:
-        out["line"] = record.line
+    out.update(where_read(record, out))
     if record.paragraph is not None:
         out["paragraph"] = record.paragraph
     out["lang"] = lang

@@ -139,6 +139,20 @@ def test_suggest_on_the_command_line_writes_the_picked_records(tmp_path):
         [t["topic"] for t in row["topics"]] for row in rows]
 
 
+
+def test_suggests_jsonl_picks_are_examples_as_they_stand(tmp_path):
+    # QA 4 item 7: suggest writes {"topic", "score"} objects, as classify does, and train/audit/evaluate refused them
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": r["text"]}) + "\n" for i, r in enumerate(TINY)), encoding="utf-8")
+    out = tmp_path / "to_label.jsonl"
+    assert run("suggest", str(src), "-n", "8", "-o", str(out)).returncode == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert any(row["topics"] for row in rows) and all("score" in t for row in rows for t in row["topics"])
+    assert [e.topics for e in topicslib.read_examples(out)] == [tuple(t["topic"] for t in row["topics"]) for row in rows]
+    r = run("evaluate", str(out))
+    assert r.returncode == 0, r.stderr
+
+
 SEEDED = """
 [[topic]]
 id = "econ"

@@ -153,6 +153,25 @@ def test_suggests_jsonl_picks_are_examples_as_they_stand(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+
+def test_suggest_never_picks_a_paragraph_already_labeled(tmp_path, tiny_model):
+    # QA 4 item 8: the suggest -> correct -> train loop suggested paragraphs the examples already held
+    texts = [r["text"] for r in TINY]
+    first = topicslib.suggest(tiny_model, texts, n=3)
+    labeled = ["  " + texts[first[0]].upper()]  # the same words, as examples repeat: case and spacing aside
+    again = topicslib.suggest(tiny_model, texts, n=3, exclude=labeled)
+    assert first[0] not in again and again[:2] == first[1:]
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    first = [json.loads(line)["text"] for line in run("suggest", str(src), "-n", "3").stdout.splitlines()]
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps({"text": first[0].upper(), "topics": []}) + "\n", encoding="utf-8")
+    r = run("suggest", str(src), "-n", "3", "--examples", str(mine))
+    assert r.returncode == 0, r.stderr
+    again = [json.loads(line)["text"] for line in r.stdout.splitlines()]
+    assert first[0] not in again and again[:2] == first[1:]
+
+
 SEEDED = """
 [[topic]]
 id = "econ"

@@ -33,6 +33,20 @@ def test_audit_puts_a_wrong_label_first_with_where_it_is(tmp_path):
     assert top.score > 0 and all(a.score >= b.score for a, b in zip(suspects, suspects[1:]))
 
 
+def test_audit_says_when_its_examples_are_too_few_for_the_ranking_to_mean_much(caplog):
+    # QA 4 item 14: on 40 correct labels audit flagged 13, up to 0.94, and nothing said the ranking was mostly noise
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert topicslib.audit(_records(), min_df=1, folds=3)
+    assert "audit's ranking means little with 21 examples (fewer than 500)" in caplog.text
+    caplog.clear()
+    many = [{"text": f"{t} {w}", "topics": [topic]} for i, w in enumerate(f"w{i}" for i in range(260))
+            for t, topic in ((TRADE[i % 10], "econ"), (PEOPLE[i % 10], "people"))]
+    many.append({"text": WRONG, "topics": ["econ"]})
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert topicslib.audit(many, min_df=1, folds=3)[0].text == WRONG
+    assert "means little" not in caplog.text
+
+
 def test_a_suspects_score_is_its_most_doubtful_topics_distance_from_its_label():
     # a wrong topic is one label: the single largest disagreement ranks it, not a sum over every topic
     suspects = topicslib.audit(_records(), min_df=1, folds=3)

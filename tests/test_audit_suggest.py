@@ -186,6 +186,20 @@ def test_suggest_never_picks_a_paragraph_already_labeled(tmp_path, tiny_model):
     assert first[0] not in again and again[:2] == first[1:]
 
 
+
+def test_suggest_document_chooses_among_the_paragraphs_of_text_files(tmp_path):
+    # QA 4 item 11: a folder of .txt articles was read one article per paragraph, and whole articles were suggested
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for d in range(3):
+        (folder / f"a{d}.txt").write_text("\n\n".join(r["text"] for r in TINY[d * 4:(d + 1) * 4]), encoding="utf-8")
+    r = run("suggest", str(folder), "-n", "5", "--document")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(rows) == 5 and all("\n\n" not in row["text"] and row["text"] in {t["text"] for t in TINY} for row in rows)
+    assert all(row["source"].endswith(".txt") and isinstance(row["paragraph"], int) for row in rows)
+
+
 SEEDED = """
 [[topic]]
 id = "econ"

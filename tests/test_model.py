@@ -416,6 +416,26 @@ def _f1_at(threshold: float, proba: np.ndarray, y: np.ndarray) -> float:
     return 2 * (chosen & (y == 1)).sum() / (chosen.sum() + y.sum())
 
 
+def test_a_topic_no_cut_separates_gets_the_declared_threshold_a_warning_and_a_card_entry_not_every_paragraph(caplog):
+    # QA 4 item 5: on a user's first labels the F1-best cut of a topic on half of them was "accept everything"
+    # (threshold 0.000756), and every paragraph got the topic. Here 'politics' is on every other paragraph,
+    # whatever it says.
+    texts = [f"tariffs and exports of {w}" for w in ("coffee", "steel", "grain", "cars", "wine", "copper", "sugar", "rice")]
+    texts += [f"migrants and asylum seekers at the {w}" for w in ("border", "coast", "port", "camp", "river", "bridge",
+                                                                  "station", "airport")]
+    labels = [["trade"] if i < 8 else ["migration"] for i in range(16)]
+    for i in range(0, 16, 2):
+        labels[i] = labels[i] + ["politics"]
+    with caplog.at_level("WARNING", logger="topicslib"):
+        model = topicslib.TopicModel(min_df=1).fit(texts, labels)
+    thresholds = dict(zip(model.classes_.tolist(), model.thresholds_.tolist()))
+    assert thresholds["politics"] == 0.5
+    assert 0.3 < thresholds["trade"] < 0.7  # the separated topics keep their F1 cut
+    assert model.card()["unseparated"] == {"politics": {"cut": 0.000921, "negatives": 8}}
+    assert "'politics'" in caplog.text and "all 8 examples without it, and so to every paragraph" in caplog.text
+    assert "politics" not in [t.topic for t in model.classify("The weather was nice today.")]
+
+
 def test_a_threshold_is_the_middle_of_the_near_best_cuts_not_the_edge_where_the_single_best_one_sits():
     from topicslib.training import best_threshold
 

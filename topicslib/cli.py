@@ -348,8 +348,9 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model, stdout=True)
     model = load_model_option(args)
-    records = list(read_records(sources, column=args.column))
-    picked = suggest(model, [r.text for r in records], n=args.n)
+    records = list(read_records(sources, column=args.column, document=args.document))
+    labeled = [e.text for e in read_examples(args.examples)] if args.examples else None
+    picked = suggest(model, [r.text for r in records], n=args.n, exclude=labeled)
     results = model.classify_many([records[i].text for i in picked])
     # JSON Lines, which `label` and `train` read, unless -o's suffix asks for CSV or a table as classify's does
     fmt = output_format(None, args.output) if args.output not in (None, "-") else "jsonl"
@@ -706,6 +707,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")
     add_inputs(p)
     p.add_argument("-n", type=_count(0), default=50, help="how many to pick (default 50)")
+    p.add_argument("--examples", metavar="FILE", help="labeled examples (a file or folder, as train reads them): "
+                                                      "never suggest a paragraph they hold")
+    p.add_argument("--document", action="store_true", help="split each text into paragraphs and choose among them "
+                                                           "(as classify --document splits)")
     p.add_argument("-o", "--output", metavar="PATH", help="write the picked records (with the model's topics; JSON "
                                                           "Lines, or CSV or a table by the suffix .csv or .txt) here "
                                                           "instead of standard output")

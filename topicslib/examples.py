@@ -58,8 +58,12 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     """A record's topics (the value of its ``field``, a list of topic ids) as a tuple, checked, repeats dropped.
     The one check of a record's topics: training examples and tagged records (``trends``) alike; anything else
     is an ``error`` (an :class:`ExampleError` for an example) saying what was found and that ``expected`` was.
+    A list of ``{"topic": ...}`` objects, as ``classify`` and ``suggest`` write them in JSON Lines, gives their
+    ``topic`` (a score beside it is not read): suggest's picks, corrected, are examples as they stand.
 
     >>> topics_of([" trade", "climate", "trade"])
+    ('trade', 'climate')
+    >>> topics_of([{"topic": "trade", "score": 0.95}, "climate"])
     ('trade', 'climate')
     >>> topics_of(["trade", None], path="a.jsonl", line=4)
     Traceback (most recent call last):
@@ -73,6 +77,8 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     ...
     topicslib.errors.ExampleError: a.jsonl:4: 'topics' must be a list of topic ids, got [3]: topics are named by their ids, strings such as "trade", not by numbers; write each topic's id in place of its number
     """
+    if isinstance(value, (list, tuple)) and not all(isinstance(t, str) for t in value):
+        value = [t["topic"] if isinstance(t, Mapping) and isinstance(t.get("topic"), str) else t for t in value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
         numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too

@@ -255,6 +255,10 @@ class TopicModel(Estimator):
         }
         if self_training is not None:
             self.card_["self_training"] = self_training
+        if fit.unseparated:
+            unseparated = {ids[t]: refused for t, refused in fit.unseparated.items()}
+            self.card_["unseparated"] = {tid: refused.to_dict() for tid, refused in unseparated.items()}
+            log.warning(_unseparated_message(unseparated, float(fit.thresholds[next(iter(fit.unseparated))])))
         log.info("trained on %d examples, %d features, in %.1f s", len(examples), n_features, time.perf_counter() - started)
         return self
 
@@ -646,6 +650,36 @@ class TopicModel(Estimator):
     def save(self, path: str | Path) -> Path:
         """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
         return storage.write_model_file(path, *self.to_arrays())
+
+
+# A warning names each topic no cut separates up to this many, and counts the others (the card names them all).
+_NAMED_UNSEPARATED = 5
+
+
+def _unseparated_message(unseparated: dict, threshold: float) -> str:
+    """The warning for topics whose best cut would let every out-of-fold negative through
+    (``training.choose_threshold``): which, the threshold they get instead and what to do.
+
+    >>> from topicslib.training import Unseparated
+    >>> print(_unseparated_message({"water": Unseparated(0.000756, 14)}, 0.5))
+    no cut separates the examples of 'water' yet: its best cut (0.000756) would give it to all 14 examples without it, and so to every paragraph; its threshold is 0.5 instead: the model gives it only where it finds it more likely than not; label more paragraphs with and without it, and train again (the model card's "unseparated" records this)
+    >>> print(_unseparated_message({f"t{i}": Unseparated(0.001, 20) for i in range(7)}, 0.5))  # doctest: +ELLIPSIS
+    no cut separates the examples of 7 topics yet ('t0', 't1', 't2', 't3', 't4' and 2 more): the best cut of each would give it to all the examples without it, and so to every paragraph; their threshold is 0.5 instead: ...
+    """
+    if len(unseparated) == 1:
+        (tid, r), = unseparated.items()
+        head = (f"no cut separates the examples of {tid!r} yet: its best cut ({r.cut:g}) would give it to all "
+                f"{r.negatives:,} examples without it, and so to every paragraph; its threshold is")
+        it = "it"
+    else:
+        named = list(map(repr, unseparated))[:_NAMED_UNSEPARATED]
+        more = len(unseparated) - len(named)
+        names = ", ".join(named[:-1] if not more else named) + (f" and {more:,} more" if more else f" and {named[-1]}")
+        head = (f"no cut separates the examples of {len(unseparated):,} topics yet ({names}): the best cut of each would "
+                "give it to all the examples without it, and so to every paragraph; their threshold is")
+        it = "them"
+    return (f"{head} {threshold:g} instead: the model gives {it} only where it finds {it} more likely than not; label "
+            f"more paragraphs with and without {it}, and train again (the model card's \"unseparated\" records this)")
 
 
 def _paired_examples(texts: object, topics: object) -> list[Example]:

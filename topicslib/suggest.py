@@ -8,6 +8,9 @@ copies (paragraphs with almost the same words), so one round of labeling is not 
 ...                                          [["trade"], ["trade"], ["migration"], ["migration"]])
 >>> suggest(model, ["tariffs rose", "migrants and exports", "migrants and exports", "asylum"], n=2)
 [1, 3]
+>>> suggest(model, ["tariffs rose", "migrants and exports", "migrants and exports", "asylum"], n=2,
+...         exclude=["Migrants  and EXPORTS"])
+[3, 0]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from .defaults import check_model
 from .errors import InputError
+from .examples import duplicate_key
 from .features import tokenize
 from .model import TopicModel
 from .scoring import check_texts
@@ -32,9 +36,12 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def suggest(model: TopicModel, texts: Iterable[str], n: int = 50) -> list[int]:
+def suggest(model: TopicModel, texts: Iterable[str], n: int = 50, *, exclude: Iterable[str] | None = None) -> list[int]:
     """Indices into ``texts`` (their positions in it, for any iterable) of the ``n`` paragraphs most worth
     labeling next, most useful first, distinct.
+
+    ``exclude``: paragraphs already labeled (``[e.text for e in read_examples("mine.jsonl")]``); a text that
+    repeats one of them, as examples repeat (the same words, ignoring case and spacing), is never suggested.
 
     Usefulness, for a multi-label model, is over topics the largest of: closeness (in log-odds) of the
     paragraph's probability to the topic's threshold, weighted by how rare the topic is among the
@@ -63,6 +70,9 @@ def suggest(model: TopicModel, texts: Iterable[str], n: int = 50) -> list[int]:
         top = np.sort(proba, axis=1)
         usefulness = 1.0 - (top[:, -1] - top[:, -2]) if proba.shape[1] > 1 else 1.0 - top[:, -1]
     usefulness[(proba == 0).all(axis=1)] = -1.0
+    if exclude is not None:
+        labeled = {duplicate_key(t) for t in check_texts(exclude, "exclude", "give a list of the labeled paragraphs")}
+        usefulness[[i for i, t in enumerate(texts) if duplicate_key(t) in labeled]] = -1.0
     chosen: list[int] = []
     words: list[set[str]] = []
     for i in np.argsort(-usefulness, kind="stable").tolist():

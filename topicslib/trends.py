@@ -164,8 +164,6 @@ classify writes them), got ['trade', None]
         return None
     if isinstance(value, str):
         value = split_topics_cell(value, path=path, line=line, error=DataError)[0]
-    if isinstance(value, (list, tuple)):
-        value = [t["topic"] if isinstance(t, Mapping) and isinstance(t.get("topic"), str) else t for t in value]
     return topics_of(value, path=path, line=line, expected=_TAGGED, error=DataError)
 
 

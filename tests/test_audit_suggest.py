@@ -10,6 +10,7 @@ import pytest
 
 import topicslib
 from topicslib import InputError
+from topicslib.bootstrap import seed_scores
 
 from .conftest import TINY
 from .test_cli import run
@@ -177,6 +178,24 @@ def test_bootstrap_single_label_gives_each_paragraph_one_topic(tmp_path):
     assert len(single.classify(both)) == 1 and single.predict(corpus).sum(axis=1).tolist() == [1] * len(corpus)
     with pytest.raises(InputError, match="rounds must be a non-negative integer"):
         topicslib.bootstrap(corpus, taxonomy=tax, rounds=-1)
+
+
+def test_bootstrap_matches_the_seeds_of_every_language_the_taxonomy_gives(tmp_path):
+    """Seeds under [topic.es] (the form seeds/topics.toml uses) are matched too: only the English ones were, and the
+    Spanish paragraphs, which hold no English seed, were left without a topic."""
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED.replace('"refugees"]', '"refugees"]\n[topic.es]\nseeds = ["migrantes", "asilo"]')
+                   .replace('"trade deal"]', '"trade deal"]\n[topic.es]\nseeds = ["exportaciones", "aranceles", "Exports"]'),
+                   encoding="utf-8")
+    spanish = ([f"Las exportaciones de café crecieron, informe {i}." for i in range(6)]
+               + [f"Los migrantes pidieron asilo en la frontera, informe {i}." for i in range(6)])
+    taxonomy = topicslib.load_taxonomy(tax)
+    scores = seed_scores(spanish + ["Exports rose."], taxonomy)
+    assert (scores[:6, 0] > 0).all() and (scores[6:12, 1] > 0).all()
+    # "Exports" in both languages is one term, weighed once, not twice
+    assert scores[-1, 0] == pytest.approx(np.log(14 / 2))
+    model = topicslib.bootstrap(spanish, taxonomy=tax, min_df=1, folds=2)
+    assert [t for t, _ in model.classify("Los migrantes esperan asilo.")] == ["people"]
 
 
 def test_bootstrap_needs_seeds_the_corpus_uses(tmp_path):

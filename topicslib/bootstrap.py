@@ -1,6 +1,7 @@
 """A first model from a taxonomy's seed terms and an unlabeled corpus, with no labels.
 
-Each paragraph is scored for each topic by the seed terms it holds, each term weighted by how
+Each paragraph is scored for each topic by the seed terms it holds (those of every language the taxonomy
+gives the topic in: a corpus may mix them), each term weighted by how
 specific it is (its inverse document frequency in the corpus: a seed found everywhere says little).
 Paragraphs with a clear seed score become pseudo-labeled examples and a model is trained on them.
 Then, ``rounds`` times, every paragraph is labeled again and the model retrained on the new labels:
@@ -52,14 +53,16 @@ _SURE = 0.3
 
 
 def seed_scores(texts: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
-    """Each text's score for each topic: the idf-weighted count of the topic's seed terms in it.
+    """Each text's score for each topic: the idf-weighted count of the topic's seed terms in it, those of every
+    language the taxonomy gives the topic in (:attr:`Topic.all_seeds`).
 
     >>> from topicslib.taxonomy import Topic
     >>> tax = Taxonomy((Topic("a", seeds=("coca crops",)), Topic("b", seeds=("migrants",))))
     >>> seed_scores(["Coca crops grew.", "Migrants and coca crops.", "Nothing."], tax).round(2).tolist()
     [[0.29, 0.0], [0.29, 0.69], [0.0, 0.0]]
     """
-    seeds = [[tuple(tokenize(s)) for s in t.seeds if tokenize(s)] for t in taxonomy.topics]
+    # Each term once a topic: "China" and "china" (or a seed shared by two languages) are one term, not a double weight.
+    seeds = [list(dict.fromkeys(tuple(tokenize(s)) for s in t.all_seeds if tokenize(s))) for t in taxonomy.topics]
     if not any(seeds):
         raise TaxonomyError("the taxonomy has no seed terms to bootstrap from; give each topic a few 'seeds'")
     tokens = [tokenize(t) for t in texts]
@@ -225,7 +228,7 @@ _NAMED = 5
 def _why_missed(topic: Topic, scores: np.ndarray) -> str:
     """Why the seeds pseudo-labeled no paragraph with ``topic`` (a key of :data:`_REASONS`), given its seed
     score in each paragraph."""
-    if not topic.seeds:
+    if not topic.all_seeds:
         return "no seeds"
     if not scores.any():
         return "no match"

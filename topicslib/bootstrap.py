@@ -14,7 +14,10 @@ themselves back (measured in docs/benchmarks.md: 0.585 -> 0.617 accuracy on the 
 
 ``multi_label=False`` says the topics exclude each other (a codebook that gives each text one code):
 each paragraph is then relabeled with its most probable topic only; by default it gets every topic
-whose probability reaches the topic's threshold.
+whose probability reaches the topic's threshold, and paragraphs no seed matches (and, after the seed
+round, the model gives no topic) are also trained on, as paragraphs of no topic, so that the model can
+say "none": a real corpus is mostly about other things. A warning says when the rounds pseudo-label
+many times what the seeds found, or put one topic on most of the corpus.
 
 >>> from topicslib.taxonomy import Taxonomy, Topic
 >>> tax = Taxonomy((Topic("trade", seeds=("tariffs", "exports")), Topic("migration", seeds=("migrants", "asylum"))))
@@ -50,6 +53,10 @@ _SHARE_OF_BEST = 1.0
 # Between rounds, a paragraph is labeled when its best probability reaches this, else left out (on the
 # CAP bills, single-label: 0.2 gave 0.609, 0.3 0.617, 0.5 0.612; on AG News 0.635, 0.638, 0.631).
 _SURE = 0.3
+# A warning when the rounds pseudo-label more than this many times the paragraphs the seeds found, or put one topic
+# on more than this share of the corpus.
+_RUNAWAY_GROWTH = 3
+_RUNAWAY_SHARE = 0.5
 
 
 def seed_scores(texts: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
@@ -133,24 +140,57 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     labels = _labels(scores, list(taxonomy.ids))
     found = _found_topics(taxonomy, scores, labels)
     options = {"min_examples": 1, "folds": 5, **options}
+    # Multi-label: paragraphs no seed matches, and (after the seed round) the model gives no topic, are kept as
+    # topic-less examples, so that the model learns to give none. Trained only on what some topic labels, it
+    # gave a topic to nearly every paragraph of a mostly off-topic corpus, each round pulling more in (97% of
+    # the State Department's press releases). A codebook (single-label) gives every text a code: none there.
+    unmatched = ~scores.any(axis=1) if multi_label else np.zeros(len(texts), dtype=bool)
+    labels = _with_topicless(labels, unmatched)
     model = None
     for round_ in range(rounds + 1):
-        rows = [i for i, labs in enumerate(labels) if labs]
+        rows = [i for i, labs in enumerate(labels) if labs is not None]
         model = TopicModel.from_options(**options).fit_examples([Example(texts[i], labels[i]) for i in rows], found)
         if round_ == rounds:
             break
         proba = model.predict_proba(texts)
-        proba[rows] = model.oof_proba_  # the labeled paragraphs judged by the folds that did not see them
+        proba[rows] = model.oof_proba_  # the paragraphs trained on judged by the folds that did not see them
         classes = model.classes_.tolist()
         decided = sure_indicators(proba, model.thresholds_, multi_label, _SURE)
         relabeled = [tuple(classes[j] for j in np.flatnonzero(row)) or None for row in decided]
         if not _trainable(relabeled, classes):
             break  # too few paragraphs for folds to judge (a topic lost, or on every one): keep this model
-        labels = relabeled
+        labels = _with_topicless(relabeled, unmatched & ~decided.any(axis=1))
+    _warn_runaway(labels, sum(1 for labs in _labels(scores, list(taxonomy.ids)) if labs), len(texts))
     # The model lacks the topics the seeds found no paragraph for: its card's left_out names them (0 examples)
     # beside any topic that training left out.
     model.card_["left_out"] = {**{t: 0 for t in taxonomy.ids if t not in found}, **model.card_["left_out"]}
     return model
+
+
+def _with_topicless(labels: list[tuple[str, ...] | None], topicless: np.ndarray) -> list[tuple[str, ...] | None]:
+    """``labels`` with the paragraphs marked in ``topicless`` (no seed matches them, nor does the model label
+    them) made examples of no topic, ``()``; None stays for a paragraph left out of training."""
+    return [() if none else labs for labs, none in zip(labels, topicless.tolist())]
+
+
+def _warn_runaway(labels: list[tuple[str, ...] | None], n_seeded: int, n_texts: int) -> None:
+    """Warn when the rounds grew the pseudo-labeled paragraphs many times over what the seeds found, or put one
+    topic on most of the corpus: signs that the model learned the corpus's common words, not the topics."""
+    labeled = [labs for labs in labels if labs]
+    if len(labeled) > _RUNAWAY_GROWTH * n_seeded:
+        log.warning("the rounds pseudo-labeled %s paragraphs, %.0f times the %s the seeds found: the model may be "
+                    "learning what the corpus is about rather than the topics; check a sample of what it tags, and "
+                    "compare with fewer rounds (--rounds 0: the seeds' paragraphs only)", f"{len(labeled):,}",
+                    len(labeled) / max(1, n_seeded), f"{n_seeded:,}")
+    counts: dict[str, int] = {}
+    for labs in labeled:
+        for t in labs:
+            counts[t] = counts.get(t, 0) + 1
+    for t, n in counts.items():
+        if n > _RUNAWAY_SHARE * n_texts:
+            log.warning("%r is on %s of the %s paragraphs (%.0f%%) after the rounds: if the corpus is not mostly about "
+                        "it, its seeds are too common here (a country's name, say); give it more specific seeds",
+                        t, f"{n:,}", f"{n_texts:,}", 100 * n / n_texts)
 
 
 def _found_topics(taxonomy: Taxonomy, scores: np.ndarray, labels: list[tuple[str, ...] | None]) -> Taxonomy:

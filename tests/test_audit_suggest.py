@@ -231,7 +231,9 @@ def test_bootstrap_warns_when_the_rounds_label_many_times_what_the_seeds_found(c
 def test_a_bootstrapped_models_card_says_how_it_was_made_and_what_its_cross_validation_measures(tmp_path):
     """The card read as a trained model's: no word of bootstrap, and a cross-validation (micro-F1 0.995 for a model
     tagging 97% of a corpus wrongly) that only measures agreement with the pseudo-labels."""
-    model = topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=OFF_TOPIC_SEEDS, min_df=1, folds=2, rounds=2)
+    rounds_seen = []
+    model = topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=OFF_TOPIC_SEEDS, min_df=1, folds=2, rounds=2,
+                                on_round=lambda *a: rounds_seen.append(a))
     model.save(tmp_path / "m.npz")
     card = json.loads((tmp_path / "m.card.json").read_text(encoding="utf-8"))
     made = card["bootstrap"]
@@ -240,6 +242,8 @@ def test_a_bootstrapped_models_card_says_how_it_was_made_and_what_its_cross_vali
     assert len(made["trained_on"]) == 3 and made["trained_on"][0]["pseudo_labeled"] == 14
     assert card["cross_validation"]["note"].startswith("bootstrapped: these figures measure agreement with the "
                                                         "pseudo-labels")
+    # the progress line's source: each round as it starts, and on how many pseudo-labeled paragraphs
+    assert rounds_seen == [(r, 2, t["pseudo_labeled"]) for r, t in enumerate(made["trained_on"])]
 
 
 def test_bootstrap_needs_seeds_the_corpus_uses(tmp_path):

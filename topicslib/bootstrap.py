@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +104,7 @@ def _labels(scores: np.ndarray, ids: Sequence[str]) -> list[tuple[str, ...] | No
 
 
 def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: int = 3, multi_label: bool = True,
-              **options) -> TopicModel:
+              on_round: Callable[[int, int, int], None] | None = None, **options) -> TopicModel:
     """A model for ``taxonomy``'s topics from its seed terms and the unlabeled ``texts`` (see the module).
 
     ``multi_label=False`` when each text has exactly one of the topics. ``options`` are training
@@ -117,7 +117,9 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     :class:`TrainingError`, and so is a topic on every paragraph the seeds label, with none to learn it against:
     two topics whose seeds match the very same paragraphs, equally, where no other topic's seeds label any, say.
 
-    The model's card has a ``bootstrap`` section: the rounds, ``multi_label``, the corpus's paragraphs, how many each
+    ``on_round(round, rounds, pseudo_labeled)`` is called as each round's training starts (round 0: the seeds'),
+    with how many paragraphs it trains on as pseudo-labeled (the command line's progress line shows it). The
+    model's card has a ``bootstrap`` section: the rounds, ``multi_label``, the corpus's paragraphs, how many each
     topic's seeds matched, and what each round trained on; its cross-validation measures agreement with the
     pseudo-labels, not accuracy.
 
@@ -156,6 +158,8 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
         rows = [i for i, labs in enumerate(labels) if labs is not None]
         trained_on.append({"pseudo_labeled": sum(1 for i in rows if labels[i]),
                            "without_topic": sum(1 for i in rows if not labels[i])})
+        if on_round is not None:
+            on_round(round_, rounds, trained_on[-1]["pseudo_labeled"])
         model = TopicModel.from_options(**options).fit_examples([Example(texts[i], labels[i]) for i in rows], found)
         if round_ == rounds:
             break

@@ -356,9 +356,15 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     _check_model_output(args.output, sources, args.taxonomy)
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
-    with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin():
+    with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
         texts = [r.text for r in read_records(sources, column=args.column)]
-        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label, **options)
+
+        def on_round(round_: int, rounds: int, labeled: int) -> None:
+            progress.advance(note=f"{'seed round' if round_ == 0 else f'round {round_} of {rounds}'}, "
+                                  f"{labeled:,} pseudo-labeled")
+
+        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label,
+                          on_round=on_round, **options)
         path = model.save(args.output)
     if args.quiet:
         return 0

@@ -244,6 +244,14 @@ def test_a_bootstrapped_models_card_says_how_it_was_made_and_what_its_cross_vali
                                                         "pseudo-labels")
     # the progress line's source: each round as it starts, and on how many pseudo-labeled paragraphs
     assert rounds_seen == [(r, 2, t["pseudo_labeled"]) for r, t in enumerate(made["trained_on"])]
+    # and the command's summary counts the pseudo-labeled paragraphs, not the examples of no topic beside them
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ON_TOPIC + OFF_TOPIC), encoding="utf-8")
+    (tmp_path / "t.toml").write_text('[[topic]]\nid = "econ"\nseeds = ["exports", "tariffs"]\n\n[[topic]]\nid = '
+                                     '"people"\nseeds = ["migrants", "asylum"]\n', encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tmp_path / "t.toml"), "-o", str(tmp_path / "c.npz"),
+            "--options", '{"min_df": 1, "folds": 2}')
+    assert "and 54 paragraphs (14 pseudo-labeled in the last round)" in r.stdout, r.stdout + r.stderr
 
 
 def test_bootstrap_needs_seeds_the_corpus_uses(tmp_path):

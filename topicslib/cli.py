@@ -368,9 +368,9 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         path = model.save(args.output)
     if args.quiet:
         return 0
+    labeled = model.card_["bootstrap"]["trained_on"][-1]["pseudo_labeled"]  # not its examples of no topic
     print(f"bootstrapped {len(model.classes_)} topics from seed terms and {len(texts):,} paragraphs "
-          f"({model.card_['n_examples']:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; "
-          f"saved {path}")
+          f"({labeled:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; saved {path}")
     return 0
 
 

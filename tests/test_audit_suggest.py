@@ -10,6 +10,8 @@ import pytest
 
 import topicslib
 from topicslib import InputError
+from topicslib.bootstrap import seed_scores
+from topicslib.taxonomy import Taxonomy, Topic
 
 from .conftest import TINY
 from .test_cli import run
@@ -221,11 +223,13 @@ def _seeded(tmp_path, third: str) -> tuple:
 
 
 def test_bootstrap_learns_from_seed_terms_beyond_them(tmp_path):
-    tax, corpus = _seeded(tmp_path, "Coffee and flowers shipments to ports grew")
+    # The third paragraphs hold no seed: multi-label, they are the model's examples of no topic
+    tax, corpus = _seeded(tmp_path, "The weather was mild and the sky clear")
     model = topicslib.bootstrap(corpus, taxonomy=tax, min_df=1, folds=2)
     assert model.classes_.tolist() == ["econ", "people"]
     # "coffee" and "river crossing" are no seeds: the model learned them from the paragraphs the seeds found
-    assert [t for t, _ in model.classify("Coffee and flowers left the ports.")] == ["econ"]
+    assert [t for t, _ in model.classify("Coffee and flowers left.")] == ["econ"]
+    assert model.classify("The weather was mild.") == []
     assert [t for t, _ in model.classify("They waited at the river crossing.")] == ["people"]
 
 
@@ -238,6 +242,77 @@ def test_bootstrap_single_label_gives_each_paragraph_one_topic(tmp_path):
     assert len(single.classify(both)) == 1 and single.predict(corpus).sum(axis=1).tolist() == [1] * len(corpus)
     with pytest.raises(InputError, match="rounds must be a non-negative integer"):
         topicslib.bootstrap(corpus, taxonomy=tax, rounds=-1)
+
+
+def test_bootstrap_matches_the_seeds_of_every_language_the_taxonomy_gives(tmp_path):
+    """Seeds under [topic.es] (the form seeds/topics.toml uses) are matched too: only the English ones were, and the
+    Spanish paragraphs, which hold no English seed, were left without a topic."""
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED.replace('"refugees"]', '"refugees"]\n[topic.es]\nseeds = ["migrantes", "asilo"]')
+                   .replace('"trade deal"]', '"trade deal"]\n[topic.es]\nseeds = ["exportaciones", "aranceles", "Exports"]'),
+                   encoding="utf-8")
+    spanish = ([f"Las exportaciones de café crecieron, informe {i}." for i in range(6)]
+               + [f"Los migrantes pidieron asilo en la frontera, informe {i}." for i in range(6)])
+    taxonomy = topicslib.load_taxonomy(tax)
+    scores = seed_scores(spanish + ["Exports rose."], taxonomy)
+    assert (scores[:6, 0] > 0).all() and (scores[6:12, 1] > 0).all()
+    # "Exports" in both languages is one term, weighed once, not twice
+    assert scores[-1, 0] == pytest.approx(np.log(14 / 2))
+    model = topicslib.bootstrap(spanish, taxonomy=tax, min_df=1, folds=2)
+    assert [t for t, _ in model.classify("Los migrantes esperan asilo.")] == ["people"]
+
+
+# A mostly off-topic corpus, as a real one is: press briefings whose few paragraphs the seeds find share their
+# boilerplate ("the spokesman told reporters") with many that are about none of the topics.
+OFF_TOPIC_SEEDS = Taxonomy((Topic("econ", seeds=("exports", "tariffs")), Topic("people", seeds=("migrants", "asylum"))))
+ON_TOPIC = ([f"Exports of coffee rose, the spokesman told reporters on day {i}." for i in range(10)]
+            + [f"Migrants sought asylum at the border, the minister said on day {i}." for i in range(4)])
+OFF_TOPIC = [f"The spokesman told reporters the minister would travel on day {i}." for i in range(40)]
+
+
+def test_bootstrap_learns_to_give_no_topic_on_a_mostly_off_topic_corpus():
+    """The model saw only paragraphs some topic labels, so it gave every off-topic one a topic (40 of 40 here; 97%
+    of the State Department's press releases): paragraphs no seed matches are now its topic-less examples."""
+    model = topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=OFF_TOPIC_SEEDS, min_df=1, folds=2)
+    assert sum(bool(topics) for topics in model.classify_many(OFF_TOPIC)) <= 2
+    assert [[t for t, _ in topics] for topics in model.classify_many(ON_TOPIC)] == [["econ"]] * 10 + [["people"]] * 4
+    assert model.card_["n_without_topic"] > 0
+
+
+def test_bootstrap_warns_when_the_rounds_label_many_times_what_the_seeds_found(caplog):
+    """Single-label (a codebook: every text has a code) keeps no topic-less examples, so the rounds give every
+    off-topic paragraph a code: bootstrap says so, and names the topic that took most of the corpus."""
+    with caplog.at_level("WARNING", logger="topicslib"):
+        topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=OFF_TOPIC_SEEDS, min_df=1, folds=2, multi_label=False)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("the rounds pseudo-labeled 54 paragraphs, 4 times the 14 the seeds found") for m in messages), messages
+    assert any(m.startswith("'econ' is on ") and "of the 54 paragraphs" in m for m in messages), messages
+
+
+def test_a_bootstrapped_models_card_says_how_it_was_made_and_what_its_cross_validation_measures(tmp_path):
+    """The card read as a trained model's: no word of bootstrap, and a cross-validation (micro-F1 0.995 for a model
+    tagging 97% of a corpus wrongly) that only measures agreement with the pseudo-labels."""
+    rounds_seen = []
+    model = topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=OFF_TOPIC_SEEDS, min_df=1, folds=2, rounds=2,
+                                on_round=lambda *a: rounds_seen.append(a))
+    model.save(tmp_path / "m.npz")
+    card = json.loads((tmp_path / "m.card.json").read_text(encoding="utf-8"))
+    made = card["bootstrap"]
+    assert (made["rounds"], made["multi_label"], made["paragraphs"]) == (2, True, 54)
+    assert made["seed_matched"] == {"econ": 10, "people": 4}
+    assert len(made["trained_on"]) == 3 and made["trained_on"][0]["pseudo_labeled"] == 14
+    assert card["cross_validation"]["note"].startswith("bootstrapped: these figures measure agreement with the "
+                                                        "pseudo-labels")
+    # the progress line's source: each round as it starts, and on how many pseudo-labeled paragraphs
+    assert rounds_seen == [(r, 2, t["pseudo_labeled"]) for r, t in enumerate(made["trained_on"])]
+    # and the command's summary counts the pseudo-labeled paragraphs, not the examples of no topic beside them
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in ON_TOPIC + OFF_TOPIC), encoding="utf-8")
+    (tmp_path / "t.toml").write_text('[[topic]]\nid = "econ"\nseeds = ["exports", "tariffs"]\n\n[[topic]]\nid = '
+                                     '"people"\nseeds = ["migrants", "asylum"]\n', encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tmp_path / "t.toml"), "-o", str(tmp_path / "c.npz"),
+            "--options", '{"min_df": 1, "folds": 2}')
+    assert "and 54 paragraphs (14 pseudo-labeled in the last round)" in r.stdout, r.stdout + r.stderr
 
 
 def test_bootstrap_needs_seeds_the_corpus_uses(tmp_path):

@@ -367,15 +367,21 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     _check_model_output(args.output, sources, args.taxonomy)
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
-    with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin():
+    with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
         texts = [r.text for r in read_records(sources, column=args.column)]
-        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label, **options)
+
+        def on_round(round_: int, rounds: int, labeled: int) -> None:
+            progress.advance(note=f"{'seed round' if round_ == 0 else f'round {round_} of {rounds}'}, "
+                                  f"{labeled:,} pseudo-labeled")
+
+        model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label,
+                          on_round=on_round, **options)
         path = model.save(args.output)
     if args.quiet:
         return 0
+    labeled = model.card_["bootstrap"]["trained_on"][-1]["pseudo_labeled"]  # not its examples of no topic
     print(f"bootstrapped {len(model.classes_)} topics from seed terms and {len(texts):,} paragraphs "
-          f"({model.card_['n_examples']:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; "
-          f"saved {path}")
+          f"({labeled:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; saved {path}")
     return 0
 
 

@@ -66,6 +66,16 @@ class Topic:
     # (language code, topic in that language), e.g. (("es", Topic("trade", "Comercio y economía")),)
     translations: tuple[tuple[str, "Topic"], ...] = ()
 
+    @property
+    def all_seeds(self) -> tuple[str, ...]:
+        """The seed terms of every language the topic is given in (its own first, each once): what a paragraph in
+        any of them is matched against (``bootstrap``; a bilingual corpus holds both).
+
+        >>> Topic("trade", seeds=("tariffs", "trade"), translations=(("es", Topic("trade", seeds=("aranceles",))),)).all_seeds
+        ('tariffs', 'trade', 'aranceles')
+        """
+        return tuple(dict.fromkeys(s for t in (self, *(t for _, t in self.translations)) for s in t.seeds))
+
     def localized(self, lang: str | None) -> "Topic":
         """This topic's name, description and seeds in ``lang`` where the taxonomy has them, else as they are.
 

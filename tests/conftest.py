@@ -36,6 +36,17 @@ TINY = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _ignored_stops_not_passed_on():
+    """The commands these tests start get the stop signals as a terminal gives them, even when the suite runs under
+    ``nohup`` (SIGHUP ignored) or as a background job (SIGINT ignored): an ignored signal is inherited across exec,
+    so a command's own handling of it went untested, and the tests that send it failed. A handler that does nothing
+    keeps ignoring it here, and is not inherited (exec resets a handled signal to its default)."""
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, lambda signum, frame: None)
+
+
 @pytest.fixture(autouse=True)
 def _stop_signals_restored():
     """Each test ends with the stop signals handled as before it: tests that run the command line in this process

@@ -202,6 +202,23 @@ def test_suggest_document_chooses_among_the_paragraphs_of_text_files(tmp_path):
     assert all(row["source"].endswith(".txt") and isinstance(row["paragraph"], int) for row in rows)
 
 
+def test_bootstrap_document_reads_the_paragraphs_of_text_files(tmp_path):
+    # QA 4 item 11: a folder of .txt articles was one paragraph a file, so a topic whose seeds met no whole article's
+    # words apart was left out and the rounds trained on three texts
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for d in range(3):
+        (folder / f"a{d}.txt").write_text("\n\n".join(r["text"] for r in TINY[d * 4:(d + 1) * 4]), encoding="utf-8")
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    counts = {}
+    for flags in ((), ("--document",)):
+        r = run("bootstrap", str(folder), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), *flags)
+        assert r.returncode == 0, r.stderr
+        counts[flags] = r.stdout.split(" paragraphs")[0].rsplit(" ", 1)[1]
+    assert counts == {(): "3", ("--document",): "12"}
+
+
 SEEDED = """
 [[topic]]
 id = "econ"

@@ -100,6 +100,18 @@ def corpus(tmp_path):
     return path
 
 
+def test_document_asks_the_paragraphs_of_an_article_one_at_a_time(tmp_path):
+    """QA 4 item 11: a .txt article was asked whole, as one paragraph."""
+    article = tmp_path / "article.txt"
+    article.write_text("\n\n".join(TEXTS), encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    r = _label(article, answers, "\n\nq\n", "--document")
+    assert r.returncode == 0, r.stderr
+    saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert len(saved) == 2 and all(s["text"] in TEXTS for s in saved)
+    assert all(s["source"] == str(article) and isinstance(s["paragraph"], int) for s in saved)
+
+
 def test_an_answer_after_a_last_line_without_its_line_end_goes_on_a_line_of_its_own(tmp_path, corpus):
     answers = tmp_path / "mine.jsonl"
     old = json.dumps({"text": "Tariffs on rice rose.", "topics": ["trade"]}).encode()

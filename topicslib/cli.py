@@ -368,7 +368,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
-        texts = [r.text for r in read_records(sources, column=args.column)]
+        texts = [r.text for r in read_records(sources, column=args.column, document=args.document)]
 
         def on_round(round_: int, rounds: int, labeled: int) -> None:
             progress.advance(note=f"{'seed round' if round_ == 0 else f'round {round_} of {rounds}'}, "
@@ -429,7 +429,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
     _check_output(args.examples, sources)
     taxonomy = load_taxonomy(args.taxonomy)
     model = load_model(args.model) if args.model else None
-    records = list(read_records(sources, column=args.column))
+    records = list(read_records(sources, column=args.column, document=args.document))
     label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,
           retrain_every=args.retrain_every, fields=[corpus_fields(r) for r in records], quiet=args.quiet,
           **_training_options(args))
@@ -618,6 +618,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--column", default="text", metavar="NAME",
                        help="the field of JSONL records or column of CSV rows that holds the text (default: text)")
 
+    def add_corpus(p: argparse.ArgumentParser, use: str) -> None:
+        """The paragraphs a command of the own-topics loop reads (bootstrap, suggest, label): a whole article is one
+        text unless --document splits it, as classify's does."""
+        p.add_argument("inputs", nargs="+", metavar="CORPUS", help=f"files or folders of paragraphs {use}")
+        add_inputs(p)
+        p.add_argument("--document", action="store_true",
+                       help="split each text (a .txt article, a record) into paragraphs, as classify --document "
+                            "splits, and take each paragraph as one")
+
     def add_examples(p: argparse.ArgumentParser) -> None:
         """The labeled examples a command reads, and the fields that hold their text and topics."""
         p.add_argument("examples", help="a .jsonl/.csv file (also .gz, .bz2, .xz), a folder of them, or - for standard "
@@ -691,8 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("bootstrap", _cmd_bootstrap, "a first model from a taxonomy's seed terms and unlabeled paragraphs",
             model=False)
-    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of unlabeled paragraphs")
-    add_inputs(p)
+    add_corpus(p, "unlabeled")
     p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics and their seed terms (.toml or .json)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to write the model (.npz)")
     p.add_argument("--rounds", type=_count(0), default=3, help="self-training rounds after the seed round (default 3)")
@@ -701,8 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
 
     p = add("label", _cmd_label, "label paragraphs in the terminal, one at a time; answers saved at once", model=False)
-    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to label")
-    add_inputs(p)
+    add_corpus(p, "to label")
     p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics to label with (.toml or .json)")
     p.add_argument("--examples", required=True, metavar="FILE", help="the JSON Lines file answers are appended to")
     p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained)")
@@ -710,13 +717,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--options", metavar="JSON", help="training options for the retraining, as JSON")
 
     p = add("suggest", _cmd_suggest, "pick the paragraphs most worth labeling next (active learning)")
-    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="files or folders of paragraphs to choose from")
-    add_inputs(p)
+    add_corpus(p, "to choose from")
     p.add_argument("-n", type=_count(0), default=50, help="how many to pick (default 50)")
     p.add_argument("--examples", metavar="FILE", help="labeled examples (a file or folder, as train reads them): "
                                                       "never suggest a paragraph they hold")
-    p.add_argument("--document", action="store_true", help="split each text into paragraphs and choose among them "
-                                                           "(as classify --document splits)")
     p.add_argument("-o", "--output", metavar="PATH", help="write the picked records (with the model's topics; JSON "
                                                           "Lines, or CSV or a table by the suffix .csv or .txt) here "
                                                           "instead of standard output")

@@ -684,18 +684,23 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
 
 def where_read(record: Record, fields: Mapping) -> dict:
     """Where ``record`` was read from, as outputs write it beside its ``fields``: its ``source`` file and ``line``,
-    each unless ``fields`` has a field of that name (the input's own wins).
+    each unless ``fields`` has a field of that name (the input's own wins), and the number of its ``paragraph`` in
+    its document where it was split into paragraphs (``document``; that number replaces an input's own).
 
     >>> where_read(Record("Tariffs fell.", {"id": 7}, "a.jsonl:1", source="a.jsonl", line=1), {"id": 7})
     {'source': 'a.jsonl', 'line': 1}
     >>> where_read(Record("Tariffs fell.", {"source": "reuters"}, "a.txt", source="a.txt"), {"source": "reuters"})
     {}
+    >>> where_read(Record("Tariffs fell.", {}, "a.txt", source="a.txt", paragraph=2), {"paragraph": "iii"})
+    {'source': 'a.txt', 'paragraph': 2}
     """
     where = {}
     if record.source and "source" not in fields:
         where["source"] = record.source
     if record.line is not None and "line" not in fields:
         where["line"] = record.line
+    if record.paragraph is not None:
+        where["paragraph"] = record.paragraph
     return where
 
 
@@ -709,8 +714,6 @@ def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
         out = fields.copy()
     out[record.text_field] = record.text
     out.update(where_read(record, out))
-    if record.paragraph is not None:
-        out["paragraph"] = record.paragraph
     out["lang"] = lang
     out["topics"] = topics
     return out

@@ -154,7 +154,7 @@ def test_a_stop_the_moment_the_temporary_file_exists_leaves_no_temporary_file(tm
     out.write_text("earlier results\n", encoding="utf-8")
     r = subprocess.run([sys.executable, "-c", _STOP_AS_THE_FILE_IS_MADE, str(out), to], cwd=ROOT, capture_output=True,
                        text=True, timeout=120)
-    assert r.returncode == 143 and "interrupted" in r.stderr, r.stderr  # 128 + SIGTERM
+    assert r.returncode == 143 and "topicslib: terminated" in r.stderr, r.stderr  # 128 + SIGTERM
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert [f.name for f in tmp_path.iterdir()] == ["out.jsonl"]
 
@@ -170,7 +170,7 @@ def test_sigterm_leaves_no_temporary_file_and_the_old_output(tmp_path):
     while not [f for f in tmp_path.iterdir() if f.name.endswith(".tmp")] and time.monotonic() < deadline:
         time.sleep(0.05)  # until it is writing
     p.send_signal(signal.SIGTERM)
-    assert p.wait(60) == 143 and "interrupted" in p.stderr.read()
+    assert p.wait(60) == 143 and "topicslib: terminated" in p.stderr.read()
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert not [f for f in tmp_path.iterdir() if f.name.endswith(".tmp")]
 

@@ -576,6 +576,15 @@ def test_sighup_ends_the_session_as_a_hang_up_every_answer_kept(tmp_path, corpus
     assert len(topicslib.read_examples(answers)) == 1
 
 
+def test_sigterm_ends_the_session_with_its_own_code_every_answer_kept(tmp_path, corpus):
+    """SIGTERM (kill, a service manager) ended the session as q does, exit 0, as if the labeler had chosen to stop."""
+    answers = tmp_path / "mine.jsonl"
+    code, out, err = _signalled_after_one_answer(corpus, answers, signal.SIGTERM)
+    assert code == 143 and err == f"topicslib: terminated; 1 answers saved to {answers}\n"
+    assert "answers saved" not in out
+    assert len(topicslib.read_examples(answers)) == 1
+
+
 class _GoneTerminal(_HungUpTerminal):
     """A terminal whose line has gone as a closed pty's has: a read fails with EIO."""
 

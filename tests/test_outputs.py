@@ -183,12 +183,12 @@ def test_sigterm_while_the_output_is_written_leaves_no_temporary_file_and_the_ol
     out.parent.mkdir()
     out.write_bytes(b"earlier output\n")
     p = _stopped_while_writing(out.parent, *(a.format(gold=gold) for a in command), "-o", str(out))
-    assert p.returncode == 143 and "interrupted" in p.stderr.read()
+    assert p.returncode == 143 and "topicslib: terminated" in p.stderr.read()
     assert os.listdir(out.parent) == ["result"] and out.read_bytes() == b"earlier output\n"
 
 
 @pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGINT, 130, "topicslib: interrupted\n"),
-                                                   (signal.SIGTERM, 143, "topicslib: interrupted\n"),
+                                                   (signal.SIGTERM, 143, "topicslib: terminated\n"),
                                                    (signal.SIGHUP, 129, "topicslib: hung up\n")])
 def test_a_stopped_run_exits_128_and_its_signals_number_as_a_shell_reports_it(gold, sig, code, said):
     """SIGTERM exited 130, Ctrl-C's code; each stop exits with its own, so a caller can tell a kill from a Ctrl-C."""

@@ -862,8 +862,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except HangUp as stop:  # before KeyboardInterrupt, which it is
         return _hung_up(stop)
-    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
-        print("topicslib: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated); its message, where it has one, says what was kept
+        print(f"topicslib: {str(stop) or ('terminated' if isinstance(stop, Terminated) else 'interrupted')}", file=sys.stderr)
         return _stop_code(stop)
     except OSError as e:
         print(f"topicslib: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)

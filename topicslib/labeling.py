@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError, ExampleError, HangUp, TaxonomyError
+from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated
 from .evidence import evidence_terms
 from .examples import Example, duplicate_key, example_format, read_examples, topic_counts
 from .files import LONE_SURROGATES, output_folders
@@ -400,10 +400,12 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         chosen.symmetric_difference_update({ids[_KEYS.index(key)]})
                     # any other key: the same paragraph is asked again
             except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
-                if isinstance(stop, HangUp):
+                if isinstance(stop, (HangUp, Terminated)):  # not the labeler's choice: the run ends with its own code
                     raise
             if not quiet:
                 _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
         except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
             raise HangUp(f"hung up; {answers} answers saved to {path}") from None
+        except Terminated:  # kill, a service manager, a time limit: every answer is on disk
+            raise Terminated(f"terminated; {answers} answers saved to {path}") from None
         return answers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -11,10 +12,11 @@ import pytest
 import topicslib
 from topicslib import InputError
 from topicslib.bootstrap import seed_scores
+from topicslib.examples import example_line
 from topicslib.taxonomy import Taxonomy, Topic
 
 from .conftest import TINY
-from .test_cli import run
+from .test_cli import run, write_jsonl
 
 TRADE = [f"Exports of coffee and flowers rose under the trade deal, report {i}." for i in range(10)]
 PEOPLE = [f"Migrants and refugees crossed the border seeking asylum, report {i}." for i in range(10)]
@@ -350,6 +352,99 @@ def test_bootstrap_on_the_command_line_saves_a_model(tmp_path):
     model = topicslib.load_model(tmp_path / "m.npz")
     assert model.classes_.tolist() == ["econ", "people"] and not model.multi_label_
 
+
+
+# OFF_TOPIC_SEEDS with seeds that match nothing, one in a second language: the taxonomy a researcher tunes
+TUNED = Taxonomy((Topic("econ", seeds=("exports", "tariffs", "quotas")),
+                  Topic("people", seeds=("migrants", "asylum"), translations=(("es", Topic("people", seeds=("asilo",))),))))
+
+
+def test_a_bootstrapped_models_card_counts_each_seeds_paragraphs_and_names_the_seeds_that_matched_none():
+    """Only each topic's total was kept: which seed matched which paragraphs, and which matched none, was unsaid
+    (QA4 item 9: six seeds of Setup S and its Spanish ones matched nothing)."""
+    model = topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=TUNED, min_df=1, folds=2)
+    made = model.card_["bootstrap"]
+    assert made["per_seed"] == {"econ": {"exports": 10, "tariffs": 0, "quotas": 0},
+                                "people": {"migrants": 4, "asylum": 4, "asilo": 0}}
+    assert made["unmatched_seeds"] == {"econ": ["tariffs", "quotas"], "people": ["asilo"]}
+
+
+def _tuned_files(tmp_path) -> tuple:
+    """TUNED as a file, and ON_TOPIC + OFF_TOPIC as a corpus with ids (ON_TOPIC's first paragraph twice)."""
+    tax = tmp_path / "t.toml"
+    tax.write_text('[[topic]]\nid = "econ"\nseeds = ["exports", "tariffs", "quotas"]\n\n[[topic]]\nid = "people"\n'
+                   'seeds = ["migrants", "asylum"]\n[topic.es]\nseeds = ["asilo"]\n', encoding="utf-8")
+    texts = ON_TOPIC + OFF_TOPIC + [ON_TOPIC[0].upper()]
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [{"id": i, "text": t, "outlet": "wire"} for i, t in enumerate(texts)])
+    return tax, corpus
+
+
+def test_bootstrap_command_names_the_seeds_that_matched_nothing_and_verbose_counts_every_seed(tmp_path):
+    tax, corpus = _tuned_files(tmp_path)
+    options = ("--options", '{"min_df": 1, "folds": 2}')
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), *options)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1:] == ["3 of 6 seeds matched no paragraph: tariffs (econ), quotas (econ), asilo (people)"]
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), "--verbose", *options)
+    assert r.stdout.splitlines()[1:] == ["paragraphs each seed matched:", "  econ: exports 10, tariffs 0, quotas 0",
+                                         "  people: migrants 4, asylum 4, asilo 0",
+                                         "3 of 6 seeds matched no paragraph: tariffs (econ), quotas (econ), asilo (people)"]
+    # past ten, the rest are counted, not named: a bilingual taxonomy's unused language can leave dozens
+    many = tmp_path / "many.toml"
+    many.write_text(tax.read_text(encoding="utf-8").replace('"quotas"', ", ".join(f'"nothing{i}"' for i in range(12))),
+                    encoding="utf-8")
+    r = run("bootstrap", str(corpus), "--taxonomy", str(many), "-o", str(tmp_path / "m.npz"), *options)
+    assert r.stdout.splitlines()[1].startswith("14 of 17 seeds matched no paragraph: tariffs (econ), nothing0 (econ)")
+    assert r.stdout.splitlines()[1].endswith("nothing8 (econ) and 4 more (--verbose lists every seed; so does the "
+                                             "model card)"), r.stdout
+
+
+def test_pseudo_labels_are_the_last_rounds_written_as_examples_that_train_audit_and_evaluate_read(tmp_path):
+    """They were nowhere to be read, audited or corrected (QA4 item 9)."""
+    tax, corpus = _tuned_files(tmp_path)
+    out = tmp_path / "labels" / "pseudo.jsonl"
+    r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), "--pseudo-labels",
+            str(out), "--options", '{"min_df": 1, "folds": 2}')
+    assert r.returncode == 0, r.stderr
+    assert f"(14 pseudo-labeled in the last round, written to {out})" in r.stdout, r.stdout
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # the pseudo-labeled ones, each duplicate once, in corpus order, with their record's fields; none of no topic
+    assert [row["text"] for row in rows] == ON_TOPIC
+    assert rows[0] == {"text": ON_TOPIC[0], "topics": ["econ"], "id": 0, "outlet": "wire", "source": str(corpus),
+                       "line": 1}
+    assert [row["topics"] for row in rows] == [["econ"]] * 10 + [["people"]] * 4
+    assert [e.topics for e in topicslib.read_examples(out)] == [tuple(row["topics"]) for row in rows]
+    for command in (("train", str(out), "-o", str(tmp_path / "again.npz"), "--options", '{"min_df": 1, "folds": 2}'),
+                    ("audit", str(out), "--options", '{"min_df": 1, "folds": 2}'),
+                    ("evaluate", str(out), "--model", str(tmp_path / "m.npz"), "--by", "outlet")):
+        r = run(*command)
+        assert r.returncode == 0, (command, r.stderr)
+
+
+def test_pseudo_labels_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    out = tmp_path / "pseudo.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    written = []
+
+    def failing(*args):
+        if len(written) == 3:
+            raise KeyboardInterrupt  # a Ctrl-C in the middle of the file
+        written.append(args)
+        return example_line(*args)
+
+    monkeypatch.setattr(sys.modules["topicslib.bootstrap"], "example_line", failing)  # the module, not the function
+    with pytest.raises(KeyboardInterrupt):
+        topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=TUNED, min_df=1, folds=2, pseudo_labels=out)
+    assert out.read_text(encoding="utf-8") == "earlier\n" and [p.name for p in tmp_path.iterdir()] == ["pseudo.jsonl"]
+    with pytest.raises(InputError, match="fields must give one mapping a text: 1 for 54 texts"):
+        topicslib.bootstrap(ON_TOPIC + OFF_TOPIC, taxonomy=TUNED, pseudo_labels=out, fields=[{}])
+    # on the command line, a file that is an input, or cannot be written, is refused before the training
+    tax, corpus = _tuned_files(tmp_path)
+    for where, says in ((corpus, "is also an input"), (tmp_path / "corpus.jsonl" / "p.jsonl", "cannot write")):
+        r = run("bootstrap", str(corpus), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"), "--pseudo-labels",
+                str(where))
+        assert r.returncode != 0 and says in r.stderr and "bootstrapped" not in r.stdout, r.stderr
+        assert not (tmp_path / "m.npz").exists()
 
 
 def test_quiet_drops_every_closing_summary_and_keeps_results_and_warnings(tmp_path):

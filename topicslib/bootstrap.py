@@ -32,15 +32,16 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .decision import sure_indicators
 from .errors import InputError, TaxonomyError, TrainingError
-from .examples import Example, duplicate_key, left_out_in_short
+from .examples import Example, duplicate_key, example_line, left_out_in_short
 from .features import tokenize
+from .files import atomic_output, check_writable
 from .model import TopicModel
 from .scoring import check_texts
 from .taxonomy import Taxonomy, Topic, as_taxonomy
@@ -75,6 +76,33 @@ def seed_scores(texts: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
     >>> seed_scores(["Coca crops grew.", "Migrants and coca crops.", "Nothing."], tax).round(2).tolist()
     [[0.29, 0.0], [0.29, 0.69], [0.0, 0.0]]
     """
+    return _seed_matches(texts, taxonomy)[0]
+
+
+def seed_counts(texts: Sequence[str], taxonomy: Taxonomy) -> dict[str, dict[str, int]]:
+    """How many of ``texts`` hold each seed term, topic by topic, each seed as the taxonomy writes it (those of every
+    language); 0 for a seed that matched none, which is worth rewording or dropping. Seeds match as
+    :func:`seed_scores` matches them: by words, case aside ("China" and "china" match the same texts).
+
+    >>> tax = Taxonomy((Topic("a", seeds=("coca crops", "tailings")), Topic("b", seeds=("migrants",))))
+    >>> seed_counts(["Coca crops grew.", "Migrants and coca crops.", "Nothing."], tax)
+    {'a': {'coca crops': 2, 'tailings': 0}, 'b': {'migrants': 1}}
+    """
+    return _seed_matches(texts, taxonomy)[1]
+
+
+def unmatched_seeds(counts: dict[str, dict[str, int]]) -> dict[str, list[str]]:
+    """The seeds of :func:`seed_counts` that matched no text, for each topic that has any.
+
+    >>> unmatched_seeds({"a": {"coca crops": 2, "tailings": 0}, "b": {"migrants": 1}})
+    {'a': ['tailings']}
+    """
+    return {t: none for t, seeds in counts.items() if (none := [s for s, n in seeds.items() if not n])}
+
+
+def _seed_matches(texts: Sequence[str], taxonomy: Taxonomy) -> tuple[np.ndarray, dict[str, dict[str, int]]]:
+    """:func:`seed_scores` and :func:`seed_counts` from one pass over ``texts``: bootstrap needs both, and finding
+    the seeds' n-grams is most of the time the seed round takes on a large corpus."""
     # Each term once a topic: "China" and "china" (or a seed shared by two languages) are one term, not a double weight.
     seeds = [list(dict.fromkeys(tuple(tokenize(s)) for s in t.all_seeds if tokenize(s))) for t in taxonomy.topics]
     if not any(seeds):
@@ -89,7 +117,9 @@ def seed_scores(texts: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
             if df[s]:
                 weight = math.log((n + 1) / (df[s] + 1)) + 1e-9
                 out[:, j] += [g.get(s, 0) * weight for g in grams]
-    return out
+    # a seed of no words (punctuation only) matches nothing: listed with 0, for the user to see it does not count
+    counts = {t.id: {s: df.get(tuple(tokenize(s)), 0) for s in t.all_seeds} for t in taxonomy.topics}
+    return out, counts
 
 
 def _ngrams(tokens: list[str], sizes: set[int]) -> dict[tuple[str, ...], int]:
@@ -111,7 +141,8 @@ def _labels(scores: np.ndarray, ids: Sequence[str]) -> list[tuple[str, ...] | No
 
 
 def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: int = 3, multi_label: bool = True,
-              on_round: Callable[[int, int, int], None] | None = None, **options) -> TopicModel:
+              on_round: Callable[[int, int, int], None] | None = None, pseudo_labels: str | Path | None = None,
+              fields: Sequence[Mapping] | None = None, **options) -> TopicModel:
     """A model for ``taxonomy``'s topics from its seed terms and the unlabeled ``texts`` (see the module).
 
     ``multi_label=False`` when each text has exactly one of the topics. ``options`` are training
@@ -127,8 +158,26 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     ``on_round(round, rounds, pseudo_labeled)`` is called as each round's training starts (round 0: the seeds'),
     with how many paragraphs it trains on as pseudo-labeled (the command line's progress line shows it). The
     model's card has a ``bootstrap`` section: the rounds, ``multi_label``, the corpus's paragraphs, how many each
-    topic's seeds matched, and what each round trained on; its cross-validation measures agreement with the
+    topic's seeds matched (``seed_matched``) and each seed (``per_seed``, :func:`seed_counts`), the seeds that matched
+    none (``unmatched_seeds``), and what each round trained on; its cross-validation measures agreement with the
     pseudo-labels, not accuracy.
+
+    ``pseudo_labels``, a path: the paragraphs the last round pseudo-labeled are written there as examples (JSON Lines
+    that ``train``, ``audit`` and ``evaluate`` read; :func:`~topicslib.examples.example_line`), in corpus order, each
+    duplicate once, for the labels to be read, audited and corrected; the paragraphs trained on as of no topic are
+    not among them. ``fields``, one mapping a text, are written beside each one's text and topics (its corpus
+    record's). The file is written whole or not at all, and checked writable before the training.
+
+    >>> import tempfile, pathlib
+    >>> tax = Taxonomy((Topic("trade", seeds=("tariffs", "quotas")), Topic("migration", seeds=("migrants",))))
+    >>> texts = [f"tariffs on coffee {i}" for i in range(6)] + [f"migrants crossed {i}" for i in range(6)]
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "pseudo.jsonl"
+    >>> model = bootstrap(texts, taxonomy=tax, min_df=1, folds=2, pseudo_labels=out,
+    ...                   fields=[{"id": i} for i in range(12)])
+    >>> model.card_["bootstrap"]["per_seed"], model.card_["bootstrap"]["unmatched_seeds"]
+    ({'trade': {'tariffs': 6, 'quotas': 0}, 'migration': {'migrants': 6}}, {'trade': ['quotas']})
+    >>> print(out.read_text().splitlines()[0])
+    {"text": "tariffs on coffee 0", "topics": ["trade"], "id": 0}
 
     >>> tax = Taxonomy((Topic("trade", seeds=("tariffs",)), Topic("economy", seeds=("exports",))))
     >>> bootstrap([f"tariffs on exports {i}" for i in range(6)] + ["rain"], taxonomy=tax, min_df=1, folds=2)
@@ -144,12 +193,17 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
                             "add the topics it is to be told apart from")
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
         raise InputError(f"rounds must be a non-negative integer, got {rounds!r}")
-    first: dict[str, str] = {}
+    first: dict[str, int] = {}
     advice = "give the corpus as a list of paragraphs (the command `topicslib bootstrap CORPUS` reads files)"
-    for t in check_texts(texts, "bootstrap", advice):  # each paragraph once: the out-of-fold rows are the examples
-        first.setdefault(duplicate_key(t), t)
-    texts = list(first.values())
-    scores = seed_scores(texts, taxonomy)
+    given = check_texts(texts, "bootstrap", advice)
+    if fields is not None and len(fields) != len(given):
+        raise InputError(f"fields must give one mapping a text: {len(fields):,} for {len(given):,} texts")
+    for i, t in enumerate(given):  # each paragraph once: the out-of-fold rows are the examples
+        first.setdefault(duplicate_key(t), i)
+    texts = [given[i] for i in first.values()]
+    if pseudo_labels is not None:  # now, not after the training, which a bad path would waste
+        check_writable(pseudo_labels)
+    scores, per_seed = _seed_matches(texts, taxonomy)
     labels = _labels(scores, list(taxonomy.ids))
     found = _found_topics(taxonomy, scores, labels)
     options = {"min_examples": 1, "folds": 5, **options}
@@ -185,7 +239,7 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     model.card_["bootstrap"] = {
         "rounds": rounds, "rounds_run": len(trained_on) - 1, "multi_label": multi_label, "paragraphs": len(texts),
         "seed_matched": {t: int(n) for t, n in zip(taxonomy.ids, (scores > 0).sum(axis=0).tolist())},
-        "trained_on": trained_on,
+        "per_seed": per_seed, "unmatched_seeds": unmatched_seeds(per_seed), "trained_on": trained_on,
     }
     model.card_["cross_validation"]["note"] = (
         "bootstrapped: these figures measure agreement with the pseudo-labels (the seeds' and the model's own), not "
@@ -193,6 +247,11 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     # The model lacks the topics the seeds found no paragraph for: its card's left_out names them (0 examples)
     # beside any topic that training left out.
     model.card_["left_out"] = {**{t: 0 for t in taxonomy.ids if t not in found}, **model.card_["left_out"]}
+    if pseudo_labels is not None:  # `labels` are what the last model trained on: the last round's
+        kept = list(first.values())
+        with atomic_output(pseudo_labels) as out:
+            out.writelines(example_line(texts[k], labs, None if fields is None else fields[kept[k]])
+                           for k, labs in enumerate(labels) if labs)
     return model
 
 

@@ -365,24 +365,62 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     options = _training_options(args)
     sources = find_sources(args.inputs, args.input_format)
     _check_model_output(args.output, sources, args.taxonomy)
+    if args.pseudo_labels:  # bootstrap checks that it can be written; here, that it is none of the other files
+        _check_output(args.pseudo_labels, sources, args.taxonomy, args.output, str(card_path(args.output)))
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
-        texts = [r.text for r in read_records(sources, column=args.column, document=args.document)]
+        records = list(read_records(sources, column=args.column, document=args.document))
+        texts = [r.text for r in records]
 
         def on_round(round_: int, rounds: int, labeled: int) -> None:
             progress.advance(note=f"{'seed round' if round_ == 0 else f'round {round_} of {rounds}'}, "
                                   f"{labeled:,} pseudo-labeled")
 
         model = bootstrap(texts, taxonomy=taxonomy, rounds=args.rounds, multi_label=not args.single_label,
-                          on_round=on_round, **options)
+                          on_round=on_round, pseudo_labels=args.pseudo_labels,
+                          fields=[corpus_fields(r) for r in records] if args.pseudo_labels else None, **options)
         path = model.save(args.output)
     if args.quiet:
         return 0
-    labeled = model.card_["bootstrap"]["trained_on"][-1]["pseudo_labeled"]  # not its examples of no topic
+    card = model.card_["bootstrap"]
+    labeled = card["trained_on"][-1]["pseudo_labeled"]  # not its examples of no topic
+    written = f", written to {args.pseudo_labels}" if args.pseudo_labels else ""
     print(f"bootstrapped {len(model.classes_)} topics from seed terms and {len(texts):,} paragraphs "
-          f"({labeled:,} pseudo-labeled in the last round) in {time.perf_counter() - started:.1f} s; saved {path}")
+          f"({labeled:,} pseudo-labeled in the last round{written}) in {time.perf_counter() - started:.1f} s; "
+          f"saved {path}")
+    for line in _seed_lines(card["per_seed"], card["unmatched_seeds"], args.verbose):
+        print(line)
     return 0
+
+
+# The seeds that matched nothing named after bootstrap's summary, at most this many (the rest counted): a bilingual
+# taxonomy's unused language can leave dozens, and --verbose lists every seed.
+_UNMATCHED_SHOWN = 10
+
+
+def _seed_lines(per_seed: dict[str, dict[str, int]], unmatched: dict[str, list[str]], verbose: bool) -> list[str]:
+    """What bootstrap says of its seeds: with ``verbose``, each topic's seeds with the paragraphs each matched;
+    always, the seeds that matched none (the first few of them), which a taxonomy is tuned by rewording or dropping.
+
+    >>> print("\\n".join(_seed_lines({"a": {"coca": 3, "tailings": 0}, "b": {"migrants": 2}}, {"a": ["tailings"]}, True)))
+    paragraphs each seed matched:
+      a: coca 3, tailings 0
+      b: migrants 2
+    1 of 3 seeds matched no paragraph: tailings (a)
+    """
+    lines = []
+    if verbose:
+        lines.append("paragraphs each seed matched:")
+        lines.extend(f"  {t}: {', '.join(f'{s} {n:,}' for s, n in seeds.items())}" for t, seeds in per_seed.items())
+    named = [f"{s} ({t})" for t, seeds in unmatched.items() for s in seeds]
+    if named:
+        shown = len(named) if verbose else _UNMATCHED_SHOWN
+        more = len(named) - shown
+        lines.append(f"{len(named):,} of {sum(map(len, per_seed.values())):,} seeds matched no paragraph: "
+                     + ", ".join(named[:shown])
+                     + (f" and {more:,} more (--verbose lists every seed; so does the model card)" if more > 0 else ""))
+    return lines
 
 
 def _documents(pieces: Iterator[tuple[Record, str | list[Paragraph]]], args: argparse.Namespace) -> dict:
@@ -706,6 +744,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=_count(0), default=3, help="self-training rounds after the seed round (default 3)")
     p.add_argument("--single-label", action="store_true", help="each paragraph has exactly one of the topics (a "
                                                                "codebook of exclusive codes)")
+    p.add_argument("--pseudo-labels", metavar="FILE", help="write the paragraphs the last round pseudo-labeled here, "
+                                                           "as examples (JSON Lines) to read, audit and correct")
     p.add_argument("--options", metavar="JSON", help="training options as JSON")
 
     p = add("label", _cmd_label, "label paragraphs in the terminal, one at a time; answers saved at once", model=False)

@@ -10,6 +10,7 @@ fix the file without guessing.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -370,6 +371,20 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
         refuse_table(source, "examples must be a path or an iterable of records")  # it would pass as its column names
         examples = map(check, _examples_of(enumerate(source), None, by, fields))  # named by position: 'example 0'
     yield from _or_else(examples, ExampleError("no examples found"))
+
+
+def example_line(text: str, topics: Iterable[str], fields: Mapping | None = None) -> str:
+    """One example as a JSON line that :func:`read_examples` (``train``, ``audit``, ``evaluate``) reads: its ``text``
+    and ``topics``, then ``fields`` (its corpus record's, for the example to join back to the corpus), any of
+    them named ``text`` or ``topics`` left out (the example's own win). The form ``label`` writes answers in. A lone
+    surrogate stays in the string: the file it is written to says how (``files.atomic_output`` escapes it).
+
+    >>> print(example_line("Tariffs fell.", ("trade",), {"id": 7, "topics": "old", "source": "a.jsonl"}), end="")
+    {"text": "Tariffs fell.", "topics": ["trade"], "id": 7, "source": "a.jsonl"}
+    """
+    example = {"text": text, "topics": list(topics)}
+    example.update((k, v) for k, v in (fields or {}).items() if k not in example)
+    return json.dumps(example, ensure_ascii=False) + "\n"
 
 
 def duplicate_key(text: str) -> str:

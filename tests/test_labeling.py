@@ -657,9 +657,19 @@ def test_a_retraining_that_lands_while_a_paragraph_is_shown_changes_neither_its_
     ticked (QA pass 4, item 3). The paragraph keeps what it was drawn with; the new model pre-selects the next."""
     retrained = topicslib.load_model(ROOT / "models" / "default.npz")  # gives migration to the second paragraph
     assert "migration" in dict(retrained.classify(TEXTS[1]))
-    monkeypatch.setattr(labeling.TopicModel, "from_options",
-                        lambda **options: type("Untrained", (), {"fit_examples": lambda self, *_: retrained,
-                                                                 "get_params": lambda self: retrained.get_params()})())
+
+    class Untrained:
+        """Training that gives ``retrained``, its own probabilities standing in for the out-of-fold ones a later
+        retraining is compared with."""
+
+        def get_params(self):
+            return retrained.get_params()
+
+        def fit_examples(self, examples, taxonomy):
+            retrained.oof_proba_ = retrained.predict_proba([e.text for e in examples])
+            return retrained
+
+    monkeypatch.setattr(labeling.TopicModel, "from_options", lambda **options: Untrained())
     monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
     screen = io.StringIO()
     # the first paragraph answered (a retraining starts), the second drawn with no model, then diplomacy (key 0)

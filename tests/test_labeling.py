@@ -678,8 +678,19 @@ def test_a_retraining_that_lands_while_a_paragraph_is_shown_changes_neither_its_
     ticked (QA pass 4, item 3). The paragraph keeps what it was drawn with; the new model pre-selects the next."""
     retrained = topicslib.load_model(ROOT / "models" / "default.npz")  # gives migration to the second paragraph
     assert "migration" in dict(retrained.classify(TEXTS[1]))
-    monkeypatch.setattr(labeling.TopicModel, "from_options",
-                        lambda **options: type("Untrained", (), {"fit_examples": lambda self, *_: retrained})())
+
+    class Untrained:
+        """Training that gives ``retrained``, its own probabilities standing in for the out-of-fold ones a later
+        retraining is compared with."""
+
+        def get_params(self):
+            return retrained.get_params()
+
+        def fit_examples(self, examples, taxonomy):
+            retrained.oof_proba_ = retrained.predict_proba([e.text for e in examples])
+            return retrained
+
+    monkeypatch.setattr(labeling.TopicModel, "from_options", lambda **options: Untrained())
     monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
     screen = io.StringIO()
     # the first paragraph answered (a retraining starts), the second drawn with no model, then diplomacy (key 0)
@@ -695,3 +706,58 @@ def test_a_retraining_that_lands_while_a_paragraph_is_shown_changes_neither_its_
     saved = [json.loads(line) for line in (tmp_path / "mine.jsonl").read_text(encoding="utf-8").splitlines()]
     assert saved[1] == {"text": TEXTS[1], "topics": ["diplomacy"]}
     assert pages[3][2] == TEXTS[2] and "[x] trade" in "\n".join(pages[3])  # the next: the retrained model's choice
+
+
+def _pages(screen: io.StringIO) -> list[list[str]]:
+    """The pages a session drew in a pipe, each as its lines: the top line, a blank one, the paragraph, ..."""
+    return [page.strip("\n").split("\n") for page in screen.getvalue().split("q quit\n")[:-1]]
+
+
+def test_a_retrained_model_worse_on_the_answers_than_the_given_one_is_not_used_and_the_top_line_says_so(tmp_path,
+                                                                                                      monkeypatch):
+    """The first retraining replaced the --model, whatever it was: a bootstrapped model (micro-F1 0.66 on the true
+    topics) by one of 26 answers (0.46), every pre-selection after worse, unsaid (QA pass 4, item 6). Here the given
+    model chose every answer's topics and the model of three answers gets none of them out of fold: it is kept."""
+    given = topicslib.load_model(ROOT / "models" / "default.npz")
+    texts = TEXTS + ["Migrants waited at the border for asylum."]
+    monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
+    screen = io.StringIO()
+    # three answers as pre-selected (a retraining starts), then a key that only redraws, taken once it has ended
+    keys = _KeysOnceRetrained("\n\n\nx\n\nq\n", "x", threading.active_count())
+    labeling.label(texts, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), model=given,
+                   examples=tmp_path / "mine.jsonl", retrain_every=3, keys=keys, screen=screen)
+    pages = _pages(screen)
+    assert pages[4][0] == ("3 labeled · 2 to go · kept the given model: micro-F1 1.00 on your 3 labels against 0.00 "
+                           "retrained")
+    # the next paragraph pre-selected by the given model, with its scores
+    assert pages[5][2] == texts[4]
+    ticked = [line.split("] ")[1].split()[:2] for line in pages[5] if "[x]" in line]
+    chosen = dict(given.classify(texts[4]))
+    assert chosen and ticked == [[t, f"{chosen[t]:.2f}"] for t in given.classes_ if t in chosen]
+
+
+def test_a_retrained_model_better_on_the_answers_replaces_the_given_one_and_pre_selects_from_then_on(tmp_path,
+                                                                                                   monkeypatch):
+    """A given model that gives these paragraphs the wrong topic (trained on their kind with trade and democracy
+    swapped) scores 0 on the answers; the model of the answers does better out of fold, so it replaces the given
+    one and pre-selects the next paragraph."""
+    def text(i: int) -> str:
+        return f"Tariffs on coffee exports, round {i}." if i % 2 else f"Elections and voters, round {i}."
+
+    given = topicslib.TopicModel(min_df=1, folds=3).fit([text(i) for i in range(20, 32)],
+                                                        [["democracy" if i % 2 else "trade"] for i in range(20, 32)])
+    texts = [text(i) for i in range(10)]
+    monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    key = {t: labeling._KEYS[taxonomy.ids.index(t)] for t in ("trade", "democracy")}
+    answers = f"{key['trade']}\n{key['democracy']}\n\n" * 8  # each answer the given model's pre-selection flipped
+    screen = io.StringIO()
+    # then a key that only redraws, taken once the retraining has ended, and the paragraph on screen answered as drawn
+    keys = _KeysOnceRetrained(answers + "x\n\nq\n", "x", threading.active_count())
+    labeling.label(texts, taxonomy=taxonomy, model=given, examples=tmp_path / "mine.jsonl", retrain_every=8,
+                   keys=keys, screen=screen)
+    redrawn, last = _pages(screen)[-2:]
+    assert redrawn[0] == ("8 labeled · 2 to go · retrained on 8 examples (micro-F1 1.00 on them against 0.00 for the "
+                          "given model), 8 topics too rare to suggest yet")
+    # the next paragraph pre-selected by the retrained model: its right topic, where the given model's was the other
+    assert last[2] == texts[9] and [line.split("] ")[1].split()[0] for line in last if "[x]" in line] == ["trade"]

@@ -3,9 +3,10 @@ keys to accept, toggle, skip, undo (an answer or a skip, the last first) or quit
 to the examples file at once and flushed to disk, so a killed session loses nothing; a restarted one skips
 what is already labeled, and a paragraph the corpus repeats is asked once. One session at a time writes to
 an examples file (a second is refused), and undo takes off the file only the line it wrote. The model
-retrains in the background every few answers, and the next paragraphs are picked and pre-selected by it
-(``suggest``), never the one being asked: its boxes stay as they were drawn and toggled, and undo asks again
-the paragraph it took back, whatever a retraining picked. A terminal that goes away (its window closed) ends
+retrains in the background every few answers; the retrained model replaces the current one (the model given, or
+an earlier retraining's) only when its out-of-fold micro-F1 on the answers beats the current one's, and the next
+paragraphs are picked and pre-selected by the model kept (``suggest``), never the one being asked: its boxes stay
+as they were drawn and toggled, and undo asks again the paragraph it took back, whatever a retraining picked. A terminal that goes away (its window closed) ends
 the session with :class:`HangUp`, every answer given on disk.
 """
 
@@ -23,9 +24,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+
+from .decision import indicators
 from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated
+from .evaluation import score
 from .evidence import evidence_terms
-from .examples import Example, duplicate_key, example_format, read_examples, topic_counts
+from .examples import (Example, duplicate_key, example_format, indicator, prepare_examples, read_examples,
+                       topic_counts)
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
@@ -235,11 +241,36 @@ def _not_retraining(record: logging.LogRecord) -> bool:
     return record.threadName != _RETRAINING
 
 
-def _retrained_note(model: TopicModel) -> str:
-    """The status line after a retraining: on how many examples, and how many topics it cannot suggest yet."""
+def _retrained_note(model: TopicModel, measured: str = "") -> str:
+    """The status line after a retraining: on how many examples, ``measured`` (how it compared with the model it
+    replaced), and how many topics it cannot suggest yet."""
     rare = len(model.card_["left_out"])
-    return (f"retrained on {model.card_['n_examples']} examples"
+    return (f"retrained on {model.card_['n_examples']} examples{measured}"
             + (f", {rare} topic{'s' if rare != 1 else ''} too rare to suggest yet" if rare else ""))
+
+
+def _f1_on_labels(model: TopicModel, seen: Mapping[str, int], labels: Sequence[Example], ids: Sequence[str]) -> float:
+    """Micro-F1 over the taxonomy's topics ``ids`` of the topics ``model`` would pre-select for ``labels`` (the
+    answers as training merges them) against the topics given. A label the model was trained on (``seen``: its
+    row in the model's ``oof_proba_``, by :func:`duplicate_key`) is judged by its out-of-fold probabilities, which
+    training computed anyway: on the labels it learned, a model retrained in the session would score itself near 1
+    and no later retraining could ever replace it. The others (all of them for the ``--model`` given) are judged
+    by the model itself. A taxonomy topic the model lacks counts as never given; a topic of the model's beyond the
+    taxonomy is not counted, as it is never pre-selected. An undefined F1 (no label holds a topic) counts as 0."""
+    keys = [duplicate_key(e.text) for e in labels]
+    proba = np.zeros((len(labels), len(model.classes_)))
+    fresh = [i for i, k in enumerate(keys) if k not in seen]
+    if fresh:
+        proba[fresh] = model.predict_proba([labels[i].text for i in fresh])
+    known = [i for i, k in enumerate(keys) if k in seen]
+    if known:  # a model given (loaded from a file) has no out-of-fold probabilities, and was trained on no answer
+        proba[known] = model.oof_proba_[[seen[keys[i]] for i in known]]
+    given = indicators(proba, model.thresholds_, model.multi_label_)
+    predicted = np.zeros((len(labels), len(ids)), dtype=bool)
+    for j, t in enumerate(model.classes_.tolist()):
+        if t in ids:
+            predicted[:, ids.index(t)] = given[:, j]
+    return score(indicator(labels, ids), predicted, ids).micro.f1 or 0.0
 
 
 def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> list[str]:
@@ -266,7 +297,13 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``fields``, one mapping a text, are written beside its answer's ``text`` and
     ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
-    back to the corpus. ``options`` are training options for the background retraining.
+    back to the corpus. ``options`` are training options for the background retraining. Every ``retrain_every``
+    answers a model is trained on all the answers; it replaces ``model`` (or the model an earlier retraining put in
+    its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of its
+    out-of-fold predictions (training's, no second fit) against the current model's predictions, out of fold too
+    for the answers that model was trained on (:func:`_f1_on_labels`). The top line says which was kept and why
+    ("kept the given model: micro-F1 0.66 on your 26 labels against 0.46 retrained"). Without ``model`` the first
+    retraining is always used.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
@@ -296,7 +333,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         _check_topics(labeled, taxonomy, path)
         done = {duplicate_key(e.text) for e in labeled}
         todo = _to_ask(texts, done)
-        state = {"model": model, "training": None, "status": ""}
+        # "seen": the row in the current model's out-of-fold probabilities of each label it was trained on
+        # (:func:`_f1_on_labels`); none for the model given, which was not trained on these answers
+        state = {"model": model, "seen": {}, "training": None, "status": ""}
         read_key = _key_reader(keys)
         # what undo steps back through, the last first: each paragraph answered, with the file's size after its line
         # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
@@ -307,14 +346,33 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         def retrain() -> None:
             log.addFilter(_not_retraining)
             try:
-                trained = TopicModel.from_options(**options).fit_examples(read_examples(path), taxonomy)
+                # merged here as training merges them, so that row k of the model's out-of-fold probabilities is labels[k]
+                untrained = TopicModel.from_options(**options)
+                labels, _ = prepare_examples(read_examples(path), untrained.get_params()["on_duplicate"])
+                trained = untrained.fit_examples(labels, taxonomy)
             # too few examples yet, or options these examples cannot train with: the model stays, and the top line says why
             except Exception as e:  # noqa: BLE001
                 state["status"] = f"not retrained: {e}"
                 return
             finally:
                 log.removeFilter(_not_retraining)
-            state["model"], state["status"] = trained, _retrained_note(trained)
+            rows = {duplicate_key(e.text): k for k, e in enumerate(labels)}
+            current = state["model"]
+            if current is None:  # nothing to compare with: any model pre-selects more than none
+                state.update(model=trained, seen=rows, status=_retrained_note(trained))
+                return
+            # A model of a few dozen answers can be worse than the one it would replace (a bootstrapped model of
+            # hundreds of pseudo-labels: micro-F1 0.46 against 0.66 on the true topics, QA pass 4 item 6), and
+            # every pre-selection after would be worse, unsaid: it replaces the current one only when it does
+            # better on the answers themselves
+            new, old = _f1_on_labels(trained, rows, labels, ids), _f1_on_labels(current, state["seen"], labels, ids)
+            name = f"the model retrained on {len(state['seen'])} labels" if state["seen"] else "the given model"
+            if new > old:
+                state.update(model=trained, seen=rows, status=_retrained_note(
+                    trained, f" (micro-F1 {new:.2f} on them against {old:.2f} for {name})"))
+            else:
+                state["status"] = (f"kept {name}: micro-F1 {old:.2f} on your {len(labels)} labels against "
+                                   f"{new:.2f} retrained")
 
         def order(pending: list[int]) -> list[int]:
             m = state["model"]

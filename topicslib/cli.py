@@ -752,7 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus(p, "to label")
     p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics to label with (.toml or .json)")
     p.add_argument("--examples", required=True, metavar="FILE", help="the JSON Lines file answers are appended to")
-    p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained)")
+    p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained); "
+                                                   "a retrained model replaces it once it scores better on the answers")
     p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N", help="retrain after every N answers")
     p.add_argument("--options", metavar="JSON", help="training options for the retraining, as JSON")
 

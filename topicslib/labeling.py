@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import logging
 import os
 import sys
@@ -30,8 +29,8 @@ from .decision import indicators
 from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated
 from .evaluation import score
 from .evidence import evidence_terms
-from .examples import (Example, duplicate_key, example_format, indicator, prepare_examples, read_examples,
-                       topic_counts)
+from .examples import (Example, duplicate_key, example_format, example_line, indicator, prepare_examples,
+                       read_examples, topic_counts)
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
@@ -151,13 +150,13 @@ def _session_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _append_answer(path: Path, answer: dict) -> tuple[int, bytes]:
-    """Append ``answer`` to ``path`` as a JSON line, on disk before this returns (a killed session loses
+def _append_answer(path: Path, answer: str) -> tuple[int, bytes]:
+    """Append ``answer`` (a JSON line: :func:`examples.example_line`) to ``path``, on disk before this returns (a killed session loses
     nothing); the file's size after it and the bytes written, for undo (:func:`_take_back`). A last line
     without its line end gets one first, or the answer would join it and neither line would read as JSON.
     A lone surrogate (JSON input may hold "\\ud800") is written as that escape, which reads back as it was,
     not a crash that loses the answer."""
-    line = (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8", LONE_SURROGATES)
+    line = answer.encode("utf-8", LONE_SURROGATES)
     with path.open("a+b") as f:
         if f.seek(0, os.SEEK_END):
             f.seek(-1, os.SEEK_END)
@@ -421,9 +420,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
                     key = read_key()
                     if key in ("\r", "\n"):
-                        answer = {"text": texts[i], "topics": [t for t in ids if t in chosen]}
-                        if fields is not None:
-                            answer.update((k, v) for k, v in fields[i].items() if k not in answer)
+                        answer = example_line(texts[i], [t for t in ids if t in chosen],
+                                              fields[i] if fields is not None else None)
                         size = path.stat().st_size if path.exists() else 0
                         answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
                         try:

@@ -34,6 +34,15 @@ def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
 
 
+def _new_session(tmp_path, command: str, size: tuple[int, int] = (120, 40)) -> str:
+    """A tmux session of ``size`` columns and lines running ``command`` in the repository; its name. The name
+    holds this process's id: two suites on one machine (two clones' CI runs) share the tmux server, and the same
+    test's sessions of one name collided ("duplicate session")."""
+    session = f"topicslib-label-{os.getpid()}-{tmp_path.name}"
+    _tmux("new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command)
+    return session
+
+
 def _wait_for(session: str, needle: str, timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -51,8 +60,7 @@ def test_label_in_a_real_terminal(tmp_path):
     answers = tmp_path / "mine.jsonl"
     command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy seeds/topics.toml --examples {answers} "
                f"--model models/default.npz")
-    session = f"topicslib-label-{tmp_path.name}"
-    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    session = _new_session(tmp_path, command)
     try:
         first = _wait_for(session, "to go")
         shown = next(t for t in TEXTS if t in first)
@@ -439,9 +447,7 @@ def _start(tmp_path, corpus, *options: str, size: tuple[int, int] = (120, 40)) -
     command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy seeds/topics.toml "
                f"--examples {tmp_path / 'mine.jsonl'} {' '.join(options)} 2>{tmp_path / 'stderr.txt'}; "
                "echo exit $?; sleep 600")
-    session = f"topicslib-label-{tmp_path.name}"
-    _tmux("new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command)
-    return session
+    return _new_session(tmp_path, command, size)
 
 
 @needs_tmux
@@ -551,8 +557,7 @@ def test_a_terminal_that_goes_away_ends_the_session_with_every_answer_kept_and_n
     command = " ".join([sys.executable, "-c", f"'{_SHELL}'", str(stderr), str(code), sys.executable, "-m", "topicslib",
                         "label", str(corpus), "--taxonomy", "seeds/topics.toml", "--examples", str(answers),
                         "--model", "models/default.npz"])
-    session = f"topicslib-label-{tmp_path.name}"
-    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    session = _new_session(tmp_path, command)
     try:
         _wait_for(session, "0 labeled")
         _tmux("send-keys", "-t", session, "Enter")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -277,11 +278,7 @@ def _warn_runaway(labels: list[tuple[str, ...] | None], n_seeded: int, n_texts: 
                     "learning what the corpus is about rather than the topics; check a sample of what it tags, and "
                     "compare with fewer rounds (--rounds 0: the seeds' paragraphs only)", f"{len(labeled):,}",
                     len(labeled) / max(1, n_seeded), f"{n_seeded:,}")
-    counts: dict[str, int] = {}
-    for labs in labeled:
-        for t in labs:
-            counts[t] = counts.get(t, 0) + 1
-    for t, n in counts.items():
+    for t, n in Counter(t for labs in labeled for t in labs).items():
         if n > _RUNAWAY_SHARE * n_texts:
             log.warning("%r is on %s of the %s paragraphs (%.0f%%) after the rounds: if the corpus is not mostly about "
                         "it, its seeds are too common here (a country's name, say); give it more specific seeds",

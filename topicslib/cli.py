@@ -36,7 +36,7 @@ from .crossval import cross_validate
 from .labeling import corpus_fields, label
 from .defaults import default_model
 from .documents import Paragraph, TopicScore
-from .errors import HangUp, InputError, OptionError, Terminated, TopicslibError
+from .errors import HangUp, InputError, OptionError, Terminated, TopicslibError, in_short
 from .evaluation import value_name
 from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
@@ -416,10 +416,9 @@ def _seed_lines(per_seed: dict[str, dict[str, int]], unmatched: dict[str, list[s
     named = [f"{s} ({t})" for t, seeds in unmatched.items() for s in seeds]
     if named:
         shown = len(named) if verbose else _UNMATCHED_SHOWN
-        more = len(named) - shown
         lines.append(f"{len(named):,} of {sum(map(len, per_seed.values())):,} seeds matched no paragraph: "
-                     + ", ".join(named[:shown])
-                     + (f" and {more:,} more (--verbose lists every seed; so does the model card)" if more > 0 else ""))
+                     + in_short(named, shown)
+                     + (" (--verbose lists every seed; so does the model card)" if len(named) > shown else ""))
     return lines
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents import CELL_SEPARATOR
-from .errors import DataError, ExampleError, TrainingError, place
+from .errors import DataError, ExampleError, TrainingError, in_short, place
 from .files import find_files
 from .records import Source, format_of, parse_json, source_rows, stdin_format
 from .scoring import refuse_table
@@ -495,8 +495,7 @@ def left_out_in_short(left_out: Mapping[str, str], wording: Mapping[str, tuple[s
     groups: dict[str, list[str]] = {}
     for t, why in left_out.items():
         groups.setdefault(why, []).append(t)
-    counted = (f"{len(ids):,} {wording[why][1]}: {', '.join(ids[:_NAMED])}"
-               + (f" and {len(ids) - _NAMED:,} more" if len(ids) > _NAMED else "") for why, ids in groups.items())
+    counted = (f"{len(ids):,} {wording[why][1]}: {in_short(ids, _NAMED)}" for why, ids in groups.items())
     return "; ".join(counted) + beyond
 
 

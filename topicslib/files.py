@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError
+from .errors import DataError, in_short
 
 # What marks the name of a temporary file or folder as topicslib's: see temporary_name.
 _TEMPORARY = ".topicslib-"
@@ -291,9 +291,8 @@ def _skipped_words(skipped: Iterable[tuple[Path, str]]) -> str:
             others[kind] += 1
     parts = []
     if files:
-        n, shown = sum(files.values()), [s for s, _ in files.most_common(5)]
-        more = f" and {len(files) - len(shown)} more" if len(files) > len(shown) else ""
-        parts.append(f"{n} file{'s of other types' if n > 1 else ' of another type'} ({', '.join(shown)}{more})")
+        n, suffixes = sum(files.values()), [s for s, _ in files.most_common()]
+        parts.append(f"{n} file{'s of other types' if n > 1 else ' of another type'} ({in_short(suffixes, 5)})")
     parts += [f"{others[kind]} {_ENTRIES[kind][others[kind] > 1]}" for kind in _ENTRIES if others[kind]]
     return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 2 else parts)
 

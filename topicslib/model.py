@@ -24,7 +24,7 @@ import numpy as np
 from . import scoring, storage
 from .decision import chosen, chosen_rows, indicators, sure_indicators
 from .documents import DocumentResult, Paragraph, TopicScore, aggregate, plain_text, rounded_repr, split_paragraphs
-from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError, TrainingError
+from .errors import ExampleError, InputError, ModelFileError, NotFittedError, TaxonomyError, TrainingError, in_short
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, paired_examples,
@@ -672,9 +672,9 @@ def _unseparated_message(unseparated: dict, threshold: float) -> str:
                 f"{r.negatives:,} examples without it, and so to every paragraph; its threshold is")
         it = "it"
     else:
-        named = list(map(repr, unseparated))[:_NAMED_UNSEPARATED]
-        more = len(unseparated) - len(named)
-        names = ", ".join(named[:-1] if not more else named) + (f" and {more:,} more" if more else f" and {named[-1]}")
+        named = list(map(repr, unseparated))
+        names = (in_short(named, _NAMED_UNSEPARATED) if len(named) > _NAMED_UNSEPARATED
+                 else f"{', '.join(named[:-1])} and {named[-1]}")
         head = (f"no cut separates the examples of {len(unseparated):,} topics yet ({names}): the best cut of each would "
                 "give it to all the examples without it, and so to every paragraph; their threshold is")
         it = "them"

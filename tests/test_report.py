@@ -516,3 +516,30 @@ def test_the_dashboard_renders_in_a_real_browser(browser, default_model, tmp_pat
     assert all(s not in ("none", "rgb(0, 0, 0)") for s in seen["strokes"])  # drawn in the topics' colours
     assert seen["resources"] == 0
     assert [e for e in browser.console() if e["level"] == "SEVERE"] == []
+
+
+@needs_browser
+def test_the_dashboards_period_labels_are_whole_and_clear_of_the_topic_labels(browser, default_model, tmp_path):
+    """Each chart's last period sits at its right edge: centred there, its label ran past a small multiple's edge
+    (cut off) and under the big chart's topic labels."""
+    path = tmp_path / "dash.html"
+    dates = ["2024-01-10", "2024-02-03", "2024-03-20", "2024-03-28"]
+    texts = ["Migrants crossed the border.", "Coca cultivation grew.", "Tariffs on coffee fell.", "Elections were held."]
+    path.write_text(render_report([(f"d{k}", t) for k, t in enumerate(texts)], model=default_model, dates=dates,
+                                  by=["State", "State", "State", "Embassy"], by_name="source"), encoding="utf-8")
+    browser.open(path.as_uri())
+    charts = browser.run("""
+        return [...document.querySelectorAll('svg.trend')].map(svg => {
+          const box = svg.getBoundingClientRect();
+          const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+          return {box: [box.left, box.right], axis: [...svg.querySelectorAll('text.axis')].map(rect),
+                  labels: [...svg.querySelectorAll('text.lbl')].map(rect)};
+        });""")
+    assert len(charts) == 3
+    for chart in charts:
+        ticks = [t for t in chart["axis"] if t[1] - t[0] > 30]  # the periods, not the 0%, 50%, 100% of the scale
+        assert ticks
+        for left, right, top, bottom in ticks:
+            assert chart["box"][0] <= left and right <= chart["box"][1] + 0.5
+            for l2, r2, t2, b2 in chart["labels"]:
+                assert right <= l2 or r2 <= left or bottom <= t2 or b2 <= top, "a period label under a topic's"

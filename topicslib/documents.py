@@ -166,6 +166,9 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("- Coca cultivation rose in\\n  the south.\\n- Eradication\\n1. Tariffs fell on\\nexports.")
     ['- Coca cultivation rose in the south.', '- Eradication', '1. Tariffs fell on exports.']
     """
+    # A file read whole keeps the byte-order mark Notepad writes (the command line's reader drops it): before a
+    # heading or a bullet it would hide the mark, and it would start the first paragraph's text.
+    text = text.removeprefix("\ufeff")
     if len(text) <= LONGEST_PARAGRAPH and not _LINE_BREAK.search(text):  # one line, the common case: the same answer
         line = text.strip()
         return [line] if line and not _RULE.match(line) else []

@@ -190,3 +190,17 @@ def test_a_byte_order_mark_read_with_the_text_is_no_part_of_its_first_paragraph(
     r = run("classify", "--document", str(src), "--format", "jsonl")
     assert r.returncode == 0, r.stderr
     assert [json.loads(line)["text"] for line in r.stdout.splitlines()] == [p.text for p in read.paragraphs] == expected
+
+
+def test_a_hyphenated_word_cut_at_a_short_line_end_joins_whatever_case_follows():
+    """Ragged-right PDF text: a line ending in "anti-" (a letter and a hyphen) is cut inside a word, though it
+    is shorter than the text's width and the rest ("American") would have fitted on it."""
+    text = ("The government declared a state of emergency after a wave of prison riots\n"
+            "that analysts describe as the worst in a decade, with anti-\n"
+            "American slogans heard in the streets of the port city of Guayaquil today.\n"
+            "Officials from Afro-\nColombian councils met the mayor.")
+    expected = ["The government declared a state of emergency after a wave of prison riots that analysts describe "
+                "as the worst in a decade, with anti-American slogans heard in the streets of the port city of "
+                "Guayaquil today.", "Officials from Afro-Colombian councils met the mayor."]
+    assert split_paragraphs(text) == expected
+    assert split_paragraphs("Migration -\nTalks resume") == ["Migration -", "Talks resume"]  # a dash, no word cut

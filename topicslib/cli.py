@@ -583,6 +583,9 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    if os.path.isfile(args.text):  # the article's path, given as commands that read files take one
+        _note(f"{args.text!r} names a file; explain explains the text it is given: for the terms behind a file's "
+              "topics, run classify --document FILE --evidence")
     # the evidence is what classify --evidence gives, however many terms --top shows: enough terms are explained
     # for both
     explanations = load_model_option(args).explain(args.text, topic=args.topic, top_n=max(args.top, EVIDENCE_TERMS))
@@ -766,7 +769,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "instead of standard output")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
-    p.add_argument("text")
+    p.add_argument("text", help="the text itself (a file's paragraphs: classify --document FILE --evidence)")
     p.add_argument("--topic", help="explain this topic even if it is not predicted")
     p.add_argument("--top", type=_count(0), default=10, help="terms per topic (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -261,7 +261,7 @@ class _Page:
         return (
             f'<article class="doc" id="d{k}" data-name="{escape(doc.name)}">'
             f'<header class="doc-head"><h2{lang_attribute(title_lang)}>{escape(title)}</h2>{back}'
-            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraphs, {n_tagged} with a topic</p></header>'
+            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraph{"s" if len(paras) != 1 else ""}, {n_tagged} with a topic</p></header>'
             f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, len(paras))}</section>'
             f'<ol class="paras">{items}</ol></article>'
         )

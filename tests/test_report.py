@@ -21,7 +21,7 @@ import pytest
 
 import topicslib
 from topicslib import report
-from topicslib.documents import Paragraph, printed
+from topicslib.documents import Paragraph, plain_text, printed
 from topicslib.errors import TopicslibError
 from topicslib.features import tokenize
 from topicslib.report import highlights, render_report, topic_colours, write_report
@@ -61,6 +61,20 @@ def test_highlights_follow_each_topic_and_sit_on_word_boundaries(default_model):
         assert text[h.start : h.end] == text[h.start : h.end].strip()
         assert (h.start == 0 or not text[h.start - 1].isalnum()) and (h.end == len(text) or not text[h.end].isalnum())
         assert h.weights[h.topic] == max(h.weights.values()) > 0
+
+
+def test_highlights_of_markdown_are_the_evidence_of_the_text_the_model_scored(default_model, tmp_path):
+    """The report explained a paragraph with its Markdown (a link's address read as words) while the model scored
+    it without: the words of an address were highlighted and each hover figure was not classify --evidence's."""
+    text = "Coca growers protested in [Cauca](https://example.org/eradication-fumigation-cocaine) on Monday."
+    marks = highlights(text, default_model, ["narcotics"])
+    assert marked(text, marks) == ["Coca"]  # not "eradication" and "cocaine" of the address
+    [exp] = default_model.explain(plain_text(text), topic="narcotics")
+    assert [(t, marks[0].weights["narcotics"]) for t, _ in exp.evidence()] == [("coca", exp.evidence()[0][1])]
+    src = tmp_path / "note.md"
+    src.write_text(text + "\n", encoding="utf-8")
+    tagged = json.loads(run_cli("classify", "--document", "--evidence", str(src)).stdout)
+    assert [t for t, _ in exp.evidence()] == tagged["topics"][0]["evidence"]
 
 
 def test_word_positions_agree_with_the_model_tokens():

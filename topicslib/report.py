@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .dashboard import PAGE_LANG, Evidence, dashboard, lang_attribute
 from .defaults import resolve
-from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, printed
+from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, plain_text, printed
 from .errors import DataError, InputError, TopicslibError
 from .evaluation import value_name
 from .features import DROPPED, tokenize
@@ -122,7 +122,9 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
         at.setdefault(word, []).append(i)
     topics = list(topics)
     if topics:
-        for e in model.explain(text, topic=topics, top_n=len(words) * 4 + top_n):  # every term: words' own weights
+        # Every term, for words' own weights, of the text as the model scored it (without Markdown: a link's
+        # address is no evidence); the marks are found in the text as shown.
+        for e in model.explain(plain_text(text), topic=topics, top_n=len(words) * 4 + top_n):
             own = dict(e.terms)
             for term, contribution in e.evidence(top_n, strong=strong, min_share=min_share,
                                                  min_contribution=min_contribution):

@@ -33,7 +33,7 @@ from .evaluation import value_name
 from .features import DROPPED, tokenize
 from .language import majority
 from .files import atomic_write
-from .model import TopicModel
+from .model import Explanation, TopicModel
 from .taxonomy import Topic
 from .trends import TrendCounter, by_value
 from .version import __version__
@@ -114,30 +114,41 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     >>> [text[h.start:h.end] for h in highlights(text, default_model(), ["narcotics"])]
     ['Coca cultivation', 'eradication']
     """
+    topics = list(topics)
+    # every term, for words' own weights
+    explained = model.explain(plain_text(text), topic=topics, top_n=_all_terms(text, top_n)) if topics else []
+    return _marks(text, explained, top_n=top_n, strong=strong, min_share=min_share, min_contribution=min_contribution)
+
+
+def _all_terms(text: str, top_n: int) -> int:
+    """A ``top_n`` for ``explain`` that gives every term of ``text`` (at most a word and a word pair a token)."""
+    return len(_tokens(text)) * 4 + top_n
+
+
+def _marks(text: str, explained: Iterable[Explanation], *, top_n: int = 10, strong: float = 1.0,
+           min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
+    """:func:`highlights` of ``text`` from its explanations (of every term of the text as the model scored it:
+    without Markdown, so a link's address is no evidence); the marks are found in the text as shown."""
     tokens = _tokens(text)
     words = [tok for _, _, tok in tokens]
     weights: list[dict[str, float]] = [{} for _ in tokens]
     at: dict[str, list[int]] = {}  # where each word stands: a term is looked for only where its first word is
     for i, word in enumerate(words):
         at.setdefault(word, []).append(i)
-    topics = list(topics)
-    if topics:
-        # Every term, for words' own weights, of the text as the model scored it (without Markdown: a link's
-        # address is no evidence); the marks are found in the text as shown.
-        for e in model.explain(plain_text(text), topic=topics, top_n=len(words) * 4 + top_n):
-            own = dict(e.terms)
-            for term, contribution in e.evidence(top_n, strong=strong, min_share=min_share,
-                                                 min_contribution=min_contribution):
-                parts = term.split(" ")
-                lo, hi = 0, len(parts)
-                while hi - lo > 1 and own.get(parts[lo], 0.0) < 0.1 * contribution:
-                    lo += 1
-                while hi - lo > 1 and own.get(parts[hi - 1], 0.0) < 0.1 * contribution:
-                    hi -= 1
-                for i in at.get(parts[0], ()):
-                    if words[i : i + len(parts)] == parts:
-                        for w in weights[i + lo : i + hi]:
-                            w[e.topic] = w.get(e.topic, 0.0) + contribution
+    for e in explained:
+        own = dict(e.terms)
+        for term, contribution in e.evidence(top_n, strong=strong, min_share=min_share,
+                                             min_contribution=min_contribution):
+            parts = term.split(" ")
+            lo, hi = 0, len(parts)
+            while hi - lo > 1 and own.get(parts[lo], 0.0) < 0.1 * contribution:
+                lo += 1
+            while hi - lo > 1 and own.get(parts[hi - 1], 0.0) < 0.1 * contribution:
+                hi -= 1
+            for i in at.get(parts[0], ()):
+                if words[i : i + len(parts)] == parts:
+                    for w in weights[i + lo : i + hi]:
+                        w[e.topic] = w.get(e.topic, 0.0) + contribution
     out: list[Highlight] = []
     for (start, end, _), w in zip(tokens, weights):
         if not w:
@@ -334,6 +345,15 @@ class _Page:
         )
 
 
+def _highlighted(paragraphs: list[Paragraph], model: TopicModel, top_n: int) -> list[list[Highlight]]:
+    """Each paragraph's :func:`highlights` (none without a topic), its tagged ones explained in one call."""
+    tagged = [p for p in paragraphs if p.topics]
+    explained = iter(model.explain_many([plain_text(p.text) for p in tagged], topics=[[t for t, _ in p.topics]
+                                                                                      for p in tagged],
+                                        top_n=max((_all_terms(p.text, top_n) for p in tagged), default=top_n)))
+    return [_marks(p.text, next(explained), top_n=top_n) if p.topics else [] for p in paragraphs]
+
+
 def _classified(batch: list[tuple[str, str | list[Paragraph]]], model: TopicModel) -> Iterator[list[Paragraph]]:
     """Each document's (or piece of a document's) paragraphs, classified here in one call for the batch unless
     they came classified."""
@@ -501,8 +521,7 @@ def render_report(
                 corpus.add(slot, paragraphs)
             if slot.shown:  # explaining is the costly part: only for what the page shows
                 slot.paragraphs += paragraphs
-                slot.marks += [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else []
-                               for p in paragraphs]
+                slot.marks += _highlighted(paragraphs, model, top_n)
     if not shown:
         raise TopicslibError("no documents to report on")
     note = corpus.overall.undated_note(date_name, "paragraph") if corpus is not None else None

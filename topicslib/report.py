@@ -57,6 +57,9 @@ MAX_DOCUMENTS = 300
 _LISTED = 1000
 # Documents classified in one call into the scorer.
 _BATCH = 512
+# Paragraphs explained in one call: an explanation holds every term of its text, so a long document's are not all
+# held at once (48,534 paragraphs at once: 60 MB more at the peak).
+_EXPLAINED = 512
 
 
 @dataclass(frozen=True)
@@ -346,12 +349,17 @@ class _Page:
 
 
 def _highlighted(paragraphs: list[Paragraph], model: TopicModel, top_n: int) -> list[list[Highlight]]:
-    """Each paragraph's :func:`highlights` (none without a topic), its tagged ones explained in one call."""
+    """Each paragraph's :func:`highlights` (none without a topic), its tagged ones explained ``_EXPLAINED`` at a
+    time in one call."""
     tagged = [p for p in paragraphs if p.topics]
-    explained = iter(model.explain_many([plain_text(p.text) for p in tagged], topics=[[t for t, _ in p.topics]
-                                                                                      for p in tagged],
-                                        top_n=max((_all_terms(p.text, top_n) for p in tagged), default=top_n)))
-    return [_marks(p.text, next(explained), top_n=top_n) if p.topics else [] for p in paragraphs]
+    marks = []
+    for k in range(0, len(tagged), _EXPLAINED):
+        some = tagged[k : k + _EXPLAINED]
+        explained = model.explain_many([plain_text(p.text) for p in some], topics=[[t for t, _ in p.topics] for p in some],
+                                       top_n=max(_all_terms(p.text, top_n) for p in some))
+        marks += [_marks(p.text, e, top_n=top_n) for p, e in zip(some, explained)]
+    found = iter(marks)
+    return [next(found) if p.topics else [] for p in paragraphs]
 
 
 def _classified(batch: list[tuple[str, str | list[Paragraph]]], model: TopicModel) -> Iterator[list[Paragraph]]:

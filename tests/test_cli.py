@@ -619,6 +619,34 @@ def test_explain_and_topics():
     r = run("explain", "Share this page")
     assert r.returncode == 0 and r.stdout.strip() == "no topic applies"
 
+
+
+def test_explain_says_when_its_text_names_a_file(tmp_path):
+    """`explain article.txt` explained the name, "article.txt", and said "no topic applies" of the article."""
+    article = tmp_path / "article.txt"
+    article.write_text("Coca crops and cocaine trafficking grew.\n", encoding="utf-8")
+    r = run("explain", str(article))
+    assert r.returncode == 0 and r.stdout.strip() == "no topic applies"  # the text given is what is explained
+    assert r.stderr == (f"topicslib: note: {str(article)!r} names a file; explain explains the text it is given: "
+                        f"for the terms behind a file's topics, run classify --document FILE --evidence\n")
+    assert run("explain", "Coca crops grew.").stderr == ""
+    assert run("explain", "x" * 5000).stderr == ""  # too long to be a file's name, without an error saying so
+
+
+def test_a_one_paragraph_document_is_counted_as_one_paragraph_in_the_table_and_the_report(tmp_path):
+    """The table's summary and the report's header said "1 paragraphs"."""
+    one, two = tmp_path / "one.txt", tmp_path / "two.txt"
+    one.write_text("Coca crops grew in Nariño.\n", encoding="utf-8")
+    two.write_text("Coca crops grew in Nariño.\n\nTariffs on coffee fell.\n", encoding="utf-8")
+    r = run("classify", "--document", str(one), str(two), "--format", "table")
+    assert r.returncode == 0, r.stderr
+    assert "   1 paragraph: narcotics 1 (100%)\n" in r.stdout and "   2 paragraphs: " in r.stdout
+    assert run("report", str(one), str(two), "-o", str(tmp_path / "r.html")).returncode == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "· 1 paragraph, 1 with a topic" in page and "· 2 paragraphs, 2 with a topic" in page
+
+
+def test_topics_on_the_command_line():
     r = run("topics", "--json")
     assert r.returncode == 0
     assert [t["id"] for t in json.loads(r.stdout)] == [t.id for t in topicslib.topics()]

@@ -534,3 +534,19 @@ def test_the_report_on_the_dask_engine_is_the_local_page(tmp_path):
         pages.append(out.read_text(encoding="utf-8"))
     assert pages[1] == pages[0]
     assert 'id="trends"' in pages[0] and "15 more documents, not shown in full" in pages[0]
+
+
+def test_trends_of_paragraphs_on_the_dask_engine_gives_the_local_figures(tmp_path):
+    """trends --document: the cluster splits and classifies each record's paragraphs, as the local engine does."""
+    src = tmp_path / "corpus.jsonl"
+    texts = paragraphs(60, seed=12)
+    src.write_text("".join(json.dumps({"text": "\n\n".join(texts[i : i + 3]), "date": f"2024-0{1 + i % 4}-01",
+                                       "topics": ["health"]}) + "\n" for i in range(0, 60, 3)), encoding="utf-8")
+    common = ["trends", str(src), "--date", "date", "--document", "--format", "jsonl"]
+    local = subprocess.run([sys.executable, "-m", "topicslib", *common], capture_output=True, text=True, cwd=ROOT,
+                           timeout=300)
+    dask_run = subprocess.run([sys.executable, "-m", "topicslib", *common, "--engine", "dask", "--workers", "1"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert local.returncode == 0 and dask_run.returncode == 0, dask_run.stderr
+    assert dask_run.stdout == local.stdout
+    assert sum(row["paragraphs"] for row in map(json.loads, local.stdout.splitlines()) if row["topic"] == "health") < 60

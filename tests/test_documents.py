@@ -175,3 +175,32 @@ def test_scores_are_printed_as_round_prints_them_ties_and_all():
               + np.nextafter(half_steps, 1.0).tolist() + np.nextafter(half_steps, 0.0).tolist() + [0.0, 1.0])
     assert printed_scores(values) == [round(v, SCORE_DIGITS) for v in values]
     assert printed([TopicScore("trade", 0.00005)]) == [TopicScore("trade", 0.0001)]
+
+
+def test_a_byte_order_mark_read_with_the_text_is_no_part_of_its_first_paragraph(tmp_path):
+    """open(path).read() of a file Notepad saved as UTF-8 keeps its byte-order mark: the heading after it was
+    no heading (the next line joined it) and the paragraph kept the mark, where the command line drops it."""
+    text = "# Migration talks\nand what comes next\n\nTariffs on coffee fell."
+    src = tmp_path / "note.md"
+    src.write_bytes(("\ufeff" + text).encode("utf-8"))
+    expected = ["# Migration talks", "and what comes next", "Tariffs on coffee fell."]
+    assert split_paragraphs("\ufeff" + text) == split_paragraphs(text) == expected
+    assert split_paragraphs("\ufeffCoca cultivation fell.") == ["Coca cultivation fell."]
+    read = topicslib.classify_document(src.read_text(encoding="utf-8"))
+    r = run("classify", "--document", str(src), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["text"] for line in r.stdout.splitlines()] == [p.text for p in read.paragraphs] == expected
+
+
+def test_a_hyphenated_word_cut_at_a_short_line_end_joins_whatever_case_follows():
+    """Ragged-right PDF text: a line ending in "anti-" (a letter and a hyphen) is cut inside a word, though it
+    is shorter than the text's width and the rest ("American") would have fitted on it."""
+    text = ("The government declared a state of emergency after a wave of prison riots\n"
+            "that analysts describe as the worst in a decade, with anti-\n"
+            "American slogans heard in the streets of the port city of Guayaquil today.\n"
+            "Officials from Afro-\nColombian councils met the mayor.")
+    expected = ["The government declared a state of emergency after a wave of prison riots that analysts describe "
+                "as the worst in a decade, with anti-American slogans heard in the streets of the port city of "
+                "Guayaquil today.", "Officials from Afro-Colombian councils met the mayor."]
+    assert split_paragraphs(text) == expected
+    assert split_paragraphs("Migration -\nTalks resume") == ["Migration -", "Talks resume"]  # a dash, no word cut

@@ -454,3 +454,13 @@ def test_a_threshold_is_the_middle_of_the_near_best_cuts_not_the_edge_where_the_
     few = np.r_[np.ones(5), np.tile([1, 0, 0], 5), np.zeros(100)].astype(int)
     assert _f1_at(0.8, small, few) == max(_f1_at(t, small, few) for t in small)
     assert small[6] < best_threshold(small, few) < 0.8  # between the best cut and the next score
+
+
+def test_leer_mas_is_a_link_to_another_story_as_lea_mas_is(default_model):
+    """"Leer más:", Spanish news sites' "Read more:", gave its headline's topic (democracy 0.60) where "Lea más:" and
+    "Read more:" give none."""
+    headline = "Elecciones en Honduras: el tribunal electoral anuncia el conteo final de votos"
+    assert "democracy" in [t for t, _ in default_model.classify(headline)]
+    for lead in ("Leer más:", "LEER MÁS |", "Leer también:", "Lea más:"):
+        assert default_model.classify(f"{lead} {headline}") == [], lead
+    assert default_model.classify("Leer más libros ayuda a los estudiantes a votar informados en las elecciones") != []

@@ -357,3 +357,24 @@ def test_the_topics_of_classifys_csv_output_are_counted_not_classified_again(tmp
         counted[name] = {row["topic"]: row["paragraphs"] for row in csv.DictReader(io.StringIO(r.stdout))
                          if row["paragraphs"] != "0"}
     assert counted["csv"] == counted["model"] and set(counted["csv"]) <= set(tiny_model.classes_) and counted["csv"]
+
+
+def test_document_counts_each_paragraph_of_a_record_as_the_reports_dashboard_does(tmp_path):
+    """Articles as records: trends classified each whole and counted it once, while report --date split it into
+    paragraphs, so the two gave other shares for one corpus. --document counts paragraphs, as the report does;
+    a record's own topics (the whole article's) are not given to each of its paragraphs."""
+    src = tmp_path / "articles.jsonl"
+    articles = [{"date": "2024-01-05", "source": "A", "topics": ["health"],
+                 "text": "Coca cultivation grew in Putumayo.\n\nTariffs on coffee exports fell.\n\nShare this page"},
+                {"date": "2024-02-10", "source": "B", "text": "Migrants crossed the border seeking asylum."}]
+    src.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--document", "--group", "source", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    got = {(row["period"], row["topic"]): (row["paragraphs"], row["share"], row["documents"])
+           for row in map(json.loads, r.stdout.splitlines()) if row["paragraphs"]}
+    assert got == {("2024-01", "narcotics"): (1, 1 / 3, 1), ("2024-01", "trade"): (1, 1 / 3, 1),
+                   ("2024-02", "migration"): (1, 1.0, 1)}
+    page = tmp_path / "r.html"
+    assert run("report", str(src), "--date", "date", "-o", str(page)).returncode == 0
+    figures = re.search(r'<table class="figures">.*?</table>', page.read_text(encoding="utf-8"), re.S).group(0)
+    assert re.search(r"<tr><td>2024-01</td>(<td[^>]*>[^<]*</td>)*</tr>", figures).group(0).count(">33%<") == 2

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from itertools import islice, tee
 from pathlib import Path
 from typing import IO
@@ -296,10 +297,14 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     _check_output(args.output, sources, args.model, stdout=True)
     model = load_model_option(args)
     with tempfile.TemporaryDirectory() as tmp:
+        split = args.document
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
-            sources = _tagged_on_dask(args, model, tmp, document=False)
-        rows = trends(read_records(sources, column=args.column), date=args.date, period=args.period, by=args.by,
-                      group=args.group, model=model, text=args.column)
+            sources, split = _tagged_on_dask(args, model, tmp, document=args.document), False
+        records = read_records(sources, column=args.column, document=split)
+        if split:  # a record's own topics are the whole text's, no paragraph's: its paragraphs are classified
+            records = (replace(r, fields={k: v for k, v in r.fields.items() if k != "topics"}) for r in records)
+        rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
+                      text=args.column)
     columns = TrendRow.columns(args.by, args.group is not None)
     dicts = [r.to_dict(args.by) for r in rows]
     fmt = args.format or ("jsonl" if (args.output or "").endswith(".jsonl") else "table"
@@ -583,6 +588,9 @@ def _cmd_cross_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    if os.path.isfile(args.text):  # the article's path, given as commands that read files take one
+        _note(f"{args.text!r} names a file; explain explains the text it is given: for the terms behind a file's "
+              "topics, run classify --document FILE --evidence")
     # the evidence is what classify --evidence gives, however many terms --top shows: enough terms are explained
     # for both
     explanations = load_model_option(args).explain(args.text, topic=args.topic, top_n=max(args.top, EVIDENCE_TERMS))
@@ -720,6 +728,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=PERIODS, default="month", help="count per day, week, month, quarter or year")
     p.add_argument("--by", metavar="FIELD", help="count separately for each value of this field (source, country)")
     p.add_argument("--group", metavar="FIELD", help="records sharing this field's value are one document (url, title)")
+    p.add_argument("--document", action="store_true",
+                   help="split each record's text into paragraphs (as report and classify --document do) and count "
+                        "each, classified, rather than the record as one paragraph")
     p.add_argument("--format", choices=("csv", "jsonl", "table"),
                    help="default: by --output suffix, else a table on a terminal and CSV in a pipe")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
@@ -766,7 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "instead of standard output")
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
-    p.add_argument("text")
+    p.add_argument("text", help="the text itself (a file's paragraphs: classify --document FILE --evidence)")
     p.add_argument("--topic", help="explain this topic even if it is not predicted")
     p.add_argument("--top", type=_count(0), default=10, help="terms per topic (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")

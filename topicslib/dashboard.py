@@ -77,8 +77,12 @@ def _chart(rows: Sequence[TrendRow], topics: Sequence[str], names: Mapping[str, 
                    f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="axis">{v:.0%}</text>'
                    for v in (0, top / 2, top))
     step = max(1, len(periods) // (8 if labels else 3))
-    ticks = "".join(f'<text x="{x(i):.1f}" y="{upper + h + 16}" text-anchor="middle" class="axis">{escape(p)}</text>'
-                    for i, p in enumerate(periods) if i % step == 0 or i == len(periods) - 1)
+    last = len(periods) - 1
+    # The last period ends at the chart's right edge, where a centred label would run past a small multiple's edge
+    # and under the topics' labels; a label a step before it would run into it.
+    ticks = "".join(f'<text x="{x(i):.1f}" y="{upper + h + 16}" text-anchor="{"end" if i == last > 0 else "middle"}" '
+                    f'class="axis">{escape(p)}</text>'
+                    for i, p in enumerate(periods) if i == last or (i % step == 0 and last - i >= step))
     # End labels at their line's last value, pushed apart where they would overlap.
     label_y: dict[str, float] = {}
     for t in sorted(topics, key=lambda t: y(share.get((t, periods[-1]), 0.0))):

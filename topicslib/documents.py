@@ -153,7 +153,7 @@ def split_paragraphs(text: str) -> list[str]:
     a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
     of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
     short title, date or byline stays apart. A word broken by a hyphen at the end of a line (PDF text) is joined
-    back ("pun-" "ish"), a hyphenated one keeps its hyphen ("anti-" "American"). Markdown table rules, code fences and
+    back ("pun-" "ish"), a hyphenated one keeps its hyphen ("anti-" "American"), however short its line. Markdown table rules, code fences and
     horizontal rules are dropped: they are no paragraphs. A paragraph holds about ``LONGEST_PARAGRAPH``
     characters at most: no line joins it past that, and a longer line is cut before a space into pieces of
     about that size (a word is never cut).
@@ -166,6 +166,9 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("- Coca cultivation rose in\\n  the south.\\n- Eradication\\n1. Tariffs fell on\\nexports.")
     ['- Coca cultivation rose in the south.', '- Eradication', '1. Tariffs fell on exports.']
     """
+    # A file read whole keeps the byte-order mark Notepad writes (the command line's reader drops it): before a
+    # heading or a bullet it would hide the mark, and it would start the first paragraph's text.
+    text = text.removeprefix("\ufeff")
     if len(text) <= LONGEST_PARAGRAPH and not _LINE_BREAK.search(text):  # one line, the common case: the same answer
         line = text.strip()
         return [line] if line and not _RULE.match(line) else []
@@ -208,6 +211,8 @@ def _continues(previous: str, line: str, width: float) -> bool:
         return True
     if not (first.isupper() or first.isdigit()) or not _OPEN_END.search(previous):
         return False
+    if first.isupper() and _BROKEN.search(previous):  # "anti-" ends no line but one cut in its word, however short
+        return True
     return len(previous) + 1 + len(line.split(None, 1)[0]) > width  # its first word would not have fit: a wrap
 
 

@@ -42,7 +42,7 @@ _LEAD_IN = (
     r"related(?:\s+(?:content|stories|story|articles?|news|coverage|reading|links?))?|"
     r"more\s+(?:on\s+this(?:\s+story)?|news|stories|from\s+\w+)|recommended(?:\s+(?:reading|stories))?|"
     r"watch(?:\s+(?:more|now|the\s+video))?|listen(?:\s+now)?|"
-    r"lea\s+(?:también|tambien|además|ademas|más|mas)|lee\s+(?:también|tambien|además|ademas|más|mas)|"
+    r"(?:lea|lee|leer)\s+(?:también|tambien|además|ademas|más|mas)|"
     r"(?:le|te)\s+puede\s+interesar|puede\s+interesarle|también\s+puede\s+leer|"
     r"ver\s+(?:más|mas|también|tambien|además|ademas)|vea\s+(?:también|tambien|más|mas|además|ademas)|"
     r"(?:noticias?|notas?|artículos?)\s+relacionad[oa]s?|relacionad[oa]s?|siga\s+leyendo|sigue\s+leyendo|"

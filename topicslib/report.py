@@ -27,13 +27,13 @@ from pathlib import Path
 
 from .dashboard import PAGE_LANG, Evidence, dashboard, lang_attribute
 from .defaults import resolve
-from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, printed
+from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, plain_text, printed
 from .errors import DataError, InputError, TopicslibError
 from .evaluation import value_name
 from .features import DROPPED, tokenize
 from .language import majority
 from .files import atomic_write
-from .model import TopicModel
+from .model import Explanation, TopicModel
 from .taxonomy import Topic
 from .trends import TrendCounter, by_value
 from .version import __version__
@@ -57,6 +57,9 @@ MAX_DOCUMENTS = 300
 _LISTED = 1000
 # Documents classified in one call into the scorer.
 _BATCH = 512
+# Paragraphs explained in one call: an explanation holds every term of its text, so a long document's are not all
+# held at once (48,534 paragraphs at once: 60 MB more at the peak).
+_EXPLAINED = 512
 
 
 @dataclass(frozen=True)
@@ -114,28 +117,41 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
     >>> [text[h.start:h.end] for h in highlights(text, default_model(), ["narcotics"])]
     ['Coca cultivation', 'eradication']
     """
+    topics = list(topics)
+    # every term, for words' own weights
+    explained = model.explain(plain_text(text), topic=topics, top_n=_all_terms(text, top_n)) if topics else []
+    return _marks(text, explained, top_n=top_n, strong=strong, min_share=min_share, min_contribution=min_contribution)
+
+
+def _all_terms(text: str, top_n: int) -> int:
+    """A ``top_n`` for ``explain`` that gives every term of ``text`` (at most a word and a word pair a token)."""
+    return len(_tokens(text)) * 4 + top_n
+
+
+def _marks(text: str, explained: Iterable[Explanation], *, top_n: int = 10, strong: float = 1.0,
+           min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
+    """:func:`highlights` of ``text`` from its explanations (of every term of the text as the model scored it:
+    without Markdown, so a link's address is no evidence); the marks are found in the text as shown."""
     tokens = _tokens(text)
     words = [tok for _, _, tok in tokens]
     weights: list[dict[str, float]] = [{} for _ in tokens]
     at: dict[str, list[int]] = {}  # where each word stands: a term is looked for only where its first word is
     for i, word in enumerate(words):
         at.setdefault(word, []).append(i)
-    topics = list(topics)
-    if topics:
-        for e in model.explain(text, topic=topics, top_n=len(words) * 4 + top_n):  # every term: words' own weights
-            own = dict(e.terms)
-            for term, contribution in e.evidence(top_n, strong=strong, min_share=min_share,
-                                                 min_contribution=min_contribution):
-                parts = term.split(" ")
-                lo, hi = 0, len(parts)
-                while hi - lo > 1 and own.get(parts[lo], 0.0) < 0.1 * contribution:
-                    lo += 1
-                while hi - lo > 1 and own.get(parts[hi - 1], 0.0) < 0.1 * contribution:
-                    hi -= 1
-                for i in at.get(parts[0], ()):
-                    if words[i : i + len(parts)] == parts:
-                        for w in weights[i + lo : i + hi]:
-                            w[e.topic] = w.get(e.topic, 0.0) + contribution
+    for e in explained:
+        own = dict(e.terms)
+        for term, contribution in e.evidence(top_n, strong=strong, min_share=min_share,
+                                             min_contribution=min_contribution):
+            parts = term.split(" ")
+            lo, hi = 0, len(parts)
+            while hi - lo > 1 and own.get(parts[lo], 0.0) < 0.1 * contribution:
+                lo += 1
+            while hi - lo > 1 and own.get(parts[hi - 1], 0.0) < 0.1 * contribution:
+                hi -= 1
+            for i in at.get(parts[0], ()):
+                if words[i : i + len(parts)] == parts:
+                    for w in weights[i + lo : i + hi]:
+                        w[e.topic] = w.get(e.topic, 0.0) + contribution
     out: list[Highlight] = []
     for (start, end, _), w in zip(tokens, weights):
         if not w:
@@ -261,7 +277,7 @@ class _Page:
         return (
             f'<article class="doc" id="d{k}" data-name="{escape(doc.name)}">'
             f'<header class="doc-head"><h2{lang_attribute(title_lang)}>{escape(title)}</h2>{back}'
-            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraphs, {n_tagged} with a topic</p></header>'
+            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraph{"s" if len(paras) != 1 else ""}, {n_tagged} with a topic</p></header>'
             f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, len(paras))}</section>'
             f'<ol class="paras">{items}</ol></article>'
         )
@@ -330,6 +346,20 @@ class _Page:
             f"{self.overview(docs, totals, n_documents) if many else ''}{body}"
             "</main></body></html>\n"
         )
+
+
+def _highlighted(paragraphs: list[Paragraph], model: TopicModel, top_n: int) -> list[list[Highlight]]:
+    """Each paragraph's :func:`highlights` (none without a topic), its tagged ones explained ``_EXPLAINED`` at a
+    time in one call."""
+    tagged = [p for p in paragraphs if p.topics]
+    marks = []
+    for k in range(0, len(tagged), _EXPLAINED):
+        some = tagged[k : k + _EXPLAINED]
+        explained = model.explain_many([plain_text(p.text) for p in some], topics=[[t for t, _ in p.topics] for p in some],
+                                       top_n=max(_all_terms(p.text, top_n) for p in some))
+        marks += [_marks(p.text, e, top_n=top_n) for p, e in zip(some, explained)]
+    found = iter(marks)
+    return [next(found) if p.topics else [] for p in paragraphs]
 
 
 def _classified(batch: list[tuple[str, str | list[Paragraph]]], model: TopicModel) -> Iterator[list[Paragraph]]:
@@ -499,8 +529,7 @@ def render_report(
                 corpus.add(slot, paragraphs)
             if slot.shown:  # explaining is the costly part: only for what the page shows
                 slot.paragraphs += paragraphs
-                slot.marks += [highlights(p.text, model, [t for t, _ in p.topics], top_n=top_n) if p.topics else []
-                               for p in paragraphs]
+                slot.marks += _highlighted(paragraphs, model, top_n)
     if not shown:
         raise TopicslibError("no documents to report on")
     note = corpus.overall.undated_note(date_name, "paragraph") if corpus is not None else None

@@ -244,7 +244,8 @@ class TableWriter:
             return
         tops = aggregate(self.paragraphs)
         shares = ", ".join(f"{d.topic} {d.paragraphs} ({d.share:.0%})" for d in tops) or "no topic"
-        self.out.write(f"   {len(self.paragraphs)} paragraphs: {shares}\n\n")
+        n = len(self.paragraphs)
+        self.out.write(f"   {n} paragraph{'s' if n != 1 else ''}: {shares}\n\n")
         self.paragraphs = []
 
     def close(self) -> None:

@@ -218,6 +218,45 @@ def test_a_model_with_none_of_the_taxonomys_topics_is_refused_before_any_paragra
                         "first.npz` makes one from their seeds), or none\n")
 
 
+def test_a_model_with_only_some_of_the_taxonomys_topics_is_warned_of_once_naming_them(tmp_path, corpus):
+    """A --model sharing only some topics with the taxonomy never pre-selected the others, unsaid. One warning, in
+    the library's format, names the topics it lacks and its own that the taxonomy lacks; the session goes on."""
+    taxonomy = tmp_path / "topics.toml"
+    taxonomy.write_text('[[topic]]\nid = "trade"\nname = "Trade"\nseeds = ["tariffs"]\n\n'
+                        '[[topic]]\nid = "lithium"\nname = "Lithium"\nseeds = ["lithium"]\n', encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", str(taxonomy),
+                        "--examples", str(tmp_path / "mine.jsonl"), "--model", "models/default.npz"], input="\n\nq\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and "to go" in r.stdout, r.stderr
+    assert r.stderr == ("topicslib: warning: the model has 1 of the taxonomy's 2 topics: it lacks 'lithium', which it "
+                        "never pre-selects (a retrained model can), and has 'migration', 'climate', 'narcotics', "
+                        "'peace_accord', 'human_rights', 'health', 'democracy', 'security', 'diplomacy', which the "
+                        "taxonomy lacks\n")
+
+
+class _Terminal(io.StringIO):
+    """A screen that says it is a terminal (its size the default: it has no file descriptor)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_first_page_says_what_the_model_lacks_as_its_clearing_wipes_the_warning(tmp_path):
+    taxonomy = topicslib.Taxonomy.from_ids(["trade", "lithium"])
+    screen = _Terminal()
+    labeling.label(TEXTS, taxonomy=taxonomy, examples=tmp_path / "mine.jsonl", keys=io.StringIO("\n\nq\n"),
+                   screen=screen, model=topicslib.load_model(ROOT / "models" / "default.npz"), quiet=True)
+    tops = [" ".join(page.split("\n\n")[0].split()) for page in screen.getvalue().split("\x1b[2J\x1b[H")[1:]]
+    assert len(tops) == 3 and "it lacks 'lithium'" in tops[0] and all("lacks" not in top for top in tops[1:])
+
+
+def test_a_model_with_the_taxonomys_topics_is_not_warned_of(tmp_path, corpus):
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                        "--examples", str(tmp_path / "mine.jsonl"), "--model", "models/default.npz"], input="q\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and r.stderr == ""
+
+
 def test_an_answer_with_a_lone_surrogate_is_kept_and_reads_back_as_it_was(tmp_path):
     corpus, answers = tmp_path / "corpus.jsonl", tmp_path / "mine.jsonl"
     corpus.write_text('{"text": "Tariffs \\ud800 fell."}\n', encoding="utf-8")  # valid JSON, not valid UTF-8 text

@@ -26,7 +26,7 @@ from typing import IO
 import numpy as np
 
 from .decision import indicators
-from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError
+from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError, in_short
 from .evaluation import score
 from .evidence import evidence_terms
 from .examples import (Example, duplicate_key, example_format, example_line, indicator, prepare_examples,
@@ -307,6 +307,24 @@ def _f1_on_labels(model: TopicModel, held_out: Mapping[str, np.ndarray], labels:
     return score(indicator(labels, ids), predicted, ids).micro.f1 or 0.0
 
 
+def model_mismatch(model: TopicModel, ids: Sequence[str]) -> str:
+    """What a warning says of a ``model`` that has only some of the taxonomy's topics ``ids`` (the shipped model
+    given with one's own taxonomy, or a model of an earlier version of it): the topics it lacks, which it never
+    pre-selects, and its own beyond the taxonomy, which are never shown; '' when it has exactly those topics.
+
+    >>> model_mismatch(TopicModel(min_df=1, folds=2).fit(["tariffs", "exports", "asylum", "migrants"],
+    ...                ["trade", "trade", "migration", "migration"]), ["trade", "water"])
+    "the model has 1 of the taxonomy's 2 topics: it lacks 'water', which it never pre-selects (a retrained model can), and has 'migration', which the taxonomy lacks"
+    """
+    has = model.classes_.tolist()
+    lacks, beyond = [repr(t) for t in ids if t not in has], [repr(t) for t in has if t not in ids]
+    if not lacks and not beyond:
+        return ""
+    parts = [f"it lacks {in_short(lacks, 10)}, which it never pre-selects (a retrained model can)"] if lacks else []
+    parts += [f"has {in_short(beyond, 10)}, which the taxonomy lacks"] if beyond else []
+    return (f"the model has {len(ids) - len(lacks)} of the taxonomy's {len(ids)} topics: " + ", and ".join(parts))
+
+
 def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> list[str]:
     """The lines that ask for one paragraph. On a terminal of ``size`` none is wider than it, so the terminal
     breaks no word in two: the paragraph, header and footer are wrapped at word boundaries, a topic line is cut
@@ -347,7 +365,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
     session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks
     (:func:`_check_topics`), is a :class:`DataError`, and a ``model`` with none of the taxonomy's topics a
-    :class:`TaxonomyError`, before any paragraph is shown."""
+    :class:`TaxonomyError`, before any paragraph is shown; a ``model`` with only some of them is warned of
+    (:func:`model_mismatch`), on the first page's top line too on a terminal."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
@@ -360,6 +379,10 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                             f"the taxonomy {', '.join(ids)}): it would pre-select nothing and order the paragraphs by "
                             "topics not being labeled. Give a model of these topics (`topicslib bootstrap CORPUS "
                             "--taxonomy FILE -o first.npz` makes one from their seeds), or none")
+    # Warned once, before the first page; a terminal's first page clears the screen, so its top line says it too
+    mismatch = model_mismatch(model, ids) if model is not None else ""
+    if mismatch:
+        log.warning(mismatch)
     # checked now: a bad option would otherwise fail every background retraining, unsaid
     options = check_options({"min_examples": 1, "folds": 3, **options})
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
@@ -375,7 +398,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         # what undo steps back through, the last first: each paragraph answered, with the file's size after its line
         # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
         history: list[tuple[int, tuple[int, bytes] | None]] = []
-        note = ""  # said on the top line of the next page only: why an undo was refused
+        # said on the top line of the next page only: why an undo was refused, or (the first) what the model lacks
+        note = mismatch if mismatch and screen.isatty() else ""
         answers = 0
 
         def retrain() -> None:

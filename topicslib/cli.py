@@ -614,12 +614,17 @@ def _cmd_topics(args: argparse.Namespace) -> int:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))
         return 0
     width = max(len(t.id) for t in topics) + 2
-    for t in topics:
+    for own, t in zip(taxonomy.topics, topics):
         print(f"{t.id:<{width}}{t.name}")
         if t.description:
             print(f"{'':<{width}}{t.description}")
         if t.seeds:
             print(f"{'':<{width}}seeds: {', '.join(t.seeds)}")
+        # bootstrap matches the seeds of every language the taxonomy gives, so each is listed, under its language
+        others = [(taxonomy.lang or "own", own.seeds), *((lang, o.seeds) for lang, o in own.translations)]
+        for lang, seeds in others:
+            if seeds and tuple(seeds) != tuple(t.seeds):
+                print(f"{'':<{width}}seeds ({lang}): {', '.join(seeds)}")
     return 0
 
 

@@ -43,14 +43,20 @@ def _new_session(tmp_path, command: str, size: tuple[int, int] = (120, 40)) -> s
     return session
 
 
-def _wait_for(session: str, needle: str, timeout: float = 60) -> str:
+def _wait_for(session: str, needle: str, timeout: float = 60, page: bool = True) -> str:
+    """The screen of ``session`` once it shows ``needle`` (polled, so as soon as it does), and with ``page`` the rest
+    of the page after it: the labeler writes a page at once, but a loaded machine's terminal can be captured with it
+    half drawn, the top line there and the topics not yet; the footer ("… q quit") is a page's last line. Without
+    ``page``, for what follows a session (the shell's ``exit N``). An AssertionError after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         screen = _tmux("capture-pane", "-p", "-t", session)
-        if needle in screen:
+        at = screen.find(needle)
+        if at >= 0 and (not page or "q quit" in screen[at:]):
             return screen
-        time.sleep(0.2)
-    raise AssertionError(f"{needle!r} never appeared; the screen:\n{screen}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} never appeared{' on a whole page' if page else ''}; the screen:\n{screen}")
+        time.sleep(0.05)
 
 
 @needs_tmux
@@ -439,7 +445,7 @@ def test_keys_typed_while_the_last_one_was_handled_are_kept():
     got: list[str] = []
     reader = threading.Thread(target=lambda: got.extend(labeling._key_reader(keys)() for _ in range(2)), daemon=True)
     reader.start()
-    reader.join(10)
+    reader.join(60)  # as soon as both keys are read; generous for a loaded machine (10 s failed once at a load of 21)
     os.close(main)  # a reader still waiting gets EIO and ends
     reader.join(10)
     keys.close()
@@ -498,7 +504,7 @@ def test_ctrl_c_and_ctrl_d_end_a_session_in_a_real_terminal_like_q(tmp_path, cor
         _tmux("send-keys", "-t", session, "Enter")
         _wait_for(session, "1 labeled")
         _tmux("send-keys", "-t", session, key)
-        screen = _wait_for(session, "exit ")
+        screen = _wait_for(session, "exit ", page=False)
     finally:
         _tmux("kill-session", "-t", session)
     assert f"1 answers saved to {tmp_path / 'mine.jsonl'}\nexit 0" in screen
@@ -519,13 +525,17 @@ def _three_answers_then_the_top_line(tmp_path, *options: str) -> str:
             for key in topics:
                 _tmux("send-keys", "-t", session, key)
             _tmux("send-keys", "-t", session, "Enter")
-        deadline, screen = time.monotonic() + 60, ""
-        while "retrained" not in screen and time.monotonic() < deadline:
-            _tmux("send-keys", "-t", session, "!")  # an unknown key: the same paragraph drawn again
-            time.sleep(0.5)
-            screen = _tmux("capture-pane", "-p", "-t", session)
+        deadline = time.monotonic() + 60
+        while True:  # the top line changes when the page is drawn again: an unknown key redraws it, now and then
+            _tmux("send-keys", "-t", session, "!")
+            try:
+                screen = _wait_for(session, "retrained", timeout=0.5)
+                break
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
         _tmux("send-keys", "-t", session, "q")
-        _wait_for(session, "exit 0")
+        _wait_for(session, "exit 0", page=False)
     finally:
         _tmux("kill-session", "-t", session)
     assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""  # on a terminal, mid-screen

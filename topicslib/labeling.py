@@ -53,10 +53,12 @@ _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q 
 _QUIT = ("q", "\x03", "\x04", "")
 # Replacing the model given (--model) waits for this many answers: the answers are the paragraphs that model was least
 # sure of (suggest picks them), so it does worse on them than on the rest of the corpus, and a model of a few
-# dozen of them looked better on them than it was on the rest (docs/labeling.md has the figures)
+# dozen of them looked better on them than it was on the rest (figures: README, "Your own topics")
 MIN_TO_REPLACE = 50
-# How many examples all the refits of held_out_topics train on together, at most (about 2 s of CPU): 10 folds on up
-# to 500 answers, where each refit's tenth fewer examples matters least; 3 from 1,667 answers on
+# How many examples all the refits of held_out_topics train on together, at most (about 2 s of CPU): 10 folds up to
+# 500 answers, each refit missing a tenth of them (with 3 folds, a refit missing a third of a few dozen answers made
+# the retrained model look worse than it was: on dev_real it replaced a bootstrapped one 15-50 answers late), fewer
+# folds beyond, 3 from 1,667 answers on
 _REFITTED = 5000
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
 _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"

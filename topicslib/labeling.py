@@ -57,7 +57,7 @@ _QUIT = ("q", "\x03", "\x04", "")
 MIN_TO_REPLACE = 50
 # How many examples all the refits of held_out_topics train on together, at most (about 2 s of CPU): 10 folds up to
 # 500 answers, each refit missing a tenth of them (with 3 folds, a refit missing a third of a few dozen answers made
-# the retrained model look worse than it was: on dev_real it replaced a bootstrapped one 15-50 answers late), fewer
+# the retrained model look worse than it was: on dev_real it replaced a bootstrapped one 15-55 answers late), fewer
 # folds beyond, 3 from 1,667 answers on
 _REFITTED = 5000
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread

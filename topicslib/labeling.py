@@ -25,7 +25,6 @@ from typing import IO
 
 import numpy as np
 
-from .decision import indicators
 from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError, in_short
 from .evaluation import score
 from .evidence import evidence_terms
@@ -261,14 +260,16 @@ def _retrained_note(model: TopicModel, measured: str = "") -> str:
 def held_out_topics(examples: Sequence[Example], taxonomy: Taxonomy, **options) -> np.ndarray:
     """The topics of ``taxonomy`` (one column each, in its order) that a model trained with ``options`` on
     ``examples`` would give each of them had it not learned it: its fold's model, trained afresh on the other folds
-    (10 folds, fewer from 500 examples on to bound the cost, at least 3), thresholds and all. A fold whose model cannot be trained (too few
-    examples) gives its examples none. Training's own out-of-fold probabilities are not used: the thresholds they
-    are judged with were chosen on those same probabilities, so on a few dozen answers they overrate the model
-    (``label`` switched to a model of 15-20 answers that did worse on the rest of the corpus than the one it replaced).
+    (10 folds, fewer from 500 examples on to bound the cost, at least 3), thresholds and all. A fold whose model
+    cannot be trained (too few examples) gives its examples none. Training's own out-of-fold probabilities are not
+    used: the thresholds they are judged with were chosen on those same probabilities, so on a few dozen answers
+    they overrate the model (``label`` switched to a model of 15 answers that did worse on the rest of the corpus
+    than the one it replaced).
 
     >>> examples = [Example(f"{words} {verb}", (topic,)) for words, topic in [("tariffs and exports", "trade"),
     ...             ("migrants and asylum", "migration")] for verb in ("rose", "fell", "grew")]
-    >>> held_out_topics(examples, Taxonomy.from_ids(["trade", "migration"]), min_df=1, min_examples=1).astype(int).tolist()
+    >>> held_out_topics(examples, Taxonomy.from_ids(["trade", "migration"]), min_df=1,
+    ...                 min_examples=1).astype(int).tolist()
     [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]]
     """
     ids = list(taxonomy.ids)
@@ -436,8 +437,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 state.update(model=trained, seen=held_out, status=_retrained_note(
                     trained, f" (micro-F1 {new:.2f} on them against {old:.2f} for {name})"))
             else:
-                state["status"] = (f"kept {name}{f' until {MIN_TO_REPLACE} labels' if early and new > old else ''}: micro-F1 "
-                                   f"{old:.2f} on your {len(labels)} labels against {new:.2f} retrained")
+                until = f" until {MIN_TO_REPLACE} labels" if early and new > old else ""
+                state["status"] = (f"kept {name}{until}: micro-F1 {old:.2f} on your {len(labels)} labels against "
+                                   f"{new:.2f} retrained")
 
         def order(pending: list[int]) -> list[int]:
             m = state["model"]

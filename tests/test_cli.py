@@ -654,6 +654,34 @@ def test_topics_on_the_command_line():
     assert "peace_accord" in r.stdout and "seeds:" in r.stdout
 
 
+def _listed(stdout: str) -> dict[str, list[str]]:
+    """``topics``' text listing: for each topic id, its lines (the name, then the indented ones), stripped."""
+    listed: dict[str, list[str]] = {}
+    for line in stdout.splitlines():
+        if not line.startswith(" "):
+            tid, _, name = line.partition(" ")
+            listed[tid] = [name.strip()]
+        else:
+            listed[tid].append(line.strip())
+    return listed
+
+
+def test_topics_lists_in_the_language_asked_as_the_library_does_and_every_languages_seeds():
+    """``topics --lang es`` names, describes and seeds each topic as ``topicslib.topics(lang="es")`` does. As
+    bootstrap matches the seeds of every language the taxonomy gives, the listing also gives the other languages'
+    seeds, each under its code: only the main language's were shown."""
+    english, spanish = topicslib.topics(), topicslib.topics(lang="es")
+    assert spanish[0].seeds != english[0].seeds  # the shipped taxonomy seeds both languages
+    for args, shown, other, code in ((("--lang", "es"), spanish, english, "en"), ((), english, spanish, "es")):
+        r = run("topics", *args)
+        assert r.returncode == 0 and r.stderr == ""
+        listed = _listed(r.stdout)
+        assert list(listed) == [t.id for t in shown]
+        for t, o in zip(shown, other):
+            assert listed[t.id] == [t.name, t.description, f"seeds: {', '.join(t.seeds)}",
+                                    f"seeds ({code}): {', '.join(o.seeds)}"]
+
+
 def test_console_script_and_version():
     script = Path(sys.executable).with_name("topicslib")
     if not script.exists():

@@ -550,3 +550,37 @@ def test_trends_of_paragraphs_on_the_dask_engine_gives_the_local_figures(tmp_pat
     assert local.returncode == 0 and dask_run.returncode == 0, dask_run.stderr
     assert dask_run.stdout == local.stdout
     assert sum(row["paragraphs"] for row in map(json.loads, local.stdout.splitlines()) if row["topic"] == "health") < 60
+
+
+# A classify --engine dask run that stops where its model is loaded (after Dask's logging is set up, before a cluster
+# starts), logging there what Dask's loggers and topicslib's own log
+_LOGGED_THEN_STOPPED = """
+import logging, sys
+from topicslib import TopicslibError, cli
+
+def load_model_option(args):
+    logging.getLogger("distributed.utils_perf").warning("full garbage collections took 12% CPU time recently")
+    logging.getLogger("distributed.nanny").warning("Worker exceeded 95% memory budget. Restarting")
+    logging.getLogger("topicslib.model").warning("a warning of the library's own")
+    raise TopicslibError("stopped here")
+
+cli.load_model_option = load_model_option
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_dasks_warnings_say_they_are_dasks_and_its_routine_chatter_is_kept_for_verbose(tmp_path, verbose):
+    """Dask's records printed as ``distributed: warning: …``, a name a user of topicslib who never called Dask could
+    not place. They print as the command's other lines do, saying whose they are; Dask's note that garbage collection
+    took much CPU time, routine on a busy machine and nothing a user can act on, only with --verbose."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"text": "Tariffs fell."}\n', encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", _LOGGED_THEN_STOPPED, "classify", str(corpus), "--engine", "dask",
+                        "-o", str(tmp_path / "out.jsonl"), *(["--verbose"] if verbose else [])],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    chatter = ["topicslib: warning: Dask (distributed.utils_perf): full garbage collections took 12% CPU time "
+               "recently"] if verbose else []
+    assert r.returncode == 1 and r.stderr.splitlines() == [
+        *chatter, "topicslib: warning: Dask (distributed.nanny): Worker exceeded 95% memory budget. Restarting",
+        "topicslib: warning: a warning of the library's own", "topicslib: error: stopped here"]

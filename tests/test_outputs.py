@@ -248,3 +248,17 @@ def test_a_stop_signal_landing_while_a_stop_is_handled_is_ignored():
         assert cli._stop(signal.SIGHUP, None) is None  # ignored: a stop is being handled
     with pytest.raises(HangUp, match="^hung up$"):
         cli._stop(signal.SIGHUP, None)  # none is: it stops the run
+
+
+def test_a_text_tables_columns_line_up_on_screen_with_combining_accents_and_wide_characters():
+    """``writers.table_text`` padded cells by characters: a decomposed "é" (e and a combining accent) is two
+    characters in one column, a CJK character or an emoji one character in two, so the next column of their rows
+    started one column off. Every row's second column now starts at the same screen column."""
+    from topicslib.writers import display_width, table_text
+
+    sources = ["Bogote\u0301", "北京日报", "🌎 news", "plain", "中" * 30, "e\u0301" * 45]
+    lines = table_text(["source", "paragraphs"], [[s, k] for k, s in enumerate(sources)]).splitlines()
+    # the numbers right-aligned under "paragraphs": each line ends at the same screen column
+    assert {display_width(line) for line in lines} == {40 + 2 + len("paragraphs")}, lines
+    cut = [line for line in lines if line.startswith(("中", "e"))]
+    assert all(display_width(line.split("  ")[0].rstrip()) <= 40 and "…" in line for line in cut)

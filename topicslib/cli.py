@@ -64,13 +64,23 @@ def _note(message: str | None) -> None:
         print(f"topicslib: note: {message}", file=sys.stderr)
 
 
+# Who a record of another package's logger comes from, as a user knows it (its logger's name follows)
+_SOURCES = {"distributed": "Dask"}
+
+
 class _LogFormat(logging.Formatter):
     """A log record on the command line's stderr as its notes and errors are printed: ``topicslib: warning: …``
-    (``topicslib: info: …`` with ``--verbose``), named by the package whose logger it is (``distributed: …`` for
-    Dask's), so that a user sees one style. Only the command line's handler formats so: the library adds none."""
+    (``topicslib: info: …`` with ``--verbose``), so that a user sees one style. Another package's record says whose
+    it is after that: ``topicslib: warning: Dask (distributed.nanny): Worker exceeded 95% memory budget``. It printed
+    as ``distributed: warning: …``, which a user of topicslib who never called Dask could not place. Only the
+    command line's handler formats so: the library adds none."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return f"{record.name.partition('.')[0]}: {record.levelname.lower()}: {super().format(record)}"
+        package = record.name.partition(".")[0]
+        source = f"{_SOURCES[package]} ({record.name}): " if package in _SOURCES else f"{record.name}: "
+        if package == "topicslib":
+            source = ""
+        return f"topicslib: {record.levelname.lower()}: {source}{super().format(record)}"
 
 
 def classify_batches(model, records: Iterable[Record], *,
@@ -210,6 +220,8 @@ def _dask_setup(args: argparse.Namespace) -> None:
         args.parser.error(f"--scheduler {e}")
     if not args.verbose:
         logging.getLogger("distributed").setLevel(logging.CRITICAL if args.quiet else logging.WARNING)
+        # "full garbage collections took 12% CPU time recently": routine on a busy machine, nothing a user can act on
+        logging.getLogger("distributed.utils_perf").setLevel(logging.ERROR)
     # The worker processes' own log (a failed task's traceback, which this command reports as a clear error):
     # with --verbose only. ``dask._connect`` gives a local cluster's workers this logger's level.
     logging.getLogger("distributed.worker").setLevel(logging.INFO if args.verbose else logging.CRITICAL)
@@ -622,12 +634,17 @@ def _cmd_topics(args: argparse.Namespace) -> int:
         print(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2))
         return 0
     width = max(len(t.id) for t in topics) + 2
-    for t in topics:
+    for own, t in zip(taxonomy.topics, topics):
         print(f"{t.id:<{width}}{t.name}")
         if t.description:
             print(f"{'':<{width}}{t.description}")
         if t.seeds:
             print(f"{'':<{width}}seeds: {', '.join(t.seeds)}")
+        # bootstrap matches the seeds of every language the taxonomy gives, so each is listed, under its language
+        others = [(taxonomy.lang or "own", own.seeds), *((lang, o.seeds) for lang, o in own.translations)]
+        for lang, seeds in others:
+            if seeds and tuple(seeds) != tuple(t.seeds):
+                print(f"{'':<{width}}seeds ({lang}): {', '.join(seeds)}")
     return 0
 
 

@@ -25,8 +25,7 @@ from typing import IO
 
 import numpy as np
 
-from .decision import indicators
-from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated
+from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError, in_short
 from .evaluation import score
 from .evidence import evidence_terms
 from .examples import (Example, duplicate_key, example_format, example_line, indicator, prepare_examples,
@@ -38,6 +37,7 @@ from .progress import terminal_size
 from .records import COMPRESSED, Record, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
+from .training import kfold
 
 try:
     import fcntl
@@ -50,6 +50,15 @@ _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q 
 # Keys that end the session as q does: Ctrl-C and Ctrl-D, which raw mode gives as keys (not as an interrupt or
 # the end of input), and '' (the end of input: a pipe's, or a terminal's that hung up).
 _QUIT = ("q", "\x03", "\x04", "")
+# Replacing the model given (--model) waits for this many answers: the answers are the paragraphs that model was least
+# sure of (suggest picks them), so it does worse on them than on the rest of the corpus, and a model of a few
+# dozen of them looked better on them than it was on the rest (figures: README, "Your own topics")
+MIN_TO_REPLACE = 50
+# How many examples all the refits of held_out_topics train on together, at most (about 2 s of CPU): 10 folds up to
+# 500 answers, each refit missing a tenth of them (with 3 folds, a refit missing a third of a few dozen answers made
+# the retrained model look worse than it was: on dev_real it replaced a bootstrapped one 15-55 answers late), fewer
+# folds beyond, 3 from 1,667 answers on
+_REFITTED = 5000
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
 _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
 
@@ -248,28 +257,75 @@ def _retrained_note(model: TopicModel, measured: str = "") -> str:
             + (f", {rare} topic{'s' if rare != 1 else ''} too rare to suggest yet" if rare else ""))
 
 
-def _f1_on_labels(model: TopicModel, seen: Mapping[str, int], labels: Sequence[Example], ids: Sequence[str]) -> float:
+def held_out_topics(examples: Sequence[Example], taxonomy: Taxonomy, **options) -> np.ndarray:
+    """The topics of ``taxonomy`` (one column each, in its order) that a model trained with ``options`` on
+    ``examples`` would give each of them had it not learned it: its fold's model, trained afresh on the other folds
+    (10 folds, fewer from 500 examples on to bound the cost, at least 3), thresholds and all. A fold whose model
+    cannot be trained (too few examples) gives its examples none. Training's own out-of-fold probabilities are not
+    used: the thresholds they are judged with were chosen on those same probabilities, so on a few dozen answers
+    they overrate the model (``label`` switched to a model of 15 answers that did worse on the rest of the corpus
+    than the one it replaced).
+
+    >>> examples = [Example(f"{words} {verb}", (topic,)) for words, topic in [("tariffs and exports", "trade"),
+    ...             ("migrants and asylum", "migration")] for verb in ("rose", "fell", "grew")]
+    >>> held_out_topics(examples, Taxonomy.from_ids(["trade", "migration"]), min_df=1,
+    ...                 min_examples=1).astype(int).tolist()
+    [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]]
+    """
+    ids = list(taxonomy.ids)
+    given = np.zeros((len(examples), len(ids)), dtype=bool)
+    params = TopicModel.from_options(**options).get_params()
+    folds = min(10, max(3, _REFITTED // max(len(examples), 1)), len(examples))
+    if folds < 2:  # one example or none: nothing to train a fold's model on
+        return given
+    for train, test in kfold(len(examples), folds, params["seed"]):
+        try:
+            model = TopicModel(**params).fit_examples([examples[i] for i in train], taxonomy)
+        except TopicslibError:
+            continue
+        columns = [ids.index(t) for t in model.classes_.tolist()]
+        given[np.ix_(test, columns)] = model.predict([examples[i].text for i in test]).astype(bool)
+    return given
+
+
+def _f1_on_labels(model: TopicModel, held_out: Mapping[str, np.ndarray], labels: Sequence[Example],
+                  ids: Sequence[str]) -> float:
     """Micro-F1 over the taxonomy's topics ``ids`` of the topics ``model`` would pre-select for ``labels`` (the
-    answers as training merges them) against the topics given. A label the model was trained on (``seen``: its
-    row in the model's ``oof_proba_``, by :func:`duplicate_key`) is judged by its out-of-fold probabilities, which
-    training computed anyway: on the labels it learned, a model retrained in the session would score itself near 1
-    and no later retraining could ever replace it. The others (all of them for the ``--model`` given) are judged
-    by the model itself. A taxonomy topic the model lacks counts as never given; a topic of the model's beyond the
+    answers as training merges them) against the topics given. A label the model was trained on is judged by the
+    topics its fold's model gave it (``held_out``, by :func:`duplicate_key`: :func:`held_out_topics`), never by
+    the model itself, which would score near 1 on what it learned; the others (all of them for the ``--model``
+    given) by the model. A taxonomy topic the model lacks counts as never given; a topic of the model's beyond the
     taxonomy is not counted, as it is never pre-selected. An undefined F1 (no label holds a topic) counts as 0."""
     keys = [duplicate_key(e.text) for e in labels]
-    proba = np.zeros((len(labels), len(model.classes_)))
-    fresh = [i for i, k in enumerate(keys) if k not in seen]
-    if fresh:
-        proba[fresh] = model.predict_proba([labels[i].text for i in fresh])
-    known = [i for i, k in enumerate(keys) if k in seen]
-    if known:  # a model given (loaded from a file) has no out-of-fold probabilities, and was trained on no answer
-        proba[known] = model.oof_proba_[[seen[keys[i]] for i in known]]
-    given = indicators(proba, model.thresholds_, model.multi_label_)
     predicted = np.zeros((len(labels), len(ids)), dtype=bool)
-    for j, t in enumerate(model.classes_.tolist()):
-        if t in ids:
-            predicted[:, ids.index(t)] = given[:, j]
+    fresh = [i for i, k in enumerate(keys) if k not in held_out]
+    if fresh:
+        given = model.predict([labels[i].text for i in fresh]).astype(bool)
+        for j, t in enumerate(model.classes_.tolist()):
+            if t in ids:
+                predicted[fresh, ids.index(t)] = given[:, j]
+    for i, k in enumerate(keys):
+        if k in held_out:
+            predicted[i] = held_out[k]
     return score(indicator(labels, ids), predicted, ids).micro.f1 or 0.0
+
+
+def model_mismatch(model: TopicModel, ids: Sequence[str]) -> str:
+    """What a warning says of a ``model`` that has only some of the taxonomy's topics ``ids`` (the shipped model
+    given with one's own taxonomy, or a model of an earlier version of it): the topics it lacks, which it never
+    pre-selects, and its own beyond the taxonomy, which are never shown; '' when it has exactly those topics.
+
+    >>> model_mismatch(TopicModel(min_df=1, folds=2).fit(["tariffs", "exports", "asylum", "migrants"],
+    ...                ["trade", "trade", "migration", "migration"]), ["trade", "water"])
+    "the model has 1 of the taxonomy's 2 topics: it lacks 'water', which it never pre-selects (a retrained model can), and has 'migration', which the taxonomy lacks"
+    """
+    has = model.classes_.tolist()
+    lacks, beyond = [repr(t) for t in ids if t not in has], [repr(t) for t in has if t not in ids]
+    if not lacks and not beyond:
+        return ""
+    parts = [f"it lacks {in_short(lacks, 10)}, which it never pre-selects (a retrained model can)"] if lacks else []
+    parts += [f"has {in_short(beyond, 10)}, which the taxonomy lacks"] if beyond else []
+    return (f"the model has {len(ids) - len(lacks)} of the taxonomy's {len(ids)} topics: " + ", and ".join(parts))
 
 
 def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> list[str]:
@@ -298,11 +354,12 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
     back to the corpus. ``options`` are training options for the background retraining. Every ``retrain_every``
     answers a model is trained on all the answers; it replaces ``model`` (or the model an earlier retraining put in
-    its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of its
-    out-of-fold predictions (training's, no second fit) against the current model's predictions, out of fold too
-    for the answers that model was trained on (:func:`_f1_on_labels`). The top line says which was kept and why
-    ("kept the given model: micro-F1 0.66 on your 26 labels against 0.46 retrained"). Without ``model`` the first
-    retraining is always used.
+    its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
+    topics it would give each answer had it not been trained on it (models refitted on the other folds,
+    :func:`held_out_topics`) against the current model's, held out too for the answers that model was trained on
+    (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line says which
+    was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained"). Without
+    ``model`` the first retraining is always used.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
@@ -311,7 +368,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
     session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks
     (:func:`_check_topics`), is a :class:`DataError`, and a ``model`` with none of the taxonomy's topics a
-    :class:`TaxonomyError`, before any paragraph is shown."""
+    :class:`TaxonomyError`, before any paragraph is shown; a ``model`` with only some of them is warned of
+    (:func:`model_mismatch`), on the first page's top line too on a terminal."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
@@ -324,6 +382,10 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                             f"the taxonomy {', '.join(ids)}): it would pre-select nothing and order the paragraphs by "
                             "topics not being labeled. Give a model of these topics (`topicslib bootstrap CORPUS "
                             "--taxonomy FILE -o first.npz` makes one from their seeds), or none")
+    # Warned once, before the first page; a terminal's first page clears the screen, so its top line says it too
+    mismatch = model_mismatch(model, ids) if model is not None else ""
+    if mismatch:
+        log.warning(mismatch)
     # checked now: a bad option would otherwise fail every background retraining, unsaid
     options = check_options({"min_examples": 1, "folds": 3, **options})
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
@@ -332,14 +394,15 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         _check_topics(labeled, taxonomy, path)
         done = {duplicate_key(e.text) for e in labeled}
         todo = _to_ask(texts, done)
-        # "seen": the row in the current model's out-of-fold probabilities of each label it was trained on
-        # (:func:`_f1_on_labels`); none for the model given, which was not trained on these answers
+        # "seen": the topics given each label the current model was trained on by a model that was not
+        # (:func:`held_out_topics`); none for the model given, which was not trained on these answers
         state = {"model": model, "seen": {}, "training": None, "status": ""}
         read_key = _key_reader(keys)
         # what undo steps back through, the last first: each paragraph answered, with the file's size after its line
         # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
         history: list[tuple[int, tuple[int, bytes] | None]] = []
-        note = ""  # said on the top line of the next page only: why an undo was refused
+        # said on the top line of the next page only: why an undo was refused, or (the first) what the model lacks
+        note = mismatch if mismatch and screen.isatty() else ""
         answers = 0
 
         def retrain() -> None:
@@ -349,28 +412,33 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 untrained = TopicModel.from_options(**options)
                 labels, _ = prepare_examples(read_examples(path), untrained.get_params()["on_duplicate"])
                 trained = untrained.fit_examples(labels, taxonomy)
+                # what the next retraining is compared with on these answers, also when this one is not (no model yet)
+                held_out = dict(zip((duplicate_key(e.text) for e in labels), held_out_topics(labels, taxonomy,
+                                                                                              **options)))
             # too few examples yet, or options these examples cannot train with: the model stays, and the top line says why
             except Exception as e:  # noqa: BLE001
                 state["status"] = f"not retrained: {e}"
                 return
             finally:
                 log.removeFilter(_not_retraining)
-            rows = {duplicate_key(e.text): k for k, e in enumerate(labels)}
             current = state["model"]
             if current is None:  # nothing to compare with: any model pre-selects more than none
-                state.update(model=trained, seen=rows, status=_retrained_note(trained))
+                state.update(model=trained, seen=held_out, status=_retrained_note(trained))
                 return
             # A model of a few dozen answers can be worse than the one it would replace (a bootstrapped model of
             # hundreds of pseudo-labels: micro-F1 0.46 against 0.66 on the true topics, QA pass 4 item 6), and
             # every pre-selection after would be worse, unsaid: it replaces the current one only when it does
             # better on the answers themselves
-            new, old = _f1_on_labels(trained, rows, labels, ids), _f1_on_labels(current, state["seen"], labels, ids)
+            new, old = (_f1_on_labels(trained, held_out, labels, ids),
+                        _f1_on_labels(current, state["seen"], labels, ids))
             name = f"the model retrained on {len(state['seen'])} labels" if state["seen"] else "the given model"
-            if new > old:
-                state.update(model=trained, seen=rows, status=_retrained_note(
+            early = not state["seen"] and len(labels) < MIN_TO_REPLACE
+            if new > old and not early:
+                state.update(model=trained, seen=held_out, status=_retrained_note(
                     trained, f" (micro-F1 {new:.2f} on them against {old:.2f} for {name})"))
             else:
-                state["status"] = (f"kept {name}: micro-F1 {old:.2f} on your {len(labels)} labels against "
+                until = f" until {MIN_TO_REPLACE} labels" if early and new > old else ""
+                state["status"] = (f"kept {name}{until}: micro-F1 {old:.2f} on your {len(labels)} labels against "
                                    f"{new:.2f} retrained")
 
         def order(pending: list[int]) -> list[int]:

@@ -12,6 +12,7 @@ import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO
@@ -85,7 +86,8 @@ def table_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     left-aligned. A cell without a value is ``-`` for None (a figure that is undefined) and blank for ``""`` (one
     that does not apply); neither keeps a column of numbers from being one (a column of them alone is one too).
     Every cell is on one line, its whitespace runs (line ends, tabs) one space, and cut to
-    40 characters (:data:`_CELL_WIDTH`), so a value cannot break a row or push the rest off the screen. Every line
+    40 columns (:data:`_CELL_WIDTH`), so a value cannot break a row or push the rest off the screen. Widths are a
+    terminal's columns (:func:`display_width`): accents written as combining marks take none, CJK and emoji two. Every line
     ends in a newline; without rows, the column names alone.
 
     >>> print(table_text(["topic", "paragraphs", "share"], [["trade", 12, 0.5], ["migration", 3, None],
@@ -100,21 +102,47 @@ def table_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     https://example.org/xxxxxxxxxxxxxxxxxxx…           1
     """
     cells = [list(map(_table_cell, columns))] + [list(map(_table_cell, row)) for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(columns))]
     right = [all(_is_number(v) or v is None or v == "" for v in column) for column in zip(*rows)] if rows \
         else [False] * len(columns)
-    return "".join("  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)).rstrip() + "\n"
+    return "".join("  ".join(_padded(c, w, r) for c, w, r in zip(row, widths, right)).rstrip() + "\n"
                    for row in cells)
 
 
+def display_width(text: str) -> int:
+    """How many columns of a terminal ``text`` takes: a combining mark (the accent of a decomposed "é") or an
+    invisible format character (a zero-width joiner) none, a wide character (CJK, most emoji) two, any other one.
+    Tables are lined up by it, not by the number of characters, which put a cell holding such characters out of line.
+
+    >>> [display_width(t) for t in ("Bogota", "Bogote\u0301", "北京", "🌎 ok")]
+    [6, 6, 4, 5]
+    """
+    return sum(0 if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+               else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _padded(cell: str, width: int, right: bool) -> str:
+    """``cell`` padded with spaces to ``width`` columns of a terminal (:func:`display_width`), at its left if ``right``."""
+    pad = " " * (width - display_width(cell))
+    return pad + cell if right else cell + pad
+
+
 def _table_cell(value: object) -> str:
-    """``value`` as a cell of :func:`table_text`."""
+    """``value`` as a cell of :func:`table_text`: cut to :data:`_CELL_WIDTH` columns of a terminal."""
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:.3f}"
     text = " ".join(str(value).split())
-    return text if len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 1] + "…"
+    if display_width(text) <= _CELL_WIDTH:
+        return text
+    cut, used = [], 0
+    for c in text:
+        used += display_width(c)
+        if used > _CELL_WIDTH - 1:
+            break
+        cut.append(c)
+    return "".join(cut) + "…"
 
 
 def _is_number(value: object) -> bool:

@@ -279,6 +279,16 @@ def test_single_label_examples_give_a_single_label_model():
     assert all(len(r) == 1 for r in model.classify_many(["exports rose", "asylum seekers"]))
 
 
+def test_a_single_label_data_set_stays_single_label_when_a_rare_topic_is_left_out(caplog):
+    """A codebook with one example of a rare code: that code is left out, and its example, now of no topic, once
+    made the whole model multi-label (thresholds instead of the most probable topic), with no word of it."""
+    records = [r for r in TINY if len(r["topics"]) == 1] + [{"text": "Coca crops spread in the valley.", "topics": ["drugs"]}]
+    model = topicslib.train(records, min_df=1, folds=3)
+    assert model.card_["left_out"] == {"drugs": 1}
+    assert not model.multi_label_ and model.card_["multi_label"] is False
+    assert all(len(r) == 1 for r in model.classify_many(["exports rose", "asylum seekers"]))
+
+
 def test_untrained_model_says_so():
     with pytest.raises(TopicslibError, match="not trained yet"):
         topicslib.TopicModel().classify("x")

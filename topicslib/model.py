@@ -294,7 +294,9 @@ class TopicModel(Estimator):
                         "topics apart, and the model will give text topics it shows no sign of; raise max_features, or "
                         "leave it null to keep every term found in at least min_df examples",
                         cap, X.shape[1], len(ids), FEATURES_PER_TOPIC)
-        multi_label = bool((Y.sum(1) != 1).any())
+        # Multi-label when an example has several of the topics trained, or was given none: not when its one topic
+        # is left out for too few examples, which made a codebook's model multi-label, unsaid.
+        multi_label = bool((Y.sum(1) > 1).any()) or any(not e.topics for e in examples)
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
         from .training import fit_linear, training_cost
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from topicslib import ExampleError, Taxonomy, TrainingError, read_examples, train
+from topicslib import ExampleError, Taxonomy, TrainingError, cross_validate, read_examples, train
 from topicslib.examples import iter_examples, merge_duplicates, trainable_topics
 from topicslib import examples as examples_module
 
@@ -80,6 +80,16 @@ def test_duplicate_paragraphs_name_both_places(tmp_path):
     kept, counts = merge_duplicates(examples)
     assert [e.text for e in kept] == ["Same  text.", "x"] and kept[0].topics == ("trade",)
     assert counts == {"repeats": 1, "conflicting": 1}
+
+
+def test_a_merged_repeat_keeps_its_group_so_cross_validate_by_counts_it_where_it_belongs():
+    """Copies with other topics are merged into the first: it once lost the field the examples were grouped by, so
+    ``cross-validate --by`` counted the paragraph under (none)."""
+    records = [{"text": "Tariffs rose.", "topics": ["trade"], "src": "a"}, {"text": "tariffs rose.", "topics": ["people"]}]
+    kept, counts = merge_duplicates(iter_examples(records, by="src"))
+    assert counts["conflicting"] == 1 and (kept[0].topics, kept[0].group) == (("trade", "people"), "a")
+    records = [dict(r, src="a") for r in TINY] + [{"text": TINY[0]["text"].upper(), "topics": ["econ", "people"]}]
+    assert list(cross_validate(records, folds=3, min_df=1, by="src").groups) == ["a"]
 
 
 def test_every_duplicate_is_reported_at_once(tmp_path):

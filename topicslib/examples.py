@@ -14,7 +14,7 @@ import json
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Number
 from pathlib import Path
 
@@ -421,7 +421,7 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
             repeats.append((e, kept[i].where))
         if set(e.topics) != set(kept[i].topics):
             conflicting += 1
-            kept[i] = Example(kept[i].text, tuple(dict.fromkeys(kept[i].topics + e.topics)), kept[i].path, kept[i].line)
+            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)))
     if repeats and on_duplicate == "error":
         e, first_where = repeats[0]
         more = "; ".join(f"{r.where} (first seen at {o})" for r, o in repeats[1:])

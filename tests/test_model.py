@@ -289,6 +289,27 @@ def test_a_single_label_data_set_stays_single_label_when_a_rare_topic_is_left_ou
     assert all(len(r) == 1 for r in model.classify_many(["exports rose", "asylum seekers"]))
 
 
+def test_model_selection_of_scikit_learn_scores_a_model_by_its_micro_f1():
+    """GridSearchCV and cross_val_score call the estimator's score when no scoring is named: without one they
+    refused the model, and with scoring="f1_micro" every fold scored NaN (predict's 0/1 columns are no labels)."""
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    records = [r for r in TINY if len(r["topics"]) == 1]
+    texts, labels = [r["text"] for r in records], [r["topics"][0] for r in records]
+    halves = KFold(2, shuffle=True, random_state=0)  # TINY lists a topic's examples together
+    model = topicslib.TopicModel(min_df=1, folds=2).fit(texts, labels)
+    assert model.score(texts, labels) == model.evaluate(records).micro.f1
+    assert model.score(texts[:2], [["people"], ["people"]]) == model.evaluate(
+        [{"text": t, "topics": ["people"]} for t in texts[:2]]).micro.f1
+    search = GridSearchCV(topicslib.TopicModel(min_df=1, folds=2), {"C": [0.1, 1.0]}, cv=halves).fit(texts, labels)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all() and search.best_estimator_.C in (0.1, 1.0)
+    folds = cross_val_score(make_pipeline(FunctionTransformer(lambda xs: [x.lower() for x in xs]),
+                                          topicslib.TopicModel(min_df=1, folds=2)), texts, labels, cv=halves)
+    assert len(folds) == 2 and all(0.0 <= f <= 1.0 for f in folds)
+
+
 def test_untrained_model_says_so():
     with pytest.raises(TopicslibError, match="not trained yet"):
         topicslib.TopicModel().classify("x")

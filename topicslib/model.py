@@ -10,6 +10,7 @@ are the whole exchange between them.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -388,6 +389,22 @@ class TopicModel(Estimator):
     def predict(self, texts: Iterable[str]) -> np.ndarray:
         """0/1 topic indicators, shape (n_texts, n_topics), by each topic's threshold (``decision.py``)."""
         return indicators(self._predict(texts, True, "predict"), self.thresholds_, self.multi_label_)
+
+    def score(self, texts: Iterable[str], topics: Sequence[Sequence[str] | str]) -> float:
+        """Micro-F1 of the topics predicted for ``texts`` against ``topics`` (given as to :meth:`fit`), as
+        :meth:`evaluate` scores them: what scikit-learn's ``GridSearchCV`` and ``cross_val_score`` maximise when no
+        ``scoring`` is named (its classification scorers cannot compare ``predict``'s 0/1 columns with topic ids).
+        For a single-label model on single-label data it is the accuracy, a text of no known term counting as
+        wrong. NaN where neither the topics nor the predictions hold a topic, as there F1 is undefined.
+
+        >>> model = TopicModel(min_df=1, folds=2).fit(
+        ...     ["tariffs and exports", "exports grew", "asylum seekers", "migrants crossed"],
+        ...     ["trade", "trade", "migration", "migration"])
+        >>> model.score(["exports of coffee", "asylum"], ["trade", "trade"])
+        0.5
+        """
+        f1 = self.evaluate(_paired_examples(texts, topics)).micro.f1
+        return math.nan if f1 is None else f1
 
     def classify(self, text: str) -> list[TopicScore]:
         """Topics whose probability reaches their threshold, highest first; ``[]`` when none applies."""

@@ -287,6 +287,9 @@ def test_a_single_label_data_set_stays_single_label_when_a_rare_topic_is_left_ou
     assert model.card_["left_out"] == {"drugs": 1}
     assert not model.multi_label_ and model.card_["multi_label"] is False
     assert all(len(r) == 1 for r in model.classify_many(["exports rose", "asylum seekers"]))
+    # but with one topic left to train, a model must be able to say no
+    one = topicslib.train([r for r in records if r["topics"] != ["people"]], min_df=1, folds=3)
+    assert one.classes_.tolist() == ["econ"] and one.multi_label_
 
 
 def test_model_selection_of_scikit_learn_scores_a_model_by_its_micro_f1():

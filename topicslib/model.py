@@ -296,8 +296,9 @@ class TopicModel(Estimator):
                         "leave it null to keep every term found in at least min_df examples",
                         cap, X.shape[1], len(ids), FEATURES_PER_TOPIC)
         # Multi-label when an example has several of the topics trained, or was given none: not when its one topic
-        # is left out for too few examples, which made a codebook's model multi-label, unsaid.
-        multi_label = bool((Y.sum(1) > 1).any()) or any(not e.topics for e in examples)
+        # is left out for too few examples, which made a codebook's model multi-label, unsaid. One topic trained is
+        # one yes-or-no: single-label, the model would give it to every text.
+        multi_label = bool((Y.sum(1) > 1).any()) or any(not e.topics for e in examples) or len(ids) == 1
         # Imported here: the solvers and joblib cost a process that only classifies memory and start-up time.
         from .training import fit_linear, training_cost
 

@@ -83,8 +83,10 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
         numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too
-        raise error(f"{field!r} must be {expected}, got {value!r}" + (_NUMBERS_ADVICE[path is None] if numbers else ""),
-                    path=path, line=line)
+        # a row of a 0/1 indicator matrix, scikit-learn's multi-label y (MultiLabelBinarizer's), is no list of numbers
+        row = path is None and len(items) > 1 and all(isinstance(t, Number) and t in (0, 1) for t in items)
+        advice = _INDICATORS_ADVICE if row else _NUMBERS_ADVICE[path is None] if numbers else ""
+        raise error(f"{field!r} must be {expected}, got {value!r}" + advice, path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known
@@ -108,6 +110,9 @@ _NUMBERS = 'topics are named by their ids, strings such as "trade", not by numbe
 _NUMBERS_ADVICE = (f": {_NUMBERS}; write each topic's id in place of its number",
                    f": {_NUMBERS}; map each number to its id first, e.g. [ids[n] for n in labels] with ids the topic "
                    "ids in the order of your numbers")
+_INDICATORS_ADVICE = (f": {_NUMBERS}; for a 0/1 indicator matrix Y, give each text's topic ids: "
+                      "MultiLabelBinarizer's inverse_transform(Y), or [[ids[j] for j in np.flatnonzero(row)] for row in Y] "
+                      "with ids the topic ids of its columns")
 
 
 # Topic lists as given -> as checked: the millions of examples of a large file share a few hundred label sets,

@@ -217,7 +217,7 @@ class TopicModel(Estimator):
         ``unlabeled``: paragraphs of the same kind with no labels, for self-training. The model trained on
         the examples labels those it is fairly sure of (best probability at least 0.5, the topics it
         decides), and is trained again on the examples and them; a paragraph that repeats an example is
-        not used. The card's cross-validation stays that of the examples (figures: docs/benchmarks.md).
+        not used. The card's cross-validation stays that of the model of the examples alone (figures: docs/benchmarks.md).
         """
         params = check_options(self.get_params())
         if unlabeled is not None:  # checked before the training it would otherwise end
@@ -228,19 +228,22 @@ class TopicModel(Estimator):
             taxonomy = labels_taxonomy(examples)
         taxonomy, left_out = trainable_topics(examples, taxonomy, params["min_examples"], params["rare_topics"])
         fit, Y, n_features = self._fit(examples, taxonomy, params)
+        # The card's figures are this model's, of the examples alone: self-training's pseudo-labels come from it, so
+        # they carry each example's own label into the folds that leave it out, and the model trained with them
+        # scored its examples out of fold far above what it does on new paragraphs (AG News, 200 labels and 2,800
+        # unlabeled: 0.915 against 0.720 on 1,500 held out; its examples alone 0.805 against 0.665).
+        examples_fit = fit
         self_training = None
         if unlabeled is not None:
             pseudo, n_unlabeled = self._sure_examples(unlabeled, examples)
             if pseudo:
-                fit, Y, n_features = self._fit(examples + pseudo, taxonomy, params)
+                fit, _, n_features = self._fit(examples + pseudo, taxonomy, params)
             self_training = {"unlabeled": n_unlabeled, "pseudo_labeled": len(pseudo), "sure": _SURE}
         ids = taxonomy.ids
         # Each training example's probabilities from models that did not see it (rows: the examples once
-        # repeats are merged, in order, self-training's paragraphs after them). Kept for label audits; not
-        # saved in model files. The card's figures are the examples' own rows.
-        Y = Y[: len(examples)]
-        self.oof_proba_ = fit.oof_proba[: len(examples)]
-        cv = score(Y, indicators(self.oof_proba_, fit.thresholds, self.multi_label_), ids, fit.thresholds)
+        # repeats are merged, in order). Kept for label audits; not saved in model files.
+        self.oof_proba_ = examples_fit.oof_proba
+        cv = score(Y, indicators(self.oof_proba_, examples_fit.thresholds, self.multi_label_), ids, examples_fit.thresholds)
         counts = topic_counts(examples)
         self.card_ = {
             "n_examples": len(examples),
@@ -252,7 +255,8 @@ class TopicModel(Estimator):
             "duplicates": duplicates,
             "left_out": left_out,
             "multi_label": self.multi_label_,
-            "cross_validation": {"folds": params["folds"], "note": _CV_NOTES[params["folds"] == 0], **cv.to_dict()},
+            "cross_validation": {"folds": params["folds"], "note": _CV_NOTES[params["folds"] == 0] + (
+                "; of the model of the examples alone, before self-training" if self_training else ""), **cv.to_dict()},
         }
         if self_training is not None:
             self.card_["self_training"] = self_training

@@ -92,6 +92,24 @@ def test_a_merged_repeat_keeps_its_group_so_cross_validate_by_counts_it_where_it
     assert list(cross_validate(records, folds=3, min_df=1, by="src").groups) == ["a"]
 
 
+def test_a_codebook_whose_names_hold_commas_is_told_they_are_split_into_topics(tmp_path, caplog):
+    """CAP's "Law, Crime, and Family Issues" in a single-label CSV became the topics 'Law', 'Crime' and 'and Family
+    Issues' with no word; the split stays (ids joined by ',' are read so), now said once with the way out."""
+    f = tmp_path / "codes.csv"
+    f.write_text('text,label\nTariffs rose.,Foreign Trade\nJudges ruled.,"Law, Crime, and Family Issues"\n'
+                 'Courts met.,"Law, Crime, and Family Issues"\n', encoding="utf-8")
+    examples = read_examples(f, topics_field="label")
+    assert examples[1].topics == ("Law", "Crime", "and Family Issues")
+    warned = [r.getMessage() for r in caplog.records if "split at ','" in r.getMessage()]
+    assert warned == [f"{f}:3: topics are split at ',': 'Law, Crime, and Family Issues' is read as 3 topics, 'Law', "
+                      "'Crime', 'and Family Issues'; if a topic's own name holds a comma, write each cell as a JSON list "
+                      '(["Law, Crime, and Family Issues"]) or give each text a list of topics in Python']
+    caplog.clear()
+    assert read_examples([{"text": "a", "topics": "trade,migration"}, {"text": "b", "topics": "trade"}])[0].topics == (
+        "trade", "migration")
+    assert not caplog.records  # ids joined by commas, as the README allows: nothing to say
+
+
 def test_every_duplicate_is_reported_at_once(tmp_path):
     f = write(tmp_path / "d.jsonl", [json.dumps({"text": t, "topics": []}) for t in ["a", "b", "A", "c", "B", "a "]])
     with pytest.raises(ExampleError, match=r"d.jsonl:3: duplicate paragraph \(first seen at .*d.jsonl:1\); 2 more: "

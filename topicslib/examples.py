@@ -196,13 +196,23 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     seen = [s for s in _SEPARATORS if s in cell]
     if not seen:
         return ([cell] if cell else []), separator
-    if separator is None:
+    chosen_here = separator is None
+    if chosen_here:
         separator = (seen[0], line)
     elif separator[0] not in seen:
         first = f"line {separator[1]}" if path is not None else place(path, separator[1], error.noun)
         raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from {first} on; "
                     f"use one separator in {'a file' if path is not None else 'all'}", path=path, line=line)
-    return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
+    topics = [t for t in (p.strip() for p in cell.split(separator[0])) if t]
+    if chosen_here and separator[0] == "," and any(len(t.split()) > 1 for t in topics):
+        # A codebook's names hold commas ("Law, Crime, and Family Issues"): read as ids they became topics such as
+        # "and Family Issues", in a model that then had three times the codes, with no word. Said once, where the
+        # file's separator is chosen, as it may be right ("human rights, trade").
+        logging.getLogger("topicslib").warning(
+            "%s: topics are split at ',': %r is read as %d topics, %s; if a topic's own name holds a comma, write each "
+            "cell as a JSON list (%s) or give each text a list of topics in Python", place(path, line, error.noun),
+            cell, len(topics), in_short([repr(t) for t in topics], 3), json.dumps([cell], ensure_ascii=False))
+    return topics, separator
 
 
 def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by: str | None,

@@ -47,6 +47,9 @@ class Example:
     path: str | None = None
     line: int | None = None
     group: object = None  # the value of the field the examples were read grouped by (``read_examples(by=...)``)
+    # several topics only as copies given one each were merged (merge_duplicates): a codebook's disagreeing coders,
+    # which do not make the data multi-label
+    merged: bool = False
 
     @property
     def where(self) -> str:
@@ -436,7 +439,8 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
             repeats.append((e, kept[i].where))
         if set(e.topics) != set(kept[i].topics):
             conflicting += 1
-            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)))
+            single = (len(kept[i].topics) <= 1 or kept[i].merged) and len(e.topics) <= 1
+            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)), merged=single)
     if repeats and on_duplicate == "error":
         e, first_where = repeats[0]
         more = "; ".join(f"{r.where} (first seen at {o})" for r, o in repeats[1:])

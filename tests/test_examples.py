@@ -110,6 +110,23 @@ def test_a_codebook_whose_names_hold_commas_is_told_they_are_split_into_topics(t
     assert not caplog.records  # ids joined by commas, as the README allows: nothing to say
 
 
+def test_a_file_of_one_json_document_is_told_to_be_json_lines(tmp_path):
+    """An export as one JSON array, pretty-printed or on one line: the first line's error said "invalid JSON:
+    Expecting value" or "expected a JSON object, got list", and not what to do."""
+    records = [{"text": "Tariffs fell.", "topics": ["trade"]}, {"text": "Migrants crossed.", "topics": []}]
+    advice = ("; JSON Lines is read, one record a line, not one JSON document: write each record on a line of its own "
+              "(an array of them: jq -c '.[]' FILE, or pandas' to_json(orient='records', lines=True))")
+    pretty, flat = tmp_path / "pretty.jsonl", tmp_path / "flat.jsonl"
+    pretty.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    flat.write_text(json.dumps(records) + "\n", encoding="utf-8")
+    with pytest.raises(ExampleError) as err:
+        read_examples(pretty)
+    assert str(err.value) == f"{pretty}:1: a JSON document begins here, over many lines" + advice
+    with pytest.raises(ExampleError) as err:
+        read_examples(flat)
+    assert str(err.value) == f"{flat}:1: expected a JSON object, got list" + advice
+
+
 def test_every_duplicate_is_reported_at_once(tmp_path):
     f = write(tmp_path / "d.jsonl", [json.dumps({"text": t, "topics": []}) for t in ["a", "b", "A", "c", "B", "a "]])
     with pytest.raises(ExampleError, match=r"d.jsonl:3: duplicate paragraph \(first seen at .*d.jsonl:1\); 2 more: "

@@ -292,6 +292,15 @@ def test_a_single_label_data_set_stays_single_label_when_a_rare_topic_is_left_ou
     assert one.classes_.tolist() == ["econ"] and one.multi_label_
 
 
+def test_a_single_label_models_evaluation_shows_no_thresholds_that_decide_nothing(tiny_model):
+    """A single-label model gives the most probable topic; its evaluation listed a threshold of 0.000 a topic."""
+    records = [r for r in TINY if len(r["topics"]) == 1]
+    single = topicslib.train(records, min_df=1, folds=3)
+    assert all(s.threshold is None for s in single.evaluate(records).topics)
+    assert "threshold" not in single.evaluate(records).table().splitlines()[0]
+    assert all(s.threshold is not None for s in tiny_model.evaluate(records).topics)  # multi-label: they decide
+
+
 def test_copies_coded_differently_do_not_make_a_single_label_data_set_multi_label():
     """Two coders gave one paragraph two codes: the copies merge into an example of both, which made the whole
     model multi-label (CAP bills: 2 such copies in 4,449 cost 2 points of cross-validated micro-F1)."""

@@ -580,7 +580,10 @@ class TopicModel(Estimator):
         lengths = np.array([len(t.split()) for t in texts])
 
         def scored(rows: np.ndarray | slice) -> Evaluation:
-            ev = score(gold[rows], predicted[rows], ids + unknown, [*self.thresholds_, *[None] * len(unknown)])
+            # a single-label model gives the most probable topic: its thresholds (0) decide nothing, and a column
+            # of 0.000 read as "every topic given"
+            thresholds = [*self.thresholds_, *[None] * len(unknown)] if self.multi_label_ else None
+            ev = score(gold[rows], predicted[rows], ids + unknown, thresholds)
             return replace(ev, unknown=tuple(unknown),
                            calibration=calibration(gold[rows, : len(ids)], proba[rows], lengths[rows]))
 

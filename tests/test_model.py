@@ -301,6 +301,20 @@ def test_a_single_label_models_evaluation_shows_no_thresholds_that_decide_nothin
     assert all(s.threshold is not None for s in tiny_model.evaluate(records).topics)  # multi-label: they decide
 
 
+def test_fit_reads_a_taxonomy_file_and_refuses_a_topic_it_lacks(tmp_path):
+    """fit(taxonomy=PATH) was an AttributeError from inside, and a topic the taxonomy lacks was dropped unsaid,
+    where train (a file, or records) refuses it."""
+    texts, topics = [r["text"] for r in TINY], [r["topics"] for r in TINY]
+    path = tmp_path / "t.toml"
+    path.write_text('[[topic]]\nid = "econ"\nname = "Economy"\n[[topic]]\nid = "people"\nname = "People"\n',
+                    encoding="utf-8")
+    model = topicslib.TopicModel(min_df=1, folds=3).fit(texts, topics, taxonomy=str(path))
+    assert [t.name for t in model.topics()] == ["Economy", "People"]
+    position = next(i for i, ts in enumerate(topics) if "people" in ts)
+    with pytest.raises(topicslib.ExampleError, match=rf"^example {position}: unknown topic 'people'; the taxonomy has econ$"):
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, topics, taxonomy=topicslib.Taxonomy.from_ids(["econ"]))
+
+
 def test_copies_coded_differently_do_not_make_a_single_label_data_set_multi_label():
     """Two coders gave one paragraph two codes: the copies merge into an example of both, which made the whole
     model multi-label (CAP bills: 2 such copies in 4,449 cost 2 points of cross-validated micro-F1)."""

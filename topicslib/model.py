@@ -181,9 +181,9 @@ class TopicModel(Estimator):
         return cls(**check_options(options))
 
     def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str] | str], *,
-            taxonomy: Taxonomy | None = None) -> "TopicModel":
-        """Learn from paragraphs and their topics (for each paragraph a list of topic ids); the taxonomy defaults
-        to the labels found.
+            taxonomy: str | Path | Taxonomy | None = None) -> "TopicModel":
+        """Learn from paragraphs and their topics (for each paragraph a list of topic ids); the taxonomy (a file, or a
+        :class:`Taxonomy`) defaults to the labels found, and a topic it lacks is an error, as ``train`` gives.
 
         A paragraph's topics may also be one topic id, a string, as scikit-learn's single-label ``y`` holds them:
         a string is read as an example file's topics field is (README), so ids separated by ``;``, ``|`` or
@@ -204,7 +204,9 @@ class TopicModel(Estimator):
         ...
         topicslib.errors.ExampleError: fit got 2 texts and 1 topic list; give one list of topic ids (or one id) per text
         """
-        return self.fit_examples(_paired_examples(texts, topics), taxonomy)
+        # checked as train checks a file's: a path read, a topic the taxonomy lacks an error (it was dropped unsaid)
+        taxonomy = as_taxonomy(taxonomy)
+        return self.fit_examples(iter_examples(_paired_examples(texts, topics), taxonomy=taxonomy), taxonomy)
 
     def fit_examples(self, examples: Iterable[Example], taxonomy: Taxonomy | None = None, *,
                      unlabeled: Iterable[str] | None = None) -> "TopicModel":

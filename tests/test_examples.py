@@ -127,6 +127,19 @@ def test_a_file_of_one_json_document_is_told_to_be_json_lines(tmp_path):
     assert str(err.value) == f"{flat}:1: expected a JSON object, got list" + advice
 
 
+def test_topics_told_apart_only_by_case_are_named_in_a_warning(caplog):
+    """A label set with "Sports" and "sports" trained two topics, each against the other's examples, unsaid."""
+    records = [dict(r, topics=[t.capitalize() if i % 3 == 0 else t for t in r["topics"]]) for i, r in enumerate(TINY)]
+    model = train(records, min_df=1, folds=3)
+    assert sorted(model.classes_) == ["Econ", "People", "econ", "people"]
+    assert [r.getMessage() for r in caplog.records if "case" in r.getMessage()] == [
+        "topics told apart only by case are trained as topics of their own, each against the other's examples: 'Econ' "
+        "and 'econ', 'People' and 'people'; write each topic one way"]
+    caplog.clear()
+    train(TINY, min_df=1, folds=3)
+    assert not [r for r in caplog.records if "case" in r.getMessage()]
+
+
 def test_every_duplicate_is_reported_at_once(tmp_path):
     f = write(tmp_path / "d.jsonl", [json.dumps({"text": t, "topics": []}) for t in ["a", "b", "A", "c", "B", "a "]])
     with pytest.raises(ExampleError, match=r"d.jsonl:3: duplicate paragraph \(first seen at .*d.jsonl:1\); 2 more: "

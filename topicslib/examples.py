@@ -471,6 +471,14 @@ def labels_taxonomy(examples: Iterable[Example]) -> Taxonomy:
     ids = sorted({t for e in examples for t in e.topics})
     if not ids:
         raise TrainingError("no example carries a topic; label some: a model learns each topic from its examples")
+    alike: dict[str, list[str]] = {}
+    for t in ids:
+        alike.setdefault(t.casefold(), []).append(t)
+    clashes = [" and ".join(map(repr, ts)) for ts in alike.values() if len(ts) > 1]
+    if clashes:  # "Sports" beside "sports": two topics, each learned against the other's examples, unsaid
+        logging.getLogger("topicslib").warning(
+            "topics told apart only by case are trained as topics of their own, each against the other's examples: "
+            "%s; write each topic one way", in_short(clashes, 5))
     return Taxonomy.from_ids(ids)
 
 

@@ -824,3 +824,17 @@ def test_classify_and_train_give_the_collector_back_as_they_found_it(tmp_path, w
         assert (gc.isenabled(), gc.get_freeze_count()) == (was_enabled, 0)
     finally:
         gc.enable()
+
+
+def test_a_training_option_written_as_a_flag_is_told_it_goes_in_options(capsys):
+    """`--on-duplicate error`, as a researcher first writes it, was only an unrecognized argument."""
+    from topicslib.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "x.jsonl", "-o", "m.npz", "--on-duplicate", "error"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.endswith("unrecognized arguments: --on-duplicate error; training options go in "
+                                            "--options, as JSON: --options '{\"on_duplicate\": ...}'\n")
+    with pytest.raises(SystemExit):  # a command without --options, or no option's name: as argparse says it
+        main(["topics", "--min-df=1"])
+    assert capsys.readouterr().err.endswith("unrecognized arguments: --min-df=1\n")

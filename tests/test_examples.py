@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from topicslib import ExampleError, Taxonomy, TrainingError, read_examples, train
+from topicslib import ExampleError, Taxonomy, TrainingError, cross_validate, read_examples, train
 from topicslib.examples import iter_examples, merge_duplicates, trainable_topics
 from topicslib import examples as examples_module
 
@@ -80,6 +80,64 @@ def test_duplicate_paragraphs_name_both_places(tmp_path):
     kept, counts = merge_duplicates(examples)
     assert [e.text for e in kept] == ["Same  text.", "x"] and kept[0].topics == ("trade",)
     assert counts == {"repeats": 1, "conflicting": 1}
+
+
+def test_a_merged_repeat_keeps_its_group_so_cross_validate_by_counts_it_where_it_belongs():
+    """Copies with other topics are merged into the first: it once lost the field the examples were grouped by, so
+    ``cross-validate --by`` counted the paragraph under (none)."""
+    records = [{"text": "Tariffs rose.", "topics": ["trade"], "src": "a"}, {"text": "tariffs rose.", "topics": ["people"]}]
+    kept, counts = merge_duplicates(iter_examples(records, by="src"))
+    assert counts["conflicting"] == 1 and (kept[0].topics, kept[0].group) == (("trade", "people"), "a")
+    records = [dict(r, src="a") for r in TINY] + [{"text": TINY[0]["text"].upper(), "topics": ["econ", "people"]}]
+    assert list(cross_validate(records, folds=3, min_df=1, by="src").groups) == ["a"]
+
+
+def test_a_codebook_whose_names_hold_commas_is_told_they_are_split_into_topics(tmp_path, caplog):
+    """CAP's "Law, Crime, and Family Issues" in a single-label CSV became the topics 'Law', 'Crime' and 'and Family
+    Issues' with no word; the split stays (ids joined by ',' are read so), now said once with the way out."""
+    f = tmp_path / "codes.csv"
+    f.write_text('text,label\nTariffs rose.,Foreign Trade\nJudges ruled.,"Law, Crime, and Family Issues"\n'
+                 'Courts met.,"Law, Crime, and Family Issues"\n', encoding="utf-8")
+    examples = read_examples(f, topics_field="label")
+    assert examples[1].topics == ("Law", "Crime", "and Family Issues")
+    warned = [r.getMessage() for r in caplog.records if "split at ','" in r.getMessage()]
+    assert warned == [f"{f}:3: topics are split at ',': 'Law, Crime, and Family Issues' is read as 3 topics, 'Law', "
+                      "'Crime', 'and Family Issues'; if a topic's own name holds a comma, write each cell as a JSON list "
+                      '(["Law, Crime, and Family Issues"]) or give each text a list of topics in Python']
+    caplog.clear()
+    assert read_examples([{"text": "a", "topics": "trade,migration"}, {"text": "b", "topics": "trade"}])[0].topics == (
+        "trade", "migration")
+    assert not caplog.records  # ids joined by commas, as the README allows: nothing to say
+
+
+def test_a_file_of_one_json_document_is_told_to_be_json_lines(tmp_path):
+    """An export as one JSON array, pretty-printed or on one line: the first line's error said "invalid JSON:
+    Expecting value" or "expected a JSON object, got list", and not what to do."""
+    records = [{"text": "Tariffs fell.", "topics": ["trade"]}, {"text": "Migrants crossed.", "topics": []}]
+    advice = ("; JSON Lines is read, one record a line, not one JSON document: write each record on a line of its own "
+              "(an array of them: jq -c '.[]' FILE, or pandas' to_json(orient='records', lines=True))")
+    pretty, flat = tmp_path / "pretty.jsonl", tmp_path / "flat.jsonl"
+    pretty.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    flat.write_text(json.dumps(records) + "\n", encoding="utf-8")
+    with pytest.raises(ExampleError) as err:
+        read_examples(pretty)
+    assert str(err.value) == f"{pretty}:1: a JSON document begins here, over many lines" + advice
+    with pytest.raises(ExampleError) as err:
+        read_examples(flat)
+    assert str(err.value) == f"{flat}:1: expected a JSON object, got list" + advice
+
+
+def test_topics_told_apart_only_by_case_are_named_in_a_warning(caplog):
+    """A label set with "Sports" and "sports" trained two topics, each against the other's examples, unsaid."""
+    records = [dict(r, topics=[t.capitalize() if i % 3 == 0 else t for t in r["topics"]]) for i, r in enumerate(TINY)]
+    model = train(records, min_df=1, folds=3)
+    assert sorted(model.classes_) == ["Econ", "People", "econ", "people"]
+    assert [r.getMessage() for r in caplog.records if "case" in r.getMessage()] == [
+        "topics told apart only by case are trained as topics of their own, each against the other's examples: 'Econ' "
+        "and 'econ', 'People' and 'people'; write each topic one way"]
+    caplog.clear()
+    train(TINY, min_df=1, folds=3)
+    assert not [r for r in caplog.records if "case" in r.getMessage()]
 
 
 def test_every_duplicate_is_reported_at_once(tmp_path):

@@ -684,6 +684,12 @@ def test_topics_given_as_numbers_are_an_error_that_says_topics_are_ids_and_how_t
     assert str(err.value) == "example 2: 'topics' must be a list of topic ids, got ['narcotics', 2.0]" + in_memory
     with pytest.raises(ExampleError, match=r"got \[None\]$"):  # no number, no advice about numbers
         topicslib.read_examples([{"text": "Coca fell.", "topics": [None]}])
+    indicators = np.array([[1, 0], [0, 1]] * len(texts))[: len(texts)]  # scikit-learn's multi-label y: no class numbers
+    with pytest.raises(ExampleError) as err:
+        topicslib.TopicModel(min_df=1, folds=3).fit(texts, indicators)
+    assert str(err.value) == (f"example 0: 'topics' must be a list of topic ids, got array([1, 0]): {NUMBERS}; for a 0/1 "
+                              "indicator matrix Y, give each text's topic ids: MultiLabelBinarizer's inverse_transform(Y), "
+                              "or [[ids[j] for j in np.flatnonzero(row)] for row in Y] with ids the topic ids of its columns")
 
 
 def test_fit_checks_labels_as_strictly_as_example_files():

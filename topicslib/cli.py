@@ -43,7 +43,7 @@ from .evidence import evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, check_writable, output_target
 from .model import EVIDENCE_TERMS, TopicModel, load_model, train
-from .options import check_options
+from .options import OPTIONS, check_options
 from .progress import Progress, progress_enabled
 from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_texts
 from .storage import card_path
@@ -906,7 +906,13 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None or sys.stderr is None:  # started with a closed standard stream (`>&-`)
         os.write(2, b"topicslib: error: standard output or error is closed; nothing could be written\n")
         return 1
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # as parse_args says it, and a training option written as a flag is told where it goes
+        named = [a[2:].partition("=")[0].replace("-", "_") for a in unknown if a.startswith("--")]
+        option = next((n for n in named if n in OPTIONS), None) if hasattr(args, "options") else None
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}" + (
+            f"; training options go in --options, as JSON: --options '{{\"{option}\": ...}}'" if option else ""))
     if threading.current_thread() is threading.main_thread():
         # Each stop signal unwinds like Ctrl-C, so half-written outputs are removed and earlier ones kept; one the
         # run was started ignoring stays ignored (nohup's SIGHUP, a background job's SIGINT).

@@ -14,7 +14,7 @@ import json
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Number
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class Example:
     path: str | None = None
     line: int | None = None
     group: object = None  # the value of the field the examples were read grouped by (``read_examples(by=...)``)
+    # several topics only as copies given one each were merged (merge_duplicates): a codebook's disagreeing coders,
+    # which do not make the data multi-label
+    merged: bool = False
 
     @property
     def where(self) -> str:
@@ -83,8 +86,10 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
         numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too
-        raise error(f"{field!r} must be {expected}, got {value!r}" + (_NUMBERS_ADVICE[path is None] if numbers else ""),
-                    path=path, line=line)
+        # a row of a 0/1 indicator matrix, scikit-learn's multi-label y (MultiLabelBinarizer's), is no list of numbers
+        row = path is None and len(items) > 1 and all(isinstance(t, Number) and t in (0, 1) for t in items)
+        advice = _INDICATORS_ADVICE if row else _NUMBERS_ADVICE[path is None] if numbers else ""
+        raise error(f"{field!r} must be {expected}, got {value!r}" + advice, path=path, line=line)
     known = _checked.get(tuple(value))
     if known is not None:
         return known
@@ -108,6 +113,9 @@ _NUMBERS = 'topics are named by their ids, strings such as "trade", not by numbe
 _NUMBERS_ADVICE = (f": {_NUMBERS}; write each topic's id in place of its number",
                    f": {_NUMBERS}; map each number to its id first, e.g. [ids[n] for n in labels] with ids the topic "
                    "ids in the order of your numbers")
+_INDICATORS_ADVICE = (f": {_NUMBERS}; for a 0/1 indicator matrix Y, give each text's topic ids: "
+                      "MultiLabelBinarizer's inverse_transform(Y), or [[ids[j] for j in np.flatnonzero(row)] for row in Y] "
+                      "with ids the topic ids of its columns")
 
 
 # Topic lists as given -> as checked: the millions of examples of a large file share a few hundred label sets,
@@ -191,13 +199,23 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     seen = [s for s in _SEPARATORS if s in cell]
     if not seen:
         return ([cell] if cell else []), separator
-    if separator is None:
+    chosen_here = separator is None
+    if chosen_here:
         separator = (seen[0], line)
     elif separator[0] not in seen:
         first = f"line {separator[1]}" if path is not None else place(path, separator[1], error.noun)
         raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from {first} on; "
                     f"use one separator in {'a file' if path is not None else 'all'}", path=path, line=line)
-    return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
+    topics = [t for t in (p.strip() for p in cell.split(separator[0])) if t]
+    if chosen_here and separator[0] == "," and any(len(t.split()) > 1 for t in topics):
+        # A codebook's names hold commas ("Law, Crime, and Family Issues"): read as ids they became topics such as
+        # "and Family Issues", in a model that then had three times the codes, with no word. Said once, where the
+        # file's separator is chosen, as it may be right ("human rights, trade").
+        logging.getLogger("topicslib").warning(
+            "%s: topics are split at ',': %r is read as %d topics, %s; if a topic's own name holds a comma, write each "
+            "cell as a JSON list (%s) or give each text a list of topics in Python", place(path, line, error.noun),
+            cell, len(topics), in_short([repr(t) for t in topics], 3), json.dumps([cell], ensure_ascii=False))
+    return topics, separator
 
 
 def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by: str | None,
@@ -421,7 +439,8 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
             repeats.append((e, kept[i].where))
         if set(e.topics) != set(kept[i].topics):
             conflicting += 1
-            kept[i] = Example(kept[i].text, tuple(dict.fromkeys(kept[i].topics + e.topics)), kept[i].path, kept[i].line)
+            single = (len(kept[i].topics) <= 1 or kept[i].merged) and len(e.topics) <= 1
+            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)), merged=single)
     if repeats and on_duplicate == "error":
         e, first_where = repeats[0]
         more = "; ".join(f"{r.where} (first seen at {o})" for r, o in repeats[1:])
@@ -452,6 +471,14 @@ def labels_taxonomy(examples: Iterable[Example]) -> Taxonomy:
     ids = sorted({t for e in examples for t in e.topics})
     if not ids:
         raise TrainingError("no example carries a topic; label some: a model learns each topic from its examples")
+    alike: dict[str, list[str]] = {}
+    for t in ids:
+        alike.setdefault(t.casefold(), []).append(t)
+    clashes = [" and ".join(map(repr, ts)) for ts in alike.values() if len(ts) > 1]
+    if clashes:  # "Sports" beside "sports": two topics, each learned against the other's examples, unsaid
+        logging.getLogger("topicslib").warning(
+            "topics told apart only by case are trained as topics of their own, each against the other's examples: "
+            "%s; write each topic one way", in_short(clashes, 5))
     return Taxonomy.from_ids(ids)
 
 

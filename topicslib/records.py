@@ -303,10 +303,19 @@ def _row_of(line: bytes | str, obj, n: int, name: str, error: type[DataError]) -
             line = decoded(line, n, name, error)
         if not line.strip():
             return None
+        if n == 1 and line.strip() in ("[", "{"):
+            raise error("a JSON document begins here, over many lines" + _NOT_LINES, path=name, line=n)
         obj = parse_json(line, "JSON", path=name, line=n, error=error)
     if type(obj) is not dict:
-        raise error(f"expected a JSON object, got {type(obj).__name__}", path=name, line=n)
+        raise error(f"expected a JSON object, got {type(obj).__name__}" + (_NOT_LINES if n == 1 and type(obj) is list
+                                                                           else ""), path=name, line=n)
     return obj
+
+
+# What a file of one JSON document (an export of an array of records, pretty-printed or not) is told: its first
+# line was "invalid JSON: Expecting value", or "expected a JSON object, got list", and neither said what to do.
+_NOT_LINES = ("; JSON Lines is read, one record a line, not one JSON document: write each record on a line of its "
+              "own (an array of them: jq -c '.[]' FILE, or pandas' to_json(orient='records', lines=True))")
 
 
 def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, required: tuple[str, ...] = (),

@@ -10,6 +10,7 @@ sets, and saves killed part-way.
 from __future__ import annotations
 
 import io
+import os
 import json
 import pickle
 import random
@@ -19,6 +20,7 @@ import sys
 import textwrap
 import time
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -26,7 +28,7 @@ import pytest
 
 import topicslib
 from topicslib import ModelFileError, TaxonomyError
-from topicslib.storage import FORMAT_VERSION, card_path
+from topicslib.storage import FORMAT_VERSION, card_path, read_model_file
 
 from .conftest import PEAK_KIB, TINY, needs_proc
 from .test_storage import _meta, _Payload, _rewrite, _set_meta
@@ -386,7 +388,7 @@ def test_a_save_killed_inside_the_write_leaves_the_previous_model(tmp_path, tiny
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(ready, proc)
-        [temp] = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        [temp] = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp") and p.name.startswith(".model.npz.")]
         assert temp.stat().st_size > len(before)  # the (larger) default model went there, not over the old file
         proc.send_signal(signal.SIGKILL)
     finally:
@@ -434,3 +436,27 @@ def test_a_save_killed_at_any_moment_leaves_one_whole_model(tmp_path, default_mo
         assert target.read_bytes() in wholes
         topicslib.load_model(target)
     assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["a.npz", "b.npz", "target.npz"]
+
+
+@pytest.mark.parametrize("failing", ["model", "card"])
+def test_a_save_that_fails_between_its_two_files_never_leaves_a_card_of_another_model(tmp_path, tiny_model, monkeypatch, failing):
+    path = tiny_model.save(tmp_path / "model.npz")
+    before = path.read_bytes()
+    target = path if failing == "model" else card_path(path)
+    replace = os.replace
+
+    def replace_but_fail(src, dst):  # a kill (or a failure) just before this file's rename
+        if Path(dst) == target:
+            raise KeyboardInterrupt
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_but_fail)
+    with pytest.raises(KeyboardInterrupt):
+        topicslib.load_model(topicslib.default_model_path()).save(path)
+    monkeypatch.undo()
+    # Whichever rename did not happen, no card beside the model describes another one (an absent card is no lie:
+    # loading reads the card inside the model file), and no temporary file is left.
+    if card_path(path).exists():
+        assert json.loads(card_path(path).read_text()) == read_model_file(path)[1]
+    assert (path.read_bytes() == before) == (failing == "model")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

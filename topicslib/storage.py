@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelFileError
-from .files import atomic_write
+from .files import atomic_output
 from .version import __version__
 
 FORMAT = "topicslib-model"
@@ -66,7 +67,8 @@ def text_lines(a: np.ndarray) -> list[str]:
 
 
 def write_model_file(path: str | Path, arrays: dict[str, np.ndarray], card: dict) -> Path:
-    """Write ``arrays`` and ``card`` to ``path`` (and the card beside it); the old file stays until the new one is whole."""
+    """Write ``arrays`` and ``card`` to ``path`` (and the card beside it); the old file stays until the new one is whole,
+    and a ``.card.json`` beside it never describes another model."""
     path = Path(path)
     arrays = {**arrays, "meta": text_array([json.dumps(card, ensure_ascii=False, sort_keys=True)])}
     buf = io.BytesIO()
@@ -76,8 +78,19 @@ def write_model_file(path: str | Path, arrays: dict[str, np.ndarray], card: dict
             np.lib.format.write_array(member, arrays[name], allow_pickle=False)
             z.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_TIME), member.getvalue(), compress_type=zipfile.ZIP_DEFLATED,
                        compresslevel=_LEVELS.get(name, 6))
-    atomic_write(path, buf.getvalue())
-    atomic_write(card_path(path), (json.dumps(card, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    card_file = card_path(path)
+    # Two files cannot be renamed at once, so the old card is removed just before the model is renamed into place,
+    # once both new files are written whole: a save killed (or failing) at any point leaves either the old pair, or
+    # the old model without a card, or the new model with or without its card; never a card of another model
+    # (loading reads the card inside the model file, so a missing .card.json loses nothing).
+    with atomic_output(card_file, text=False) as card_out:
+        card_out.write((json.dumps(card, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+        card_out.flush()
+        with atomic_output(path, text=False) as model_out:
+            model_out.write(buf.getvalue())
+            model_out.flush()
+            os.fsync(model_out.fileno())
+            card_file.unlink(missing_ok=True)
     return path
 
 

@@ -359,3 +359,24 @@ def test_examples_stream_into_training_each_paragraph_held_once(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in records(300)), encoding="utf-8")
     model = train(path, min_df=1, folds=2)
     assert model.card_["n_examples"] == 3 and model.card_["duplicates"]["repeats"] == 297
+
+
+def test_every_unknown_topic_is_named_at_once_with_its_count_and_first_place(tmp_path):
+    """Only the first unknown topic was named: a file of several needed a run for each."""
+    f = write(tmp_path / "u.jsonl", [json.dumps({"text": t, "topics": ts}) for t, ts in [
+        ("a", ["trade"]), ("b", ["music"]), ("c", ["weather", "trade"]), ("d", ["music"]), ("e", ["music", "art"])]])
+    with pytest.raises(ExampleError) as err:
+        read_examples(f, taxonomy=TAX)
+    assert str(err.value) == (f"{f}:2: unknown topics 'music' (3 examples, first here), 'weather' (1 example, at {f}:3), "
+                              f"'art' (1 example, at {f}:5); the taxonomy has trade, migration")
+    assert (err.value.path, err.value.line) == (str(f), 2)
+    # Large files are checked whole before any example is kept: the error is the same, its counts not doubled.
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(examples_module, "_CHECK_FIRST_BYTES", 0)
+        with pytest.raises(ExampleError) as again:
+            read_examples(f, taxonomy=TAX)
+    assert str(again.value) == str(err.value)
+    # Records in memory alike, by position.
+    with pytest.raises(ExampleError, match=r"^example 0: unknown topics 'music' \(2 examples, first here\), "
+                                           r"'art' \(1 example, at example 1\); the taxonomy has trade, migration$"):
+        read_examples([{"text": "a", "topics": ["music"]}, {"text": "b", "topics": ["art", "music"]}], taxonomy=TAX)

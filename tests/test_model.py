@@ -311,7 +311,9 @@ def test_fit_reads_a_taxonomy_file_and_refuses_a_topic_it_lacks(tmp_path):
     model = topicslib.TopicModel(min_df=1, folds=3).fit(texts, topics, taxonomy=str(path))
     assert [t.name for t in model.topics()] == ["Economy", "People"]
     position = next(i for i, ts in enumerate(topics) if "people" in ts)
-    with pytest.raises(topicslib.ExampleError, match=rf"^example {position}: unknown topic 'people'; the taxonomy has econ$"):
+    n_people = sum("people" in ts for ts in topics)
+    with pytest.raises(topicslib.ExampleError, match=rf"^example {position}: unknown topic 'people' \({n_people} examples, first here\); "
+                                                       "the taxonomy has econ$"):
         topicslib.TopicModel(min_df=1, folds=3).fit(texts, topics, taxonomy=topicslib.Taxonomy.from_ids(["econ"]))
 
 

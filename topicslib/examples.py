@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from numbers import Number
 from pathlib import Path
@@ -307,7 +307,7 @@ def _sources(source: str | Path) -> list[Source]:
 _CHECK_FIRST_BYTES = 64 * 2**20
 
 
-def _read_sources(sources: list[Source], check: Callable[[Example], Example],
+def _read_sources(sources: list[Source], check: _TopicCheck,
                   by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
     """Every example of ``sources``, each checked (and given to ``check``). Large files are read twice: first
     every line is checked and none kept, so a bad line at the end of gigabytes of examples fails in the memory of
@@ -319,22 +319,45 @@ def _read_sources(sources: list[Source], check: Callable[[Example], Example],
 
     if all(s.size is not None for s in sources) and sum(s.size for s in sources) >= _CHECK_FIRST_BYTES:
         deque(examples(), maxlen=0)
+        check.raise_unknown()
     return examples()
 
 
-def _topic_check(taxonomy: Taxonomy | None) -> Callable[[Example], Example]:
-    """A function giving back an example once every topic it carries is in ``taxonomy`` (any topic is, without one)."""
-    if taxonomy is None:
-        return lambda example: example
-    known = set(taxonomy.ids)
+# An error about unknown topics names this many of them, and counts the others.
+_UNKNOWN_NAMED = 10
 
-    def check(example: Example) -> Example:
-        for t in example.topics:
-            if t not in known:
-                raise ExampleError(f"unknown topic {t!r}; the taxonomy has {', '.join(taxonomy.ids)}",
-                                   path=example.path, line=example.line)
+
+class _TopicCheck:
+    """Called on each example, gives it back, noting every topic it carries that ``taxonomy`` lacks (none
+    without one): how many examples carry it, and the first. :meth:`raise_unknown`, once every example has passed,
+    names them all in one error, as a file of several unknown topics would otherwise need a run for each."""
+
+    def __init__(self, taxonomy: Taxonomy | None) -> None:
+        self.taxonomy = taxonomy
+        self.known = None if taxonomy is None else set(taxonomy.ids)
+        self.unknown: dict[str, list] = {}  # topic -> [examples carrying it, the first of them], in order first met
+
+    def __call__(self, example: Example) -> Example:
+        if self.known is not None:
+            for t in example.topics:
+                if t not in self.known:
+                    self.unknown.setdefault(t, [0, example])[0] += 1
         return example
-    return check
+
+    def raise_unknown(self) -> None:
+        if not self.unknown:
+            return
+        (_, (n, first)), *_ = self.unknown.items()
+        if len(self.unknown) == 1 and n == 1:
+            named = f"topic {next(iter(self.unknown))!r}"
+        else:
+            def counted(t: str, n: int, e: Example) -> str:
+                at = "first here" if e is first else f"{'first ' if n > 1 else ''}at {e.where}"
+                return f"{t!r} ({n:,} example{'s' if n > 1 else ''}, {at})"
+            named = (f"topic{'s' if len(self.unknown) > 1 else ''} "
+                     + in_short([counted(t, n, e) for t, (n, e) in self.unknown.items()], _UNKNOWN_NAMED))
+        raise ExampleError(f"unknown {named}; the taxonomy has {', '.join(self.taxonomy.ids)}",
+                           path=first.path, line=first.line)
 
 
 def read_examples(
@@ -379,7 +402,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     """
     if text_field == topics_field:
         raise ExampleError(f"the text and the topics cannot both be read from the field {text_field!r}")
-    check = _topic_check(taxonomy)
+    check = _TopicCheck(taxonomy)
     fields = Fields(text_field, topics_field)
     if isinstance(source, (str, Path)):
         examples = _read_sources(_sources(source), check, by, fields)
@@ -389,6 +412,7 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
         refuse_table(source, "examples must be a path or an iterable of records")  # it would pass as its column names
         examples = map(check, _examples_of(enumerate(source), None, by, fields))  # named by position: 'example 0'
     yield from _or_else(examples, ExampleError("no examples found"))
+    check.raise_unknown()
 
 
 def example_line(text: str, topics: Iterable[str], fields: Mapping | None = None) -> str:

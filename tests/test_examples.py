@@ -166,7 +166,7 @@ def test_non_utf8_empty_file_and_empty_folder(tmp_path):
         read_examples(f)
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
-    with pytest.raises(ExampleError, match="empty.jsonl: file is empty"):
+    with pytest.raises(ExampleError, match="empty.jsonl: no examples in it: the file is empty"):
         read_examples(empty)
     (tmp_path / "none").mkdir()
     with pytest.raises(ExampleError, match="no example files"):
@@ -380,3 +380,14 @@ def test_every_unknown_topic_is_named_at_once_with_its_count_and_first_place(tmp
     with pytest.raises(ExampleError, match=r"^example 0: unknown topics 'music' \(2 examples, first here\), "
                                            r"'art' \(1 example, at example 1\); the taxonomy has trade, migration$"):
         read_examples([{"text": "a", "topics": ["music"]}, {"text": "b", "topics": ["art", "music"]}], taxonomy=TAX)
+
+
+def test_a_csv_of_a_header_alone_is_said_to_have_no_rows_not_to_be_empty(tmp_path):
+    f = tmp_path / "h.csv"
+    f.write_text("text,topics\n\n", encoding="utf-8")
+    with pytest.raises(ExampleError, match=r"h.csv: the CSV file has a header but no rows: no examples in it$"):
+        read_examples(f)
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n \n", encoding="utf-8")
+    with pytest.raises(ExampleError, match=r"blank.jsonl: no examples in it: the file is empty or holds only blank lines$"):
+        read_examples(blank)

@@ -641,10 +641,10 @@ def test_an_empty_file_among_good_ones_is_named(tmp_path):
     write(tmp_path / "a.jsonl", [GOOD])
     (tmp_path / "b.jsonl").write_bytes(b"")
     (tmp_path / "c.jsonl").write_bytes(b"\n \n\t\n")
-    with pytest.raises(ExampleError, match=r"b.jsonl: file is empty"):
+    with pytest.raises(ExampleError, match=r"b.jsonl: no examples in it: the file is empty"):
         topicslib.read_examples(tmp_path)
     (tmp_path / "b.jsonl").unlink()
-    with pytest.raises(ExampleError, match=r"c.jsonl: file is empty"):
+    with pytest.raises(ExampleError, match=r"c.jsonl: no examples in it: the file is empty or holds only blank lines"):
         topicslib.train(tmp_path)
 
 

@@ -258,8 +258,10 @@ def _source_examples(source: Source, by: str | None = None, fields: Fields = FIE
                        hint="; choose the columns with --column and --topics-column")
     if source.format == "csv":
         rows = ((n, {**row, fields.text: row[fields.text] or "", fields.topics: row[fields.topics] or ""}) for n, row in rows)
-    yield from _or_else(_examples_of(rows, source.name, by, fields), ExampleError("file is empty: no examples in it",
-                                                                                  path=source.name))
+    # A CSV file without a header is refused by the reader; here it has one. Blank lines are no records in either.
+    nothing = ("the CSV file has a header but no rows: no examples in it" if source.format == "csv" else
+               "no examples in it: the file is empty or holds only blank lines")
+    yield from _or_else(_examples_of(rows, source.name, by, fields), ExampleError(nothing, path=source.name))
 
 
 def _or_else(examples: Iterable[Example], error: ExampleError) -> Iterator[Example]:

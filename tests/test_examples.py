@@ -391,3 +391,24 @@ def test_a_csv_of_a_header_alone_is_said_to_have_no_rows_not_to_be_empty(tmp_pat
     blank.write_text("\n \n", encoding="utf-8")
     with pytest.raises(ExampleError, match=r"blank.jsonl: no examples in it: the file is empty or holds only blank lines$"):
         read_examples(blank)
+
+
+def test_an_example_file_is_read_by_one_rule_named_or_in_a_folder(tmp_path, caplog):
+    """A .json file was read as JSON Lines when named, skipped in a folder; a .ndjson file likewise. Now JSON Lines
+    (.jsonl, .ndjson) and CSV are read wherever they are, and a .json file nowhere: a folder's is named in its
+    warning, one named alone is an error saying what to do."""
+    folder = tmp_path / "ex"
+    folder.mkdir()
+    write(folder / "a.jsonl", [json.dumps({"text": "Tariffs fell.", "topics": ["trade"]})])
+    write(folder / "b.ndjson", [json.dumps({"text": "Migrants crossed.", "topics": ["migration"]})])
+    lines = write(folder / "c.json", [json.dumps({"text": "Exports rose.", "topics": ["trade"]})])
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert [e.text for e in read_examples(folder)] == ["Tariffs fell.", "Migrants crossed."]
+    assert f"{folder}: skipped 1 file of another type (.json)" in caplog.text
+    assert [e.text for e in read_examples(folder / "b.ndjson")] == ["Migrants crossed."]
+    with pytest.raises(ExampleError) as err:
+        read_examples(lines)
+    assert str(err.value) == (f"{lines}: a .json file is not read as examples, here or in a folder: examples are JSON "
+                              "Lines (.jsonl or .ndjson) or CSV (.csv), also gzip, bz2 or xz compressed; rename a file "
+                              "of one JSON record a line to .jsonl, and convert one JSON array of records with "
+                              "jq -c '.[]' FILE")

@@ -23,15 +23,15 @@ import numpy as np
 from .documents import CELL_SEPARATOR
 from .errors import DataError, ExampleError, TrainingError, in_short, place
 from .files import find_files
-from .records import Source, format_of, parse_json, source_rows, stdin_format
+from .records import CSV_SUFFIXES, JSONL_SUFFIXES, Source, format_of, parse_json, source_rows, stdin_format
 from .scoring import refuse_table
 from .taxonomy import Taxonomy, is_label
 
-# What a folder of examples is searched for (also gzip, bz2 or xz compressed); a file named on its own may
-# also end in .json or .ndjson.
-EXAMPLE_SUFFIXES = (".jsonl", ".csv")
-_FOLDER_FORMATS = {"jsonl": (".jsonl",), "csv": (".csv",)}
-_FORMATS = {"jsonl": (".jsonl", ".json", ".ndjson"), "csv": (".csv",)}
+# What example files are, named or found in a folder alike (also gzip, bz2 or xz compressed): JSON Lines and CSV,
+# by the suffixes every command reads them by. Not .json: in a folder one is as often a taxonomy, a model card or a
+# JSON array export as JSON Lines, and a rule for a file named alone that differed from a folder's surprised.
+_FORMATS = {"jsonl": JSONL_SUFFIXES, "csv": CSV_SUFFIXES}
+EXAMPLE_SUFFIXES = (*JSONL_SUFFIXES, *CSV_SUFFIXES)
 
 
 @dataclass(frozen=True, slots=True)  # slots: a file of millions of examples holds millions of these
@@ -290,18 +290,30 @@ def _sources(source: str | Path) -> list[Source]:
     if source == "-":
         return [Source("<stdin>", "jsonl" if stdin_format() == "jsonl" else "csv")]
     try:
-        files = find_files(source, lambda p: format_of(p, formats=_FOLDER_FORMATS) is not None,
+        files = find_files(source, lambda p: example_format(p) is not None,
                            f"example files ({', '.join(EXAMPLE_SUFFIXES)})")
     except DataError as e:
         raise ExampleError(e.reason, path=e.path) from None
     sources = []
     for path in files:
         fmt = example_format(path)
-        if fmt is None:
-            raise ExampleError(f"unknown example file type {path.suffix!r}; use .jsonl or .csv (or gzip, bz2, xz "
-                               "compressed)", path=path)
+        if fmt is None:  # only a file named on its own: a folder's are those example_format takes
+            raise ExampleError(_not_examples(path), path=path)
         sources.append(Source(str(path), fmt, path, path.stat().st_size))
     return sources
+
+
+def _not_examples(path: Path) -> str:
+    """Why the file ``path``, named on its own, is not read as examples, and what to do.
+
+    >>> _not_examples(Path("votes.xlsx"))
+    "unknown example file type '.xlsx': examples are JSON Lines (.jsonl or .ndjson) or CSV (.csv), also gzip, bz2 or xz compressed"
+    """
+    kinds = "examples are JSON Lines (.jsonl or .ndjson) or CSV (.csv), also gzip, bz2 or xz compressed"
+    if path.suffix.lower() == ".json":
+        return (f"a .json file is not read as examples, here or in a folder: {kinds}; rename a file of one JSON record "
+                "a line to .jsonl, and convert one JSON array of records with jq -c '.[]' FILE")
+    return f"unknown example file type {path.suffix!r}: {kinds}"
 
 
 # Example files bigger than this together are checked whole before any example is kept (a second reading costs

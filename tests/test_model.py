@@ -535,3 +535,21 @@ def test_leer_mas_is_a_link_to_another_story_as_lea_mas_is(default_model):
     for lead in ("Leer más:", "LEER MÁS |", "Leer también:", "Lea más:"):
         assert default_model.classify(f"{lead} {headline}") == [], lead
     assert default_model.classify("Leer más libros ayuda a los estudiantes a votar informados en las elecciones") != []
+
+
+def test_the_change_evaluate_against_prints_agrees_with_the_figures_it_prints_beside_it():
+    """0.827 against 0.826 showed a change of +0.000 (the difference of the unrounded F1s, 0.0002)."""
+    from dataclasses import replace
+
+    from topicslib.evaluation import score
+    base = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["x", "y"])
+
+    def with_f1(x: float, y: float, micro: float) -> object:
+        return replace(base, topics=(replace(base.topics[0], f1=x), replace(base.topics[1], f1=y)),
+                       micro=replace(base.micro, f1=micro))
+    table = with_f1(0.8266, 0.5, 0.70049).compared(with_f1(0.8264, 0.5004, 0.70051))
+    rows = {" ".join(line.split()[:-3]): line.split()[-3:] for line in table.splitlines()[1:]}
+    assert rows["x"] == ["0.827", "0.826", "+0.001"] and rows["y"] == ["0.500", "0.500", "+0.000"]
+    assert rows["micro avg"] == ["0.700", "0.701", "-0.001"]
+    for mine, theirs, change in rows.values():
+        assert float(change) == pytest.approx(float(mine) - float(theirs))

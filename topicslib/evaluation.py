@@ -238,8 +238,8 @@ class Evaluation:
 
     def compared(self, other: Evaluation, names: tuple[str, str] = ("this model", "other model")) -> str:
         """A table of this evaluation's F1 per topic, micro and macro beside ``other``'s (of another model on the
-        same examples) and the change; a topic only one of them has shows ``-`` for the other, as does an
-        undefined average (None).
+        same examples) and the change between the two figures as shown (to three decimals); a topic only one of them
+        has shows ``-`` for the other, as does an undefined average (None).
 
         >>> a = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["x", "y"])
         >>> b = score(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [0, 1]]), ["x", "y"])
@@ -253,8 +253,11 @@ class Evaluation:
         mine, theirs = {t.name: t.f1 for t in self.topics}, {t.name: t.f1 for t in other.topics}
         pairs = [(t, mine.get(t), theirs.get(t)) for t in dict.fromkeys([*mine, *theirs])]
         pairs += [("micro avg", self.micro.f1, other.micro.f1), ("macro avg", self.macro.f1, other.macro.f1)]
-        # the change is signed, so it is written here: table_text writes a fraction without its sign
-        rows = [[name, a, b, "-" if a is None or b is None else f"{a - b:+.3f}"] for name, a, b in pairs]
+        # the change is signed, so it is written here: table_text writes a fraction without its sign. It is that of
+        # the figures as printed (rounded as table_text rounds them), so 0.827 against 0.826 reads +0.001, not the
+        # +0.000 of unrounded F1s 0.0002 apart.
+        rows = [[name, a, b, "-" if a is None or b is None else f"{round(a, 3) - round(b, 3):+.3f}"]
+                for name, a, b in pairs]
         return table_text(["topic", *names, "change"], rows).rstrip("\n")
 
     def groups_table(self) -> str:

@@ -553,3 +553,19 @@ def test_the_change_evaluate_against_prints_agrees_with_the_figures_it_prints_be
     assert rows["micro avg"] == ["0.700", "0.701", "-0.001"]
     for mine, theirs, change in rows.values():
         assert float(change) == pytest.approx(float(mine) - float(theirs))
+
+
+def test_the_cards_count_of_examples_without_a_topic_counts_those_whose_topics_were_all_left_out():
+    """An example whose only topic is left out as rare is trained on as one of no topic, but the card's
+    n_without_topic counted only the examples given none."""
+    given_none = sum(1 for r in TINY if not r["topics"])
+    rare = [{"text": "Coca crops spread in the valley.", "topics": ["drugs"]},
+            {"text": "Exports of coca paste rose.", "topics": ["econ", "coca"]}]  # keeps econ, a topic trained
+    model = topicslib.train([*TINY, *rare], min_df=1, folds=3)
+    assert model.card_["left_out"] == {"coca": 1, "drugs": 1}
+    assert model.card_["n_without_topic"] == given_none + 1
+    assert model.card_["n_without_topic_note"] == (
+        f"{given_none + 1} examples of none of the topics trained, trained on as paragraphs of no topic: {given_none} "
+        "given none, 1 whose every topic is left out (left_out)")
+    plain = topicslib.train(TINY, min_df=1, folds=3)
+    assert plain.card_["n_without_topic"] == given_none and "n_without_topic_note" not in plain.card_

@@ -247,9 +247,13 @@ class TopicModel(Estimator):
         self.oof_proba_ = examples_fit.oof_proba
         cv = score(Y, indicators(self.oof_proba_, examples_fit.thresholds, self.multi_label_), ids, examples_fit.thresholds)
         counts = topic_counts(examples)
+        # Of no topic trained: given none, or only topics left out as rare; either is trained on as a paragraph of none.
+        trained = set(ids)
+        without, given_none = (sum(1 for e in examples if trained.isdisjoint(e.topics)),
+                               sum(1 for e in examples if not e.topics))
         self.card_ = {
             "n_examples": len(examples),
-            "n_without_topic": sum(1 for e in examples if not e.topics),
+            "n_without_topic": without,
             "examples_sha256": examples_digest(examples),
             "taxonomy_sha256": taxonomy.sha256(),
             "topic_counts": {t: counts.get(t, 0) for t in ids},
@@ -260,6 +264,11 @@ class TopicModel(Estimator):
             "cross_validation": {"folds": params["folds"], "note": _CV_NOTES[params["folds"] == 0] + (
                 "; of the model of the examples alone, before self-training" if self_training else ""), **cv.to_dict()},
         }
+        if without > given_none:  # said only then: a card whose examples were all given their topics stays as it was
+            self.card_["n_without_topic_note"] = (
+                f"{without:,} example{'s' if without > 1 else ''} of none of the topics trained, trained on as "
+                f"paragraphs of no topic: "
+                f"{given_none:,} given none, {without - given_none:,} whose every topic is left out (left_out)")
         if self_training is not None:
             self.card_["self_training"] = self_training
         if fit.unseparated:

@@ -14,6 +14,7 @@ import re
 import select
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -796,6 +797,38 @@ def test_python_m_topicslib_is_recognised_as_the_command():
              "from topicslib import process; print(process.is_command())")
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "True", r.stderr
+
+
+# Ctrl-C arrives while the command is still importing numpy: a finder asked for numpy first sends the process SIGINT.
+_CTRL_C_AT_IMPORT = textwrap.dedent("""
+    import os, signal, sys
+    class CtrlC:
+        def find_spec(self, name, path=None, target=None):
+            if name == "numpy":
+                os.kill(os.getpid(), signal.SIGINT)
+            return None
+    sys.meta_path.insert(0, CtrlC())
+    START
+""")
+
+
+@pytest.mark.parametrize("start", [
+    "sys.argv[0] = '/venv/bin/topicslib'; from topicslib.cli import main; sys.exit(main(['topics']))",  # the script
+    "sys.argv = ['-m', 'topics']; sys.orig_argv = [sys.executable, '-m', 'topicslib', 'topics']; import runpy; "
+    "runpy.run_module('topicslib', run_name='__main__')",  # python -m topicslib
+])
+def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(start):
+    """Ctrl-C in the first 0.3 s of any command (numpy and scikit-learn loading) printed a KeyboardInterrupt
+    traceback from deep in their imports."""
+    r = subprocess.run([sys.executable, "-c", _CTRL_C_AT_IMPORT.replace("START", start)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert (r.returncode, r.stderr) == (130, "topicslib: interrupted\n")
+    # A program importing the library keeps Python's own Ctrl-C: a KeyboardInterrupt it may catch.
+    library = ("try:\n    import topicslib\nexcept KeyboardInterrupt:\n    print('caught')\n"
+               "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+    r = subprocess.run([sys.executable, "-c", _CTRL_C_AT_IMPORT.replace("START", library)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.stdout.split() == ["caught", "True"], r.stderr
 
 
 @pytest.mark.parametrize("was_enabled", [True, False])

@@ -460,3 +460,14 @@ def test_a_save_that_fails_between_its_two_files_never_leaves_a_card_of_another_
         assert json.loads(card_path(path).read_text()) == read_model_file(path)[1]
     assert (path.read_bytes() == before) == (failing == "model")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_card_that_is_a_link_is_written_through_and_stays_a_link(tmp_path, tiny_model):
+    """Removing the old card before the model is replaced removed the link itself, leaving no card at its name."""
+    path = tiny_model.save(tmp_path / "model.npz")
+    kept = tmp_path / "cards" / "model.json"
+    kept.parent.mkdir()
+    card_path(path).rename(kept)
+    card_path(path).symlink_to(kept)
+    topicslib.load_model(topicslib.default_model_path()).save(path)
+    assert card_path(path).is_symlink() and json.loads(kept.read_text()) == read_model_file(path)[1]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFileError
-from .files import atomic_output
+from .files import atomic_output, output_target
 from .version import __version__
 
 FORMAT = "topicslib-model"
@@ -90,7 +90,7 @@ def write_model_file(path: str | Path, arrays: dict[str, np.ndarray], card: dict
             model_out.write(buf.getvalue())
             model_out.flush()
             os.fsync(model_out.fileno())
-            card_file.unlink(missing_ok=True)
+            output_target(card_file).unlink(missing_ok=True)  # a card that is a link: the file it leads to, as written
     return path
 
 

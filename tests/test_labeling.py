@@ -22,6 +22,7 @@ import pytest
 import topicslib
 from topicslib import labeling
 from topicslib.errors import HangUp
+from topicslib.writers import display_width
 
 from .conftest import ROOT
 
@@ -155,6 +156,28 @@ def test_examples_an_appended_json_line_would_break_are_refused_before_any_parag
                         "two in one folder)\n")
     assert answers.read_bytes() == before
     assert [(e.text, e.topics) for e in topicslib.read_examples(answers)] == [("Tariffs on rice rose.", ("trade",))]
+
+
+@pytest.mark.parametrize("name", ["mine.json", "mine.txt", "mine"])
+def test_an_answers_file_not_named_as_examples_is_refused_saying_what_label_writes_and_reads(tmp_path, corpus, name):
+    """A .json or .txt answers file is not read as examples by train or audit: it is refused before any paragraph,
+    by a message about what it is (the one for CSV and compressed files spoke of neither)."""
+    answers = tmp_path / name
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 1 and "to go" not in r.stdout
+    assert r.stderr == (f"topicslib: error: {answers}: labeling appends answers as JSON lines to an examples file, "
+                        f"which {name!r} is not named as (train, audit and label read examples from .jsonl, .ndjson "
+                        "and .csv files); label into a .jsonl file\n")
+    assert not answers.exists()
+
+
+def test_a_label_page_cuts_a_topic_line_by_the_columns_it_takes_on_screen():
+    """A topic line of wide characters (a taxonomy's names in CJK) was cut by its number of characters, so it took
+    up to twice the terminal's width and the terminal broke it onto a second line."""
+    size = os.terminal_size((21, 24))
+    page = labeling._page("header", "A paragraph.", ["1 [x] 北京日报北京日报北京日报 0.90", "2 [ ] trade 0.10"], size)
+    assert max(display_width(line) for line in page) <= 20
+    assert "1 [x] 北京日报北京…" in page and "2 [ ] trade 0.10" in page
 
 
 def test_examples_with_topics_the_taxonomy_lacks_are_refused_naming_each_and_its_count(tmp_path, corpus):

@@ -38,6 +38,7 @@ from .records import COMPRESSED, Record, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
 from .training import kfold
+from .writers import cut_to_width
 
 try:
     import fcntl
@@ -114,9 +115,14 @@ def _answers_file(examples: str | Path) -> Path:
     appended to a CSV file, or after the end of a compressed stream, would make the labels already there
     unreadable."""
     path = Path(examples)
-    if example_format(path) == "jsonl" and path.suffix.lower() not in COMPRESSED:
+    fmt = example_format(path)
+    if fmt == "jsonl" and path.suffix.lower() not in COMPRESSED:
         return path
-    both = " (to train on both, put the two in one folder)" if example_format(path) and path.exists() else ""
+    if fmt is None:  # a .json, a .txt: answers written there would not be read back as examples
+        raise DataError(f"labeling appends answers as JSON lines to an examples file, which {path.name!r} is not named "
+                        "as (train, audit and label read examples from .jsonl, .ndjson and .csv files); label into a "
+                        ".jsonl file", path=path)
+    both = " (to train on both, put the two in one folder)" if path.exists() else ""
     raise DataError("labeling appends answers as JSON lines, which would make a CSV or compressed file unreadable; "
                     f"label into an uncompressed .jsonl file{both}", path=path)
 
@@ -337,7 +343,7 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
         return [header, "", text, "", *topic_lines, "", _FOOTER]
     width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
     top = textwrap.wrap(header, width)
-    bottom = ["", *(t if len(t) <= width else t[: width - 1] + "…" for t in topic_lines), "",
+    bottom = ["", *(cut_to_width(t, width) for t in topic_lines), "",
               *textwrap.wrap(_FOOTER, width)]
     paragraph = textwrap.wrap(text, width)
     room = max(size.lines - len(top) - len(bottom) - 2, 2)  # less the blank line under the header, the cursor's

@@ -133,13 +133,21 @@ def _table_cell(value: object) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.3f}"
-    text = " ".join(str(value).split())
-    if display_width(text) <= _CELL_WIDTH:
+    return cut_to_width(" ".join(str(value).split()), _CELL_WIDTH)
+
+
+def cut_to_width(text: str, columns: int) -> str:
+    """``text`` as it fits in ``columns`` columns of a terminal (:func:`display_width`): whole, or its start and "…".
+
+    >>> cut_to_width("Bogotá", 6), cut_to_width("Bogotá, Colombia", 8), cut_to_width("北京日报", 5)
+    ('Bogotá', 'Bogotá,…', '北京…')
+    """
+    if display_width(text) <= columns:
         return text
     cut, used = [], 0
     for c in text:
         used += display_width(c)
-        if used > _CELL_WIDTH - 1:
+        if used > columns - 1:
             break
         cut.append(c)
     return "".join(cut) + "…"
@@ -239,7 +247,7 @@ class TableWriter:
     def snippet(self, text: str, room: int) -> str:
         text = " ".join(text.split())
         room = max(20, room)
-        return text if len(text) <= room else text[: room - 1] + "…"
+        return cut_to_width(text, room)
 
     def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
                    evidence: list[dict[str, list[str]]] | None = None) -> None:

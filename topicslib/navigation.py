@@ -1,7 +1,7 @@
 """Navigation lines, which the labeling guide gives no topic whatever words they hold:
 
-- links to other stories inside a page ("Read more: …", "Lea también: …", "See also"), recognised by
-  their lead-in, in English and Spanish;
+- links to other stories inside a page ("Read more: …", "Lea también: …", "See also"), and a page's list of its
+  tags or sections ("Tags: …", "Filed under: …", "Temas: …"), recognised by their lead-in, in English and Spanish;
 - a web address or a wordless image alone on its line, and the attribution line of an embedded post
   ("— Department of State (@StateDept) March 11, 2025");
 - an office, ministry or organisation named alone, as page menus, sidebars and signature blocks have
@@ -23,6 +23,8 @@ True
 (True, True)
 >>> is_navigation("Related talks on migration were held in Quito.")
 False
+>>> is_navigation("Tags: Guatemala, Migration"), is_navigation("Temas: Migración · Seguridad"), is_navigation("Topics of the talks: trade")
+(True, True, False)
 >>> is_navigation("Embassy Hosts Workshop on Cocaine Trafficking"), is_navigation("Destacamento Naval de Investigación Médica")
 (False, True)
 >>> is_navigation("BRAZIL LAUNCHES NEW EXPORT SERVICE"), is_navigation("COSTA RICA FOREIGN MINISTRY")
@@ -46,7 +48,11 @@ _LEAD_IN = (
     r"(?:le|te)\s+puede\s+interesar|puede\s+interesarle|también\s+puede\s+leer|"
     r"ver\s+(?:más|mas|también|tambien|además|ademas)|vea\s+(?:también|tambien|más|mas|además|ademas)|"
     r"(?:noticias?|notas?|artículos?)\s+relacionad[oa]s?|relacionad[oa]s?|siga\s+leyendo|sigue\s+leyendo|"
-    r"recomendad[oa]s?|en\s+video|escuche|escucha"
+    r"recomendad[oa]s?|en\s+video|escuche|escucha|"
+    # a page's list of its tags or sections ("Tags: Guatemala, Migration", "Filed under: Economy · Mexico"), which
+    # the examples label [] as the guide's navigation text; its words scored as a paragraph's (migration 0.76)
+    r"tags?|topics?|keywords|categor(?:y|ies)|filed\s+under|etiquetas?|temas?|palabras\s+clave|"
+    r"categor(?:ía|ia)s?|archivado\s+en"
 )
 # A pointer to the original of a translated page ("To view the original text, go to: https://…").
 _ORIGINAL = (r"to\s+(?:see|view|read)\s+the\s+original(?:\s+(?:text|statement|document|version))?|"

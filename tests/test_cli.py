@@ -838,3 +838,32 @@ def test_a_training_option_written_as_a_flag_is_told_it_goes_in_options(capsys):
     with pytest.raises(SystemExit):  # a command without --options, or no option's name: as argparse says it
         main(["topics", "--min-df=1"])
     assert capsys.readouterr().err.endswith("unrecognized arguments: --min-df=1\n")
+
+
+def test_a_document_with_no_paragraph_is_named_in_the_table_and_on_stderr(tmp_path):
+    """An empty or blank file (or record) read with --document gave no line at all, while the report lists it with 0
+    paragraphs: a user checking that every file was read could not tell. The table gives it its header and
+    "0 paragraphs"; JSON Lines and CSV keep a record a paragraph, and a note on stderr names it, in every format."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Coca crops grew in Nariño.\n", encoding="utf-8")
+    (folder / "b_empty.txt").write_text("", encoding="utf-8")
+    (folder / "c_blank.md").write_text("  \n\n---\n", encoding="utf-8")
+    (folder / "d.txt").write_text("Tariffs on coffee fell.\n", encoding="utf-8")
+    records = write_jsonl(tmp_path / "r.jsonl", [{"id": 1, "text": ""}, {"id": 2, "text": "Migrants crossed."}])
+    empty, blank = folder / "b_empty.txt", folder / "c_blank.md"
+    table = run("classify", "--document", str(folder), str(records), "--format", "table")
+    assert table.returncode == 0, table.stderr
+    assert (f"   1 paragraph: narcotics 1 (100%)\n\n== {empty}\n   0 paragraphs: no text\n\n== {blank}\n"
+            f"   0 paragraphs: no text\n\n== {folder / 'd.txt'}\n") in table.stdout
+    assert f"== {records}:1\n   0 paragraphs: no text\n\n== {records}:2\n" in table.stdout
+    note = f"topicslib: note: 3 documents hold no paragraph (empty or blank): {empty}, {blank}, {records}:1\n"
+    assert note in table.stderr
+    for fmt in ("jsonl", "csv"):
+        r = run("classify", "--document", str(folder), str(records), "--format", fmt)
+        assert r.returncode == 0, r.stderr
+        assert note in r.stderr and str(empty) not in r.stdout and str(blank) not in r.stdout
+    rows = jsonl(run("classify", "--document", str(folder), str(records), "--format", "jsonl").stdout)
+    assert [(row["source"], row["paragraph"]) for row in rows] == [(str(folder / "a.txt"), 0),
+                                                                  (str(folder / "d.txt"), 0), (str(records), 0)]
+    assert "hold no paragraph" not in run("classify", "--document", str(folder / "a.txt")).stderr

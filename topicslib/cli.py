@@ -55,6 +55,8 @@ from .writers import WRITERS, csv_line, output_format, table_text
 
 OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
+# Documents named in a note on stderr (those of no paragraph); the others are counted.
+_NAMED = 10
 
 
 def _note(message: str | None) -> None:
@@ -134,14 +136,24 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         binary = _bytes_under(out) if fmt == "jsonl" else None
         # JSON Lines written as bytes may keep records' fields as JSON, written back as they are (records.output_lines)
         records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
-                               on_bytes=lambda n: progress.advance(n), members=binary is not None and not args.evidence)
+                               on_bytes=lambda n: progress.advance(n), members=binary is not None and not args.evidence,
+                               empty=args.document)
         writer = WRITERS[fmt](out, binary=binary) if fmt == "jsonl" else WRITERS[fmt](out)
         n = 0
+        empty: list[str] = []  # the documents of no paragraph, named at the end
         for batch, results in classify_batches(model, records):
+            if args.document and any(r.empty for r in batch):
+                empty += [r.document for r in batch if r.empty]
+                if fmt != "table":  # a record a paragraph: the table alone shows such a document in its place
+                    kept = [i for i, r in enumerate(batch) if not r.empty]
+                    batch, results = [batch[i] for i in kept], [results[i] for i in kept]
             writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)
-            n += len(batch)
+            n += sum(not r.empty for r in batch)
             progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
         writer.close()
+    if empty:
+        _note(f"{len(empty):,} document{'s hold' if len(empty) != 1 else ' holds'} no paragraph (empty or blank): "
+              + ", ".join(empty[:_NAMED]) + (f", and {len(empty) - _NAMED:,} more" if len(empty) > _NAMED else ""))
     if enabled:
         dest = f" -> {args.output}" if args.output not in (None, "-") else ""
         print(f"classified {n:,} {'paragraphs' if args.document else 'records'} in {time.perf_counter() - started:.1f} s{dest}",

@@ -78,6 +78,8 @@ class Record:
     ``source`` and ``line`` say which file and line (or CSV row, or Parquet row) the record was read from.
     ``members``: a JSON Lines record the compiled reader took (``read_records(members=True)``) carries its fields
     as the JSON output writes them (compact, without braces) instead of a dict in ``fields``.
+    ``empty``: the record stands for a document split into no paragraph (``read_records(empty=True)``), in its
+    place; it has no text, and outputs that write a record a paragraph leave it out.
     """
 
     text: str
@@ -89,6 +91,7 @@ class Record:
     source: str = ""
     line: int | None = None
     members: bytes | None = None
+    empty: bool = False
 
 
 @dataclass
@@ -548,18 +551,29 @@ def scoring_texts(records: list[Record]) -> list[str]:
     return [r.text if r.paragraph is None else plain_text(r.text) for r in records]
 
 
-def paragraph_records(record: Record, texts: Iterable[str]) -> Iterator[Record]:
-    """A record for each paragraph of ``record``, numbered from 0."""
+def paragraph_records(record: Record, texts: Iterable[str], *, empty: bool = False) -> Iterator[Record]:
+    """A record for each paragraph of ``record``, numbered from 0; with ``empty``, where it has none, one
+    ``empty`` record in their place (:class:`Record`), so that the document is not lost without a trace.
+
+    >>> [(r.text, r.paragraph, r.empty) for r in paragraph_records(Record("", {}, "a.txt"), [], empty=True)]
+    [('', None, True)]
+    """
+    i = -1
     for i, text in enumerate(texts):
         yield Record(text, record.fields, record.where, record.text_field, record.document, i, record.source, record.line)
+    if i < 0 and empty:
+        yield Record("", record.fields, record.where, record.text_field, record.document, None, record.source,
+                     record.line, empty=True)
 
 
-def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
+def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool, empty: bool = False) -> Iterator[Record]:
     """A text file as one record, or with ``document`` as one record per paragraph, read line by line (so
-    a huge file, with or without blank lines, is never in memory whole: only the paragraph being read)."""
+    a huge file, with or without blank lines, is never in memory whole: only the paragraph being read); with
+    ``empty`` too, a file of no paragraph gives an ``empty`` record (:func:`paragraph_records`)."""
     if document:
         paragraphs = iter_paragraphs(document_lines(line for _, line in lines))
-        yield from paragraph_records(Record("", {"text": ""}, name, "text", name, source=name), paragraphs)
+        yield from paragraph_records(Record("", {"text": ""}, name, "text", name, source=name), paragraphs,
+                                     empty=empty)
         return
     text = "".join(line for _, line in lines)
     yield Record(text, {"text": text}, name, "text", name, source=name)
@@ -573,11 +587,13 @@ def read_records(
     column: str = "text",
     on_bytes: Callable[[int], None] = lambda n: None,
     members: bool = False,
+    empty: bool = False,
 ) -> Iterator[Record]:
     """Stream the records to classify: each ``--text``, then each source in order.
 
     Text files are one record each, JSON Lines and CSV one per line or row; with ``document``
-    every text is split into paragraphs, one record each. ``on_bytes`` hears how much was read.
+    every text is split into paragraphs, one record each (and with ``empty`` a text of none gives an ``empty``
+    record in their place: :func:`paragraph_records`). ``on_bytes`` hears how much was read.
     With ``members`` (and without ``document``), JSON Lines records may carry their fields as JSON
     (:func:`member_records`), for :func:`output_lines` alone to write.
 
@@ -586,7 +602,7 @@ def read_records(
     """
     for i, text in enumerate(texts, 1):
         record = Record(text, {"text": text}, "", "text", f"<text {i}>")
-        yield from paragraph_records(record, split_paragraphs(text)) if document else (record,)
+        yield from paragraph_records(record, split_paragraphs(text), empty=empty) if document else (record,)
     for source in sources:
         with open_source(source) as stream:
             if members and not document and source.format == "jsonl" and native.jsonl_reader() is not None \
@@ -597,14 +613,14 @@ def read_records(
             if source.format != "jsonl":  # JSON Lines are decoded by json_row, only where orjson does not read them
                 lines = ((n, decoded(raw, n, source.name)) for n, raw in lines)
             if source.format == "text":
-                yield from text_records(lines, source.name, document)
+                yield from text_records(lines, source.name, document, empty)
                 continue
             records = structured_records(lines, source.name, source.format, column)
             if not document:
                 yield from records
                 continue
             for record in records:
-                yield from paragraph_records(record, split_paragraphs(record.text))
+                yield from paragraph_records(record, split_paragraphs(record.text), empty=empty)
 
 
 def output_records(records: list[Record], topic_lists: list[list[TopicScore]],

@@ -759,7 +759,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_count(1), metavar="N", help="with --engine dask: local worker processes")
 
     p = add("trends", _cmd_trends, "count the paragraphs of each topic per period (and per source, country, ...)")
-    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="JSONL or CSV files or folders (also compressed)")
+    p.add_argument("inputs", nargs="+", metavar="CORPUS",
+                   help="files or folders (also compressed): JSONL records and CSV rows, dated by --date; a .txt/.md "
+                        "file is one record too, with no date (counted as undated)")
     add_inputs(p)
     p.add_argument("--date", required=True, metavar="FIELD", help="the field holding each record's date")
     p.add_argument("--period", choices=PERIODS, default="month", help="count per day, week, month, quarter or year")

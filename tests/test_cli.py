@@ -869,6 +869,11 @@ def test_a_document_with_no_paragraph_is_named_in_the_table_and_on_stderr(tmp_pa
     assert [(row["source"], row["paragraph"]) for row in rows] == [(str(folder / "a.txt"), 0),
                                                                   (str(folder / "d.txt"), 0), (str(records), 0)]
     assert "hold no paragraph" not in run("classify", "--document", str(folder / "a.txt")).stderr
+    for i in range(10):
+        (folder / f"e{i}.txt").write_text("\n", encoding="utf-8")
+    many = run("classify", "--document", str(folder), "--format", "jsonl")
+    named = f"{empty}, {blank}, " + ", ".join(str(folder / f"e{i}.txt") for i in range(8))
+    assert f"topicslib: note: 12 documents hold no paragraph (empty or blank): {named}, and 2 more\n" in many.stderr
 
 
 def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning_unless_an_encoding_is_named(tmp_path):

@@ -348,7 +348,9 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     ("bad.jsonl", b'{"text": "ok"}\n["a list"]\n', [], "bad.jsonl:2: expected a JSON object"),
     ("bad.jsonl", b'{"text": "ok"}\n{"body": "x"}\n', [], "bad.jsonl:2: no 'text' field"),
     ("bad.jsonl", b'{"text": 42}\n', [], "bad.jsonl:1: 'text' must be a string, got int"),
-    ("bad.txt", b"fine line\ncaf\xe9 latin-1\n", [], "bad.txt:2: not UTF-8"),
+    ("bad.txt", b"fine line\ncaf\xe9 latin-1\n", ["--encoding", "utf-8"], "bad.txt:2: not UTF-8"),
+    ("bad.txt", b"fine line\ncaf\xe9 latin-1\n", ["--encoding", "ascii"], "bad.txt:2: not ascii (byte 4 of the line)"),
+    ("bad.txt", "UTF-16 text\n".encode("utf-16"), [], "bad.txt:1: not UTF-8 (byte 1 of the line), and it holds NUL"),
     ("bad.csv", b"id,body\n1,hello\n", [], "bad.csv:1: no column 'text' in the header (columns: id, body)"),
     ("bad.csv", b"id,text\n1,hello\n2,hi,extra\n", [], "bad.csv:3: the row has more cells than the header"),
     ("bad.csv", b"", [], "bad.csv:1: the CSV file is empty"),
@@ -871,3 +873,76 @@ def test_a_training_option_written_as_a_flag_is_told_it_goes_in_options(capsys):
     with pytest.raises(SystemExit):  # a command without --options, or no option's name: as argparse says it
         main(["topics", "--min-df=1"])
     assert capsys.readouterr().err.endswith("unrecognized arguments: --min-df=1\n")
+
+
+def test_a_document_with_no_paragraph_is_named_in_the_table_and_on_stderr(tmp_path):
+    """An empty or blank file (or record) read with --document gave no line at all, while the report lists it with 0
+    paragraphs: a user checking that every file was read could not tell. The table gives it its header and
+    "0 paragraphs"; JSON Lines and CSV keep a record a paragraph, and a note on stderr names it, in every format."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Coca crops grew in Nariño.\n", encoding="utf-8")
+    (folder / "b_empty.txt").write_text("", encoding="utf-8")
+    (folder / "c_blank.md").write_text("  \n\n---\n", encoding="utf-8")
+    (folder / "d.txt").write_text("Tariffs on coffee fell.\n", encoding="utf-8")
+    records = write_jsonl(tmp_path / "r.jsonl", [{"id": 1, "text": ""}, {"id": 2, "text": "Migrants crossed."}])
+    empty, blank = folder / "b_empty.txt", folder / "c_blank.md"
+    table = run("classify", "--document", str(folder), str(records), "--format", "table")
+    assert table.returncode == 0, table.stderr
+    assert (f"   1 paragraph: narcotics 1 (100%)\n\n== {empty}\n   0 paragraphs: no text\n\n== {blank}\n"
+            f"   0 paragraphs: no text\n\n== {folder / 'd.txt'}\n") in table.stdout
+    assert f"== {records}:1\n   0 paragraphs: no text\n\n== {records}:2\n" in table.stdout
+    note = f"topicslib: note: 3 documents hold no paragraph (empty or blank): {empty}, {blank}, {records}:1\n"
+    assert note in table.stderr
+    for fmt in ("jsonl", "csv"):
+        r = run("classify", "--document", str(folder), str(records), "--format", fmt)
+        assert r.returncode == 0, r.stderr
+        assert note in r.stderr and str(empty) not in r.stdout and str(blank) not in r.stdout
+    rows = jsonl(run("classify", "--document", str(folder), str(records), "--format", "jsonl").stdout)
+    assert [(row["source"], row["paragraph"]) for row in rows] == [(str(folder / "a.txt"), 0),
+                                                                  (str(folder / "d.txt"), 0), (str(records), 0)]
+    assert "hold no paragraph" not in run("classify", "--document", str(folder / "a.txt")).stderr
+    for i in range(10):
+        (folder / f"e{i}.txt").write_text("\n", encoding="utf-8")
+    many = run("classify", "--document", str(folder), "--format", "jsonl")
+    named = f"{empty}, {blank}, " + ", ".join(str(folder / f"e{i}.txt") for i in range(8))
+    assert f"topicslib: note: 12 documents hold no paragraph (empty or blank): {named}, and 2 more\n" in many.stderr
+
+
+def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning_unless_an_encoding_is_named(tmp_path):
+    """One Latin-1 file in a folder stopped the whole run (classify, report), writing nothing for the others. It is
+    now read as Windows-1252 with a warning naming it; --encoding names the inputs' encoding, a line not in it an
+    error (--encoding utf-8: the error as before)."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Coca crops grew in Nariño.\n", encoding="utf-8")
+    (folder / "b.txt").write_bytes("Los aranceles al café bajaron en Bogotá.\n\n“Migrants crossed.”\n".encode("cp1252"))
+    (folder / "c.csv").write_bytes("id;text\n1;Los migrantes cruzaron la frontera en Tapachula, según la ONU.\n"
+                                   .encode("cp1252").replace(b"seg", "¿seg".encode("cp1252")))
+    (folder / "d.jsonl").write_bytes('{"text": "Tariffs on coffee fell."}\n'.encode("utf-8")
+                                     + '{"text": "Tariffs fell in Bogotá."}\n'.encode("latin-1"))
+    r = run("classify", "--document", str(folder), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    rows = jsonl(r.stdout)
+    texts = [row["text"] for row in rows]
+    assert texts == ["Coca crops grew in Nariño.", "Los aranceles al café bajaron en Bogotá.", "“Migrants crossed.”",
+                     "Los migrantes cruzaron la frontera en Tapachula, ¿según la ONU.", "Tariffs on coffee fell.",
+                     "Tariffs fell in Bogotá."]
+    assert [t["topic"] for t in rows[1]["topics"]] == ["trade"]
+    warnings = [line for line in r.stderr.splitlines() if "not UTF-8" in line]
+    assert warnings == [f"topicslib: warning: {folder / name}:{n}: not UTF-8 (byte {b} of the line): read as "
+                        "Windows-1252 (Latin-1), as is any other line of it that is not UTF-8; check its accents, or "
+                        "name its encoding (--encoding)" for name, n, b in (("b.txt", 1, 21), ("c.csv", 2, 52),
+                                                                           ("d.jsonl", 2, 32))]
+    assert run("report", str(folder), "-o", str(tmp_path / "r.html")).returncode == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f"data-name=\"{folder / 'b.txt'}\"" in page and "bajaron en Bogotá." in page and "fell in Bogotá." in page
+    named = run("classify", str(folder / "b.txt"), "--encoding", "latin-1")
+    assert named.returncode == 0 and "warning" not in named.stderr and "Bogotá" in named.stdout
+    strict = run("classify", str(folder), "--encoding", "utf-8", "-o", str(tmp_path / "out.jsonl"))
+    assert strict.returncode == 1 and f"{folder / 'b.txt'}:1: not UTF-8 (byte 21 of the line); save the file as " \
+                                      "UTF-8" in strict.stderr and not (tmp_path / "out.jsonl").exists()
+    unknown = run("classify", str(folder), "--encoding", "klingon")
+    assert unknown.returncode == 2 and "unknown encoding 'klingon'" in unknown.stderr
+    dask = run("classify", str(folder), "--engine", "dask", "--encoding", "latin-1", "-o", str(tmp_path / "d.jsonl"))
+    assert dask.returncode == 2 and "--encoding is for the local engine" in dask.stderr

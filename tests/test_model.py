@@ -137,6 +137,23 @@ def test_explain_defaults_to_predicted_topics_and_rejects_unknown(tiny_model):
         topicslib.explain(text, topic="nope", model=tiny_model)
 
 
+def test_explain_of_a_documents_paragraph_explains_the_text_its_topics_came_from():
+    """classify_document scores a paragraph without its Markdown; explain(p.text) read the link's address as words
+    (democracy 0.99 from ".../elections-fraud-vote", a topic p.topics does not have). explain(p) reads p as it was
+    scored; a text is still explained as it is, as classify scores it."""
+    text = "Migrants crossed into [Mexico](https://example.org/elections-fraud-vote) today."
+    [p] = topicslib.classify_document(text).paragraphs
+    assert [t.topic for t in p.topics] == ["migration"]
+    explained = topicslib.explain(p, top_n=1000)
+    assert [e.topic for e in explained] == ["migration"] and explained[0].score == p.topics[0].score
+    assert not {"elections", "fraud", "vote", "https", "example"} & {w for e in explained for term, _ in e.terms
+                                                                     for w in term.split()}
+    assert explained == topicslib.explain("Migrants crossed into Mexico today.", top_n=1000)
+    assert topicslib.default_model().explain(p, topic="democracy") == topicslib.explain(p, topic=["democracy"])
+    as_text = topicslib.explain(text)
+    assert [e.topic for e in as_text] == [t.topic for t in topicslib.classify(text)] == ["migration", "democracy"]
+
+
 def test_explain_many_gives_what_explain_gives_one_by_one():
     model = topicslib.default_model()
     texts = ["Coca cultivation rose in Putumayo despite eradication.", "", "Share this page",

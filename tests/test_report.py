@@ -574,3 +574,31 @@ def test_the_dashboards_period_labels_are_whole_and_clear_of_the_topic_labels(br
             assert chart["box"][0] <= left and right <= chart["box"][1] + 0.5
             for l2, r2, t2, b2 in chart["labels"]:
                 assert right <= l2 or r2 <= left or bottom <= t2 or b2 <= top, "a period label under a topic's"
+
+
+def test_the_overview_lists_a_documents_topics_in_the_order_classify_document_gives_them(default_model, tmp_path):
+    """Topics tied on paragraphs, their best scores apart only past the printed decimals (1.0000 each): the report
+    (drawn from printed scores, as the Dask engine's records carry them) sorted them by name, classify_document by
+    the full score, so the overview's first four were not the document's first four."""
+    text = ("# Call with the Foreign Minister\n\n"
+            "The minister and her counterpart met to discuss cooperation.\n\n"
+            "The envoy held talks with the foreign minister on the bilateral agenda.\n\n"
+            "They agreed to widen lawful pathways for migrants and support families returned from the border.\n\n"
+            "The two discussed the upcoming elections, an independent electoral authority and a transparent vote "
+            "count.\n\n"
+            "They welcomed new investment in coffee exports and lower tariffs.\n\n"
+            "They reviewed joint efforts against cocaine shipments.")
+    doc = default_model.classify_document(text)
+    ones = [d for d in doc.topics if d.paragraphs == 1 and printed([(d.topic, d.score)])[0].score == 1.0]
+    assert len(ones) >= 3 and sorted(ones, key=lambda d: -d.score) != sorted(ones, key=lambda d: d.topic)
+    page = render_report([("a.md", text), ("b.md", SECOND)], model=default_model)
+    overview = page[page.index('id="overview"') :]
+    row = overview[overview.index('href="#d1"') : overview.index('href="#d2"')]
+    assert re.findall(r'data-topic="([^"]+)"', row) == [d.topic for d in doc.topics[:4]]
+    chart = page[page.index('id="d1"') : page.index('id="d2"')]
+    assert re.findall(r'<g class="c\d+" data-topic="([^"]+)"', chart) == [d.topic for d in doc.topics]
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    r = run_cli("classify", "--document", str(tmp_path / "a.md"), "--format", "table")
+    assert r.returncode == 0, r.stderr
+    summary = r.stdout.splitlines()[-2]
+    assert re.findall(r"(\w+) \d+ \(", summary) == [d.topic for d in doc.topics]

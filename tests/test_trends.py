@@ -378,3 +378,15 @@ def test_document_counts_each_paragraph_of_a_record_as_the_reports_dashboard_doe
     assert run("report", str(src), "--date", "date", "-o", str(page)).returncode == 0
     figures = re.search(r'<table class="figures">.*?</table>', page.read_text(encoding="utf-8"), re.S).group(0)
     assert re.search(r"<tr><td>2024-01</td>(<td[^>]*>[^<]*</td>)*</tr>", figures).group(0).count(">33%<") == 2
+
+
+def test_trends_help_names_the_text_files_it_reads_as_undated_records(tmp_path):
+    """`trends --help` said CORPUS is "JSONL or CSV files or folders", though .txt/.md files are read too (as one
+    undated record each)."""
+    r = run("trends", "--help")
+    assert r.returncode == 0 and "JSONL or CSV files or folders" not in r.stdout
+    assert "a .txt/.md file is one record too, with no date (counted as undated)" in " ".join(r.stdout.split())
+    (tmp_path / "a.md").write_text("Coca crops grew in Nariño.\n\nTariffs on coffee fell.\n", encoding="utf-8")
+    r = run("trends", str(tmp_path / "a.md"), "--date", "date", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert {(row["period"], row["paragraphs"]) for row in map(json.loads, r.stdout.splitlines())} >= {("undated", 1)}

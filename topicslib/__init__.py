@@ -69,13 +69,19 @@ def classify_document(text: str, *, model: TopicModel | None = None) -> Document
     return resolve(model).classify_document(text)
 
 
-def explain(text: str, *, topic: str | Sequence[str] | None = None, model: TopicModel | None = None,
+def explain(text: str | Paragraph, *, topic: str | Sequence[str] | None = None, model: TopicModel | None = None,
             top_n: int = 10) -> list[Explanation]:
     """For each predicted topic (or ``topic``, one id or several), the terms of ``text`` that raised or lowered its score.
+
+    A text is read as it is, as ``classify`` reads it; a :class:`Paragraph` of ``classify_document`` as that
+    scored it, without its Markdown (a link's text, not its address).
 
     >>> e = explain("Coca eradication fell in Colombia.")[0]
     >>> e.topic, e.terms[0].term, e.terms[0].contribution > 0
     ('narcotics', 'coca', True)
+    >>> p = classify_document("Coca crops grew in [Cauca](https://example.org/tariffs-exports).").paragraphs[0]
+    >>> [e.topic for e in explain(p)], [e.topic for e in explain(p.text)]
+    (['narcotics'], ['trade', 'narcotics'])
     """
     return resolve(model).explain(text, topic=topic, top_n=top_n)
 

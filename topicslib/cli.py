@@ -55,6 +55,8 @@ from .writers import WRITERS, csv_line, output_format, table_text
 
 OUTPUT_FORMATS = tuple(WRITERS)
 BATCH_SIZE = 2048
+# Documents named in a note on stderr (those of no paragraph); the others are counted.
+_NAMED = 10
 
 
 def _note(message: str | None) -> None:
@@ -134,14 +136,24 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         binary = _bytes_under(out) if fmt == "jsonl" else None
         # JSON Lines written as bytes may keep records' fields as JSON, written back as they are (records.output_lines)
         records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
-                               on_bytes=lambda n: progress.advance(n), members=binary is not None and not args.evidence)
+                               on_bytes=lambda n: progress.advance(n), members=binary is not None and not args.evidence,
+                               empty=args.document, encoding=args.encoding)
         writer = WRITERS[fmt](out, binary=binary) if fmt == "jsonl" else WRITERS[fmt](out)
         n = 0
+        empty: list[str] = []  # the documents of no paragraph, named at the end
         for batch, results in classify_batches(model, records):
+            if args.document and any(r.empty for r in batch):
+                empty += [r.document for r in batch if r.empty]
+                if fmt != "table":  # a record a paragraph: the table alone shows such a document in its place
+                    kept = [i for i, r in enumerate(batch) if not r.empty]
+                    batch, results = [batch[i] for i in kept], [results[i] for i in kept]
             writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)
-            n += len(batch)
+            n += sum(not r.empty for r in batch)
             progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
         writer.close()
+    if empty:
+        _note(f"{len(empty):,} document{'s hold' if len(empty) != 1 else ' holds'} no paragraph (empty or blank): "
+              + ", ".join(empty[:_NAMED]) + (f", and {len(empty) - _NAMED:,} more" if len(empty) > _NAMED else ""))
     if enabled:
         dest = f" -> {args.output}" if args.output not in (None, "-") else ""
         print(f"classified {n:,} {'paragraphs' if args.document else 'records'} in {time.perf_counter() - started:.1f} s{dest}",
@@ -218,6 +230,9 @@ def _dask_setup(args: argparse.Namespace) -> None:
         check_cluster(args.scheduler)
     except InputError as e:
         args.parser.error(f"--scheduler {e}")
+    if args.encoding:
+        args.parser.error("--engine dask reads UTF-8 (a line that is not, as Windows-1252, with a warning); "
+                          "--encoding is for the local engine")
     if not args.verbose:
         logging.getLogger("distributed").setLevel(logging.CRITICAL if args.quiet else logging.WARNING)
         # "full garbage collections took 12% CPU time recently": routine on a busy machine, nothing a user can act on
@@ -284,7 +299,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             sources = _tagged_on_dask(args, model, tmp, document=True, progress=enabled)
         total = sum(s.size for s in sources if s.size is not None) or None
         with Progress("report", total=total, unit="B", enabled=enabled) as progress:
-            records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n))
+            records = read_records(sources, column=args.column, on_bytes=lambda n: progress.advance(n),
+                                   encoding=args.encoding)
             pieces = _tagged_pieces(records) if args.engine == "dask" else ((r, r.text) for r in records)
             path = write_report(args.output, model=model, title=args.title, lang=args.lang,
                                 model_name=args.model or "default model", by_name=args.by,
@@ -312,7 +328,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         split = args.document
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
             sources, split = _tagged_on_dask(args, model, tmp, document=args.document), False
-        records = read_records(sources, column=args.column, document=split)
+        records = read_records(sources, column=args.column, document=split, encoding=args.encoding)
         if split:  # a record's own topics are the whole text's, no paragraph's: its paragraphs are classified
             records = (replace(r, fields={k: v for k, v in r.fields.items() if k != "topics"}) for r in records)
         rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
@@ -365,7 +381,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model, stdout=True)
     model = load_model_option(args)
-    records = list(read_records(sources, column=args.column, document=args.document))
+    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
     labeled = [e.text for e in read_examples(args.examples)] if args.examples else None
     picked = suggest(model, [r.text for r in records], n=args.n, exclude=labeled)
     results = model.classify_many([records[i].text for i in picked])
@@ -387,7 +403,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
-        records = list(read_records(sources, column=args.column, document=args.document))
+        records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
         texts = [r.text for r in records]
 
         def on_round(round_: int, rounds: int, labeled: int) -> None:
@@ -483,7 +499,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
     _check_output(args.examples, sources)
     taxonomy = load_taxonomy(args.taxonomy)
     model = load_model(args.model) if args.model else None
-    records = list(read_records(sources, column=args.column, document=args.document))
+    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
     label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,
           retrain_every=args.retrain_every, fields=[corpus_fields(r) for r in records], quiet=args.quiet,
           **_training_options(args))
@@ -674,6 +690,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--input-format", choices=INPUT_FORMATS,
                        help="read every input as this (default: by suffix: .txt/.md text, .jsonl, .csv, each also .gz, .bz2 or .xz; "
                             "standard input is JSON Lines when it starts with {, else text)")
+        p.add_argument("--encoding", type=_encoding, metavar="NAME",
+                       help="read text and CSV inputs in this encoding (utf-8, cp1252, latin-1 ...), a line not in it an "
+                            "error (default: UTF-8, and a line that is not is read as Windows-1252, with a warning "
+                            "naming its file)")
         add_column(p)
 
     def add_column(p: argparse.ArgumentParser) -> None:
@@ -739,7 +759,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_count(1), metavar="N", help="with --engine dask: local worker processes")
 
     p = add("trends", _cmd_trends, "count the paragraphs of each topic per period (and per source, country, ...)")
-    p.add_argument("inputs", nargs="+", metavar="CORPUS", help="JSONL or CSV files or folders (also compressed)")
+    p.add_argument("inputs", nargs="+", metavar="CORPUS",
+                   help="files or folders (also compressed): JSONL records and CSV rows, dated by --date; a .txt/.md "
+                        "file is one record too, with no date (counted as undated)")
     add_inputs(p)
     p.add_argument("--date", required=True, metavar="FIELD", help="the field holding each record's date")
     p.add_argument("--period", choices=PERIODS, default="month", help="count per day, week, month, quarter or year")
@@ -854,6 +876,15 @@ def _count(minimum: int) -> Callable[[str], int]:
 # shell reports a run a signal ended; a ``label`` session whose terminal went away (EIO, no signal yet) is hung up
 # too. In this order: HangUp and Terminated are KeyboardInterrupts.
 _STOP_CODES = ((HangUp, 128 + 1), (Terminated, 128 + 15), (KeyboardInterrupt, 128 + 2))
+
+
+def _encoding(value: str) -> str:
+    """``--encoding``'s value, if Python has a codec of that name: else a usage error saying so."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {value!r}; e.g. utf-8, cp1252 or latin-1") from None
+    return value
 
 
 def _stop_code(stop: KeyboardInterrupt) -> int:

@@ -370,14 +370,24 @@ class TopicTally:
 
     def topics(self) -> list[DocumentTopic]:
         """The topics of the paragraphs counted: count tagged, share of all paragraphs, best score; most frequent
-        first."""
+        first, then by best score as outputs print it (:func:`printed_scores`), then by id.
+
+        >>> tally = TopicTally()
+        >>> tally.add([Paragraph(0, "a", [TopicScore("trade", 0.9999999), TopicScore("migration", 0.99999)])])
+        >>> [d.topic for d in tally.topics()]  # both print as 1.0
+        ['migration', 'trade']
+        """
         n = max(1, self.paragraphs)
         out = [DocumentTopic(t, self._best[t], c, c / n) for t, c in self._count.items()]
-        return sorted(out, key=lambda d: (-d.paragraphs, -d.score, d.topic))
+        # Ties go by the printed score, not the full one: the report, drawn from printed scores (the Dask engine's
+        # records carry no others), then orders a document's topics as classify_document does.
+        shown = printed_scores([d.score for d in out])
+        return [d for _, d in sorted(zip(shown, out), key=lambda sd: (-sd[1].paragraphs, -sd[0], sd[1].topic))]
 
 
 def aggregate(paragraphs: list[Paragraph]) -> list[DocumentTopic]:
-    """Document topics: count of paragraphs tagged, share of all paragraphs, best score; most frequent first."""
+    """Document topics: count of paragraphs tagged, share of all paragraphs, best score; in the order of
+    :meth:`TopicTally.topics`."""
     tally = TopicTally()
     tally.add(paragraphs)
     return tally.topics()

@@ -253,9 +253,10 @@ def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[
 
 
 def _source_examples(source: Source, by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
-    """The examples of a JSON Lines or CSV file; an empty CSV cell is no topic."""
+    """The examples of a JSON Lines or CSV file, in UTF-8 (a line that is not is an error, as a corpus's is not: a
+    label's text is read exactly, or not at all); an empty CSV cell is no topic."""
     rows = source_rows(source, required=(fields.text, fields.topics), error=ExampleError,
-                       hint="; choose the columns with --column and --topics-column")
+                       hint="; choose the columns with --column and --topics-column", encoding="utf-8")
     if source.format == "csv":
         rows = ((n, {**row, fields.text: row[fields.text] or "", fields.topics: row[fields.topics] or ""}) for n, row in rows)
     # A CSV file without a header is refused by the reader; here it has one. Blank lines are no records in either.

@@ -487,13 +487,17 @@ class TopicModel(Estimator):
             result.append(out)
         return result
 
-    def explain(self, text: str, *, topic: str | Sequence[str] | None = None, top_n: int = 10) -> list[Explanation]:
+    def explain(self, text: str | Paragraph, *, topic: str | Sequence[str] | None = None,
+                top_n: int = 10) -> list[Explanation]:
         """For each predicted topic (or the named one, or each of several), the terms that raised or lowered its score.
 
         The intercept plus the sum of all terms' contributions equals the topic's log-odds.
-        Several topics are explained from one reading of the text.
+        Several topics are explained from one reading of the text. A text is read as it is, as :meth:`classify`
+        reads it; a :class:`Paragraph` of :meth:`classify_document` as that scored it, without its Markdown (a
+        link's text, not its address).
         """
-        return self.explain_many([scoring.check_text(text)], topics=None if topic is None else [topic], top_n=top_n)[0]
+        scored = plain_text(scoring.check_text(text.text)) if isinstance(text, Paragraph) else scoring.check_text(text)
+        return self.explain_many([scored], topics=None if topic is None else [topic], top_n=top_n)[0]
 
     def explain_many(self, texts: Sequence[str], *, topics: Sequence[str | Sequence[str]] | None = None,
                      top_n: int = 10) -> list[list[Explanation]]:

@@ -10,6 +10,7 @@ each (or one per paragraph with ``document``), JSON Lines and CSV one per line o
 from __future__ import annotations
 
 import bz2
+import codecs
 import contextlib
 import csv
 import functools
@@ -78,6 +79,8 @@ class Record:
     ``source`` and ``line`` say which file and line (or CSV row, or Parquet row) the record was read from.
     ``members``: a JSON Lines record the compiled reader took (``read_records(members=True)``) carries its fields
     as the JSON output writes them (compact, without braces) instead of a dict in ``fields``.
+    ``empty``: the record stands for a document split into no paragraph (``read_records(empty=True)``), in its
+    place; it has no text, and outputs that write a record a paragraph leave it out.
     """
 
     text: str
@@ -89,6 +92,7 @@ class Record:
     source: str = ""
     line: int | None = None
     members: bytes | None = None
+    empty: bool = False
 
 
 @dataclass
@@ -239,25 +243,66 @@ def raw_lines(stream: Iterable[bytes], on_bytes: Callable[[int], None] = lambda 
         yield from enumerate(block, n)
 
 
-def decoded(raw: bytes, n: int, name: str, error: type[DataError] = DataError) -> str:
-    """Line ``n`` of ``name`` as text (the first without a byte order mark); bytes that are not UTF-8 are an
-    ``error`` naming the line."""
-    try:
-        return raw.decode("utf-8-sig" if n == 1 else "utf-8")
-    except UnicodeDecodeError as e:
-        raise error(f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8", path=name, line=n) from None
+# What a line that is not UTF-8 is read as when no encoding is named: Windows-1252, the encoding of text saved on
+# Windows (and a superset of Latin-1's letters), the one scraped and exported text most often comes in besides UTF-8.
+FALLBACK_ENCODING = "cp1252"
+
+
+class Decoder:
+    """The lines of one input (``name``) as text. With an ``encoding`` named, each line is read in it (UTF-8's
+    first line without a byte order mark) and one that is not is an ``error`` naming the line. Without one, in
+    UTF-8, and a line that is not UTF-8 is read as Windows-1252 (``FALLBACK_ENCODING``; a byte it leaves undefined
+    as U+FFFD) with a warning naming the file and its first such line, once an input, so that one file saved in
+    Latin-1 among many stops nothing; a line that holds a NUL byte (UTF-16 text, or no text) is an error still.
+
+    >>> decode = Decoder("a.txt")
+    >>> decode(b"\\xef\\xbb\\xbfBogot\\xc3\\xa1\\n", 1), decode(b"Bogot\\xe1\\n", 2)
+    ('Bogotá\\n', 'Bogotá\\n')
+    >>> Decoder("a.txt", encoding="utf-8")(b"Bogot\\xe1\\n", 2)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: a.txt:2: not UTF-8 (byte 6 of the line); save the file as UTF-8
+    """
+
+    __slots__ = ("name", "error", "encoding", "first", "warned")
+
+    def __init__(self, name: str, error: type[DataError] = DataError, encoding: str | None = None):
+        self.name, self.error, self.encoding, self.warned = name, error, encoding, False
+        utf8 = encoding is None or codecs.lookup(encoding).name == "utf-8"
+        self.first = "utf-8-sig" if utf8 else encoding  # the encoding of line 1
+        if utf8 and encoding is not None:
+            self.encoding = "utf-8"
+
+    def __call__(self, raw: bytes, n: int) -> str:
+        try:
+            return raw.decode(self.first if n == 1 else self.encoding or "utf-8")
+        except UnicodeDecodeError as e:
+            where = f"byte {e.start + 1} of the line"
+            if self.encoding not in (None, "utf-8"):
+                raise self.error(f"not {self.encoding} ({where})", path=self.name, line=n) from None
+            if self.encoding is not None or b"\0" in raw:
+                nul = ", and it holds NUL bytes, as UTF-16 text does" if b"\0" in raw else ""
+                raise self.error(f"not UTF-8 ({where}){nul}; save the file as UTF-8", path=self.name, line=n) from None
+            if not self.warned:
+                self.warned = True
+                logging.getLogger("topicslib").warning(
+                    "%s:%d: not UTF-8 (%s): read as Windows-1252 (Latin-1), as is any other line of it that is not "
+                    "UTF-8; check its accents, or name its encoding (--encoding)", self.name, n, where)
+            return raw.decode(FALLBACK_ENCODING, errors="replace")
 
 
 def numbered_lines(stream: Iterable[bytes], name: str, on_bytes: Callable[[int], None] = lambda n: None,
-                   *, error: type[DataError] = DataError, first: int = 1) -> Iterator[tuple[int, str]]:
-    """Decoded lines (line endings kept), numbered from ``first``; a lone ``\\r`` ends a line too. Bytes
-    that are not UTF-8 are an ``error`` naming the line.
+                   *, error: type[DataError] = DataError, first: int = 1,
+                   encoding: str | None = None) -> Iterator[tuple[int, str]]:
+    """Decoded lines (line endings kept), numbered from ``first``; a lone ``\\r`` ends a line too. Read as
+    :class:`Decoder` reads them, in ``encoding`` if named (bytes not in it an ``error`` naming the line).
 
     >>> list(numbered_lines([b"a\\r\\n", b"b\\rc\\n"], "x.txt"))
     [(1, 'a\\r\\n'), (2, 'b\\r'), (3, 'c\\n')]
     """
+    decode = Decoder(name, error, encoding)
     for n, raw in raw_lines(stream, on_bytes, first=first):
-        yield n, decoded(raw, n, name, error)
+        yield n, decode(raw, n)
 
 
 def parse_json(text: str, what: str, *, path: str | None, line: int | None, error: type[DataError] = DataError):
@@ -285,22 +330,25 @@ def parse_json(text: str, what: str, *, path: str | None, line: int | None, erro
         raise error(f"invalid {what}: {e}", path=path, line=line) from None
 
 
-def json_row(line: bytes | str, n: int, name: str, error: type[DataError] = DataError) -> dict | None:
+def json_row(line: bytes | str, n: int, name: str, error: type[DataError] = DataError, *,
+             decode: Decoder | None = None) -> dict | None:
     """Line ``n`` of JSON Lines (as read, or decoded) as its object, None for a blank line: the one reading
     of a JSON line. orjson reads it where its value is the json module's (``jsonio.fast_loads``); anything
-    else is decoded (:func:`decoded`) and read by :func:`parse_json`, so errors are the same either way.
+    else is decoded (by ``decode``, the :class:`Decoder` of the file's lines) and read by :func:`parse_json`, so
+    errors are the same either way.
 
     >>> json_row(b'{"text": "Tariffs fell."}\\n', 4, "a.jsonl"), json_row(" \\n", 5, "a.jsonl")
     ({'text': 'Tariffs fell.'}, None)
     """
-    return _row_of(line, fast_loads(line), n, name, error)
+    return _row_of(line, fast_loads(line), n, decode or Decoder(name, error))
 
 
-def _row_of(line: bytes | str, obj, n: int, name: str, error: type[DataError]) -> dict | None:
+def _row_of(line: bytes | str, obj, n: int, decode: Decoder) -> dict | None:
     """:func:`json_row` of a line, given what ``fast_loads`` answered for it (so it is not asked twice)."""
+    name, error = decode.name, decode.error
     if obj is NOT_TAKEN:
         if type(line) is not str:
-            line = decoded(line, n, name, error)
+            line = decode(line, n)
         if not line.strip():
             return None
         if n == 1 and line.strip() in ("[", "{"):
@@ -319,9 +367,11 @@ _NOT_LINES = ("; JSON Lines is read, one record a line, not one JSON document: w
 
 
 def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, required: tuple[str, ...] = (),
-               hint: str = "", error: type[DataError] = DataError) -> Iterator[tuple[int, dict]]:
+               hint: str = "", error: type[DataError] = DataError,
+               encoding: str | None = None) -> Iterator[tuple[int, dict]]:
     """The JSON Lines objects or CSV rows of numbered lines, each with its line number. JSON Lines may
-    come as read (bytes, see :func:`raw_lines`) or decoded; CSV comes decoded.
+    come as read (bytes, see :func:`raw_lines`, decoded as :class:`Decoder` decodes them in ``encoding``) or
+    decoded; CSV comes decoded.
 
     CSV rows must have every ``required`` column; ``hint`` says how to choose another. Blank lines are skipped,
     before the header too, as in JSON Lines. Cells are separated by commas, or by ';' or tabs where the header
@@ -333,10 +383,11 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
     [(3, {'id': '7', 'text': 'Tariffs fell, at last.'})]
     """
     if fmt == "jsonl":
+        decode = Decoder(name, error, encoding)
         for n, line in lines:
             obj = fast_loads(line)
             if type(obj) is not dict:  # left to the json module, or no object: read it or say why
-                obj = _row_of(line, obj, n, name, error)
+                obj = _row_of(line, obj, n, decode)
                 if obj is None:
                     continue
             yield n, obj
@@ -491,11 +542,12 @@ def _last_quoted_field(row: list[tuple[int, str]], delimiter: str = ",") -> tupl
 
 
 def source_rows(source: Source, *, required: tuple[str, ...] = (), hint: str = "",
-                error: type[DataError] = DataError) -> Iterator[tuple[int, dict]]:
-    """The rows of a JSON Lines or CSV source (see :func:`parse_rows`), the file closed when done."""
+                error: type[DataError] = DataError, encoding: str | None = None) -> Iterator[tuple[int, dict]]:
+    """The rows of a JSON Lines or CSV source (see :func:`parse_rows`; lines read as :class:`Decoder` reads them
+    in ``encoding``), the file closed when done."""
     with open_source(source) as stream:
-        yield from parse_rows(numbered_lines(stream, source.name, error=error), source.name, source.format,
-                              required=required, hint=hint, error=error)
+        yield from parse_rows(numbered_lines(stream, source.name, error=error, encoding=encoding), source.name,
+                              source.format, required=required, hint=hint, error=error)
 
 
 def text_of(fields: Mapping, column: str, name: str, line: int) -> str:
@@ -510,9 +562,12 @@ def text_of(fields: Mapping, column: str, name: str, line: int) -> str:
     return text
 
 
-def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, column: str) -> Iterator[Record]:
-    """A record for each JSON Lines object or CSV row, its text in ``column``."""
-    rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column")
+def structured_records(lines: Iterator[tuple[int, str]], name: str, fmt: str, column: str,
+                       encoding: str | None = None) -> Iterator[Record]:
+    """A record for each JSON Lines object or CSV row, its text in ``column`` (JSON Lines as read decoded in
+    ``encoding``: :func:`parse_rows`)."""
+    rows = parse_rows(lines, name, fmt, required=(column,), hint="; choose the text column with --column",
+                      encoding=encoding)
     for n, fields in rows:
         yield _record(fields, column, name, n)
 
@@ -525,18 +580,21 @@ def _record(fields: dict, column: str, name: str, n: int) -> Record:
     return Record(text, fields, where, column, where, None, name, n)
 
 
-def member_records(blocks: Iterator[tuple[int, list[bytes]]], name: str, column: str) -> Iterator[Record]:
+def member_records(blocks: Iterator[tuple[int, list[bytes]]], name: str, column: str,
+                   encoding: str | None = None) -> Iterator[Record]:
     """:func:`structured_records` of JSON Lines as read (:func:`raw_blocks`), each line the compiled reader takes
     (``native.jsonl_reader``, a block at a time) carrying its fields as JSON (``Record.members``); any other line
-    is read by :func:`json_row`, as every line is without the extension (so its record, or its error, is the same)."""
+    is read by :func:`json_row` (decoded in ``encoding``), as every line is without the extension (so its record,
+    or its error, is the same)."""
     reader = native.jsonl_reader()
+    decode = Decoder(name, encoding=encoding)
     for first, block in blocks:
         for n, raw, taken in zip(count(first), block, reader(block, column)):
             if taken is not None:
                 where = f"{name}:{n}"
                 yield Record(taken[0], None, where, column, where, None, name, n, taken[1])
                 continue
-            fields = json_row(raw, n, name)
+            fields = json_row(raw, n, name, decode=decode)
             if fields is not None:
                 yield _record(fields, column, name, n)
 
@@ -548,18 +606,29 @@ def scoring_texts(records: list[Record]) -> list[str]:
     return [r.text if r.paragraph is None else plain_text(r.text) for r in records]
 
 
-def paragraph_records(record: Record, texts: Iterable[str]) -> Iterator[Record]:
-    """A record for each paragraph of ``record``, numbered from 0."""
+def paragraph_records(record: Record, texts: Iterable[str], *, empty: bool = False) -> Iterator[Record]:
+    """A record for each paragraph of ``record``, numbered from 0; with ``empty``, where it has none, one
+    ``empty`` record in their place (:class:`Record`), so that the document is not lost without a trace.
+
+    >>> [(r.text, r.paragraph, r.empty) for r in paragraph_records(Record("", {}, "a.txt"), [], empty=True)]
+    [('', None, True)]
+    """
+    i = -1
     for i, text in enumerate(texts):
         yield Record(text, record.fields, record.where, record.text_field, record.document, i, record.source, record.line)
+    if i < 0 and empty:
+        yield Record("", record.fields, record.where, record.text_field, record.document, None, record.source,
+                     record.line, empty=True)
 
 
-def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool) -> Iterator[Record]:
+def text_records(lines: Iterator[tuple[int, str]], name: str, document: bool, empty: bool = False) -> Iterator[Record]:
     """A text file as one record, or with ``document`` as one record per paragraph, read line by line (so
-    a huge file, with or without blank lines, is never in memory whole: only the paragraph being read)."""
+    a huge file, with or without blank lines, is never in memory whole: only the paragraph being read); with
+    ``empty`` too, a file of no paragraph gives an ``empty`` record (:func:`paragraph_records`)."""
     if document:
         paragraphs = iter_paragraphs(document_lines(line for _, line in lines))
-        yield from paragraph_records(Record("", {"text": ""}, name, "text", name, source=name), paragraphs)
+        yield from paragraph_records(Record("", {"text": ""}, name, "text", name, source=name), paragraphs,
+                                     empty=empty)
         return
     text = "".join(line for _, line in lines)
     yield Record(text, {"text": text}, name, "text", name, source=name)
@@ -573,11 +642,15 @@ def read_records(
     column: str = "text",
     on_bytes: Callable[[int], None] = lambda n: None,
     members: bool = False,
+    empty: bool = False,
+    encoding: str | None = None,
 ) -> Iterator[Record]:
     """Stream the records to classify: each ``--text``, then each source in order.
 
     Text files are one record each, JSON Lines and CSV one per line or row; with ``document``
-    every text is split into paragraphs, one record each. ``on_bytes`` hears how much was read.
+    every text is split into paragraphs, one record each (and with ``empty`` a text of none gives an ``empty``
+    record in their place: :func:`paragraph_records`). Files are read as :class:`Decoder` reads them, in
+    ``encoding`` if named. ``on_bytes`` hears how much was read.
     With ``members`` (and without ``document``), JSON Lines records may carry their fields as JSON
     (:func:`member_records`), for :func:`output_lines` alone to write.
 
@@ -586,25 +659,26 @@ def read_records(
     """
     for i, text in enumerate(texts, 1):
         record = Record(text, {"text": text}, "", "text", f"<text {i}>")
-        yield from paragraph_records(record, split_paragraphs(text)) if document else (record,)
+        yield from paragraph_records(record, split_paragraphs(text), empty=empty) if document else (record,)
     for source in sources:
         with open_source(source) as stream:
             if members and not document and source.format == "jsonl" and native.jsonl_reader() is not None \
                     and _plain_name(source.name):
-                yield from member_records(raw_blocks(stream, on_bytes), source.name, column)
+                yield from member_records(raw_blocks(stream, on_bytes), source.name, column, encoding)
                 continue
             lines = raw_lines(stream, on_bytes)
             if source.format != "jsonl":  # JSON Lines are decoded by json_row, only where orjson does not read them
-                lines = ((n, decoded(raw, n, source.name)) for n, raw in lines)
+                decode = Decoder(source.name, encoding=encoding)
+                lines = ((n, decode(raw, n)) for n, raw in lines)
             if source.format == "text":
-                yield from text_records(lines, source.name, document)
+                yield from text_records(lines, source.name, document, empty)
                 continue
-            records = structured_records(lines, source.name, source.format, column)
+            records = structured_records(lines, source.name, source.format, column, encoding)
             if not document:
                 yield from records
                 continue
             for record in records:
-                yield from paragraph_records(record, split_paragraphs(record.text))
+                yield from paragraph_records(record, split_paragraphs(record.text), empty=empty)
 
 
 def output_records(records: list[Record], topic_lists: list[list[TopicScore]],

@@ -261,6 +261,11 @@ class TableWriter:
             self.out.write(f"      evidence: {self.snippet(terms, self.width - 16)}\n")
 
     def _row(self, record: Record, topics: list[TopicScore]) -> None:
+        if record.empty:  # a document of no paragraph: its header, so that it is seen to have been read
+            self._summary()
+            self.document = None
+            self.out.write(f"== {record.document}\n   0 paragraphs: no text\n\n")
+            return
         if record.paragraph is None:
             where = f"{record.where}  " if record.where else ""
             row = f"{where}{self.tags(topics):<34}  "

@@ -502,7 +502,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
     records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
     label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,
           retrain_every=args.retrain_every, fields=[corpus_fields(r) for r in records], quiet=args.quiet,
-          **_training_options(args))
+          revisit=args.revisit, **_training_options(args))
     return 0
 
 
@@ -804,6 +804,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained); "
                                                    "a retrained model replaces it once it scores better on the answers")
     p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N", help="retrain after every N answers")
+    p.add_argument("--revisit", action="store_true", help="first ask again the answers not asked about topics added "
+                   "to the taxonomy since (their earlier topics pre-selected); the new answer replaces the earlier one")
     p.add_argument("--options", metavar="JSON", help="training options for the retraining, as JSON")
 
     p = add("suggest", _cmd_suggest, "pick the paragraphs most worth labeling next (active learning)")

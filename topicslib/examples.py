@@ -32,6 +32,9 @@ from .taxonomy import Taxonomy, is_label
 # JSON array export as JSON Lines, and a rule for a file named alone that differed from a folder's surprised.
 _FORMATS = {"jsonl": JSONL_SUFFIXES, "csv": CSV_SUFFIXES}
 EXAMPLE_SUFFIXES = (*JSONL_SUFFIXES, *CSV_SUFFIXES)
+# The field of a ``label`` answer that lists the topics it was asked about (the taxonomy's at the time): a topic
+# added since was never asked, so the answer's lack of it says nothing (``label --revisit`` asks it)
+ASKED = "asked"
 
 
 @dataclass(frozen=True, slots=True)  # slots: a file of millions of examples holds millions of these
@@ -50,6 +53,9 @@ class Example:
     # several topics only as copies given one each were merged (merge_duplicates): a codebook's disagreeing coders,
     # which do not make the data multi-label
     merged: bool = False
+    # the topics ``label`` asked it about (its answer's "asked" field); None, as for any example written otherwise:
+    # asked about every topic, its topics all it has
+    asked: tuple[str, ...] | None = None
 
     @property
     def where(self) -> str:
@@ -159,7 +165,10 @@ def _example(record: object, *, path: str | None, line: int | None, by: str | No
         raise ExampleError(f"missing {fields.topics!r} (use [] for a paragraph with no topic)" + _field_hint(record, fields),
                            path=path, line=line)
     topics = topics_of(record[fields.topics], path=path, line=line, field=fields.topics)
-    return Example(text, topics, path, line, record.get(by) if by else None)
+    asked = record.get(ASKED)
+    if asked is not None:
+        asked = topics_of(asked, path=path, line=line, field=ASKED)
+    return Example(text, topics, path, line, record.get(by) if by else None, asked=asked)
 
 
 def _field_hint(record: Mapping, fields: Fields) -> str:
@@ -430,17 +439,23 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     check.raise_unknown()
 
 
-def example_line(text: str, topics: Iterable[str], fields: Mapping | None = None) -> str:
+def example_line(text: str, topics: Iterable[str], fields: Mapping | None = None,
+                 asked: Iterable[str] | None = None) -> str:
     """One example as a JSON line that :func:`read_examples` (``train``, ``audit``, ``evaluate``) reads: its ``text``
-    and ``topics``, then ``fields`` (its corpus record's, for the example to join back to the corpus), any of
-    them named ``text`` or ``topics`` left out (the example's own win). The form ``label`` writes answers in. A lone
-    surrogate stays in the string: the file it is written to says how (``files.atomic_output`` escapes it).
+    and ``topics``, the topics it was ``asked`` about (``label``'s answers: its :data:`ASKED` field), then ``fields``
+    (its corpus record's, for the example to join back to the corpus), any of them named ``text``, ``topics`` or
+    ``asked`` left out (the example's own win). The form ``label`` writes answers in. A lone surrogate stays in the
+    string: the file it is written to says how (``files.atomic_output`` escapes it).
 
     >>> print(example_line("Tariffs fell.", ("trade",), {"id": 7, "topics": "old", "source": "a.jsonl"}), end="")
     {"text": "Tariffs fell.", "topics": ["trade"], "id": 7, "source": "a.jsonl"}
+    >>> print(example_line("Tariffs fell.", ("trade",), {"asked": "x"}, asked=("trade", "energy")), end="")
+    {"text": "Tariffs fell.", "topics": ["trade"], "asked": ["trade", "energy"]}
     """
     example = {"text": text, "topics": list(topics)}
-    example.update((k, v) for k, v in (fields or {}).items() if k not in example)
+    if asked is not None:
+        example[ASKED] = list(asked)
+    example.update((k, v) for k, v in (fields or {}).items() if k not in example and k != ASKED)
     return json.dumps(example, ensure_ascii=False) + "\n"
 
 
@@ -457,21 +472,39 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
     (copies that disagree are counted as ``conflicting``); with ``"error"`` any repeat is an
     :class:`ExampleError` listing every repeat at once.
 
+    A later ``label`` answer (one that says which topics it was ``asked`` about) in the same file as the copy
+    kept is a revision, not a repeat: for the topics it was asked about its answer replaces the earlier one, a
+    topic it leaves out taken off (``label --revisit``); revisions are counted as ``revised``, a key only
+    there when there are some.
+
     >>> ex = [Example("Tariffs rose.", ("trade",)), Example("tariffs  rose.", ("trade", "diplomacy"))]
     >>> kept, counts = merge_duplicates(ex)
     >>> kept[0].topics, counts
     (('trade', 'diplomacy'), {'repeats': 1, 'conflicting': 1})
+    >>> ex = [Example("Tariffs rose.", ("trade", "energy"), asked=("trade", "energy")),
+    ...       Example("Tariffs rose.", ("migration",), asked=("trade", "energy", "migration"))]
+    >>> kept, counts = merge_duplicates(ex)
+    >>> kept[0].topics, kept[0].asked, counts
+    (('migration',), ('trade', 'energy', 'migration'), {'repeats': 0, 'conflicting': 0, 'revised': 1})
     """
     first: dict[bytes, int] = {}  # by a digest of the key, not a normalized copy of every text
     kept: list[Example] = []
     repeats: list[tuple[Example, str]] = []  # the first few repeats and where their first copies are, for the error
-    n_repeats = conflicting = 0
+    n_repeats = conflicting = revised = 0
     for e in examples:
         key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         i = first.get(key)
         if i is None:
             first[key] = len(kept)
             kept.append(e)
+            continue
+        if e.asked is not None and e.path == kept[i].path:
+            # a union would keep a topic the revision took off; only the topics it was asked about are its to change
+            revised += 1
+            earlier = kept[i]
+            asked = None if earlier.asked is None else tuple(dict.fromkeys(earlier.asked + e.asked))
+            topics = tuple(dict.fromkeys([t for t in earlier.topics if t not in e.asked] + list(e.topics)))
+            kept[i] = replace(earlier, topics=topics, asked=asked, merged=False)
             continue
         n_repeats += 1
         if len(repeats) < 11:
@@ -486,7 +519,10 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
         rest = f"; {n_repeats - 11} more" if n_repeats > 11 else ""
         raise ExampleError(f"duplicate paragraph (first seen at {first_where})"
                            + (f"; {n_repeats - 1} more: {more}{rest}" if n_repeats > 1 else ""), path=e.path, line=e.line)
-    return kept, {"repeats": n_repeats, "conflicting": conflicting}
+    counts = {"repeats": n_repeats, "conflicting": conflicting}
+    if revised:  # only then: the counts go into a model's card, which must stay as it was for files with none
+        counts["revised"] = revised
+    return kept, counts
 
 
 def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarray:

@@ -28,13 +28,13 @@ import numpy as np
 from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError, in_short
 from .evaluation import score
 from .evidence import evidence_terms
-from .examples import (Example, duplicate_key, example_format, example_line, indicator, prepare_examples,
-                       read_examples, topic_counts)
+from .examples import (ASKED, Example, duplicate_key, example_format, example_line, indicator, merge_duplicates,
+                       prepare_examples, read_examples, topic_counts)
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
 from .progress import terminal_size
-from .records import COMPRESSED, Record, where_read
+from .records import COMPRESSED, Record, Source, source_rows, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
 from .training import kfold
@@ -247,6 +247,53 @@ def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
     return todo
 
 
+def _unasked(labeled: Sequence[Example], ids: Sequence[str]) -> list[tuple[Example, tuple[str, ...]]]:
+    """The answers of ``labeled`` (each paragraph once, as training merges them: a revision replaces what it was
+    asked) not asked about some of the taxonomy's topics ``ids``, each with those topics, in the file's order. An
+    answer with no ``asked`` field (written before label recorded it, or by hand) counts as asked about every
+    topic: nothing says otherwise, and train has always read its topics as all it has."""
+    merged, _ = merge_duplicates(labeled)
+    stale = []
+    for e in merged:
+        missing = () if e.asked is None else tuple(t for t in ids if t not in e.asked)
+        if missing:
+            stale.append((e, missing))
+    return stale
+
+
+def _unasked_note(stale: Sequence[tuple[Example, tuple[str, ...]]], ids: Sequence[str], path: Path) -> str:
+    """The line that says, at a session's start, how many answers were not asked about which topics, what training
+    makes of them and how to ask them."""
+    topics = [repr(t) for t in ids if any(t in missing for _, missing in stale)]
+    n = len(stale)
+    return (f"{n} answer{'s' if n != 1 else ''} in {path.name} {'were' if n != 1 else 'was'} not asked about "
+            f"{in_short(topics, 10)}: training counts {'them' if n != 1 else 'it'} as without "
+            f"{'those topics' if len(topics) != 1 else 'it'}; label with --revisit to ask {'them' if n != 1 else 'it'}")
+
+
+def _answer_fields(path: Path) -> dict[str, dict]:
+    """Each paragraph's corpus fields (:func:`corpus_fields`) as its last answer in ``path`` holds them, by
+    :func:`duplicate_key`, for a revised answer to keep them. The file has been read as examples already, so
+    each line is an object with a text."""
+    fields = {}
+    for _, row in source_rows(Source(str(path), "jsonl", path), encoding="utf-8"):
+        fields[duplicate_key(row["text"])] = {k: v for k, v in row.items() if k not in ("text", "topics", ASKED)}
+    return fields
+
+
+def _most_likely_first(pending: list[int], texts: Sequence[str], missing: Mapping[int, tuple[str, ...]],
+                       model: TopicModel | None) -> list[int]:
+    """The answers to revisit ``pending`` (places in ``texts``), those ``model`` finds most likely to hold a topic
+    they were not asked about (``missing``) first; as they are without a model, or for topics it lacks."""
+    if model is None or not pending:
+        return pending
+    proba = model.predict_proba([texts[i] for i in pending])
+    cols = model.classes_.tolist()
+    likely = [max((proba[k, cols.index(t)] for t in missing[i] if t in cols), default=0.0)
+              for k, i in enumerate(pending)]
+    return [pending[k] for k in sorted(range(len(pending)), key=lambda k: -likely[k])]
+
+
 def _not_retraining(record: logging.LogRecord) -> bool:
     """Whether a log record may be printed: not if the background retraining logged it. Printed on stderr, it
     would land in the middle of the labeling screen, and training's warnings name settings that label chose
@@ -354,11 +401,18 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None,
-          fields: Sequence[Mapping] | None = None, quiet: bool = False, **options) -> int:
+          fields: Sequence[Mapping] | None = None, quiet: bool = False, revisit: bool = False, **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``fields``, one mapping a text, are written beside its answer's ``text`` and
     ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
-    back to the corpus. ``options`` are training options for the background retraining. Every ``retrain_every``
+    back to the corpus, and the taxonomy's topics as those it was asked about (its ``asked`` field).
+    Answers in ``examples`` not asked about some of the taxonomy's topics (added to it since) are warned of,
+    how many and which topics, before the first paragraph (on a terminal on the first page's top line too); with
+    ``revisit`` they are asked again first, those ``model`` finds most likely to hold such a topic first, their
+    earlier topics pre-selected beside the model's for the topics not asked, their corpus fields kept: the new
+    answer is appended, and replaces the earlier one when examples are read (:func:`examples.merge_duplicates`);
+    undo takes it off, the earlier answer standing again. Then the corpus goes on as usual.
+    ``options`` are training options for the background retraining. Every ``retrain_every``
     answers a model is trained on all the answers; it replaces ``model`` (or the model an earlier retraining put in
     its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
     topics it would give each answer had it not been trained on it (models refitted on the other folds,
@@ -399,7 +453,20 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         labeled = read_examples(path) if path.exists() and path.stat().st_size else []
         _check_topics(labeled, taxonomy, path)
         done = {duplicate_key(e.text) for e in labeled}
-        todo = _to_ask(texts, done)
+        stale = _unasked(labeled, ids)
+        unasked_note = _unasked_note(stale, ids, path) if stale and not revisit else ""
+        if unasked_note:
+            log.warning(unasked_note)
+        # the answers to revisit come first, at places 0 to revisits - 1 of texts, the corpus's after them
+        revisits = len(stale) if revisit else 0
+        missing = {i: m for i, (_, m) in enumerate(stale[:revisits])}
+        before = {i: e.topics for i, (e, _) in enumerate(stale[:revisits])}
+        if revisits:
+            kept_fields = _answer_fields(path)
+            fields = ([kept_fields.get(duplicate_key(e.text)) for e, _ in stale]
+                      + (list(fields) if fields is not None else [None] * len(texts)))
+        texts = [e.text for e, _ in stale[:revisits]] + list(texts)
+        todo = list(range(revisits)) + [revisits + i for i in _to_ask(texts[revisits:], done)]
         # "seen": the topics given each label the current model was trained on by a model that was not
         # (:func:`held_out_topics`); none for the model given, which was not trained on these answers
         state = {"model": model, "seen": {}, "training": None, "status": ""}
@@ -408,7 +475,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
         history: list[tuple[int, tuple[int, bytes] | None]] = []
         # said on the top line of the next page only: why an undo was refused, or (the first) what the model lacks
-        note = mismatch if mismatch and screen.isatty() else ""
+        note = "; ".join(n for n in (mismatch, unasked_note) if n) if screen.isatty() else ""
         answers = 0
 
         def retrain() -> None:
@@ -449,14 +516,16 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
 
         def order(pending: list[int]) -> list[int]:
             m = state["model"]
+            again = _most_likely_first([i for i in pending if i < revisits], texts, missing, m)
+            pending = [i for i in pending if i >= revisits]
             if m is None or not pending:
-                return pending
+                return again + pending
             # Only what will be asked before the next retraining is picked (with room to spare); the rest keeps
             # its order. Ranking the whole queue cost minutes on 5,000 paragraphs (near copies are checked
             # against every paragraph already picked).
             picked = suggest(m, [texts[i] for i in pending], n=min(len(pending), max(50, 2 * retrain_every)))
             first = set(picked)
-            return [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
+            return again + [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
         queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
         # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
@@ -481,10 +550,15 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         scores = dict(m.classify(texts[i])) if m is not None else {}
                         # the words behind each topic the model gives, so the labeler sees why it was offered
                         why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-                        pages[i] = (scores, why, {t for t in scores if t in ids})
+                        # a revisited answer: its earlier topics, and the model's only for the topics not asked then
+                        offered = ({t for t in scores if t in missing[i]} | set(before[i]) if i in before
+                                   else {t for t in scores if t in ids})
+                        pages[i] = (scores, why, offered)
                     scores, why, chosen = pages[i]
-                    counts = f"{len(done) + answers} labeled · {len(queue)} to go"
-                    header = " · ".join(s for s in (counts, state["status"], note) if s)
+                    revised = sum(1 for j, written in history if written is not None and j < revisits)
+                    counts = f"{len(done) + answers - revised} labeled · {len(queue)} to go"
+                    again = (f"revisiting: not asked about {', '.join(missing[i])}" if i in missing else "")
+                    header = " · ".join(s for s in (counts, again, state["status"], note) if s)
                     note = ""
                     topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}"
                                    + (f"  {scores[t]:.2f}" if t in scores else "")
@@ -495,7 +569,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     key = read_key()
                     if key in ("\r", "\n"):
                         answer = example_line(texts[i], [t for t in ids if t in chosen],
-                                              fields[i] if fields is not None else None)
+                                              fields[i] if fields is not None else None, asked=ids)
                         size = path.stat().st_size if path.exists() else 0
                         answers += 1  # before the write: a Ctrl-C taken between the two would leave it uncounted
                         try:

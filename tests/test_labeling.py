@@ -29,6 +29,8 @@ from .conftest import ROOT
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
 TEXTS = ["Coca crops grew in Putumayo.", "Migrants crossed the border at dawn.", "Tariffs on coffee fell.",
          "Share this page"]
+IDS = ["migration", "climate", "narcotics", "peace_accord", "human_rights", "health", "trade", "democracy", "security",
+       "diplomacy"]  # seeds/topics.toml's, in its order: keys 1 to 9, then 0
 
 
 def _tmux(*args: str) -> str:
@@ -217,9 +219,9 @@ def test_an_answer_keeps_its_corpus_records_fields_and_reads_back_grouped_by_the
     r = _label(corpus, answers, "7\n\n1\n\nq\n")  # trade, then migration
     assert r.returncode == 0, r.stderr
     saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
-    assert saved == [{"text": TEXTS[2], "topics": ["trade"], "id": "a1", "source": "reuters", "date": "2024-01-02",
+    assert saved == [{"text": TEXTS[2], "topics": ["trade"], "asked": IDS, "id": "a1", "source": "reuters", "date": "2024-01-02",
                       "url": "https://ex.org/1", "lang": "en", "line": 1},
-                     {"text": TEXTS[1], "topics": ["migration"], "id": "b2", "source": "elpais", "date": "2024-03-04",
+                     {"text": TEXTS[1], "topics": ["migration"], "asked": IDS, "id": "b2", "source": "elpais", "date": "2024-03-04",
                       "url": "https://ex.org/2", "line": 2}]
     evaluated = subprocess.run([sys.executable, "-m", "topicslib", "evaluate", str(answers), "--model",
                                 "models/default.npz", "--by", "source"], capture_output=True, text=True, cwd=ROOT,
@@ -781,7 +783,7 @@ def test_a_retraining_that_lands_while_a_paragraph_is_shown_changes_neither_its_
     assert "retrained" in toggled[0] and toggled[2] == TEXTS[1]
     assert [line.split("] ")[1] for line in toggled if "[x]" in line] == ["diplomacy"]
     saved = [json.loads(line) for line in (tmp_path / "mine.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert saved[1] == {"text": TEXTS[1], "topics": ["diplomacy"]}
+    assert saved[1] == {"text": TEXTS[1], "topics": ["diplomacy"], "asked": IDS}
     assert pages[3][2] == TEXTS[2] and "[x] trade" in "\n".join(pages[3])  # the next: the retrained model's choice
 
 
@@ -885,3 +887,113 @@ def test_an_answer_is_judged_by_a_model_that_neither_learned_it_nor_chose_its_th
                                          min_df=1, min_examples=1)
         assert again[flip].tolist() == held_out[flip].tolist()
     assert held_out.any(axis=0).all()  # each topic given to some answer: not a model that gives nothing
+
+
+
+def _answered_before(path: Path, *answers: dict) -> None:
+    """An examples file of answers given before ``narcotics`` was in the taxonomy (their ``asked`` lacks it),
+    unless an answer says otherwise."""
+    before = [t for t in IDS if t != "narcotics"]
+    path.write_text("".join(json.dumps({"asked": before, **a}) + "\n" for a in answers), encoding="utf-8")
+
+
+def test_each_answer_records_the_topics_it_was_asked_about(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    r = _label(corpus, answers, "\nq\n")
+    assert r.returncode == 0, r.stderr
+    (saved,) = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert saved["asked"] == IDS and saved["source"] == str(corpus)
+    assert topicslib.read_examples(answers)[0].asked == tuple(IDS)
+
+
+def test_answers_not_asked_about_a_topic_added_since_are_warned_of_at_the_start_and_by_train(tmp_path, corpus, caplog):
+    answers = tmp_path / "mine.jsonl"
+    _answered_before(answers, {"text": TEXTS[0], "topics": []}, {"text": TEXTS[1], "topics": ["migration"]},
+                     {"text": TEXTS[2], "topics": ["trade"], "asked": IDS},  # asked about every topic
+                     {"text": "Coca eradication resumed.", "topics": ["narcotics"], "asked": IDS})
+    r = _label(corpus, answers, "q\n")
+    assert r.returncode == 0, r.stderr
+    assert ("2 label answers were not asked about 'narcotics' (added to the taxonomy since): training counts them as "
+            "without it; `topicslib label ... --revisit` asks them again") in r.stderr
+    assert "revisiting" not in r.stdout and TEXTS[3] in r.stdout  # without --revisit the corpus is asked as ever
+    with caplog.at_level("WARNING", logger="topicslib"):
+        topicslib.train(answers, taxonomy=topicslib.load_taxonomy("seeds/topics.toml"), min_df=1, min_examples=1)
+    # a topic trained: those two are trained as its negatives, which the warning says
+    assert "2 label answers were not asked about 'narcotics'" in caplog.text
+
+
+def test_answers_that_do_not_say_what_they_were_asked_count_as_asked_about_every_topic(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"  # written by hand, or by label before it recorded what it asked
+    answers.write_text(json.dumps({"text": TEXTS[0], "topics": ["narcotics"]}) + "\n", encoding="utf-8")
+    r = _label(corpus, answers, "q\n", "--revisit")
+    assert r.returncode == 0, r.stderr
+    assert "not asked" not in r.stderr and "revisiting" not in r.stdout
+    assert "1 labeled · 3 to go" in r.stdout
+
+
+def test_revisit_asks_the_answers_not_asked_about_a_new_topic_most_likely_first_and_the_new_answer_replaces_them(
+        tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    # the coca paragraph second in the file, given trade by mistake; the model finds narcotics likelier in it
+    _answered_before(answers, {"text": TEXTS[1], "topics": ["migration"], "id": 11},
+                     {"text": TEXTS[0], "topics": ["trade"], "id": 10, "source": "news.jsonl"},
+                     {"text": TEXTS[2], "topics": ["trade"], "asked": IDS})
+    # coca: its earlier trade and the model's narcotics pre-selected; take trade off (7), accept; migrants: accept
+    r = _label(corpus, answers, "7\n\n\nq\n", "--revisit", "--model", "models/default.npz")
+    assert r.returncode == 0, r.stderr
+    pages = r.stdout.split("q quit\n")[:-1]
+    first = pages[0].strip("\n").split("\n")
+    assert first[0] == "3 labeled · 3 to go · revisiting: not asked about narcotics" and first[2] == TEXTS[0]
+    assert "  3 [x] narcotics  1.00" in pages[0] and "  7 [x] trade" in pages[0]
+    assert "  7 [ ] trade" in pages[1]  # toggled off
+    assert TEXTS[1] in pages[2] and "  1 [x] migration" in pages[2] and "revisiting" in pages[2]
+    assert "3 labeled · 1 to go" in pages[3] and TEXTS[3] in pages[3]  # then the corpus, as ever
+    lines = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 5 and all(line["asked"] == IDS for line in lines[3:])
+    # the earlier answer's corpus fields are kept
+    assert lines[3] == {"text": TEXTS[0], "topics": ["narcotics"], "asked": IDS, "id": 10, "source": "news.jsonl"}
+    assert lines[4] == {"text": TEXTS[1], "topics": ["migration"], "asked": IDS, "id": 11}
+    # the revision replaces the earlier answer: trade, which it took off, is gone
+    merged, counts = topicslib.examples.merge_duplicates(topicslib.read_examples(answers))
+    assert [(e.text, e.topics) for e in merged] == [(TEXTS[1], ("migration",)), (TEXTS[0], ("narcotics",)),
+                                                    (TEXTS[2], ("trade",))]
+    assert counts == {"repeats": 0, "conflicting": 0, "revised": 2}
+    again = _label(corpus, answers, "q\n")  # nothing left to revisit, nothing warned of
+    assert "not asked" not in again.stderr and "3 labeled · 1 to go" in again.stdout
+
+
+def test_undoing_a_revised_answer_leaves_the_earlier_one_standing(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    _answered_before(answers, {"text": TEXTS[0], "topics": ["trade"]})
+    before = answers.read_bytes()
+    r = _label(corpus, answers, "3\n\nu\nq\n", "--revisit")  # narcotics on, accept, undo
+    assert r.returncode == 0, r.stderr
+    pages = r.stdout.split("q quit\n")[:-1]
+    assert TEXTS[0] in pages[3] and "  3 [x] narcotics" in pages[3] and "revisiting" in pages[3]  # asked again
+    assert answers.read_bytes() == before
+    assert "1 labeled" in pages[3]  # a revision is no new paragraph labeled
+
+
+def test_a_revision_replaces_only_the_topics_it_was_asked_about_and_only_in_its_own_file():
+    from topicslib.examples import Example, merge_duplicates
+
+    old = Example("Tariffs rose.", ("trade", "climate"), "a.jsonl", 1, asked=("trade", "climate"))
+    revised = Example("tariffs rose.", ("narcotics",), "a.jsonl", 9, asked=("trade", "narcotics"))
+    kept, counts = merge_duplicates([old, revised])
+    # climate, not asked the second time, stays; trade, asked and not given, goes
+    assert kept[0].topics == ("climate", "narcotics") and kept[0].where == "a.jsonl:1"
+    assert kept[0].asked == ("trade", "climate", "narcotics") and counts["revised"] == 1
+    # a copy in another file is a repeat, merged keeping every topic, as before
+    elsewhere = Example("Tariffs rose.", ("narcotics",), "b.jsonl", 1, asked=("trade", "narcotics"))
+    kept, counts = merge_duplicates([old, elsewhere])
+    assert kept[0].topics == ("trade", "climate", "narcotics") and counts == {"repeats": 1, "conflicting": 1}
+    with pytest.raises(topicslib.errors.ExampleError, match="duplicate paragraph"):
+        merge_duplicates([old, elsewhere], "error")
+    merge_duplicates([old, revised], "error")  # a revision is no duplicate
+
+
+def test_a_malformed_asked_field_is_an_error_naming_its_line(tmp_path):
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text(json.dumps({"text": "Tariffs rose.", "topics": [], "asked": "trade"}) + "\n", encoding="utf-8")
+    with pytest.raises(topicslib.errors.ExampleError, match=r"mine.jsonl:1: 'asked' must be a list of topic ids"):
+        topicslib.read_examples(answers)

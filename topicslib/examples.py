@@ -525,6 +525,40 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
     return kept, counts
 
 
+def unasked_topics(examples: Iterable[Example], topic_ids: Sequence[str]) -> list[tuple[Example, tuple[str, ...]]]:
+    """The examples not asked about some of the topics ``topic_ids`` (``label`` answers given before those topics
+    were in the taxonomy), each with those topics, in order. An example that does not say what it was asked
+    about (``asked`` None: written by hand, or by ``label`` before it recorded it) counts as asked about every
+    topic, its topics all it has, as training has always read it. Give examples merged
+    (:func:`merge_duplicates`), so that a revised answer counts for its paragraph.
+
+    >>> unasked_topics([Example("Tariffs rose.", ("trade",), asked=("trade",)), Example("Drought hit.", ())],
+    ...                ["trade", "climate"])
+    [(Example(text='Tariffs rose.', topics=('trade',), path=None, line=None, group=None, merged=False, asked=('trade',)), ('climate',))]
+    """
+    stale = []
+    for e in examples:
+        missing = () if e.asked is None else tuple(t for t in topic_ids if t not in e.asked)
+        if missing:
+            stale.append((e, missing))
+    return stale
+
+
+def unasked_message(unasked: Sequence[tuple[Example, tuple[str, ...]]], topic_ids: Sequence[str]) -> str:
+    """What a warning says of examples not asked about some topics (:func:`unasked_topics`): how many, which topics,
+    what training makes of them and how to ask them.
+
+    >>> unasked_message([(Example("Tariffs rose.", ()), ("climate",))] * 2, ["trade", "climate"])
+    "2 label answers were not asked about 'climate' (added to the taxonomy since): training counts them as without it; `topicslib label ... --revisit` asks them again"
+    """
+    topics = [repr(t) for t in topic_ids if any(t in missing for _, missing in unasked)]
+    n = len(unasked)
+    return (f"{n:,} label answer{'s were' if n != 1 else ' was'} not asked about {in_short(topics, 10)} (added to the "
+            f"taxonomy since): training counts {'them' if n != 1 else 'it'} as without "
+            f"{'those topics' if len(topics) != 1 else 'it'}; `topicslib label ... --revisit` asks "
+            f"{'them' if n != 1 else 'it'} again")
+
+
 def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarray:
     """0/1 matrix of examples (rows) by topics (columns in ``topic_ids`` order).
 

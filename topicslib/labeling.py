@@ -29,7 +29,7 @@ from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, 
 from .evaluation import score
 from .evidence import evidence_terms
 from .examples import (ASKED, Example, duplicate_key, example_format, example_line, indicator, merge_duplicates,
-                       prepare_examples, read_examples, topic_counts)
+                       prepare_examples, read_examples, topic_counts, unasked_message, unasked_topics)
 from .files import LONE_SURROGATES, output_folders
 from .model import TopicModel
 from .options import check_options
@@ -247,30 +247,6 @@ def _to_ask(texts: Sequence[str], done: set[str]) -> list[int]:
     return todo
 
 
-def _unasked(labeled: Sequence[Example], ids: Sequence[str]) -> list[tuple[Example, tuple[str, ...]]]:
-    """The answers of ``labeled`` (each paragraph once, as training merges them: a revision replaces what it was
-    asked) not asked about some of the taxonomy's topics ``ids``, each with those topics, in the file's order. An
-    answer with no ``asked`` field (written before label recorded it, or by hand) counts as asked about every
-    topic: nothing says otherwise, and train has always read its topics as all it has."""
-    merged, _ = merge_duplicates(labeled)
-    stale = []
-    for e in merged:
-        missing = () if e.asked is None else tuple(t for t in ids if t not in e.asked)
-        if missing:
-            stale.append((e, missing))
-    return stale
-
-
-def _unasked_note(stale: Sequence[tuple[Example, tuple[str, ...]]], ids: Sequence[str], path: Path) -> str:
-    """The line that says, at a session's start, how many answers were not asked about which topics, what training
-    makes of them and how to ask them."""
-    topics = [repr(t) for t in ids if any(t in missing for _, missing in stale)]
-    n = len(stale)
-    return (f"{n} answer{'s' if n != 1 else ''} in {path.name} {'were' if n != 1 else 'was'} not asked about "
-            f"{in_short(topics, 10)}: training counts {'them' if n != 1 else 'it'} as without "
-            f"{'those topics' if len(topics) != 1 else 'it'}; label with --revisit to ask {'them' if n != 1 else 'it'}")
-
-
 def _answer_fields(path: Path) -> dict[str, dict]:
     """Each paragraph's corpus fields (:func:`corpus_fields`) as its last answer in ``path`` holds them, by
     :func:`duplicate_key`, for a revised answer to keep them. The file has been read as examples already, so
@@ -453,8 +429,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         labeled = read_examples(path) if path.exists() and path.stat().st_size else []
         _check_topics(labeled, taxonomy, path)
         done = {duplicate_key(e.text) for e in labeled}
-        stale = _unasked(labeled, ids)
-        unasked_note = _unasked_note(stale, ids, path) if stale and not revisit else ""
+        # each paragraph once, as training merges them: a revision counts for its paragraph
+        stale = unasked_topics(merge_duplicates(labeled)[0], ids)
+        unasked_note = f"{path.name}: {unasked_message(stale, ids)}" if stale and not revisit else ""
         if unasked_note:
             log.warning(unasked_note)
         # the answers to revisit come first, at places 0 to revisits - 1 of texts, the corpus's after them

@@ -29,7 +29,8 @@ from .errors import ExampleError, InputError, ModelFileError, NotFittedError, Ta
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, paired_examples,
-                       prepare_examples, read_examples, topic_counts, trainable_topics)
+                       prepare_examples, read_examples, topic_counts, trainable_topics, unasked_message,
+                       unasked_topics)
 from .features import Analysis, TextFeatures
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
@@ -229,6 +230,9 @@ class TopicModel(Estimator):
         if taxonomy is None:
             taxonomy = labels_taxonomy(examples)
         taxonomy, left_out = trainable_topics(examples, taxonomy, params["min_examples"], params["rare_topics"])
+        unasked = unasked_topics(examples, taxonomy.ids)
+        if unasked:  # training cannot leave a paragraph out of one topic only: said, not silent
+            log.warning(unasked_message(unasked, taxonomy.ids))
         fit, Y, n_features = self._fit(examples, taxonomy, params)
         # The card's figures are this model's, of the examples alone: self-training's pseudo-labels come from it, so
         # they carry each example's own label into the folds that leave it out, and the model trained with them

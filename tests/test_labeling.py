@@ -958,6 +958,9 @@ def test_revisit_asks_the_answers_not_asked_about_a_new_topic_most_likely_first_
     assert [(e.text, e.topics) for e in merged] == [(TEXTS[1], ("migration",)), (TEXTS[0], ("narcotics",)),
                                                     (TEXTS[2], ("trade",))]
     assert counts == {"repeats": 0, "conflicting": 0, "revised": 2}
+    # evaluate scores the revised answers, not the ones they replaced: 3 examples, the model right on each
+    ev = topicslib.load_model(ROOT / "models" / "default.npz").evaluate(answers)
+    assert ev.n_examples == 3 and ev.micro.f1 == 1.0
     again = _label(corpus, answers, "q\n")  # nothing left to revisit, nothing warned of
     assert "not asked" not in again.stderr and "3 labeled · 1 to go" in again.stdout
 

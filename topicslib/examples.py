@@ -464,6 +464,45 @@ def duplicate_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _revises(earlier: Example, later: Example) -> bool:
+    """Whether ``later``, a copy of ``earlier``'s paragraph, is a revision of it: a ``label`` answer (it says what
+    it was asked) in the same file (``label --revisit`` appends it there)."""
+    return later.asked is not None and later.path == earlier.path
+
+
+def _revised(earlier: Example, later: Example) -> Example:
+    """``earlier`` as its revision ``later`` leaves it, at ``earlier``'s place: for the topics ``later`` was asked
+    about its answer, the others as they were. A union would keep a topic the revision took off."""
+    asked = None if earlier.asked is None else tuple(dict.fromkeys(earlier.asked + later.asked))
+    topics = tuple(dict.fromkeys([t for t in earlier.topics if t not in later.asked] + list(later.topics)))
+    return replace(earlier, topics=topics, asked=asked, merged=False)
+
+
+def revised_examples(examples: Sequence[Example]) -> Sequence[Example]:
+    """``examples`` with each ``label`` answer that a later one revises (``label --revisit``) as revised, at its own
+    place, and the revising lines left out; any other repeat kept as it is. For ``evaluate``, which scores every
+    example as read but must not score an answer that was replaced.
+
+    >>> ex = [Example("Tariffs rose.", ("trade",), "a.jsonl", 1, asked=("trade",)), Example("Tariffs rose.", ()),
+    ...       Example("Tariffs rose.", ("climate",), "a.jsonl", 3, asked=("trade", "climate"))]
+    >>> [(e.topics, e.line) for e in revised_examples(ex)]
+    [(('climate',), 1), ((), None)]
+    """
+    if all(e.asked is None for e in examples):  # no label answer: nothing to revise, no key to compute
+        return examples
+    out: list[Example] = []
+    first: dict[str, int] = {}
+    for e in examples:
+        key = duplicate_key(e.text)
+        i = first.get(key)
+        if i is not None and _revises(out[i], e):
+            out[i] = _revised(out[i], e)
+            continue
+        first.setdefault(key, len(out))
+        out.append(e)
+    return out
+
+
 def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
     """Examples with each paragraph once, and how many repeats were merged (memory: the paragraphs kept).
 
@@ -498,13 +537,9 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
             first[key] = len(kept)
             kept.append(e)
             continue
-        if e.asked is not None and e.path == kept[i].path:
-            # a union would keep a topic the revision took off; only the topics it was asked about are its to change
+        if _revises(kept[i], e):
             revised += 1
-            earlier = kept[i]
-            asked = None if earlier.asked is None else tuple(dict.fromkeys(earlier.asked + e.asked))
-            topics = tuple(dict.fromkeys([t for t in earlier.topics if t not in e.asked] + list(e.topics)))
-            kept[i] = replace(earlier, topics=topics, asked=asked, merged=False)
+            kept[i] = _revised(kept[i], e)
             continue
         n_repeats += 1
         if len(repeats) < 11:

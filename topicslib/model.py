@@ -29,8 +29,8 @@ from .errors import ExampleError, InputError, ModelFileError, NotFittedError, Ta
 from .estimator import Estimator
 from .evaluation import Evaluation, calibration, find_mistakes, grouped, score
 from .examples import (Example, duplicate_key, examples_digest, indicator, iter_examples, labels_taxonomy, paired_examples,
-                       prepare_examples, read_examples, topic_counts, trainable_topics, unasked_message,
-                       unasked_topics)
+                       prepare_examples, read_examples, revised_examples, topic_counts, trainable_topics,
+                       unasked_message, unasked_topics)
 from .features import Analysis, TextFeatures
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
@@ -588,7 +588,7 @@ class TopicModel(Estimator):
         ('trade',)
         """
         self._check_fitted()
-        examples = read_examples(examples, by=by)
+        examples = revised_examples(read_examples(examples, by=by))  # a replaced label answer is not scored
         ids = list(self.taxonomy_.ids)
         unknown = sorted({t for e in examples for t in e.topics} - set(ids))
         texts = [e.text for e in examples]

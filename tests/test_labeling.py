@@ -928,7 +928,7 @@ def test_answers_that_do_not_say_what_they_were_asked_count_as_asked_about_every
     r = _label(corpus, answers, "q\n", "--revisit")
     assert r.returncode == 0, r.stderr
     assert "not asked" not in r.stderr and "revisiting" not in r.stdout
-    assert "1 labeled · 3 to go" in r.stdout
+    assert "1 labeled · 3 to go · nothing to revisit: every answer was asked about every topic" in r.stdout
 
 
 def test_revisit_asks_the_answers_not_asked_about_a_new_topic_most_likely_first_and_the_new_answer_replaces_them(
@@ -1000,3 +1000,27 @@ def test_a_malformed_asked_field_is_an_error_naming_its_line(tmp_path):
     answers.write_text(json.dumps({"text": "Tariffs rose.", "topics": [], "asked": "trade"}) + "\n", encoding="utf-8")
     with pytest.raises(topicslib.errors.ExampleError, match=r"mine.jsonl:1: 'asked' must be a list of topic ids"):
         topicslib.read_examples(answers)
+
+
+@needs_tmux
+def test_a_terminal_session_says_on_its_first_page_what_was_not_asked_and_revisit_asks_it(tmp_path, corpus):
+    answers = tmp_path / "mine.jsonl"
+    _answered_before(answers, {"text": TEXTS[0], "topics": ["trade"]})
+    session = _start(tmp_path, corpus)  # the warning, printed before the page, is wiped by its clearing
+    try:
+        first = _wait_for(session, "to go")
+        assert "1 label answer was not asked about 'narcotics' (added to the taxonomy since)" in first.replace("\n", " ")
+        _tmux("send-keys", "-t", session, "q")
+        _wait_for(session, "exit 0", page=False)  # its lock let go
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    session = _start(tmp_path, corpus, "--revisit")
+    try:
+        first = _wait_for(session, "revisiting: not asked about narcotics")
+        assert TEXTS[0] in first and "7 [x] trade" in first
+        _tmux("send-keys", "-t", session, "3", "Enter")  # narcotics too
+        _wait_for(session, "1 labeled · 3 to go")  # a revision is no new paragraph labeled
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    last = json.loads(answers.read_text(encoding="utf-8").splitlines()[-1])
+    assert last == {"text": TEXTS[0], "topics": ["narcotics", "trade"], "asked": IDS}

@@ -453,6 +453,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         history: list[tuple[int, tuple[int, bytes] | None]] = []
         # said on the top line of the next page only: why an undo was refused, or (the first) what the model lacks
         note = "; ".join(n for n in (mismatch, unasked_note) if n) if screen.isatty() else ""
+        if revisit and not stale:  # asked for, so said, on a terminal or not
+            note = "; ".join(n for n in (note, "nothing to revisit: every answer was asked about every topic") if n)
         answers = 0
 
         def retrain() -> None:

@@ -1314,10 +1314,10 @@ static PyTypeObject ScorerType = {
  * leanings and, when the lowered text is not ASCII, count the marks. A text holding "://" or "www."
  * is left to Python (its links are cut out by a regular expression first): its answer is None. */
 
-#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points (a power of two) */
+#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points */
 
 typedef struct {
-    uint64_t hash; /* hash_cps of the word */
+    uint64_t key; /* lean_key of the word */
     cp_t cps[LEAN_WORD];
     uint32_t len; /* 0: an empty slot */
     int32_t value;
@@ -1325,8 +1325,9 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    LeanWord *words; /* open addressing on hash_cps */
+    LeanWord *words; /* open addressing on lean_slot */
     size_t mask;
+    int shift; /* 64 less the bits of mask */
     size_t longest;
     cp_t marks[32];
     int n_marks;
@@ -1345,6 +1346,16 @@ typedef struct {
 #define LEAN_MARK 2
 #define LEAN_BEYOND 4
 #define LEAN_LINK 8
+
+/* A word's key: FNV-1a over its (lowered) code points, one step a letter as the scan reads them, and its length;
+ * its home slot: the key's top bits after a multiply (the scan pays a step a letter, and two operations a word). */
+#define LEAN_SEED 1469598103934665603ULL
+static inline uint64_t lean_step(uint64_t h, cp_t c) { return (h ^ c) * 1099511628211ULL; }
+static inline uint64_t lean_key(uint64_t h, size_t len) { return h ^ len; }
+static inline size_t lean_slot(const Leaning *d, uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> d->shift);
+}
 
 static void Leaning_dealloc(Leaning *d)
 {
@@ -1388,8 +1399,11 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
         d->class1[c] = k;
     }
     size_t n = 64;
-    while (n < 4 * (size_t)PyDict_GET_SIZE(words))
+    d->shift = 58;
+    while (n < 4 * (size_t)PyDict_GET_SIZE(words)) {
         n *= 2;
+        d->shift--;
+    }
     PyMem_Free(d->words);
     d->words = PyMem_Calloc(n, sizeof(LeanWord));
     if (!d->words) {
@@ -1416,11 +1430,14 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
         size_t len = (size_t)PyUnicode_GET_LENGTH(key);
         for (size_t i = 0; i < len; i++)
             cps[i] = PyUnicode_READ_CHAR(key, (Py_ssize_t)i);
-        uint64_t h = hash_cps(cps, len);
-        size_t i = (size_t)h & d->mask;
+        uint64_t h = LEAN_SEED;
+        for (size_t j = 0; j < len; j++)
+            h = lean_step(h, cps[j]);
+        const uint64_t k = lean_key(h, len);
+        size_t i = lean_slot(d, k);
         while (d->words[i].len && !(d->words[i].len == len && memcmp(d->words[i].cps, cps, len * sizeof(cp_t)) == 0))
             i = (i + 1) & d->mask;
-        d->words[i].hash = h;
+        d->words[i].key = k;
         memcpy(d->words[i].cps, cps, len * sizeof(cp_t));
         d->words[i].len = (uint32_t)len;
         d->words[i].value = (int32_t)v;
@@ -1436,50 +1453,50 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
     return 0;
 }
 
-/* The leaning of the word s of n code points whose hash_cps is h (0 for no function word). */
-static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, size_t n)
-{
-    size_t i = (size_t)h & d->mask;
-    for (;;) {
-        const LeanWord *w = &d->words[i];
-        if (!w->len)
-            return 0;
-        if (w->hash == h && w->len == n && memcmp(w->cps, s, n * sizeof(cp_t)) == 0)
-            return w->value;
-        i = (i + 1) & d->mask;
-    }
-}
-
-/* Whether a word of len code points, whose last LEAN_WORD are in word (a ring: a longer word's overwrite its first),
- * ends in an English possessive, 's or ’s (language.detect counts it as English evidence). */
-static inline int lean_possessive(const cp_t *word, size_t len)
-{
-    if (len < 2 || word[(len - 1) & (LEAN_WORD - 1)] != 's')
-        return 0;
-    const cp_t q = word[(len - 2) & (LEAN_WORD - 1)];
-    return q == '\'' || q == 0x2019;
-}
-
 /* One pass over a text's code points (of type TYPE): the sum of its words' leanings, plus its marks when
  * it is not all ASCII, into *lean. Latin-1 characters are lowered on the way by table (str.lower maps each to one
  * Latin-1 character, whatever surrounds it) and classed by one look-up. With check_case, a code point beyond
  * Latin-1 that has a lower case stops the pass (returns 2: the caller lowers the whole text with str.lower and
  * scans that); other code points beyond Latin-1 are their own lower case, in str.lower as here. Returns 1, or 0
  * for a text holding "://" or "www." (after lowering): looked for behind a '/' or a '.' only, so that a word's
- * letters cost a look-up, a store and the hash's step. */
+ * letters cost a look-up and the key's step; a word's letters are read again from the text only where its key is
+ * a function word's (to confirm it) or for a possessive. */
 #define DEFINE_LEAN_SCAN(NAME, TYPE)                                                                       \
     static inline cp_t NAME##_lowered(const Leaning *d, const TYPE *s, Py_ssize_t i)                       \
     {                                                                                                      \
         cp_t c = (cp_t)s[i];                                                                               \
         return c < 256 ? d->lower1[c] : c;                                                                 \
     }                                                                                                      \
-    /* What the word of len code points ending before s[end] adds: its leaning as a function word (h: its hash \
-     * so far), an English possessive, and "UN" in capitals taking back the Spanish "un" it lowers to. */      \
-    static inline long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, const cp_t *word,    \
-                                       size_t len, uint64_t h)                                              \
+    /* The leaning of the word of len code points ending before s[end] (h: its key's steps; 0 for no function \
+     * word). */                                                                                           \
+    static inline int32_t NAME##_function_word(const Leaning *d, const TYPE *s, Py_ssize_t end, size_t len, \
+                                               uint64_t h)                                                 \
     {                                                                                                      \
-        long sum = len && len <= d->longest ? lean_word(d, mix64(h ^ len), word, len) : 0;                 \
-        sum -= lean_possessive(word, len);                                                                 \
+        const uint64_t key = lean_key(h, len);                                                             \
+        for (size_t i = lean_slot(d, key);; i = (i + 1) & d->mask) {                                       \
+            const LeanWord *w = &d->words[i];                                                              \
+            if (!w->len)                                                                                   \
+                return 0;                                                                                  \
+            if (w->key != key || w->len != len)                                                            \
+                continue;                                                                                  \
+            size_t j = 0;                                                                                  \
+            while (j < len && NAME##_lowered(d, s, end - (Py_ssize_t)len + (Py_ssize_t)j) == w->cps[j])    \
+                j++;                                                                                       \
+            if (j == len)                                                                                  \
+                return w->value;                                                                           \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* What the word of len code points ending before s[end] adds: its leaning as a function word, an English \
+     * possessive ('s or ’s), and "UN" in capitals taking back the Spanish "un" it lowers to. */           \
+    static inline long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, size_t len, uint64_t h) \
+    {                                                                                                      \
+        if (!len)                                                                                          \
+            return 0;                                                                                      \
+        long sum = len <= d->longest ? NAME##_function_word(d, s, end, len, h) : 0;                        \
+        if (len >= 2 && NAME##_lowered(d, s, end - 1) == 's') {                                            \
+            const cp_t q = NAME##_lowered(d, s, end - 2);                                                  \
+            sum -= q == '\'' || q == 0x2019;                                                               \
+        }                                                                                                  \
         sum -= len == 2 && s[end - 2] == 'U' && s[end - 1] == 'N';                                         \
         return sum;                                                                                        \
     }                                                                                                      \
@@ -1487,9 +1504,8 @@ static inline int lean_possessive(const cp_t *word, size_t len)
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
         int beyond_ascii = 0;                                                                              \
-        cp_t word[LEAN_WORD];                                                                              \
         size_t len = 0;                                                                                    \
-        uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
+        uint64_t h = LEAN_SEED; /* the word's key so far, before its length */                             \
         for (Py_ssize_t i = 0; i < n; i++) {                                                               \
             cp_t c = (cp_t)s[i];                                                                           \
             uint8_t k;                                                                                     \
@@ -1515,17 +1531,16 @@ static inline int lean_possessive(const cp_t *word, size_t len)
                       NAME##_lowered(d, s, i - 2) == 'w' && NAME##_lowered(d, s, i - 3) == 'w')))          \
                     return 0;                                                                              \
                 if (k & LEAN_SPACE) {                                                                      \
-                    sum += NAME##_word_end(d, s, i, word, len, h);                                         \
+                    sum += NAME##_word_end(d, s, i, len, h);                                               \
                     len = 0;                                                                               \
-                    h = 1469598103934665603ULL;                                                            \
+                    h = LEAN_SEED;                                                                         \
                     continue;                                                                              \
                 }                                                                                          \
             }                                                                                              \
-            word[len & (LEAN_WORD - 1)] = c; /* a word longer than longest (<= LEAN_WORD) is not looked up */ \
-            h = (h ^ c) * 1099511628211ULL;                                                                \
+            h = lean_step(h, c);                                                                           \
             len++;                                                                                         \
         }                                                                                                  \
-        sum += NAME##_word_end(d, s, n, word, len, h);                                                     \
+        sum += NAME##_word_end(d, s, n, len, h);                                                           \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }

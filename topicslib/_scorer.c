@@ -1317,10 +1317,11 @@ static PyTypeObject ScorerType = {
 #define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points */
 
 typedef struct {
-    uint64_t key; /* lean_key of the word */
+    uint64_t key; /* the word's code points packed by lean_step */
     cp_t cps[LEAN_WORD];
     uint32_t len; /* 0: an empty slot */
     int32_t value;
+    int exact; /* whether key and len tell the word from every other (lean_exact) */
 } LeanWord;
 
 typedef struct {
@@ -1347,14 +1348,16 @@ typedef struct {
 #define LEAN_BEYOND 4
 #define LEAN_LINK 8
 
-/* A word's key: FNV-1a over its (lowered) code points, one step a letter as the scan reads them, and its length;
- * its home slot: the key's top bits after a multiply (the scan pays a step a letter, and two operations a word). */
-#define LEAN_SEED 1469598103934665603ULL
-static inline uint64_t lean_step(uint64_t h, cp_t c) { return (h ^ c) * 1099511628211ULL; }
-static inline uint64_t lean_key(uint64_t h, size_t len) { return h ^ len; }
-static inline size_t lean_slot(const Leaning *d, uint64_t key)
+/* A word's key: its (lowered) code points packed a byte each, one shift and one or a letter as the scan reads
+ * them. With its length, the key of a word of at most 8 Latin-1 code points is the word itself (lean_exact): only
+ * other words (longer, whose first letters are shifted out, or with wider code points, which overlap their
+ * neighbours) are compared letter by letter with a function word of the same key and length. Its home slot: the
+ * key and length's top bits after a multiply. */
+static inline uint64_t lean_step(uint64_t key, cp_t c) { return key << 8 | c; }
+static inline int lean_exact(size_t len, int wide) { return len <= 8 && !wide; }
+static inline size_t lean_slot(const Leaning *d, uint64_t key, size_t len)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> d->shift);
+    return (size_t)(((key ^ (uint64_t)len << 59) * 0x9E3779B97F4A7C15ULL) >> d->shift);
 }
 
 static void Leaning_dealloc(Leaning *d)
@@ -1430,17 +1433,20 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
         size_t len = (size_t)PyUnicode_GET_LENGTH(key);
         for (size_t i = 0; i < len; i++)
             cps[i] = PyUnicode_READ_CHAR(key, (Py_ssize_t)i);
-        uint64_t h = LEAN_SEED;
-        for (size_t j = 0; j < len; j++)
-            h = lean_step(h, cps[j]);
-        const uint64_t k = lean_key(h, len);
-        size_t i = lean_slot(d, k);
+        uint64_t k = 0;
+        int wide = 0;
+        for (size_t j = 0; j < len; j++) {
+            k = lean_step(k, cps[j]);
+            wide |= cps[j] > 255;
+        }
+        size_t i = lean_slot(d, k, len);
         while (d->words[i].len && !(d->words[i].len == len && memcmp(d->words[i].cps, cps, len * sizeof(cp_t)) == 0))
             i = (i + 1) & d->mask;
         d->words[i].key = k;
         memcpy(d->words[i].cps, cps, len * sizeof(cp_t));
         d->words[i].len = (uint32_t)len;
         d->words[i].value = (int32_t)v;
+        d->words[i].exact = lean_exact(len, wide);
         if (len > d->longest)
             d->longest = len;
     }
@@ -1459,26 +1465,28 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
  * Latin-1 that has a lower case stops the pass (returns 2: the caller lowers the whole text with str.lower and
  * scans that); other code points beyond Latin-1 are their own lower case, in str.lower as here. Returns 1, or 0
  * for a text holding "://" or "www." (after lowering): looked for behind a '/' or a '.' only, so that a word's
- * letters cost a look-up and the key's step; a word's letters are read again from the text only where its key is
- * a function word's (to confirm it) or for a possessive. */
+ * plain letters of Latin-1 take a loop of their own, a look-up and the key's step each; a word's letters are read
+ * again from the text only for a possessive, or to confirm a function word its key does not tell (lean_exact). */
 #define DEFINE_LEAN_SCAN(NAME, TYPE)                                                                       \
     static inline cp_t NAME##_lowered(const Leaning *d, const TYPE *s, Py_ssize_t i)                       \
     {                                                                                                      \
         cp_t c = (cp_t)s[i];                                                                               \
         return c < 256 ? d->lower1[c] : c;                                                                 \
     }                                                                                                      \
-    /* The leaning of the word of len code points ending before s[end] (h: its key's steps; 0 for no function \
-     * word). */                                                                                           \
+    /* The leaning of the word of len code points ending before s[end] (key: its lean_step key; wide: whether it \
+     * has a code point beyond Latin-1); 0 for no function word. */                                        \
     static inline int32_t NAME##_function_word(const Leaning *d, const TYPE *s, Py_ssize_t end, size_t len, \
-                                               uint64_t h)                                                 \
+                                               uint64_t key, int wide)                                     \
     {                                                                                                      \
-        const uint64_t key = lean_key(h, len);                                                             \
-        for (size_t i = lean_slot(d, key);; i = (i + 1) & d->mask) {                                       \
+        const int exact = lean_exact(len, wide);                                                           \
+        for (size_t i = lean_slot(d, key, len);; i = (i + 1) & d->mask) {                                  \
             const LeanWord *w = &d->words[i];                                                              \
             if (!w->len)                                                                                   \
                 return 0;                                                                                  \
             if (w->key != key || w->len != len)                                                            \
                 continue;                                                                                  \
+            if (exact && w->exact)                                                                         \
+                return w->value;                                                                           \
             size_t j = 0;                                                                                  \
             while (j < len && NAME##_lowered(d, s, end - (Py_ssize_t)len + (Py_ssize_t)j) == w->cps[j])    \
                 j++;                                                                                       \
@@ -1488,11 +1496,12 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
     }                                                                                                      \
     /* What the word of len code points ending before s[end] adds: its leaning as a function word, an English \
      * possessive ('s or ’s), and "UN" in capitals taking back the Spanish "un" it lowers to. */           \
-    static inline long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, size_t len, uint64_t h) \
+    static inline __attribute__((always_inline)) long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, \
+                                                                      size_t len, uint64_t key, int wide)      \
     {                                                                                                      \
         if (!len)                                                                                          \
             return 0;                                                                                      \
-        long sum = len <= d->longest ? NAME##_function_word(d, s, end, len, h) : 0;                        \
+        long sum = len <= d->longest ? NAME##_function_word(d, s, end, len, key, wide) : 0;                \
         if (len >= 2 && NAME##_lowered(d, s, end - 1) == 's') {                                            \
             const cp_t q = NAME##_lowered(d, s, end - 2);                                                  \
             sum -= q == '\'' || q == 0x2019;                                                               \
@@ -1503,25 +1512,36 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
     static int NAME(const Leaning *d, const TYPE *s, Py_ssize_t n, int check_case, long *lean)             \
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
-        int beyond_ascii = 0;                                                                              \
-        size_t len = 0;                                                                                    \
-        uint64_t h = LEAN_SEED; /* the word's key so far, before its length */                             \
-        for (Py_ssize_t i = 0; i < n; i++) {                                                               \
-            cp_t c = (cp_t)s[i];                                                                           \
-            uint8_t k;                                                                                     \
-            if (c < 256) {                                                                                 \
+        int beyond_ascii = 0, wide = 0;                                                                    \
+        Py_ssize_t start = 0, i = 0; /* start: where the word begins */                                    \
+        uint64_t key = 0;                                                                                  \
+        for (;;) {                                                                                         \
+            /* A word's plain letters of Latin-1, by far the commonest characters, in a loop of their own */ \
+            cp_t c = 0;                                                                                    \
+            uint8_t k = 0;                                                                                 \
+            for (; i < n; i++) {                                                                           \
+                c = (cp_t)s[i];                                                                            \
+                if (c > 255)                                                                               \
+                    break;                                                                                 \
                 c = d->lower1[c];                                                                          \
                 k = d->class1[c];                                                                          \
-            } else {                                                                                       \
+                if (k)                                                                                     \
+                    break;                                                                                 \
+                key = lean_step(key, c);                                                                   \
+            }                                                                                              \
+            if (i == n)                                                                                    \
+                break;                                                                                     \
+            if (c > 255) { /* its own lower case, or the text is lowered first */                          \
                 if (check_case && (cp_t)Py_UNICODE_TOLOWER(c) != c)                                        \
                     return 2;                                                                              \
+                wide = 1;                                                                                  \
                 k = LEAN_BEYOND | (Py_UNICODE_ISSPACE(c) ? LEAN_SPACE : 0);                                \
                 if (c >= d->least_wide_mark)                                                               \
                     for (int m = 0; m < d->n_marks; m++)                                                   \
                         if (c == d->marks[m])                                                              \
                             k |= LEAN_MARK;                                                                \
             }                                                                                              \
-            if (k) {                                                                                       \
+            if (k != LEAN_SPACE) { /* not an ASCII space, the commonest */                                 \
                 beyond_ascii |= k & LEAN_BEYOND;                                                           \
                 marks += (k & LEAN_MARK) != 0;                                                             \
                 if ((k & LEAN_LINK) &&                                                                     \
@@ -1530,17 +1550,18 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
                      (c == '.' && i >= 3 && NAME##_lowered(d, s, i - 1) == 'w' &&                          \
                       NAME##_lowered(d, s, i - 2) == 'w' && NAME##_lowered(d, s, i - 3) == 'w')))          \
                     return 0;                                                                              \
-                if (k & LEAN_SPACE) {                                                                      \
-                    sum += NAME##_word_end(d, s, i, len, h);                                               \
-                    len = 0;                                                                               \
-                    h = LEAN_SEED;                                                                         \
+                if (!(k & LEAN_SPACE)) {                                                                   \
+                    key = lean_step(key, c);                                                               \
+                    i++;                                                                                   \
                     continue;                                                                              \
                 }                                                                                          \
             }                                                                                              \
-            h = lean_step(h, c);                                                                           \
-            len++;                                                                                         \
+            sum += NAME##_word_end(d, s, i, (size_t)(i - start), key, wide);                               \
+            start = ++i;                                                                                   \
+            key = 0;                                                                                       \
+            wide = 0;                                                                                      \
         }                                                                                                  \
-        sum += NAME##_word_end(d, s, n, len, h);                                                           \
+        sum += NAME##_word_end(d, s, n, (size_t)(n - start), key, wide);                                   \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }

@@ -118,3 +118,31 @@ def test_a_string_ends_its_plain_run_at_any_special_byte_wherever_it_falls():
     assert taken == len(lines)
     raw = [b'{"text": "' + b"a" * n + b'\x01b"}' for n in range(17)]
     assert native.jsonl_reader()(raw, "text") == [None] * len(raw)
+
+
+def _written(scores: list[float], line: int) -> bytes:
+    """The compiled writer's line for a record with `line` and one topic a score."""
+    return native.jsonl_writer()([b'"id":1'], [""], [line], ["en"], {"en": b'"en"'}, [len(scores)], [0] * len(scores),
+                                 scores, [b'{"topic":"trade","score":'])
+
+
+def _expected(scores: list[float], line: int) -> bytes:
+    topics = ",".join(json.dumps({"topic": "trade", "score": s}, separators=(",", ":")) for s in scores)
+    return f'{{"id":1,"line":{line},"lang":"en","topics":[{topics}]}}\n'.encode()
+
+
+def test_the_writer_prints_every_score_and_line_number_as_the_json_module_does():
+    """Scores of four decimals (as outputs print them) are written without dtoa: each is float.__repr__'s, as are
+    those of more decimals, beyond that range or signed; line numbers at the edges of their digits. (A score is a
+    probability, never infinite nor NaN.)"""
+    scores = [k / 10000 for k in range(20001)] + [round(1e9 - k / 10000, 4) for k in range(1, 2000)]
+    scores += [-0.0, -0.5, 1e9, 5e-5, 1e-5, 0.1 + 0.2, 1 / 3, 12345678.12345, 5e-324, 1e300, -1e300]
+    assert _written(scores, 7) == _expected(scores, 7)
+    for line in (0, 1, 9, 10, 99, 100, 123456789, 2**63 - 1, -1, -10, -2**63):
+        assert _written([0.5], line) == _expected([0.5], line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.integers(0, 10**13).map(lambda k: k / 10000), min_size=1, max_size=20))
+def test_the_writer_prints_any_score_as_the_json_module_does(scores):
+    assert _written(scores, 3) == _expected(scores, 3)

@@ -83,8 +83,8 @@ def test_compiled_language_detection_answers_as_detect_does(texts):
 
 @pytest.mark.skipif(language._COMPILED is None, reason="topicslib was built without its compiled scorer")
 def test_compiled_language_detection_on_long_words_and_links_at_the_edges():
-    """Words about the compiled scan's longest (a function word's letters wrap in its buffer beyond it), and
-    "://" or "www." at the start, the end, across a space or in capitals."""
+    """Words about the compiled scan's longest, and "://" or "www." at the start, the end, across a space or in
+    capitals."""
     texts = ["de" * n + " la el" for n in range(12, 20)] + ["the " + "x" * n + " of" for n in range(28, 36)]
     texts += ["://", ":// de la", "de la ://", "www.", "WWW. de la", "de la wWw.", "ww w. the", ": // the", "www", "de www"]
     # possessives on words longer than the buffer (their last letters wrap in it), at the end, before punctuation
@@ -93,6 +93,12 @@ def test_compiled_language_detection_on_long_words_and_links_at_the_edges():
     # "UN" at the start, the end, beside other whitespace, and in texts lowered whole first (a cased letter beyond
     # Latin-1 sends the scan to str.lower, which loses the capitals)
     texts += ["UN", "UN de", "de UN", "de\u3000UN\u2028la", "UNUN de", "Σ UN de la", "UN İ de", "de la UN\u0130", "ΣUN UN"]
+    # a word's key is its letters packed a byte each: exact for up to 8 Latin-1 letters, confirmed letter by letter
+    # otherwise, so longer words sharing a function word's last 8 letters, and wider letters overlapping their
+    # neighbours' bytes ("t\x00\u6865" packs as "the"), are not taken for it
+    texts += ["thursday de", "THURSDAY de", "xthursday de", "septiembre the", "xxptiembre the", "SEPTIEMBRE the",
+              "miércoles the", "xiércoles the", "MIÉRCOLES the", "t\x00\u6865 de", "\u0174\u0165 the", "de t\x00\u6865",
+              "t\x00\u6865\u00a0de", "noviembre\u2028the", "xoviembre\u3000the"]
     assert detect_many(texts) == [detect(t) for t in texts]
 
 

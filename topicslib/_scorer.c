@@ -1314,19 +1314,21 @@ static PyTypeObject ScorerType = {
  * leanings and, when the lowered text is not ASCII, count the marks. A text holding "://" or "www."
  * is left to Python (its links are cut out by a regular expression first): its answer is None. */
 
-#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points (a power of two) */
+#define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points */
 
 typedef struct {
-    uint64_t hash; /* hash_cps of the word */
+    uint64_t key; /* the word's code points packed by lean_step */
     cp_t cps[LEAN_WORD];
     uint32_t len; /* 0: an empty slot */
     int32_t value;
+    int exact; /* whether key and len tell the word from every other (lean_exact) */
 } LeanWord;
 
 typedef struct {
     PyObject_HEAD
-    LeanWord *words; /* open addressing on hash_cps */
+    LeanWord *words; /* open addressing on lean_slot */
     size_t mask;
+    int shift; /* 64 less the bits of mask */
     size_t longest;
     cp_t marks[32];
     int n_marks;
@@ -1345,6 +1347,18 @@ typedef struct {
 #define LEAN_MARK 2
 #define LEAN_BEYOND 4
 #define LEAN_LINK 8
+
+/* A word's key: its (lowered) code points packed a byte each, one shift and one or a letter as the scan reads
+ * them. With its length, the key of a word of at most 8 Latin-1 code points is the word itself (lean_exact): only
+ * other words (longer, whose first letters are shifted out, or with wider code points, which overlap their
+ * neighbours) are compared letter by letter with a function word of the same key and length. Its home slot: the
+ * key and length's top bits after a multiply. */
+static inline uint64_t lean_step(uint64_t key, cp_t c) { return key << 8 | c; }
+static inline int lean_exact(size_t len, int wide) { return len <= 8 && !wide; }
+static inline size_t lean_slot(const Leaning *d, uint64_t key, size_t len)
+{
+    return (size_t)(((key ^ (uint64_t)len << 59) * 0x9E3779B97F4A7C15ULL) >> d->shift);
+}
 
 static void Leaning_dealloc(Leaning *d)
 {
@@ -1388,8 +1402,11 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
         d->class1[c] = k;
     }
     size_t n = 64;
-    while (n < 4 * (size_t)PyDict_GET_SIZE(words))
+    d->shift = 58;
+    while (n < 4 * (size_t)PyDict_GET_SIZE(words)) {
         n *= 2;
+        d->shift--;
+    }
     PyMem_Free(d->words);
     d->words = PyMem_Calloc(n, sizeof(LeanWord));
     if (!d->words) {
@@ -1416,14 +1433,20 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
         size_t len = (size_t)PyUnicode_GET_LENGTH(key);
         for (size_t i = 0; i < len; i++)
             cps[i] = PyUnicode_READ_CHAR(key, (Py_ssize_t)i);
-        uint64_t h = hash_cps(cps, len);
-        size_t i = (size_t)h & d->mask;
+        uint64_t k = 0;
+        int wide = 0;
+        for (size_t j = 0; j < len; j++) {
+            k = lean_step(k, cps[j]);
+            wide |= cps[j] > 255;
+        }
+        size_t i = lean_slot(d, k, len);
         while (d->words[i].len && !(d->words[i].len == len && memcmp(d->words[i].cps, cps, len * sizeof(cp_t)) == 0))
             i = (i + 1) & d->mask;
-        d->words[i].hash = h;
+        d->words[i].key = k;
         memcpy(d->words[i].cps, cps, len * sizeof(cp_t));
         d->words[i].len = (uint32_t)len;
         d->words[i].value = (int32_t)v;
+        d->words[i].exact = lean_exact(len, wide);
         if (len > d->longest)
             d->longest = len;
     }
@@ -1436,76 +1459,89 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
     return 0;
 }
 
-/* The leaning of the word s of n code points whose hash_cps is h (0 for no function word). */
-static inline int32_t lean_word(const Leaning *d, uint64_t h, const cp_t *s, size_t n)
-{
-    size_t i = (size_t)h & d->mask;
-    for (;;) {
-        const LeanWord *w = &d->words[i];
-        if (!w->len)
-            return 0;
-        if (w->hash == h && w->len == n && memcmp(w->cps, s, n * sizeof(cp_t)) == 0)
-            return w->value;
-        i = (i + 1) & d->mask;
-    }
-}
-
-/* Whether a word of len code points, whose last LEAN_WORD are in word (a ring: a longer word's overwrite its first),
- * ends in an English possessive, 's or ’s (language.detect counts it as English evidence). */
-static inline int lean_possessive(const cp_t *word, size_t len)
-{
-    if (len < 2 || word[(len - 1) & (LEAN_WORD - 1)] != 's')
-        return 0;
-    const cp_t q = word[(len - 2) & (LEAN_WORD - 1)];
-    return q == '\'' || q == 0x2019;
-}
-
 /* One pass over a text's code points (of type TYPE): the sum of its words' leanings, plus its marks when
  * it is not all ASCII, into *lean. Latin-1 characters are lowered on the way by table (str.lower maps each to one
  * Latin-1 character, whatever surrounds it) and classed by one look-up. With check_case, a code point beyond
  * Latin-1 that has a lower case stops the pass (returns 2: the caller lowers the whole text with str.lower and
  * scans that); other code points beyond Latin-1 are their own lower case, in str.lower as here. Returns 1, or 0
  * for a text holding "://" or "www." (after lowering): looked for behind a '/' or a '.' only, so that a word's
- * letters cost a look-up, a store and the hash's step. */
+ * plain letters of Latin-1 take a loop of their own, a look-up and the key's step each; a word's letters are read
+ * again from the text only for a possessive, or to confirm a function word its key does not tell (lean_exact). */
 #define DEFINE_LEAN_SCAN(NAME, TYPE)                                                                       \
     static inline cp_t NAME##_lowered(const Leaning *d, const TYPE *s, Py_ssize_t i)                       \
     {                                                                                                      \
         cp_t c = (cp_t)s[i];                                                                               \
         return c < 256 ? d->lower1[c] : c;                                                                 \
     }                                                                                                      \
-    /* What the word of len code points ending before s[end] adds: its leaning as a function word (h: its hash \
-     * so far), an English possessive, and "UN" in capitals taking back the Spanish "un" it lowers to. */      \
-    static inline long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, const cp_t *word,    \
-                                       size_t len, uint64_t h)                                              \
+    /* The leaning of the word of len code points ending before s[end] (key: its lean_step key; wide: whether it \
+     * has a code point beyond Latin-1); 0 for no function word. */                                        \
+    static inline int32_t NAME##_function_word(const Leaning *d, const TYPE *s, Py_ssize_t end, size_t len, \
+                                               uint64_t key, int wide)                                     \
     {                                                                                                      \
-        long sum = len && len <= d->longest ? lean_word(d, mix64(h ^ len), word, len) : 0;                 \
-        sum -= lean_possessive(word, len);                                                                 \
+        const int exact = lean_exact(len, wide);                                                           \
+        for (size_t i = lean_slot(d, key, len);; i = (i + 1) & d->mask) {                                  \
+            const LeanWord *w = &d->words[i];                                                              \
+            if (!w->len)                                                                                   \
+                return 0;                                                                                  \
+            if (w->key != key || w->len != len)                                                            \
+                continue;                                                                                  \
+            if (exact && w->exact)                                                                         \
+                return w->value;                                                                           \
+            size_t j = 0;                                                                                  \
+            while (j < len && NAME##_lowered(d, s, end - (Py_ssize_t)len + (Py_ssize_t)j) == w->cps[j])    \
+                j++;                                                                                       \
+            if (j == len)                                                                                  \
+                return w->value;                                                                           \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* What the word of len code points ending before s[end] adds: its leaning as a function word, an English \
+     * possessive ('s or ’s), and "UN" in capitals taking back the Spanish "un" it lowers to. */           \
+    static inline __attribute__((always_inline)) long NAME##_word_end(const Leaning *d, const TYPE *s, Py_ssize_t end, \
+                                                                      size_t len, uint64_t key, int wide)      \
+    {                                                                                                      \
+        if (!len)                                                                                          \
+            return 0;                                                                                      \
+        long sum = len <= d->longest ? NAME##_function_word(d, s, end, len, key, wide) : 0;                \
+        if (len >= 2 && NAME##_lowered(d, s, end - 1) == 's') {                                            \
+            const cp_t q = NAME##_lowered(d, s, end - 2);                                                  \
+            sum -= q == '\'' || q == 0x2019;                                                               \
+        }                                                                                                  \
         sum -= len == 2 && s[end - 2] == 'U' && s[end - 1] == 'N';                                         \
         return sum;                                                                                        \
     }                                                                                                      \
     static int NAME(const Leaning *d, const TYPE *s, Py_ssize_t n, int check_case, long *lean)             \
     {                                                                                                      \
         long sum = 0, marks = 0;                                                                           \
-        int beyond_ascii = 0;                                                                              \
-        cp_t word[LEAN_WORD];                                                                              \
-        size_t len = 0;                                                                                    \
-        uint64_t h = 1469598103934665603ULL; /* hash_cps of the word so far, before its final mix */      \
-        for (Py_ssize_t i = 0; i < n; i++) {                                                               \
-            cp_t c = (cp_t)s[i];                                                                           \
-            uint8_t k;                                                                                     \
-            if (c < 256) {                                                                                 \
+        int beyond_ascii = 0, wide = 0;                                                                    \
+        Py_ssize_t start = 0, i = 0; /* start: where the word begins */                                    \
+        uint64_t key = 0;                                                                                  \
+        for (;;) {                                                                                         \
+            /* A word's plain letters of Latin-1, by far the commonest characters, in a loop of their own */ \
+            cp_t c = 0;                                                                                    \
+            uint8_t k = 0;                                                                                 \
+            for (; i < n; i++) {                                                                           \
+                c = (cp_t)s[i];                                                                            \
+                if (c > 255)                                                                               \
+                    break;                                                                                 \
                 c = d->lower1[c];                                                                          \
                 k = d->class1[c];                                                                          \
-            } else {                                                                                       \
+                if (k)                                                                                     \
+                    break;                                                                                 \
+                key = lean_step(key, c);                                                                   \
+            }                                                                                              \
+            if (i == n)                                                                                    \
+                break;                                                                                     \
+            if (c > 255) { /* its own lower case, or the text is lowered first */                          \
                 if (check_case && (cp_t)Py_UNICODE_TOLOWER(c) != c)                                        \
                     return 2;                                                                              \
+                wide = 1;                                                                                  \
                 k = LEAN_BEYOND | (Py_UNICODE_ISSPACE(c) ? LEAN_SPACE : 0);                                \
                 if (c >= d->least_wide_mark)                                                               \
                     for (int m = 0; m < d->n_marks; m++)                                                   \
                         if (c == d->marks[m])                                                              \
                             k |= LEAN_MARK;                                                                \
             }                                                                                              \
-            if (k) {                                                                                       \
+            if (k != LEAN_SPACE) { /* not an ASCII space, the commonest */                                 \
                 beyond_ascii |= k & LEAN_BEYOND;                                                           \
                 marks += (k & LEAN_MARK) != 0;                                                             \
                 if ((k & LEAN_LINK) &&                                                                     \
@@ -1514,18 +1550,18 @@ static inline int lean_possessive(const cp_t *word, size_t len)
                      (c == '.' && i >= 3 && NAME##_lowered(d, s, i - 1) == 'w' &&                          \
                       NAME##_lowered(d, s, i - 2) == 'w' && NAME##_lowered(d, s, i - 3) == 'w')))          \
                     return 0;                                                                              \
-                if (k & LEAN_SPACE) {                                                                      \
-                    sum += NAME##_word_end(d, s, i, word, len, h);                                         \
-                    len = 0;                                                                               \
-                    h = 1469598103934665603ULL;                                                            \
+                if (!(k & LEAN_SPACE)) {                                                                   \
+                    key = lean_step(key, c);                                                               \
+                    i++;                                                                                   \
                     continue;                                                                              \
                 }                                                                                          \
             }                                                                                              \
-            word[len & (LEAN_WORD - 1)] = c; /* a word longer than longest (<= LEAN_WORD) is not looked up */ \
-            h = (h ^ c) * 1099511628211ULL;                                                                \
-            len++;                                                                                         \
+            sum += NAME##_word_end(d, s, i, (size_t)(i - start), key, wide);                               \
+            start = ++i;                                                                                   \
+            key = 0;                                                                                       \
+            wide = 0;                                                                                      \
         }                                                                                                  \
-        sum += NAME##_word_end(d, s, n, word, len, h);                                                     \
+        sum += NAME##_word_end(d, s, n, (size_t)(n - start), key, wide);                                   \
         *lean = sum + (beyond_ascii ? marks : 0);                                                          \
         return 1;                                                                                          \
     }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -316,6 +319,25 @@ def test_a_single_label_models_evaluation_shows_no_thresholds_that_decide_nothin
     assert all(s.threshold is None for s in single.evaluate(records).topics)
     assert "threshold" not in single.evaluate(records).table().splitlines()[0]
     assert all(s.threshold is not None for s in tiny_model.evaluate(records).topics)  # multi-label: they decide
+
+
+def test_a_single_label_models_explanation_has_no_threshold_that_decides_nothing(tmp_path):
+    """explain said "(threshold 0.000)" of a single-label model's topic, which reads as every topic being given;
+    such a model gives the most probable topic. Its explanations' threshold is None, in Python, JSON and the text."""
+    records = [r for r in TINY if len(r["topics"]) == 1]
+    single = topicslib.train(records, min_df=1, folds=3)
+    path = tmp_path / "single.npz"
+    single.save(path)
+    text = records[0]["text"]
+    [e] = single.explain(text)
+    assert e.threshold is None and e.topic == single.classify(text)[0].topic and "threshold=None" in repr(e)
+    run = [sys.executable, "-m", "topicslib", "explain", text, "--model", str(path)]
+    shown = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
+    assert shown.splitlines()[0] == f"{e.topic}  score {e.score:.3f} (the most probable topic)"
+    as_json = json.loads(subprocess.run([*run, "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120).stdout)
+    assert as_json[0]["threshold"] is None
+    multi = topicslib.train(TINY, min_df=1, folds=3)
+    assert all(e.threshold is not None for e in multi.explain(text))
 
 
 def test_fit_reads_a_taxonomy_file_and_refuses_a_topic_it_lacks(tmp_path):

@@ -623,7 +623,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     # for both
     explanations = load_model_option(args).explain(args.text, topic=args.topic, top_n=max(args.top, EVIDENCE_TERMS))
     if args.json:
-        print(json.dumps([{"topic": e.topic, "score": round(e.score, 4), "threshold": round(e.threshold, 4),
+        print(json.dumps([{"topic": e.topic, "score": round(e.score, 4),
+                           "threshold": None if e.threshold is None else round(e.threshold, 4),
                            "intercept": round(e.intercept, 4),
                            "terms": [{"term": t, "contribution": round(c, 4)} for t, c in e.terms[: args.top]],
                            "evidence": [t for t, _ in e.evidence()]}
@@ -632,7 +633,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if not explanations:
         print("no topic applies")
     for e in explanations:
-        print(f"{e.topic}  score {e.score:.3f} (threshold {e.threshold:.3f})")
+        decided = "the most probable topic" if e.threshold is None else f"threshold {e.threshold:.3f}"
+        print(f"{e.topic}  score {e.score:.3f} ({decided})")
         shown = e.terms[: args.top]
         biggest = max((abs(c) for _, c in shown), default=1.0) or 1.0
         evidence = {t for t, _ in e.evidence()}

@@ -94,7 +94,7 @@ class Explanation:
 
     topic: str
     score: float
-    threshold: float
+    threshold: float | None  # None for a single-label model: it gives the most probable topic, no threshold decides
     intercept: float
     terms: list[TermContribution]
 
@@ -537,7 +537,8 @@ class TopicModel(Estimator):
             cols = [ids.index(t) for t in picked]
             contributions = self._term_contributions(a, scores, cols, slice(words[i], words[i + 1]),
                                                      slice(subwords[i], subwords[i + 1]))
-            out.append([Explanation(t, float(proba[i, j]), float(self.thresholds_[j]), float(self.intercept_[j]),
+            out.append([Explanation(t, float(proba[i, j]), float(self.thresholds_[j]) if self.multi_label_ else None,
+                                    float(self.intercept_[j]),
                                     [TermContribution(name, c) for _, name, c in  # by size, ties by name
                                      sorted([(-abs(c), name, c) for name, c in contrib.items()])[: int(top_n)]])
                         for t, j, contrib in zip(picked, cols, contributions)])

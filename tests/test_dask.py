@@ -400,6 +400,34 @@ def cli(*args, env=None):
                           cwd=ROOT, timeout=300, env=env)
 
 
+def test_ctrl_c_stops_the_command_and_its_workers_without_their_tracebacks(tmp_path, corpus):
+    """A terminal's Ctrl-C goes to its whole foreground process group: the command and its local cluster's
+    worker processes. Sent so mid-run, the command says it was interrupted, exits 130 and leaves nothing; the
+    workers print nothing (they printed Dask's tracebacks, and the scheduler its errors on closing)."""
+    inputs = tmp_path / "corpus.jsonl"
+    write_jsonl(inputs, corpus * 3)
+    out = tmp_path / "tagged.jsonl"
+    run = subprocess.Popen([sys.executable, "-m", "topicslib", "classify", "--engine", "dask", "--workers", "2",
+                            inputs, "-o", out], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while run.poll() is None and time.monotonic() < deadline:
+            staging = [tmp_path / p for p in os.listdir(tmp_path) if is_temporary(p)]
+            if any(p.endswith(".jsonl") for folder in staging if folder.is_dir() for p in os.listdir(folder)):
+                break  # the workers are classifying
+            time.sleep(0.02)
+        else:
+            pytest.fail("the run ended (or stalled) before it could be interrupted mid-run")
+        os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert (run.returncode, err) == (130, "topicslib: interrupted\n")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
 def test_command_line_engine_dask(mixed_inputs, tmp_path):
     inputs, texts = mixed_inputs
     out = tmp_path / "cli.jsonl"

@@ -32,6 +32,8 @@ import logging
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 import uuid
 from collections import Counter
@@ -539,11 +541,39 @@ def _connect(scheduler: str | None, workers: int | None) -> Iterator["distribute
             yield client
         return
     # Worker processes log at the level this process sets for their logger (the command line: only with --verbose).
-    with distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                  silence_logs=logging.getLogger("distributed.worker").getEffectiveLevel()) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield client
+    with _workers_ignoring_ctrl_c():
+        cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                           processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                           silence_logs=logging.getLogger("distributed.worker").getEffectiveLevel())
+    quiet_from = logging.root.manager.disable
+    try:
+        with cluster, distributed.Client(cluster, set_as_default=False) as client:
+            try:
+                yield client
+            except KeyboardInterrupt:
+                # Closed mid-run, the cluster logs as errors the work it is cut off from (a scatter whose workers
+                # left, tasks never retrieved): the stop was asked for, and this process says so itself.
+                logging.disable(logging.CRITICAL)
+                raise
+    finally:
+        logging.disable(quiet_from)
+
+
+@contextmanager
+def _workers_ignoring_ctrl_c() -> Iterator[None]:
+    """Start worker processes that ignore Ctrl-C. A terminal's Ctrl-C reaches every process of its foreground
+    group, so the local cluster's workers too, where Dask printed pages of tracebacks; this process alone stops:
+    it cancels the work and closes the cluster. Processes inherit an ignored signal (and Python keeps it ignored),
+    not a handler, so this process ignores Ctrl-C while the workers start (a second or two: a Ctrl-C then is not
+    seen). Only the main thread can change signal handling: elsewhere the workers are started as they are."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def classify_files(

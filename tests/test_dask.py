@@ -544,6 +544,28 @@ def test_trends_on_the_dask_engine_gives_the_local_figures(tmp_path):
     assert all(row["documents"] <= row["paragraphs"] for row in map(json.loads, local.stdout.splitlines()))
 
 
+def test_trends_on_the_dask_engine_counts_records_by_their_own_topics_as_the_local_engine_does(tmp_path):
+    """A record that carries ``topics`` is counted with them, not classified, on both engines (Dask classified
+    every record); a record without them is classified; a bad value names the input's file and line."""
+    src = tmp_path / "tagged.jsonl"
+    texts = paragraphs(60, seed=5)
+    rows = [{"text": t, "date": f"2024-0{1 + i % 3}-01", **({"topics": ["climate"] if i % 2 else "health;trade"}
+                                                         if i % 3 else {})} for i, t in enumerate(texts)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    common = ["trends", str(src), "--date", "date", "--format", "jsonl"]
+    local = cli(*common)
+    dask_run = cli(*common, "--engine", "dask", "--workers", "1")
+    assert local.returncode == 0 and dask_run.returncode == 0, dask_run.stderr
+    assert dask_run.stdout == local.stdout
+    counts = {(r["period"], r["topic"]): r["paragraphs"] for r in map(json.loads, local.stdout.splitlines())}
+    assert counts[("2024-02", "climate")] == sum(1 for i in range(60) if i % 3 == 1 and i % 2)
+    src.write_text(src.read_text(encoding="utf-8") + json.dumps({"text": "x", "date": "2024-01-01",
+                                                                   "topics": {"trade": 1}}) + "\n", encoding="utf-8")
+    bad = cli(*common, "--engine", "dask", "--workers", "1")
+    assert bad.returncode != 0 and f"{src}:61: 'topics' must be a list of topic ids" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
 def test_the_report_on_the_dask_engine_is_the_local_page(tmp_path):
     """The cluster classifies the paragraphs, the page is drawn from its tagged records: the same page,
     dashboard, grouped documents and the list of those not shown in full included."""

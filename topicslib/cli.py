@@ -243,16 +243,17 @@ def _dask_setup(args: argparse.Namespace) -> None:
 
 
 def _tagged_on_dask(args: argparse.Namespace, model: TopicModel, folder: str, *, document: bool,
-                    progress: bool = False) -> list[Source]:
+                    progress: bool = False, keep_topics: bool = False) -> list[Source]:
     """``--engine dask`` for a command that counts or draws here (trends, report): the cluster classifies the
-    inputs (paragraph by paragraph with ``document``) into a JSON Lines file in ``folder``, whose tagged
-    records become the command's inputs."""
+    inputs (paragraph by paragraph with ``document``; with ``keep_topics`` only records without topics of their
+    own) into a JSON Lines file in ``folder``, whose tagged records become the command's inputs."""
     _dask_setup(args)
     from .dask import classify_files  # needs the optional dask extra
 
     tagged = str(Path(folder) / "tagged.jsonl")
     classify_files(args.inputs, tagged, scheduler=args.scheduler, workers=args.workers, column=args.column,
-                   document=document, input_format=args.input_format, model=model, progress=progress)
+                   document=document, input_format=args.input_format, model=model, keep_topics=keep_topics,
+                   progress=progress)
     return find_sources([tagged])
 
 
@@ -327,7 +328,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         split = args.document
         if args.engine == "dask":  # the cluster classifies; the counts come from its tagged records
-            sources, split = _tagged_on_dask(args, model, tmp, document=args.document), False
+            sources, split = _tagged_on_dask(args, model, tmp, document=args.document, keep_topics=True), False
         records = read_records(sources, column=args.column, document=split, encoding=args.encoding)
         if split:  # a record's own topics are the whole text's, no paragraph's: its paragraphs are classified
             records = (replace(r, fields={k: v for k, v in r.fields.items() if k != "topics"}) for r in records)

@@ -47,6 +47,7 @@ from pathlib import Path
 from .defaults import resolve
 from .documents import TopicScore, split_paragraphs
 from .errors import DataError, InputError, TopicslibError
+from .examples import given_topics
 from .evidence import evidence_of
 from .files import LONE_SURROGATES, atomic_write, output_target, temporary_name
 from .jsonio import encode_lines_utf8
@@ -384,13 +385,18 @@ def _records(part: _Part, column: str, document: bool) -> list[Record]:
     return [p for r in records for p in paragraph_records(r, split_paragraphs(r.text))]
 
 
-def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: str, evidence: bool = False) -> bytes:
+def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: str, evidence: bool = False,
+                   given: list[tuple[str, ...] | None] | None = None) -> bytes:
     """Records as a Parquet file: every field any record has is a column, then ``topics`` and ``scores`` (and
-    ``evidence``, each topic's terms, when the rows carry them)."""
+    ``evidence``, each topic's terms, when the rows carry them); a record's ``given`` topics (not None) with null
+    scores."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     topics, scores = _columns(results)
+    for i, tags in enumerate(given or ()):
+        if tags is not None:
+            topics[i], scores[i] = list(tags), None
     names = list(dict.fromkeys(k for r in rows for k in r if k not in ("topics", *(("evidence",) if evidence else ()))))
     terms = {"evidence": pa.array([[t["evidence"] for t in r["topics"]] for r in rows], pa.list_(pa.list_(pa.string())))
              } if evidence else {}
@@ -407,14 +413,19 @@ def _parquet_bytes(rows: list[dict], results: list[list[TopicScore]], source: st
 
 
 def _write_part(part: _Part, out: _Output, records: list[Record], results: list[list[TopicScore]],
-                evidence: list[dict[str, list[str]]] | None = None) -> None:
+                evidence: list[dict[str, list[str]]] | None = None,
+                given: list[tuple[str, ...] | None] | None = None) -> None:
     """Write a whole part file under a temporary name, then rename it: a task that dies leaves no
-    half file, and a task run again overwrites the same name, so each partition lands exactly once."""
+    half file, and a task run again overwrites the same name, so each partition lands exactly once.
+    A record's ``given`` topics (not None) are written as its topics, without scores: it was not classified."""
     rows = output_records(records, results, evidence)
+    for row, tags in zip(rows, given or ()):
+        if tags is not None:
+            row["topics"] = [{"topic": t} for t in tags]
     if out.kind == "jsonl":
         data = encode_lines_utf8(rows, errors=LONE_SURROGATES)  # the bytes of `topicslib classify -o FILE.jsonl`
     else:
-        data = _parquet_bytes(rows, results, part.pieces[0].source, evidence is not None)
+        data = _parquet_bytes(rows, results, part.pieces[0].source, evidence is not None, given)
     # Never recreate the staging folder: a failed run removes it while cancelled tasks may still write.
     atomic_write(out.part(part.index), data, make_folders=False)
 
@@ -471,16 +482,21 @@ def _remove_staging(staging: str, attempts: int = 100) -> None:
 
 
 def _run_part(part: _Part, *, model: TopicModel, column: str, document: bool, out: _Output,
-              evidence: bool = False) -> tuple[int, Counter]:
+              evidence: bool = False, keep_topics: bool = False) -> tuple[int, Counter]:
     """One task: read a partition, classify it, write its part file; only counts go back to the client."""
     records = _records(part, column, document)
-    results = _classify(model, scoring_texts(records))
+    given = [given_topics(r.fields.get("topics"), r.source or None, r.line) for r in records] if keep_topics else []
+    if any(tags is not None for tags in given):
+        found = iter(_classify(model, scoring_texts([r for r, tags in zip(records, given) if tags is None])))
+        results = [next(found) if tags is None else [] for tags in given]
+    else:
+        given, results = [], _classify(model, scoring_texts(records))
     terms = None
     if evidence:  # explained a batch at a time, as the command does
         terms = [d for i in range(0, len(records), _BATCH)
                  for d in evidence_of(model, records[i : i + _BATCH], results[i : i + _BATCH])]
-    _write_part(part, out, records, results, terms)
-    return len(records), Counter(t for r in results for t, _ in r)
+    _write_part(part, out, records, results, terms, given)
+    return len(records), Counter(chain((t for r in results for t, _ in r), (t for tags in given if tags for t in tags)))
 
 
 def _output(output: str, run: str, inputs: list[Source]) -> tuple[Path, _Output]:
@@ -589,6 +605,7 @@ def classify_files(
     model: TopicModel | None = None,
     blocksize: int | None = None,
     evidence: bool = False,
+    keep_topics: bool = False,
     progress: bool = False,
 ) -> FilesResult:
     """Classify JSON Lines, CSV, Parquet and text files on a Dask cluster and write the results.
@@ -601,7 +618,9 @@ def classify_files(
     ``part-NNNNN.parquet`` files: the record's fields plus ``topics`` and ``scores`` lists (and, with
     ``evidence``, an ``evidence`` list of each topic's terms, as ``topicslib classify --evidence`` gives them).
     Any other name becomes one JSON Lines file exactly as ``topicslib classify`` writes it.
-    Either way records keep input order.
+    Either way records keep input order. With ``keep_topics``, a record that carries its own ``topics`` (as
+    :func:`topicslib.trends` reads them; not with ``document``) keeps them, written as ``{"topic": ...}`` objects
+    without scores (null ``scores`` in Parquet), and is not classified: what ``trends --engine dask`` counts.
 
     The cluster: ``client``, else the scheduler at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``),
     else a local cluster of ``workers`` processes (default: one per CPU core). Paths must
@@ -626,7 +645,8 @@ def classify_files(
             bar = Progress("classify", total=len(parts), unit="parts", enabled=progress)
             shipped = _ship(model, c)
             futures = c.map(_run_part, parts, key=[f"topicslib-{run}-part-{p.index}" for p in parts],
-                            model=shipped, column=column, document=document, out=out, evidence=evidence)
+                            model=shipped, column=column, document=document, out=out, evidence=evidence,
+                            keep_topics=keep_topics and not document)
             index = {f.key: p.index for f, p in zip(futures, parts)}
             try:
                 for future in distributed.as_completed(futures, loop=c.loop):

@@ -227,6 +227,38 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     return topics, separator
 
 
+# What a record's ``topics`` may hold, as the message about one that holds anything else says.
+_TAGGED = 'a list of topic ids or of {"topic": ...} objects (as classify writes them)'
+
+
+def given_topics(value: object, path: str | None = None, line: int | None = None) -> tuple[str, ...] | None:
+    """A record's own topics, read from its ``topics`` value: None when it has none (no such field, or null), so
+    that it is classified. Else ids, or ``{"topic": ...}`` objects as ``classify`` writes them in JSON Lines, or a
+    cell read as examples' cells are (:func:`split_topics_cell`): ids separated by ``;`` (as ``classify``'s
+    CSV output joins them), ``|`` or ``,``, ``""`` for none, or a JSON list; the ids checked as an example's are
+    (:func:`topics_of`). Any other value is a :class:`DataError` naming ``path`` and ``line`` and the value:
+    a record whose topics cannot be read is not classified in their place. Each record's cell is read alone:
+    records need not come from one file.
+
+    >>> given_topics([{"topic": "trade", "score": 0.9}]), given_topics("trade;migration")
+    (('trade',), ('trade', 'migration'))
+    >>> given_topics(""), given_topics(None)
+    ((), None)
+    >>> given_topics("trade, migration"), given_topics('["trade", "migration"]')
+    (('trade', 'migration'), ('trade', 'migration'))
+    >>> given_topics(["trade", None], "a.jsonl", 3)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.DataError: a.jsonl:3: 'topics' must be a list of topic ids or of {"topic": ...} objects (as \
+classify writes them), got ['trade', None]
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = split_topics_cell(value, path=path, line=line, error=DataError)[0]
+    return topics_of(value, path=path, line=line, expected=_TAGGED, error=DataError)
+
+
 def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by: str | None,
                  fields: Fields) -> Iterator[Example]:
     """The examples of numbered records, each checked as it is read (with its ``by`` field's value). A topics

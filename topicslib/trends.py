@@ -25,7 +25,7 @@ from itertools import islice
 from .defaults import resolve
 from .errors import DataError, InputError
 from .evaluation import NO_VALUE, value_name
-from .examples import split_topics_cell, topics_of
+from .examples import given_topics
 from .model import TopicModel
 from .records import Record
 from .scoring import refuse_table
@@ -137,36 +137,6 @@ class TrendRow:
         return dict(zip(self.columns(by_name, grouped), values if by_name else values[1:]))
 
 
-# What a record's ``topics`` may hold, as the message about one that holds anything else says.
-_TAGGED = 'a list of topic ids or of {"topic": ...} objects (as classify writes them)'
-
-
-def _tagged(value: object, path: str | None = None, line: int | None = None) -> tuple[str, ...] | None:
-    """A record's own topics, read from its ``topics`` value: None when it has none (no such field, or null), so
-    that it is classified. Else ids, or ``{"topic": ...}`` objects as ``classify`` writes them in JSON Lines, or a
-    cell read as examples' cells are (``examples.split_topics_cell``): ids separated by ``;`` (as ``classify``'s
-    CSV output joins them), ``|`` or ``,``, ``""`` for none, or a JSON list; the ids checked as an example's are
-    (``examples.topics_of``). Any other value is a :class:`DataError` naming ``path`` and ``line`` and the value:
-    a record whose topics cannot be read is not classified in their place. Each record's cell is read alone:
-    records need not come from one file.
-
-    >>> _tagged([{"topic": "trade", "score": 0.9}]), _tagged("trade;migration"), _tagged(""), _tagged(None)
-    (('trade',), ('trade', 'migration'), (), None)
-    >>> _tagged("trade, migration"), _tagged('["trade", "migration"]')
-    (('trade', 'migration'), ('trade', 'migration'))
-    >>> _tagged(["trade", None], "a.jsonl", 3)
-    Traceback (most recent call last):
-    ...
-    topicslib.errors.DataError: a.jsonl:3: 'topics' must be a list of topic ids or of {"topic": ...} objects (as \
-classify writes them), got ['trade', None]
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = split_topics_cell(value, path=path, line=line, error=DataError)[0]
-    return topics_of(value, path=path, line=line, expected=_TAGGED, error=DataError)
-
-
 def _topics(records: Iterable[tuple[Mapping, str | None, int | None]], models: list,
             text: str) -> Iterator[tuple[Mapping, Iterable[str]]]:
     """Each record (given with the file and line it comes from) with its topics: its own when it carries them,
@@ -174,7 +144,7 @@ def _topics(records: Iterable[tuple[Mapping, str | None, int | None]], models: l
     needed)."""
     records = iter(records)
     while batch := list(islice(records, _BATCH)):
-        own = [_tagged(r.get("topics"), path, line) for r, path, line in batch]
+        own = [given_topics(r.get("topics"), path, line) for r, path, line in batch]
         todo = [r for (r, _, _), tags in zip(batch, own) if tags is None]
         if todo and models[0] is None:
             models[0] = resolve(None)

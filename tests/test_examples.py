@@ -7,7 +7,7 @@ import json
 import pytest
 
 from topicslib import ExampleError, Taxonomy, TrainingError, cross_validate, read_examples, train
-from topicslib.examples import iter_examples, merge_duplicates, trainable_topics
+from topicslib.examples import iter_examples, merge_duplicates, prepare_examples, trainable_topics
 from topicslib import examples as examples_module
 
 from .conftest import TINY
@@ -412,3 +412,43 @@ def test_an_example_file_is_read_by_one_rule_named_or_in_a_folder(tmp_path, capl
                               "Lines (.jsonl or .ndjson) or CSV (.csv), also gzip, bz2 or xz compressed; rename a file "
                               "of one JSON record a line to .jsonl, and convert one JSON array of records with "
                               "jq -c '.[]' FILE")
+
+
+def test_the_warning_of_copies_merged_names_where_those_with_other_topics_are(tmp_path, caplog):
+    """The warning said how many copies carried other topics than their first copy, not which: a user had to find
+    them. It names the first five (each with its first copy's place) and counts the rest."""
+    a = write(tmp_path / "a.jsonl", [json.dumps({"text": f"Tariffs rose {i}.", "topics": ["trade"]}) for i in range(8)])
+    b = write(tmp_path / "b.jsonl", [json.dumps({"text": "Tariffs rose 0.", "topics": ["trade"]})]  # same topics
+              + [json.dumps({"text": f"tariffs  rose {i}.", "topics": ["diplomacy"]}) for i in range(7)])
+    with caplog.at_level("WARNING", logger="topicslib"):
+        kept, counts = prepare_examples(read_examples(tmp_path))
+    assert counts == {"repeats": 8, "conflicting": 7} and len(kept) == 8
+    named = ", ".join(f"{b}:{i + 2} (first seen at {a}:{i + 1})" for i in range(5))
+    assert [r.getMessage() for r in caplog.records] == [
+        "8 repeated paragraphs counted once (same words, ignoring case and spacing); 7 of them carried other topics "
+        f"than their first copy and were merged, keeping every topic: {named} and 2 more"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="topicslib"):
+        prepare_examples(read_examples(a) + read_examples(a))
+    assert [r.getMessage() for r in caplog.records] == [
+        "8 repeated paragraphs counted once (same words, ignoring case and spacing); 0 of them carried other topics "
+        "than their first copy and were merged, keeping every topic"]
+
+
+def test_evaluate_and_training_revise_label_answers_alike_behind_repeats_and_across_files():
+    """revised_examples (evaluate) and merge_duplicates (training) walk the examples for revisions the same way: a
+    later answer in the first copy's file revises it, though a plain repeat stands between; an answer in another
+    file is a repeat, kept as it is by evaluate and merged by training."""
+    from topicslib.examples import Example, revised_examples
+
+    first = Example("Tariffs rose.", ("trade",), "a.jsonl", 1, asked=("trade", "energy"))
+    plain = Example("tariffs rose.", ("energy",), "b.jsonl", 1)
+    other_file = Example("Tariffs rose.", ("climate",), "b.jsonl", 2, asked=("trade", "climate"))
+    revision = Example("TARIFFS rose.", ("energy",), "a.jsonl", 3, asked=("trade", "energy"))
+    examples = [first, plain, other_file, revision]
+    evaluated = revised_examples(examples)
+    assert [(e.where, e.topics) for e in evaluated] == [("a.jsonl:1", ("energy",)), ("b.jsonl:1", ("energy",)),
+                                                        ("b.jsonl:2", ("climate",))]
+    kept, counts = merge_duplicates(examples)
+    assert [(e.where, e.topics) for e in kept] == [("a.jsonl:1", ("climate", "energy"))]
+    assert counts == {"repeats": 2, "conflicting": 2, "revised": 1}

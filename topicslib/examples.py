@@ -13,8 +13,8 @@ import hashlib
 import json
 import logging
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from numbers import Number
 from pathlib import Path
 
@@ -478,6 +478,31 @@ def _revised(earlier: Example, later: Example) -> Example:
     return replace(earlier, topics=topics, asked=asked, merged=False)
 
 
+def _revision_walk(examples: Iterable[Example],
+                   repeat: Callable[[list[Example], int, Example], bool]) -> tuple[list[Example], int]:
+    """The one walk of examples for ``label`` answers revised (``label --revisit``): the examples in order, each
+    first copy of a paragraph kept, each later answer that revises it (:func:`_revises`) applied to it at its place
+    (:func:`_revised`) and left out, and how many were; any other repeat is given to ``repeat(kept, i, e)``, with
+    ``kept[i]`` its first copy, which may replace that copy and says whether ``e`` is kept too. Copies are found by
+    a 16-byte digest of their key (:func:`duplicate_key`), not a normalized copy of every text (memory)."""
+    first: dict[bytes, int] = {}
+    kept: list[Example] = []
+    revised = 0
+    for e in examples:
+        key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        i = first.get(key)
+        if i is None:
+            first[key] = len(kept)
+        elif _revises(kept[i], e):
+            revised += 1
+            kept[i] = _revised(kept[i], e)
+            continue
+        elif not repeat(kept, i, e):
+            continue
+        kept.append(e)
+    return kept, revised
+
+
 def revised_examples(examples: Sequence[Example]) -> Sequence[Example]:
     """``examples`` with each ``label`` answer that a later one revises (``label --revisit``) as revised, at its own
     place, and the revising lines left out; any other repeat kept as it is. For ``evaluate``, which scores every
@@ -490,17 +515,35 @@ def revised_examples(examples: Sequence[Example]) -> Sequence[Example]:
     """
     if all(e.asked is None for e in examples):  # no label answer: nothing to revise, no key to compute
         return examples
-    out: list[Example] = []
-    first: dict[str, int] = {}
-    for e in examples:
-        key = duplicate_key(e.text)
-        i = first.get(key)
-        if i is not None and _revises(out[i], e):
-            out[i] = _revised(out[i], e)
-            continue
-        first.setdefault(key, len(out))
-        out.append(e)
-    return out
+    return _revision_walk(examples, lambda kept, i, e: True)[0]
+
+
+# The warning of copies merged names this many of those that carried other topics than their first copy.
+_CONFLICTS_NAMED = 5
+
+
+@dataclass
+class _Merge:
+    """What :func:`_merged` does with each repeat that is no revision: counts it, and merges its topics into its
+    first copy's; the first eleven repeats kept for an error (each with where its first copy is), and the first
+    few of those that carried other topics, for the warning."""
+
+    repeats: list[tuple[Example, str]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    n_repeats: int = 0
+    conflicting: int = 0
+
+    def __call__(self, kept: list[Example], i: int, e: Example) -> bool:
+        self.n_repeats += 1
+        if len(self.repeats) < 11:
+            self.repeats.append((e, kept[i].where))
+        if set(e.topics) != set(kept[i].topics):
+            self.conflicting += 1
+            if len(self.conflicts) < _CONFLICTS_NAMED:
+                self.conflicts.append(f"{e.where} (first seen at {kept[i].where})")
+            single = (len(kept[i].topics) <= 1 or kept[i].merged) and len(e.topics) <= 1
+            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)), merged=single)
+        return False  # counted once, at its first copy's place
 
 
 def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
@@ -526,38 +569,26 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
     >>> kept[0].topics, kept[0].asked, counts
     (('migration',), ('trade', 'energy', 'migration'), {'repeats': 0, 'conflicting': 0, 'revised': 1})
     """
-    first: dict[bytes, int] = {}  # by a digest of the key, not a normalized copy of every text
-    kept: list[Example] = []
-    repeats: list[tuple[Example, str]] = []  # the first few repeats and where their first copies are, for the error
-    n_repeats = conflicting = revised = 0
-    for e in examples:
-        key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        i = first.get(key)
-        if i is None:
-            first[key] = len(kept)
-            kept.append(e)
-            continue
-        if _revises(kept[i], e):
-            revised += 1
-            kept[i] = _revised(kept[i], e)
-            continue
-        n_repeats += 1
-        if len(repeats) < 11:
-            repeats.append((e, kept[i].where))
-        if set(e.topics) != set(kept[i].topics):
-            conflicting += 1
-            single = (len(kept[i].topics) <= 1 or kept[i].merged) and len(e.topics) <= 1
-            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)), merged=single)
+    kept, counts, _ = _merged(examples, on_duplicate)
+    return kept, counts
+
+
+def _merged(examples: Iterable[Example], on_duplicate: str) -> tuple[list[Example], dict[str, int], list[str]]:
+    """:func:`merge_duplicates`, and where the first few copies that carried other topics than their first copy
+    are (each with its first copy's place), for :func:`prepare_examples`' warning."""
+    merge = _Merge()
+    kept, revised = _revision_walk(examples, merge)
+    n_repeats, repeats = merge.n_repeats, merge.repeats
     if repeats and on_duplicate == "error":
         e, first_where = repeats[0]
         more = "; ".join(f"{r.where} (first seen at {o})" for r, o in repeats[1:])
         rest = f"; {n_repeats - 11} more" if n_repeats > 11 else ""
         raise ExampleError(f"duplicate paragraph (first seen at {first_where})"
                            + (f"; {n_repeats - 1} more: {more}{rest}" if n_repeats > 1 else ""), path=e.path, line=e.line)
-    counts = {"repeats": n_repeats, "conflicting": conflicting}
+    counts = {"repeats": n_repeats, "conflicting": merge.conflicting}
     if revised:  # only then: the counts go into a model's card, which must stay as it was for files with none
         counts["revised"] = revised
-    return kept, counts
+    return kept, counts, merge.conflicts
 
 
 def unasked_topics(examples: Iterable[Example], topic_ids: Sequence[str]) -> list[tuple[Example, tuple[str, ...]]]:
@@ -632,13 +663,22 @@ def topic_counts(examples: Iterable[Example]) -> Counter:
 
 
 def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
-    """:func:`merge_duplicates`, saying on the ``topicslib`` logger how many repeats were counted once."""
-    kept, counts = merge_duplicates(examples, on_duplicate)
+    """:func:`merge_duplicates`, saying on the ``topicslib`` logger how many repeats were counted once, and naming
+    the first few copies that carried other topics than their first copy (where each is, and its first copy).
+
+    >>> kept, counts = prepare_examples([Example("Tariffs rose.", ("trade",), "a.csv", 2),
+    ...                                  Example("tariffs rose.", ("energy",), "a.csv", 7)])
+    >>> kept[0].topics
+    ('trade', 'energy')
+    """
+    kept, counts, conflicts = _merged(examples, on_duplicate)
     if counts["repeats"]:
+        conflicting = counts["conflicting"]
+        named = f": {in_short(conflicts, _CONFLICTS_NAMED, total=conflicting)}" if conflicting else ""
         logging.getLogger("topicslib").warning(
             "%d repeated paragraph%s counted once (same words, ignoring case and spacing); %d of them carried other "
-            "topics than their first copy and were merged, keeping every topic", counts["repeats"],
-            "s" if counts["repeats"] != 1 else "", counts["conflicting"])
+            "topics than their first copy and were merged, keeping every topic%s", counts["repeats"],
+            "s" if counts["repeats"] != 1 else "", conflicting, named)
     return kept, counts
 
 

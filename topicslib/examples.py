@@ -188,6 +188,10 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     value, or ids separated by ``;``, ``|`` or ``,`` as a list (an empty cell: none), and the separator used.
     The one reader of such a cell: examples (``read_examples``) and tagged records (``trends``) alike.
 
+    ``,`` separates ids, which are single words (``trade``, ``human_rights``, ``comp.graphics``): a cell whose
+    only separator is ``,`` and whose parts hold several words is one topic's name, kept whole, as a codebook
+    names its codes ("Law, Crime, and Family Issues"). Names of several words are listed with ``;`` or ``|``.
+
     ``separator`` is the one a file's earlier cells used (with the line it was first seen), for the file's
     reader to pass from cell to cell: a file uses one, so ``migration, inc`` means the same in every row, and a
     cell holding only another is an ``error``; so do records in memory, their lines being their positions.
@@ -201,6 +205,8 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     topicslib.errors.ExampleError: a.csv:3: topics separated by ',' here but by ';' from line 2 on; use one separator in a file
     >>> split_topics_cell('["trade"]'), split_topics_cell(" "), split_topics_cell("trade|migration|")
     ((['trade'], None), ([], None), (['trade', 'migration'], ('|', None)))
+    >>> split_topics_cell("Law, Crime, and Family Issues", (";", 2)), split_topics_cell("Foreign Trade; Law, Crime")
+    ((['Law, Crime, and Family Issues'], (';', 2)), (['Foreign Trade', 'Law, Crime'], (';', None)))
     """
     cell = cell.strip()
     if cell.startswith("["):
@@ -208,36 +214,67 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     seen = [s for s in _SEPARATORS if s in cell]
     if not seen:
         return ([cell] if cell else []), separator
-    chosen_here = separator is None
-    if chosen_here:
+    if seen[0] == "," and any(len(part.split()) > 1 for part in cell.split(",")):
+        # A codebook's name: split, "Law, Crime, and Family Issues" became the topics "Law", "Crime" and "and Family
+        # Issues", in a model of three times the codes and multi-label where the data are single-label.
+        return [cell], separator
+    if separator is None:
         separator = (seen[0], line)
     elif separator[0] not in seen:
         first = f"line {separator[1]}" if path is not None else place(path, separator[1], error.noun)
         raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from {first} on; "
                     f"use one separator in {'a file' if path is not None else 'all'}", path=path, line=line)
-    topics = [t for t in (p.strip() for p in cell.split(separator[0])) if t]
-    if chosen_here and separator[0] == "," and any(len(t.split()) > 1 for t in topics):
-        # A codebook's names hold commas ("Law, Crime, and Family Issues"): read as ids they became topics such as
-        # "and Family Issues", in a model that then had three times the codes, with no word. Said once, where the
-        # file's separator is chosen, as it may be right ("human rights, trade").
+    return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
+
+
+class _TopicsCells:
+    """The topics strings of one file (or of records in memory) read in order, by :func:`split_topics_cell` with
+    one separator for all. A cell kept whole as a name holding commas may instead list topics of several words
+    ("Foreign Trade, Defense"); when each of its parts is a topic of other cells, :meth:`done` says so."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.separator: tuple[str, int] | None = None
+        self.names: dict[str, int | None] = {}  # each name kept whole, and where it was first
+        self.topics: set[str] = set()  # the topics of every cell
+
+    def read(self, cell: str, line: int | None) -> object:
+        topics, self.separator = split_topics_cell(cell, self.separator, path=self.path, line=line)
+        if isinstance(topics, list):  # a JSON list may hold anything: topics_of says what is wrong with it
+            if len(topics) == 1 and topics[0] == cell.strip() and "," in cell:
+                self.names.setdefault(topics[0], line)
+            self.topics.update(t for t in topics if isinstance(t, str))
+        return topics
+
+    def done(self) -> None:
+        """Warn of the names kept whole whose every part is a topic of other cells: the first, and how many."""
+        lists = [(name, line) for name, line in self.names.items()
+                 if all(part.strip() in self.topics for part in name.split(",") if part.strip())]
+        if not lists:
+            return
+        (name, line), parts = lists[0], [part.strip() for part in lists[0][0].split(",") if part.strip()]
         logging.getLogger("topicslib").warning(
-            "%s: topics are split at ',': %r is read as %d topics, %s; if a topic's own name holds a comma, write each "
-            "cell as a JSON list (%s) or give each text a list of topics in Python", place(path, line, error.noun),
-            cell, len(topics), in_short([repr(t) for t in topics], 3), json.dumps([cell], ensure_ascii=False))
-    return topics, separator
+            "%s: %r is read as one topic, a name holding commas (a part of it holds a space), though each of its parts "
+            "(%s) is a topic of other %s%s; if it lists topics, separate them by ';' or '|', or write it as a JSON list "
+            "(%s)",
+            place(self.path, line, "example"), name, in_short([repr(p) for p in parts], 5),
+            "records" if self.path is None else "lines",
+            f" (and {len(lists) - 1:,} more such name{'s' if len(lists) > 2 else ''})" if len(lists) > 1 else "",
+            json.dumps(parts, ensure_ascii=False))
 
 
 def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by: str | None,
                  fields: Fields) -> Iterator[Example]:
     """The examples of numbered records, each checked as it is read (with its ``by`` field's value). A topics
     value that is a string (every CSV cell, or one JSON string) is read as :func:`split_topics_cell` reads a
-    cell, with one separator for all the records."""
-    separator = None  # of the topics strings: the first one seen
+    cell, with one separator for all the records (:class:`_TopicsCells`)."""
+    cells = _TopicsCells(path)
     for n, record in rows:
         if isinstance(record, Mapping) and isinstance(record.get(fields.topics), str):
-            topics, separator = split_topics_cell(record[fields.topics], separator, path=path, line=n)
+            topics = cells.read(record[fields.topics], n)
             record = {**({by: record.get(by)} if by else {}), fields.text: record.get(fields.text), fields.topics: topics}
         yield _example(record, path=path, line=n, by=by, fields=fields)
+    cells.done()
 
 
 def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[Example]:
@@ -254,11 +291,12 @@ def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[
     ...
     topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got None
     """
-    separator = None  # of the topics strings: the first one seen
+    cells = _TopicsCells(None)
     for n, (text, value) in enumerate(zip(texts, topics)):
         if isinstance(value, str):
-            value, separator = split_topics_cell(value, separator, path=None, line=n)
+            value = cells.read(value, n)
         yield Example(text, topics_of(value, line=n), None, n)
+    cells.done()
 
 
 def _source_examples(source: Source, by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
@@ -399,7 +437,8 @@ def read_examples(
 
     The text is in the field (or CSV column) ``text_field``, the topics in ``topics_field``: a list of
     topic ids, or a string of them separated by ``;``, ``|`` or ``,`` (one separator in a file; one id
-    alone, as single-label data sets give it; ``""`` for none).
+    alone, as single-label data sets give it, a name whose comma-separated parts hold spaces being one:
+    :func:`split_topics_cell`; ``""`` for none).
 
     Raises :class:`ExampleError` naming file and line (a record in memory by its position, from 0: ``example 1``
     is the second) for bad JSON, missing or empty text, and malformed or unknown topics (when ``taxonomy`` is given).

@@ -188,7 +188,8 @@ class TopicModel(Estimator):
 
         A paragraph's topics may also be one topic id, a string, as scikit-learn's single-label ``y`` holds them:
         a string is read as an example file's topics field is (README), so ids separated by ``;``, ``|`` or
-        ``,`` are several (a list holds an id with a comma). Trained on one topic per paragraph, the model is
+        ``,`` are several, but a name whose comma-separated parts hold spaces ("Law, Crime, and Family Issues") is
+        one (a list holds any id with a comma). Trained on one topic per paragraph, the model is
         single-label (``multi_label_`` False). ``predict`` gives 0/1 indicators, one column per topic in
         ``classes_`` order, as scikit-learn's multi-label classifiers do, not the labels: ``classify_many``
         names them, the best first (none for a text without a known term).

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from topicslib import ExampleError, Taxonomy, TrainingError, cross_validate, read_examples, train
-from topicslib.examples import iter_examples, merge_duplicates, trainable_topics
+from topicslib import ExampleError, Taxonomy, TopicModel, TrainingError, cross_validate, read_examples, train
+from topicslib.examples import iter_examples, merge_duplicates, prepare_examples, trainable_topics
 from topicslib import examples as examples_module
 
 from .conftest import TINY
@@ -92,22 +92,60 @@ def test_a_merged_repeat_keeps_its_group_so_cross_validate_by_counts_it_where_it
     assert list(cross_validate(records, folds=3, min_df=1, by="src").groups) == ["a"]
 
 
-def test_a_codebook_whose_names_hold_commas_is_told_they_are_split_into_topics(tmp_path, caplog):
+def test_a_codebook_whose_names_hold_commas_keeps_each_name_whole(tmp_path, caplog):
     """CAP's "Law, Crime, and Family Issues" in a single-label CSV became the topics 'Law', 'Crime' and 'and Family
-    Issues' with no word; the split stays (ids joined by ',' are read so), now said once with the way out."""
+    Issues' (32 topics for 20 codes, and a multi-label model of single-label data), with a warning of the way out.
+    ',' separates ids, single words: a cell whose parts hold spaces is one name, kept whole; ids joined by ',' are
+    read as before, and names of several words are listed with ';' or '|'."""
     f = tmp_path / "codes.csv"
     f.write_text('text,label\nTariffs rose.,Foreign Trade\nJudges ruled.,"Law, Crime, and Family Issues"\n'
-                 'Courts met.,"Law, Crime, and Family Issues"\n', encoding="utf-8")
-    examples = read_examples(f, topics_field="label")
-    assert examples[1].topics == ("Law", "Crime", "and Family Issues")
-    warned = [r.getMessage() for r in caplog.records if "split at ','" in r.getMessage()]
-    assert warned == [f"{f}:3: topics are split at ',': 'Law, Crime, and Family Issues' is read as 3 topics, 'Law', "
-                      "'Crime', 'and Family Issues'; if a topic's own name holds a comma, write each cell as a JSON list "
-                      '(["Law, Crime, and Family Issues"]) or give each text a list of topics in Python']
+                 'Courts met.,"Law, Crime, and Family Issues"\nDrought hit.,"Foreign Trade; Law, Crime, and Family Issues"\n'
+                 'Police fired.,"Law, Crime, and Family Issues|Defense"\n', encoding="utf-8")
+    with caplog.at_level("WARNING", logger="topicslib"):
+        with pytest.raises(ExampleError, match=r"codes.csv:6: topics separated by '\|' here but by ';' from line 5 on"):
+            read_examples(f, topics_field="label")  # one separator in a file, as before
+        f.write_text(f.read_text(encoding="utf-8").replace("|", ";"), encoding="utf-8")
+        examples = read_examples(f, topics_field="label")
+    assert [e.topics for e in examples] == [("Foreign Trade",), ("Law, Crime, and Family Issues",),
+                                            ("Law, Crime, and Family Issues",),
+                                            ("Foreign Trade", "Law, Crime, and Family Issues"),
+                                            ("Law, Crime, and Family Issues", "Defense")]
+    assert not caplog.records
+    # a codebook of such names trains a single-label model of its codes, as its JSON Lines twin does
+    rows = [(f"Tariffs on goods {i}.", "Foreign Trade") for i in range(6)] + [
+        (f"Judges jailed gangs {i}.", "Law, Crime, and Family Issues") for i in range(6)]
+    csv_file, jsonl_file = tmp_path / "cap.csv", tmp_path / "cap.jsonl"
+    csv_file.write_text("text,label\n" + "".join(f'{t},"{c}"\n' for t, c in rows), encoding="utf-8")
+    jsonl_file.write_text("".join(json.dumps({"text": t, "label": [c]}) + "\n" for t, c in rows), encoding="utf-8")
+    from_csv = train(read_examples(csv_file, topics_field="label"), min_df=1, folds=2)
+    from_jsonl = train(read_examples(jsonl_file, topics_field="label"), min_df=1, folds=2)
+    assert from_csv.classes_.tolist() == ["Foreign Trade", "Law, Crime, and Family Issues"] and not from_csv.multi_label_
+    assert from_csv.card_["examples_sha256"] == from_jsonl.card_["examples_sha256"]
+    model = TopicModel(min_df=1, folds=2).fit([t for t, _ in rows], [c for _, c in rows])  # scikit-learn's y alike
+    assert model.classes_.tolist() == from_csv.classes_.tolist() and not model.multi_label_
+    assert read_examples([{"text": "a", "topics": "trade,migration"}, {"text": "b", "topics": "human_rights, trade"}])[
+        1].topics == ("human_rights", "trade")  # ids joined by commas, as the README allows
+    assert not caplog.records
+
+
+def test_a_name_kept_whole_whose_parts_are_each_a_topic_is_warned_of(tmp_path, caplog):
+    """Topics of several words listed with ',' ("Foreign Trade, Defense") are read as one name now; when each part
+    is a topic of other lines, that name most likely lists them: a warning says so and how to list them."""
+    f = tmp_path / "tags.csv"
+    f.write_text('text,topics\nTariffs and troops.,"Foreign Trade, Defense"\nExports fell.,Foreign Trade\n'
+                 'Troops moved.,Defense\nCourts met.,"Law, Crime, and Family Issues"\n', encoding="utf-8")
+    with caplog.at_level("WARNING", logger="topicslib"):
+        assert read_examples(f)[0].topics == ("Foreign Trade, Defense",)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{f}:2: 'Foreign Trade, Defense' is read as one topic, a name holding commas (a part of it holds a space), "
+        "though each of its parts ('Foreign Trade', 'Defense') is a topic of other lines; if it lists topics, separate "
+        'them by \';\' or \'|\', or write it as a JSON list (["Foreign Trade", "Defense"])']
     caplog.clear()
-    assert read_examples([{"text": "a", "topics": "trade,migration"}, {"text": "b", "topics": "trade"}])[0].topics == (
-        "trade", "migration")
-    assert not caplog.records  # ids joined by commas, as the README allows: nothing to say
+    with caplog.at_level("WARNING", logger="topicslib"):
+        TopicModel(min_df=1, folds=2).fit(["tariffs and troops", "tariffs rose", "troops moved", "troops marched"],
+                                          ["X Y, Z", "X Y", "Z", "Z"])
+    assert [r.getMessage().split(" is read as")[0] for r in caplog.records if "JSON list" in r.getMessage()] == [
+        "example 0: 'X Y, Z'"]
 
 
 def test_a_file_of_one_json_document_is_told_to_be_json_lines(tmp_path):
@@ -412,3 +450,43 @@ def test_an_example_file_is_read_by_one_rule_named_or_in_a_folder(tmp_path, capl
                               "Lines (.jsonl or .ndjson) or CSV (.csv), also gzip, bz2 or xz compressed; rename a file "
                               "of one JSON record a line to .jsonl, and convert one JSON array of records with "
                               "jq -c '.[]' FILE")
+
+
+def test_the_warning_of_copies_merged_names_where_those_with_other_topics_are(tmp_path, caplog):
+    """The warning said how many copies carried other topics than their first copy, not which: a user had to find
+    them. It names the first five (each with its first copy's place) and counts the rest."""
+    a = write(tmp_path / "a.jsonl", [json.dumps({"text": f"Tariffs rose {i}.", "topics": ["trade"]}) for i in range(8)])
+    b = write(tmp_path / "b.jsonl", [json.dumps({"text": "Tariffs rose 0.", "topics": ["trade"]})]  # same topics
+              + [json.dumps({"text": f"tariffs  rose {i}.", "topics": ["diplomacy"]}) for i in range(7)])
+    with caplog.at_level("WARNING", logger="topicslib"):
+        kept, counts = prepare_examples(read_examples(tmp_path))
+    assert counts == {"repeats": 8, "conflicting": 7} and len(kept) == 8
+    named = ", ".join(f"{b}:{i + 2} (first seen at {a}:{i + 1})" for i in range(5))
+    assert [r.getMessage() for r in caplog.records] == [
+        "8 repeated paragraphs counted once (same words, ignoring case and spacing); 7 of them carried other topics "
+        f"than their first copy and were merged, keeping every topic: {named} and 2 more"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="topicslib"):
+        prepare_examples(read_examples(a) + read_examples(a))
+    assert [r.getMessage() for r in caplog.records] == [
+        "8 repeated paragraphs counted once (same words, ignoring case and spacing); 0 of them carried other topics "
+        "than their first copy and were merged, keeping every topic"]
+
+
+def test_evaluate_and_training_revise_label_answers_alike_behind_repeats_and_across_files():
+    """revised_examples (evaluate) and merge_duplicates (training) walk the examples for revisions the same way: a
+    later answer in the first copy's file revises it, though a plain repeat stands between; an answer in another
+    file is a repeat, kept as it is by evaluate and merged by training."""
+    from topicslib.examples import Example, revised_examples
+
+    first = Example("Tariffs rose.", ("trade",), "a.jsonl", 1, asked=("trade", "energy"))
+    plain = Example("tariffs rose.", ("energy",), "b.jsonl", 1)
+    other_file = Example("Tariffs rose.", ("climate",), "b.jsonl", 2, asked=("trade", "climate"))
+    revision = Example("TARIFFS rose.", ("energy",), "a.jsonl", 3, asked=("trade", "energy"))
+    examples = [first, plain, other_file, revision]
+    evaluated = revised_examples(examples)
+    assert [(e.where, e.topics) for e in evaluated] == [("a.jsonl:1", ("energy",)), ("b.jsonl:1", ("energy",)),
+                                                        ("b.jsonl:2", ("climate",))]
+    kept, counts = merge_duplicates(examples)
+    assert [(e.where, e.topics) for e in kept] == [("a.jsonl:1", ("climate", "energy"))]
+    assert counts == {"repeats": 2, "conflicting": 2, "revised": 1}

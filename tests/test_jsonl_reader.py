@@ -4,6 +4,7 @@ takes only the lines whose JSON it reads as the json module does."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -146,3 +147,29 @@ def test_the_writer_prints_every_score_and_line_number_as_the_json_module_does()
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.integers(0, 10**13).map(lambda k: k / 10000), min_size=1, max_size=20))
 def test_the_writer_prints_any_score_as_the_json_module_does(scores):
     assert _written(scores, 3) == _expected(scores, 3)
+
+
+def test_scores_that_are_not_finite_are_written_as_the_json_module_writes_them(tmp_path):
+    """The compiled writer wrote a NaN or infinite score as float's repr (nan, inf: no JSON reader takes them) and
+    the orjson path as null; the json module writes NaN, Infinity and -Infinity. A model's scores are finite: these
+    are scores given by hand to the public writers."""
+    import io
+
+    from topicslib.documents import TopicScore
+    from topicslib.records import output_records
+    from topicslib.writers import JsonlWriter
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": 1, "text": "Tariffs fell."}\n{"id": 2, "text": "Migrants crossed."}\n', encoding="utf-8")
+    plain, compiled = _read(path, False), _read(path, True)
+    assert all(r.members is not None for r in compiled)
+    results = [[TopicScore("trade", math.nan), TopicScore("migration", math.inf)],
+               [TopicScore("migration", -math.inf), TopicScore("trade", 0.5)]]
+    expected = "".join(json.dumps(o, ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for o in output_records(plain, results)).encode("utf-8")
+    assert b'"score":NaN}' in expected and b'"score":Infinity}' in expected and b'"score":-Infinity}' in expected
+    assert output_lines(compiled, results) == expected
+    assert output_lines(plain, results) == expected
+    text = io.StringIO()
+    JsonlWriter(text).write_many(plain, results)
+    assert text.getvalue().encode("utf-8") == expected

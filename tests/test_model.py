@@ -340,6 +340,31 @@ def test_a_single_label_models_explanation_has_no_threshold_that_decides_nothing
     assert all(e.threshold is not None for e in multi.explain(text))
 
 
+def test_a_single_label_models_card_lists_no_thresholds_and_the_commands_read_it(tmp_path):
+    """A single-label model's card listed a threshold of 0.0 a topic (top level and in its cross-validation), which
+    reads as every topic being given; its file keeps the zeros it scores with. The card says single-label, thresholds
+    null, and the model loads, evaluates, explains and lists its topics from the file as before."""
+    records = [r for r in TINY if len(r["topics"]) == 1]
+    single = topicslib.train(records, min_df=1, folds=3)
+    path = single.save(tmp_path / "single.npz")
+    card = json.loads((tmp_path / "single.card.json").read_text(encoding="utf-8"))
+    assert card["multi_label"] is False and card["thresholds"] is None
+    assert all(t["threshold"] is None for t in card["cross_validation"]["topics"].values())
+    loaded = topicslib.load_model(path)
+    assert loaded.card() == single.card() and not loaded.multi_label_
+    texts = [r["text"] for r in records]
+    assert [r[0].topic for r in loaded.classify_many(texts)] == [r[0].topic for r in single.classify_many(texts)]
+    examples = tmp_path / "ex.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    for command in (["evaluate", str(examples)], ["explain", texts[0]], ["topics"]):
+        r = subprocess.run([sys.executable, "-m", "topicslib", *command, "--model", str(path)], capture_output=True,
+                           text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0 and r.stdout and "threshold 0" not in r.stdout, (command, r.stderr)
+    multi = topicslib.train(TINY, min_df=1, folds=3)  # multi-label: its thresholds decide, and the card lists them
+    assert multi.card()["thresholds"] == dict(zip(multi.classes_, multi.thresholds_.tolist()))
+    assert all(t["threshold"] is not None for t in multi.card()["cross_validation"]["topics"].values())
+
+
 def test_fit_reads_a_taxonomy_file_and_refuses_a_topic_it_lacks(tmp_path):
     """fit(taxonomy=PATH) was an AttributeError from inside, and a topic the taxonomy lacks was dropped unsaid,
     where train (a file, or records) refuses it."""

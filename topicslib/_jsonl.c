@@ -492,9 +492,9 @@ static char *decimal(char *end, unsigned long long v)
 
 /* float.__repr__ of x into buf (at least 32 bytes) where x is the double nearest a number of at most four decimals
  * from 0 to 10^9 (as printed scores are), without dtoa (about 2,300 instructions a score); its length, or 0 for any
- * other x (the caller asks PyOS_double_to_string). Such a repr is that number's decimals without trailing zeros (one
- * kept after the point): no shorter string gives x, as other numbers of four decimals lie 10^-4 apart, further
- * than doubles of this size, and repr writes numbers from 10^-4 to 10^16 without an exponent. */
+ * other x (the caller asks not_finite, then PyOS_double_to_string). Such a repr is that number's decimals without
+ * trailing zeros (one kept after the point): no shorter string gives x, as other numbers of four decimals lie 10^-4
+ * apart, further than doubles of this size, and repr writes numbers from 10^-4 to 10^16 without an exponent. */
 static int short_repr(double x, char *buf)
 {
     if (!(x >= 0.0 && x < 1e9) || signbit(x))
@@ -519,14 +519,26 @@ static int short_repr(double x, char *buf)
     return (int)(len + (size_t)places);
 }
 
+/* A NaN or infinite x as the json module writes it (NaN, Infinity, -Infinity: float.__repr__ gives nan and inf,
+ * which no JSON reader takes) into buf; its length, or 0 for a finite x. */
+static int not_finite(double x, char *buf)
+{
+    const char *name = isnan(x) ? "NaN" : !isinf(x) ? NULL : x > 0 ? "Infinity" : "-Infinity";
+    if (!name)
+        return 0;
+    const size_t len = strlen(name);
+    memcpy(buf, name, len);
+    return (int)len;
+}
+
 PyDoc_STRVAR(lines_doc,
              "lines(members, sources, line_numbers, langs, json_of, counts, topics, scores, entries) -> bytes\n\n"
              "Output lines of records read by records(): for record i, '{', members[i], ',\"source\":' and\n"
              "json_of[sources[i]] unless sources[i] is empty, ',\"line\":' and line_numbers[i] unless it is None,\n"
              "',\"lang\":' and json_of[langs[i]] (json_of: bytes of each name's JSON string),\n"
              "',\"topics\":[', then its counts[i] topics, each entries[topic] (bytes such as '{\"topic\":\"trade\",\"score\":')\n"
-             "followed by the score's repr and '}', and ']}' and a line break. topics and scores hold every record's\n"
-             "topics one after another.");
+             "followed by the score as the json module writes it (its repr, or NaN, Infinity, -Infinity) and '}',\n"
+             "and ']}' and a line break. topics and scores hold every record's topics one after another.");
 
 static PyObject *lines(PyObject *self, PyObject *args)
 {
@@ -593,7 +605,9 @@ static PyObject *lines(PyObject *self, PyObject *args)
             if (x == -1.0 && PyErr_Occurred())
                 goto fail;
             char short_digits[32];
-            const int short_len = short_repr(x, short_digits);
+            int short_len = short_repr(x, short_digits);
+            if (!short_len)
+                short_len = not_finite(x, short_digits);
             char *digits = short_len ? short_digits : PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
             if (!digits)
                 goto fail;

@@ -719,7 +719,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_column(p)
         p.add_argument("--topics-column", default="topics", metavar="NAME",
                        help="the field or column that holds the topics: a list of ids, or ids separated by ; | or , "
-                            "(one id for single-label data; default: topics)")
+                            "(one id or name for single-label data, a name's commas kept when its parts hold spaces; "
+                            "default: topics)")
 
     p = add("classify", _cmd_classify, "tag texts, files, folders or standard input")
     p.add_argument("inputs", nargs="*", metavar="INPUT",

@@ -13,15 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def in_short(names: Sequence[str], most: int) -> str:
+def in_short(names: Sequence[str], most: int, total: int | None = None) -> str:
     """``names`` for a message, the first ``most`` of them and the rest counted, so that a message stays one line
-    however many it names (a taxonomy of thousands of topics gave a warning of 100 KB).
+    however many it names (a taxonomy of thousands of topics gave a warning of 100 KB). ``total``: how many there
+    are, when ``names`` holds only the first of them (a walk of millions of records keeps no more).
 
-    >>> in_short(["'a'", "'b'"], 5), in_short(["'a'", "'b'", "'c'"], 2)
-    ("'a', 'b'", "'a', 'b' and 1 more")
+    >>> in_short(["'a'", "'b'"], 5), in_short(["'a'", "'b'", "'c'"], 2), in_short(["'a'", "'b'"], 2, total=9)
+    ("'a', 'b'", "'a', 'b' and 1 more", "'a', 'b' and 7 more")
     """
-    more = len(names) - most
-    return ", ".join(names[:most]) + (f" and {more:,} more" if more > 0 else "")
+    shown = names[:most]
+    more = (len(names) if total is None else total) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
 
 
 def place(path: str | Path | None, line: int | None, noun: str = "record") -> str:

@@ -13,8 +13,8 @@ import hashlib
 import json
 import logging
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from numbers import Number
 from pathlib import Path
 
@@ -188,6 +188,10 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     value, or ids separated by ``;``, ``|`` or ``,`` as a list (an empty cell: none), and the separator used.
     The one reader of such a cell: examples (``read_examples``) and tagged records (``trends``) alike.
 
+    ``,`` separates ids, which are single words (``trade``, ``human_rights``, ``comp.graphics``): a cell whose
+    only separator is ``,`` and whose parts hold several words is one topic's name, kept whole, as a codebook
+    names its codes ("Law, Crime, and Family Issues"). Names of several words are listed with ``;`` or ``|``.
+
     ``separator`` is the one a file's earlier cells used (with the line it was first seen), for the file's
     reader to pass from cell to cell: a file uses one, so ``migration, inc`` means the same in every row, and a
     cell holding only another is an ``error``; so do records in memory, their lines being their positions.
@@ -201,6 +205,8 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     topicslib.errors.ExampleError: a.csv:3: topics separated by ',' here but by ';' from line 2 on; use one separator in a file
     >>> split_topics_cell('["trade"]'), split_topics_cell(" "), split_topics_cell("trade|migration|")
     ((['trade'], None), ([], None), (['trade', 'migration'], ('|', None)))
+    >>> split_topics_cell("Law, Crime, and Family Issues", (";", 2)), split_topics_cell("Foreign Trade; Law, Crime")
+    ((['Law, Crime, and Family Issues'], (';', 2)), (['Foreign Trade', 'Law, Crime'], (';', None)))
     """
     cell = cell.strip()
     if cell.startswith("["):
@@ -208,23 +214,53 @@ def split_topics_cell(cell: str, separator: tuple[str, int] | None = None, *, pa
     seen = [s for s in _SEPARATORS if s in cell]
     if not seen:
         return ([cell] if cell else []), separator
-    chosen_here = separator is None
-    if chosen_here:
+    if seen[0] == "," and any(len(part.split()) > 1 for part in cell.split(",")):
+        # A codebook's name: split, "Law, Crime, and Family Issues" became the topics "Law", "Crime" and "and Family
+        # Issues", in a model of three times the codes and multi-label where the data are single-label.
+        return [cell], separator
+    if separator is None:
         separator = (seen[0], line)
     elif separator[0] not in seen:
         first = f"line {separator[1]}" if path is not None else place(path, separator[1], error.noun)
         raise error(f"topics separated by {seen[0]!r} here but by {separator[0]!r} from {first} on; "
                     f"use one separator in {'a file' if path is not None else 'all'}", path=path, line=line)
-    topics = [t for t in (p.strip() for p in cell.split(separator[0])) if t]
-    if chosen_here and separator[0] == "," and any(len(t.split()) > 1 for t in topics):
-        # A codebook's names hold commas ("Law, Crime, and Family Issues"): read as ids they became topics such as
-        # "and Family Issues", in a model that then had three times the codes, with no word. Said once, where the
-        # file's separator is chosen, as it may be right ("human rights, trade").
+    return [t for t in (p.strip() for p in cell.split(separator[0])) if t], separator
+
+
+class _TopicsCells:
+    """The topics strings of one file (or of records in memory) read in order, by :func:`split_topics_cell` with
+    one separator for all. A cell kept whole as a name holding commas may instead list topics of several words
+    ("Foreign Trade, Defense"); when each of its parts is a topic of other cells, :meth:`done` says so."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.separator: tuple[str, int] | None = None
+        self.names: dict[str, int | None] = {}  # each name kept whole, and where it was first
+        self.topics: set[str] = set()  # the topics of every cell
+
+    def read(self, cell: str, line: int | None) -> object:
+        topics, self.separator = split_topics_cell(cell, self.separator, path=self.path, line=line)
+        if isinstance(topics, list):  # a JSON list may hold anything: topics_of says what is wrong with it
+            if len(topics) == 1 and topics[0] == cell.strip() and "," in cell:
+                self.names.setdefault(topics[0], line)
+            self.topics.update(t for t in topics if isinstance(t, str))
+        return topics
+
+    def done(self) -> None:
+        """Warn of the names kept whole whose every part is a topic of other cells: the first, and how many."""
+        lists = [(name, line) for name, line in self.names.items()
+                 if all(part.strip() in self.topics for part in name.split(",") if part.strip())]
+        if not lists:
+            return
+        (name, line), parts = lists[0], [part.strip() for part in lists[0][0].split(",") if part.strip()]
         logging.getLogger("topicslib").warning(
-            "%s: topics are split at ',': %r is read as %d topics, %s; if a topic's own name holds a comma, write each "
-            "cell as a JSON list (%s) or give each text a list of topics in Python", place(path, line, error.noun),
-            cell, len(topics), in_short([repr(t) for t in topics], 3), json.dumps([cell], ensure_ascii=False))
-    return topics, separator
+            "%s: %r is read as one topic, a name holding commas (a part of it holds a space), though each of its parts "
+            "(%s) is a topic of other %s%s; if it lists topics, separate them by ';' or '|', or write it as a JSON list "
+            "(%s)",
+            place(self.path, line, "example"), name, in_short([repr(p) for p in parts], 5),
+            "records" if self.path is None else "lines",
+            f" (and {len(lists) - 1:,} more such name{'s' if len(lists) > 2 else ''})" if len(lists) > 1 else "",
+            json.dumps(parts, ensure_ascii=False))
 
 
 # What a record's ``topics`` may hold, as the message about one that holds anything else says.
@@ -263,13 +299,14 @@ def _examples_of(rows: Iterable[tuple[int | None, object]], path: str | None, by
                  fields: Fields) -> Iterator[Example]:
     """The examples of numbered records, each checked as it is read (with its ``by`` field's value). A topics
     value that is a string (every CSV cell, or one JSON string) is read as :func:`split_topics_cell` reads a
-    cell, with one separator for all the records."""
-    separator = None  # of the topics strings: the first one seen
+    cell, with one separator for all the records (:class:`_TopicsCells`)."""
+    cells = _TopicsCells(path)
     for n, record in rows:
         if isinstance(record, Mapping) and isinstance(record.get(fields.topics), str):
-            topics, separator = split_topics_cell(record[fields.topics], separator, path=path, line=n)
+            topics = cells.read(record[fields.topics], n)
             record = {**({by: record.get(by)} if by else {}), fields.text: record.get(fields.text), fields.topics: topics}
         yield _example(record, path=path, line=n, by=by, fields=fields)
+    cells.done()
 
 
 def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[Example]:
@@ -286,11 +323,12 @@ def paired_examples(texts: Iterable[str], topics: Iterable[object]) -> Iterator[
     ...
     topicslib.errors.ExampleError: example 1: 'topics' must be a list of topic ids, got None
     """
-    separator = None  # of the topics strings: the first one seen
+    cells = _TopicsCells(None)
     for n, (text, value) in enumerate(zip(texts, topics)):
         if isinstance(value, str):
-            value, separator = split_topics_cell(value, separator, path=None, line=n)
+            value = cells.read(value, n)
         yield Example(text, topics_of(value, line=n), None, n)
+    cells.done()
 
 
 def _source_examples(source: Source, by: str | None = None, fields: Fields = FIELDS) -> Iterator[Example]:
@@ -431,7 +469,8 @@ def read_examples(
 
     The text is in the field (or CSV column) ``text_field``, the topics in ``topics_field``: a list of
     topic ids, or a string of them separated by ``;``, ``|`` or ``,`` (one separator in a file; one id
-    alone, as single-label data sets give it; ``""`` for none).
+    alone, as single-label data sets give it, a name whose comma-separated parts hold spaces being one:
+    :func:`split_topics_cell`; ``""`` for none).
 
     Raises :class:`ExampleError` naming file and line (a record in memory by its position, from 0: ``example 1``
     is the second) for bad JSON, missing or empty text, and malformed or unknown topics (when ``taxonomy`` is given).
@@ -510,6 +549,31 @@ def _revised(earlier: Example, later: Example) -> Example:
     return replace(earlier, topics=topics, asked=asked, merged=False)
 
 
+def _revision_walk(examples: Iterable[Example],
+                   repeat: Callable[[list[Example], int, Example], bool]) -> tuple[list[Example], int]:
+    """The one walk of examples for ``label`` answers revised (``label --revisit``): the examples in order, each
+    first copy of a paragraph kept, each later answer that revises it (:func:`_revises`) applied to it at its place
+    (:func:`_revised`) and left out, and how many were; any other repeat is given to ``repeat(kept, i, e)``, with
+    ``kept[i]`` its first copy, which may replace that copy and says whether ``e`` is kept too. Copies are found by
+    a 16-byte digest of their key (:func:`duplicate_key`), not a normalized copy of every text (memory)."""
+    first: dict[bytes, int] = {}
+    kept: list[Example] = []
+    revised = 0
+    for e in examples:
+        key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        i = first.get(key)
+        if i is None:
+            first[key] = len(kept)
+        elif _revises(kept[i], e):
+            revised += 1
+            kept[i] = _revised(kept[i], e)
+            continue
+        elif not repeat(kept, i, e):
+            continue
+        kept.append(e)
+    return kept, revised
+
+
 def revised_examples(examples: Sequence[Example]) -> Sequence[Example]:
     """``examples`` with each ``label`` answer that a later one revises (``label --revisit``) as revised, at its own
     place, and the revising lines left out; any other repeat kept as it is. For ``evaluate``, which scores every
@@ -522,17 +586,35 @@ def revised_examples(examples: Sequence[Example]) -> Sequence[Example]:
     """
     if all(e.asked is None for e in examples):  # no label answer: nothing to revise, no key to compute
         return examples
-    out: list[Example] = []
-    first: dict[str, int] = {}
-    for e in examples:
-        key = duplicate_key(e.text)
-        i = first.get(key)
-        if i is not None and _revises(out[i], e):
-            out[i] = _revised(out[i], e)
-            continue
-        first.setdefault(key, len(out))
-        out.append(e)
-    return out
+    return _revision_walk(examples, lambda kept, i, e: True)[0]
+
+
+# The warning of copies merged names this many of those that carried other topics than their first copy.
+_CONFLICTS_NAMED = 5
+
+
+@dataclass
+class _Merge:
+    """What :func:`_merged` does with each repeat that is no revision: counts it, and merges its topics into its
+    first copy's; the first eleven repeats kept for an error (each with where its first copy is), and the first
+    few of those that carried other topics, for the warning."""
+
+    repeats: list[tuple[Example, str]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    n_repeats: int = 0
+    conflicting: int = 0
+
+    def __call__(self, kept: list[Example], i: int, e: Example) -> bool:
+        self.n_repeats += 1
+        if len(self.repeats) < 11:
+            self.repeats.append((e, kept[i].where))
+        if set(e.topics) != set(kept[i].topics):
+            self.conflicting += 1
+            if len(self.conflicts) < _CONFLICTS_NAMED:
+                self.conflicts.append(f"{e.where} (first seen at {kept[i].where})")
+            single = (len(kept[i].topics) <= 1 or kept[i].merged) and len(e.topics) <= 1
+            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)), merged=single)
+        return False  # counted once, at its first copy's place
 
 
 def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
@@ -558,38 +640,26 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
     >>> kept[0].topics, kept[0].asked, counts
     (('migration',), ('trade', 'energy', 'migration'), {'repeats': 0, 'conflicting': 0, 'revised': 1})
     """
-    first: dict[bytes, int] = {}  # by a digest of the key, not a normalized copy of every text
-    kept: list[Example] = []
-    repeats: list[tuple[Example, str]] = []  # the first few repeats and where their first copies are, for the error
-    n_repeats = conflicting = revised = 0
-    for e in examples:
-        key = hashlib.blake2b(duplicate_key(e.text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        i = first.get(key)
-        if i is None:
-            first[key] = len(kept)
-            kept.append(e)
-            continue
-        if _revises(kept[i], e):
-            revised += 1
-            kept[i] = _revised(kept[i], e)
-            continue
-        n_repeats += 1
-        if len(repeats) < 11:
-            repeats.append((e, kept[i].where))
-        if set(e.topics) != set(kept[i].topics):
-            conflicting += 1
-            single = (len(kept[i].topics) <= 1 or kept[i].merged) and len(e.topics) <= 1
-            kept[i] = replace(kept[i], topics=tuple(dict.fromkeys(kept[i].topics + e.topics)), merged=single)
+    kept, counts, _ = _merged(examples, on_duplicate)
+    return kept, counts
+
+
+def _merged(examples: Iterable[Example], on_duplicate: str) -> tuple[list[Example], dict[str, int], list[str]]:
+    """:func:`merge_duplicates`, and where the first few copies that carried other topics than their first copy
+    are (each with its first copy's place), for :func:`prepare_examples`' warning."""
+    merge = _Merge()
+    kept, revised = _revision_walk(examples, merge)
+    n_repeats, repeats = merge.n_repeats, merge.repeats
     if repeats and on_duplicate == "error":
         e, first_where = repeats[0]
         more = "; ".join(f"{r.where} (first seen at {o})" for r, o in repeats[1:])
         rest = f"; {n_repeats - 11} more" if n_repeats > 11 else ""
         raise ExampleError(f"duplicate paragraph (first seen at {first_where})"
                            + (f"; {n_repeats - 1} more: {more}{rest}" if n_repeats > 1 else ""), path=e.path, line=e.line)
-    counts = {"repeats": n_repeats, "conflicting": conflicting}
+    counts = {"repeats": n_repeats, "conflicting": merge.conflicting}
     if revised:  # only then: the counts go into a model's card, which must stay as it was for files with none
         counts["revised"] = revised
-    return kept, counts
+    return kept, counts, merge.conflicts
 
 
 def unasked_topics(examples: Iterable[Example], topic_ids: Sequence[str]) -> list[tuple[Example, tuple[str, ...]]]:
@@ -664,13 +734,22 @@ def topic_counts(examples: Iterable[Example]) -> Counter:
 
 
 def prepare_examples(examples: Iterable[Example], on_duplicate: str = "merge") -> tuple[list[Example], dict[str, int]]:
-    """:func:`merge_duplicates`, saying on the ``topicslib`` logger how many repeats were counted once."""
-    kept, counts = merge_duplicates(examples, on_duplicate)
+    """:func:`merge_duplicates`, saying on the ``topicslib`` logger how many repeats were counted once, and naming
+    the first few copies that carried other topics than their first copy (where each is, and its first copy).
+
+    >>> kept, counts = prepare_examples([Example("Tariffs rose.", ("trade",), "a.csv", 2),
+    ...                                  Example("tariffs rose.", ("energy",), "a.csv", 7)])
+    >>> kept[0].topics
+    ('trade', 'energy')
+    """
+    kept, counts, conflicts = _merged(examples, on_duplicate)
     if counts["repeats"]:
+        conflicting = counts["conflicting"]
+        named = f": {in_short(conflicts, _CONFLICTS_NAMED, total=conflicting)}" if conflicting else ""
         logging.getLogger("topicslib").warning(
             "%d repeated paragraph%s counted once (same words, ignoring case and spacing); %d of them carried other "
-            "topics than their first copy and were merged, keeping every topic", counts["repeats"],
-            "s" if counts["repeats"] != 1 else "", counts["conflicting"])
+            "topics than their first copy and were merged, keeping every topic%s", counts["repeats"],
+            "s" if counts["repeats"] != 1 else "", conflicting, named)
     return kept, counts
 
 

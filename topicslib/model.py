@@ -188,7 +188,8 @@ class TopicModel(Estimator):
 
         A paragraph's topics may also be one topic id, a string, as scikit-learn's single-label ``y`` holds them:
         a string is read as an example file's topics field is (README), so ids separated by ``;``, ``|`` or
-        ``,`` are several (a list holds an id with a comma). Trained on one topic per paragraph, the model is
+        ``,`` are several, but a name whose comma-separated parts hold spaces ("Law, Crime, and Family Issues") is
+        one (a list holds any id with a comma). Trained on one topic per paragraph, the model is
         single-label (``multi_label_`` False). ``predict`` gives 0/1 indicators, one column per topic in
         ``classes_`` order, as scikit-learn's multi-label classifiers do, not the labels: ``classify_many``
         names them, the best first (none for a text without a known term).
@@ -249,7 +250,9 @@ class TopicModel(Estimator):
         # Each training example's probabilities from models that did not see it (rows: the examples once
         # repeats are merged, in order). Kept for label audits; not saved in model files.
         self.oof_proba_ = examples_fit.oof_proba
-        cv = score(Y, indicators(self.oof_proba_, examples_fit.thresholds, self.multi_label_), ids, examples_fit.thresholds)
+        # a single-label model's thresholds (0) decide nothing: on the card they read as "every topic given"
+        cv = score(Y, indicators(self.oof_proba_, examples_fit.thresholds, self.multi_label_), ids,
+                   examples_fit.thresholds if self.multi_label_ else None)
         counts = topic_counts(examples)
         # Of no topic trained: given none, or only topics left out as rare; either is trained on as a paragraph of none.
         trained = set(ids)
@@ -616,7 +619,8 @@ class TopicModel(Estimator):
 
     # -- model files -----------------------------------------------------------
     def card(self) -> dict:
-        """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores."""
+        """The model card: taxonomy, options, versions, data digest, counts and cross-validated scores; the
+        thresholds (null, as each topic's cross-validated threshold, for a single-label model: it has none)."""
         self._check_fitted()
         from importlib import metadata  # here: importing it costs every process 12 ms, and only a card reads it
 
@@ -628,7 +632,8 @@ class TopicModel(Estimator):
             "numpy_version": np.__version__,
             "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.options_.items()},
             "taxonomy": self.taxonomy_.to_dict(),
-            "thresholds": dict(zip(self.taxonomy_.ids, map(float, self.thresholds_))),
+            # null for a single-label model, which gives the most probable topic (its file keeps the zeros it scores with)
+            "thresholds": dict(zip(self.taxonomy_.ids, map(float, self.thresholds_))) if self.multi_label_ else None,
             "norm_offset": self.features_.norm_offset_,
             **self.card_,
         }

@@ -18,6 +18,7 @@ import gzip
 import json
 import logging
 import lzma
+import math
 import re
 import sys
 import zlib
@@ -726,6 +727,22 @@ def _topic_entry(topic: str) -> bytes:
     return b'{"topic":%s,"score":' % _json_string(topic)
 
 
+def outputs_alike(records: list[Record], topic_lists: list[list[TopicScore]]) -> list[bool]:
+    """For each record, whether orjson writes its output (:func:`output_records`) as the json module does
+    (``jsonio.written_alike``): its input's fields are looked through, and its scores are printed scores, finite
+    numbers of four decimals, unless one given is NaN or infinite (a model gives none), which orjson writes as
+    null where the json module writes NaN or Infinity: then none of the batch is.
+
+    >>> record = Record("Tariffs fell.", {"id": 7}, "a.jsonl:1")
+    >>> outputs_alike([record], [[TopicScore("trade", 0.9)]]), outputs_alike([record], [[TopicScore("trade", math.nan)]])
+    ([True], [False])
+    """
+    # one sum for the batch, not a test a score: scores of at most 1 cannot add up to infinity, NaN and infinity can
+    if not math.isfinite(sum([s for topics in topic_lists for _, s in topics])):
+        return [False] * len(records)
+    return [written_alike(r.fields) for r in records]
+
+
 def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], errors: str = "strict",
                  evidence: list[dict[str, list[str]]] | None = None) -> bytes:
     """:func:`output_records` as JSON Lines in UTF-8 (``jsonio.encode_lines_utf8``, a lone surrogate encoded with
@@ -739,7 +756,7 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
     b'{"id":7,"text":"The tariffs fell.","source":"a.jsonl","line":1,"lang":"en","topics":[{"topic":"trade","score":0.9123}]}\\n'
     """
     def encoded(picked: list[Record], topics: list[list[TopicScore]], terms=None) -> bytes:
-        return encode_lines_utf8(output_records(picked, topics, terms), [written_alike(r.fields) for r in picked], errors)
+        return encode_lines_utf8(output_records(picked, topics, terms), outputs_alike(picked, topics), errors)
 
     taken = [r.members is not None for r in records]
     rest = [i for i, t in enumerate(taken) if not t]

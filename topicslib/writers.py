@@ -19,8 +19,8 @@ from typing import IO
 
 from .documents import CELL_SEPARATOR, SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
-from .jsonio import encode, encode_lines, written_alike
-from .records import Record, output_lines, output_records
+from .jsonio import encode, encode_lines
+from .records import Record, output_lines, output_records, outputs_alike
 
 
 class JsonlWriter:
@@ -40,9 +40,9 @@ class JsonlWriter:
     def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
                    evidence: list[dict[str, list[str]]] | None = None) -> None:
         """Records and their topics, in one write. An output record holds its input's values and ones that
-        orjson writes as the json module does, so only the input's are looked through (``jsonio.written_alike``)."""
+        orjson writes as the json module does, so only the input's are looked through (``records.outputs_alike``)."""
         if self.binary is None:
-            alike = [written_alike(r.fields) for r in records]
+            alike = outputs_alike(records, topic_lists)
             self.out.write(encode_lines(output_records(records, topic_lists, evidence), alike))
             return
         data = output_lines(records, topic_lists, self.out.errors or "strict", evidence)

@@ -208,7 +208,7 @@ def test_a_hyphenated_word_cut_at_a_short_line_end_joins_whatever_case_follows()
 
 def test_a_dateline_starts_a_paragraph_after_a_headline_that_ends_no_sentence():
     """A saved web page has no wrap width: the median of its long lines stands in for one, and a headline whose
-    dateline's first word would not have fit after it read as a wrapped line (headline and story were one)."""
+    dateline's (or date line's) first word would not have fit after it read as a wrapped line: they were one."""
     headline = "Colombia and the United States sign a coffee deal in Bogota"
     story = ["The fund will be run by a joint board of growers and officials.",
              "Coffee exporters welcomed the news, their association said."]
@@ -220,10 +220,15 @@ def test_a_dateline_starts_a_paragraph_after_a_headline_that_ends_no_sentence():
         text = "\n".join([headline, dateline, *story])
         assert split_paragraphs(text) == [headline, dateline, *story], dateline
         assert list(iter_paragraphs(document_lines([text]))) == [headline, dateline, *story]
-    # wrapped lines that start with capitals, a bracket or a dash but no dateline still join
-    wrapped = ["Officials from the two countries met the delegates of the regional bloc and",
+    for date_line in ("March 3, 2026 | Topics: Trade, Agriculture", "3 de marzo de 2026", "2026-03-03 · Press"):
+        text = "\n".join([headline, date_line, *story])
+        assert split_paragraphs(text) == [headline, date_line, *story], date_line
+    # wrapped lines that start with capitals, a bracket, a dash or a date but no dateline still join
+    wrapped = ["Officials from the two countries met the delegates of the regional trade bloc,",
                "OAS (the Organization of American States) observers - who had arrived the week",
-               "before - said the vote was clean, though NATO and EU diplomats were not invited."]
+               "before - said the vote was clean, though NATO and EU diplomats were not sent to",
+               "BOGOTA in time: the ballots were counted in the capital by noon on election day,",
+               "March 3, 2026, and the results were published the same evening by the registrar."]
     assert split_paragraphs("\n".join(wrapped)) == [" ".join(wrapped)]
 
 

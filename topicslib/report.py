@@ -374,7 +374,7 @@ def _highlighted(paragraphs: list[Paragraph], model: TopicModel, top_n: int) -> 
     marks = []
     for k in range(0, len(tagged), _EXPLAINED):
         some = tagged[k : k + _EXPLAINED]
-        explained = model.explain_many([plain_text(p.text) for p in some], topics=[[t for t, _ in p.topics] for p in some],
+        explained = model.explain_many(some, topics=[[t for t, _ in p.topics] for p in some],
                                        top_n=max(_all_terms(p.text, top_n) for p in some))
         marks += [_marks(p.text, e, top_n=top_n) for p, e in zip(some, explained)]
     found = iter(marks)

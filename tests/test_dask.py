@@ -568,7 +568,7 @@ def test_trends_on_the_dask_engine_counts_records_by_their_own_topics_as_the_loc
 
 def test_the_report_on_the_dask_engine_is_the_local_page(tmp_path):
     """The cluster classifies the paragraphs, the page is drawn from its tagged records: the same page,
-    dashboard, grouped documents and the list of those not shown in full included."""
+    dashboard, grouped documents, the list of those not shown in full and the paragraphs left out included."""
     src = tmp_path / "corpus.jsonl"
     texts = paragraphs(120, seed=13)
     src.write_text("".join(json.dumps({"text": f"{t}\n\n{texts[-1 - i]}", "date": f"2024-0{1 + i % 6}-01",
@@ -578,12 +578,14 @@ def test_the_report_on_the_dask_engine_is_the_local_page(tmp_path):
     for engine in (["--engine", "local"], ["--engine", "dask", "--workers", "1"]):
         out = tmp_path / f"{engine[1]}.html"
         r = subprocess.run([sys.executable, "-m", "topicslib", "report", str(src), "-o", str(out), "--date", "date",
-                            "--by", "source", "--group", "url", "--max-documents", "25", "-q", *engine],
+                            "--by", "source", "--group", "url", "--max-documents", "25", "--max-paragraphs", "100",
+                            "-q", *engine],
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert r.returncode == 0, r.stderr
         pages.append(out.read_text(encoding="utf-8"))
     assert pages[1] == pages[0]
     assert 'id="trends"' in pages[0] and "15 more documents, not shown in full" in pages[0]
+    assert "paragraphs of the documents below are left out: the page shows at most 100 paragraphs" in pages[0]
 
 
 def test_trends_of_paragraphs_on_the_dask_engine_gives_the_local_figures(tmp_path):

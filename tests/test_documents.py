@@ -204,3 +204,47 @@ def test_a_hyphenated_word_cut_at_a_short_line_end_joins_whatever_case_follows()
                 "Guayaquil today.", "Officials from Afro-Colombian councils met the mayor."]
     assert split_paragraphs(text) == expected
     assert split_paragraphs("Migration -\nTalks resume") == ["Migration -", "Talks resume"]  # a dash, no word cut
+
+
+def test_a_dateline_starts_a_paragraph_after_a_headline_that_ends_no_sentence():
+    """A saved web page has no wrap width: the median of its long lines stands in for one, and a headline whose
+    dateline's (or date line's) first word would not have fit after it read as a wrapped line: they were one."""
+    headline = "Colombia and the United States sign a coffee deal in Bogota"
+    story = ["The fund will be run by a joint board of growers and officials.",
+             "Coffee exporters welcomed the news, their association said."]
+    for dateline in ("BOGOTA, March 3 (Reuters) - The two governments signed an agreement on Tuesday.",
+                     "BOGOTA (AP) — The two governments signed an agreement on Tuesday.",
+                     "WASHINGTON—The two governments signed an agreement on Tuesday in Bogota.",
+                     "BOGOTÁ, 3 mar (EFE).- Los dos gobiernos firmaron el acuerdo este martes.",
+                     "Bogotá, 3 mar (EFE).- Los dos gobiernos firmaron el acuerdo este martes."):
+        text = "\n".join([headline, dateline, *story])
+        assert split_paragraphs(text) == [headline, dateline, *story], dateline
+        assert list(iter_paragraphs(document_lines([text]))) == [headline, dateline, *story]
+    for date_line in ("March 3, 2026 | Topics: Trade, Agriculture", "3 de marzo de 2026", "2026-03-03 · Press"):
+        text = "\n".join([headline, date_line, *story])
+        assert split_paragraphs(text) == [headline, date_line, *story], date_line
+    # wrapped lines that start with capitals, a bracket, a dash or a date but no dateline still join
+    wrapped = ["Officials from the two countries met the delegates of the regional trade bloc,",
+               "OAS (the Organization of American States) observers - who had arrived the week",
+               "before - said the vote was clean, though NATO and EU diplomats were not sent to",
+               "BOGOTA in time: the ballots were counted in the capital by noon on election day,",
+               "March 3, 2026, and the results were published the same evening by the registrar."]
+    assert split_paragraphs("\n".join(wrapped)) == [" ".join(wrapped)]
+
+
+def test_a_line_ending_in_an_article_or_preposition_goes_on_into_the_next_whatever_its_case():
+    """Spanish capitalises institutions ("el Gobierno") where English writes "the government" in lower case: a
+    short line ending in "el" or "de los" stayed apart from its capitalised next line, where English's "the" /
+    "government" joined."""
+    pairs = [("¿Qué medidas tomará el", "Gobierno ante la llegada de tantos migrantes a la frontera con Panamá?"),
+             ("El acuerdo reduce los aranceles de los", "Estados Unidos sobre el café tostado de los productores."),
+             ("Los dos gobiernos firmaron con la", "Unión Europea un acuerdo comercial que abre nuevos mercados."),
+             ("The agreement was finally signed by the", "United States and Colombia after a long negotiation.")]
+    text = "\n\n".join("\n".join(pair) for pair in pairs)
+    expected = [" ".join(pair) for pair in pairs]
+    assert split_paragraphs(text) == expected
+    assert list(iter_paragraphs(document_lines([text]))) == expected
+    # a short line ending in another word is still a title, a date or a byline
+    assert split_paragraphs("Acuerdo sobre el café\nLos dos gobiernos firmaron con la Unión Europea un acuerdo.") == [
+        "Acuerdo sobre el café", "Los dos gobiernos firmaron con la Unión Europea un acuerdo."]
+    assert split_paragraphs("Plan A\nThe two governments signed an agreement on coffee tariffs today.")[0] == "Plan A"

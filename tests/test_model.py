@@ -166,6 +166,26 @@ def test_explain_many_gives_what_explain_gives_one_by_one():
     named = [["trade"], "narcotics", ["diplomacy", "trade"], [], ["security"], ["migration", "trade"]]
     assert model.explain_many(texts, topics=named) == [model.explain(t, topic=n) for t, n in zip(texts, named)]
     assert model.explain_many([]) == []
+
+
+def test_explain_many_of_a_documents_paragraphs_explains_each_as_explain_does():
+    """explain(p) read a Paragraph as classify_document scored it (stop 39); explain_many took strings only, so
+    a document's paragraphs had to be given as plain_text(p.text), which is not public."""
+    model = topicslib.default_model()
+    linked = "Migrants crossed into [Mexico](https://example.org/elections-fraud-vote) today."
+    doc = model.classify_document(f"# Coca crops\n\n{linked}\n\n- **Tariffs** on coffee fell.\n\nShare this page")
+    mixed = [*doc.paragraphs, linked]
+    explained = model.explain_many(mixed, top_n=1000)
+    assert explained == [model.explain(p, top_n=1000) for p in mixed]
+    assert [[e.topic for e in es] for es in explained[:-1]] == [[t for t, _ in p.topics] for p in doc.paragraphs]
+    assert [e.topic for e in explained[1]] == ["migration"] and "democracy" in [e.topic for e in explained[-1]]
+    assert not {"elections", "fraud", "https"} & {w for e in explained[1] for term, _ in e.terms for w in term.split()}
+    trade = model.explain_many(doc.paragraphs, topics=[["trade"]] * 4)
+    assert trade == [model.explain(p, topic="trade") for p in doc.paragraphs]
+    with pytest.raises(topicslib.InputError, match="text 1 must be str, got NoneType"):
+        model.explain_many([doc.paragraphs[0], None])
+    with pytest.raises(topicslib.InputError, match="text 0 must be str, got int"):
+        model.explain_many([topicslib.Paragraph(0, 5, [])])  # a Paragraph holding no text
     with pytest.raises(InputError, match="explain_many takes a list of texts, got a single text"):
         model.explain_many("Tariffs rose.")
     with pytest.raises(InputError, match="topics must name the topics of each text: 1 for 2 texts"):

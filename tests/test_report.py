@@ -602,3 +602,52 @@ def test_the_overview_lists_a_documents_topics_in_the_order_classify_document_gi
     assert r.returncode == 0, r.stderr
     summary = r.stdout.splitlines()[-2]
     assert re.findall(r"(\w+) \d+ \(", summary) == [d.topic for d in doc.topics]
+
+
+LONG = "\n\n".join(["Migrants crossed the border seeking asylum.", "Tariffs on coffee exports fell.",
+                    "Coca cultivation grew in Putumayo.", "Share this page", "Migrants and refugees arrived."])
+
+
+def test_the_page_prints_at_most_max_paragraphs_and_says_how_many_it_left_out(default_model):
+    """One huge document made a 31 MB page: max_documents bounds documents, not paragraphs. What the page does
+    not print still counts in the document's chart, the overview and the header."""
+    docs = [("long.md", LONG), ("short.md", SECOND)]
+    page = render_report(docs, model=default_model, max_paragraphs=3)
+    full = render_report(docs, model=default_model)
+    printed_ids = lambda p: re.findall(r'<li class="para[^"]*" id="(d\d-p\d+)"', p)
+    assert printed_ids(full) == ["d1-p0", "d1-p1", "d1-p2", "d1-p3", "d1-p4", "d2-p0", "d2-p1", "d2-p2"]
+    assert printed_ids(page) == ["d1-p0", "d1-p1", "d1-p2"]  # the first ones, in order
+    assert "5 paragraphs of the documents below are left out: the page shows at most 3 paragraphs" in page
+    assert "2 more paragraphs of this document are left out" in page and "3 more paragraphs" in page
+    head = lambda p: re.search(r'<header class="top">.*?</p>', p).group(0)
+    chart = lambda p, k: re.search(rf'<article class="doc" id="d{k}".*?</section>', p).group(0)  # meta and chart
+    overview = lambda p: re.search(r'<section id="overview".*?</section>', p).group(0)
+    assert head(page) == head(full) and overview(page) == overview(full)
+    assert chart(page, 1) == chart(full, 1) and "5 paragraphs, 4 with a topic" in chart(page, 1)
+    assert chart(page, 2) == chart(full, 2)  # a document with no paragraph printed keeps its counts and chart
+    assert "left out" not in full
+    assert render_report(docs, model=default_model, max_paragraphs=8) == full
+    assert printed_ids(render_report(docs, model=default_model, max_paragraphs=0)) == []
+
+
+def test_evidence_from_a_paragraph_not_printed_names_its_document_without_a_link(default_model):
+    page = _dashboard(default_model, max_paragraphs=1)  # a's first paragraph only
+    items = [li for ul in re.findall(r'<ul class="evidence">(.*?)</ul>', page) for li in re.findall(r"<li>(.*?)</li>", ul)]
+    links = [re.search(r'href="#([^"]*)"', li) for li in items]
+    assert [m.group(1) for m in links if m] == ["d1-p0"]  # the one paragraph on the page
+    assert all(li.endswith(('<span class="src">— a</span>', '<span class="src">— b</span>',
+                            '<span class="src">— c</span>')) for li, m in zip(items, links) if not m)
+
+
+def test_max_paragraphs_must_be_a_whole_number_of_at_least_zero(default_model, tmp_path):
+    for bad in (-1, 2.5, True, "10"):
+        with pytest.raises(topicslib.InputError, match="max_paragraphs must be a non-negative integer"):
+            render_report([("a", "Tariffs fell.")], model=default_model, max_paragraphs=bad)
+    src = tmp_path / "long.md"
+    src.write_text(LONG, encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("report", str(src), "-o", str(out), "--max-paragraphs", "2", "-q")
+    assert r.returncode == 0, r.stderr
+    assert "3 more paragraphs of this document are left out" in out.read_text(encoding="utf-8")
+    r = run_cli("report", str(src), "-o", str(out), "--max-paragraphs", "-1")
+    assert r.returncode == 2 and "--max-paragraphs" in r.stderr

@@ -306,7 +306,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             path = write_report(args.output, model=model, title=args.title, lang=args.lang,
                                 model_name=args.model or "default model", by_name=args.by,
                                 period=args.period or "month",
-                                max_documents=args.max_documents, on_document=one_more, **_documents(pieces, args))
+                                max_documents=args.max_documents, max_paragraphs=args.max_paragraphs,
+                                on_document=one_more, **_documents(pieces, args))
     if not args.quiet:
         print(f"wrote {path} ({counted[0]:,} document{'s' if counted[0] != 1 else ''})", file=sys.stderr)
     return 0
@@ -756,6 +757,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", metavar="FIELD", help="records sharing this field's value form one document (url, title)")
     p.add_argument("--max-documents", type=_count(1), default=300, metavar="N",
                    help="show at most N documents in full (the rest count in every figure and are listed)")
+    p.add_argument("--max-paragraphs", type=_count(0), default=10_000, metavar="N",
+                   help="print at most N paragraphs on the page (the rest count in every figure; a note says how "
+                        "many are left out)")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="dask: classify the paragraphs on a Dask cluster (see classify), then draw the page here; "
                         "the same page")

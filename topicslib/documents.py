@@ -35,6 +35,32 @@ _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
 _OPEN_END = re.compile(r"(?:[^\W_],?|[^\W\d_]-)$")
 # Marks a sentence inside another may start with: Spanish opening question and exclamation marks, opening quotes.
 _OPENING = "¿¡«“‘\"'"
+# Words no sentence, title or byline ends in: articles, and prepositions Spanish never leaves at an end (English
+# may, "what it voted for": of its prepositions only "of"). A line ending in one goes on into the next, whatever that
+# starts with: Spanish writes "firmaron con la" / "Unión Europea", "tomará el" / "Gobierno", where English writes
+# "the" / "government", which joins as a lower-case line. "sin" is left out, an English word too.
+_UNFINISHED = frozenset("the a an of".split()  # English
+                        + """el la los las un una unos unas al del a ante bajo con contra de desde en entre hacia
+                        hasta para por según sobre tras""".split())  # Spanish
+# A date, as a web page's date line or an agency's dateline gives it: "March 3, 2026", "3 de marzo de 2026",
+# "3 Mar 2026", "2026-03-03"; the year may be left out in a dateline ("3 mar").
+_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+          r"september|october|november|december|ene|abr|ago|dic|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+          r"septiembre|setiembre|octubre|noviembre|diciembre)\.?")
+_DAY_MONTH = rf"\d{{1,2}}\s+(?:de\s+)?{_MONTH}"
+_DATE = rf"(?i:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|{_DAY_MONTH},?\s+(?:de\s+)?\d{{4}}|\d{{4}}-\d\d-\d\d)"
+# What starts a story's text after a headline that ends no sentence, which a wrapped line never starts with: a
+# dateline, a place in capitals ("BOGOTA", "CIUDAD DE MÉXICO"), perhaps with a date and an agency in brackets, or a
+# place as written with a date and an agency ("Bogotá, 3 mar (EFE)"), then a dash and a sentence ("BOGOTA, March 3
+# (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El"); or a date line, a date alone or before a
+# separator ("March 3, 2026 | Topics: Migration").
+_DATELINE = re.compile(
+    r"(?:(?:[A-ZÀ-ÖØ-Þ]{3,}[.'’]?(?:[ -][A-ZÀ-ÖØ-Þ]{2,}[.'’]?)*"  # a place in capitals,
+    r"(?:,[^()\n–—]{1,40}?)?(?:\s*\([^()\n]{1,40}\))?"  # perhaps a date, an agency;
+    rf"|(?=[^,]{{1,40}},\s*\d)[^\W\d_]+(?: [^\W\d_]+){{0,3}},\s*"  # or a place as written (a comma and a
+    rf"(?i:{_DAY_MONTH}(?:,?\s+(?:de\s+)?\d{{4}})?)\s*\([^()\n]{{1,40}}\))"  # digit looked for first), date, agency;
+    r"(?:\s+-{1,2}\s+|\s*[–—]\s*|\.-\s*)[¿¡«“\"]?[A-ZÀ-ÖØ-Þ]"  # a dash, the first sentence
+    rf"|(?=\d|[^\W\d_]{{3,9}}\.?\s+\d){_DATE}(?:\s*$|\s+[|·•]\s))")  # or a date alone or before a separator
 # A line this long or longer may be a line of hard-wrapped prose; the median length of a text's such lines is the
 # width it is wrapped at (:func:`wrap_width`).
 _WRAPPED = 40
@@ -152,11 +178,15 @@ def split_paragraphs(text: str) -> list[str]:
     no sentence and this one starts in lower case (after any ``¿``, ``¡`` or opening quote), or with a capital or
     a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
     of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
-    short title, date or byline stays apart. A word broken by a hyphen at the end of a line (PDF text) is joined
-    back ("pun-" "ish"), a hyphenated one keeps its hyphen ("anti-" "American"), however short its line. Markdown table rules, code fences and
-    horizontal rules are dropped: they are no paragraphs. A paragraph holds about ``LONGEST_PARAGRAPH``
-    characters at most: no line joins it past that, and a longer line is cut before a space into pieces of
-    about that size (a word is never cut).
+    short title, date or byline stays apart. A line ending in an article or in a preposition no sentence ends in
+    ("the", "of"; "la", "los", "de", "con") goes on into the next whatever its length and case, and a news story's
+    dateline ("BOGOTA, March 3 (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El") or a web page's
+    date line ("March 3, 2026 | Topics: Trade") starts a paragraph, so that a headline that ends no sentence stays
+    apart. A word broken by a hyphen at the end of a line
+    (PDF text) is joined back ("pun-" "ish"), a hyphenated one keeps its hyphen ("anti-" "American"), however short
+    its line. Markdown table rules, code fences and horizontal rules are dropped: they are no paragraphs. A
+    paragraph holds about ``LONGEST_PARAGRAPH`` characters at most: no line joins it past that, and a longer line
+    is cut before a space into pieces of about that size (a word is never cut).
 
     >>> split_paragraphs("# Title\\nFirst line of a\\nwrapped para-\\ngraph.\\n\\n| a | b |\\n|---|---|\\n- a bullet")
     ['# Title', 'First line of a wrapped paragraph.', '| a | b |', '- a bullet']
@@ -165,6 +195,12 @@ def split_paragraphs(text: str) -> list[str]:
     ['Office of the Spokesperson', 'March 14, 2025', 'The United States announced new funds for Colombia and Peru.']
     >>> split_paragraphs("- Coca cultivation rose in\\n  the south.\\n- Eradication\\n1. Tariffs fell on\\nexports.")
     ['- Coca cultivation rose in the south.', '- Eradication', '1. Tariffs fell on exports.']
+    >>> split_paragraphs("Los dos gobiernos firmaron con la\\nUnión Europea un acuerdo sobre el café.")
+    ['Los dos gobiernos firmaron con la Unión Europea un acuerdo sobre el café.']
+    >>> split_paragraphs("Colombia and the United States sign a coffee deal in Bogota\\n"
+    ...                  "BOGOTA, March 3 (Reuters) - The two governments signed it on Tuesday.")
+    ['Colombia and the United States sign a coffee deal in Bogota',
+     'BOGOTA, March 3 (Reuters) - The two governments signed it on Tuesday.']
     """
     # A file read whole keeps the byte-order mark Notepad writes (the command line's reader drops it): before a
     # heading or a bullet it would hide the mark, and it would start the first paragraph's text.
@@ -210,6 +246,10 @@ def _continues(previous: str, line: str, width: float) -> bool:
     if first.islower():
         return True
     if not (first.isupper() or first.isdigit()) or not _OPEN_END.search(previous):
+        return False
+    if previous[previous.rfind(" ") + 1:] in _UNFINISHED:  # "firmaron con la" / "Unión Europea"
+        return True
+    if _DATELINE.match(line):  # a story's first paragraph, after a headline that ends no sentence
         return False
     if first.isupper() and _BROKEN.search(previous):  # "anti-" ends no line but one cut in its word, however short
         return True

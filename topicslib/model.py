@@ -116,6 +116,15 @@ class Explanation:
         return [t for t in self.terms[:top_n] if t.contribution >= cut]
 
 
+def _scored_text(text: object, position: int | None = None) -> str:
+    """The text explained for ``text``: a string as it is, as ``classify`` reads it; a :class:`Paragraph` of
+    ``classify_document`` as that scored it, without its Markdown. Else an :class:`InputError` naming it (by its
+    ``position`` in a list, when given)."""
+    if isinstance(text, Paragraph):
+        return plain_text(scoring.check_text(text.text, position))
+    return scoring.check_text(text, position)
+
+
 class TopicModel(Estimator):
     """A multi-label topic classifier: TF-IDF features and calibrated one-vs-rest linear models.
 
@@ -503,23 +512,25 @@ class TopicModel(Estimator):
         reads it; a :class:`Paragraph` of :meth:`classify_document` as that scored it, without its Markdown (a
         link's text, not its address).
         """
-        scored = plain_text(scoring.check_text(text.text)) if isinstance(text, Paragraph) else scoring.check_text(text)
-        return self.explain_many([scored], topics=None if topic is None else [topic], top_n=top_n)[0]
+        return self.explain_many([_scored_text(text)], topics=None if topic is None else [topic], top_n=top_n)[0]
 
-    def explain_many(self, texts: Sequence[str], *, topics: Sequence[str | Sequence[str]] | None = None,
+    def explain_many(self, texts: Sequence[str | Paragraph], *, topics: Sequence[str | Sequence[str]] | None = None,
                      top_n: int = 10) -> list[list[Explanation]]:
         """``explain`` for each of many texts, from one reading of them all (the same explanations as one by one,
         several times faster a text): of each text's predicted topics, or of ``topics[i]`` (an id or a list of
-        them) for text ``i``.
+        them) for text ``i``. A text is a string or a :class:`Paragraph`, read as :meth:`explain` reads it.
 
         >>> model = load_model("models/default.npz")
         >>> [[e.topic for e in es] for es in model.explain_many(["Coca crops grew.", "Tariffs rose."])]
         [['narcotics'], ['trade']]
         >>> model.explain_many(["Coca crops grew."], topics=[["trade"]])[0][0].topic
         'trade'
+        >>> doc = model.classify_document("Coca crops grew near [the border](https://example.org/trade-tariffs).")
+        >>> [[e.topic for e in es] for es in model.explain_many(doc.paragraphs)]  # no word of the link's address
+        [['narcotics']]
         """
         self._check_fitted()
-        texts = scoring.check_texts(texts, "explain_many", "use explain(text)")
+        texts = scoring.check_texts(texts, "explain_many", "use explain(text)", _scored_text)
         if not isinstance(top_n, Integral) or isinstance(top_n, bool) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
         if topics is not None and len(topics) != len(texts):

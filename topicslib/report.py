@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import islice
+from numbers import Integral
 from pathlib import Path
 
 from .dashboard import PAGE_LANG, Evidence, dashboard, lang_attribute
 from .defaults import resolve
-from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, aggregate, plain_text, printed
+from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, plain_text, printed
 from .errors import DataError, InputError, TopicslibError
 from .evaluation import value_name
 from .features import DROPPED, tokenize
@@ -55,6 +56,10 @@ _PALETTE = ("#1f66b3", "#2e8b47", "#d06a0c", "#7b4fb8", "#c0392b", "#0f8b8d", "#
 # and bounded however large the corpus (the dashboard counts every document).
 MAX_DOCUMENTS = 300
 _LISTED = 1000
+# Paragraphs printed on one page, by default: one document of 48,534 paragraphs gave a 31 MB page, which browsers
+# open slowly. At its 650 bytes a paragraph this many make 6.5 MB (13 MB for short paragraphs each tagged and
+# highlighted, 1.3 kB each), and the 300 documents the README's dashboard shows (6,406 paragraphs) print whole.
+MAX_PARAGRAPHS = 10_000
 # Documents classified in one call into the scorer.
 _BATCH = 512
 # Paragraphs explained in one call: an explanation holds every term of its text, so a long document's are not all
@@ -170,16 +175,24 @@ def _marks(text: str, explained: Iterable[Explanation], *, top_n: int = 10, stro
 
 @dataclass(frozen=True)
 class _Document:
+    """A document shown: its paragraphs printed (the first ones, or all) and their highlights, and its topics,
+    counts and first paragraph (which may title it) of all its paragraphs."""
+
     name: str
     result: DocumentResult
     highlights: list[list[Highlight]]
+    paragraphs: int
+    tagged: int
+    first: Paragraph | None
 
 
 class _Page:
     """Renders the HTML; one instance per report, holding the taxonomy (its names in ``names_lang``) and its
     colours."""
 
-    def __init__(self, topics: list[Topic], title: str, model_name: str, names_lang: str | None):
+    def __init__(self, topics: list[Topic], title: str, model_name: str, names_lang: str | None,
+                 max_paragraphs: int):
+        self.max_paragraphs = max_paragraphs
         self.named = lang_attribute(names_lang)  # on each element that holds a topic's name or description
         self.topics = {t.id: t for t in topics}
         self.order = {t.id: i for i, t in enumerate(topics)}
@@ -264,35 +277,37 @@ class _Page:
     @staticmethod
     def doc_title(doc: _Document) -> tuple[str, str | None]:
         """The document's first paragraph when it is a heading, and its language; else its name (in none)."""
-        first = doc.result.paragraphs[0] if doc.result.paragraphs else None
+        first = doc.first
         heading = _HEADING.match(first.text) if first else None
         return (first.text[heading.end() :], first.lang) if heading else (doc.name, None)
 
     def document(self, k: int, doc: _Document, many: bool) -> str:
         paras = doc.result.paragraphs
         title, title_lang = self.doc_title(doc)
-        n_tagged = sum(1 for p in paras if p.topics)
         back = '<a class="back" href="#overview">↑ overview</a>' if many else ""
         items = "".join(self.paragraph(f"d{k}", p, m) for p, m in zip(paras, doc.highlights))
+        left_out = doc.paragraphs - len(paras)
+        more = (f'<p class="meta left-out">{left_out:,} more paragraph{"s" if left_out != 1 else ""} of this document '
+                f"{'is' if left_out == 1 else 'are'} left out: the page shows at most {self.max_paragraphs:,} "
+                "paragraphs, to stay readable. They count in its chart and in every figure.</p>" if left_out else "")
         return (
             f'<article class="doc" id="d{k}" data-name="{escape(doc.name)}">'
             f'<header class="doc-head"><h2{lang_attribute(title_lang)}>{escape(title)}</h2>{back}'
-            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {len(paras)} paragraph{"s" if len(paras) != 1 else ""}, {n_tagged} with a topic</p></header>'
-            f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, len(paras))}</section>'
-            f'<ol class="paras">{items}</ol></article>'
+            f'<p class="meta"><span class="src">{escape(doc.name)}</span> · {doc.paragraphs} paragraph{"s" if doc.paragraphs != 1 else ""}, {doc.tagged} with a topic</p></header>'
+            f'<section class="summary"><h3>Topics of this document</h3>{self.chart(doc.result.topics, doc.paragraphs)}</section>'
+            f'<ol class="paras">{items}</ol>{more}</article>'
         )
 
     def overview(self, docs: list[_Document], totals: TopicTally, n_documents: int) -> str:
         """The chart over every paragraph read (``totals``), then a table linking to each document shown in full."""
         rows = []
         for k, doc in enumerate(docs, 1):
-            paras = doc.result.paragraphs
             tops = "".join(self.tag(d.topic, note=f"{d.share:.0%}") for d in doc.result.topics[:4]) or '<span class="notag">no topic</span>'
             title, title_lang = self.doc_title(doc)
             src = f'<br><span class="src">{escape(doc.name)}</span>' if title != doc.name else ""
             rows.append(f'<tr><td class="num">{k}</td>'
                         f'<td><a href="#d{k}"{lang_attribute(title_lang)}>{escape(title)}</a>{src}</td>'
-                        f'<td class="num">{len(paras)}</td><td class="num">{sum(1 for p in paras if p.topics)}</td>'
+                        f'<td class="num">{doc.paragraphs}</td><td class="num">{doc.tagged}</td>'
                         f"<td>{tops}</td></tr>")
         rest = (f'<p class="meta">The table lists the {len(docs):,} documents shown in full; the other '
                 f'{n_documents - len(docs):,} are <a href="#hidden">listed below</a>.</p>' if n_documents > len(docs) else "")
@@ -319,8 +334,12 @@ class _Page:
              hidden: Sequence[str] = ()) -> str:
         """The page: ``corpus`` (the dashboard) first, then the documents shown in full (``docs``); ``hidden``
         names (some of) the others. The header, legend and overview count all ``n_documents`` read (``totals``):
-        which are shown in full decides only which texts are printed."""
+        which are shown in full, and which of their paragraphs are printed, decides only which texts are printed."""
         n_hidden = n_documents - len(docs)
+        left_out = sum(d.paragraphs - len(d.result.paragraphs) for d in docs)
+        cut = (f'<p class="meta left-out">{left_out:,} paragraph{"s" if left_out != 1 else ""} of the documents below '
+               f"{'is' if left_out == 1 else 'are'} left out: the page shows at most {self.max_paragraphs:,} "
+               "paragraphs, to stay readable. They count in every figure.</p>" if left_out else "")
         many = n_documents > 1
         body = "".join(self.document(k, d, many) for k, d in enumerate(docs, 1))
         if n_hidden:
@@ -338,7 +357,7 @@ class _Page:
             f'<header class="top"><h1>{escape(self.title)}</h1>'
             f'<p class="meta">{n_documents:,} document{"s" if many else ""} · {totals.paragraphs:,} paragraphs · '
             f"{totals.tagged:,} with a topic · "
-            f"model: {escape(self.model_name)} · topicslib {__version__}</p>"
+            f"model: {escape(self.model_name)} · topicslib {__version__}</p>{cut}"
             '<p class="how">Each paragraph carries the topics whose calibrated score reached the topic\'s threshold. '
             "Highlighted words raised the score of the tag in the same colour (hover for how much). "
             "Bars count the paragraphs tagged with each topic.</p></header>"
@@ -355,7 +374,7 @@ def _highlighted(paragraphs: list[Paragraph], model: TopicModel, top_n: int) -> 
     marks = []
     for k in range(0, len(tagged), _EXPLAINED):
         some = tagged[k : k + _EXPLAINED]
-        explained = model.explain_many([plain_text(p.text) for p in some], topics=[[t for t, _ in p.topics] for p in some],
+        explained = model.explain_many(some, topics=[[t for t, _ in p.topics] for p in some],
                                        top_n=max(_all_terms(p.text, top_n) for p in some))
         marks += [_marks(p.text, e, top_n=top_n) for p, e in zip(some, explained)]
     found = iter(marks)
@@ -409,17 +428,22 @@ def _in_step(documents: Iterable, streams: dict[str, Iterable | None]) -> Iterat
 
 class _Slot:
     """A document while the report reads its pieces: its number, date and --by value (those of its first
-    piece), how many paragraphs it has so far, and its paragraphs and highlights if it is shown in full."""
+    piece), how many paragraphs it has so far, and if it is shown, its paragraphs counted (``tally``, None for
+    a document not shown), its first paragraph, and those printed with their highlights (the first ones, as many
+    as the page's bound on paragraphs leaves)."""
 
-    __slots__ = ("k", "name", "date", "by", "n", "shown", "paragraphs", "marks")
+    __slots__ = ("k", "name", "date", "by", "n", "tally", "first", "paragraphs", "marks")
 
     def __init__(self, k: int, name: str, date: object, by: object, shown: bool):
-        self.k, self.name, self.date, self.by, self.n, self.shown = k, name, date, by, 0, shown
+        self.k, self.name, self.date, self.by, self.n = k, name, date, by, 0
+        self.tally = TopicTally() if shown else None  # a few numbers per --group value, for the shown only
+        self.first: Paragraph | None = None
         self.paragraphs: list[Paragraph] = []
         self.marks: list[list[Highlight]] = []
 
     def document(self) -> _Document:
-        return _Document(self.name, DocumentResult(self.paragraphs, aggregate(self.paragraphs)), self.marks)
+        result = DocumentResult(self.paragraphs, self.tally.topics())
+        return _Document(self.name, result, self.marks, self.tally.paragraphs, self.tally.tagged, self.first)
 
 
 class _Corpus:
@@ -432,19 +456,20 @@ class _Corpus:
         self.by = TrendCounter(period=period) if by_name else None
         self.best: dict[tuple[str, str], list[Evidence]] = {}
 
-    def add(self, slot: _Slot, paragraphs: list[Paragraph]) -> None:
+    def add(self, slot: _Slot, paragraphs: list[Paragraph], linked: int) -> None:
+        """Count ``paragraphs``, a piece of ``slot``'s document; its first ``linked`` are on the page, to link to."""
         tags = [[t for t, _ in p.topics] for p in paragraphs]
         when = self.overall.add_all(slot.date, tags)
         if self.by is not None:
             self.by.add_all(slot.date, tags, by_value(slot.by))
-        for p in paragraphs:
+        for i, p in enumerate(paragraphs):
             for t, score in p.topics:
                 kept = self.best.setdefault((t, when), [])
                 if len(kept) == 2 and score <= kept[-1].score:
                     continue
                 text = " ".join(p.text.split())
                 kept.append(Evidence(t, when, score, text if len(text) <= 140 else text[:139] + "…",
-                                     f"d{slot.k + 1}-p{p.index}" if slot.shown else None, slot.name, p.lang))
+                                     f"d{slot.k + 1}-p{p.index}" if i < linked else None, slot.name, p.lang))
                 kept.sort(key=lambda e: -e.score)
                 del kept[2:]
 
@@ -470,6 +495,7 @@ def render_report(
     groups: Iterable | None = None,
     period: str = "month",
     max_documents: int = MAX_DOCUMENTS,
+    max_paragraphs: int = MAX_PARAGRAPHS,
     on_document: Callable[[], None] | None = None,
 ) -> str:
     """The HTML page for ``(name, text)`` documents, classified paragraph by paragraph.
@@ -487,18 +513,23 @@ def render_report(
     ``trends`` reads them; paragraphs without a readable one are counted as undated, and a warning says why,
     naming the field as ``date_name``) the page opens with the corpus dashboard (``dashboard.py``): topic
     shares per ``period``, small multiples per value of ``by`` (the field named ``by_name``), the figures and
-    the highest-scoring paragraphs. Only the first ``max_documents`` documents are shown in full (and only
-    their texts held); the others count in every figure and are listed by name.
+    the highest-scoring paragraphs. Only the first ``max_documents`` documents are shown (and only their texts
+    held); the others count in every figure and are listed by name. Of those shown, at most ``max_paragraphs``
+    paragraphs are printed, in order: a document cut short shows its first ones and says how many more it has,
+    and the page's header how many are left out; they count in its chart, the overview and every figure.
 
     >>> page = render_report([("memo.md", "Tariffs on coffee exports fell.")])
     >>> "<mark" in page  # the words that drove the tag, highlighted
     True
     """
     model = resolve(model)
+    if not isinstance(max_paragraphs, Integral) or isinstance(max_paragraphs, bool) or max_paragraphs < 0:
+        raise InputError(f"max_paragraphs must be a non-negative integer, got {max_paragraphs!r}")
     shown: list[_Slot] = []
     grouped: dict[str, _Slot] = {}  # by group value's name: a few numbers per document, texts only for the shown
     hidden: list[str] = []  # the names listed of the documents not shown in full
     n_documents = 0
+    room = max_paragraphs  # paragraphs the page may still print
     totals = TopicTally()  # every document's paragraphs, shown in full or not: the page's own figures
     langs: Counter = Counter()
     corpus = _Corpus(period, by_name if by is not None else None) if dates is not None else None
@@ -513,7 +544,7 @@ def render_report(
                 n_documents += 1
                 if key is not None:
                     grouped[key] = slot
-                if slot.shown:
+                if slot.tally is not None:
                     shown.append(slot)
                 elif len(hidden) < _LISTED:
                     hidden.append(name)
@@ -525,11 +556,16 @@ def render_report(
             slot.n += len(paragraphs)
             langs.update(p.lang for p in paragraphs)
             totals.add(paragraphs)
+            on_page = paragraphs[:room] if slot.tally is not None else []
+            room -= len(on_page)
             if corpus is not None:
-                corpus.add(slot, paragraphs)
-            if slot.shown:  # explaining is the costly part: only for what the page shows
-                slot.paragraphs += paragraphs
-                slot.marks += _highlighted(paragraphs, model, top_n)
+                corpus.add(slot, paragraphs, len(on_page))
+            if slot.tally is not None:  # explaining is the costly part: only for what the page prints
+                slot.tally.add(paragraphs)
+                if slot.first is None and paragraphs:
+                    slot.first = paragraphs[0]
+                slot.paragraphs += on_page
+                slot.marks += _highlighted(on_page, model, top_n)
     if not shown:
         raise TopicslibError("no documents to report on")
     note = corpus.overall.undated_note(date_name, "paragraph") if corpus is not None else None
@@ -539,7 +575,7 @@ def render_report(
         lang = majority(langs)
     named = model.taxonomy_.localized(lang)  # in its own language where it lacks lang: the names say which
     names_lang = named.lang or lang
-    page = _Page(list(named.topics), title, model_name or "default model", names_lang)
+    page = _Page(list(named.topics), title, model_name or "default model", names_lang, max_paragraphs)
     dashboard_html = (corpus.html({t: page.name(t) for t in page.topics}, page.order, totals.paragraphs, names_lang)
                       if corpus is not None else "")
     html = page.page([s.document() for s in shown], totals, n_documents, dashboard_html, hidden)

@@ -12,7 +12,7 @@ features, in a bounded cache for others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -72,13 +72,15 @@ def refuse_table(value: object, expected: str) -> None:
         raise InputError(f"{expected}, got a {type(value).__name__}; give its rows as mappings, such as df.to_dict('records')")
 
 
-def check_texts(texts: object, call: str = "classify_many", advice: str = "use classify(text)") -> list[str]:
+def check_texts(texts: object, call: str = "classify_many", advice: str = "use classify(text)",
+                check: Callable[[object, int], str] = check_text) -> list[str]:
     """``texts`` as a list of strings; else an :class:`InputError` naming the problem.
 
     ``call`` names the function called and ``advice`` (if any) says what to do with a single text: a
     string iterates as its characters, so unchecked it would pass as a list of one-letter texts. A
-    DataFrame would pass as its column names: it is refused, naming the fix. A text that is no string is
-    named by its position (counted from 0, as the list's index), found once the check of all has failed.
+    DataFrame would pass as its column names: it is refused, naming the fix. Unless all are strings, each item
+    goes through ``check`` with its position (counted from 0, as the list's index): :func:`check_text` names
+    the first that is no string; a caller that takes more than strings gives the string it reads in each.
 
     >>> check_texts("Tariffs rose.", "classify_documents", "use classify_document(text)")
     Traceback (most recent call last):
@@ -97,9 +99,8 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
     if not isinstance(texts, Iterable):
         raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
     texts = list(texts)
-    if not all(map(isinstance, texts, repeat(str))):  # the fast check; then the first text that fails it
-        for i, t in enumerate(texts):
-            check_text(t, i)
+    if not all(map(isinstance, texts, repeat(str))):  # the fast check; then each text's own
+        texts = [check(t, i) for i, t in enumerate(texts)]
     return texts
 
 

@@ -1033,64 +1033,74 @@ static int build_words(Scorer *s, PyObject *terms)
     Py_ssize_t n = PyList_GET_SIZE(terms);
     cp_t *buf = NULL;
     size_t cap = 0;
-    int32_t *gram_words = NULL; /* the words of one n-gram */
-    size_t gw_cap = 0;
+    /* each term's words, read once: term col's are words[first[col]] up to words[first[col + 1]] */
+    int32_t *words = NULL;
+    size_t w_cap = 0, n_w = 0;
+    size_t *first = PyMem_Malloc(((size_t)n + 1) * sizeof(size_t));
     size_t edges = 0; /* of the trie: an n-gram of m words makes at most m - 1 */
     int ok = -1;
+    if (!first) {
+        PyErr_NoMemory();
+        goto done;
+    }
     if (table_init(&s->perm, (size_t)n) < 0 || table_init(&s->temp, 1024) < 0)
         goto done;
     /* first the words (unigram features and n-grams' words), then the n-grams' trie paths */
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && trie_init(s, edges + 1) < 0)
+    for (Py_ssize_t col = 0; col < n; col++) {
+        Py_ssize_t len = code_points(PyList_GET_ITEM(terms, col), &buf, &cap);
+        if (len < 0)
             goto done;
-        for (Py_ssize_t col = 0; col < n; col++) {
-            Py_ssize_t len = code_points(PyList_GET_ITEM(terms, col), &buf, &cap);
-            if (len < 0)
-                goto done;
-            size_t parts = 0, start = 0;
-            for (size_t i = 0; i <= (size_t)len; i++) {
-                if (i < (size_t)len && buf[i] != ' ')
-                    continue;
-                if (i > start) {
-                    int32_t e = vocab_word(s, buf + start, i - start);
-                    if (e < 0 || RESERVE(gram_words, gw_cap, parts + 1) < 0)
-                        goto done;
-                    gram_words[parts++] = e;
-                }
-                start = i + 1;
-            }
-            if (parts == 1 && pass == 0) {
-                s->words[gram_words[0]].unigram = (int32_t)col;
-                s->words[gram_words[0]].idf = s->idf[col];
-            } else if (parts > 1 && pass == 0) {
-                edges += parts - 1;
-                for (size_t j = 0; j < parts; j++) /* every word of an n-gram gets a trie id */
-                    if (s->words[gram_words[j]].gid < 0)
-                        s->words[gram_words[j]].gid = s->n_nodes++;
-            } else if (parts > 1) {
-                if ((int)parts > s->word_hi) {
-                    PyErr_Format(PyExc_ValueError, "term %zd has %zu words, more than word_ngrams allows", col, parts);
+        first[col] = n_w;
+        size_t start = 0;
+        for (size_t i = 0; i <= (size_t)len; i++) {
+            if (i < (size_t)len && buf[i] != ' ')
+                continue;
+            if (i > start) {
+                int32_t e = vocab_word(s, buf + start, i - start);
+                if (e < 0 || RESERVE(words, w_cap, n_w + 1) < 0)
                     goto done;
-                }
-                int32_t node = s->words[gram_words[0]].gid;
-                TrieSlot *t = NULL;
-                for (size_t j = 1; j < parts; j++) {
-                    t = trie_child(s, node, s->words[gram_words[j]].gid);
-                    node = t->node;
-                }
-                t->col = (int32_t)col;
+                words[n_w++] = e;
             }
+            start = i + 1;
         }
+        size_t parts = n_w - first[col];
+        if (parts == 1) {
+            s->words[words[first[col]]].unigram = (int32_t)col;
+            s->words[words[first[col]]].idf = s->idf[col];
+        } else if (parts > 1) {
+            if ((int)parts > s->word_hi) {
+                PyErr_Format(PyExc_ValueError, "term %zd has %zu words, more than word_ngrams allows", col, parts);
+                goto done;
+            }
+            edges += parts - 1;
+            for (size_t j = first[col]; j < n_w; j++) /* every word of an n-gram gets a trie id */
+                if (s->words[words[j]].gid < 0)
+                    s->words[words[j]].gid = s->n_nodes++;
+        }
+    }
+    first[n] = n_w;
+    if (trie_init(s, edges + 1) < 0)
+        goto done;
+    for (Py_ssize_t col = 0; col < n; col++) {
+        if (first[col + 1] - first[col] < 2)
+            continue;
+        int32_t node = s->words[words[first[col]]].gid;
+        TrieSlot *t = NULL;
+        for (size_t j = first[col] + 1; j < first[col + 1]; j++) {
+            t = trie_child(s, node, s->words[words[j]].gid);
+            node = t->node;
+        }
+        t->col = (int32_t)col;
     }
     s->n_perm = s->n_words;
     s->wpool_perm = s->wpool_len;
     ok = 0;
 done:
     PyMem_Free(buf);
-    PyMem_Free(gram_words);
+    PyMem_Free(words);
+    PyMem_Free(first);
     return ok;
 }
-
 static int build_grams(Scorer *s, PyObject *terms)
 {
     Py_ssize_t n = PyList_GET_SIZE(terms);

@@ -801,6 +801,17 @@ def test_python_m_topicslib_is_recognised_as_the_command():
     assert r.stdout.strip() == "True", r.stderr
 
 
+@pytest.mark.parametrize(("argv0", "frozen"), [("topicslib", "True"), ("script.py", "False")])
+def test_the_command_leaves_its_objects_to_the_exit_and_a_program_calling_main_keeps_its_collector(argv0, frozen):
+    # The command's process ends with it: the collector need not pass over its objects at shutdown (gc.freeze);
+    # a program that calls main itself goes on, with every object still collectable.
+    probe = (f"import sys; sys.argv[0] = {argv0!r}; import gc, atexit, topicslib.cli; "
+             "atexit.register(lambda: print(gc.get_freeze_count() > 0)); topicslib.cli.main(['topics'])")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == frozen
+
+
 # Ctrl-C arrives while the command is still importing numpy: a finder asked for numpy first sends the process SIGINT.
 _CTRL_C_AT_IMPORT = textwrap.dedent("""
     import os, signal, sys

@@ -44,7 +44,11 @@ def _interrupted_while_starting(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds the imports quietly; the exit status a shell gives Ctrl-C
 
 
-if is_command():
+# Whether this process is the command, decided as it starts: once ``-m`` has run, sys.argv[0] names the package's
+# __main__.py.
+COMMAND = is_command()
+
+if COMMAND:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import signal  # here: a program importing the library neither needs it nor has its Ctrl-C changed
     # Not in a run started ignoring Ctrl-C, nor in a process multiprocessing starts for the command (a Dask worker,

@@ -1348,6 +1348,7 @@ typedef struct {
      * scan (class1's bits below). */
     uint8_t lower1[256];
     uint8_t class1[256];
+    uint16_t lowclass1[256]; /* lower1[c], with class1 of it in the high byte: the letter loop's one look-up */
     PyObject *en, *es, *und;
 } Leaning;
 
@@ -1411,6 +1412,8 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
                 k |= LEAN_MARK;
         d->class1[c] = k;
     }
+    for (int c = 0; c < 256; c++)
+        d->lowclass1[c] = (uint16_t)(d->lower1[c] | d->class1[d->lower1[c]] << 8);
     size_t n = 64;
     d->shift = 58;
     while (n < 4 * (size_t)PyDict_GET_SIZE(words)) {
@@ -1533,11 +1536,13 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
                 c = (cp_t)s[i];                                                                            \
                 if (c > 255)                                                                               \
                     break;                                                                                 \
-                c = d->lower1[c];                                                                          \
-                k = d->class1[c];                                                                          \
-                if (k)                                                                                     \
+                const uint16_t v = d->lowclass1[c];                                                        \
+                if (v > 255) {                                                                             \
+                    c = v & 255;                                                                           \
+                    k = (uint8_t)(v >> 8);                                                                 \
                     break;                                                                                 \
-                key = lean_step(key, c);                                                                   \
+                }                                                                                          \
+                key = lean_step(key, v);                                                                   \
             }                                                                                              \
             if (i == n)                                                                                    \
                 break;                                                                                     \

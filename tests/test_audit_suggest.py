@@ -528,3 +528,18 @@ def test_train_on_the_command_line_self_trains_on_an_unlabeled_corpus(tmp_path):
     assert np.array_equal(from_file.coef_, model.coef_) and from_file.card_["self_training"]["pseudo_labeled"] == 16
     r = run("train", str(examples), "-o", str(out), "--unlabeled", str(tmp_path / "missing.txt"))
     assert r.returncode != 0 and "missing.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("corpus", [[], ["", "  \n "]])
+def test_bootstrap_on_an_empty_corpus_says_so_not_that_no_seed_matched(tmp_path, corpus):
+    """An empty corpus (an empty file on the command line) was told "no paragraph of the corpus holds a seed term;
+    add seeds the corpus uses", sending its user to rewrite a taxonomy that was fine (QA pass 6)."""
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    with pytest.raises(topicslib.TrainingError, match="the corpus holds no paragraph to find the seeds in") as e:
+        topicslib.bootstrap(corpus, taxonomy=tax)
+    assert "add seeds" not in str(e.value)
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    r = run("bootstrap", str(tmp_path / "empty.jsonl"), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"))
+    assert r.returncode == 1 and "the corpus holds no paragraph to find the seeds in" in r.stderr, r.stderr
+    assert not (tmp_path / "m.npz").exists()

@@ -153,8 +153,9 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
 
     A topic whose seeds label no paragraph is left out with a warning that says why (no seeds, none
     matched); a taxonomy of one topic is a :class:`TaxonomyError`, fewer than two topics found in the corpus a
-    :class:`TrainingError`, and so is a topic on every paragraph the seeds label, with none to learn it against:
-    two topics whose seeds match the very same paragraphs, equally, where no other topic's seeds label any, say.
+    :class:`TrainingError`, as is a corpus of no text but blank ones (none, an empty file), and a topic on every
+    paragraph the seeds label, with none to learn it against: two topics whose seeds match the very same
+    paragraphs, equally, where no other topic's seeds label any, say.
 
     ``on_round(round, rounds, pseudo_labeled)`` is called as each round's training starts (round 0: the seeds'),
     with how many paragraphs it trains on as pseudo-labeled (the command line's progress line shows it). The
@@ -202,6 +203,10 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     for i, t in enumerate(given):  # each paragraph once: the out-of-fold rows are the examples
         first.setdefault(duplicate_key(t), i)
     texts = [given[i] for i in first.values()]
+    # said as such: the seeds' search below would call an empty corpus one that holds none of them (QA pass 6)
+    if not any(t.strip() for t in texts):
+        raise TrainingError(f"the corpus holds no paragraph to find the seeds in ({len(given):,} texts, "
+                            "none but blank ones): give the paragraphs to bootstrap from")
     if pseudo_labels is not None:  # now, not after the training, which a bad path would waste
         check_writable(pseudo_labels)
     scores, per_seed = _seed_matches(texts, taxonomy)

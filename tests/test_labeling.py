@@ -1024,3 +1024,37 @@ def test_a_terminal_session_says_on_its_first_page_what_was_not_asked_and_revisi
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     last = json.loads(answers.read_text(encoding="utf-8").splitlines()[-1])
     assert last == {"text": TEXTS[0], "topics": ["narcotics", "trade"], "asked": IDS}
+
+
+def test_a_session_resumed_on_a_retrainings_worth_of_answers_retrains_at_once(tmp_path):
+    """A resumed session asked in corpus order with nothing pre-selected for its first 20 answers, whatever the file
+    held (66 answers in QA pass 6): the model the last session had retrained was lost with it. It now retrains as it
+    starts, and the retrained model pre-selects from the first paragraph drawn after it lands."""
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    answered = [("Tariffs on coffee fell.", ["trade"]), ("Migrants crossed the border at dawn.", ["migration"]),
+                ("Exports of avocados grew.", ["trade"]), ("Asylum seekers waited at the border.", ["migration"])]
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text("".join(json.dumps({"text": t, "topics": topics, "asked": IDS}) + "\n" for t, topics in answered),
+                       encoding="utf-8")
+    texts = [t for t, _ in answered] + ["Tariffs on beef and coffee exports rose.", "Migrants and asylum seekers crossed."]
+    screen = io.StringIO()
+    # the first key waits for the retraining begun at the start; the page it answers was drawn before it landed
+    keys = _KeysOnceRetrained("\n\nq\n", "", threading.active_count())  # "": Enter
+    keys.asked.set()
+    labeling.label(texts, taxonomy=taxonomy, examples=answers, retrain_every=4, keys=keys, screen=screen,
+                   min_df=1, folds=2)
+    pages = _pages(screen)
+    assert "retrained" not in pages[0][0] and "[x]" not in "\n".join(pages[0])
+    assert "retrained on 4 examples" in pages[1][0], pages[1][0]
+    assert [line.split("] ")[1].split()[0] for line in pages[1] if "[x]" in line]  # the retrained model pre-selects
+
+
+def test_a_session_resumed_on_fewer_answers_than_a_retraining_waits_for_them(tmp_path, corpus):
+    """Retraining at the start only once the file holds a retraining's worth: on a few answers it would say only
+    "not retrained: too few" on the first page."""
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text(json.dumps({"text": "Tariffs on coffee fell.", "topics": ["trade"]}) + "\n", encoding="utf-8")
+    screen = io.StringIO()
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), examples=answers,
+                   retrain_every=4, keys=io.StringIO("\n\nq\n"), screen=screen)
+    assert "retrain" not in screen.getvalue()

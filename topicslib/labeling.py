@@ -389,7 +389,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     answer is appended, and replaces the earlier one when examples are read (:func:`examples.merge_duplicates`);
     undo takes it off, the earlier answer standing again. Then the corpus goes on as usual.
     ``options`` are training options for the background retraining. Every ``retrain_every``
-    answers a model is trained on all the answers; it replaces ``model`` (or the model an earlier retraining put in
+    answers a model is trained on all the answers (and as the session starts, when ``examples`` holds that many
+    already: a resumed session gets back the model the last one retrained); it replaces ``model`` (or the model an earlier retraining put in
     its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
     topics it would give each answer had it not been trained on it (models refitted on the other folds,
     :func:`held_out_topics`) against the current model's, held out too for the answers that model was trained on
@@ -506,6 +507,16 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
             first = set(picked)
             return again + [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
+        def start_retraining() -> None:
+            if state["training"] is None or not state["training"].is_alive():
+                state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
+                state["training"].start()
+
+        # A session resumed on a file of a retraining's worth of answers or more retrains at once: it asked in corpus
+        # order with nothing pre-selected (or by the given model) for its first retrain_every answers, the model the
+        # last session had retrained lost with it (QA pass 6)
+        if len(labeled) >= retrain_every:
+            start_retraining()
         queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
         # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
         # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
@@ -560,10 +571,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         history.append((i, written))
                         queue.pop(0)
                         asking = False
-                        if answers % retrain_every == 0 and (state["training"] is None
-                                                             or not state["training"].is_alive()):
-                            state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
-                            state["training"].start()
+                        if answers % retrain_every == 0:
+                            start_retraining()
                     elif key == "s":
                         history.append((queue.pop(0), None))
                         asking = False

@@ -1058,3 +1058,23 @@ def test_a_session_resumed_on_fewer_answers_than_a_retraining_waits_for_them(tmp
     labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), examples=answers,
                    retrain_every=4, keys=io.StringIO("\n\nq\n"), screen=screen)
     assert "retrain" not in screen.getvalue()
+
+
+@needs_tmux
+def test_what_loading_warned_of_is_said_on_the_first_page_whose_clearing_wipes_it(tmp_path, corpus):
+    """A misspelt taxonomy key was warned of on stderr, then wiped by the first page's clearing of the terminal: the
+    labeler never saw that a topic's seeds (or name) were not read (QA pass 6). The first page's top line says it."""
+    taxonomy = tmp_path / "typo.toml"
+    taxonomy.write_text('[[topic]]\nid = "trade"\nseed = ["tariffs"]\n\n[[topic]]\nid = "migration"\n', encoding="utf-8")
+    command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy {taxonomy} --examples {tmp_path / 'mine.jsonl'}"
+               f" 2>{tmp_path / 'stderr.txt'}; echo exit $?; sleep 600")
+    session = _new_session(tmp_path, command)
+    try:
+        first = " ".join(_wait_for(session, "0 labeled").split())
+        _tmux("send-keys", "-t", session, "Enter")
+        second = " ".join(_wait_for(session, "1 labeled").split())
+    finally:
+        _tmux("kill-session", "-t", session)
+    said = "topic 'trade': unknown key 'seed', not read; did you mean 'seeds'?"
+    assert said in first and said not in second  # said once, as the other first-page notes are
+    assert said in (tmp_path / "stderr.txt").read_text(encoding="utf-8")  # and printed, as by any command

@@ -494,15 +494,34 @@ def _tagged_pieces(records: Iterator[Record]) -> Iterator[tuple[Record, list[Par
         yield first, paragraphs
 
 
+class _KeptWarnings(logging.Handler):
+    """The warnings topicslib logs while it is attached, kept as their messages (the command line's handler prints
+    them too)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _cmd_label(args: argparse.Namespace) -> int:
-    sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.examples, sources)
-    taxonomy = load_taxonomy(args.taxonomy)
-    model = load_model(args.model) if args.model else None
-    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+    # What loading warns of (a misspelt taxonomy key, a folder's files not read) is said again on the first page,
+    # whose clearing of a terminal wiped it before anyone could read it (QA pass 6)
+    kept = _KeptWarnings()
+    logging.getLogger("topicslib").addHandler(kept)
+    try:
+        sources = find_sources(args.inputs, args.input_format)
+        _check_output(args.examples, sources)
+        taxonomy = load_taxonomy(args.taxonomy)
+        model = load_model(args.model) if args.model else None
+        records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+    finally:
+        logging.getLogger("topicslib").removeHandler(kept)
     label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,
           retrain_every=args.retrain_every, fields=[corpus_fields(r) for r in records], quiet=args.quiet,
-          revisit=args.revisit, **_training_options(args))
+          revisit=args.revisit, notes=kept.messages, **_training_options(args))
     return 0
 
 

@@ -377,7 +377,8 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None,
-          fields: Sequence[Mapping] | None = None, quiet: bool = False, revisit: bool = False, **options) -> int:
+          fields: Sequence[Mapping] | None = None, quiet: bool = False, revisit: bool = False,
+          notes: Sequence[str] = (), **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``fields``, one mapping a text, are written beside its answer's ``text`` and
     ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
@@ -388,6 +389,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     earlier topics pre-selected beside the model's for the topics not asked, their corpus fields kept: the new
     answer is appended, and replaces the earlier one when examples are read (:func:`examples.merge_duplicates`);
     undo takes it off, the earlier answer standing again. Then the corpus goes on as usual.
+    ``notes``, warnings given before the session (the taxonomy's, the corpus's: the command line's), are said
+    again on a terminal's first page's top line, as its clearing wipes them from the screen.
     ``options`` are training options for the background retraining. Every ``retrain_every``
     answers a model is trained on all the answers (and as the session starts, when ``examples`` holds that many
     already: a resumed session gets back the model the last one retrained); it replaces ``model`` (or the model an earlier retraining put in
@@ -453,7 +456,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
         history: list[tuple[int, tuple[int, bytes] | None]] = []
         # said on the top line of the next page only: why an undo was refused, or (the first) what the model lacks
-        note = "; ".join(n for n in (mismatch, unasked_note) if n) if screen.isatty() else ""
+        note = "; ".join(n for n in (*notes, mismatch, unasked_note) if n) if screen.isatty() else ""
         if revisit and not stale:  # asked for, so said, on a terminal or not
             note = "; ".join(n for n in (note, "nothing to revisit: every answer was asked about every topic") if n)
         answers = 0

@@ -1078,3 +1078,20 @@ def test_what_loading_warned_of_is_said_on_the_first_page_whose_clearing_wipes_i
     said = "topic 'trade': unknown key 'seed', not read; did you mean 'seeds'?"
     assert said in first and said not in second  # said once, as the other first-page notes are
     assert said in (tmp_path / "stderr.txt").read_text(encoding="utf-8")  # and printed, as by any command
+
+
+def test_undo_with_nothing_to_undo_says_so_on_the_top_line(tmp_path, corpus):
+    """`u` at the start of a resumed session redrew the same page, unsaid: the labeler who meant to take back the
+    last answer of the session before could not tell it had done nothing (QA pass 6)."""
+    answers = tmp_path / "mine.jsonl"
+    screen = io.StringIO()
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("u\n\nq\n"), screen=screen)
+    pages = _pages(screen)
+    assert pages[1][0] == "0 labeled · 4 to go · nothing to undo yet" and pages[2][0] == "1 labeled · 3 to go"
+    before = answers.read_bytes()
+    screen = io.StringIO()
+    labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("u\nq\n"), screen=screen)
+    assert _pages(screen)[1][0] == (f"1 labeled · 3 to go · nothing to undo in this session: to take off an answer "
+                                    f"of an earlier one, edit {answers}")
+    assert answers.read_bytes() == before

@@ -589,6 +589,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         else:
                             note = (f"not undone: {path} no longer ends with that answer (changed since it was "
                                     "written); nothing removed, edit the file to take it out")
+                    elif key == "u":  # said, not ignored: a resumed session's u seemed to do nothing (QA pass 6)
+                        note = (f"nothing to undo in this session: to take off an answer of an earlier one, edit "
+                                f"{path}" if done else "nothing to undo yet")
                     elif key in _QUIT:  # before the toggles: '' is in every string
                         break
                     elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled

@@ -543,3 +543,22 @@ def test_bootstrap_on_an_empty_corpus_says_so_not_that_no_seed_matched(tmp_path,
     r = run("bootstrap", str(tmp_path / "empty.jsonl"), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"))
     assert r.returncode == 1 and "the corpus holds no paragraph to find the seeds in" in r.stderr, r.stderr
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_suggest_never_writes_its_picks_over_the_examples_it_was_given(tmp_path):
+    """`suggest corpus --examples mine.jsonl -o mine.jsonl` replaced the labels with the picks, and so did an -o naming
+    a file of an --examples folder: hand labels lost (QA pass 6). Either is refused before any work."""
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": r["text"]}) + "\n" for r in TINY), encoding="utf-8")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    mine = labels / "mine.jsonl"
+    mine.write_text(json.dumps({"text": TINY[0]["text"], "topics": TINY[0]["topics"]}) + "\n", encoding="utf-8")
+    before = mine.read_bytes()
+    for examples in (mine, labels):
+        r = run("suggest", str(src), "-n", "3", "--examples", str(examples), "-o", str(mine))
+        assert r.returncode == 1 and f"{mine}: is also an input ({mine})" in r.stderr, r.stderr
+        assert mine.read_bytes() == before
+    # a new file in the examples' folder is no input
+    r = run("suggest", str(src), "-n", "3", "--examples", str(labels), "-o", str(labels / "next.jsonl"))
+    assert r.returncode == 0 and len((labels / "next.jsonl").read_text(encoding="utf-8").splitlines()) == 3, r.stderr

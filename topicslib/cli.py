@@ -379,10 +379,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, sources, args.model, stdout=True)
+    examples = read_examples(args.examples) if args.examples else None
+    # the files the examples were read from are inputs too: `-o mine.jsonl --examples mine.jsonl` wrote the picks
+    # over the labels (QA pass 6), and so would an -o naming a file of an --examples folder
+    _check_output(args.output, sources, args.model, *sorted({e.path for e in examples or ()} - {None}), stdout=True)
     model = load_model_option(args)
     records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
-    labeled = [e.text for e in read_examples(args.examples)] if args.examples else None
+    labeled = [e.text for e in examples] if examples is not None else None
     picked = suggest(model, [r.text for r in records], n=args.n, exclude=labeled)
     results = model.classify_many([records[i].text for i in picked])
     # JSON Lines, which `label` and `train` read, unless -o's suffix asks for CSV or a table as classify's does

@@ -562,3 +562,17 @@ def test_suggest_never_writes_its_picks_over_the_examples_it_was_given(tmp_path)
     # a new file in the examples' folder is no input
     r = run("suggest", str(src), "-n", "3", "--examples", str(labels), "-o", str(labels / "next.jsonl"))
     assert r.returncode == 0 and len((labels / "next.jsonl").read_text(encoding="utf-8").splitlines()) == 3, r.stderr
+
+
+def test_suggest_with_nothing_to_pick_says_why_on_stderr(tmp_path):
+    """An empty corpus, or one every paragraph of which is labeled, gave an empty output and exit 0, unsaid: it read
+    as suggest having failed, or found nothing worth labeling (QA pass 6)."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = run("suggest", str(empty), "-n", "3")
+    assert (r.returncode, r.stdout) == (0, "") and r.stderr == "topicslib: note: nothing to suggest: the corpus holds no paragraph\n"
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in TINY[:3]), encoding="utf-8")
+    r = run("suggest", str(src), "-n", "3", "--examples", str(src))
+    assert (r.returncode, r.stdout) == (0, "") and "nothing to suggest: every paragraph of the corpus is labeled" in r.stderr
+    assert run("suggest", str(src), "-n", "0").stderr == ""  # none asked for: nothing to explain

@@ -1095,3 +1095,22 @@ def test_undo_with_nothing_to_undo_says_so_on_the_top_line(tmp_path, corpus):
     assert _pages(screen)[1][0] == (f"1 labeled · 3 to go · nothing to undo in this session: to take off an answer "
                                     f"of an earlier one, edit {answers}")
     assert answers.read_bytes() == before
+
+
+def test_an_examples_file_in_a_folder_that_cannot_be_written_is_refused_naming_it(tmp_path, corpus, monkeypatch):
+    """The error named only the hidden lock file (`.mine.jsonl.lock: Operation not permitted`), which the labeler
+    never asked for (QA pass 6); it names the examples file, and why. Root writes whatever a folder's mode says, so
+    the refusal is simulated where the lock is made."""
+    answers = tmp_path / "mine.jsonl"
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if str(path).endswith(".mine.jsonl.lock"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(os, "open", refusing)
+    with pytest.raises(topicslib.DataError) as e:
+        labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), examples=answers,
+                       keys=io.StringIO("\nq\n"), screen=io.StringIO())
+    assert str(e.value) == (f"{answers}: cannot write: the session's lock file (.mine.jsonl.lock) cannot be made beside "
+                            "it: Permission denied")

@@ -139,7 +139,11 @@ def _session_lock(path: Path) -> Iterator[None]:
         return
     lock = path.with_name(f".{path.name}.lock")
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:  # said of the examples file: the hidden lock's name alone left its user guessing
+            raise DataError(f"cannot write: the session's lock file ({lock.name}) cannot be made beside it: "
+                            f"{e.strerror or e}", path=path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -830,8 +830,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", required=True, metavar="FILE", help="the JSON Lines file answers are appended to")
     p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained); "
                                                    "a retrained model replaces it once it scores better on the answers")
-    p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N", help="retrain after every N answers, and as a session resumed on a file of N answers or more "
-                   "starts (default: 20)")
+    p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N",
+                   help="retrain after every N answers, and as a session resumed on a file of N answers or more "
+                        "starts (default: 20)")
     p.add_argument("--revisit", action="store_true", help="first ask again the answers not asked about topics added "
                    "to the taxonomy since (their earlier topics pre-selected); the new answer replaces the earlier one")
     p.add_argument("--options", metavar="JSON", help="training options for the retraining, as JSON")

@@ -576,3 +576,25 @@ def test_suggest_with_nothing_to_pick_says_why_on_stderr(tmp_path):
     r = run("suggest", str(src), "-n", "3", "--examples", str(src))
     assert (r.returncode, r.stdout) == (0, "") and "nothing to suggest: every paragraph of the corpus is labeled" in r.stderr
     assert run("suggest", str(src), "-n", "0").stderr == ""  # none asked for: nothing to explain
+
+
+@pytest.mark.parametrize("command", ["suggest", "bootstrap"])
+def test_texts_of_several_paragraphs_taken_whole_are_warned_of_naming_document(tmp_path, command):
+    """A folder of .txt articles without --document was ten "paragraphs" to bootstrap, each pseudo-labeled with nearly
+    every topic, unsaid (QA pass 6): a warning says how many texts hold several paragraphs, where the first is,
+    and that --document takes them apart."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for k in range(2):
+        (corpus / f"a{k}.txt").write_text("\n\n".join(r["text"] for r in TINY[k::2]), encoding="utf-8")
+    (corpus / "one.jsonl").write_text(json.dumps({"text": "Migrants crossed the border."}) + "\n", encoding="utf-8")
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    out = ["-o", str(tmp_path / "m.npz"), "--taxonomy", str(tax), "--options", '{"min_df": 1, "folds": 2}'] \
+        if command == "bootstrap" else ["-n", "1"]
+    r = run(command, str(corpus), *out)
+    said = (f"topicslib: warning: 2 of the 3 texts hold several paragraphs (a blank line between them; the first at "
+            f"{corpus / 'a0.txt'}), each taken whole as one paragraph: --document takes their paragraphs one by one")
+    assert said in r.stderr.splitlines(), r.stderr
+    r = run(command, str(corpus), "--document", *out)
+    assert "several paragraphs" not in r.stderr

@@ -377,6 +377,22 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _corpus_paragraphs(sources: list[Source], args: argparse.Namespace) -> list[Record]:
+    """The records of the corpus that bootstrap, suggest and label take each as one paragraph. Without --document a
+    text holding several paragraphs, a blank line between them (a .txt article), is taken whole, and a warning says
+    how many are and where the first is: bootstrapped on ten articles, every one was pseudo-labeled with nearly
+    every topic, and label asked whole articles, cut to the screen (QA pass 6)."""
+    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+    if not args.document:
+        whole = [r for r in records if any(not line.strip() for line in r.text.strip().splitlines())]
+        if whole:
+            logging.getLogger(__name__).warning(
+                "%s of the %s texts hold several paragraphs (a blank line between them; the first at %s), each taken "
+                "whole as one paragraph: --document takes their paragraphs one by one", f"{len(whole):,}",
+                f"{len(records):,}", whole[0].where)
+    return records
+
+
 def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     examples = read_examples(args.examples) if args.examples else None
@@ -384,7 +400,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     # over the labels (QA pass 6), and so would an -o naming a file of an --examples folder
     _check_output(args.output, sources, args.model, *sorted({e.path for e in examples or ()} - {None}), stdout=True)
     model = load_model_option(args)
-    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+    records = _corpus_paragraphs(sources, args)
     labeled = [e.text for e in examples] if examples is not None else None
     picked = suggest(model, [r.text for r in records], n=args.n, exclude=labeled)
     if not picked and args.n:  # an empty output said why, as trends says it of an empty corpus
@@ -409,7 +425,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
-        records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+        records = _corpus_paragraphs(sources, args)
         texts = [r.text for r in records]
 
         def on_round(round_: int, rounds: int, labeled: int) -> None:
@@ -522,7 +538,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
         _check_output(args.examples, sources)
         taxonomy = load_taxonomy(args.taxonomy)
         model = load_model(args.model) if args.model else None
-        records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+        records = _corpus_paragraphs(sources, args)
     finally:
         logging.getLogger("topicslib").removeHandler(kept)
     label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,

@@ -1114,3 +1114,11 @@ def test_an_examples_file_in_a_folder_that_cannot_be_written_is_refused_naming_i
                        keys=io.StringIO("\nq\n"), screen=io.StringIO())
     assert str(e.value) == (f"{answers}: cannot write: the session's lock file (.mine.jsonl.lock) cannot be made beside "
                             "it: Permission denied")
+
+
+def test_an_empty_corpus_is_said_to_be_empty_not_labeled_already(tmp_path):
+    """"nothing left to label" on an empty corpus read as every paragraph answered already (QA pass 6)."""
+    screen = io.StringIO()
+    labeling.label([], taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", keys=io.StringIO(""), screen=screen)
+    assert screen.getvalue() == f"\nthe corpus holds no paragraph; 0 answers saved to {tmp_path / 'mine.jsonl'}\n"

@@ -605,7 +605,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                 if isinstance(stop, (HangUp, Terminated)):  # not the labeler's choice: the run ends with its own code
                     raise
             if not quiet:
-                _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
+                # an empty corpus said as such: "nothing left" read as every paragraph labeled already (QA pass 6)
+                left = "" if queue else "the corpus holds no paragraph; " if not texts else "nothing left to label; "
+                _draw(screen, f"\n{left}{answers} answers saved to {path}\n")
         except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
             raise HangUp(f"hung up; {answers} answers saved to {path}") from None
         except Terminated:  # kill, a service manager, a time limit: every answer is on disk

@@ -784,3 +784,19 @@ def test_a_taxonomys_misspelt_or_unknown_keys_are_named_not_silently_dropped(tmp
     f.write_text('[[topic]]\nname = "Economy"\n', encoding="utf-8")
     with pytest.raises(TaxonomyError, match="topic #1 has no id"):
         topicslib.load_taxonomy(f)
+
+
+@pytest.mark.parametrize("key", ["ES", "es-MX", "es_MX"])
+def test_a_topics_language_table_keyed_otherwise_than_by_its_code_is_told_the_code(tmp_path, caplog, key):
+    """`[topic.ES]` (or `[topic.es-MX]`) was warned of as an unknown key among "id, name, description, seeds", which
+    did not say that a language's table is keyed by its code in lower case: its seeds went unread, and bootstrap
+    missed the paragraphs in that language (QA pass 6)."""
+    f = tmp_path / "t.toml"
+    f.write_text(f'[[topic]]\nid = "econ"\nseeds = ["exports"]\n["topic".{key!r}]\nseeds = ["exportaciones"]\n\n'
+                 '[[topic]]\nid = "people"\nseeds = ["migrants"]\nEN = "mine"\n', encoding="utf-8")
+    taxonomy = topicslib.load_taxonomy(f)
+    assert taxonomy.topics[0].all_seeds == ("exports",)  # not read, as written
+    assert (f"{f}: topic 'econ': unknown key {key!r}, not read; did you mean 'es'? (the keys are id, name, description, "
+            "seeds, and a language's two-letter code in lower case, as es)") in caplog.text
+    # a key of two letters that holds no table is no language's
+    assert f"{f}: topic 'people': unknown key 'EN', not read (the keys are id, name, description, seeds)" in caplog.text

@@ -1122,3 +1122,14 @@ def test_an_empty_corpus_is_said_to_be_empty_not_labeled_already(tmp_path):
     labeling.label([], taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
                    examples=tmp_path / "mine.jsonl", keys=io.StringIO(""), screen=screen)
     assert screen.getvalue() == f"\nthe corpus holds no paragraph; 0 answers saved to {tmp_path / 'mine.jsonl'}\n"
+
+
+def test_an_examples_file_of_blank_lines_is_labeled_into_as_an_empty_one(tmp_path, corpus):
+    """Taking the last answers out of the file in an editor leaves a line end, and label refused to start ("no
+    examples in it: the file is empty or holds only blank lines"), where an empty file starts a session (QA pass 6)."""
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text("\n \n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                        "--examples", str(answers)], input="\nq\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and "0 labeled · 4 to go" in r.stdout, r.stderr
+    assert [e.text for e in topicslib.read_examples(answers)] == [TEXTS[0]]

@@ -434,7 +434,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     options = check_options({"min_examples": 1, "folds": 3, **options})
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
     with _session_lock(path):
-        labeled = read_examples(path) if path.exists() and path.stat().st_size else []
+        # a file of blank lines holds no answer yet, as an empty one: an editor leaves a line end where the last
+        # answer was taken out, and read_examples' "no examples in it" refused the session (QA pass 6)
+        labeled = read_examples(path) if path.exists() and path.read_bytes().strip() else []
         _check_topics(labeled, taxonomy, path)
         done = {duplicate_key(e.text) for e in labeled}
         # each paragraph once, as training merges them: a revision counts for its paragraph

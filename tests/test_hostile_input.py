@@ -800,3 +800,13 @@ def test_a_topics_language_table_keyed_otherwise_than_by_its_code_is_told_the_co
             "seeds, and a language's two-letter code in lower case, as es)") in caplog.text
     # a key of two letters that holds no table is no language's
     assert f"{f}: topic 'people': unknown key 'EN', not read (the keys are id, name, description, seeds)" in caplog.text
+
+
+def test_a_taxonomy_given_as_a_mapping_is_told_how_to_make_one_of_it():
+    """`bootstrap(texts, taxonomy={"topics": [...]})`, the JSON form in memory, was told only "must be a path or a
+    Taxonomy, got dict" (QA pass 6); the message names the constructor that reads it."""
+    data = {"topics": [{"id": "trade", "seeds": ["tariffs"]}, {"id": "migration", "seeds": ["migrants"]}]}
+    with pytest.raises(TaxonomyError, match=re.escape("got dict; for a mapping as a taxonomy file holds it, give "
+                                                      "Taxonomy.from_dict(it)")):
+        topicslib.bootstrap(["tariffs fell", "migrants crossed"], taxonomy=data)
+    assert topicslib.Taxonomy.from_dict(data).ids == ("trade", "migration")

@@ -286,5 +286,8 @@ def as_taxonomy(value: "str | Path | Taxonomy | None") -> "Taxonomy | None":
     if isinstance(value, (str, Path)):
         return load_taxonomy(value)
     if value is not None and not isinstance(value, Taxonomy):
-        raise TaxonomyError(f"taxonomy must be a path or a Taxonomy, got {type(value).__name__}")
+        # a mapping is the file's form in memory, and Taxonomy.from_dict reads it: said, as no doc showed it
+        hint = ("; for a mapping as a taxonomy file holds it, give Taxonomy.from_dict(it)"
+                if isinstance(value, Mapping) else "")
+        raise TaxonomyError(f"taxonomy must be a path or a Taxonomy, got {type(value).__name__}{hint}")
     return value

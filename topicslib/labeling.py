@@ -397,8 +397,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     again on a terminal's first page's top line, as its clearing wipes them from the screen.
     ``options`` are training options for the background retraining. Every ``retrain_every``
     answers a model is trained on all the answers (and as the session starts, when ``examples`` holds that many
-    already: a resumed session gets back the model the last one retrained); it replaces ``model`` (or the model an earlier retraining put in
-    its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
+    already: a resumed session gets back the model the last one retrained); it replaces ``model`` (or the model an
+    earlier retraining put in its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
     topics it would give each answer had it not been trained on it (models refitted on the other folds,
     :func:`held_out_topics`) against the current model's, held out too for the answers that model was trained on
     (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line says which

@@ -1133,3 +1133,22 @@ def test_an_examples_file_of_blank_lines_is_labeled_into_as_an_empty_one(tmp_pat
                         "--examples", str(answers)], input="\nq\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0 and "0 labeled · 4 to go" in r.stdout, r.stderr
     assert [e.text for e in topicslib.read_examples(answers)] == [TEXTS[0]]
+
+
+def test_many_topics_go_in_columns_so_that_the_top_line_and_the_paragraph_stay_on_screen():
+    """A codebook's 18 topics a line each on an 80x24 terminal left the paragraph one line and a "…", and pushed the
+    top line off the screen (QA pass 6). They go in as few columns as leave the paragraph its lines."""
+    size = os.terminal_size((80, 24))
+    topics = [f"  {k} [{'x' if k == 'h' else ' '}] topic_{n:02d}  0.50  (some, evidence, words)"
+              for n, k in enumerate(labeling._KEYS[:18])]
+    text = " ".join(["Colombia signed a memorandum to join the initiative."] * 4)
+    page = labeling._page("0 labeled · 9 to go", text, topics, size)
+    assert len(page) < 24 and page[0] == "0 labeled · 9 to go" and page[1] == ""
+    assert " ".join(page[2:page.index("", 2)]) == text  # the paragraph whole
+    assert max(display_width(line) for line in page) <= 79
+    grid = page[page.index("", 2) + 1:-2]
+    assert len(grid) == 9 and grid[0].startswith("  1 [ ] topic_00") and "  0 [ ] topic_09" in grid[0]
+    assert "h [x] topic_17" in grid[8]  # the keys read down each column
+    # ten topics on a terminal of room keep a line each, evidence and all
+    page = labeling._page("top", text, topics[:10], os.terminal_size((120, 40)))
+    assert page[page.index("", 2) + 1:-2] == topics[:10]

@@ -38,7 +38,7 @@ from .records import COMPRESSED, Record, Source, source_rows, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
 from .training import kfold
-from .writers import cut_to_width
+from .writers import cut_to_width, padded
 
 try:
     import fcntl
@@ -62,6 +62,10 @@ MIN_TO_REPLACE = 50
 _REFITTED = 5000
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
 _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
+# The topics go in columns (each at least _COLUMN_WIDTH wide) when a line each would leave the paragraph fewer than
+# _SHOWN_AT_LEAST lines of the terminal
+_COLUMN_WIDTH = 26
+_SHOWN_AT_LEAST = 6
 
 
 @contextlib.contextmanager
@@ -370,9 +374,22 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
         return [header, "", text, "", *topic_lines, "", _FOOTER]
     width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
     top = textwrap.wrap(header, width)
-    bottom = ["", *(cut_to_width(t, width) for t in topic_lines), "",
-              *textwrap.wrap(_FOOTER, width)]
+    footer = textwrap.wrap(_FOOTER, width)
     paragraph = textwrap.wrap(text, width)
+    # A codebook's topics a line each (19 on a 24-line terminal) pushed the top line and all but a line of the
+    # paragraph off the screen (QA pass 6): they take as few columns as leave the paragraph its lines, up to
+    # _SHOWN_AT_LEAST, or as many as fit; the keys read down each column
+    most = max(1, min(len(topic_lines), width // _COLUMN_WIDTH))
+
+    def rows(columns: int) -> int:
+        return -(-len(topic_lines) // columns)
+    columns = next((k for k in range(1, most + 1) if size.lines - len(top) - rows(k) - len(footer) - 4
+                    >= min(len(paragraph), _SHOWN_AT_LEAST)), most)
+    cell = (width + 1) // columns - 1  # a space between two columns
+    grid = [" ".join(padded(cut_to_width(topic_lines[c * rows(columns) + r], cell), cell)
+                     for c in range(columns) if c * rows(columns) + r < len(topic_lines)).rstrip()
+            for r in range(rows(columns))]
+    bottom = ["", *grid, "", *footer]
     room = max(size.lines - len(top) - len(bottom) - 2, 2)  # less the blank line under the header, the cursor's
     if len(paragraph) > room:
         paragraph = paragraph[: room - 1] + ["…"]

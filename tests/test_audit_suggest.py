@@ -598,3 +598,18 @@ def test_texts_of_several_paragraphs_taken_whole_are_warned_of_naming_document(t
     assert said in r.stderr.splitlines(), r.stderr
     r = run(command, str(corpus), "--document", *out)
     assert "several paragraphs" not in r.stderr
+
+
+def test_bootstrap_warns_of_seeds_with_words_the_model_does_not_read(tmp_path, caplog):
+    """"U.S. sanctions" was matched as every "sanctions", and "U.S." as nothing (listed among the seeds that matched no
+    paragraph, with no word of why): words of one letter are not read (QA pass 6)."""
+    tax = Taxonomy((Topic("econ", seeds=("U.S. sanctions", "tariffs")), Topic("people", seeds=("migrants", "U.S."))))
+    texts = [f"Tariffs on coffee {i}." for i in range(6)] + [f"Migrants crossed {i}." for i in range(6)] + [
+        "New sanctions on oil.", "U.S. officials met."]
+    topicslib.bootstrap(texts, taxonomy=tax, min_df=1, folds=2, rounds=0)
+    assert ("2 seeds with words the model does not read (of one letter, as in \"U.S.\"; write \"US\"): 'U.S. sanctions' "
+            "(econ) matches as 'sanctions', 'U.S.' (people) matches nothing") in caplog.text
+    caplog.clear()
+    topicslib.bootstrap(texts, taxonomy=Taxonomy((Topic("econ", seeds=("tariffs",)),
+                                                  Topic("people", seeds=("migrants", "EE. UU.")))), min_df=1, folds=2)
+    assert "does not read" not in caplog.text

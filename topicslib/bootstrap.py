@@ -131,8 +131,8 @@ def _warn_unread_seeds(taxonomy: Taxonomy) -> None:
               # a lone letter ("y" of "Franja y la Ruta") is dropped from the paragraphs too, and the seed matches
               if any(not tokenize(w) and sum(c.isalnum() for c in w) > 1 for w in s.split())]
     if unread:
-        log.warning("%s seed%s with words the model does not read (letters one by one, as in \"U.S.\"; write \"US\"): %s",
-                    len(unread), "s" if len(unread) > 1 else "",
+        log.warning("%s seed%s with words the model does not read (letters one by one, as in \"U.S.\"; write "
+                    "\"US\"): %s", len(unread), "s" if len(unread) > 1 else "",
                     in_short([f"{s!r} ({t}) matches {f'as {read!r}' if read else 'nothing'}" for s, t, read in unread],
                              10))
 

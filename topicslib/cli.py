@@ -404,8 +404,8 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     labeled = [e.text for e in examples] if examples is not None else None
     picked = suggest(model, [r.text for r in records], n=args.n, exclude=labeled)
     if not picked and args.n:  # an empty output said why, as trends says it of an empty corpus
-        _note("nothing to suggest: " + ("the corpus holds no paragraph" if not records else
-                                        "every paragraph of the corpus is labeled already or has no term the model knows"))
+        _note("nothing to suggest: " + ("the corpus holds no paragraph" if not records else "every paragraph of the "
+                                        "corpus is labeled already or has no term the model knows"))
     results = model.classify_many([records[i].text for i in picked])
     # JSON Lines, which `label` and `train` read, unless -o's suffix asks for CSV or a table as classify's does
     fmt = output_format(None, args.output) if args.output not in (None, "-") else "jsonl"

@@ -415,12 +415,12 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     ``options`` are training options for the background retraining. Every ``retrain_every``
     answers a model is trained on all the answers (and as the session starts, when ``examples`` holds that many
     already: a resumed session gets back the model the last one retrained); it replaces ``model`` (or the model an
-    earlier retraining put in its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
-    topics it would give each answer had it not been trained on it (models refitted on the other folds,
-    :func:`held_out_topics`) against the current model's, held out too for the answers that model was trained on
-    (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line says which
-    was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained"). Without
-    ``model`` the first retraining is always used.
+    earlier retraining put in its place) only when it does better on the answers themselves: micro-F1 over the
+    taxonomy's topics of the topics it would give each answer had it not been trained on it (models refitted on the
+    other folds, :func:`held_out_topics`) against the current model's, held out too for the answers that model was
+    trained on (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line
+    says which was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained").
+    Without ``model`` the first retraining is always used.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many

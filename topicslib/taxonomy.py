@@ -207,8 +207,8 @@ class Taxonomy:
                         raise TaxonomyError(f"{source}: topic {tid!r}: {lang!r} must be a table of name, description and seeds")
                     translations.append((lang, Topic(tid, *_texts(value, "", tid, f"{source}: topic {tid!r} ({lang})"))))
                     _unknown_keys(value, _FIELDS, f"{source}: topic {tid!r} ({lang})")
-            _unknown_keys({k: v for k, v in item.items() if not _LANG.match(str(k))}, ("id", *_FIELDS), f"{source}: topic {tid!r}",
-                          languages=True)
+            _unknown_keys({k: v for k, v in item.items() if not _LANG.match(str(k))}, ("id", *_FIELDS),
+                          f"{source}: topic {tid!r}", languages=True)
             topics.append(Topic(tid, name, desc, seeds, tuple(translations)))
         try:
             return cls(tuple(topics), data.get("lang"))

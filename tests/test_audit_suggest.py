@@ -614,3 +614,18 @@ def test_bootstrap_warns_of_seeds_with_words_the_model_does_not_read(tmp_path, c
                                                   Topic("people", seeds=("migrants", "EE. UU.", "Franja y la Ruta")))),
                         min_df=1, folds=2)
     assert "does not read" not in caplog.text  # a lone letter ("y") is dropped from the paragraphs too: it matches
+
+
+def test_suggest_excludes_the_examples_read_examples_gives_and_a_path_is_told_how(tmp_path, tiny_model):
+    """`exclude=read_examples("mine.jsonl")` failed with "text 0 must be str, got Example", and `exclude="mine.jsonl"`
+    was told only to give "a list of the labeled paragraphs" (QA pass 6)."""
+    texts = [r["text"] for r in TINY]
+    first = topicslib.suggest(tiny_model, texts, n=3)
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps({"text": texts[first[0]], "topics": []}) + "\n", encoding="utf-8")
+    examples = topicslib.read_examples(mine)
+    assert topicslib.suggest(tiny_model, texts, n=3, exclude=examples) == topicslib.suggest(
+        tiny_model, texts, n=3, exclude=[e.text for e in examples]) != first
+    with pytest.raises(InputError, match=r"got a single text; give the labeled paragraphs, or the examples of a file: "
+                                         r"exclude=read_examples\(path\)"):
+        topicslib.suggest(tiny_model, texts, n=3, exclude=str(mine))

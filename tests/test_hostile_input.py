@@ -810,3 +810,12 @@ def test_a_taxonomy_given_as_a_mapping_is_told_how_to_make_one_of_it():
                                                       "Taxonomy.from_dict(it)")):
         topicslib.bootstrap(["tariffs fell", "migrants crossed"], taxonomy=data)
     assert topicslib.Taxonomy.from_dict(data).ids == ("trade", "migration")
+
+
+def test_a_duplicate_topic_id_is_named_with_both_places_and_what_to_do(tmp_path):
+    """"topic id 'energy' appears twice" said neither where nor what to do (QA pass 6)."""
+    f = tmp_path / "t.toml"
+    f.write_text('[[topic]]\nid = "mining"\n[[topic]]\nid = "energy"\n[[topic]]\nid = "energy"\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=re.escape(f"{f}: topics #2 and #3 both have the id 'energy'; give each "
+                                                      "topic an id of its own (or merge the two)")):
+        topicslib.load_taxonomy(f)

@@ -115,11 +115,12 @@ class Taxonomy:
             raise TaxonomyError("a taxonomy needs at least one topic")
         if self.lang is not None and not (isinstance(self.lang, str) and _LANG.match(self.lang)):
             raise TaxonomyError(f"'lang' must be a two-letter language code such as \"en\", got {self.lang!r}")
-        seen: set[str] = set()
-        for t in self.topics:
-            if t.id in seen:
-                raise TaxonomyError(f"topic id {t.id!r} appears twice")
-            seen.add(t.id)
+        seen: dict[str, int] = {}
+        for n, t in enumerate(self.topics, 1):
+            if t.id in seen:  # where, counted as the taxonomy's other messages count topics, and what to do
+                raise TaxonomyError(f"topics #{seen[t.id]} and #{n} both have the id {t.id!r}; give each topic an id "
+                                    "of its own (or merge the two)")
+            seen[t.id] = n
 
     @cached_property  # read on every classify call: made once (the dataclass is frozen)
     def ids(self) -> tuple[str, ...]:

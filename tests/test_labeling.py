@@ -1152,3 +1152,14 @@ def test_many_topics_go_in_columns_so_that_the_top_line_and_the_paragraph_stay_o
     # ten topics on a terminal of room keep a line each, evidence and all
     page = labeling._page("top", text, topics[:10], os.terminal_size((120, 40)))
     assert page[page.index("", 2) + 1:-2] == topics[:10]
+
+
+def test_an_upper_case_command_key_says_the_keys_are_lower_case(tmp_path, corpus):
+    """With Caps Lock on, Q, S and U redrew the same page, unsaid: the labeler could not quit (QA pass 6)."""
+    screen = io.StringIO()
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", keys=io.StringIO("Q\nB\nq\n"), screen=screen)
+    tops = [page[0] for page in _pages(screen)]
+    assert tops == ["0 labeled · 4 to go", "0 labeled · 4 to go · 'Q' does nothing: the keys are lower case (is Caps "
+                    "Lock on?)", "0 labeled · 4 to go"]  # B, as an arrow key's sequence ends, is passed over
+    assert not (tmp_path / "mine.jsonl").exists()  # nothing answered

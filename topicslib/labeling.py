@@ -619,6 +619,10 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         break
                     elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
                         chosen.symmetric_difference_update({ids[_KEYS.index(key)]})
+                    elif key in ("S", "U", "Q"):
+                        # Caps Lock on: S, U and Q did nothing, unsaid (QA pass 6); neither taken as their lower case
+                        # nor said of the letters that toggle topics, which end an arrow key's sequence (ESC [ A)
+                        note = f"{key!r} does nothing: the keys are lower case (is Caps Lock on?)"
                     # any other key: the same paragraph is asked again
             except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
                 if isinstance(stop, (HangUp, Terminated)):  # not the labeler's choice: the run ends with its own code

@@ -1163,3 +1163,12 @@ def test_an_upper_case_command_key_says_the_keys_are_lower_case(tmp_path, corpus
     assert tops == ["0 labeled · 4 to go", "0 labeled · 4 to go · 'Q' does nothing: the keys are lower case (is Caps "
                     "Lock on?)", "0 labeled · 4 to go"]  # B, as an arrow key's sequence ends, is passed over
     assert not (tmp_path / "mine.jsonl").exists()  # nothing answered
+
+
+def test_a_taxonomy_of_more_topics_than_keys_is_refused_saying_what_to_do(tmp_path):
+    """The refusal said only how many topics the labeler toggles (QA pass 6)."""
+    taxonomy = topicslib.Taxonomy.from_ids([f"topic_{n}" for n in range(len(labeling._KEYS) + 1)])
+    with pytest.raises(topicslib.DataError, match=r"at most 33, a key each: give it a taxonomy of 33 topics or fewer "
+                                                  r"\(merge some, or leave some out\)"):
+        labeling.label(TEXTS, taxonomy=taxonomy, examples=tmp_path / "mine.jsonl", keys=io.StringIO(""),
+                       screen=io.StringIO())

@@ -435,7 +435,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
-        raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
+        raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}, a key "
+                        f"each: give it a taxonomy of {len(_KEYS)} topics or fewer (merge some, or leave some out)")
     # refused rather than warned of: such a model (the shipped one given with one's own taxonomy) pre-selects nothing,
     # unsaid, and orders the paragraphs by topics nobody is labeling; a warning would be wiped by the first page
     if model is not None and not set(model.classes_.tolist()) & set(ids):

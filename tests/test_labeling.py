@@ -22,6 +22,7 @@ import pytest
 import topicslib
 from topicslib import labeling
 from topicslib.errors import HangUp
+from topicslib.evidence import as_written
 from topicslib.writers import display_width
 
 from .conftest import ROOT
@@ -75,8 +76,9 @@ def test_label_in_a_real_terminal(tmp_path):
         shown = next(t for t in TEXTS if t in first)
         offered = topicslib.explain(shown)
         assert offered  # the first paragraph asked has topics to offer
-        for e in offered:  # each topic offered shows the words behind it
-            assert f"] {e.topic}  {e.score:.2f}  ({', '.join(t.term for t in e.evidence())})" in first
+        for e in offered:  # each topic offered shows the words behind it, as the paragraph writes them
+            words = ", ".join(as_written(shown, t.term) for t in e.evidence())
+            assert f"] {e.topic}  {e.score:.2f}  ({words})" in first
         _tmux("send-keys", "-t", session, "Enter")  # accept the model's topics
         _wait_for(session, "1 labeled")
         saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
@@ -1172,3 +1174,18 @@ def test_a_taxonomy_of_more_topics_than_keys_is_refused_saying_what_to_do(tmp_pa
                                                   r"\(merge some, or leave some out\)"):
         labeling.label(TEXTS, taxonomy=taxonomy, examples=tmp_path / "mine.jsonl", keys=io.StringIO(""),
                        screen=io.StringIO())
+
+
+
+def test_the_words_behind_a_topic_are_shown_as_the_paragraph_writes_them(tmp_path):
+    """The labeler showed the model's folded terms ("migracion", "proteccion temporal"), which a reader of Spanish
+    takes for misspellings (QA pass 6); they are shown as the paragraph writes them, accents and capitals kept."""
+    text = "La migración venezolana creció y el Estatuto de Protección Temporal benefició a los migrantes."
+    screen = io.StringIO()
+    labeling.label([text], taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   model=topicslib.load_model(ROOT / "models" / "default.npz"), examples=tmp_path / "mine.jsonl",
+                   keys=io.StringIO("q\n"), screen=screen)
+    line = next(line for line in _pages(screen)[0] if "] migration" in line)
+    shown = line.split("(", 1)[1].rstrip(")").split(", ")
+    assert "migración" in shown and "Protección Temporal" in shown, line
+    assert all(w in text for w in shown), line  # each as written, none folded

@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError, in_short
 from .evaluation import score
-from .evidence import evidence_terms
+from .evidence import as_written, evidence_terms
 from .examples import (ASKED, Example, duplicate_key, example_format, example_line, indicator, merge_duplicates,
                        prepare_examples, read_examples, topic_counts, unasked_message, unasked_topics)
 from .files import LONE_SURROGATES, output_folders
@@ -567,6 +567,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         scores = dict(m.classify(texts[i])) if m is not None else {}
                         # the words behind each topic the model gives, so the labeler sees why it was offered
                         why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+                        # as the paragraph writes them: "energeticos" read as a misspelling of "energéticos" (QA pass 6)
+                        why = {t: [as_written(texts[i], term) for term in terms] for t, terms in why.items()}
                         # a revisited answer: its earlier topics, and the model's only for the topics not asked then
                         offered = ({t for t in scores if t in missing[i]} | set(before[i]) if i in before
                                    else {t for t in scores if t in ids})

@@ -42,8 +42,10 @@ def as_written(text: str, term: str) -> str:
     """``term``, a word or words as the model reads them (lower case, accents folded: "energia electrica"), as
     ``text`` writes them: their first run there; the term itself where ``text`` has none.
 
-    >>> as_written("Subió la tarifa de Energía Eléctrica.", "energia electrica"), as_written("Coca crops.", "tariffs")
-    ('Energía Eléctrica', 'tariffs')
+    >>> as_written("Subió la tarifa de Energía Eléctrica.", "energia electrica")
+    'Energía Eléctrica'
+    >>> as_written("Coca crops grew.", "tariffs")
+    'tariffs'
     """
     words = term.split()
     spans = token_spans(text)

@@ -567,7 +567,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         scores = dict(m.classify(texts[i])) if m is not None else {}
                         # the words behind each topic the model gives, so the labeler sees why it was offered
                         why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
-                        # as the paragraph writes them: "energeticos" read as a misspelling of "energéticos" (QA pass 6)
+                        # as the paragraph writes them: "migracion" read as a misspelling of "migración" (QA pass 6)
                         why = {t: [as_written(texts[i], term) for term in terms] for t, terms in why.items()}
                         # a revisited answer: its earlier topics, and the model's only for the topics not asked then
                         offered = ({t for t in scores if t in missing[i]} | set(before[i]) if i in before

@@ -528,3 +528,104 @@ def test_train_on_the_command_line_self_trains_on_an_unlabeled_corpus(tmp_path):
     assert np.array_equal(from_file.coef_, model.coef_) and from_file.card_["self_training"]["pseudo_labeled"] == 16
     r = run("train", str(examples), "-o", str(out), "--unlabeled", str(tmp_path / "missing.txt"))
     assert r.returncode != 0 and "missing.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("corpus", [[], ["", "  \n "]])
+def test_bootstrap_on_an_empty_corpus_says_so_not_that_no_seed_matched(tmp_path, corpus):
+    """An empty corpus (an empty file on the command line) was told "no paragraph of the corpus holds a seed term;
+    add seeds the corpus uses", sending its user to rewrite a taxonomy that was fine (QA pass 6)."""
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    with pytest.raises(topicslib.TrainingError, match="the corpus holds no paragraph to find the seeds in") as e:
+        topicslib.bootstrap(corpus, taxonomy=tax)
+    assert "add seeds" not in str(e.value)
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    r = run("bootstrap", str(tmp_path / "empty.jsonl"), "--taxonomy", str(tax), "-o", str(tmp_path / "m.npz"))
+    assert r.returncode == 1 and "the corpus holds no paragraph to find the seeds in" in r.stderr, r.stderr
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_suggest_never_writes_its_picks_over_the_examples_it_was_given(tmp_path):
+    """`suggest corpus --examples mine.jsonl -o mine.jsonl` replaced the labels with the picks, and so did an -o naming
+    a file of an --examples folder: hand labels lost (QA pass 6). Either is refused before any work."""
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": r["text"]}) + "\n" for r in TINY), encoding="utf-8")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    mine = labels / "mine.jsonl"
+    mine.write_text(json.dumps({"text": TINY[0]["text"], "topics": TINY[0]["topics"]}) + "\n", encoding="utf-8")
+    before = mine.read_bytes()
+    for examples in (mine, labels):
+        r = run("suggest", str(src), "-n", "3", "--examples", str(examples), "-o", str(mine))
+        assert r.returncode == 1 and f"{mine}: is also an input ({mine})" in r.stderr, r.stderr
+        assert mine.read_bytes() == before
+    # a new file in the examples' folder is no input
+    r = run("suggest", str(src), "-n", "3", "--examples", str(labels), "-o", str(labels / "next.jsonl"))
+    assert r.returncode == 0 and len((labels / "next.jsonl").read_text(encoding="utf-8").splitlines()) == 3, r.stderr
+
+
+def test_suggest_with_nothing_to_pick_says_why_on_stderr(tmp_path):
+    """An empty corpus, or one every paragraph of which is labeled, gave an empty output and exit 0, unsaid: it read
+    as suggest having failed, or found nothing worth labeling (QA pass 6)."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = run("suggest", str(empty), "-n", "3")
+    assert (r.returncode, r.stdout) == (0, "") and r.stderr == "topicslib: note: nothing to suggest: the corpus holds no paragraph\n"
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in TINY[:3]), encoding="utf-8")
+    r = run("suggest", str(src), "-n", "3", "--examples", str(src))
+    assert (r.returncode, r.stdout) == (0, "") and "nothing to suggest: every paragraph of the corpus is labeled" in r.stderr
+    assert run("suggest", str(src), "-n", "0").stderr == ""  # none asked for: nothing to explain
+
+
+@pytest.mark.parametrize("command", ["suggest", "bootstrap"])
+def test_texts_of_several_paragraphs_taken_whole_are_warned_of_naming_document(tmp_path, command):
+    """A folder of .txt articles without --document was ten "paragraphs" to bootstrap, each pseudo-labeled with nearly
+    every topic, unsaid (QA pass 6): a warning says how many texts hold several paragraphs, where the first is,
+    and that --document takes them apart."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for k in range(2):
+        (corpus / f"a{k}.txt").write_text("\n\n".join(r["text"] for r in TINY[k::2]), encoding="utf-8")
+    (corpus / "one.jsonl").write_text(json.dumps({"text": "Migrants crossed the border."}) + "\n", encoding="utf-8")
+    tax = tmp_path / "t.toml"
+    tax.write_text(SEEDED, encoding="utf-8")
+    out = ["-o", str(tmp_path / "m.npz"), "--taxonomy", str(tax), "--options", '{"min_df": 1, "folds": 2}'] \
+        if command == "bootstrap" else ["-n", "1"]
+    r = run(command, str(corpus), *out)
+    said = (f"topicslib: warning: 2 of the 3 texts hold several paragraphs (a blank line between them; the first at "
+            f"{corpus / 'a0.txt'}), each taken whole as one paragraph: --document takes their paragraphs one by one")
+    assert said in r.stderr.splitlines(), r.stderr
+    r = run(command, str(corpus), "--document", *out)
+    assert "several paragraphs" not in r.stderr
+
+
+def test_bootstrap_warns_of_seeds_with_words_the_model_does_not_read(tmp_path, caplog):
+    """"U.S. sanctions" was matched as every "sanctions", and "U.S." as nothing (listed among the seeds that matched no
+    paragraph, with no word of why): words of one letter are not read (QA pass 6)."""
+    tax = Taxonomy((Topic("econ", seeds=("U.S. sanctions", "tariffs")), Topic("people", seeds=("migrants", "U.S."))))
+    texts = [f"Tariffs on coffee {i}." for i in range(6)] + [f"Migrants crossed {i}." for i in range(6)] + [
+        "New sanctions on oil.", "U.S. officials met."]
+    topicslib.bootstrap(texts, taxonomy=tax, min_df=1, folds=2, rounds=0)
+    assert ("2 seeds with words the model does not read (letters one by one, as in \"U.S.\"; write \"US\"): 'U.S. "
+            "sanctions' (econ) matches as 'sanctions', 'U.S.' (people) matches nothing") in caplog.text
+    caplog.clear()
+    topicslib.bootstrap(texts, taxonomy=Taxonomy((Topic("econ", seeds=("tariffs",)),
+                                                  Topic("people", seeds=("migrants", "EE. UU.", "Franja y la Ruta")))),
+                        min_df=1, folds=2)
+    assert "does not read" not in caplog.text  # a lone letter ("y") is dropped from the paragraphs too: it matches
+
+
+def test_suggest_excludes_the_examples_read_examples_gives_and_a_path_is_told_how(tmp_path, tiny_model):
+    """`exclude=read_examples("mine.jsonl")` failed with "text 0 must be str, got Example", and `exclude="mine.jsonl"`
+    was told only to give "a list of the labeled paragraphs" (QA pass 6)."""
+    texts = [r["text"] for r in TINY]
+    first = topicslib.suggest(tiny_model, texts, n=3)
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps({"text": texts[first[0]], "topics": []}) + "\n", encoding="utf-8")
+    examples = topicslib.read_examples(mine)
+    assert topicslib.suggest(tiny_model, texts, n=3, exclude=examples) == topicslib.suggest(
+        tiny_model, texts, n=3, exclude=[e.text for e in examples]) != first
+    with pytest.raises(InputError, match=r"got a single text; give the labeled paragraphs, or the examples of a file: "
+                                         r"exclude=read_examples\(path\)"):
+        topicslib.suggest(tiny_model, texts, n=3, exclude=str(mine))

@@ -784,3 +784,38 @@ def test_a_taxonomys_misspelt_or_unknown_keys_are_named_not_silently_dropped(tmp
     f.write_text('[[topic]]\nname = "Economy"\n', encoding="utf-8")
     with pytest.raises(TaxonomyError, match="topic #1 has no id"):
         topicslib.load_taxonomy(f)
+
+
+@pytest.mark.parametrize("key", ["ES", "es-MX", "es_MX"])
+def test_a_topics_language_table_keyed_otherwise_than_by_its_code_is_told_the_code(tmp_path, caplog, key):
+    """`[topic.ES]` (or `[topic.es-MX]`) was warned of as an unknown key among "id, name, description, seeds", which
+    did not say that a language's table is keyed by its code in lower case: its seeds went unread, and bootstrap
+    missed the paragraphs in that language (QA pass 6)."""
+    f = tmp_path / "t.toml"
+    f.write_text(f'[[topic]]\nid = "econ"\nseeds = ["exports"]\n["topic".{key!r}]\nseeds = ["exportaciones"]\n\n'
+                 '[[topic]]\nid = "people"\nseeds = ["migrants"]\nEN = "mine"\n', encoding="utf-8")
+    taxonomy = topicslib.load_taxonomy(f)
+    assert taxonomy.topics[0].all_seeds == ("exports",)  # not read, as written
+    assert (f"{f}: topic 'econ': unknown key {key!r}, not read; did you mean 'es'? (the keys are id, name, description, "
+            "seeds, and a language's two-letter code in lower case, as es)") in caplog.text
+    # a key of two letters that holds no table is no language's
+    assert f"{f}: topic 'people': unknown key 'EN', not read (the keys are id, name, description, seeds)" in caplog.text
+
+
+def test_a_taxonomy_given_as_a_mapping_is_told_how_to_make_one_of_it():
+    """`bootstrap(texts, taxonomy={"topics": [...]})`, the JSON form in memory, was told only "must be a path or a
+    Taxonomy, got dict" (QA pass 6); the message names the constructor that reads it."""
+    data = {"topics": [{"id": "trade", "seeds": ["tariffs"]}, {"id": "migration", "seeds": ["migrants"]}]}
+    with pytest.raises(TaxonomyError, match=re.escape("got dict; for a mapping as a taxonomy file holds it, give "
+                                                      "Taxonomy.from_dict(it)")):
+        topicslib.bootstrap(["tariffs fell", "migrants crossed"], taxonomy=data)
+    assert topicslib.Taxonomy.from_dict(data).ids == ("trade", "migration")
+
+
+def test_a_duplicate_topic_id_is_named_with_both_places_and_what_to_do(tmp_path):
+    """"topic id 'energy' appears twice" said neither where nor what to do (QA pass 6)."""
+    f = tmp_path / "t.toml"
+    f.write_text('[[topic]]\nid = "mining"\n[[topic]]\nid = "energy"\n[[topic]]\nid = "energy"\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=re.escape(f"{f}: topics #2 and #3 both have the id 'energy'; give each "
+                                                      "topic an id of its own (or merge the two)")):
+        topicslib.load_taxonomy(f)

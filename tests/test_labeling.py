@@ -22,6 +22,7 @@ import pytest
 import topicslib
 from topicslib import labeling
 from topicslib.errors import HangUp
+from topicslib.evidence import as_written
 from topicslib.writers import display_width
 
 from .conftest import ROOT
@@ -75,8 +76,9 @@ def test_label_in_a_real_terminal(tmp_path):
         shown = next(t for t in TEXTS if t in first)
         offered = topicslib.explain(shown)
         assert offered  # the first paragraph asked has topics to offer
-        for e in offered:  # each topic offered shows the words behind it
-            assert f"] {e.topic}  {e.score:.2f}  ({', '.join(t.term for t in e.evidence())})" in first
+        for e in offered:  # each topic offered shows the words behind it, as the paragraph writes them
+            words = ", ".join(as_written(shown, t.term) for t in e.evidence())
+            assert f"] {e.topic}  {e.score:.2f}  ({words})" in first
         _tmux("send-keys", "-t", session, "Enter")  # accept the model's topics
         _wait_for(session, "1 labeled")
         saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
@@ -1024,3 +1026,166 @@ def test_a_terminal_session_says_on_its_first_page_what_was_not_asked_and_revisi
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     last = json.loads(answers.read_text(encoding="utf-8").splitlines()[-1])
     assert last == {"text": TEXTS[0], "topics": ["narcotics", "trade"], "asked": IDS}
+
+
+def test_a_session_resumed_on_a_retrainings_worth_of_answers_retrains_at_once(tmp_path):
+    """A resumed session asked in corpus order with nothing pre-selected for its first 20 answers, whatever the file
+    held (66 answers in QA pass 6): the model the last session had retrained was lost with it. It now retrains as it
+    starts, and the retrained model pre-selects from the first paragraph drawn after it lands."""
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    answered = [("Tariffs on coffee fell.", ["trade"]), ("Migrants crossed the border at dawn.", ["migration"]),
+                ("Exports of avocados grew.", ["trade"]), ("Asylum seekers waited at the border.", ["migration"])]
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text("".join(json.dumps({"text": t, "topics": topics, "asked": IDS}) + "\n" for t, topics in answered),
+                       encoding="utf-8")
+    texts = [t for t, _ in answered] + ["Tariffs on beef and coffee exports rose.", "Migrants and asylum seekers crossed."]
+    screen = io.StringIO()
+    # the first key waits for the retraining begun at the start; the page it answers was drawn before it landed
+    keys = _KeysOnceRetrained("\n\nq\n", "", threading.active_count())  # "": Enter
+    keys.asked.set()
+    labeling.label(texts, taxonomy=taxonomy, examples=answers, retrain_every=4, keys=keys, screen=screen,
+                   min_df=1, folds=2)
+    pages = _pages(screen)
+    assert "retrained" not in pages[0][0] and "[x]" not in "\n".join(pages[0])
+    assert "retrained on 4 examples" in pages[1][0], pages[1][0]
+    assert [line.split("] ")[1].split()[0] for line in pages[1] if "[x]" in line]  # the retrained model pre-selects
+
+
+def test_a_session_resumed_on_fewer_answers_than_a_retraining_waits_for_them(tmp_path, corpus):
+    """Retraining at the start only once the file holds a retraining's worth: on a few answers it would say only
+    "not retrained: too few" on the first page."""
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text(json.dumps({"text": "Tariffs on coffee fell.", "topics": ["trade"]}) + "\n", encoding="utf-8")
+    screen = io.StringIO()
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), examples=answers,
+                   retrain_every=4, keys=io.StringIO("\n\nq\n"), screen=screen)
+    assert "retrain" not in screen.getvalue()
+
+
+@needs_tmux
+def test_what_loading_warned_of_is_said_on_the_first_page_whose_clearing_wipes_it(tmp_path, corpus):
+    """A misspelt taxonomy key was warned of on stderr, then wiped by the first page's clearing of the terminal: the
+    labeler never saw that a topic's seeds (or name) were not read (QA pass 6). The first page's top line says it."""
+    taxonomy = tmp_path / "typo.toml"
+    taxonomy.write_text('[[topic]]\nid = "trade"\nseed = ["tariffs"]\n\n[[topic]]\nid = "migration"\n', encoding="utf-8")
+    command = (f"{sys.executable} -m topicslib label {corpus} --taxonomy {taxonomy} --examples {tmp_path / 'mine.jsonl'}"
+               f" 2>{tmp_path / 'stderr.txt'}; echo exit $?; sleep 600")
+    session = _new_session(tmp_path, command)
+    try:
+        first = " ".join(_wait_for(session, "0 labeled").split())
+        _tmux("send-keys", "-t", session, "Enter")
+        second = " ".join(_wait_for(session, "1 labeled").split())
+    finally:
+        _tmux("kill-session", "-t", session)
+    said = "topic 'trade': unknown key 'seed', not read; did you mean 'seeds'?"
+    assert said in first and said not in second  # said once, as the other first-page notes are
+    assert said in (tmp_path / "stderr.txt").read_text(encoding="utf-8")  # and printed, as by any command
+
+
+def test_undo_with_nothing_to_undo_says_so_on_the_top_line(tmp_path, corpus):
+    """`u` at the start of a resumed session redrew the same page, unsaid: the labeler who meant to take back the
+    last answer of the session before could not tell it had done nothing (QA pass 6)."""
+    answers = tmp_path / "mine.jsonl"
+    screen = io.StringIO()
+    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("u\n\nq\n"), screen=screen)
+    pages = _pages(screen)
+    assert pages[1][0] == "0 labeled · 4 to go · nothing to undo yet" and pages[2][0] == "1 labeled · 3 to go"
+    before = answers.read_bytes()
+    screen = io.StringIO()
+    labeling.label(TEXTS, taxonomy=taxonomy, examples=answers, keys=io.StringIO("u\nq\n"), screen=screen)
+    assert _pages(screen)[1][0] == (f"1 labeled · 3 to go · nothing to undo in this session: to take off an answer "
+                                    f"of an earlier one, edit {answers}")
+    assert answers.read_bytes() == before
+
+
+def test_an_examples_file_in_a_folder_that_cannot_be_written_is_refused_naming_it(tmp_path, corpus, monkeypatch):
+    """The error named only the hidden lock file (`.mine.jsonl.lock: Operation not permitted`), which the labeler
+    never asked for (QA pass 6); it names the examples file, and why. Root writes whatever a folder's mode says, so
+    the refusal is simulated where the lock is made."""
+    answers = tmp_path / "mine.jsonl"
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if str(path).endswith(".mine.jsonl.lock"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(os, "open", refusing)
+    with pytest.raises(topicslib.DataError) as e:
+        labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"), examples=answers,
+                       keys=io.StringIO("\nq\n"), screen=io.StringIO())
+    assert str(e.value) == (f"{answers}: cannot write: the session's lock file (.mine.jsonl.lock) cannot be made beside "
+                            "it: Permission denied")
+
+
+def test_an_empty_corpus_is_said_to_be_empty_not_labeled_already(tmp_path):
+    """"nothing left to label" on an empty corpus read as every paragraph answered already (QA pass 6)."""
+    screen = io.StringIO()
+    labeling.label([], taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", keys=io.StringIO(""), screen=screen)
+    assert screen.getvalue() == f"\nthe corpus holds no paragraph; 0 answers saved to {tmp_path / 'mine.jsonl'}\n"
+
+
+def test_an_examples_file_of_blank_lines_is_labeled_into_as_an_empty_one(tmp_path, corpus):
+    """Taking the last answers out of the file in an editor leaves a line end, and label refused to start ("no
+    examples in it: the file is empty or holds only blank lines"), where an empty file starts a session (QA pass 6)."""
+    answers = tmp_path / "mine.jsonl"
+    answers.write_text("\n \n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", "seeds/topics.toml",
+                        "--examples", str(answers)], input="\nq\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and "0 labeled · 4 to go" in r.stdout, r.stderr
+    assert [e.text for e in topicslib.read_examples(answers)] == [TEXTS[0]]
+
+
+def test_many_topics_go_in_columns_so_that_the_top_line_and_the_paragraph_stay_on_screen():
+    """A codebook's 18 topics a line each on an 80x24 terminal left the paragraph one line and a "…", and pushed the
+    top line off the screen (QA pass 6). They go in as few columns as leave the paragraph its lines."""
+    size = os.terminal_size((80, 24))
+    topics = [f"  {k} [{'x' if k == 'h' else ' '}] topic_{n:02d}  0.50  (some, evidence, words)"
+              for n, k in enumerate(labeling._KEYS[:18])]
+    text = " ".join(["Colombia signed a memorandum to join the initiative."] * 4)
+    page = labeling._page("0 labeled · 9 to go", text, topics, size)
+    assert len(page) < 24 and page[0] == "0 labeled · 9 to go" and page[1] == ""
+    assert " ".join(page[2:page.index("", 2)]) == text  # the paragraph whole
+    assert max(display_width(line) for line in page) <= 79
+    grid = page[page.index("", 2) + 1:-2]
+    assert len(grid) == 9 and grid[0].startswith("  1 [ ] topic_00") and "  0 [ ] topic_09" in grid[0]
+    assert "h [x] topic_17" in grid[8]  # the keys read down each column
+    # ten topics on a terminal of room keep a line each, evidence and all
+    page = labeling._page("top", text, topics[:10], os.terminal_size((120, 40)))
+    assert page[page.index("", 2) + 1:-2] == topics[:10]
+
+
+def test_an_upper_case_command_key_says_the_keys_are_lower_case(tmp_path, corpus):
+    """With Caps Lock on, Q, S and U redrew the same page, unsaid: the labeler could not quit (QA pass 6)."""
+    screen = io.StringIO()
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", keys=io.StringIO("Q\nB\nq\n"), screen=screen)
+    tops = [page[0] for page in _pages(screen)]
+    assert tops == ["0 labeled · 4 to go", "0 labeled · 4 to go · 'Q' does nothing: the keys are lower case (is Caps "
+                    "Lock on?)", "0 labeled · 4 to go"]  # B, as an arrow key's sequence ends, is passed over
+    assert not (tmp_path / "mine.jsonl").exists()  # nothing answered
+
+
+def test_a_taxonomy_of_more_topics_than_keys_is_refused_saying_what_to_do(tmp_path):
+    """The refusal said only how many topics the labeler toggles (QA pass 6)."""
+    taxonomy = topicslib.Taxonomy.from_ids([f"topic_{n}" for n in range(len(labeling._KEYS) + 1)])
+    with pytest.raises(topicslib.DataError, match=r"at most 33, a key each: give it a taxonomy of 33 topics or fewer "
+                                                  r"\(merge some, or leave some out\)"):
+        labeling.label(TEXTS, taxonomy=taxonomy, examples=tmp_path / "mine.jsonl", keys=io.StringIO(""),
+                       screen=io.StringIO())
+
+
+
+def test_the_words_behind_a_topic_are_shown_as_the_paragraph_writes_them(tmp_path):
+    """The labeler showed the model's folded terms ("migracion", "proteccion temporal"), which a reader of Spanish
+    takes for misspellings (QA pass 6); they are shown as the paragraph writes them, accents and capitals kept."""
+    text = "La migración venezolana creció y el Estatuto de Protección Temporal benefició a los migrantes."
+    screen = io.StringIO()
+    labeling.label([text], taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   model=topicslib.load_model(ROOT / "models" / "default.npz"), examples=tmp_path / "mine.jsonl",
+                   keys=io.StringIO("q\n"), screen=screen)
+    line = next(line for line in _pages(screen)[0] if "] migration" in line)
+    shown = line.split("(", 1)[1].rstrip(")").split(", ")
+    assert "migración" in shown and "Protección Temporal" in shown, line
+    assert all(w in text for w in shown), line  # each as written, none folded

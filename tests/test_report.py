@@ -24,7 +24,7 @@ import topicslib
 from topicslib import report
 from topicslib.documents import Paragraph, plain_text, printed
 from topicslib.errors import TopicslibError
-from topicslib.features import tokenize
+from topicslib.features import token_spans, tokenize
 from topicslib.report import highlights, render_report, topic_colours, write_report
 
 from .conftest import ROOT
@@ -96,7 +96,7 @@ def test_a_documents_paragraphs_are_explained_in_one_call_with_the_highlights_of
 
 def test_word_positions_agree_with_the_model_tokens():
     text = "Bogotá y NARIÑO: coca—cultivos, COVID-19 e Ñuñoa; naïve café x"
-    assert [tok for _, _, tok in report._tokens(text)] == tokenize(text)
+    assert [tok for _, _, tok in token_spans(text)] == tokenize(text)
 
 
 def test_the_page_is_self_contained_and_escapes_what_it_shows(default_model):

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .decision import sure_indicators
-from .errors import InputError, TaxonomyError, TrainingError
+from .errors import InputError, TaxonomyError, TrainingError, in_short
 from .examples import Example, duplicate_key, example_line, left_out_in_short
 from .features import tokenize
 from .files import atomic_output, check_writable
@@ -123,6 +123,20 @@ def _seed_matches(texts: Sequence[str], taxonomy: Taxonomy) -> tuple[np.ndarray,
     return out, counts
 
 
+def _warn_unread_seeds(taxonomy: Taxonomy) -> None:
+    """Warn of seeds with a word the model does not read (letters one by one: "U.S.", "A.I."): such a seed matches
+    as its other words alone ("U.S. sanctions" as every "sanctions"), or nothing, where it was listed as matching no
+    paragraph, or as many as its other words, unsaid (QA pass 6)."""
+    unread = [(s, t.id, " ".join(tokenize(s))) for t in taxonomy.topics for s in t.all_seeds
+              # a lone letter ("y" of "Franja y la Ruta") is dropped from the paragraphs too, and the seed matches
+              if any(not tokenize(w) and sum(c.isalnum() for c in w) > 1 for w in s.split())]
+    if unread:
+        log.warning("%s seed%s with words the model does not read (letters one by one, as in \"U.S.\"; write "
+                    "\"US\"): %s", len(unread), "s" if len(unread) > 1 else "",
+                    in_short([f"{s!r} ({t}) matches {f'as {read!r}' if read else 'nothing'}" for s, t, read in unread],
+                             10))
+
+
 def _ngrams(tokens: list[str], sizes: set[int]) -> dict[tuple[str, ...], int]:
     counts: dict[tuple[str, ...], int] = {}
     for k in sizes:
@@ -153,8 +167,9 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
 
     A topic whose seeds label no paragraph is left out with a warning that says why (no seeds, none
     matched); a taxonomy of one topic is a :class:`TaxonomyError`, fewer than two topics found in the corpus a
-    :class:`TrainingError`, and so is a topic on every paragraph the seeds label, with none to learn it against:
-    two topics whose seeds match the very same paragraphs, equally, where no other topic's seeds label any, say.
+    :class:`TrainingError`, as is a corpus of no text but blank ones (none, an empty file), and a topic on every
+    paragraph the seeds label, with none to learn it against: two topics whose seeds match the very same
+    paragraphs, equally, where no other topic's seeds label any, say.
 
     ``on_round(round, rounds, pseudo_labeled)`` is called as each round's training starts (round 0: the seeds'),
     with how many paragraphs it trains on as pseudo-labeled (the command line's progress line shows it). The
@@ -202,8 +217,13 @@ def bootstrap(texts: Iterable[str], *, taxonomy: str | Path | Taxonomy, rounds: 
     for i, t in enumerate(given):  # each paragraph once: the out-of-fold rows are the examples
         first.setdefault(duplicate_key(t), i)
     texts = [given[i] for i in first.values()]
+    # said as such: the seeds' search below would call an empty corpus one that holds none of them (QA pass 6)
+    if not any(t.strip() for t in texts):
+        raise TrainingError(f"the corpus holds no paragraph to find the seeds in ({len(given):,} texts, "
+                            "none but blank ones): give the paragraphs to bootstrap from")
     if pseudo_labels is not None:  # now, not after the training, which a bad path would waste
         check_writable(pseudo_labels)
+    _warn_unread_seeds(taxonomy)
     scores, per_seed = _seed_matches(texts, taxonomy)
     labels = _labels(scores, list(taxonomy.ids))
     found = _found_topics(taxonomy, scores, labels)

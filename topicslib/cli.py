@@ -380,13 +380,35 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _corpus_paragraphs(sources: list[Source], args: argparse.Namespace) -> list[Record]:
+    """The records of the corpus that bootstrap, suggest and label take each as one paragraph. Without --document a
+    text holding several paragraphs, a blank line between them (a .txt article), is taken whole, and a warning says
+    how many are and where the first is: bootstrapped on ten articles, every one was pseudo-labeled with nearly
+    every topic, and label asked whole articles, cut to the screen (QA pass 6)."""
+    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+    if not args.document:
+        whole = [r for r in records if any(not line.strip() for line in r.text.strip().splitlines())]
+        if whole:
+            logging.getLogger(__name__).warning(
+                "%s of the %s texts hold several paragraphs (a blank line between them; the first at %s), each taken "
+                "whole as one paragraph: --document takes their paragraphs one by one", f"{len(whole):,}",
+                f"{len(records):,}", whole[0].where)
+    return records
+
+
 def _cmd_suggest(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.output, sources, args.model, stdout=True)
+    examples = read_examples(args.examples) if args.examples else None
+    # the files the examples were read from are inputs too: `-o mine.jsonl --examples mine.jsonl` wrote the picks
+    # over the labels (QA pass 6), and so would an -o naming a file of an --examples folder
+    _check_output(args.output, sources, args.model, *sorted({e.path for e in examples or ()} - {None}), stdout=True)
     model = load_model_option(args)
-    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
-    labeled = [e.text for e in read_examples(args.examples)] if args.examples else None
+    records = _corpus_paragraphs(sources, args)
+    labeled = [e.text for e in examples] if examples is not None else None
     picked = suggest(model, [r.text for r in records], n=args.n, exclude=labeled)
+    if not picked and args.n:  # an empty output said why, as trends says it of an empty corpus
+        _note("nothing to suggest: " + ("the corpus holds no paragraph" if not records else "every paragraph of the "
+                                        "corpus is labeled already or has no term the model knows"))
     results = model.classify_many([records[i].text for i in picked])
     # JSON Lines, which `label` and `train` read, unless -o's suffix asks for CSV or a table as classify's does
     fmt = output_format(None, args.output) if args.output not in (None, "-") else "jsonl"
@@ -406,7 +428,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     started = time.perf_counter()
     with Progress("bootstrapping", enabled=progress_enabled(args.quiet)).spin() as progress:
-        records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+        records = _corpus_paragraphs(sources, args)
         texts = [r.text for r in records]
 
         def on_round(round_: int, rounds: int, labeled: int) -> None:
@@ -497,15 +519,34 @@ def _tagged_pieces(records: Iterator[Record]) -> Iterator[tuple[Record, list[Par
         yield first, paragraphs
 
 
+class _KeptWarnings(logging.Handler):
+    """The warnings topicslib logs while it is attached, kept as their messages (the command line's handler prints
+    them too)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _cmd_label(args: argparse.Namespace) -> int:
-    sources = find_sources(args.inputs, args.input_format)
-    _check_output(args.examples, sources)
-    taxonomy = load_taxonomy(args.taxonomy)
-    model = load_model(args.model) if args.model else None
-    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
+    # What loading warns of (a misspelt taxonomy key, a folder's files not read) is said again on the first page,
+    # whose clearing of a terminal wiped it before anyone could read it (QA pass 6)
+    kept = _KeptWarnings()
+    logging.getLogger("topicslib").addHandler(kept)
+    try:
+        sources = find_sources(args.inputs, args.input_format)
+        _check_output(args.examples, sources)
+        taxonomy = load_taxonomy(args.taxonomy)
+        model = load_model(args.model) if args.model else None
+        records = _corpus_paragraphs(sources, args)
+    finally:
+        logging.getLogger("topicslib").removeHandler(kept)
     label([r.text for r in records], taxonomy=taxonomy, examples=args.examples, model=model,
           retrain_every=args.retrain_every, fields=[corpus_fields(r) for r in records], quiet=args.quiet,
-          revisit=args.revisit, **_training_options(args))
+          revisit=args.revisit, notes=kept.messages, **_training_options(args))
     return 0
 
 
@@ -812,7 +853,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", required=True, metavar="FILE", help="the JSON Lines file answers are appended to")
     p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained); "
                                                    "a retrained model replaces it once it scores better on the answers")
-    p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N", help="retrain after every N answers")
+    p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N",
+                   help="retrain after every N answers, and as a session resumed on a file of N answers or more "
+                        "starts (default: 20)")
     p.add_argument("--revisit", action="store_true", help="first ask again the answers not asked about topics added "
                    "to the taxonomy since (their earlier topics pre-selected); the new answer replaces the earlier one")
     p.add_argument("--options", metavar="JSON", help="training options for the retraining, as JSON")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .documents import TopicScore
+from .features import token_spans
 from .model import TopicModel
 from .records import Record, scoring_texts
 
@@ -35,3 +36,20 @@ def evidence_of(model: TopicModel, records: list[Record], topic_lists: list[list
     [{'narcotics': ['coca', 'crops']}, {}]
     """
     return evidence_terms(model, scoring_texts(records), [[t for t, _ in topics] for topics in topic_lists])
+
+
+def as_written(text: str, term: str) -> str:
+    """``term``, a word or words as the model reads them (lower case, accents folded: "energia electrica"), as
+    ``text`` writes them: their first run there; the term itself where ``text`` has none.
+
+    >>> as_written("Subió la tarifa de Energía Eléctrica.", "energia electrica")
+    'Energía Eléctrica'
+    >>> as_written("Coca crops grew.", "tariffs")
+    'tariffs'
+    """
+    words = term.split()
+    spans = token_spans(text)
+    for i in range(len(spans) - len(words) + 1):
+        if [tok for _, _, tok in spans[i:i + len(words)]] == words:
+            return text[spans[i][0]:spans[i + len(words) - 1][1]]
+    return term

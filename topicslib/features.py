@@ -88,6 +88,19 @@ def python_tokenize(text: str) -> list[str]:
 # several times as fast, so training and the numpy path use it too when it is built.
 tokenize = native.tokenizer() or python_tokenize
 
+# Words as they appear in a text (combining accents and invisible format characters included); tokenize() then
+# gives the model's token
+_WORD = re.compile(rf"[\w{DROPPED}]+")
+
+
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """The model's tokens of ``text``, each with where it sits in the text as written: ``(start, end, token)``.
+
+    >>> token_spans("Subsidios energéticos, 2024")
+    [(0, 9, 'subsidios'), (10, 21, 'energeticos'), (23, 27, '2024')]
+    """
+    return [(m.start(), m.end(), tok) for m in _WORD.finditer(text) for tok in tokenize(m.group())]
+
 
 def pieces(text: str, size: int = PIECE) -> Iterator[str]:
     """``text`` in consecutive pieces of at least ``size`` characters, each cut just before ASCII whitespace.

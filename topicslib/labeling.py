@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import DataError, ExampleError, HangUp, TaxonomyError, Terminated, TopicslibError, in_short
 from .evaluation import score
-from .evidence import evidence_terms
+from .evidence import as_written, evidence_terms
 from .examples import (ASKED, Example, duplicate_key, example_format, example_line, indicator, merge_duplicates,
                        prepare_examples, read_examples, topic_counts, unasked_message, unasked_topics)
 from .files import LONE_SURROGATES, output_folders
@@ -38,7 +38,7 @@ from .records import COMPRESSED, Record, Source, source_rows, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
 from .training import kfold
-from .writers import cut_to_width
+from .writers import cut_to_width, padded
 
 try:
     import fcntl
@@ -62,6 +62,10 @@ MIN_TO_REPLACE = 50
 _REFITTED = 5000
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
 _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
+# The topics go in columns (each at least _COLUMN_WIDTH wide) when a line each would leave the paragraph fewer than
+# _SHOWN_AT_LEAST lines of the terminal
+_COLUMN_WIDTH = 26
+_SHOWN_AT_LEAST = 6
 
 
 @contextlib.contextmanager
@@ -139,7 +143,11 @@ def _session_lock(path: Path) -> Iterator[None]:
         return
     lock = path.with_name(f".{path.name}.lock")
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:  # said of the examples file: the hidden lock's name alone left its user guessing
+            raise DataError(f"cannot write: the session's lock file ({lock.name}) cannot be made beside it: "
+                            f"{e.strerror or e}", path=path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -366,9 +374,22 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
         return [header, "", text, "", *topic_lines, "", _FOOTER]
     width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
     top = textwrap.wrap(header, width)
-    bottom = ["", *(cut_to_width(t, width) for t in topic_lines), "",
-              *textwrap.wrap(_FOOTER, width)]
+    footer = textwrap.wrap(_FOOTER, width)
     paragraph = textwrap.wrap(text, width)
+    # A codebook's topics a line each (19 on a 24-line terminal) pushed the top line and all but a line of the
+    # paragraph off the screen (QA pass 6): they take as few columns as leave the paragraph its lines, up to
+    # _SHOWN_AT_LEAST, or as many as fit; the keys read down each column
+    most = max(1, min(len(topic_lines), width // _COLUMN_WIDTH))
+
+    def rows(columns: int) -> int:
+        return -(-len(topic_lines) // columns)
+    columns = next((k for k in range(1, most + 1) if size.lines - len(top) - rows(k) - len(footer) - 4
+                    >= min(len(paragraph), _SHOWN_AT_LEAST)), most)
+    cell = (width + 1) // columns - 1  # a space between two columns
+    grid = [" ".join(padded(cut_to_width(topic_lines[c * rows(columns) + r], cell), cell)
+                     for c in range(columns) if c * rows(columns) + r < len(topic_lines)).rstrip()
+            for r in range(rows(columns))]
+    bottom = ["", *grid, "", *footer]
     room = max(size.lines - len(top) - len(bottom) - 2, 2)  # less the blank line under the header, the cursor's
     if len(paragraph) > room:
         paragraph = paragraph[: room - 1] + ["…"]
@@ -377,7 +398,8 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
           retrain_every: int = 20, keys: IO[str] | None = None, screen: IO[str] | None = None,
-          fields: Sequence[Mapping] | None = None, quiet: bool = False, revisit: bool = False, **options) -> int:
+          fields: Sequence[Mapping] | None = None, quiet: bool = False, revisit: bool = False,
+          notes: Sequence[str] = (), **options) -> int:
     """Label ``texts`` one at a time, appending each answer to ``examples`` (JSON Lines); returns the number
     of answers given in this session. ``fields``, one mapping a text, are written beside its answer's ``text`` and
     ``topics`` (those two the answer's own): its corpus record's (:func:`corpus_fields`), for the labels to join
@@ -388,14 +410,17 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     earlier topics pre-selected beside the model's for the topics not asked, their corpus fields kept: the new
     answer is appended, and replaces the earlier one when examples are read (:func:`examples.merge_duplicates`);
     undo takes it off, the earlier answer standing again. Then the corpus goes on as usual.
+    ``notes``, warnings given before the session (the taxonomy's, the corpus's: the command line's), are said
+    again on a terminal's first page's top line, as its clearing wipes them from the screen.
     ``options`` are training options for the background retraining. Every ``retrain_every``
-    answers a model is trained on all the answers; it replaces ``model`` (or the model an earlier retraining put in
-    its place) only when it does better on the answers themselves: micro-F1 over the taxonomy's topics of the
-    topics it would give each answer had it not been trained on it (models refitted on the other folds,
-    :func:`held_out_topics`) against the current model's, held out too for the answers that model was trained on
-    (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line says which
-    was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained"). Without
-    ``model`` the first retraining is always used.
+    answers a model is trained on all the answers (and as the session starts, when ``examples`` holds that many
+    already: a resumed session gets back the model the last one retrained); it replaces ``model`` (or the model an
+    earlier retraining put in its place) only when it does better on the answers themselves: micro-F1 over the
+    taxonomy's topics of the topics it would give each answer had it not been trained on it (models refitted on the
+    other folds, :func:`held_out_topics`) against the current model's, held out too for the answers that model was
+    trained on (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line
+    says which was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained").
+    Without ``model`` the first retraining is always used.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
@@ -410,7 +435,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
-        raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}")
+        raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}, a key "
+                        f"each: give it a taxonomy of {len(_KEYS)} topics or fewer (merge some, or leave some out)")
     # refused rather than warned of: such a model (the shipped one given with one's own taxonomy) pre-selects nothing,
     # unsaid, and orders the paragraphs by topics nobody is labeling; a warning would be wiped by the first page
     if model is not None and not set(model.classes_.tolist()) & set(ids):
@@ -426,7 +452,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     options = check_options({"min_examples": 1, "folds": 3, **options})
     output_folders(path)  # now, not at the first answer, which a missing folder would lose
     with _session_lock(path):
-        labeled = read_examples(path) if path.exists() and path.stat().st_size else []
+        # a file of blank lines holds no answer yet, as an empty one: an editor leaves a line end where the last
+        # answer was taken out, and read_examples' "no examples in it" refused the session (QA pass 6)
+        labeled = read_examples(path) if path.exists() and path.read_bytes().strip() else []
         _check_topics(labeled, taxonomy, path)
         done = {duplicate_key(e.text) for e in labeled}
         # each paragraph once, as training merges them: a revision counts for its paragraph
@@ -452,7 +480,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
         # and the line (:func:`_take_back`), or skipped (None): a skip taken by mistake is undone as an answer is
         history: list[tuple[int, tuple[int, bytes] | None]] = []
         # said on the top line of the next page only: why an undo was refused, or (the first) what the model lacks
-        note = "; ".join(n for n in (mismatch, unasked_note) if n) if screen.isatty() else ""
+        note = "; ".join(n for n in (*notes, mismatch, unasked_note) if n) if screen.isatty() else ""
         if revisit and not stale:  # asked for, so said, on a terminal or not
             note = "; ".join(n for n in (note, "nothing to revisit: every answer was asked about every topic") if n)
         answers = 0
@@ -506,6 +534,16 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
             first = set(picked)
             return again + [pending[k] for k in picked] + [i for k, i in enumerate(pending) if k not in first]
 
+        def start_retraining() -> None:
+            if state["training"] is None or not state["training"].is_alive():
+                state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
+                state["training"].start()
+
+        # A session resumed on a file of a retraining's worth of answers or more retrains at once: it asked in corpus
+        # order with nothing pre-selected (or by the given model) for its first retrain_every answers, the model the
+        # last session had retrained lost with it (QA pass 6)
+        if len(labeled) >= retrain_every:
+            start_retraining()
         queue = todo  # what is left to ask, the paragraph on screen first (it leaves once answered or skipped)
         # whether queue[0] is being asked (drawn, or taken back by undo): a retrained model's reordering leaves it first,
         # so that a key neither answers another paragraph than the one shown nor undo asks another than the one undone
@@ -529,6 +567,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         scores = dict(m.classify(texts[i])) if m is not None else {}
                         # the words behind each topic the model gives, so the labeler sees why it was offered
                         why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
+                        # as the paragraph writes them: "migracion" read as a misspelling of "migración" (QA pass 6)
+                        why = {t: [as_written(texts[i], term) for term in terms] for t, terms in why.items()}
                         # a revisited answer: its earlier topics, and the model's only for the topics not asked then
                         offered = ({t for t in scores if t in missing[i]} | set(before[i]) if i in before
                                    else {t for t in scores if t in ids})
@@ -560,10 +600,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         history.append((i, written))
                         queue.pop(0)
                         asking = False
-                        if answers % retrain_every == 0 and (state["training"] is None
-                                                             or not state["training"].is_alive()):
-                            state["training"] = threading.Thread(target=retrain, name=_RETRAINING, daemon=True)
-                            state["training"].start()
+                        if answers % retrain_every == 0:
+                            start_retraining()
                     elif key == "s":
                         history.append((queue.pop(0), None))
                         asking = False
@@ -577,16 +615,25 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         else:
                             note = (f"not undone: {path} no longer ends with that answer (changed since it was "
                                     "written); nothing removed, edit the file to take it out")
+                    elif key == "u":  # said, not ignored: a resumed session's u seemed to do nothing (QA pass 6)
+                        note = (f"nothing to undo in this session: to take off an answer of an earlier one, edit "
+                                f"{path}" if done else "nothing to undo yet")
                     elif key in _QUIT:  # before the toggles: '' is in every string
                         break
                     elif key in _KEYS[: len(ids)]:  # shown again with the topic toggled
                         chosen.symmetric_difference_update({ids[_KEYS.index(key)]})
+                    elif key in ("S", "U", "Q"):
+                        # Caps Lock on: S, U and Q did nothing, unsaid (QA pass 6); neither taken as their lower case
+                        # nor said of the letters that toggle topics, which end an arrow key's sequence (ESC [ A)
+                        note = f"{key!r} does nothing: the keys are lower case (is Caps Lock on?)"
                     # any other key: the same paragraph is asked again
             except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
                 if isinstance(stop, (HangUp, Terminated)):  # not the labeler's choice: the run ends with its own code
                     raise
             if not quiet:
-                _draw(screen, f"\n{'' if queue else 'nothing left to label; '}{answers} answers saved to {path}\n")
+                # an empty corpus said as such: "nothing left" read as every paragraph labeled already (QA pass 6)
+                left = "" if queue else "the corpus holds no paragraph; " if not texts else "nothing left to label; "
+                _draw(screen, f"\n{left}{answers} answers saved to {path}\n")
         except HangUp:  # the terminal went away: nothing more can be shown or read, and every answer is on disk
             raise HangUp(f"hung up; {answers} answers saved to {path}") from None
         except Terminated:  # kill, a service manager, a time limit: every answer is on disk

@@ -31,7 +31,7 @@ from .defaults import resolve
 from .documents import DocumentResult, DocumentTopic, Paragraph, TopicTally, plain_text, printed
 from .errors import DataError, InputError, TopicslibError
 from .evaluation import value_name
-from .features import DROPPED, tokenize
+from .features import token_spans
 from .language import majority
 from .files import atomic_write
 from .model import Explanation, TopicModel
@@ -41,9 +41,6 @@ from .version import __version__
 
 log = logging.getLogger("topicslib")
 
-# Words as they appear in the text (combining accents and invisible format characters included); tokenize() then
-# gives the model's token.
-_WORD = re.compile(rf"[\w{DROPPED}]+")
 # Control characters are not allowed in HTML and lone surrogates cannot be written as UTF-8.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -101,11 +98,6 @@ def topic_colours(topic_ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    """The model's tokens of ``text`` with where each sits in the original text."""
-    return [(m.start(), m.end(), tok) for m in _WORD.finditer(text) for tok in tokenize(m.group())]
-
-
 def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: int = 10,
                strong: float = 1.0, min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
     """The words of ``text`` that drove each of ``topics``.
@@ -130,14 +122,14 @@ def highlights(text: str, model: TopicModel, topics: Iterable[str], *, top_n: in
 
 def _all_terms(text: str, top_n: int) -> int:
     """A ``top_n`` for ``explain`` that gives every term of ``text`` (at most a word and a word pair a token)."""
-    return len(_tokens(text)) * 4 + top_n
+    return len(token_spans(text)) * 4 + top_n
 
 
 def _marks(text: str, explained: Iterable[Explanation], *, top_n: int = 10, strong: float = 1.0,
            min_share: float = 0.3, min_contribution: float = 0.5) -> list[Highlight]:
     """:func:`highlights` of ``text`` from its explanations (of every term of the text as the model scored it:
     without Markdown, so a link's address is no evidence); the marks are found in the text as shown."""
-    tokens = _tokens(text)
+    tokens = token_spans(text)
     words = [tok for _, _, tok in tokens]
     weights: list[dict[str, float]] = [{} for _ in tokens]
     at: dict[str, list[int]] = {}  # where each word stands: a term is looked for only where its first word is

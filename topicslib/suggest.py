@@ -22,7 +22,7 @@ import numpy as np
 
 from .defaults import check_model
 from .errors import InputError
-from .examples import duplicate_key
+from .examples import Example, duplicate_key
 from .features import tokenize
 from .model import TopicModel
 from .scoring import check_texts
@@ -36,12 +36,14 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def suggest(model: TopicModel, texts: Iterable[str], n: int = 50, *, exclude: Iterable[str] | None = None) -> list[int]:
+def suggest(model: TopicModel, texts: Iterable[str], n: int = 50, *,
+            exclude: Iterable[str | Example] | None = None) -> list[int]:
     """Indices into ``texts`` (their positions in it, for any iterable) of the ``n`` paragraphs most worth
     labeling next, most useful first, distinct.
 
-    ``exclude``: paragraphs already labeled (``[e.text for e in read_examples("mine.jsonl")]``); a text that
-    repeats one of them, as examples repeat (the same words, ignoring case and spacing), is never suggested.
+    ``exclude``: paragraphs already labeled, their texts or the examples themselves (``read_examples("mine.jsonl")``);
+    a text that repeats one of them, as examples repeat (the same words, ignoring case and spacing), is never
+    suggested.
 
     Usefulness, for a multi-label model, is over topics the largest of: closeness (in log-odds) of the
     paragraph's probability to the topic's threshold, weighted by how rare the topic is among the
@@ -71,7 +73,12 @@ def suggest(model: TopicModel, texts: Iterable[str], n: int = 50, *, exclude: It
         usefulness = 1.0 - (top[:, -1] - top[:, -2]) if proba.shape[1] > 1 else 1.0 - top[:, -1]
     usefulness[(proba == 0).all(axis=1)] = -1.0
     if exclude is not None:
-        labeled = {duplicate_key(t) for t in check_texts(exclude, "exclude", "give a list of the labeled paragraphs")}
+        # the examples as read_examples gives them, too: "text 0 must be str, got Example" met the call the
+        # docstring showed but for its comprehension (QA pass 6)
+        if isinstance(exclude, (list, tuple)):  # as read_examples gives them; a DataFrame still meets check_texts
+            exclude = [e.text if isinstance(e, Example) else e for e in exclude]
+        advice = "give the labeled paragraphs, or the examples of a file: exclude=read_examples(path)"
+        labeled = {duplicate_key(t) for t in check_texts(exclude, "exclude", advice)}
         usefulness[[i for i, t in enumerate(texts) if duplicate_key(t) in labeled]] = -1.0
     chosen: list[int] = []
     words: list[set[str]] = []

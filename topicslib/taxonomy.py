@@ -24,6 +24,8 @@ from .errors import TaxonomyError
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2}$")
+# what a table of a topic in another language may be keyed by instead of its code: "ES", "es-MX", "es_MX"
+_LANGUAGE_KEY = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)?$")
 # What a topic's table holds (besides tables of other languages, keyed by a two-letter code), and what those hold.
 _FIELDS = ("name", "description", "seeds")
 # What a taxonomy file holds at its top: the topics (TOML's [[topic]] tables, JSON's "topics") and their language.
@@ -113,11 +115,12 @@ class Taxonomy:
             raise TaxonomyError("a taxonomy needs at least one topic")
         if self.lang is not None and not (isinstance(self.lang, str) and _LANG.match(self.lang)):
             raise TaxonomyError(f"'lang' must be a two-letter language code such as \"en\", got {self.lang!r}")
-        seen: set[str] = set()
-        for t in self.topics:
-            if t.id in seen:
-                raise TaxonomyError(f"topic id {t.id!r} appears twice")
-            seen.add(t.id)
+        seen: dict[str, int] = {}
+        for n, t in enumerate(self.topics, 1):
+            if t.id in seen:  # where, counted as the taxonomy's other messages count topics, and what to do
+                raise TaxonomyError(f"topics #{seen[t.id]} and #{n} both have the id {t.id!r}; give each topic an id "
+                                    "of its own (or merge the two)")
+            seen[t.id] = n
 
     @cached_property  # read on every classify call: made once (the dataclass is frozen)
     def ids(self) -> tuple[str, ...]:
@@ -205,7 +208,8 @@ class Taxonomy:
                         raise TaxonomyError(f"{source}: topic {tid!r}: {lang!r} must be a table of name, description and seeds")
                     translations.append((lang, Topic(tid, *_texts(value, "", tid, f"{source}: topic {tid!r} ({lang})"))))
                     _unknown_keys(value, _FIELDS, f"{source}: topic {tid!r} ({lang})")
-            _unknown_keys({k: v for k, v in item.items() if not _LANG.match(str(k))}, ("id", *_FIELDS), f"{source}: topic {tid!r}")
+            _unknown_keys({k: v for k, v in item.items() if not _LANG.match(str(k))}, ("id", *_FIELDS),
+                          f"{source}: topic {tid!r}", languages=True)
             topics.append(Topic(tid, name, desc, seeds, tuple(translations)))
         try:
             return cls(tuple(topics), data.get("lang"))
@@ -221,15 +225,23 @@ class Taxonomy:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _unknown_keys(table: Mapping, known: tuple[str, ...], where: str) -> None:
+def _unknown_keys(table: Mapping, known: tuple[str, ...], where: str, *, languages: bool = False) -> None:
     """Warn of keys a taxonomy's table (its top, a topic's, a topic's in another language) holds that topicslib does
     not read: a misspelt ``seed`` would otherwise leave the topic without seed terms, or a misspelt ``lang`` the
-    taxonomy without its language, unsaid (extra keys of a user's own are allowed)."""
+    taxonomy without its language, unsaid (extra keys of a user's own are allowed). ``languages``: the table (a
+    topic's) may hold tables of other languages, and a table keyed by a language otherwise than by its code in
+    lower case is told which code to use."""
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
-            logging.getLogger("topicslib").warning("%s: unknown key %r, not read%s (the keys are %s)", where, key,
-                                                   f"; did you mean {close[0]!r}?" if close else "", ", ".join(known))
+            # a table under a language's name written otherwise ([topic.ES], [topic.es-MX]): its seeds, unread,
+            # left the corpus's paragraphs in that language to no seed, and the list of keys did not say why
+            code = _LANGUAGE_KEY.match(str(key)) if languages and isinstance(table[key], Mapping) else None
+            close = [code.group(1).lower()] if code else close
+            logging.getLogger("topicslib").warning(
+                "%s: unknown key %r, not read%s (the keys are %s)", where, key,
+                f"; did you mean {close[0]!r}?" if close else "",
+                ", ".join((*known, "and a language's two-letter code in lower case, as es") if code else known))
 
 
 def _texts(item: Mapping, default_name: str, tid: str, where: str) -> tuple[str, str, tuple[str, ...]]:
@@ -275,5 +287,8 @@ def as_taxonomy(value: "str | Path | Taxonomy | None") -> "Taxonomy | None":
     if isinstance(value, (str, Path)):
         return load_taxonomy(value)
     if value is not None and not isinstance(value, Taxonomy):
-        raise TaxonomyError(f"taxonomy must be a path or a Taxonomy, got {type(value).__name__}")
+        # a mapping is the file's form in memory, and Taxonomy.from_dict reads it: said, as no doc showed it
+        hint = ("; for a mapping as a taxonomy file holds it, give Taxonomy.from_dict(it)"
+                if isinstance(value, Mapping) else "")
+        raise TaxonomyError(f"taxonomy must be a path or a Taxonomy, got {type(value).__name__}{hint}")
     return value

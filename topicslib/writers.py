@@ -105,7 +105,7 @@ def table_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(columns))]
     right = [all(_is_number(v) or v is None or v == "" for v in column) for column in zip(*rows)] if rows \
         else [False] * len(columns)
-    return "".join("  ".join(_padded(c, w, r) for c, w, r in zip(row, widths, right)).rstrip() + "\n"
+    return "".join("  ".join(padded(c, w, r) for c, w, r in zip(row, widths, right)).rstrip() + "\n"
                    for row in cells)
 
 
@@ -121,8 +121,12 @@ def display_width(text: str) -> int:
                else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
-def _padded(cell: str, width: int, right: bool) -> str:
-    """``cell`` padded with spaces to ``width`` columns of a terminal (:func:`display_width`), at its left if ``right``."""
+def padded(cell: str, width: int, right: bool = False) -> str:
+    """``cell`` padded with spaces to ``width`` columns of a terminal (:func:`display_width`), at its left if ``right``.
+
+    >>> padded("北京", 6) + "|", padded("7", 3, right=True)
+    ('北京  |', '  7')
+    """
     pad = " " * (width - display_width(cell))
     return pad + cell if right else cell + pad
 

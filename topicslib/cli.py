@@ -149,7 +149,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                     kept = [i for i, r in enumerate(batch) if not r.empty]
                     batch, results = [batch[i] for i in kept], [results[i] for i in kept]
             writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)
-            n += sum(not r.empty for r in batch)
+            n += sum(not r.empty for r in batch) if args.document else len(batch)
             progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
         writer.close()
     if empty:

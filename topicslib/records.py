@@ -762,8 +762,11 @@ def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], err
     rest = [i for i, t in enumerate(taken) if not t]
     if evidence is not None or len(rest) == len(records) or native.jsonl_writer() is None:
         return encoded(records, topic_lists, evidence)
-    fast = [r for r, t in zip(records, taken) if t]
-    fast_topics = [topics for topics, t in zip(topic_lists, taken) if t]
+    if rest:
+        fast = [r for r, t in zip(records, taken) if t]
+        fast_topics = [topics for topics, t in zip(topic_lists, taken) if t]
+    else:  # as a JSON Lines file's records nearly always are: all taken
+        fast, fast_topics = records, topic_lists
     names = sorted({topic for topics in fast_topics for topic, _ in topics})
     column = {name: j for j, name in enumerate(names)}
     sources = [r.source for r in fast]

@@ -251,6 +251,24 @@ def test_a_model_with_none_of_the_taxonomys_topics_is_refused_before_any_paragra
                         "first.npz` makes one from their seeds), or none\n")
 
 
+def test_a_model_with_fewer_than_half_of_the_taxonomys_topics_is_refused_naming_both_sets(tmp_path, corpus):
+    """The shipped model with a taxonomy of three topics, one of them its own: it pre-selected only that one, ordered
+    the paragraphs by nine topics nobody was labeling, and stayed the suggestion model until MIN_TO_REPLACE answers."""
+    taxonomy = tmp_path / "topics.toml"
+    taxonomy.write_text("".join(f'[[topic]]\nid = "{t}"\nseeds = ["{t}"]\n\n' for t in ("water", "trade", "housing")),
+                        encoding="utf-8")
+    answers = tmp_path / "mine.jsonl"
+    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", str(taxonomy),
+                        "--examples", str(answers), "--model", "models/default.npz"], input="\nq\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 1 and "to go" not in r.stdout and not answers.exists()
+    assert r.stderr == ("topicslib: error: the model has only 1 of the taxonomy's 3 topics, fewer than half (it has "
+                        "migration, climate, narcotics, peace_accord, human_rights, health, trade, democracy, security, "
+                        "diplomacy; the taxonomy water, trade, housing): it would pre-select only trade and order the "
+                        "paragraphs by topics not being labeled. Give a model of these topics (`topicslib bootstrap "
+                        "CORPUS --taxonomy FILE -o first.npz` makes one from their seeds), or none\n")
+
+
 def test_a_model_with_only_some_of_the_taxonomys_topics_is_warned_of_once_naming_them(tmp_path, corpus):
     """A --model sharing only some topics with the taxonomy never pre-selected the others, unsaid. One warning, in
     the library's format, names the topics it lacks and its own that the taxonomy lacks; the session goes on."""
@@ -817,10 +835,10 @@ def test_a_retrained_model_worse_on_the_answers_than_the_given_one_is_not_used_a
     assert chosen and ticked == [[t, f"{chosen[t]:.2f}"] for t in given.classes_ if t in chosen]
 
 
-def _swapped_session(tmp_path, monkeypatch) -> tuple[list[str], list[list[str]]]:
+def _swapped_session(tmp_path, monkeypatch, ids=("trade", "democracy")) -> tuple[list[str], list[list[str]]]:
     """Eight answers, each the pre-selection of a given model that gives these paragraphs the wrong topic (trained
-    on their kind with trade and democracy swapped) flipped, with a retraining after the eighth; the texts and the
-    session's pages."""
+    on their kind with trade and democracy swapped) flipped, with a retraining after the eighth, labeled with a
+    taxonomy of ``ids``; the texts and the session's pages."""
     def text(i: int) -> str:
         return f"Tariffs on coffee exports, round {i}." if i % 2 else f"Elections and voters, round {i}."
 
@@ -828,7 +846,7 @@ def _swapped_session(tmp_path, monkeypatch) -> tuple[list[str], list[list[str]]]
                                                         [["democracy" if i % 2 else "trade"] for i in range(20, 32)])
     texts = [text(i) for i in range(10)]
     monkeypatch.setattr(labeling, "suggest", lambda model, pending, n: list(range(len(pending)))[:n])
-    taxonomy = topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml")
+    taxonomy = topicslib.Taxonomy.from_ids(list(ids))
     key = {t: labeling._KEYS[taxonomy.ids.index(t)] for t in ("trade", "democracy")}
     answers = f"{key['trade']}\n{key['democracy']}\n\n" * 8  # each answer the given model's pre-selection flipped
     screen = io.StringIO()
@@ -848,7 +866,7 @@ def test_a_retrained_model_better_on_the_answers_replaces_the_given_one_and_pre_
     texts, pages = _swapped_session(tmp_path, monkeypatch)
     redrawn, last = pages[-2:]
     assert redrawn[0] == ("8 labeled · 2 to go · retrained on 8 examples (micro-F1 1.00 on them against 0.00 for the "
-                          "given model), 8 topics too rare to suggest yet")
+                          "given model)")
     # the next paragraph pre-selected by the retrained model: its right topic, where the given model's was the other
     assert last[2] == texts[9] and [line.split("] ")[1].split()[0] for line in last if "[x]" in line] == ["trade"]
 
@@ -865,6 +883,19 @@ def test_the_given_model_is_kept_until_there_are_enough_answers_even_if_a_retrai
     assert redrawn[0] == (f"8 labeled · 2 to go · kept the given model until {labeling.MIN_TO_REPLACE} labels: micro-F1 "
                           "0.00 on your 8 labels against 1.00 retrained")
     assert last[2] == texts[9] and [line.split("] ")[1].split()[0] for line in last if "[x]" in line] == ["democracy"]
+
+
+def test_a_given_model_lacking_some_of_the_taxonomys_topics_is_replaced_by_the_first_retraining_that_beats_it(
+        tmp_path, monkeypatch):
+    """A given model that never pre-selects one of the taxonomy's topics (here 'lithium') was kept until
+    MIN_TO_REPLACE answers, even by a retraining that did better on the answers; the wait is for a model of every
+    topic, so this one is replaced at the first retraining that beats it."""
+    assert labeling.MIN_TO_REPLACE > 8
+    texts, pages = _swapped_session(tmp_path, monkeypatch, ids=("trade", "democracy", "lithium"))
+    redrawn, last = pages[-2:]
+    assert redrawn[0].startswith("8 labeled · 2 to go · retrained on 8 examples (micro-F1 1.00 on them against 0.00 "
+                                 "for the given model)")
+    assert last[2] == texts[9] and [line.split("] ")[1].split()[0] for line in last if "[x]" in line] == ["trade"]
 
 
 def test_an_answer_is_judged_by_a_model_that_neither_learned_it_nor_chose_its_thresholds_with_it():

@@ -418,7 +418,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     earlier retraining put in its place) only when it does better on the answers themselves: micro-F1 over the
     taxonomy's topics of the topics it would give each answer had it not been trained on it (models refitted on the
     other folds, :func:`held_out_topics`) against the current model's, held out too for the answers that model was
-    trained on (:func:`_f1_on_labels`); ``model`` itself only from :data:`MIN_TO_REPLACE` answers on. The top line
+    trained on (:func:`_f1_on_labels`); ``model`` itself, if it has every topic of the taxonomy, only from
+    :data:`MIN_TO_REPLACE` answers on. The top line
     says which was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained").
     Without ``model`` the first retraining is always used.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
@@ -428,24 +429,33 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     command line's ``-q``, which drops every command's closing summary).
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
     session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks
-    (:func:`_check_topics`), is a :class:`DataError`, and a ``model`` with none of the taxonomy's topics a
-    :class:`TaxonomyError`, before any paragraph is shown; a ``model`` with only some of them is warned of
-    (:func:`model_mismatch`), on the first page's top line too on a terminal."""
+    (:func:`_check_topics`), is a :class:`DataError`, and a ``model`` with fewer than half of the taxonomy's
+    topics (none included) a :class:`TaxonomyError` naming both sets, before any paragraph is shown; a ``model``
+    with half of them or more but not all is warned of (:func:`model_mismatch`), on the first page's top line too
+    on a terminal, and is replaced by the first retraining that does better, without waiting for
+    :data:`MIN_TO_REPLACE` answers."""
     keys, screen = keys or sys.stdin, screen or sys.stdout
     path = _answers_file(examples)
     ids = list(taxonomy.ids)
     if len(ids) > len(_KEYS):
         raise DataError(f"the taxonomy has {len(ids)} topics; the terminal labeler toggles at most {len(_KEYS)}, a key "
                         f"each: give it a taxonomy of {len(_KEYS)} topics or fewer (merge some, or leave some out)")
-    # refused rather than warned of: such a model (the shipped one given with one's own taxonomy) pre-selects nothing,
-    # unsaid, and orders the paragraphs by topics nobody is labeling; a warning would be wiped by the first page
-    if model is not None and not set(model.classes_.tolist()) & set(ids):
-        raise TaxonomyError(f"the model has none of the taxonomy's topics (it has {', '.join(model.classes_.tolist())}; "
-                            f"the taxonomy {', '.join(ids)}): it would pre-select nothing and order the paragraphs by "
+    # Refused rather than warned of: a model sharing fewer than half the taxonomy's topics (none: the shipped one
+    # given with one's own taxonomy) pre-selects few or none of them and orders the paragraphs mostly by topics
+    # nobody is labeling, and until MIN_TO_REPLACE answers nothing replaced it; a warning would be wiped by the
+    # first page. From half on it is warned of (model_mismatch) and replaced by the first retraining that beats it.
+    if model is not None and 2 * len(set(model.classes_.tolist()) & set(ids)) < len(ids):
+        shared = [t for t in ids if t in model.classes_.tolist()]
+        has = (f"only {len(shared)} of the taxonomy's {len(ids)} topics, fewer than half" if shared
+               else "none of the taxonomy's topics")
+        raise TaxonomyError(f"the model has {has} (it has {', '.join(model.classes_.tolist())}; the taxonomy "
+                            f"{', '.join(ids)}): it would pre-select "
+                            f"{'only ' + ', '.join(shared) if shared else 'nothing'} and order the paragraphs by "
                             "topics not being labeled. Give a model of these topics (`topicslib bootstrap CORPUS "
                             "--taxonomy FILE -o first.npz` makes one from their seeds), or none")
     # Warned once, before the first page; a terminal's first page clears the screen, so its top line says it too
     mismatch = model_mismatch(model, ids) if model is not None else ""
+    lacking = model is not None and not set(ids) <= set(model.classes_.tolist())
     if mismatch:
         log.warning(mismatch)
     # checked now: a bad option would otherwise fail every background retraining, unsaid
@@ -512,7 +522,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
             new, old = (_f1_on_labels(trained, held_out, labels, ids),
                         _f1_on_labels(current, state["seen"], labels, ids))
             name = f"the model retrained on {len(state['seen'])} labels" if state["seen"] else "the given model"
-            early = not state["seen"] and len(labels) < MIN_TO_REPLACE
+            # the wait protects a given model of every topic from a retraining on a few dozen answers; one that
+            # lacks some never pre-selects them, so the first retraining that beats it takes its place
+            early = not state["seen"] and len(labels) < MIN_TO_REPLACE and not lacking
             if new > old and not early:
                 state.update(model=trained, seen=held_out, status=_retrained_note(
                     trained, f" (micro-F1 {new:.2f} on them against {old:.2f} for {name})"))

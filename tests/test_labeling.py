@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ import topicslib
 from topicslib import labeling
 from topicslib.errors import HangUp
 from topicslib.evidence import as_written
-from topicslib.writers import display_width
+from topicslib.writers import display_width, wrap_to_width
 
 from .conftest import ROOT
 
@@ -182,6 +183,13 @@ def test_a_label_page_cuts_a_topic_line_by_the_columns_it_takes_on_screen():
     page = labeling._page("header", "A paragraph.", ["1 [x] 北京日报北京日报北京日报 0.90", "2 [ ] trade 0.10"], size)
     assert max(display_width(line) for line in page) <= 20
     assert "1 [x] 北京日报北京…" in page and "2 [ ] trade 0.10" in page
+
+
+def test_a_label_page_counts_a_decomposed_accent_as_no_column():
+    """ "café" written as "cafe" and a combining accent takes four columns: wrapped by characters, a line of them held
+    three where four fit."""
+    page = labeling._page("header", "cafe\u0301 " * 8, ["1 [ ] trade"], os.terminal_size((20, 24)))
+    assert page[2:4] == ["cafe\u0301 cafe\u0301 cafe\u0301 cafe\u0301"] * 2 and page[4] == ""
 
 
 def test_examples_with_topics_the_taxonomy_lacks_are_refused_naming_each_and_its_count(tmp_path, corpus):
@@ -630,6 +638,29 @@ def test_a_long_paragraph_on_a_small_terminal_is_wrapped_at_words_and_cut_to_kee
     below = lines[len(paragraph) + 3:]
     assert [line[:5] for line in below[:10]] == [f"  {k} [" for k in "1234567890"]  # every topic, one line each
     assert below[10:] == ["", "Enter accept · key toggle · s skip · u", "undo · q quit"]
+
+
+WIDE = ("北京日报报道，中国与厄瓜多尔签署了新的贸易协定，双方同意降低关税。 Los cafe\u0301s de Bogota\u0301 "
+        "exportaron ma\u0301s a Asia 🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎🌎 y el comite\u0301 celebro\u0301 la noticia.")
+
+
+@needs_tmux
+def test_a_paragraph_of_wide_characters_and_combining_accents_is_wrapped_by_the_columns_it_takes(tmp_path):
+    """The paragraph was wrapped by characters: a line of CJK or emoji took twice the terminal's width and the
+    terminal broke it again, and a decomposed "é" counted a column it does not take."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": WIDE}) + "\n", encoding="utf-8")
+    session = _start(tmp_path, corpus, size=(40, 30))
+    try:
+        _wait_for(session, "q quit")
+        lines = _tmux("capture-pane", "-p", "-t", session).rstrip("\n").split("\n")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert lines[0] == "0 labeled · 1 to go" and lines[1] == ""
+    assert all(display_width(line) < 40 for line in lines)
+    paragraph = lines[2:lines.index("", 2)]
+    assert [unicodedata.normalize("NFC", line) for line in paragraph] \
+        == [unicodedata.normalize("NFC", line) for line in wrap_to_width(WIDE, 39)]
 
 
 # A login shell's part in a hang-up, with the exit code kept: it runs the command (argv[3:]) with standard error to

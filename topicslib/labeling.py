@@ -17,7 +17,6 @@ import errno
 import logging
 import os
 import sys
-import textwrap
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,7 +37,7 @@ from .records import COMPRESSED, Record, Source, source_rows, where_read
 from .suggest import suggest
 from .taxonomy import Taxonomy
 from .training import kfold
-from .writers import cut_to_width, padded
+from .writers import cut_to_width, padded, wrap_to_width
 
 try:
     import fcntl
@@ -373,9 +372,9 @@ def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size
     if size is None:
         return [header, "", text, "", *topic_lines, "", _FOOTER]
     width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
-    top = textwrap.wrap(header, width)
-    footer = textwrap.wrap(_FOOTER, width)
-    paragraph = textwrap.wrap(text, width)
+    top = wrap_to_width(header, width)
+    footer = wrap_to_width(_FOOTER, width)
+    paragraph = wrap_to_width(text, width)
     # A codebook's topics a line each (19 on a 24-line terminal) pushed the top line and all but a line of the
     # paragraph off the screen (QA pass 6): they take as few columns as leave the paragraph its lines, up to
     # _SHOWN_AT_LEAST, or as many as fit; the keys read down each column

@@ -157,6 +157,43 @@ def cut_to_width(text: str, columns: int) -> str:
     return "".join(cut) + "…"
 
 
+def wrap_to_width(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` columns of a terminal (:func:`display_width`), broken at spaces
+    (each run of white space one space); a word wider than a line (a run of CJK, which has no spaces) is broken
+    between its characters, never between a letter and its combining accent, nor within a wide character unless a
+    line is narrower than it. Wrapping by characters (``textwrap``) gave a line of CJK or emoji twice the columns,
+    which the terminal broke again, and a decomposed "é" a column too few.
+
+    >>> wrap_to_width("北京日报北京", 5), wrap_to_width("🌎 🌎 🌎", 5)
+    (['北京', '日报', '北京'], ['🌎 🌎', '🌎'])
+    >>> wrap_to_width("Cafe\u0301 con leche", 8) == ["Cafe\u0301 con", "leche"]  # "é" as "e" and its accent
+    True
+    """
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split():
+        width = display_width(word)
+        if line and used + 1 + width <= columns:
+            line, used = f"{line} {word}", used + 1 + width
+            continue
+        if line:
+            lines.append(line)
+        while width > columns:  # broken where the next character would not fit, its marks kept with it
+            cut, taken = 0, 0
+            for k, c in enumerate(word):
+                w = display_width(c)
+                if w and taken + w > columns and taken:
+                    break
+                cut, taken = k + 1, taken + w
+            lines.append(word[:cut])
+            word = word[cut:]
+            width = display_width(word)
+        line, used = word, width
+    if line:
+        lines.append(line)
+    return lines
+
+
 def _is_number(value: object) -> bool:
     """Whether a table's cell holds a number (True and False are no numbers there)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)

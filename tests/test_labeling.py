@@ -180,7 +180,7 @@ def test_a_label_page_cuts_a_topic_line_by_the_columns_it_takes_on_screen():
     """A topic line of wide characters (a taxonomy's names in CJK) was cut by its number of characters, so it took
     up to twice the terminal's width and the terminal broke it onto a second line."""
     size = os.terminal_size((21, 24))
-    page = labeling._page("header", "A paragraph.", ["1 [x] 北京日报北京日报北京日报 0.90", "2 [ ] trade 0.10"], size)
+    page, whole = labeling._page("header", "A paragraph.", ["1 [x] 北京日报北京日报北京日报 0.90", "2 [ ] trade 0.10"], size)
     assert max(display_width(line) for line in page) <= 20
     assert "1 [x] 北京日报北京…" in page and "2 [ ] trade 0.10" in page
 
@@ -188,7 +188,7 @@ def test_a_label_page_cuts_a_topic_line_by_the_columns_it_takes_on_screen():
 def test_a_label_page_counts_a_decomposed_accent_as_no_column():
     """ "café" written as "cafe" and a combining accent takes four columns: wrapped by characters, a line of them held
     three where four fit."""
-    page = labeling._page("header", "cafe\u0301 " * 8, ["1 [ ] trade"], os.terminal_size((20, 24)))
+    page, whole = labeling._page("header", "cafe\u0301 " * 8, ["1 [ ] trade"], os.terminal_size((20, 24)))
     assert page[2:4] == ["cafe\u0301 cafe\u0301 cafe\u0301 cafe\u0301"] * 2 and page[4] == ""
 
 
@@ -634,7 +634,8 @@ def test_a_long_paragraph_on_a_small_terminal_is_wrapped_at_words_and_cut_to_kee
     assert all(len(line) < 40 for line in lines)  # none wrapped by the terminal, which breaks words in two
     paragraph = lines[2:lines.index("", 2)]
     words = " ".join(paragraph[:-1]).split()
-    assert paragraph[-1] == "…" and words == LONG.split()[:len(words)]  # its start, whole words, then the cut
+    assert paragraph[-1] == "… (the rest in a larger terminal)"  # its start, whole words, then the cut
+    assert words == LONG.split()[:len(words)]
     below = lines[len(paragraph) + 3:]
     assert [line[:5] for line in below[:10]] == [f"  {k} [" for k in "1234567890"]  # every topic, one line each
     assert below[10:] == ["", "Enter accept · key toggle · s skip · u", "undo · q quit"]
@@ -661,6 +662,33 @@ def test_a_paragraph_of_wide_characters_and_combining_accents_is_wrapped_by_the_
     paragraph = lines[2:lines.index("", 2)]
     assert [unicodedata.normalize("NFC", line) for line in paragraph] \
         == [unicodedata.normalize("NFC", line) for line in wrap_to_width(WIDE, 39)]
+
+
+@needs_tmux
+def test_a_terminal_too_small_for_the_page_says_how_large_to_make_it_and_takes_no_answer_until_then(tmp_path):
+    """On a 30x8 terminal the page scrolled: the top line and the paragraph went off the screen while Enter still
+    saved an answer to a paragraph nobody could read."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": LONG}) + "\n", encoding="utf-8")
+    session = _start(tmp_path, corpus, size=(30, 8))
+    try:
+        screen = _wait_for(session, "Too small", page=False)
+        assert " ".join(screen.split()).startswith("Too small (30x8): make the terminal at least 30x16 to show the "
+                                                   "paragraph, its 10 topics and the keys, then press a key.")
+        for key in ("Enter", "1", "s", "Enter"):  # none answers, skips or toggles a paragraph not shown
+            _tmux("send-keys", "-t", session, key)
+        _tmux("resize-window", "-t", session, "-x", "40", "-y", "16")
+        _tmux("send-keys", "-t", session, "!")  # a key draws the page again, now that it fits
+        lines = _wait_for(session, "0 labeled · 1 to go").rstrip("\n").split("\n")
+        assert lines[0] == "0 labeled · 1 to go" and lines[1:3] == [wrap_to_width(LONG, 39)[0],
+                                                                    "… (the rest in a larger terminal)"]
+        assert [line[:8] for line in lines[3:13]] == [f"  {k} [ ] " for k in "1234567890"]  # untoggled
+        assert lines[13:] == ["Enter accept · key toggle · s skip · u", "undo · q quit"]
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "exit 0", page=False)  # the corpus's one paragraph answered: the session ends
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert [(e.text, e.topics) for e in topicslib.read_examples(tmp_path / "mine.jsonl")] == [(LONG, ())]
 
 
 # A login shell's part in a hang-up, with the exit code kept: it runs the command (argv[3:]) with standard error to
@@ -1206,7 +1234,7 @@ def test_many_topics_go_in_columns_so_that_the_top_line_and_the_paragraph_stay_o
     topics = [f"  {k} [{'x' if k == 'h' else ' '}] topic_{n:02d}  0.50  (some, evidence, words)"
               for n, k in enumerate(labeling._KEYS[:18])]
     text = " ".join(["Colombia signed a memorandum to join the initiative."] * 4)
-    page = labeling._page("0 labeled · 9 to go", text, topics, size)
+    page, whole = labeling._page("0 labeled · 9 to go", text, topics, size)
     assert len(page) < 24 and page[0] == "0 labeled · 9 to go" and page[1] == ""
     assert " ".join(page[2:page.index("", 2)]) == text  # the paragraph whole
     assert max(display_width(line) for line in page) <= 79
@@ -1214,7 +1242,7 @@ def test_many_topics_go_in_columns_so_that_the_top_line_and_the_paragraph_stay_o
     assert len(grid) == 9 and grid[0].startswith("  1 [ ] topic_00") and "  0 [ ] topic_09" in grid[0]
     assert "h [x] topic_17" in grid[8]  # the keys read down each column
     # ten topics on a terminal of room keep a line each, evidence and all
-    page = labeling._page("top", text, topics[:10], os.terminal_size((120, 40)))
+    page, whole = labeling._page("top", text, topics[:10], os.terminal_size((120, 40)))
     assert page[page.index("", 2) + 1:-2] == topics[:10]
 
 

@@ -65,6 +65,9 @@ _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
 # _SHOWN_AT_LEAST lines of the terminal
 _COLUMN_WIDTH = 26
 _SHOWN_AT_LEAST = 6
+# A page narrower than this is not drawn (a message says how large to make the terminal): a topic line cut to fewer
+# columns shows its key and box but hardly its name
+_MIN_COLUMNS = 20
 
 
 @contextlib.contextmanager
@@ -364,35 +367,53 @@ def model_mismatch(model: TopicModel, ids: Sequence[str]) -> str:
     return (f"the model has {len(ids) - len(lacks)} of the taxonomy's {len(ids)} topics: " + ", and ".join(parts))
 
 
-def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> list[str]:
-    """The lines that ask for one paragraph. On a terminal of ``size`` none is wider than it, so the terminal
-    breaks no word in two: the paragraph, header and footer are wrapped at word boundaries, a topic line is cut
-    with "…". A paragraph taller than the room the rest leaves is cut with a "…" line, so that the header, the
-    topics and the keys stay on screen. In a pipe (no ``size``) the lines are as they are."""
+def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> tuple[list[str], bool]:
+    """The lines that ask for one paragraph and True, or on a terminal too small for them a message and False. On a
+    terminal of ``size`` none is wider than it, so the terminal breaks no word in two: the paragraph, header and footer are
+    wrapped at word boundaries by the columns they take, a topic line is cut with "…". A paragraph taller than the
+    room the rest leaves is cut, its last line shown a "…" saying the rest needs a larger terminal, so that the
+    header, the topics and the keys stay on screen; the blank lines between go first, before the paragraph's
+    second line. A terminal narrower than :data:`_MIN_COLUMNS`, or too short for the header, a line of the
+    paragraph and its "…", the topics and the keys, gets instead a message saying how large to make it (False):
+    on a 30x8 terminal the page scrolled, the paragraph and the top line off the screen. In a pipe (no ``size``)
+    the lines are as they are."""
     if size is None:
-        return [header, "", text, "", *topic_lines, "", _FOOTER]
-    width = max(size.columns - 1, 1)  # the last column free: on some terminals a full line moves the cursor down
-    top = wrap_to_width(header, width)
-    footer = wrap_to_width(_FOOTER, width)
-    paragraph = wrap_to_width(text, width)
-    # A codebook's topics a line each (19 on a 24-line terminal) pushed the top line and all but a line of the
-    # paragraph off the screen (QA pass 6): they take as few columns as leave the paragraph its lines, up to
-    # _SHOWN_AT_LEAST, or as many as fit; the keys read down each column
-    most = max(1, min(len(topic_lines), width // _COLUMN_WIDTH))
+        return [header, "", text, "", *topic_lines, "", _FOOTER], True
 
     def rows(columns: int) -> int:
         return -(-len(topic_lines) // columns)
-    columns = next((k for k in range(1, most + 1) if size.lines - len(top) - rows(k) - len(footer) - 4
-                    >= min(len(paragraph), _SHOWN_AT_LEAST)), most)
-    cell = (width + 1) // columns - 1  # a space between two columns
-    grid = [" ".join(padded(cut_to_width(topic_lines[c * rows(columns) + r], cell), cell)
-                     for c in range(columns) if c * rows(columns) + r < len(topic_lines)).rstrip()
-            for r in range(rows(columns))]
-    bottom = ["", *grid, "", *footer]
-    room = max(size.lines - len(top) - len(bottom) - 2, 2)  # less the blank line under the header, the cursor's
+
+    def layout(width: int) -> tuple[list[str], list[str], list[str], list[str]]:
+        """The header, paragraph, topics and footer wrapped (or cut) to ``width`` columns."""
+        top, footer, paragraph = (wrap_to_width(t, width) for t in (header, _FOOTER, text))
+        # A codebook's topics a line each (19 on a 24-line terminal) pushed the top line and all but a line of the
+        # paragraph off the screen (QA pass 6): they take as few columns as leave the paragraph its lines, up to
+        # _SHOWN_AT_LEAST, or as many as fit; the keys read down each column
+        most = max(1, min(len(topic_lines), width // _COLUMN_WIDTH))
+        columns = next((k for k in range(1, most + 1) if size.lines - len(top) - rows(k) - len(footer) - 4
+                        >= min(len(paragraph), _SHOWN_AT_LEAST)), most)
+        cell = (width + 1) // columns - 1  # a space between two columns
+        grid = [" ".join(padded(cut_to_width(topic_lines[c * rows(columns) + r], cell), cell)
+                         for c in range(columns) if c * rows(columns) + r < len(topic_lines)).rstrip()
+                for r in range(rows(columns))]
+        return top, paragraph, grid, footer
+
+    width = size.columns - 1  # the last column free: on some terminals a full line moves the cursor down
+    top, paragraph, grid, footer = layout(max(width, _MIN_COLUMNS - 1))
+    fixed = len(top) + len(grid) + len(footer) + 1  # the cursor's line under the page too
+    shown = min(len(paragraph), 2)  # a line of the paragraph, and "…" if it has more
+    if width < _MIN_COLUMNS - 1 or fixed + shown > size.lines:
+        message = (f"Too small ({size.columns}x{size.lines}): make the terminal at least "
+                   f"{max(size.columns, _MIN_COLUMNS)}x{fixed + shown} to show the paragraph, its {len(topic_lines)} "
+                   "topics and the keys, then press a key. Until then only q acts: it quits, every answer kept.")
+        lines = wrap_to_width(message, max(width, 1))[: max(size.lines - 1, 1)]
+        return [cut_to_width(line, max(width, 1)) for line in lines], False
+    blanks = max(0, min(3, size.lines - fixed - 2))
+    room = size.lines - fixed - blanks
     if len(paragraph) > room:
-        paragraph = paragraph[: room - 1] + ["…"]
-    return [*top, "", *paragraph, *bottom]
+        paragraph = paragraph[: room - 1] + [cut_to_width("… (the rest in a larger terminal)", width)]
+    under_top, above_grid, above_footer = ([""] if blanks > k else [] for k in (0, 2, 1))
+    return [*top, *under_top, *paragraph, *above_grid, *grid, *above_footer, *footer], True
 
 
 def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, model: TopicModel | None = None,
@@ -594,9 +615,11 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                                    + (f"  {scores[t]:.2f}" if t in scores else "")
                                    + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
                     terminal = terminal_size(screen) if screen.isatty() else None  # each time: it may have been resized
-                    page = _page(header, texts[i], topic_lines, terminal)
+                    page, whole = _page(header, texts[i], topic_lines, terminal)
                     _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
                     key = read_key()
+                    if not whole and key not in _QUIT:  # nothing shown to answer: any other key draws it again
+                        continue
                     if key in ("\r", "\n"):
                         answer = example_line(texts[i], [t for t in ids if t in chosen],
                                               fields[i] if fields is not None else None, asked=ids)

@@ -691,6 +691,26 @@ def test_a_terminal_too_small_for_the_page_says_how_large_to_make_it_and_takes_n
     assert [(e.text, e.topics) for e in topicslib.read_examples(tmp_path / "mine.jsonl")] == [(LONG, ())]
 
 
+@needs_tmux
+def test_arrows_and_other_escape_sequences_say_which_keys_work_and_are_never_taken_as_several_keys(tmp_path, corpus):
+    """An arrow did nothing, unsaid, and a key sending an escape sequence was read as several key presses: Delete
+    (ESC [ 3 ~) toggled the third topic, Alt-1 (ESC 1) the first."""
+    session = _start(tmp_path, corpus)
+    try:
+        _wait_for(session, "0 labeled")
+        said = "nothing: Enter accepts, a topic's key (1, 2, …) toggles it, s skips, u undoes, q quits"
+        for key, name in (("Up", "the arrow keys do"), ("DC", "that key (Esc [3~) does"), ("M-1", "that key (Esc 1) does")):
+            _tmux("send-keys", "-t", session, key)
+            screen = " ".join(_wait_for(session, name).split())
+            assert f"0 labeled · 4 to go · {name} {said}" in screen
+            assert "1 [ ] migration" in screen and "3 [ ] narcotics" in screen  # nothing toggled
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "1 labeled")
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert [e.topics for e in topicslib.read_examples(tmp_path / "mine.jsonl")] == [()]
+
+
 # A login shell's part in a hang-up, with the exit code kept: it runs the command (argv[3:]) with standard error to
 # the file argv[1], passes a SIGHUP on to it (the kernel sends the session's leader one when its terminal goes), and
 # writes the command's exit code to the file argv[2].

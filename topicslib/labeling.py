@@ -61,6 +61,7 @@ MIN_TO_REPLACE = 50
 _REFITTED = 5000
 _RETRAINING = "topicslib-label-retraining"  # the name of the background retraining's thread
 _FOOTER = "Enter accept · key toggle · s skip · u undo · q quit"
+_KEYS_SAID = "Enter accepts, a topic's key (1, 2, …) toggles it, s skips, u undoes, q quits"
 # The topics go in columns (each at least _COLUMN_WIDTH wide) when a line each would leave the paragraph fewer than
 # _SHOWN_AT_LEAST lines of the terminal
 _COLUMN_WIDTH = 26
@@ -83,9 +84,36 @@ def _hang_up_on_eio(errors: tuple[type[Exception], ...] = (OSError,)) -> Iterato
         raise
 
 
+def _escape_sequence(read: Callable[[], str]) -> str:
+    """The key whose sequence began with ESC, read whole with ``read`` (a character at a time): ESC and what follows,
+    up to a CSI sequence's final character (an arrow's ESC [ A, Delete's ESC [ 3 ~), an SS3 sequence's one (F1's
+    ESC O P), or the one key Alt was held with (ESC x). Read a character at a time, an arrow had been three key
+    presses, Delete's '3' toggling the third topic and Alt-1 the first. After a lone Esc the next key completes
+    it, as Alt and that key, unless it ends the session (q, Ctrl-C, Ctrl-D, the end of input): that is returned.
+
+    >>> keys = iter("[A[3~OP1q")  # what follows ESC: an arrow, Delete, F1, Alt-1, then Esc and q
+    >>> [_escape_sequence(lambda: next(keys)) for _ in range(5)]
+    ['\\x1b[A', '\\x1b[3~', '\\x1bOP', '\\x1b1', 'q']
+    """
+    first = read()
+    if first in _QUIT:
+        return first
+    sequence = "\x1b" + first
+    if first == "O":
+        return sequence + read()
+    if first == "[":  # parameters and intermediates (0x20-0x3F), then the final character
+        while True:
+            c = read()
+            sequence += c
+            if not " " <= c <= "?":
+                return sequence
+    return sequence
+
+
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
-    """One key at a time: raw mode on a terminal; else a line at a time, its first character (an empty line
-    is Enter). Either gives '' at the end of the input; a terminal that has gone raises :class:`HangUp`."""
+    """One key at a time: raw mode on a terminal, a key that sends an escape sequence (an arrow) as that sequence
+    (:func:`_escape_sequence`); else a line at a time, its first character (an empty line is Enter). Either gives
+    '' at the end of the input; a terminal that has gone raises :class:`HangUp`."""
     if stream.isatty():
         import termios
         import tty
@@ -98,7 +126,8 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
                     # TCSANOW: keys typed while the last one was handled (the terminal cooked, to draw) are kept;
                     # setraw's default, TCSAFLUSH, threw them away, so a quick or loaded Enter was lost
                     tty.setraw(fd, termios.TCSANOW)
-                    return stream.read(1)
+                    key = stream.read(1)
+                    return _escape_sequence(lambda: stream.read(1)) if key == "\x1b" else key
                 finally:
                     termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         return read
@@ -658,8 +687,13 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         chosen.symmetric_difference_update({ids[_KEYS.index(key)]})
                     elif key in ("S", "U", "Q"):
                         # Caps Lock on: S, U and Q did nothing, unsaid (QA pass 6); neither taken as their lower case
-                        # nor said of the letters that toggle topics, which end an arrow key's sequence (ESC [ A)
+                        # nor said of the other capitals, with which an arrow's sequence (ESC [ A) ends in a pipe
                         note = f"{key!r} does nothing: the keys are lower case (is Caps Lock on?)"
+                    elif key.startswith("\x1b"):  # an arrow, a function key, Alt and a key: did nothing, unsaid
+                        arrows = len(key) == 3 and key[1] in "[O" and key[2] in "ABCD"
+                        name = ("the arrow keys do" if arrows else f"that key (Esc {key[1:]}) does"
+                                if key[1:].isprintable() and len(key) > 1 else "Esc does")
+                        note = f"{name} nothing: {_KEYS_SAID}"
                     # any other key: the same paragraph is asked again
             except KeyboardInterrupt as stop:  # Ctrl-C where it is a signal (a pipe; or while a paragraph is drawn): as q
                 if isinstance(stop, (HangUp, Terminated)):  # not the labeler's choice: the run ends with its own code

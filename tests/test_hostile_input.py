@@ -802,6 +802,26 @@ def test_a_topics_language_table_keyed_otherwise_than_by_its_code_is_told_the_co
     assert f"{f}: topic 'people': unknown key 'EN', not read (the keys are id, name, description, seeds)" in caplog.text
 
 
+def test_a_topics_table_keyed_by_two_letters_no_language_has_is_named_in_one_warning(tmp_path, caplog):
+    """`[topic.sp]` (Spanish is `es`) was read silently as a language of its own, which no paragraph is detected in
+    and `--lang` never asks for. One warning for the file names the section, the topics that have one, and the
+    code it may have meant; a known code of a language topicslib does not detect (`[topic.fr]`) is not warned of,
+    nor is the model trained on the file at each load."""
+    f = tmp_path / "t.toml"
+    f.write_text('[[topic]]\nid = "econ"\nseeds = ["exports"]\n[topic.sp]\nseeds = ["exportaciones"]\n\n'
+                 '[[topic]]\nid = "people"\nseeds = ["migrants"]\n[topic.sp]\nseeds = ["migrantes"]\n'
+                 '[topic.fr]\nseeds = ["migrants"]\n', encoding="utf-8")
+    taxonomy = topicslib.load_taxonomy(f)
+    assert taxonomy.topics[0].all_seeds == ("exports", "exportaciones")  # read all the same
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [f"{f}: [topic.sp] (topics 'econ', 'people'): 'sp' is not a language code topicslib knows (did "
+                      "you mean 'es'?); its table is read as that language's name, description and seeds (a "
+                      "language's table is keyed by its two-letter ISO 639-1 code: en for English, es for Spanish)"]
+    caplog.clear()
+    topicslib.Taxonomy.from_dict(taxonomy.to_dict(), source="model card", strict=False)
+    assert not caplog.records
+
+
 def test_a_taxonomy_given_as_a_mapping_is_told_how_to_make_one_of_it():
     """`bootstrap(texts, taxonomy={"topics": [...]})`, the JSON form in memory, was told only "must be a path or a
     Taxonomy, got dict" (QA pass 6); the message names the constructor that reads it."""

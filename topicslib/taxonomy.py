@@ -20,10 +20,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import TaxonomyError
+from .errors import TaxonomyError, in_short
+from .language import LANGUAGES
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2}$")
+# The two-letter language codes (ISO 639-1): a topic's table keyed by two letters that are none of them ([topic.sp]
+# for Spanish) is warned of, its seeds read as no language any paragraph is said to be in
+_CODES = frozenset("""aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
+de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is
+it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb
+nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st
+su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split())
 # what a table of a topic in another language may be keyed by instead of its code: "ES", "es-MX", "es_MX"
 _LANGUAGE_KEY = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)?$")
 # What a topic's table holds (besides tables of other languages, keyed by a two-letter code), and what those hold.
@@ -191,6 +199,7 @@ class Taxonomy:
         if not isinstance(raw, list) or not raw:
             raise TaxonomyError(f"{source}: expected a non-empty list of topics under 'topic' (TOML) or 'topics' (JSON)")
         topics = []
+        unknown_codes: dict[str, list[str]] = {}  # a code no language has: the topics whose tables it keys
         for n, item in enumerate(raw, 1):
             if not isinstance(item, Mapping):
                 raise TaxonomyError(f"{source}: topic #{n} is not a table/object")
@@ -207,10 +216,14 @@ class Taxonomy:
                     if not isinstance(value, Mapping):
                         raise TaxonomyError(f"{source}: topic {tid!r}: {lang!r} must be a table of name, description and seeds")
                     translations.append((lang, Topic(tid, *_texts(value, "", tid, f"{source}: topic {tid!r} ({lang})"))))
+                    if strict and lang not in _CODES:  # said of the file, not again at each load of its model
+                        unknown_codes.setdefault(lang, []).append(tid)
                     _unknown_keys(value, _FIELDS, f"{source}: topic {tid!r} ({lang})")
             _unknown_keys({k: v for k, v in item.items() if not _LANG.match(str(k))}, ("id", *_FIELDS),
                           f"{source}: topic {tid!r}", languages=True)
             topics.append(Topic(tid, name, desc, seeds, tuple(translations)))
+        for lang, tids in unknown_codes.items():
+            _unknown_language(lang, tids, source)
         try:
             return cls(tuple(topics), data.get("lang"))
         except TaxonomyError as e:
@@ -242,6 +255,19 @@ def _unknown_keys(table: Mapping, known: tuple[str, ...], where: str, *, languag
                 "%s: unknown key %r, not read%s (the keys are %s)", where, key,
                 f"; did you mean {close[0]!r}?" if close else "",
                 ", ".join((*known, "and a language's two-letter code in lower case, as es") if code else known))
+
+
+def _unknown_language(code: str, tids: list[str], source: str) -> None:
+    """Warn, once a file, of a topic's table keyed by two letters that are no language's code (:data:`_CODES`),
+    naming the section and the topics that have one: ``[topic.sp]`` (Spanish is ``es``) was read silently, as a
+    language no paragraph is detected in and ``--lang`` never asks for."""
+    close = difflib.get_close_matches(code, LANGUAGES, n=1, cutoff=0.5)
+    section = f'"{code}"' if source.lower().endswith(".json") else f"[topic.{code}]"
+    logging.getLogger("topicslib").warning(
+        "%s: %s (topic%s %s): %r is not a language code topicslib knows%s; its table is read as that language's "
+        "name, description and seeds (a language's table is keyed by its two-letter ISO 639-1 code: %s)", source,
+        section, "s" if len(tids) > 1 else "", in_short([repr(t) for t in tids], 5), code, f" (did you mean {close[0]!r}?)" if close else "",
+        ", ".join(f"{c} for {n}" for c, n in zip(LANGUAGES, ("English", "Spanish"))))
 
 
 def _texts(item: Mapping, default_name: str, tid: str, where: str) -> tuple[str, str, tuple[str, ...]]:

@@ -852,7 +852,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taxonomy", required=True, metavar="FILE", help="the topics to label with (.toml or .json)")
     p.add_argument("--examples", required=True, metavar="FILE", help="the JSON Lines file answers are appended to")
     p.add_argument("--model", metavar="PATH", help="a model whose topics are pre-selected (else none until retrained); "
-                                                   "a retrained model replaces it once it scores better on the answers")
+                                                   "a retrained model replaces it once it scores better on the answers "
+                                                   "(from 50 answers on, if it has every topic of the taxonomy); one "
+                                                   "with fewer than half of the taxonomy's topics is refused")
     p.add_argument("--retrain-every", type=_count(1), default=20, metavar="N",
                    help="retrain after every N answers, and as a session resumed on a file of N answers or more "
                         "starts (default: 20)")

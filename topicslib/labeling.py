@@ -472,7 +472,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     says which was kept and why ("kept the given model: micro-F1 0.66 on your 60 labels against 0.46 retrained").
     Without ``model`` the first retraining is always used.
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
-    answer given kept. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
+    answer given kept; on a terminal too small for the page (:func:`_page`) they are the only keys that act, any
+    other drawing the page again, and a key that sends an escape sequence (an arrow) is read whole
+    (:func:`_escape_sequence`), the top line saying which keys work. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
     :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
     answers were saved where. The closing line ("N answers saved to FILE") is not drawn with ``quiet`` (the
     command line's ``-q``, which drops every command's closing summary).

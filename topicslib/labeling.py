@@ -397,15 +397,15 @@ def model_mismatch(model: TopicModel, ids: Sequence[str]) -> str:
 
 
 def _page(header: str, text: str, topic_lines: list[str], size: os.terminal_size | None) -> tuple[list[str], bool]:
-    """The lines that ask for one paragraph and True, or on a terminal too small for them a message and False. On a
-    terminal of ``size`` none is wider than it, so the terminal breaks no word in two: the paragraph, header and footer are
-    wrapped at word boundaries by the columns they take, a topic line is cut with "…". A paragraph taller than the
-    room the rest leaves is cut, its last line shown a "…" saying the rest needs a larger terminal, so that the
-    header, the topics and the keys stay on screen; the blank lines between go first, before the paragraph's
+    """The lines that ask for one paragraph and True, or on a terminal too small for them a message and False.
+    On a terminal of ``size`` none is wider than it, so the terminal breaks no word in two: the paragraph, header
+    and footer are wrapped at word boundaries by the columns they take, a topic line is cut with "…". A paragraph
+    taller than the room the rest leaves is cut, a last line "… (the rest in a larger terminal)" saying so, so
+    that the header, the topics and the keys stay on screen; the blank lines between go before the paragraph's
     second line. A terminal narrower than :data:`_MIN_COLUMNS`, or too short for the header, a line of the
-    paragraph and its "…", the topics and the keys, gets instead a message saying how large to make it (False):
-    on a 30x8 terminal the page scrolled, the paragraph and the top line off the screen. In a pipe (no ``size``)
-    the lines are as they are."""
+    paragraph and that "…", the topics and the keys, gets instead a message saying how large to make it: on a
+    30x8 terminal the page scrolled, the paragraph and the top line off the screen. In a pipe (no ``size``) the
+    lines are as they are."""
     if size is None:
         return [header, "", text, "", *topic_lines, "", _FOOTER], True
 
@@ -474,9 +474,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
     ``q``, Ctrl-C (the key, or KeyboardInterrupt), Ctrl-D and the end of ``keys`` end the session, every
     answer given kept; on a terminal too small for the page (:func:`_page`) they are the only keys that act, any
     other drawing the page again, and a key that sends an escape sequence (an arrow) is read whole
-    (:func:`_escape_sequence`), the top line saying which keys work. So does a terminal that goes away (``keys`` or ``screen`` failing with EIO, or a
-    :class:`HangUp` from a SIGHUP handler), without a summary: it raises :class:`HangUp`, saying how many
-    answers were saved where. The closing line ("N answers saved to FILE") is not drawn with ``quiet`` (the
+    (:func:`_escape_sequence`), the top line saying which keys work. A terminal that goes away ends the session too
+    (``keys`` or ``screen`` failing with EIO, or a :class:`HangUp` from a SIGHUP handler), without a summary: it
+    raises :class:`HangUp`, saying how many answers were saved where. The closing line ("N answers saved to FILE") is not drawn with ``quiet`` (the
     command line's ``-q``, which drops every command's closing summary).
     The folders of a new ``examples`` file are created; one that is not uncompressed JSON Lines, or that another
     session is labeling into (:func:`_session_lock`), or whose examples carry topics the taxonomy lacks

@@ -1266,6 +1266,21 @@ def test_many_topics_go_in_columns_so_that_the_top_line_and_the_paragraph_stay_o
     assert page[page.index("", 2) + 1:-2] == topics[:10]
 
 
+def test_a_warning_of_the_start_waits_for_a_page_the_terminal_can_show(tmp_path, monkeypatch):
+    """The first page's top line repeats the warnings given before the session (the screen's clearing wipes them);
+    drawn on a terminal too small for it, the warning must still be on the page drawn once it is resized."""
+    sizes = iter([os.terminal_size((30, 8)), os.terminal_size((120, 40))])
+    monkeypatch.setattr(labeling, "terminal_size", lambda screen: next(sizes))
+    screen = _Terminal()
+    labeling.label(TEXTS, taxonomy=topicslib.load_taxonomy(ROOT / "seeds" / "topics.toml"),
+                   examples=tmp_path / "mine.jsonl", keys=io.StringIO("\nq\n"), screen=screen,
+                   notes=["t.toml: unknown key 'seed'"])
+    small, large = screen.getvalue().split("\x1b[2J\x1b[H")[1:]
+    assert " ".join(small.split()).startswith("Too small (30x8): make the terminal at least 30x")  # Enter: no answer
+    assert large.startswith("0 labeled · 4 to go · t.toml: unknown key 'seed'\n")
+    assert not (tmp_path / "mine.jsonl").exists()
+
+
 def test_an_upper_case_command_key_says_the_keys_are_lower_case(tmp_path, corpus):
     """With Caps Lock on, Q, S and U redrew the same page, unsaid: the labeler could not quit (QA pass 6)."""
     screen = io.StringIO()

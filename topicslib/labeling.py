@@ -641,7 +641,6 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     counts = f"{len(done) + answers - revised} labeled · {len(queue)} to go"
                     again = (f"revisiting: not asked about {', '.join(missing[i])}" if i in missing else "")
                     header = " · ".join(s for s in (counts, again, state["status"], note) if s)
-                    note = ""
                     topic_lines = [f"  {k} [{'x' if t in chosen else ' '}] {t}"
                                    + (f"  {scores[t]:.2f}" if t in scores else "")
                                    + (f"  ({', '.join(why[t])})" if why.get(t) else "") for k, t in zip(_KEYS, ids)]
@@ -649,8 +648,9 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     page, whole = _page(header, texts[i], topic_lines, terminal)
                     _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
                     key = read_key()
-                    if not whole and key not in _QUIT:  # nothing shown to answer: any other key draws it again
-                        continue
+                    if not whole and key not in _QUIT:  # nothing shown to answer: any other key draws it again,
+                        continue  # the note (a warning of the start) kept for the page that shows it
+                    note = ""
                     if key in ("\r", "\n"):
                         answer = example_line(texts[i], [t for t in ids if t in chosen],
                                               fields[i] if fields is not None else None, asked=ids)

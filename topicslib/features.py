@@ -688,12 +688,8 @@ class TextFeatures(Estimator):
         char_df = counter.char_counts(self.min_df) if self.char_ngrams else {}
         word_terms = self._select(word_df)
         char_terms = self._select(char_df)
-        self._set_vocabulary(
-            word_terms,
-            char_terms,
-            np.array([word_df[t] for t in word_terms] + [char_df[t] for t in char_terms], dtype=np.float64),
-            len(texts),
-        )
+        df = np.array([word_df[t] for t in word_terms] + [char_df[t] for t in char_terms], dtype=np.float64)
+        self._set_vocabulary(word_terms, char_terms, np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0)
         numbered = Numbered(*counter.numbered(), counter.words, self)
         self.norm_offset_ = self._offset(numbered, np.arange(0, len(texts), max(1, len(texts) // _NORM_SAMPLE)))
         return counter, numbered
@@ -724,13 +720,10 @@ class TextFeatures(Estimator):
         kept.sort(key=df.__getitem__, reverse=True)
         return kept if self.max_features is None else kept[: self.max_features]
 
-    def _set_vocabulary(self, word_terms: list[str], char_terms: list[str], df: np.ndarray, n_docs: int) -> None:
+    def _set_vocabulary(self, word_terms: list[str], char_terms: list[str], idf: np.ndarray) -> None:
         self.n_word_features_ = len(word_terms)
         self.terms_ = word_terms + char_terms
         self._vocabulary_ = self._char_vocabulary_ = None  # built on first use (the compiled scorer needs neither)
-        self._set_idf(np.log((1.0 + n_docs) / (1.0 + df)) + 1.0)
-
-    def _set_idf(self, idf: np.ndarray) -> None:
         self.idf_ = np.asarray(idf, dtype=np.float64)
         # A word that is no feature weighs in the subword block as the rarest word feature does.
         self.unknown_idf_ = float(self.idf_[: self.n_word_features_].max(initial=1.0))
@@ -740,8 +733,7 @@ class TextFeatures(Estimator):
                     norm_offset: float) -> "TextFeatures":
         """Rebuild a fitted extractor from its parameters, vocabulary, idf weights and learned offset (no pickle)."""
         f = cls(**params)
-        f._set_vocabulary(word_terms, char_terms, np.zeros(len(word_terms) + len(char_terms)), 0)
-        f._set_idf(idf)
+        f._set_vocabulary(word_terms, char_terms, idf)
         f.norm_offset_ = norm_offset
         return f
 

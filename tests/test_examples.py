@@ -476,7 +476,8 @@ def test_the_warning_of_copies_merged_names_where_those_with_other_topics_are(tm
 def test_evaluate_and_training_revise_label_answers_alike_behind_repeats_and_across_files():
     """revised_examples (evaluate) and merge_duplicates (training) walk the examples for revisions the same way: a
     later answer in the first copy's file revises it, though a plain repeat stands between; an answer in another
-    file is a repeat, kept as it is by evaluate and merged by training."""
+    file is a repeat, kept as it is by evaluate and merged by training (a copy that is no answer settled by the
+    answer's topics in training)."""
     from topicslib.examples import Example, revised_examples
 
     first = Example("Tariffs rose.", ("trade",), "a.jsonl", 1, asked=("trade", "energy"))
@@ -489,4 +490,22 @@ def test_evaluate_and_training_revise_label_answers_alike_behind_repeats_and_acr
                                                         ("b.jsonl:2", ("climate",))]
     kept, counts = merge_duplicates(examples)
     assert [(e.where, e.topics) for e in kept] == [("a.jsonl:1", ("climate", "energy"))]
-    assert counts == {"repeats": 2, "conflicting": 2, "revised": 1}
+    assert counts == {"repeats": 1, "conflicting": 1, "revised": 2}
+
+
+@pytest.mark.parametrize("answers_name", ["answers.jsonl", "zz_answers.jsonl"])
+def test_a_label_answer_settles_its_topics_over_a_pseudo_label_copy_in_another_file(tmp_path, answers_name):
+    """bootstrap's pseudo-labels and label's answers in one folder: where the labeler took a topic off a paragraph
+    (or put one on), training follows her answer for the topics she was asked about, whichever file is read first;
+    a topic she was not asked about stays from the pseudo-label. It kept every topic of both, with a warning."""
+    (tmp_path / "pseudo.jsonl").write_text(
+        json.dumps({"text": "Coal mines closed in the north.", "topics": ["energy", "china"]}) + "\n"
+        + json.dumps({"text": "Lithium exports grew.", "topics": ["energy"]}) + "\n", encoding="utf-8")
+    (tmp_path / answers_name).write_text(
+        json.dumps({"text": "coal mines closed in the north.", "topics": ["mining"], "asked": ["energy", "mining"]})
+        + "\n", encoding="utf-8")
+    kept, counts = merge_duplicates(read_examples(tmp_path))
+    topics = {e.text.lower(): set(e.topics) for e in kept}
+    assert topics["coal mines closed in the north."] == {"mining", "china"}
+    assert topics["lithium exports grew."] == {"energy"}
+    assert counts == {"repeats": 0, "conflicting": 0, "revised": 1}

@@ -597,14 +597,27 @@ _CONFLICTS_NAMED = 5
 class _Merge:
     """What :func:`_merged` does with each repeat that is no revision: counts it, and merges its topics into its
     first copy's; the first eleven repeats kept for an error (each with where its first copy is), and the first
-    few of those that carried other topics, for the warning."""
+    few of those that carried other topics, for the warning. A ``label`` answer and a copy that is no answer are
+    no repeat: the answer settles the topics it was asked about (``settled``)."""
 
     repeats: list[tuple[Example, str]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     n_repeats: int = 0
     conflicting: int = 0
+    settled: int = 0
 
     def __call__(self, kept: list[Example], i: int, e: Example) -> bool:
+        first = kept[i]
+        if (first.asked is None) != (e.asked is None):
+            # A label answer and a copy that is no answer (a pseudo-label of bootstrap's, a label written by hand),
+            # from two files: the answer settles the topics it was asked about, whichever is read first.
+            self.settled += 1
+            if e.asked is not None:
+                kept[i] = _revised(first, e)
+            else:
+                kept[i] = replace(first, topics=tuple(dict.fromkeys(
+                    first.topics + tuple(t for t in e.topics if t not in first.asked))))
+            return False
         self.n_repeats += 1
         if len(self.repeats) < 11:
             self.repeats.append((e, kept[i].where))
@@ -627,8 +640,9 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
 
     A later ``label`` answer (one that says which topics it was ``asked`` about) in the same file as the copy
     kept is a revision, not a repeat: for the topics it was asked about its answer replaces the earlier one, a
-    topic it leaves out taken off (``label --revisit``); revisions are counted as ``revised``, a key only
-    there when there are some.
+    topic it leaves out taken off (``label --revisit``). Between an answer and a copy that is no answer (in two
+    files, either read first) the answer settles the topics it was asked about the same way. Both are counted as
+    ``revised``, a key only there when there are some.
 
     >>> ex = [Example("Tariffs rose.", ("trade",)), Example("tariffs  rose.", ("trade", "diplomacy"))]
     >>> kept, counts = merge_duplicates(ex)
@@ -639,6 +653,10 @@ def merge_duplicates(examples: Iterable[Example], on_duplicate: str = "merge") -
     >>> kept, counts = merge_duplicates(ex)
     >>> kept[0].topics, kept[0].asked, counts
     (('migration',), ('trade', 'energy', 'migration'), {'repeats': 0, 'conflicting': 0, 'revised': 1})
+    >>> ex = [Example("Coal mines closed.", ("energy",), "mine.jsonl", 1, asked=("energy", "mining")),
+    ...       Example("Coal mines closed.", ("mining", "china"), "pseudo.jsonl", 4)]
+    >>> merge_duplicates(ex)[0][0].topics
+    ('energy', 'china')
     """
     kept, counts, _ = _merged(examples, on_duplicate)
     return kept, counts
@@ -649,6 +667,7 @@ def _merged(examples: Iterable[Example], on_duplicate: str) -> tuple[list[Exampl
     are (each with its first copy's place), for :func:`prepare_examples`' warning."""
     merge = _Merge()
     kept, revised = _revision_walk(examples, merge)
+    revised += merge.settled
     n_repeats, repeats = merge.n_repeats, merge.repeats
     if repeats and on_duplicate == "error":
         e, first_where = repeats[0]

@@ -588,8 +588,8 @@ def _workers_ignoring_ctrl_c() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    finally:  # a handler set outside Python reads as None: the default stands for it
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 def classify_files(

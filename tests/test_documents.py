@@ -248,3 +248,35 @@ def test_a_line_ending_in_an_article_or_preposition_goes_on_into_the_next_whatev
     assert split_paragraphs("Acuerdo sobre el café\nLos dos gobiernos firmaron con la Unión Europea un acuerdo.") == [
         "Acuerdo sobre el café", "Los dos gobiernos firmaron con la Unión Europea un acuerdo."]
     assert split_paragraphs("Plan A\nThe two governments signed an agreement on coffee tariffs today.")[0] == "Plan A"
+
+
+def test_a_blank_line_ends_a_paragraph_that_ends_no_sentence(tmp_path, default_model):
+    """A web page's long headline, a "Lea también" link or a caption ends no sentence; the blank line after it ended
+    no paragraph, and a next paragraph starting with a capital (one wider than the text's median line) joined it:
+    the headline merged with the story, and a story paragraph with the link, whose navigation took its topic."""
+    link = "Lea también: Petro y Maduro se reúnen en Caracas para hablar de seguridad en la frontera"
+    story = ("La canciller colombiana dijo que la medida beneficiará a más de dos millones de venezolanos que "
+             "viven en Colombia con el Estatuto de Protección Temporal.")
+    headline = "Petro anuncia que Colombia suspenderá la extradición de narcotraficantes a Estados Unidos desde"
+    lines = [headline, "", "El presidente dijo el martes que la medida será temporal.", "", link, "", story]
+    text = "\n".join(lines)
+    expected = [line for line in lines if line]
+    assert split_paragraphs(text) == expected
+    assert list(iter_paragraphs(document_lines([text]))) == expected
+    doc = default_model.classify_document(text)
+    assert doc.paragraphs[2].topics == [] and "migration" in [t.topic for t in doc.paragraphs[3].topics]
+    path = tmp_path / "nota.txt"  # read line by line, as classify --document reads a file
+    path.write_text(text, encoding="utf-8")
+    r = run("classify", "--document", str(path), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["text"] for line in r.stdout.splitlines()] == expected
+    # a sentence going on in lower case still reads on across a blank line (PDF text around a figure), and
+    # across a page break with blank lines about it and its running head
+    assert split_paragraphs("Coca cultivation rose in the\n\nsouth of the country.") == [
+        "Coca cultivation rose in the south of the country."]
+    bodies = ["Colombia's Congress approved the rural reform after months of debate with the",
+              "Government of Gustavo Petro, which said that land titles would reach former combatants first.",
+              "Migrants crossed the Darién in record numbers.", "Tariffs on flowers were cut."]
+    text = "".join(f"Country Reports on Human Rights Practices 2023\n\n{body}\n\n{k}\n\n\f"
+                   for k, body in enumerate(bodies, 1))
+    assert split_paragraphs(text) == [bodies[0] + " " + bodies[1]] + bodies[2:]

@@ -178,7 +178,8 @@ def split_paragraphs(text: str) -> list[str]:
     no sentence and this one starts in lower case (after any ``¿``, ``¡`` or opening quote), or with a capital or
     a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
     of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
-    short title, date or byline stays apart. A line ending in an article or in a preposition no sentence ends in
+    short title, date or byline stays apart. Across a blank line only a line in lower case joins: a headline, a
+    caption or a link that ends no sentence keeps the paragraph after it apart. A line ending in an article or in a preposition no sentence ends in
     ("the", "of"; "la", "los", "de", "con") goes on into the next whatever its length and case, and a news story's
     dateline ("BOGOTA, March 3 (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El") or a web page's
     date line ("March 3, 2026 | Topics: Trade") starts a paragraph, so that a headline that ends no sentence stays
@@ -308,14 +309,25 @@ def running_heads(lines: list[str], width: float) -> set[str]:
 
 
 def _text_lines(lines: Iterable[str], heads: set[str]) -> Iterator[str]:
-    """Lines stripped and cut to size, without page breaks (the text around one reads on) and ``heads``."""
+    """Lines stripped and cut to size, without page breaks (the text around one reads on) and ``heads``. Blank
+    lines come as one ``""``, unless a page break or a head lies among them: there the text reads on too."""
+    blank = cut = False  # since the last line given: a blank line, a page break or head
     for raw in lines:
         if raw == PAGE_BREAK:
+            cut = True
+            continue
+        if not raw.strip():
+            blank = True
             continue
         for piece in pieces(raw, LONGEST_PARAGRAPH):
             line = piece.strip()
-            if not (heads and len(line) <= _HEAD_LENGTH and _head_key(line) in heads):
-                yield line
+            if heads and len(line) <= _HEAD_LENGTH and _head_key(line) in heads:
+                cut = True
+                continue
+            if blank and not cut:
+                yield ""
+            blank = cut = False
+            yield line
 
 
 def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
@@ -341,14 +353,20 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
     size = 0  # its characters
     previous: str | None = None  # the line before, while a line may still join its paragraph
     heading = False
+    apart = False  # a blank line since the line before: only a sentence going on in lower case joins across it
     for line in _text_lines(chain(window, lines), heads):
-        if not line or _RULE.match(line):
+        if not line:
+            apart = True
+            continue
+        if _RULE.match(line):
             if paragraph:
                 yield " ".join(paragraph)
                 paragraph = []
             previous = None
             continue
-        joins = previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
+        joins = (previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
+                 and not (apart and not line.lstrip(_OPENING)[:1].islower()))
+        apart = False
         if joins and _BROKEN.search(paragraph[-1]):
             broken = line[0].islower()  # a word broken in two loses the hyphen, a hyphenated one keeps it
             paragraph[-1] = (paragraph[-1][:-1] if broken else paragraph[-1]) + line

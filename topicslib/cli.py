@@ -334,6 +334,9 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         records = read_records(sources, column=args.column, document=split, encoding=args.encoding)
         if split:  # a record's own topics are the whole text's, no paragraph's: its paragraphs are classified
             records = (replace(r, fields={k: v for k, v in r.fields.items() if k != "topics"}) for r in records)
+        elif not args.document:  # whole articles counted as one paragraph each gave other shares than the report's
+            records = _whole_texts_warned(records, "counted as one paragraph, where the report's dashboard "
+                                                   "counts its paragraphs")
         rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
                       text=args.column)
     columns = TrendRow.columns(args.by, args.group is not None)
@@ -380,20 +383,29 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_texts_warned(records: Iterable[Record], taken: str) -> Iterator[Record]:
+    """``records`` as they come; at their end, a warning of those whose text holds several paragraphs (a blank line
+    between them: a .txt article, a scraped story), how many and where the first is, each ``taken`` whole (what
+    that does), as --document would not take them."""
+    whole, total, first = 0, 0, ""
+    for record in records:
+        total += 1
+        if "\n" in record.text and any(not line.strip() for line in record.text.strip().splitlines()):
+            whole += 1
+            first = first or record.where
+        yield record
+    if whole:
+        logging.getLogger(__name__).warning(
+            "%s of the %s texts hold several paragraphs (a blank line between them; the first at %s), each %s: "
+            "--document takes their paragraphs one by one", f"{whole:,}", f"{total:,}", first, taken)
+
+
 def _corpus_paragraphs(sources: list[Source], args: argparse.Namespace) -> list[Record]:
     """The records of the corpus that bootstrap, suggest and label take each as one paragraph. Without --document a
-    text holding several paragraphs, a blank line between them (a .txt article), is taken whole, and a warning says
-    how many are and where the first is: bootstrapped on ten articles, every one was pseudo-labeled with nearly
-    every topic, and label asked whole articles, cut to the screen (QA pass 6)."""
-    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
-    if not args.document:
-        whole = [r for r in records if any(not line.strip() for line in r.text.strip().splitlines())]
-        if whole:
-            logging.getLogger(__name__).warning(
-                "%s of the %s texts hold several paragraphs (a blank line between them; the first at %s), each taken "
-                "whole as one paragraph: --document takes their paragraphs one by one", f"{len(whole):,}",
-                f"{len(records):,}", whole[0].where)
-    return records
+    text holding several paragraphs is taken whole, and a warning says so: bootstrapped on ten articles, every one
+    was pseudo-labeled with nearly every topic, and label asked whole articles, cut to the screen (QA pass 6)."""
+    records = read_records(sources, column=args.column, document=args.document, encoding=args.encoding)
+    return list(records if args.document else _whole_texts_warned(records, "taken whole as one paragraph"))
 
 
 def _cmd_suggest(args: argparse.Namespace) -> int:

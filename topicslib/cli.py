@@ -127,6 +127,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             args.parser.error("give a --text, files or folders, or pipe text to standard input")
         sources = find_sources(["-"], args.input_format)
     _check_output(args.output, sources, args.model, stdout=True)
+    _check_output_suffix(args, "uncompressed JSON Lines, CSV or a table")
     fmt = output_format(args.format, args.output)
     model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
@@ -181,6 +182,26 @@ def _check_output(output: str | None, sources: Iterable[Source] = (), *others: s
     if output not in (None, "-"):
         output_target(output, [s.path for s in sources if s.path] + [o for o in others if o not in (None, "-")],
                       instead="write to a file, or leave out -o to write to standard output" if stdout else None)
+
+
+# Output suffixes that promise what no command writes: classify wrote JSON Lines into tagged.xlsx and plain text into
+# tagged.csv.gz, which a spreadsheet and pandas then could not open, with exit 0 (QA pass 7). What to do instead.
+_COMPRESSED = "name it without {suffix} and compress it afterwards, or leave out -o and pipe the output to {tool}"
+_UNWRITTEN = {".gz": _COMPRESSED, ".bz2": _COMPRESSED, ".xz": _COMPRESSED, ".zip": _COMPRESSED,
+              ".zst": _COMPRESSED, ".xlsx": "write .csv, which spreadsheets open",
+              ".xls": "write .csv, which spreadsheets open", ".ods": "write .csv, which spreadsheets open",
+              ".parquet": "write .csv (classify --engine dask writes Parquet)", ".pdf": "write .html and print it to PDF",
+              ".docx": "write .html"}
+
+
+def _check_output_suffix(args: argparse.Namespace, writes: str) -> None:
+    """A usage error, before any work, for an ``-o`` whose suffix names a format the command does not write
+    (``writes``: what it does write), saying what to do."""
+    suffix = Path(args.output).suffix.lower() if args.output not in (None, "-") else ""
+    if suffix in _UNWRITTEN:
+        tool = {".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}.get(suffix, "gzip")
+        args.parser.error(f"-o {args.output}: {args.command} writes {writes}, not {suffix[1:]}: "
+                          + _UNWRITTEN[suffix].format(suffix=suffix, tool=tool))
 
 
 def _check_model_output(output: str, sources: Iterable[Source] = (), *others: str | None) -> None:
@@ -287,6 +308,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _check_dashboard_options(args)
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model)
+    _check_output_suffix(args, "an uncompressed HTML page")
     model = load_model_option(args)
     _note(model.taxonomy_.language_note(args.lang))  # before the documents are read, as topics says it
     enabled = progress_enabled(args.quiet)
@@ -326,6 +348,7 @@ def _check_dashboard_options(args: argparse.Namespace) -> None:
 def _cmd_trends(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model, stdout=True)
+    _check_output_suffix(args, "uncompressed CSV, JSON Lines or a table")
     model = load_model_option(args)
     with tempfile.TemporaryDirectory() as tmp:
         split = args.document
@@ -414,6 +437,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     # the files the examples were read from are inputs too: `-o mine.jsonl --examples mine.jsonl` wrote the picks
     # over the labels (QA pass 6), and so would an -o naming a file of an --examples folder
     _check_output(args.output, sources, args.model, *sorted({e.path for e in examples or ()} - {None}), stdout=True)
+    _check_output_suffix(args, "uncompressed JSON Lines or CSV")
     model = load_model_option(args)
     records = _corpus_paragraphs(sources, args)
     labeled = [e.text for e in examples] if examples is not None else None

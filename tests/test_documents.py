@@ -280,3 +280,34 @@ def test_a_blank_line_ends_a_paragraph_that_ends_no_sentence(tmp_path, default_m
     text = "".join(f"Country Reports on Human Rights Practices 2023\n\n{body}\n\n{k}\n\n\f"
                    for k, body in enumerate(bodies, 1))
     assert split_paragraphs(text) == [bodies[0] + " " + bodies[1]] + bodies[2:]
+
+
+def test_headlines_listed_under_a_related_stories_heading_are_one_paragraph_of_no_topic(tmp_path, default_model):
+    """A page's "Noticias relacionadas" list is links to other stories, navigation for the labeling guide, but each
+    headline was a paragraph of its own and scored as a story's: democracy 0.70 and security 0.54 on a migration
+    story (QA pass 7). The heading and its headlines are one paragraph, a line each, and it gets no topic; the list
+    ends at a sentence, a heading or after twelve lines."""
+    story = "Los gobiernos acordaron reabrir el paso fronterizo para facilitar el tránsito de migrantes venezolanos."
+    after = "La canciller dijo que la medida beneficiará a dos millones de venezolanos."
+    listed = ["Maduro anuncia nuevas elecciones regionales", "Ejército colombiano enfrenta al ELN en el Catatumbo"]
+    text = "\n".join([story, "", "Noticias relacionadas", *listed, "", after])
+    expected = [story, "\n".join(["Noticias relacionadas", *listed]), after]
+    assert split_paragraphs(text) == expected
+    path = tmp_path / "nota.txt"  # read line by line, as classify --document reads a file
+    path.write_text(text, encoding="utf-8")
+    r = run("classify", "--document", str(path), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [(row["text"], bool(row["topics"])) for row in map(json.loads, r.stdout.splitlines())] == [
+        (story, True), (expected[1], False), (after, True)]
+    assert default_model.classify_document(text).paragraphs[1].topics == []
+    # Markdown: a heading and bullets of links, a blank line between them; English, a blank line between headlines
+    markdown = ("### Noticias relacionadas\n\n- [Maduro anuncia nuevas elecciones](https://x.co/a)\n"
+                "- [El ELN ataca una base militar en Arauca](https://x.co/b)\n\n" + after)
+    assert split_paragraphs(markdown)[0].splitlines()[1:] == ["- [Maduro anuncia nuevas elecciones](https://x.co/a)",
+                                                             "- [El ELN ataca una base militar en Arauca](https://x.co/b)"]
+    english = "Related stories:\n\nMexico seizes record fentanyl shipment in Sinaloa\n\nColombia's coca crop hits new high"
+    assert [p.topics for p in default_model.classify_document(english).paragraphs] == [[]]
+    # a heading of that name alone, then a story's paragraph, is not taken into a list
+    assert split_paragraphs("Lee También\n\n" + story) == ["Lee También", story]
+    # and the same words opening a sentence are no heading
+    assert split_paragraphs("Related talks on migration were held in Quito\nMexico seizes fentanyl")[0].count("\n") == 0

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .features import pieces
+from .navigation import is_list_heading
 
 # A bullet, a numbered item or a Markdown heading starts its own paragraph.
 _MARKER = re.compile(r"^\s*(?:[-*•▪‣◦·–]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)")
@@ -81,6 +82,9 @@ HEAD_WINDOW, _HEAD_CHARS = 5000, 1 << 20
 PAGE_BREAK = "\f"
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^[\W_]*(?:(?:page|p\.|pág\.|pag\.|página|pagina)\s*)?#(?:\s*(?:of|de|/)\s*#)?[\W_]*$")
+# A line listed under a heading of links to other stories (navigation.is_list_heading): a headline, as long as
+# this at most (without its Markdown), ending no sentence; a list holds this many at most.
+_LISTED_LENGTH, _LISTED_LINES = 160, 12
 # Decimals of a score where outputs print it (JSON Lines, CSV, the report).
 SCORE_DIGITS = 4
 # What joins a record's topics (and their scores) in one CSV cell; trends reads such cells back.
@@ -354,16 +358,28 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
     previous: str | None = None  # the line before, while a line may still join its paragraph
     heading = False
     apart = False  # a blank line since the line before: only a sentence going on in lower case joins across it
+    # The paragraph is a heading of links to other stories and the headlines listed under it, a line each, which
+    # it keeps apart by line breaks: one navigation paragraph (navigation.is_navigation), with no topic.
+    listing = False
     for line in _text_lines(chain(window, lines), heads):
         if not line:
             apart = True
             continue
         if _RULE.match(line):
             if paragraph:
-                yield " ".join(paragraph)
-                paragraph = []
+                yield ("\n" if listing else " ").join(paragraph)
+                paragraph, listing = [], False
             previous = None
             continue
+        if listing:
+            listed = plain_text(line)
+            if (len(paragraph) <= _LISTED_LINES and len(listed) <= _LISTED_LENGTH and listed[-1:] not in ".!?:;"
+                    and not _HEADING.match(line) and not _DATELINE.match(listed)):
+                paragraph.append(line)
+                size += len(line) + 1
+                apart = False
+                continue
+            previous = None  # the list ends, and what follows starts a paragraph
         joins = (previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
                  and not (apart and not line.lstrip(_OPENING)[:1].islower()))
         apart = False
@@ -378,12 +394,13 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
                 heading = bool(_HEADING.match(paragraph[0] + " " + line))
         else:
             if paragraph:
-                yield " ".join(paragraph)
+                yield ("\n" if listing else " ").join(paragraph)
             paragraph, size = [line], len(line)
             heading = bool(_HEADING.match(line))
+            listing = is_list_heading(plain_text(line))
         previous = None if heading else line
     if paragraph:
-        yield " ".join(paragraph)
+        yield ("\n" if listing else " ").join(paragraph)
 
 
 def plain_text(paragraph: str) -> str:

@@ -183,7 +183,9 @@ def split_paragraphs(text: str) -> list[str]:
     a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
     of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
     short title, date or byline stays apart. Across a blank line only a line in lower case joins: a headline, a
-    caption or a link that ends no sentence keeps the paragraph after it apart. A line ending in an article or in a preposition no sentence ends in
+    caption or a link that ends no sentence keeps the paragraph after it apart. A heading of links to other stories
+    alone on its line ("Noticias relacionadas", :func:`navigation.is_list_heading`) and the headlines listed under it
+    (a line each, ending no sentence) are one paragraph, its lines kept apart by line breaks. A line ending in an article or in a preposition no sentence ends in
     ("the", "of"; "la", "los", "de", "con") goes on into the next whatever its length and case, and a news story's
     dateline ("BOGOTA, March 3 (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El") or a web page's
     date line ("March 3, 2026 | Topics: Trade") starts a paragraph, so that a headline that ends no sentence stays

@@ -204,12 +204,13 @@ def test_the_tables_cells_are_one_line_each_and_cut_where_long_but_not_the_csvs(
 
 
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
-    records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
-               {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]
+    records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "03/2024", "topics": []},
+               {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "05/03/2024", "topics": []}]
     with caplog.at_level("WARNING", logger="topicslib"):
         topicslib.trends(records, date="when")
-    assert ("3 of 4 records had no readable date in the 'when' field (1 had none; others such as 'March 2024' are no "
-            "date this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number)") in caplog.text
+    assert ("3 of 4 records had no readable date in the 'when' field (1 had none; others such as '03/2024' are no "
+            "date this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number, a date with its month's name, as "
+            "'14 de marzo de 2026' or 'March 14, 2026')") in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="topicslib"):
         rows = topicslib.trends(records, date="date")  # a field no record has: a likely misspelling
@@ -244,6 +245,32 @@ def test_untagged_records_are_classified_as_classify_many_tags_them(default_mode
                                         (" 2021 ", (2021, 1, 1)), (2021, (2021, 1, 1))])
 def test_dates_are_read_leniently(value, day):
     assert parse_date(value).timetuple()[:3] == day
+
+
+@pytest.mark.parametrize("value, day", [
+    ("14 de marzo de 2026", (2026, 3, 14)), ("sábado, 14 de marzo de 2026, 10:42 a. m.", (2026, 3, 14)),
+    ("14 mar 2026", (2026, 3, 14)), ("Viernes 13 de marzo de 2026 - 18:30", (2026, 3, 13)),
+    ("marzo de 2026", (2026, 3, 1)), ("Setiembre 2025", (2025, 9, 1)), ("March 14, 2026", (2026, 3, 14)),
+    ("Sat, 14 Mar 2026 10:42:00 GMT", (2026, 3, 14)), ("Sept. 3, 2025", (2025, 9, 3)), ("March 2026", (2026, 3, 1))])
+def test_dates_with_the_months_name_are_read_in_english_and_spanish(value, day):
+    """A scraped Spanish story's "14 de marzo de 2026", or a feed's "Sat, 14 Mar 2026 10:42:00 GMT", was no date:
+    every record of such an export was counted under 'undated' (QA pass 7)."""
+    assert parse_date(value).timetuple()[:3] == day
+
+
+@pytest.mark.parametrize("value", ["03/04/2026", "14/03/2026", "31 de febrero de 2026", "14 de marz de 2026",
+                                   "5 de mayo", "Hace 2 horas"])
+def test_day_and_month_in_digits_and_impossible_or_misspelt_dates_stay_undated(value):
+    assert parse_date(value) is None
+
+
+def test_the_command_counts_records_dated_with_the_months_name_by_their_month(tmp_path):
+    src = tmp_path / "notas.csv"
+    src.write_text("fecha,text\n\"14 de marzo de 2026, 10:42 a. m.\",Migrantes cruzan la frontera.\n"
+                   "\"Sat, 04 Apr 2026 10:42:00 GMT\",Coca crops grew.\n", encoding="utf-8")
+    r = run("trends", str(src), "--date", "fecha", "--format", "jsonl")
+    assert r.returncode == 0 and "undated" not in r.stdout + r.stderr, r.stderr
+    assert {row["period"] for row in map(json.loads, r.stdout.splitlines())} == {"2026-03", "2026-04"}
 
 
 # Text after a bare year or a year and month is no time (these were read as January 2024, or March), and a dotted

@@ -208,3 +208,16 @@ def test_the_default_model_on_dev_real_es_holds_its_level():
     # A floor well under the measured figure (docs/benchmarks.md): it catches a broken Spanish path, not noise.
     ev = topicslib.default_model().evaluate(DEV_REAL_ES)
     assert ev.micro.f1 >= 0.60 and ev.macro.f1 >= 0.60
+
+
+def test_explaining_a_topic_by_its_name_in_any_language_is_told_its_id(default_model):
+    """The report names topics in Spanish; `explain --topic Seguridad` was refused with the ids alone (QA pass 7)."""
+    with pytest.raises(topicslib.TaxonomyError, match=r"^unknown topic 'Seguridad' \('Seguridad' names the topic "
+                                                      r"'security': name topics by their ids\); this model has "):
+        default_model.explain("Ataque del ELN en Arauca.", topic="Seguridad")
+    with pytest.raises(topicslib.TaxonomyError, match=r"'Trade and economy' names the topic 'trade'"):
+        default_model.explain("Tariffs fell.", topic=["migration", "Trade and economy"])
+    with pytest.raises(topicslib.TaxonomyError, match=r"^unknown topic 'sports'; this model has "):
+        default_model.explain("Tariffs fell.", topic="sports")
+    r = run("explain", "Ataque del ELN en Arauca.", "--topic", "derechos humanos e inclusión")
+    assert r.returncode == 1 and "names the topic 'human_rights'" in r.stderr, r.stderr

@@ -907,7 +907,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text", help="the text itself (a file's paragraphs: classify --document FILE --evidence)")
-    p.add_argument("--topic", help="explain this topic even if it is not predicted")
+    p.add_argument("--topic", help="explain this topic (its id: security, not Seguridad) even if it is not predicted")
     p.add_argument("--top", type=_count(0), default=10, help="terms per topic (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 

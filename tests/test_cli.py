@@ -272,9 +272,11 @@ def test_a_folder_says_nothing_of_its_documentation_and_code_but_names_data_left
     (folder / "votes.xlsx").write_bytes(b"PK\x03\x04")
     with caplog.at_level("WARNING", logger="topicslib"):
         assert len(topicslib.read_examples(folder)) == 1
-    assert caplog.text.endswith(f"{folder}: skipped 3 files of other types (.txt, .xlsx)\n"), caplog.text
+    assert caplog.text.endswith(f"{folder}: skipped 3 files of other types (.txt, .xlsx); convert spreadsheets by "
+                                "saving them as .csv\n"), caplog.text
     r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")  # a README.md is text to classify
-    assert r.returncode == 0 and r.stderr == f"topicslib: warning: {folder}: skipped 1 file of another type (.xlsx)\n", r.stderr
+    assert r.returncode == 0 and r.stderr == (f"topicslib: warning: {folder}: skipped 1 file of another type (.xlsx); "
+                                              "convert spreadsheets by saving them as .csv\n"), r.stderr
 
 
 def test_batches_and_streaming_give_the_same_results_as_classify_many(tmp_path):
@@ -957,3 +959,20 @@ def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning_unless_a
     assert unknown.returncode == 2 and "unknown encoding 'klingon'" in unknown.stderr
     dask = run("classify", str(folder), "--engine", "dask", "--encoding", "latin-1", "-o", str(tmp_path / "d.jsonl"))
     assert dask.returncode == 2 and "--encoding is for the local engine" in dask.stderr
+
+
+def test_pdfs_web_pages_and_documents_are_told_how_to_make_text_of_them(tmp_path):
+    """A journalist's folder of PDFs and saved pages was "skipped 3 files of other types (.pdf, .html, .docx)", and a
+    PDF named alone was told to say how to read it with --input-format, which reads its bytes as text (QA pass 7)."""
+    folder = tmp_path / "notas"
+    folder.mkdir()
+    (folder / "nota.txt").write_text("Migrantes cruzan la frontera.\n", encoding="utf-8")
+    (folder / "informe.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "pagina.html").write_text("<p>Hola</p>\n", encoding="utf-8")
+    r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"))
+    assert r.returncode == 0 and r.stderr == (
+        f"topicslib: warning: {folder}: skipped 2 files of other types (.html, .pdf); convert web pages by saving them "
+        "as .txt, PDFs to .txt with pdftotext\n"), r.stderr
+    r = run("classify", str(folder / "informe.pdf"))
+    assert r.returncode == 1 and "unknown file type '.pdf'; convert PDFs to .txt with pdftotext: topicslib reads " \
+        ".txt, .md" in r.stderr and "--input-format" not in r.stderr, r.stderr

@@ -425,7 +425,9 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
         pending.clear()
         warned = False
         for row in reader:
-            n = pending[-1][0]  # where the row ends
+            # where the row starts (the lines before it that the reader passed over are blank), as README.md counts
+            # positions: a row whose quoted cell holds line breaks was named by its last line (QA pass 7)
+            n = next((k for k, line in pending if line.strip("\r\n")), pending[-1][0])
             if len(pending) > 1 and not warned:
                 warned = _runaway_quote(pending, len(header), name, delimiter)
             pending.clear()

@@ -78,7 +78,7 @@ def test_classify_evidence_gives_each_topic_the_terms_that_drove_it(tmp_path):
     assert plain[1]["evidence"] == "mine"  # without --evidence an input's own column is kept
 
     table = run("classify", str(src), "--evidence", "--format", "table").stdout
-    assert "      evidence: narcotics: coca, eradication" in table and table.count("evidence:") == 2
+    assert "      evidence: narcotics: Coca, eradication" in table and table.count("evidence:") == 2  # as written
 
     doc = tmp_path / "d.md"
     doc.write_text("Tariffs on **coffee exports** rose.\n", encoding="utf-8")
@@ -976,3 +976,15 @@ def test_pdfs_web_pages_and_documents_are_told_how_to_make_text_of_them(tmp_path
     r = run("classify", str(folder / "informe.pdf"))
     assert r.returncode == 1 and "unknown file type '.pdf'; convert PDFs to .txt with pdftotext: topicslib reads " \
         ".txt, .md" in r.stderr and "--input-format" not in r.stderr, r.stderr
+
+
+def test_the_evidence_in_the_table_is_as_the_text_writes_it_and_the_files_keep_the_models_terms(tmp_path):
+    """`classify --evidence` in a terminal showed "paraguachon, proteccion temporal", which a reader of Spanish takes
+    for misspellings (QA pass 7); the table shows the words as written, JSON Lines and CSV keep the model's terms."""
+    text = "Venezuela extiende el Estatuto de Protección Temporal para los migrantes en Paraguachón."
+    r = run("classify", "--text", text, "--evidence", "--format", "table")
+    assert r.returncode == 0, r.stderr
+    line = next(line for line in r.stdout.splitlines() if "evidence:" in line)
+    assert "Protección Temporal" in line and "proteccion" not in line, line
+    rows = jsonl(run("classify", "--text", text, "--evidence").stdout)
+    assert "proteccion temporal" in rows[0]["topics"][0]["evidence"]

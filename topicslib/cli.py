@@ -39,7 +39,7 @@ from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import HangUp, InputError, OptionError, Terminated, TopicslibError, in_short
 from .evaluation import value_name
-from .evidence import evidence_of, evidence_terms
+from .evidence import evidence_as_written, evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, check_writable, output_target
 from .model import EVIDENCE_TERMS, TopicModel, load_model, train
@@ -149,7 +149,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                 if fmt != "table":  # a record a paragraph: the table alone shows such a document in its place
                     kept = [i for i, r in enumerate(batch) if not r.empty]
                     batch, results = [batch[i] for i in kept], [results[i] for i in kept]
-            writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)
+            evidence = evidence_of(model, batch, results) if args.evidence else None
+            if evidence and fmt == "table":  # for a person: the words as written; files keep the model's terms
+                evidence = evidence_as_written(batch, evidence)
+            writer.write_many(batch, results, evidence)
             n += sum(not r.empty for r in batch) if args.document else len(batch)
             progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
         writer.close()

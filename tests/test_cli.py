@@ -988,3 +988,13 @@ def test_the_evidence_in_the_table_is_as_the_text_writes_it_and_the_files_keep_t
     assert "Protección Temporal" in line and "proteccion" not in line, line
     rows = jsonl(run("classify", "--text", text, "--evidence").stdout)
     assert "proteccion temporal" in rows[0]["topics"][0]["evidence"]
+
+
+def test_explain_says_why_a_navigation_line_gets_no_topic():
+    """A "Lea también" link naming security got "no topic applies" and nothing more, where classify tags its words
+    elsewhere (QA pass 7): explain says it reads as a navigation line, and how to see its words anyway."""
+    r = run("explain", "Lea también: Petro y Maduro hablan de seguridad en la frontera")
+    assert r.returncode == 0 and r.stdout.startswith("no topic applies: it reads as a navigation line"), r.stdout
+    assert "--topic ID shows what they weigh" in r.stdout
+    r = run("explain", "Lea también: Petro y Maduro hablan de seguridad", "--topic", "security")
+    assert r.returncode == 0 and r.stdout.startswith("security  score 0.000"), r.stdout

@@ -43,6 +43,7 @@ from .evidence import evidence_as_written, evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, check_writable, output_target
 from .model import EVIDENCE_TERMS, TopicModel, load_model, train
+from .navigation import is_navigation
 from .options import OPTIONS, check_options
 from . import process
 from .progress import Progress, progress_enabled
@@ -714,7 +715,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
                           for e in explanations], ensure_ascii=False, indent=2))
         return 0
     if not explanations:
-        print("no topic applies")
+        # "Lea también: Petro y Maduro hablan de seguridad" got no topic without a word of why (QA pass 7)
+        print("no topic applies" + (": it reads as a navigation line (a link to another story, an office's name "
+                                    "alone, a web address), which gets no topic whatever its words say; --topic ID "
+                                    "shows what they weigh" if is_navigation(args.text) else ""))
     for e in explanations:
         decided = "the most probable topic" if e.threshold is None else f"threshold {e.threshold:.3f}"
         print(f"{e.topic}  score {e.score:.3f} ({decided})")

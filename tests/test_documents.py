@@ -311,3 +311,15 @@ def test_headlines_listed_under_a_related_stories_heading_are_one_paragraph_of_n
     assert split_paragraphs("Lee También\n\n" + story) == ["Lee También", story]
     # and the same words opening a sentence are no heading
     assert split_paragraphs("Related talks on migration were held in Quito\nMexico seizes fentanyl")[0].count("\n") == 0
+
+
+def test_page_numbers_at_page_edges_of_a_short_report_are_no_paragraphs():
+    """pdftotext's text of a three-page report numbered on its last two pages ("Página 2 de 3") kept the numbers as
+    paragraphs, counted in every share: seen on two pages, at a page's edge, a page number is one (QA pass 7)."""
+    pages = ["Informe anual\n\nLos cultivos de coca crecieron en Nariño.\n",
+             "Los migrantes cruzaron el Darién.\n\nPágina 2 de 3\n",
+             "Página 3 de 3\nLa reforma rural sigue rezagada.\n"]
+    assert split_paragraphs("\f".join(pages)) == ["Informe anual", "Los cultivos de coca crecieron en Nariño.",
+                                                  "Los migrantes cruzaron el Darién.", "La reforma rural sigue rezagada."]
+    # one page number is no evidence of a numbering, nor are numbers inside a page
+    assert "Página 2 de 3" in split_paragraphs("\f".join(pages[:2] + ["La reforma rural sigue rezagada.\n"]))

@@ -271,7 +271,7 @@ def _head_key(line: str) -> str:
 def running_heads(lines: list[str], width: float) -> set[str]:
     """Keys (``_head_key``) of the lines that are a printed document's running heads and feet, and of its page
     numbers. With page breaks (``PAGE_BREAK`` lines): short lines near a page's top or bottom found so on at
-    least three pages and half of them. Without: short lines found three times or more, one of them where a
+    least three pages and half of them, and page numbers found so on two. Without: short lines found three times or more, one of them where a
     page break cuts a sentence (the text around it joins as :func:`split_paragraphs` joins lines, in a text
     wrapped at ``width``), and page numbers found three times or more.
 
@@ -295,7 +295,10 @@ def running_heads(lines: list[str], width: float) -> set[str]:
         seen: Counter = Counter()
         for page in pages:
             seen.update({_head_key(line) for line in page[:_HEAD_EDGE] + page[-_HEAD_EDGE:] if short(line)})
-        return {key for key, n in seen.items() if n >= max(_HEAD_PAGES, len(pages) / 2)}
+        # a page number at a page's edge on two pages is one: a three-page report numbers its last two ("Página 2
+        # de 3"), which stayed paragraphs, counted in every share (QA pass 7)
+        return {key for key, n in seen.items() if n >= max(_HEAD_PAGES, len(pages) / 2)
+                or (n >= 2 and _PAGE_NUMBER.match(key))}
     text = [line for page in pages for line in page]
     keys = [_head_key(line) if short(line) and not _MARKER.match(line) else None for line in text]
     repeated = {key for key, n in Counter(keys).items() if key is not None and n >= _HEAD_PAGES}

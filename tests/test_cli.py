@@ -998,3 +998,19 @@ def test_explain_says_why_a_navigation_line_gets_no_topic():
     assert "--topic ID shows what they weigh" in r.stdout
     r = run("explain", "Lea también: Petro y Maduro hablan de seguridad", "--topic", "security")
     assert r.returncode == 0 and r.stdout.startswith("security  score 0.000"), r.stdout
+
+
+def test_the_tables_text_column_stays_in_line_whatever_the_places_and_tags(tmp_path):
+    """"a.csv:9" above "a.csv:10", and a paragraph of three topics above one of none, pushed the text of a row out of
+    line with the others (QA pass 7): the place and tags columns are as wide as a batch's widest (tags up to 52)."""
+    rows = ["Los aranceles bajaron."] * 9 + ["Migrantes venezolanos cruzan la frontera con Colombia para comerciar."]
+    src = tmp_path / "a.csv"
+    src.write_text("text\n" + "".join(f'"{t}"\n' for t in rows), encoding="utf-8")
+    lines = run("classify", str(src), "--format", "table").stdout.splitlines()
+    assert len({line.index(t[:15]) for line, t in zip(lines, rows)}) == 1, lines
+    doc = tmp_path / "nota.txt"
+    doc.write_text("CÚCUTA, 14 mar (EFE).- Los gobiernos de Colombia y Venezuela acordaron reabrir el paso fronterizo "
+                   "para facilitar el tránsito de migrantes y el comercio binacional.\n\nCompartir en Facebook\n",
+                   encoding="utf-8")
+    lines = run("classify", "--document", str(doc), "--format", "table").stdout.splitlines()[1:3]
+    assert lines[0].index("CÚCUTA") == lines[1].index("Compartir"), lines

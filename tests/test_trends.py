@@ -438,3 +438,18 @@ def test_trends_help_names_the_text_files_it_reads_as_undated_records(tmp_path):
     r = run("trends", str(tmp_path / "a.md"), "--date", "date", "--format", "jsonl")
     assert r.returncode == 0, r.stderr
     assert {(row["period"], row["paragraphs"]) for row in map(json.loads, r.stdout.splitlines())} >= {("undated", 1)}
+
+
+def test_a_record_to_classify_without_its_text_field_is_an_error_naming_it():
+    """trends(records of a "texto" field) counted every record as a paragraph of no topic, zeros everywhere, where the
+    command line says "no 'text' field (choose the text field with --column)" (QA pass 7)."""
+    records = [{"texto": "Migrantes venezolanos cruzan la frontera.", "fecha": "2026-03-01"}]
+    with pytest.raises(topicslib.DataError, match=r"^record 0: no 'text' field to classify \(its fields: texto, "
+                                                  r"fecha\); name the field that holds the text with text="):
+        topicslib.trends(records, date="fecha")
+    rows = topicslib.trends(records, date="fecha", text="texto")
+    assert [r.paragraphs for r in rows if r.topic == "migration"] == [1]
+    # a record that carries its topics needs no text, and a null text is an empty one
+    rows = topicslib.trends([{"topics": ["trade"], "fecha": "2026-03-01"}, {"text": None, "fecha": "2026-03-01"}],
+                            date="fecha")
+    assert [(r.paragraphs, r.share) for r in rows if r.topic == "trade"] == [(1, 0.5)]

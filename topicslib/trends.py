@@ -166,16 +166,23 @@ def _topics(records: Iterable[tuple[Mapping, str | None, int | None]], models: l
     records = iter(records)
     while batch := list(islice(records, _BATCH)):
         own = [given_topics(r.get("topics"), path, line) for r, path, line in batch]
-        todo = [r for (r, _, _), tags in zip(batch, own) if tags is None]
+        todo = [(r, path, line) for (r, path, line), tags in zip(batch, own) if tags is None]
         if todo and models[0] is None:
             models[0] = resolve(None)
-        tagged = iter(models[0].classify_many([_text(r, text) for r in todo]) if todo else [])
+        tagged = iter(models[0].classify_many([_text(r, text, path, line) for r, path, line in todo]) if todo else [])
         for (r, _, _), tags in zip(batch, own):
             yield r, tags if tags is not None else [t for t, _ in next(tagged)]
 
 
-def _text(record: Mapping, field: str) -> str:
-    value = record.get(field)
+def _text(record: Mapping, field: str, path: str | None, line: int | None) -> str:
+    """The text to classify of a record without topics (read from ``path`` at ``line``, or the ``line``-th of a
+    call's); one without the field is an error, as it is on the command line: it was counted as a paragraph of no
+    topic, so a misnamed field (``text="body"``, records of a ``"texto"``) gave zeros everywhere (QA pass 7)."""
+    if field not in record:
+        where = f"{path}:{line}" if path else f"record {line}"
+        raise DataError(f"{where}: no {field!r} field to classify (its fields: {', '.join(map(str, record)) or 'none'})"
+                        f"; name the field that holds the text with text= (--column on the command line)")
+    value = record[field]
     if value is None:
         return ""
     if not isinstance(value, str):

@@ -78,7 +78,7 @@ def test_classify_evidence_gives_each_topic_the_terms_that_drove_it(tmp_path):
     assert plain[1]["evidence"] == "mine"  # without --evidence an input's own column is kept
 
     table = run("classify", str(src), "--evidence", "--format", "table").stdout
-    assert "      evidence: narcotics: coca, eradication" in table and table.count("evidence:") == 2
+    assert "      evidence: narcotics: Coca, eradication" in table and table.count("evidence:") == 2  # as written
 
     doc = tmp_path / "d.md"
     doc.write_text("Tariffs on **coffee exports** rose.\n", encoding="utf-8")
@@ -272,9 +272,11 @@ def test_a_folder_says_nothing_of_its_documentation_and_code_but_names_data_left
     (folder / "votes.xlsx").write_bytes(b"PK\x03\x04")
     with caplog.at_level("WARNING", logger="topicslib"):
         assert len(topicslib.read_examples(folder)) == 1
-    assert caplog.text.endswith(f"{folder}: skipped 3 files of other types (.txt, .xlsx)\n"), caplog.text
+    assert caplog.text.endswith(f"{folder}: skipped 3 files of other types (.txt, .xlsx); convert spreadsheets by "
+                                "saving them as .csv\n"), caplog.text
     r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"), "-q")  # a README.md is text to classify
-    assert r.returncode == 0 and r.stderr == f"topicslib: warning: {folder}: skipped 1 file of another type (.xlsx)\n", r.stderr
+    assert r.returncode == 0 and r.stderr == (f"topicslib: warning: {folder}: skipped 1 file of another type (.xlsx); "
+                                              "convert spreadsheets by saving them as .csv\n"), r.stderr
 
 
 def test_batches_and_streaming_give_the_same_results_as_classify_many(tmp_path):
@@ -957,3 +959,58 @@ def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning_unless_a
     assert unknown.returncode == 2 and "unknown encoding 'klingon'" in unknown.stderr
     dask = run("classify", str(folder), "--engine", "dask", "--encoding", "latin-1", "-o", str(tmp_path / "d.jsonl"))
     assert dask.returncode == 2 and "--encoding is for the local engine" in dask.stderr
+
+
+def test_pdfs_web_pages_and_documents_are_told_how_to_make_text_of_them(tmp_path):
+    """A journalist's folder of PDFs and saved pages was "skipped 3 files of other types (.pdf, .html, .docx)", and a
+    PDF named alone was told to say how to read it with --input-format, which reads its bytes as text (QA pass 7)."""
+    folder = tmp_path / "notas"
+    folder.mkdir()
+    (folder / "nota.txt").write_text("Migrantes cruzan la frontera.\n", encoding="utf-8")
+    (folder / "informe.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "pagina.html").write_text("<p>Hola</p>\n", encoding="utf-8")
+    r = run("classify", str(folder), "-o", str(tmp_path / "out.jsonl"))
+    assert r.returncode == 0 and r.stderr == (
+        f"topicslib: warning: {folder}: skipped 2 files of other types (.html, .pdf); convert web pages by saving them "
+        "as .txt, PDFs to .txt with pdftotext\n"), r.stderr
+    r = run("classify", str(folder / "informe.pdf"))
+    assert r.returncode == 1 and "unknown file type '.pdf'; convert PDFs to .txt with pdftotext: topicslib reads " \
+        ".txt, .md" in r.stderr and "--input-format" not in r.stderr, r.stderr
+
+
+def test_the_evidence_in_the_table_is_as_the_text_writes_it_and_the_files_keep_the_models_terms(tmp_path):
+    """`classify --evidence` in a terminal showed "paraguachon, proteccion temporal", which a reader of Spanish takes
+    for misspellings (QA pass 7); the table shows the words as written, JSON Lines and CSV keep the model's terms."""
+    text = "Venezuela extiende el Estatuto de Protección Temporal para los migrantes en Paraguachón."
+    r = run("classify", "--text", text, "--evidence", "--format", "table")
+    assert r.returncode == 0, r.stderr
+    line = next(line for line in r.stdout.splitlines() if "evidence:" in line)
+    assert "Protección Temporal" in line and "proteccion" not in line, line
+    rows = jsonl(run("classify", "--text", text, "--evidence").stdout)
+    assert "proteccion temporal" in rows[0]["topics"][0]["evidence"]
+
+
+def test_explain_says_why_a_navigation_line_gets_no_topic():
+    """A "Lea también" link naming security got "no topic applies" and nothing more, where classify tags its words
+    elsewhere (QA pass 7): explain says it reads as a navigation line, and how to see its words anyway."""
+    r = run("explain", "Lea también: Petro y Maduro hablan de seguridad en la frontera")
+    assert r.returncode == 0 and r.stdout.startswith("no topic applies: it reads as a navigation line"), r.stdout
+    assert "--topic ID shows what they weigh" in r.stdout
+    r = run("explain", "Lea también: Petro y Maduro hablan de seguridad", "--topic", "security")
+    assert r.returncode == 0 and r.stdout.startswith("security  score 0.000"), r.stdout
+
+
+def test_the_tables_text_column_stays_in_line_whatever_the_places_and_tags(tmp_path):
+    """"a.csv:9" above "a.csv:10", and a paragraph of three topics above one of none, pushed the text of a row out of
+    line with the others (QA pass 7): the place and tags columns are as wide as a batch's widest (tags up to 52)."""
+    rows = ["Los aranceles bajaron."] * 9 + ["Migrantes venezolanos cruzan la frontera con Colombia para comerciar."]
+    src = tmp_path / "a.csv"
+    src.write_text("text\n" + "".join(f'"{t}"\n' for t in rows), encoding="utf-8")
+    lines = run("classify", str(src), "--format", "table").stdout.splitlines()
+    assert len({line.index(t[:15]) for line, t in zip(lines, rows)}) == 1, lines
+    doc = tmp_path / "nota.txt"
+    doc.write_text("CÚCUTA, 14 mar (EFE).- Los gobiernos de Colombia y Venezuela acordaron reabrir el paso fronterizo "
+                   "para facilitar el tránsito de migrantes y el comercio binacional.\n\nCompartir en Facebook\n",
+                   encoding="utf-8")
+    lines = run("classify", "--document", str(doc), "--format", "table").stdout.splitlines()[1:3]
+    assert lines[0].index("CÚCUTA") == lines[1].index("Compartir"), lines

@@ -248,3 +248,78 @@ def test_a_line_ending_in_an_article_or_preposition_goes_on_into_the_next_whatev
     assert split_paragraphs("Acuerdo sobre el café\nLos dos gobiernos firmaron con la Unión Europea un acuerdo.") == [
         "Acuerdo sobre el café", "Los dos gobiernos firmaron con la Unión Europea un acuerdo."]
     assert split_paragraphs("Plan A\nThe two governments signed an agreement on coffee tariffs today.")[0] == "Plan A"
+
+
+def test_a_blank_line_ends_a_paragraph_that_ends_no_sentence(tmp_path, default_model):
+    """A web page's long headline, a "Lea también" link or a caption ends no sentence; the blank line after it ended
+    no paragraph, and a next paragraph starting with a capital (one wider than the text's median line) joined it:
+    the headline merged with the story, and a story paragraph with the link, whose navigation took its topic."""
+    link = "Lea también: Petro y Maduro se reúnen en Caracas para hablar de seguridad en la frontera"
+    story = ("La canciller colombiana dijo que la medida beneficiará a más de dos millones de venezolanos que "
+             "viven en Colombia con el Estatuto de Protección Temporal.")
+    headline = "Petro anuncia que Colombia suspenderá la extradición de narcotraficantes a Estados Unidos desde"
+    lines = [headline, "", "El presidente dijo el martes que la medida será temporal.", "", link, "", story]
+    text = "\n".join(lines)
+    expected = [line for line in lines if line]
+    assert split_paragraphs(text) == expected
+    assert list(iter_paragraphs(document_lines([text]))) == expected
+    doc = default_model.classify_document(text)
+    assert doc.paragraphs[2].topics == [] and "migration" in [t.topic for t in doc.paragraphs[3].topics]
+    path = tmp_path / "nota.txt"  # read line by line, as classify --document reads a file
+    path.write_text(text, encoding="utf-8")
+    r = run("classify", "--document", str(path), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["text"] for line in r.stdout.splitlines()] == expected
+    # a sentence going on in lower case still reads on across a blank line (PDF text around a figure), and
+    # across a page break with blank lines about it and its running head
+    assert split_paragraphs("Coca cultivation rose in the\n\nsouth of the country.") == [
+        "Coca cultivation rose in the south of the country."]
+    bodies = ["Colombia's Congress approved the rural reform after months of debate with the",
+              "Government of Gustavo Petro, which said that land titles would reach former combatants first.",
+              "Migrants crossed the Darién in record numbers.", "Tariffs on flowers were cut."]
+    text = "".join(f"Country Reports on Human Rights Practices 2023\n\n{body}\n\n{k}\n\n\f"
+                   for k, body in enumerate(bodies, 1))
+    assert split_paragraphs(text) == [bodies[0] + " " + bodies[1]] + bodies[2:]
+
+
+def test_headlines_listed_under_a_related_stories_heading_are_one_paragraph_of_no_topic(tmp_path, default_model):
+    """A page's "Noticias relacionadas" list is links to other stories, navigation for the labeling guide, but each
+    headline was a paragraph of its own and scored as a story's: democracy 0.70 and security 0.54 on a migration
+    story (QA pass 7). The heading and its headlines are one paragraph, a line each, and it gets no topic; the list
+    ends at a sentence, a heading or after twelve lines."""
+    story = "Los gobiernos acordaron reabrir el paso fronterizo para facilitar el tránsito de migrantes venezolanos."
+    after = "La canciller dijo que la medida beneficiará a dos millones de venezolanos."
+    listed = ["Maduro anuncia nuevas elecciones regionales", "Ejército colombiano enfrenta al ELN en el Catatumbo"]
+    text = "\n".join([story, "", "Noticias relacionadas", *listed, "", after])
+    expected = [story, "\n".join(["Noticias relacionadas", *listed]), after]
+    assert split_paragraphs(text) == expected
+    path = tmp_path / "nota.txt"  # read line by line, as classify --document reads a file
+    path.write_text(text, encoding="utf-8")
+    r = run("classify", "--document", str(path), "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [(row["text"], bool(row["topics"])) for row in map(json.loads, r.stdout.splitlines())] == [
+        (story, True), (expected[1], False), (after, True)]
+    assert default_model.classify_document(text).paragraphs[1].topics == []
+    # Markdown: a heading and bullets of links, a blank line between them; English, a blank line between headlines
+    markdown = ("### Noticias relacionadas\n\n- [Maduro anuncia nuevas elecciones](https://x.co/a)\n"
+                "- [El ELN ataca una base militar en Arauca](https://x.co/b)\n\n" + after)
+    assert split_paragraphs(markdown)[0].splitlines()[1:] == ["- [Maduro anuncia nuevas elecciones](https://x.co/a)",
+                                                             "- [El ELN ataca una base militar en Arauca](https://x.co/b)"]
+    english = "Related stories:\n\nMexico seizes record fentanyl shipment in Sinaloa\n\nColombia's coca crop hits new high"
+    assert [p.topics for p in default_model.classify_document(english).paragraphs] == [[]]
+    # a heading of that name alone, then a story's paragraph, is not taken into a list
+    assert split_paragraphs("Lee También\n\n" + story) == ["Lee También", story]
+    # and the same words opening a sentence are no heading
+    assert split_paragraphs("Related talks on migration were held in Quito\nMexico seizes fentanyl")[0].count("\n") == 0
+
+
+def test_page_numbers_at_page_edges_of_a_short_report_are_no_paragraphs():
+    """pdftotext's text of a three-page report numbered on its last two pages ("Página 2 de 3") kept the numbers as
+    paragraphs, counted in every share: seen on two pages, at a page's edge, a page number is one (QA pass 7)."""
+    pages = ["Informe anual\n\nLos cultivos de coca crecieron en Nariño.\n",
+             "Los migrantes cruzaron el Darién.\n\nPágina 2 de 3\n",
+             "Página 3 de 3\nLa reforma rural sigue rezagada.\n"]
+    assert split_paragraphs("\f".join(pages)) == ["Informe anual", "Los cultivos de coca crecieron en Nariño.",
+                                                  "Los migrantes cruzaron el Darién.", "La reforma rural sigue rezagada."]
+    # one page number is no evidence of a numbering, nor are numbers inside a page
+    assert "Página 2 de 3" in split_paragraphs("\f".join(pages[:2] + ["La reforma rural sigue rezagada.\n"]))

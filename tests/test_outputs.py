@@ -262,3 +262,30 @@ def test_a_text_tables_columns_line_up_on_screen_with_combining_accents_and_wide
     assert {display_width(line) for line in lines} == {40 + 2 + len("paragraphs")}, lines
     cut = [line for line in lines if line.startswith(("中", "e"))]
     assert all(display_width(line.split("  ")[0].rstrip()) <= 40 and "…" in line for line in cut)
+
+
+@pytest.mark.parametrize("command, name, said", [
+    ("classify", "tagged.xlsx", "classify writes uncompressed JSON Lines, CSV or a table, not xlsx: write .csv, "
+                                "which spreadsheets open"),
+    ("classify", "tagged.csv.gz", "not gz: name it without .gz and compress it afterwards, or leave out -o and pipe "
+                                  "the output to gzip"),
+    ("classify", "tagged.parquet", "not parquet: write .csv (classify --engine dask writes Parquet)"),
+    ("trends", "trends.xlsx", "trends writes uncompressed CSV, JSON Lines or a table, not xlsx"),
+    ("report", "informe.pdf", "report writes an uncompressed HTML page, not pdf: write .html and print it to PDF"),
+    ("suggest", "picks.jsonl.xz", "not xz: name it without .xz and compress it afterwards, or leave out -o and pipe "
+                                  "the output to xz"),
+])
+def test_an_output_whose_suffix_names_a_format_not_written_is_refused_saying_what_to_do(tmp_path, command, name, said):
+    """`classify -o tagged.xlsx` wrote JSON Lines, and `-o tagged.csv.gz` plain text, under names a spreadsheet and
+    pandas then failed to open, with exit 0 (QA pass 7). Such an -o is a usage error before any work, and the
+    earlier file is left as it was."""
+    src = tmp_path / "notas.jsonl"
+    src.write_text(json.dumps({"text": "Migrantes venezolanos cruzan la frontera.", "date": "2026-03-14"}) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / name
+    out.write_text("earlier\n", encoding="utf-8")
+    extra = {"trends": ["--date", "date"], "suggest": ["-n", "1"]}.get(command, [])
+    r = run(command, str(src), *extra, "-o", str(out))
+    assert r.returncode == 2, r.stderr
+    assert f"topicslib {command}: error: -o {out}: " in r.stderr and said in " ".join(r.stderr.split()), r.stderr
+    assert out.read_text(encoding="utf-8") == "earlier\n"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -69,9 +70,23 @@ def test_quoted_fields_that_are_well_formed_are_read_as_before(tmp_path):
         '"Coca, and ""more""",narcotics,2024-01-04',
     ])
     records = list(read_records(find_sources([str(path)])))
-    assert [(r.text, r.line) for r in records] == [
-        ('A statement\nover two lines, with "quotes".', 3), ('Tariffs on 5" pipes fell', 4), ("", 5),
+    assert [(r.text, r.line) for r in records] == [  # each row by the line it starts on
+        ('A statement\nover two lines, with "quotes".', 2), ('Tariffs on 5" pipes fell', 4), ("", 5),
         ('Coca, and "more"', 6)]
+
+
+def test_a_csv_row_over_several_lines_is_named_by_the_line_it_starts_on(tmp_path):
+    """README: "a CSV row by the line it starts on, the header being line 1". A row whose quoted text holds an article
+    over five lines (an export's body cell) was named by its last line, 6, where an editor shows it at 2 (QA pass 7);
+    blank lines before a row are passed over."""
+    path = tmp_path / "notas.csv"
+    path.write_text('date,text\n2026-03-01,"Titular\n\nLos migrantes cruzan.\n\nSíguenos en X"\n\n\n'
+                    '2026-03-02,"Tres."\n2026-03-03,"Cuatro\npartes"\n', encoding="utf-8")
+    assert [r.line for r in read_records(find_sources([str(path)]))] == [2, 9, 10]
+    r = run("classify", str(path), "--document", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert [(row["line"], row["paragraph"]) for row in map(json.loads, r.stdout.splitlines())] == [
+        (2, 0), (2, 1), (2, 2), (9, 0), (10, 0)]
 
 
 def test_a_quote_left_open_that_a_later_quote_closes_is_read_but_warned_of(tmp_path, caplog):

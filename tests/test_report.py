@@ -418,8 +418,8 @@ def test_the_header_legend_and_overview_count_the_documents_not_shown_in_full(de
 def test_the_report_warns_why_paragraphs_are_undated_naming_the_date_field(default_model, caplog):
     texts = [("a", "Tariffs on coffee exports fell."), ("b", "Coca cultivation grew.\n\nMigrants crossed.")]
     with caplog.at_level("WARNING", logger="topicslib"):
-        render_report(texts, model=default_model, dates=["2024-01-10", "May 2024"], date_name="published")
-    assert ("2 of 3 paragraphs had no readable date in the 'published' field (values such as 'May 2024' are no "
+        render_report(texts, model=default_model, dates=["2024-01-10", "05/2024"], date_name="published")
+    assert ("2 of 3 paragraphs had no readable date in the 'published' field (values such as '05/2024' are no "
             "date this reads") in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="topicslib"):

@@ -204,12 +204,13 @@ def test_the_tables_cells_are_one_line_each_and_cut_where_long_but_not_the_csvs(
 
 
 def test_the_warning_says_which_undated_values_are_no_date_and_when_no_record_has_the_field(caplog):
-    records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "March 2024", "topics": []},
-               {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "5 Mar 2024", "topics": []}]
+    records = [{"text": "a", "when": "2024-03-05", "topics": ["trade"]}, {"text": "b", "when": "03/2024", "topics": []},
+               {"text": "c", "when": "", "topics": []}, {"text": "d", "when": "05/03/2024", "topics": []}]
     with caplog.at_level("WARNING", logger="topicslib"):
         topicslib.trends(records, date="when")
-    assert ("3 of 4 records had no readable date in the 'when' field (1 had none; others such as 'March 2024' are no "
-            "date this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number)") in caplog.text
+    assert ("3 of 4 records had no readable date in the 'when' field (1 had none; others such as '03/2024' are no "
+            "date this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number, a date with its month's name, as "
+            "'14 de marzo de 2026' or 'March 14, 2026')") in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="topicslib"):
         rows = topicslib.trends(records, date="date")  # a field no record has: a likely misspelling
@@ -244,6 +245,32 @@ def test_untagged_records_are_classified_as_classify_many_tags_them(default_mode
                                         (" 2021 ", (2021, 1, 1)), (2021, (2021, 1, 1))])
 def test_dates_are_read_leniently(value, day):
     assert parse_date(value).timetuple()[:3] == day
+
+
+@pytest.mark.parametrize("value, day", [
+    ("14 de marzo de 2026", (2026, 3, 14)), ("sábado, 14 de marzo de 2026, 10:42 a. m.", (2026, 3, 14)),
+    ("14 mar 2026", (2026, 3, 14)), ("Viernes 13 de marzo de 2026 - 18:30", (2026, 3, 13)),
+    ("marzo de 2026", (2026, 3, 1)), ("Setiembre 2025", (2025, 9, 1)), ("March 14, 2026", (2026, 3, 14)),
+    ("Sat, 14 Mar 2026 10:42:00 GMT", (2026, 3, 14)), ("Sept. 3, 2025", (2025, 9, 3)), ("March 2026", (2026, 3, 1))])
+def test_dates_with_the_months_name_are_read_in_english_and_spanish(value, day):
+    """A scraped Spanish story's "14 de marzo de 2026", or a feed's "Sat, 14 Mar 2026 10:42:00 GMT", was no date:
+    every record of such an export was counted under 'undated' (QA pass 7)."""
+    assert parse_date(value).timetuple()[:3] == day
+
+
+@pytest.mark.parametrize("value", ["03/04/2026", "14/03/2026", "31 de febrero de 2026", "14 de marz de 2026",
+                                   "5 de mayo", "Hace 2 horas"])
+def test_day_and_month_in_digits_and_impossible_or_misspelt_dates_stay_undated(value):
+    assert parse_date(value) is None
+
+
+def test_the_command_counts_records_dated_with_the_months_name_by_their_month(tmp_path):
+    src = tmp_path / "notas.csv"
+    src.write_text("fecha,text\n\"14 de marzo de 2026, 10:42 a. m.\",Migrantes cruzan la frontera.\n"
+                   "\"Sat, 04 Apr 2026 10:42:00 GMT\",Coca crops grew.\n", encoding="utf-8")
+    r = run("trends", str(src), "--date", "fecha", "--format", "jsonl")
+    assert r.returncode == 0 and "undated" not in r.stdout + r.stderr, r.stderr
+    assert {row["period"] for row in map(json.loads, r.stdout.splitlines())} == {"2026-03", "2026-04"}
 
 
 # Text after a bare year or a year and month is no time (these were read as January 2024, or March), and a dotted
@@ -380,6 +407,27 @@ def test_document_counts_each_paragraph_of_a_record_as_the_reports_dashboard_doe
     assert re.search(r"<tr><td>2024-01</td>(<td[^>]*>[^<]*</td>)*</tr>", figures).group(0).count(">33%<") == 2
 
 
+
+def test_whole_articles_counted_as_one_paragraph_each_are_warned_of_naming_document(tmp_path):
+    """Without --document, trends counted a record holding a whole article as one paragraph, unsaid, while the report
+    of the same corpus counted its paragraphs: the shares disagreed (0.25 against 1.0 here) with no word of why
+    (QA pass 7). A warning says how many records hold several paragraphs, where the first is, and names
+    --document."""
+    src = tmp_path / "notas.jsonl"
+    notas = [{"date": "2026-03-14", "text": "Venezuela y Colombia reabren la frontera\n\nLos gobiernos acordaron "
+                                           "reabrir el paso para los migrantes.\n\nSíguenos en Instagram"},
+             {"date": "2026-03-15", "text": "La erradicación de coca aumentó en el Catatumbo."}]
+    src.write_text("".join(json.dumps(n, ensure_ascii=False) + "\n" for n in notas), encoding="utf-8")
+    r = run("trends", str(src), "--date", "date", "--format", "jsonl")
+    said = (f"topicslib: warning: 1 of the 2 texts hold several paragraphs (a blank line between them; the first at "
+            f"{src}:1), each counted as one paragraph, where the report's dashboard counts its paragraphs: --document "
+            f"takes their paragraphs one by one")
+    assert r.returncode == 0 and said in r.stderr.splitlines(), r.stderr
+    r = run("trends", str(src), "--date", "date", "--document", "--format", "jsonl")
+    assert r.returncode == 0 and "several paragraphs" not in r.stderr, r.stderr
+    rows = {row["topic"]: row for row in map(json.loads, r.stdout.splitlines())}
+    assert (rows["migration"]["paragraphs"], rows["narcotics"]["paragraphs"], rows["narcotics"]["share"]) == (1, 1, 0.25)
+
 def test_trends_help_names_the_text_files_it_reads_as_undated_records(tmp_path):
     """`trends --help` said CORPUS is "JSONL or CSV files or folders", though .txt/.md files are read too (as one
     undated record each)."""
@@ -390,3 +438,18 @@ def test_trends_help_names_the_text_files_it_reads_as_undated_records(tmp_path):
     r = run("trends", str(tmp_path / "a.md"), "--date", "date", "--format", "jsonl")
     assert r.returncode == 0, r.stderr
     assert {(row["period"], row["paragraphs"]) for row in map(json.loads, r.stdout.splitlines())} >= {("undated", 1)}
+
+
+def test_a_record_to_classify_without_its_text_field_is_an_error_naming_it():
+    """trends(records of a "texto" field) counted every record as a paragraph of no topic, zeros everywhere, where the
+    command line says "no 'text' field (choose the text field with --column)" (QA pass 7)."""
+    records = [{"texto": "Migrantes venezolanos cruzan la frontera.", "fecha": "2026-03-01"}]
+    with pytest.raises(topicslib.DataError, match=r"^record 0: no 'text' field to classify \(its fields: texto, "
+                                                  r"fecha\); name the field that holds the text with text="):
+        topicslib.trends(records, date="fecha")
+    rows = topicslib.trends(records, date="fecha", text="texto")
+    assert [r.paragraphs for r in rows if r.topic == "migration"] == [1]
+    # a record that carries its topics needs no text, and a null text is an empty one
+    rows = topicslib.trends([{"topics": ["trade"], "fecha": "2026-03-01"}, {"text": None, "fecha": "2026-03-01"}],
+                            date="fecha")
+    assert [(r.paragraphs, r.share) for r in rows if r.topic == "trade"] == [(1, 0.5)]

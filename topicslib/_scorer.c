@@ -1321,8 +1321,9 @@ static PyTypeObject ScorerType = {
  * A Leaning holds language.py's function words (each with +1 for Spanish or -1 for English) and its
  * Spanish marks. For a text it does what detect does in Python: lower-case it (str.lower, so every
  * special case is Python's own), split it at whitespace as str.split() does, add up the words'
- * leanings and, when the lowered text is not ASCII, count the marks. A text holding "://" or "www."
- * is left to Python (its links are cut out by a regular expression first): its answer is None. */
+ * leanings (twice) and, when the lowered text is not ASCII, count the marks (twice, but once in a word whose first
+ * code point is upper case). A text holding "://" or "www.", or one lowered first that holds a mark (its words'
+ * case is lost), is left to Python: its answer is None. */
 
 #define LEAN_WORD 32 /* the longest function word a Leaning holds, in code points */
 
@@ -1558,7 +1559,11 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
             }                                                                                              \
             if (k != LEAN_SPACE) { /* not an ASCII space, the commonest */                                 \
                 beyond_ascii |= k & LEAN_BEYOND;                                                           \
-                marks += (k & LEAN_MARK) != 0;                                                             \
+                if (k & LEAN_MARK) { /* half as much in a word with a capital first: a name, "Bogotá" */    \
+                    if (!check_case) /* the text was lowered, its case lost: Python decides */              \
+                        return 0;                                                                          \
+                    marks += Py_UNICODE_ISUPPER((Py_UCS4)s[start]) ? 1 : 2;                                \
+                }                                                                                          \
                 if ((k & LEAN_LINK) &&                                                                     \
                     ((c == '/' && i >= 2 && NAME##_lowered(d, s, i - 1) == '/' &&                          \
                       NAME##_lowered(d, s, i - 2) == ':') ||                                               \
@@ -1577,7 +1582,7 @@ static int Leaning_init(Leaning *d, PyObject *args, PyObject *kwds)
             wide = 0;                                                                                      \
         }                                                                                                  \
         sum += NAME##_word_end(d, s, n, (size_t)(n - start), key, wide);                                   \
-        *lean = sum + (beyond_ascii ? marks : 0);                                                          \
+        *lean = 2 * sum + (beyond_ascii ? marks : 0);                                                      \
         return 1;                                                                                          \
     }
 
@@ -1632,7 +1637,7 @@ static int lean_of(const Leaning *d, PyObject *text, long *lean)
     r = lean_scan(d, low, 0, lean);
     Py_DECREF(low);
     if (r == 1)
-        *lean -= words_un(text);
+        *lean -= 2 * words_un(text);
     return r;
 }
 

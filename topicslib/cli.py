@@ -39,10 +39,11 @@ from .defaults import default_model
 from .documents import Paragraph, TopicScore
 from .errors import HangUp, InputError, OptionError, Terminated, TopicslibError, in_short
 from .evaluation import value_name
-from .evidence import evidence_of, evidence_terms
+from .evidence import evidence_as_written, evidence_of, evidence_terms
 from .examples import Example, iter_examples, read_examples
 from .files import LONE_SURROGATES, STOP_SIGNALS, atomic_output, check_writable, output_target
 from .model import EVIDENCE_TERMS, TopicModel, load_model, train
+from .navigation import is_navigation
 from .options import OPTIONS, check_options
 from . import process
 from .progress import Progress, progress_enabled
@@ -127,6 +128,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             args.parser.error("give a --text, files or folders, or pipe text to standard input")
         sources = find_sources(["-"], args.input_format)
     _check_output(args.output, sources, args.model, stdout=True)
+    _check_output_suffix(args, "uncompressed JSON Lines, CSV or a table")
     fmt = output_format(args.format, args.output)
     model = load_model_option(args)
     total = sum(s.size for s in sources) if all(s.size is not None for s in sources) else None
@@ -148,7 +150,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                 if fmt != "table":  # a record a paragraph: the table alone shows such a document in its place
                     kept = [i for i, r in enumerate(batch) if not r.empty]
                     batch, results = [batch[i] for i in kept], [results[i] for i in kept]
-            writer.write_many(batch, results, evidence_of(model, batch, results) if args.evidence else None)
+            evidence = evidence_of(model, batch, results) if args.evidence else None
+            if evidence and fmt == "table":  # for a person: the words as written; files keep the model's terms
+                evidence = evidence_as_written(batch, evidence)
+            writer.write_many(batch, results, evidence)
             n += sum(not r.empty for r in batch) if args.document else len(batch)
             progress.advance(note=f"{n:,} {'paragraphs' if args.document else 'records'}")
         writer.close()
@@ -181,6 +186,26 @@ def _check_output(output: str | None, sources: Iterable[Source] = (), *others: s
     if output not in (None, "-"):
         output_target(output, [s.path for s in sources if s.path] + [o for o in others if o not in (None, "-")],
                       instead="write to a file, or leave out -o to write to standard output" if stdout else None)
+
+
+# Output suffixes that promise what no command writes: classify wrote JSON Lines into tagged.xlsx and plain text into
+# tagged.csv.gz, which a spreadsheet and pandas then could not open, with exit 0 (QA pass 7). What to do instead.
+_COMPRESSED = "name it without {suffix} and compress it afterwards, or leave out -o and pipe the output to {tool}"
+_UNWRITTEN = {".gz": _COMPRESSED, ".bz2": _COMPRESSED, ".xz": _COMPRESSED, ".zip": _COMPRESSED,
+              ".zst": _COMPRESSED, ".xlsx": "write .csv, which spreadsheets open",
+              ".xls": "write .csv, which spreadsheets open", ".ods": "write .csv, which spreadsheets open",
+              ".parquet": "write .csv (classify --engine dask writes Parquet)", ".pdf": "write .html and print it to PDF",
+              ".docx": "write .html"}
+
+
+def _check_output_suffix(args: argparse.Namespace, writes: str) -> None:
+    """A usage error, before any work, for an ``-o`` whose suffix names a format the command does not write
+    (``writes``: what it does write), saying what to do."""
+    suffix = Path(args.output).suffix.lower() if args.output not in (None, "-") else ""
+    if suffix in _UNWRITTEN:
+        tool = {".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}.get(suffix, "gzip")
+        args.parser.error(f"-o {args.output}: {args.command} writes {writes}, not {suffix[1:]}: "
+                          + _UNWRITTEN[suffix].format(suffix=suffix, tool=tool))
 
 
 def _check_model_output(output: str, sources: Iterable[Source] = (), *others: str | None) -> None:
@@ -287,6 +312,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _check_dashboard_options(args)
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model)
+    _check_output_suffix(args, "an uncompressed HTML page")
     model = load_model_option(args)
     _note(model.taxonomy_.language_note(args.lang))  # before the documents are read, as topics says it
     enabled = progress_enabled(args.quiet)
@@ -326,6 +352,7 @@ def _check_dashboard_options(args: argparse.Namespace) -> None:
 def _cmd_trends(args: argparse.Namespace) -> int:
     sources = find_sources(args.inputs, args.input_format)
     _check_output(args.output, sources, args.model, stdout=True)
+    _check_output_suffix(args, "uncompressed CSV, JSON Lines or a table")
     model = load_model_option(args)
     with tempfile.TemporaryDirectory() as tmp:
         split = args.document
@@ -334,6 +361,9 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         records = read_records(sources, column=args.column, document=split, encoding=args.encoding)
         if split:  # a record's own topics are the whole text's, no paragraph's: its paragraphs are classified
             records = (replace(r, fields={k: v for k, v in r.fields.items() if k != "topics"}) for r in records)
+        elif not args.document:  # whole articles counted as one paragraph each gave other shares than the report's
+            records = _whole_texts_warned(records, "counted as one paragraph, where the report's dashboard "
+                                                   "counts its paragraphs")
         rows = trends(records, date=args.date, period=args.period, by=args.by, group=args.group, model=model,
                       text=args.column)
     columns = TrendRow.columns(args.by, args.group is not None)
@@ -380,20 +410,29 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_texts_warned(records: Iterable[Record], taken: str) -> Iterator[Record]:
+    """``records`` as they come; at their end, a warning of those whose text holds several paragraphs (a blank line
+    between them: a .txt article, a scraped story), how many and where the first is, each ``taken`` whole (what
+    that does), as --document would not take them."""
+    whole, total, first = 0, 0, ""
+    for record in records:
+        total += 1
+        if "\n" in record.text and any(not line.strip() for line in record.text.strip().splitlines()):
+            whole += 1
+            first = first or record.where
+        yield record
+    if whole:
+        logging.getLogger(__name__).warning(
+            "%s of the %s texts hold several paragraphs (a blank line between them; the first at %s), each %s: "
+            "--document takes their paragraphs one by one", f"{whole:,}", f"{total:,}", first, taken)
+
+
 def _corpus_paragraphs(sources: list[Source], args: argparse.Namespace) -> list[Record]:
     """The records of the corpus that bootstrap, suggest and label take each as one paragraph. Without --document a
-    text holding several paragraphs, a blank line between them (a .txt article), is taken whole, and a warning says
-    how many are and where the first is: bootstrapped on ten articles, every one was pseudo-labeled with nearly
-    every topic, and label asked whole articles, cut to the screen (QA pass 6)."""
-    records = list(read_records(sources, column=args.column, document=args.document, encoding=args.encoding))
-    if not args.document:
-        whole = [r for r in records if any(not line.strip() for line in r.text.strip().splitlines())]
-        if whole:
-            logging.getLogger(__name__).warning(
-                "%s of the %s texts hold several paragraphs (a blank line between them; the first at %s), each taken "
-                "whole as one paragraph: --document takes their paragraphs one by one", f"{len(whole):,}",
-                f"{len(records):,}", whole[0].where)
-    return records
+    text holding several paragraphs is taken whole, and a warning says so: bootstrapped on ten articles, every one
+    was pseudo-labeled with nearly every topic, and label asked whole articles, cut to the screen (QA pass 6)."""
+    records = read_records(sources, column=args.column, document=args.document, encoding=args.encoding)
+    return list(records if args.document else _whole_texts_warned(records, "taken whole as one paragraph"))
 
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
@@ -402,6 +441,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     # the files the examples were read from are inputs too: `-o mine.jsonl --examples mine.jsonl` wrote the picks
     # over the labels (QA pass 6), and so would an -o naming a file of an --examples folder
     _check_output(args.output, sources, args.model, *sorted({e.path for e in examples or ()} - {None}), stdout=True)
+    _check_output_suffix(args, "uncompressed JSON Lines or CSV")
     model = load_model_option(args)
     records = _corpus_paragraphs(sources, args)
     labeled = [e.text for e in examples] if examples is not None else None
@@ -675,7 +715,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
                           for e in explanations], ensure_ascii=False, indent=2))
         return 0
     if not explanations:
-        print("no topic applies")
+        # "Lea también: Petro y Maduro hablan de seguridad" got no topic without a word of why (QA pass 7)
+        print("no topic applies" + (": it reads as a navigation line (a link to another story, an office's name "
+                                    "alone, a web address), which gets no topic whatever its words say; --topic ID "
+                                    "shows what they weigh" if is_navigation(args.text) else ""))
     for e in explanations:
         decided = "the most probable topic" if e.threshold is None else f"threshold {e.threshold:.3f}"
         print(f"{e.topic}  score {e.score:.3f} ({decided})")
@@ -873,7 +916,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("explain", _cmd_explain, "show the terms behind a text's topics")
     p.add_argument("text", help="the text itself (a file's paragraphs: classify --document FILE --evidence)")
-    p.add_argument("--topic", help="explain this topic even if it is not predicted")
+    p.add_argument("--topic", help="explain this topic (its id: security, not Seguridad) even if it is not predicted")
     p.add_argument("--top", type=_count(0), default=10, help="terms per topic (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 

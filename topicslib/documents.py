@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .features import pieces
+from .navigation import is_list_heading
 
 # A bullet, a numbered item or a Markdown heading starts its own paragraph.
 _MARKER = re.compile(r"^\s*(?:[-*•▪‣◦·–]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)")
@@ -81,6 +82,9 @@ HEAD_WINDOW, _HEAD_CHARS = 5000, 1 << 20
 PAGE_BREAK = "\f"
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^[\W_]*(?:(?:page|p\.|pág\.|pag\.|página|pagina)\s*)?#(?:\s*(?:of|de|/)\s*#)?[\W_]*$")
+# A line listed under a heading of links to other stories (navigation.is_list_heading): a headline, as long as
+# this at most (without its Markdown), ending no sentence; a list holds this many at most.
+_LISTED_LENGTH, _LISTED_LINES = 160, 12
 # Decimals of a score where outputs print it (JSON Lines, CSV, the report).
 SCORE_DIGITS = 4
 # What joins a record's topics (and their scores) in one CSV cell; trends reads such cells back.
@@ -178,7 +182,10 @@ def split_paragraphs(text: str) -> list[str]:
     no sentence and this one starts in lower case (after any ``¿``, ``¡`` or opening quote), or with a capital or
     a digit where the previous line is a wrapped one: it ends with a word, a number or a comma, and the first word
     of this line would not have fit on it within the width the text is wrapped at (:func:`wrap_width`), so that a
-    short title, date or byline stays apart. A line ending in an article or in a preposition no sentence ends in
+    short title, date or byline stays apart. Across a blank line only a line in lower case joins: a headline, a
+    caption or a link that ends no sentence keeps the paragraph after it apart. A heading of links to other stories
+    alone on its line ("Noticias relacionadas", :func:`navigation.is_list_heading`) and the headlines listed under it
+    (a line each, ending no sentence) are one paragraph, its lines kept apart by line breaks. A line ending in an article or in a preposition no sentence ends in
     ("the", "of"; "la", "los", "de", "con") goes on into the next whatever its length and case, and a news story's
     dateline ("BOGOTA, March 3 (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El") or a web page's
     date line ("March 3, 2026 | Topics: Trade") starts a paragraph, so that a headline that ends no sentence stays
@@ -264,7 +271,7 @@ def _head_key(line: str) -> str:
 def running_heads(lines: list[str], width: float) -> set[str]:
     """Keys (``_head_key``) of the lines that are a printed document's running heads and feet, and of its page
     numbers. With page breaks (``PAGE_BREAK`` lines): short lines near a page's top or bottom found so on at
-    least three pages and half of them. Without: short lines found three times or more, one of them where a
+    least three pages and half of them, and page numbers found so on two. Without: short lines found three times or more, one of them where a
     page break cuts a sentence (the text around it joins as :func:`split_paragraphs` joins lines, in a text
     wrapped at ``width``), and page numbers found three times or more.
 
@@ -288,7 +295,10 @@ def running_heads(lines: list[str], width: float) -> set[str]:
         seen: Counter = Counter()
         for page in pages:
             seen.update({_head_key(line) for line in page[:_HEAD_EDGE] + page[-_HEAD_EDGE:] if short(line)})
-        return {key for key, n in seen.items() if n >= max(_HEAD_PAGES, len(pages) / 2)}
+        # a page number at a page's edge on two pages is one: a three-page report numbers its last two ("Página 2
+        # de 3"), which stayed paragraphs, counted in every share (QA pass 7)
+        return {key for key, n in seen.items() if n >= max(_HEAD_PAGES, len(pages) / 2)
+                or (n >= 2 and _PAGE_NUMBER.match(key))}
     text = [line for page in pages for line in page]
     keys = [_head_key(line) if short(line) and not _MARKER.match(line) else None for line in text]
     repeated = {key for key, n in Counter(keys).items() if key is not None and n >= _HEAD_PAGES}
@@ -308,14 +318,25 @@ def running_heads(lines: list[str], width: float) -> set[str]:
 
 
 def _text_lines(lines: Iterable[str], heads: set[str]) -> Iterator[str]:
-    """Lines stripped and cut to size, without page breaks (the text around one reads on) and ``heads``."""
+    """Lines stripped and cut to size, without page breaks (the text around one reads on) and ``heads``. Blank
+    lines come as one ``""``, unless a page break or a head lies among them: there the text reads on too."""
+    blank = cut = False  # since the last line given: a blank line, a page break or head
     for raw in lines:
         if raw == PAGE_BREAK:
+            cut = True
+            continue
+        if not raw.strip():
+            blank = True
             continue
         for piece in pieces(raw, LONGEST_PARAGRAPH):
             line = piece.strip()
-            if not (heads and len(line) <= _HEAD_LENGTH and _head_key(line) in heads):
-                yield line
+            if heads and len(line) <= _HEAD_LENGTH and _head_key(line) in heads:
+                cut = True
+                continue
+            if blank and not cut:
+                yield ""
+            blank = cut = False
+            yield line
 
 
 def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
@@ -341,14 +362,32 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
     size = 0  # its characters
     previous: str | None = None  # the line before, while a line may still join its paragraph
     heading = False
+    apart = False  # a blank line since the line before: only a sentence going on in lower case joins across it
+    # The paragraph is a heading of links to other stories and the headlines listed under it, a line each, which
+    # it keeps apart by line breaks: one navigation paragraph (navigation.is_navigation), with no topic.
+    listing = False
     for line in _text_lines(chain(window, lines), heads):
-        if not line or _RULE.match(line):
+        if not line:
+            apart = True
+            continue
+        if _RULE.match(line):
             if paragraph:
-                yield " ".join(paragraph)
-                paragraph = []
+                yield ("\n" if listing else " ").join(paragraph)
+                paragraph, listing = [], False
             previous = None
             continue
-        joins = previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
+        if listing:
+            listed = plain_text(line)
+            if (len(paragraph) <= _LISTED_LINES and len(listed) <= _LISTED_LENGTH and listed[-1:] not in ".!?:;"
+                    and not _HEADING.match(line) and not _DATELINE.match(listed)):
+                paragraph.append(line)
+                size += len(line) + 1
+                apart = False
+                continue
+            previous = None  # the list ends, and what follows starts a paragraph
+        joins = (previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
+                 and not (apart and not line.lstrip(_OPENING)[:1].islower()))
+        apart = False
         if joins and _BROKEN.search(paragraph[-1]):
             broken = line[0].islower()  # a word broken in two loses the hyphen, a hyphenated one keeps it
             paragraph[-1] = (paragraph[-1][:-1] if broken else paragraph[-1]) + line
@@ -360,12 +399,13 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
                 heading = bool(_HEADING.match(paragraph[0] + " " + line))
         else:
             if paragraph:
-                yield " ".join(paragraph)
+                yield ("\n" if listing else " ").join(paragraph)
             paragraph, size = [line], len(line)
             heading = bool(_HEADING.match(line))
+            listing = is_list_heading(plain_text(line))
         previous = None if heading else line
     if paragraph:
-        yield " ".join(paragraph)
+        yield ("\n" if listing else " ").join(paragraph)
 
 
 def plain_text(paragraph: str) -> str:

@@ -38,6 +38,19 @@ def evidence_of(model: TopicModel, records: list[Record], topic_lists: list[list
     return evidence_terms(model, scoring_texts(records), [[t for t, _ in topics] for topics in topic_lists])
 
 
+def evidence_as_written(records: Sequence[Record], evidence: Sequence[dict[str, list[str]]]) -> list[dict[str, list[str]]]:
+    """Each record's evidence terms (:func:`evidence_of`) as its text writes them (:func:`as_written`), for a person
+    to read: the table of ``classify --evidence`` showed "paraguachon" and "proteccion temporal", which a reader of
+    Spanish takes for misspellings (QA pass 7).
+
+    >>> evidence_as_written([Record("Migración: el Estatuto de Protección Temporal.", {}, "")],
+    ...                     [{"migration": ["proteccion temporal", "migracion"]}])
+    [{'migration': ['Protección Temporal', 'Migración']}]
+    """
+    return [{topic: [as_written(r.text, term) for term in terms] for topic, terms in found.items()}
+            for r, found in zip(records, evidence)]
+
+
 def as_written(text: str, term: str) -> str:
     """``term``, a word or words as the model reads them (lower case, accents folded: "energia electrica"), as
     ``text`` writes them: their first run there; the term itself where ``text`` has none.

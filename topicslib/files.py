@@ -234,6 +234,8 @@ def find_files(name: str | Path, accept: Callable[[Path], bool], kinds: str) -> 
             elif kind != "file" or not _is_not_data(p.name):
                 skipped.append((p, kind))
         words = _skipped_words(skipped)
+        advice = conversion_advice(p for p, kind in skipped if kind == "file")
+        words += f"; {advice}" if advice else ""
         if not found:
             raise DataError(f"no {kinds} in this folder" + (f"; it holds {words}" if words else ""), path=name)
         if words:
@@ -264,6 +266,27 @@ def _is_not_data(name: str) -> bool:
     """
     path = Path(name)
     return name.startswith(".") or path.suffix.lower() in _NOT_DATA_SUFFIXES or path.stem.lower() in _NOT_DATA_NAMES
+
+
+# Files a journalist's folder holds that topicslib cannot read, and how to make text of them: a folder of PDFs and
+# saved web pages was "skipped 3 files of other types (.pdf, .html, .docx)", and a PDF named alone was told to use
+# --input-format, which reads its bytes as text (QA pass 7).
+_PAGES, _DOCUMENTS, _SHEETS = ("web pages by saving them as .txt", "documents by saving them as .txt",
+                               "spreadsheets by saving them as .csv")
+_CONVERSIONS = {".pdf": "PDFs to .txt with pdftotext", ".html": _PAGES, ".htm": _PAGES, ".docx": _DOCUMENTS,
+                ".doc": _DOCUMENTS, ".odt": _DOCUMENTS, ".rtf": _DOCUMENTS, ".xlsx": _SHEETS, ".xls": _SHEETS,
+                ".ods": _SHEETS}
+
+
+def conversion_advice(paths: Iterable[Path]) -> str:
+    """How to make readable text of those of ``paths`` that are documents of other kinds (PDF, web page, word
+    processor, spreadsheet), as words to end a message with; empty when none is.
+
+    >>> conversion_advice([Path("a.pdf"), Path("b.HTML"), Path("c.pdf"), Path("d.json")])
+    'convert PDFs to .txt with pdftotext, web pages by saving them as .txt'
+    """
+    ways = dict.fromkeys(_CONVERSIONS[p.suffix.lower()] for p in paths if p.suffix.lower() in _CONVERSIONS)
+    return f"convert {', '.join(ways)}" if ways else ""
 
 
 # What a folder may hold besides regular files, as :func:`_skipped_words` names them.

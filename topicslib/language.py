@@ -4,7 +4,8 @@ The default model reads both languages with no setting; the language is reported
 (``Paragraph.lang``, ``lang`` in the command line's output) so analysts can filter, and decides in
 which language the report names topics. The detector counts each language's commonest function
 words (and a few other words frequent in one only, such as "says", "amid" or "why", which English headlines carry
-without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡);
+without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡),
+half as much in a word with a capital first, a name such as "Bogotá" or "Nariño", which English news writes too;
 "UN" in capitals is no evidence (lowered, it would read as the Spanish article "un"). A text with no such evidence
 either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
 """
@@ -36,7 +37,7 @@ _FUNCTION_WORDS = {
         how why before amid says back off down just now then where first last two three""".split()),
 }
 _POSSESSIVE = ("'s", "’s")  # a word ending so ("Haiti's", "Colombia’s") is English evidence
-_URL = re.compile(r"\b(?:https?://|www\.)\S+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _SPANISH_MARKS = "ñáéíóúü¿¡"
 # One look-up a word: +1 for each list a word is a Spanish function word of, -1 for English (none is both).
 _LEANING = {w: 1 for w in _FUNCTION_WORDS["es"]} | {w: -1 for w in _FUNCTION_WORDS["en"]}
@@ -53,17 +54,22 @@ def detect(text: str) -> str:
     ('und', 'und')
     >>> detect("Haiti's new gang suppression force wins approval"), detect("Why social leaders keep getting killed")
     ('en', 'en')
+    >>> detect("Tillerson visits Bogotá as Venezuelan crisis affects Colombia"), detect("Perú")
+    ('en', 'es')
     """
     un = text.split().count("UN")  # the United Nations: lowered, it would read as Spanish "un"
-    text = text.lower()
-    if "://" in text or "www." in text:
+    low = text.lower()
+    if "://" in low or "www." in low:
         text = _URL.sub(" ", text)  # a link's words are no evidence of the paragraph's language
+        low = text.lower()
     # Split at spaces, not a word pattern (twice as fast): function words rarely carry punctuation.
-    # Spanish evidence minus English evidence; Spanish letters and marks count for Spanish.
-    words = text.split()
-    lean = sum(map(_LEANING.get, words, repeat(0))) - sum(w.endswith(_POSSESSIVE) for w in words) - un
-    if not text.isascii():
-        lean += sum(map(text.count, _SPANISH_MARKS))
+    # Spanish evidence minus English evidence, twice; Spanish letters and marks count for Spanish, twice, but once
+    # in a word with a capital first (English headlines name "Bogotá": "Tillerson visits Bogotá as ..." was und).
+    words = low.split()
+    lean = 2 * (sum(map(_LEANING.get, words, repeat(0))) - sum(w.endswith(_POSSESSIVE) for w in words) - un)
+    if not low.isascii():
+        lean += sum(sum(map(word.count, _SPANISH_MARKS)) * (1 if written[:1].isupper() else 2)
+                    for word, written in zip(words, text.split()) if not word.isascii())
     return UNDETERMINED if lean == 0 else ("es" if lean > 0 else "en")
 
 

@@ -558,9 +558,9 @@ class TopicModel(Estimator):
                         for t, j, contrib in zip(picked, cols, contributions)])
         return out
 
-    @staticmethod
-    def _named_topics(topic: object, ids: list[str]) -> list[str]:
-        """The topic ids ``explain`` was asked about: one id or a list of them, each checked against ``ids``."""
+    def _named_topics(self, topic: object, ids: list[str]) -> list[str]:
+        """The topic ids ``explain`` was asked about: one id or a list of them, each checked against ``ids``; a
+        topic's name given for its id (in any language of the taxonomy) is told the id."""
         if isinstance(topic, str):
             named = [topic]
         elif isinstance(topic, Iterable) and not isinstance(topic, (bytes, bytearray, Mapping)):
@@ -571,7 +571,12 @@ class TopicModel(Estimator):
             raise InputError(f"topic must be a topic id or a list of them, got {named!r}")
         for t in named:
             if t not in ids:
-                raise TaxonomyError(f"unknown topic {t!r}; this model has {', '.join(ids)}")
+                # "Seguridad", read off a Spanish report, was refused with the ids alone (QA pass 7)
+                names = {topic.name.casefold(): topic.id for lang in (None, *self.taxonomy_.languages)
+                         for topic in self.taxonomy_.localized(lang)}
+                meant = names.get(t.casefold()) or (t.casefold() in ids and t.casefold())
+                hint = f" ({t!r} names the topic {meant!r}: name topics by their ids)" if meant else ""
+                raise TaxonomyError(f"unknown topic {t!r}{hint}; this model has {', '.join(ids)}")
         return named
 
     # -- the rest of the surface ----------------------------------------------

@@ -65,6 +65,30 @@ _POST = r"(?<=[—–-])\s*[^()\n]{1,80}\(@\w{1,30}\)\s+(?:\w+\s+\d{1,2},\s+\d{4
 _NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL}|"
                          rf"{_LINK_ONLY}|{_POST})", re.IGNORECASE)
 
+# A heading of a page's list of links to other stories, alone on its line ("Noticias relacionadas", "Related
+# stories:", "Lo más leído"): the headlines listed under it are navigation too, whose words scored as a story's
+# (a "Noticias relacionadas" list of three headlines gave democracy 0.70 and security 0.54 to a migration story).
+_LIST_HEADING = re.compile(
+    r"^\W{0,3}(?:related(?:\s+(?:content|stories|story|articles?|news|coverage|reading|links?))?|"
+    r"more\s+(?:news|stories|on\s+this(?:\s+story)?)|recommended(?:\s+(?:reading|stories))?|most\s+read|"
+    r"(?:read|see)\s+(?:more|also)|you\s+(?:may|might)\s+also\s+like|trending(?:\s+now)?|"
+    r"(?:noticias?|notas?|artículos?|art[ií]culos?)\s+relacionad[oa]s?|relacionad[oa]s?|recomendad[oa]s?|"
+    r"(?:más|mas|otras|últimas|ultimas)\s+noticias|lo\s+(?:más|mas)\s+(?:leído|leido|visto)|"
+    r"(?:más|mas)\s+(?:leídas?|leidas?|leídos|leidos|vistas?)|(?:le|te)\s+puede\s+interesar|"
+    r"(?:lea|lee|leer|ver|vea)\s+(?:también|tambien|más|mas|además|ademas))\s*[:.»>]?\s*$", re.IGNORECASE)
+
+
+def is_list_heading(line: str) -> bool:
+    """Whether ``line`` heads a list of links to other stories, alone on its line.
+
+    >>> is_list_heading("Noticias relacionadas"), is_list_heading("RELATED STORIES:"), is_list_heading("Lo más leído")
+    (True, True, True)
+    >>> is_list_heading("Related talks on migration were held in Quito."), is_list_heading("Lea también: Petro habla")
+    (False, False)
+    """
+    return _LIST_HEADING.match(line) is not None
+
+
 # The words that make a capitalised name an office's or an organisation's, English and Spanish (and an embassy
 # menu's consular items: "Immigrant Visas", "Visas de Trabajo Temporal"); each must start with a capital where it
 # stands ("office" inside a sentence is no name).
@@ -115,9 +139,15 @@ def _is_name(text: str) -> bool:
 
 def is_navigation(text: str) -> bool:
     """Whether ``text`` is a navigation line: a lead-in such as "Read more:" or "Vea también:" opens it; it is
-    a web address, a wordless image or an embedded post's attribution alone; or it is an office's or
-    organisation's name standing alone."""
-    return _NAVIGATION.match(text) is not None or _is_name(text)
+    a web address, a wordless image or an embedded post's attribution alone; it is an office's or
+    organisation's name standing alone; or it is a list of links to other stories, a line each, under its heading
+    (:func:`is_list_heading`), as ``documents.split_paragraphs`` gives one.
+
+    >>> is_navigation("Noticias relacionadas\\nMaduro anuncia nuevas elecciones\\nEl ELN ataca una base en Arauca")
+    True
+    """
+    return (_NAVIGATION.match(text) is not None or _is_name(text)
+            or ("\n" in text and is_list_heading(text[:text.index("\n")])))  # a list under its heading
 
 
 def navigation_rows(texts: list[str]) -> list[int]:

@@ -31,7 +31,7 @@ from typing import BinaryIO
 from . import native
 from .documents import TopicScore, document_lines, printed_scores, iter_paragraphs, plain_text, split_paragraphs
 from .errors import DataError
-from .files import find_files
+from .files import conversion_advice, find_files
 from .jsonio import NOT_TAKEN, encode, encode_lines_utf8, fast_loads, written_alike
 from .language import detect_many
 
@@ -138,8 +138,10 @@ def find_sources(inputs: Iterable[str], input_format: str | None = None,
                                f"{known} files"):
             fmt = format_of(path, input_format, formats)
             if fmt is None:  # only a file named on its own can be of an unknown type
-                raise DataError(f"unknown file type {path.suffix!r}; use {known}, "
-                                "or say how to read it with --input-format", path=name)
+                advice = conversion_advice([path])
+                raise DataError(f"unknown file type {path.suffix!r}; " + (
+                    f"{advice}: topicslib reads {known}" if advice else
+                    f"use {known}, or say how to read it with --input-format"), path=name)
             sources.append(Source(name if path == Path(name) else str(path), fmt, path, path.stat().st_size))
     return sources
 
@@ -423,7 +425,9 @@ def parse_rows(lines: Iterator[tuple[int, str]], name: str, fmt: str, *, require
         pending.clear()
         warned = False
         for row in reader:
-            n = pending[-1][0]  # where the row ends
+            # where the row starts (the lines before it that the reader passed over are blank), as README.md counts
+            # positions: a row whose quoted cell holds line breaks was named by its last line (QA pass 7)
+            n = next((k for k, line in pending if line.strip("\r\n")), pending[-1][0])
             if len(pending) > 1 and not warned:
                 warned = _runaway_quote(pending, len(header), name, delimiter)
             pending.clear()

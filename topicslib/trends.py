@@ -39,16 +39,31 @@ _REMEMBERED = 100_000
 # only after a full date: "2024 March 5" or "2024 Q3" is no date, not 2024-01-01. No YYYY.MM: "2024.5" is how a
 # CSV file holds the number 2024.5, which is no date in JSON Lines, so a dot only separates the parts of a full date.
 _DATE = re.compile(r"^\s*(\d{4})(?:(?:[-/]|\.(?=\d{1,2}[-/.]\d))(\d{1,2})(?:[-/.](\d{1,2})(?:[T ].*)?)?)?\s*$")
+# A date written with its month's name, in English or Spanish, as web pages, feeds and exports give it: "14 de marzo
+# de 2026", "14 Mar 2026", "March 14, 2026", "Sat, 14 Mar 2026 10:42:00 GMT" (a feed's), "marzo de 2026", perhaps
+# after a weekday and before a time. Day and month in digits ("03/04/2026") are left undated: which comes first is
+# the writer's custom.
+_NAMED_DATE = re.compile(
+    r"^\s*(?:[^\W\d_]+\.?,?\s+)??(?:(?P<day>\d{1,2})(?:\s+de)?\s+(?P<month>[^\W\d_]+)\.?(?:\s+de|,)?"
+    r"|(?P<month2>[^\W\d_]+)\.?(?:\s+(?P<day2>\d{1,2}),?|\s+de)?)\s+(?P<year>\d{4})(?:(?:,|\s)\s*\S.*)?\s*$")
+_MONTHS = {name: k for k, names in enumerate((
+    "january jan enero ene", "february feb febrero", "march mar marzo", "april apr abril abr", "may mayo",
+    "june jun junio", "july jul julio", "august aug agosto ago", "september sep sept septiembre setiembre set",
+    "october oct octubre", "november nov noviembre", "december dec diciembre dic"), 1) for name in names.split()}
 log = logging.getLogger("topicslib")
 
 
 def parse_date(value: object) -> dt.date | None:
-    """A date from an ISO date or datetime, ``YYYY-MM``, ``YYYY``, a year number or a ``datetime``; else None.
+    """A date from an ISO date or datetime, ``YYYY-MM``, ``YYYY``, a year number, a ``datetime``, or a date written
+    with its month's name in English or Spanish ("14 de marzo de 2026", "March 14, 2026", a feed's "Sat, 14 Mar 2026
+    10:42:00 GMT", "marzo de 2026"); else None.
 
     >>> parse_date("2024-03-05T10:00:00Z"), parse_date("2024-03"), parse_date(2021), parse_date("soon")
     (datetime.date(2024, 3, 5), datetime.date(2024, 3, 1), datetime.date(2021, 1, 1), None)
     >>> parse_date("2024 Q3"), parse_date("2024-03 10:00"), parse_date("2024.5"), parse_date(2024.5)
     (None, None, None, None)
+    >>> parse_date("sábado, 14 de marzo de 2026, 10:42 a. m."), parse_date("Mar 14, 2026"), parse_date("03/04/2026")
+    (datetime.date(2026, 3, 14), datetime.date(2026, 3, 14), None)
     """
     if isinstance(value, dt.datetime):
         return value.date()
@@ -59,10 +74,16 @@ def parse_date(value: object) -> dt.date | None:
     if not isinstance(value, str):
         return None
     m = _DATE.match(value)
-    if not m:
-        return None
+    if m:
+        year, month, day = m[1], m[2], m[3]
+    else:
+        m = _NAMED_DATE.match(value)
+        month = m and _MONTHS.get((m["month"] or m["month2"]).lower())
+        if not month:
+            return None
+        year, day = m["year"], m["day"] or m["day2"]
     try:
-        return dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+        return dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError:
         return None
 
@@ -145,16 +166,23 @@ def _topics(records: Iterable[tuple[Mapping, str | None, int | None]], models: l
     records = iter(records)
     while batch := list(islice(records, _BATCH)):
         own = [given_topics(r.get("topics"), path, line) for r, path, line in batch]
-        todo = [r for (r, _, _), tags in zip(batch, own) if tags is None]
+        todo = [(r, path, line) for (r, path, line), tags in zip(batch, own) if tags is None]
         if todo and models[0] is None:
             models[0] = resolve(None)
-        tagged = iter(models[0].classify_many([_text(r, text) for r in todo]) if todo else [])
+        tagged = iter(models[0].classify_many([_text(r, text, path, line) for r, path, line in todo]) if todo else [])
         for (r, _, _), tags in zip(batch, own):
             yield r, tags if tags is not None else [t for t, _ in next(tagged)]
 
 
-def _text(record: Mapping, field: str) -> str:
-    value = record.get(field)
+def _text(record: Mapping, field: str, path: str | None, line: int | None) -> str:
+    """The text to classify of a record without topics (read from ``path`` at ``line``, or the ``line``-th of a
+    call's); one without the field is an error, as it is on the command line: it was counted as a paragraph of no
+    topic, so a misnamed field (``text="body"``, records of a ``"texto"``) gave zeros everywhere (QA pass 7)."""
+    if field not in record:
+        where = f"{path}:{line}" if path else f"record {line}"
+        raise DataError(f"{where}: no {field!r} field to classify (its fields: {', '.join(map(str, record)) or 'none'})"
+                        f"; name the field that holds the text with text= (--column on the command line)")
+    value = record[field]
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -236,11 +264,12 @@ class TrendCounter:
         counted as ``unit``-s (what one count stands for to the user: a record, or a report's paragraph).
 
         >>> c = TrendCounter()
-        >>> c.add("2024-05-01", []), c.add("May 2024", []), c.add(None, [])
+        >>> c.add("2024-05-01", []), c.add("01/05/2024", []), c.add(None, [])
         ('2024-05', 'undated', 'undated')
         >>> print(c.undated_note("date"))
-        2 of 3 records had no readable date in the 'date' field (1 had none; others such as 'May 2024' are no date \
-this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted under 'undated'
+        2 of 3 records had no readable date in the 'date' field (1 had none; others such as '01/05/2024' are no date \
+this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number, a date with its month's name, as '14 de marzo \
+de 2026' or 'March 14, 2026'); counted under 'undated'
         """
         if not self.undated:
             return None
@@ -252,7 +281,8 @@ this reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number); counted und
         parts = [f"{self.dateless:,} had none"] if self.dateless else []
         if self.unreadable is not None:
             parts.append(f"{'others' if self.dateless else 'values'} such as {self.unreadable!r} are no date this "
-                         "reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number")
+                         "reads: YYYY-MM-DD or a datetime, YYYY-MM, YYYY, a year number, a date with its month's name, "
+                         "as '14 de marzo de 2026' or 'March 14, 2026'")
         return (f"{self.undated:,} of {total:,} {unit}{'s' if total != 1 else ''} had no readable date in the "
                 f"{field!r} field ({'; '.join(parts)}); counted under {UNDATED!r}")
 

@@ -272,6 +272,10 @@ class CsvWriter:
         self.sizes.close()
 
 
+# The tags column of a table is this wide, or as wide as a batch's longest tags up to the second figure.
+_TAGS_WIDTH, _WIDEST_TAGS = 34, 52
+
+
 class TableWriter:
     """Aligned text for a person: one row per record, or per paragraph with a summary per document."""
 
@@ -280,6 +284,9 @@ class TableWriter:
         self.width = terminal_width(out, 100) if out.isatty() else 100
         self.document: str | None = None
         self.paragraphs: list[Paragraph] = []
+        # Widths of the place and tags columns, set by each batch: "a.csv:9" above "a.csv:10", or tags longer than
+        # the usual column, pushed the text of their row out of line (QA pass 7).
+        self.where_width, self.tags_width = 0, _TAGS_WIDTH
 
     @staticmethod
     def tags(topics: list[TopicScore]) -> str:
@@ -292,6 +299,8 @@ class TableWriter:
 
     def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
                    evidence: list[dict[str, list[str]]] | None = None) -> None:
+        self.where_width = max((len(r.where) for r in records if r.paragraph is None and r.where), default=0)
+        self.tags_width = min(_WIDEST_TAGS, max([_TAGS_WIDTH, *(len(self.tags(t)) for t in topic_lists)]))
         for record, topics, terms in zip(records, topic_lists, evidence or [None] * len(records)):
             self.write(record, topics, terms)
 
@@ -308,8 +317,8 @@ class TableWriter:
             self.out.write(f"== {record.document}\n   0 paragraphs: no text\n\n")
             return
         if record.paragraph is None:
-            where = f"{record.where}  " if record.where else ""
-            row = f"{where}{self.tags(topics):<34}  "
+            where = f"{record.where:<{self.where_width}}  " if record.where else ""
+            row = f"{where}{self.tags(topics):<{self.tags_width}}  "
             self.out.write(row + self.snippet(record.text, self.width - len(row)) + "\n")
             return
         if record.document != self.document:
@@ -318,7 +327,7 @@ class TableWriter:
             self.out.write(f"== {record.document}\n")
         # The summary needs only each paragraph's topics, so the text is not kept.
         self.paragraphs.append(Paragraph(record.paragraph, "", topics))
-        row = f"[{record.paragraph:>3}] {self.tags(topics):<34}  "
+        row = f"[{record.paragraph:>3}] {self.tags(topics):<{self.tags_width}}  "
         self.out.write(row + self.snippet(record.text, self.width - len(row)) + "\n")
 
     def _summary(self) -> None:

@@ -241,40 +241,31 @@ def test_an_answer_keeps_its_corpus_records_fields_and_reads_back_grouped_by_the
         == [["elpais", "1"], ["reuters", "1"]]
 
 
-def test_a_model_with_none_of_the_taxonomys_topics_is_refused_before_any_paragraph(tmp_path, corpus):
-    """The shipped model given with one's own taxonomy pre-selected nothing, unsaid, and ordered the paragraphs by its
-    own topics (QA pass 4, item 16)."""
+_SHIPPED = ("migration, climate, narcotics, peace_accord, human_rights, health, trade, democracy, security, "
+            "diplomacy")
+
+
+@pytest.mark.parametrize(("ids", "refusal"), [
+    # QA pass 4, item 16: it pre-selected nothing, unsaid, and ordered the paragraphs by its own topics
+    (("lithium", "water"), f"has none of the taxonomy's topics (it has {_SHIPPED}; the taxonomy lithium, water): it "
+                           "would pre-select nothing"),
+    # one of three: it pre-selected only that one, ordered the paragraphs by nine topics nobody was labeling, and
+    # stayed the suggestion model until MIN_TO_REPLACE answers
+    (("water", "trade", "housing"), f"has only 1 of the taxonomy's 3 topics, fewer than half (it has {_SHIPPED}; the "
+                                    "taxonomy water, trade, housing): it would pre-select only trade"),
+])
+def test_a_model_with_fewer_than_half_of_the_taxonomys_topics_is_refused_before_any_paragraph(tmp_path, corpus, ids,
+                                                                                              refusal):
     taxonomy = tmp_path / "topics.toml"
-    taxonomy.write_text('[[topic]]\nid = "lithium"\nname = "Lithium"\nseeds = ["lithium"]\n\n'
-                        '[[topic]]\nid = "water"\nname = "Water"\nseeds = ["water", "drought"]\n', encoding="utf-8")
+    taxonomy.write_text("".join(f'[[topic]]\nid = "{t}"\nseeds = ["{t}"]\n\n' for t in ids), encoding="utf-8")
     answers = tmp_path / "mine.jsonl"
     r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", str(taxonomy),
                         "--examples", str(answers), "--model", "models/default.npz"], input="\nq\n",
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 1 and "to go" not in r.stdout and not answers.exists()
-    assert r.stderr == ("topicslib: error: the model has none of the taxonomy's topics (it has migration, climate, "
-                        "narcotics, peace_accord, human_rights, health, trade, democracy, security, diplomacy; the "
-                        "taxonomy lithium, water): it would pre-select nothing and order the paragraphs by topics not "
-                        "being labeled. Give a model of these topics (`topicslib bootstrap CORPUS --taxonomy FILE -o "
-                        "first.npz` makes one from their seeds), or none\n")
-
-
-def test_a_model_with_fewer_than_half_of_the_taxonomys_topics_is_refused_naming_both_sets(tmp_path, corpus):
-    """The shipped model with a taxonomy of three topics, one of them its own: it pre-selected only that one, ordered
-    the paragraphs by nine topics nobody was labeling, and stayed the suggestion model until MIN_TO_REPLACE answers."""
-    taxonomy = tmp_path / "topics.toml"
-    taxonomy.write_text("".join(f'[[topic]]\nid = "{t}"\nseeds = ["{t}"]\n\n' for t in ("water", "trade", "housing")),
-                        encoding="utf-8")
-    answers = tmp_path / "mine.jsonl"
-    r = subprocess.run([sys.executable, "-m", "topicslib", "label", str(corpus), "--taxonomy", str(taxonomy),
-                        "--examples", str(answers), "--model", "models/default.npz"], input="\nq\n",
-                       capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert r.returncode == 1 and "to go" not in r.stdout and not answers.exists()
-    assert r.stderr == ("topicslib: error: the model has only 1 of the taxonomy's 3 topics, fewer than half (it has "
-                        "migration, climate, narcotics, peace_accord, human_rights, health, trade, democracy, security, "
-                        "diplomacy; the taxonomy water, trade, housing): it would pre-select only trade and order the "
-                        "paragraphs by topics not being labeled. Give a model of these topics (`topicslib bootstrap "
-                        "CORPUS --taxonomy FILE -o first.npz` makes one from their seeds), or none\n")
+    assert r.stderr == (f"topicslib: error: the model {refusal} and order the paragraphs by topics not being labeled. "
+                        "Give a model of these topics (`topicslib bootstrap CORPUS --taxonomy FILE -o first.npz` makes "
+                        "one from their seeds), or none\n")
 
 
 def test_a_model_with_only_some_of_the_taxonomys_topics_is_warned_of_once_naming_them(tmp_path, corpus):

@@ -78,7 +78,7 @@ def test_label_in_a_real_terminal(tmp_path):
         offered = topicslib.explain(shown)
         assert offered  # the first paragraph asked has topics to offer
         for e in offered:  # each topic offered shows the words behind it, as the paragraph writes them
-            words = ", ".join(as_written(shown, t.term) for t in e.evidence())
+            words = ", ".join(as_written(shown, {e.topic: [t.term for t in e.evidence()]})[e.topic])
             assert f"] {e.topic}  {e.score:.2f}  ({words})" in first
         _tmux("send-keys", "-t", session, "Enter")  # accept the model's topics
         _wait_for(session, "1 labeled")

@@ -3,7 +3,7 @@ for ``topicslib classify --evidence``, the Dask engine, ``evaluate --mistakes`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .documents import TopicScore
 from .features import token_spans
@@ -47,22 +47,26 @@ def evidence_as_written(records: Sequence[Record], evidence: Sequence[dict[str, 
     ...                     [{"migration": ["proteccion temporal", "migracion"]}])
     [{'migration': ['Protección Temporal', 'Migración']}]
     """
-    return [{topic: [as_written(r.text, term) for term in terms] for topic, terms in found.items()}
-            for r, found in zip(records, evidence)]
+    return [as_written(r.text, found) for r, found in zip(records, evidence)]
 
 
-def as_written(text: str, term: str) -> str:
-    """``term``, a word or words as the model reads them (lower case, accents folded: "energia electrica"), as
-    ``text`` writes them: their first run there; the term itself where ``text`` has none.
+def as_written(text: str, found: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Each topic's terms in ``found``, words as the model reads them (lower case, accents folded: "energia
+    electrica"), as ``text`` writes them: their first run there; a term itself where ``text`` has none. The text is
+    read for its tokens once, whatever the number of terms.
 
-    >>> as_written("Subió la tarifa de Energía Eléctrica.", "energia electrica")
-    'Energía Eléctrica'
-    >>> as_written("Coca crops grew.", "tariffs")
-    'tariffs'
+    >>> as_written("Subió la tarifa de Energía Eléctrica.", {"climate": ["energia electrica", "tariffs"]})
+    {'climate': ['Energía Eléctrica', 'tariffs']}
     """
-    words = term.split()
     spans = token_spans(text)
-    for i in range(len(spans) - len(words) + 1):
-        if [tok for _, _, tok in spans[i:i + len(words)]] == words:
-            return text[spans[i][0]:spans[i + len(words) - 1][1]]
-    return term
+    tokens = [tok for _, _, tok in spans]
+
+    def written(term: str) -> str:
+        words = term.split()
+        n = len(words)
+        for i in range(len(tokens) - n + 1):
+            if tokens[i:i + n] == words:
+                return text[spans[i][0]:spans[i + n - 1][1]]
+        return term
+
+    return {topic: [written(term) for term in terms] for topic, terms in found.items()}

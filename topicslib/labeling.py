@@ -631,7 +631,7 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                         # the words behind each topic the model gives, so the labeler sees why it was offered
                         why = evidence_terms(m, [texts[i]], [list(scores)])[0] if scores else {}
                         # as the paragraph writes them: "migracion" read as a misspelling of "migración" (QA pass 6)
-                        why = {t: [as_written(texts[i], term) for term in terms] for t, terms in why.items()}
+                        why = as_written(texts[i], why)
                         # a revisited answer: its earlier topics, and the model's only for the topics not asked then
                         offered = ({t for t in scores if t in missing[i]} | set(before[i]) if i in before
                                    else {t for t in scores if t in ids})

@@ -179,9 +179,9 @@ def _text(record: Mapping, field: str, path: str | None, line: int | None) -> st
     call's); one without the field is an error, as it is on the command line: it was counted as a paragraph of no
     topic, so a misnamed field (``text="body"``, records of a ``"texto"``) gave zeros everywhere (QA pass 7)."""
     if field not in record:
-        where = f"{path}:{line}" if path else f"record {line}"
-        raise DataError(f"{where}: no {field!r} field to classify (its fields: {', '.join(map(str, record)) or 'none'})"
-                        f"; name the field that holds the text with text= (--column on the command line)")
+        raise DataError(f"no {field!r} field to classify (its fields: {', '.join(map(str, record)) or 'none'}); name "
+                        "the field that holds the text with text= (--column on the command line)",
+                        path=path or None, line=line)
     value = record[field]
     if value is None:
         return ""

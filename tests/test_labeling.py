@@ -683,6 +683,29 @@ def test_a_terminal_too_small_for_the_page_says_how_large_to_make_it_and_takes_n
 
 
 @needs_tmux
+def test_a_resized_terminal_gets_the_page_drawn_again_for_its_size_without_a_key(tmp_path):
+    """The page laid out for the old size stayed on screen until a key was pressed: a "Too small" message on a
+    terminal made large enough, or lines the terminal cut or wrapped after it was made narrower."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": LONG}) + "\n", encoding="utf-8")
+    session = _start(tmp_path, corpus, size=(30, 8))
+    try:
+        _wait_for(session, "Too small", page=False)
+        _tmux("resize-window", "-t", session, "-x", "40", "-y", "16")
+        lines = _wait_for(session, "0 labeled · 1 to go").rstrip("\n").split("\n")
+        assert lines[13:] == ["Enter accept · key toggle · s skip · u", "undo · q quit"]  # laid out for 40 columns
+        _tmux("resize-window", "-t", session, "-x", "70", "-y", "30")
+        lines = _wait_for(session, "Enter accept · key toggle · s skip · u undo · q quit").rstrip("\n").split("\n")
+        assert lines[0] == "0 labeled · 1 to go" and lines[2] == wrap_to_width(LONG, 69)[0]
+        _tmux("send-keys", "-t", session, "Enter")  # the resizes answered nothing; Enter answers the paragraph
+        _wait_for(session, "exit 0", page=False)
+    finally:
+        _tmux("kill-session", "-t", session)
+    assert (tmp_path / "stderr.txt").read_text(encoding="utf-8") == ""
+    assert [(e.text, e.topics) for e in topicslib.read_examples(tmp_path / "mine.jsonl")] == [(LONG, ())]
+
+
+@needs_tmux
 def test_arrows_and_other_escape_sequences_say_which_keys_work_and_are_never_taken_as_several_keys(tmp_path, corpus):
     """An arrow did nothing, unsaid, and a key sending an escape sequence was read as several key presses: Delete
     (ESC [ 3 ~) toggled the third topic, Alt-1 (ESC 1) the first."""

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,6 +51,9 @@ _KEYS = "1234567890abcdefghijklmnoprtvwxyz"  # toggles, in topic order (s, u, q 
 # Keys that end the session as q does: Ctrl-C and Ctrl-D, which raw mode gives as keys (not as an interrupt or
 # the end of input), and '' (the end of input: a pipe's, or a terminal's that hung up).
 _QUIT = ("q", "\x03", "\x04", "")
+# What the key reader gives when the terminal was resized while a key was awaited: no key sends it (a real key is one
+# character or an escape sequence), and the page is drawn again for the new size
+_RESIZED = "resized"
 # Replacing the model given (--model) waits for this many answers: the answers are the paragraphs that model was least
 # sure of (suggest picks them), so it does worse on them than on the rest of the corpus, and a model of a few
 # dozen of them looked better on them than it was on the rest (figures: README, "Your own topics")
@@ -110,10 +114,34 @@ def _escape_sequence(read: Callable[[], str]) -> str:
     return sequence
 
 
+class _Resized(Exception):
+    """The terminal was resized while a key was awaited (raised by the SIGWINCH handler that only waiting sets)."""
+
+
+def _raise_resized(signum: int, frame: object) -> None:
+    raise _Resized
+
+
+@contextlib.contextmanager
+def _resize_interrupts() -> Iterator[None]:
+    """While in it, a resize of the terminal (SIGWINCH) raises :class:`_Resized`: a page laid out for the old size
+    stayed on screen, cut or wrapped by the terminal, until a key was pressed. Only the main thread can handle a
+    signal, so elsewhere (and where there is no SIGWINCH) nothing changes."""
+    if not hasattr(signal, "SIGWINCH") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGWINCH, _raise_resized)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGWINCH, previous)
+
+
 def _key_reader(stream: IO[str]) -> Callable[[], str]:
     """One key at a time: raw mode on a terminal, a key that sends an escape sequence (an arrow) as that sequence
-    (:func:`_escape_sequence`); else a line at a time, its first character (an empty line is Enter). Either gives
-    '' at the end of the input; a terminal that has gone raises :class:`HangUp`."""
+    (:func:`_escape_sequence`), :data:`_RESIZED` when the terminal is resized before a key comes; else a line at a
+    time, its first character (an empty line is Enter). Either gives '' at the end of the input; a terminal that has
+    gone raises :class:`HangUp`."""
     if stream.isatty():
         import termios
         import tty
@@ -126,7 +154,11 @@ def _key_reader(stream: IO[str]) -> Callable[[], str]:
                     # TCSANOW: keys typed while the last one was handled (the terminal cooked, to draw) are kept;
                     # setraw's default, TCSAFLUSH, threw them away, so a quick or loaded Enter was lost
                     tty.setraw(fd, termios.TCSANOW)
-                    key = stream.read(1)
+                    try:
+                        with _resize_interrupts():  # the wait for the first character only: a sequence is read whole
+                            key = stream.read(1)
+                    except _Resized:
+                        return _RESIZED
                     return _escape_sequence(lambda: stream.read(1)) if key == "\x1b" else key
                 finally:
                     termios.tcsetattr(fd, termios.TCSADRAIN, saved)
@@ -648,6 +680,8 @@ def label(texts: Sequence[str], *, taxonomy: Taxonomy, examples: str | Path, mod
                     page, whole = _page(header, texts[i], topic_lines, terminal)
                     _draw(screen, ("\x1b[2J\x1b[H" if terminal else "\n") + "\n".join(page) + "\n")
                     key = read_key()
+                    if key == _RESIZED:  # drawn again for the new size, the note kept
+                        continue
                     if not whole and key not in _QUIT:  # nothing shown to answer: any other key draws it again,
                         continue  # the note (a warning of the start) kept for the page that shows it
                     note = ""

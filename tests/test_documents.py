@@ -3,6 +3,7 @@ and words a PDF broke at line ends are whole again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -10,6 +11,8 @@ import numpy as np
 import topicslib
 from topicslib.documents import (SCORE_DIGITS, TopicScore, document_lines, iter_paragraphs, plain_text, printed,
                                  printed_scores, split_paragraphs)
+from topicslib.dates import MONTHS
+from topicslib.trends import parse_date
 
 from .conftest import ROOT
 from .test_cli import run
@@ -230,6 +233,17 @@ def test_a_dateline_starts_a_paragraph_after_a_headline_that_ends_no_sentence():
                "BOGOTA in time: the ballots were counted in the capital by noon on election day,",
                "March 3, 2026, and the results were published the same evening by the registrar."]
     assert split_paragraphs("\n".join(wrapped)) == [" ".join(wrapped)]
+
+
+def test_every_month_name_a_date_is_read_with_starts_a_dateline():
+    """Month names were listed twice, in documents (datelines) and trends (records' dates), and the lists
+    differed: "set" (September as Peru and Uruguay abbreviate it) was a month in a record's date but no month in
+    a dateline, whose story then joined the headline before it."""
+    headline = "Los dos gobiernos firman un acuerdo sobre el café y el cacao en Lima"
+    for name, number in MONTHS.items():
+        dateline = f"Lima, 3 {name} (EFE).- Los gobiernos firmaron el acuerdo este martes."
+        assert split_paragraphs(f"{headline}\n{dateline}") == [headline, dateline], name
+        assert parse_date(f"3 {name} 2025") == dt.date(2025, number, 3), name
 
 
 def test_a_line_ending_in_an_article_or_preposition_goes_on_into_the_next_whatever_its_case():

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .dates import MONTH_NAME
 from .features import pieces
 from .navigation import is_list_heading
 
@@ -45,9 +46,7 @@ _UNFINISHED = frozenset("the a an of".split()  # English
                         hasta para por según sobre tras""".split())  # Spanish
 # A date, as a web page's date line or an agency's dateline gives it: "March 3, 2026", "3 de marzo de 2026",
 # "3 Mar 2026", "2026-03-03"; the year may be left out in a dateline ("3 mar").
-_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
-          r"september|october|november|december|ene|abr|ago|dic|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-          r"septiembre|setiembre|octubre|noviembre|diciembre)\.?")
+_MONTH = rf"{MONTH_NAME}\.?"
 _DAY_MONTH = rf"\d{{1,2}}\s+(?:de\s+)?{_MONTH}"
 _DATE = rf"(?i:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|{_DAY_MONTH},?\s+(?:de\s+)?\d{{4}}|\d{{4}}-\d\d-\d\d)"
 # What starts a story's text after a headline that ends no sentence, which a wrapped line never starts with: a

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from itertools import islice
 
+from .dates import MONTHS
 from .defaults import resolve
 from .errors import DataError, InputError
 from .evaluation import NO_VALUE, value_name
@@ -46,10 +47,6 @@ _DATE = re.compile(r"^\s*(\d{4})(?:(?:[-/]|\.(?=\d{1,2}[-/.]\d))(\d{1,2})(?:[-/.
 _NAMED_DATE = re.compile(
     r"^\s*(?:[^\W\d_]+\.?,?\s+)??(?:(?P<day>\d{1,2})(?:\s+de)?\s+(?P<month>[^\W\d_]+)\.?(?:\s+de|,)?"
     r"|(?P<month2>[^\W\d_]+)\.?(?:\s+(?P<day2>\d{1,2}),?|\s+de)?)\s+(?P<year>\d{4})(?:(?:,|\s)\s*\S.*)?\s*$")
-_MONTHS = {name: k for k, names in enumerate((
-    "january jan enero ene", "february feb febrero", "march mar marzo", "april apr abril abr", "may mayo",
-    "june jun junio", "july jul julio", "august aug agosto ago", "september sep sept septiembre setiembre set",
-    "october oct octubre", "november nov noviembre", "december dec diciembre dic"), 1) for name in names.split()}
 log = logging.getLogger("topicslib")
 
 
@@ -78,7 +75,7 @@ def parse_date(value: object) -> dt.date | None:
         year, month, day = m[1], m[2], m[3]
     else:
         m = _NAMED_DATE.match(value)
-        month = m and _MONTHS.get((m["month"] or m["month2"]).lower())
+        month = m and MONTHS.get((m["month"] or m["month2"]).lower())
         if not month:
             return None
         year, day = m["year"], m["day"] or m["day2"]

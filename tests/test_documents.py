@@ -219,7 +219,11 @@ def test_a_dateline_starts_a_paragraph_after_a_headline_that_ends_no_sentence():
                      "BOGOTA (AP) — The two governments signed an agreement on Tuesday.",
                      "WASHINGTON—The two governments signed an agreement on Tuesday in Bogota.",
                      "BOGOTÁ, 3 mar (EFE).- Los dos gobiernos firmaron el acuerdo este martes.",
-                     "Bogotá, 3 mar (EFE).- Los dos gobiernos firmaron el acuerdo este martes."):
+                     "Bogotá, 3 mar (EFE).- Los dos gobiernos firmaron el acuerdo este martes.",
+                     # a place with a period in its name, or an abbreviation, was read as a wrapped line
+                     "U.S. — The two governments signed an agreement on Tuesday in Bogota.",
+                     "ST. LOUIS — The two governments signed an agreement on Tuesday in Bogota.",
+                     "FT. LAUDERDALE, Fla. (AP) — The two governments signed an agreement on Tuesday."):
         text = "\n".join([headline, dateline, *story])
         assert split_paragraphs(text) == [headline, dateline, *story], dateline
         assert list(iter_paragraphs(document_lines([text]))) == [headline, dateline, *story]
@@ -231,7 +235,8 @@ def test_a_dateline_starts_a_paragraph_after_a_headline_that_ends_no_sentence():
                "OAS (the Organization of American States) observers - who had arrived the week",
                "before - said the vote was clean, though NATO and EU diplomats were not sent to",
                "BOGOTA in time: the ballots were counted in the capital by noon on election day,",
-               "March 3, 2026, and the results were published the same evening by the registrar."]
+               "March 3, 2026, and the results were published the same evening by the registrar and",
+               "U.S. observers, whose own count - taken at ST. LOUIS and at Miami - agreed with it."]
     assert split_paragraphs("\n".join(wrapped)) == [" ".join(wrapped)]
 
 

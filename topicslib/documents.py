@@ -50,12 +50,13 @@ _MONTH = rf"{MONTH_NAME}\.?"
 _DAY_MONTH = rf"\d{{1,2}}\s+(?:de\s+)?{_MONTH}"
 _DATE = rf"(?i:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|{_DAY_MONTH},?\s+(?:de\s+)?\d{{4}}|\d{{4}}-\d\d-\d\d)"
 # What starts a story's text after a headline that ends no sentence, which a wrapped line never starts with: a
-# dateline, a place in capitals ("BOGOTA", "CIUDAD DE MÉXICO"), perhaps with a date and an agency in brackets, or a
-# place as written with a date and an agency ("Bogotá, 3 mar (EFE)"), then a dash and a sentence ("BOGOTA, March 3
+# dateline, a place in capitals ("BOGOTA", "CIUDAD DE MÉXICO", "U.S.", "ST. LOUIS"), perhaps with a date and an
+# agency in brackets, or a place as written with a date and an agency ("Bogotá, 3 mar (EFE)"), then a dash and a sentence ("BOGOTA, March 3
 # (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El"); or a date line, a date alone or before a
 # separator ("March 3, 2026 | Topics: Migration").
 _DATELINE = re.compile(
-    r"(?:(?:[A-ZÀ-ÖØ-Þ]{3,}[.'’]?(?:[ -][A-ZÀ-ÖØ-Þ]{2,}[.'’]?)*"  # a place in capitals,
+    r"(?:(?:(?:[A-ZÀ-ÖØ-Þ]{3,}[.'’]?|(?:[A-ZÀ-ÖØ-Þ]\.){2,}|[A-ZÀ-ÖØ-Þ]{2}\.(?= [A-ZÀ-ÖØ-Þ]))"  # a place in capitals
+    r"(?:[ -][A-ZÀ-ÖØ-Þ]{2,}[.'’]?)*"  # (an abbreviation too: "U.S.", "ST. LOUIS"),
     r"(?:,[^()\n–—]{1,40}?)?(?:\s*\([^()\n]{1,40}\))?"  # perhaps a date, an agency;
     rf"|(?=[^,]{{1,40}},\s*\d)[^\W\d_]+(?: [^\W\d_]+){{0,3}},\s*"  # or a place as written (a comma and a
     rf"(?i:{_DAY_MONTH}(?:,?\s+(?:de\s+)?\d{{4}})?)\s*\([^()\n]{{1,40}}\))"  # digit looked for first), date, agency;

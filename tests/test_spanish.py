@@ -4,6 +4,7 @@ reported; the taxonomy names its topics in both languages."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 
@@ -15,6 +16,7 @@ import topicslib
 from topicslib.features import tokenize
 from topicslib import language
 from topicslib.language import detect, detect_many, majority
+from topicslib.report import render_report
 
 from .conftest import ENGINES, ROOT, SHARED_DATA, on_engine
 from .test_cli import run
@@ -171,6 +173,27 @@ def test_a_language_the_taxonomy_lacks_is_said_and_its_own_names_shown(tmp_path)
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert r.returncode == 0 and r.stderr.splitlines() == [note]  # as every note is printed, and once
     assert '<html lang="en"' in html and ">Migration<" in html  # the page says the language its names are in
+
+
+@pytest.mark.parametrize("value", ["español", "Spanish", "spa", "", "e"])
+def test_a_lang_that_is_no_language_code_is_refused_naming_the_codes(value, tmp_path):
+    """topics(lang="español") gave the English names, unsaid: a name or a typo read as a language the taxonomy
+    lacks. The API, the report and the command line refuse it alike, before any document is read."""
+    expected = rf"lang: {value!r} is no language code; give a two-letter ISO 639-1 code.*en for English, es for Spanish"
+    with pytest.raises(topicslib.InputError, match=expected):
+        topicslib.topics(lang=value)
+    with pytest.raises(topicslib.InputError, match=expected):
+        topicslib.default_model().taxonomy_.localized(value)
+    with pytest.raises(topicslib.InputError, match=expected):
+        render_report(iter([("a.md", "Migrants crossed the border.")]), lang=value)
+    out = tmp_path / "r.html"
+    out.write_text("the previous report", encoding="utf-8")
+    doc = tmp_path / "note.md"
+    doc.write_text("Migrants crossed the border.\n", encoding="utf-8")
+    for args in (("topics", "--lang", value), ("report", str(doc), "-o", str(out), "--lang", value)):
+        r = run(*args)
+        assert r.returncode == 1 and r.stdout == "" and re.search(expected, r.stderr), args
+    assert out.read_text(encoding="utf-8") == "the previous report"
 
 
 @pytest.mark.parametrize("code", ["ES", "es-MX", "es_CO", " es "])

@@ -35,7 +35,7 @@ from .features import token_spans
 from .language import majority
 from .files import atomic_write
 from .model import Explanation, TopicModel
-from .taxonomy import Topic
+from .taxonomy import Topic, language_code
 from .trends import TrendCounter, by_value
 from .version import __version__
 
@@ -515,6 +515,7 @@ def render_report(
     True
     """
     model = resolve(model)
+    lang = language_code(lang)  # a bad one refused before any document is classified
     if not isinstance(max_paragraphs, Integral) or isinstance(max_paragraphs, bool) or max_paragraphs < 0:
         raise InputError(f"max_paragraphs must be a non-negative integer, got {max_paragraphs!r}")
     shown: list[_Slot] = []

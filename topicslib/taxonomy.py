@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import TaxonomyError, in_short
+from .errors import InputError, TaxonomyError, in_short
 from .language import LANGUAGES
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -33,6 +33,8 @@ it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu
 nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st
 su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split())
 # what a table of a topic in another language may be keyed by instead of its code: "ES", "es-MX", "es_MX"
+# The names of the languages topicslib detects (language.LANGUAGES), for messages.
+_LANGUAGE_NAMES = ("English", "Spanish")
 _LANGUAGE_KEY = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)?$")
 # What a topic's table holds (besides tables of other languages, keyed by a two-letter code), and what those hold.
 _FIELDS = ("name", "description", "seeds")
@@ -42,11 +44,25 @@ _TOP_LEVEL = ("lang", "topic", "topics")
 
 def language_code(lang: str | None) -> str | None:
     """A language as taxonomies key it, from the forms users write: ``"ES"``, ``"es-MX"`` and ``"es_CO"`` are ``"es"``.
+    The one check of a language asked for (``lang`` of the API, ``--lang``): a value that is no two-letter language
+    code is an :class:`InputError` naming the codes topicslib reads; a code the taxonomy lacks is no error (its
+    topics keep their own names, :meth:`Taxonomy.language_note`).
 
-    >>> language_code("ES"), language_code("es-MX"), language_code(None)
-    ('es', 'es', None)
+    >>> language_code("ES"), language_code("es-MX"), language_code(None), language_code("fr")
+    ('es', 'es', None, 'fr')
+    >>> language_code("español")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: lang: 'español' is no language code; give a two-letter ISO 639-1 code, perhaps with a region: en for English, es for Spanish (es-MX)
     """
-    return None if lang is None else re.split(r"[-_]", str(lang).strip(), maxsplit=1)[0].lower()
+    if lang is None:
+        return None
+    code = re.split(r"[-_]", str(lang).strip(), maxsplit=1)[0].lower()
+    if code not in _CODES:
+        # a name ("español", "Spanish") or a typo fell back to the taxonomy's own names, unsaid in the API
+        raise InputError(f"lang: {lang!r} is no language code; give a two-letter ISO 639-1 code, perhaps with a "
+                         f"region: {', '.join(f'{c} for {n}' for c, n in zip(LANGUAGES, _LANGUAGE_NAMES))} (es-MX)")
+    return code
 
 
 def is_label(value: object) -> bool:
@@ -267,7 +283,7 @@ def _unknown_language(code: str, tids: list[str], source: str) -> None:
         "%s: %s (topic%s %s): %r is not a language code topicslib knows%s; its table is read as that language's "
         "name, description and seeds (a language's table is keyed by its two-letter ISO 639-1 code: %s)", source,
         section, "s" if len(tids) > 1 else "", in_short([repr(t) for t in tids], 5), code, f" (did you mean {close[0]!r}?)" if close else "",
-        ", ".join(f"{c} for {n}" for c, n in zip(LANGUAGES, ("English", "Spanish"))))
+        ", ".join(f"{c} for {n}" for c, n in zip(LANGUAGES, _LANGUAGE_NAMES)))
 
 
 def _texts(item: Mapping, default_name: str, tid: str, where: str) -> tuple[str, str, tuple[str, ...]]:

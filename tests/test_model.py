@@ -632,6 +632,27 @@ def test_a_pages_list_of_its_tags_or_sections_is_navigation_as_the_examples_labe
     assert default_model.classify("Temas como las deportaciones y el asilo dominaron la reunión.") != []
 
 
+def test_each_heading_of_a_list_of_stories_is_a_lead_in_too_and_each_lead_in_a_heading_alone(default_model):
+    """The words of a list's heading were written twice, in the lead-ins and in the list headings, and the two
+    lists differed: "Most read: <headline>" or "Más noticias: <headline>" kept the headline's topic (the examples
+    label such lines []), and "You might like" alone headed no list. One list of such headings now serves both:
+    alone on its line a heading of the list under it, before a headline a lead-in."""
+    from topicslib.documents import split_paragraphs
+    from topicslib.navigation import is_list_heading
+
+    headline = "Fiscalía allana la sede del tribunal electoral antes de la segunda vuelta"
+    assert "democracy" in [t for t, _ in default_model.classify(headline)]
+    for heading in ("Most read", "Trending now", "Más noticias", "Lo más leído", "Otras noticias", "Related stories",
+                    "You might like", "Últimas noticias", "Articulos relacionados", "También le puede interesar"):
+        assert is_list_heading(heading) and is_list_heading(heading + ":"), heading
+        assert default_model.classify(f"{heading}: {headline}") == [], heading
+        assert default_model.classify_many([f"{heading} | {headline}"]) == [[]], heading
+        listed = f"{heading}\n{headline}\nEl Congreso aprueba la reforma electoral"
+        assert split_paragraphs(listed) == [listed], heading
+        assert default_model.classify_document(listed).paragraphs[0].topics == [], heading
+    assert default_model.classify(f"Most read stories of the year were about {headline}") != []
+
+
 def test_the_change_evaluate_against_prints_agrees_with_the_figures_it_prints_beside_it():
     """0.827 against 0.826 showed a change of +0.000 (the difference of the unrounded F1s, 0.0002)."""
     from dataclasses import replace

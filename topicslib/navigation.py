@@ -37,18 +37,30 @@ from __future__ import annotations
 
 import re
 
-# Lead-ins of a link to another story, followed by a colon (or a separator, or nothing more).
-_LEAD_IN = (
-    r"read(?:\s+(?:more|also|next|this|the\s+full\s+(?:story|article|report|statement)))?|also\s+read|"
-    r"you\s+(?:can|may|might)\s+(?:also\s+)?(?:read|like|be\s+interested(?:\s+in)?)|see\s+(?:also|more)|"
+# Headings of a page's list of links to other stories ("Noticias relacionadas", "Related stories:", "Lo más
+# leído"). Alone on its line, such a heading is owned by _LIST_HEADING: the headlines listed under it are navigation
+# too, whose words scored as a story's (a "Noticias relacionadas" list of three headlines gave democracy 0.70 and
+# security 0.54 to a migration story); followed by a separator and a headline ("Most read: …"), by _NAVIGATION, as
+# every lead-in is.
+_LISTS = (
     r"related(?:\s+(?:content|stories|story|articles?|news|coverage|reading|links?))?|"
-    r"more\s+(?:on\s+this(?:\s+story)?|news|stories|from\s+\w+)|recommended(?:\s+(?:reading|stories))?|"
+    r"more\s+(?:news|stories|on\s+this(?:\s+story)?)|recommended(?:\s+(?:reading|stories))?|most\s+read|"
+    r"(?:read|see)\s+(?:more|also)|you\s+(?:may|might)\s+(?:also\s+)?like|trending(?:\s+now)?|"
+    r"(?:noticias?|notas?|art[ií]culos?)\s+relacionad[oa]s?|relacionad[oa]s?|recomendad[oa]s?|"
+    r"(?:más|mas|otras|últimas|ultimas)\s+noticias|lo\s+(?:más|mas)\s+(?:leído|leido|visto)|"
+    r"(?:más|mas)\s+(?:leídas?|leidas?|leídos|leidos|vistas?)|(?:le|te)\s+puede\s+interesar|"
+    r"(?:lea|lee|leer|ver|vea)\s+(?:también|tambien|más|mas|además|ademas)"
+)
+# What may open either: "Also related", "También le puede interesar".
+_ALSO = r"(?:(?:also|también|tambien)\s+)?"
+# A list's heading ends its line (perhaps after a colon, a period or an arrow).
+_ALONE = r"\s*[:.»>]?\s*$"
+# Lead-ins of a link to another story that head no list, followed by a colon (or a separator, or nothing more).
+_LEAD_IN = (
+    r"read(?:\s+(?:next|this|the\s+full\s+(?:story|article|report|statement)))?|also\s+read|"
+    r"you\s+(?:can|may|might)\s+(?:also\s+)?(?:read|be\s+interested(?:\s+in)?)|more\s+from\s+\w+|"
     r"watch(?:\s+(?:more|now|the\s+video))?|listen(?:\s+now)?|"
-    r"(?:lea|lee|leer)\s+(?:también|tambien|además|ademas|más|mas)|"
-    r"(?:le|te)\s+puede\s+interesar|puede\s+interesarle|también\s+puede\s+leer|"
-    r"ver\s+(?:más|mas|también|tambien|además|ademas)|vea\s+(?:también|tambien|más|mas|además|ademas)|"
-    r"(?:noticias?|notas?|artículos?)\s+relacionad[oa]s?|relacionad[oa]s?|siga\s+leyendo|sigue\s+leyendo|"
-    r"recomendad[oa]s?|en\s+video|escuche|escucha|"
+    r"puede\s+interesarle|también\s+puede\s+leer|siga\s+leyendo|sigue\s+leyendo|en\s+video|escuche|escucha|"
     # a page's list of its tags or sections ("Tags: Guatemala, Migration", "Filed under: Economy · Mexico"), which
     # the examples label [] as the guide's navigation text; its words scored as a paragraph's (migration 0.76)
     r"tags?|topics?|keywords|categor(?:y|ies)|filed\s+under|etiquetas?|temas?|palabras\s+clave|"
@@ -62,20 +74,10 @@ _ORIGINAL = (r"to\s+(?:see|view|read)\s+the\s+original(?:\s+(?:text|statement|do
 # words are an address's or a name's.
 _LINK_ONLY = r"(?:!\[\]\([^)\s]*\)|<?(?:https?://|www\.)\S+?>?)\W{0,2}\s*$"
 _POST = r"(?<=[—–-])\s*[^()\n]{1,80}\(@\w{1,30}\)\s+(?:\w+\s+\d{1,2},\s+\d{4}|\d{1,2}\s+de\s+\w+\s+de\s+\d{4})\s*$"
-_NAVIGATION = re.compile(rf"^\W{{0,3}}(?:(?:(?:also|también|tambien)\s+)?(?:{_LEAD_IN})\s*(?:[:|»>\-–—]|$)|{_ORIGINAL}|"
+_NAVIGATION = re.compile(rf"^\W{{0,3}}(?:{_ALSO}(?:{_LEAD_IN}|(?:{_LISTS})(?!{_ALONE}))\s*(?:[:|»>\-–—]|$)|{_ORIGINAL}|"
                          rf"{_LINK_ONLY}|{_POST})", re.IGNORECASE)
 
-# A heading of a page's list of links to other stories, alone on its line ("Noticias relacionadas", "Related
-# stories:", "Lo más leído"): the headlines listed under it are navigation too, whose words scored as a story's
-# (a "Noticias relacionadas" list of three headlines gave democracy 0.70 and security 0.54 to a migration story).
-_LIST_HEADING = re.compile(
-    r"^\W{0,3}(?:related(?:\s+(?:content|stories|story|articles?|news|coverage|reading|links?))?|"
-    r"more\s+(?:news|stories|on\s+this(?:\s+story)?)|recommended(?:\s+(?:reading|stories))?|most\s+read|"
-    r"(?:read|see)\s+(?:more|also)|you\s+(?:may|might)\s+also\s+like|trending(?:\s+now)?|"
-    r"(?:noticias?|notas?|artículos?|art[ií]culos?)\s+relacionad[oa]s?|relacionad[oa]s?|recomendad[oa]s?|"
-    r"(?:más|mas|otras|últimas|ultimas)\s+noticias|lo\s+(?:más|mas)\s+(?:leído|leido|visto)|"
-    r"(?:más|mas)\s+(?:leídas?|leidas?|leídos|leidos|vistas?)|(?:le|te)\s+puede\s+interesar|"
-    r"(?:lea|lee|leer|ver|vea)\s+(?:también|tambien|más|mas|además|ademas))\s*[:.»>]?\s*$", re.IGNORECASE)
+_LIST_HEADING = re.compile(rf"^\W{{0,3}}{_ALSO}(?:{_LISTS}){_ALONE}", re.IGNORECASE)
 
 
 def is_list_heading(line: str) -> bool:
@@ -147,7 +149,7 @@ def is_navigation(text: str) -> bool:
     True
     """
     return (_NAVIGATION.match(text) is not None or _is_name(text)
-            or ("\n" in text and is_list_heading(text[:text.index("\n")])))  # a list under its heading
+            or is_list_heading(text.partition("\n")[0]))  # a list's heading, alone or over its list
 
 
 def navigation_rows(texts: list[str]) -> list[int]:

@@ -251,6 +251,37 @@ def test_every_month_name_a_date_is_read_with_starts_a_dateline():
         assert parse_date(f"3 {name} 2025") == dt.date(2025, number, 3), name
 
 
+def test_a_pages_menu_line_stays_apart_from_the_headline_and_story_around_it():
+    """A saved page's menu line ("Home | World | Politics …") about as long as the text's other lines read as a wrapped
+    line: the headline after it joined it, or, between a headline and a hard-wrapped story, the story joined it."""
+    headline = "El Senado aprueba la ley de fondos para la frontera"
+    story = ("The Senate passed the bill on Tuesday after a long debate over money for the border, the ports and "
+             "the customs offices that handle most of the trade between the two countries.")
+    wrapped = ["The Senate passed the bill on Tuesday after a long debate over money",
+               "for the border, the ports and the customs offices that handle most",
+               "of the trade between the two countries, its sponsors said."]
+    for menu in ("Home  World  Politics  Business  Opinion  Sports  Culture  Video  Podcasts",
+                 "Inicio · Política · Economía · Mundo · Deportes · Opinión · Cultura",
+                 "Home / World / U.S. / Politics / Economy / Business / Tech / Markets",
+                 "HOME | WORLD | POLITICS | BUSINESS | OPINION | SPORTS"):
+        assert split_paragraphs("\n".join([menu, headline, story]))[0] == menu, menu
+        short = "Senate passes a bill on border funds"
+        assert split_paragraphs("\n".join([short, menu, *wrapped])) == [short, menu, " ".join(wrapped)], menu
+    # hard-wrapped text in capitals (a cable's) and a headline in title case with small words still join
+    cable = ["THE EMBASSY MET THE MINISTER OF FOREIGN AFFAIRS ON TUESDAY TO DISCUSS",
+             "MIGRATION AND THE NEW BORDER CONTROLS THAT THE GOVERNMENT ANNOUNCED LAST",
+             "WEEK IN RESPONSE TO THE RISE IN CROSSINGS."]
+    assert split_paragraphs("\n".join(cable)) == [" ".join(cable)]
+    title = ["Colombia and Ecuador Sign a Border Security Agreement on Migration and",
+             "Trade as Talks in Quito Close After Three Days of Negotiations Over Ports"]
+    assert split_paragraphs("\n".join(title)) == [" ".join(title)]
+    # a wrapped line that names firms, capitalised word after word, is prose still
+    names = ["The notes will be sold through a group of dealers led by two banks, with",
+             "Swiss Bank Corporation International Ltd. Chase Manhattan Bank and",
+             "Shearson Lehman Brothers Inc. acting as paying agents for the issue."]
+    assert split_paragraphs("\n".join(names)) == [" ".join(names)]
+
+
 def test_a_line_ending_in_an_article_or_preposition_goes_on_into_the_next_whatever_its_case():
     """Spanish capitalises institutions ("el Gobierno") where English writes "the government" in lower case: a
     short line ending in "el" or "de los" stayed apart from its capitalised next line, where English's "the" /

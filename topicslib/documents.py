@@ -62,6 +62,14 @@ _DATELINE = re.compile(
     rf"(?i:{_DAY_MONTH}(?:,?\s+(?:de\s+)?\d{{4}})?)\s*\([^()\n]{{1,40}}\))"  # digit looked for first), date, agency;
     r"(?:\s+-{1,2}\s+|\s*[–—]\s*|\.-\s*)[¿¡«“\"]?[A-ZÀ-ÖØ-Þ]"  # a dash, the first sentence
     rf"|(?=\d|[^\W\d_]{{3,9}}\.?\s+\d){_DATE}(?:\s*$|\s+[|·•]\s))")  # or a date alone or before a separator
+# A page's menu line ("Home | World | Politics | Opinion", "Inicio  Política  Economía  Mundo"): its items
+# capitalised, between separators (a bar, a dot, a slash, two spaces or more). About as long as a text's wrapped
+# lines, it read as one, and the headline after it (or the story after it, under the headline) joined it. Items
+# with a single space between them are no menu to tell from a wrapped line that names a firm or a body ("Shearson
+# Lehman Brothers Inc.").
+_MENU_WORDS = 4
+_MENU_SEPARATOR = re.compile(r"\s[|·•/›»](?=\s)|\S {2,}(?=\S)")
+_MENU = re.compile(rf"(?:(?:[A-ZÀ-ÖØ-Þ][\w.'’&-]*|[|·•/›»])(?:\s+|$)){{{_MENU_WORDS},}}")
 # A line this long or longer may be a line of hard-wrapped prose; the median length of a text's such lines is the
 # width it is wrapped at (:func:`wrap_width`).
 _WRAPPED = 40
@@ -244,6 +252,12 @@ def wrap_width(lines: Iterable[str]) -> float:
     return statistics.median(long) if long else math.inf
 
 
+def _is_menu(line: str) -> bool:
+    """Whether ``line`` (stripped) is a page's menu: ``_MENU_WORDS`` words or more, each capitalised or a separator,
+    with separators between them (``_MENU``, ``_MENU_SEPARATOR``)."""
+    return _MENU.fullmatch(line) is not None and len(_MENU_SEPARATOR.findall(line)) >= 2
+
+
 def _continues(previous: str, line: str, width: float) -> bool:
     """Whether ``line`` carries on the sentence ``previous`` leaves open (both stripped, not empty) in a text
     wrapped at ``width``, as :func:`split_paragraphs` joins lines."""
@@ -257,6 +271,8 @@ def _continues(previous: str, line: str, width: float) -> bool:
     if previous[previous.rfind(" ") + 1:] in _UNFINISHED:  # "firmaron con la" / "Unión Europea"
         return True
     if _DATELINE.match(line):  # a story's first paragraph, after a headline that ends no sentence
+        return False
+    if _is_menu(previous) or _is_menu(line):  # a page's menu, before or after a headline, is no wrapped prose
         return False
     if first.isupper() and _BROKEN.search(previous):  # "anti-" ends no line but one cut in its word, however short
         return True

@@ -85,6 +85,20 @@ def test_a_spanish_name_in_an_english_headline_weighs_half_a_spanish_word(text, 
     assert detect_many([text]) == [lang]
 
 
+@pytest.mark.parametrize("text, lang", [
+    ("Petro anuncia reforma tributaria", "es"), ("Sheinbaum niega crisis migratoria", "es"),
+    ("Gobierno pide calma", "es"), ("Noticias", "es"),
+    ("Senate announces border deal", "en"), ("Milei government warns Congress", "en"), ("Border talks resume", "en"),
+    ("Bogotá and Medellín brace for storms as rains flood Antioquia", "en")])
+def test_a_headline_without_function_words_is_read_by_a_news_word_of_one_language(text, lang):
+    """A Spanish headline with no function word ("Petro anuncia reforma tributaria") was und, as an English one
+    ("Senate announces border deal"): news words frequent in one language only, such as "anuncia", "gobierno",
+    "announces" or "government", count as function words do (labeled paragraphs of ../shared/data agreeing with
+    their lang: 697 of 800 before, 706 after)."""
+    assert detect(text) == lang
+    assert detect_many([text]) == [lang]
+
+
 # Letters whose lower case is special in str.lower (dotted I, final sigma, Kelvin sign, Roman numerals, title
 # case), marks in both cases, whitespace of every kind, links, and function words in every case.
 _TRICKY = list("abcdeñáéíóúü¿¡ÑÁÉÍÓÚÜ \t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u2028\u3000İΣσςKWw.:/\u212a\u2160ǅßẞ\ud800") + [

@@ -3,8 +3,8 @@
 The default model reads both languages with no setting; the language is reported per paragraph
 (``Paragraph.lang``, ``lang`` in the command line's output) so analysts can filter, and decides in
 which language the report names topics. The detector counts each language's commonest function
-words (and a few other words frequent in one only, such as "says", "amid" or "why", which English headlines carry
-without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡),
+words (and a few other words frequent in one only, such as "says", "amid" or "why", or news words such as
+"anuncia", "gobierno", "announces" or "government", which headlines carry without any function word), English possessives ("Haiti's"), and Spanish letters and punctuation (ñ, accents, ¿ ¡),
 half as much in a word with a capital first, a name such as "Bogotá" or "Nariño", which English news writes too;
 "UN" in capitals is no evidence (lowered, it would read as the Spanish article "un"). A text with no such evidence
 either way (a name, a number, a two-word label) is ``"und"`` (undetermined).
@@ -28,13 +28,18 @@ _FUNCTION_WORDS = {
         todos uno les ni contra otros ese eso ante ellos esto antes algunos qué unos otro otras otra él tanto esa
         estos mucho quienes nada muchos cual poco ella estar estas algunas algo nosotros fue son ha han había
         será sido tras según mientras aunque dijo afirmó señaló y o enero febrero marzo abril mayo junio julio
-        agosto septiembre octubre noviembre diciembre lunes martes miércoles jueves viernes sábado domingo""".split()),
+        agosto septiembre octubre noviembre diciembre lunes martes miércoles jueves viernes sábado domingo
+        anuncia anunció pide niega advierte denuncia gobierno presidente presidenta ministro ministra reforma
+        acuerdo elecciones noticias declaraciones desarrollo estrategia frontera nuevo nueva nuevos
+        nuevas millones años ley tributaria migratoria""".split()),
     "en": frozenset("""the of and to in is that for it as was with be by on not he this are or his from at
         which but have an they you were their one all we can her has there been if more when will would who so
         no its into than them these our also said after over new what about could should out up those while
         during against between through under because any only january february march april june july august
         september october november december monday tuesday wednesday thursday friday saturday sunday
-        how why before amid says back off down just now then where first last two three""".split()),
+        how why before amid says back off down just now then where first last two three
+        announces warns urges government president minister agreement elections news border
+        deal talks source author published updated""".split()),
 }
 _POSSESSIVE = ("'s", "’s")  # a word ending so ("Haiti's", "Colombia’s") is English evidence
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -56,6 +61,8 @@ def detect(text: str) -> str:
     ('en', 'en')
     >>> detect("Ambassador tours Medellín with coffee growers"), detect("Perú")
     ('en', 'es')
+    >>> detect("Petro anuncia reforma tributaria"), detect("Senate announces border deal")
+    ('es', 'en')
     """
     un = text.split().count("UN")  # the United Nations: lowered, it would read as Spanish "un"
     low = text.lower()

@@ -197,7 +197,8 @@ def split_paragraphs(text: str) -> list[str]:
     ("the", "of"; "la", "los", "de", "con") goes on into the next whatever its length and case, and a news story's
     dateline ("BOGOTA, March 3 (Reuters) - The", "WASHINGTON — The", "MADRID, 3 mar (EFE).- El") or a web page's
     date line ("March 3, 2026 | Topics: Trade") starts a paragraph, so that a headline that ends no sentence stays
-    apart. A word broken by a hyphen at the end of a line
+    apart; a page's menu line ("Home | World | Politics | Opinion") neither goes on into the next line nor takes the
+    line before. A word broken by a hyphen at the end of a line
     (PDF text) is joined back ("pun-" "ish"), a hyphenated one keeps its hyphen ("anti-" "American"), however short
     its line. Markdown table rules, code fences and horizontal rules are dropped: they are no paragraphs. A
     paragraph holds about ``LONGEST_PARAGRAPH`` characters at most: no line joins it past that, and a longer line

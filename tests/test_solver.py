@@ -91,6 +91,29 @@ def test_a_block_of_topics_gives_each_the_optimum_it_gets_alone():
 
 
 @needs_solver
+def test_a_block_of_three_topics_is_padded_to_four_places_and_gives_each_its_optimum():
+    # padded so that no column's weights straddle two cache lines: 3 topics take 4 places (64 bytes a column)
+    assert [native.state_width(b) for b in range(1, 11)] == [1, 2, 4, 4, 8, 8, 8, 8, 12, 12]
+    X, Y = _labels(400)
+    Y = np.column_stack([Y, (X[:, 100:160].sum(axis=1).A.ravel() > 0.2).astype(np.int8)])
+    rows = np.arange(0, 400, 2, dtype=np.int32)
+    scales = np.random.default_rng(4).uniform(0.2, 2.0, (X.shape[1], 3))
+    costs = np.array([training._class_costs(Y[rows, t], 0.5, None) for t in range(3)])
+    state = np.zeros((X.shape[1] + 1, 2, 4))
+    state[:-1, 1, :3] = scales**2
+    native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows, np.ascontiguousarray(Y[rows]),
+                   state, costs[:, 0].copy(), costs[:, 1].copy(), 1e-6, 1000, 0, np.zeros((len(rows), 3)))
+    assert not state[:, :, 3].any()  # the padding is neither read into the fits nor written
+    for t in range(3):
+        alone, _, _ = _fit(X, Y[:, t], rows, scales[:, t], *costs[t])
+        assert np.allclose(state[:, 0, t], alone, atol=1e-6)
+    with pytest.raises(ValueError, match="sizes do not agree"):  # a state as wide as the block: not its layout
+        native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows,
+                       np.ascontiguousarray(Y[rows]), np.zeros((X.shape[1] + 1, 2, 3)), costs[:, 0].copy(),
+                       costs[:, 1].copy(), 1e-6, 1000, 0, np.zeros((len(rows), 3)))
+
+
+@needs_solver
 def test_the_same_call_gives_the_same_weights_bit_for_bit():
     X, y = _problem()
     first, _, _ = _fit(X, y, np.arange(400), np.ones(X.shape[1]), 0.5, 0.5, eps=0.1)

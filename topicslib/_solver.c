@@ -117,6 +117,11 @@ static inline uint64_t next_random(uint64_t *state)
 /* The most topics one call fits side by side (a row's mask keeps the topics it is active for, one bit each). */
 #define MAX_BLOCK 10
 
+/* The places for topics in each column of the state, for a block of B: B padded to a multiple of 4 (1 and 2 as they
+ * are), so that a column's weights and scales (8 bytes each a place) fill whole 64-byte lines or share one evenly, and
+ * the weights a margin gathers never straddle two lines. A constant where B is (the kernels below). */
+#define WIDTH(B) ((B) <= 2 ? (B) : ((B) + 3) / 4 * 4)
+
 typedef struct {
     const float *data;
     const int32_t *indices;
@@ -129,9 +134,9 @@ typedef struct {
     long max_iter;
     uint64_t seed;
     double *alpha; /* dual variables alpha[s * B + b]: the start, then the solution */
-    /* Column j's weights in the unscaled space, then the squares of its scales: state[j * 2B + b], state[j * 2B + B + b].
-     * Side by side because an update reads both for each value: one line of the cache serves the column's topics.
-     * After the last column, the intercepts. */
+    /* Column j's weights in the unscaled space, then the squares of its scales: state[j * 2W + b], state[j * 2W + W + b]
+     * with W = WIDTH(B), the places after the B topics' left as padding. Side by side because an update reads both for
+     * each value: one line of the cache serves the column's topics. After the last column, the intercepts. */
     double *state;
     long *passes; /* receives each topic's number of passes */
 } Problem;
@@ -160,7 +165,7 @@ static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, 
     for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
         if ((uint64_t)(int64_t)p->indices[k] >= (uint64_t)p->n_features) /* a negative index wraps round to a large one */
             return BAD_INDEX;
-        const double *scale2 = p->state + (Py_ssize_t)p->indices[k] * 2 * B + B;
+        const double *scale2 = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B) + WIDTH(B);
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             norm[b] += p->data[k] * p->data[k] * scale2[b];
@@ -175,7 +180,7 @@ static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, 
 static inline __attribute__((always_inline)) void margins_of(const Problem *p, int64_t r, double *margin,
                                                              const Py_ssize_t B)
 {
-    const double *bias = p->state + p->n_features * 2 * B;
+    const double *bias = p->state + p->n_features * 2 * WIDTH(B);
     double acc[MAX_BLOCK];
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++)
@@ -183,8 +188,8 @@ static inline __attribute__((always_inline)) void margins_of(const Problem *p, i
     const int64_t end = p->indptr[r + 1];
     for (int64_t k = p->indptr[r]; k < end; k++) {
         if (B > 1 && k + AHEAD < end)
-            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * B);
-        const double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * WIDTH(B));
+        const double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B);
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             acc[b] += u[b] * p->data[k];
@@ -205,14 +210,14 @@ static inline __attribute__((always_inline)) void add_row_of(const Problem *p, i
     const int64_t end = p->indptr[r + 1];
     for (int64_t k = p->indptr[r]; k < end; k++) {
         if (B > 1 && k + AHEAD < end)
-            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * B, 1);
-        double *restrict u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
-        const double *restrict scale2 = u + B;
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * WIDTH(B), 1);
+        double *restrict u = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B);
+        const double *restrict scale2 = u + WIDTH(B);
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             u[b] += d[b] * p->data[k] * scale2[b];
     }
-    double *bias = p->state + p->n_features * 2 * B;
+    double *bias = p->state + p->n_features * 2 * WIDTH(B);
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++)
         bias[b] += d[b];
@@ -264,7 +269,7 @@ static int start(const Problem *p, double *qd)
 {
     const Py_ssize_t B = p->n_topics, F = p->n_features;
     for (Py_ssize_t j = 0; j <= F; j++)
-        memset(p->state + j * 2 * B, 0, sizeof(double) * (size_t)B);
+        memset(p->state + j * 2 * WIDTH(B), 0, sizeof(double) * (size_t)B);
     for (Py_ssize_t s = 0; s < p->n_rows; s++) {
         double a[MAX_BLOCK];
         int warm = 0;
@@ -449,9 +454,9 @@ PyDoc_STRVAR(fit_svm_doc,
              "Fit a block of B topics' L2-loss linear SVMs (1 <= B <= 10) on the given rows of a CSR matrix (float32\n"
              "data, int32 indices, int64 indptr). y (int8, rows by topics) holds the 0/1 labels; c_pos and c_neg\n"
              "(float64, one per topic) the costs; alpha (float64, rows by topics) the starting dual variables, and\n"
-             "receives the solution. state (float64, (n_features + 1) x 2 x B) holds in state[j, 1] the squares of\n"
-             "column j's scales for each topic, and receives in state[j, 0] its weights in the unscaled space and in\n"
-             "state[n_features, 0] the intercepts. Returns each topic's number of passes. A column index out of range\n"
+             "receives the solution. state (float64, (n_features + 1) x 2 x state_width(B): topic b in place b, the rest\n"
+             "padding) holds in state[j, 1] the squares of column j's scales for each topic, and receives in\n"
+             "state[j, 0] its weights in the unscaled space and in state[n_features, 0] the intercepts. Returns each topic's number of passes. A column index out of range\n"
              "in one of the rows is a ValueError (the rows not fitted on are never read).");
 
 static PyObject *fit_svm(PyObject *self, PyObject *args)
@@ -482,12 +487,13 @@ static PyObject *fit_svm(PyObject *self, PyObject *args)
     }
     Problem p = {
         .data = b[0].buf, .indices = b[1].buf, .indptr = b[2].buf, .rows = b[3].buf, .y = b[4].buf,
-        .c_pos = b[6].buf, .c_neg = b[7].buf, .n_rows = m, .n_features = b[5].len / 8 / (2 * B) - 1, .n_topics = B,
+        .c_pos = b[6].buf, .c_neg = b[7].buf, .n_rows = m, .n_features = b[5].len / 8 / (2 * WIDTH(B)) - 1, .n_topics = B,
         .eps = eps, .max_iter = max_iter, .seed = (uint64_t)seed, .alpha = b[8].buf, .state = b[5].buf,
         .passes = passes,
     };
-    if (b[0].len != b[1].len || n_matrix_rows < 0 || b[4].len != m * B || b[5].len % (16 * B) != 0 ||
-        p.n_features < 0 || b[7].len / 8 != B || b[8].len / 8 != m * B) {
+    /* the state's shape too, not its size alone: a block's state of the wrong width could have a right size */
+    if (b[0].len != b[1].len || n_matrix_rows < 0 || b[4].len != m * B || b[5].ndim != 3 || b[5].shape[1] != 2 ||
+        b[5].shape[2] != WIDTH(B) || p.n_features < 0 || b[7].len / 8 != B || b[8].len / 8 != m * B) {
         PyErr_SetString(PyExc_ValueError, "fit_svm: array sizes do not agree");
         goto done;
     }
@@ -1347,8 +1353,22 @@ done:
     return result;
 }
 
+static PyObject *state_width(PyObject *self, PyObject *arg)
+{
+    const long B = PyLong_AsLong(arg);
+    if (B == -1 && PyErr_Occurred())
+        return NULL;
+    if (B < 1 || B > MAX_BLOCK) {
+        PyErr_Format(PyExc_ValueError, "state_width: between 1 and %d topics at a time", MAX_BLOCK);
+        return NULL;
+    }
+    return PyLong_FromLong(WIDTH(B));
+}
+
 static PyMethodDef methods[] = {
     {"fit_svm", fit_svm, METH_VARARGS, fit_svm_doc},
+    {"state_width", state_width, METH_O,
+     "state_width(B) -> places\n--\n\nThe places for topics in each column of fit_svm's state, for a block of B topics."},
     {"leave_one_out_norms", py_leave_one_out_norms, METH_VARARGS, leave_one_out_norms_doc},
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
     {"matrix_product", py_matrix_product, METH_VARARGS, matrix_product_doc},

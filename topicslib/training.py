@@ -275,8 +275,10 @@ class _NativeFits:
         if not fitted:
             return answers
         ts, y = topics[fitted], np.ascontiguousarray(y[:, fitted])
-        # Each column's weights, then the squares of its scales, side by side for the block's topics (_solver.c)
-        state = _zeros_on_cache_lines((F + 1, 2, len(ts)))
+        # Each column's weights, then the squares of its scales, side by side for the block's topics, padded so that a
+        # column's weights never straddle two cache lines (_solver.c; 3 topics padded to 4: the default model's
+        # solver 4.16 -> 3.66 s, docs/benchmarks.md)
+        state = _zeros_on_cache_lines((F + 1, 2, native.state_width(len(ts))))
         for i, t in enumerate(ts):
             state[:F, 1, i] = squared_scales(self.X, self._fitted(t), self.total)
         costs = np.array([_class_costs(y[:, i], self.C, self.class_weight) for i in range(len(ts))])
@@ -314,8 +316,8 @@ def squared_scales(X: CSR, y: np.ndarray, total: np.ndarray | None) -> np.ndarra
 
 
 def _zeros_on_cache_lines(shape: tuple[int, ...]) -> np.ndarray:
-    """A float64 array of zeros starting on a 64-byte boundary (numpy promises 16): a block of 4 topics' weights
-    and scales then fill one cache line per column instead of straddling two.
+    """A float64 array of zeros starting on a 64-byte boundary (numpy promises 16): a block's weights and scales,
+    a multiple of 4 places wide (``native.state_width``), then fill whole cache lines per column, none straddling two.
 
     >>> a = _zeros_on_cache_lines((3, 2, 4)); (a.ctypes.data % 64, a.shape, a.flags.c_contiguous)
     (0, (3, 2, 4), True)

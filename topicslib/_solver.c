@@ -538,18 +538,27 @@ done:
     return result;
 }
 
-/* Each row's squared norm under the inverse of the diagonal of each of B topics' curvature without that row
- * (training.estimated_oof_margins): with v = value^2 * scale2[column, topic], the column's curvature is 1 plus the sum
- * of curvature[row, topic] * v over all rows, and norm[row, topic] the sum over the row of v / (that curvature - the
- * row's own share). The B topics share each reading of a row; each topic's sums are its own, in row order. */
+/* The squared norm of each of the rows asked for (rows, m of them) under the inverse of the diagonal of each of B
+ * topics' curvature without that row (training.estimated_oof_margins): with v = value^2 * scale2[column, topic], the
+ * column's curvature is 1 plus the sum of curvature[row, topic] * v over all rows, and norm[s, topic] the sum over row
+ * rows[s] of v / (that curvature - the row's own share). The B topics share each reading of a row; each topic's sums
+ * are its own, in row order. A row of no curvature for any topic adds nothing to a column's (+0.0 to sums of terms
+ * >= 0, which leaves them as they are) and is not read for them. */
 static inline __attribute__((always_inline)) int loo_norms_of(const float *data, const int32_t *indices,
                                                               const int64_t *indptr, Py_ssize_t n_rows,
                                                               Py_ssize_t n_features, const double *scale2,
-                                                              const double *curvature, double *norm, double *column,
+                                                              const double *curvature, const int32_t *rows,
+                                                              Py_ssize_t m, double *norm, double *column,
                                                               const Py_ssize_t B)
 {
     for (Py_ssize_t r = 0; r < n_rows; r++) {
         const double *c = curvature + r * B;
+        int curved = 0;
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            curved |= c[b] != 0.0;
+        if (!curved)
+            continue;
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
             if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features)
                 return BAD_INDEX;
@@ -561,13 +570,16 @@ static inline __attribute__((always_inline)) int loo_norms_of(const float *data,
                 col[b] += c[b] * (x2 * s2[b]);
         }
     }
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
+    for (Py_ssize_t s = 0; s < m; s++) {
+        const int64_t r = rows[s];
         const double *c = curvature + r * B;
         double out[MAX_BLOCK];
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             out[b] = 0.0;
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features) /* a row of no curvature is first read here */
+                return BAD_INDEX;
             const double x = data[k], x2 = x * x;
             const double *s2 = scale2 + (Py_ssize_t)indices[k] * B, *col = column + (Py_ssize_t)indices[k] * B;
 #pragma GCC unroll 10
@@ -578,7 +590,7 @@ static inline __attribute__((always_inline)) int loo_norms_of(const float *data,
         }
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
-            norm[r * B + b] = out[b];
+            norm[s * B + b] = out[b];
     }
     return 0;
 }
@@ -588,14 +600,14 @@ static inline __attribute__((always_inline)) int loo_norms_of(const float *data,
  * the default model; the same bits: each topic's sum keeps its order). */
 static int leave_one_out_norms(const float *data, const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows,
                                Py_ssize_t n_features, Py_ssize_t B, const double *scale2, const double *curvature,
-                               double *norm)
+                               const int32_t *rows, Py_ssize_t m, double *norm)
 {
     double *column = calloc((size_t)(n_features > 0 ? n_features : 1) * (size_t)B, sizeof(double));
     if (!column)
         return OUT_OF_MEMORY;
     int status;
     switch (B) {
-#define NORMS(n) case n: status = loo_norms_of(data, indices, indptr, n_rows, n_features, scale2, curvature, norm, column, n); break;
+#define NORMS(n) case n: status = loo_norms_of(data, indices, indptr, n_rows, n_features, scale2, curvature, rows, m, norm, column, n); break;
     NORMS(1) NORMS(2) NORMS(3) NORMS(4) NORMS(5) NORMS(6) NORMS(7) NORMS(8) NORMS(9) NORMS(10)
 #undef NORMS
     default: status = BAD_SIZE;
@@ -605,34 +617,41 @@ static int leave_one_out_norms(const float *data, const int32_t *indices, const 
 }
 
 PyDoc_STRVAR(leave_one_out_norms_doc,
-             "leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)\n--\n\n"
-             "Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into norm\n"
-             "(float64, rows by topics). data float32, indices int32, indptr int64 (a CSR matrix), scale2 float64\n"
-             "(columns by topics), curvature float64 (rows by topics).");
+             "leave_one_out_norms(data, indices, indptr, scale2, curvature, rows, norm)\n--\n\n"
+             "The squared norm of each of rows (int32 row numbers) under the inverse diagonal curvature of each\n"
+             "topic's other rows, into norm (float64, len(rows) by topics). data float32, indices int32, indptr int64\n"
+             "(a CSR matrix), scale2 float64 (columns by topics), curvature float64 (rows by topics).");
 
 static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
 {
-    Py_buffer b[6];
-    const char kinds[6] = {'f', 'i', 'i', 'f', 'f', 'f'};
-    const Py_ssize_t sizes[6] = {4, 4, 8, 8, 8, 8};
-    const char *names[6] = {"data", "indices", "indptr", "scale2", "curvature", "norm"};
+    Py_buffer b[7];
+    const char kinds[7] = {'f', 'i', 'i', 'f', 'f', 'i', 'f'};
+    const Py_ssize_t sizes[7] = {4, 4, 8, 8, 8, 4, 8};
+    const char *names[7] = {"data", "indices", "indptr", "scale2", "curvature", "rows", "norm"};
     PyObject *result = NULL;
-    if (get_arg_buffers(args, "leave_one_out_norms", b, 6, kinds, sizes, names, 1u << 5) < 0)
+    if (get_arg_buffers(args, "leave_one_out_norms", b, 7, kinds, sizes, names, 1u << 6) < 0)
         return NULL;
-    const Py_ssize_t n = b[2].len / 8 - 1;
+    const Py_ssize_t n = b[2].len / 8 - 1, m = b[5].len / 4;
     const int64_t *indptr = b[2].buf;
+    const int32_t *rows = b[5].buf;
     /* topics: the curvature's items per row (rows by topics); a matrix of no rows has none to score */
     const Py_ssize_t B = n > 0 ? b[4].len / 8 / n : 1;
-    if (b[0].len / 4 != b[1].len / 4 || n < 0 || B < 1 || b[4].len / 8 != n * B || b[5].len / 8 != n * B ||
+    if (b[0].len / 4 != b[1].len / 4 || n < 0 || B < 1 || b[4].len / 8 != n * B || b[6].len / 8 != m * B ||
         b[3].len / 8 % B != 0) {
         PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: array sizes do not agree");
         goto done;
     }
     if (check_indptr(indptr, n, b[0].len / 4, "leave_one_out_norms") < 0)
         goto done;
+    for (Py_ssize_t s = 0; s < m; s++)
+        if (rows[s] < 0 || rows[s] >= n) {
+            PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: a row number is out of range");
+            goto done;
+        }
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8 / B, B, b[3].buf, b[4].buf, b[5].buf);
+    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8 / B, B, b[3].buf, b[4].buf, rows, m,
+                                 b[6].buf);
     Py_END_ALLOW_THREADS
     if (status == OUT_OF_MEMORY)
         PyErr_NoMemory();
@@ -643,7 +662,7 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
     else
         result = Py_NewRef(Py_None);
 done:
-    release_buffers(b, 6);
+    release_buffers(b, 7);
     return result;
 }
 

@@ -98,11 +98,11 @@ def state_width(topics: int) -> int:
     return _training().state_width(topics)
 
 
-def leave_one_out_norms(data, indices, indptr, scale2, curvature, norm) -> None:
-    """Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into ``norm`` (rows by
-    topics; ``scale2`` is columns by topics, ``curvature`` rows by topics; see ``_solver.c`` and
+def leave_one_out_norms(data, indices, indptr, scale2, curvature, rows, norm) -> None:
+    """The squared norm of each of ``rows`` under the inverse diagonal curvature of each topic's other rows, into
+    ``norm`` (``rows`` by topics; ``scale2`` is columns by topics, ``curvature`` rows by topics; see ``_solver.c`` and
     ``training.estimated_oof_margins``)."""
-    _training().leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)
+    _training().leave_one_out_norms(data, indices, indptr, scale2, curvature, rows, norm)
 
 
 def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:

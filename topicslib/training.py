@@ -421,36 +421,41 @@ def estimated_oof_margins(X: CSR, Y: np.ndarray, W: np.ndarray, b: np.ndarray,
             p = 0.5 * (1.0 - np.tanh(0.5 * m))  # sigmoid(-m), without overflow
             pull, curvature = cost * p, cost * p * (1.0 - p)
         scale2 = np.stack([squared_scales(t) for t in block], axis=1).astype(np.float64, copy=False)
-        norm = _leave_one_out_norms(X, scale2, curvature)
-        norm += 1.0 / ((1.0 + curvature.sum(axis=0)) - curvature)  # the bias feature's
-        margins[:, block] -= sign * pull * norm
+        # only the rows with a pull move (a row beyond the margin for every topic of the block would subtract its norm
+        # times 0): their norms alone are made (on the default model 64-85% of the rows, of each block)
+        moved = np.flatnonzero((pull != 0.0).any(axis=1)).astype(np.int32)
+        norm = _leave_one_out_norms(X, scale2, curvature, moved)
+        norm += 1.0 / ((1.0 + curvature.sum(axis=0)) - curvature[moved])  # the bias feature's
+        margins[np.ix_(moved, block)] -= sign[moved] * pull[moved] * norm
     return margins
 
 
-def _leave_one_out_norms(X: CSR, scale2: np.ndarray, curvature: np.ndarray) -> np.ndarray:
-    """For each topic (a column of ``scale2``, features by topics, and of ``curvature``, rows by topics), each row's
-    squared norm (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of ``1 + sum over the other
-    rows of curvature * x^2``: by the compiled solver when built, else in numpy.
+def _leave_one_out_norms(X: CSR, scale2: np.ndarray, curvature: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each topic (a column of ``scale2``, features by topics, and of ``curvature``, rows by topics), the squared
+    norm of each of ``rows`` (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of ``1 + sum over
+    the other rows of curvature * x^2``, ``rows`` by topics: by the compiled solver when built, else in numpy.
 
     >>> _leave_one_out_norms(CSR.of(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones((2, 1)),
-    ...                      np.array([[1.0], [1.0]])).ravel().tolist()
-    [1.5, 0.5]
+    ...                      np.array([[1.0], [1.0]]), np.array([1, 0], np.int32)).ravel().tolist()
+    [0.5, 1.5]
     """
-    norm = np.zeros(curvature.shape)
     if native.SOLVER:
+        norm = np.zeros((len(rows), curvature.shape[1]))
         native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64, copy=False),
-                                   np.ascontiguousarray(scale2), np.ascontiguousarray(curvature), norm)
+                                   np.ascontiguousarray(scale2), np.ascontiguousarray(curvature),
+                                   np.ascontiguousarray(rows, dtype=np.int32), norm)
         return norm
+    norm = np.zeros(curvature.shape)
     counts = np.diff(X.indptr)
-    rows = np.flatnonzero(counts)  # an empty row's stretch is empty: the next row's starts where it would
+    filled = np.flatnonzero(counts)  # an empty row's stretch is empty: the next row's starts where it would
     squares = np.square(X.data, dtype=np.float64)
     for j in range(curvature.shape[1]):
         values = squares * scale2[X.indices, j]
         own = np.repeat(curvature[:, j], counts) * values
         others = (1.0 + np.bincount(X.indices, weights=own, minlength=X.shape[1])[X.indices]) - own
-        if len(rows):
-            norm[rows, j] = np.add.reduceat(values / others, X.indptr[rows])
-    return norm
+        if len(filled):
+            norm[filled, j] = np.add.reduceat(values / others, X.indptr[filled])
+    return norm[rows]
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:

@@ -64,7 +64,8 @@ _EPS = 1e-2
 _FOLD_EPS = 0.3
 _MAX_PASSES = 1000
 # The compiled solver fits a block of topics side by side: one reading of a row serves each of them, and a column's
-# weights and scales sit side by side, 16 bytes per feature and topic. A block holds at most _BLOCK topics, and as
+# weights and scales sit side by side, 16 bytes per feature and topic (a block of 3 or of 5-7 padded to 4 or 8 places,
+# native.state_width; the bytes counted here are the topics'). A block holds at most _BLOCK topics, and as
 # many as keep its weights and scales within _BLOCK_BYTES: past that they crowd each other out of the caches and a
 # larger block is slower (docs/benchmarks.md, "a block of topics per solver pass, again": on 10,000 pooled paragraphs,
 # 245,895 features, blocks of 4 topics trained faster than one at a time and blocks of 10 no faster). But never fewer

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from topicslib import jsonio
-from topicslib.decision import chosen, chosen_rows
+from topicslib.decision import chosen, chosen_rows, indicators
 from topicslib.errors import DataError
 from topicslib.records import json_row
 
@@ -97,6 +97,9 @@ def test_the_batch_decision_picks_what_chosen_picks(k, n, multi_label, seed):
     expected = [chosen(row, thresholds.tolist(), multi_label) for row in proba.tolist()]
     assert counts == [len(e) for e in expected]
     assert cols == [j for e in expected for _, j in e] and probs == [-p for e in expected for p, _ in e]
+    marks = indicators(proba, thresholds, multi_label)  # the training card's and predict's 0/1 matrix, from the batch
+    assert marks.dtype == np.int8 and marks.shape == proba.shape
+    assert [np.flatnonzero(row).tolist() for row in marks] == [sorted(j for _, j in e) for e in expected]
 
 
 # Records whose fields orjson and the json module would write differently, or read differently, if they were

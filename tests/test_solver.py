@@ -91,6 +91,29 @@ def test_a_block_of_topics_gives_each_the_optimum_it_gets_alone():
 
 
 @needs_solver
+def test_a_block_of_three_topics_is_padded_to_four_places_and_gives_each_its_optimum():
+    # padded so that no column's weights straddle two cache lines: 3 topics take 4 places (64 bytes a column)
+    assert [native.state_width(b) for b in range(1, 11)] == [1, 2, 4, 4, 8, 8, 8, 8, 12, 12]
+    X, Y = _labels(400)
+    Y = np.column_stack([Y, (X[:, 100:160].sum(axis=1).A.ravel() > 0.2).astype(np.int8)])
+    rows = np.arange(0, 400, 2, dtype=np.int32)
+    scales = np.random.default_rng(4).uniform(0.2, 2.0, (X.shape[1], 3))
+    costs = np.array([training._class_costs(Y[rows, t], 0.5, None) for t in range(3)])
+    state = np.zeros((X.shape[1] + 1, 2, 4))
+    state[:-1, 1, :3] = scales**2
+    native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows, np.ascontiguousarray(Y[rows]),
+                   state, costs[:, 0].copy(), costs[:, 1].copy(), 1e-6, 1000, 0, np.zeros((len(rows), 3)))
+    assert not state[:, :, 3].any()  # the padding is neither read into the fits nor written
+    for t in range(3):
+        alone, _, _ = _fit(X, Y[:, t], rows, scales[:, t], *costs[t])
+        assert np.allclose(state[:, 0, t], alone, atol=1e-6)
+    with pytest.raises(ValueError, match="sizes do not agree"):  # a state as wide as the block: not its layout
+        native.fit_svm(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64), rows,
+                       np.ascontiguousarray(Y[rows]), np.zeros((X.shape[1] + 1, 2, 3)), costs[:, 0].copy(),
+                       costs[:, 1].copy(), 1e-6, 1000, 0, np.zeros((len(rows), 3)))
+
+
+@needs_solver
 def test_the_same_call_gives_the_same_weights_bit_for_bit():
     X, y = _problem()
     first, _, _ = _fit(X, y, np.arange(400), np.ones(X.shape[1]), 0.5, 0.5, eps=0.1)
@@ -128,14 +151,21 @@ def test_bad_arrays_are_a_value_error_not_a_crash(change, message):
     (lambda a: a.__setitem__("norm", np.zeros(3)), "sizes do not agree"),
     (lambda a: a.__setitem__("scale2", np.ones(21)), "sizes do not agree"),  # not a whole number of columns
     (lambda a: a.__setitem__("data", a["data"].astype(np.float64)), "4-byte floats"),
+    (lambda a: a["rows"].__setitem__(3, 20), "row number is out of range"),
+    (lambda a: a["rows"].__setitem__(3, -1), "row number is out of range"),
+    # a row of no curvature is not read for the columns' sums: its indices are checked as its norm reads them
+    (lambda a: (a["indices"].__setitem__(slice(None), 10**6), a["curvature"].__setitem__(slice(None), 0.0)),
+     "column index is out of range"),
 ])
 def test_bad_arrays_for_the_estimate_are_a_value_error_not_a_crash(change, message):
     X, _ = _problem(20, 10)
     a = {"data": X.data, "indices": X.indices.astype(np.int32), "indptr": X.indptr.astype(np.int64),
-         "scale2": np.ones((10, 2)), "curvature": np.ones((20, 2)), "norm": np.zeros((20, 2))}
+         "scale2": np.ones((10, 2)), "curvature": np.ones((20, 2)), "rows": np.arange(20, dtype=np.int32),
+         "norm": np.zeros((20, 2))}
     change(a)
     with pytest.raises(ValueError, match=message):
-        native.leave_one_out_norms(a["data"], a["indices"], a["indptr"], a["scale2"], a["curvature"], a["norm"])
+        native.leave_one_out_norms(a["data"], a["indices"], a["indptr"], a["scale2"], a["curvature"], a["rows"],
+                                   a["norm"])
 
 
 def _labels(n: int, seed: int = 0):
@@ -221,15 +251,20 @@ def test_the_compiled_leave_one_out_norms_are_numpys(monkeypatch):
     X = sp.vstack([X[:10], sp.csr_matrix((1, 80), dtype=np.float32), X[10:]], format="csr")  # an empty row
     rng = np.random.default_rng(0)
     scale2, curvature = rng.uniform(0.1, 3.0, (80, 3)), rng.uniform(0.0, 2.0, (301, 3))  # a block of 3 topics
-    compiled = training._leave_one_out_norms(X, scale2, curvature)
-    alone = [training._leave_one_out_norms(X, scale2[:, [j]], curvature[:, [j]]) for j in range(3)]
+    curvature[rng.random(301) < 0.4] = 0.0  # rows beyond the margin for every topic: they add nothing to the columns'
+    every = np.arange(301, dtype=np.int32)
+    compiled = training._leave_one_out_norms(X, scale2, curvature, every)
+    alone = [training._leave_one_out_norms(X, scale2[:, [j]], curvature[:, [j]], every) for j in range(3)]
     assert compiled.tobytes() == np.hstack(alone).tobytes()  # a topic's norms are the same in a block as alone
+    some = np.array([300, 7, 10, 42, 7], np.int32)  # in any order, repeated
+    assert training._leave_one_out_norms(X, scale2, curvature, some).tobytes() == compiled[some].tobytes()
     monkeypatch.setattr(native, "SOLVER", False)
-    assert np.allclose(compiled, training._leave_one_out_norms(X, scale2, curvature), rtol=1e-12, atol=0)
+    assert np.allclose(compiled, training._leave_one_out_norms(X, scale2, curvature, every), rtol=1e-12, atol=0)
+    assert np.allclose(compiled[some], training._leave_one_out_norms(X, scale2, curvature, some), rtol=1e-12, atol=0)
     assert (compiled[10] == 0.0).all() and (compiled[np.diff(X.indptr) > 0] > 0).all()
     with pytest.raises(ValueError, match="between 1 and 10 topics"):  # the solver's blocks never hold more
         native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64), np.ones((80, 11)), np.ones((301, 11)),
-                                   np.zeros((301, 11)))
+                                   every, np.zeros((301, 11)))
 
 
 def test_folds_zero_refits_only_topics_with_few_examples_on_a_side(monkeypatch):

@@ -117,6 +117,11 @@ static inline uint64_t next_random(uint64_t *state)
 /* The most topics one call fits side by side (a row's mask keeps the topics it is active for, one bit each). */
 #define MAX_BLOCK 10
 
+/* The places for topics in each column of the state, for a block of B: B padded to a multiple of 4 (1 and 2 as they
+ * are), so that a column's weights and scales (8 bytes each a place) fill whole 64-byte lines or share one evenly, and
+ * the weights a margin gathers never straddle two lines. A constant where B is (the kernels below). */
+#define WIDTH(B) ((B) <= 2 ? (B) : ((B) + 3) / 4 * 4)
+
 typedef struct {
     const float *data;
     const int32_t *indices;
@@ -129,9 +134,9 @@ typedef struct {
     long max_iter;
     uint64_t seed;
     double *alpha; /* dual variables alpha[s * B + b]: the start, then the solution */
-    /* Column j's weights in the unscaled space, then the squares of its scales: state[j * 2B + b], state[j * 2B + B + b].
-     * Side by side because an update reads both for each value: one line of the cache serves the column's topics.
-     * After the last column, the intercepts. */
+    /* Column j's weights in the unscaled space, then the squares of its scales: state[j * 2W + b], state[j * 2W + W + b]
+     * with W = WIDTH(B), the places after the B topics' left as padding. Side by side because an update reads both for
+     * each value: one line of the cache serves the column's topics. After the last column, the intercepts. */
     double *state;
     long *passes; /* receives each topic's number of passes */
 } Problem;
@@ -160,7 +165,7 @@ static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, 
     for (int64_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
         if ((uint64_t)(int64_t)p->indices[k] >= (uint64_t)p->n_features) /* a negative index wraps round to a large one */
             return BAD_INDEX;
-        const double *scale2 = p->state + (Py_ssize_t)p->indices[k] * 2 * B + B;
+        const double *scale2 = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B) + WIDTH(B);
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             norm[b] += p->data[k] * p->data[k] * scale2[b];
@@ -175,7 +180,7 @@ static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, 
 static inline __attribute__((always_inline)) void margins_of(const Problem *p, int64_t r, double *margin,
                                                              const Py_ssize_t B)
 {
-    const double *bias = p->state + p->n_features * 2 * B;
+    const double *bias = p->state + p->n_features * 2 * WIDTH(B);
     double acc[MAX_BLOCK];
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++)
@@ -183,8 +188,8 @@ static inline __attribute__((always_inline)) void margins_of(const Problem *p, i
     const int64_t end = p->indptr[r + 1];
     for (int64_t k = p->indptr[r]; k < end; k++) {
         if (B > 1 && k + AHEAD < end)
-            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * B);
-        const double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * WIDTH(B));
+        const double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B);
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             acc[b] += u[b] * p->data[k];
@@ -192,6 +197,41 @@ static inline __attribute__((always_inline)) void margins_of(const Problem *p, i
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++)
         margin[b] = acc[b];
+}
+
+/* margins_of and diagonals_of together, for a row the passes read for the first time (its diagonals still 0): one
+ * reading of its values and columns instead of two, each sum made as the two make it. 0, or BAD_INDEX for a column
+ * index out of range, found before it is followed. */
+static inline __attribute__((always_inline)) int first_margins_of(const Problem *p, Py_ssize_t s, double *qd,
+                                                                  double *margin, const Py_ssize_t B)
+{
+    const int64_t r = p->rows[s];
+    const double *bias = p->state + p->n_features * 2 * WIDTH(B);
+    double norm[MAX_BLOCK], acc[MAX_BLOCK];
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++) {
+        norm[b] = 1.0; /* the bias feature */
+        acc[b] = bias[b];
+    }
+    const int64_t end = p->indptr[r + 1];
+    for (int64_t k = p->indptr[r]; k < end; k++) {
+        if ((uint64_t)(int64_t)p->indices[k] >= (uint64_t)p->n_features)
+            return BAD_INDEX;
+        if (B > 1 && k + AHEAD < end)
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * WIDTH(B));
+        const double *u = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B), *scale2 = u + WIDTH(B);
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++) {
+            norm[b] += p->data[k] * p->data[k] * scale2[b];
+            acc[b] += u[b] * p->data[k];
+        }
+    }
+#pragma GCC unroll 10
+    for (Py_ssize_t b = 0; b < B; b++) {
+        qd[s * B + b] = norm[b] + 0.5 / (p->y[s * B + b] ? p->c_pos[b] : p->c_neg[b]);
+        margin[b] = acc[b];
+    }
+    return 0;
 }
 
 /* Add step[b] times row r, its columns scaled, to each topic's weights (step[b] is 0 for a topic that did not move). */
@@ -205,14 +245,14 @@ static inline __attribute__((always_inline)) void add_row_of(const Problem *p, i
     const int64_t end = p->indptr[r + 1];
     for (int64_t k = p->indptr[r]; k < end; k++) {
         if (B > 1 && k + AHEAD < end)
-            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * B, 1);
-        double *restrict u = p->state + (Py_ssize_t)p->indices[k] * 2 * B;
-        const double *restrict scale2 = u + B;
+            __builtin_prefetch(p->state + (Py_ssize_t)p->indices[k + AHEAD] * 2 * WIDTH(B), 1);
+        double *restrict u = p->state + (Py_ssize_t)p->indices[k] * 2 * WIDTH(B);
+        const double *restrict scale2 = u + WIDTH(B);
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             u[b] += d[b] * p->data[k] * scale2[b];
     }
-    double *bias = p->state + p->n_features * 2 * B;
+    double *bias = p->state + p->n_features * 2 * WIDTH(B);
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++)
         bias[b] += d[b];
@@ -242,6 +282,15 @@ static int row_diagonals(const Problem *p, Py_ssize_t s, double *qd)
     return status;
 }
 
+static int first_margins(const Problem *p, Py_ssize_t s, double *qd, double *margin)
+{
+    int status = 0;
+#define FIRST(n) status = first_margins_of(p, s, qd, margin, n)
+    FOR_BLOCK_SIZE(FIRST, p->n_topics)
+#undef FIRST
+    return status;
+}
+
 static void row_margins(const Problem *p, int64_t r, double *margin)
 {
 #define MARGINS(n) margins_of(p, r, margin, n)
@@ -264,7 +313,7 @@ static int start(const Problem *p, double *qd)
 {
     const Py_ssize_t B = p->n_topics, F = p->n_features;
     for (Py_ssize_t j = 0; j <= F; j++)
-        memset(p->state + j * 2 * B, 0, sizeof(double) * (size_t)B);
+        memset(p->state + j * 2 * WIDTH(B), 0, sizeof(double) * (size_t)B);
     for (Py_ssize_t s = 0; s < p->n_rows; s++) {
         double a[MAX_BLOCK];
         int warm = 0;
@@ -358,10 +407,11 @@ static int solve(const Problem *p)
                 __builtin_prefetch(p->y + ni * B);
                 __builtin_prefetch(mask + ni, 1);
             }
-            if (qd[i * B] == 0.0 && (status = row_diagonals(p, i, qd)) < 0)
-                goto done;
             double margin[MAX_BLOCK], step[MAX_BLOCK];
-            row_margins(p, r, margin);
+            if (qd[i * B] != 0.0)
+                row_margins(p, r, margin);
+            else if ((status = first_margins(p, i, qd, margin)) < 0)
+                goto done;
             int moved = 0;
             for (Py_ssize_t b = 0; b < B; b++) {
                 step[b] = 0.0;
@@ -449,9 +499,9 @@ PyDoc_STRVAR(fit_svm_doc,
              "Fit a block of B topics' L2-loss linear SVMs (1 <= B <= 10) on the given rows of a CSR matrix (float32\n"
              "data, int32 indices, int64 indptr). y (int8, rows by topics) holds the 0/1 labels; c_pos and c_neg\n"
              "(float64, one per topic) the costs; alpha (float64, rows by topics) the starting dual variables, and\n"
-             "receives the solution. state (float64, (n_features + 1) x 2 x B) holds in state[j, 1] the squares of\n"
-             "column j's scales for each topic, and receives in state[j, 0] its weights in the unscaled space and in\n"
-             "state[n_features, 0] the intercepts. Returns each topic's number of passes. A column index out of range\n"
+             "receives the solution. state (float64, (n_features + 1) x 2 x state_width(B): topic b in place b, the rest\n"
+             "padding) holds in state[j, 1] the squares of column j's scales for each topic, and receives in\n"
+             "state[j, 0] its weights in the unscaled space and in state[n_features, 0] the intercepts. Returns each topic's number of passes. A column index out of range\n"
              "in one of the rows is a ValueError (the rows not fitted on are never read).");
 
 static PyObject *fit_svm(PyObject *self, PyObject *args)
@@ -482,12 +532,13 @@ static PyObject *fit_svm(PyObject *self, PyObject *args)
     }
     Problem p = {
         .data = b[0].buf, .indices = b[1].buf, .indptr = b[2].buf, .rows = b[3].buf, .y = b[4].buf,
-        .c_pos = b[6].buf, .c_neg = b[7].buf, .n_rows = m, .n_features = b[5].len / 8 / (2 * B) - 1, .n_topics = B,
+        .c_pos = b[6].buf, .c_neg = b[7].buf, .n_rows = m, .n_features = b[5].len / 8 / (2 * WIDTH(B)) - 1, .n_topics = B,
         .eps = eps, .max_iter = max_iter, .seed = (uint64_t)seed, .alpha = b[8].buf, .state = b[5].buf,
         .passes = passes,
     };
-    if (b[0].len != b[1].len || n_matrix_rows < 0 || b[4].len != m * B || b[5].len % (16 * B) != 0 ||
-        p.n_features < 0 || b[7].len / 8 != B || b[8].len / 8 != m * B) {
+    /* the state's shape too, not its size alone: a block's state of the wrong width could have a right size */
+    if (b[0].len != b[1].len || n_matrix_rows < 0 || b[4].len != m * B || b[5].ndim != 3 || b[5].shape[1] != 2 ||
+        b[5].shape[2] != WIDTH(B) || p.n_features < 0 || b[7].len / 8 != B || b[8].len / 8 != m * B) {
         PyErr_SetString(PyExc_ValueError, "fit_svm: array sizes do not agree");
         goto done;
     }
@@ -532,18 +583,27 @@ done:
     return result;
 }
 
-/* Each row's squared norm under the inverse of the diagonal of each of B topics' curvature without that row
- * (training.estimated_oof_margins): with v = value^2 * scale2[column, topic], the column's curvature is 1 plus the sum
- * of curvature[row, topic] * v over all rows, and norm[row, topic] the sum over the row of v / (that curvature - the
- * row's own share). The B topics share each reading of a row; each topic's sums are its own, in row order. */
+/* The squared norm of each of the rows asked for (rows, m of them) under the inverse of the diagonal of each of B
+ * topics' curvature without that row (training.estimated_oof_margins): with v = value^2 * scale2[column, topic], the
+ * column's curvature is 1 plus the sum of curvature[row, topic] * v over all rows, and norm[s, topic] the sum over row
+ * rows[s] of v / (that curvature - the row's own share). The B topics share each reading of a row; each topic's sums
+ * are its own, in row order. A row of no curvature for any topic adds nothing to a column's (+0.0 to sums of terms
+ * >= 0, which leaves them as they are) and is not read for them. */
 static inline __attribute__((always_inline)) int loo_norms_of(const float *data, const int32_t *indices,
                                                               const int64_t *indptr, Py_ssize_t n_rows,
                                                               Py_ssize_t n_features, const double *scale2,
-                                                              const double *curvature, double *norm, double *column,
+                                                              const double *curvature, const int32_t *rows,
+                                                              Py_ssize_t m, double *norm, double *column,
                                                               const Py_ssize_t B)
 {
     for (Py_ssize_t r = 0; r < n_rows; r++) {
         const double *c = curvature + r * B;
+        int curved = 0;
+#pragma GCC unroll 10
+        for (Py_ssize_t b = 0; b < B; b++)
+            curved |= c[b] != 0.0;
+        if (!curved)
+            continue;
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
             if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features)
                 return BAD_INDEX;
@@ -555,13 +615,16 @@ static inline __attribute__((always_inline)) int loo_norms_of(const float *data,
                 col[b] += c[b] * (x2 * s2[b]);
         }
     }
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
+    for (Py_ssize_t s = 0; s < m; s++) {
+        const int64_t r = rows[s];
         const double *c = curvature + r * B;
         double out[MAX_BLOCK];
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
             out[b] = 0.0;
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            if ((uint64_t)(int64_t)indices[k] >= (uint64_t)n_features) /* a row of no curvature is first read here */
+                return BAD_INDEX;
             const double x = data[k], x2 = x * x;
             const double *s2 = scale2 + (Py_ssize_t)indices[k] * B, *col = column + (Py_ssize_t)indices[k] * B;
 #pragma GCC unroll 10
@@ -572,7 +635,7 @@ static inline __attribute__((always_inline)) int loo_norms_of(const float *data,
         }
 #pragma GCC unroll 10
         for (Py_ssize_t b = 0; b < B; b++)
-            norm[r * B + b] = out[b];
+            norm[s * B + b] = out[b];
     }
     return 0;
 }
@@ -582,14 +645,14 @@ static inline __attribute__((always_inline)) int loo_norms_of(const float *data,
  * the default model; the same bits: each topic's sum keeps its order). */
 static int leave_one_out_norms(const float *data, const int32_t *indices, const int64_t *indptr, Py_ssize_t n_rows,
                                Py_ssize_t n_features, Py_ssize_t B, const double *scale2, const double *curvature,
-                               double *norm)
+                               const int32_t *rows, Py_ssize_t m, double *norm)
 {
     double *column = calloc((size_t)(n_features > 0 ? n_features : 1) * (size_t)B, sizeof(double));
     if (!column)
         return OUT_OF_MEMORY;
     int status;
     switch (B) {
-#define NORMS(n) case n: status = loo_norms_of(data, indices, indptr, n_rows, n_features, scale2, curvature, norm, column, n); break;
+#define NORMS(n) case n: status = loo_norms_of(data, indices, indptr, n_rows, n_features, scale2, curvature, rows, m, norm, column, n); break;
     NORMS(1) NORMS(2) NORMS(3) NORMS(4) NORMS(5) NORMS(6) NORMS(7) NORMS(8) NORMS(9) NORMS(10)
 #undef NORMS
     default: status = BAD_SIZE;
@@ -599,34 +662,41 @@ static int leave_one_out_norms(const float *data, const int32_t *indices, const 
 }
 
 PyDoc_STRVAR(leave_one_out_norms_doc,
-             "leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)\n--\n\n"
-             "Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into norm\n"
-             "(float64, rows by topics). data float32, indices int32, indptr int64 (a CSR matrix), scale2 float64\n"
-             "(columns by topics), curvature float64 (rows by topics).");
+             "leave_one_out_norms(data, indices, indptr, scale2, curvature, rows, norm)\n--\n\n"
+             "The squared norm of each of rows (int32 row numbers) under the inverse diagonal curvature of each\n"
+             "topic's other rows, into norm (float64, len(rows) by topics). data float32, indices int32, indptr int64\n"
+             "(a CSR matrix), scale2 float64 (columns by topics), curvature float64 (rows by topics).");
 
 static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
 {
-    Py_buffer b[6];
-    const char kinds[6] = {'f', 'i', 'i', 'f', 'f', 'f'};
-    const Py_ssize_t sizes[6] = {4, 4, 8, 8, 8, 8};
-    const char *names[6] = {"data", "indices", "indptr", "scale2", "curvature", "norm"};
+    Py_buffer b[7];
+    const char kinds[7] = {'f', 'i', 'i', 'f', 'f', 'i', 'f'};
+    const Py_ssize_t sizes[7] = {4, 4, 8, 8, 8, 4, 8};
+    const char *names[7] = {"data", "indices", "indptr", "scale2", "curvature", "rows", "norm"};
     PyObject *result = NULL;
-    if (get_arg_buffers(args, "leave_one_out_norms", b, 6, kinds, sizes, names, 1u << 5) < 0)
+    if (get_arg_buffers(args, "leave_one_out_norms", b, 7, kinds, sizes, names, 1u << 6) < 0)
         return NULL;
-    const Py_ssize_t n = b[2].len / 8 - 1;
+    const Py_ssize_t n = b[2].len / 8 - 1, m = b[5].len / 4;
     const int64_t *indptr = b[2].buf;
+    const int32_t *rows = b[5].buf;
     /* topics: the curvature's items per row (rows by topics); a matrix of no rows has none to score */
     const Py_ssize_t B = n > 0 ? b[4].len / 8 / n : 1;
-    if (b[0].len / 4 != b[1].len / 4 || n < 0 || B < 1 || b[4].len / 8 != n * B || b[5].len / 8 != n * B ||
+    if (b[0].len / 4 != b[1].len / 4 || n < 0 || B < 1 || b[4].len / 8 != n * B || b[6].len / 8 != m * B ||
         b[3].len / 8 % B != 0) {
         PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: array sizes do not agree");
         goto done;
     }
     if (check_indptr(indptr, n, b[0].len / 4, "leave_one_out_norms") < 0)
         goto done;
+    for (Py_ssize_t s = 0; s < m; s++)
+        if (rows[s] < 0 || rows[s] >= n) {
+            PyErr_SetString(PyExc_ValueError, "leave_one_out_norms: a row number is out of range");
+            goto done;
+        }
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8 / B, B, b[3].buf, b[4].buf, b[5].buf);
+    status = leave_one_out_norms(b[0].buf, b[1].buf, indptr, n, b[3].len / 8 / B, B, b[3].buf, b[4].buf, rows, m,
+                                 b[6].buf);
     Py_END_ALLOW_THREADS
     if (status == OUT_OF_MEMORY)
         PyErr_NoMemory();
@@ -637,7 +707,7 @@ static PyObject *py_leave_one_out_norms(PyObject *self, PyObject *args)
     else
         result = Py_NewRef(Py_None);
 done:
-    release_buffers(b, 6);
+    release_buffers(b, 7);
     return result;
 }
 
@@ -1347,8 +1417,22 @@ done:
     return result;
 }
 
+static PyObject *state_width(PyObject *self, PyObject *arg)
+{
+    const long B = PyLong_AsLong(arg);
+    if (B == -1 && PyErr_Occurred())
+        return NULL;
+    if (B < 1 || B > MAX_BLOCK) {
+        PyErr_Format(PyExc_ValueError, "state_width: between 1 and %d topics at a time", MAX_BLOCK);
+        return NULL;
+    }
+    return PyLong_FromLong(WIDTH(B));
+}
+
 static PyMethodDef methods[] = {
     {"fit_svm", fit_svm, METH_VARARGS, fit_svm_doc},
+    {"state_width", state_width, METH_O,
+     "state_width(B) -> places\n--\n\nThe places for topics in each column of fit_svm's state, for a block of B topics."},
     {"leave_one_out_norms", py_leave_one_out_norms, METH_VARARGS, leave_one_out_norms_doc},
     {"row_margins", py_row_margins, METH_VARARGS, row_margins_doc},
     {"matrix_product", py_matrix_product, METH_VARARGS, matrix_product_doc},

@@ -718,10 +718,17 @@ def unasked_message(unasked: Sequence[tuple[Example, tuple[str, ...]]], topic_id
 def indicator(examples: Iterable[Example], topic_ids: Sequence[str]) -> np.ndarray:
     """0/1 matrix of examples (rows) by topics (columns in ``topic_ids`` order).
 
-    >>> indicator([Example("x", ("b",))], ["a", "b"]).tolist()
-    [[False, True]]
+    >>> indicator([Example("x", ("b",)), Example("y", ("c", "a"))], ["a", "b"]).tolist()
+    [[False, True], [True, False]]
     """
-    return np.array([[t in e.topics for t in topic_ids] for e in examples], dtype=bool).reshape(-1, len(topic_ids))
+    examples = examples if isinstance(examples, Sequence) else list(examples)
+    # each example's topics looked up (the ids are distinct), not every id looked for in each example's topics
+    column = {t: j for j, t in enumerate(topic_ids)}
+    marks = [(i, column[t]) for i, e in enumerate(examples) for t in e.topics if t in column]
+    out = np.zeros((len(examples), len(topic_ids)), dtype=bool)
+    if marks:
+        out[tuple(np.array(marks).T)] = True
+    return out
 
 
 def labels_taxonomy(examples: Iterable[Example]) -> Taxonomy:

@@ -715,9 +715,16 @@ class TextFeatures(Estimator):
         >>> TextFeatures(min_df=2)._select({"b": 3, "a": 3, "c": 5, "d": 1})
         ['c', 'a', 'b']
         """
-        # sorted by term, then (a stable sort) by count: twice as fast as one sort on a (-count, term) key per term
-        kept = sorted(t for t, c in df.items() if c >= self.min_df)
-        kept.sort(key=df.__getitem__, reverse=True)
+        # the terms of each count sorted apart, counts highest first: most terms share a few low counts, and sorting
+        # strings within them is the work (the default model's 164,202 words 0.14-0.17 -> 0.06-0.09 s against all the
+        # terms sorted, then a stable sort by count; that was twice as fast as one sort on a (-count, term) key)
+        groups: dict[int, list[str]] = {}
+        for t, c in df.items():
+            if c >= self.min_df:
+                groups.setdefault(c, []).append(t)
+        kept = []
+        for c in sorted(groups, reverse=True):
+            kept += sorted(groups[c])
         return kept if self.max_features is None else kept[: self.max_features]
 
     def _set_vocabulary(self, word_terms: list[str], char_terms: list[str], idf: np.ndarray) -> None:

@@ -85,18 +85,24 @@ def fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps: float, max
     each topic's passes.
 
     ``y`` and ``alpha`` are rows by topics, ``c_pos`` and ``c_neg`` one per topic. ``state`` is
-    ``(n_features + 1, 2, topics)``: ``state[j, 1]`` holds the squares of column ``j``'s scales and ``state[j, 0]``
+    ``(n_features + 1, 2, state_width(topics))`` (topic ``b`` in place ``b``, the rest padding): ``state[j, 1]`` holds the squares of column ``j``'s scales and ``state[j, 0]``
     receives its weights, ``state[-1, 0]`` the intercepts. ``alpha`` holds the starting dual variables and receives
     the solution.
     """
     return _training().fit_svm(data, indices, indptr, rows, y, state, c_pos, c_neg, eps, max_iter, seed, alpha)
 
 
-def leave_one_out_norms(data, indices, indptr, scale2, curvature, norm) -> None:
-    """Each row's squared norm under the inverse diagonal curvature of each topic's other rows, into ``norm`` (rows by
-    topics; ``scale2`` is columns by topics, ``curvature`` rows by topics; see ``_solver.c`` and
+def state_width(topics: int) -> int:
+    """The places for topics in each column of :func:`fit_svm`'s state: ``topics`` padded so that no column's weights
+    straddle two cache lines (see ``_solver.c``)."""
+    return _training().state_width(topics)
+
+
+def leave_one_out_norms(data, indices, indptr, scale2, curvature, rows, norm) -> None:
+    """The squared norm of each of ``rows`` under the inverse diagonal curvature of each topic's other rows, into
+    ``norm`` (``rows`` by topics; ``scale2`` is columns by topics, ``curvature`` rows by topics; see ``_solver.c`` and
     ``training.estimated_oof_margins``)."""
-    _training().leave_one_out_norms(data, indices, indptr, scale2, curvature, norm)
+    _training().leave_one_out_norms(data, indices, indptr, scale2, curvature, rows, norm)
 
 
 def row_margins(data, indices, indptr, rows, w, bias: float, out) -> None:

@@ -64,7 +64,8 @@ _EPS = 1e-2
 _FOLD_EPS = 0.3
 _MAX_PASSES = 1000
 # The compiled solver fits a block of topics side by side: one reading of a row serves each of them, and a column's
-# weights and scales sit side by side, 16 bytes per feature and topic. A block holds at most _BLOCK topics, and as
+# weights and scales sit side by side, 16 bytes per feature and topic (a block of 3 or of 5-7 padded to 4 or 8 places,
+# native.state_width; the bytes counted here are the topics'). A block holds at most _BLOCK topics, and as
 # many as keep its weights and scales within _BLOCK_BYTES: past that they crowd each other out of the caches and a
 # larger block is slower (docs/benchmarks.md, "a block of topics per solver pass, again": on 10,000 pooled paragraphs,
 # 245,895 features, blocks of 4 topics trained faster than one at a time and blocks of 10 no faster). But never fewer
@@ -275,8 +276,10 @@ class _NativeFits:
         if not fitted:
             return answers
         ts, y = topics[fitted], np.ascontiguousarray(y[:, fitted])
-        # Each column's weights, then the squares of its scales, side by side for the block's topics (_solver.c)
-        state = _zeros_on_cache_lines((F + 1, 2, len(ts)))
+        # Each column's weights, then the squares of its scales, side by side for the block's topics, padded so that a
+        # column's weights never straddle two cache lines (_solver.c; 3 topics padded to 4: the default model's
+        # solver 4.16 -> 3.66 s, docs/benchmarks.md)
+        state = _zeros_on_cache_lines((F + 1, 2, native.state_width(len(ts))))
         for i, t in enumerate(ts):
             state[:F, 1, i] = squared_scales(self.X, self._fitted(t), self.total)
         costs = np.array([_class_costs(y[:, i], self.C, self.class_weight) for i in range(len(ts))])
@@ -314,8 +317,8 @@ def squared_scales(X: CSR, y: np.ndarray, total: np.ndarray | None) -> np.ndarra
 
 
 def _zeros_on_cache_lines(shape: tuple[int, ...]) -> np.ndarray:
-    """A float64 array of zeros starting on a 64-byte boundary (numpy promises 16): a block of 4 topics' weights
-    and scales then fill one cache line per column instead of straddling two.
+    """A float64 array of zeros starting on a 64-byte boundary (numpy promises 16): a block's weights and scales,
+    a multiple of 4 places wide (``native.state_width``), then fill whole cache lines per column, none straddling two.
 
     >>> a = _zeros_on_cache_lines((3, 2, 4)); (a.ctypes.data % 64, a.shape, a.flags.c_contiguous)
     (0, (3, 2, 4), True)
@@ -419,36 +422,41 @@ def estimated_oof_margins(X: CSR, Y: np.ndarray, W: np.ndarray, b: np.ndarray,
             p = 0.5 * (1.0 - np.tanh(0.5 * m))  # sigmoid(-m), without overflow
             pull, curvature = cost * p, cost * p * (1.0 - p)
         scale2 = np.stack([squared_scales(t) for t in block], axis=1).astype(np.float64, copy=False)
-        norm = _leave_one_out_norms(X, scale2, curvature)
-        norm += 1.0 / ((1.0 + curvature.sum(axis=0)) - curvature)  # the bias feature's
-        margins[:, block] -= sign * pull * norm
+        # only the rows with a pull move (a row beyond the margin for every topic of the block would subtract its norm
+        # times 0): their norms alone are made (on the default model 64-85% of the rows, of each block)
+        moved = np.flatnonzero((pull != 0.0).any(axis=1)).astype(np.int32)
+        norm = _leave_one_out_norms(X, scale2, curvature, moved)
+        norm += 1.0 / ((1.0 + curvature.sum(axis=0)) - curvature[moved])  # the bias feature's
+        margins[np.ix_(moved, block)] -= sign[moved] * pull[moved] * norm
     return margins
 
 
-def _leave_one_out_norms(X: CSR, scale2: np.ndarray, curvature: np.ndarray) -> np.ndarray:
-    """For each topic (a column of ``scale2``, features by topics, and of ``curvature``, rows by topics), each row's
-    squared norm (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of ``1 + sum over the other
-    rows of curvature * x^2``: by the compiled solver when built, else in numpy.
+def _leave_one_out_norms(X: CSR, scale2: np.ndarray, curvature: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each topic (a column of ``scale2``, features by topics, and of ``curvature``, rows by topics), the squared
+    norm of each of ``rows`` (columns scaled by ``sqrt(scale2)``) under the inverse of the diagonal of ``1 + sum over
+    the other rows of curvature * x^2``, ``rows`` by topics: by the compiled solver when built, else in numpy.
 
     >>> _leave_one_out_norms(CSR.of(np.array([[1.0, 1.0], [0.0, 1.0]], np.float32)), np.ones((2, 1)),
-    ...                      np.array([[1.0], [1.0]])).ravel().tolist()
-    [1.5, 0.5]
+    ...                      np.array([[1.0], [1.0]]), np.array([1, 0], np.int32)).ravel().tolist()
+    [0.5, 1.5]
     """
-    norm = np.zeros(curvature.shape)
     if native.SOLVER:
+        norm = np.zeros((len(rows), curvature.shape[1]))
         native.leave_one_out_norms(X.data, X.indices, X.indptr.astype(np.int64, copy=False),
-                                   np.ascontiguousarray(scale2), np.ascontiguousarray(curvature), norm)
+                                   np.ascontiguousarray(scale2), np.ascontiguousarray(curvature),
+                                   np.ascontiguousarray(rows, dtype=np.int32), norm)
         return norm
+    norm = np.zeros(curvature.shape)
     counts = np.diff(X.indptr)
-    rows = np.flatnonzero(counts)  # an empty row's stretch is empty: the next row's starts where it would
+    filled = np.flatnonzero(counts)  # an empty row's stretch is empty: the next row's starts where it would
     squares = np.square(X.data, dtype=np.float64)
     for j in range(curvature.shape[1]):
         values = squares * scale2[X.indices, j]
         own = np.repeat(curvature[:, j], counts) * values
         others = (1.0 + np.bincount(X.indices, weights=own, minlength=X.shape[1])[X.indices]) - own
-        if len(rows):
-            norm[rows, j] = np.add.reduceat(values / others, X.indptr[rows])
-    return norm
+        if len(filled):
+            norm[filled, j] = np.add.reduceat(values / others, X.indptr[filled])
+    return norm[rows]
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 import topicslib
 from topicslib import native
-from topicslib.records import find_sources, output_lines, read_records
+from topicslib.records import MemberBatch, find_sources, output_lines, read_records
 
 pytestmark = pytest.mark.skipif(native.jsonl_reader() is None, reason="built without the compiled JSON Lines reader")
 
@@ -52,8 +53,14 @@ TRICKY = [
 ]
 
 
-def _read(path, members: bool):
-    return list(read_records(find_sources([str(path)]), members=members))
+def _read(path, members: bool, batch: int = 2048):
+    return list(read_records(find_sources([str(path)]), members=members, batch=batch))
+
+
+def _batches_written(batches: list[MemberBatch], results: list, errors: str = "strict") -> bytes:
+    """The output lines of a file's MemberBatches, a batch at a time as the command writes them."""
+    ends = list(accumulate(map(len, batches), initial=0))
+    return b"".join(output_lines(b, results[i:j], errors) for b, i, j in zip(batches, ends, ends[1:]))
 
 
 def _both(lines: list[str]) -> tuple[bytes, bytes, int]:
@@ -61,12 +68,13 @@ def _both(lines: list[str]) -> tuple[bytes, bytes, int]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "in.jsonl"
         path.write_bytes("\n".join(lines).encode("utf-8") + b"\n")
-        plain, compiled = _read(path, False), _read(path, True)
-    assert [r.text for r in compiled] == [r.text for r in plain]
-    assert [(r.source, r.line) for r in compiled] == [(r.source, r.line) for r in plain]
+        plain, compiled = _read(path, False), _read(path, True, batch=3)
+    assert all(type(b) is MemberBatch for b in compiled) and all(len(b) == 3 for b in compiled[:-1])
+    assert [t for b in compiled for t in b.texts] == [r.text for r in plain]
+    assert [(b.source, n) for b in compiled for n in b.lines] == [(r.source, r.line) for r in plain]
     results = topicslib.default_model().classify_many([r.text for r in plain])
-    return (output_lines(plain, results, "backslashreplace"), output_lines(compiled, results, "backslashreplace"),
-            sum(r.members is not None for r in compiled))
+    return (output_lines(plain, results, "backslashreplace"), _batches_written(compiled, results, "backslashreplace"),
+            sum(m is not None for b in compiled for m in b.members))
 
 
 def test_tricky_lines_are_written_as_without_the_reader():
@@ -162,13 +170,13 @@ def test_scores_that_are_not_finite_are_written_as_the_json_module_writes_them(t
     path = tmp_path / "in.jsonl"
     path.write_text('{"id": 1, "text": "Tariffs fell."}\n{"id": 2, "text": "Migrants crossed."}\n', encoding="utf-8")
     plain, compiled = _read(path, False), _read(path, True)
-    assert all(r.members is not None for r in compiled)
+    assert [m is not None for b in compiled for m in b.members] == [True, True]
     results = [[TopicScore("trade", math.nan), TopicScore("migration", math.inf)],
                [TopicScore("migration", -math.inf), TopicScore("trade", 0.5)]]
     expected = "".join(json.dumps(o, ensure_ascii=False, separators=(",", ":")) + "\n"
                        for o in output_records(plain, results)).encode("utf-8")
     assert b'"score":NaN}' in expected and b'"score":Infinity}' in expected and b'"score":-Infinity}' in expected
-    assert output_lines(compiled, results) == expected
+    assert _batches_written(compiled, results) == expected
     assert output_lines(plain, results) == expected
     text = io.StringIO()
     JsonlWriter(text).write_many(plain, results)

@@ -6,7 +6,8 @@ Exit codes: 0 success, 1 data error (the message names file and line), 2 usage e
 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 ``classify`` is a pipeline of three parts, so another engine can replace the middle one:
-:func:`records.read_records` turns inputs into a stream of :class:`records.Record`, :func:`classify_batches`
+:func:`records.read_records` turns inputs into a stream of :class:`records.Record` (JSON Lines written as JSON Lines
+in :class:`records.MemberBatch` es of columns), :func:`classify_batches`
 tags them in batches (or ``dask.classify_files`` on a cluster), and a writer (``writers.py``) prints a
 table, JSON Lines or CSV.
 """
@@ -27,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from itertools import islice, tee
+from itertools import tee
 from pathlib import Path
 from typing import IO
 
@@ -47,7 +48,7 @@ from .navigation import is_navigation
 from .options import OPTIONS, check_options
 from . import process
 from .progress import Progress, progress_enabled
-from .records import INPUT_FORMATS, Record, Source, find_sources, read_records, scoring_texts
+from .records import INPUT_FORMATS, MemberBatch, Record, Source, find_sources, read_records, scoring_texts
 from .storage import card_path
 from .suggest import suggest
 from .taxonomy import load_taxonomy
@@ -87,11 +88,23 @@ class _LogFormat(logging.Formatter):
         return f"topicslib: {record.levelname.lower()}: {source}{super().format(record)}"
 
 
-def classify_batches(model, records: Iterable[Record], *,
-                     batch_size: int = BATCH_SIZE) -> Iterator[tuple[list[Record], list[list[TopicScore]]]]:
-    """Records in batches of ``batch_size``, each with its topic lists from one ``classify_many`` call, in order."""
-    records = iter(records)
-    while batch := list(islice(records, batch_size)):
+def classify_batches(model, records: Iterable[Record | MemberBatch], *, batch_size: int = BATCH_SIZE
+                     ) -> Iterator[tuple[list[Record] | MemberBatch, list[list[TopicScore]]]]:
+    """Records in batches of ``batch_size``, each with its topic lists from one ``classify_many`` call, in order;
+    a :class:`records.MemberBatch` among them (JSON Lines read as columns) is a batch of its own."""
+    batch: list[Record] = []
+    for record in records:
+        if type(record) is MemberBatch:
+            if batch:
+                yield batch, model.classify_many(scoring_texts(batch))
+                batch = []
+            yield record, model.classify_many(record.texts)
+            continue
+        batch.append(record)
+        if len(batch) == batch_size:
+            yield batch, model.classify_many(scoring_texts(batch))
+            batch = []
+    if batch:
         yield batch, model.classify_many(scoring_texts(batch))
 
 
@@ -140,7 +153,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         # JSON Lines written as bytes may keep records' fields as JSON, written back as they are (records.output_lines)
         records = read_records(sources, texts=args.text or (), document=args.document, column=args.column,
                                on_bytes=lambda n: progress.advance(n), members=binary is not None and not args.evidence,
-                               empty=args.document, encoding=args.encoding)
+                               empty=args.document, encoding=args.encoding, batch=BATCH_SIZE)
         writer = WRITERS[fmt](out, binary=binary) if fmt == "jsonl" else WRITERS[fmt](out)
         n = 0
         empty: list[str] = []  # the documents of no paragraph, named at the end

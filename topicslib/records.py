@@ -78,8 +78,6 @@ class Record:
     ``text_field`` names the field that holds the text, so output can put a paragraph's text there;
     ``document`` groups the paragraphs of one document; ``paragraph`` is set with ``--document``;
     ``source`` and ``line`` say which file and line (or CSV row, or Parquet row) the record was read from.
-    ``members``: a JSON Lines record the compiled reader took (``read_records(members=True)``) carries its fields
-    as the JSON output writes them (compact, without braces) instead of a dict in ``fields``.
     ``empty``: the record stands for a document split into no paragraph (``read_records(empty=True)``), in its
     place; it has no text, and outputs that write a record a paragraph leave it out.
     """
@@ -92,8 +90,24 @@ class Record:
     paragraph: int | None = None
     source: str = ""
     line: int | None = None
-    members: bytes | None = None
     empty: bool = False
+
+
+@dataclass(slots=True)
+class MemberBatch:
+    """Consecutive JSON Lines records of one ``source`` as columns (``read_records(members=True)``), so that no
+    :class:`Record` is made for the lines the compiled reader takes (``native.jsonl_reader``), nearly all of them:
+    each record's text and line, and its fields as JSON as the output writes them (compact, without braces), or None
+    for a line the general reader read, whose :class:`Record` is in ``records`` by its position in the batch."""
+
+    source: str
+    texts: list[str]
+    members: list[bytes | None]
+    lines: list[int]
+    records: dict[int, Record]
+
+    def __len__(self) -> int:
+        return len(self.texts)
 
 
 @dataclass
@@ -585,29 +599,50 @@ def _record(fields: dict, column: str, name: str, n: int) -> Record:
     return Record(text, fields, where, column, where, None, name, n)
 
 
-def member_records(blocks: Iterator[tuple[int, list[bytes]]], name: str, column: str,
-                   encoding: str | None = None) -> Iterator[Record]:
-    """:func:`structured_records` of JSON Lines as read (:func:`raw_blocks`), each line the compiled reader takes
-    (``native.jsonl_reader``, a block at a time) carrying its fields as JSON (``Record.members``); any other line
-    is read by :func:`json_row` (decoded in ``encoding``), as every line is without the extension (so its record,
-    or its error, is the same)."""
+def member_batches(blocks: Iterator[tuple[int, list[bytes]]], name: str, column: str, encoding: str | None = None,
+                   size: int = 2048) -> Iterator[MemberBatch]:
+    """:func:`structured_records` of JSON Lines as read (:func:`raw_blocks`) in :class:`MemberBatch` es of ``size``
+    records (the last fewer), each line the compiled reader takes (``native.jsonl_reader``, a block at a time) as its
+    text and its fields as JSON; any other line is read by :func:`json_row` (decoded in ``encoding``) into a
+    :class:`Record`, as every line is without the extension (so its record, or its error, is the same)."""
     reader = native.jsonl_reader()
     decode = Decoder(name, encoding=encoding)
+    batch = MemberBatch(name, [], [], [], {})
     for first, block in blocks:
-        for n, raw, taken in zip(count(first), block, reader(block, column)):
-            if taken is not None:
-                where = f"{name}:{n}"
-                yield Record(taken[0], None, where, column, where, None, name, n, taken[1])
-                continue
-            fields = json_row(raw, n, name, decode=decode)
-            if fields is not None:
-                yield _record(fields, column, name, n)
+        while block:
+            # a block cut where the batch fills, so that batches hold ``size`` records as the command's others do
+            part, block = block[:size - len(batch)], block[size - len(batch):]
+            taken = reader(part, column)
+            if None not in taken:  # as a JSON Lines file's lines nearly always are: all taken
+                texts, members = zip(*taken)
+                batch.texts += texts
+                batch.members += members
+                batch.lines += range(first, first + len(part))
+            else:
+                for n, raw, one in zip(count(first), part, taken):
+                    if one is None:
+                        fields = json_row(raw, n, name, decode=decode)
+                        if fields is None:
+                            continue
+                        batch.records[len(batch.texts)] = record = _record(fields, column, name, n)
+                        one = (record.text, None)
+                    batch.texts.append(one[0])
+                    batch.members.append(one[1])
+                    batch.lines.append(n)
+            first += len(part)
+            if len(batch) >= size:
+                yield batch
+                batch = MemberBatch(name, [], [], [], {})
+    if batch.texts:
+        yield batch
 
 
-def scoring_texts(records: list[Record]) -> list[str]:
+def scoring_texts(records: list[Record] | MemberBatch) -> list[str]:
     """What the model reads of each record: a document's paragraph without its Markdown markup
     (``documents.plain_text``), any other record's text as it is. Outputs keep the original. (A batch at a time:
     the command's loop makes no call a record.)"""
+    if isinstance(records, MemberBatch):  # never a document's paragraphs
+        return records.texts
     return [r.text if r.paragraph is None else plain_text(r.text) for r in records]
 
 
@@ -649,15 +684,16 @@ def read_records(
     members: bool = False,
     empty: bool = False,
     encoding: str | None = None,
-) -> Iterator[Record]:
+    batch: int = 2048,
+) -> Iterator[Record | MemberBatch]:
     """Stream the records to classify: each ``--text``, then each source in order.
 
     Text files are one record each, JSON Lines and CSV one per line or row; with ``document``
     every text is split into paragraphs, one record each (and with ``empty`` a text of none gives an ``empty``
     record in their place: :func:`paragraph_records`). Files are read as :class:`Decoder` reads them, in
     ``encoding`` if named. ``on_bytes`` hears how much was read.
-    With ``members`` (and without ``document``), JSON Lines records may carry their fields as JSON
-    (:func:`member_records`), for :func:`output_lines` alone to write.
+    With ``members`` (and without ``document``), a JSON Lines file's records come as :class:`MemberBatch` es of
+    ``batch`` records (:func:`member_batches`), for :func:`output_lines` alone to write.
 
     >>> [r.text for r in read_records([], texts=["Trade rose.\\n\\nMigrants crossed."], document=True)]
     ['Trade rose.', 'Migrants crossed.']
@@ -669,7 +705,7 @@ def read_records(
         with open_source(source) as stream:
             if members and not document and source.format == "jsonl" and native.jsonl_reader() is not None \
                     and _plain_name(source.name):
-                yield from member_records(raw_blocks(stream, on_bytes), source.name, column, encoding)
+                yield from member_batches(raw_blocks(stream, on_bytes), source.name, column, encoding, batch)
                 continue
             lines = raw_lines(stream, on_bytes)
             if source.format != "jsonl":  # JSON Lines are decoded by json_row, only where orjson does not read them
@@ -747,46 +783,42 @@ def outputs_alike(records: list[Record], topic_lists: list[list[TopicScore]]) ->
     return [written_alike(r.fields) for r in records]
 
 
-def output_lines(records: list[Record], topic_lists: list[list[TopicScore]], errors: str = "strict",
+def output_lines(records: list[Record] | MemberBatch, topic_lists: list[list[TopicScore]], errors: str = "strict",
                  evidence: list[dict[str, list[str]]] | None = None) -> bytes:
     """:func:`output_records` as JSON Lines in UTF-8 (``jsonio.encode_lines_utf8``, a lone surrogate encoded with
-    ``errors``): the same bytes, but without ``evidence`` the records that carry their fields as JSON (``members``)
-    are written in compiled code (``native.jsonl_writer``) by adding the output's members to them, with no dict
-    made and nothing encoded again.
+    ``errors``): the same bytes, but a :class:`MemberBatch` (given no ``evidence``: ``read_records`` makes none
+    then) has the records that carry their fields as JSON written in compiled code (``native.jsonl_writer``) by
+    adding the output's members to them, with no dict made and nothing encoded again.
 
-    >>> record = Record("The tariffs fell.", None, "a.jsonl:1", source="a.jsonl", line=1,
-    ...                 members=b'"id":7,"text":"The tariffs fell."')
-    >>> output_lines([record], [[TopicScore("trade", 0.91234)]])
+    >>> batch = MemberBatch("a.jsonl", ["The tariffs fell."], [b'"id":7,"text":"The tariffs fell."'], [1], {})
+    >>> output_lines(batch, [[TopicScore("trade", 0.91234)]])
     b'{"id":7,"text":"The tariffs fell.","source":"a.jsonl","line":1,"lang":"en","topics":[{"topic":"trade","score":0.9123}]}\\n'
     """
-    def encoded(picked: list[Record], topics: list[list[TopicScore]], terms=None) -> bytes:
-        return encode_lines_utf8(output_records(picked, topics, terms), outputs_alike(picked, topics), errors)
-
-    taken = [r.members is not None for r in records]
-    rest = [i for i, t in enumerate(taken) if not t]
-    if evidence is not None or len(rest) == len(records) or native.jsonl_writer() is None:
-        return encoded(records, topic_lists, evidence)
-    if rest:
-        fast = [r for r, t in zip(records, taken) if t]
-        fast_topics = [topics for topics, t in zip(topic_lists, taken) if t]
-    else:  # as a JSON Lines file's records nearly always are: all taken
-        fast, fast_topics = records, topic_lists
+    if not isinstance(records, MemberBatch):
+        return encode_lines_utf8(output_records(records, topic_lists, evidence), outputs_alike(records, topic_lists),
+                                 errors)
+    batch = records
+    members, texts, lines, fast_topics = batch.members, batch.texts, batch.lines, topic_lists
+    if batch.records:  # the lines the compiled reader left
+        fast = [i for i, m in enumerate(members) if m is not None]
+        members, texts, lines = [members[i] for i in fast], [texts[i] for i in fast], [lines[i] for i in fast]
+        fast_topics = [topic_lists[i] for i in fast]
     names = sorted({topic for topics in fast_topics for topic, _ in topics})
     column = {name: j for j, name in enumerate(names)}
-    sources = [r.source for r in fast]
-    langs = detect_many([r.text for r in fast])
+    langs = detect_many(texts)
     data = native.jsonl_writer()(
-        [r.members for r in fast], sources, [r.line for r in fast], langs,
-        {name: _json_string(name) for name in {*sources, *langs}}, list(map(len, fast_topics)),
+        members, [batch.source] * len(members), lines, langs,
+        {name: _json_string(name) for name in {batch.source, *langs}}, list(map(len, fast_topics)),
         [column[topic] for topics in fast_topics for topic, _ in topics],
         printed_scores([s for topics in fast_topics for _, s in topics]), [_topic_entry(name) for name in names])
-    if not rest:
+    if not batch.records:
         return data
     # the lines the compiled reader left, written as without it, in their places (a compact JSON line holds no
     # line break)
-    general = iter(encoded([records[i] for i in rest], [topic_lists[i] for i in rest]).split(b"\n"))
+    general = iter(output_lines(list(batch.records.values()), [topic_lists[i] for i in batch.records],
+                                errors).split(b"\n"))
     written = iter(data.split(b"\n"))
-    return b"\n".join([next(written) if t else next(general) for t in taken] + [b""])
+    return b"\n".join([next(written) if m is not None else next(general) for m in batch.members] + [b""])
 
 
 def where_read(record: Record, fields: Mapping) -> dict:
@@ -812,7 +844,7 @@ def where_read(record: Record, fields: Mapping) -> dict:
 
 
 def _output_record(record: Record, topics: list[dict], lang: str) -> dict:
-    fields = record.fields if record.members is None else json.loads(b"{%s}" % record.members)
+    fields = record.fields
     # the fields the output writes anew; an input's own `paragraph` stays unless --document numbers paragraphs
     written = ("topics", "lang") if record.paragraph is None else ("topics", "lang", "paragraph")
     if any(name in fields for name in written):

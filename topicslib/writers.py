@@ -20,7 +20,7 @@ from typing import IO
 from .documents import CELL_SEPARATOR, SCORE_DIGITS, Paragraph, TopicScore, aggregate
 from .progress import terminal_width
 from .jsonio import encode, encode_lines
-from .records import Record, output_lines, output_records, outputs_alike
+from .records import MemberBatch, Record, output_lines, output_records, outputs_alike
 
 
 class JsonlWriter:
@@ -37,9 +37,9 @@ class JsonlWriter:
     def write(self, record: Record, topics: list[TopicScore]) -> None:
         self.write_many([record], [topics])
 
-    def write_many(self, records: list[Record], topic_lists: list[list[TopicScore]],
+    def write_many(self, records: list[Record] | MemberBatch, topic_lists: list[list[TopicScore]],
                    evidence: list[dict[str, list[str]]] | None = None) -> None:
-        """Records and their topics, in one write. An output record holds its input's values and ones that
+        """Records (a :class:`records.MemberBatch` with ``binary`` alone) and their topics, in one write. An output record holds its input's values and ones that
         orjson writes as the json module does, so only the input's are looked through (``records.outputs_alike``)."""
         if self.binary is None:
             alike = outputs_alike(records, topic_lists)

@@ -393,6 +393,15 @@ def test_load_model_needs_a_path(path):
         load_model(path)
 
 
+@pytest.mark.parametrize("path", [None, 42, ["x.npz"]], ids=lambda p: type(p).__name__)
+def test_save_and_load_taxonomy_need_a_path(default_model, path):
+    """Both failed inside pathlib with its TypeError ("expected str, bytes or os.PathLike object"), no topicslib error."""
+    with pytest.raises(InputError, match=f"save takes the path of the model file to write \\(str or Path\\), got {type(path).__name__}"):
+        default_model.save(path)
+    with pytest.raises(InputError, match=f"load_taxonomy takes a taxonomy file's path \\(str or Path\\), got {type(path).__name__}"):
+        topicslib.load_taxonomy(path)
+
+
 @pytest.mark.parametrize("records, message", [
     (["Tariffs rose."], "record 0 must be a mapping \\(such as a dict\\) with a 'text' field, got str"),
     (iter([{"text": "Tariffs rose."}, None]), "record 1 must be a mapping .* got NoneType"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ from .examples import (Example, duplicate_key, examples_digest, indicator, iter_
                        prepare_examples, read_examples, revised_examples, topic_counts, trainable_topics,
                        unasked_message, unasked_topics)
 from .features import Analysis, TextFeatures
+from .files import check_path
 from .language import detect_many
 from .navigation import is_navigation, navigation_rows
 from .options import OPTIONS, check_options
@@ -718,7 +718,14 @@ class TopicModel(Estimator):
         return model
 
     def save(self, path: str | Path) -> Path:
-        """Write the model (and a ``.card.json`` beside it) atomically; returns the model path."""
+        """Write the model (and a ``.card.json`` beside it) atomically; returns the model path.
+
+        >>> load_model("models/default.npz").save(None)
+        Traceback (most recent call last):
+        ...
+        topicslib.errors.InputError: save takes the path of the model file to write (str or Path), got NoneType
+        """
+        check_path(path, "save takes the path of the model file to write")
         return storage.write_model_file(path, *self.to_arrays())
 
 
@@ -780,8 +787,7 @@ def load_model(path: str | Path) -> TopicModel:
     ...
     topicslib.errors.InputError: load_model takes a model file's path (str or Path), got NoneType
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise InputError(f"load_model takes a model file's path (str or Path), got {type(path).__name__}")
+    check_path(path, "load_model takes a model file's path")
     arrays, card = storage.read_model_file(path)
     try:
         return TopicModel.from_arrays(arrays, card)

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from .defaults import resolve
 from .errors import DataError, InputError
@@ -29,6 +30,9 @@ from .examples import given_topics
 from .model import TopicModel
 from .records import Record
 from .scoring import refuse_table
+
+if TYPE_CHECKING:  # only as_frame needs pandas, and imports it then
+    import pandas as pd
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -289,7 +293,7 @@ de 2026' or 'March 14, 2026'); counted under 'undated'
 
 def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
-           topics: Iterable[str] | None = None, as_frame: bool = False):
+           topics: Iterable[str] | None = None, as_frame: bool = False) -> list[TrendRow] | pd.DataFrame:
     """Count, per period (and per value of the ``by`` field, named by :func:`by_value`), the paragraphs
     tagged with each topic and their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``),
     records sharing a value (named by ``evaluation.value_name``: a list or object by its JSON) are one

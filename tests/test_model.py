@@ -168,6 +168,17 @@ def test_explain_many_gives_what_explain_gives_one_by_one():
     assert model.explain_many([]) == []
 
 
+def test_explain_many_takes_the_topics_of_each_text_as_any_iterable():
+    """A generator of topics failed on len() with Python's own TypeError; a string passed as 5 topic lists."""
+    model = topicslib.default_model()
+    texts = ["Coca crops grew.", "Tariffs rose."]
+    assert (model.explain_many(iter(texts), topics=(t for t in ["trade", ["narcotics"]]))
+            == [model.explain(texts[0], topic="trade"), model.explain(texts[1], topic="narcotics")])
+    for topics, kind in (("trade", "str"), ({"trade": 1}, "dict"), (3, "int")):
+        with pytest.raises(InputError, match=f"topics must be a list of each text's topics .*, got {kind}$"):
+            model.explain_many(texts, topics=topics)
+
+
 def test_explain_many_of_a_documents_paragraphs_explains_each_as_explain_does():
     """explain(p) read a Paragraph as classify_document scored it (stop 39); explain_many took strings only, so
     a document's paragraphs had to be given as plain_text(p.text), which is not public."""

@@ -514,7 +514,7 @@ class TopicModel(Estimator):
         """
         return self.explain_many([_scored_text(text)], topics=None if topic is None else [topic], top_n=top_n)[0]
 
-    def explain_many(self, texts: Sequence[str | Paragraph], *, topics: Sequence[str | Sequence[str]] | None = None,
+    def explain_many(self, texts: Iterable[str | Paragraph], *, topics: Iterable[str | Sequence[str]] | None = None,
                      top_n: int = 10) -> list[list[Explanation]]:
         """``explain`` for each of many texts, from one reading of them all (the same explanations as one by one,
         several times faster a text): of each text's predicted topics, or of ``topics[i]`` (an id or a list of
@@ -533,6 +533,11 @@ class TopicModel(Estimator):
         texts = scoring.check_texts(texts, "explain_many", "use explain(text)", _scored_text)
         if not isinstance(top_n, Integral) or isinstance(top_n, bool) or top_n < 0:
             raise InputError(f"top_n must be a non-negative integer, got {top_n!r}")
+        if topics is not None:  # any iterable, as texts: a generator failed on len() with Python's TypeError
+            if isinstance(topics, (str, bytes, Mapping)) or not isinstance(topics, Iterable):
+                raise InputError(f"topics must be a list of each text's topics (an id or a list of ids), got "
+                                 f"{type(topics).__name__}")
+            topics = list(topics)
         if topics is not None and len(topics) != len(texts):
             raise InputError(f"topics must name the topics of each text: {len(topics)} for {len(texts)} texts")
         ids = list(self.taxonomy_.ids)

@@ -445,6 +445,18 @@ def test_model_selection_of_scikit_learn_scores_a_model_by_its_micro_f1():
     assert len(folds) == 2 and all(0.0 <= f <= 1.0 for f in folds)
 
 
+def test_an_unknown_parameter_is_the_librarys_option_error_and_still_a_value_error():
+    """set_params raised a bare ValueError, outside topicslib's hierarchy; scikit-learn's handlers catch ValueError."""
+    from sklearn.base import clone
+
+    for set_bad in (lambda: topicslib.TopicModel().set_params(Cee=1.0),
+                    lambda: clone(topicslib.TopicModel()).set_params(bogus=1)):
+        with pytest.raises(topicslib.OptionError, match="option 'Cee': no such parameter of TopicModel; the parameters "
+                           "are C, char_ngrams, |option 'bogus'") as e:
+            set_bad()
+        assert isinstance(e.value, ValueError)
+
+
 def test_untrained_model_says_so():
     with pytest.raises(TopicslibError, match="not trained yet"):
         topicslib.TopicModel().classify("x")

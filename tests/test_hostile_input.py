@@ -178,6 +178,14 @@ def test_calls_on_many_texts_refuse_a_dataframe_naming_the_column_to_give(defaul
         MANY_TEXTS[call](Frame(), default_model)  # not one text, "text"
 
 
+@pytest.mark.parametrize("call", MANY_TEXTS)
+def test_calls_on_many_texts_refuse_a_dict_of_texts_by_id(default_model, call):
+    """A dict iterates as its keys: {"doc-1": "Tariffs rose."} was scored as the text "doc-1", unsaid."""
+    with pytest.raises(InputError, match=f"^{call} takes a list of texts, got a dict, which reads as its keys; "
+                                         r"give its values, such as list\(d.values\(\)\)$"):
+        MANY_TEXTS[call]({"doc-1": "Tariffs on coffee fell."}, default_model)
+
+
 def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"text": ["Coca cultivation rose.", "Tariffs on coffee fell.", "Migrants crossed the border."],

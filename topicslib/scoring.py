@@ -12,7 +12,7 @@ features, in a bounded cache for others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -78,7 +78,7 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
 
     ``call`` names the function called and ``advice`` (if any) says what to do with a single text: a
     string iterates as its characters, so unchecked it would pass as a list of one-letter texts. A
-    DataFrame would pass as its column names: it is refused, naming the fix. Unless all are strings, each item
+    DataFrame would pass as its column names, and a dict of texts by id as its ids: each is refused, naming the fix. Unless all are strings, each item
     goes through ``check`` with its position (counted from 0, as the list's index): :func:`check_text` names
     the first that is no string; a caller that takes more than strings gives the string it reads in each.
 
@@ -86,6 +86,10 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
     Traceback (most recent call last):
     ...
     topicslib.errors.InputError: classify_documents takes a list of texts, got a single text; use classify_document(text)
+    >>> check_texts({"doc-1": "Tariffs rose."}, "classify_many")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: classify_many takes a list of texts, got a dict, which reads as its keys; give its values, such as list(d.values())
     >>> check_texts(["Tariffs rose.", None])
     Traceback (most recent call last):
     ...
@@ -96,6 +100,9 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
     if is_table(texts):
         raise InputError(f"{call} takes a list of texts, got a {type(texts).__name__}, which reads as its columns; "
                          "give one column, such as df['text']")
+    if isinstance(texts, Mapping):  # a dict of texts by id would be read as its ids, and scored so, unsaid
+        raise InputError(f"{call} takes a list of texts, got a {type(texts).__name__}, which reads as its keys; give "
+                         "its values, such as list(d.values())")
     if not isinstance(texts, Iterable):
         raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
     texts = list(texts)

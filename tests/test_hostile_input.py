@@ -186,6 +186,19 @@ def test_calls_on_many_texts_refuse_a_dict_of_texts_by_id(default_model, call):
         MANY_TEXTS[call]({"doc-1": "Tariffs on coffee fell."}, default_model)
 
 
+@pytest.mark.parametrize("field", ["by", "text_field", "topics_field"])
+@pytest.mark.parametrize("value", [["lang", "site"], 3], ids=["list", "int"])
+def test_a_field_of_the_examples_is_named_by_one_string(default_model, field, value):
+    """by=["lang", "site"] failed deep inside with "unhashable type: 'list'"; by=3 grouped every example under
+    "(none)" after a warning about a field named 3."""
+    records = [{"text": "Tariffs rose.", "topics": ["trade"], "lang": "en", "site": "a.com"}]
+    message = "must name one field of the examples \\(a string\\), got "
+    with pytest.raises(InputError, match=f"^{field} {message}"):
+        topicslib.read_examples(records, **{field: value})
+    with pytest.raises(InputError, match=f"^by {message}"):
+        default_model.evaluate(records, by=value)
+
+
 def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"text": ["Coca cultivation rose.", "Tariffs on coffee fell.", "Migrants crossed the border."],

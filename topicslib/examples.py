@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents import CELL_SEPARATOR
-from .errors import DataError, ExampleError, TrainingError, in_short, place
+from .errors import DataError, ExampleError, InputError, TrainingError, in_short, place
 from .files import find_files
 from .records import CSV_SUFFIXES, JSONL_SUFFIXES, Source, format_of, parse_json, source_rows, stdin_format
 from .scoring import refuse_table
@@ -495,6 +495,10 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     >>> next(iter_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])).topics
     ('trade',)
     """
+    # else a list (by=["lang", "site"]) failed deep inside as unhashable, and a number was looked up as a field
+    for name, value in (("by", "" if by is None else by), ("text_field", text_field), ("topics_field", topics_field)):
+        if not isinstance(value, str):
+            raise InputError(f"{name} must name one field of the examples (a string), got {value!r}")
     if text_field == topics_field:
         raise ExampleError(f"the text and the topics cannot both be read from the field {text_field!r}")
     check = _TopicCheck(taxonomy)

@@ -199,6 +199,17 @@ def test_a_field_of_the_examples_is_named_by_one_string(default_model, field, va
         default_model.evaluate(records, by=value)
 
 
+def test_a_missing_value_of_a_pandas_column_is_named_as_one(default_model):
+    """A column with a gap gave "text 1 must be str, got float": NaN, pandas' missing value, was not named."""
+    pd = pytest.importorskip("pandas")
+    for column, shown in ((pd.Series(["Tariffs rose.", float("nan")]), "float nan"),
+                          (pd.Series(["Tariffs rose.", None], dtype="string"), "NAType <NA>")):
+        for call in (topicslib.classify_many, default_model.predict_proba, default_model.classify_documents):
+            with pytest.raises(InputError, match=f"^text 1 must be str, got {shown}, a missing value; drop or fill"):
+                call(column)
+        assert len(topicslib.classify_many(column.dropna(), model=default_model)) == 1
+
+
 def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"text": ["Coca cultivation rose.", "Tariffs on coffee fell.", "Migrants crossed the border."],

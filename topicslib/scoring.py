@@ -12,6 +12,7 @@ features, in a bounded cache for others.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 
@@ -35,6 +36,10 @@ def check_text(text: object, position: int | None = None) -> str:
     Traceback (most recent call last):
     ...
     topicslib.errors.InputError: text must be str, got bytes; decode it first, e.g. data.decode('utf-8')
+    >>> check_text(float("nan"), 2)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: text 2 must be str, got float nan, a missing value; drop or fill the missing texts first, such as df['text'].dropna() or df['text'].fillna('')
     >>> check_text(None, 3721)
     Traceback (most recent call last):
     ...
@@ -45,6 +50,10 @@ def check_text(text: object, position: int | None = None) -> str:
     which = "text" if position is None else f"text {position}"
     if isinstance(text, (bytes, bytearray)):
         raise InputError(f"{which} must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
+    # pandas' missing values: "got float" sent a reader of a column with gaps looking for numbers in it
+    if (isinstance(text, float) and math.isnan(text)) or type(text).__name__ == "NAType":
+        raise InputError(f"{which} must be str, got {type(text).__name__} {text}, a missing value; drop or fill the "
+                         "missing texts first, such as df['text'].dropna() or df['text'].fillna('')")
     raise InputError(f"{which} must be str, got {type(text).__name__}")
 
 

@@ -8,6 +8,7 @@ leaves in hostile training data.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -208,6 +209,25 @@ def test_a_missing_value_of_a_pandas_column_is_named_as_one(default_model):
             with pytest.raises(InputError, match=f"^text 1 must be str, got {shown}, a missing value; drop or fill"):
                 call(column)
         assert len(topicslib.classify_many(column.dropna(), model=default_model)) == 1
+
+
+def test_a_gap_in_a_dataframes_records_is_named_as_a_missing_value(default_model):
+    """df.to_dict("records") gives NaN for an empty cell: its topics were told to map numbers to ids, its text was
+    "no string, got float"; trends read a NaN text as an error where it reads null as a paragraph of no text."""
+    pd = pytest.importorskip("pandas")
+    df = pd.read_csv(io.StringIO("text,topics,date\nTariffs rose.,trade,2024-01-05\n,trade,2024-01-05\n"
+                                 "Migrants crossed.,,2024-01-05\n"))
+    records = df.to_dict("records")
+    with pytest.raises(ExampleError, match="^example 0: 'text' must be a string, got float nan, a missing value$"):
+        topicslib.read_examples(records[1:2])
+    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got nan, a missing value; "
+                                           r"give \[\] for a paragraph of no topic$"):
+        topicslib.read_examples(records[2:])
+    untagged = [{k: v for k, v in r.items() if k != "topics"} for r in records]
+    counts = {r.topic: r.paragraphs for r in topicslib.trends(untagged, date="date", model=default_model)}
+    assert counts["trade"] == counts["migration"] == 1
+    with pytest.raises(topicslib.DataError, match="^record 1: the 'text' field must be text, got int$"):
+        topicslib.trends([untagged[0], {**untagged[0], "text": 3}], date="date", model=default_model)
 
 
 def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):

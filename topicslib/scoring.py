@@ -28,6 +28,16 @@ _BATCH_CHARS = 250_000
 CACHE_LIMIT = 200_000
 
 
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is a missing value of a table: NaN, or pandas' ``pd.NA``, as a DataFrame's column with gaps
+    holds them (told without importing pandas).
+
+    >>> is_missing(float("nan")), is_missing(None), is_missing("")
+    (True, False, False)
+    """
+    return (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
 def check_text(text: object, position: int | None = None) -> str:
     """``text`` if it is a string; else an :class:`InputError` naming what it is (and its ``position`` in a list
     of texts, when given).
@@ -50,8 +60,7 @@ def check_text(text: object, position: int | None = None) -> str:
     which = "text" if position is None else f"text {position}"
     if isinstance(text, (bytes, bytearray)):
         raise InputError(f"{which} must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
-    # pandas' missing values: "got float" sent a reader of a column with gaps looking for numbers in it
-    if (isinstance(text, float) and math.isnan(text)) or type(text).__name__ == "NAType":
+    if is_missing(text):  # "got float" sent a reader of a column with gaps looking for numbers in it
         raise InputError(f"{which} must be str, got {type(text).__name__} {text}, a missing value; drop or fill the "
                          "missing texts first, such as df['text'].dropna() or df['text'].fillna('')")
     raise InputError(f"{which} must be str, got {type(text).__name__}")

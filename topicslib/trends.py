@@ -29,7 +29,7 @@ from .evaluation import NO_VALUE, value_name
 from .examples import given_topics
 from .model import TopicModel
 from .records import Record
-from .scoring import refuse_table
+from .scoring import is_missing, refuse_table
 
 if TYPE_CHECKING:  # only as_frame needs pandas, and imports it then
     import pandas as pd
@@ -187,10 +187,10 @@ def _text(record: Mapping, field: str, path: str | None, line: int | None) -> st
                         "the field that holds the text with text= (--column on the command line)",
                         path=path or None, line=line)
     value = record[field]
-    if value is None:
+    if value is None or is_missing(value):  # a DataFrame's gap (NaN) as JSON's null: a paragraph of no text
         return ""
-    if not isinstance(value, str):
-        raise InputError(f"the {field!r} field must be text, got {type(value).__name__}")
+    if not isinstance(value, str):  # named by its record, as every other fault of one is
+        raise DataError(f"the {field!r} field must be text, got {type(value).__name__}", path=path or None, line=line)
     return value
 
 

@@ -445,6 +445,14 @@ def test_load_model_needs_a_path(path):
         load_model(path)
 
 
+@pytest.mark.parametrize("lang", [["es"], 3, b"es"], ids=lambda v: type(v).__name__)
+def test_topics_takes_a_language_code(default_model, lang):
+    """topics(lang=["es"]) gave the English names, as for a language the taxonomy lacks, unsaid."""
+    with pytest.raises(InputError, match=f"^lang must be a language code such as 'es', got {re.escape(repr(lang))}$"):
+        topicslib.topics(default_model, lang=lang)
+    assert topicslib.topics(default_model, lang="es")[0].name == "Migración"
+
+
 @pytest.mark.parametrize("path", [None, 42, ["x.npz"]], ids=lambda p: type(p).__name__)
 def test_save_and_load_taxonomy_need_a_path(default_model, path):
     """Both failed inside pathlib with its TypeError ("expected str, bytes or os.PathLike object"), no topicslib error."""

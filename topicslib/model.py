@@ -588,8 +588,16 @@ class TopicModel(Estimator):
 
     # -- the rest of the surface ----------------------------------------------
     def topics(self, lang: str | None = None) -> list[Topic]:
-        """The taxonomy this model was trained for, named in ``lang`` (e.g. ``"es"``) where it has that language."""
+        """The taxonomy this model was trained for, named in ``lang`` (e.g. ``"es"``) where it has that language.
+
+        >>> load_model("models/default.npz").topics(["es"])
+        Traceback (most recent call last):
+        ...
+        topicslib.errors.InputError: lang must be a language code such as 'es', got ['es']
+        """
         self._check_fitted()
+        if lang is not None and not isinstance(lang, str):  # else read as its repr, a language no taxonomy has, unsaid
+            raise InputError(f"lang must be a language code such as 'es', got {lang!r}")
         return list(self.taxonomy_.localized(lang).topics)
 
     def evaluate(self, examples: str | Path | Iterable[Mapping | Example], *, by: str | None = None,

@@ -908,3 +908,22 @@ def test_a_duplicate_topic_id_is_named_with_both_places_and_what_to_do(tmp_path)
     with pytest.raises(TaxonomyError, match=re.escape(f"{f}: topics #2 and #3 both have the id 'energy'; give each "
                                                       "topic an id of its own (or merge the two)")):
         topicslib.load_taxonomy(f)
+
+
+# Paragraphs of 200,000 characters of Markdown marks: plain_text tried each "[" or "**" to the paragraph's end, and
+# the first took 107 s. Not a timing: a hang fails at the timeout, as the 50 MB cases do.
+_MARKS = {"brackets": "'[' * 100_000 + 'x' + ']' * 100_000", "links": "'[a](' * 50_000", "images": "'![' * 100_000",
+          "bold": "'**a ' * 50_000"}
+
+
+@pytest.mark.parametrize("kind", _MARKS)
+def test_a_paragraph_of_markdown_marks_is_read_in_one_pass(kind):
+    code = ("from topicslib.documents import plain_text\n"
+            f"t = plain_text({_MARKS[kind]})\nprint(len(t), sum(c.isalpha() for c in t))")
+    try:
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"plain_text of {kind} ran past 120 s")
+    assert r.returncode == 0, r.stderr
+    letters = int(r.stdout.split()[1])
+    assert letters == {"brackets": 1, "links": 50_000, "images": 0, "bold": 50_000}[kind]  # every word kept

@@ -927,3 +927,18 @@ def test_a_paragraph_of_markdown_marks_is_read_in_one_pass(kind):
     assert r.returncode == 0, r.stderr
     letters = int(r.stdout.split()[1])
     assert letters == {"brackets": 1, "links": 50_000, "images": 0, "bold": 50_000}[kind]  # every word kept
+
+
+def test_a_document_of_words_broken_at_every_line_end_is_split_in_one_pass():
+    """Each line joined to a paragraph ending in a broken word ("pun-") searched the whole paragraph for its end:
+    100,000 such lines ran for minutes (5,000 took 4 s). A hang fails at the timeout; not a timing."""
+    code = ("from topicslib.documents import split_paragraphs\n"
+            "ps = split_paragraphs('pun-\\nish ' * 100_000)\n"
+            "print(len(ps), sum(p.count('punish') for p in ps), max(map(len, ps)))")
+    try:
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("split_paragraphs ran past 120 s")
+    assert r.returncode == 0, r.stderr
+    paragraphs, joined, longest = map(int, r.stdout.split())
+    assert joined == 100_000 - (paragraphs - 1) and longest < 100_000  # every word whole but at the limit's cuts

@@ -392,7 +392,7 @@ def iter_paragraphs(lines: Iterable[str]) -> Iterator[str]:
         joins = (previous is not None and size + len(line) < LONGEST_PARAGRAPH and _continues(previous, line, width)
                  and not (apart and not line.lstrip(_OPENING)[:1].islower()))
         apart = False
-        if joins and _BROKEN.search(paragraph[-1]):
+        if joins and _BROKEN.search(paragraph[-1][-2:]):  # its end alone: the paragraph may be 100,000 characters long
             broken = line[0].islower()  # a word broken in two loses the hyphen, a hyphenated one keeps it
             paragraph[-1] = (paragraph[-1][:-1] if broken else paragraph[-1]) + line
             size += len(line) - broken

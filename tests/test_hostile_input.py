@@ -8,6 +8,7 @@ leaves in hostile training data.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -176,6 +177,57 @@ def test_calls_on_many_texts_refuse_a_dataframe_naming_the_column_to_give(defaul
     with pytest.raises(InputError, match=f"^{call} takes a list of texts, got a Frame, which reads as its columns; "
                                          r"give one column, such as df\['text'\]$"):
         MANY_TEXTS[call](Frame(), default_model)  # not one text, "text"
+
+
+@pytest.mark.parametrize("call", MANY_TEXTS)
+def test_calls_on_many_texts_refuse_a_dict_of_texts_by_id(default_model, call):
+    """A dict iterates as its keys: {"doc-1": "Tariffs rose."} was scored as the text "doc-1", unsaid."""
+    with pytest.raises(InputError, match=f"^{call} takes a list of texts, got a dict, which reads as its keys; "
+                                         r"give its values, such as list\(d.values\(\)\)$"):
+        MANY_TEXTS[call]({"doc-1": "Tariffs on coffee fell."}, default_model)
+
+
+@pytest.mark.parametrize("field", ["by", "text_field", "topics_field"])
+@pytest.mark.parametrize("value", [["lang", "site"], 3], ids=["list", "int"])
+def test_a_field_of_the_examples_is_named_by_one_string(default_model, field, value):
+    """by=["lang", "site"] failed deep inside with "unhashable type: 'list'"; by=3 grouped every example under
+    "(none)" after a warning about a field named 3."""
+    records = [{"text": "Tariffs rose.", "topics": ["trade"], "lang": "en", "site": "a.com"}]
+    message = "must name one field of the examples \\(a string\\), got "
+    with pytest.raises(InputError, match=f"^{field} {message}"):
+        topicslib.read_examples(records, **{field: value})
+    with pytest.raises(InputError, match=f"^by {message}"):
+        default_model.evaluate(records, by=value)
+
+
+def test_a_missing_value_of_a_pandas_column_is_named_as_one(default_model):
+    """A column with a gap gave "text 1 must be str, got float": NaN, pandas' missing value, was not named."""
+    pd = pytest.importorskip("pandas")
+    for column, shown in ((pd.Series(["Tariffs rose.", float("nan")]), "float nan"),
+                          (pd.Series(["Tariffs rose.", None], dtype="string"), "NAType <NA>")):
+        for call in (topicslib.classify_many, default_model.predict_proba, default_model.classify_documents):
+            with pytest.raises(InputError, match=f"^text 1 must be str, got {shown}, a missing value; drop or fill"):
+                call(column)
+        assert len(topicslib.classify_many(column.dropna(), model=default_model)) == 1
+
+
+def test_a_gap_in_a_dataframes_records_is_named_as_a_missing_value(default_model):
+    """df.to_dict("records") gives NaN for an empty cell: its topics were told to map numbers to ids, its text was
+    "no string, got float"; trends read a NaN text as an error where it reads null as a paragraph of no text."""
+    pd = pytest.importorskip("pandas")
+    df = pd.read_csv(io.StringIO("text,topics,date\nTariffs rose.,trade,2024-01-05\n,trade,2024-01-05\n"
+                                 "Migrants crossed.,,2024-01-05\n"))
+    records = df.to_dict("records")
+    with pytest.raises(ExampleError, match="^example 0: 'text' must be a string, got float nan, a missing value$"):
+        topicslib.read_examples(records[1:2])
+    with pytest.raises(ExampleError, match=r"^example 0: 'topics' must be a list of topic ids, got nan, a missing value; "
+                                           r"give \[\] for a paragraph of no topic$"):
+        topicslib.read_examples(records[2:])
+    untagged = [{k: v for k, v in r.items() if k != "topics"} for r in records]
+    counts = {r.topic: r.paragraphs for r in topicslib.trends(untagged, date="date", model=default_model)}
+    assert counts["trade"] == counts["migration"] == 1
+    with pytest.raises(topicslib.DataError, match="^record 1: the 'text' field must be text, got int$"):
+        topicslib.trends([untagged[0], {**untagged[0], "text": 3}], date="date", model=default_model)
 
 
 def test_a_pandas_dataframe_is_refused_and_its_column_is_read(default_model):
@@ -391,6 +443,23 @@ def test_report_streams_must_give_one_value_per_document(default_model, stream):
 def test_load_model_needs_a_path(path):
     with pytest.raises(InputError, match=f"load_model takes a model file's path \\(str or Path\\), got {type(path).__name__}"):
         load_model(path)
+
+
+@pytest.mark.parametrize("lang", [["es"], 3, b"es"], ids=lambda v: type(v).__name__)
+def test_topics_takes_a_language_code(default_model, lang):
+    """topics(lang=["es"]) gave the English names, as for a language the taxonomy lacks, unsaid."""
+    with pytest.raises(InputError, match=f"^lang: {re.escape(repr(lang))} is no language code; give a two-letter"):
+        topicslib.topics(default_model, lang=lang)
+    assert topicslib.topics(default_model, lang="es")[0].name == "Migración"
+
+
+@pytest.mark.parametrize("path", [None, 42, ["x.npz"]], ids=lambda p: type(p).__name__)
+def test_save_and_load_taxonomy_need_a_path(default_model, path):
+    """Both failed inside pathlib with its TypeError ("expected str, bytes or os.PathLike object"), no topicslib error."""
+    with pytest.raises(InputError, match=f"save takes the path of the model file to write \\(str or Path\\), got {type(path).__name__}"):
+        default_model.save(path)
+    with pytest.raises(InputError, match=f"load_taxonomy takes a taxonomy file's path \\(str or Path\\), got {type(path).__name__}"):
+        topicslib.load_taxonomy(path)
 
 
 @pytest.mark.parametrize("records, message", [
@@ -839,3 +908,37 @@ def test_a_duplicate_topic_id_is_named_with_both_places_and_what_to_do(tmp_path)
     with pytest.raises(TaxonomyError, match=re.escape(f"{f}: topics #2 and #3 both have the id 'energy'; give each "
                                                       "topic an id of its own (or merge the two)")):
         topicslib.load_taxonomy(f)
+
+
+# Paragraphs of 200,000 characters of Markdown marks: plain_text tried each "[" or "**" to the paragraph's end, and
+# the first took 107 s. Not a timing: a hang fails at the timeout, as the 50 MB cases do.
+_MARKS = {"brackets": "'[' * 100_000 + 'x' + ']' * 100_000", "links": "'[a](' * 50_000", "images": "'![' * 100_000",
+          "bold": "'**a ' * 50_000"}
+
+
+@pytest.mark.parametrize("kind", _MARKS)
+def test_a_paragraph_of_markdown_marks_is_read_in_one_pass(kind):
+    code = ("from topicslib.documents import plain_text\n"
+            f"t = plain_text({_MARKS[kind]})\nprint(len(t), sum(c.isalpha() for c in t))")
+    try:
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"plain_text of {kind} ran past 120 s")
+    assert r.returncode == 0, r.stderr
+    letters = int(r.stdout.split()[1])
+    assert letters == {"brackets": 1, "links": 50_000, "images": 0, "bold": 50_000}[kind]  # every word kept
+
+
+def test_a_document_of_words_broken_at_every_line_end_is_split_in_one_pass():
+    """Each line joined to a paragraph ending in a broken word ("pun-") searched the whole paragraph for its end:
+    100,000 such lines ran for minutes (5,000 took 4 s). A hang fails at the timeout; not a timing."""
+    code = ("from topicslib.documents import split_paragraphs\n"
+            "ps = split_paragraphs('pun-\\nish ' * 100_000)\n"
+            "print(len(ps), sum(p.count('punish') for p in ps), max(map(len, ps)))")
+    try:
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("split_paragraphs ran past 120 s")
+    assert r.returncode == 0, r.stderr
+    paragraphs, joined, longest = map(int, r.stdout.split())
+    assert joined == 100_000 - (paragraphs - 1) and longest < 100_000  # every word whole but at the limit's cuts

@@ -168,6 +168,34 @@ def test_explain_many_gives_what_explain_gives_one_by_one():
     assert model.explain_many([]) == []
 
 
+def test_explain_many_reads_many_texts_a_batch_at_a_time(monkeypatch):
+    """explain_many analysed all its texts at once: 20,000 paragraphs held 265 MB (13 MB a thousand at a time).
+    Now it reads them in the scorer's batches, with the explanations of one by one across the batches' seams."""
+    model = topicslib.load_model(topicslib.default_model_path())
+    texts = ["Coca cultivation rose in Putumayo.", "Tariffs on coffee fell.", "", "Los migrantes pidieron asilo.",
+             "The ministers discussed tariffs, migration and security."] * 4
+    named = [["trade"], "narcotics", [], ["migration", "trade"], "security"] * 4
+    one_by_one = [model.explain(t, top_n=3) for t in texts], [model.explain(t, topic=n) for t, n in zip(texts, named)]
+    monkeypatch.setattr(topicslib.scoring, "_BATCH_CHARS", 60)
+    read = []
+    analyse = topicslib.scoring.NumpyScorer.analyse
+    monkeypatch.setattr(topicslib.scoring.NumpyScorer, "analyse", lambda self, ts: read.append(len(ts)) or analyse(self, ts))
+    assert model.explain_many(texts, top_n=3) == one_by_one[0]
+    assert model.explain_many(texts, topics=named) == one_by_one[1]
+    assert sum(read) == 2 * len(texts) and max(read) <= 4  # a batch ends once it holds 60 characters
+
+
+def test_explain_many_takes_the_topics_of_each_text_as_any_iterable():
+    """A generator of topics failed on len() with Python's own TypeError; a string passed as 5 topic lists."""
+    model = topicslib.default_model()
+    texts = ["Coca crops grew.", "Tariffs rose."]
+    assert (model.explain_many(iter(texts), topics=(t for t in ["trade", ["narcotics"]]))
+            == [model.explain(texts[0], topic="trade"), model.explain(texts[1], topic="narcotics")])
+    for topics, kind in (("trade", "str"), ({"trade": 1}, "dict"), (3, "int")):
+        with pytest.raises(InputError, match=f"topics must be a list of each text's topics .*, got {kind}$"):
+            model.explain_many(texts, topics=topics)
+
+
 def test_explain_many_of_a_documents_paragraphs_explains_each_as_explain_does():
     """explain(p) read a Paragraph as classify_document scored it (stop 39); explain_many took strings only, so
     a document's paragraphs had to be given as plain_text(p.text), which is not public."""
@@ -432,6 +460,18 @@ def test_model_selection_of_scikit_learn_scores_a_model_by_its_micro_f1():
     folds = cross_val_score(make_pipeline(FunctionTransformer(lambda xs: [x.lower() for x in xs]),
                                           topicslib.TopicModel(min_df=1, folds=2)), texts, labels, cv=halves)
     assert len(folds) == 2 and all(0.0 <= f <= 1.0 for f in folds)
+
+
+def test_an_unknown_parameter_is_the_librarys_option_error_and_still_a_value_error():
+    """set_params raised a bare ValueError, outside topicslib's hierarchy; scikit-learn's handlers catch ValueError."""
+    from sklearn.base import clone
+
+    for set_bad in (lambda: topicslib.TopicModel().set_params(Cee=1.0),
+                    lambda: clone(topicslib.TopicModel()).set_params(bogus=1)):
+        with pytest.raises(topicslib.OptionError, match="option 'Cee': no such parameter of TopicModel; the parameters "
+                           "are C, char_ngrams, |option 'bogus'") as e:
+            set_bad()
+        assert isinstance(e.value, ValueError)
 
 
 def test_untrained_model_says_so():

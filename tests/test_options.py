@@ -67,6 +67,20 @@ def test_numpy_numbers_and_json_lists_are_good_values():
     assert model.word_ngrams == (1, 2) and model.classes_.tolist() == ["econ", "people"]  # a JSON list becomes a pair
 
 
+def test_numpy_numbers_of_a_search_grid_train_save_and_load_as_pythons(tmp_path):
+    """GridSearchCV over np.arange(...) sets numpy scalars: seed failed in the compiled solver ("argument 11 must be
+    int, not numpy.int64"), and min_df, folds, max_features or norm_offset trained a model that failed to save
+    ("Object of type int64 is not JSON serializable")."""
+    given = dict(min_df=np.int64(1), folds=np.int64(3), seed=np.int64(3), max_features=np.int64(1000),
+                 word_ngrams=(np.int64(1), np.int64(2)), norm_offset=np.float32(0.25))
+    model = TopicModel(**given).fit([r["text"] for r in TINY], [r["topics"] for r in TINY])
+    assert model.options_["seed"] == 3 and all(type(model.options_[k]) is int for k in ("min_df", "folds", "max_features"))
+    loaded = topicslib.load_model(model.save(tmp_path / "m.npz"))
+    assert loaded.options_ == model.options_ and loaded.options_["norm_offset"] == float(np.float32(0.25))
+    plain = TopicModel(**{k: v.item() if hasattr(v, "item") else tuple(map(int, v)) for k, v in given.items()})
+    np.testing.assert_array_equal(plain.fit([r["text"] for r in TINY], [r["topics"] for r in TINY]).coef_, model.coef_)
+
+
 def test_a_whole_number_C_trains(tmp_path):
     """C passes the option check as any positive finite number; a whole one (--options '{"C": 1}', as JSON writes
     it) used to reach the compiled solver as integers and end in its ValueError, with a traceback."""

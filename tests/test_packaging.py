@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import zipfile
 
 import pytest
+
+import topicslib
 
 from .conftest import ROOT
 
@@ -28,6 +31,29 @@ def test_wheel_holds_model_and_taxonomy(wheel):
     assert "topicslib/models/default.npz" in names
     assert "topicslib/models/default.card.json" in names
     assert "topicslib/seeds/topics.toml" in names
+
+
+def test_wheel_is_marked_typed(wheel):
+    """Without PEP 561's marker mypy and pyright ignore every annotation of an installed topicslib (mypy: "module is
+    installed, but missing library stubs or py.typed marker"), and a service's checks saw each call as Any."""
+    assert "topicslib/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
+def _public_callables():
+    for name in topicslib.__all__:
+        obj = getattr(topicslib, name)
+        if inspect.isfunction(obj):
+            yield name, obj
+        elif inspect.isclass(obj):
+            yield from ((f"{name}.{a}", getattr(obj, a)) for a, v in vars(obj).items()
+                        if not a.startswith("_") and (inspect.isfunction(v) or isinstance(v, classmethod)))
+
+
+def test_every_public_function_says_what_it_returns():
+    """A typed package's unannotated return is Any to a type checker: trends' rows (or DataFrame) were."""
+    unannotated = [name for name, f in _public_callables()
+                   if inspect.signature(f).return_annotation is inspect.Signature.empty]
+    assert unannotated == []
 
 
 def test_installed_wheel_classifies_from_another_directory(wheel, tmp_path):

@@ -49,7 +49,8 @@ def classify(text: str, *, model: TopicModel | None = None) -> list[TopicScore]:
 
 
 def classify_many(texts: Iterable[str], *, model: TopicModel | None = None) -> list[list[TopicScore]]:
-    """``classify`` for many paragraphs at once (one call into the scorer).
+    """``classify`` for many paragraphs at once (one call into the scorer). ``texts`` may be any iterable of strings; it
+    is read whole first, as the result holds a list for each: give a long stream in chunks for memory to stay bounded.
 
     >>> [[t.topic for t in r] for r in classify_many(["Tariffs on coffee exports fell.", "Home | Contact"])]
     [['trade'], []]

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import inspect
 
+from .errors import OptionError
+
 
 class Estimator:
     """Parameters are the ``__init__`` arguments, stored under their own names."""
@@ -36,11 +38,21 @@ class Estimator:
         return {name: getattr(self, name) for name in self._defaults()}
 
     def set_params(self, **params) -> "Estimator":
-        """Set parameters by name; an unknown name is a ``ValueError``, as in scikit-learn."""
+        """Set parameters by name; an unknown name is an :class:`~topicslib.errors.OptionError`, the library's own
+        error, and a ``ValueError`` as scikit-learn raises.
+
+        >>> class Demo(Estimator):
+        ...     def __init__(self, C=1.0):
+        ...         self.C = C
+        >>> Demo().set_params(c=2)
+        Traceback (most recent call last):
+        ...
+        topicslib.errors.OptionError: option 'c': no such parameter of Demo; the parameters are C
+        """
         names = self._defaults()
         for name, value in params.items():
             if name not in names:
-                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid parameters: {', '.join(names)}")
+                raise OptionError(name, f"no such parameter of {type(self).__name__}; the parameters are {', '.join(names)}")
             setattr(self, name, value)
         return self
 

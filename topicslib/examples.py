@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from .documents import CELL_SEPARATOR
-from .errors import DataError, ExampleError, TrainingError, in_short, place
+from .errors import DataError, ExampleError, InputError, TrainingError, in_short, place
 from .files import find_files
 from .records import CSV_SUFFIXES, JSONL_SUFFIXES, Source, format_of, parse_json, source_rows, stdin_format
-from .scoring import refuse_table
+from .scoring import is_missing, refuse_table
 from .taxonomy import Taxonomy, is_label
 
 # What example files are, named or found in a folder alike (also gzip, bz2 or xz compressed): JSON Lines and CSV,
@@ -89,6 +89,9 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     """
     if isinstance(value, (list, tuple)) and not all(isinstance(t, str) for t in value):
         value = [t["topic"] if isinstance(t, Mapping) and isinstance(t.get("topic"), str) else t for t in value]
+    if is_missing(value):  # a gap in a DataFrame's column: no number to map to an id, as the advice below says
+        raise error(f"{field!r} must be {expected}, got {value!r}, a missing value; give [] for a paragraph of no topic",
+                    path=path, line=line)
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
         items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
         numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too
@@ -158,7 +161,8 @@ def _example(record: object, *, path: str | None, line: int | None, by: str | No
         raise ExampleError(f"missing {fields.text!r}" + _field_hint(record, fields), path=path, line=line)
     text = record[fields.text]
     if not isinstance(text, str):
-        raise ExampleError(f"{fields.text!r} must be a string, got {type(text).__name__}", path=path, line=line)
+        raise ExampleError(f"{fields.text!r} must be a string, got {type(text).__name__}"
+                           + (f" {text}, a missing value" if is_missing(text) else ""), path=path, line=line)
     if not text.strip():
         raise ExampleError(f"{fields.text!r} is empty", path=path, line=line)
     if fields.topics not in record:
@@ -495,6 +499,10 @@ def iter_examples(source: str | Path | Iterable[Mapping | Example], *,
     >>> next(iter_examples([{"text": "Tariffs rose.", "topics": ["trade"]}])).topics
     ('trade',)
     """
+    # else a list (by=["lang", "site"]) failed deep inside as unhashable, and a number was looked up as a field
+    for name, value in (("by", "" if by is None else by), ("text_field", text_field), ("topics_field", topics_field)):
+        if not isinstance(value, str):
+            raise InputError(f"{name} must name one field of the examples (a string), got {value!r}")
     if text_field == topics_field:
         raise ExampleError(f"the text and the topics cannot both be read from the field {text_field!r}")
     check = _TopicCheck(taxonomy)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError, in_short
+from .errors import DataError, InputError, in_short
 
 # What marks the name of a temporary file or folder as topicslib's: see temporary_name.
 _TEMPORARY = ".topicslib-"
@@ -52,6 +52,21 @@ def is_temporary(name: str) -> bool:
     (True, False, False)
     """
     return name.startswith(".") and _TEMPORARY in name
+
+
+def check_path(path: object, taking: str) -> None:
+    """Nothing if ``path`` is a path (a str or a path-like object such as a :class:`~pathlib.Path`); else an
+    :class:`InputError` that says, in ``taking``, what the call takes. Unchecked, None or a number failed inside
+    pathlib with its own ``TypeError`` (QA pass 8).
+
+    >>> check_path("a.npz", "load_model takes a model file's path")
+    >>> check_path(None, "save takes the path of the model file to write")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: save takes the path of the model file to write (str or Path), got NoneType
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"{taking} (str or Path), got {type(path).__name__}")
 
 
 def output_target(path: str | Path, inputs: Iterable[str | Path] = (), *,

@@ -85,7 +85,8 @@ OPTIONS: dict[str, Option] = {
 
 
 def check_options(options: Mapping[str, object]) -> dict[str, object]:
-    """``options`` checked against :data:`OPTIONS`, n-gram pairs as tuples; the first bad one raises.
+    """``options`` checked against :data:`OPTIONS`, n-gram pairs as tuples and numbers as Python's; the first bad one
+    raises.
 
     >>> check_options({"C": 1, "word_ngrams": [1, 3]})
     {'C': 1, 'word_ngrams': (1, 3)}
@@ -101,5 +102,21 @@ def check_options(options: Mapping[str, object]) -> dict[str, object]:
             raise OptionError(str(name), f"no such option; the options are {', '.join(OPTIONS)}")
         if not option.valid(value):
             raise OptionError(name, f"got {value!r}; it must be {option.allowed}")
-        out[name] = tuple(value) if isinstance(value, list) else value
+        out[name] = _plain(value)
     return out
+
+
+def _plain(value: object) -> object:
+    """A number as Python's own int or float, a pair as a tuple of them, anything else as it is: numpy's scalars,
+    as a scikit-learn grid of ``np.arange(1, 4)`` gives them, pass the checks but are no JSON (a trained model
+    failed to save) nor an int to the compiled solver (``seed`` failed to train).
+
+    >>> import numpy as np
+    >>> _plain(np.int64(3)), _plain(np.float32(0.5)), _plain([np.int64(1), 2]), _plain(True), _plain("svm")
+    (3, 0.5, (1, 2), True, 'svm')
+    """
+    if isinstance(value, (list, tuple)):
+        return tuple(map(_plain, value))
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return value
+    return int(value) if isinstance(value, Integral) else float(value)

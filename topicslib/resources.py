@@ -19,10 +19,18 @@ def _find(folder: str, name: str) -> Path:
 
 
 def default_model_path() -> Path:
-    """Path of the shipped default model file."""
+    """Path of the shipped default model file.
+
+    >>> default_model_path().name
+    'default.npz'
+    """
     return _find("models", "default.npz")
 
 
 def default_taxonomy_path() -> Path:
-    """Path of the shipped default taxonomy (the ten topics of the labeling guide)."""
+    """Path of the shipped default taxonomy (the ten topics of the labeling guide).
+
+    >>> default_taxonomy_path().name
+    'topics.toml'
+    """
     return _find("seeds", "topics.toml")

@@ -12,7 +12,8 @@ features, in a bounded cache for others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -27,6 +28,16 @@ _BATCH_CHARS = 250_000
 CACHE_LIMIT = 200_000
 
 
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is a missing value of a table: NaN, or pandas' ``pd.NA``, as a DataFrame's column with gaps
+    holds them (told without importing pandas).
+
+    >>> is_missing(float("nan")), is_missing(None), is_missing("")
+    (True, False, False)
+    """
+    return (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
 def check_text(text: object, position: int | None = None) -> str:
     """``text`` if it is a string; else an :class:`InputError` naming what it is (and its ``position`` in a list
     of texts, when given).
@@ -35,6 +46,10 @@ def check_text(text: object, position: int | None = None) -> str:
     Traceback (most recent call last):
     ...
     topicslib.errors.InputError: text must be str, got bytes; decode it first, e.g. data.decode('utf-8')
+    >>> check_text(float("nan"), 2)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: text 2 must be str, got float nan, a missing value; drop or fill the missing texts first, such as df['text'].dropna() or df['text'].fillna('')
     >>> check_text(None, 3721)
     Traceback (most recent call last):
     ...
@@ -45,6 +60,9 @@ def check_text(text: object, position: int | None = None) -> str:
     which = "text" if position is None else f"text {position}"
     if isinstance(text, (bytes, bytearray)):
         raise InputError(f"{which} must be str, got {type(text).__name__}; decode it first, e.g. data.decode('utf-8')")
+    if is_missing(text):  # "got float" sent a reader of a column with gaps looking for numbers in it
+        raise InputError(f"{which} must be str, got {type(text).__name__} {text}, a missing value; drop or fill the "
+                         "missing texts first, such as df['text'].dropna() or df['text'].fillna('')")
     raise InputError(f"{which} must be str, got {type(text).__name__}")
 
 
@@ -78,7 +96,7 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
 
     ``call`` names the function called and ``advice`` (if any) says what to do with a single text: a
     string iterates as its characters, so unchecked it would pass as a list of one-letter texts. A
-    DataFrame would pass as its column names: it is refused, naming the fix. Unless all are strings, each item
+    DataFrame would pass as its column names, and a dict of texts by id as its ids: each is refused, naming the fix. Unless all are strings, each item
     goes through ``check`` with its position (counted from 0, as the list's index): :func:`check_text` names
     the first that is no string; a caller that takes more than strings gives the string it reads in each.
 
@@ -86,6 +104,10 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
     Traceback (most recent call last):
     ...
     topicslib.errors.InputError: classify_documents takes a list of texts, got a single text; use classify_document(text)
+    >>> check_texts({"doc-1": "Tariffs rose."}, "classify_many")
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: classify_many takes a list of texts, got a dict, which reads as its keys; give its values, such as list(d.values())
     >>> check_texts(["Tariffs rose.", None])
     Traceback (most recent call last):
     ...
@@ -96,6 +118,9 @@ def check_texts(texts: object, call: str = "classify_many", advice: str = "use c
     if is_table(texts):
         raise InputError(f"{call} takes a list of texts, got a {type(texts).__name__}, which reads as its columns; "
                          "give one column, such as df['text']")
+    if isinstance(texts, Mapping):  # a dict of texts by id would be read as its ids, and scored so, unsaid
+        raise InputError(f"{call} takes a list of texts, got a {type(texts).__name__}, which reads as its keys; give "
+                         "its values, such as list(d.values())")
     if not isinstance(texts, Iterable):
         raise InputError(f"texts must be an iterable of str, got {type(texts).__name__}")
     texts = list(texts)

@@ -3,14 +3,6 @@
 A paragraph is worth a label when the model is unsure of it: some topic's probability sits near that
 topic's threshold. Rare topics count for more (a label teaches them most), and a batch holds no near
 copies (paragraphs with almost the same words), so one round of labeling is not spent on one story.
-
->>> model = TopicModel(min_df=1, folds=2).fit(["tariffs rose", "exports grew", "asylum seekers", "migrants crossed"],
-...                                          [["trade"], ["trade"], ["migration"], ["migration"]])
->>> suggest(model, ["tariffs rose", "migrants and exports", "migrants and exports", "asylum"], n=2)
-[1, 3]
->>> suggest(model, ["tariffs rose", "migrants and exports", "migrants and exports", "asylum"], n=2,
-...         exclude=["Migrants  and EXPORTS"])
-[3, 0]
 """
 
 from __future__ import annotations
@@ -50,6 +42,14 @@ def suggest(model: TopicModel, texts: Iterable[str], n: int = 50, *,
     model's training examples; for a single-label model, how close its two most probable topics are
     (margin sampling).
     Paragraphs without any known term are never suggested.
+
+    >>> model = TopicModel(min_df=1, folds=2).fit(["tariffs rose", "exports grew", "asylum seekers", "migrants crossed"],
+    ...                                          [["trade"], ["trade"], ["migration"], ["migration"]])
+    >>> suggest(model, ["tariffs rose", "migrants and exports", "migrants and exports", "asylum"], n=2)
+    [1, 3]
+    >>> suggest(model, ["tariffs rose", "migrants and exports", "migrants and exports", "asylum"], n=2,
+    ...         exclude=["Migrants  and EXPORTS"])
+    [3, 0]
     """
     model = check_model(model)
     texts = check_texts(texts, "suggest", "")  # a list, read once: any iterable's positions are its indices

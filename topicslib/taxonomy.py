@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import InputError, TaxonomyError, in_short
+from .files import check_path
 from .language import LANGUAGES
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -302,7 +303,12 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
 
     >>> load_taxonomy("seeds/topics.toml").ids[:2]
     ('migration', 'climate')
+    >>> load_taxonomy(None)
+    Traceback (most recent call last):
+    ...
+    topicslib.errors.InputError: load_taxonomy takes a taxonomy file's path (str or Path), got NoneType
     """
+    check_path(path, "load_taxonomy takes a taxonomy file's path")
     path = Path(path)
     try:
         raw = path.read_bytes()

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from .dates import MONTHS
 from .defaults import resolve
@@ -29,7 +30,10 @@ from .evaluation import NO_VALUE, value_name
 from .examples import given_topics
 from .model import TopicModel
 from .records import Record
-from .scoring import refuse_table
+from .scoring import is_missing, refuse_table
+
+if TYPE_CHECKING:  # only as_frame needs pandas, and imports it then
+    import pandas as pd
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 UNDATED = "undated"
@@ -180,10 +184,10 @@ def _text(record: Mapping, field: str, path: str | None, line: int | None) -> st
                         "the field that holds the text with text= (--column on the command line)",
                         path=path or None, line=line)
     value = record[field]
-    if value is None:
+    if value is None or is_missing(value):  # a DataFrame's gap (NaN) as JSON's null: a paragraph of no text
         return ""
-    if not isinstance(value, str):
-        raise InputError(f"the {field!r} field must be text, got {type(value).__name__}")
+    if not isinstance(value, str):  # named by its record, as every other fault of one is
+        raise DataError(f"the {field!r} field must be text, got {type(value).__name__}", path=path or None, line=line)
     return value
 
 
@@ -286,7 +290,7 @@ de 2026' or 'March 14, 2026'); counted under 'undated'
 
 def trends(records: Iterable[Mapping | Record], *, date: str, period: str = "month", by: str | None = None,
            group: str | None = None, model: TopicModel | None = None, text: str = "text",
-           topics: Iterable[str] | None = None, as_frame: bool = False):
+           topics: Iterable[str] | None = None, as_frame: bool = False) -> list[TrendRow] | pd.DataFrame:
     """Count, per period (and per value of the ``by`` field, named by :func:`by_value`), the paragraphs
     tagged with each topic and their share of all paragraphs in that cell; with ``group`` (e.g. ``"url"``),
     records sharing a value (named by ``evaluation.value_name``: a list or object by its JSON) are one

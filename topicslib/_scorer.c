@@ -138,6 +138,16 @@ static inline const Key *key_of(const Key *keys, size_t stride, int32_t e)
     return (const Key *)((const char *)keys + (size_t)e * stride);
 }
 
+/* Whether a and b hold the same n code points. Keys are words of a few code points whose full hashes already
+ * agree: a loop of our own costs less than a call into the library's memcmp. */
+static inline int same_cps(const cp_t *a, const cp_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 /* The slot of key (hash, s, n) in t: an entry whose key matches, or the empty slot where it goes. */
 static inline size_t table_slot(const Table *t, const Key *keys, size_t stride, const cp_t *pool, uint64_t hash,
                                 const cp_t *s, size_t n)
@@ -149,7 +159,7 @@ static inline size_t table_slot(const Table *t, const Key *keys, size_t stride, 
             return i;
         if (TAG(v) == TAG(hash)) {
             const Key *k = key_of(keys, stride, slot_entry(v));
-            if (k->hash == hash && k->len == n && memcmp(pool + k->off, s, n * sizeof(cp_t)) == 0)
+            if (k->hash == hash && k->len == n && same_cps(pool + k->off, s, n))
                 return i;
         }
         i = (i + 1) & t->mask;
@@ -896,6 +906,23 @@ static int score_word(Scorer *s, Scratch *sc, int32_t e)
     return 0;
 }
 
+/* 1 + log(count) for the counts most words of a text have, worked out once by the same log(): a text's words
+ * nearly all occur a few times, and a call of log() cost about as much as the rest of the word's scoring. */
+#define FEW_COUNTS 64
+static double few_counts[FEW_COUNTS];
+
+static void count_logs_init(void)
+{
+    for (int c = 1; c < FEW_COUNTS; c++)
+        few_counts[c] = 1.0 + log((double)c);
+}
+
+/* A term's sublinear frequency, 1 + log(count), for count >= 1. */
+static inline double sublinear(int32_t count)
+{
+    return count < FEW_COUNTS ? few_counts[count] : 1.0 + log((double)count);
+}
+
 /* The scores of the text just read, into out[0..k): log-odds, or probabilities when proba. */
 static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
 {
@@ -910,7 +937,7 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
     double sumsq = 0.0;
     for (size_t i = 0; i < sc->nfeats; i++) {
         int32_t col = sc->feats[i];
-        double v = (1.0 + log((double)sc->fcount[col])) * s->idf[col];
+        double v = sublinear(sc->fcount[col]) * s->idf[col];
         sc->vals[i] = v;
         sumsq += v * v;
     }
@@ -932,7 +959,7 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
         sumsq = 0.0;
         for (size_t i = 0; i < sc->nwords; i++) {
             int32_t e = sc->words[i];
-            double v = (1.0 + log((double)sc->wcount[e])) * s->words[e].idf;
+            double v = sublinear(sc->wcount[e]) * s->words[e].idf;
             sc->vals[i] = v;
             sumsq += v * v;
         }
@@ -1731,6 +1758,7 @@ PyMODINIT_FUNC PyInit__scorer(void)
 {
     if (PyType_Ready(&ScorerType) < 0 || PyType_Ready(&LeaningType) < 0)
         return NULL;
+    count_logs_init();
     PyObject *unicodedata = PyImport_ImportModule("unicodedata");
     if (!unicodedata)
         return NULL;

@@ -104,6 +104,13 @@ def test_real_paragraphs_score_alike_on_both_engines(default_model):
            [[t.topic for t in r] for r in numpy_only.classify_many(texts)]
 
 
+@needs_scorer
+def test_words_repeated_past_the_counts_worked_out_once_score_alike(default_model):
+    # the compiled scorer takes 1 + log(count) of counts below 64 from a table, of others from log() itself
+    texts = [" ".join(["tariffs"] * n + ["asylum"] * (n // 2)) + " exports" for n in (1, 2, 62, 63, 64, 65, 300)]
+    assert_same_scores(default_model, texts)
+
+
 def _tiny(**options) -> topicslib.TopicModel:
     return topicslib.train(TINY, min_df=1, folds=3, **options)
 

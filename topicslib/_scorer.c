@@ -37,14 +37,20 @@ static inline uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* A key's hash: FNV-1a over its code points, then its length mixed in. In steps, so the tokenizer can hash a
+ * token as it reads it instead of reading it again. */
+#define HASH_START 1469598103934665603ULL
+
+static inline uint64_t hash_step(uint64_t h, cp_t c) { return (h ^ c) * 1099511628211ULL; }
+
+static inline uint64_t hash_end(uint64_t h, size_t n) { return mix64(h ^ n); }
+
 static inline uint64_t hash_cps(const cp_t *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
-    }
-    return mix64(h ^ n);
+    uint64_t h = HASH_START;
+    for (size_t i = 0; i < n; i++)
+        h = hash_step(h, s[i]);
+    return hash_end(h, n);
 }
 
 /* Grow *buf (of *cap items of size item) to hold at least need items. */
@@ -138,6 +144,16 @@ static inline const Key *key_of(const Key *keys, size_t stride, int32_t e)
     return (const Key *)((const char *)keys + (size_t)e * stride);
 }
 
+/* Whether a and b hold the same n code points. Keys are words of a few code points whose full hashes already
+ * agree: a loop of our own costs less than a call into the library's memcmp. */
+static inline int same_cps(const cp_t *a, const cp_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 /* The slot of key (hash, s, n) in t: an entry whose key matches, or the empty slot where it goes. */
 static inline size_t table_slot(const Table *t, const Key *keys, size_t stride, const cp_t *pool, uint64_t hash,
                                 const cp_t *s, size_t n)
@@ -149,7 +165,7 @@ static inline size_t table_slot(const Table *t, const Key *keys, size_t stride, 
             return i;
         if (TAG(v) == TAG(hash)) {
             const Key *k = key_of(keys, stride, slot_entry(v));
-            if (k->hash == hash && k->len == n && memcmp(pool + k->off, s, n * sizeof(cp_t)) == 0)
+            if (k->hash == hash && k->len == n && same_cps(pool + k->off, s, n))
                 return i;
         }
         i = (i + 1) & t->mask;
@@ -591,36 +607,68 @@ static int count_tokens(Scorer *s, Scratch *sc)
     return 0;
 }
 
-/* Called where a run of word characters ends, the run being cps->buf[start..cps->len); it may
- * shorten cps->len (to drop the run, or after using up every run read so far). */
-typedef int (*RunEnd)(void *ctx, Cps *cps, size_t start);
+/* Called where a run of word characters ends, the run being cps->buf[start..cps->len) and h its hash so far
+ * (hash_step over its code points; hash_end makes it the key's hash); it may shorten cps->len (to drop the run,
+ * or after using up every run read so far). */
+typedef int (*RunEnd)(void *ctx, Cps *cps, size_t start, uint64_t h);
 
-/* The runs of word characters of a normalized string, appended to cps: the tokenizer of both
- * tokenize() and the scorer. lower: lower-case ASCII letters on the way (an ASCII text is not
- * passed through str.lower). */
+/* ASCII characters as a token holds them: ascii_word[lower][c] is c, lower-cased when lower, or 0 for a character
+ * that is no word character. ASCII is most of every text: one look-up instead of is_word's tests. */
+static cp_t ascii_word[2][128];
+
+static void ascii_word_init(void)
+{
+    for (cp_t c = 0; c < 128; c++) {
+        ascii_word[0][c] = is_word(c) ? c : 0;
+        ascii_word[1][c] = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : ascii_word[0][c];
+    }
+}
+
+/* The runs of word characters of a normalized string's n code points, appended to cps: the tokenizer of both
+ * tokenize() and the scorer. lower: lower-case ASCII letters on the way (an ASCII text is not passed through
+ * str.lower). One function per kind of string, so the loop reads its code points without asking their width. */
+#define DEFINE_SCAN_WORDS(NAME, TYPE)                                                                      \
+    static int NAME(const TYPE *data, Py_ssize_t n, int lower, Cps *cps, RunEnd end, void *ctx)            \
+    {                                                                                                      \
+        /* runs only shorten what cps holds: room for every code point, once */                            \
+        if (RESERVE(cps->buf, cps->cap, cps->len + (size_t)n) < 0)                                         \
+            return -1;                                                                                     \
+        const cp_t *ascii = ascii_word[lower != 0];                                                        \
+        size_t start = cps->len;                                                                           \
+        uint64_t h = HASH_START;                                                                           \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                               \
+            cp_t c = data[i];                                                                              \
+            if (c < 128 ? (c = ascii[c]) != 0 : is_word(c)) {                                              \
+                cps->buf[cps->len++] = c;                                                                  \
+                h = hash_step(h, c);                                                                       \
+                continue;                                                                                  \
+            }                                                                                              \
+            if (is_dropped(c) || cps->len == start)                                                        \
+                continue;                                                                                  \
+            if (end(ctx, cps, start, h) < 0)                                                               \
+                return -1;                                                                                 \
+            start = cps->len;                                                                              \
+            h = HASH_START;                                                                                \
+        }                                                                                                  \
+        return cps->len > start ? end(ctx, cps, start, h) : 0;                                             \
+    }
+
+DEFINE_SCAN_WORDS(scan_words1, Py_UCS1)
+DEFINE_SCAN_WORDS(scan_words2, Py_UCS2)
+DEFINE_SCAN_WORDS(scan_words4, Py_UCS4)
+
 static int scan_words(PyObject *str, int lower, Cps *cps, RunEnd end, void *ctx)
 {
-    int kind = PyUnicode_KIND(str);
     const void *data = PyUnicode_DATA(str);
     Py_ssize_t n = PyUnicode_GET_LENGTH(str);
-    size_t start = cps->len;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (is_word(c)) {
-            if (lower && c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
-            if (cps->len == cps->cap && RESERVE(cps->buf, cps->cap, cps->len + 1) < 0)
-                return -1;
-            cps->buf[cps->len++] = c;
-            continue;
-        }
-        if (is_dropped(c) || cps->len == start)
-            continue;
-        if (end(ctx, cps, start) < 0)
-            return -1;
-        start = cps->len;
+    switch (PyUnicode_KIND(str)) {
+    case PyUnicode_1BYTE_KIND:
+        return scan_words1(data, n, lower, cps, end, ctx);
+    case PyUnicode_2BYTE_KIND:
+        return scan_words2(data, n, lower, cps, end, ctx);
+    default:
+        return scan_words4(data, n, lower, cps, end, ctx);
     }
-    return cps->len > start ? end(ctx, cps, start) : 0;
 }
 
 typedef struct {
@@ -629,7 +677,7 @@ typedef struct {
 } Reading;
 
 /* A run ends: a token if it has two or more characters, its table slot fetched while others are read. */
-static int end_token(void *ctx, Cps *cps, size_t start)
+static int end_token(void *ctx, Cps *cps, size_t start, uint64_t run_hash)
 {
     Scorer *s = ((Reading *)ctx)->s;
     Scratch *sc = ((Reading *)ctx)->sc;
@@ -640,7 +688,7 @@ static int end_token(void *ctx, Cps *cps, size_t start)
     }
     if (RESERVE(sc->toks, sc->toks_cap, sc->ntoks + 1) < 0)
         return -1;
-    uint64_t h = hash_cps(cps->buf + start, len);
+    uint64_t h = hash_end(run_hash, len);
     __builtin_prefetch(&s->perm.slots[h & s->perm.mask]);
     sc->toks[sc->ntoks++] = (Tok){(uint32_t)start, (uint32_t)len, h};
     return sc->ntoks == TOKEN_RUN ? count_tokens(s, sc) : 0;
@@ -896,6 +944,23 @@ static int score_word(Scorer *s, Scratch *sc, int32_t e)
     return 0;
 }
 
+/* 1 + log(count) for the counts most words of a text have, worked out once by the same log(): a text's words
+ * nearly all occur a few times, and a call of log() cost about as much as the rest of the word's scoring. */
+#define FEW_COUNTS 64
+static double few_counts[FEW_COUNTS];
+
+static void count_logs_init(void)
+{
+    for (int c = 1; c < FEW_COUNTS; c++)
+        few_counts[c] = 1.0 + log((double)c);
+}
+
+/* A term's sublinear frequency, 1 + log(count), for count >= 1. */
+static inline double sublinear(int32_t count)
+{
+    return count < FEW_COUNTS ? few_counts[count] : 1.0 + log((double)count);
+}
+
 /* The scores of the text just read, into out[0..k): log-odds, or probabilities when proba. */
 static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
 {
@@ -910,7 +975,7 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
     double sumsq = 0.0;
     for (size_t i = 0; i < sc->nfeats; i++) {
         int32_t col = sc->feats[i];
-        double v = (1.0 + log((double)sc->fcount[col])) * s->idf[col];
+        double v = sublinear(sc->fcount[col]) * s->idf[col];
         sc->vals[i] = v;
         sumsq += v * v;
     }
@@ -932,7 +997,7 @@ static int finish_text(Scorer *s, Scratch *sc, double *out, int proba)
         sumsq = 0.0;
         for (size_t i = 0; i < sc->nwords; i++) {
             int32_t e = sc->words[i];
-            double v = (1.0 + log((double)sc->wcount[e])) * s->words[e].idf;
+            double v = sublinear(sc->wcount[e]) * s->words[e].idf;
             sc->vals[i] = v;
             sumsq += v * v;
         }
@@ -1687,7 +1752,7 @@ static PyTypeObject LeaningType = {
 };
 
 /* A run ends: a token, appended to the list ctx, if it has two or more characters. */
-static int append_token(void *ctx, Cps *cps, size_t start)
+static int append_token(void *ctx, Cps *cps, size_t start, uint64_t Py_UNUSED(h))
 {
     size_t len = cps->len - start;
     cps->len = start;
@@ -1731,6 +1796,8 @@ PyMODINIT_FUNC PyInit__scorer(void)
 {
     if (PyType_Ready(&ScorerType) < 0 || PyType_Ready(&LeaningType) < 0)
         return NULL;
+    count_logs_init();
+    ascii_word_init();
     PyObject *unicodedata = PyImport_ImportModule("unicodedata");
     if (!unicodedata)
         return NULL;

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -32,6 +33,11 @@ FORMAT = "topicslib-model"
 FORMAT_VERSION = 3
 ARRAYS = ("coef", "coef_scale", "intercept", "thresholds", "idf", "word_terms", "char_terms", "meta")
 _ARRAYS_OF = {2: tuple(n for n in ARRAYS if n != "coef_scale"), 3: ARRAYS}  # the formats read, and their arrays
+# numpy reads each member's header with ast.literal_eval, and CPython 3.11's AST constructor counts its recursion
+# depth in state that threads share (see CPython gh-106905): threads loading models at once failed, rarely, with
+# "SystemError: AST constructor recursion depth mismatch" (tests/test_concurrency.py on a loaded machine). One load
+# reads its headers at a time; a load is rare and short.
+_READING = threading.Lock()
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a time stamp; fix it so equal models are equal bytes
 # zlib's level per array (6 for the others): on the default model level 6 would spend 0.06 s of training on the terms
 # to save 15% of their bytes (0.55 against 0.63 MB), and 0.06 s on the weights' steps to save 6% (1.14 against 1.21 MB).
@@ -150,7 +156,7 @@ def read_model_file(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
         raise _refuse(path, "not a topicslib model file (expected a .npz zip archive)")
     try:
         _check_unpacked_size(path)
-        with np.load(path, allow_pickle=False) as z:
+        with _READING, np.load(path, allow_pickle=False) as z:
             arrays = {n: z[n] for n in ARRAYS if n in z.files}
     except ModelFileError:
         raise

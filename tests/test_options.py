@@ -81,6 +81,14 @@ def test_numpy_numbers_of_a_search_grid_train_save_and_load_as_pythons(tmp_path)
     np.testing.assert_array_equal(plain.fit([r["text"] for r in TINY], [r["topics"] for r in TINY]).coef_, model.coef_)
 
 
+def test_repr_shows_a_parameter_given_as_an_array_before_fit_refuses_it():
+    """repr compared each parameter with its default by ``!=``: an array given as word_ngrams made that an array,
+    and repr raised numpy's "truth value of an array is ambiguous" (QA pass 8); fit refuses the value, repr names it."""
+    model = TopicModel(word_ngrams=np.array([1, 2]), C=0.5)
+    assert repr(model) == "TopicModel(C=0.5, word_ngrams=array([1, 2]))"
+    assert repr(TopicModel(word_ngrams=(1, 2))) == "TopicModel()"  # the default, not shown
+
+
 def test_a_whole_number_C_trains(tmp_path):
     """C passes the option check as any positive finite number; a whole one (--options '{"C": 1}', as JSON writes
     it) used to reach the compiled solver as integers and end in its ValueError, with a traceback."""

@@ -57,7 +57,9 @@ class Estimator:
         return self
 
     def __repr__(self) -> str:
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != self._defaults()[k]]
+        # compared by repr, as scikit-learn's own repr does: a numpy array given as a parameter (refused at fit)
+        # made `!=` an array, whose truth raised numpy's "ambiguous" ValueError from repr (QA pass 8)
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if repr(v) != repr(self._defaults()[k])]
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def __sklearn_tags__(self):

@@ -35,8 +35,27 @@ IDS = ["migration", "climate", "narcotics", "peace_accord", "human_rights", "hea
        "diplomacy"]  # seeds/topics.toml's, in its order: keys 1 to 9, then 0
 
 
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+# Each test process runs a tmux server of its own (a socket of its own), kept up by a session of its own until the
+# module's end: two suites on one machine (two clones' CI runs) shared the default server, and one suite's last
+# kill-session shut it down while the other's new-session was starting ("tmux new-session ... returned non-zero exit
+# status 1", in a test of either suite).
+_SOCKET = f"topicslib-tests-{os.getpid()}"
+
+
+def _tmux(*args: str, check: bool = True) -> str:
+    return subprocess.run(["tmux", "-L", _SOCKET, *args], capture_output=True, text=True, check=check).stdout
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _own_tmux_server():
+    if shutil.which("tmux") is None:
+        yield
+        return
+    _tmux("new-session", "-d", "-s", "keep-the-server-up", "sleep 86400")
+    socket = _tmux("display-message", "-p", "#{socket_path}").strip()
+    yield
+    _tmux("kill-server", check=False)
+    Path(socket).unlink(missing_ok=True)  # a server that is killed leaves its socket's file
 
 
 def _new_session(tmp_path, command: str, size: tuple[int, int] = (120, 40)) -> str:
@@ -1139,7 +1158,7 @@ def test_a_terminal_session_says_on_its_first_page_what_was_not_asked_and_revisi
         _tmux("send-keys", "-t", session, "q")
         _wait_for(session, "exit 0", page=False)  # its lock let go
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _tmux("kill-session", "-t", session, check=False)
     session = _start(tmp_path, corpus, "--revisit")
     try:
         first = _wait_for(session, "revisiting: not asked about narcotics")
@@ -1147,7 +1166,7 @@ def test_a_terminal_session_says_on_its_first_page_what_was_not_asked_and_revisi
         _tmux("send-keys", "-t", session, "3", "Enter")  # narcotics too
         _wait_for(session, "1 labeled · 3 to go")  # a revision is no new paragraph labeled
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _tmux("kill-session", "-t", session, check=False)
     last = json.loads(answers.read_text(encoding="utf-8").splitlines()[-1])
     assert last == {"text": TEXTS[0], "topics": ["narcotics", "trade"], "asked": IDS}
 

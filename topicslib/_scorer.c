@@ -234,6 +234,7 @@ typedef struct {
     /* its word entry, once looked up; before that, what its first vocabulary slot says (fetch_entries): the
      * entry the slot's tag names, FIRST_EMPTY or FIRST_OTHER */
     int32_t entry;
+    size_t pair_home; /* the trie home of (previous word, this word), worked out when it is fetched */
 } Tok;
 
 #define FIRST_EMPTY (-1) /* the first slot is empty: the token is no vocabulary word */
@@ -317,13 +318,15 @@ static int trie_init(Scorer *s, size_t want)
 /* The slot where key's probe starts. */
 static inline size_t trie_home(const Scorer *s, uint64_t key) { return (size_t)mix64(key) & s->tmask; }
 
-static inline const TrieSlot *trie_find(const Scorer *s, uint64_t key)
+/* The slot of key, probing from slot i (its home). */
+static inline const TrieSlot *trie_find_from(const Scorer *s, uint64_t key, size_t i)
 {
-    size_t i = trie_home(s, key);
     while (s->trie[i].key != key && s->trie[i].key != TRIE_EMPTY)
         i = (i + 1) & s->tmask;
     return &s->trie[i];
 }
+
+static inline const TrieSlot *trie_find(const Scorer *s, uint64_t key) { return trie_find_from(s, key, trie_home(s, key)); }
 
 static inline uint64_t trie_key(int32_t parent, int32_t gid) { return ((uint64_t)(uint32_t)parent << 32) | (uint32_t)gid; }
 
@@ -533,9 +536,10 @@ static int32_t token_entry(Scorer *s, const Tok *t, const cp_t *cps)
     return e;
 }
 
-/* One token, word entry e: count the word, its word feature and the n-gram features it ends. */
-static int add_token(Scorer *s, Scratch *sc, int32_t e)
+/* One token, looked up: count the word, its word feature and the n-gram features it ends. */
+static int add_token(Scorer *s, Scratch *sc, const Tok *tok)
 {
+    int32_t e = tok->entry;
     if ((size_t)e >= sc->wcap) {
         size_t old = sc->wcap;
         if (RESERVE(sc->wcount, sc->wcap, (size_t)e + 1) < 0)
@@ -555,7 +559,8 @@ static int add_token(Scorer *s, Scratch *sc, int32_t e)
     for (int len = s->word_hi; len >= 2; len--) {
         int32_t parent = sc->act[len - 1], node = -1;
         if (parent >= 0 && g >= 0) {
-            const TrieSlot *t = trie_find(s, trie_key(parent, g));
+            uint64_t key = trie_key(parent, g);
+            const TrieSlot *t = len == 2 ? trie_find_from(s, key, tok->pair_home) : trie_find(s, key);
             if (t->key != TRIE_EMPTY) {
                 node = t->node;
                 if (t->col >= 0 && len >= s->word_lo && count_feature(s, sc, t->col) < 0)
@@ -606,18 +611,22 @@ static int count_tokens(Scorer *s, Scratch *sc)
         if ((t->entry = token_entry(s, t, sc->tok.buf + t->off)) < 0)
             return -1;
     }
-    /* the trie slot of each word pair, known now that the words are, fetched before it is read */
+    /* the trie slot of each word pair, known now that the words are, fetched before it is read; add_token probes
+     * from it */
     if (s->word_hi >= 2) {
         int32_t prev = sc->act[1];
         for (size_t i = 0; i < sc->ntoks; i++) {
-            int32_t g = s->words[sc->toks[i].entry].gid;
-            if (prev >= 0 && g >= 0)
-                __builtin_prefetch(&s->trie[trie_home(s, trie_key(prev, g))]);
+            Tok *t = &sc->toks[i];
+            int32_t g = s->words[t->entry].gid;
+            if (prev >= 0 && g >= 0) {
+                t->pair_home = trie_home(s, trie_key(prev, g));
+                __builtin_prefetch(&s->trie[t->pair_home]);
+            }
             prev = g;
         }
     }
     for (size_t i = 0; i < sc->ntoks; i++)
-        if (add_token(s, sc, sc->toks[i].entry) < 0)
+        if (add_token(s, sc, &sc->toks[i]) < 0)
             return -1;
     sc->ntoks = sc->tok.len = 0;
     return 0;

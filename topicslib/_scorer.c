@@ -231,8 +231,14 @@ typedef struct {
 typedef struct {
     uint32_t off, len; /* code points in Scratch.tok */
     uint64_t hash;
-    int32_t entry; /* its word entry, once looked up */
+    /* its word entry, once looked up; before that, what its first vocabulary slot says (fetch_entries): the
+     * entry the slot's tag names, FIRST_EMPTY or FIRST_OTHER */
+    int32_t entry;
+    size_t pair_home; /* the trie home of (previous word, this word), worked out when it is fetched */
 } Tok;
+
+#define FIRST_EMPTY (-1) /* the first slot is empty: the token is no vocabulary word */
+#define FIRST_OTHER (-2) /* the first slot holds a word of another tag: the probe goes on from there */
 
 /* One call's working space: counts of the current text, kept zero between texts. */
 typedef struct Scratch {
@@ -312,13 +318,15 @@ static int trie_init(Scorer *s, size_t want)
 /* The slot where key's probe starts. */
 static inline size_t trie_home(const Scorer *s, uint64_t key) { return (size_t)mix64(key) & s->tmask; }
 
-static inline const TrieSlot *trie_find(const Scorer *s, uint64_t key)
+/* The slot of key, probing from slot i (its home). */
+static inline const TrieSlot *trie_find_from(const Scorer *s, uint64_t key, size_t i)
 {
-    size_t i = trie_home(s, key);
     while (s->trie[i].key != key && s->trie[i].key != TRIE_EMPTY)
         i = (i + 1) & s->tmask;
     return &s->trie[i];
 }
+
+static inline const TrieSlot *trie_find(const Scorer *s, uint64_t key) { return trie_find_from(s, key, trie_home(s, key)); }
 
 static inline uint64_t trie_key(int32_t parent, int32_t gid) { return ((uint64_t)(uint32_t)parent << 32) | (uint32_t)gid; }
 
@@ -509,21 +517,29 @@ static void start_text(Scorer *s, Scratch *sc)
         sc->act[n] = -1;
 }
 
-/* The word entry of a token (code points t[0..n), hash h), made in the cache when new; -1 on failure. */
-static int32_t token_entry(Scorer *s, const cp_t *t, size_t n, uint64_t h)
+/* The word entry of token t (its code points in cps), made in the cache when new; -1 on failure. The slot its
+ * hash names first was read by fetch_entries: most tokens are settled by that slot's word alone. */
+static int32_t token_entry(Scorer *s, const Tok *t, const cp_t *cps)
 {
-    int32_t e = word_find(s, &s->perm, h, t, n);
+    int32_t e = t->entry;
+    if (e >= 0) {
+        const Key *k = &s->words[e].key;
+        if (k->hash == t->hash && k->len == t->len && same_cps(s->wpool + k->off, cps, t->len))
+            return e;
+    }
+    e = e == FIRST_EMPTY ? -1 : word_find(s, &s->perm, t->hash, cps, t->len);
     if (e < 0) {
-        e = word_find(s, &s->temp, h, t, n);
+        e = word_find(s, &s->temp, t->hash, cps, t->len);
         if (e < 0)
-            e = word_add(s, &s->temp, h, t, n);
+            e = word_add(s, &s->temp, t->hash, cps, t->len);
     }
     return e;
 }
 
-/* One token, word entry e: count the word, its word feature and the n-gram features it ends. */
-static int add_token(Scorer *s, Scratch *sc, int32_t e)
+/* One token, looked up: count the word, its word feature and the n-gram features it ends. */
+static int add_token(Scorer *s, Scratch *sc, const Tok *tok)
 {
+    int32_t e = tok->entry;
     if ((size_t)e >= sc->wcap) {
         size_t old = sc->wcap;
         if (RESERVE(sc->wcount, sc->wcap, (size_t)e + 1) < 0)
@@ -543,7 +559,8 @@ static int add_token(Scorer *s, Scratch *sc, int32_t e)
     for (int len = s->word_hi; len >= 2; len--) {
         int32_t parent = sc->act[len - 1], node = -1;
         if (parent >= 0 && g >= 0) {
-            const TrieSlot *t = trie_find(s, trie_key(parent, g));
+            uint64_t key = trie_key(parent, g);
+            const TrieSlot *t = len == 2 ? trie_find_from(s, key, tok->pair_home) : trie_find(s, key);
             if (t->key != TRIE_EMPTY) {
                 node = t->node;
                 if (t->col >= 0 && len >= s->word_lo && count_feature(s, sc, t->col) < 0)
@@ -563,22 +580,26 @@ static int add_token(Scorer *s, Scratch *sc, int32_t e)
 /* Ask for the memory each token's look-up will read, a stage at a time over the run, so that the misses of one
  * stage overlap instead of each waiting on the last: the word entry its first slot's tag names (the slot itself
  * was asked for as the token was read), then that word's code points, which the look-up compares. A token whose
- * first vocabulary slot is empty is no vocabulary word: its slot in the cache of other words is asked for. */
-static void fetch_entries(const Scorer *s, const Scratch *sc)
+ * first vocabulary slot is empty is no vocabulary word: its slot in the cache of other words is asked for. What the
+ * first slot says is kept in the token, so that its look-up does not read the slot again. */
+static void fetch_entries(const Scorer *s, Scratch *sc)
 {
     for (size_t i = 0; i < sc->ntoks; i++) {
-        const Tok *t = &sc->toks[i];
+        Tok *t = &sc->toks[i];
         uint64_t v = s->perm.slots[t->hash & s->perm.mask];
-        if (!v)
+        if (!v) {
+            t->entry = FIRST_EMPTY;
             __builtin_prefetch(&s->temp.slots[t->hash & s->temp.mask]);
-        else if (TAG(v) == TAG(t->hash))
-            fetch_row(&s->words[slot_entry(v)], sizeof(Word));
+        } else if (TAG(v) == TAG(t->hash)) {
+            t->entry = slot_entry(v);
+            fetch_row(&s->words[t->entry], sizeof(Word));
+        } else
+            t->entry = FIRST_OTHER;
     }
     for (size_t i = 0; i < sc->ntoks; i++) {
         const Tok *t = &sc->toks[i];
-        uint64_t v = s->perm.slots[t->hash & s->perm.mask];
-        if (v && TAG(v) == TAG(t->hash))
-            fetch_row(s->wpool + s->words[slot_entry(v)].key.off, t->len * sizeof(cp_t));
+        if (t->entry >= 0)
+            fetch_row(s->wpool + s->words[t->entry].key.off, t->len * sizeof(cp_t));
     }
 }
 
@@ -587,21 +608,25 @@ static int count_tokens(Scorer *s, Scratch *sc)
     fetch_entries(s, sc);
     for (size_t i = 0; i < sc->ntoks; i++) {
         Tok *t = &sc->toks[i];
-        if ((t->entry = token_entry(s, sc->tok.buf + t->off, t->len, t->hash)) < 0)
+        if ((t->entry = token_entry(s, t, sc->tok.buf + t->off)) < 0)
             return -1;
     }
-    /* the trie slot of each word pair, known now that the words are, fetched before it is read */
+    /* the trie slot of each word pair, known now that the words are, fetched before it is read; add_token probes
+     * from it */
     if (s->word_hi >= 2) {
         int32_t prev = sc->act[1];
         for (size_t i = 0; i < sc->ntoks; i++) {
-            int32_t g = s->words[sc->toks[i].entry].gid;
-            if (prev >= 0 && g >= 0)
-                __builtin_prefetch(&s->trie[trie_home(s, trie_key(prev, g))]);
+            Tok *t = &sc->toks[i];
+            int32_t g = s->words[t->entry].gid;
+            if (prev >= 0 && g >= 0) {
+                t->pair_home = trie_home(s, trie_key(prev, g));
+                __builtin_prefetch(&s->trie[t->pair_home]);
+            }
             prev = g;
         }
     }
     for (size_t i = 0; i < sc->ntoks; i++)
-        if (add_token(s, sc, sc->toks[i].entry) < 0)
+        if (add_token(s, sc, &sc->toks[i]) < 0)
             return -1;
     sc->ntoks = sc->tok.len = 0;
     return 0;

@@ -33,9 +33,9 @@ de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
 it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb
 nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st
 su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split())
+# The languages topicslib detects (language.LANGUAGES) by their codes, as messages name them.
+_KNOWN_CODES = ", ".join(f"{code} for {name}" for code, name in zip(LANGUAGES, ("English", "Spanish")))
 # what a table of a topic in another language may be keyed by instead of its code: "ES", "es-MX", "es_MX"
-# The names of the languages topicslib detects (language.LANGUAGES), for messages.
-_LANGUAGE_NAMES = ("English", "Spanish")
 _LANGUAGE_KEY = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)?$")
 # What a topic's table holds (besides tables of other languages, keyed by a two-letter code), and what those hold.
 _FIELDS = ("name", "description", "seeds")
@@ -62,7 +62,7 @@ def language_code(lang: str | None) -> str | None:
     if code not in _CODES:
         # a name ("español", "Spanish") or a typo fell back to the taxonomy's own names, unsaid in the API
         raise InputError(f"lang: {lang!r} is no language code; give a two-letter ISO 639-1 code, perhaps with a "
-                         f"region: {', '.join(f'{c} for {n}' for c, n in zip(LANGUAGES, _LANGUAGE_NAMES))} (es-MX)")
+                         f"region: {_KNOWN_CODES} (es-MX)")
     return code
 
 
@@ -283,8 +283,8 @@ def _unknown_language(code: str, tids: list[str], source: str) -> None:
     logging.getLogger("topicslib").warning(
         "%s: %s (topic%s %s): %r is not a language code topicslib knows%s; its table is read as that language's "
         "name, description and seeds (a language's table is keyed by its two-letter ISO 639-1 code: %s)", source,
-        section, "s" if len(tids) > 1 else "", in_short([repr(t) for t in tids], 5), code, f" (did you mean {close[0]!r}?)" if close else "",
-        ", ".join(f"{c} for {n}" for c, n in zip(LANGUAGES, _LANGUAGE_NAMES)))
+        section, "s" if len(tids) > 1 else "", in_short([repr(t) for t in tids], 5), code,
+        f" (did you mean {close[0]!r}?)" if close else "", _KNOWN_CODES)
 
 
 def _texts(item: Mapping, default_name: str, tid: str, where: str) -> tuple[str, str, tuple[str, ...]]:

@@ -152,6 +152,12 @@ typedef struct {
 /* The B functions below are inlined where B is a constant (see FOR_BLOCK_SIZE): the loops over the block's topics
  * unroll and the sums stay in registers, each topic's its own, summed in the row's order as a lone topic's would be. */
 
+/* What the L2 loss adds to row s's diagonal for topic b, 1 / (2 C), C the cost of the row's class. */
+static inline double loss_diagonal(const Problem *p, Py_ssize_t s, Py_ssize_t b, Py_ssize_t B)
+{
+    return 0.5 / (p->y[s * B + b] ? p->c_pos[b] : p->c_neg[b]);
+}
+
 /* The diagonal of row s's update for each topic: the row's squared norm in the topic's scaled space, the bias
  * feature's 1, and the loss term. 0, or BAD_INDEX for a column index out of range, found before any is followed. */
 static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, Py_ssize_t s, double *qd,
@@ -172,7 +178,7 @@ static inline __attribute__((always_inline)) int diagonals_of(const Problem *p, 
     }
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++)
-        qd[s * B + b] = norm[b] + 0.5 / (p->y[s * B + b] ? p->c_pos[b] : p->c_neg[b]);
+        qd[s * B + b] = norm[b] + loss_diagonal(p, s, b, B);
     return 0;
 }
 
@@ -228,7 +234,7 @@ static inline __attribute__((always_inline)) int first_margins_of(const Problem 
     }
 #pragma GCC unroll 10
     for (Py_ssize_t b = 0; b < B; b++) {
-        qd[s * B + b] = norm[b] + 0.5 / (p->y[s * B + b] ? p->c_pos[b] : p->c_neg[b]);
+        qd[s * B + b] = norm[b] + loss_diagonal(p, s, b, B);
         margin[b] = acc[b];
     }
     return 0;
@@ -419,7 +425,7 @@ static int solve(const Problem *p)
                     continue;
                 double *alpha = p->alpha + i * B + b;
                 const double yi = p->y[i * B + b] ? 1.0 : -1.0;
-                const double diag = 0.5 / (p->y[i * B + b] ? p->c_pos[b] : p->c_neg[b]);
+                const double diag = loss_diagonal(p, i, b, B);
                 const double g = yi * margin[b] - 1.0 + *alpha * diag;
                 double pg = 0.0;
                 if (*alpha == 0.0) {

@@ -184,11 +184,12 @@ def _text(record: Mapping, field: str, path: str | None, line: int | None) -> st
                         "the field that holds the text with text= (--column on the command line)",
                         path=path or None, line=line)
     value = record[field]
+    if isinstance(value, str):  # nearly every record's: the checks below only for the rest
+        return value
     if value is None or is_missing(value):  # a DataFrame's gap (NaN) as JSON's null: a paragraph of no text
         return ""
-    if not isinstance(value, str):  # named by its record, as every other fault of one is
-        raise DataError(f"the {field!r} field must be text, got {type(value).__name__}", path=path or None, line=line)
-    return value
+    # named by its record, as every other fault of one is
+    raise DataError(f"the {field!r} field must be text, got {type(value).__name__}", path=path or None, line=line)
 
 
 class TrendCounter:

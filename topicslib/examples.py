@@ -89,10 +89,10 @@ def topics_of(value: object, *, path: str | None = None, line: int | None = None
     """
     if isinstance(value, (list, tuple)) and not all(isinstance(t, str) for t in value):
         value = [t["topic"] if isinstance(t, Mapping) and isinstance(t.get("topic"), str) else t for t in value]
-    if is_missing(value):  # a gap in a DataFrame's column: no number to map to an id, as the advice below says
-        raise error(f"{field!r} must be {expected}, got {value!r}, a missing value; give [] for a paragraph of no topic",
-                    path=path, line=line)
     if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
+        if is_missing(value):  # a gap in a DataFrame's column: no number to map to an id, as the advice below says
+            raise error(f"{field!r} must be {expected}, got {value!r}, a missing value; give [] for a paragraph of no "
+                        "topic", path=path, line=line)
         items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
         numbers = any(isinstance(t, Number) for t in items)  # numpy's integers and floats are Numbers too
         # a row of a 0/1 indicator matrix, scikit-learn's multi-label y (MultiLabelBinarizer's), is no list of numbers
